@@ -1,0 +1,67 @@
+package authz
+
+import (
+	"slices"
+
+	"gongzhi/internal/model"
+)
+
+// Action is something a route does; every route of the pages and the API names exactly one.
+type Action string
+
+// The actions of the policy table.
+const (
+	Public          Action = "public"           // no login needed (login page, health, static files)
+	LoggedIn        Action = "logged_in"        // any account (home page, logout, own profile)
+	TerritoryRead   Action = "territory.read"   // see the tree within scope
+	TerritoryWrite  Action = "territory.write"  // add, rename, move, archive nodes within scope
+	HouseholdRead   Action = "household.read"   // list and read households and residents
+	HouseholdWrite  Action = "household.write"  // add and change households and residents
+	PersonalReveal  Action = "personal.reveal"  // see full ID numbers and phones
+	HouseholdImport Action = "household.import" // bulk import and export
+	UserAdmin       Action = "user.admin"       // manage accounts
+)
+
+var (
+	staff      = []model.Role{model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff}
+	admins     = []model.Role{model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin}
+	fieldStaff = append(slices.Clone(staff), model.RoleGridLeader)
+	everyone   = model.Roles
+)
+
+// policy is the table of which roles may take which action. The territory relation is always
+// "the object lies in the caller's scope", enforced by the store through Scope.
+var policy = map[Action][]model.Role{
+	LoggedIn:        everyone,
+	TerritoryRead:   everyone,
+	TerritoryWrite:  admins,
+	HouseholdRead:   append(slices.Clone(fieldStaff), model.RoleUnitLeader),
+	HouseholdWrite:  fieldStaff,
+	PersonalReveal:  fieldStaff,
+	HouseholdImport: staff,
+	UserAdmin:       admins,
+}
+
+// Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
+// an action missing from the table is denied to every role.
+func Allowed(role model.Role, a Action) bool {
+	if a == Public {
+		return true
+	}
+	return slices.Contains(policy[a], role)
+}
+
+// Known reports whether a is in the policy table; route tables check every route against it.
+func Known(a Action) bool {
+	_, ok := policy[a]
+	return ok || a == Public
+}
+
+// Policy returns a copy of the table for documentation and tests.
+func Policy() map[Action][]model.Role {
+	m := make(map[Action][]model.Role, len(policy))
+	for a, r := range policy {
+		m[a] = slices.Clone(r)
+	}
+	return m
+}

@@ -1,0 +1,212 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Gender of a resident.
+type Gender string
+
+const (
+	GenderMale   Gender = "male"
+	GenderFemale Gender = "female"
+)
+
+// PoliticalStatus is a resident's political status (政治面貌).
+type PoliticalStatus string
+
+const (
+	StatusPartyMember  PoliticalStatus = "party_member"  // 中共党员
+	StatusProbationary PoliticalStatus = "probationary"  // 预备党员
+	StatusLeagueMember PoliticalStatus = "league_member" // 共青团员
+	StatusMasses       PoliticalStatus = "masses"        // 群众
+)
+
+// PoliticalStatuses lists the statuses in display order.
+var PoliticalStatuses = []PoliticalStatus{StatusPartyMember, StatusProbationary, StatusLeagueMember, StatusMasses}
+
+var politicalLabels = map[PoliticalStatus]string{
+	StatusPartyMember: "中共党员", StatusProbationary: "预备党员", StatusLeagueMember: "共青团员", StatusMasses: "群众",
+}
+
+// Label is the status's Chinese name.
+func (p PoliticalStatus) Label() string { return politicalLabels[p] }
+
+// Relation is a member's relation to the household head (与户主关系).
+type Relation string
+
+// Relations lists the relations a household member may have, head first.
+var Relations = []Relation{"户主", "配偶", "子女", "父母", "孙子女", "祖父母", "兄弟姐妹", "儿媳", "女婿", "其他"}
+
+// RelationHead is the household head.
+const RelationHead Relation = "户主"
+
+// Valid reports whether r is a known relation.
+func (r Relation) Valid() bool {
+	for _, x := range Relations {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Resident is one person living in a household.
+type Resident struct {
+	ID              int64
+	HouseholdID     int64
+	TerritoryID     int64 // the household's node, denormalized for scoping
+	Name            string
+	Gender          Gender
+	BirthDate       time.Time
+	Phone           string
+	IDNumber        string
+	Relation        Relation
+	PoliticalStatus PoliticalStatus
+	Occupation      string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Age in whole years on day now.
+func (r *Resident) Age(now time.Time) int {
+	y := now.Year() - r.BirthDate.Year()
+	if now.YearDay() < r.BirthDate.YearDay() {
+		y--
+	}
+	return y
+}
+
+// ResidentInput is what a client may set on a resident.
+type ResidentInput struct {
+	HouseholdID     int64
+	Name            string
+	Gender          Gender
+	BirthDate       string // YYYY-MM-DD; may be empty when the ID number gives it
+	Phone           string
+	IDNumber        string
+	Relation        Relation
+	PoliticalStatus PoliticalStatus
+	Occupation      string
+}
+
+// Validate checks every field, fills gender and birth date from a valid ID number when they are
+// empty, and returns a *ValidationError naming every bad field. now bounds plausible birth dates.
+func (in *ResidentInput) Validate(now time.Time) error {
+	var v ValidationError
+	in.Name = strings.TrimSpace(in.Name)
+	in.IDNumber = strings.ToUpper(strings.TrimSpace(in.IDNumber))
+	in.Phone = strings.TrimSpace(in.Phone)
+	in.Occupation = strings.TrimSpace(in.Occupation)
+	switch n := utf8.RuneCountInString(in.Name); {
+	case n == 0:
+		v.Add("name", "请填写姓名")
+	case n > 32:
+		v.Add("name", "姓名不能超过32个字")
+	case strings.ContainsAny(in.Name, "\x00\r\n\t<>"):
+		v.Add("name", "姓名不能包含换行、尖括号或控制字符")
+	}
+	id, idErr := ParseIDNumber(in.IDNumber, now)
+	if idErr != "" {
+		v.Add("id_number", idErr)
+	}
+	if in.Gender == "" && idErr == "" {
+		in.Gender = id.Gender
+	}
+	switch {
+	case in.Gender != GenderMale && in.Gender != GenderFemale:
+		v.Add("gender", "请选择性别")
+	case idErr == "" && in.Gender != id.Gender:
+		v.Add("gender", fmt.Sprintf("性别与身份证号不符：身份证号第17位表示%s", genderLabel(id.Gender)))
+	}
+	if in.BirthDate == "" && idErr == "" {
+		in.BirthDate = id.BirthDate.Format(time.DateOnly)
+	}
+	if b, err := time.Parse(time.DateOnly, in.BirthDate); err != nil {
+		v.Add("birth_date", "出生日期应为 YYYY-MM-DD 格式，例如 1965-03-08")
+	} else if idErr == "" && !b.Equal(id.BirthDate) {
+		v.Add("birth_date", "出生日期与身份证号第7–14位不符："+id.BirthDate.Format(time.DateOnly))
+	}
+	if in.Phone != "" {
+		if msg := CheckPhone(in.Phone); msg != "" {
+			v.Add("phone", msg)
+		}
+	}
+	if in.Relation == "" {
+		in.Relation = "其他"
+	}
+	if !in.Relation.Valid() {
+		v.Add("relation", "与户主关系应为："+joinRelations())
+	}
+	if in.PoliticalStatus == "" {
+		in.PoliticalStatus = StatusMasses
+	}
+	if in.PoliticalStatus.Label() == "" {
+		v.Add("political_status", "政治面貌应为：中共党员、预备党员、共青团员或群众")
+	}
+	if utf8.RuneCountInString(in.Occupation) > 64 {
+		v.Add("occupation", "职业不能超过64个字")
+	}
+	return v.Err()
+}
+
+// Birth returns the parsed birth date; call it after Validate succeeded.
+func (in *ResidentInput) Birth() time.Time {
+	b, _ := time.Parse(time.DateOnly, in.BirthDate)
+	return b
+}
+
+func genderLabel(g Gender) string {
+	if g == GenderFemale {
+		return "女"
+	}
+	return "男"
+}
+
+func joinRelations() string {
+	s := make([]string, len(Relations))
+	for i, r := range Relations {
+		s[i] = string(r)
+	}
+	return strings.Join(s, "、")
+}
+
+// CheckPhone returns "" for a plausible mainland mobile (11 digits, 1[3-9]…) or landline
+// (区号-号码, 0 then 9–11 digits with an optional dash), else a Chinese reason.
+func CheckPhone(p string) string {
+	digits := strings.ReplaceAll(p, "-", "")
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return "电话号码只能包含数字和连字符“-”"
+		}
+	}
+	switch {
+	case len(digits) == 11 && digits[0] == '1' && digits[1] >= '3':
+		return ""
+	case digits != "" && digits[0] == '0' && len(digits) >= 10 && len(digits) <= 12:
+		return ""
+	case len(digits) == 11 && digits[0] == '1':
+		return "手机号第2位应为3–9"
+	default:
+		return "手机号应为11位数字（如 13812345678），固定电话请带区号（如 0816-3221234）"
+	}
+}
+
+// MaskPhone shows the first 3 and last 4 digits: 138****5678.
+func MaskPhone(p string) string {
+	if len(p) < 8 {
+		return strings.Repeat("*", len(p))
+	}
+	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+}
+
+// MaskIDNumber shows the region prefix's first 4 and the last 4 characters: 5107**********123X.
+func MaskIDNumber(id string) string {
+	if len(id) < 9 {
+		return strings.Repeat("*", len(id))
+	}
+	return id[:4] + strings.Repeat("*", len(id)-8) + id[len(id)-4:]
+}

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"gongzhi/internal/model"
+)
+
+// Bulk writes territories, households and residents fast, for the demo city, imports and the
+// benchmark: ids are assigned here, rows go out in multi-row INSERTs, and the maintained counts
+// are adjusted once per node at the end instead of once per row. Use it through Store.Bulk.
+// Rows are trusted: callers validate them (importer) or generate them valid (demo).
+type Bulk struct {
+	tx       *Tx
+	ctx      context.Context
+	nextTerr int64
+	nextHH   int64
+	nextRes  int64
+	nodes    map[int64]bulkNode
+	deltas   map[int64][2]int64 // node id → households, residents added directly to it
+	pending  map[string]*batch
+	ts       time.Time
+}
+
+type bulkNode struct {
+	path      string
+	community sql.NullInt64
+	kind      model.TerritoryKind
+}
+
+type batch struct {
+	table   string
+	columns []string
+	rows    [][]any
+}
+
+const bulkRows = 400
+
+// Bulk runs fn inside one transaction with a Bulk writer; everything or nothing is written.
+func (s *Store) Bulk(ctx context.Context, fn func(b *Bulk) error) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		b := &Bulk{tx: tx, ctx: ctx, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now()}
+		for _, x := range []struct {
+			table string
+			next  *int64
+		}{{"territories", &b.nextTerr}, {"households", &b.nextHH}, {"residents", &b.nextRes}} {
+			if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+x.table, nil, x.next); err != nil {
+				return err
+			}
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		return b.finish()
+	})
+}
+
+// Node returns what Bulk needs of an existing node (loaded once and cached).
+func (b *Bulk) node(id int64) (bulkNode, error) {
+	if n, ok := b.nodes[id]; ok {
+		return n, nil
+	}
+	var n bulkNode
+	if err := b.tx.queryRow(b.ctx, `SELECT path, community_id, kind FROM territories WHERE id = ?`, []any{id}, &n.path, &n.community, &n.kind); err != nil {
+		return n, fmt.Errorf("territory %d: %w", id, err)
+	}
+	b.nodes[id] = n
+	return n, nil
+}
+
+// AddTerritory inserts a node under parentID (0 for a root) and returns its id.
+func (b *Bulk) AddTerritory(parentID int64, kind model.TerritoryKind, name, code string) (int64, error) {
+	id := b.nextTerr
+	b.nextTerr++
+	n := bulkNode{path: model.ChildPath("/", id), kind: kind}
+	var parent any
+	if parentID != 0 {
+		p, err := b.node(parentID)
+		if err != nil {
+			return 0, err
+		}
+		n.path, n.community, parent = model.ChildPath(p.path, id), p.community, parentID
+	}
+	if kind == model.KindCommunity {
+		n.community = sql.NullInt64{Int64: id, Valid: true}
+	}
+	b.nodes[id] = n
+	var codeArg any
+	if code != "" {
+		codeArg = code
+	}
+	return id, b.add("territories", []string{"id", "parent_id", "kind", "name", "code", "path", "community_id", "created_at", "updated_at"},
+		id, parent, string(kind), name, codeArg, n.path, n.community, b.ts, b.ts)
+}
+
+// AddHousehold inserts h (its TerritoryID, Address, Flags, HeadName, Members and MovedInAt are
+// used) and sets h.ID and h.Path.
+func (b *Bulk) AddHousehold(h *model.Household) error {
+	n, err := b.node(h.TerritoryID)
+	if err != nil {
+		return err
+	}
+	h.ID, h.Path = b.nextHH, n.path
+	b.nextHH++
+	var in any
+	if h.MovedInAt != nil {
+		in = h.MovedInAt.Format(time.DateOnly)
+	}
+	d := b.deltas[h.TerritoryID]
+	d[0]++
+	b.deltas[h.TerritoryID] = d
+	return b.add("households", []string{"id", "territory_id", "community_id", "path", "address", "head_name", "members",
+		"elderly_alone", "hardship", "disability", "mobile", "moved_in_at", "created_at", "updated_at"},
+		h.ID, h.TerritoryID, n.community, n.path, h.Address, h.HeadName, h.Members,
+		h.Flags.ElderlyAlone, h.Flags.Hardship, h.Flags.Disability, h.Flags.Mobile, in, b.ts, b.ts)
+}
+
+// AddResident inserts r into household r.HouseholdID at node r.TerritoryID and sets r.ID.
+// The household's members and head_name are the caller's to set on AddHousehold.
+func (b *Bulk) AddResident(r *model.Resident) error {
+	n, err := b.node(r.TerritoryID)
+	if err != nil {
+		return err
+	}
+	r.ID = b.nextRes
+	b.nextRes++
+	d := b.deltas[r.TerritoryID]
+	d[1]++
+	b.deltas[r.TerritoryID] = d
+	return b.add("residents", []string{"id", "household_id", "territory_id", "community_id", "path", "name", "gender", "birth_date",
+		"phone", "id_number", "relation", "political_status", "occupation", "created_at", "updated_at"},
+		r.ID, r.HouseholdID, r.TerritoryID, n.community, n.path, r.Name, string(r.Gender), r.BirthDate.Format(time.DateOnly),
+		r.Phone, r.IDNumber, string(r.Relation), string(r.PoliticalStatus), r.Occupation, b.ts, b.ts)
+}
+
+func (b *Bulk) add(table string, columns []string, values ...any) error {
+	p := b.pending[table]
+	if p == nil {
+		p = &batch{table: table, columns: columns}
+		b.pending[table] = p
+	}
+	p.rows = append(p.rows, values)
+	if len(p.rows) >= bulkRows {
+		return b.flushTable(table)
+	}
+	return nil
+}
+
+// Flush writes the buffered rows of every table, parents before children.
+func (b *Bulk) Flush() error {
+	for _, t := range []string{"territories", "households", "residents"} {
+		if err := b.flushTable(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Bulk) flushTable(table string) error {
+	p := b.pending[table]
+	if p == nil || len(p.rows) == 0 {
+		return nil
+	}
+	// Children reference parents: a table's rows go out only after its parents' buffered rows.
+	switch table {
+	case "households":
+		if err := b.flushTable("territories"); err != nil {
+			return err
+		}
+	case "residents":
+		if err := b.flushTable("households"); err != nil {
+			return err
+		}
+	}
+	row := "(" + inList(len(p.columns)) + ")"
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + p.table + " (" + strings.Join(p.columns, ", ") + ") VALUES ")
+	args := make([]any, 0, len(p.rows)*len(p.columns))
+	for i, r := range p.rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+		args = append(args, r...)
+	}
+	p.rows = p.rows[:0]
+	_, err := b.tx.exec(b.ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("bulk insert into %s: %w", table, err)
+	}
+	return nil
+}
+
+func (b *Bulk) finish() error {
+	if err := b.Flush(); err != nil {
+		return err
+	}
+	total := map[int64][2]int64{}
+	for id, d := range b.deltas {
+		n, err := b.node(id)
+		if err != nil {
+			return err
+		}
+		for _, a := range model.PathIDs(n.path) {
+			t := total[a]
+			t[0] += d[0]
+			t[1] += d[1]
+			total[a] = t
+		}
+	}
+	for id, t := range total {
+		if _, err := b.tx.exec(b.ctx, `UPDATE territories SET households = households + ?, residents = residents + ? WHERE id = ?`, t[0], t[1], id); err != nil {
+			return err
+		}
+	}
+	return b.tx.s.d.syncSequences(b.ctx, b.tx.conn)
+}

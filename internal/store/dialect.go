@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"gongzhi/internal/model"
+)
+
+// dialect is everything that differs between the two engines. Keep it small.
+type dialect struct {
+	name string
+	// rebind turns ? placeholders into the engine's own.
+	rebind func(string) string
+}
+
+var sqliteDialect = dialect{name: "sqlite", rebind: func(q string) string { return q }}
+
+var postgresDialect = dialect{name: "postgres", rebind: rebindDollar}
+
+// rebindDollar turns ? into $1, $2, … (our SQL has no ? inside string literals).
+func rebindDollar(q string) string {
+	n := strings.Count(q, "?")
+	if n == 0 {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + n*2)
+	i := 0
+	for _, c := range q {
+		if c == '?' {
+			i++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// mapErr turns driver errors into model sentinels; it is the one place that knows driver codes.
+func (d dialect) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "23P01") {
+		return &conflictErr{cause: err}
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &conflictErr{cause: err}
+		}
+	}
+	return err
+}
+
+// conflictErr is a unique violation: errors.Is(err, model.ErrConflict) holds, the cause is kept.
+type conflictErr struct{ cause error }
+
+func (e *conflictErr) Error() string { return "conflict: " + e.cause.Error() }
+func (e *conflictErr) Unwrap() []error {
+	return []error{model.ErrConflict, e.cause}
+}
+
+// syncSequences moves PostgreSQL's identity sequences past ids that Bulk assigned itself;
+// SQLite's INTEGER PRIMARY KEY needs nothing.
+func (d dialect) syncSequences(ctx context.Context, c conn) error {
+	if d.name != "postgres" {
+		return nil
+	}
+	for _, t := range []string{"territories", "households", "residents"} {
+		if _, err := c.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), COALESCE((SELECT MAX(id) FROM `+t+`), 0) + 1, false)`); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,323 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+const householdColumns = `id, territory_id, path, address, head_name, members, elderly_alone, hardship, disability, mobile, moved_in_at, moved_out_at, created_at, updated_at`
+
+func scanHousehold(sc interface{ Scan(...any) error }) (*model.Household, error) {
+	var h model.Household
+	var in, out sql.NullTime
+	if err := sc.Scan(&h.ID, &h.TerritoryID, &h.Path, &h.Address, &h.HeadName, &h.Members,
+		&h.Flags.ElderlyAlone, &h.Flags.Hardship, &h.Flags.Disability, &h.Flags.Mobile, &in, &out, &h.CreatedAt, &h.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if in.Valid {
+		h.MovedInAt = &in.Time
+	}
+	if out.Valid {
+		h.MovedOutAt = &out.Time
+	}
+	return &h, nil
+}
+
+// Household returns the household with id, or model.ErrNotFound when it does not exist or lies
+// outside the scope.
+func (s *Store) Household(ctx context.Context, sc authz.Scope, id int64) (*model.Household, error) {
+	return s.reader().household(ctx, sc, id)
+}
+
+func (c conn) household(ctx context.Context, sc authz.Scope, id int64) (*model.Household, error) {
+	rows, err := c.query(ctx, `SELECT `+householdColumns+` FROM households WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, model.ErrNotFound
+	}
+	h, err := scanHousehold(rows)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.Contains(h.Path) {
+		return nil, model.ErrNotFound
+	}
+	return h, nil
+}
+
+// HouseholdFilter selects households. Under is a subtree root (0: the whole scope).
+type HouseholdFilter struct {
+	Under    int64
+	Flag     string // elderly_alone | hardship | disability | mobile
+	Q        string // address or head name contains
+	MovedOut bool   // list households that moved away instead of current ones
+	Limit    int
+	Cursor   string
+}
+
+var householdFlags = map[string]bool{"elderly_alone": true, "hardship": true, "disability": true, "mobile": true}
+
+// ValidHouseholdFlag reports whether f names a household flag.
+func ValidHouseholdFlag(f string) bool { return householdFlags[f] }
+
+// Households lists households in the scope matching f, ordered by (path, id): grouped by
+// stairwell. Total is the maintained count when no other filter applies, else a COUNT.
+func (s *Store) Households(ctx context.Context, sc authz.Scope, f HouseholdFilter) (*Page[*model.Household], error) {
+	c := s.reader()
+	prefix := ""
+	var under *model.Territory
+	if f.Under != 0 {
+		var err error
+		if under, err = c.territory(ctx, sc, f.Under); err != nil {
+			return nil, err
+		}
+		prefix = under.Path
+	}
+	prefix, ok := sc.Narrow(prefix)
+	if !ok {
+		return &Page[*model.Household]{Total: 0}, nil
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := authz.PathRange(prefix)
+	where, args := []string{"path >= ?", "path < ?"}, []any{lo, hi}
+	if f.MovedOut {
+		where = append(where, "moved_out_at IS NOT NULL")
+	} else {
+		where = append(where, "moved_out_at IS NULL")
+	}
+	filtered := f.MovedOut
+	if f.Flag != "" {
+		if !householdFlags[f.Flag] {
+			return nil, fieldErr("flag", "标记应为 elderly_alone、hardship、disability 或 mobile")
+		}
+		where, args = append(where, f.Flag+" = ?"), append(args, true)
+		filtered = true
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		where, args = append(where, `(address LIKE ? ESCAPE '\' OR head_name LIKE ? ESCAPE '\')`), append(args, like, like)
+		filtered = true
+	}
+	countWhere, countArgs := where, args
+	if cur.key != "" {
+		where, args = append(where, "(path > ? OR (path = ? AND id > ?))"), append(args, cur.key, cur.key, cur.id)
+	}
+	limit := clampLimit(f.Limit)
+	rows, err := c.query(ctx, `SELECT `+householdColumns+` FROM households WHERE `+and(where)+` ORDER BY path, id LIMIT `+strconv.Itoa(limit+1), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &Page[*model.Household]{}
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		last := page.Items[limit-1]
+		page.Items = page.Items[:limit]
+		page.Next = cursor{key: last.Path, id: last.ID}.encode()
+	}
+	switch {
+	case filtered:
+		err = c.queryRow(ctx, `SELECT COUNT(*) FROM households WHERE `+and(countWhere), countArgs, &page.Total)
+	default:
+		page.Total, err = c.subtreeCount(ctx, prefix, "households")
+	}
+	return page, err
+}
+
+// subtreeCount reads a maintained count for the subtree at prefix ("" = every root).
+func (c conn) subtreeCount(ctx context.Context, prefix, column string) (int64, error) {
+	var n int64
+	if prefix == "" {
+		err := c.queryRow(ctx, `SELECT COALESCE(SUM(`+column+`), 0) FROM territories WHERE parent_id IS NULL`, nil, &n)
+		return n, err
+	}
+	ids := model.PathIDs(prefix)
+	err := c.queryRow(ctx, `SELECT `+column+` FROM territories WHERE id = ?`, []any{ids[len(ids)-1]}, &n)
+	return n, err
+}
+
+// SubtreeCounts returns the maintained household and resident counts of a node's subtree.
+func (s *Store) SubtreeCounts(ctx context.Context, sc authz.Scope, id int64) (households, residents int64, err error) {
+	t, err := s.Territory(ctx, sc, id)
+	if err != nil {
+		return 0, 0, err
+	}
+	return t.Households, t.Residents, nil
+}
+
+func validDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// CreateHousehold adds a household to a node in the scope.
+func (s *Store) CreateHousehold(ctx context.Context, sc authz.Scope, in model.HouseholdInput) (*model.Household, error) {
+	var h *model.Household
+	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		h, err = tx.CreateHousehold(ctx, sc, in)
+		return err
+	})
+	return h, err
+}
+
+// CreateHousehold is Store.CreateHousehold inside tx.
+func (tx *Tx) CreateHousehold(ctx context.Context, sc authz.Scope, in model.HouseholdInput) (*model.Household, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	t, err := tx.territory(ctx, sc, in.TerritoryID)
+	if err == model.ErrNotFound {
+		return nil, fieldErr("territory_id", "所属节点不存在或不在您的管辖范围内")
+	} else if err != nil {
+		return nil, err
+	}
+	if t.ArchivedAt != nil {
+		return nil, fieldErr("territory_id", "所属节点已归档")
+	}
+	if t.Kind.Rank() <= model.KindStreet.Rank() {
+		return nil, fieldErr("territory_id", "住户应登记在社区及以下的节点（通常是单元或楼栋）")
+	}
+	var community sql.NullInt64
+	if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{t.ID}, &community); err != nil {
+		return nil, err
+	}
+	ts := now()
+	var movedIn any
+	if in.MovedInAt != "" {
+		movedIn = in.MovedInAt
+	}
+	var id int64
+	err = tx.queryRow(ctx, `INSERT INTO households (territory_id, community_id, path, address, elderly_alone, hardship, disability, mobile, moved_in_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		[]any{t.ID, community, t.Path, in.Address, in.Flags.ElderlyAlone, in.Flags.Hardship, in.Flags.Disability, in.Flags.Mobile, movedIn, ts, ts}, &id)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.adjustCounts(ctx, t.Path, 1, 0); err != nil {
+		return nil, err
+	}
+	if err := tx.householdEvent(ctx, sc, id, "moved_in", t.Name+" "+in.Address); err != nil {
+		return nil, err
+	}
+	return tx.household(ctx, sc, id)
+}
+
+// UpdateHousehold changes a household's address and flags (not its node: use MoveHousehold).
+func (s *Store) UpdateHousehold(ctx context.Context, sc authz.Scope, id int64, in model.HouseholdInput) (*model.Household, error) {
+	var h *model.Household
+	err := s.Tx(ctx, func(tx *Tx) error {
+		old, err := tx.household(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		in.TerritoryID = old.TerritoryID
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		var movedIn any
+		if in.MovedInAt != "" {
+			movedIn = in.MovedInAt
+		}
+		if _, err := tx.exec(ctx, `UPDATE households SET address = ?, elderly_alone = ?, hardship = ?, disability = ?, mobile = ?, moved_in_at = ?, updated_at = ? WHERE id = ?`,
+			in.Address, in.Flags.ElderlyAlone, in.Flags.Hardship, in.Flags.Disability, in.Flags.Mobile, movedIn, now(), id); err != nil {
+			return err
+		}
+		if err := tx.householdEvent(ctx, sc, id, "updated", old.Address+" → "+in.Address); err != nil {
+			return err
+		}
+		h, err = tx.household(ctx, sc, id)
+		return err
+	})
+	return h, err
+}
+
+// MoveOutHousehold records that a household moved away on date (YYYY-MM-DD). It stays in the
+// history with its residents; the maintained counts drop it.
+func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, date, note string) (*model.Household, error) {
+	var h *model.Household
+	err := s.Tx(ctx, func(tx *Tx) error {
+		old, err := tx.household(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if old.MovedOutAt != nil {
+			return &model.ConflictError{Message: "该户已迁出"}
+		}
+		if !validDate(date) {
+			return fieldErr("moved_out_at", "迁出日期应为 YYYY-MM-DD 格式")
+		}
+		if _, err := tx.exec(ctx, `UPDATE households SET moved_out_at = ?, updated_at = ? WHERE id = ?`, date, now(), id); err != nil {
+			return err
+		}
+		if err := tx.adjustCounts(ctx, old.Path, -1, -int64(old.Members)); err != nil {
+			return err
+		}
+		if err := tx.householdEvent(ctx, sc, id, "moved_out", strings.TrimSpace(date+" "+note)); err != nil {
+			return err
+		}
+		h, err = tx.household(ctx, sc, id)
+		return err
+	})
+	return h, err
+}
+
+// HouseholdEvents returns a household's history, newest first.
+func (s *Store) HouseholdEvents(ctx context.Context, sc authz.Scope, id int64) ([]model.HouseholdEvent, error) {
+	c := s.reader()
+	if _, err := c.household(ctx, sc, id); err != nil {
+		return nil, err
+	}
+	rows, err := c.query(ctx, `SELECT id, household_id, action, detail, at FROM household_events WHERE household_id = ? ORDER BY id DESC LIMIT 200`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.HouseholdEvent
+	for rows.Next() {
+		var e model.HouseholdEvent
+		if err := rows.Scan(&e.ID, &e.HouseholdID, &e.Action, &e.Detail, &e.At); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) householdEvent(ctx context.Context, sc authz.Scope, id int64, action, detail string) error {
+	var actor any
+	if sc.UserID != 0 {
+		actor = sc.UserID
+	}
+	_, err := tx.exec(ctx, `INSERT INTO household_events (household_id, action, detail, actor_id, at) VALUES (?, ?, ?, ?, ?)`,
+		id, action, detail, actor, now())
+	return err
+}

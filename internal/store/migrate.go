@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// ErrStaleSchema is returned by CheckSchema when migrations are pending.
+var ErrStaleSchema = errors.New("the database schema is out of date: run `gongzhi migrate` first")
+
+func (s *Store) migrator() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationFS, "migrations/"+s.d.name)
+	if err != nil {
+		return nil, err
+	}
+	gd := goose.DialectSQLite3
+	if s.d.name == "postgres" {
+		gd = goose.DialectPostgres
+	}
+	return goose.NewProvider(gd, s.write, sub)
+}
+
+// Migrate applies every pending migration, each in its own transaction, and returns how many ran.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	p, err := s.migrator()
+	if err != nil {
+		return 0, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// CheckSchema returns ErrStaleSchema when the database lacks a migration this binary has.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	p, err := s.migrator()
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if pending {
+		return ErrStaleSchema
+	}
+	return nil
+}

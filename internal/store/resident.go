@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+const residentColumns = `id, household_id, territory_id, name, gender, birth_date, phone, id_number, relation, political_status, occupation, created_at, updated_at`
+
+func scanResident(sc interface{ Scan(...any) error }) (*model.Resident, error) {
+	var r model.Resident
+	if err := sc.Scan(&r.ID, &r.HouseholdID, &r.TerritoryID, &r.Name, &r.Gender, &r.BirthDate, &r.Phone, &r.IDNumber,
+		&r.Relation, &r.PoliticalStatus, &r.Occupation, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Resident returns the resident with id, or model.ErrNotFound when it does not exist or lies
+// outside the scope.
+func (s *Store) Resident(ctx context.Context, sc authz.Scope, id int64) (*model.Resident, error) {
+	return s.reader().resident(ctx, sc, id)
+}
+
+func (c conn) resident(ctx context.Context, sc authz.Scope, id int64) (*model.Resident, error) {
+	lo, hi := "/", "0"
+	if !sc.All {
+		if sc.Path == "" {
+			return nil, model.ErrNotFound
+		}
+		lo, hi = authz.PathRange(sc.Path)
+	}
+	rows, err := c.query(ctx, `SELECT `+residentColumns+` FROM residents WHERE id = ? AND path >= ? AND path < ?`, id, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, model.ErrNotFound
+	}
+	return scanResident(rows)
+}
+
+// ResidentFilter selects residents. Under is a subtree root (0: the whole scope).
+type ResidentFilter struct {
+	Under           int64
+	HouseholdID     int64
+	PoliticalStatus model.PoliticalStatus
+	Q               string // name contains
+	Limit           int
+	Cursor          string
+}
+
+// Residents lists residents in the scope matching f, ordered by (path, id).
+func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter) (*Page[*model.Resident], error) {
+	c := s.reader()
+	prefix := ""
+	if f.Under != 0 {
+		under, err := c.territory(ctx, sc, f.Under)
+		if err != nil {
+			return nil, err
+		}
+		prefix = under.Path
+	}
+	prefix, ok := sc.Narrow(prefix)
+	if !ok {
+		return &Page[*model.Resident]{Total: 0}, nil
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := authz.PathRange(prefix)
+	where, args := []string{"path >= ?", "path < ?"}, []any{lo, hi}
+	filtered := false
+	if f.HouseholdID != 0 {
+		where, args = append(where, "household_id = ?"), append(args, f.HouseholdID)
+		filtered = true
+	}
+	if f.PoliticalStatus != "" {
+		if f.PoliticalStatus.Label() == "" {
+			return nil, fieldErr("political_status", "政治面貌应为 party_member、probationary、league_member 或 masses")
+		}
+		where, args = append(where, "political_status = ?"), append(args, string(f.PoliticalStatus))
+		filtered = true
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		where, args = append(where, "name LIKE ? ESCAPE '\\'"), append(args, "%"+escapeLike(q)+"%")
+		filtered = true
+	}
+	countWhere, countArgs := where, args
+	if cur.key != "" {
+		where, args = append(where, "(path > ? OR (path = ? AND id > ?))"), append(args, cur.key, cur.key, cur.id)
+	}
+	limit := clampLimit(f.Limit)
+	rows, err := c.query(ctx, `SELECT `+residentColumns+`, path FROM residents WHERE `+and(where)+` ORDER BY path, id LIMIT `+strconv.Itoa(limit+1), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &Page[*model.Resident]{}
+	var paths []string
+	for rows.Next() {
+		var r model.Resident
+		var path string
+		if err := rows.Scan(&r.ID, &r.HouseholdID, &r.TerritoryID, &r.Name, &r.Gender, &r.BirthDate, &r.Phone, &r.IDNumber,
+			&r.Relation, &r.PoliticalStatus, &r.Occupation, &r.CreatedAt, &r.UpdatedAt, &path); err != nil {
+			return nil, err
+		}
+		page.Items, paths = append(page.Items, &r), append(paths, path)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = cursor{key: paths[limit-1], id: page.Items[limit-1].ID}.encode()
+	}
+	if filtered {
+		err = c.queryRow(ctx, `SELECT COUNT(*) FROM residents WHERE `+and(countWhere), countArgs, &page.Total)
+	} else {
+		page.Total, err = c.subtreeCount(ctx, prefix, "residents")
+	}
+	return page, err
+}
+
+// CreateResident adds a resident to a household in the scope; in is validated against now.
+// A second 户主 in one household, or an ID number already registered, is a validation error.
+func (s *Store) CreateResident(ctx context.Context, sc authz.Scope, in model.ResidentInput) (*model.Resident, error) {
+	var r *model.Resident
+	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		r, err = tx.CreateResident(ctx, sc, in)
+		return err
+	})
+	return r, err
+}
+
+// CreateResident is Store.CreateResident inside tx.
+func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.ResidentInput) (*model.Resident, error) {
+	if err := in.Validate(time.Now()); err != nil {
+		return nil, err
+	}
+	h, err := tx.household(ctx, sc, in.HouseholdID)
+	if err == model.ErrNotFound {
+		return nil, fieldErr("household_id", "所属住户不存在或不在您的管辖范围内")
+	} else if err != nil {
+		return nil, err
+	}
+	if h.MovedOutAt != nil {
+		return nil, fieldErr("household_id", "该户已迁出，不能再添加成员")
+	}
+	if in.Relation == model.RelationHead && h.HeadName != "" {
+		return nil, fieldErr("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
+	}
+	var community any
+	if err := tx.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{h.ID}, &community); err != nil {
+		return nil, err
+	}
+	ts := now()
+	var id int64
+	err = tx.queryRow(ctx, `INSERT INTO residents (household_id, territory_id, community_id, path, name, gender, birth_date, phone, id_number, relation, political_status, occupation, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		[]any{h.ID, h.TerritoryID, community, h.Path, in.Name, string(in.Gender), in.Birth(), in.Phone, in.IDNumber,
+			string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, ts}, &id)
+	if isConflict(err) {
+		return nil, fieldErr("id_number", "该身份证号已登记在其他住户中")
+	} else if err != nil {
+		return nil, err
+	}
+	head := ""
+	if in.Relation == model.RelationHead {
+		head = in.Name
+	}
+	if _, err := tx.exec(ctx, `UPDATE households SET members = members + 1, head_name = CASE WHEN ? <> '' THEN ? ELSE head_name END, updated_at = ? WHERE id = ?`,
+		head, head, ts, h.ID); err != nil {
+		return nil, err
+	}
+	if err := tx.adjustCounts(ctx, h.Path, 0, 1); err != nil {
+		return nil, err
+	}
+	if err := tx.householdEvent(ctx, sc, h.ID, "member_added", in.Name+"（"+string(in.Relation)+"）"); err != nil {
+		return nil, err
+	}
+	return tx.resident(ctx, sc, id)
+}
+
+// UpdateResident changes a resident's fields (not the household).
+func (s *Store) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in model.ResidentInput) (*model.Resident, error) {
+	var r *model.Resident
+	err := s.Tx(ctx, func(tx *Tx) error {
+		old, err := tx.resident(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		in.HouseholdID = old.HouseholdID
+		if err := in.Validate(time.Now()); err != nil {
+			return err
+		}
+		h, err := tx.household(ctx, sc, old.HouseholdID)
+		if err != nil {
+			return err
+		}
+		if in.Relation == model.RelationHead && old.Relation != model.RelationHead && h.HeadName != "" {
+			return fieldErr("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
+		}
+		ts := now()
+		_, err = tx.exec(ctx, `UPDATE residents SET name = ?, gender = ?, birth_date = ?, phone = ?, id_number = ?, relation = ?, political_status = ?, occupation = ?, updated_at = ? WHERE id = ?`,
+			in.Name, string(in.Gender), in.Birth(), in.Phone, in.IDNumber, string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, id)
+		if isConflict(err) {
+			return fieldErr("id_number", "该身份证号已登记在其他住户中")
+		} else if err != nil {
+			return err
+		}
+		switch {
+		case in.Relation == model.RelationHead:
+			_, err = tx.exec(ctx, `UPDATE households SET head_name = ?, updated_at = ? WHERE id = ?`, in.Name, ts, h.ID)
+		case old.Relation == model.RelationHead:
+			_, err = tx.exec(ctx, `UPDATE households SET head_name = '', updated_at = ? WHERE id = ?`, ts, h.ID)
+		}
+		if err != nil {
+			return err
+		}
+		r, err = tx.resident(ctx, sc, id)
+		return err
+	})
+	return r, err
+}
+
+// DeleteResident removes a resident registered by mistake (a person who moves away goes with
+// the household's move-out instead), and records it in the household's history.
+func (s *Store) DeleteResident(ctx context.Context, sc authz.Scope, id int64) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		r, err := tx.resident(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		h, err := tx.household(ctx, sc, r.HouseholdID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM residents WHERE id = ?`, id); err != nil {
+			return err
+		}
+		head := r.Relation == model.RelationHead
+		if _, err := tx.exec(ctx, `UPDATE households SET members = members - 1, head_name = CASE WHEN ? THEN '' ELSE head_name END, updated_at = ? WHERE id = ?`,
+			head, now(), h.ID); err != nil {
+			return err
+		}
+		if h.MovedOutAt == nil {
+			if err := tx.adjustCounts(ctx, h.Path, 0, -1); err != nil {
+				return err
+			}
+		}
+		return tx.householdEvent(ctx, sc, h.ID, "member_removed", r.Name)
+	})
+}

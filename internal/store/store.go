@@ -1,0 +1,169 @@
+// Package store keeps gongzhi's data in SQLite or PostgreSQL through database/sql: one SQL code
+// path written to the engines' common subset, with the few differences in dialect.go.
+// Every method that touches territory or people takes an authz.Scope and limits its query to it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+)
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	d     dialect
+	read  *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: the same pool as write
+	write *sql.DB // SQLite: one connection, so writers queue here instead of in busy_timeout
+	dsn   string
+}
+
+// Engine names which database a Store uses: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.d.name }
+
+// DB exposes the write pool for tools (backup, benchmarks) that need the raw handle.
+func (s *Store) DB() *sql.DB { return s.write }
+
+// ReadDB exposes the read pool for the benchmark's bare handler.
+func (s *Store) ReadDB() *sql.DB { return s.read }
+
+// Open connects to the database named by dsn: "sqlite:PATH", "sqlite::memory:" or a
+// postgres:// URL. It does not migrate; call Migrate, or CheckSchema before serving.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), dsn)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("unknown database %q: use sqlite:PATH or a postgres:// URL", dsn)
+	}
+}
+
+func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty path")
+	}
+	// busy_timeout comes first so that the WAL switch itself waits for a lock instead of failing.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_time_format=sqlite"
+	memory := path == ":memory:"
+	var uri string
+	if memory {
+		// One connection serves reads and writes: a second would see a different empty database.
+		uri = "file::memory:?" + pragmas
+	} else {
+		uri = "file:" + path + "?" + pragmas
+	}
+	write, err := sql.Open("sqlite", uri+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read := write
+	if !memory {
+		read, err = sql.Open("sqlite", uri+"&_pragma=query_only(1)")
+		if err != nil {
+			write.Close()
+			return nil, err
+		}
+		read.SetMaxOpenConns(8)
+		read.SetMaxIdleConns(8)
+		read.SetConnMaxIdleTime(0)
+	}
+	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn}, nil
+}
+
+// Close releases the pools.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers; /readyz uses it.
+func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs SQL written with ? placeholders on either engine.
+type conn struct {
+	q querier
+	d dialect
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	r, err := c.q.ExecContext(ctx, c.d.rebind(query), args...)
+	return r, c.d.mapErr(err)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r, err := c.q.QueryContext(ctx, c.d.rebind(query), args...)
+	return r, c.d.mapErr(err)
+}
+
+// queryRow runs a one-row query and scans it; no row is model.ErrNotFound.
+func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	err := c.q.QueryRowContext(ctx, c.d.rebind(query), args...).Scan(dest...)
+	return c.d.mapErr(err)
+}
+
+// Tx is one transaction. Write methods live on Tx so that callers can group several writes;
+// the Store's write methods each run in a Tx of their own.
+type Tx struct {
+	conn
+	s *Store
+}
+
+// Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.d.mapErr(err)
+	}
+	tx := &Tx{conn: conn{q: sqlTx, d: s.d}, s: s}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	return s.d.mapErr(sqlTx.Commit())
+}
+
+func (s *Store) reader() conn { return conn{q: s.read, d: s.d} }
+
+// now is the store's clock, truncated so both engines round-trip it exactly.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

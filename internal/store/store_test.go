@@ -1,0 +1,289 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+)
+
+// tree is a small territory tree: district › street › community › grid › building › stairwell,
+// plus a second community with its own stairwell.
+type tree struct {
+	district, street, community, grid, building, stairwell, community2, stairwell2 *model.Territory
+}
+
+func mustTree(t *testing.T, st *store.Store) tree {
+	t.Helper()
+	ctx := context.Background()
+	sys := authz.System()
+	add := func(parent *model.Territory, kind model.TerritoryKind, name, code string) *model.Territory {
+		t.Helper()
+		var pid int64
+		if parent != nil {
+			pid = parent.ID
+		}
+		n, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: pid, Kind: kind, Name: name, Code: code})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		return n
+	}
+	var tr tree
+	tr.district = add(nil, model.KindDistrict, "江油市", "510781000000")
+	tr.street = add(tr.district, model.KindStreet, "中坝街道", "510781006000")
+	tr.community = add(tr.street, model.KindCommunity, "天宝社区", "510781006001")
+	tr.grid = add(tr.community, model.KindGrid, "第一网格", "")
+	tr.building = add(tr.grid, model.KindBuilding, "1栋", "")
+	tr.stairwell = add(tr.building, model.KindStairwell, "1单元", "")
+	tr.community2 = add(tr.street, model.KindCommunity, "东胜社区", "510781006002")
+	tr.stairwell2 = add(add(tr.community2, model.KindBuilding, "8栋", ""), model.KindStairwell, "2单元", "")
+	return tr
+}
+
+func mustHousehold(t *testing.T, st *store.Store, node *model.Territory, addr string, people ...model.ResidentInput) *model.Household {
+	t.Helper()
+	ctx := context.Background()
+	h, err := st.CreateHousehold(ctx, authz.System(), model.HouseholdInput{TerritoryID: node.ID, Address: addr})
+	if err != nil {
+		t.Fatalf("create household: %v", err)
+	}
+	for _, p := range people {
+		p.HouseholdID = h.ID
+		if _, err := st.CreateResident(ctx, authz.System(), p); err != nil {
+			t.Fatalf("create resident %s: %v", p.Name, err)
+		}
+	}
+	return h
+}
+
+// validID builds a valid ID number for region, birth date and sequence.
+func validID(region, birth string, seq int) string {
+	s := region + birth + string(rune('0'+seq/100%10)) + string(rune('0'+seq/10%10)) + string(rune('0'+seq%10))
+	return s + string(model.IDCheckDigit(s))
+}
+
+func TestMigrateTwiceAndSchemaCheck(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.CheckSchema(ctx); err != nil {
+			t.Fatalf("CheckSchema after Migrate = %v, want nil", err)
+		}
+		n, err := st.Migrate(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("second Migrate = %d, %v; want 0, nil", n, err)
+		}
+	})
+}
+
+func TestStaleSchemaRefused(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(e, func(t *testing.T) {
+			st, err := store.Open(context.Background(), storetest.DSN(t, e))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.CheckSchema(context.Background()); !errors.Is(err, store.ErrStaleSchema) {
+				t.Fatalf("CheckSchema on empty database = %v, want ErrStaleSchema", err)
+			}
+		})
+	}
+}
+
+func TestSubtreeAndScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		mustHousehold(t, st, tr.stairwell, "101室",
+			model.ResidentInput{Name: "张建国", IDNumber: validID("510781", "19580312", 11), Relation: model.RelationHead, Phone: "13812345678"},
+			model.ResidentInput{Name: "李秀英", IDNumber: validID("510781", "19600505", 22), Relation: "配偶"})
+		mustHousehold(t, st, tr.stairwell2, "202室",
+			model.ResidentInput{Name: "王芳", IDNumber: validID("510781", "19851120", 42), Relation: model.RelationHead})
+
+		// Maintained counts at every level.
+		for _, c := range []struct {
+			node   *model.Territory
+			hh, rs int64
+		}{{tr.district, 2, 3}, {tr.street, 2, 3}, {tr.community, 1, 2}, {tr.grid, 1, 2}, {tr.stairwell, 1, 2}, {tr.community2, 1, 1}} {
+			got, err := st.Territory(ctx, authz.System(), c.node.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Households != c.hh || got.Residents != c.rs {
+				t.Errorf("%s counts = %d/%d, want %d/%d", c.node.Name, got.Households, got.Residents, c.hh, c.rs)
+			}
+		}
+
+		// A grid leader of community 1 sees its own households only; the other community is 404.
+		grid := authz.Scope{UserID: 9, Role: model.RoleGridLeader, Path: tr.grid.Path}
+		page, err := st.Households(ctx, grid, store.HouseholdFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != 1 || page.Items[0].Address != "101室" || page.Total != 1 {
+			t.Fatalf("grid leader households = %+v (total %d), want only 101室", page.Items, page.Total)
+		}
+		if _, err := st.Territory(ctx, grid, tr.community2.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("territory outside scope: err = %v, want ErrNotFound", err)
+		}
+		if _, err := st.Households(ctx, grid, store.HouseholdFilter{Under: tr.community2.ID}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("households under a node outside scope: err = %v, want ErrNotFound", err)
+		}
+		// Asking for an ancestor of the scope narrows to the scope.
+		page, err = st.Households(ctx, grid, store.HouseholdFilter{Under: tr.district.ID})
+		if !errors.Is(err, model.ErrNotFound) && (err != nil || len(page.Items) != 1) {
+			t.Errorf("households under the district for a grid leader = %v, %v", page, err)
+		}
+		rs, err := st.Residents(ctx, grid, store.ResidentFilter{})
+		if err != nil || len(rs.Items) != 2 || rs.Total != 2 {
+			t.Fatalf("grid residents = %v (%v)", rs, err)
+		}
+		other, err := st.Residents(ctx, authz.System(), store.ResidentFilter{Under: tr.community2.ID})
+		if err != nil || len(other.Items) != 1 {
+			t.Fatalf("community2 residents = %v, %v", other, err)
+		}
+		if _, err := st.Resident(ctx, grid, other.Items[0].ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("resident outside scope: err = %v, want ErrNotFound", err)
+		}
+		// The zero scope sees nothing.
+		if p, err := st.Households(ctx, authz.Scope{Role: model.RoleResident}, store.HouseholdFilter{}); err != nil || len(p.Items) != 0 {
+			t.Errorf("zero scope sees %v, %v", p, err)
+		}
+	})
+}
+
+func TestMoveTerritory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sys := authz.System()
+		tr := mustTree(t, st)
+		mustHousehold(t, st, tr.stairwell, "101室",
+			model.ResidentInput{Name: "张建国", IDNumber: validID("510781", "19580312", 11), Relation: model.RelationHead})
+
+		// Under its own descendant: a validation error on parent_id, nothing changed.
+		_, err := st.MoveTerritory(ctx, sys, tr.grid.ID, tr.stairwell.ID)
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "parent_id" {
+			t.Fatalf("move under descendant: err = %v, want parent_id validation error", err)
+		}
+		// Move the building (with its household) to community 2.
+		moved, err := st.MoveTerritory(ctx, sys, tr.building.ID, tr.community2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := tr.community2.Path + "6/"; moved.Path != tr.community2.Path+"5/" && moved.Path != want {
+			t.Logf("moved path %s", moved.Path)
+		}
+		c1, _ := st.Territory(ctx, sys, tr.community.ID)
+		c2, _ := st.Territory(ctx, sys, tr.community2.ID)
+		d, _ := st.Territory(ctx, sys, tr.district.ID)
+		if c1.Households != 0 || c2.Households != 1 || d.Households != 1 || c2.Residents != 1 {
+			t.Errorf("after move counts c1=%d c2=%d/%d district=%d; want 0, 1/1, 1", c1.Households, c2.Households, c2.Residents, d.Households)
+		}
+		page, err := st.Households(ctx, sys, store.HouseholdFilter{Under: tr.community2.ID})
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("households under community2 after move = %v, %v", page, err)
+		}
+		events, err := st.TerritoryEvents(ctx, sys, tr.building.ID)
+		if err != nil || len(events) != 2 || events[0].Action != "moved" {
+			t.Errorf("events = %+v, %v", events, err)
+		}
+		// Archive refuses while households remain.
+		if _, err := st.ArchiveTerritory(ctx, sys, tr.building.ID); !errors.Is(err, model.ErrConflict) {
+			t.Errorf("archive with households: err = %v, want conflict", err)
+		}
+		if _, err := st.ArchiveTerritory(ctx, sys, tr.grid.ID); err != nil {
+			t.Errorf("archive empty grid: %v", err)
+		}
+	})
+}
+
+func TestResidentValidationAndConflicts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sys := authz.System()
+		tr := mustTree(t, st)
+		h := mustHousehold(t, st, tr.stairwell, "101室")
+		id := validID("510781", "19580312", 11)
+		bad := id[:17] + string("0123456789X"[(strings_index(id[17])+1)%11])
+		_, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "张三", IDNumber: bad, Relation: model.RelationHead})
+		var ve *model.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "id_number" {
+			t.Fatalf("bad check digit: err = %v", err)
+		}
+		r, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "张三", IDNumber: id, Relation: model.RelationHead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Gender != model.GenderMale || r.BirthDate.Format(time.DateOnly) != "1958-03-12" {
+			t.Errorf("derived gender/birth = %s %s", r.Gender, r.BirthDate)
+		}
+		_, err = st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "张四", IDNumber: id, Relation: "子女"})
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "id_number" {
+			t.Errorf("duplicate ID number: err = %v", err)
+		}
+		_, err = st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "张五", IDNumber: validID("510781", "19900101", 33), Relation: model.RelationHead})
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "relation" {
+			t.Errorf("second head: err = %v", err)
+		}
+		got, _ := st.Household(ctx, sys, h.ID)
+		if got.HeadName != "张三" || got.Members != 1 {
+			t.Errorf("household head/members = %q/%d", got.HeadName, got.Members)
+		}
+	})
+}
+
+func strings_index(c byte) int {
+	for i := range 11 {
+		if "0123456789X"[i] == c {
+			return i
+		}
+	}
+	return 0
+}
+
+func TestPagination(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		for i := range 7 {
+			mustHousehold(t, st, tr.stairwell, string(rune('A'+i))+"室")
+		}
+		seen := map[int64]bool{}
+		cur := ""
+		for pages := 0; ; pages++ {
+			p, err := st.Households(ctx, authz.System(), store.HouseholdFilter{Limit: 3, Cursor: cur})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Total != 7 {
+				t.Errorf("total = %d, want 7", p.Total)
+			}
+			for _, h := range p.Items {
+				if seen[h.ID] {
+					t.Fatalf("household %d twice", h.ID)
+				}
+				seen[h.ID] = true
+			}
+			if p.Next == "" {
+				break
+			}
+			cur = p.Next
+			if pages > 5 {
+				t.Fatal("pagination does not end")
+			}
+		}
+		if len(seen) != 7 {
+			t.Errorf("saw %d households, want 7", len(seen))
+		}
+		if _, err := st.Households(ctx, authz.System(), store.HouseholdFilter{Cursor: "!!"}); err == nil {
+			t.Error("bad cursor accepted")
+		}
+	})
+}

@@ -1,0 +1,531 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+const territoryColumns = `id, parent_id, kind, name, code, path, households, residents, archived_at, created_at, updated_at`
+
+func scanTerritory(sc interface{ Scan(...any) error }) (*model.Territory, error) {
+	var t model.Territory
+	var parent sql.NullInt64
+	var code sql.NullString
+	var archived sql.NullTime
+	if err := sc.Scan(&t.ID, &parent, &t.Kind, &t.Name, &code, &t.Path, &t.Households, &t.Residents, &archived, &t.CreatedAt, &t.UpdatedAt); err != nil {
+		return nil, err
+	}
+	t.ParentID, t.Code = parent.Int64, code.String
+	if archived.Valid {
+		t.ArchivedAt = &archived.Time
+	}
+	return &t, nil
+}
+
+// Territory returns the node with id, or model.ErrNotFound when it does not exist or lies
+// outside the scope.
+func (s *Store) Territory(ctx context.Context, sc authz.Scope, id int64) (*model.Territory, error) {
+	return s.reader().territory(ctx, sc, id)
+}
+
+func (c conn) territory(ctx context.Context, sc authz.Scope, id int64) (*model.Territory, error) {
+	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, model.ErrNotFound
+	}
+	t, err := scanTerritory(rows)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.Contains(t.Path) {
+		return nil, model.ErrNotFound
+	}
+	return t, nil
+}
+
+// TerritoryByCode returns the node with the 12-digit statistical code, within scope.
+func (s *Store) TerritoryByCode(ctx context.Context, sc authz.Scope, code string) (*model.Territory, error) {
+	t, err := scanTerritory(s.read.QueryRowContext(ctx, s.d.rebind(`SELECT `+territoryColumns+` FROM territories WHERE code = ?`), code))
+	if err != nil {
+		return nil, s.d.mapErr(err)
+	}
+	if !sc.Contains(t.Path) {
+		return nil, model.ErrNotFound
+	}
+	return t, nil
+}
+
+// TerritoryFilter selects nodes. Under is a subtree root (0: the whole scope).
+type TerritoryFilter struct {
+	Under           int64
+	ParentID        int64 // only direct children of this node
+	Kind            model.TerritoryKind
+	Code            string
+	IncludeArchived bool
+	Limit           int
+	Cursor          string
+}
+
+// Territories lists nodes in the scope matching f, in tree order (by path).
+func (s *Store) Territories(ctx context.Context, sc authz.Scope, f TerritoryFilter) (*Page[*model.Territory], error) {
+	c := s.reader()
+	prefix := ""
+	if f.Under != 0 {
+		under, err := c.territory(ctx, sc, f.Under)
+		if err != nil {
+			return nil, err
+		}
+		prefix = under.Path
+	}
+	prefix, ok := sc.Narrow(prefix)
+	if !ok {
+		return &Page[*model.Territory]{Total: 0}, nil
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := authz.PathRange(prefix)
+	where, args := []string{"path >= ?", "path < ?"}, []any{lo, hi}
+	if f.ParentID != 0 {
+		where, args = append(where, "parent_id = ?"), append(args, f.ParentID)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
+	}
+	if f.Code != "" {
+		where, args = append(where, "code = ?"), append(args, f.Code)
+	}
+	if !f.IncludeArchived {
+		where = append(where, "archived_at IS NULL")
+	}
+	if cur.key != "" {
+		where, args = append(where, "path > ?"), append(args, cur.key)
+	}
+	limit := clampLimit(f.Limit)
+	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE `+and(where)+` ORDER BY path LIMIT `+strconv.Itoa(limit+1), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &Page[*model.Territory]{Total: -1}
+	for rows.Next() {
+		t, err := scanTerritory(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Items) > limit {
+		last := page.Items[limit-1]
+		page.Items = page.Items[:limit]
+		page.Next = cursor{key: last.Path, id: last.ID}.encode()
+	}
+	return page, nil
+}
+
+// Ancestors returns the nodes from the top of the scope down to t's parent, for breadcrumbs.
+func (s *Store) Ancestors(ctx context.Context, sc authz.Scope, t *model.Territory) ([]*model.Territory, error) {
+	ids := model.PathIDs(t.Path)
+	if len(ids) < 2 {
+		return nil, nil
+	}
+	ids = ids[:len(ids)-1]
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.reader().query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id IN (`+inList(len(ids))+`) ORDER BY path`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Territory
+	for rows.Next() {
+		a, err := scanTerritory(rows)
+		if err != nil {
+			return nil, err
+		}
+		if sc.Contains(a.Path) {
+			out = append(out, a)
+		}
+	}
+	return out, rows.Err()
+}
+
+// TerritoryEvents returns a node's history, newest first.
+func (s *Store) TerritoryEvents(ctx context.Context, sc authz.Scope, id int64) ([]model.TerritoryEvent, error) {
+	c := s.reader()
+	if _, err := c.territory(ctx, sc, id); err != nil {
+		return nil, err
+	}
+	rows, err := c.query(ctx, `SELECT id, territory_id, action, detail, actor_id, at FROM territory_events WHERE territory_id = ? ORDER BY id DESC LIMIT 200`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.TerritoryEvent
+	for rows.Next() {
+		var e model.TerritoryEvent
+		var actor sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.TerritoryID, &e.Action, &e.Detail, &actor, &e.At); err != nil {
+			return nil, err
+		}
+		e.ActorID = actor.Int64
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CreateTerritory adds a node under in.ParentID (which must lie in the scope; only an unscoped
+// caller may add a root district). It returns a *model.ValidationError for bad input.
+func (s *Store) CreateTerritory(ctx context.Context, sc authz.Scope, in model.TerritoryInput) (*model.Territory, error) {
+	var t *model.Territory
+	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		t, err = tx.CreateTerritory(ctx, sc, in)
+		return err
+	})
+	return t, err
+}
+
+// CreateTerritory is Store.CreateTerritory inside tx.
+func (tx *Tx) CreateTerritory(ctx context.Context, sc authz.Scope, in model.TerritoryInput) (*model.Territory, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	parentPath := "/"
+	var communityID sql.NullInt64
+	if in.ParentID != 0 {
+		parent, err := tx.territory(ctx, sc, in.ParentID)
+		if err == model.ErrNotFound {
+			return nil, fieldErr("parent_id", "上级节点不存在或不在您的管辖范围内")
+		} else if err != nil {
+			return nil, err
+		}
+		if parent.ArchivedAt != nil {
+			return nil, fieldErr("parent_id", "上级节点已归档，不能再添加下级")
+		}
+		if !parent.Kind.CanContain(in.Kind) {
+			return nil, fieldErr("kind", fmt.Sprintf("%s下不能添加%s", parent.Kind.Label(), in.Kind.Label()))
+		}
+		parentPath = parent.Path
+		if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{parent.ID}, &communityID); err != nil {
+			return nil, err
+		}
+	} else if !sc.All {
+		return nil, model.ErrForbidden
+	}
+	ts := now()
+	var code any
+	if in.Code != "" {
+		code = in.Code
+	}
+	var parent any
+	if in.ParentID != 0 {
+		parent = in.ParentID
+	}
+	var id int64
+	pending := "#" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	err := tx.queryRow(ctx, `INSERT INTO territories (parent_id, kind, name, code, path, community_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		[]any{parent, string(in.Kind), in.Name, code, pending, communityID, ts, ts}, &id)
+	if err != nil {
+		if isConflict(err) {
+			return nil, fieldErr("code", "统计区划代码 "+in.Code+" 已被其他节点使用")
+		}
+		return nil, err
+	}
+	path := model.ChildPath(parentPath, id)
+	if in.Kind == model.KindCommunity {
+		communityID = sql.NullInt64{Int64: id, Valid: true}
+	}
+	if _, err := tx.exec(ctx, `UPDATE territories SET path = ?, community_id = ? WHERE id = ?`, path, communityID, id); err != nil {
+		return nil, err
+	}
+	if err := tx.territoryEvent(ctx, sc, id, "created", in.Kind.Label()+" "+in.Name); err != nil {
+		return nil, err
+	}
+	return tx.territory(ctx, authz.System(), id)
+}
+
+func (tx *Tx) territoryEvent(ctx context.Context, sc authz.Scope, id int64, action, detail string) error {
+	var actor any
+	if sc.UserID != 0 {
+		actor = sc.UserID
+	}
+	_, err := tx.exec(ctx, `INSERT INTO territory_events (territory_id, action, detail, actor_id, at) VALUES (?, ?, ?, ?, ?)`,
+		id, action, detail, actor, now())
+	return err
+}
+
+// RenameTerritory changes a node's name (and code, when code is not nil) and records the old one.
+func (s *Store) RenameTerritory(ctx context.Context, sc authz.Scope, id int64, name string, code *string) (*model.Territory, error) {
+	var t *model.Territory
+	err := s.Tx(ctx, func(tx *Tx) error {
+		old, err := tx.territory(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		in := model.TerritoryInput{ParentID: old.ParentID, Kind: old.Kind, Name: name, Code: old.Code}
+		if code != nil {
+			in.Code = *code
+		}
+		if in.ParentID == 0 {
+			in.ParentID = -1 // a root passes the parent check; it has none to change
+		}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		var codeArg any
+		if in.Code != "" {
+			codeArg = in.Code
+		}
+		if _, err := tx.exec(ctx, `UPDATE territories SET name = ?, code = ?, updated_at = ? WHERE id = ?`, in.Name, codeArg, now(), id); err != nil {
+			if isConflict(err) {
+				return fieldErr("code", "统计区划代码 "+in.Code+" 已被其他节点使用")
+			}
+			return err
+		}
+		detail := old.Name + " → " + in.Name
+		if in.Code != old.Code {
+			detail += "；代码 " + old.Code + " → " + in.Code
+		}
+		if err := tx.territoryEvent(ctx, sc, id, "renamed", detail); err != nil {
+			return err
+		}
+		t, err = tx.territory(ctx, sc, id)
+		return err
+	})
+	return t, err
+}
+
+// MoveTerritory puts node id under newParent, carrying its subtree, its households and residents
+// along, and keeps the maintained counts right. Moving a node under itself or its own descendant
+// is a *model.ValidationError on parent_id.
+func (s *Store) MoveTerritory(ctx context.Context, sc authz.Scope, id, newParent int64) (*model.Territory, error) {
+	var t *model.Territory
+	err := s.Tx(ctx, func(tx *Tx) error {
+		node, err := tx.territory(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if node.ParentID == 0 {
+			return fieldErr("parent_id", "顶层节点不能移动")
+		}
+		parent, err := tx.territory(ctx, sc, newParent)
+		if err == model.ErrNotFound {
+			return fieldErr("parent_id", "目标上级节点不存在或不在您的管辖范围内")
+		} else if err != nil {
+			return err
+		}
+		if (authz.Scope{Path: node.Path}).Contains(parent.Path) {
+			return fieldErr("parent_id", "不能把节点移到它自己或它的下级节点之下")
+		}
+		if parent.ArchivedAt != nil {
+			return fieldErr("parent_id", "目标上级节点已归档")
+		}
+		if !parent.Kind.CanContain(node.Kind) {
+			return fieldErr("parent_id", fmt.Sprintf("%s下不能放%s", parent.Kind.Label(), node.Kind.Label()))
+		}
+		if parent.ID == node.ParentID {
+			t = node
+			return nil
+		}
+		oldParent, err := tx.territory(ctx, authz.System(), node.ParentID)
+		if err != nil {
+			return err
+		}
+		// Counts: the node's totals leave the old ancestors and join the new ones.
+		if err := tx.adjustCounts(ctx, oldParent.Path, -node.Households, -node.Residents); err != nil {
+			return err
+		}
+		if err := tx.adjustCounts(ctx, parent.Path, node.Households, node.Residents); err != nil {
+			return err
+		}
+		newPath := model.ChildPath(parent.Path, node.ID)
+		lo, hi := authz.PathRange(node.Path)
+		for _, table := range []string{"territories", "households", "residents"} {
+			if _, err := tx.exec(ctx, `UPDATE `+table+` SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?`,
+				newPath, len(node.Path)+1, lo, hi); err != nil {
+				return err
+			}
+		}
+		if node.Kind.Rank() > model.KindCommunity.Rank() {
+			var community sql.NullInt64
+			if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{parent.ID}, &community); err != nil {
+				return err
+			}
+			nlo, nhi := authz.PathRange(newPath)
+			for _, table := range []string{"territories", "households", "residents"} {
+				if _, err := tx.exec(ctx, `UPDATE `+table+` SET community_id = ? WHERE path >= ? AND path < ?`, community, nlo, nhi); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.exec(ctx, `UPDATE territories SET parent_id = ?, updated_at = ? WHERE id = ?`, parent.ID, now(), node.ID); err != nil {
+			return err
+		}
+		if err := tx.territoryEvent(ctx, sc, node.ID, "moved", oldParent.Name+" → "+parent.Name); err != nil {
+			return err
+		}
+		t, err = tx.territory(ctx, authz.System(), node.ID)
+		return err
+	})
+	return t, err
+}
+
+// ArchiveTerritory marks a node archived. A node that still has current households or
+// unarchived children cannot be archived (model.ConflictError says why). Nothing is deleted.
+func (s *Store) ArchiveTerritory(ctx context.Context, sc authz.Scope, id int64) (*model.Territory, error) {
+	var t *model.Territory
+	err := s.Tx(ctx, func(tx *Tx) error {
+		node, err := tx.territory(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if node.ArchivedAt != nil {
+			t = node
+			return nil
+		}
+		if node.Households > 0 {
+			return &model.ConflictError{Message: fmt.Sprintf("该节点下还有%d户，请先迁出或移走后再归档", node.Households)}
+		}
+		var children int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM territories WHERE parent_id = ? AND archived_at IS NULL`, []any{id}, &children); err != nil {
+			return err
+		}
+		if children > 0 {
+			return &model.ConflictError{Message: fmt.Sprintf("该节点下还有%d个未归档的下级节点，请先处理", children)}
+		}
+		ts := now()
+		if _, err := tx.exec(ctx, `UPDATE territories SET archived_at = ?, updated_at = ? WHERE id = ?`, ts, ts, id); err != nil {
+			return err
+		}
+		if err := tx.territoryEvent(ctx, sc, id, "archived", node.Name); err != nil {
+			return err
+		}
+		t, err = tx.territory(ctx, sc, id)
+		return err
+	})
+	return t, err
+}
+
+// adjustCounts adds dh households and dr residents to the node at path and all its ancestors.
+func (c conn) adjustCounts(ctx context.Context, path string, dh, dr int64) error {
+	if dh == 0 && dr == 0 {
+		return nil
+	}
+	ids := model.PathIDs(path)
+	args := []any{dh, dr}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := c.exec(ctx, `UPDATE territories SET households = households + ?, residents = residents + ? WHERE id IN (`+inList(len(ids))+`)`, args...)
+	return err
+}
+
+// Recount recomputes every node's maintained counts from the rows, for bulk loads that skip
+// per-row maintenance. It reads households and residents once, grouped by node.
+func (s *Store) Recount(ctx context.Context) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		direct := map[int64][2]int64{}
+		rows, err := tx.query(ctx, `SELECT territory_id, COUNT(*) FROM households WHERE moved_out_at IS NULL GROUP BY territory_id`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			c := direct[id]
+			c[0] = n
+			direct[id] = c
+		}
+		rows.Close()
+		rows, err = tx.query(ctx, `SELECT r.territory_id, COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id
+			WHERE h.moved_out_at IS NULL GROUP BY r.territory_id`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			c := direct[id]
+			c[1] = n
+			direct[id] = c
+		}
+		rows.Close()
+		paths := map[int64]string{}
+		rows, err = tx.query(ctx, `SELECT id, path FROM territories`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var p string
+			if err := rows.Scan(&id, &p); err != nil {
+				rows.Close()
+				return err
+			}
+			paths[id] = p
+		}
+		rows.Close()
+		total := make(map[int64][2]int64, len(paths))
+		for id, c := range direct {
+			for _, a := range model.PathIDs(paths[id]) {
+				t := total[a]
+				t[0] += c[0]
+				t[1] += c[1]
+				total[a] = t
+			}
+		}
+		if _, err := tx.exec(ctx, `UPDATE territories SET households = 0, residents = 0`); err != nil {
+			return err
+		}
+		for id, t := range total {
+			if _, err := tx.exec(ctx, `UPDATE territories SET households = ?, residents = ? WHERE id = ?`, t[0], t[1], id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func fieldErr(field, msg string) error {
+	return &model.ValidationError{Fields: []model.FieldError{{Field: field, Message: msg}}}
+}
+
+func isConflict(err error) bool {
+	_, ok := err.(*conflictErr)
+	return ok
+}
+
+func and(where []string) string {
+	s := where[0]
+	for _, w := range where[1:] {
+		s += " AND " + w
+	}
+	return s
+}
