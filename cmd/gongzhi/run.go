@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"gongzhi/internal/config"
+	"gongzhi/internal/store"
+)
+
+const usage = `gongzhi — 共治：区域化党建与社区治理平台
+
+usage:
+  gongzhi serve   [--addr 127.0.0.1:8080] [--db DSN]       run the server
+  gongzhi demo    [--addr 127.0.0.1:8080] [--db DSN] [--households N] [--county CODE] [--seed N] [--no-serve]
+  gongzhi migrate [--db DSN]
+  gongzhi import  households FILE [--db DSN] [--skip-invalid] [--template]
+  gongzhi import  divisions CODE [--db DSN] [--villages]   load a county (6 digits) or province (2 digits)
+  gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--db DSN]
+  gongzhi backup  FILE [--db DSN]
+  gongzhi bench   [--db DSN] [--households N] ...           see docs/benchmarks.md
+  gongzhi version
+
+DSN: sqlite:PATH (default sqlite:gongzhi.db), sqlite::memory:, or a postgres:// URL.
+Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_ADMIN_PASSWORD, GONGZHI_LOG_LEVEL (debug|info|warn|error).
+`
+
+// env is what every subcommand gets: its arguments, the environment and where to write.
+type env struct {
+	args   []string
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+// run is the whole program; tests call it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing subcommand")
+	}
+	e := &env{args: args[1:], getenv: getenv, stdout: stdout, stderr: stderr, log: newLogger(getenv, stderr)}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, e)
+	case "demo":
+		return cmdDemo(ctx, e)
+	case "migrate":
+		return cmdMigrate(ctx, e)
+	case "import":
+		return cmdImport(ctx, e)
+	case "user":
+		return cmdUser(ctx, e)
+	case "backup":
+		return cmdBackup(ctx, e)
+	case "bench":
+		return cmdBench(ctx, e)
+	case "version", "--version":
+		return cmdVersion(e)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown subcommand %q", args[0])
+}
+
+func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(getenv("GONGZHI_LOG_LEVEL")))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// parse parses a subcommand's flags into a fresh config and validates it. Positional arguments
+// may come before or after the flags.
+func (e *env) parse(name string, server bool, extra func(fs *flag.FlagSet)) (config.Config, []string, error) {
+	cfg := config.Default(e.getenv)
+	fs := cfg.FlagSet(name, server, e.stderr)
+	if extra != nil {
+		extra(fs)
+	}
+	var positional []string
+	args := e.args
+	for {
+		if err := fs.Parse(args); err != nil {
+			return cfg, nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	return cfg, positional, cfg.Validate()
+}
+
+// open opens the store named by cfg.
+func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	return store.Open(ctx, cfg.DB)
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"gongzhi/internal/api"
+	"gongzhi/internal/config"
+	"gongzhi/internal/server"
+	"gongzhi/internal/store"
+	"gongzhi/internal/web"
+)
+
+func cmdServe(ctx context.Context, e *env) error {
+	cfg, _, err := e.parse("serve", true, nil)
+	if err != nil {
+		return err
+	}
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CheckSchema(ctx); err != nil {
+		if errors.Is(err, store.ErrStaleSchema) {
+			return fmt.Errorf("%w (gongzhi migrate --db %s)", err, cfg.DB)
+		}
+		return err
+	}
+	return serve(ctx, e, cfg, st, func(addr net.Addr) {
+		fmt.Fprintf(e.stdout, "gongzhi 已启动：http://%s/\n", addr)
+	})
+}
+
+// serve runs the HTTP server on st until ctx ends.
+func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, ready func(net.Addr)) error {
+	a := api.New(st, e.log, cfg.MaxBodyBytes, false)
+	pages, err := web.New(st, e.log, web.Options{SiteName: cfg.SiteName, MaxUploadBytes: cfg.MaxUploadBytes})
+	if err != nil {
+		return err
+	}
+	srv := server.New(st, e.log, api.Token, a, pages)
+	e.log.Info("serving", "addr", cfg.Addr, "db", st.Engine())
+	return srv.ListenAndServe(ctx, cfg.Addr, cfg.ShutdownTimeout, ready)
+}

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/store"
+)
+
+// API holds what the handlers need.
+type API struct {
+	st      *store.Store
+	log     *slog.Logger
+	maxBody int64
+	secure  bool // set the session cookie's Secure attribute (served over TLS)
+}
+
+// New returns the API over st; maxBody limits JSON request bodies.
+func New(st *store.Store, log *slog.Logger, maxBody int64, secure bool) *API {
+	return &API{st: st, log: log, maxBody: maxBody, secure: secure}
+}
+
+// handlerFunc is a handler that returns its error for the one place that maps errors.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (a *API) h(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			writeProblem(a.log, w, r, err)
+		}
+	})
+}
+
+// Routes is the API's route table: every route names its action in the policy table.
+func (a *API) Routes() []authz.Route {
+	return []authz.Route{
+		authz.NewRoute("GET /api/v1/openapi.json", authz.Public, a.h(a.openAPI)),
+		authz.NewRoute("POST /api/v1/auth/login", authz.Public, a.h(a.login)),
+		authz.NewRoute("POST /api/v1/auth/logout", authz.LoggedIn, a.h(a.logout)),
+		authz.NewRoute("GET /api/v1/auth/me", authz.LoggedIn, a.h(a.me)),
+
+		authz.NewRoute("GET /api/v1/territories", authz.TerritoryRead, a.h(a.listTerritories)),
+		authz.NewRoute("POST /api/v1/territories", authz.TerritoryWrite, a.h(a.createTerritory)),
+		authz.NewRoute("GET /api/v1/territories/{id}", authz.TerritoryRead, a.h(a.getTerritory)),
+		authz.NewRoute("PATCH /api/v1/territories/{id}", authz.TerritoryWrite, a.h(a.updateTerritory)),
+		authz.NewRoute("POST /api/v1/territories/{id}/archive", authz.TerritoryWrite, a.h(a.archiveTerritory)),
+		authz.NewRoute("GET /api/v1/territories/{id}/children", authz.TerritoryRead, a.h(a.territoryChildren)),
+		authz.NewRoute("GET /api/v1/territories/{id}/history", authz.TerritoryRead, a.h(a.territoryHistory)),
+
+		authz.NewRoute("GET /api/v1/households", authz.HouseholdRead, a.h(a.listHouseholds)),
+		authz.NewRoute("POST /api/v1/households", authz.HouseholdWrite, a.h(a.createHousehold)),
+		authz.NewRoute("GET /api/v1/households/{id}", authz.HouseholdRead, a.h(a.getHousehold)),
+		authz.NewRoute("PATCH /api/v1/households/{id}", authz.HouseholdWrite, a.h(a.updateHousehold)),
+		authz.NewRoute("POST /api/v1/households/{id}/move-out", authz.HouseholdWrite, a.h(a.moveOutHousehold)),
+		authz.NewRoute("GET /api/v1/households/{id}/history", authz.HouseholdRead, a.h(a.householdHistory)),
+
+		authz.NewRoute("GET /api/v1/residents", authz.HouseholdRead, a.h(a.listResidents)),
+		authz.NewRoute("POST /api/v1/residents", authz.HouseholdWrite, a.h(a.createResident)),
+		authz.NewRoute("GET /api/v1/residents/{id}", authz.HouseholdRead, a.h(a.getResident)),
+		authz.NewRoute("PATCH /api/v1/residents/{id}", authz.HouseholdWrite, a.h(a.updateResident)),
+		authz.NewRoute("DELETE /api/v1/residents/{id}", authz.HouseholdWrite, a.h(a.deleteResident)),
+
+		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
+	}
+}
+
+// Deny answers requests the policy refused with problem+json.
+func (a *API) Deny(w http.ResponseWriter, r *http.Request, err error) { writeProblem(a.log, w, r, err) }
+
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) error {
+	return errNoRoute
+}

@@ -1,0 +1,83 @@
+// Package config holds the one Config struct, parsed once from flags and the environment.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config is everything a subcommand needs to know about its environment.
+type Config struct {
+	Addr            string        // listen address, e.g. 127.0.0.1:8080
+	DB              string        // DSN: sqlite:PATH, sqlite::memory: or postgres://…
+	ShutdownTimeout time.Duration // how long in-flight requests get on SIGTERM
+	MaxBodyBytes    int64         // request body limit for JSON
+	MaxUploadBytes  int64         // request body limit for file uploads
+	SiteName        string        // shown in the top bar
+}
+
+// Default returns the typed defaults, overridden by GONGZHI_DB and GONGZHI_ADDR.
+func Default(getenv func(string) string) Config {
+	c := Config{
+		Addr:            "127.0.0.1:8080",
+		DB:              "sqlite:gongzhi.db",
+		ShutdownTimeout: 15 * time.Second,
+		MaxBodyBytes:    1 << 20,
+		MaxUploadBytes:  64 << 20,
+		SiteName:        "共治 · 区域化党建与社区治理平台",
+	}
+	if v := getenv("GONGZHI_DB"); v != "" {
+		c.DB = v
+	}
+	if v := getenv("GONGZHI_ADDR"); v != "" {
+		c.Addr = v
+	}
+	return c
+}
+
+// FlagSet returns a flag set for subcommand name that writes its flags into c. With server
+// true it also has --addr.
+func (c *Config) FlagSet(name string, server bool, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.DB, "db", c.DB, "database: sqlite:PATH, sqlite::memory: or postgres://…")
+	if server {
+		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+	}
+	return fs
+}
+
+// Validate checks the fields and their combinations.
+func (c *Config) Validate() error {
+	var errs []error
+	switch {
+	case strings.HasPrefix(c.DB, "sqlite:"):
+		if strings.TrimPrefix(c.DB, "sqlite:") == "" {
+			errs = append(errs, errors.New("--db sqlite: needs a path (sqlite:gongzhi.db) or :memory:"))
+		}
+	case strings.HasPrefix(c.DB, "postgres://"), strings.HasPrefix(c.DB, "postgresql://"):
+	default:
+		errs = append(errs, fmt.Errorf("--db %q: use sqlite:PATH or a postgres:// URL", c.DB))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	if c.MaxBodyBytes <= 0 || c.MaxUploadBytes <= 0 {
+		errs = append(errs, errors.New("body limits must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath returns the file path of a SQLite DSN, or "" for PostgreSQL and :memory:.
+func (c *Config) SQLitePath() string {
+	p, ok := strings.CutPrefix(c.DB, "sqlite:")
+	if !ok || p == ":memory:" {
+		return ""
+	}
+	return p
+}
