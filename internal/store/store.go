@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -21,6 +22,7 @@ type Store struct {
 	read  *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: the same pool as write
 	write *sql.DB // SQLite: one connection, so writers queue here instead of in busy_timeout
 	dsn   string
+	stmts *stmtCache // prepared statements of the read pool
 }
 
 // Engine names which database a Store uses: "sqlite" or "postgres".
@@ -81,7 +83,7 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetMaxIdleConns(8)
 		read.SetConnMaxIdleTime(0)
 	}
-	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn}, nil
+	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read)}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -98,11 +100,12 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn}, nil
+	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db)}, nil
 }
 
 // Close releases the pools.
 func (s *Store) Close() error {
+	s.stmts.close()
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
@@ -120,10 +123,12 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// conn runs SQL written with ? placeholders on either engine.
+// conn runs SQL written with ? placeholders on either engine. On the read pool its queries go
+// through prepared statements kept for the life of the Store.
 type conn struct {
-	q querier
-	d dialect
+	q     querier
+	d     dialect
+	stmts *stmtCache // nil inside transactions
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -132,14 +137,69 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmts.get(ctx, c.d.rebind(query)); st != nil {
+		r, err := st.QueryContext(ctx, args...)
+		return r, c.d.mapErr(err)
+	}
 	r, err := c.q.QueryContext(ctx, c.d.rebind(query), args...)
 	return r, c.d.mapErr(err)
 }
 
 // queryRow runs a one-row query and scans it; no row is model.ErrNotFound.
 func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	if st := c.stmts.get(ctx, c.d.rebind(query)); st != nil {
+		return c.d.mapErr(st.QueryRowContext(ctx, args...).Scan(dest...))
+	}
 	err := c.q.QueryRowContext(ctx, c.d.rebind(query), args...).Scan(dest...)
 	return c.d.mapErr(err)
+}
+
+// stmtCache keeps prepared statements by query text, so hot reads skip SQL parsing and planning.
+// It stops growing at stmtCacheMax distinct queries; the rest run unprepared.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+const stmtCacheMax = 512
+
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+
+// get returns the prepared statement for q, preparing it on first use; nil when c is nil, the
+// cache is full or preparing fails (the caller then runs the query unprepared and sees the error).
+func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.RLock()
+	st, ok := c.m[q]
+	n := len(c.m)
+	c.mu.RUnlock()
+	if ok || n >= stmtCacheMax {
+		return st
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[q]; ok {
+		st.Close()
+		return old
+	}
+	c.m[q] = st
+	return st
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = map[string]*sql.Stmt{}
 }
 
 // Tx is one transaction. Write methods live on Tx so that callers can group several writes;
@@ -163,7 +223,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.d.mapErr(sqlTx.Commit())
 }
 
-func (s *Store) reader() conn { return conn{q: s.read, d: s.d} }
+func (s *Store) reader() conn { return conn{q: s.read, d: s.d, stmts: s.stmts} }
 
 // now is the store's clock, truncated so both engines round-trip it exactly.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -12,6 +12,19 @@ import (
 
 const userColumns = `u.id, u.username, u.display_name, u.role, u.scope_id, COALESCE(t.path, ''), COALESCE(t.name, ''), u.password_hash, u.disabled, u.created_at`
 
+// user returns the one account matching where; model.ErrNotFound when none does.
+func (c conn) user(ctx context.Context, where string, args ...any) (*model.User, error) {
+	var u model.User
+	var scope sql.NullInt64
+	err := c.queryRow(ctx, `SELECT `+userColumns+` FROM users u LEFT JOIN territories t ON t.id = u.scope_id WHERE `+where, args,
+		&u.ID, &u.Username, &u.DisplayName, &u.Role, &scope, &u.ScopePath, &u.ScopeName, &u.PasswordHash, &u.Disabled, &u.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	u.ScopeID = scope.Int64
+	return &u, nil
+}
+
 func scanUser(sc interface{ Scan(...any) error }) (*model.User, error) {
 	var u model.User
 	var scope sql.NullInt64
@@ -87,18 +100,18 @@ func (s *Store) CreateUser(ctx context.Context, sc authz.Scope, in UserInput) (*
 }
 
 func (s *Store) userByID(ctx context.Context, id int64) (*model.User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, s.d.rebind(`SELECT `+userColumns+` FROM users u LEFT JOIN territories t ON t.id = u.scope_id WHERE u.id = ?`), id))
+	return s.reader().user(ctx, `u.id = ?`, id)
 }
 
 // Authenticate checks a username and password and returns the account, or
 // model.ErrUnauthenticated for an unknown user, a wrong password or a disabled account alike;
 // both paths cost one argon2id verification.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (*model.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, s.d.rebind(`SELECT `+userColumns+` FROM users u LEFT JOIN territories t ON t.id = u.scope_id WHERE u.username = ?`), username))
+	u, err := s.reader().user(ctx, `u.username = ?`, username)
 	hash := ""
 	if err == nil {
 		hash = u.PasswordHash
-	} else if !errors.Is(err, sql.ErrNoRows) {
+	} else if !errors.Is(err, model.ErrNotFound) {
 		return nil, err
 	}
 	if !authz.CheckPassword(hash, password) || u == nil || u.Disabled {
@@ -124,10 +137,9 @@ func (s *Store) CreateSession(ctx context.Context, u *model.User) (token string,
 
 // UserBySession returns the account of a live session token, or model.ErrUnauthenticated.
 func (s *Store) UserBySession(ctx context.Context, token string) (*model.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, s.d.rebind(`SELECT `+userColumns+` FROM sessions x JOIN users u ON u.id = x.user_id
-		LEFT JOIN territories t ON t.id = u.scope_id WHERE x.token_hash = ? AND x.expires_at > ?`), authz.TokenHash(token), now()))
+	u, err := s.reader().user(ctx, `u.id = (SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?)`, authz.TokenHash(token), now())
 	if err != nil || u.Disabled {
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
 			return nil, err
 		}
 		return nil, model.ErrUnauthenticated
