@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -31,7 +31,8 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return fmt.Errorf("not an id: %s", b)
+		// A type error, so that the decoder names the field it belongs to.
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[ID]()}
 	}
 	*id = ID(n)
 	return nil
@@ -55,6 +56,10 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, dst any) error 
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return malformed("请求体应为一个 JSON 对象")
+		case errors.As(err, &te) && te.Type == reflect.TypeFor[ID]():
+			return malformed("字段类型错误", model.FieldError{Field: te.Field, Message: `应为对象 ID，例如 "123"`})
 		case errors.As(err, &te):
 			return malformed("字段类型错误", model.FieldError{Field: te.Field, Message: "类型应为 " + jsonType(te.Type.Kind().String())})
 		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
@@ -143,6 +148,16 @@ func parseList(r *http.Request, allowed ...string) (listQuery, error) {
 		return lq, malformed("查询参数有误", fields...)
 	}
 	return lq, nil
+}
+
+// queryFields returns the bad fields of a parseList error (nil for nil), so that a handler can
+// add those of its own filters and report them all in one problem.
+func queryFields(err error) []model.FieldError {
+	var be *badRequest
+	if errors.As(err, &be) {
+		return be.fields
+	}
+	return nil
 }
 
 // pathID reads the {id} path value.

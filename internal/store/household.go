@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -189,22 +190,27 @@ func (s *Store) CreateHousehold(ctx context.Context, sc authz.Scope, in model.Ho
 	return h, err
 }
 
-// CreateHousehold is Store.CreateHousehold inside tx.
+// CreateHousehold is Store.CreateHousehold inside tx. Bad fields and a bad territory are
+// reported together in one *model.ValidationError, returned before anything is written.
 func (tx *Tx) CreateHousehold(ctx context.Context, sc authz.Scope, in model.HouseholdInput) (*model.Household, error) {
-	if err := in.Validate(); err != nil {
+	v := validation(in.Validate())
+	var t *model.Territory
+	if in.TerritoryID > 0 {
+		var err error
+		t, err = tx.territory(ctx, sc, in.TerritoryID)
+		switch {
+		case errors.Is(err, model.ErrNotFound):
+			v.Add("territory_id", "所属节点不存在或不在您的管辖范围内")
+		case err != nil:
+			return nil, err
+		case t.ArchivedAt != nil:
+			v.Add("territory_id", "所属节点已归档")
+		case t.Kind.Rank() <= model.KindStreet.Rank():
+			v.Add("territory_id", "住户应登记在社区及以下的节点（通常是单元或楼栋）")
+		}
+	}
+	if err := v.Err(); err != nil {
 		return nil, err
-	}
-	t, err := tx.territory(ctx, sc, in.TerritoryID)
-	if err == model.ErrNotFound {
-		return nil, fieldErr("territory_id", "所属节点不存在或不在您的管辖范围内")
-	} else if err != nil {
-		return nil, err
-	}
-	if t.ArchivedAt != nil {
-		return nil, fieldErr("territory_id", "所属节点已归档")
-	}
-	if t.Kind.Rank() <= model.KindStreet.Rank() {
-		return nil, fieldErr("territory_id", "住户应登记在社区及以下的节点（通常是单元或楼栋）")
 	}
 	var community sql.NullInt64
 	if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{t.ID}, &community); err != nil {
@@ -216,7 +222,7 @@ func (tx *Tx) CreateHousehold(ctx context.Context, sc authz.Scope, in model.Hous
 		movedIn = in.MovedInAt
 	}
 	var id int64
-	err = tx.queryRow(ctx, `INSERT INTO households (territory_id, community_id, path, address, elderly_alone, hardship, disability, mobile, moved_in_at, created_at, updated_at)
+	err := tx.queryRow(ctx, `INSERT INTO households (territory_id, community_id, path, address, elderly_alone, hardship, disability, mobile, moved_in_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		[]any{t.ID, community, t.Path, in.Address, in.Flags.ElderlyAlone, in.Flags.Hardship, in.Flags.Disability, in.Flags.Mobile, movedIn, ts, ts}, &id)
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -144,22 +145,34 @@ func (s *Store) CreateResident(ctx context.Context, sc authz.Scope, in model.Res
 	return r, err
 }
 
-// CreateResident is Store.CreateResident inside tx.
+// CreateResident is Store.CreateResident inside tx. Bad fields, a bad household, a second head
+// and an ID number already registered are reported together in one *model.ValidationError,
+// found before any statement fails, so that the transaction stays usable for the caller's
+// next write (PostgreSQL aborts a transaction on its first failed statement).
 func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.ResidentInput) (*model.Resident, error) {
-	if err := in.Validate(time.Now()); err != nil {
-		return nil, err
-	}
+	v := validation(in.Validate(time.Now()))
 	h, err := tx.household(ctx, sc, in.HouseholdID)
-	if err == model.ErrNotFound {
-		return nil, fieldErr("household_id", "所属住户不存在或不在您的管辖范围内")
-	} else if err != nil {
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		v.Add("household_id", "所属住户不存在或不在您的管辖范围内")
+	case err != nil:
 		return nil, err
+	case h.MovedOutAt != nil:
+		v.Add("household_id", "该户已迁出，不能再添加成员")
+	case in.Relation == model.RelationHead && h.HeadName != "":
+		v.Add("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
 	}
-	if h.MovedOutAt != nil {
-		return nil, fieldErr("household_id", "该户已迁出，不能再添加成员")
+	if !hasField(v, "id_number") {
+		var taken int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM residents WHERE id_number = ?`, []any{in.IDNumber}, &taken); err != nil {
+			return nil, err
+		}
+		if taken > 0 {
+			v.Add("id_number", "该身份证号已登记在其他住户中")
+		}
 	}
-	if in.Relation == model.RelationHead && h.HeadName != "" {
-		return nil, fieldErr("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	var community any
 	if err := tx.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{h.ID}, &community); err != nil {

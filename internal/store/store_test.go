@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -286,4 +287,86 @@ func TestPagination(t *testing.T) {
 			t.Error("bad cursor accepted")
 		}
 	})
+}
+
+// TestCreateReportsEveryBadField checks that a create with bad fields and a bad reference (an
+// unknown parent, territory or household, a duplicate ID number) names all of them in one
+// validation error, and writes nothing.
+func TestCreateReportsEveryBadField(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sys := authz.System()
+		tr := mustTree(t, st)
+		taken := validID("510781", "19580312", 11)
+		h := mustHousehold(t, st, tr.stairwell, "101室",
+			model.ResidentInput{Name: "张建国", IDNumber: taken, Relation: model.RelationHead})
+		const unknown = 999999
+		tests := []struct {
+			name   string
+			create func() error
+			want   []string
+		}{
+			{"territory: empty name and unknown parent", func() error {
+				_, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: unknown, Kind: model.KindGrid, Name: " "})
+				return err
+			}, []string{"name", "parent_id"}},
+			{"territory: bad code and kind not allowed under parent", func() error {
+				_, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: tr.stairwell.ID, Kind: model.KindGrid, Name: "新网格", Code: "12"})
+				return err
+			}, []string{"code", "kind"}},
+			{"household: empty address and unknown territory", func() error {
+				_, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: unknown, Address: ""})
+				return err
+			}, []string{"address", "territory_id"}},
+			{"household: bad date and street-level territory", func() error {
+				_, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: tr.street.ID, Address: "1号", MovedInAt: "2020-13-01"})
+				return err
+			}, []string{"moved_in_at", "territory_id"}},
+			{"resident: empty name and unknown household", func() error {
+				_, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: unknown, IDNumber: validID("510781", "19900101", 33)})
+				return err
+			}, []string{"household_id", "name"}},
+			{"resident: duplicate ID number, second head and bad phone", func() error {
+				_, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "张三", IDNumber: taken, Relation: model.RelationHead, Phone: "12"})
+				return err
+			}, []string{"id_number", "phone", "relation"}},
+		}
+		before := mustCounts(t, st)
+		for _, tt := range tests {
+			err := tt.create()
+			var ve *model.ValidationError
+			if !errors.As(err, &ve) {
+				t.Errorf("%s: err = %v, want a validation error", tt.name, err)
+				continue
+			}
+			var got []string
+			for _, f := range ve.Fields {
+				got = append(got, f.Field)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("%s: fields = %v, want %v", tt.name, got, tt.want)
+			}
+		}
+		if after := mustCounts(t, st); after != before {
+			t.Errorf("counts after rejected creates = %+v, want %+v", after, before)
+		}
+	})
+}
+
+// counts is how many rows the tables hold, to show that rejected writes wrote nothing.
+type counts struct{ territories, households, residents int }
+
+func mustCounts(t *testing.T, st *store.Store) counts {
+	t.Helper()
+	var c counts
+	for _, q := range []struct {
+		table string
+		n     *int
+	}{{"territories", &c.territories}, {"households", &c.households}, {"residents", &c.residents}} {
+		if err := st.DB().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+q.table).Scan(q.n); err != nil {
+			t.Fatalf("count %s: %v", q.table, err)
+		}
+	}
+	return c
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -205,31 +206,34 @@ func (s *Store) CreateTerritory(ctx context.Context, sc authz.Scope, in model.Te
 	return t, err
 }
 
-// CreateTerritory is Store.CreateTerritory inside tx.
+// CreateTerritory is Store.CreateTerritory inside tx. Bad fields and a bad parent are reported
+// together in one *model.ValidationError, and nothing is written then.
 func (tx *Tx) CreateTerritory(ctx context.Context, sc authz.Scope, in model.TerritoryInput) (*model.Territory, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
+	v := validation(in.Validate())
 	parentPath := "/"
 	var communityID sql.NullInt64
 	if in.ParentID != 0 {
 		parent, err := tx.territory(ctx, sc, in.ParentID)
-		if err == model.ErrNotFound {
-			return nil, fieldErr("parent_id", "上级节点不存在或不在您的管辖范围内")
-		} else if err != nil {
+		switch {
+		case errors.Is(err, model.ErrNotFound):
+			v.Add("parent_id", "上级节点不存在或不在您的管辖范围内")
+		case err != nil:
 			return nil, err
+		case parent.ArchivedAt != nil:
+			v.Add("parent_id", "上级节点已归档，不能再添加下级")
+		case in.Kind.Valid() && !parent.Kind.CanContain(in.Kind):
+			v.Add("kind", fmt.Sprintf("%s下不能添加%s", parent.Kind.Label(), in.Kind.Label()))
+		default:
+			parentPath = parent.Path
+			if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{parent.ID}, &communityID); err != nil {
+				return nil, err
+			}
 		}
-		if parent.ArchivedAt != nil {
-			return nil, fieldErr("parent_id", "上级节点已归档，不能再添加下级")
-		}
-		if !parent.Kind.CanContain(in.Kind) {
-			return nil, fieldErr("kind", fmt.Sprintf("%s下不能添加%s", parent.Kind.Label(), in.Kind.Label()))
-		}
-		parentPath = parent.Path
-		if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{parent.ID}, &communityID); err != nil {
-			return nil, err
-		}
-	} else if !sc.All {
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if in.ParentID == 0 && !sc.All {
 		return nil, model.ErrForbidden
 	}
 	ts := now()
@@ -515,6 +519,25 @@ func (s *Store) Recount(ctx context.Context) error {
 
 func fieldErr(field, msg string) error {
 	return &model.ValidationError{Fields: []model.FieldError{{Field: field, Message: msg}}}
+}
+
+// validation returns the *model.ValidationError a Validate method returned, or an empty one for
+// nil, so that checks needing the database can add their findings to the same error.
+func validation(err error) *model.ValidationError {
+	if v, ok := err.(*model.ValidationError); ok {
+		return v
+	}
+	return &model.ValidationError{}
+}
+
+// hasField reports whether v already names field.
+func hasField(v *model.ValidationError, field string) bool {
+	for _, f := range v.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 func isConflict(err error) bool {
