@@ -117,6 +117,8 @@ func (in *ResidentInput) Validate(now time.Time) error {
 		in.Gender = id.Gender
 	}
 	switch {
+	case in.Gender == "" && idErr != "":
+		// Derived from the ID number once it is fixed: one error, not three.
 	case in.Gender != GenderMale && in.Gender != GenderFemale:
 		v.Add("gender", "请选择性别")
 	case idErr == "" && in.Gender != id.Gender:
@@ -125,7 +127,9 @@ func (in *ResidentInput) Validate(now time.Time) error {
 	if in.BirthDate == "" && idErr == "" {
 		in.BirthDate = id.BirthDate.Format(time.DateOnly)
 	}
-	if b, err := time.Parse(time.DateOnly, in.BirthDate); err != nil {
+	if in.BirthDate == "" && idErr != "" {
+		// Likewise derived from the ID number.
+	} else if b, err := time.Parse(time.DateOnly, in.BirthDate); err != nil {
 		v.Add("birth_date", "出生日期应为 YYYY-MM-DD 格式，例如 1965-03-08")
 	} else if idErr == "" && !b.Equal(id.BirthDate) {
 		v.Add("birth_date", "出生日期与身份证号第7–14位不符："+id.BirthDate.Format(time.DateOnly))

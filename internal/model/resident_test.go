@@ -1,0 +1,126 @@
+package model
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+var testNow = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+func validID(first17 string) string { return first17 + string(IDCheckDigit(first17)) }
+
+func TestParseIDNumber(t *testing.T) {
+	good := validID("51078119580312001")
+	wrongCheck := good[:17] + "0"
+	if good[17] == '0' {
+		wrongCheck = good[:17] + "1"
+	}
+	tests := []struct {
+		in, wantErr string
+	}{
+		{good, ""},
+		{"11010519491231002X", ""},
+		{"", "请填写身份证号"},
+		{"5107811958031200", "身份证号应为18位，现在是16位"},
+		{"51078119580312001A", "身份证号第18位应为数字或X"},
+		{"5107811958A312001X", "身份证号第11位应为数字"},
+		{wrongCheck, "身份证号第18位校验码应为" + string(good[17])},
+		{validID("99078119580312001"), "身份证号前6位不是有效的行政区划代码（前2位99不是省级代码）"},
+		{validID("51078119581332001"), "身份证号第7–14位应为有效的出生日期（YYYYMMDD）"},
+		{validID("51078120300101001"), "身份证号第7–14位的出生日期不在合理范围内"},
+		{validID("51078118500101001"), "身份证号第7–14位的出生日期不在合理范围内"},
+	}
+	for _, tt := range tests {
+		_, got := ParseIDNumber(tt.in, testNow)
+		if got != tt.wantErr {
+			t.Errorf("ParseIDNumber(%q) = %q, want %q", tt.in, got, tt.wantErr)
+		}
+	}
+	id, _ := ParseIDNumber("11010519491231002X", testNow)
+	if id.Gender != GenderFemale || id.BirthDate.Format(time.DateOnly) != "1949-12-31" || id.Region != "110105" {
+		t.Errorf("ParseIDNumber fields = %+v", id)
+	}
+}
+
+func TestResidentValidateOneErrorForBadID(t *testing.T) {
+	in := ResidentInput{Name: "王五", IDNumber: "510781195803120010"}
+	err := in.Validate(testNow)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Validate = %v, want a ValidationError", err)
+	}
+	if len(ve.Fields) != 1 || ve.Fields[0].Field != "id_number" {
+		t.Errorf("fields = %+v, want only id_number", ve.Fields)
+	}
+}
+
+func TestResidentValidateDerivesAndChecks(t *testing.T) {
+	id := validID("51078119580312001")
+	in := ResidentInput{Name: "张三", IDNumber: id}
+	if err := in.Validate(testNow); err != nil {
+		t.Fatal(err)
+	}
+	if in.Gender != GenderMale || in.BirthDate != "1958-03-12" || in.Relation != "其他" || in.PoliticalStatus != StatusMasses {
+		t.Errorf("derived = %+v", in)
+	}
+	in = ResidentInput{Name: "张三", IDNumber: id, Gender: GenderFemale, BirthDate: "1960-01-01", Phone: "12345"}
+	err := in.Validate(testNow)
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 3 {
+		t.Fatalf("Validate = %v, want gender, birth_date and phone errors", err)
+	}
+}
+
+func TestMasks(t *testing.T) {
+	if got, want := MaskIDNumber("51078119580312123X"), "5107**********123X"; got != want {
+		t.Errorf("MaskIDNumber = %q, want %q", got, want)
+	}
+	if got, want := MaskPhone("13812345678"), "138****5678"; got != want {
+		t.Errorf("MaskPhone = %q, want %q", got, want)
+	}
+}
+
+func TestCheckPhone(t *testing.T) {
+	for _, p := range []string{"13812345678", "0816-3221234", "08163221234"} {
+		if msg := CheckPhone(p); msg != "" {
+			t.Errorf("CheckPhone(%q) = %q, want ok", p, msg)
+		}
+	}
+	for _, p := range []string{"1381234567", "12812345678", "138-1234-567a", "5551234"} {
+		if CheckPhone(p) == "" {
+			t.Errorf("CheckPhone(%q) accepted", p)
+		}
+	}
+}
+
+func FuzzParseIDNumber(f *testing.F) {
+	f.Add("51078119580312001X")
+	f.Add("")
+	f.Add("\x00\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		id, msg := ParseIDNumber(s, testNow)
+		if msg == "" {
+			if len(s) != 18 || IDCheckDigit(s) != s[17] || id.BirthDate.After(testNow) {
+				t.Fatalf("accepted invalid %q", s)
+			}
+			if m := MaskIDNumber(s); len(m) != 18 || m[4:14] != "**********" {
+				t.Fatalf("mask %q", m)
+			}
+		}
+	})
+}
+
+func FuzzCheckPhone(f *testing.F) {
+	f.Add("13812345678")
+	f.Add("0816-3221234")
+	f.Fuzz(func(t *testing.T, s string) {
+		if CheckPhone(s) == "" {
+			for _, c := range s {
+				if (c < '0' || c > '9') && c != '-' {
+					t.Fatalf("accepted %q", s)
+				}
+			}
+		}
+	})
+}
