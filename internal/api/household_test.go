@@ -163,7 +163,7 @@ func TestHouseholdCreateIsAtomic(t *testing.T) {
 					{Name: "王五", IDNumber: a, Relation: "户主"},
 					{Name: "赵六", IDNumber: taken, Relation: "子女", PoliticalStatus: "anarchist"},
 				}},
-				// Gender and birth date cannot be derived from residents[1]'s bad number.
+				// A bad ID number is one error: gender and birth date follow from it once fixed.
 				[]string{"address", "moved_in_at", "residents[0].name",
 					"residents[1].id_number", "residents[1].phone", "residents[2].id_number", "residents[2].relation",
 					"residents[3].political_status"}},

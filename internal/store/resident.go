@@ -276,3 +276,79 @@ func (s *Store) DeleteResident(ctx context.Context, sc authz.Scope, id int64) er
 		return tx.householdEvent(ctx, sc, h.ID, "member_removed", r.Name)
 	})
 }
+
+// ExistingIDNumbers reports which of ids are already registered to a resident anywhere in the
+// deployment (the number is unique across every territory, so the check ignores scope, as the
+// unique index does). The importer calls it to reject a file before writing anything.
+func (s *Store) ExistingIDNumbers(ctx context.Context, ids []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	c := s.reader()
+	for len(ids) > 0 {
+		n := min(len(ids), MaxLimit)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := c.query(ctx, `SELECT id_number FROM residents WHERE id_number IN (`+inList(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// ResidentsOfHouseholds returns the residents of the households with the given ids that lie in
+// the scope, keyed by household id, each household's residents ordered by id. Households out of
+// scope or without residents are absent from the map. The export reads a page of households and
+// then their residents with it, one query per page instead of one per household.
+func (s *Store) ResidentsOfHouseholds(ctx context.Context, sc authz.Scope, ids []int64) (map[int64][]*model.Resident, error) {
+	out := make(map[int64][]*model.Resident, len(ids))
+	if !sc.All && sc.Path == "" {
+		return out, nil
+	}
+	lo, hi := authz.PathRange(sc.Path)
+	c := s.reader()
+	for len(ids) > 0 {
+		n := min(len(ids), MaxLimit)
+		args := make([]any, 0, n+2)
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		ids = ids[n:]
+		args = append(args, lo, hi)
+		rows, err := c.query(ctx, `SELECT `+residentColumns+` FROM residents WHERE household_id IN (`+inList(n)+`) AND path >= ? AND path < ? ORDER BY household_id, id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			r, err := scanResident(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[r.HouseholdID] = append(out[r.HouseholdID], r)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -552,3 +552,40 @@ func and(where []string) string {
 	}
 	return s
 }
+
+// TerritoriesByID returns the nodes with the given ids that lie in the scope, keyed by id; ids
+// out of scope or unknown are absent. Pages use it to label many rows (a household's building
+// and stairwell) with one query instead of one per row.
+func (s *Store) TerritoriesByID(ctx context.Context, sc authz.Scope, ids []int64) (map[int64]*model.Territory, error) {
+	out := make(map[int64]*model.Territory, len(ids))
+	c := s.reader()
+	for len(ids) > 0 {
+		n := min(len(ids), MaxLimit)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id IN (`+inList(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			t, err := scanTerritory(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if sc.Contains(t.Path) {
+				out[t.ID] = t
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,12 +1,22 @@
 // Package web serves gongzhi's pages: server-rendered HTML in Chinese, working without
-// JavaScript, one layout for staff at a desk and for people on a phone.
+// JavaScript, one layout for staff at a desk and for people on a phone (CSS decides which).
+//
+// Every handler takes the caller's scope from the request context and hands it to the store,
+// returns its error, and leaves the mapping of errors to pages to one function (fail). Text
+// comes from the message catalog through the template func t; templates are parsed once, one
+// set per page, and rendered to a buffer before anything is written.
 package web
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
 
@@ -17,22 +27,134 @@ type Options struct {
 	Secure         bool // cookies get the Secure attribute (served over TLS)
 }
 
+// maxFormBytes bounds the body of every form that is not a file upload.
+const maxFormBytes = 1 << 20
+
 // Web is the page surface.
 type Web struct {
-	st   *store.Store
-	log  *slog.Logger
-	opts Options
+	st     *store.Store
+	log    *slog.Logger
+	opts   Options
+	msg    catalog
+	assets *assets
+	pages  map[string]*pageTemplate
 }
 
-// New parses the templates once and returns the pages.
+// New parses the templates and the message catalog once and returns the pages. It fails when a
+// template does not parse or uses a message key the catalog lacks.
 func New(st *store.Store, log *slog.Logger, opts Options) (*Web, error) {
-	return &Web{st: st, log: log, opts: opts}, nil
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = 64 << 20
+	}
+	msg, err := loadCatalog("zh-Hans")
+	if err != nil {
+		return nil, err
+	}
+	if opts.SiteName == "" {
+		opts.SiteName = msg.text("site.name")
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	wb := &Web{st: st, log: log, opts: opts, msg: msg, assets: as}
+	if wb.pages, err = parsePages(msg); err != nil {
+		return nil, err
+	}
+	return wb, nil
 }
 
-// Routes is the pages' route table.
-func (wb *Web) Routes() []authz.Route { return nil }
+// handlerFunc is a page handler that returns its error to the one place that maps errors.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// h adapts f to http.Handler, answering f's error with fail.
+func (wb *Web) h(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			wb.fail(w, r, err)
+		}
+	})
+}
 
 // Deny answers a refused page request: to the login page when not logged in, else a 403 page.
-func (wb *Web) Deny(w http.ResponseWriter, r *http.Request, err error) {
-	http.Error(w, "无权访问", http.StatusForbidden)
+func (wb *Web) Deny(w http.ResponseWriter, r *http.Request, err error) { wb.fail(w, r, err) }
+
+// fail maps an error to a response: the login page for model.ErrUnauthenticated, a Chinese
+// error page in the layout for the rest. Only unexpected errors are logged, once, here.
+func (wb *Web) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		ve  *model.ValidationError
+		ce  *model.ConflictError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.Is(err, model.ErrUnauthenticated):
+		wb.toLogin(w, r)
+	case errors.Is(err, model.ErrForbidden):
+		wb.errorPage(w, r, http.StatusForbidden, "")
+	case errors.Is(err, model.ErrNotFound):
+		wb.errorPage(w, r, http.StatusNotFound, "")
+	case errors.As(err, &mbe):
+		wb.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
+	case errors.As(err, &ve):
+		msgs := make([]string, len(ve.Fields))
+		for i, f := range ve.Fields {
+			msgs[i] = f.Message
+		}
+		wb.errorPage(w, r, http.StatusBadRequest, strings.Join(msgs, "；"))
+	case errors.As(err, &ce):
+		wb.errorPage(w, r, http.StatusConflict, ce.Message)
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody is left to answer.
+	default:
+		wb.log.ErrorContext(r.Context(), "page", "method", r.Method, "path", r.URL.Path, "err", err)
+		wb.errorPage(w, r, http.StatusInternalServerError, "")
+	}
+}
+
+// toLogin sends an anonymous caller to the login page, remembering where they were going when
+// that was a page they can come back to with GET.
+func (wb *Web) toLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	next := ""
+	switch {
+	case isHTMX(r):
+		if u, err := url.Parse(r.Header.Get(hxCurrentURL)); err == nil {
+			next = u.RequestURI()
+		}
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		next = r.URL.RequestURI()
+	}
+	if next = safeNext(next); next != "/" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	if isHTMX(r) {
+		// A redirect would be followed inside the XHR and swap the login page into a table.
+		hxRedirect(w, target)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext returns next when it is a local path on this site, else "/". It refuses
+// scheme-relative ("//evil") and backslash tricks browsers normalize into them.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}
+
+// scope is the caller's scope, the only one a handler hands to the store.
+func scope(r *http.Request) authz.Scope { return authz.ScopeFrom(r.Context()) }
+
+// can reports whether the caller's role may take action a.
+func can(r *http.Request, a authz.Action) bool {
+	u := authz.UserFrom(r.Context())
+	return u != nil && authz.Allowed(u.Role, a)
 }
