@@ -1,0 +1,86 @@
+package web
+
+import (
+	"net/http"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+// homeData is the dashboard: the caller's scope node with its maintained counts and its
+// children, or for roles without access to households a simple personal home.
+type homeData struct {
+	Page
+	Personal   bool
+	Root       *model.Territory   // the scope node; nil for system_admin, who sees every root
+	Children   []*model.Territory // the root's children, or the roots
+	More       bool               // more children than shown
+	Households int64
+	Residents  int64
+}
+
+// Share is the part of the scope's households that lie under c, in percent, for the bars.
+func (d *homeData) Share(c *model.Territory) int64 {
+	if d.Households == 0 {
+		return 0
+	}
+	return c.Households * 100 / d.Households
+}
+
+const homeChildren = 100
+
+func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
+	u := authz.UserFrom(r.Context())
+	sc := scope(r)
+	d := &homeData{Page: wb.base(r, wb.t("home.title"), "home")}
+	d.Personal = !authz.Allowed(u.Role, authz.HouseholdRead)
+	f := store.TerritoryFilter{Limit: homeChildren}
+	if u.ScopeID != 0 {
+		root, err := wb.st.Territory(r.Context(), sc, u.ScopeID)
+		if err != nil {
+			return err
+		}
+		d.Root, d.Households, d.Residents = root, root.Households, root.Residents
+		f.Under, f.ParentID = root.ID, root.ID
+		d.Crumbs = []Crumb{{Name: root.Name}}
+	} else {
+		f.Kind = model.KindDistrict
+		d.Crumbs = []Crumb{{Name: wb.t("scope.all")}}
+	}
+	if !d.Personal {
+		page, err := wb.st.Territories(r.Context(), sc, f)
+		if err != nil {
+			return err
+		}
+		d.Children, d.More = page.Items, page.Next != ""
+		if d.Root == nil {
+			for _, c := range d.Children {
+				d.Households += c.Households
+				d.Residents += c.Residents
+			}
+		}
+	}
+	return wb.render(w, r, http.StatusOK, "home", d)
+}
+
+// services is the phone's 办事 tab: every task the role may do, as large tiles.
+func (wb *Web) services(w http.ResponseWriter, r *http.Request) error {
+	d := &struct{ Page }{wb.base(r, wb.t("services.title"), "services")}
+	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
+	return wb.render(w, r, http.StatusOK, "services", d)
+}
+
+// messages is the 消息 tab; notices and order reminders arrive with their issues.
+func (wb *Web) messages(w http.ResponseWriter, r *http.Request) error {
+	d := &struct{ Page }{wb.base(r, wb.t("messages.title"), "messages")}
+	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
+	return wb.render(w, r, http.StatusOK, "messages", d)
+}
+
+// me is the 我的 tab: the account, its role and scope, and logging out.
+func (wb *Web) me(w http.ResponseWriter, r *http.Request) error {
+	d := &struct{ Page }{wb.base(r, wb.t("me.title"), "me")}
+	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
+	return wb.render(w, r, http.StatusOK, "me", d)
+}

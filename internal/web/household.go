@@ -1,0 +1,534 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+// listLimit is the number of rows on one page of a list.
+const listLimit = 50
+
+// flagNames are the household flags in display order; their labels are catalog keys flag.*.
+var flagNames = []string{"elderly_alone", "hardship", "disability", "mobile"}
+
+func householdsURL(id int64) string { return link("/households", "territory", id) }
+
+func householdURL(id int64) string { return "/households/" + strconv.FormatInt(id, 10) }
+
+// locator labels rows by where they are: the names on a node's path below the node the list is
+// scoped to ("1栋 › 2单元"), read with one query for the whole page.
+type locator struct {
+	depth int // ids on the context path, which the labels leave out
+	names map[int64]string
+}
+
+// newLocator reads the names of every node on paths below the context path ctxPath ("" for
+// every root).
+func (wb *Web) newLocator(ctx context.Context, sc authz.Scope, ctxPath string, paths []string) (*locator, error) {
+	l := &locator{depth: len(model.PathIDs(ctxPath)), names: map[int64]string{}}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, p := range paths {
+		for _, id := range model.PathIDs(p) {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	nodes, err := wb.st.TerritoriesByID(ctx, sc, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, n := range nodes {
+		l.names[id] = n.Name
+	}
+	return l, nil
+}
+
+// label is the location of the node at path; a node that is the context itself gets its name.
+func (l *locator) label(path string) string {
+	ids := model.PathIDs(path)
+	var parts []string
+	for _, id := range ids[min(l.depth, len(ids)):] {
+		if n, ok := l.names[id]; ok {
+			parts = append(parts, n)
+		}
+	}
+	if len(parts) == 0 && len(ids) > 0 {
+		return l.names[ids[len(ids)-1]]
+	}
+	return strings.Join(parts, " › ")
+}
+
+// contextPath is the path lists are labelled relative to: the filter node, else the scope.
+func contextPath(r *http.Request, under *model.Territory) string {
+	if under != nil {
+		return under.Path
+	}
+	return scope(r).Path
+}
+
+// listFilter reads the node filter ?territory=ID of a list, the node (nil without one) and the
+// breadcrumb linking each step to the same list there.
+func (wb *Web) listFilter(r *http.Request, url func(int64) string) (*model.Territory, []Crumb, error) {
+	id, err := queryID(r, "territory")
+	if err != nil {
+		return nil, nil, err
+	}
+	if id == 0 {
+		return nil, wb.scopeCrumbs(r, url), nil
+	}
+	ctx, sc := r.Context(), scope(r)
+	t, err := wb.st.Territory(ctx, sc, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	crumbs, err := wb.territoryCrumbs(ctx, sc, t, url)
+	return t, crumbs, err
+}
+
+// householdsData is the household list.
+type householdsData struct {
+	Page
+	Under     *model.Territory
+	Flag, Q   string
+	MovedOut  bool
+	Flags     []string
+	Rows      []householdRow
+	Pager     Pager
+	Filtered  bool
+	ExportURL string
+}
+
+type householdRow struct {
+	*model.Household
+	Location string
+}
+
+// households lists the households of a subtree, filtered by flag and text.
+func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
+	ctx, sc := r.Context(), scope(r)
+	under, crumbs, err := wb.listFilter(r, householdsURL)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d := &householdsData{Page: wb.base(r, wb.t("households.title"), "households"), Under: under, Flags: flagNames,
+		Q: strings.TrimSpace(q.Get("q")), MovedOut: q.Get("moved_out") == "1"}
+	d.Crumbs = crumbs
+	if f := q.Get("flag"); store.ValidHouseholdFlag(f) {
+		d.Flag = f
+	}
+	d.Filtered = d.Flag != "" || d.Q != "" || d.MovedOut
+	f := store.HouseholdFilter{Flag: d.Flag, Q: d.Q, MovedOut: d.MovedOut, Limit: listLimit, Cursor: q.Get("cursor")}
+	if under != nil {
+		f.Under = under.ID
+	}
+	page, err := wb.st.Households(ctx, sc, f)
+	if err != nil {
+		return err
+	}
+	paths := make([]string, len(page.Items))
+	for i, h := range page.Items {
+		paths[i] = h.Path
+	}
+	loc, err := wb.newLocator(ctx, sc, contextPath(r, under), paths)
+	if err != nil {
+		return err
+	}
+	for _, h := range page.Items {
+		d.Rows = append(d.Rows, householdRow{Household: h, Location: loc.label(h.Path)})
+	}
+	d.Pager = newPager(wb.t("households.total", formatNum(page.Total)), "/households", q, f.Cursor, page.Next)
+	export := cloneValues(q)
+	export.Del("cursor")
+	export.Del("done")
+	d.ExportURL = withQuery("/households/export.xlsx", export)
+	return wb.renderList(w, r, "households", d)
+}
+
+// householdData is one household with its members.
+type householdData struct {
+	Page
+	Household *model.Household
+	Node      *model.Territory
+	Location  string // "1栋 › 2单元"
+	Members   []*model.Resident
+	Events    []model.HouseholdEvent
+	Reveal    bool // full ID numbers and phones are shown (and the view was recorded)
+	CanReveal bool
+}
+
+// household shows one household. ?reveal=1 shows full ID numbers and phones to roles allowed
+// personal.reveal, and records that they looked; others see the masked page.
+func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	ctx, sc := r.Context(), scope(r)
+	h, err := wb.st.Household(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	d := &householdData{Page: wb.base(r, h.Address, "households"), Household: h}
+	d.CanReveal = d.Can(authz.PersonalReveal)
+	d.Reveal = d.CanReveal && r.URL.Query().Get("reveal") == "1"
+	if d.Node, err = wb.st.Territory(ctx, sc, h.TerritoryID); err != nil {
+		return err
+	}
+	crumbs, err := wb.territoryCrumbs(ctx, sc, d.Node, householdsURL)
+	if err != nil {
+		return err
+	}
+	crumbs[len(crumbs)-1].URL = householdsURL(d.Node.ID)
+	d.Crumbs = append(crumbs, Crumb{Name: h.Address})
+	// Where it is, as people say it: the building and the stairwell, not the whole tree.
+	for _, c := range crumbs[max(0, len(crumbs)-2):] {
+		if d.Location != "" {
+			d.Location += " › "
+		}
+		d.Location += c.Name
+	}
+	members, err := wb.st.Residents(ctx, sc, store.ResidentFilter{HouseholdID: id, Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	d.Members = members.Items
+	if d.Events, err = wb.st.HouseholdEvents(ctx, sc, id); err != nil {
+		return err
+	}
+	if d.Reveal {
+		// The audit trail of full views; the audit table of the security issue will take it over.
+		wb.log.InfoContext(ctx, "audit: personal data revealed", "user", sc.UserID, "household", id, "residents", len(d.Members))
+	}
+	return wb.render(w, r, http.StatusOK, "household", d)
+}
+
+// householdFormData is the form that registers a household with its head.
+type householdFormData struct {
+	Page
+	Form      *Form
+	Options   []territoryOption
+	Truncated bool
+	Relations []model.Relation // none: the new household's first person is its head
+	Statuses  []model.PoliticalStatus
+	Flags     []string
+	Action    string
+}
+
+// territoryOption is one node a household may be registered at.
+type territoryOption struct {
+	ID    int64
+	Label string
+}
+
+// householdNodes lists the nodes under ctx (or the scope) a household may be registered at,
+// labelled by their path below ctx, for the form's select.
+func (wb *Web) householdNodes(r *http.Request, under *model.Territory) ([]territoryOption, bool, error) {
+	f := store.TerritoryFilter{Limit: store.MaxLimit}
+	if under != nil {
+		f.Under = under.ID
+	}
+	page, err := wb.st.Territories(r.Context(), scope(r), f)
+	if err != nil {
+		return nil, false, err
+	}
+	names := map[int64]string{}
+	for _, t := range page.Items {
+		names[t.ID] = t.Name
+	}
+	// Labels start below the top of the list (the filter node or the scope root, which sorts
+	// first): a street admin sees "天宝社区 › 1栋 › 2单元".
+	depth := 0
+	if len(page.Items) > 0 {
+		depth = len(model.PathIDs(page.Items[0].Path))
+	}
+	var opts []territoryOption
+	for _, t := range page.Items {
+		if t.Kind.Rank() <= model.KindStreet.Rank() {
+			continue
+		}
+		var parts []string
+		ids := model.PathIDs(t.Path)
+		for _, id := range ids[min(depth, len(ids)):] {
+			if n, ok := names[id]; ok {
+				parts = append(parts, n)
+			}
+		}
+		label := strings.Join(parts, " › ")
+		if label == "" {
+			label = t.Name
+		}
+		opts = append(opts, territoryOption{ID: t.ID, Label: label})
+	}
+	return opts, page.Next != "", nil
+}
+
+// householdForm renders the add-household form with status.
+func (wb *Web) householdForm(w http.ResponseWriter, r *http.Request, status int, f *Form) error {
+	under, crumbs, err := wb.listFilter(r, householdsURL)
+	if err != nil {
+		return err
+	}
+	d := &householdFormData{Page: wb.base(r, wb.t("household.new.title"), "household-new"), Form: f,
+		Statuses: model.PoliticalStatuses, Flags: flagNames}
+	d.Crumbs = crumbs
+	if d.Options, d.Truncated, err = wb.householdNodes(r, under); err != nil {
+		return err
+	}
+	if f.Values.Get("territory_id") == "" && under != nil {
+		f.Values.Set("territory_id", strconv.FormatInt(under.ID, 10))
+	}
+	d.Action = "/households/new"
+	if under != nil {
+		d.Action = link("/households/new", "territory", under.ID)
+	}
+	if f.Invalid() {
+		d.Failed = f
+	}
+	return wb.render(w, r, status, "household_new", d)
+}
+
+var householdFields = []string{"territory_id", "address", "moved_in_at", "name", "id_number", "phone",
+	"political_status", "gender", "birth_date", "occupation"}
+
+func (wb *Web) newHouseholdForm(w http.ResponseWriter, r *http.Request) error {
+	f := newForm("household", nil, householdFields...)
+	f.Values.Set("political_status", string(model.StatusMasses))
+	return wb.householdForm(w, r, http.StatusOK, f)
+}
+
+// createHousehold registers a household and its head in one transaction, so a bad ID number
+// leaves no household without members behind.
+func (wb *Web) createHousehold(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx, sc := r.Context(), scope(r)
+	v := r.PostForm
+	f := newForm("household", v, householdFields...)
+	tid, _ := strconv.ParseInt(v.Get("territory_id"), 10, 64)
+	hin := model.HouseholdInput{TerritoryID: tid, Address: v.Get("address"), MovedInAt: strings.TrimSpace(v.Get("moved_in_at")),
+		Flags: model.HouseholdFlags{ElderlyAlone: v.Get("elderly_alone") != "", Hardship: v.Get("hardship") != "",
+			Disability: v.Get("disability") != "", Mobile: v.Get("mobile") != ""}}
+	rin := residentInput(v)
+	rin.Relation = model.RelationHead
+	// Both inputs are checked before anything is written, so every mistake shows at once.
+	if err := hin.Validate(); err != nil {
+		f.fail(err)
+	}
+	if err := rin.Validate(time.Now()); err != nil {
+		f.fail(err)
+	}
+	if f.Invalid() {
+		return wb.householdForm(w, r, http.StatusUnprocessableEntity, f)
+	}
+	var h *model.Household
+	err := wb.st.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if h, err = tx.CreateHousehold(ctx, sc, hin); err != nil {
+			return err
+		}
+		rin.HouseholdID = h.ID
+		_, err = tx.CreateResident(ctx, sc, rin)
+		return err
+	})
+	if err != nil {
+		if f.fail(err) {
+			return wb.householdForm(w, r, http.StatusUnprocessableEntity, f)
+		}
+		return err
+	}
+	redirect(w, r, householdURL(h.ID), "household_created")
+	return nil
+}
+
+// residentInput reads the resident fields of a form.
+func residentInput(v url.Values) model.ResidentInput {
+	return model.ResidentInput{
+		Name:            v.Get("name"),
+		IDNumber:        v.Get("id_number"),
+		Phone:           v.Get("phone"),
+		Gender:          model.Gender(v.Get("gender")),
+		BirthDate:       strings.TrimSpace(v.Get("birth_date")),
+		Relation:        model.Relation(v.Get("relation")),
+		PoliticalStatus: model.PoliticalStatus(v.Get("political_status")),
+		Occupation:      v.Get("occupation"),
+	}
+}
+
+// residentFormData is the form that adds a member to a household.
+type residentFormData struct {
+	Page
+	Household *model.Household
+	Form      *Form
+	Relations []model.Relation
+	Statuses  []model.PoliticalStatus
+}
+
+var residentFields = []string{"name", "id_number", "relation", "phone", "political_status", "gender", "birth_date", "occupation"}
+
+func (wb *Web) residentForm(w http.ResponseWriter, r *http.Request, status int, f *Form) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	ctx, sc := r.Context(), scope(r)
+	h, err := wb.st.Household(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	d := &residentFormData{Page: wb.base(r, wb.t("resident.new.title"), "households"), Household: h, Form: f,
+		Statuses: model.PoliticalStatuses}
+	for _, rel := range model.Relations {
+		if rel != model.RelationHead || h.HeadName == "" {
+			d.Relations = append(d.Relations, rel)
+		}
+	}
+	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	if err != nil {
+		return err
+	}
+	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
+	if err != nil {
+		return err
+	}
+	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
+	d.Crumbs = append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: d.Title})
+	if f.Invalid() {
+		d.Failed = f
+	}
+	return wb.render(w, r, status, "resident_new", d)
+}
+
+func (wb *Web) newResidentForm(w http.ResponseWriter, r *http.Request) error {
+	f := newForm("resident", nil, residentFields...)
+	f.Values.Set("political_status", string(model.StatusMasses))
+	return wb.residentForm(w, r, http.StatusOK, f)
+}
+
+// createResident adds a member to household {id}.
+func (wb *Web) createResident(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("resident", r.PostForm, residentFields...)
+	in := residentInput(r.PostForm)
+	in.HouseholdID = id
+	if in.Relation == "" {
+		// The select starts unchosen so that nobody is registered as 其他 by oversight.
+		f.add("relation", wb.t("resident.relation.missing"))
+		if err := in.Validate(time.Now()); err != nil {
+			f.fail(err)
+		}
+		return wb.residentForm(w, r, http.StatusUnprocessableEntity, f)
+	}
+	if _, err := wb.st.CreateResident(r.Context(), scope(r), in); err != nil {
+		if f.fail(err) {
+			return wb.residentForm(w, r, http.StatusUnprocessableEntity, f)
+		}
+		return err
+	}
+	redirect(w, r, householdURL(id), "member_added")
+	return nil
+}
+
+// moveOutData is the move-out form and its check page.
+type moveOutData struct {
+	Page
+	Household *model.Household
+	Form      *Form
+	Confirm   bool // show the answers to check instead of the form
+}
+
+func (wb *Web) moveOutPage(w http.ResponseWriter, r *http.Request, status int, f *Form, confirm bool) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	ctx, sc := r.Context(), scope(r)
+	h, err := wb.st.Household(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	title := wb.t("household.moveout.title")
+	if confirm {
+		title = wb.t("household.moveout.check")
+	}
+	d := &moveOutData{Page: wb.base(r, title, "households"), Household: h, Form: f, Confirm: confirm}
+	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	if err != nil {
+		return err
+	}
+	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
+	if err != nil {
+		return err
+	}
+	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
+	d.Crumbs = append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: title})
+	if f.Invalid() {
+		d.Failed = f
+	}
+	return wb.render(w, r, status, "household_moveout", d)
+}
+
+func (wb *Web) moveOutForm(w http.ResponseWriter, r *http.Request) error {
+	// The check page's 更改 links come back here with the answers to change.
+	q := r.URL.Query()
+	f := newForm("moveout", nil, "moved_out_at", "note")
+	f.Values.Set("moved_out_at", q.Get("moved_out_at"))
+	f.Values.Set("note", q.Get("note"))
+	if f.Values.Get("moved_out_at") == "" {
+		f.Values.Set("moved_out_at", time.Now().In(shanghai).Format(time.DateOnly))
+	}
+	return wb.moveOutPage(w, r, http.StatusOK, f, false)
+}
+
+// moveOut is two steps: the form posts here without confirm and gets the answers to check;
+// the check page posts them back with confirm=1 and the household moves out.
+func (wb *Web) moveOut(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("moveout", r.PostForm, "moved_out_at", "note")
+	date := strings.TrimSpace(r.PostForm.Get("moved_out_at"))
+	note := strings.TrimSpace(r.PostForm.Get("note"))
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		f.add("moved_out_at", wb.t("household.moveout.date.invalid"))
+	}
+	if len([]rune(note)) > 200 {
+		f.add("note", wb.t("household.moveout.note.long"))
+	}
+	switch {
+	case f.Invalid():
+		return wb.moveOutPage(w, r, http.StatusUnprocessableEntity, f, false)
+	case r.PostForm.Get("confirm") != "1":
+		return wb.moveOutPage(w, r, http.StatusOK, f, true)
+	}
+	if _, err := wb.st.MoveOutHousehold(r.Context(), scope(r), id, date, note); err != nil {
+		if f.fail(err) {
+			return wb.moveOutPage(w, r, http.StatusUnprocessableEntity, f, false)
+		}
+		return err
+	}
+	redirect(w, r, householdURL(id), "moved_out")
+	return nil
+}

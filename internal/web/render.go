@@ -1,0 +1,393 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// templates/layout.html and templates/partials.html are shared; each file of templates/pages
+// is one page and is parsed into a template set of its own together with the shared ones, so
+// pages can define the same block names ("content", "results") without colliding.
+//
+//go:embed templates
+var templateFS embed.FS
+
+// pageTemplate is one page's template set.
+type pageTemplate struct {
+	*template.Template
+}
+
+// msgKeyRE finds the literal message keys in templates, for the start-up check: those of
+// {{t "key" …}}, the label of {{input .Form "name" "key" …}} and its "hint=key" option.
+var msgKeyRE = regexp.MustCompile(`\bt\s+"([^"]+)"|\binput\s+\S+\s+"[^"]+"\s+"([^"]+)"|"hint=([^"]+)"`)
+
+// parsePages parses every page once and checks that every literal message key exists.
+func parsePages(msg catalog) (map[string]*pageTemplate, error) {
+	if err := checkKeys(msg); err != nil {
+		return nil, err
+	}
+	funcs := templateFuncs(msg)
+	entries, err := fs.ReadDir(templateFS, "templates/pages")
+	if err != nil {
+		return nil, err
+	}
+	pages := make(map[string]*pageTemplate, len(entries))
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS,
+			"templates/layout.html", "templates/partials.html", "templates/pages/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("template %s: no content block", name)
+		}
+		pages[name] = &pageTemplate{t}
+	}
+	return pages, nil
+}
+
+// checkKeys fails when a template names a message key the catalog does not have.
+func checkKeys(msg catalog) error {
+	var missing []string
+	err := fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgKeyRE.FindAllStringSubmatch(string(b), -1) {
+			key := m[1] + m[2] + m[3]
+			if !msg.has(key) {
+				missing = append(missing, p+": "+key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("message keys missing from the catalog: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// shanghai is the platform's zone for dates shown on pages; the fixed offset is the fallback
+// for machines without a tz database.
+var shanghai = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// templateFuncs are the functions every template may call.
+func templateFuncs(msg catalog) template.FuncMap {
+	return template.FuncMap{
+		// t is the message catalog: {{t "households.total" .Total}}.
+		"t": msg.text,
+		// label is an enum's name from the catalog: {{label "kind" .Kind}} → "社区/村".
+		"label": func(group string, v any) string { return msg.text(group + "." + fmt.Sprint(v)) },
+		"num":   formatNum,
+		"date": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				if !t.IsZero() {
+					return t.In(shanghai).Format(time.DateOnly)
+				}
+			case *time.Time:
+				if t != nil {
+					return t.In(shanghai).Format(time.DateOnly)
+				}
+			}
+			return ""
+		},
+		"datetime": func(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") },
+		// birthDate is a calendar date stored as midnight UTC: no zone conversion.
+		"birthDate": func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+		"age":       func(r *model.Resident) int { return r.Age(time.Now().In(shanghai)) },
+		"maskID":    model.MaskIDNumber,
+		"maskPhone": model.MaskPhone,
+		"icon":      icon,
+		"input":     inputFunc(msg),
+		"link":      link,
+		"id":        func(id int64) string { return strconv.FormatInt(id, 10) },
+	}
+}
+
+// formatNum writes an integer with thousands separators: 12,345.
+func formatNum(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	default:
+		return fmt.Sprint(v)
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// link builds a local URL from a path and name/value pairs, leaving out empty values and
+// zero ids: {{link "/households" "territory" .ID "q" .Q}}.
+func link(p string, kv ...any) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		var v string
+		switch x := kv[i+1].(type) {
+		case int64:
+			if x != 0 {
+				v = strconv.FormatInt(x, 10)
+			}
+		case int:
+			if x != 0 {
+				v = strconv.Itoa(x)
+			}
+		case bool:
+			if x {
+				v = "1"
+			}
+		default:
+			v = fmt.Sprint(x)
+		}
+		if v != "" {
+			q.Set(fmt.Sprint(kv[i]), v)
+		}
+	}
+	if len(q) == 0 {
+		return p
+	}
+	return p + "?" + q.Encode()
+}
+
+// Crumb is one step of the territory breadcrumb.
+type Crumb struct {
+	Name string
+	URL  string
+}
+
+// Page is what the layout needs; every page's data embeds it.
+type Page struct {
+	Title  string // the page's own title, already translated
+	Site   string
+	User   *model.User
+	CSS    string // hashed static URLs
+	JS     string
+	HTMX   string // "" when the build did not include htmx
+	Icon   string
+	Nav    string // active navigation item
+	Crumbs []Crumb
+	Notice string // confirmation after a redirect (?done=…)
+	Failed *Form  // the form whose errors the summary at the top lists
+	Bare   bool   // the page places notice and error summary itself (login)
+}
+
+// Can reports whether the user's role may take action a: {{if .Can "household.write"}}.
+func (p Page) Can(a authz.Action) bool { return p.User != nil && authz.Allowed(p.User.Role, a) }
+
+// Tab is the phone tab bar's active tab for the page's navigation item: the working pages
+// all live under 办事.
+func (p Page) Tab() string {
+	switch p.Nav {
+	case "home", "messages", "me":
+		return p.Nav
+	case "":
+		return ""
+	}
+	return "services"
+}
+
+// HeadTitle is the document title; it starts with 错误 when a form failed, so screen reader
+// users hear it first.
+func (p Page) HeadTitle() string {
+	t := p.Site
+	if p.Title != "" {
+		t = p.Title + " - " + p.Site
+	}
+	if p.Failed != nil && p.Failed.Invalid() {
+		t = "错误：" + t
+	}
+	return t
+}
+
+// base fills the layout's part of a page for r.
+func (wb *Web) base(r *http.Request, title, nav string) Page {
+	p := Page{
+		Title: title,
+		Site:  wb.opts.SiteName,
+		User:  authz.UserFrom(r.Context()),
+		CSS:   wb.assets.URL("app.css"),
+		JS:    wb.assets.URL("app.js"),
+		HTMX:  wb.assets.URL(htmxFile),
+		Icon:  wb.assets.URL("icon.svg"),
+		Nav:   nav,
+	}
+	if done := r.URL.Query().Get("done"); done != "" && wb.msg.has("done."+done) {
+		p.Notice = wb.msg.text("done." + done)
+	}
+	return p
+}
+
+// t is the catalog text for Go code that builds page data.
+func (wb *Web) t(key string, args ...any) string { return wb.msg.text(key, args...) }
+
+// render writes the whole page name with status.
+func (wb *Web) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
+	return wb.renderBlock(w, status, name, "layout", data)
+}
+
+// renderBlock executes block of page name into a buffer first, so a template error becomes
+// a 500 page instead of half a page. Pages are personal: nobody may cache them.
+func (wb *Web) renderBlock(w http.ResponseWriter, status int, name, block string, data any) error {
+	t, ok := wb.pages[name]
+	if !ok {
+		return fmt.Errorf("no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return fmt.Errorf("render %s/%s: %w", name, block, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// renderList writes a list page, or only its "results" block when htmx asks for it.
+func (wb *Web) renderList(w http.ResponseWriter, r *http.Request, name string, data any) error {
+	varyHTMX(w)
+	if htmxTarget(r) == "results" {
+		return wb.renderBlock(w, http.StatusOK, name, "results", data)
+	}
+	return wb.render(w, r, http.StatusOK, name, data)
+}
+
+// redirect answers a successful POST: see the result with GET (303), with a confirmation.
+func redirect(w http.ResponseWriter, r *http.Request, to, done string) {
+	if done != "" {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + "done=" + url.QueryEscape(done)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// Pager is the foot of a list: "共 N 户", and the first and next pages by cursor.
+type Pager struct {
+	Summary  string
+	FirstURL string // "" on the first page
+	NextURL  string // "" on the last page
+}
+
+// newPager builds the pager of a list at base (its filter query kept) for a page that started
+// at cursor and continues at next.
+func newPager(summary, base string, q url.Values, cursor, next string) Pager {
+	p := Pager{Summary: summary}
+	q = cloneValues(q)
+	q.Del("done")
+	if cursor != "" {
+		q.Del("cursor")
+		p.FirstURL = withQuery(base, q)
+	}
+	if next != "" {
+		q.Set("cursor", next)
+		p.NextURL = withQuery(base, q)
+	}
+	return p
+}
+
+func cloneValues(q url.Values) url.Values {
+	c := url.Values{}
+	for k, v := range q {
+		if len(v) > 0 && v[0] != "" {
+			c[k] = slices.Clone(v)
+		}
+	}
+	return c
+}
+
+func withQuery(base string, q url.Values) string {
+	if len(q) == 0 {
+		return base
+	}
+	return base + "?" + q.Encode()
+}
+
+// errorData is the error page.
+type errorData struct {
+	Page
+	Code   int
+	Detail string
+}
+
+// errorPage renders the Chinese error page for status in the layout; detail is client-safe.
+func (wb *Web) errorPage(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	d := &errorData{Page: wb.base(r, wb.t(fmt.Sprintf("error.%d.title", status)), ""), Code: status, Detail: detail}
+	if !wb.msg.has(fmt.Sprintf("error.%d.title", status)) {
+		d.Title = http.StatusText(status)
+	}
+	if isHTMX(r) {
+		hxWholeMain(w)
+	}
+	if err := wb.render(w, r, status, "error", d); err != nil {
+		wb.log.ErrorContext(r.Context(), "render error page", "err", err)
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// pathID reads the {id} of the route; a malformed id is a page that does not exist.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, model.ErrNotFound
+	}
+	return id, nil
+}
+
+// queryID reads an optional id query parameter; absent is 0, malformed is not found.
+func queryID(r *http.Request, name string) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, model.ErrNotFound
+	}
+	return id, nil
+}

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+func residentsURL(id int64) string { return link("/residents", "territory", id) }
+
+// residentsData is the resident list; ID numbers and phones are always masked here.
+type residentsData struct {
+	Page
+	Under    *model.Territory
+	Q        string
+	Status   string
+	Statuses []model.PoliticalStatus
+	Rows     []residentRow
+	Pager    Pager
+	Filtered bool
+}
+
+type residentRow struct {
+	*model.Resident
+	Location string
+}
+
+// residents lists the residents of a subtree, filtered by name and political status.
+func (wb *Web) residents(w http.ResponseWriter, r *http.Request) error {
+	ctx, sc := r.Context(), scope(r)
+	under, crumbs, err := wb.listFilter(r, residentsURL)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	d := &residentsData{Page: wb.base(r, wb.t("residents.title"), "residents"), Under: under,
+		Q: strings.TrimSpace(q.Get("q")), Statuses: model.PoliticalStatuses}
+	d.Crumbs = crumbs
+	if s := model.PoliticalStatus(q.Get("political_status")); s.Label() != "" {
+		d.Status = string(s)
+	}
+	d.Filtered = d.Q != "" || d.Status != ""
+	f := store.ResidentFilter{Q: d.Q, PoliticalStatus: model.PoliticalStatus(d.Status), Limit: listLimit, Cursor: q.Get("cursor")}
+	if under != nil {
+		f.Under = under.ID
+	}
+	page, err := wb.st.Residents(ctx, sc, f)
+	if err != nil {
+		return err
+	}
+	// Residents carry their node, not its path: read the nodes, then label them by path.
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, res := range page.Items {
+		if !seen[res.TerritoryID] {
+			seen[res.TerritoryID] = true
+			ids = append(ids, res.TerritoryID)
+		}
+	}
+	nodes, err := wb.st.TerritoriesByID(ctx, sc, ids)
+	if err != nil {
+		return err
+	}
+	paths := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		paths = append(paths, n.Path)
+	}
+	loc, err := wb.newLocator(ctx, sc, contextPath(r, under), paths)
+	if err != nil {
+		return err
+	}
+	for _, res := range page.Items {
+		row := residentRow{Resident: res}
+		if n, ok := nodes[res.TerritoryID]; ok {
+			row.Location = loc.label(n.Path)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	d.Pager = newPager(wb.t("residents.total", formatNum(page.Total)), "/residents", q, f.Cursor, page.Next)
+	return wb.renderList(w, r, "residents", d)
+}

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"net/http"
+
+	"gongzhi/internal/authz"
+)
+
+// Routes is the pages' route table: every route names the action of the policy table it takes;
+// the guard in front of it answers 401 and 403 through Deny, the store narrows to the scope.
+func (wb *Web) Routes() []authz.Route {
+	return []authz.Route{
+		authz.NewRoute("GET /static/{name}", authz.Public, http.HandlerFunc(wb.static)),
+		authz.NewRoute("GET /login", authz.Public, wb.h(wb.loginForm)),
+		authz.NewRoute("POST /login", authz.Public, wb.h(wb.login)),
+		authz.NewRoute("POST /logout", authz.LoggedIn, wb.h(wb.logout)),
+
+		authz.NewRoute("GET /{$}", authz.LoggedIn, wb.h(wb.home)),
+		authz.NewRoute("GET /services", authz.LoggedIn, wb.h(wb.services)),
+		authz.NewRoute("GET /messages", authz.LoggedIn, wb.h(wb.messages)),
+		authz.NewRoute("GET /me", authz.LoggedIn, wb.h(wb.me)),
+
+		authz.NewRoute("GET /territories", authz.TerritoryRead, wb.h(wb.territoryRoots)),
+		authz.NewRoute("POST /territories", authz.TerritoryWrite, wb.h(wb.createRoot)),
+		authz.NewRoute("GET /territories/{id}", authz.TerritoryRead, wb.h(wb.territory)),
+		authz.NewRoute("POST /territories/{id}/children", authz.TerritoryWrite, wb.h(wb.addChild)),
+		authz.NewRoute("POST /territories/{id}/rename", authz.TerritoryWrite, wb.h(wb.renameTerritory)),
+		authz.NewRoute("POST /territories/{id}/move", authz.TerritoryWrite, wb.h(wb.moveTerritory)),
+		authz.NewRoute("GET /territories/{id}/archive", authz.TerritoryWrite, wb.h(wb.archiveConfirm)),
+		authz.NewRoute("POST /territories/{id}/archive", authz.TerritoryWrite, wb.h(wb.archiveTerritory)),
+
+		authz.NewRoute("GET /households", authz.HouseholdRead, wb.h(wb.households)),
+		authz.NewRoute("GET /households/new", authz.HouseholdWrite, wb.h(wb.newHouseholdForm)),
+		authz.NewRoute("POST /households/new", authz.HouseholdWrite, wb.h(wb.createHousehold)),
+		authz.NewRoute("GET /households/export.xlsx", authz.HouseholdImport, wb.h(wb.exportHouseholds)),
+		authz.NewRoute("GET /households/{id}", authz.HouseholdRead, wb.h(wb.household)),
+		authz.NewRoute("GET /households/{id}/residents/new", authz.HouseholdWrite, wb.h(wb.newResidentForm)),
+		authz.NewRoute("POST /households/{id}/residents/new", authz.HouseholdWrite, wb.h(wb.createResident)),
+		authz.NewRoute("GET /households/{id}/move-out", authz.HouseholdWrite, wb.h(wb.moveOutForm)),
+		authz.NewRoute("POST /households/{id}/move-out", authz.HouseholdWrite, wb.h(wb.moveOut)),
+
+		authz.NewRoute("GET /residents", authz.HouseholdRead, wb.h(wb.residents)),
+
+		authz.NewRoute("GET /import", authz.HouseholdImport, wb.h(wb.importForm)),
+		authz.NewRoute("POST /import", authz.HouseholdImport, wb.h(wb.importHouseholds)),
+		authz.NewRoute("GET /import/template.xlsx", authz.HouseholdImport, wb.h(wb.importTemplate)),
+
+		// Everything else is a page that does not exist, answered in the layout.
+		authz.NewRoute("/", authz.Public, wb.h(wb.notFound)),
+	}
+}
+
+func (wb *Web) notFound(w http.ResponseWriter, r *http.Request) error {
+	wb.errorPage(w, r, http.StatusNotFound, "")
+	return nil
+}
