@@ -133,6 +133,7 @@ func ImportHouseholds(ctx context.Context, st *store.Store, path string, opts Op
 	}
 	if rep.Households > 0 {
 		err = st.Bulk(ctx, func(bulk *store.Bulk) error {
+			bulk.RecordEvents("imported", opts.Scope.UserID)
 			w.bulk = bulk
 			return w.run(ctx)
 		})

@@ -375,12 +375,10 @@ func TestImportScopeAndKind(t *testing.T) {
 					if err != nil {
 						t.Fatalf("ImportHouseholds = %v\n%s", err, errorStrings(rep.Errors))
 					}
-					_, err := st.DB().ExecContext(ctx, `DELETE FROM residents`)
-					if err == nil {
-						_, err = st.DB().ExecContext(ctx, `DELETE FROM households`)
-					}
-					if err != nil {
-						t.Fatal(err)
+					for _, table := range []string{"residents", "household_events", "households"} {
+						if _, err := st.DB().ExecContext(ctx, `DELETE FROM `+table); err != nil {
+							t.Fatal(err)
+						}
 					}
 					return
 				}

@@ -24,6 +24,8 @@ type Bulk struct {
 	deltas   map[int64][2]int64 // node id → households, residents added directly to it
 	pending  map[string]*batch
 	ts       time.Time
+	event    string // household history entry written with each household, "" for none
+	actor    any
 }
 
 type bulkNode struct {
@@ -44,6 +46,10 @@ const bulkRows = 400
 func (s *Store) Bulk(ctx context.Context, fn func(b *Bulk) error) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		b := &Bulk{tx: tx, ctx: ctx, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now()}
+		// Bulk numbers rows itself from MAX(id)+1: no other writer may insert meanwhile.
+		if err := s.d.lockForBulk(ctx, tx.conn); err != nil {
+			return err
+		}
 		for _, x := range []struct {
 			table string
 			next  *int64
@@ -97,6 +103,16 @@ func (b *Bulk) AddTerritory(parentID int64, kind model.TerritoryKind, name, code
 		id, parent, string(kind), name, codeArg, n.path, n.community, b.ts, b.ts)
 }
 
+// RecordEvents makes every following AddHousehold write a history entry with action (e.g.
+// "imported") by the scope's user, as single writes do. The demo and the benchmark skip it.
+func (b *Bulk) RecordEvents(action string, actorID int64) {
+	b.event = action
+	b.actor = nil
+	if actorID != 0 {
+		b.actor = actorID
+	}
+}
+
 // AddHousehold inserts h (its TerritoryID, Address, Flags, HeadName, Members and MovedInAt are
 // used) and sets h.ID and h.Path.
 func (b *Bulk) AddHousehold(h *model.Household) error {
@@ -113,10 +129,17 @@ func (b *Bulk) AddHousehold(h *model.Household) error {
 	d := b.deltas[h.TerritoryID]
 	d[0]++
 	b.deltas[h.TerritoryID] = d
-	return b.add("households", []string{"id", "territory_id", "community_id", "path", "address", "head_name", "members",
+	if err := b.add("households", []string{"id", "territory_id", "community_id", "path", "address", "head_name", "members",
 		"elderly_alone", "hardship", "disability", "mobile", "moved_in_at", "created_at", "updated_at"},
 		h.ID, h.TerritoryID, n.community, n.path, h.Address, h.HeadName, h.Members,
-		h.Flags.ElderlyAlone, h.Flags.Hardship, h.Flags.Disability, h.Flags.Mobile, in, b.ts, b.ts)
+		h.Flags.ElderlyAlone, h.Flags.Hardship, h.Flags.Disability, h.Flags.Mobile, in, b.ts, b.ts); err != nil {
+		return err
+	}
+	if b.event == "" {
+		return nil
+	}
+	return b.add("household_events", []string{"household_id", "action", "detail", "actor_id", "at"},
+		h.ID, b.event, h.Address, b.actor, b.ts)
 }
 
 // AddResident inserts r into household r.HouseholdID at node r.TerritoryID and sets r.ID.
@@ -152,7 +175,7 @@ func (b *Bulk) add(table string, columns []string, values ...any) error {
 
 // Flush writes the buffered rows of every table, parents before children.
 func (b *Bulk) Flush() error {
-	for _, t := range []string{"territories", "households", "residents"} {
+	for _, t := range []string{"territories", "households", "household_events", "residents"} {
 		if err := b.flushTable(t); err != nil {
 			return err
 		}
@@ -171,7 +194,7 @@ func (b *Bulk) flushTable(table string) error {
 		if err := b.flushTable("territories"); err != nil {
 			return err
 		}
-	case "residents":
+	case "residents", "household_events":
 		if err := b.flushTable("households"); err != nil {
 			return err
 		}

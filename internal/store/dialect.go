@@ -89,3 +89,13 @@ func (d dialect) syncSequences(ctx context.Context, c conn) error {
 	}
 	return nil
 }
+
+// lockForBulk keeps other writers out of the tables Bulk numbers rows in, until the transaction
+// ends; readers go on. SQLite's single write connection already serializes writers.
+func (d dialect) lockForBulk(ctx context.Context, c conn) error {
+	if d.name != "postgres" {
+		return nil
+	}
+	_, err := c.exec(ctx, `LOCK TABLE territories, households, residents IN EXCLUSIVE MODE`)
+	return err
+}
