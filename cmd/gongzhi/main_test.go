@@ -155,3 +155,29 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestImportCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "g.db")
+	mustRun(t, "migrate", "--db", db)
+	tpl := filepath.Join(dir, "模板.xlsx")
+	mustRun(t, "import", "households", "--template", tpl)
+	if fi, err := os.Stat(tpl); err != nil || fi.Size() == 0 {
+		t.Fatalf("template: %v", err)
+	}
+	out := mustRun(t, "import", "divisions", "510781", "--db", db)
+	if !strings.Contains(out, "已导入") {
+		t.Fatalf("import divisions: %q", out)
+	}
+	// A CSV whose only row has a bad check digit: a non-zero exit, the row reported, nothing written.
+	csv := filepath.Join(dir, "h.csv")
+	content := "户编号,所属节点,门牌地址,姓名,与户主关系,身份证号,政治面貌\n1,510781006001,1栋101室,张三,户主,510781195803120010,群众\n"
+	if err := os.WriteFile(csv, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"import", "households", csv, "--db", db}, noenv, &stdout, &stderr)
+	if err == nil || !strings.Contains(stderr.String(), "第2行") {
+		t.Fatalf("import of a bad file: err = %v, stderr %q", err, stderr.String())
+	}
+}
