@@ -1,0 +1,244 @@
+// Package demo builds the demo city: a real county's streets and communities from the
+// statistics bureau's division codes, and under each community generated grids, compounds,
+// buildings, stairwells, households and residents that look like a Sichuan county town's.
+// Everything generated is deterministic for a seed.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/division"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+// Options says what to generate. The zero value generates the default demo city.
+type Options struct {
+	// County is the 6-digit division code of the county to load; "" means 510781 (江油市).
+	County string
+	// Households is how many households to generate over all communities; 0 means 50,000.
+	// At 600 per community or more, every community gets at least two grids of 300–500
+	// households; smaller numbers are spread as evenly as they go, for quick tests.
+	Households int
+	// Seed makes the output reproducible; 0 means 1.
+	Seed int64
+	// AsOf is the day ages are reckoned from and no one is born after; the zero value means
+	// 2025-07-01, so that the output does not change with the clock.
+	AsOf time.Time
+}
+
+// DefaultCounty, DefaultHouseholds and DefaultSeed are what zero Options fields mean.
+const (
+	DefaultCounty     = "510781"
+	DefaultHouseholds = 50_000
+	DefaultSeed       = 1
+)
+
+var defaultAsOf = time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+
+// Stages passed to the progress callback of Generate.
+const (
+	StageDivisions   = "divisions"   // done/total count the county's townships
+	StageCommunities = "communities" // done/total count communities filled with people
+)
+
+// Result is what Generate created.
+type Result struct {
+	DistrictID  int64  // the county's district node
+	District    string // its name, e.g. 江油市
+	Streets     int    // township-level nodes of the county (街道, 镇, 乡)
+	Communities int    // communities that received households
+	Grids       int
+	Compounds   int
+	Buildings   int
+	Stairwells  int
+	Households  int
+	Residents   int
+	Elapsed     time.Duration
+}
+
+// Generate loads the county's divisions (communities only, no villages) with
+// division.ImportDivisions and fills each of its communities with generated households and
+// residents, one store.Bulk transaction per community, streaming rows so that memory stays flat
+// however many households are asked for. progress, when not nil, is called as stages advance.
+//
+// It refuses (an error wrapping model.ErrConflict) when the county's district node already holds
+// households, so the demo is loaded once per database; a run that fails part-way (an error, a
+// cancelled ctx) keeps the communities it finished. ID numbers are unique within one run but
+// not checked against other people in the database. It returns division.ErrMissing when the
+// binary was built without the division table.
+func Generate(ctx context.Context, st *store.Store, opts Options, progress func(stage string, done, total int)) (*Result, error) {
+	start := time.Now()
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	tbl, err := division.Load()
+	if err != nil {
+		return nil, err
+	}
+	county, err := tbl.County(opts.County)
+	if err != nil {
+		return nil, err
+	}
+	districtCode := county.Code + "000000"
+	if d, err := st.TerritoryByCode(ctx, authz.System(), districtCode); err == nil && d.Households > 0 {
+		return nil, &model.ConflictError{Message: fmt.Sprintf("%s已有%d户，演示数据只能导入一次", d.Name, d.Households)}
+	} else if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return nil, err
+	}
+	if _, err := division.ImportDivisions(ctx, st, tbl, county.Code, false, func(done, total int) {
+		progress(StageDivisions, done, total)
+	}); err != nil {
+		return nil, err
+	}
+	nodes, err := st.TerritoriesByCodePrefix(ctx, authz.System(), county.Code)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	var communities []*model.Territory
+	for _, n := range nodes {
+		switch {
+		case n.Code == districtCode:
+			res.DistrictID, res.District = n.ID, n.Name
+		case n.Kind == model.KindStreet:
+			res.Streets++
+		case n.Kind == model.KindCommunity && division.KindOf(n.Code) == division.KindCommunity && n.ArchivedAt == nil:
+			communities = append(communities, n)
+		}
+	}
+	if len(communities) == 0 {
+		return nil, fmt.Errorf("demo: county %s %s has no communities to fill", county.Code, county.Name)
+	}
+	slices.SortFunc(communities, func(a, b *model.Territory) int { return strings.Compare(a.Code, b.Code) })
+
+	g, err := newGenerator(tbl, county.Code, opts)
+	if err != nil {
+		return nil, err
+	}
+	sizes := spreadHouseholds(seedFor(opts.Seed, "spread"), communities, opts.Households)
+	for i, c := range communities {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if sizes[i] > 0 {
+			var counts Result
+			err := st.Bulk(ctx, func(b *store.Bulk) error {
+				counts = Result{}
+				return g.community(b, c, sizes[i], &counts)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s: %w", c.Name, err)
+			}
+			res.add(counts)
+		}
+		progress(StageCommunities, i+1, len(communities))
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+func (o *Options) fill() error {
+	if o.County == "" {
+		o.County = DefaultCounty
+	}
+	if o.Households == 0 {
+		o.Households = DefaultHouseholds
+	}
+	if o.Households < 0 {
+		return fmt.Errorf("demo: households must not be negative, got %d", o.Households)
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	if o.AsOf.IsZero() {
+		o.AsOf = defaultAsOf
+	}
+	y, m, d := o.AsOf.Date()
+	o.AsOf = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return nil
+}
+
+func (r *Result) add(c Result) {
+	r.Communities++
+	r.Grids += c.Grids
+	r.Compounds += c.Compounds
+	r.Buildings += c.Buildings
+	r.Stairwells += c.Stairwells
+	r.Households += c.Households
+	r.Residents += c.Residents
+}
+
+// spreadHouseholds divides total over the communities: each gets a floor of min(600, 90% of the
+// mean), and the rest goes by weights that vary at random and favour communities of a 街道 (the
+// town centre).
+func spreadHouseholds(r *rand.Rand, communities []*model.Territory, total int) []int {
+	n := len(communities)
+	floor := min(600, total*9/(10*n))
+	weights := make([]float64, n)
+	sum := 0.0
+	for i, c := range communities {
+		w := 0.6 + 0.8*r.Float64()
+		if division.KindOf(c.Code[:9]) == division.KindStreet {
+			w *= 1.6
+		}
+		weights[i] = w
+		sum += w
+	}
+	sizes := make([]int, n)
+	rest := total - floor*n
+	given := 0
+	for i, w := range weights {
+		sizes[i] = floor + int(float64(rest)*w/sum)
+		given += sizes[i]
+	}
+	for i := 0; given < total; i = (i + 1) % n {
+		sizes[i]++
+		given++
+	}
+	return sizes
+}
+
+// splitEven divides total into parts as evenly as it goes, then moves households between
+// neighbours at random while both stay within [lo, hi], for variation.
+func splitEven(r *rand.Rand, total, parts, lo, hi int) []int {
+	sizes := make([]int, parts)
+	for i := range sizes {
+		sizes[i] = total / parts
+		if i < total%parts {
+			sizes[i]++
+		}
+	}
+	for i := 0; i+1 < parts; i++ {
+		// Move up to d from i+1 to i (d may be negative), keeping both in bounds.
+		maxIn := min(hi-sizes[i], sizes[i+1]-lo)
+		maxOut := min(sizes[i]-lo, hi-sizes[i+1])
+		if maxIn < 0 || maxOut < 0 {
+			continue
+		}
+		d := r.IntN(maxIn+maxOut+1) - maxOut
+		d = d / 2 // keep most of the evenness
+		sizes[i] += d
+		sizes[i+1] -= d
+	}
+	return sizes
+}
+
+// seedFor derives a stream for one part of the output from the seed and a key, so that one
+// community's content does not depend on how many random numbers others used.
+func seedFor(seed int64, key string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+}
