@@ -224,7 +224,7 @@ func checkNoInline(t *testing.T, path string, doc *html.Node) {
 }
 
 // A tiny CSS selector engine over x/net/html: compound selectors (tag, #id, .class, [attr],
-// [attr=value], [attr^=value], [attr*=value]) joined by descendant spaces. Enough to check
+// [attr=value], [attr^=value], [attr$=value], [attr*=value]) joined by descendant spaces. Enough to check
 // pages by structure instead of by string equality.
 
 // all returns every element under root matching sel, in document order.
@@ -296,7 +296,7 @@ func matchCompound(n *html.Node, sel string) bool {
 			sel = sel[j+1:]
 			key, val, hasVal := strings.Cut(expr, "=")
 			op := ""
-			if hasVal && (strings.HasSuffix(key, "^") || strings.HasSuffix(key, "*")) {
+			if hasVal && strings.ContainsAny(key[len(key)-1:], "^$*") {
 				op, key = key[len(key)-1:], key[:len(key)-1]
 			}
 			val = strings.Trim(val, `"'`)
@@ -309,6 +309,8 @@ func matchCompound(n *html.Node, sel string) bool {
 			case op == "^" && !strings.HasPrefix(v, val):
 				return false
 			case op == "*" && !strings.Contains(v, val):
+				return false
+			case op == "$" && !strings.HasSuffix(v, val):
 				return false
 			case op == "" && v != val:
 				return false

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -54,6 +56,7 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Children, d.More = page.Items, page.Next != ""
+		slices.SortFunc(d.Children, func(a, b *model.Territory) int { return cmp.Compare(a.ID, b.ID) })
 		if d.Root == nil {
 			for _, c := range d.Children {
 				d.Households += c.Households

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,7 +27,7 @@ type importData struct {
 	FileName   string
 	Errors     []importer.RowError // the first maxShownErrors of Report.Errors
 	MoreErrors int                 // errors not shown
-	Rejects    string              // data: URL of the set-aside rows, "" when none or too large
+	Rejects    template.URL        // data: URL of the set-aside rows, "" when none or too large
 }
 
 // Outcome names the result banner: done, partial (bad households set aside) or rejected.
@@ -121,7 +122,8 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 		// Nothing outlives the request on the server (instances share no disk), so the rows set
 		// aside travel to the browser inside the page as a download link.
 		if b, err := os.ReadFile(report.RejectsPath); err == nil && len(b) <= maxRejectsSize {
-			d.Rejects = "data:text/csv;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(b)
+			// Built here from our own bytes, so the data: URL html/template would refuse is safe.
+			d.Rejects = template.URL("data:text/csv;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(b))
 		}
 	}
 	if report.Written {
