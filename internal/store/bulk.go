@@ -38,9 +38,10 @@ type batch struct {
 	table   string
 	columns []string
 	rows    [][]any
+	full    *sql.Stmt // the INSERT of a full batch, prepared once per transaction
 }
 
-const bulkRows = 400
+const bulkRows = 1000
 
 // Bulk runs fn inside one transaction with a Bulk writer; everything or nothing is written.
 func (s *Store) Bulk(ctx context.Context, fn func(b *Bulk) error) error {
@@ -199,23 +200,44 @@ func (b *Bulk) flushTable(table string) error {
 			return err
 		}
 	}
-	row := "(" + inList(len(p.columns)) + ")"
-	var q strings.Builder
-	q.WriteString("INSERT INTO " + p.table + " (" + strings.Join(p.columns, ", ") + ") VALUES ")
 	args := make([]any, 0, len(p.rows)*len(p.columns))
-	for i, r := range p.rows {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString(row)
+	for _, r := range p.rows {
 		args = append(args, r...)
 	}
+	n := len(p.rows)
 	p.rows = p.rows[:0]
-	_, err := b.tx.exec(b.ctx, q.String(), args...)
+	var err error
+	if n == bulkRows {
+		// Full batches repeat the same statement: parse it once, not once per batch.
+		if p.full == nil {
+			sqlTx := b.tx.q.(*sql.Tx)
+			if p.full, err = sqlTx.PrepareContext(b.ctx, b.tx.d.rebind(insertRows(p.table, p.columns, n))); err != nil {
+				return fmt.Errorf("bulk insert into %s: %w", table, b.tx.d.mapErr(err))
+			}
+		}
+		_, err = p.full.ExecContext(b.ctx, args...)
+		err = b.tx.d.mapErr(err)
+	} else {
+		_, err = b.tx.exec(b.ctx, insertRows(p.table, p.columns, n), args...)
+	}
 	if err != nil {
 		return fmt.Errorf("bulk insert into %s: %w", table, err)
 	}
 	return nil
+}
+
+// insertRows is a multi-row INSERT of n rows with ? placeholders.
+func insertRows(table string, columns []string, n int) string {
+	row := "(" + inList(len(columns)) + ")"
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+	}
+	return q.String()
 }
 
 func (b *Bulk) finish() error {
@@ -238,6 +260,11 @@ func (b *Bulk) finish() error {
 	for id, t := range total {
 		if _, err := b.tx.exec(b.ctx, `UPDATE territories SET households = households + ?, residents = residents + ? WHERE id = ?`, t[0], t[1], id); err != nil {
 			return err
+		}
+	}
+	for _, p := range b.pending {
+		if p.full != nil {
+			p.full.Close()
 		}
 	}
 	return b.tx.s.d.syncSequences(b.ctx, b.tx.conn)
