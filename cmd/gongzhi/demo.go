@@ -2,7 +2,195 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/demo"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
 )
 
-func cmdDemo(ctx context.Context, e *env) error { return errors.New("demo: not wired yet") }
+// cmdDemo migrates, loads the demo city (unless the database already holds it), gives every demo
+// account a fresh password, prints the URL and the accounts, and serves.
+func cmdDemo(ctx context.Context, e *env) error {
+	opts := demo.Options{}
+	var noServe bool
+	cfg, _, err := e.parse("demo", true, func(fs *flag.FlagSet) {
+		fs.IntVar(&opts.Households, "households", demo.DefaultHouseholds, "households to generate")
+		fs.StringVar(&opts.County, "county", demo.DefaultCounty, "6-digit code of the county to build (default 江油市)")
+		fs.Int64Var(&opts.Seed, "seed", demo.DefaultSeed, "generator seed (same seed, same city)")
+		fs.BoolVar(&noServe, "no-serve", false, "load and print the accounts, then exit")
+	})
+	if err != nil {
+		return err
+	}
+	if opts.Households < 1 {
+		return errors.New("--households must be at least 1")
+	}
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	p := progressPrinter(e)
+	res, err := demo.Generate(ctx, st, opts, p)
+	fmt.Fprintln(e.stderr)
+	var districtID int64
+	switch {
+	case errors.Is(err, model.ErrConflict):
+		t, terr := st.TerritoryByCode(ctx, authz.System(), opts.County+"000000")
+		if terr != nil {
+			return err
+		}
+		districtID = t.ID
+		fmt.Fprintf(e.stdout, "数据库中已有%s的演示数据（%d 户，%d 人），直接使用。\n", t.Name, t.Households, t.Residents)
+	case err != nil:
+		return err
+	default:
+		districtID = res.DistrictID
+		fmt.Fprintf(e.stdout, "已生成%s演示数据：%d 个街道/乡镇，%d 个社区，%d 个网格，%d 个小区，%d 栋楼，%d 户，%d 人（用时 %s）\n",
+			res.District, res.Streets, res.Communities, res.Grids, res.Compounds, res.Buildings, res.Households, res.Residents,
+			time.Since(start).Round(100*time.Millisecond))
+	}
+	accounts, err := demoAccounts(ctx, st, districtID, e.getenv("GONGZHI_ADMIN_PASSWORD"))
+	if err != nil {
+		return err
+	}
+	if noServe {
+		printAccounts(e.stdout, "", accounts)
+		return nil
+	}
+	return serve(ctx, e, cfg, st, func(addr net.Addr) {
+		printAccounts(e.stdout, "http://"+addr.String()+"/", accounts)
+	})
+}
+
+type demoAccount struct {
+	username, password string
+	role               model.Role
+	scope              string
+}
+
+// demoAccounts creates (or resets the password of) one account per role, each scoped to a
+// plausible node of the demo city: the district, its first street, that street's first
+// community, its first grid, a stairwell in it.
+func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminPassword string) ([]demoAccount, error) {
+	sys := authz.System()
+	// largest picks the node of kind under parent with the most households: the busy urban
+	// street and community a newcomer expects to see first.
+	largest := func(parent int64, kind model.TerritoryKind) (*model.Territory, error) {
+		p, err := st.Territories(ctx, sys, store.TerritoryFilter{Under: parent, Kind: kind, Limit: store.MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		var best *model.Territory
+		for _, t := range p.Items {
+			if best == nil || t.Households > best.Households || (t.Households == best.Households && t.Code < best.Code) {
+				best = t
+			}
+		}
+		if best == nil {
+			return nil, fmt.Errorf("demo city has no %s under node %d", kind, parent)
+		}
+		return best, nil
+	}
+	first := largest
+	district, err := st.Territory(ctx, sys, districtID)
+	if err != nil {
+		return nil, err
+	}
+	street, err := first(district.ID, model.KindStreet)
+	if err != nil {
+		return nil, err
+	}
+	community, err := first(street.ID, model.KindCommunity)
+	if err != nil {
+		return nil, err
+	}
+	grid, err := first(community.ID, model.KindGrid)
+	if err != nil {
+		return nil, err
+	}
+	stair, err := first(grid.ID, model.KindStairwell)
+	if err != nil {
+		return nil, err
+	}
+	plan := []struct {
+		username string
+		role     model.Role
+		scope    *model.Territory
+	}{
+		{"admin", model.RoleSystemAdmin, nil},
+		{"district", model.RoleDistrictAdmin, district},
+		{"street", model.RoleStreetAdmin, street},
+		{"community", model.RoleCommunityAdmin, community},
+		{"staff", model.RoleCommunityStaff, community},
+		{"grid", model.RoleGridLeader, grid},
+		{"unit", model.RoleUnitLeader, stair},
+		{"member", model.RoleMember, stair},
+		{"resident", model.RoleResident, stair},
+		{"partner", model.RolePartner, community},
+	}
+	var out []demoAccount
+	for _, a := range plan {
+		pw := randomPassword()
+		if a.username == "admin" && adminPassword != "" {
+			pw = adminPassword
+		}
+		acc := demoAccount{username: a.username, password: pw, role: a.role}
+		var scopeID int64
+		if a.scope != nil {
+			scopeID, acc.scope = a.scope.ID, a.scope.Name
+		}
+		u, err := st.UserByUsername(ctx, a.username)
+		switch {
+		case errors.Is(err, model.ErrNotFound):
+			_, err = st.CreateUser(ctx, sys, store.UserInput{Username: a.username, DisplayName: "演示" + a.role.Label(),
+				Password: pw, Role: a.role, ScopeID: scopeID})
+		case err == nil:
+			acc.scope = u.ScopeName // an existing account keeps the scope it was given
+			err = st.SetPassword(ctx, u.ID, pw)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demo account %s: %w", a.username, err)
+		}
+		out = append(out, acc)
+	}
+	return out, nil
+}
+
+// randomPassword is 16 characters from an alphabet without look-alikes.
+func randomPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func printAccounts(w io.Writer, url string, accounts []demoAccount) {
+	if url != "" {
+		fmt.Fprintf(w, "\n共治演示已启动：%s\n\n", url)
+	}
+	fmt.Fprintln(w, "演示账号（用户名 / 密码 — 角色，管辖范围；每次运行 demo 都会重置密码）：")
+	for _, a := range accounts {
+		scope := a.scope
+		if scope == "" {
+			scope = "全部"
+		}
+		fmt.Fprintf(w, "  %-10s %s — %s（%s），%s\n", a.username, a.password, a.role.Label(), a.role, scope)
+	}
+	fmt.Fprintln(w)
+}

@@ -181,3 +181,44 @@ func TestImportCommands(t *testing.T) {
 		t.Fatalf("import of a bad file: err = %v, stderr %q", err, stderr.String())
 	}
 }
+
+func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	env := func(k string) string {
+		if k == "GONGZHI_ADMIN_PASSWORD" {
+			return "the admin password"
+		}
+		return ""
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, env, &out, &errOut); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"已生成江油市演示数据", "admin      the admin password", "grid_leader", "resident", "partner"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, env, &out, &errOut); err != nil {
+		t.Fatalf("second demo: %v", err)
+	}
+	if !strings.Contains(out.String(), "直接使用") {
+		t.Errorf("second demo run did not reuse the city:\n%s", out.String())
+	}
+	// The printed grid leader password logs in and sees households of its grid only.
+	m := regexp.MustCompile(`grid\s+(\S+) — `).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no grid account in:\n%s", out.String())
+	}
+	base, stop := startServe(t, db)
+	defer stop()
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"grid","password":"`+m[1]+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("grid leader login = %d, want 200", resp.StatusCode)
+	}
+}

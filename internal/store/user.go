@@ -172,3 +172,30 @@ func (s *Store) Users(ctx context.Context, sc authz.Scope) ([]*model.User, error
 	}
 	return out, rows.Err()
 }
+
+// UserByUsername returns the account named username, or model.ErrNotFound.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*model.User, error) {
+	return s.reader().user(ctx, `u.username = ?`, username)
+}
+
+// SetPassword replaces an account's password (hashed here) and ends its sessions.
+func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
+	if msg := authz.CheckNewPassword(password); msg != "" {
+		return fieldErr("password", msg)
+	}
+	hash, err := authz.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return model.ErrNotFound
+		}
+		_, err = tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		return err
+	})
+}
