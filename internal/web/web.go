@@ -152,9 +152,3 @@ func safeNext(next string) string {
 
 // scope is the caller's scope, the only one a handler hands to the store.
 func scope(r *http.Request) authz.Scope { return authz.ScopeFrom(r.Context()) }
-
-// can reports whether the caller's role may take action a.
-func can(r *http.Request, a authz.Action) bool {
-	u := authz.UserFrom(r.Context())
-	return u != nil && authz.Allowed(u.Role, a)
-}
