@@ -2,7 +2,64 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gongzhi/internal/bench"
 )
 
-func cmdBench(ctx context.Context, e *env) error { return errors.New("bench: not wired yet") }
+// cmdBench generates a city into a fresh database and measures it (docs/benchmarks.md).
+// Without --db it uses a new SQLite file in a temporary directory, removed afterwards.
+func cmdBench(ctx context.Context, e *env) error {
+	opts := bench.Options{}
+	var markdown string
+	var dbSet bool
+	cfg, _, err := e.parse("bench", false, func(fs *flag.FlagSet) {
+		fs.IntVar(&opts.Households, "households", 1_000_000, "households to generate")
+		fs.Int64Var(&opts.Seed, "seed", 1, "generator seed")
+		fs.IntVar(&opts.Samples, "samples", 300, "latency samples per level")
+		fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each throughput run")
+		fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per throughput run (0: 4 × GOMAXPROCS)")
+		fs.BoolVar(&opts.SkipHTTP, "skip-http", false, "skip the HTTP load runs")
+		fs.StringVar(&markdown, "markdown", "", "append the report as Markdown to this file")
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range e.args {
+		if a == "--db" || strings.HasPrefix(a, "--db=") || a == "-db" || strings.HasPrefix(a, "-db=") {
+			dbSet = true
+		}
+	}
+	opts.DSN = cfg.DB
+	if !dbSet {
+		dir, err := os.MkdirTemp("", "gongzhi-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		opts.DSN = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	rep, err := bench.Run(ctx, opts, e.stdout)
+	if err != nil {
+		return err
+	}
+	command := "gongzhi bench " + strings.Join(e.args, " ")
+	rep.WriteMarkdown(e.stdout, command)
+	if markdown != "" {
+		f, err := os.OpenFile(markdown, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		rep.WriteMarkdown(f, command)
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "appended to %s\n", markdown)
+	}
+	return nil
+}

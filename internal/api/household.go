@@ -54,14 +54,13 @@ func dateJSON(t *time.Time) *string {
 
 // householdDetail reads the residents of h (masked) to answer a single-household request.
 func (a *API) householdDetail(r *http.Request, h *model.Household) (householdDetailJSON, error) {
-	p, err := a.st.Residents(r.Context(), authz.ScopeFrom(r.Context()),
-		store.ResidentFilter{HouseholdID: h.ID, Limit: store.MaxLimit})
+	members, err := a.st.ResidentsOfHouseholds(r.Context(), authz.ScopeFrom(r.Context()), []int64{h.ID})
 	if err != nil {
 		return householdDetailJSON{}, err
 	}
 	now := time.Now().In(shanghai)
-	out := householdDetailJSON{householdJSON: toHouseholdJSON(h), Residents: make([]residentJSON, len(p.Items))}
-	for i, res := range p.Items {
+	out := householdDetailJSON{householdJSON: toHouseholdJSON(h), Residents: make([]residentJSON, len(members[h.ID]))}
+	for i, res := range members[h.ID] {
 		out.Residents[i] = toResidentJSON(res, false, now)
 	}
 	return out, nil
@@ -124,9 +123,17 @@ func (a *API) getHousehold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	switch inc := r.URL.Query().Get("include"); inc {
+	case "", "residents":
+	default:
+		return malformed("查询参数有误", model.FieldError{Field: "include", Message: "include 只能是 residents"})
+	}
 	h, err := a.st.Household(r.Context(), authz.ScopeFrom(r.Context()), id)
 	if err != nil {
 		return err
+	}
+	if r.URL.Query().Get("include") != "residents" {
+		return writeJSON(w, http.StatusOK, toHouseholdJSON(h))
 	}
 	out, err := a.householdDetail(r, h)
 	if err != nil {

@@ -56,10 +56,15 @@ func TestHouseholdRoundTrip(t *testing.T) {
 			t.Errorf("wife = %+v (gender and status derived, no phone)", w)
 		}
 
-		got := mustJSON[householdOut](t, f.mustDo(t, tok, "GET", "/api/v1/households/"+h.ID, nil), http.StatusOK)
+		got := mustJSON[householdOut](t, f.mustDo(t, tok, "GET", "/api/v1/households/"+h.ID+"?include=residents", nil), http.StatusOK)
 		if got.ID != h.ID || got.Members != 2 || len(got.Residents) != 2 || !got.Residents[0].Masked || got.Residents[0].IDNumber != model.MaskIDNumber(headID) {
-			t.Errorf("GET household = %+v", got)
+			t.Errorf("GET household?include=residents = %+v", got)
 		}
+		plain := mustJSON[householdOut](t, f.mustDo(t, tok, "GET", "/api/v1/households/"+h.ID, nil), http.StatusOK)
+		if plain.ID != h.ID || plain.Members != 2 || plain.Residents != nil {
+			t.Errorf("GET household = %+v, want no residents without include", plain)
+		}
+		mustProblem(t, f.mustDo(t, tok, "GET", "/api/v1/households/"+h.ID+"?include=everything", nil), http.StatusBadRequest)
 
 		// PATCH changes only what it names: hardship stays, elderly_alone is set.
 		got = mustJSON[householdOut](t, f.mustDo(t, tok, "PATCH", "/api/v1/households/"+h.ID,

@@ -68,7 +68,7 @@ func TestResidentRoundTrip(t *testing.T) {
 		}
 		mustProblem(t, f.mustDo(t, tok, "GET", "/api/v1/residents/"+res.ID, nil), http.StatusNotFound)
 		mustProblem(t, f.mustDo(t, tok, "DELETE", "/api/v1/residents/"+res.ID, nil), http.StatusNotFound)
-		if hh := mustJSON[householdOut](t, f.mustDo(t, tok, "GET", "/api/v1/households/"+h.ID, nil), http.StatusOK); hh.Members != 1 || len(hh.Residents) != 1 {
+		if hh := mustJSON[householdOut](t, f.mustDo(t, tok, "GET", "/api/v1/households/"+h.ID+"?include=residents", nil), http.StatusOK); hh.Members != 1 || len(hh.Residents) != 1 {
 			t.Errorf("after delete: members = %d, residents = %d, want 1", hh.Members, len(hh.Residents))
 		}
 		if c := f.mustCounts(t); c.residents != 1 || c.rootResidents != 1 {
@@ -130,7 +130,7 @@ func TestReveal(t *testing.T) {
 			t.Errorf("list = %+v", l.Items)
 		}
 		mustProblem(t, f.mustDo(t, staff, "GET", "/api/v1/residents?reveal=true", nil), http.StatusBadRequest)
-		hh := mustJSON[householdOut](t, f.mustDo(t, staff, "GET", "/api/v1/households/"+h.ID+"?reveal=true", nil), http.StatusOK)
+		hh := mustJSON[householdOut](t, f.mustDo(t, staff, "GET", "/api/v1/households/"+h.ID+"?include=residents&reveal=true", nil), http.StatusOK)
 		if !hh.Residents[0].Masked || hh.Residents[0].IDNumber != masked {
 			t.Errorf("household read embeds %+v, want masked", hh.Residents[0])
 		}

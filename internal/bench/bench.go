@@ -1,0 +1,262 @@
+// Package bench is the benchmark behind `gongzhi bench`: it generates a city, then measures
+// subtree counts, first list pages and point lookups through the store, and authenticated API
+// reads through the whole HTTP stack side by side with a bare net/http handler.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/demo"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+// Options says what to measure.
+type Options struct {
+	DSN         string        // an empty database to fill
+	Households  int           // size of the generated city
+	Seed        int64         // generator seed
+	Samples     int           // latency samples per level
+	Duration    time.Duration // length of each throughput run
+	Concurrency int           // workers of each throughput run (0: 4 × GOMAXPROCS)
+	SkipHTTP    bool
+}
+
+// Level is the latency of one node level.
+type Level struct {
+	Kind       model.TerritoryKind
+	Name       string
+	Households int64
+	CountP50   time.Duration
+	CountP99   time.Duration
+	ListP50    time.Duration
+	ListP99    time.Duration
+}
+
+// Report is what one run measured.
+type Report struct {
+	Engine       string
+	Households   int64
+	Residents    int64
+	Load         time.Duration
+	Levels       []Level
+	LookupsPerS  float64
+	FullRPS      float64
+	BareRPS      float64
+	Concurrency  int
+	Duration     time.Duration
+	GOMAXPROCS   int
+	GeneratedAt  time.Time
+	HTTPMeasured bool
+}
+
+// Ratio is the full stack's requests per second over the bare handler's.
+func (r *Report) Ratio() float64 {
+	if r.BareRPS == 0 {
+		return 0
+	}
+	return r.FullRPS / r.BareRPS
+}
+
+// Run fills the database at opts.DSN with a generated city and measures it, writing progress to
+// progress. The database must be empty.
+func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error) {
+	if opts.Samples <= 0 {
+		opts.Samples = 300
+	}
+	if opts.Duration <= 0 {
+		opts.Duration = 10 * time.Second
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4 * runtime.GOMAXPROCS(0)
+	}
+	st, err := store.Open(ctx, opts.DSN)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if p, err := st.Territories(ctx, authz.System(), store.TerritoryFilter{Limit: 1}); err != nil {
+		return nil, err
+	} else if len(p.Items) > 0 {
+		return nil, fmt.Errorf("bench needs an empty database; %s already has territories", opts.DSN)
+	}
+	rep := &Report{Engine: st.Engine(), Concurrency: opts.Concurrency, Duration: opts.Duration,
+		GOMAXPROCS: runtime.GOMAXPROCS(0), GeneratedAt: time.Now()}
+
+	fmt.Fprintf(progress, "generating %d households on %s…\n", opts.Households, st.Engine())
+	start := time.Now()
+	last := time.Now()
+	_, err = demo.Generate(ctx, st, demo.Options{Households: opts.Households, Seed: opts.Seed}, func(stage string, done, total int) {
+		if time.Since(last) > 5*time.Second || done == total {
+			last = time.Now()
+			fmt.Fprintf(progress, "  %s %d/%d (%.0fs)\n", stage, done, total, time.Since(start).Seconds())
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Load = time.Since(start)
+	fmt.Fprintf(progress, "loaded in %s\n", rep.Load.Round(time.Millisecond))
+
+	sys := authz.System()
+	nodes, err := pickNodes(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rep.Households, rep.Residents = nodes[0].Households, nodes[0].Residents
+	for _, n := range nodes {
+		lv, err := measureLevel(ctx, st, sys, n, opts.Samples)
+		if err != nil {
+			return nil, err
+		}
+		rep.Levels = append(rep.Levels, lv)
+		fmt.Fprintf(progress, "  %-9s %-10s count p50 %v p99 %v · list p50 %v p99 %v\n", lv.Kind, lv.Name, lv.CountP50, lv.CountP99, lv.ListP50, lv.ListP99)
+	}
+
+	maxID, err := maxHouseholdID(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rep.LookupsPerS, err = throughput(ctx, opts.Concurrency, opts.Duration, func(rng *rand.Rand) error {
+		_, err := st.Household(ctx, sys, 1+rng.Int64N(maxID))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "point lookups through the store: %.0f/s\n", rep.LookupsPerS)
+
+	if !opts.SkipHTTP {
+		if err := measureHTTP(ctx, st, maxID, opts, rep, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(progress, "GET /api/v1/households/{id}: full stack %.0f req/s, bare handler %.0f req/s, ratio %.2f\n", rep.FullRPS, rep.BareRPS, rep.Ratio())
+	}
+	return rep, nil
+}
+
+// pickNodes returns the district and the largest street, community and grid under it.
+func pickNodes(ctx context.Context, st *store.Store) ([]*model.Territory, error) {
+	sys := authz.System()
+	roots, err := st.Territories(ctx, sys, store.TerritoryFilter{Kind: model.KindDistrict, Limit: 1})
+	if err != nil || len(roots.Items) == 0 {
+		return nil, fmt.Errorf("no district generated: %v", err)
+	}
+	out := []*model.Territory{roots.Items[0]}
+	parent := roots.Items[0]
+	for _, k := range []model.TerritoryKind{model.KindStreet, model.KindCommunity, model.KindGrid} {
+		var best *model.Territory
+		cur := ""
+		for {
+			p, err := st.Territories(ctx, sys, store.TerritoryFilter{Under: parent.ID, Kind: k, Limit: store.MaxLimit, Cursor: cur})
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range p.Items {
+				if best == nil || t.Households > best.Households {
+					best = t
+				}
+			}
+			if p.Next == "" {
+				break
+			}
+			cur = p.Next
+		}
+		if best == nil {
+			return nil, fmt.Errorf("no %s under %s", k, parent.Name)
+		}
+		out = append(out, best)
+		parent = best
+	}
+	return out, nil
+}
+
+func measureLevel(ctx context.Context, st *store.Store, sc authz.Scope, n *model.Territory, samples int) (Level, error) {
+	lv := Level{Kind: n.Kind, Name: n.Name, Households: n.Households}
+	counts := make([]time.Duration, 0, samples)
+	lists := make([]time.Duration, 0, samples)
+	for range samples {
+		t0 := time.Now()
+		if _, _, err := st.SubtreeCounts(ctx, sc, n.ID); err != nil {
+			return lv, err
+		}
+		counts = append(counts, time.Since(t0))
+		t0 = time.Now()
+		p, err := st.Households(ctx, sc, store.HouseholdFilter{Under: n.ID, Limit: store.DefaultLimit})
+		if err != nil {
+			return lv, err
+		}
+		lists = append(lists, time.Since(t0))
+		if len(p.Items) == 0 || p.Total != n.Households {
+			return lv, fmt.Errorf("%s: first page has %d rows, total %d, want total %d", n.Name, len(p.Items), p.Total, n.Households)
+		}
+	}
+	lv.CountP50, lv.CountP99 = percentile(counts, 50), percentile(counts, 99)
+	lv.ListP50, lv.ListP99 = percentile(lists, 50), percentile(lists, 99)
+	return lv, nil
+}
+
+func percentile(d []time.Duration, p int) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	if i >= len(s) {
+		i = len(s) - 1
+	}
+	if i > 0 && p < 100 {
+		i--
+	}
+	return s[i].Round(time.Microsecond)
+}
+
+func maxHouseholdID(ctx context.Context, st *store.Store) (int64, error) {
+	var n int64
+	err := st.ReadDB().QueryRowContext(ctx, `SELECT MAX(id) FROM households`).Scan(&n)
+	return n, err
+}
+
+// throughput runs op from workers goroutines for d and returns completed ops per second.
+// Each worker has its own deterministic random source.
+func throughput(ctx context.Context, workers int, d time.Duration, op func(rng *rand.Rand) error) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var done atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w)+1, 42))
+			for ctx.Err() == nil {
+				if err := op(rng); err != nil {
+					if ctx.Err() == nil {
+						once.Do(func() { firstErr = err; cancel() })
+					}
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}

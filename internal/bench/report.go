@@ -1,0 +1,24 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// WriteMarkdown writes the report as a Markdown section for docs/benchmarks.md.
+func (r *Report) WriteMarkdown(w io.Writer, command string) {
+	fmt.Fprintf(w, "### %s, %d households / %d residents (%s)\n\n", r.Engine, r.Households, r.Residents, r.GeneratedAt.Format("2006-01-02"))
+	fmt.Fprintf(w, "Command: `%s` · GOMAXPROCS=%d\n\n", command, r.GOMAXPROCS)
+	fmt.Fprintf(w, "- generation + load: **%s**\n", r.Load.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "- point lookups through the store (`Store.Household`, %d workers, %s): **%.0f/s**\n", r.Concurrency, r.Duration, r.LookupsPerS)
+	if r.HTTPMeasured {
+		fmt.Fprintf(w, "- `GET /api/v1/households/{id}` over loopback, %d workers, %s each: full stack **%.0f req/s**, bare net/http handler **%.0f req/s**, ratio **%.2f**\n",
+			r.Concurrency, r.Duration, r.FullRPS, r.BareRPS, r.Ratio())
+	}
+	fmt.Fprintf(w, "\n| level | node | households | subtree count p50 | p99 | first list page p50 | p99 |\n|---|---|---:|---:|---:|---:|---:|\n")
+	for _, l := range r.Levels {
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s |\n", l.Kind, l.Name, l.Households, l.CountP50, l.CountP99, l.ListP50, l.ListP99)
+	}
+	fmt.Fprintln(w)
+}
