@@ -243,6 +243,16 @@ func TestHTMXFilterReturnsResultsOnly(t *testing.T) {
 		t.Errorf("filter kept = %q", got)
 	}
 	one(t, res.Doc, "form.filters[hx-get=/households][hx-target=#results]")
+	// An error answering a filter request replaces the page's main, not the table.
+	res = c.get("/households?territory=999999", "HX-Request", "true", "HX-Target", "results").want(t, http.StatusNotFound)
+	if got := res.Header.Get("HX-Retarget"); got != "#main" {
+		t.Errorf("HX-Retarget = %q, want #main", got)
+	}
+	// An expired session during a filter request sends the whole page to the login.
+	res = f.anon(t).get("/households?q=1", "HX-Request", "true", "HX-Target", "results", "HX-Current-URL", f.srv.URL+"/households?q=1")
+	if got := res.Header.Get("HX-Redirect"); got != "/login?next="+url.QueryEscape("/households?q=1") {
+		t.Errorf("HX-Redirect = %q", got)
+	}
 	res = c.get("/households?q=nothing-like-this").want(t, http.StatusOK)
 	one(t, res.Doc, "#results .empty .empty-title")
 	one(t, res.Doc, "#results .empty a.btn")

@@ -19,6 +19,13 @@
     });
   }
 
+  // A confirmation (?done=…) is shown once: a reload or a shared link should not repeat it.
+  if (window.history.replaceState && /[?&]done=/.test(location.search)) {
+    var u = new URL(location.href);
+    u.searchParams.delete("done");
+    history.replaceState(history.state, "", u.pathname + u.search + u.hash);
+  }
+
   // On a narrow screen the breadcrumb scrolls; show its end, where the reader is.
   var crumbs = document.querySelector(".crumbs");
   if (crumbs) crumbs.scrollLeft = crumbs.scrollWidth;
