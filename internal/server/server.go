@@ -27,12 +27,13 @@ type Surface interface {
 
 // Server serves gongzhi over HTTP.
 type Server struct {
-	st      *store.Store
-	log     *slog.Logger
-	handler http.Handler
-	mux     *http.ServeMux
-	routes  []authz.Route
-	metrics *metrics
+	st         *store.Store
+	log        *slog.Logger
+	handler    http.Handler
+	mux        *http.ServeMux
+	routes     []authz.Route
+	metrics    *metrics
+	requestIDs *requestIDs
 }
 
 // New builds the handler: surfaces' routes behind the guard, plus /healthz, /readyz, /metrics.
@@ -40,7 +41,7 @@ type Server struct {
 func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, surfaces ...Surface) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{st: st, log: log, mux: http.NewServeMux(), metrics: newMetrics(reg)}
+	s := &Server{st: st, log: log, mux: http.NewServeMux(), metrics: newMetrics(reg), requestIDs: newRequestIDs()}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -125,7 +125,7 @@ func (b *Bulk) AddHousehold(h *model.Household) error {
 	b.nextHH++
 	var in any
 	if h.MovedInAt != nil {
-		in = h.MovedInAt.Format(time.DateOnly)
+		in = dateOf(*h.MovedInAt)
 	}
 	d := b.deltas[h.TerritoryID]
 	d[0]++
@@ -157,7 +157,7 @@ func (b *Bulk) AddResident(r *model.Resident) error {
 	b.deltas[r.TerritoryID] = d
 	return b.add("residents", []string{"id", "household_id", "territory_id", "community_id", "path", "name", "gender", "birth_date",
 		"phone", "id_number", "relation", "political_status", "occupation", "created_at", "updated_at"},
-		r.ID, r.HouseholdID, r.TerritoryID, n.community, n.path, r.Name, string(r.Gender), r.BirthDate.Format(time.DateOnly),
+		r.ID, r.HouseholdID, r.TerritoryID, n.community, n.path, r.Name, string(r.Gender), dateOf(r.BirthDate),
 		r.Phone, r.IDNumber, string(r.Relation), string(r.PoliticalStatus), r.Occupation, b.ts, b.ts)
 }
 
@@ -268,4 +268,10 @@ func (b *Bulk) finish() error {
 		}
 	}
 	return b.tx.s.d.syncSequences(b.ctx, b.tx.conn)
+}
+
+// dateOf is t's calendar date at midnight UTC, the form DATE columns are written in.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -170,6 +170,20 @@ func (s *Store) SubtreeCounts(ctx context.Context, sc authz.Scope, id int64) (ho
 	return t.Households, t.Residents, nil
 }
 
+// dateArg is the argument for a DATE column: nil for "", else midnight UTC of the date. Dates
+// go in as time.Time on both engines so that SQLite stores them in the one layout its driver
+// parses first (a plain "YYYY-MM-DD" costs six failed layouts on every read).
+func dateArg(s string) any {
+	if s == "" {
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s // the caller validated it; let the database reject what slipped through
+	}
+	return d
+}
+
 func validDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil
@@ -217,10 +231,7 @@ func (tx *Tx) CreateHousehold(ctx context.Context, sc authz.Scope, in model.Hous
 		return nil, err
 	}
 	ts := now()
-	var movedIn any
-	if in.MovedInAt != "" {
-		movedIn = in.MovedInAt
-	}
+	movedIn := dateArg(in.MovedInAt)
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO households (territory_id, community_id, path, address, elderly_alone, hardship, disability, mobile, moved_in_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -249,10 +260,7 @@ func (s *Store) UpdateHousehold(ctx context.Context, sc authz.Scope, id int64, i
 		if err := in.Validate(); err != nil {
 			return err
 		}
-		var movedIn any
-		if in.MovedInAt != "" {
-			movedIn = in.MovedInAt
-		}
+		movedIn := dateArg(in.MovedInAt)
 		if _, err := tx.exec(ctx, `UPDATE households SET address = ?, elderly_alone = ?, hardship = ?, disability = ?, mobile = ?, moved_in_at = ?, updated_at = ? WHERE id = ?`,
 			in.Address, in.Flags.ElderlyAlone, in.Flags.Hardship, in.Flags.Disability, in.Flags.Mobile, movedIn, now(), id); err != nil {
 			return err
@@ -281,7 +289,7 @@ func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, 
 		if !validDate(date) {
 			return fieldErr("moved_out_at", "迁出日期应为 YYYY-MM-DD 格式")
 		}
-		if _, err := tx.exec(ctx, `UPDATE households SET moved_out_at = ?, updated_at = ? WHERE id = ?`, date, now(), id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE households SET moved_out_at = ?, updated_at = ? WHERE id = ?`, dateArg(date), now(), id); err != nil {
 			return err
 		}
 		if err := tx.adjustCounts(ctx, old.Path, -1, -int64(old.Members)); err != nil {
