@@ -1,0 +1,130 @@
+// Package e2e drives headless Chromium (Debian's chromium package) against the real server,
+// in-process on a real SQLite file, and saves screenshots at phone and desktop sizes.
+package e2e
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"gongzhi/internal/api"
+	"gongzhi/internal/server"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+	"gongzhi/internal/web"
+)
+
+// Viewports every flow is shot at.
+var (
+	Phone   = viewport{"phone", 390, 844, true}
+	Desktop = viewport{"desktop", 1440, 900, false}
+)
+
+type viewport struct {
+	name          string
+	width, height int64
+	mobile        bool
+}
+
+// app is a running server with its store.
+type app struct {
+	st  *store.Store
+	url string
+}
+
+// mustApp starts the whole server (API and pages) on a fresh SQLite file.
+func mustApp(t *testing.T) *app {
+	t.Helper()
+	st := storetest.Open(t, "sqlite")
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	pages, err := web.New(st, log, web.Options{SiteName: "共治 · 测试", MaxUploadBytes: 32 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &app{st: st, url: ts.URL}
+}
+
+// chromiumPath finds Debian's chromium; without it the test is skipped, or fails when CI=true.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium not found and CI=true: run scripts/ensure-chromium.sh")
+	}
+	t.Skip("chromium not found: run scripts/ensure-chromium.sh")
+	return ""
+}
+
+// mustBrowser starts a headless Chromium with the flags this machine needs (no outside
+// network) and returns a tab context at viewport vp.
+func mustBrowser(t *testing.T, vp viewport) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.WindowSize(int(vp.width), int(vp.height)),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	emulate := chromedp.EmulateViewport(vp.width, vp.height)
+	if vp.mobile {
+		emulate = chromedp.EmulateViewport(vp.width, vp.height, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	}
+	if err := chromedp.Do(ctx, emulate); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// screenshotDir is where screenshots go: E2E_SCREENSHOTS or e2e/screenshots.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("E2E_SCREENSHOTS")
+	if dir == "" {
+		dir = "screenshots"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// shot saves a full-page screenshot named NAME-VIEWPORT.png.
+func shot(t *testing.T, vp viewport, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(screenshotDir(t), name+"-"+vp.name+".png"), buf, 0o644)
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
