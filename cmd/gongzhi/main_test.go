@@ -50,7 +50,9 @@ func startServe(t *testing.T, db string) (string, func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, noenv, out, &syncBuffer{}) }()
+	go func() {
+		errc <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, noenv, out, &syncBuffer{})
+	}()
 	re := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

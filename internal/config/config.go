@@ -58,7 +58,7 @@ func (c *Config) Validate() error {
 	switch {
 	case strings.HasPrefix(c.DB, "sqlite:"):
 		if strings.TrimPrefix(c.DB, "sqlite:") == "" {
-			errs = append(errs, errors.New("--db sqlite: needs a path (sqlite:gongzhi.db) or :memory:"))
+			errs = append(errs, errors.New("--db sqlite: needs a path, e.g. sqlite:gongzhi.db (sqlite::memory: for a throwaway database)"))
 		}
 	case strings.HasPrefix(c.DB, "postgres://"), strings.HasPrefix(c.DB, "postgresql://"):
 	default:
