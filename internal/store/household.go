@@ -252,6 +252,18 @@ func (tx *Tx) CreateHousehold(ctx context.Context, sc authz.Scope, in model.Hous
 func (s *Store) UpdateHousehold(ctx context.Context, sc authz.Scope, id int64, in model.HouseholdInput) (*model.Household, error) {
 	var h *model.Household
 	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		h, err = tx.UpdateHousehold(ctx, sc, id, in)
+		return err
+	})
+	return h, err
+}
+
+// UpdateHousehold is Store.UpdateHousehold inside tx (a correction of the address is accepted
+// through it).
+func (tx *Tx) UpdateHousehold(ctx context.Context, sc authz.Scope, id int64, in model.HouseholdInput) (*model.Household, error) {
+	var h *model.Household
+	err := func() error {
 		old, err := tx.household(ctx, sc, id)
 		if err != nil {
 			return err
@@ -270,7 +282,7 @@ func (s *Store) UpdateHousehold(ctx context.Context, sc authz.Scope, id int64, i
 		}
 		h, err = tx.household(ctx, sc, id)
 		return err
-	})
+	}()
 	return h, err
 }
 

@@ -210,6 +210,18 @@ func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.Resid
 func (s *Store) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in model.ResidentInput) (*model.Resident, error) {
 	var r *model.Resident
 	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		r, err = tx.UpdateResident(ctx, sc, id, in)
+		return err
+	})
+	return r, err
+}
+
+// UpdateResident is Store.UpdateResident inside tx, so that a correction request is accepted
+// through the same validated update as a staff edit, in one transaction with its new status.
+func (tx *Tx) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in model.ResidentInput) (*model.Resident, error) {
+	var r *model.Resident
+	err := func() error {
 		old, err := tx.resident(ctx, sc, id)
 		if err != nil {
 			return err
@@ -244,7 +256,7 @@ func (s *Store) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in
 		}
 		r, err = tx.resident(ctx, sc, id)
 		return err
-	})
+	}()
 	return r, err
 }
 
