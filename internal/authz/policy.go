@@ -11,15 +11,17 @@ type Action string
 
 // The actions of the policy table.
 const (
-	Public          Action = "public"           // no login needed (login page, health, static files)
-	LoggedIn        Action = "logged_in"        // any account (home page, logout, own profile)
-	TerritoryRead   Action = "territory.read"   // see the tree within scope
-	TerritoryWrite  Action = "territory.write"  // add, rename, move, archive nodes within scope
-	HouseholdRead   Action = "household.read"   // list and read households and residents
-	HouseholdWrite  Action = "household.write"  // add and change households and residents
-	PersonalReveal  Action = "personal.reveal"  // see full ID numbers and phones
-	HouseholdImport Action = "household.import" // bulk import and export
-	UserAdmin       Action = "user.admin"       // manage accounts
+	Public           Action = "public"            // no login needed (login page, health, static files)
+	LoggedIn         Action = "logged_in"         // any account (home page, logout, own profile)
+	TerritoryRead    Action = "territory.read"    // see the tree within scope
+	TerritoryWrite   Action = "territory.write"   // add, rename, move, archive nodes within scope
+	HouseholdRead    Action = "household.read"    // list and read households and residents
+	HouseholdWrite   Action = "household.write"   // add and change households and residents
+	PersonalReveal   Action = "personal.reveal"   // see full ID numbers and phones
+	HouseholdImport  Action = "household.import"  // bulk import and export
+	UserAdmin        Action = "user.admin"        // manage accounts
+	SubjectSelf      Action = "subject.self"      // see, export and ask to correct one's own stored data
+	CorrectionHandle Action = "correction.handle" // accept or reject residents' correction requests
 )
 
 var (
@@ -32,14 +34,16 @@ var (
 // policy is the table of which roles may take which action. The territory relation is always
 // "the object lies in the caller's scope", enforced by the store through Scope.
 var policy = map[Action][]model.Role{
-	LoggedIn:        everyone,
-	TerritoryRead:   everyone,
-	TerritoryWrite:  admins,
-	HouseholdRead:   append(slices.Clone(fieldStaff), model.RoleUnitLeader),
-	HouseholdWrite:  fieldStaff,
-	PersonalReveal:  fieldStaff,
-	HouseholdImport: staff,
-	UserAdmin:       admins,
+	LoggedIn:         everyone,
+	TerritoryRead:    everyone,
+	TerritoryWrite:   admins,
+	HouseholdRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader),
+	HouseholdWrite:   fieldStaff,
+	PersonalReveal:   fieldStaff,
+	HouseholdImport:  staff,
+	UserAdmin:        admins,
+	SubjectSelf:      {model.RoleResident, model.RoleMember},
+	CorrectionHandle: fieldStaff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
