@@ -145,6 +145,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 		}
 		progress(StageCommunities, i+1, len(communities))
 	}
+	if err := st.Analyze(ctx); err != nil {
+		return nil, fmt.Errorf("demo: analyze: %w", err)
+	}
 	res.Elapsed = time.Since(start)
 	return res, nil
 }

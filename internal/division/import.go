@@ -105,5 +105,10 @@ func ImportDivisions(ctx context.Context, st *store.Store, tbl *Table, code stri
 		}
 		created += n
 	}
+	if created > 0 {
+		if err := st.Analyze(ctx); err != nil {
+			return created, err
+		}
+	}
 	return created, nil
 }

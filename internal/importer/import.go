@@ -134,6 +134,7 @@ func ImportHouseholds(ctx context.Context, st *store.Store, path string, opts Op
 	if rep.Households > 0 {
 		err = st.Bulk(ctx, func(bulk *store.Bulk) error {
 			bulk.RecordEvents("imported", opts.Scope.UserID)
+			bulk.AuditAs(opts.Scope)
 			w.bulk = bulk
 			return w.run(ctx)
 		})
@@ -153,6 +154,11 @@ func ImportHouseholds(ctx context.Context, st *store.Store, path string, opts Op
 		return nil, err
 	}
 	rep.Written = rep.Households > 0
+	if rep.Written {
+		if err := st.Analyze(ctx); err != nil {
+			return rep, err
+		}
+	}
 	progress(StageWrite, c.rows, c.rows)
 	return rep, nil
 }

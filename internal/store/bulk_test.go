@@ -52,6 +52,9 @@ func TestBulk(t *testing.T) {
 				t.Errorf("%s counts = %d/%d, want %d/%d", n.Name, n.Households, n.Residents, c.hh, c.rs)
 			}
 		}
+		if err := st.Analyze(ctx); err != nil {
+			t.Fatalf("Analyze: %v", err)
+		}
 		page, err := st.Households(ctx, sys, store.HouseholdFilter{Under: grid})
 		if err != nil || len(page.Items) != 3 {
 			t.Fatalf("households under the bulk grid = %v, %v", page, err)

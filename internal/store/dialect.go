@@ -99,3 +99,14 @@ func (d dialect) lockForBulk(ctx context.Context, c conn) error {
 	_, err := c.exec(ctx, `LOCK TABLE territories, households, residents IN EXCLUSIVE MODE`)
 	return err
 }
+
+// Analyze refreshes the planner's statistics after a bulk load. Without it PostgreSQL plans a
+// freshly loaded table as nearly empty and sorts a whole subtree for a first page.
+func (s *Store) Analyze(ctx context.Context) error {
+	q := `ANALYZE`
+	if s.d.name == "postgres" {
+		q = `ANALYZE territories, households, residents`
+	}
+	_, err := s.write.ExecContext(ctx, q)
+	return s.d.mapErr(err)
+}
