@@ -61,6 +61,14 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("PATCH /api/v1/residents/{id}", authz.HouseholdWrite, a.h(a.updateResident)),
 		authz.NewRoute("DELETE /api/v1/residents/{id}", authz.HouseholdWrite, a.h(a.deleteResident)),
 
+		authz.NewRoute("GET /api/v1/me/data", authz.SubjectSelf, a.h(a.myData)),
+		authz.NewRoute("GET /api/v1/me/data/export", authz.SubjectSelf, a.h(a.myDataExport)),
+		authz.NewRoute("GET /api/v1/me/corrections", authz.SubjectSelf, a.h(a.listMyCorrections)),
+		authz.NewRoute("POST /api/v1/me/corrections", authz.SubjectSelf, a.h(a.createMyCorrection)),
+		authz.NewRoute("GET /api/v1/corrections", authz.CorrectionHandle, a.h(a.listCorrections)),
+		authz.NewRoute("POST /api/v1/corrections/{id}/accept", authz.CorrectionHandle, a.h(a.acceptCorrection)),
+		authz.NewRoute("POST /api/v1/corrections/{id}/reject", authz.CorrectionHandle, a.h(a.rejectCorrection)),
+
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}
 }

@@ -63,6 +63,7 @@ type CorrectionRequest struct {
 	ID                 int64
 	ResidentID         int64
 	ResidentName       string // the resident's current name, for staff lists
+	HouseholdID        int64  // the resident's household, for staff to open
 	TerritoryID        int64  // the resident's household node
 	RequestedBy        int64  // the account that asked
 	Field              CorrectionField
