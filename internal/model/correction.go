@@ -35,6 +35,20 @@ func (f CorrectionField) Valid() bool { _, ok := correctionLabels[f]; return ok 
 // Label is the field's Chinese name.
 func (f CorrectionField) Label() string { return correctionLabels[f] }
 
+// Display is a value of the field as people read it: a political status by its name, "—" for
+// none, the rest as it is.
+func (f CorrectionField) Display(v string) string {
+	if f == CorrectPoliticalStatus {
+		if l := PoliticalStatus(v).Label(); l != "" {
+			return l
+		}
+	}
+	if v == "" {
+		return "—"
+	}
+	return v
+}
+
 // Sensitive reports whether the field's values are personal data shown masked to staff.
 func (f CorrectionField) Sensitive() bool { return f == CorrectPhone || f == CorrectIDNumber }
 

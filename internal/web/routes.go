@@ -41,6 +41,15 @@ func (wb *Web) Routes() []authz.Route {
 
 		authz.NewRoute("GET /residents", authz.HouseholdRead, wb.h(wb.residents)),
 
+		authz.NewRoute("GET /me/data", authz.SubjectSelf, wb.h(wb.myData)),
+		authz.NewRoute("GET /me/data/export", authz.SubjectSelf, wb.h(wb.myDataExport)),
+		authz.NewRoute("GET /me/corrections/new", authz.SubjectSelf, wb.h(wb.newCorrection)),
+		authz.NewRoute("POST /me/corrections/new", authz.SubjectSelf, wb.h(wb.postCorrection)),
+		authz.NewRoute("GET /corrections", authz.CorrectionHandle, wb.h(wb.corrections)),
+		authz.NewRoute("GET /corrections/{id}", authz.CorrectionHandle, wb.h(wb.correction)),
+		authz.NewRoute("POST /corrections/{id}/accept", authz.CorrectionHandle, wb.h(wb.acceptCorrection)),
+		authz.NewRoute("POST /corrections/{id}/reject", authz.CorrectionHandle, wb.h(wb.rejectCorrection)),
+
 		authz.NewRoute("GET /import", authz.HouseholdImport, wb.h(wb.importForm)),
 		authz.NewRoute("POST /import", authz.HouseholdImport, wb.h(wb.importHouseholds)),
 		authz.NewRoute("GET /import/template.xlsx", authz.HouseholdImport, wb.h(wb.importTemplate)),
