@@ -33,7 +33,11 @@ func cmdDemo(ctx context.Context, e *env) error {
 	if opts.Households < 1 {
 		return errors.New("--households must be at least 1")
 	}
-	st, err := open(ctx, cfg)
+	kr, err := ensureKeys(e, cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openWith(ctx, cfg, kr)
 	if err != nil {
 		return err
 	}
@@ -165,9 +169,6 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 			return nil, fmt.Errorf("demo account %s: %w", a.username, err)
 		}
 		out = append(out, acc)
-	}
-	if err := demoSubjects(ctx, st, stair); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

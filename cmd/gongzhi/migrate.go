@@ -10,7 +10,11 @@ func cmdMigrate(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	st, err := open(ctx, cfg)
+	kr, err := ensureKeys(e, cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openWith(ctx, cfg, kr)
 	if err != nil {
 		return err
 	}

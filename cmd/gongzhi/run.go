@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"gongzhi/internal/config"
-	"gongzhi/internal/store"
 )
 
 const usage = `gongzhi — 共治：区域化党建与社区治理平台
@@ -23,11 +22,14 @@ usage:
   gongzhi import  divisions CODE [--db DSN] [--villages]   load a county (6 digits) or province (2 digits)
   gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--db DSN]
   gongzhi backup  FILE [--db DSN]
+  gongzhi keys    list|rotate [--retire]|new FILE [--db DSN] [--keys FILE]   personal-data keys
   gongzhi bench   [--db DSN] [--households N] ...           see docs/benchmarks.md
   gongzhi version
 
 DSN: sqlite:PATH (default sqlite:gongzhi.db), sqlite::memory:, or a postgres:// URL.
-Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_ADMIN_PASSWORD, GONGZHI_LOG_LEVEL (debug|info|warn|error).
+Every command takes --keys FILE: the personal-data key file (default for SQLite: the database
+file + ".keys", created by the first serve, demo or migrate; PostgreSQL needs one).
+Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_KEYS (kid:base64,… current first), GONGZHI_KEY_FILE, GONGZHI_ADMIN_PASSWORD, GONGZHI_LOG_LEVEL (debug|info|warn|error).
 `
 
 // env is what every subcommand gets: its arguments, the environment and where to write.
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdUser(ctx, e)
 	case "backup":
 		return cmdBackup(ctx, e)
+	case "keys":
+		return cmdKeys(ctx, e)
 	case "bench":
 		return cmdBench(ctx, e)
 	case "version", "--version":
@@ -101,9 +105,4 @@ func (e *env) parse(name string, server bool, extra func(fs *flag.FlagSet)) (con
 		args = args[1:]
 	}
 	return cfg, positional, cfg.Validate()
-}
-
-// open opens the store named by cfg.
-func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	return store.Open(ctx, cfg.DB)
 }

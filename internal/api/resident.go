@@ -71,14 +71,22 @@ type residentCreate struct {
 }
 
 func (a *API) listResidents(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r, "household", "political_status", "q")
+	lq, err := parseList(r, "household", "political_status", "q", "id_number", "phone")
 	fields := queryFields(err)
 	if err != nil && fields == nil {
 		return err
 	}
 	q := r.URL.Query()
 	f := store.ResidentFilter{Under: lq.Territory, PoliticalStatus: model.PoliticalStatus(q.Get("political_status")),
-		Q: strings.TrimSpace(q.Get("q")), Limit: lq.Limit, Cursor: lq.Cursor}
+		Q: strings.TrimSpace(q.Get("q")), IDNumber: q.Get("id_number"), Phone: q.Get("phone"),
+		Limit: lq.Limit, Cursor: lq.Cursor}
+	// Exact lookups through the blind index; the numbers never reach a log or an error message.
+	if _, ok := q["id_number"]; ok && (len(f.IDNumber) != 18 || strings.TrimSpace(f.IDNumber) != f.IDNumber) {
+		fields = append(fields, model.FieldError{Field: "id_number", Message: "id_number 应为18位身份证号"})
+	}
+	if _, ok := q["phone"]; ok && model.CheckPhone(f.Phone) != "" {
+		fields = append(fields, model.FieldError{Field: "phone", Message: "phone 应为手机号或带区号的固定电话"})
+	}
 	if v := q.Get("household"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {

@@ -44,11 +44,21 @@ func TestResidentRoundTrip(t *testing.T) {
 			{"?q=小燕", 1},
 			{"?q=%25", 0}, // a literal %, not a wildcard
 			{"?territory=" + id(tr.buildingA.ID) + "&q=张", 2},
+			{"?id_number=" + child, 1},
+			{"?id_number=" + validID("510781", "19580312", 11) + "&household=" + h.ID, 1},
+			{"?id_number=" + validID("510781", "19700101", 99), 0},
+			{"?phone=08163221234", 1},
+			{"?phone=0816-3221234&q=张", 1},
+			{"?phone=13900000000", 0},
 		} {
 			l := mustJSON[listOut[residentOut]](t, f.mustDo(t, tok, "GET", "/api/v1/residents"+c.query, nil), http.StatusOK)
 			if len(l.Items) != c.want || *l.Total != int64(c.want) {
 				t.Errorf("GET /residents%s = %d (total %d), want %d", c.query, len(l.Items), *l.Total, c.want)
 			}
+		}
+
+		if p := mustProblem(t, f.mustDo(t, tok, "GET", "/api/v1/residents?id_number=123&phone=abc", nil), http.StatusBadRequest); len(fields(p)) != 2 {
+			t.Errorf("bad exact lookups: fields %v, want id_number and phone", fields(p))
 		}
 
 		// PATCH changes what it names; a new ID number derives gender and birth date afresh.

@@ -18,12 +18,14 @@ import (
 	"gongzhi/internal/authz"
 	"gongzhi/internal/demo"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 	"gongzhi/internal/store"
 )
 
 // Options says what to measure.
 type Options struct {
 	DSN         string        // an empty database to fill
+	Keys        *pii.Keyring  // seals personal data; nil: a fresh key for this run only
 	Households  int           // size of the generated city
 	Seed        int64         // generator seed
 	Samples     int           // latency samples per level
@@ -80,7 +82,18 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4 * runtime.GOMAXPROCS(0)
 	}
-	st, err := store.Open(ctx, opts.DSN)
+	kr := opts.Keys
+	if kr == nil {
+		// The benchmark's database is throwaway: a keyring that lives as long as the run will do.
+		k, err := pii.NewKey("bench")
+		if err != nil {
+			return nil, err
+		}
+		if kr, err = pii.New([]pii.Key{k}); err != nil {
+			return nil, err
+		}
+	}
+	st, err := store.Open(ctx, opts.DSN, store.WithKeys(kr))
 	if err != nil {
 		return nil, err
 	}

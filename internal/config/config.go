@@ -9,6 +9,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"gongzhi/internal/pii"
 )
 
 // Config is everything a subcommand needs to know about its environment.
@@ -19,6 +21,11 @@ type Config struct {
 	MaxBodyBytes    int64         // request body limit for JSON
 	MaxUploadBytes  int64         // request body limit for file uploads
 	SiteName        string        // shown in the top bar
+	// Keys are the personal-data keys given inline (GONGZHI_KEYS: "kid:base64,…", current
+	// first); KeyFile names a key file instead (--keys, GONGZHI_KEY_FILE). Neither given, a
+	// SQLite database uses DefaultKeyFile beside it. Keys never live in the database.
+	Keys    string
+	KeyFile string
 }
 
 // Default returns the typed defaults, overridden by GONGZHI_DB and GONGZHI_ADDR.
@@ -37,6 +44,8 @@ func Default(getenv func(string) string) Config {
 	if v := getenv("GONGZHI_ADDR"); v != "" {
 		c.Addr = v
 	}
+	c.Keys = getenv("GONGZHI_KEYS")
+	c.KeyFile = getenv("GONGZHI_KEY_FILE")
 	return c
 }
 
@@ -46,6 +55,7 @@ func (c *Config) FlagSet(name string, server bool, out io.Writer) *flag.FlagSet 
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.DB, "db", c.DB, "database: sqlite:PATH, sqlite::memory: or postgres://…")
+	fs.StringVar(&c.KeyFile, "keys", c.KeyFile, "personal-data key file (default: DB file + .keys for SQLite)")
 	if server {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	}
@@ -67,10 +77,27 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
 	}
+	if c.Keys != "" && c.KeyFile != "" {
+		errs = append(errs, errors.New("GONGZHI_KEYS and a key file (--keys, GONGZHI_KEY_FILE) are both set: keep one"))
+	}
+	if c.Keys != "" {
+		if _, err := pii.ParseKeys(c.Keys); err != nil {
+			errs = append(errs, fmt.Errorf("GONGZHI_KEYS: %w", err))
+		}
+	}
 	if c.MaxBodyBytes <= 0 || c.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("body limits must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// DefaultKeyFile is the key file used when none is configured: the SQLite database's path plus
+// ".keys"; "" for PostgreSQL and :memory:.
+func (c *Config) DefaultKeyFile() string {
+	if p := c.SQLitePath(); p != "" {
+		return p + ".keys"
+	}
+	return ""
 }
 
 // SQLitePath returns the file path of a SQLite DSN, or "" for PostgreSQL and :memory:.

@@ -143,10 +143,15 @@ func (b *Bulk) AddHousehold(h *model.Household) error {
 		h.ID, b.event, h.Address, b.actor, b.ts)
 }
 
-// AddResident inserts r into household r.HouseholdID at node r.TerritoryID and sets r.ID.
+// AddResident inserts r into household r.HouseholdID at node r.TerritoryID and sets r.ID; its
+// ID number and phone are sealed on the way (pii.ErrNoKeys without a keyring).
 // The household's members and head_name are the caller's to set on AddHousehold.
 func (b *Bulk) AddResident(r *model.Resident) error {
 	n, err := b.node(r.TerritoryID)
+	if err != nil {
+		return err
+	}
+	p, err := sealResident(b.tx.keys, r.IDNumber, r.Phone)
 	if err != nil {
 		return err
 	}
@@ -156,9 +161,9 @@ func (b *Bulk) AddResident(r *model.Resident) error {
 	d[1]++
 	b.deltas[r.TerritoryID] = d
 	return b.add("residents", []string{"id", "household_id", "territory_id", "community_id", "path", "name", "gender", "birth_date",
-		"phone", "id_number", "relation", "political_status", "occupation", "created_at", "updated_at"},
+		"phone_enc", "phone_idx", "id_number_enc", "id_number_idx", "relation", "political_status", "occupation", "created_at", "updated_at"},
 		r.ID, r.HouseholdID, r.TerritoryID, n.community, n.path, r.Name, string(r.Gender), dateOf(r.BirthDate),
-		r.Phone, r.IDNumber, string(r.Relation), string(r.PoliticalStatus), r.Occupation, b.ts, b.ts)
+		p.phoneEnc, p.phoneIdx, p.idEnc, p.idIdx, string(r.Relation), string(r.PoliticalStatus), r.Occupation, b.ts, b.ts)
 }
 
 func (b *Bulk) add(table string, columns []string, values ...any) error {

@@ -29,6 +29,9 @@ func (s *Store) migrator() (*goose.Provider, error) {
 }
 
 // Migrate applies every pending migration, each in its own transaction, and returns how many ran.
+// After the SQL migrations it runs the Go data step of 0003_pii: plaintext ID numbers and phones
+// of an older database are sealed with the store's keyring (see WithKeys; pii.ErrNoKeys when
+// there are some and no keyring) and the old pages are vacuumed away.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	p, err := s.migrator()
 	if err != nil {
@@ -37,6 +40,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := s.sealPending(ctx); err != nil {
+		return len(res), err
 	}
 	return len(res), nil
 }
@@ -53,6 +59,13 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	}
 	if pending {
 		return ErrStaleSchema
+	}
+	var plain int
+	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM pii_pending`).Scan(&plain); err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if plain > 0 {
+		return ErrStaleSchema // personal data still waits to be encrypted by Migrate
 	}
 	return nil
 }

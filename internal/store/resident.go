@@ -9,14 +9,22 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 )
 
-const residentColumns = `id, household_id, territory_id, name, gender, birth_date, phone, id_number, relation, political_status, occupation, created_at, updated_at`
+const residentColumns = `id, household_id, territory_id, name, gender, birth_date, phone_enc, id_number_enc, relation, political_status, occupation, created_at, updated_at`
 
-func scanResident(sc interface{ Scan(...any) error }) (*model.Resident, error) {
+// scanResident reads residentColumns (and extra destinations after them) and opens the sealed
+// phone and ID number with kr: a value that does not open is an error, never a wrong value.
+func scanResident(sc interface{ Scan(...any) error }, kr *pii.Keyring, extra ...any) (*model.Resident, error) {
 	var r model.Resident
-	if err := sc.Scan(&r.ID, &r.HouseholdID, &r.TerritoryID, &r.Name, &r.Gender, &r.BirthDate, &r.Phone, &r.IDNumber,
-		&r.Relation, &r.PoliticalStatus, &r.Occupation, &r.CreatedAt, &r.UpdatedAt); err != nil {
+	var phone, idNumber string
+	dest := append([]any{&r.ID, &r.HouseholdID, &r.TerritoryID, &r.Name, &r.Gender, &r.BirthDate, &phone, &idNumber,
+		&r.Relation, &r.PoliticalStatus, &r.Occupation, &r.CreatedAt, &r.UpdatedAt}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if err := openResident(kr, &r, idNumber, phone); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -47,7 +55,7 @@ func (c conn) resident(ctx context.Context, sc authz.Scope, id int64) (*model.Re
 		}
 		return nil, model.ErrNotFound
 	}
-	return scanResident(rows)
+	return scanResident(rows, c.keys)
 }
 
 // ResidentFilter selects residents. Under is a subtree root (0: the whole scope).
@@ -56,6 +64,8 @@ type ResidentFilter struct {
 	HouseholdID     int64
 	PoliticalStatus model.PoliticalStatus
 	Q               string // name contains
+	IDNumber        string // exactly this ID number (through the blind index; x and X alike)
+	Phone           string // exactly this phone (through the blind index; digits compared)
 	Limit           int
 	Cursor          string
 }
@@ -97,6 +107,18 @@ func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter)
 		where, args = append(where, "name LIKE ? ESCAPE '\\'"), append(args, "%"+escapeLike(q)+"%")
 		filtered = true
 	}
+	for _, x := range []struct{ value, column, kind string }{
+		{f.IDNumber, "id_number_idx", pii.KindIDNumber}, {f.Phone, "phone_idx", pii.KindPhone}} {
+		if x.value == "" {
+			continue
+		}
+		if c.keys == nil {
+			return nil, pii.ErrNoKeys
+		}
+		// An exact match on the blind index; a value that normalizes to nothing matches nothing.
+		where, args = append(where, x.column+" = ?"), append(args, c.keys.BlindIndex(x.kind, x.value))
+		filtered = true
+	}
 	countWhere, countArgs := where, args
 	if cur.key != "" {
 		where, args = append(where, "(path > ? OR (path = ? AND id > ?))"), append(args, cur.key, cur.key, cur.id)
@@ -110,13 +132,12 @@ func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter)
 	page := &Page[*model.Resident]{}
 	var paths []string
 	for rows.Next() {
-		var r model.Resident
 		var path string
-		if err := rows.Scan(&r.ID, &r.HouseholdID, &r.TerritoryID, &r.Name, &r.Gender, &r.BirthDate, &r.Phone, &r.IDNumber,
-			&r.Relation, &r.PoliticalStatus, &r.Occupation, &r.CreatedAt, &r.UpdatedAt, &path); err != nil {
+		r, err := scanResident(rows, c.keys, &path)
+		if err != nil {
 			return nil, err
 		}
-		page.Items, paths = append(page.Items, &r), append(paths, path)
+		page.Items, paths = append(page.Items, r), append(paths, path)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -163,8 +184,11 @@ func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.Resid
 		v.Add("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
 	}
 	if !hasField(v, "id_number") {
+		if tx.keys == nil {
+			return nil, pii.ErrNoKeys
+		}
 		var taken int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM residents WHERE id_number = ?`, []any{in.IDNumber}, &taken); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM residents WHERE id_number_idx = ?`, []any{tx.keys.BlindIndex(pii.KindIDNumber, in.IDNumber)}, &taken); err != nil {
 			return nil, err
 		}
 		if taken > 0 {
@@ -178,11 +202,15 @@ func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.Resid
 	if err := tx.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{h.ID}, &community); err != nil {
 		return nil, err
 	}
+	p, err := sealResident(tx.keys, in.IDNumber, in.Phone)
+	if err != nil {
+		return nil, err
+	}
 	ts := now()
 	var id int64
-	err = tx.queryRow(ctx, `INSERT INTO residents (household_id, territory_id, community_id, path, name, gender, birth_date, phone, id_number, relation, political_status, occupation, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		[]any{h.ID, h.TerritoryID, community, h.Path, in.Name, string(in.Gender), in.Birth(), in.Phone, in.IDNumber,
+	err = tx.queryRow(ctx, `INSERT INTO residents (household_id, territory_id, community_id, path, name, gender, birth_date, phone_enc, phone_idx, id_number_enc, id_number_idx, relation, political_status, occupation, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		[]any{h.ID, h.TerritoryID, community, h.Path, in.Name, string(in.Gender), in.Birth(), p.phoneEnc, p.phoneIdx, p.idEnc, p.idIdx,
 			string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, ts}, &id)
 	if isConflict(err) {
 		return nil, fieldErr("id_number", "该身份证号已登记在其他住户中")
@@ -237,9 +265,13 @@ func (tx *Tx) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in m
 		if in.Relation == model.RelationHead && old.Relation != model.RelationHead && h.HeadName != "" {
 			return fieldErr("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
 		}
+		p, err := sealResident(tx.keys, in.IDNumber, in.Phone)
+		if err != nil {
+			return err
+		}
 		ts := now()
-		_, err = tx.exec(ctx, `UPDATE residents SET name = ?, gender = ?, birth_date = ?, phone = ?, id_number = ?, relation = ?, political_status = ?, occupation = ?, updated_at = ? WHERE id = ?`,
-			in.Name, string(in.Gender), in.Birth(), in.Phone, in.IDNumber, string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, id)
+		_, err = tx.exec(ctx, `UPDATE residents SET name = ?, gender = ?, birth_date = ?, phone_enc = ?, phone_idx = ?, id_number_enc = ?, id_number_idx = ?, relation = ?, political_status = ?, occupation = ?, updated_at = ? WHERE id = ?`,
+			in.Name, string(in.Gender), in.Birth(), p.phoneEnc, p.phoneIdx, p.idEnc, p.idIdx, string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, id)
 		if isConflict(err) {
 			return fieldErr("id_number", "该身份证号已登记在其他住户中")
 		} else if err != nil {
@@ -291,28 +323,33 @@ func (s *Store) DeleteResident(ctx context.Context, sc authz.Scope, id int64) er
 
 // ExistingIDNumbers reports which of ids are already registered to a resident anywhere in the
 // deployment (the number is unique across every territory, so the check ignores scope, as the
-// unique index does). The importer calls it to reject a file before writing anything.
+// unique blind index does; numbers differing only in the case of X are the same number). The importer calls it to reject a file before writing anything.
 func (s *Store) ExistingIDNumbers(ctx context.Context, ids []string) (map[string]bool, error) {
 	found := map[string]bool{}
 	c := s.reader()
+	if c.keys == nil {
+		return nil, pii.ErrNoKeys
+	}
 	for len(ids) > 0 {
 		n := min(len(ids), MaxLimit)
 		args := make([]any, n)
+		byIndex := make(map[string]string, n) // blind index → the number as the caller gave it
 		for i, id := range ids[:n] {
-			args[i] = id
+			idx := c.keys.BlindIndex(pii.KindIDNumber, id)
+			args[i], byIndex[idx] = idx, id
 		}
 		ids = ids[n:]
-		rows, err := c.query(ctx, `SELECT id_number FROM residents WHERE id_number IN (`+inList(n)+`)`, args...)
+		rows, err := c.query(ctx, `SELECT id_number_idx FROM residents WHERE id_number_idx IN (`+inList(n)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var idx string
+			if err := rows.Scan(&idx); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			found[id] = true
+			found[byIndex[idx]] = true
 		}
 		if err := rows.Close(); err != nil {
 			return nil, err
@@ -348,7 +385,7 @@ func (s *Store) ResidentsOfHouseholds(ctx context.Context, sc authz.Scope, ids [
 			return nil, err
 		}
 		for rows.Next() {
-			r, err := scanResident(rows)
+			r, err := scanResident(rows, c.keys)
 			if err != nil {
 				rows.Close()
 				return nil, err

@@ -14,6 +14,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"gongzhi/internal/pii"
 )
 
 // Store is the database. It is safe for concurrent use.
@@ -23,7 +25,23 @@ type Store struct {
 	write *sql.DB // SQLite: one connection, so writers queue here instead of in busy_timeout
 	dsn   string
 	stmts *stmtCache // prepared statements of the read pool
+	keys  *pii.Keyring
 }
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithKeys gives the store the keyring that seals and opens personal data (ID numbers, phones)
+// and computes their blind indexes. Without it every read or write of a resident fails with
+// pii.ErrNoKeys; tools that never touch residents (backup) may open without keys.
+func WithKeys(kr *pii.Keyring) Option { return func(s *Store) { s.keys = kr } }
+
+// Keys returns the keyring the store was opened with (nil without one).
+func (s *Store) Keys() *pii.Keyring { return s.keys }
+
+// DSNOf returns the DSN st was opened with, to open a second Store on the same database
+// (e.g. with another keyring during key rotation).
+func DSNOf(st *Store) string { return st.dsn }
 
 // Engine names which database a Store uses: "sqlite" or "postgres".
 func (s *Store) Engine() string { return s.d.name }
@@ -36,15 +54,24 @@ func (s *Store) ReadDB() *sql.DB { return s.read }
 
 // Open connects to the database named by dsn: "sqlite:PATH", "sqlite::memory:" or a
 // postgres:// URL. It does not migrate; call Migrate, or CheckSchema before serving.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	var s *Store
+	var err error
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), dsn)
+		s, err = openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), dsn)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return openPostgres(ctx, dsn)
+		s, err = openPostgres(ctx, dsn)
 	default:
 		return nil, fmt.Errorf("unknown database %q: use sqlite:PATH or a postgres:// URL", dsn)
 	}
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
@@ -129,6 +156,7 @@ type conn struct {
 	q     querier
 	d     dialect
 	stmts *stmtCache // nil inside transactions
+	keys  *pii.Keyring
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -215,7 +243,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return s.d.mapErr(err)
 	}
-	tx := &Tx{conn: conn{q: sqlTx, d: s.d}, s: s}
+	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys}, s: s}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -223,7 +251,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.d.mapErr(sqlTx.Commit())
 }
 
-func (s *Store) reader() conn { return conn{q: s.read, d: s.d, stmts: s.stmts} }
+func (s *Store) reader() conn { return conn{q: s.read, d: s.d, stmts: s.stmts, keys: s.keys} }
 
 // now is the store's clock, truncated so both engines round-trip it exactly.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"testing"
 
+	"gongzhi/internal/pii"
 	"gongzhi/internal/store"
 )
 
@@ -71,7 +73,7 @@ func DSN(tb testing.TB, engine string) string {
 // Open returns a migrated store on a fresh database of engine, closed at the end of the test.
 func Open(tb testing.TB, engine string) *store.Store {
 	tb.Helper()
-	st, err := store.Open(context.Background(), DSN(tb, engine))
+	st, err := store.Open(context.Background(), DSN(tb, engine), store.WithKeys(Keyring(tb)))
 	if err != nil {
 		tb.Fatalf("open %s: %v", engine, err)
 	}
@@ -80,6 +82,20 @@ func Open(tb testing.TB, engine string) *store.Store {
 		tb.Fatalf("migrate %s: %v", engine, err)
 	}
 	return st
+}
+
+// Keyring is the fixed keyring of tests (current key "t1" and an index key, constant bytes):
+// never use it outside tests.
+func Keyring(tb testing.TB) *pii.Keyring {
+	tb.Helper()
+	kr, err := pii.New([]pii.Key{
+		{ID: "t1", Secret: bytes.Repeat([]byte{0x5a}, pii.KeySize)},
+		{ID: pii.IndexKeyID, Secret: bytes.Repeat([]byte{0xa5}, pii.KeySize)},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return kr
 }
 
 // Each runs f as a subtest on every engine, each with its own fresh store.

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gongzhi/internal/config"
+	"gongzhi/internal/pii"
+	"gongzhi/internal/store"
+)
+
+// loadKeys returns the personal-data keyring cfg names: GONGZHI_KEYS, else the key file
+// (--keys, GONGZHI_KEY_FILE), else the default key file beside a SQLite database if it exists.
+// An in-memory database gets a key that lives as long as the process. nil, nil means no keys
+// are configured.
+func loadKeys(cfg config.Config) (*pii.Keyring, error) {
+	switch {
+	case cfg.Keys != "":
+		keys, err := pii.ParseKeys(cfg.Keys)
+		if err != nil {
+			return nil, fmt.Errorf("GONGZHI_KEYS: %w", err)
+		}
+		return pii.New(keys)
+	case cfg.KeyFile != "":
+		keys, err := pii.LoadFile(cfg.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		return pii.New(keys)
+	case cfg.DB == "sqlite::memory:":
+		k, err := pii.NewKey("mem")
+		if err != nil {
+			return nil, err
+		}
+		return pii.New([]pii.Key{k})
+	}
+	path := cfg.DefaultKeyFile()
+	if path == "" {
+		return nil, nil
+	}
+	keys, err := pii.LoadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return pii.New(keys)
+}
+
+// ensureKeys is loadKeys for serve, demo and migrate: a SQLite database with no keys
+// configured gets a new key file beside it (owner-only), and says so; PostgreSQL without keys
+// is refused, since a key file on one app server would not serve the others.
+func ensureKeys(e *env, cfg config.Config) (*pii.Keyring, error) {
+	kr, err := loadKeys(cfg)
+	if err != nil || kr != nil {
+		return kr, err
+	}
+	path := cfg.DefaultKeyFile()
+	if path == "" {
+		return nil, errors.New("PostgreSQL 需要个人信息加密密钥：用 --keys FILE 或 GONGZHI_KEY_FILE 指定密钥文件，或用 GONGZHI_KEYS 给出密钥（gongzhi keys new FILE 可生成密钥文件）")
+	}
+	kr, err = pii.CreateFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("创建密钥文件: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "已生成个人信息加密密钥文件 %s（仅所有者可读写）：请与数据库分开备份，丢失后身份证号和电话将无法解密。\n", path)
+	return kr, nil
+}
+
+// open opens the store named by cfg with the keys cfg names (none configured: the store opens
+// without keys, and anything touching personal data fails with pii.ErrNoKeys).
+func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	kr, err := loadKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return openWith(ctx, cfg, kr)
+}
+
+func openWith(ctx context.Context, cfg config.Config, kr *pii.Keyring) (*store.Store, error) {
+	if kr == nil {
+		return store.Open(ctx, cfg.DB)
+	}
+	return store.Open(ctx, cfg.DB, store.WithKeys(kr))
+}
+
+// cmdKeys manages the personal-data keys: list, rotate, new.
+func cmdKeys(ctx context.Context, e *env) error {
+	if len(e.args) == 0 {
+		return errors.New("usage: gongzhi keys list|rotate|new [--db DSN] [--keys FILE]")
+	}
+	sub := e.args[0]
+	e.args = e.args[1:]
+	switch sub {
+	case "list":
+		return keysList(ctx, e)
+	case "rotate":
+		return keysRotate(ctx, e)
+	case "new":
+		return keysNew(e)
+	}
+	return fmt.Errorf("unknown keys subcommand %q: use list, rotate or new", sub)
+}
+
+// keysNew writes a new key file (for PostgreSQL deployments, before the first migrate).
+func keysNew(e *env) error {
+	_, pos, err := e.parse("keys new", false, nil)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: gongzhi keys new FILE")
+	}
+	if _, err := pii.CreateFile(pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "已生成密钥文件 %s（仅所有者可读写）\n", pos[0])
+	return nil
+}
+
+func keysList(ctx context.Context, e *env) error {
+	cfg, _, err := e.parse("keys list", false, nil)
+	if err != nil {
+		return err
+	}
+	kr, err := loadKeys(cfg)
+	if err != nil {
+		return err
+	}
+	if kr == nil {
+		return errors.New("没有配置密钥（GONGZHI_KEYS、--keys 或数据库旁的 .keys 文件）")
+	}
+	st, err := openWith(ctx, cfg, kr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	use, err := st.KeyUsage(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "密钥 id     用途                 密文数")
+	for _, k := range kr.Keys() {
+		role := "解密"
+		switch {
+		case k.ID == pii.IndexKeyID:
+			role = "盲索引"
+		case k.ID == kr.Current():
+			role = "当前（加密）"
+		}
+		if k.ID != pii.IndexKeyID && kr.IndexRoot().ID == k.ID {
+			role += "，盲索引"
+		}
+		fmt.Fprintf(e.stdout, "  %-10s %-20s %d\n", k.ID, role, use[k.ID])
+		delete(use, k.ID)
+	}
+	var unknown []string
+	for kid, n := range use {
+		unknown = append(unknown, fmt.Sprintf("%s（%d 个密文）", kid, n))
+	}
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		return fmt.Errorf("数据库中有密钥环中没有的密钥加密的数据：%s", strings.Join(unknown, "，"))
+	}
+	return nil
+}
+
+// keysRotate adds a new current key to the key file, re-seals every value under it in batches
+// with progress, and with --retire removes the keys nothing is sealed under any more. The
+// blind-index key stays (a key file without an "index" entry gets one holding the index root it
+// had, so indexes never need recomputing).
+func keysRotate(ctx context.Context, e *env) error {
+	var retire bool
+	var batch int
+	cfg, _, err := e.parse("keys rotate", false, func(fs *flag.FlagSet) {
+		fs.BoolVar(&retire, "retire", false, "after re-encrypting, remove the old keys from the key file")
+		fs.IntVar(&batch, "batch", 1000, "residents per transaction")
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.Keys != "" {
+		return errors.New("密钥来自 GONGZHI_KEYS 时无法自动轮换：请改用密钥文件（gongzhi keys new FILE），或手工把新密钥加到 GONGZHI_KEYS 最前面后重启并运行 gongzhi keys rotate --keys FILE")
+	}
+	path := cfg.KeyFile
+	if path == "" {
+		path = cfg.DefaultKeyFile()
+	}
+	if path == "" {
+		return errors.New("请用 --keys FILE 或 GONGZHI_KEY_FILE 指定密钥文件")
+	}
+	keys, err := pii.LoadFile(path)
+	if err != nil {
+		return err
+	}
+	old, err := pii.New(keys)
+	if err != nil {
+		return err
+	}
+	// The new key's id: k<N+1> after the highest kN in the file.
+	next := 1
+	for _, k := range keys {
+		if n, err := strconv.Atoi(strings.TrimPrefix(k.ID, "k")); err == nil && strings.HasPrefix(k.ID, "k") && n >= next {
+			next = n + 1
+		}
+	}
+	nk, err := pii.NewKey("k" + strconv.Itoa(next))
+	if err != nil {
+		return err
+	}
+	newKeys := []pii.Key{nk}
+	hasIndex := false
+	for _, k := range keys {
+		hasIndex = hasIndex || k.ID == pii.IndexKeyID
+		newKeys = append(newKeys, k)
+	}
+	if !hasIndex {
+		root := old.IndexRoot()
+		newKeys = append(newKeys, pii.Key{ID: pii.IndexKeyID, Secret: root.Secret})
+	}
+	kr, err := pii.New(newKeys)
+	if err != nil {
+		return err
+	}
+	// The file first: a crash after this leaves values under old keys, which the file still
+	// holds, and rotate can simply run again.
+	if err := pii.WriteFile(path, newKeys); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "新的当前密钥 %s 已写入 %s\n", nk.ID, path)
+	st, err := openWith(ctx, cfg, kr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.Reencrypt(ctx, batch, func(done, total int64) {
+		fmt.Fprintf(e.stderr, "\r重新加密 %d / %d 位居民", done, total)
+	})
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return fmt.Errorf("重新加密（已完成 %d 位，可再次运行 gongzhi keys rotate 继续）: %w", n, err)
+	}
+	fmt.Fprintf(e.stdout, "已用 %s 重新加密 %d 位居民的身份证号和电话\n", nk.ID, n)
+	use, err := st.KeyUsage(ctx)
+	if err != nil {
+		return err
+	}
+	var keep, retired []pii.Key
+	for _, k := range newKeys {
+		if k.ID == nk.ID || k.ID == pii.IndexKeyID || use[k.ID] > 0 {
+			keep = append(keep, k)
+		} else {
+			retired = append(retired, k)
+		}
+	}
+	if !retire {
+		if len(retired) > 0 {
+			fmt.Fprintf(e.stdout, "旧密钥已不再使用，运行服务的实例重启后，可用 gongzhi keys rotate --retire 或手工从 %s 删除\n", path)
+		}
+		return nil
+	}
+	if err := pii.WriteFile(path, keep); err != nil {
+		return err
+	}
+	for _, k := range retired {
+		fmt.Fprintf(e.stdout, "已从 %s 删除旧密钥 %s\n", path, k.ID)
+	}
+	return nil
+}
