@@ -170,6 +170,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 		}
 		out = append(out, acc)
 	}
+	if err := demoSubjects(ctx, st, stair); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

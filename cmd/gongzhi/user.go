@@ -14,17 +14,19 @@ import (
 
 func cmdUser(ctx context.Context, e *env) error {
 	if len(e.args) == 0 || e.args[0] != "add" {
-		return errors.New("usage: gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE]")
+		return errors.New("usage: gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--resident RESIDENT_ID]")
 	}
 	e.args = e.args[1:]
 	var in store.UserInput
 	var role, scope string
+	var residentID int64
 	cfg, _, err := e.parse("user add", false, func(fs *flag.FlagSet) {
 		fs.StringVar(&in.Username, "username", "", "login name")
 		fs.StringVar(&in.Password, "password", "", "password (at least 12 characters)")
 		fs.StringVar(&in.DisplayName, "name", "", "display name")
 		fs.StringVar(&role, "role", "", "role: system_admin, district_admin, street_admin, community_admin, community_staff, grid_leader, unit_leader, member, resident, partner")
 		fs.StringVar(&scope, "scope", "", "territory id or 12-digit code the account is limited to")
+		fs.Int64Var(&residentID, "resident", 0, "id of the resident record a resident or member account belongs to (their own data, PIPL art. 45)")
 	})
 	if err != nil {
 		return err
@@ -45,20 +47,44 @@ func cmdUser(ctx context.Context, e *env) error {
 		}
 		in.ScopeID = id
 	}
+	if residentID != 0 && in.Role != model.RoleResident && in.Role != model.RoleMember {
+		return errors.New("--resident: only resident and member accounts are linked to a resident record")
+	}
+	if residentID < 0 {
+		return errors.New("--resident: give a resident id")
+	}
+	if residentID != 0 {
+		if _, err := st.Resident(ctx, authz.System(), residentID); err != nil {
+			return fmt.Errorf("--resident: no resident with id %d", residentID)
+		}
+	}
 	u, err := st.CreateUser(ctx, authz.System(), in)
 	if err != nil {
-		var ve *model.ValidationError
-		if errors.As(err, &ve) {
-			return fmt.Errorf("%s: %s", ve.Fields[0].Field, ve.Fields[0].Message)
+		return oneLine(err)
+	}
+	if residentID != 0 {
+		if err := st.LinkResident(ctx, authz.System(), u.ID, residentID); err != nil {
+			return fmt.Errorf("account %s created, but not linked to resident %d: %w", u.Username, residentID, oneLine(err))
 		}
-		return err
 	}
 	fmt.Fprintf(e.stdout, "已创建账号 %s（%s", u.Username, u.Role.Label())
 	if u.ScopeName != "" {
 		fmt.Fprintf(e.stdout, "，管辖 %s", u.ScopeName)
 	}
 	fmt.Fprintln(e.stdout, "）")
+	if residentID != 0 {
+		fmt.Fprintf(e.stdout, "已关联居民信息 %d：该账号可在“我的信息”查看、下载并申请更正本人信息\n", residentID)
+	}
 	return nil
+}
+
+// oneLine turns a validation error into its first field and message, for a one-line exit.
+func oneLine(err error) error {
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%s: %s", ve.Fields[0].Field, ve.Fields[0].Message)
+	}
+	return err
 }
 
 // resolveTerritory accepts a territory id or a 12-digit statistical code.

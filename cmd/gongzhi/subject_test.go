@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/config"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+// TestDemoSubjectsAndUserAddResident: the demo links its resident and member accounts to real
+// residents and leaves one open correction request; `user add --resident` links a new account.
+func TestDemoSubjectsAndUserAddResident(t *testing.T) {
+	ctx := context.Background()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
+	noenv := func(string) string { return "" }
+	var out, errOut bytes.Buffer
+	for range 2 { // a second run keeps the links and adds no second request
+		if err := run(ctx, []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, noenv, &out, &errOut); err != nil {
+			t.Fatalf("demo: %v\n%s", err, errOut.String())
+		}
+	}
+	st, err := open(ctx, config.Config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var linked []int64
+	for _, name := range []string{"resident", "member"} {
+		u, err := st.UserByUsername(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.SubjectData(ctx, u.ID)
+		if err != nil || d.Resident == nil || d.Household == nil {
+			t.Fatalf("demo %s: %+v, %v; want a linked resident", name, d, err)
+		}
+		if !authz.ForUser(u).Contains(d.Household.Path) {
+			t.Errorf("demo %s is linked to a resident outside its stairwell", name)
+		}
+		linked = append(linked, d.Resident.ID)
+		if name == "resident" && (len(d.Corrections) != 1 || d.Corrections[0].Status != model.CorrectionOpen) {
+			t.Errorf("demo resident corrections = %+v, want one open", d.Corrections)
+		}
+	}
+	if linked[0] == linked[1] {
+		t.Errorf("resident and member linked to the same resident %d", linked[0])
+	}
+	staff, err := st.UserByUsername(ctx, "grid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := st.Corrections(ctx, authz.ForUser(staff), store.CorrectionFilter{Status: model.CorrectionOpen}); err != nil || p.Total != 1 {
+		t.Errorf("grid leader sees %v open requests (%v), want 1", p, err)
+	}
+
+	// A resident no account has yet.
+	p, err := st.Residents(ctx, authz.System(), store.ResidentFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var free *model.Resident
+	for _, r := range p.Items {
+		if r.ID != linked[0] && r.ID != linked[1] {
+			free = r
+			break
+		}
+	}
+	rid := strconv.FormatInt(free.ID, 10)
+	for _, c := range []struct {
+		args []string
+		want string // in the error; "" for success
+	}{
+		{[]string{"--username", "g2", "--role", "grid_leader", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", rid}, "only resident and member"},
+		{[]string{"--username", "r2", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", "999999999"}, "no resident"},
+		{[]string{"--username", "r3", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", strconv.FormatInt(linked[0], 10)}, "已关联其他账号"},
+		{[]string{"--username", "r4", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", rid}, ""},
+	} {
+		out.Reset()
+		args := append([]string{"user", "add", "--db", db, "--password", "长城-correct-horse-7x!"}, c.args...)
+		err := run(ctx, args, noenv, &out, &errOut)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%v: %v", c.args, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%v = %v, want an error with %q", c.args, err, c.want)
+		}
+	}
+	u, err := st.UserByUsername(ctx, "r4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.LinkedResidentID(ctx, u.ID); err != nil || got != free.ID {
+		t.Errorf("r4 linked to %d (%v), want %d", got, err, free.ID)
+	}
+}
