@@ -111,13 +111,25 @@ func subjectData(st *store.Store, r *http.Request) (subjectDataJSON, error) {
 	for _, c := range d.Corrections {
 		out.Corrections = append(out.Corrections, toCorrectionJSON(c, true))
 	}
-	// TODO(audit): record the unmasked read of the subject's own record once Store.RecordAccess exists.
 	return out, nil
+}
+
+// recordSubjectRead audits a read of the subject's own record in full (action subject.read or
+// subject.export); nothing to record when the account is not linked. The data must not be
+// handed out when it fails.
+func recordSubjectRead(st *store.Store, r *http.Request, d subjectDataJSON, action string) error {
+	if d.Resident == nil {
+		return nil
+	}
+	return st.RecordAccess(r.Context(), authz.ScopeFrom(r.Context()), action, "resident", []int64{int64(d.Resident.ID)}, "")
 }
 
 func (a *API) myData(w http.ResponseWriter, r *http.Request) error {
 	d, err := subjectData(a.st, r)
 	if err != nil {
+		return err
+	}
+	if err := recordSubjectRead(a.st, r, d, "subject.read"); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)
@@ -134,6 +146,9 @@ func (a *API) myDataExport(w http.ResponseWriter, r *http.Request) error {
 func SubjectExport(st *store.Store, w http.ResponseWriter, r *http.Request) error {
 	d, err := subjectData(st, r)
 	if err != nil {
+		return err
+	}
+	if err := recordSubjectRead(st, r, d, "subject.export"); err != nil {
 		return err
 	}
 	name := "gongzhi-my-data-" + d.GeneratedAt.Format("20060102") + ".json"

@@ -33,8 +33,11 @@ func (s *Store) LinkResident(ctx context.Context, sc authz.Scope, userID, reside
 			return model.ErrNotFound
 		}
 		if residentID == 0 {
-			_, err := tx.exec(ctx, `UPDATE users SET resident_id = NULL WHERE id = ?`, userID)
-			return err
+			if _, err := tx.exec(ctx, `UPDATE users SET resident_id = NULL WHERE id = ?`, userID); err != nil {
+				return err
+			}
+			tx.audit(sc, "user.unlink_resident", "user", []int64{userID}, "")
+			return nil
 		}
 		if u.Role != model.RoleResident && u.Role != model.RoleMember {
 			return fieldErr("resident_id", "只有居民或党员账号可以关联居民信息")
@@ -51,8 +54,11 @@ func (s *Store) LinkResident(ctx context.Context, sc authz.Scope, userID, reside
 		if other > 0 {
 			return fieldErr("resident_id", "该居民已关联其他账号")
 		}
-		_, err = tx.exec(ctx, `UPDATE users SET resident_id = ? WHERE id = ?`, residentID, userID)
-		return err
+		if _, err := tx.exec(ctx, `UPDATE users SET resident_id = ? WHERE id = ?`, residentID, userID); err != nil {
+			return err
+		}
+		tx.audit(sc, "user.link_resident", "user", []int64{userID}, "resident "+strconv.FormatInt(residentID, 10))
+		return nil
 	})
 }
 
@@ -276,6 +282,11 @@ func (s *Store) CreateCorrection(ctx context.Context, userID int64, in model.Cor
 			[]any{p.residentID, userID, string(in.Field), maskedValue(in.Field, p.current), sealed, in.Reason, now()}, &id); err != nil {
 			return err
 		}
+		u, err := tx.user(ctx, `u.id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		tx.audit(authz.ForUser(u), "correction.create", "resident", []int64{p.residentID}, correctionDetail(id, in.Field))
 		out, err = tx.correction(ctx, authz.System(), id)
 		return err
 	})
@@ -359,6 +370,11 @@ func (c conn) prepareCorrection(ctx context.Context, userID int64, in *model.Cor
 		return preparedCorrection{}, &model.ConflictError{Message: "您已有一条“" + in.Field.Label() + "”的更正申请正在处理，请等待结果"}
 	}
 	return preparedCorrection{residentID: r.ID, current: current}, nil
+}
+
+// correctionDetail names a request in the audit log without its values.
+func correctionDetail(id int64, f model.CorrectionField) string {
+	return "correction " + strconv.FormatInt(id, 10) + " field=" + string(f)
 }
 
 func normalizeID(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
@@ -519,6 +535,7 @@ func (s *Store) AcceptCorrection(ctx context.Context, sc authz.Scope, id int64, 
 		if err := tx.handleCorrection(ctx, sc, id, model.CorrectionAccepted, note); err != nil {
 			return err
 		}
+		tx.audit(sc, "correction.accept", "resident", []int64{cr.ResidentID}, correctionDetail(id, cr.Field))
 		out, err = tx.correction(ctx, sc, id)
 		return err
 	})
@@ -543,6 +560,7 @@ func (s *Store) RejectCorrection(ctx context.Context, sc authz.Scope, id int64, 
 		if err := tx.handleCorrection(ctx, sc, id, model.CorrectionRejected, note); err != nil {
 			return err
 		}
+		tx.audit(sc, "correction.reject", "resident", []int64{cr.ResidentID}, correctionDetail(id, cr.Field))
 		out, err = tx.correction(ctx, sc, id)
 		return err
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -215,6 +216,25 @@ func TestSubjectDataAndCorrections(t *testing.T) {
 		}
 		if p, _ := st.Corrections(ctx, scStaff, store.CorrectionFilter{Status: model.CorrectionOpen}); p.Total != 0 {
 			t.Errorf("open after handling all = %d", p.Total)
+		}
+
+		// Every write is in the audit log, on the resident, without the values.
+		log, err := st.AuditLog(ctx, authz.System(), store.AuditFilter{Subject: "resident:" + strconv.FormatInt(zhang.ID, 10), Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts := map[string]int{}
+		for _, r := range log.Items {
+			acts[r.Action]++
+			if strings.Contains(r.Detail, newID) || strings.Contains(r.Detail, wangID) {
+				t.Errorf("audit detail holds a value: %q", r.Detail)
+			}
+		}
+		if acts["correction.create"] != 3 || acts["correction.accept"] != 2 || acts["correction.reject"] != 1 {
+			t.Errorf("audit actions on the resident = %v", acts)
+		}
+		if l, err := st.AuditLog(ctx, authz.System(), store.AuditFilter{Action: "user.link_resident"}); err != nil || len(l.Items) != 1 {
+			t.Errorf("link audit = %v, %v", l, err)
 		}
 	})
 }

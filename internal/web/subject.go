@@ -59,7 +59,10 @@ func (wb *Web) myData(w http.ResponseWriter, r *http.Request) error {
 			{wb.t("correction.field.political_status"), wb.t("political." + string(res.PoliticalStatus)), model.CorrectPoliticalStatus},
 			{wb.t("correction.field.occupation"), occupation, model.CorrectOccupation},
 		}
-		// TODO(audit): record this unmasked read of the subject's own record once Store.RecordAccess exists.
+		// The subject's own record in full: a reveal like any other, recorded before it is shown.
+		if err := wb.st.RecordAccess(r.Context(), scope(r), "subject.read", "resident", []int64{res.ID}, ""); err != nil {
+			return err
+		}
 	}
 	if h := d.Household; h != nil {
 		p.Household = []myField{{wb.t("correction.field.address"), h.Address, model.CorrectAddress}}
