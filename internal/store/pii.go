@@ -220,6 +220,9 @@ func (s *Store) KeyUsage(ctx context.Context) (map[string]int64, error) {
 			return nil, err
 		}
 	}
+	if err := s.addCorrectionKeyUsage(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -296,7 +299,9 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 			progress(done, total)
 		}
 		if n < batch {
-			return done, nil
+			// Correction requests seal their requested value too (subject.go).
+			_, err := s.reencryptCorrections(ctx)
+			return done, err
 		}
 	}
 }

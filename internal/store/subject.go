@@ -584,3 +584,71 @@ func (tx *Tx) handleCorrection(ctx context.Context, sc authz.Scope, id int64, st
 }
 
 func trimNote(s string) string { return strings.TrimSpace(s) }
+
+// addCorrectionKeyUsage adds to use how many correction requests each key id seals, so that
+// KeyUsage keeps a key that still opens one.
+func (s *Store) addCorrectionKeyUsage(ctx context.Context, use map[string]int64) error {
+	expr := `substr(requested_value, 1, instr(requested_value, ':') - 1)`
+	if s.d.name == "postgres" {
+		expr = `split_part(requested_value, ':', 1)`
+	}
+	rows, err := s.reader().query(ctx, `SELECT `+expr+`, COUNT(*) FROM correction_requests WHERE requested_value <> '' GROUP BY 1`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kid string
+		var n int64
+		if err := rows.Scan(&kid, &n); err != nil {
+			return err
+		}
+		use[kid] += n
+	}
+	return rows.Err()
+}
+
+// reencryptCorrections seals again, under the current key, every requested value of a
+// correction request sealed under another key; Reencrypt calls it after the residents.
+func (s *Store) reencryptCorrections(ctx context.Context) (int64, error) {
+	cur := s.keys.Current() + ":"
+	var done int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT id, requested_value FROM correction_requests WHERE requested_value <> '' AND substr(requested_value, 1, ?) <> ?`, len(cur), cur)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id    int64
+			value string
+		}
+		var rs []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.value); err != nil {
+				rows.Close()
+				return err
+			}
+			rs = append(rs, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			v, err := tx.keys.Open(requestedValueColumn, r.value)
+			if err != nil {
+				return fmt.Errorf("correction %d: %w", r.id, err)
+			}
+			sealed, err := tx.keys.Seal(requestedValueColumn, v)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `UPDATE correction_requests SET requested_value = ? WHERE id = ?`, sealed, r.id); err != nil {
+				return err
+			}
+			done++
+		}
+		return nil
+	})
+	return done, err
+}

@@ -10,6 +10,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -235,6 +236,71 @@ func TestSubjectDataAndCorrections(t *testing.T) {
 		}
 		if l, err := st.AuditLog(ctx, authz.System(), store.AuditFilter{Action: "user.link_resident"}); err != nil || len(l.Items) != 1 {
 			t.Errorf("link audit = %v, %v", l, err)
+		}
+	})
+}
+
+// TestCorrectionRotation: a requested value is sealed, counted by KeyUsage and re-sealed by
+// Reencrypt, so retiring the old key leaves every request readable.
+func TestCorrectionRotation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		own := validID("510781", "19650308", 11)
+		h := mustHousehold(t, st, tr.stairwell, "1栋1单元502室", model.ResidentInput{Name: "张三", IDNumber: own, Relation: model.RelationHead})
+		u := mustUser(t, st, "zhangsan", model.RoleResident, tr.stairwell)
+		if err := st.LinkResident(ctx, authz.System(), u.ID, mustResidentNamed(t, st, h, "张三").ID); err != nil {
+			t.Fatal(err)
+		}
+		newID := validID("510781", "19650309", 12)
+		if _, err := st.CreateCorrection(ctx, u.ID, model.CorrectionInput{Field: model.CorrectIDNumber, Value: newID}); err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		if err := st.DB().QueryRowContext(ctx, `SELECT requested_value FROM correction_requests`).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(raw, newID) || !strings.HasPrefix(raw, "t1:") {
+			t.Fatalf("requested value stored as %q, want sealed under t1", raw)
+		}
+
+		old := storetest.Keyring(t)
+		k2, _ := pii.NewKey("t2")
+		both, err := pii.New(append([]pii.Key{k2}, old.Keys()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated, err := store.Open(ctx, storeDSN(t, st), store.WithKeys(both))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rotated.Close()
+		if use, err := rotated.KeyUsage(ctx); err != nil || use["t1"] != 2 {
+			t.Fatalf("KeyUsage before = %v, %v; want the ID number and the request on t1", use, err)
+		}
+		if _, err := rotated.Reencrypt(ctx, 10, nil); err != nil {
+			t.Fatal(err)
+		}
+		if use, err := rotated.KeyUsage(ctx); err != nil || use["t1"] != 0 || use["t2"] != 2 {
+			t.Fatalf("KeyUsage after = %v, %v", use, err)
+		}
+		var keys []pii.Key
+		for _, k := range both.Keys() {
+			if k.ID != "t1" {
+				keys = append(keys, k)
+			}
+		}
+		only, err := pii.New(keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		retired, err := store.Open(ctx, storeDSN(t, st), store.WithKeys(only))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer retired.Close()
+		if mine, err := retired.MyCorrections(ctx, u.ID); err != nil || len(mine) != 1 || mine[0].RequestedValue != newID {
+			t.Errorf("after retiring t1: %v, %v", mine, err)
 		}
 	})
 }
