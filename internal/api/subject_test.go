@@ -119,6 +119,11 @@ func TestSubjectAPI(t *testing.T) {
 		if cd := exp.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".json") {
 			t.Errorf("export Content-Disposition = %q", cd)
 		}
+		// The file is the same document as GET /me/data, every field of it.
+		if e := mustJSON[subjectOut](t, exp, http.StatusOK); e.Resident == nil || *e.Resident != *d.Resident || e.Household.Address != d.Household.Address || e.Household.Flags != d.Household.Flags ||
+			len(e.HouseholdMembers) != len(d.HouseholdMembers) || e.Account.Username != d.Account.Username {
+			t.Errorf("export = %+v\nwant the data of /me/data %+v", e, d)
+		}
 		full := string(exp.body)
 		for _, want := range []string{ownID, "13812345678", "张建国", "1栋1单元101室", "退休", "1958-03-12", "户主", "刘秀英",
 			model.MaskIDNumber(spouseID), `"elderly_alone"`, `"hardship"`, `"political_status"`, `"username"`, `"last_login_at"`} {

@@ -304,3 +304,32 @@ func TestCorrectionRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteLinkedResident: a resident registered by mistake can still be removed when an account
+// is linked to it and it has correction requests; the account loses the link.
+func TestDeleteLinkedResident(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		h := mustHousehold(t, st, tr.stairwell, "1栋1单元502室",
+			model.ResidentInput{Name: "张三", IDNumber: validID("510781", "19650308", 11), Relation: model.RelationHead},
+			model.ResidentInput{Name: "李四", IDNumber: validID("510781", "19680115", 22), Relation: "配偶"})
+		li := mustResidentNamed(t, st, h, "李四")
+		u := mustUser(t, st, "lisi", model.RoleMember, tr.stairwell)
+		if err := st.LinkResident(ctx, authz.System(), u.ID, li.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CreateCorrection(ctx, u.ID, model.CorrectionInput{Field: model.CorrectOccupation, Value: "教师"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DeleteResident(ctx, authz.System(), li.ID); err != nil {
+			t.Fatalf("delete a linked resident: %v", err)
+		}
+		if rid, err := st.LinkedResidentID(ctx, u.ID); err != nil || rid != 0 {
+			t.Errorf("link after delete = %d, %v", rid, err)
+		}
+		if d, err := st.SubjectData(ctx, u.ID); err != nil || d.Resident != nil || len(d.Corrections) != 0 {
+			t.Errorf("subject after delete = %+v, %v", d, err)
+		}
+	})
+}

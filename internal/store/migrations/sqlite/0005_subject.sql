@@ -1,12 +1,13 @@
 -- +goose Up
 -- The data subject (PIPL art. 45, 46): an account of role resident or member may be linked to
--- its own resident record, and a resident's correction requests wait here for staff.
-ALTER TABLE users ADD COLUMN resident_id INTEGER REFERENCES residents(id);
+-- its own resident record, and a resident's correction requests wait here for staff. A resident
+-- deleted as registered by mistake loses its link and takes its requests with it.
+ALTER TABLE users ADD COLUMN resident_id INTEGER REFERENCES residents(id) ON DELETE SET NULL;
 CREATE UNIQUE INDEX users_resident ON users (resident_id);
 
 CREATE TABLE correction_requests (
     id                   INTEGER PRIMARY KEY,
-    resident_id          INTEGER NOT NULL REFERENCES residents(id),
+    resident_id          INTEGER NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
     requested_by         INTEGER NOT NULL REFERENCES users(id),
     field                TEXT    NOT NULL,
     current_value_masked TEXT    NOT NULL DEFAULT '',
