@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a short fixed time; crashers land in testdata/fuzz as regression seeds.
+# Runs every fuzz target for a short fixed time (FUZZTIME, 10s each by default) and prints a
+# summary line per target. A crasher fails the run and lands in the package's
+# testdata/fuzz/FuzzName/ directory: commit it with the fix, and it runs as a regression seed in
+# every plain `go test` from then on.
 set -euo pipefail
 FUZZTIME=${FUZZTIME:-10s}
+summary=()
+status=0
 for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for f in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
     echo "fuzz $pkg $f ($FUZZTIME)"
-    go test -run='^$' -fuzz="^$f\$" -fuzztime="$FUZZTIME" "$pkg"
+    if out=$(go test -run='^$' -fuzz="^$f\$" -fuzztime="$FUZZTIME" "$pkg" 2>&1); then
+      execs=$(grep -o 'execs: [0-9]*' <<<"$out" | tail -1 | cut -d' ' -f2)
+      summary+=("$(printf '%-40s %-20s %6s  %10s execs  0 crashes' "$pkg" "$f" "$FUZZTIME" "${execs:-?}")")
+    else
+      echo "$out"
+      summary+=("$(printf '%-40s %-20s %6s  CRASH (see %s/testdata/fuzz/%s)' "$pkg" "$f" "$FUZZTIME" "$dir" "$f")")
+      status=1
+    fi
   done
 done
+printf '%s\n' "${summary[@]}"
+exit $status

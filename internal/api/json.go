@@ -125,7 +125,11 @@ func parseList(r *http.Request, allowed ...string) (listQuery, error) {
 		known[a] = true
 	}
 	for k := range q {
-		if !known[k] {
+		switch {
+		case k == "":
+			// "?=x" or "?&&": a parameter without a name (found by FuzzParseList).
+			fields = append(fields, model.FieldError{Field: "query", Message: "查询参数缺少名称"})
+		case !known[k]:
 			fields = append(fields, model.FieldError{Field: k, Message: "未知的查询参数"})
 		}
 	}
