@@ -46,6 +46,11 @@ func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, read
 		return err
 	}
 	srv := server.New(st, e.log, api.Token, a, pages)
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return err
+	}
+	srv.TrustProxies(proxies)
 	e.log.Info("serving", "addr", cfg.Addr, "db", st.Engine())
 	return srv.ListenAndServe(ctx, cfg.Addr, cfg.ShutdownTimeout, ready)
 }

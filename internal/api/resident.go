@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -138,6 +139,12 @@ func (a *API) getResident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reveal, err := wantReveal(r)
+	if errors.Is(err, model.ErrForbidden) {
+		// A role that may read but not reveal asked to: a denial like the guard's.
+		if aerr := a.st.RecordDenied(r.Context(), authz.ScopeFrom(r.Context()), string(authz.PersonalReveal), r.Method+" "+r.Pattern); aerr != nil {
+			return aerr
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -145,7 +152,12 @@ func (a *API) getResident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// TODO(security issue): audit every reveal (who, whom, when) before answering.
+	if reveal {
+		// Who saw whose full ID number and phone: recorded before answering, or no answer.
+		if err := a.st.RecordAccess(r.Context(), authz.ScopeFrom(r.Context()), "resident.reveal", "resident", []int64{res.ID}, "fields=id_number,phone"); err != nil {
+			return err
+		}
+	}
 	return writeJSON(w, http.StatusOK, toResidentJSON(res, reveal, time.Now().In(shanghai)))
 }
 

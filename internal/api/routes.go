@@ -69,6 +69,8 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/corrections/{id}/accept", authz.CorrectionHandle, a.h(a.acceptCorrection)),
 		authz.NewRoute("POST /api/v1/corrections/{id}/reject", authz.CorrectionHandle, a.h(a.rejectCorrection)),
 
+		authz.NewRoute("GET /api/v1/audit", authz.AuditRead, a.h(a.listAudit)),
+
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}
 }

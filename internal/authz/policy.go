@@ -20,8 +20,10 @@ const (
 	PersonalReveal   Action = "personal.reveal"   // see full ID numbers and phones
 	HouseholdImport  Action = "household.import"  // bulk import and export
 	UserAdmin        Action = "user.admin"        // manage accounts
+	TokenOwn         Action = "token.own"         // create, list and revoke one's own API tokens
 	SubjectSelf      Action = "subject.self"      // see, export and ask to correct one's own stored data
 	CorrectionHandle Action = "correction.handle" // accept or reject residents' correction requests
+	AuditRead        Action = "audit.read"        // search the audit log within scope
 )
 
 var (
@@ -42,8 +44,10 @@ var policy = map[Action][]model.Role{
 	PersonalReveal:   fieldStaff,
 	HouseholdImport:  staff,
 	UserAdmin:        admins,
+	TokenOwn:         everyone,
 	SubjectSelf:      {model.RoleResident, model.RoleMember},
 	CorrectionHandle: fieldStaff,
+	AuditRead:        {model.RoleSystemAdmin, model.RoleAuditor},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

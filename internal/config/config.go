@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -21,6 +22,9 @@ type Config struct {
 	MaxBodyBytes    int64         // request body limit for JSON
 	MaxUploadBytes  int64         // request body limit for file uploads
 	SiteName        string        // shown in the top bar
+	// TrustedProxies lists the reverse proxies (CIDRs, comma-separated, from
+	// GONGZHI_TRUSTED_PROXIES) whose X-Forwarded-For names the client in the audit log.
+	TrustedProxies string
 	// Keys are the personal-data keys given inline (GONGZHI_KEYS: "kid:base64,…", current
 	// first); KeyFile names a key file instead (--keys, GONGZHI_KEY_FILE). Neither given, a
 	// SQLite database uses DefaultKeyFile beside it. Keys never live in the database.
@@ -44,6 +48,7 @@ func Default(getenv func(string) string) Config {
 	if v := getenv("GONGZHI_ADDR"); v != "" {
 		c.Addr = v
 	}
+	c.TrustedProxies = getenv("GONGZHI_TRUSTED_PROXIES")
 	c.Keys = getenv("GONGZHI_KEYS")
 	c.KeyFile = getenv("GONGZHI_KEY_FILE")
 	return c
@@ -88,6 +93,9 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes <= 0 || c.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("body limits must be positive"))
 	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -107,4 +115,25 @@ func (c *Config) SQLitePath() string {
 		return ""
 	}
 	return p
+}
+
+// Proxies parses TrustedProxies: CIDRs or single addresses, comma-separated.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("GONGZHI_TRUSTED_PROXIES: %q is not an address or CIDR", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

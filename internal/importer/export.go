@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -109,8 +110,29 @@ func ExportHouseholds(ctx context.Context, st *store.Store, sc authz.Scope, f st
 		return err
 	}
 	book.SetActiveSheet(0)
+	// One audit record per export, with the count and the filter, before a byte goes out: if
+	// it cannot be written, nothing is exported.
+	if err := st.RecordAccess(ctx, sc, "household.export", "household", nil, exportAuditDetail(f, done, line-2)); err != nil {
+		return err
+	}
 	_, err = book.WriteTo(w)
 	return err
+}
+
+// exportAuditDetail describes an export for the audit log: counts and filter, with the search
+// text only as its length (it may be a person's name).
+func exportAuditDetail(f store.HouseholdFilter, households, rows int) string {
+	d := fmt.Sprintf("households=%d rows=%d territory=%d", households, rows, f.Under)
+	if f.Flag != "" {
+		d += " flag=" + f.Flag
+	}
+	if f.MovedOut {
+		d += " moved_out=true"
+	}
+	if f.Q != "" {
+		d += fmt.Sprintf(" q=(%d chars)", len([]rune(f.Q)))
+	}
+	return d
 }
 
 // exportRow fills row with one resident of h (r nil: the household alone).

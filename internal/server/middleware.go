@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -79,6 +82,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		id := s.requestIDs.next()
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
+		// The audit log names the request and where it came from.
+		r = r.WithContext(authz.WithRequest(r.Context(), authz.Request{ID: id, Source: s.clientAddr(r)}))
 		next.ServeHTTP(sw, r)
 		if sw.code == 0 {
 			sw.code = http.StatusOK
@@ -171,4 +176,57 @@ func (s *Server) session(next http.Handler, token func(*http.Request) string) ht
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clientAddr is the address the request came from: the peer's IP, or, when the peer is a
+// trusted proxy, the nearest address in X-Forwarded-For that is not one of them.
+func (s *Server) clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if len(s.trusted) == 0 {
+		return host
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !s.isTrusted(addr) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		host = a.String()
+		if !s.isTrusted(a) {
+			break
+		}
+	}
+	return host
+}
+
+func (s *Server) isTrusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// auditDeny wraps a surface's answer to refused requests so that every denial from the policy
+// guard is recorded in the audit log before it is answered.
+func (s *Server) auditDeny(deny authz.Deny) authz.Deny {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		action := "request.denied"
+		if a, ok := s.actions[r.Pattern]; ok {
+			action = string(a)
+		}
+		if aerr := s.st.RecordDenied(r.Context(), authz.ScopeFrom(r.Context()), action, r.Method+" "+r.Pattern); aerr != nil {
+			s.log.ErrorContext(r.Context(), "audit: record denial", "err", aerr)
+		}
+		deny(w, r, err)
+	}
 }

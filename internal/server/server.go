@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,8 @@ type Server struct {
 	routes     []authz.Route
 	metrics    *metrics
 	requestIDs *requestIDs
+	actions    map[string]authz.Action // route pattern → its action, for the audit of denials
+	trusted    []netip.Prefix          // proxies whose X-Forwarded-For names the client
 }
 
 // New builds the handler: surfaces' routes behind the guard, plus /healthz, /readyz, /metrics.
@@ -48,8 +51,12 @@ func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, su
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.actions = map[string]authz.Action{}
 	for _, sf := range surfaces {
-		authz.Mount(s.mux, sf.Routes(), sf.Deny)
+		for _, rt := range sf.Routes() {
+			s.actions[rt.Pattern] = rt.Action
+		}
+		authz.Mount(s.mux, sf.Routes(), s.auditDeny(sf.Deny))
 		s.routes = append(s.routes, sf.Routes()...)
 	}
 	// Middleware, outermost first: recover → metrics and log → security headers →
@@ -63,6 +70,10 @@ func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, su
 	s.handler = h
 	return s
 }
+
+// TrustProxies makes the audit log take the client address from X-Forwarded-For when the peer
+// lies in one of prefixes (a reverse proxy); without it the peer's address is recorded.
+func (s *Server) TrustProxies(prefixes []netip.Prefix) { s.trusted = prefixes }
 
 // Handler returns the whole handler.
 func (s *Server) Handler() http.Handler { return s.handler }

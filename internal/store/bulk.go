@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 )
 
@@ -26,6 +27,9 @@ type Bulk struct {
 	ts       time.Time
 	event    string // household history entry written with each household, "" for none
 	actor    any
+	first    [3]int64    // the first territory, household and resident id of this Bulk
+	audit    authz.Scope // who the one audit record of the Bulk names; System() by default
+	action   string      // its action: "bulk.load", or "household.import" after RecordEvents
 }
 
 type bulkNode struct {
@@ -59,6 +63,8 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Bulk) error) error {
 				return err
 			}
 		}
+		b.first = [3]int64{b.nextTerr, b.nextHH, b.nextRes}
+		b.audit, b.action = authz.System(), "bulk.load"
 		if err := fn(b); err != nil {
 			return err
 		}
@@ -112,7 +118,12 @@ func (b *Bulk) RecordEvents(action string, actorID int64) {
 	if actorID != 0 {
 		b.actor = actorID
 	}
+	b.action = "household." + strings.TrimSuffix(action, "ed")
 }
+
+// AuditAs names sc as the one who did this Bulk in its audit record (one record with the counts,
+// however many rows). Without it the record names the operator (System()).
+func (b *Bulk) AuditAs(sc authz.Scope) { b.audit = sc }
 
 // AddHousehold inserts h (its TerritoryID, Address, Flags, HeadName, Members and MovedInAt are
 // used) and sets h.ID and h.Path.
@@ -272,6 +283,8 @@ func (b *Bulk) finish() error {
 			p.full.Close()
 		}
 	}
+	b.tx.audit(b.audit, b.action, "", nil, fmt.Sprintf("territories=%d households=%d residents=%d",
+		b.nextTerr-b.first[0], b.nextHH-b.first[1], b.nextRes-b.first[2]))
 	return b.tx.s.d.syncSequences(b.ctx, b.tx.conn)
 }
 

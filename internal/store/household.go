@@ -33,7 +33,9 @@ func scanHousehold(sc interface{ Scan(...any) error }) (*model.Household, error)
 // Household returns the household with id, or model.ErrNotFound when it does not exist or lies
 // outside the scope.
 func (s *Store) Household(ctx context.Context, sc authz.Scope, id int64) (*model.Household, error) {
-	return s.reader().household(ctx, sc, id)
+	h, err := s.reader().household(ctx, sc, id)
+	sc.RedactHousehold(h) // the field-level policy: what the role may not see never leaves the store
+	return h, err
 }
 
 func (c conn) household(ctx context.Context, sc authz.Scope, id int64) (*model.Household, error) {
@@ -106,6 +108,10 @@ func (s *Store) Households(ctx context.Context, sc authz.Scope, f HouseholdFilte
 		if !householdFlags[f.Flag] {
 			return nil, fieldErr("flag", "标记应为 elderly_alone、hardship、disability 或 mobile")
 		}
+		if f.Flag == "hardship" && !sc.CanSee(authz.FieldHardship) {
+			// Filtering by a field the role may not see would reveal it.
+			return nil, model.ErrForbidden
+		}
 		where, args = append(where, f.Flag+" = ?"), append(args, true)
 		filtered = true
 	}
@@ -130,6 +136,7 @@ func (s *Store) Households(ctx context.Context, sc authz.Scope, f HouseholdFilte
 		if err != nil {
 			return nil, err
 		}
+		sc.RedactHousehold(h)
 		page.Items = append(page.Items, h)
 	}
 	if err := rows.Err(); err != nil {
@@ -345,5 +352,10 @@ func (tx *Tx) householdEvent(ctx context.Context, sc authz.Scope, id int64, acti
 	}
 	_, err := tx.exec(ctx, `INSERT INTO household_events (household_id, action, detail, actor_id, at) VALUES (?, ?, ?, ?, ?)`,
 		id, action, detail, actor, now())
+	// Every household write records its history entry here, and so its audit record too; the
+	// detail (an address) stays out of the audit log, which holds no personal values.
+	if action != "member_added" && action != "member_removed" { // the resident's own record says it
+		tx.audit(sc, "household."+auditVerb(action), "household", []int64{id}, "")
+	}
 	return err
 }

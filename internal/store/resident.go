@@ -33,7 +33,9 @@ func scanResident(sc interface{ Scan(...any) error }, kr *pii.Keyring, extra ...
 // Resident returns the resident with id, or model.ErrNotFound when it does not exist or lies
 // outside the scope.
 func (s *Store) Resident(ctx context.Context, sc authz.Scope, id int64) (*model.Resident, error) {
-	return s.reader().resident(ctx, sc, id)
+	r, err := s.reader().resident(ctx, sc, id)
+	sc.RedactResident(r) // the field-level policy: what the role may not see never leaves the store
+	return r, err
 }
 
 func (c conn) resident(ctx context.Context, sc authz.Scope, id int64) (*model.Resident, error) {
@@ -100,6 +102,10 @@ func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter)
 		if f.PoliticalStatus.Label() == "" {
 			return nil, fieldErr("political_status", "政治面貌应为 party_member、probationary、league_member 或 masses")
 		}
+		if !sc.CanSee(authz.FieldPoliticalStatus) {
+			// Filtering by a field the role may not see would reveal it.
+			return nil, model.ErrForbidden
+		}
 		where, args = append(where, "political_status = ?"), append(args, string(f.PoliticalStatus))
 		filtered = true
 	}
@@ -137,6 +143,7 @@ func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter)
 		if err != nil {
 			return nil, err
 		}
+		sc.RedactResident(r)
 		page.Items, paths = append(page.Items, r), append(paths, path)
 	}
 	if err := rows.Err(); err != nil {
@@ -231,6 +238,7 @@ func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.Resid
 	if err := tx.householdEvent(ctx, sc, h.ID, "member_added", in.Name+"（"+string(in.Relation)+"）"); err != nil {
 		return nil, err
 	}
+	tx.audit(sc, "resident.create", "resident", []int64{id}, "")
 	return tx.resident(ctx, sc, id)
 }
 
@@ -286,6 +294,7 @@ func (tx *Tx) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in m
 		if err != nil {
 			return err
 		}
+		tx.audit(sc, "resident.update", "resident", []int64{id}, "")
 		r, err = tx.resident(ctx, sc, id)
 		return err
 	}()
@@ -317,6 +326,7 @@ func (s *Store) DeleteResident(ctx context.Context, sc authz.Scope, id int64) er
 				return err
 			}
 		}
+		tx.auditAt(sc, h.Path, "resident.delete", "resident", []int64{id}, "")
 		return tx.householdEvent(ctx, sc, h.ID, "member_removed", r.Name)
 	})
 }
@@ -390,6 +400,7 @@ func (s *Store) ResidentsOfHouseholds(ctx context.Context, sc authz.Scope, ids [
 				rows.Close()
 				return nil, err
 			}
+			sc.RedactResident(r)
 			out[r.HouseholdID] = append(out[r.HouseholdID], r)
 		}
 		if err := rows.Close(); err != nil {

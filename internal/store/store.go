@@ -234,7 +234,8 @@ func (c *stmtCache) close() {
 // the Store's write methods each run in a Tx of their own.
 type Tx struct {
 	conn
-	s *Store
+	s      *Store
+	audits []auditEntry // audit records of this transaction's writes, appended before COMMIT
 }
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
@@ -245,6 +246,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys}, s: s}
 	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	// The audit records go into the same transaction: if they cannot be written, neither is
+	// the change they record.
+	if err := tx.flushAudit(ctx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

@@ -276,6 +276,8 @@ func (tx *Tx) territoryEvent(ctx context.Context, sc authz.Scope, id int64, acti
 	}
 	_, err := tx.exec(ctx, `INSERT INTO territory_events (territory_id, action, detail, actor_id, at) VALUES (?, ?, ?, ?, ?)`,
 		id, action, detail, actor, now())
+	// Every territory write records its history entry here, and so its audit record too.
+	tx.audit(sc, "territory."+auditVerb(action), "territory", []int64{id}, detail)
 	return err
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +19,14 @@ const listLimit = 50
 
 // flagNames are the household flags in display order; their labels are catalog keys flag.*.
 var flagNames = []string{"elderly_alone", "hardship", "disability", "mobile"}
+
+// visibleFlags are the flags the scope may filter by: hardship only for roles that see it.
+func visibleFlags(sc authz.Scope) []string {
+	if sc.CanSee(authz.FieldHardship) {
+		return flagNames
+	}
+	return []string{"elderly_alone", "disability", "mobile"}
+}
 
 func householdsURL(id int64) string { return link("/households", "territory", id) }
 
@@ -122,7 +131,7 @@ func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	d := &householdsData{Page: wb.base(r, wb.t("households.title"), "households"), Under: under, Flags: flagNames,
+	d := &householdsData{Page: wb.base(r, wb.t("households.title"), "households"), Under: under, Flags: visibleFlags(sc),
 		Q: strings.TrimSpace(q.Get("q")), MovedOut: q.Get("moved_out") == "1"}
 	d.Crumbs = crumbs
 	if f := q.Get("flag"); store.ValidHouseholdFlag(f) {
@@ -208,8 +217,15 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Reveal {
-		// The audit trail of full views; the audit table of the security issue will take it over.
-		wb.log.InfoContext(ctx, "audit: personal data revealed", "user", sc.UserID, "household", id, "residents", len(d.Members))
+		// One audit record for the page, naming every resident shown in full. If it
+		// cannot be written, the page is an error, not the data.
+		ids := make([]int64, 0, len(d.Members)+1)
+		for _, m := range d.Members {
+			ids = append(ids, m.ID)
+		}
+		if err := wb.st.RecordAccess(ctx, sc, "resident.reveal", "resident", ids, fmt.Sprintf("household=%d residents=%d fields=id_number,phone", id, len(d.Members))); err != nil {
+			return err
+		}
 	}
 	return wb.render(w, r, http.StatusOK, "household", d)
 }

@@ -54,6 +54,8 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /import", authz.HouseholdImport, wb.h(wb.importHouseholds)),
 		authz.NewRoute("GET /import/template.xlsx", authz.HouseholdImport, wb.h(wb.importTemplate)),
 
+		authz.NewRoute("GET /audit", authz.AuditRead, wb.h(wb.audit)),
+
 		// Everything else is a page that does not exist, answered in the layout.
 		authz.NewRoute("/", authz.Public, wb.h(wb.notFound)),
 	}
