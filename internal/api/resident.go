@@ -141,7 +141,7 @@ func (a *API) getResident(w http.ResponseWriter, r *http.Request) error {
 	reveal, err := wantReveal(r)
 	if errors.Is(err, model.ErrForbidden) {
 		// A role that may read but not reveal asked to: a denial like the guard's.
-		if aerr := a.st.RecordDenied(r.Context(), authz.ScopeFrom(r.Context()), string(authz.PersonalReveal), r.Method+" "+r.Pattern); aerr != nil {
+		if aerr := a.st.RecordDenied(r.Context(), authz.ScopeFrom(r.Context()), string(authz.PersonalReveal), r.Pattern); aerr != nil {
 			return aerr
 		}
 	}
