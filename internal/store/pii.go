@@ -245,7 +245,7 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 	}
 	var done, last int64
 	for {
-		n := 0
+		n, before := 0, done
 		err := s.Tx(ctx, func(tx *Tx) error {
 			rows, err := tx.query(ctx, `SELECT id, id_number_enc, phone_enc FROM residents WHERE id > ? ORDER BY id LIMIT ?`, last, batch)
 			if err != nil {
@@ -289,6 +289,10 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 					return err
 				}
 				done++
+			}
+			if done > before {
+				// Key rotation rewrites residents: one audit record per batch, with the count.
+				tx.audit(authz.System(), "keys.reencrypt", "resident", nil, fmt.Sprintf("resealed=%d key=%s", done-before, s.keys.Current()))
 			}
 			return nil
 		})
