@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +57,7 @@ func loadKeys(cfg config.Config) (*pii.Keyring, error) {
 // ensureKeys is loadKeys for serve, demo and migrate: a SQLite database with no keys
 // configured gets a new key file beside it (owner-only), and says so; PostgreSQL without keys
 // is refused, since a key file on one app server would not serve the others.
-func ensureKeys(e *env, cfg config.Config) (*pii.Keyring, error) {
+func ensureKeys(ctx context.Context, e *env, cfg config.Config) (*pii.Keyring, error) {
 	kr, err := loadKeys(cfg)
 	if err != nil || kr != nil {
 		return kr, err
@@ -64,6 +65,17 @@ func ensureKeys(e *env, cfg config.Config) (*pii.Keyring, error) {
 	path := cfg.DefaultKeyFile()
 	if path == "" {
 		return nil, errors.New("PostgreSQL 需要个人信息加密密钥：用 --keys FILE 或 GONGZHI_KEY_FILE 指定密钥文件，或用 GONGZHI_KEYS 给出密钥（gongzhi keys new FILE 可生成密钥文件）")
+	}
+	// A database that already holds sealed values lost its key file: a new key would open none
+	// of them, so refuse rather than start over silently.
+	if _, err := os.Stat(cfg.SQLitePath()); err == nil {
+		if st, err := store.Open(ctx, cfg.DB); err == nil {
+			use, err := st.KeyUsage(ctx) // fails on a database older than 0003: nothing sealed then
+			st.Close()
+			if err == nil && len(use) > 0 {
+				return nil, fmt.Errorf("数据库 %s 中已有加密的身份证号和电话，但找不到密钥文件 %s：请从备份恢复密钥文件，或用 --keys / GONGZHI_KEYS 指定密钥", cfg.SQLitePath(), path)
+			}
+		}
 	}
 	kr, err = pii.CreateFile(path)
 	if err != nil {

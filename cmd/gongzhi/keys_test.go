@@ -66,6 +66,18 @@ func TestKeysLifecycle(t *testing.T) {
 	}
 	st.Close()
 
+	// The key file lost: serve and migrate refuse to make a new one over sealed data.
+	if err := os.Rename(keyFile, keyFile+".away"); err != nil {
+		t.Fatal(err)
+	}
+	var o, eo bytes.Buffer
+	if err := run(ctx, []string{"migrate", "--db", db}, noenv, &o, &eo); err == nil || !strings.Contains(err.Error(), "找不到密钥文件") {
+		t.Errorf("migrate without the key file of a sealed database: %v", err)
+	}
+	if err := os.Rename(keyFile+".away", keyFile); err != nil {
+		t.Fatal(err)
+	}
+
 	if out := mustRun(t, "keys", "list", "--db", db); !strings.Contains(out, "k1") || !strings.Contains(out, "当前") || !strings.Contains(out, "index") {
 		t.Errorf("keys list:\n%s", out)
 	}

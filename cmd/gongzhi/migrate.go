@@ -10,7 +10,7 @@ func cmdMigrate(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	kr, err := ensureKeys(e, cfg)
+	kr, err := ensureKeys(ctx, e, cfg)
 	if err != nil {
 		return err
 	}

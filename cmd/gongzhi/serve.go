@@ -18,7 +18,7 @@ func cmdServe(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	kr, err := ensureKeys(e, cfg)
+	kr, err := ensureKeys(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
