@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"gongzhi/internal/api"
+	"gongzhi/internal/authz"
 	"gongzhi/internal/server"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
@@ -38,6 +39,19 @@ type viewport struct {
 type app struct {
 	st  *store.Store
 	url string
+}
+
+// staffSecret is the second-factor secret of the staff accounts the tests make.
+const staffSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// totpNow is the current code of secret, as the authenticator app shows it.
+func totpNow(t *testing.T, secret string) string {
+	t.Helper()
+	code, err := authz.TOTPCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 // mustApp starts the whole server (API and pages) on a fresh SQLite file.

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gongzhi/internal/authz"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -84,7 +86,8 @@ func TestMigrateUserServeLoginBackup(t *testing.T) {
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "g.db")
 	mustRun(t, "migrate", "--db", db)
-	mustRun(t, "user", "add", "--db", db, "--username", "admin", "--password", "a long enough password", "--role", "system_admin")
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	mustRun(t, "user", "add", "--db", db, "--username", "admin", "--password", "a long enough password", "--role", "system_admin", "--totp-secret", secret)
 
 	base, stop := startServe(t, db)
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
@@ -97,8 +100,17 @@ func TestMigrateUserServeLoginBackup(t *testing.T) {
 			t.Errorf("GET %s = %d, want 200", path, resp.StatusCode)
 		}
 	}
-	body := strings.NewReader(`{"username":"admin","password":"a long enough password"}`)
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", body)
+	// Without the code: second factor required; with it, logged in.
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"a long enough password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("login without a code = %d, want 401", resp.StatusCode)
+	}
+	body := strings.NewReader(`{"username":"admin","password":"a long enough password","otp":"` + mustOTPCode(t, secret, 0) + `"}`)
+	resp, err = http.Post(base+"/api/v1/auth/login", "application/json", body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +134,8 @@ func TestMigrateUserServeLoginBackup(t *testing.T) {
 	}
 	base2, stop2 := startServe(t, "sqlite:"+backup)
 	defer stop2()
-	resp, err = http.Post(base2+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"a long enough password"}`))
+	// The next step's code: the one used above is spent (the copy holds its last step too).
+	resp, err = http.Post(base2+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"admin","password":"a long enough password","otp":"`+mustOTPCode(t, secret, 1)+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,8 +200,11 @@ func TestImportCommands(t *testing.T) {
 func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	env := func(k string) string {
-		if k == "GONGZHI_ADMIN_PASSWORD" {
-			return "the admin password"
+		switch k {
+		case "GONGZHI_ADMIN_PASSWORD":
+			return "the boss's own passphrase"
+		case "GONGZHI_ADMIN_TOTP_SECRET":
+			return "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
 		}
 		return ""
 	}
@@ -196,7 +212,7 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, env, &out, &errOut); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"已生成江油市演示数据", "admin      the admin password", "grid_leader", "resident", "partner"} {
+	for _, want := range []string{"已生成江油市演示数据", "admin      the boss's own passphrase", "动态验证码密钥 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "grid_leader", "resident", "partner"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -209,13 +225,13 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 		t.Errorf("second demo run did not reuse the city:\n%s", out.String())
 	}
 	// The printed grid leader password logs in and sees households of its grid only.
-	m := regexp.MustCompile(`grid\s+(\S+) — `).FindStringSubmatch(out.String())
+	m := regexp.MustCompile(`grid\s+(\S+) — .*动态验证码密钥 (\S+)`).FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("no grid account in:\n%s", out.String())
 	}
 	base, stop := startServe(t, db)
 	defer stop()
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"grid","password":"`+m[1]+`"}`))
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"grid","password":"`+m[1]+`","otp":"`+mustOTPCode(t, m[2], 0)+`"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +239,21 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("grid leader login = %d, want 200", resp.StatusCode)
 	}
+}
+
+// mustOTPCode is secret's code `steps` TOTP steps from now, as `gongzhi otp` prints it now.
+func mustOTPCode(t *testing.T, secret string, steps int) string {
+	t.Helper()
+	if steps == 0 {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), []string{"otp", secret}, noenv, &out, &errOut); err != nil {
+			t.Fatalf("gongzhi otp: %v", err)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	code, err := authz.TOTPCode(secret, time.Now().Add(time.Duration(steps*authz.TOTPPeriod)*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }

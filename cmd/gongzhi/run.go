@@ -20,7 +20,9 @@ usage:
   gongzhi migrate [--db DSN]
   gongzhi import  households FILE [--db DSN] [--skip-invalid] [--template]
   gongzhi import  divisions CODE [--db DSN] [--villages]   load a county (6 digits) or province (2 digits)
-  gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--db DSN]
+  gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--totp-secret BASE32] [--db DSN]
+  gongzhi user unlock --username U [--db DSN]              lift a lock after failed logins
+  gongzhi otp     SECRET                                   print the current second-factor code
   gongzhi backup  FILE [--db DSN]
   gongzhi audit   verify [--db DSN]                         check the audit log's hash chain
   gongzhi audit   purge --before YYYY-MM-DD [--db DSN]      remove audit records older than 3 years
@@ -31,7 +33,7 @@ usage:
 DSN: sqlite:PATH (default sqlite:gongzhi.db), sqlite::memory:, or a postgres:// URL.
 Every command takes --keys FILE: the personal-data key file (default for SQLite: the database
 file + ".keys", created by the first serve, demo or migrate; PostgreSQL needs one).
-Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_KEYS (kid:base64,… current first), GONGZHI_KEY_FILE, GONGZHI_ADMIN_PASSWORD, GONGZHI_TRUSTED_PROXIES (CIDRs whose X-Forwarded-For is believed), GONGZHI_LOG_LEVEL (debug|info|warn|error).
+Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_KEYS (kid:base64,… current first), GONGZHI_KEY_FILE, GONGZHI_ADMIN_PASSWORD, GONGZHI_ADMIN_TOTP_SECRET, GONGZHI_SECURE_COOKIES (true behind a TLS-terminating proxy), GONGZHI_TRUSTED_PROXIES (CIDRs whose X-Forwarded-For is believed), GONGZHI_LOG_LEVEL (debug|info|warn|error).
 `
 
 // env is what every subcommand gets: its arguments, the environment and where to write.
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdImport(ctx, e)
 	case "user":
 		return cmdUser(ctx, e)
+	case "otp":
+		return cmdOTP(e)
 	case "backup":
 		return cmdBackup(ctx, e)
 	case "audit":

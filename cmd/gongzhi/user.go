@@ -13,8 +13,12 @@ import (
 )
 
 func cmdUser(ctx context.Context, e *env) error {
+	if len(e.args) > 0 && e.args[0] == "unlock" {
+		e.args = e.args[1:]
+		return cmdUserUnlock(ctx, e)
+	}
 	if len(e.args) == 0 || e.args[0] != "add" {
-		return errors.New("usage: gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--resident RESIDENT_ID]")
+		return errors.New("usage: gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--resident RESIDENT_ID] [--totp-secret BASE32] | gongzhi user unlock --username U")
 	}
 	e.args = e.args[1:]
 	var in store.UserInput
@@ -26,6 +30,7 @@ func cmdUser(ctx context.Context, e *env) error {
 		fs.StringVar(&in.DisplayName, "name", "", "display name")
 		fs.StringVar(&role, "role", "", "role: system_admin, district_admin, street_admin, community_admin, community_staff, grid_leader, unit_leader, member, resident, partner")
 		fs.StringVar(&scope, "scope", "", "territory id or 12-digit code the account is limited to")
+		fs.StringVar(&in.TOTPSecret, "totp-secret", "", "base32 second-factor secret to enrol at once (staff roles without it get a new one, printed)")
 		fs.Int64Var(&residentID, "resident", 0, "id of the resident record a resident or member account belongs to (their own data, PIPL art. 45)")
 	})
 	if err != nil {
@@ -58,6 +63,10 @@ func cmdUser(ctx context.Context, e *env) error {
 			return fmt.Errorf("--resident: no resident with id %d", residentID)
 		}
 	}
+	generated := false
+	if in.TOTPSecret == "" && in.Role.NeedsSecondFactor() {
+		in.TOTPSecret, generated = authz.NewTOTPSecret(), true
+	}
 	u, err := st.CreateUser(ctx, authz.System(), in)
 	if err != nil {
 		return oneLine(err)
@@ -72,6 +81,9 @@ func cmdUser(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "，管辖 %s", u.ScopeName)
 	}
 	fmt.Fprintln(e.stdout, "）")
+	if generated {
+		fmt.Fprintf(e.stdout, "动态验证码密钥（请用身份验证器应用添加，登录时需要输入6位验证码）：%s\n  %s\n", authz.GroupSecret(u.TOTPSecret), authz.TOTPURI(u.TOTPSecret, u.Username))
+	}
 	if residentID != 0 {
 		fmt.Fprintf(e.stdout, "已关联居民信息 %d：该账号可在“我的信息”查看、下载并申请更正本人信息\n", residentID)
 	}
@@ -104,4 +116,35 @@ func resolveTerritory(ctx context.Context, st *store.Store, s string) (int64, er
 		return 0, fmt.Errorf("no territory with id %d", id)
 	}
 	return id, nil
+}
+
+// cmdUserUnlock lifts the lock that failed logins put on an account.
+func cmdUserUnlock(ctx context.Context, e *env) error {
+	var username string
+	cfg, _, err := e.parse("user unlock", false, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "login name")
+	})
+	if err != nil {
+		return err
+	}
+	if username == "" {
+		return errors.New("usage: gongzhi user unlock --username U")
+	}
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	u, err := st.UserByUsername(ctx, username)
+	if err != nil {
+		return fmt.Errorf("no account named %q", username)
+	}
+	if _, err := st.AdminAccount(ctx, authz.System(), u.ID, store.ActionUnlock); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "已解锁账号 %s\n", u.Username)
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gongzhi/internal/api"
 	"gongzhi/internal/authz"
@@ -27,6 +28,19 @@ const maxBody = 1 << 20
 
 // password is every test account's password.
 const password = "长城-correct-horse-7"
+
+// totpSecret is every test staff account's second-factor secret (staff roles must have one).
+const totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// mustOTP is the current code of secret.
+func mustOTP(tb testing.TB, secret string) string {
+	tb.Helper()
+	code, err := authz.TOTPCode(secret, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return code
+}
 
 // tree is the territory the tests work in: one community with two grids, each with a building
 // and a stairwell.
@@ -96,10 +110,15 @@ func (f *fixture) mustToken(tb testing.TB, role model.Role, node *model.Territor
 	if tok, ok := f.tokens[in.Username]; ok {
 		return tok
 	}
+	creds := map[string]string{"username": in.Username, "password": password}
+	if role.NeedsSecondFactor() {
+		in.TOTPSecret = totpSecret
+		creds["otp"] = mustOTP(tb, totpSecret)
+	}
 	if _, err := f.st.CreateUser(context.Background(), authz.System(), in); err != nil {
 		tb.Fatalf("create user %s: %v", in.Username, err)
 	}
-	r := f.mustDo(tb, "", "POST", "/api/v1/auth/login", map[string]string{"username": in.Username, "password": password})
+	r := f.mustDo(tb, "", "POST", "/api/v1/auth/login", creds)
 	var login struct {
 		Token string `json:"token"`
 		User  struct {

@@ -49,7 +49,16 @@ func problemFor(err error) (p Problem, internal bool) {
 		return Problem{Type: problemBase + "conflict", Title: "操作冲突", Status: http.StatusConflict, Detail: "与已有数据冲突"}, false
 	case errors.As(err, new(*authFailed)):
 		return Problem{Type: problemBase + "login-failed", Title: "登录失败", Status: http.StatusUnauthorized,
-			Detail: "用户名或密码错误"}, false
+			Detail: "用户名、密码或动态验证码错误，或账号已被临时锁定（连续失败5次锁定15分钟）"}, false
+	case errors.As(err, new(*secondFactor)):
+		sf := &secondFactor{}
+		errors.As(err, &sf)
+		detail := "该账号需要动态验证码：请在请求中加上 \"otp\"（身份验证器应用中的6位数字）"
+		if sf.enrol {
+			detail = "该账号需要动态验证码，但尚未绑定：请先在网页登录并按提示绑定身份验证器"
+		}
+		return Problem{Type: problemBase + "second-factor-required", Title: "需要动态验证码", Status: http.StatusUnauthorized,
+			Detail: detail}, false
 	case errors.Is(err, model.ErrUnauthenticated):
 		return Problem{Type: problemBase + "unauthenticated", Title: "未登录", Status: http.StatusUnauthorized,
 			Detail: "请先登录（POST /api/v1/auth/login），并在请求头中携带 Authorization: Bearer TOKEN"}, false

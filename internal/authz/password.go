@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -82,21 +81,4 @@ func NewToken() (token, hash string, err error) {
 func TokenHash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
-}
-
-// ErrWeakPassword is returned by CheckNewPassword with a Chinese reason.
-var ErrWeakPassword = errors.New("weak password")
-
-// CheckNewPassword returns "" when password is acceptable for a new account, else a Chinese reason.
-// Full rules (common-password list, name and phone) come with the security issue.
-func CheckNewPassword(password string) string {
-	switch n := len([]rune(password)); {
-	case n < 12:
-		return "密码至少12个字符"
-	case n > 128:
-		return "密码不能超过128个字符"
-	case strings.ContainsRune(password, 0):
-		return "密码不能包含空字符"
-	}
-	return ""
 }

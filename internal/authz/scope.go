@@ -21,9 +21,10 @@ type Scope struct {
 // System is the scope of internal jobs run from the command line by the operator.
 func System() Scope { return Scope{Role: model.RoleSystemAdmin, All: true} }
 
-// ForUser is the scope of a logged-in account.
+// ForUser is the scope of a logged-in account. A system_admin sees everything unless an API
+// token narrowed it to a subtree (ScopePath set).
 func ForUser(u *model.User) Scope {
-	if u.Role == model.RoleSystemAdmin {
+	if u.Role == model.RoleSystemAdmin && u.ScopePath == "" {
 		return Scope{UserID: u.ID, Role: u.Role, All: true}
 	}
 	return Scope{UserID: u.ID, Role: u.Role, Path: u.ScopePath}

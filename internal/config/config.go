@@ -30,6 +30,10 @@ type Config struct {
 	// SQLite database uses DefaultKeyFile beside it. Keys never live in the database.
 	Keys    string
 	KeyFile string
+	// SecureCookies says the server is reached over HTTPS through a TLS-terminating proxy
+	// (--secure-cookies, GONGZHI_SECURE_COOKIES=true): the session cookie is then __Host-gongzhi
+	// with Secure, as it is on a direct TLS connection.
+	SecureCookies bool
 }
 
 // Default returns the typed defaults, overridden by GONGZHI_DB and GONGZHI_ADDR.
@@ -51,6 +55,7 @@ func Default(getenv func(string) string) Config {
 	c.TrustedProxies = getenv("GONGZHI_TRUSTED_PROXIES")
 	c.Keys = getenv("GONGZHI_KEYS")
 	c.KeyFile = getenv("GONGZHI_KEY_FILE")
+	c.SecureCookies = getenv("GONGZHI_SECURE_COOKIES") == "true"
 	return c
 }
 
@@ -63,6 +68,7 @@ func (c *Config) FlagSet(name string, server bool, out io.Writer) *flag.FlagSet 
 	fs.StringVar(&c.KeyFile, "keys", c.KeyFile, "personal-data key file (default: DB file + .keys for SQLite)")
 	if server {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "behind a TLS-terminating proxy: __Host- session cookie with Secure")
 	}
 	return fs
 }

@@ -17,6 +17,11 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrUnauthenticated: no valid session or token.
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrSecondFactorRequired: the password was right but the account needs a TOTP code too.
+	ErrSecondFactorRequired = errors.New("second factor required")
+	// ErrSecondFactorNotEnrolled: the account needs a TOTP code but has no secret yet; it
+	// enrols on the login page.
+	ErrSecondFactorNotEnrolled = errors.New("second factor not enrolled")
 )
 
 // FieldError is one bad input field with a Chinese message that tells how to fix it.

@@ -156,8 +156,10 @@ func crossOrigin(next http.Handler) http.Handler {
 	})
 }
 
-// session resolves the request's token to its account and puts it in the context; an invalid
-// or expired token leaves the request anonymous (the guard then answers 401).
+// session resolves the request's token (a session token or an API token, one lookup path:
+// store.UserByToken, which narrows an API token's scope) to its account and puts it in the
+// context; an invalid, expired, idle or revoked token leaves the request anonymous (the guard
+// then answers 401).
 func (s *Server) session(next http.Handler, token func(*http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t := token(r)
@@ -165,7 +167,7 @@ func (s *Server) session(next http.Handler, token func(*http.Request) string) ht
 			next.ServeHTTP(w, r)
 			return
 		}
-		u, err := s.st.UserBySession(r.Context(), t)
+		u, err := s.st.UserByToken(r.Context(), t)
 		switch {
 		case err == nil:
 			r = r.WithContext(authz.WithUser(r.Context(), u))

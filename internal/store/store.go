@@ -24,7 +24,8 @@ type Store struct {
 	read  *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: the same pool as write
 	write *sql.DB // SQLite: one connection, so writers queue here instead of in busy_timeout
 	dsn   string
-	stmts *stmtCache // prepared statements of the read pool
+	stmts *stmtCache       // prepared statements of the read pool
+	clock func() time.Time // accounts' clock (sessions, lockout, TOTP); nil: the wall clock
 	keys  *pii.Keyring
 }
 

@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -29,6 +31,37 @@ type fixture struct {
 	district, street, community, grid, building, stairwell, community2 *model.Territory
 	stairwell2                                                         *model.Territory
 	household2                                                         *model.Household // in community2
+	clock                                                              *testClock
+}
+
+// totpSecret is the second-factor secret of every staff account of the fixture.
+const totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// testClock is the store's account clock in page tests: each staff login moves it on one TOTP
+// step, so that the same account can log in again with a fresh code (codes are single-use).
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// step moves the clock on one TOTP step and returns the code of secret at the new time.
+func (c *testClock) step(t *testing.T, secret string) string {
+	t.Helper()
+	c.mu.Lock()
+	c.t = c.t.Add(authz.TOTPPeriod * time.Second)
+	now := c.t
+	c.mu.Unlock()
+	code, err := authz.TOTPCode(secret, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 const password = "correct-horse-battery"
@@ -84,6 +117,9 @@ func mustFixture(t *testing.T, st *store.Store, opts web.Options) *fixture {
 	}
 	for _, u := range users {
 		in := store.UserInput{Username: u.name, DisplayName: u.name, Password: password, Role: u.role}
+		if u.role.NeedsSecondFactor() {
+			in.TOTPSecret = totpSecret
+		}
 		if u.scope != nil {
 			in.ScopeID = u.scope.ID
 		}
@@ -91,6 +127,8 @@ func mustFixture(t *testing.T, st *store.Store, opts web.Options) *fixture {
 			t.Fatalf("create user %s: %v", u.name, err)
 		}
 	}
+	f.clock = &testClock{t: time.Now()}
+	st.SetNow(f.clock.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pages, err := web.New(st, log, opts)
 	if err != nil {
@@ -126,11 +164,31 @@ func (f *fixture) anon(t *testing.T) *client {
 func (f *fixture) as(t *testing.T, username string) *client {
 	t.Helper()
 	c := f.anon(t)
-	res := c.post("/login", url.Values{"username": {username}, "password": {password}})
-	if res.StatusCode != http.StatusSeeOther {
+	if res := f.login(c, username, ""); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login %s: status %d", username, res.StatusCode)
 	}
 	return c
+}
+
+// login logs c in as username with the fixture's password and, when the page asks for it (staff
+// accounts), the current code in the second step; it returns the last response.
+func (f *fixture) login(c *client, username, next string) *response {
+	c.t.Helper()
+	form := url.Values{"username": {username}, "password": {password}}
+	if next != "" {
+		form.Set("next", next)
+	}
+	res := c.post("/login", form)
+	if res.StatusCode != http.StatusOK || len(all(res.Doc, "input[name=challenge]")) == 0 {
+		return res
+	}
+	secret := totpSecret
+	if n := all(res.Doc, "#otp-secret"); len(n) == 1 {
+		// Not enrolled yet: the enrolment page shows a new secret (grouped by four).
+		secret = strings.ReplaceAll(text(n[0]), " ", "")
+	}
+	return c.post("/login/otp", url.Values{"challenge": {attr(one(c.t, res.Doc, "input[name=challenge]"), "value")},
+		"next": {attr(one(c.t, res.Doc, "#form-otp input[name=next]"), "value")}, "otp": {f.clock.step(c.t, secret)}})
 }
 
 // response is a read response with its parsed document.

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+func TestUserAddSecretUnlockAndOTP(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "g.db")
+	mustRun(t, "migrate", "--db", db)
+	// A staff role without --totp-secret gets a new one, printed once.
+	out := mustRun(t, "user", "add", "--db", db, "--username", "root", "--password", "a long enough password", "--role", "system_admin")
+	m := regexp.MustCompile(`otpauth://totp/\S+secret=([A-Z2-7]+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no secret printed:\n%s", out)
+	}
+	code := strings.TrimSpace(mustRun(t, "otp", m[1]))
+	if len(code) != 6 {
+		t.Errorf("gongzhi otp printed %q", code)
+	}
+	// Lock the account, then unlock it from the command line.
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for range store.MaxFailedLogins {
+		_, _ = st.Authenticate(ctx, "root", "not the password at all")
+	}
+	if _, err := st.Authenticate(ctx, "root", "a long enough password"); err == nil {
+		t.Fatal("not locked")
+	}
+	if out := mustRun(t, "user", "unlock", "--db", db, "--username", "root"); !strings.Contains(out, "已解锁") {
+		t.Errorf("unlock printed %q", out)
+	}
+	u, err := st.Authenticate(ctx, "root", "a long enough password")
+	if err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	if u.TOTPSecret != m[1] || u.Role != model.RoleSystemAdmin {
+		t.Errorf("account %+v", u)
+	}
+	// Bad input: one-line reasons, non-zero exit.
+	for _, args := range [][]string{
+		{"otp"},
+		{"otp", "not-a-secret"},
+		{"user", "unlock", "--db", db},
+		{"user", "unlock", "--db", db, "--username", "nobody"},
+		{"user", "add", "--db", db, "--username", "x", "--password", "a long enough password", "--role", "system_admin", "--totp-secret", "short"},
+		{"user", "add", "--db", db, "--username", "bad\nname", "--password", "a long enough password", "--role", "system_admin"},
+		{"user", "add", "--db", db, "--username", "weak", "--password", "password1234", "--role", "system_admin"},
+	} {
+		var o, e bytes.Buffer
+		if err := run(ctx, args, noenv, &o, &e); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("gongzhi %q: err %v, want a one-line error", args, err)
+		}
+	}
+	_ = authz.TOTPPeriod
+}

@@ -1,0 +1,282 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gongzhi/internal/api"
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/server"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+)
+
+func TestLoginAnswers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		ctx := context.Background()
+		if _, err := st.CreateUser(ctx, authz.System(), store.UserInput{Username: "boss", Password: password, Role: model.RoleCommunityAdmin, ScopeID: f.tree.community.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CreateUser(ctx, authz.System(), store.UserInput{Username: "lisi", Password: password, Role: model.RoleCommunityStaff,
+			ScopeID: f.tree.community.ID, TOTPSecret: totpSecret}); err != nil {
+			t.Fatal(err)
+		}
+		login := func(body map[string]string) reply {
+			return f.mustDo(t, "", "POST", "/api/v1/auth/login", body)
+		}
+		// A staff account without a code gets second-factor-required, after a right password only.
+		for _, tc := range []struct{ name, user string }{{"enrolled", "lisi"}, {"not enrolled", "boss"}} {
+			p := mustProblem(t, login(map[string]string{"username": tc.user, "password": password}), http.StatusUnauthorized)
+			if !strings.HasSuffix(p.Type, "/second-factor-required") {
+				t.Errorf("%s: %s, want second-factor-required", tc.name, p.Type)
+			}
+		}
+		// Unknown user and wrong password: the same answer.
+		unknown := login(map[string]string{"username": "nobody", "password": "wrong password here"})
+		wrong := login(map[string]string{"username": "lisi", "password": "wrong password here"})
+		if unknown.status != http.StatusUnauthorized || !bytes.Equal(unknown.body, wrong.body) {
+			t.Errorf("unknown user %v, wrong password %v: want the same 401", unknown, wrong)
+		}
+		// Bad input: clear errors, nothing hashed.
+		for _, tc := range []struct {
+			name, username, password, field string
+		}{
+			{"over-long password", "lisi", strings.Repeat("长", 400), "password"},
+			{"null byte", "li\x00si", password, "username"},
+			{"LF", "li\nsi", password, "username"},
+			{"CR", "li\rsi", password, "username"},
+			{"empty", "", password, "username"},
+		} {
+			p := mustProblem(t, login(map[string]string{"username": tc.username, "password": tc.password}), http.StatusUnprocessableEntity)
+			if !slices.Contains(fields(p), tc.field) || message(p, tc.field) == "" {
+				t.Errorf("%s: fields %v, want %s with a message", tc.name, fields(p), tc.field)
+			}
+		}
+		// The lock: 4 more failures (one above), then even the right password and code fail alike.
+		for range store.MaxFailedLogins - 1 {
+			login(map[string]string{"username": "lisi", "password": "wrong password here"})
+		}
+		locked := login(map[string]string{"username": "lisi", "password": password, "otp": mustOTP(t, totpSecret)})
+		if !bytes.Equal(locked.body, wrong.body) {
+			t.Errorf("locked account answer %v, want the wrong-password answer %v", locked, wrong)
+		}
+		admin := f.mustToken(t, model.RoleSystemAdmin, nil)
+		u, _ := st.UserByUsername(ctx, "lisi")
+		mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users/"+id(u.ID)+"/unlock", nil), http.StatusOK)
+		code := mustOTP(t, totpSecret)
+		ok := login(map[string]string{"username": "lisi", "password": password, "otp": code})
+		if ok.status != http.StatusOK {
+			t.Fatalf("after unlock: %v", ok)
+		}
+		if c := ok.header.Get("Set-Cookie"); !strings.HasPrefix(c, api.SessionCookie+"=") || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") {
+			t.Errorf("cookie over plain HTTP: %s", c)
+		}
+		// The same code again is refused (single use).
+		again := login(map[string]string{"username": "lisi", "password": password, "otp": code})
+		if again.status != http.StatusUnauthorized {
+			t.Errorf("reused code: %v", again)
+		}
+	})
+}
+
+// TestLoginTiming checks that an unknown user and a wrong password take about the same time:
+// both verify one argon2id hash.
+func TestLoginTiming(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	f := mustFixture(t, st)
+	f.mustToken(t, model.RoleResident, f.tree.stairA)
+	user := "resident-" + id(f.tree.stairA.ID)
+	median := func(username string) time.Duration {
+		var d []time.Duration
+		for i := range 5 {
+			start := time.Now()
+			f.mustDo(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": username, "password": "wrong password " + string(rune('a'+i))})
+			d = append(d, time.Since(start))
+			if username == user {
+				// Keep the account below the lock.
+				if _, err := st.AdminAccount(context.Background(), authz.System(), mustUserID(t, st, user), store.ActionUnlock); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	unknown, wrong := median("nobody-at-all"), median(user)
+	if ratio := float64(unknown) / float64(wrong); ratio < 0.5 || ratio > 2 {
+		t.Errorf("unknown user %s, wrong password %s: want the same time", unknown, wrong)
+	}
+	t.Logf("median login time: unknown user %s, wrong password %s", unknown, wrong)
+}
+
+func mustUserID(tb testing.TB, st *store.Store, username string) int64 {
+	tb.Helper()
+	u, err := st.UserByUsername(context.Background(), username)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u.ID
+}
+
+func TestSecureCookie(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewTLSServer(server.New(st, log, api.Token, api.New(st, log, maxBody, false)).Handler())
+	defer srv.Close()
+	if _, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: "res", Password: password, Role: model.RoleSystemAdmin, TOTPSecret: totpSecret}); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"username":"res","password":"` + password + `","otp":"` + mustOTP(t, totpSecret) + `"}`
+	res, err := srv.Client().Post(srv.URL+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	c := res.Header.Get("Set-Cookie")
+	for _, want := range []string{api.SecureSessionCookie + "=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("cookie over TLS %q lacks %s", c, want)
+		}
+	}
+	if strings.Contains(c, "Domain=") {
+		t.Errorf("__Host- cookie with a Domain: %s", c)
+	}
+	// The cookie works for the next request.
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/auth/me", nil)
+	req.Header.Set("Cookie", strings.Split(c, ";")[0])
+	res, err = srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("me with the __Host- cookie: %d", res.StatusCode)
+	}
+}
+
+type tokenOut struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	ScopeID    string     `json:"scope_id"`
+	ScopeName  string     `json:"scope_name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Active     bool       `json:"active"`
+	Token      string     `json:"token"`
+}
+
+func TestAPITokens(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		tr := f.tree
+		staff := f.mustToken(t, model.RoleCommunityStaff, tr.community)
+		ha := f.mustHousehold(t, staff, tr.stairA, "101室")
+		hb := f.mustHousehold(t, staff, tr.stairB, "201室")
+		// A token for grid A only.
+		tok := mustJSON[tokenOut](t, f.mustDo(t, staff, "POST", "/api/v1/tokens", map[string]any{"name": "网格A脚本", "scope_id": id(tr.gridA.ID), "expires_in_days": 30}), http.StatusCreated)
+		if !strings.HasPrefix(tok.Token, store.APITokenPrefix) || !tok.Active || tok.ScopeID != id(tr.gridA.ID) {
+			t.Fatalf("token %+v", tok)
+		}
+		if r := f.mustDo(t, tok.Token, "GET", "/api/v1/households/"+ha.ID, nil); r.status != http.StatusOK {
+			t.Errorf("token on its own grid: %v", r)
+		}
+		mustProblem(t, f.mustDo(t, tok.Token, "GET", "/api/v1/households/"+hb.ID, nil), http.StatusNotFound)
+		list := mustJSON[struct {
+			Items []householdOut
+			Total int
+		}](t, f.mustDo(t, tok.Token, "GET", "/api/v1/households", nil), http.StatusOK)
+		if len(list.Items) != 1 || list.Items[0].ID != ha.ID {
+			t.Errorf("token lists %d households, want only grid A's", len(list.Items))
+		}
+		// A token cannot manage tokens or the password.
+		mustProblem(t, f.mustDo(t, tok.Token, "POST", "/api/v1/tokens", map[string]any{"name": "x", "expires_in_days": 1}), http.StatusForbidden)
+		mustProblem(t, f.mustDo(t, tok.Token, "POST", "/api/v1/auth/password", map[string]string{"old_password": password, "password": "another long passphrase"}), http.StatusForbidden)
+		// Bad input.
+		for _, body := range []map[string]any{
+			{"name": "", "expires_in_days": 30},
+			{"name": "x", "expires_in_days": 0},
+			{"name": "x", "expires_in_days": 366},
+			{"name": "x", "expires_in_days": 30, "scope_id": id(tr.district.ID)},
+		} {
+			mustProblem(t, f.mustDo(t, staff, "POST", "/api/v1/tokens", body), http.StatusUnprocessableEntity)
+		}
+		// Listed without the secret; revoked → 401 at once.
+		l := mustJSON[struct{ Items []tokenOut }](t, f.mustDo(t, staff, "GET", "/api/v1/tokens", nil), http.StatusOK)
+		if len(l.Items) != 1 || l.Items[0].Token != "" {
+			t.Errorf("list %+v", l.Items)
+		}
+		if r := f.mustDo(t, staff, "DELETE", "/api/v1/tokens/"+tok.ID, nil); r.status != http.StatusNoContent {
+			t.Fatalf("revoke: %v", r)
+		}
+		p := mustProblem(t, f.mustDo(t, tok.Token, "GET", "/api/v1/households/"+ha.ID, nil), http.StatusUnauthorized)
+		if !strings.HasSuffix(p.Type, "/unauthenticated") {
+			t.Errorf("revoked token: %s", p.Type)
+		}
+		other := f.mustToken(t, model.RoleCommunityAdmin, tr.community)
+		mustProblem(t, f.mustDo(t, other, "DELETE", "/api/v1/tokens/"+tok.ID, nil), http.StatusNotFound)
+	})
+}
+
+func TestUsersAndPassword(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		tr := f.tree
+		admin := f.mustToken(t, model.RoleCommunityAdmin, tr.community)
+		grid := f.mustToken(t, model.RoleGridLeader, tr.gridA)
+		// Create within scope; outside it, or a system admin, is refused.
+		created := mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
+			"username": "wangwu", "display_name": "王五", "password": "a long enough passphrase", "role": "community_staff", "scope_id": id(tr.gridB.ID)}), http.StatusCreated)
+		if created["totp_enrolled"] != false || created["disabled"] != false {
+			t.Errorf("created %v", created)
+		}
+		mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
+			"username": "x1", "password": "a long enough passphrase", "role": "street_admin", "scope_id": id(tr.street.ID)}), http.StatusUnprocessableEntity)
+		mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
+			"username": "x2", "password": "password12345", "role": "member", "scope_id": id(tr.stairA.ID)}), http.StatusUnprocessableEntity)
+		mustProblem(t, f.mustDo(t, grid, "GET", "/api/v1/users", nil), http.StatusForbidden)
+		users := mustJSON[struct{ Items []map[string]any }](t, f.mustDo(t, admin, "GET", "/api/v1/users", nil), http.StatusOK)
+		if len(users.Items) != 3 {
+			t.Errorf("admin sees %d accounts, want 3 (itself, the grid leader, wangwu)", len(users.Items))
+		}
+		// Disabling ends the grid leader's session at once; enabling lets them log in again.
+		gridID := mustUserID(t, st, "grid_leader-"+id(tr.gridA.ID))
+		mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users/"+id(gridID)+"/disable", nil), http.StatusOK)
+		mustProblem(t, f.mustDo(t, grid, "GET", "/api/v1/auth/me", nil), http.StatusUnauthorized)
+		mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users/"+id(gridID)+"/enable", nil), http.StatusOK)
+		reset := mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users/"+id(gridID)+"/reset-totp", nil), http.StatusOK)
+		if reset["totp_enrolled"] != false {
+			t.Errorf("after reset-totp: %v", reset)
+		}
+		// Outside the scope: 404. A system admin's account is not in a community admin's scope.
+		sys := f.mustToken(t, model.RoleSystemAdmin, nil)
+		mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users/"+id(mustUserID(t, st, "system_admin"))+"/disable", nil), http.StatusNotFound)
+		// Changing the password: the old one must be right; then every session ends.
+		p := mustProblem(t, f.mustDo(t, sys, "POST", "/api/v1/auth/password", map[string]string{"old_password": "not the password", "password": "a brand new passphrase"}), http.StatusUnprocessableEntity)
+		if !slices.Contains(fields(p), "old_password") {
+			t.Errorf("wrong old password: %v", fields(p))
+		}
+		p = mustProblem(t, f.mustDo(t, sys, "POST", "/api/v1/auth/password", map[string]string{"old_password": password, "password": "system_admin rules ok"}), http.StatusUnprocessableEntity)
+		if message(p, "password") == "" {
+			t.Errorf("password containing the username: %v", p)
+		}
+		if r := f.mustDo(t, sys, "POST", "/api/v1/auth/password", map[string]string{"old_password": password, "password": "a brand new passphrase"}); r.status != http.StatusNoContent {
+			t.Fatalf("change: %v", r)
+		}
+		mustProblem(t, f.mustDo(t, sys, "GET", "/api/v1/auth/me", nil), http.StatusUnauthorized)
+	})
+}

@@ -1,0 +1,662 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// Account rules (issue 3: OWASP ASVS 5.0 level 2).
+const (
+	MaxFailedLogins   = 5                   // consecutive failures that lock an account
+	LockoutDuration   = 15 * time.Minute    // how long a lock lasts
+	SessionTTL        = 12 * time.Hour      // a session's absolute lifetime
+	SessionIdle       = 30 * time.Minute    // a session unused this long ends
+	LastSeenEvery     = time.Minute         // last_seen_at is written at most this often per session
+	InactiveAfter     = 90 * 24 * time.Hour // staff accounts unused this long are disabled
+	ChallengeTTL      = 5 * time.Minute     // time between the password and the code
+	MaxTokenDays      = 365                 // longest API token lifetime
+	APITokenPrefix    = "gzt_"              // API tokens start with it; session tokens never do
+	maxTokenNameBytes = 100
+)
+
+// SetNow replaces the clock the account rules use (sessions, lockout, TOTP, token expiry, the
+// inactivity sweep). Tests inject a fake clock here before the store is used; nil restores the
+// wall clock.
+func (s *Store) SetNow(f func() time.Time) { s.clock = f }
+
+// Now is the accounts' clock (see SetNow).
+func (s *Store) Now() time.Time { return s.now() }
+
+// now is the accounts' clock, truncated so both engines round-trip it exactly.
+func (s *Store) now() time.Time {
+	if s.clock != nil {
+		return s.clock().UTC().Truncate(time.Microsecond)
+	}
+	return now()
+}
+
+// activeStaff lists the roles the 90-day sweep applies to, for SQL.
+func staffRoles() (in string, args []any) {
+	var ph []string
+	for _, r := range append(model.Roles, "auditor") {
+		if r.NeedsSecondFactor() {
+			ph = append(ph, "?")
+			args = append(args, string(r))
+		}
+	}
+	return "(" + strings.Join(ph, ", ") + ")", args
+}
+
+// Authenticate checks a username and password and returns the account. It answers
+// model.ErrUnauthenticated alike for an unknown user, a wrong password, a locked, disabled or
+// (staff, 90 days unused) inactive account; every path costs one argon2id verification. A wrong
+// password counts towards the lock (MaxFailedLogins in a row lock the account for
+// LockoutDuration, in the database, so every instance sees it). Authenticate does not check the
+// second factor: see Login and VerifyTOTP; the failure counter is reset only when the whole
+// login succeeds.
+func (s *Store) Authenticate(ctx context.Context, username, password string) (*model.User, error) {
+	u, err := s.reader().user(ctx, `u.username = ?`, username)
+	hash := ""
+	if err == nil {
+		hash = u.PasswordHash
+	} else if !errors.Is(err, model.ErrNotFound) {
+		return nil, err
+	}
+	ok := authz.CheckPassword(hash, password)
+	if u == nil {
+		return nil, s.loginFailed(ctx, username, nil, "unknown username")
+	}
+	ts := s.now()
+	switch {
+	case u.Disabled:
+		return nil, s.loginFailed(ctx, username, u, "account disabled")
+	case u.LockedUntil != nil && ts.Before(*u.LockedUntil):
+		return nil, s.loginFailed(ctx, username, u, "account locked")
+	case !ok:
+		return nil, s.recordFailure(ctx, u.ID)
+	case s.inactive(u, ts):
+		err := s.Tx(ctx, func(tx *Tx) error {
+			if _, err := tx.exec(ctx, `UPDATE users SET disabled = ?, disabled_at = ? WHERE id = ? AND disabled = ?`, true, ts, u.ID, false); err != nil {
+				return err
+			}
+			tx.auditLogin(username, u, "auth.login", model.AuditFailed, "account unused for 90 days: disabled")
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, model.ErrUnauthenticated
+	}
+	return u, nil
+}
+
+// inactive reports whether u is a staff account whose last login (or creation, or enabling)
+// lies more than InactiveAfter before ts.
+func (s *Store) inactive(u *model.User, ts time.Time) bool {
+	if !u.Role.NeedsSecondFactor() {
+		return false
+	}
+	last := u.CreatedAt
+	if u.LastLoginAt != nil && u.LastLoginAt.After(last) {
+		last = *u.LastLoginAt
+	}
+	return ts.Sub(last) > InactiveAfter
+}
+
+// recordFailure counts one failed login for the account and locks it on the MaxFailedLogins-th;
+// it returns model.ErrUnauthenticated (or the database error). The update is one statement, so
+// concurrent failures on several instances all count.
+func (s *Store) recordFailure(ctx context.Context, userID int64) error {
+	ts := s.now()
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE users SET
+		locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END,
+		failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END
+		WHERE id = ?`, MaxFailedLogins, ts.Add(LockoutDuration), MaxFailedLogins, userID); err != nil {
+			return err
+		}
+		// The failure and, when it was the last one allowed, the lockout go into the audit log.
+		u, err := tx.user(ctx, `u.id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		tx.auditLogin(u.Username, u, "auth.login", model.AuditFailed, "wrong password or code")
+		if u.FailedLogins == 0 && u.LockedUntil != nil && u.LockedUntil.After(ts) {
+			tx.auditLogin(u.Username, u, "auth.lockout", model.AuditOK, "locked for "+LockoutDuration.String())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return model.ErrUnauthenticated
+}
+
+// loginFailed records a refused login that counts no failure (unknown user, disabled or locked
+// account) and returns model.ErrUnauthenticated, or the audit log's error.
+func (s *Store) loginFailed(ctx context.Context, username string, u *model.User, reason string) error {
+	if err := s.RecordLogin(ctx, username, u, "auth.login", model.AuditFailed, reason); err != nil {
+		return err
+	}
+	return model.ErrUnauthenticated
+}
+
+// loginSucceeded resets the failure counter and records the login time.
+func (c conn) loginSucceeded(ctx context.Context, userID int64, ts time.Time) error {
+	_, err := c.exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?`, ts, userID)
+	return err
+}
+
+// Login is the whole login of the API: password, then the TOTP code when the account has a
+// secret or its role needs one. It returns the account, or model.ErrUnauthenticated (see
+// Authenticate; a wrong or reused code counts as a failure too),
+// model.ErrSecondFactorRequired when otp is empty and the account needs one, and
+// model.ErrSecondFactorNotEnrolled when the role needs one but none is enrolled yet (the account
+// enrols on the login page).
+func (s *Store) Login(ctx context.Context, username, password, otp string) (*model.User, error) {
+	u, err := s.Authenticate(ctx, username, password)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case u.TOTPEnrolled() && otp == "":
+		return nil, model.ErrSecondFactorRequired
+	case u.TOTPEnrolled():
+		if err := s.VerifyTOTP(ctx, u, otp); err != nil {
+			return nil, err
+		}
+	case u.Role.NeedsSecondFactor():
+		return nil, model.ErrSecondFactorNotEnrolled
+	}
+	return u, s.writer().loginSucceeded(ctx, u.ID, s.now())
+}
+
+func (s *Store) writer() conn { return conn{q: s.write, d: s.d} }
+
+// LoginSucceeded records a completed login of an account without a second factor (the pages'
+// password-only path): the failure counter is reset and the login time kept.
+func (s *Store) LoginSucceeded(ctx context.Context, u *model.User) error {
+	return s.writer().loginSucceeded(ctx, u.ID, s.now())
+}
+
+// VerifyTOTP checks code against u's enrolled secret. A code is accepted once: its time step must
+// be later than the last accepted one (the check and the update are one statement, so two
+// instances cannot both accept it). A wrong or reused code counts as a failed login and returns
+// model.ErrUnauthenticated.
+func (s *Store) VerifyTOTP(ctx context.Context, u *model.User, code string) error {
+	step, ok := authz.MatchTOTP(u.TOTPSecret, code, s.now())
+	if !ok || u.TOTPSecret == "" {
+		return s.recordFailure(ctx, u.ID)
+	}
+	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ? AND totp_secret = ?`),
+		step, u.ID, step, u.TOTPSecret)
+	if err != nil {
+		return s.d.mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return s.recordFailure(ctx, u.ID)
+	}
+	return nil
+}
+
+// CreateLoginChallenge records that u gave the right password and must now give a code; secret
+// is the new TOTP secret shown on the enrolment page ("" when u is enrolled). It returns the
+// challenge token for the login form (only its hash is stored); it lives ChallengeTTL.
+func (s *Store) CreateLoginChallenge(ctx context.Context, u *model.User, secret string) (string, error) {
+	token, hash, err := authz.NewToken()
+	if err != nil {
+		return "", err
+	}
+	ts := s.now()
+	err = s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM login_challenges WHERE expires_at <= ?`, ts); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO login_challenges (token_hash, user_id, secret, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			hash, u.ID, secret, ts, ts.Add(ChallengeTTL))
+		return err
+	})
+	return token, err
+}
+
+// LoginChallenge returns the account and the secret being enrolled ("" when none) of a live
+// challenge, or model.ErrUnauthenticated.
+func (s *Store) LoginChallenge(ctx context.Context, token string) (*model.User, string, error) {
+	var userID int64
+	var secret string
+	err := s.reader().queryRow(ctx, `SELECT user_id, secret FROM login_challenges WHERE token_hash = ? AND expires_at > ?`,
+		[]any{authz.TokenHash(token), s.now()}, &userID, &secret)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, "", model.ErrUnauthenticated
+	} else if err != nil {
+		return nil, "", err
+	}
+	u, err := s.userByID(ctx, userID)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, secret, nil
+}
+
+// CompleteLoginChallenge checks code for the challenge: against the secret being enrolled (which
+// is then saved on the account) or the account's own. On success the challenge is gone, the
+// login is recorded and the account is returned; a wrong or reused code is
+// model.ErrUnauthenticated and counts as a failed login, and a locked or disabled account fails
+// alike.
+func (s *Store) CompleteLoginChallenge(ctx context.Context, token, code string) (*model.User, error) {
+	u, secret, err := s.LoginChallenge(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	ts := s.now()
+	if u.Disabled || (u.LockedUntil != nil && ts.Before(*u.LockedUntil)) {
+		return nil, model.ErrUnauthenticated
+	}
+	if secret != "" {
+		step, ok := authz.MatchTOTP(secret, code, ts)
+		if !ok {
+			return nil, s.recordFailure(ctx, u.ID)
+		}
+		err = s.Tx(ctx, func(tx *Tx) error {
+			_, err := tx.exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = ? WHERE id = ?`, secret, ts, step, u.ID)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		u.TOTPSecret, u.TOTPLastStep, u.TOTPEnrolledAt = secret, step, &ts
+	} else if err := s.VerifyTOTP(ctx, u, code); err != nil {
+		return nil, err
+	}
+	err = s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM login_challenges WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return tx.loginSucceeded(ctx, u.ID, ts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// CreateSession starts a session for u and returns its token (only its hash is stored) and its
+// absolute expiry (SessionTTL); it also ends after SessionIdle without a request.
+func (s *Store) CreateSession(ctx context.Context, u *model.User) (token string, expires time.Time, err error) {
+	token, hash, err := authz.NewToken()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	ts := s.now()
+	expires = ts.Add(SessionTTL)
+	// A session starts with a successful login, and so does its audit record.
+	err = s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`, hash, u.ID, ts, expires, ts); err != nil {
+			return err
+		}
+		tx.auditLogin(u.Username, u, "auth.login", model.AuditOK, "")
+		return nil
+	})
+	return token, expires, err
+}
+
+// UserBySession returns the account of a live session or API token; see UserByToken.
+func (s *Store) UserBySession(ctx context.Context, token string) (*model.User, error) {
+	return s.UserByToken(ctx, token)
+}
+
+// UserByToken returns the account of a live session token or API token, or
+// model.ErrUnauthenticated. A session is live before its absolute expiry and within SessionIdle
+// of its last request (last_seen_at is written at most every LastSeenEvery, so most requests
+// cost one read). An API token (APITokenPrefix) is live until it expires or is revoked; its
+// scope, when set, narrows the account's: the returned user carries the token's ScopeID and
+// ScopePath and TokenID. Disabled accounts have no live tokens.
+func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, error) {
+	if strings.HasPrefix(token, APITokenPrefix) {
+		return s.userByAPIToken(ctx, token)
+	}
+	ts := s.now()
+	var sc userScan
+	var seen time.Time
+	dest := append(sc.dest(), &seen)
+	err := s.reader().queryRow(ctx, `SELECT `+userColumns+`, k.last_seen_at FROM sessions k JOIN users u ON u.id = k.user_id
+		LEFT JOIN territories t ON t.id = u.scope_id WHERE k.token_hash = ? AND k.expires_at > ? AND k.last_seen_at > ?`,
+		[]any{authz.TokenHash(token), ts, ts.Add(-SessionIdle)}, dest...)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.ErrUnauthenticated
+	} else if err != nil {
+		return nil, err
+	}
+	u := sc.user()
+	if u.Disabled {
+		return nil, model.ErrUnauthenticated
+	}
+	if ts.Sub(seen) >= LastSeenEvery {
+		if _, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`), ts, authz.TokenHash(token)); err != nil {
+			return nil, s.d.mapErr(err)
+		}
+	}
+	return u, nil
+}
+
+func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, error) {
+	ts := s.now()
+	var sc userScan
+	var tokenID int64
+	var tokenScope sql.NullInt64
+	var tokenPath, tokenScopeName string
+	var used sql.NullTime
+	dest := append(sc.dest(), &tokenID, &tokenScope, &tokenPath, &tokenScopeName, &used)
+	err := s.reader().queryRow(ctx, `SELECT `+userColumns+`, k.id, k.scope_id, COALESCE(kt.path, ''), COALESCE(kt.name, ''), k.last_used_at
+		FROM api_tokens k JOIN users u ON u.id = k.user_id LEFT JOIN territories t ON t.id = u.scope_id LEFT JOIN territories kt ON kt.id = k.scope_id
+		WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ?`,
+		[]any{authz.TokenHash(token), ts}, dest...)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.ErrUnauthenticated
+	} else if err != nil {
+		return nil, err
+	}
+	u := sc.user()
+	if u.Disabled {
+		return nil, model.ErrUnauthenticated
+	}
+	if tokenScope.Valid {
+		// The account's scope may have shrunk since the token was made: a token never reaches
+		// beyond its account.
+		if !authz.ForUser(u).Contains(tokenPath) {
+			return nil, model.ErrUnauthenticated
+		}
+		u.ScopeID, u.ScopePath, u.ScopeName = tokenScope.Int64, tokenPath, tokenScopeName
+	}
+	u.TokenID = tokenID
+	if !used.Valid || ts.Sub(used.Time) >= LastSeenEvery {
+		if _, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), ts, tokenID); err != nil {
+			return nil, s.d.mapErr(err)
+		}
+	}
+	return u, nil
+}
+
+// DeleteSession ends the session with token.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		u, err := tx.user(ctx, `u.id = (SELECT user_id FROM sessions WHERE token_hash = ?)`, authz.TokenHash(token))
+		if errors.Is(err, model.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, authz.TokenHash(token)); err != nil {
+			return err
+		}
+		tx.auditLogin(u.Username, u, "auth.logout", model.AuditOK, "")
+		return nil
+	})
+}
+
+// SetPassword replaces an account's password (checked by authz.CheckNewPassword against its
+// username and name, hashed here) and ends all its sessions.
+func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
+	u, err := s.userByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if msg := authz.CheckNewPassword(password, u.Username, u.DisplayName); msg != "" {
+		return fieldErr("password", msg)
+	}
+	hash, err := authz.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`, hash, s.now(), userID); err != nil {
+			return err
+		}
+		tx.audit(callerScope(ctx), "user.password", "user", []int64{userID}, "")
+		_, err = tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		return err
+	})
+}
+
+// ChangePassword is the account's own change: old must be its current password (otherwise a
+// validation error on old_password, counted as a failed login), new must pass the rules. Every
+// session of the account ends, the caller's too.
+func (s *Store) ChangePassword(ctx context.Context, u *model.User, old, new string) error {
+	if len(old) > authz.MaxPasswordBytes || !authz.CheckPassword(u.PasswordHash, old) {
+		if err := s.recordFailure(ctx, u.ID); !errors.Is(err, model.ErrUnauthenticated) {
+			return err
+		}
+		return fieldErr("old_password", "当前密码不正确")
+	}
+	if old == new {
+		return fieldErr("password", "新密码不能与当前密码相同")
+	}
+	return s.SetPassword(ctx, u.ID, new)
+}
+
+// SetTOTPSecret enrols secret (base32) as the account's second factor, for `gongzhi user add`
+// and the demo; "" removes it (the account enrols again at its next login).
+func (s *Store) SetTOTPSecret(ctx context.Context, userID int64, secret string) error {
+	var enrolled any
+	if secret != "" {
+		var err error
+		if secret, err = authz.NormalizeTOTPSecret(secret); err != nil {
+			return fieldErr("totp_secret", "动态验证码密钥应为 base32 编码，至少16字节（26个字符）")
+		}
+		enrolled = s.now()
+	}
+	return s.Tx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = 0 WHERE id = ?`, secret, enrolled, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return model.ErrNotFound
+		}
+		tx.audit(callerScope(ctx), "user.totp", "user", []int64{userID}, "")
+		_, err = tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		return err
+	})
+}
+
+// AccountAction is what an administrator does to an account.
+type AccountAction string
+
+// The account actions of the users API and page.
+const (
+	ActionDisable   AccountAction = "disable"    // refuse logins, end sessions
+	ActionEnable    AccountAction = "enable"     // allow logins again; the 90-day clock restarts
+	ActionUnlock    AccountAction = "unlock"     // lift a lockout
+	ActionResetTOTP AccountAction = "reset-totp" // forget the second factor: enrol at next login
+)
+
+// AdminAccount applies action to the account id in the caller's scope (model.ErrNotFound
+// outside it). An administrator cannot disable their own account. Disabling and resetting the
+// second factor end the account's sessions and API tokens at once.
+func (s *Store) AdminAccount(ctx context.Context, sc authz.Scope, id int64, action AccountAction) (*model.User, error) {
+	if _, err := s.User(ctx, sc, id); err != nil {
+		return nil, err
+	}
+	ts := s.now()
+	var q string
+	var args []any
+	endSessions := false
+	switch action {
+	case ActionDisable:
+		if id == sc.UserID {
+			return nil, &model.ConflictError{Message: "不能停用自己的账号"}
+		}
+		q, args, endSessions = `UPDATE users SET disabled = ?, disabled_at = ? WHERE id = ?`, []any{true, ts, id}, true
+	case ActionEnable:
+		q, args = `UPDATE users SET disabled = ?, disabled_at = NULL, failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?`, []any{false, ts, id}
+	case ActionUnlock:
+		q, args = `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, []any{id}
+	case ActionResetTOTP:
+		q, args, endSessions = `UPDATE users SET totp_secret = '', totp_enrolled_at = NULL, totp_last_step = 0 WHERE id = ?`, []any{id}, true
+	default:
+		return nil, fieldErr("action", "未知操作")
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return err
+		}
+		tx.audit(sc, "user."+string(action), "user", []int64{id}, "")
+		if !endSessions {
+			return nil
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM login_challenges WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		if action == ActionDisable {
+			_, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ts, id)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.userByID(ctx, id)
+}
+
+// DisableInactiveStaff disables every staff account (roles that need a second factor) whose
+// last login, creation or re-enabling lies more than InactiveAfter ago, ends their sessions,
+// and returns how many it disabled. It is idempotent, so every instance may run it.
+func (s *Store) DisableInactiveStaff(ctx context.Context) (int, error) {
+	ts := s.now()
+	cutoff := ts.Add(-InactiveAfter)
+	roles, rargs := staffRoles()
+	var n int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		args := append([]any{true, ts}, rargs...)
+		args = append(args, false, cutoff, cutoff)
+		res, err := tx.exec(ctx, `UPDATE users SET disabled = ?, disabled_at = ? WHERE role IN `+roles+` AND disabled = ?
+			AND created_at < ? AND (last_login_at IS NULL OR last_login_at < ?)`, args...)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		if n > 0 {
+			tx.audit(authz.System(), "user.disable_inactive", "user", nil, fmt.Sprintf("disabled=%d", n))
+		}
+		_, err = tx.exec(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE disabled = ?)`, true)
+		return err
+	})
+	return int(n), err
+}
+
+// CreateAPIToken makes a token for u named name, limited to the territory scopeID (0: the
+// account's own scope; it must lie within the account's scope, else a validation error), valid
+// for days (1–MaxTokenDays). It returns the token, shown once, and its record.
+func (s *Store) CreateAPIToken(ctx context.Context, u *model.User, name string, scopeID int64, days int) (string, *model.APIToken, error) {
+	var v model.ValidationError
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > maxTokenNameBytes || strings.ContainsAny(name, "\x00\r\n") {
+		v.Add("name", "请填写令牌名称（不超过100字节，不含换行）")
+	}
+	if days < 1 || days > MaxTokenDays {
+		v.Add("expires_in_days", "有效期应为1–365天")
+	}
+	var scope any
+	if scopeID != 0 {
+		if _, err := s.Territory(ctx, authz.ForUser(u), scopeID); err != nil {
+			if !errors.Is(err, model.ErrNotFound) {
+				return "", nil, err
+			}
+			v.Add("scope_id", "范围节点不存在或不在您的管辖范围内")
+		}
+		scope = scopeID
+	}
+	if err := v.Err(); err != nil {
+		return "", nil, err
+	}
+	secret, hash, err := authz.NewToken()
+	if err != nil {
+		return "", nil, err
+	}
+	token := APITokenPrefix + secret
+	hash = authz.TokenHash(token)
+	ts := s.now()
+	var id int64
+	err = s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.queryRow(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, scope_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			[]any{u.ID, name, hash, scope, ts, ts.Add(time.Duration(days) * 24 * time.Hour)}, &id); err != nil {
+			return err
+		}
+		tx.audit(authz.ForUser(u), "token.create", "api_token", []int64{id}, fmt.Sprintf("days=%d", days))
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	toks, err := s.APITokens(ctx, u.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, t := range toks {
+		if t.ID == id {
+			return token, t, nil
+		}
+	}
+	return "", nil, model.ErrNotFound
+}
+
+// APITokens lists the account's tokens, newest first (never their secrets).
+func (s *Store) APITokens(ctx context.Context, userID int64) ([]*model.APIToken, error) {
+	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT k.id, k.user_id, k.name, k.scope_id, COALESCE(t.name, ''), k.created_at, k.expires_at, k.revoked_at, k.last_used_at
+		FROM api_tokens k LEFT JOIN territories t ON t.id = k.scope_id WHERE k.user_id = ? ORDER BY k.id DESC`), userID)
+	if err != nil {
+		return nil, s.d.mapErr(err)
+	}
+	defer rows.Close()
+	var out []*model.APIToken
+	for rows.Next() {
+		var t model.APIToken
+		var scope sql.NullInt64
+		var revoked, used sql.NullTime
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &scope, &t.ScopeName, &t.CreatedAt, &t.ExpiresAt, &revoked, &used); err != nil {
+			return nil, err
+		}
+		t.ScopeID, t.RevokedAt, t.LastUsedAt = scope.Int64, timePtr(revoked), timePtr(used)
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIToken revokes the account's token id; model.ErrNotFound when it has no such token.
+// Revoking twice is harmless.
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, id int64) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND user_id = ?`, s.now(), id, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return model.ErrNotFound
+		}
+		tx.audit(callerScope(ctx), "token.revoke", "api_token", []int64{id}, "")
+		return nil
+	})
+}
+
+// TokenActive reports whether t is usable now by the store's clock.
+func (s *Store) TokenActive(t *model.APIToken) bool { return t.Active(s.now()) }
+
+// callerScope is the scope of the account behind ctx, for writes whose methods take no scope;
+// the operator's (System) outside HTTP requests.
+func callerScope(ctx context.Context) authz.Scope {
+	if authz.UserFrom(ctx) == nil {
+		return authz.System()
+	}
+	return authz.ScopeFrom(ctx)
+}
