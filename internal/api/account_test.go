@@ -3,12 +3,14 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,4 +281,55 @@ func TestUsersAndPassword(t *testing.T) {
 		}
 		mustProblem(t, f.mustDo(t, sys, "GET", "/api/v1/auth/me", nil), http.StatusUnauthorized)
 	})
+}
+
+// TestBadLoginInputLogsNothingRaw sends CR/LF and a null byte in the username with a forged log
+// line after them: the answer is a clear 422 and the log holds no line the client wrote.
+func TestBadLoginInputLogsNothingRaw(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	var buf syncBuf
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := httptest.NewServer(server.New(st, log, api.Token, api.New(st, log, maxBody, false)).Handler())
+	defer srv.Close()
+	for _, username := range []string{"x\nlevel=ERROR msg=forged", "x\r\nlevel=ERROR msg=forged", "x\x00level=ERROR msg=forged"} {
+		for _, pw := range []string{"wrong password here", strings.Repeat("p", 2000)} {
+			body := `{"username":` + strconvQuote(username) + `,"password":"` + pw + `"}`
+			res, err := http.Post(srv.URL+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("username %q: %d, want 422", username, res.StatusCode)
+			}
+		}
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.HasPrefix(line, "level=ERROR msg=forged") || strings.Contains(line, "\x00") {
+			t.Errorf("forged log line: %q", line)
+		}
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// syncBuf is a bytes.Buffer safe for the server's goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -42,10 +42,10 @@ func (s *Store) now() time.Time {
 	return now()
 }
 
-// activeStaff lists the roles the 90-day sweep applies to, for SQL.
+// staffRoles lists the roles the 90-day sweep applies to, for SQL.
 func staffRoles() (in string, args []any) {
 	var ph []string
-	for _, r := range append(model.Roles, "auditor") {
+	for _, r := range model.Roles {
 		if r.NeedsSecondFactor() {
 			ph = append(ph, "?")
 			args = append(args, string(r))
