@@ -297,7 +297,7 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 			return nil
 		})
 		if err != nil {
-			return done, err
+			return before, err // the failed batch was rolled back
 		}
 		if progress != nil && n > 0 {
 			progress(done, total)
