@@ -179,4 +179,3 @@ func (wb *Web) logout(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/login?done=logged_out", http.StatusSeeOther)
 	return nil
 }
-
