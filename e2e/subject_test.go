@@ -89,24 +89,24 @@ func TestSubjectFlow(t *testing.T) {
 			}
 			step("ask to correct the phone",
 				chromedp.Click(chromedp.CSS(`a[href="/me/corrections/new?field=phone"]`)),
-				chromedp.WaitVisible(chromedp.CSS(`input[name=value]`)),
-				chromedp.SendKeys(chromedp.CSS(`input[name=value]`), "12345"),
-				chromedp.Submit(chromedp.CSS(`input[name=value]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#f-correction-value`)),
+				chromedp.SendKeys(chromedp.CSS(`#f-correction-value`), "12345"),
+				chromedp.Submit(chromedp.CSS(`#f-correction-value`)),
 				chromedp.WaitVisible(chromedp.CSS(`.error-summary`)),
 				shot(t, vp, "subject-02-invalid-phone"),
-				chromedp.SetValue(chromedp.CSS(`input[name=value]`), "13987654321"),
-				chromedp.Submit(chromedp.CSS(`input[name=value]`)),
-				chromedp.WaitVisible(chromedp.CSS(`input[name=reason]`)),
-				chromedp.SendKeys(chromedp.CSS(`input[name=reason]`), "换了新手机号"),
-				chromedp.Submit(chromedp.CSS(`input[name=reason]`)),
-				chromedp.WaitVisible(chromedp.CSS(`input[name=confirm]`)),
+				chromedp.SetValue(chromedp.CSS(`#f-correction-value`), "13987654321"),
+				chromedp.Submit(chromedp.CSS(`#f-correction-value`)),
+				chromedp.WaitVisible(chromedp.CSS(`#f-correction-reason`)),
+				chromedp.SendKeys(chromedp.CSS(`#f-correction-reason`), "换了新手机号"),
+				chromedp.Submit(chromedp.CSS(`#f-correction-reason`)),
+				chromedp.WaitVisible(chromedp.CSS(`.inline-form .btn-link`)),
 				shot(t, vp, "subject-03-check"),
 			)
 			if s := text(`main`); !strings.Contains(s, "13987654321") || !strings.Contains(s, "换了新手机号") {
 				t.Errorf("check page %q lacks the answers", s)
 			}
 			step("submit",
-				chromedp.Submit(chromedp.CSS(`input[name=confirm]`)),
+				chromedp.Click(chromedp.CSS(`form.form-actions-sticky button.btn-primary`)),
 				chromedp.WaitVisible(chromedp.CSS(`#corrections .tag-gold`)),
 				shot(t, vp, "subject-04-sent"),
 			)
