@@ -51,6 +51,7 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/users/{id}/enable", authz.UserAdmin, a.h(a.accountAction(store.ActionEnable))),
 		authz.NewRoute("POST /api/v1/users/{id}/unlock", authz.UserAdmin, a.h(a.accountAction(store.ActionUnlock))),
 		authz.NewRoute("POST /api/v1/users/{id}/reset-totp", authz.UserAdmin, a.h(a.accountAction(store.ActionResetTOTP))),
+		authz.NewRoute("PUT /api/v1/users/{id}/resident", authz.UserAdmin, a.h(a.linkResident)),
 
 		authz.NewRoute("GET /api/v1/territories", authz.TerritoryRead, a.h(a.listTerritories)),
 		authz.NewRoute("POST /api/v1/territories", authz.TerritoryWrite, a.h(a.createTerritory)),

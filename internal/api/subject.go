@@ -245,3 +245,35 @@ func (a *API) decideCorrection(w http.ResponseWriter, r *http.Request,
 	}
 	return writeJSON(w, http.StatusOK, toCorrectionJSON(c, false))
 }
+
+// residentLink is the body and the answer of PUT /users/{id}/resident: the resident record the
+// account belongs to, null to remove the link.
+type residentLink struct {
+	UserID     ID  `json:"user_id"`
+	ResidentID *ID `json:"resident_id"`
+}
+
+// linkResident links a resident or member account to its own resident record (or unlinks it),
+// both in the caller's scope.
+func (a *API) linkResident(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		ResidentID *ID `json:"resident_id"`
+	}
+	if err := decode(w, r, a.maxBody, &req); err != nil {
+		return err
+	}
+	var rid int64
+	if req.ResidentID != nil {
+		if rid = int64(*req.ResidentID); rid <= 0 {
+			return malformed("请求格式错误", model.FieldError{Field: "resident_id", Message: "resident_id 应为居民 ID，或 null 表示取消关联"})
+		}
+	}
+	if err := a.st.LinkResident(r.Context(), authz.ScopeFrom(r.Context()), id, rid); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, residentLink{UserID: ID(id), ResidentID: req.ResidentID})
+}

@@ -198,6 +198,47 @@ func TestSubjectAPI(t *testing.T) {
 		if rej.Status != "rejected" {
 			t.Errorf("rejected = %+v", rej)
 		}
+
+		// Administrators link an account to its resident record through the users API, both in scope.
+		var spouse string
+		for _, r := range f.mustResidents(t, staffA, hA.ID) {
+			if r.Name == "刘秀英" {
+				spouse = r.ID
+			}
+		}
+		nu, err := f.st.UserByUsername(context.Background(), fmt.Sprintf("%s-%d", model.RoleResident, tr.stairB.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		linkPath := "/api/v1/users/" + id(nu.ID) + "/resident"
+		adminB := f.mustToken(t, model.RoleCommunityAdmin, tr.gridB)
+		adminA := f.mustToken(t, model.RoleCommunityAdmin, tr.community)
+		p = mustProblem(t, f.mustDo(t, adminB, "PUT", linkPath, map[string]string{"resident_id": spouse}), http.StatusUnprocessableEntity)
+		if got := fields(p); len(got) != 1 || got[0] != "resident_id" {
+			t.Errorf("link to a resident out of scope = %+v", p)
+		}
+		mustProblem(t, f.mustDo(t, adminA, "PUT", "/api/v1/users/999999/resident", map[string]string{"resident_id": spouse}), http.StatusNotFound)
+		mustProblem(t, f.mustDo(t, staffA, "PUT", linkPath, map[string]string{"resident_id": spouse}), http.StatusForbidden)
+		mustProblem(t, f.mustDo(t, adminA, "PUT", linkPath, map[string]string{"resident_id": "0"}), http.StatusBadRequest)
+		type linkOut struct {
+			UserID     string  `json:"user_id"`
+			ResidentID *string `json:"resident_id"`
+		}
+		l2 := mustJSON[linkOut](t, f.mustDo(t, adminA, "PUT", linkPath, map[string]string{"resident_id": spouse}), http.StatusOK)
+		if l2.ResidentID == nil || *l2.ResidentID != spouse {
+			t.Errorf("link = %+v", l2)
+		}
+		d = mustJSON[subjectOut](t, f.mustDo(t, unlinked, "GET", "/api/v1/me/data", nil), http.StatusOK)
+		if !d.Linked || d.Resident.Name != "刘秀英" || d.Resident.IDNumber != spouseID {
+			t.Errorf("after linking /me/data = %+v", d.Resident)
+		}
+		l2 = mustJSON[linkOut](t, f.mustDo(t, adminA, "PUT", linkPath, `{"resident_id":null}`), http.StatusOK)
+		if l2.ResidentID != nil {
+			t.Errorf("unlink = %+v", l2)
+		}
+		if d = mustJSON[subjectOut](t, f.mustDo(t, unlinked, "GET", "/api/v1/me/data", nil), http.StatusOK); d.Linked {
+			t.Errorf("after unlinking still linked")
+		}
 	})
 }
 
