@@ -147,7 +147,7 @@ func testCanaries(t *testing.T, engine string) {
 	}
 	community, stair := nodes[2], nodes[5]
 	u, err := st.CreateUser(ctx, sys, store.UserInput{Username: "canary-admin", DisplayName: "金丝雀",
-		Password: "金丝雀-correct-horse-battery-9", Role: model.RoleCommunityAdmin, ScopeID: community.ID})
+		Password: "tangerine-violet-lantern-42", Role: model.RoleCommunityAdmin, ScopeID: community.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
