@@ -546,3 +546,49 @@ func TestAuditTamperDetection(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditLogins: a failed login, the lockout on the fifth, a refused login while locked, a
+// successful login (its session) and a logout each leave a record; an unknown username is
+// recorded without the name typed.
+func TestAuditLogins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sys := authz.System()
+		u, err := st.CreateUser(ctx, sys, store.UserInput{Username: "member1", Password: "长城-correct-horse-7", Role: model.RoleSystemAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, _, err := st.CreateSession(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DeleteSession(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		for range store.MaxFailedLogins + 1 {
+			if _, err := st.Authenticate(ctx, "member1", "not the password"); !errors.Is(err, model.ErrUnauthenticated) {
+				t.Fatalf("wrong password = %v", err)
+			}
+		}
+		if _, err := st.Authenticate(ctx, "who-is-this", "not the password"); !errors.Is(err, model.ErrUnauthenticated) {
+			t.Fatalf("unknown user = %v", err)
+		}
+		var got []string
+		recs := mustAudit(t, st, sys, store.AuditFilter{})
+		slices.Reverse(recs)
+		for _, r := range recs {
+			if strings.HasPrefix(r.Action, "auth.") {
+				got = append(got, r.Action+"/"+string(r.Result)+"/"+r.ActorName)
+			}
+			if strings.Contains(r.Detail, "who-is-this") || strings.Contains(r.Detail, "not the password") {
+				t.Errorf("record %d holds what was typed: %q", r.ID, r.Detail)
+			}
+		}
+		f := "auth.login/failed/member1"
+		want := []string{"auth.login/ok/member1", "auth.logout/ok/member1", f, f, f, f, f, "auth.lockout/ok/member1", f, "auth.login/failed/"}
+		if !slices.Equal(got, want) {
+			t.Errorf("login records:\n got %v\nwant %v", got, want)
+		}
+		mustVerify(t, st)
+	})
+}

@@ -1,0 +1,146 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+)
+
+// auditOut is one record of GET /api/v1/audit.
+type auditOut struct {
+	ID         string   `json:"id"`
+	At         string   `json:"at"`
+	ActorID    string   `json:"actor_id"`
+	ActorName  string   `json:"actor_name"`
+	Role       string   `json:"role"`
+	Scope      string   `json:"scope"`
+	Action     string   `json:"action"`
+	ObjectType string   `json:"object_type"`
+	ObjectIDs  []string `json:"object_ids"`
+	Result     string   `json:"result"`
+	RequestID  string   `json:"request_id"`
+	Source     string   `json:"source"`
+	Detail     string   `json:"detail"`
+	Hash       string   `json:"hash"`
+}
+
+// mustAuditAPI searches the audit log through the API as token.
+func (f *fixture) mustAuditAPI(tb testing.TB, token string, q url.Values) []auditOut {
+	tb.Helper()
+	r := f.mustDo(tb, token, "GET", "/api/v1/audit?"+q.Encode(), nil)
+	return mustJSON[listOut[auditOut]](tb, r, http.StatusOK).Items
+}
+
+func TestAuditThroughTheAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		tr := f.tree
+		staff := f.mustToken(t, model.RoleCommunityStaff, tr.community)
+		unit := f.mustToken(t, model.RoleUnitLeader, tr.gridA)
+		admin := f.mustToken(t, model.RoleSystemAdmin, nil)
+		auditor := f.mustToken(t, model.RoleAuditor, tr.gridB) // sees grid B's records only
+
+		h := f.mustHousehold(t, staff, tr.stairA, "101室", person{Name: "张建国", IDNumber: validID("510781", "19580312", 11), Relation: "户主"})
+		got := f.mustResidents(t, staff, h.ID)
+		rid := got[0].ID
+
+		// A reveal is recorded with who, whom, the request and the source address.
+		r := f.mustDo(t, staff, "GET", "/api/v1/residents/"+rid+"?reveal=true", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("reveal = %d %s", r.status, r.body)
+		}
+		reqID := r.header.Get("X-Request-Id")
+		recs := f.mustAuditAPI(t, admin, url.Values{"action": {"reveal"}, "subject": {"resident:" + rid}})
+		if len(recs) != 1 {
+			t.Fatalf("reveal records = %+v", recs)
+		}
+		rec := recs[0]
+		if rec.ActorName != "community_staff-"+id(tr.community.ID) || rec.Role != "community_staff" || rec.Result != "ok" ||
+			rec.RequestID != reqID || rec.Source != "127.0.0.1" || !strings.HasPrefix(rec.Scope, tr.stairA.Path) || rec.At == "" {
+			t.Errorf("reveal record = %+v (request %s)", rec, reqID)
+		}
+		// A masked read is not a reveal.
+		f.mustDo(t, staff, "GET", "/api/v1/residents/"+rid, nil)
+		if recs := f.mustAuditAPI(t, admin, url.Values{"action": {"resident.reveal"}}); len(recs) != 1 {
+			t.Errorf("after a masked read: %d reveal records, want 1", len(recs))
+		}
+
+		// Denials: 401 without a token, 403 for a role the policy refuses, and a reveal asked
+		// by a role that may only read.
+		if r := f.mustDo(t, "", "GET", "/api/v1/households", nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("anonymous = %d", r.status)
+		}
+		if r := f.mustDo(t, unit, "POST", "/api/v1/territories", map[string]any{}); r.status != http.StatusForbidden {
+			t.Fatalf("unit leader creating a node = %d", r.status)
+		}
+		if r := f.mustDo(t, unit, "GET", "/api/v1/residents/"+rid+"?reveal=true", nil); r.status != http.StatusForbidden {
+			t.Fatalf("unit leader revealing = %d", r.status)
+		}
+		denied := f.mustAuditAPI(t, admin, url.Values{"result": {"denied"}})
+		var seen []string
+		for _, d := range denied {
+			seen = append(seen, d.Action+" "+d.Detail+" "+d.ActorName)
+		}
+		for _, want := range []string{
+			"household.read GET /api/v1/households ",
+			"territory.write POST /api/v1/territories unit_leader-" + id(tr.gridA.ID),
+			"personal.reveal GET /api/v1/residents/{id} unit_leader-" + id(tr.gridA.ID),
+		} {
+			if !slices.Contains(seen, want) {
+				t.Errorf("denials %q lack %q", seen, want)
+			}
+		}
+
+		// Writes through the API are recorded too.
+		if recs := f.mustAuditAPI(t, admin, url.Values{"action": {"household.create"}, "subject": {"household:" + h.ID}}); len(recs) != 1 {
+			t.Errorf("household.create records = %+v", recs)
+		}
+
+		// The auditor of grid B sees nothing of grid A; other roles may not search at all.
+		for _, rec := range f.mustAuditAPI(t, auditor, url.Values{}) {
+			if !strings.HasPrefix(rec.Scope, tr.gridB.Path) {
+				t.Errorf("grid B's auditor sees record %s at %q", rec.ID, rec.Scope)
+			}
+		}
+		if recs := f.mustAuditAPI(t, auditor, url.Values{"subject": {"resident:" + rid}}); len(recs) != 0 {
+			t.Errorf("grid B's auditor sees %d records of a grid A resident", len(recs))
+		}
+		if r := f.mustDo(t, staff, "GET", "/api/v1/audit", nil); r.status != http.StatusForbidden {
+			t.Errorf("staff searching the audit log = %d, want 403", r.status)
+		}
+		for _, bad := range []string{"from=yesterday", "subject=resident:x", "result=maybe", "limit=0"} {
+			if r := f.mustDo(t, admin, "GET", "/api/v1/audit?"+bad, nil); r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity {
+				t.Errorf("GET /api/v1/audit?%s = %d, want 400 or 422", bad, r.status)
+			}
+		}
+		// Logins: the successes of the fixture and a failure, which names no unknown username.
+		if r := f.mustDo(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": "nobody-" + rid, "password": "wrong password 123"}); r.status != http.StatusUnauthorized {
+			t.Fatalf("unknown login = %d", r.status)
+		}
+		logins := f.mustAuditAPI(t, admin, url.Values{"action": {"auth.login"}})
+		var ok, failed int
+		for _, l := range logins {
+			switch l.Result {
+			case "ok":
+				ok++
+			case "failed":
+				failed++
+				if strings.Contains(l.Detail, "nobody") || strings.Contains(l.Detail, "wrong password") {
+					t.Errorf("failed login record holds what was typed: %q", l.Detail)
+				}
+			}
+		}
+		if ok < 4 || failed != 1 {
+			t.Errorf("login records: %d ok, %d failed; want ≥4 and 1", ok, failed)
+		}
+		if v, err := st.VerifyAudit(t.Context()); err != nil || !v.OK() {
+			t.Errorf("verify = %+v, %v", v, err)
+		}
+	})
+}
