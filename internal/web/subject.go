@@ -198,6 +198,10 @@ func (wb *Web) postCorrection(w http.ResponseWriter, r *http.Request) error {
 			f.add("field", wb.t("correction.field.missing"))
 			return wb.correctionPage(w, r, http.StatusUnprocessableEntity, stepField, f)
 		}
+		if r.PostForm.Get("was") != string(in.Field) {
+			// Another field chosen on the way back from the check page: its answer no longer fits.
+			f.Values.Set("value", "")
+		}
 		return wb.correctionPage(w, r, http.StatusOK, stepValue, f)
 	case stepValue:
 		in.Reason = ""

@@ -109,6 +109,19 @@ func TestSubjectPages(t *testing.T) {
 		if got := attr(one(t, r.Doc, `input[name=value]`), "value"); got != newID {
 			t.Errorf("更改 lost the answer: %q", got)
 		}
+		// Going back to the field question and choosing another drops the answer that no longer fits.
+		r = res.post("/me/corrections/new", with(answers, "goto", "field")).want(t, http.StatusOK)
+		if !hasAttr(one(t, r.Doc, `input[type=radio][value=id_number]`), "checked") {
+			t.Errorf("field question lost the choice")
+		}
+		r = res.post("/me/corrections/new", with(with(with(answers, "step", "field"), "was", "id_number"), "field", "occupation")).want(t, http.StatusOK)
+		if got := attr(one(t, r.Doc, `input[name=value]`), "value"); got != "" {
+			t.Errorf("another field kept the old answer %q", got)
+		}
+		r = res.post("/me/corrections/new", with(with(answers, "step", "field"), "was", "id_number")).want(t, http.StatusOK)
+		if got := attr(one(t, r.Doc, `input[name=value]`), "value"); got != newID {
+			t.Errorf("the same field lost its answer: %q", got)
+		}
 		r = res.post("/me/corrections/new", with(with(answers, "step", "check"), "confirm", "1")).want(t, http.StatusSeeOther)
 		if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/me/data") || !strings.Contains(loc, "done=correction_sent") {
 			t.Errorf("after submit Location = %q", loc)
