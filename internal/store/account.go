@@ -315,7 +315,9 @@ func (s *Store) UserBySession(ctx context.Context, token string) (*model.User, e
 // UserByToken returns the account of a live session token or API token, or
 // model.ErrUnauthenticated. A session is live before its absolute expiry and within SessionIdle
 // of its last request (last_seen_at is written at most every LastSeenEvery, so most requests
-// cost one read). An API token (APITokenPrefix) is live until it expires or is revoked; its
+// cost one read). The returned account holds what a request needs (identity, role, scope,
+// disabled, created) and none of the secrets: no password hash, no TOTP secret. An API token
+// (APITokenPrefix) is live until it expires or is revoked; its
 // scope, when set, narrows the account's: the returned user carries the token's ScopeID and
 // ScopePath and TokenID. Disabled accounts have no live tokens.
 func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, error) {
@@ -323,10 +325,10 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, err
 		return s.userByAPIToken(ctx, token)
 	}
 	ts := s.now()
-	var sc userScan
+	var sc requestUserScan
 	var seen time.Time
 	dest := append(sc.dest(), &seen)
-	err := s.reader().queryRow(ctx, `SELECT `+userColumns+`, k.last_seen_at FROM sessions k JOIN users u ON u.id = k.user_id
+	err := s.reader().queryRow(ctx, `SELECT `+requestUserColumns+`, k.last_seen_at FROM sessions k JOIN users u ON u.id = k.user_id
 		LEFT JOIN territories t ON t.id = u.scope_id WHERE k.token_hash = ? AND k.expires_at > ? AND k.last_seen_at > ?`,
 		[]any{authz.TokenHash(token), ts, ts.Add(-SessionIdle)}, dest...)
 	if errors.Is(err, model.ErrNotFound) {
@@ -348,13 +350,13 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, err
 
 func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, error) {
 	ts := s.now()
-	var sc userScan
+	var sc requestUserScan
 	var tokenID int64
 	var tokenScope sql.NullInt64
 	var tokenPath, tokenScopeName string
 	var used sql.NullTime
 	dest := append(sc.dest(), &tokenID, &tokenScope, &tokenPath, &tokenScopeName, &used)
-	err := s.reader().queryRow(ctx, `SELECT `+userColumns+`, k.id, k.scope_id, COALESCE(kt.path, ''), COALESCE(kt.name, ''), k.last_used_at
+	err := s.reader().queryRow(ctx, `SELECT `+requestUserColumns+`, k.id, k.scope_id, COALESCE(kt.path, ''), COALESCE(kt.name, ''), k.last_used_at
 		FROM api_tokens k JOIN users u ON u.id = k.user_id LEFT JOIN territories t ON t.id = u.scope_id LEFT JOIN territories kt ON kt.id = k.scope_id
 		WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ?`,
 		[]any{authz.TokenHash(token), ts}, dest...)
@@ -382,6 +384,25 @@ func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, 
 		}
 	}
 	return u, nil
+}
+
+// requestUserColumns is the slim account of every request (see UserByToken).
+const requestUserColumns = `u.id, u.username, u.display_name, u.role, u.scope_id, COALESCE(t.path, ''), COALESCE(t.name, ''), u.disabled, u.created_at`
+
+type requestUserScan struct {
+	u     model.User
+	scope sql.NullInt64
+}
+
+func (s *requestUserScan) dest() []any {
+	u := &s.u
+	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &s.scope, &u.ScopePath, &u.ScopeName, &u.Disabled, &u.CreatedAt}
+}
+
+func (s *requestUserScan) user() *model.User {
+	u := s.u
+	u.ScopeID = s.scope.Int64
+	return &u
 }
 
 // DeleteSession ends the session with token.
@@ -428,7 +449,12 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 // ChangePassword is the account's own change: old must be its current password (otherwise a
 // validation error on old_password, counted as a failed login), new must pass the rules. Every
 // session of the account ends, the caller's too.
-func (s *Store) ChangePassword(ctx context.Context, u *model.User, old, new string) error {
+func (s *Store) ChangePassword(ctx context.Context, caller *model.User, old, new string) error {
+	// The request's account carries no password hash (see UserByToken): read it afresh.
+	u, err := s.userByID(ctx, caller.ID)
+	if err != nil {
+		return err
+	}
 	if len(old) > authz.MaxPasswordBytes || !authz.CheckPassword(u.PasswordHash, old) {
 		if err := s.recordFailure(ctx, u.ID); !errors.Is(err, model.ErrUnauthenticated) {
 			return err
