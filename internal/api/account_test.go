@@ -230,6 +230,17 @@ func TestAPITokens(t *testing.T) {
 		}
 		other := f.mustToken(t, model.RoleCommunityAdmin, tr.community)
 		mustProblem(t, f.mustDo(t, other, "DELETE", "/api/v1/tokens/"+tok.ID, nil), http.StatusNotFound)
+		// Expired: a one-day token a day and a second later.
+		short := mustJSON[tokenOut](t, f.mustDo(t, staff, "POST", "/api/v1/tokens", map[string]any{"name": "一天", "expires_in_days": 1}), http.StatusCreated)
+		if r := f.mustDo(t, short.Token, "GET", "/api/v1/auth/me", nil); r.status != http.StatusOK {
+			t.Fatalf("fresh token: %v", r)
+		}
+		later := time.Now().Add(24*time.Hour + time.Second)
+		st.SetNow(func() time.Time { return later })
+		p = mustProblem(t, f.mustDo(t, short.Token, "GET", "/api/v1/auth/me", nil), http.StatusUnauthorized)
+		if !strings.HasSuffix(p.Type, "/unauthenticated") {
+			t.Errorf("expired token: %s", p.Type)
+		}
 	})
 }
 
