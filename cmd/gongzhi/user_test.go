@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -65,5 +66,52 @@ func TestUserAddSecretUnlockAndOTP(t *testing.T) {
 			t.Errorf("gongzhi %q: err %v, want a one-line error", args, err)
 		}
 	}
-	_ = authz.TOTPPeriod
+}
+
+// TestSweepInactive runs serve's sweep: a staff account unused for 90 days is disabled, and the
+// goroutine ends with its context.
+func TestSweepInactive(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	mustRun(t, "migrate", "--db", db)
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Now()
+	st.SetNow(func() time.Time { return start })
+	if _, err := st.CreateUser(ctx, authz.System(), store.UserInput{Username: "old", Password: "a long enough password",
+		Role: model.RoleSystemAdmin, TOTPSecret: authz.NewTOTPSecret()}); err != nil {
+		t.Fatal(err)
+	}
+	st.SetNow(func() time.Time { return start.Add(store.InactiveAfter + time.Hour) })
+	var out, errOut bytes.Buffer
+	e := &env{stdout: &out, stderr: &errOut, log: newLogger(noenv, &errOut), getenv: noenv}
+	done := make(chan struct{})
+	go func() { sweepInactive(ctx, e, st, 10*time.Millisecond); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		u, err := st.UserByUsername(ctx, "old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Disabled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sweep did not disable the account")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("sweep goroutine did not stop with its context")
+	}
+	if !strings.Contains(errOut.String(), "disabled inactive staff accounts") {
+		t.Errorf("log: %s", errOut.String())
+	}
 }
