@@ -443,7 +443,7 @@ func TestAuditTamperDetection(t *testing.T) {
 		ctx := context.Background()
 		defer store.SetAuditIDStep(2)() // gaps between ids, for forged rows to be slipped into
 		users := []authz.Scope{authz.System(), {UserID: 7, Role: model.RoleGridLeader, Path: "/1/2/3/"}, {UserID: 9, Role: model.RoleAuditor, Path: "/1/"}}
-		for i := range 120 {
+		for i := range 50 {
 			rctx := authz.WithRequest(ctx, authz.Request{ID: fmt.Sprintf("r-%d", i), Source: fmt.Sprintf("10.0.0.%d", i%250)})
 			if err := st.RecordAccess(rctx, users[i%3], []string{"resident.reveal", "household.export", "auth.login"}[i%3], "resident",
 				[]int64{int64(i), int64(i + 1)}, fmt.Sprintf("n=%d", i)); err != nil {
@@ -591,4 +591,50 @@ func TestAuditLogins(t *testing.T) {
 		}
 		mustVerify(t, st)
 	})
+}
+
+// TestAuditConcurrentInstances: several app instances (separate Stores on one database) append
+// at once; the chain stays one chain, every record on it.
+func TestAuditConcurrentInstances(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			dsn := storetest.DSN(t, engine)
+			ctx := context.Background()
+			var stores []*store.Store
+			for range 3 {
+				st, err := store.Open(ctx, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				stores = append(stores, st)
+			}
+			if _, err := stores[0].Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			const each = 40
+			errc := make(chan error, len(stores)*4)
+			for i, st := range stores {
+				for w := range 4 {
+					go func() {
+						var err error
+						for n := range each {
+							if err = st.RecordAccess(ctx, authz.System(), "resident.reveal", "resident", []int64{int64(i*1000 + w*100 + n)}, ""); err != nil {
+								break
+							}
+						}
+						errc <- err
+					}()
+				}
+			}
+			for range len(stores) * 4 {
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if v := mustVerify(t, stores[1]); v.Records != int64(len(stores)*4*each) {
+				t.Errorf("%d records on the chain, want %d", v.Records, len(stores)*4*each)
+			}
+		})
+	}
 }
