@@ -30,3 +30,33 @@ func TestValidate(t *testing.T) {
 		t.Errorf("SQLitePath of memory = %q", p)
 	}
 }
+
+func TestProxies(t *testing.T) {
+	c := Config{TrustedProxies: " 10.0.0.0/8, 192.168.1.7 ,,fd00::/8"}
+	got, err := c.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.168.1.7/32", "fd00::/8"}
+	if len(got) != len(want) {
+		t.Fatalf("Proxies() = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("proxy %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+	c.TrustedProxies = "10.0.0.0/8,proxy.example"
+	if _, err := c.Proxies(); err == nil {
+		t.Error("a host name was accepted as a proxy")
+	}
+	c = Default(func(k string) string {
+		if k == "GONGZHI_TRUSTED_PROXIES" {
+			return "not-an-address"
+		}
+		return ""
+	})
+	if err := c.Validate(); err == nil {
+		t.Error("Validate accepted a bad GONGZHI_TRUSTED_PROXIES")
+	}
+}
