@@ -93,33 +93,34 @@ func TestLoginAnswers(t *testing.T) {
 }
 
 // TestLoginTiming checks that an unknown user and a wrong password take about the same time:
-// both verify one argon2id hash.
+// both verify one argon2id hash. The two kinds of request alternate and the fastest of each
+// counts, so a busy machine slows both alike; skipping the hash would make the unknown user
+// a hundred times faster, far outside the bound.
 func TestLoginTiming(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st)
 	f.mustToken(t, model.RoleResident, f.tree.stairA)
 	user := "resident-" + id(f.tree.stairA.ID)
-	median := func(username string) time.Duration {
-		var d []time.Duration
-		for i := range 5 {
+	userID := mustUserID(t, st, user)
+	fastest := map[string]time.Duration{}
+	for i := range 6 {
+		for _, username := range []string{"nobody-at-all", user} {
 			start := time.Now()
 			f.mustDo(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": username, "password": "wrong password " + string(rune('a'+i))})
-			d = append(d, time.Since(start))
-			if username == user {
-				// Keep the account below the lock.
-				if _, err := st.AdminAccount(context.Background(), authz.System(), mustUserID(t, st, user), store.ActionUnlock); err != nil {
-					t.Fatal(err)
-				}
+			if d := time.Since(start); fastest[username] == 0 || d < fastest[username] {
+				fastest[username] = d
 			}
 		}
-		slices.Sort(d)
-		return d[len(d)/2]
+		// Keep the account below the lock.
+		if _, err := st.AdminAccount(context.Background(), authz.System(), userID, store.ActionUnlock); err != nil {
+			t.Fatal(err)
+		}
 	}
-	unknown, wrong := median("nobody-at-all"), median(user)
-	if ratio := float64(unknown) / float64(wrong); ratio < 0.5 || ratio > 2 {
+	unknown, wrong := fastest["nobody-at-all"], fastest[user]
+	if ratio := float64(unknown) / float64(wrong); ratio < 1.0/3 || ratio > 3 {
 		t.Errorf("unknown user %s, wrong password %s: want the same time", unknown, wrong)
 	}
-	t.Logf("median login time: unknown user %s, wrong password %s", unknown, wrong)
+	t.Logf("fastest failed login: unknown user %s, wrong password %s", unknown, wrong)
 }
 
 func mustUserID(tb testing.TB, st *store.Store, username string) int64 {
