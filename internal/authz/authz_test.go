@@ -72,7 +72,10 @@ func TestPassword(t *testing.T) {
 func TestGuard(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	var denied error
-	deny := func(w http.ResponseWriter, r *http.Request, err error) { denied = err; w.WriteHeader(http.StatusForbidden) }
+	deny := func(w http.ResponseWriter, r *http.Request, err error) {
+		denied = err
+		w.WriteHeader(http.StatusForbidden)
+	}
 	tests := []struct {
 		action Action
 		user   *model.User
