@@ -66,7 +66,7 @@ func cmdDemo(ctx context.Context, e *env) error {
 			res.District, res.Streets, res.Communities, res.Grids, res.Compounds, res.Buildings, res.Households, res.Residents,
 			time.Since(start).Round(100*time.Millisecond))
 	}
-	accounts, err := demoAccounts(ctx, st, districtID, e.getenv("GONGZHI_ADMIN_PASSWORD"))
+	accounts, err := demoAccounts(ctx, st, districtID, e.getenv("GONGZHI_ADMIN_PASSWORD"), e.getenv("GONGZHI_ADMIN_TOTP_SECRET"))
 	if err != nil {
 		return err
 	}
@@ -81,15 +81,24 @@ func cmdDemo(ctx context.Context, e *env) error {
 
 type demoAccount struct {
 	username, password string
+	secret             string // TOTP secret of staff accounts
 	role               model.Role
 	scope              string
 }
 
-// demoAccounts creates (or resets the password of) one account per role, each scoped to a
-// plausible node of the demo city: the district, its first street, that street's first
-// community, its first grid, a stairwell in it.
-func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminPassword string) ([]demoAccount, error) {
+// demoAccounts creates (or resets the password, second-factor secret and lock of) one account
+// per role, each scoped to a plausible node of the demo city: the district, its first street,
+// that street's first community, its first grid, a stairwell in it. adminPassword and
+// adminSecret, when not empty, are admin's password and TOTP secret.
+func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminPassword, adminSecret string) ([]demoAccount, error) {
 	sys := authz.System()
+	if adminSecret != "" {
+		s, err := authz.NormalizeTOTPSecret(adminSecret)
+		if err != nil {
+			return nil, fmt.Errorf("GONGZHI_ADMIN_TOTP_SECRET: %w", err)
+		}
+		adminSecret = s
+	}
 	// largest picks the node of kind under parent with the most households: the busy urban
 	// street and community a newcomer expects to see first.
 	largest := func(parent int64, kind model.TerritoryKind) (*model.Territory, error) {
@@ -147,11 +156,17 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	}
 	var out []demoAccount
 	for _, a := range plan {
-		pw := randomPassword()
+		pw := randomPassword(a.username)
 		if a.username == "admin" && adminPassword != "" {
 			pw = adminPassword
 		}
 		acc := demoAccount{username: a.username, password: pw, role: a.role}
+		if a.role.NeedsSecondFactor() {
+			acc.secret = authz.NewTOTPSecret()
+			if a.username == "admin" && adminSecret != "" {
+				acc.secret = adminSecret
+			}
+		}
 		var scopeID int64
 		if a.scope != nil {
 			scopeID, acc.scope = a.scope.ID, a.scope.Name
@@ -160,10 +175,16 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 		switch {
 		case errors.Is(err, model.ErrNotFound):
 			_, err = st.CreateUser(ctx, sys, store.UserInput{Username: a.username, DisplayName: "演示" + a.role.Label(),
-				Password: pw, Role: a.role, ScopeID: scopeID})
+				Password: pw, Role: a.role, ScopeID: scopeID, TOTPSecret: acc.secret})
 		case err == nil:
 			acc.scope = u.ScopeName // an existing account keeps the scope it was given
-			err = st.SetPassword(ctx, u.ID, pw)
+			if err = st.SetPassword(ctx, u.ID, pw); err == nil {
+				err = st.SetTOTPSecret(ctx, u.ID, acc.secret)
+			}
+			if err == nil {
+				// A demo left alone for 90 days, or locked by failed logins, works again.
+				_, err = st.AdminAccount(ctx, sys, u.ID, store.ActionEnable)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("demo account %s: %w", a.username, err)
@@ -176,28 +197,38 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	return out, nil
 }
 
-// randomPassword is 16 characters from an alphabet without look-alikes.
-func randomPassword() string {
+// randomPassword is 16 characters from an alphabet without look-alikes that passes the
+// password rules for username.
+func randomPassword(username string) string {
 	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
+	for {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		for i := range b {
+			b[i] = alphabet[int(b[i])%len(alphabet)]
+		}
+		if authz.CheckNewPassword(string(b), username) == "" {
+			return string(b)
+		}
 	}
-	return string(b)
 }
 
 func printAccounts(w io.Writer, url string, accounts []demoAccount) {
 	if url != "" {
 		fmt.Fprintf(w, "\n共治演示已启动：%s\n\n", url)
 	}
-	fmt.Fprintln(w, "演示账号（用户名 / 密码 — 角色，管辖范围；每次运行 demo 都会重置密码）：")
+	fmt.Fprintln(w, "演示账号（用户名 / 密码 — 角色，管辖范围，工作人员的动态验证码密钥；每次运行 demo 都会重置密码和密钥）：")
 	for _, a := range accounts {
 		scope := a.scope
 		if scope == "" {
 			scope = "全部"
 		}
-		fmt.Fprintf(w, "  %-10s %s — %s（%s），%s\n", a.username, a.password, a.role.Label(), a.role, scope)
+		fmt.Fprintf(w, "  %-10s %s — %s（%s），%s", a.username, a.password, a.role.Label(), a.role, scope)
+		if a.secret != "" {
+			fmt.Fprintf(w, "，动态验证码密钥 %s", a.secret)
+		}
+		fmt.Fprintln(w)
 	}
+	fmt.Fprintln(w, "工作人员登录时还要输入6位动态验证码：把密钥添加到手机上的身份验证器应用，或运行 gongzhi otp 密钥 获取当前验证码。")
 	fmt.Fprintln(w)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"gongzhi/internal/api"
 	"gongzhi/internal/config"
@@ -40,8 +41,8 @@ func cmdServe(ctx context.Context, e *env) error {
 
 // serve runs the HTTP server on st until ctx ends.
 func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, ready func(net.Addr)) error {
-	a := api.New(st, e.log, cfg.MaxBodyBytes, false)
-	pages, err := web.New(st, e.log, web.Options{SiteName: cfg.SiteName, MaxUploadBytes: cfg.MaxUploadBytes})
+	a := api.New(st, e.log, cfg.MaxBodyBytes, cfg.SecureCookies)
+	pages, err := web.New(st, e.log, web.Options{SiteName: cfg.SiteName, MaxUploadBytes: cfg.MaxUploadBytes, Secure: cfg.SecureCookies})
 	if err != nil {
 		return err
 	}
@@ -52,5 +53,29 @@ func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, read
 	}
 	srv.TrustProxies(proxies)
 	e.log.Info("serving", "addr", cfg.Addr, "db", st.Engine())
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go sweepInactive(sweepCtx, e, st, time.Hour)
 	return srv.ListenAndServe(ctx, cfg.Addr, cfg.ShutdownTimeout, ready)
+}
+
+// sweepInactive disables staff accounts unused for store.InactiveAfter, at start and then every
+// interval, until ctx ends. Every instance may run it: the sweep is idempotent.
+func sweepInactive(ctx context.Context, e *env, st *store.Store, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := st.DisableInactiveStaff(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			e.log.Error("inactive-account sweep", "err", err)
+		case n > 0:
+			e.log.Info("disabled inactive staff accounts", "count", n, "after_days", int(store.InactiveAfter.Hours()/24))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
