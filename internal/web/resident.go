@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -36,7 +37,10 @@ func (wb *Web) residents(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	d := &residentsData{Page: wb.base(r, wb.t("residents.title"), "residents"), Under: under,
-		Q: strings.TrimSpace(q.Get("q")), Statuses: model.PoliticalStatuses}
+		Q: strings.TrimSpace(q.Get("q"))}
+	if sc.CanSee(authz.FieldPoliticalStatus) {
+		d.Statuses = model.PoliticalStatuses
+	}
 	d.Crumbs = crumbs
 	if s := model.PoliticalStatus(q.Get("political_status")); s.Label() != "" {
 		d.Status = string(s)

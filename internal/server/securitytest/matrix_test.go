@@ -1,0 +1,546 @@
+package securitytest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gongzhi/internal/api"
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+	"gongzhi/internal/web"
+)
+
+// decision is what a request came to: the four outcomes the matrix compares.
+type decision string
+
+const (
+	allow        decision = "allow"
+	unauthorized decision = "401"
+	forbidden    decision = "403"
+	notFound     decision = "404"
+	invalidRef   decision = "422"
+)
+
+// objKind is what a route's {id} names.
+type objKind int
+
+const (
+	noObject objKind = iota
+	territoryObj
+	householdObj
+	residentObj
+	correctionObj
+	userObj
+	tokenObj
+)
+
+// objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
+// a wildcard whose prefix is missing here fails the test: a new route must say what it names.
+var objKinds = map[string]objKind{
+	"/api/v1/territories/{id}": territoryObj,
+	"/api/v1/households/{id}":  householdObj,
+	"/api/v1/residents/{id}":   residentObj,
+	"/api/v1/corrections/{id}": correctionObj,
+	"/api/v1/users/{id}":       userObj,
+	"/api/v1/tokens/{id}":      tokenObj,
+	"/territories/{id}":        territoryObj,
+	"/households/{id}":         householdObj,
+	"/corrections/{id}":        correctionObj,
+	"/static/{name}":           noObject,
+	"/me/tokens/{id}":          tokenObj,
+	"/users/{id}":              userObj,
+}
+
+// spec is how the matrix exercises one route: which object of the relation it names (fresh
+// ones for routes that change or consume it), the query and body of a valid request, and how
+// the relation bears on the decision.
+type spec struct {
+	fresh bool // the case gets a fresh object of the relation (the route changes or consumes it)
+	// scoped: the request names an object of the relation (in the path, the query or the
+	// body), so a caller whose scope does not reach it gets 404. Routes on the caller's own
+	// account or the whole scope are not scoped.
+	scoped bool
+	query  func(w *world, rel relation) string
+	body   func(w *world, rel relation, id int64) (contentType string, body []byte)
+	// lenient: the route's valid request may still be refused on its merits (a duplicate, a
+	// file the importer rejects); 400, 409 and 422 count as "allowed" (the handler ran).
+	lenient bool
+	// freshSession: the route ends the caller's session (logout); the case gets its own.
+	freshSession bool
+	// ref: the relation's object is named by a reference in the body or the query of a
+	// create (the parent, household or scope of the new object), not addressed by the path; a
+	// reference outside the caller's scope is refused as invalid input (422, naming the field,
+	// with the same words as for an id that does not exist) rather than 404.
+	ref bool
+	// rootOnly: the route creates a new top of the tree (a district), which lies in no scoped
+	// subtree: only an unscoped caller (system_admin) may, the rest get 403 from the store.
+	rootOnly bool
+	// container: the route's {id} is the node under which something is created (the
+	// relation's container), not the relation's stairwell.
+	container bool
+	// subject: the route's {id} is the relation's resident account (linking accounts to
+	// resident records applies to resident and member accounts only).
+	subject bool
+	// fixed: the route answers the same to everyone (not-found catch-alls, and the second
+	// login step, which the case sends with an unknown challenge: a failed login, 401, whoever
+	// asks).
+	fixed decision
+	// password: the route changes the caller's password (and so ends its sessions); the case
+	// sends the current one and the matrix starts a new session afterwards.
+	password bool
+}
+
+func jsonBody(format string, args ...any) func(*world, relation, int64) (string, []byte) {
+	return func(*world, relation, int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, format, args...)
+	}
+}
+
+func formBody(v func(w *world, rel relation, id int64) url.Values) func(*world, relation, int64) (string, []byte) {
+	return func(w *world, rel relation, id int64) (string, []byte) {
+		return "application/x-www-form-urlencoded", []byte(v(w, rel, id).Encode())
+	}
+}
+
+func underNode(w *world, rel relation) string {
+	return "territory=" + strconv.FormatInt(w.targets[rel].node.ID, 10)
+}
+
+// specs is every route of both surfaces; the test fails for a route missing here.
+var specs = map[string]spec{
+	// JSON API
+	"GET /api/v1/openapi.json": {},
+	"POST /api/v1/auth/login": {body: func(w *world, _ relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"username":%q,"password":%q}`, w.probe.Username, testPassword)
+	}},
+	"POST /api/v1/auth/logout":   {freshSession: true},
+	"POST /api/v1/auth/password": {password: true},
+	"GET /api/v1/tokens":         {},
+	"POST /api/v1/tokens": {scoped: true, ref: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"name":"脚本%d","scope_id":"%d","expires_in_days":30}`, w.nextSeq(), w.targets[rel].node.ID)
+	}},
+	"DELETE /api/v1/tokens/{id}": {fresh: true},
+	"GET /api/v1/users":          {},
+	"POST /api/v1/users": {scoped: true, ref: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"username":"new_%d","display_name":"新账号","password":%q,"role":"grid_leader","scope_id":"%d","totp_secret":%q}`,
+			w.nextSeq(), testPassword, w.targets[rel].node.ID, authz.NewTOTPSecret())
+	}},
+	"POST /api/v1/users/{id}/disable":    {scoped: true},
+	"POST /api/v1/users/{id}/enable":     {scoped: true},
+	"POST /api/v1/users/{id}/unlock":     {scoped: true},
+	"POST /api/v1/users/{id}/reset-totp": {scoped: true},
+	"PUT /api/v1/users/{id}/resident": {scoped: true, subject: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"resident_id":"%d"}`, w.resident(w.targets[rel].household).ID)
+	}},
+	"GET /api/v1/auth/me":                   {},
+	"GET /api/v1/territories":               {scoped: true, query: underNode},
+	"POST /api/v1/territories":              {scoped: true, ref: true, body: newTerritoryJSON},
+	"GET /api/v1/territories/{id}":          {scoped: true},
+	"PATCH /api/v1/territories/{id}":        {scoped: true, fresh: true, body: jsonBody(`{"name":"改名后的节点"}`)},
+	"POST /api/v1/territories/{id}/archive": {scoped: true, fresh: true},
+	"GET /api/v1/territories/{id}/children": {scoped: true},
+	"GET /api/v1/territories/{id}/history":  {scoped: true},
+	"GET /api/v1/households":                {scoped: true, query: underNode},
+	"POST /api/v1/households": {scoped: true, ref: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"territory_id":"%d","address":"新增%d室"}`, w.targets[rel].node.ID, w.nextSeq())
+	}},
+	"GET /api/v1/households/{id}":           {scoped: true},
+	"PATCH /api/v1/households/{id}":         {scoped: true, fresh: true, body: jsonBody(`{"address":"改后地址101室"}`)},
+	"POST /api/v1/households/{id}/move-out": {scoped: true, fresh: true, body: jsonBody(`{"date":"2026-11-01","note":"矩阵"}`)},
+	"GET /api/v1/households/{id}/history":   {scoped: true},
+	"GET /api/v1/residents":                 {scoped: true, query: underNode},
+	"POST /api/v1/residents":                {scoped: true, ref: true, body: newResidentJSON},
+	"GET /api/v1/residents/{id}":            {scoped: true},
+	"PATCH /api/v1/residents/{id}":          {scoped: true, fresh: true, body: jsonBody(`{"occupation":"教师"}`)},
+	"DELETE /api/v1/residents/{id}":         {scoped: true, fresh: true},
+	"GET /api/v1/me/data":                   {},
+	"GET /api/v1/me/data/export":            {},
+	"GET /api/v1/me/corrections":            {},
+	"POST /api/v1/me/corrections":           {lenient: true, body: jsonBody(`{"field":"address","value":"更正后的地址","reason":"矩阵测试"}`)},
+	"GET /api/v1/corrections":               {},
+	"POST /api/v1/corrections/{id}/accept":  {scoped: true, fresh: true, body: jsonBody(`{"note":"同意"}`)},
+	"POST /api/v1/corrections/{id}/reject":  {scoped: true, fresh: true, body: jsonBody(`{"note":"不同意"}`)},
+	"GET /api/v1/audit":                     {},
+	"/api/":                                 {fixed: notFound},
+
+	// Pages
+	"GET /static/{name}": {},
+	"GET /login":         {},
+	"POST /login": {body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"username": {w.probe.Username}, "password": {testPassword}}
+	})},
+	"POST /login/otp": {fixed: unauthorized, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"challenge": {"no-such-challenge"}, "otp": {"000000"}}
+	})},
+	"POST /logout":      {freshSession: true},
+	"GET /me/password":  {},
+	"POST /me/password": {password: true},
+	"GET /me/tokens":    {},
+	"POST /me/tokens": {scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"name": {fmt.Sprintf("脚本%d", w.nextSeq())}, "scope_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "expires_in_days": {"30"}}
+	})},
+	"POST /me/tokens/{id}/revoke": {fresh: true},
+	"GET /users":                  {},
+	"POST /users": {scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"username": {fmt.Sprintf("new_%d", w.nextSeq())}, "display_name": {"新账号"}, "password": {testPassword},
+			"role": {"grid_leader"}, "scope_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}}
+	})},
+	"POST /users/{id}/{action}": {scoped: true},
+	"GET /{$}":                  {},
+	"GET /services":             {},
+	"GET /messages":             {},
+	"GET /me":                   {},
+	"GET /territories":          {},
+	"POST /territories": {rootOnly: true, body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"name": {fmt.Sprintf("新区%d", w.nextSeq())}}
+	})},
+	"GET /territories/{id}": {scoped: true},
+	"POST /territories/{id}/children": {scoped: true, container: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"kind": {string(w.targets[rel].childKind)}, "name": {fmt.Sprintf("新节点%d", w.nextSeq())}}
+	})},
+	"POST /territories/{id}/rename": {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"name": {"改名后的节点"}} })},
+	"POST /territories/{id}/move": {scoped: true, fresh: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"parent_id": {strconv.FormatInt(w.targets[rel].container.ID, 10)}}
+	})},
+	"GET /territories/{id}/archive":  {scoped: true},
+	"POST /territories/{id}/archive": {scoped: true, fresh: true},
+	"GET /households":                {scoped: true, query: underNode},
+	"GET /households/new":            {},
+	"POST /households/new": {scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"territory_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "address": {fmt.Sprintf("新增%d室", w.nextSeq())},
+			"name": {"新户主"}, "id_number": {w.idNumber()}, "relation": {"户主"}, "political_status": {"masses"}}
+	})},
+	"GET /households/export.xlsx":         {scoped: true, query: underNode},
+	"GET /households/{id}":                {scoped: true},
+	"GET /households/{id}/residents/new":  {scoped: true},
+	"POST /households/{id}/residents/new": {scoped: true, body: formBody(residentForm)},
+	"GET /households/{id}/move-out":       {scoped: true},
+	"POST /households/{id}/move-out": {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"moved_out_at": {"2026-11-01"}, "confirm": {"1"}}
+	})},
+	"GET /residents":          {scoped: true, query: underNode},
+	"GET /me/data":            {},
+	"GET /me/data/export":     {},
+	"GET /me/corrections/new": {},
+	"POST /me/corrections/new": {lenient: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"field": {"address"}, "value": {"更正后的地址"}, "reason": {"矩阵测试"}, "confirm": {"1"}}
+	})},
+	"GET /corrections":              {},
+	"GET /corrections/{id}":         {scoped: true},
+	"POST /corrections/{id}/accept": {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"note": {"同意"}} })},
+	"POST /corrections/{id}/reject": {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"note": {"不同意"}} })},
+	"GET /import":                   {},
+	"POST /import":                  {lenient: true, body: importBody},
+	"GET /import/template.xlsx":     {},
+	"GET /audit":                    {},
+	"/":                             {fixed: notFound},
+}
+
+// passwordBody is a change of password from old to next, as JSON or as the form.
+func passwordBody(isAPI bool, old, next string) (string, io.Reader) {
+	if isAPI {
+		return "application/json", strings.NewReader(fmt.Sprintf(`{"old_password":%q,"password":%q}`, old, next))
+	}
+	return "application/x-www-form-urlencoded", strings.NewReader(url.Values{"old_password": {old}, "password": {next}}.Encode())
+}
+
+func newTerritoryJSON(w *world, rel relation, _ int64) (string, []byte) {
+	t := w.targets[rel]
+	return "application/json", fmt.Appendf(nil, `{"parent_id":"%d","kind":%q,"name":"新节点%d"}`, t.container.ID, t.childKind, w.nextSeq())
+}
+
+func newResidentJSON(w *world, rel relation, _ int64) (string, []byte) {
+	return "application/json", fmt.Appendf(nil, `{"household_id":"%d","name":"新居民","id_number":%q,"relation":"其他"}`,
+		w.targets[rel].household.ID, w.idNumber())
+}
+
+func residentForm(w *world, _ relation, _ int64) url.Values {
+	return url.Values{"name": {"新居民"}, "id_number": {w.idNumber()}, "relation": {"其他"}, "political_status": {"masses"}}
+}
+
+func importBody(w *world, _ relation, _ int64) (string, []byte) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, _ := mw.CreateFormFile("file", "households.csv")
+	_, _ = io.WriteString(fw, "地址,姓名\n")
+	_ = mw.Close()
+	return mw.FormDataContentType(), b.Bytes()
+}
+
+// fresh creates a new object of kind at relation rel, so that a case that changes or consumes
+// it leaves the fixture of the next case as it was.
+func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
+	w.tb.Helper()
+	t := w.targets[rel]
+	switch kind {
+	case tokenObj:
+		_, tok, err := w.st.CreateAPIToken(context.Background(), w.users[role], fmt.Sprintf("临时%d", w.nextSeq()), 0, 30)
+		if err != nil {
+			w.tb.Fatalf("token for %s: %v", role, err)
+		}
+		return tok.ID
+	case territoryObj:
+		return w.node(t.container, t.childKind, fmt.Sprintf("临时%d", w.nextSeq())).ID
+	case householdObj:
+		return w.household(t.node).ID
+	case residentObj:
+		return w.resident(t.household).ID
+	case correctionObj:
+		return w.correction(rel).ID
+	}
+	w.tb.Fatalf("no fresh object of kind %d", kind)
+	return 0
+}
+
+// object is the standing object of kind at relation rel.
+func (w *world) object(kind objKind, rel relation) int64 {
+	t := w.targets[rel]
+	switch kind {
+	case territoryObj:
+		return t.node.ID
+	case householdObj:
+		return t.household.ID
+	case residentObj:
+		return t.resident.ID
+	case correctionObj:
+		return t.probe.ID
+	case userObj:
+		return t.account.ID
+	}
+	return 0
+}
+
+var wildcard = regexp.MustCompile(`\{[^}]+\}`)
+
+// route splits a ServeMux pattern into method ("" for any), path, and the kind its wildcard
+// names; ok is false for a wildcard prefix missing from objKinds.
+func route(pattern string) (method, path string, kind objKind, ok bool) {
+	method, path, found := strings.Cut(pattern, " ")
+	if !found {
+		method, path = "", pattern
+	}
+	path = strings.TrimSuffix(path, "{$}")
+	path = strings.ReplaceAll(path, "{action}", "unlock") // POST /users/{id}/{action}: one harmless action stands for all
+	loc := wildcard.FindStringIndex(path)
+	if loc == nil {
+		return method, path, noObject, true
+	}
+	kind, ok = objKinds[path[:loc[1]]]
+	return method, path, kind, ok
+}
+
+// expected is the decision the policy table and the scope semantics call for.
+func (w *world) expected(sp spec, a authz.Action, role model.Role, rel relation) decision {
+	switch {
+	case sp.fixed != "":
+		return sp.fixed
+	case a == authz.Public:
+		return allow
+	case rel == relAnon:
+		return unauthorized
+	case !authz.Allowed(role, a):
+		return forbidden
+	case sp.rootOnly && role.Scoped():
+		return forbidden
+	case sp.scoped && rel > w.reach(role) && sp.ref:
+		return invalidRef
+	case sp.scoped && rel > w.reach(role):
+		return notFound
+	}
+	return allow
+}
+
+// actual classifies a response: the pages send a caller without a session to the login page.
+func actual(resp *http.Response, sp spec, isAPI, anon bool) decision {
+	switch c := resp.StatusCode; {
+	case c == http.StatusUnauthorized:
+		return unauthorized
+	case !isAPI && c == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login") && (anon || !sp.freshSession && !sp.password):
+		return unauthorized
+	case c == http.StatusForbidden:
+		return forbidden
+	case c == http.StatusNotFound:
+		return notFound
+	case c >= 200 && c < 400:
+		return allow
+	case sp.lenient && (c == http.StatusBadRequest || c == http.StatusConflict || c == http.StatusUnprocessableEntity):
+		return allow
+	case c == http.StatusUnprocessableEntity:
+		return invalidRef
+	}
+	return decision(strconv.Itoa(resp.StatusCode))
+}
+
+var errorSummary = regexp.MustCompile(`(?s)"detail":"[^"]*"|"errors":\[[^\]]*\]|<a href="#[a-z_]+">[^<]+|<p class="error-summary-message"[^>]*>[^<]+|class="field-error[^>]*>[^<]*`)
+
+// errorText is the error message of a response body, for the mismatch report.
+func errorText(b []byte) string {
+	m := errorSummary.FindAll(b, 3)
+	if m == nil {
+		return ""
+	}
+	return " — " + string(bytes.Join(m, []byte(" | ")))
+}
+
+// staticName finds a content-hashed static file name in the login page.
+func (w *world) staticName() string {
+	resp := w.do("", "GET", "/login", "", nil)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`/static/([^"?#]+)`).FindSubmatch(b)
+	if m == nil {
+		w.tb.Fatal("no /static/ link on the login page")
+	}
+	return string(m[1])
+}
+
+// surfaceRoutes are the route tables of both surfaces, as the server mounts them.
+func surfaceRoutes(tb testing.TB, st *store.Store) (apiRoutes, pageRoutes []authz.Route) {
+	tb.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := web.New(st, log, web.Options{})
+	if err != nil {
+		tb.Fatalf("web.New: %v", err)
+	}
+	return api.New(st, log, 1<<20, false).Routes(), pages.Routes()
+}
+
+// TestAuthorizationMatrix runs every route of the API and the pages, as every role, on an
+// object at every territory relation (and without a session), through the real server, and
+// compares the answer with the decision the policy table calls for.
+func TestAuthorizationMatrix(t *testing.T) {
+	// SQLite carries the matrix in every run; the scope checks are the same SQL on PostgreSQL,
+	// and the store's contract tests run there, so the matrix runs on it when asked to
+	// (GONGZHI_MATRIX_PG=1), keeping `go test ./...` quick.
+	engines := []string{"sqlite"}
+	if os.Getenv("GONGZHI_MATRIX_PG") == "1" {
+		engines = append(engines, "postgres")
+	}
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) {
+			st := storetest.Open(t, engine)
+			w := mustWorld(t, st)
+			apiRoutes, pageRoutes := surfaceRoutes(t, st)
+			static := w.staticName()
+			var cases, mismatches int
+			var report []string
+			for _, surface := range []struct {
+				isAPI  bool
+				routes []authz.Route
+			}{{true, apiRoutes}, {false, pageRoutes}} {
+				for _, rt := range surface.routes {
+					sp, ok := specs[rt.Pattern]
+					if !ok {
+						t.Errorf("route %q has no matrix spec: add it to specs in matrix_test.go", rt.Pattern)
+						continue
+					}
+					method, path, kind, ok := route(rt.Pattern)
+					if !ok {
+						t.Errorf("route %q: its wildcard prefix is not in objKinds", rt.Pattern)
+						continue
+					}
+					if method == "" {
+						method, path = "GET", path+"no-such-page"
+					}
+					for _, role := range model.Roles {
+						for _, rel := range append(placed[:len(placed):len(placed)], relAnon) {
+							if rel == relAnon && role != model.Roles[0] {
+								continue // one anonymous caller per route and relation is enough
+							}
+							objRel := rel
+							if rel == relAnon {
+								objRel = relOwn
+							}
+							p := path
+							if kind != noObject {
+								id := w.object(kind, objRel)
+								if sp.subject {
+									id = w.targets[objRel].subject.ID
+								}
+								if sp.container {
+									id = w.targets[objRel].container.ID
+								}
+								if sp.fresh {
+									id = w.fresh(kind, objRel, role)
+								}
+								p = wildcard.ReplaceAllString(path, strconv.FormatInt(id, 10))
+							} else {
+								p = strings.ReplaceAll(p, "{name}", static)
+							}
+							if sp.query != nil {
+								p += "?" + sp.query(w, objRel)
+							}
+							var ct string
+							var body io.Reader
+							if sp.body != nil {
+								var b []byte
+								ct, b = sp.body(w, objRel, 0)
+								body = bytes.NewReader(b)
+							}
+							token := ""
+							if rel != relAnon {
+								token = w.tokens[role]
+								if sp.freshSession {
+									token = w.session(w.users[role])
+								}
+							}
+							next := ""
+							if sp.password {
+								next = fmt.Sprintf("Matrix-Proof-Passphrase-%d", w.nextSeq())
+								ct, body = passwordBody(surface.isAPI, w.password(role), next)
+							}
+							resp := w.do(token, method, p, ct, body)
+							respBody, _ := io.ReadAll(resp.Body)
+							if sp.freshSession && rel != relAnon {
+								// Logging out may end every session of the account.
+								w.tokens[role] = w.session(w.users[role])
+							}
+							if sp.password && rel != relAnon && resp.StatusCode < 400 {
+								// The change ended the role's sessions: start the next one.
+								w.passwords[role] = next
+								w.tokens[role] = w.session(w.users[role])
+							}
+							_, _ = io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+							cases++
+							want := w.expected(sp, rt.Action, role, rel)
+							if got := actual(resp, sp, surface.isAPI, rel == relAnon); got != want {
+								mismatches++
+								who := string(role)
+								if rel == relAnon {
+									who = "anonymous"
+								}
+								report = append(report, fmt.Sprintf("%s %s as %s on %s: got %s (HTTP %d), want %s%s",
+									method, p, who, objRel, got, resp.StatusCode, want, errorText(respBody)))
+							}
+						}
+					}
+				}
+			}
+			sort.Strings(report)
+			for _, line := range report {
+				t.Error(line)
+			}
+			msg := fmt.Sprintf("authorization matrix (%s): %d routes × %d roles × %d relations (+ anonymous) = %d cases, %d mismatches",
+				engine, len(apiRoutes)+len(pageRoutes), len(model.Roles), len(placed), cases, mismatches)
+			t.Log(msg)
+			if testing.Verbose() {
+				fmt.Println(msg)
+			}
+		})
+	}
+}

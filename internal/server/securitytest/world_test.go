@@ -1,0 +1,310 @@
+package securitytest_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"gongzhi/internal/api"
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/server"
+	"gongzhi/internal/store"
+	"gongzhi/internal/web"
+)
+
+// relation is where an object lies relative to the caller's own household: the columns of the
+// matrix. The caller's own household sits in stairwell su of building bu (the joint-building
+// unit) of grid g1 of community c1 of street s1 of the district.
+type relation int
+
+const (
+	relOwn       relation = iota // the caller's own resident record / household / stairwell
+	relHousehold                 // another member of the caller's household
+	relUnit                      // another household of the same unit (building bu)
+	relGrid                      // a household in another building of the same grid
+	relCommunity                 // a household in another grid of the same community
+	relStreet                    // a household in another community of the same street
+	relOther                     // a household in another street
+	relAnon                      // not logged in (a pseudo-relation: the caller has no session)
+)
+
+var relationNames = [...]string{"own", "same_household", "same_unit", "same_grid", "same_community", "same_street", "other_street", "unauthenticated"}
+
+func (r relation) String() string { return relationNames[r] }
+
+// placed are the relations an object can have; relAnon is a caller, not a place.
+var placed = []relation{relOwn, relHousehold, relUnit, relGrid, relCommunity, relStreet, relOther}
+
+// target is the fixture of one relation: the stairwell, household and resident that lie there,
+// the node under which fresh territory of this relation is created, and a resident account
+// linked to the resident (for correction requests).
+type target struct {
+	node      *model.Territory
+	container *model.Territory
+	childKind model.TerritoryKind
+	household *model.Household
+	resident  *model.Resident
+	subject   *model.User
+	probe     *model.CorrectionRequest // an open correction request of the resident, for reads
+	account   *model.User              // a grid leader's account scoped to the node, for account administration
+}
+
+// reach is the farthest relation a role's scope covers; scopeNode is where its account sits.
+func (w *world) reach(role model.Role) relation {
+	switch role {
+	case model.RoleSystemAdmin, model.RoleDistrictAdmin:
+		return relOther
+	case model.RoleStreetAdmin:
+		return relStreet
+	case model.RoleGridLeader:
+		return relGrid
+	case model.RoleUnitLeader:
+		return relUnit
+	}
+	return relCommunity // community admin and staff, and the roles scoped to the community
+}
+
+func (w *world) scopeNode(role model.Role) *model.Territory {
+	switch role {
+	case model.RoleSystemAdmin:
+		return nil
+	case model.RoleDistrictAdmin:
+		return w.district
+	case model.RoleStreetAdmin:
+		return w.s1
+	case model.RoleGridLeader:
+		return w.g1
+	case model.RoleUnitLeader:
+		return w.bu
+	}
+	return w.c1
+}
+
+// world is the fixture city of the matrix and the CSRF test: a district with two streets,
+// communities, grids, buildings (units), stairwells, households and residents, one account per
+// role, and the full server (API and pages) over a real store.
+type world struct {
+	tb                                                   testing.TB
+	st                                                   *store.Store
+	srv                                                  *httptest.Server
+	district, s1, s2, c1, c2, c3, g1, g2, g3, g4, bu, bg *model.Territory
+	targets                                              [relOther + 1]target
+	users                                                map[model.Role]*model.User
+	tokens                                               map[model.Role]string
+	probe                                                *model.User // a resident account without a second factor, for the login routes
+	seq                                                  int
+	open                                                 map[relation]int64 // the last fresh correction request per relation
+	passwords                                            map[model.Role]string
+}
+
+// password is the current password of role's account (the password route changes it).
+func (w *world) password(role model.Role) string {
+	if p, ok := w.passwords[role]; ok {
+		return p
+	}
+	return testPassword
+}
+
+const testPassword = "Matrix-Proof-Passphrase-2026"
+
+func mustWorld(tb testing.TB, st *store.Store) *world {
+	tb.Helper()
+	ctx := context.Background()
+	w := &world{tb: tb, st: st, users: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, open: map[relation]int64{}, passwords: map[model.Role]string{}}
+	w.district = w.node(nil, model.KindDistrict, "江油市")
+	w.s1 = w.node(w.district, model.KindStreet, "中坝街道")
+	w.s2 = w.node(w.district, model.KindStreet, "太白街道")
+	w.c1 = w.node(w.s1, model.KindCommunity, "天宝社区")
+	w.c2 = w.node(w.s1, model.KindCommunity, "东胜社区")
+	w.c3 = w.node(w.s2, model.KindCommunity, "太白社区")
+	w.g1 = w.node(w.c1, model.KindGrid, "第一网格")
+	w.g2 = w.node(w.c1, model.KindGrid, "第二网格")
+	w.g3 = w.node(w.c2, model.KindGrid, "东胜一网格")
+	w.g4 = w.node(w.c3, model.KindGrid, "太白一网格")
+	w.bu = w.node(w.g1, model.KindBuilding, "1栋")
+	w.bg = w.node(w.g1, model.KindBuilding, "2栋")
+	su := w.node(w.bu, model.KindStairwell, "1单元")
+	sg := w.node(w.bg, model.KindStairwell, "1单元")
+	sc := w.node(w.node(w.g2, model.KindBuilding, "3栋"), model.KindStairwell, "1单元")
+	ss := w.node(w.node(w.g3, model.KindBuilding, "8栋"), model.KindStairwell, "2单元")
+	so := w.node(w.node(w.g4, model.KindBuilding, "9栋"), model.KindStairwell, "1单元")
+
+	own := w.household(su)
+	w.targets[relOwn] = target{node: su, container: w.bu, childKind: model.KindStairwell, household: own}
+	w.targets[relHousehold] = target{node: su, container: w.bu, childKind: model.KindStairwell, household: own}
+	w.targets[relUnit] = target{node: su, container: w.bu, childKind: model.KindStairwell, household: w.household(su)}
+	w.targets[relGrid] = target{node: sg, container: w.g1, childKind: model.KindBuilding, household: w.household(sg)}
+	w.targets[relCommunity] = target{node: sc, container: w.c1, childKind: model.KindGrid, household: w.household(sc)}
+	w.targets[relStreet] = target{node: ss, container: w.s1, childKind: model.KindCommunity, household: w.household(ss)}
+	w.targets[relOther] = target{node: so, container: w.s2, childKind: model.KindCommunity, household: w.household(so)}
+	for _, rel := range placed {
+		t := &w.targets[rel]
+		t.resident = w.resident(t.household)
+	}
+
+	for _, role := range model.Roles {
+		u := w.user("u_"+string(role), role, w.scopeNode(role))
+		w.users[role] = u
+		w.tokens[role] = w.session(u)
+	}
+	// The resident account is the subject of the own resident; the member's, of the other
+	// member of the household; the rest get a subject account of their own.
+	w.link(w.users[model.RoleResident], w.targets[relOwn].resident)
+	w.targets[relOwn].subject = w.users[model.RoleResident]
+	w.link(w.users[model.RoleMember], w.targets[relHousehold].resident)
+	w.targets[relHousehold].subject = w.users[model.RoleMember]
+	for _, rel := range placed[2:] {
+		t := &w.targets[rel]
+		t.subject = w.user(fmt.Sprintf("subject_%d", rel), model.RoleResident, t.node)
+		w.link(t.subject, t.resident)
+	}
+	for _, rel := range placed {
+		t := &w.targets[rel]
+		var err error
+		t.probe, err = st.CreateCorrection(ctx, t.subject.ID, model.CorrectionInput{Field: model.CorrectName, Value: fmt.Sprintf("更名%d", w.nextSeq()), Reason: "矩阵测试"})
+		if err != nil {
+			tb.Fatalf("probe correction for %s: %v", rel, err)
+		}
+	}
+	w.probe = w.user("login_probe", model.RoleResident, w.c1)
+	for _, rel := range placed {
+		w.targets[rel].account = w.user(fmt.Sprintf("target_%d", rel), model.RoleGridLeader, w.targets[rel].node)
+	}
+
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := web.New(st, log, web.Options{})
+	if err != nil {
+		tb.Fatalf("web.New: %v", err)
+	}
+	w.srv = httptest.NewServer(server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler())
+	tb.Cleanup(w.srv.Close)
+	return w
+}
+
+func (w *world) node(parent *model.Territory, kind model.TerritoryKind, name string) *model.Territory {
+	w.tb.Helper()
+	var pid int64
+	if parent != nil {
+		pid = parent.ID
+	}
+	n, err := w.st.CreateTerritory(context.Background(), authz.System(), model.TerritoryInput{ParentID: pid, Kind: kind, Name: name})
+	if err != nil {
+		w.tb.Fatalf("create %s %s: %v", kind, name, err)
+	}
+	return n
+}
+
+func (w *world) household(node *model.Territory) *model.Household {
+	w.tb.Helper()
+	w.seq++
+	h, err := w.st.CreateHousehold(context.Background(), authz.System(), model.HouseholdInput{TerritoryID: node.ID,
+		Address: fmt.Sprintf("%d室", 100+w.seq), Flags: model.HouseholdFlags{Hardship: w.seq%2 == 0}})
+	if err != nil {
+		w.tb.Fatalf("create household: %v", err)
+	}
+	return h
+}
+
+func (w *world) resident(h *model.Household) *model.Resident {
+	w.tb.Helper()
+	r, err := w.st.CreateResident(context.Background(), authz.System(), model.ResidentInput{HouseholdID: h.ID,
+		Name: fmt.Sprintf("居民%d", w.nextSeq()), IDNumber: w.idNumber(), Phone: fmt.Sprintf("139%08d", w.seq),
+		Relation: "其他", PoliticalStatus: model.StatusPartyMember})
+	if err != nil {
+		w.tb.Fatalf("create resident: %v", err)
+	}
+	return r
+}
+
+func (w *world) nextSeq() int { w.seq++; return w.seq }
+
+// idNumber returns a fresh valid ID number (birth dates vary so sequence numbers never run out).
+func (w *world) idNumber() string {
+	n := w.nextSeq()
+	s := fmt.Sprintf("510781%04d%02d%02d%03d", 1950+n/(28*1000)%50, 1+n/28%12, 1+n%28, n%1000)
+	return s + string(model.IDCheckDigit(s))
+}
+
+func (w *world) user(name string, role model.Role, scope *model.Territory) *model.User {
+	w.tb.Helper()
+	in := store.UserInput{Username: name, DisplayName: name, Password: testPassword, Role: role}
+	if scope != nil && role.Scoped() {
+		in.ScopeID = scope.ID
+	}
+	if role.NeedsSecondFactor() {
+		in.TOTPSecret = authz.NewTOTPSecret()
+	}
+	u, err := w.st.CreateUser(context.Background(), authz.System(), in)
+	if err != nil {
+		w.tb.Fatalf("create user %s: %v", name, err)
+	}
+	return u
+}
+
+// session starts a session for u directly in the store (the login route is a case of its own).
+func (w *world) session(u *model.User) string {
+	w.tb.Helper()
+	token, _, err := w.st.CreateSession(context.Background(), u)
+	if err != nil {
+		w.tb.Fatalf("session for %s: %v", u.Username, err)
+	}
+	return token
+}
+
+func (w *world) link(u *model.User, r *model.Resident) {
+	w.tb.Helper()
+	if err := w.st.LinkResident(context.Background(), authz.System(), u.ID, r.ID); err != nil {
+		w.tb.Fatalf("link %s to resident %d: %v", u.Username, r.ID, err)
+	}
+}
+
+// correction files a fresh correction request (of the occupation) by the subject of relation
+// rel, first rejecting the previous fresh one if a denied case left it open.
+func (w *world) correction(rel relation) *model.CorrectionRequest {
+	w.tb.Helper()
+	if prev := w.open[rel]; prev != 0 {
+		_, _ = w.st.RejectCorrection(context.Background(), authz.System(), prev, "矩阵清理")
+	}
+	c, err := w.st.CreateCorrection(context.Background(), w.targets[rel].subject.ID, model.CorrectionInput{
+		Field: model.CorrectOccupation, Value: fmt.Sprintf("职业%d", w.nextSeq()), Reason: "矩阵测试"})
+	if err != nil {
+		w.tb.Fatalf("correction for %s: %v", rel, err)
+	}
+	w.open[rel] = c.ID
+	return c
+}
+
+// do sends one request as role (relAnon: no session) to the API with a bearer token or to the
+// pages with the session cookie, from the same origin as a browser would.
+func (w *world) do(token, method, path, contentType string, body io.Reader) *http.Response {
+	w.tb.Helper()
+	req, err := http.NewRequest(method, w.srv.URL+path, body)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", w.srv.URL)
+	if token != "" {
+		if strings.HasPrefix(path, "/api/") {
+			req.Header.Set("Authorization", "Bearer "+token)
+		} else {
+			req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: token})
+		}
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		w.tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
