@@ -153,6 +153,7 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 		{"member", model.RoleMember, stair},
 		{"resident", model.RoleResident, stair},
 		{"partner", model.RolePartner, community},
+		{"auditor", model.RoleAuditor, street},
 	}
 	var out []demoAccount
 	for _, a := range plan {

@@ -212,7 +212,7 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, env, &out, &errOut); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"已生成江油市演示数据", "admin      the boss's own passphrase", "动态验证码密钥 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "grid_leader", "resident", "partner"} {
+	for _, want := range []string{"已生成江油市演示数据", "admin      the boss's own passphrase", "动态验证码密钥 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "grid_leader", "resident", "partner", "auditor"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
