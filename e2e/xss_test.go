@@ -91,13 +91,6 @@ var xssPayloads = []string{
 	`<table background="javascript:__x=1">`,
 }
 
-// xssField is one user-writable field: whether it accepts a value (its validator), and how
-// the test stores it.
-type xssField struct {
-	name   string
-	accept func(v string) bool
-}
-
 func runesAtMost(n int) func(string) bool {
 	return func(v string) bool { return utf8.RuneCountInString(v) <= n && !strings.ContainsAny(v, "\x00\r\n\t") }
 }

@@ -127,6 +127,7 @@ func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time, se
 	if secure {
 		name = SecureSessionCookie
 	}
+	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure (and the __Host- name) whenever served over TLS: a plain-HTTP demo on localhost would lose a Secure cookie
 	http.SetCookie(w, &http.Cookie{Name: name, Value: token, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 }
@@ -137,6 +138,7 @@ func ClearSessionCookie(w http.ResponseWriter, secure bool) {
 	if secure {
 		name = SecureSessionCookie
 	}
+	// #nosec G124 -- clears the cookie set above, with the same attributes
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 }

@@ -255,7 +255,7 @@ func throughput(ctx context.Context, workers int, d time.Duration, op func(rng *
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w)+1, 42))
+			rng := rand.New(rand.NewPCG(uint64(w)+1, 42)) // #nosec G115 G404 -- a benchmark's reproducible choice of rows; w is a small worker index
 			for ctx.Err() == nil {
 				if err := op(rng); err != nil {
 					if ctx.Err() == nil {

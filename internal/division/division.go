@@ -199,6 +199,7 @@ func parse(r io.Reader) (*Table, error) {
 			return nil, fmt.Errorf("division data: line %d: want a 2-, 4-, 6-, 9- or 12-digit code, a tab and a name", line)
 		}
 		n, _ := strconv.ParseUint(string(code), 10, 64)
+		// #nosec G115 -- level is 0–4; the embedded name table is a few MB and a name a few dozen bytes
 		e := entry{key: n*pow10[12-len(code)]<<3 | uint64(level), off: uint32(names.Len()), size: uint16(len(name))}
 		if k := len(t.entries); k > 0 && t.entries[k-1].key >= e.key {
 			sorted = false

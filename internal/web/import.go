@@ -70,6 +70,7 @@ func (wb *Web) importForm(w http.ResponseWriter, r *http.Request) error {
 func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, wb.opts.MaxUploadBytes)
 	f := newForm("import", url.Values{}, "file")
+	// #nosec G120 -- the body is bounded by the MaxBytesReader just above
 	if err := r.ParseMultipartForm(multipartMem); err != nil {
 		var mbe *http.MaxBytesError
 		switch {
@@ -121,6 +122,7 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 	if report.RejectsPath != "" {
 		// Nothing outlives the request on the server (instances share no disk), so the rows set
 		// aside travel to the browser inside the page as a download link.
+		// #nosec G703 -- RejectsPath is the file the importer wrote in our own temporary directory
 		if b, err := os.ReadFile(report.RejectsPath); err == nil && len(b) <= maxRejectsSize {
 			// Built here from our own bytes, so the data: URL html/template would refuse is safe.
 			// #nosec G203 -- base64 of our own rejects file: the data: URL cannot carry markup
