@@ -95,6 +95,12 @@ func TestCrossSiteRequestsRejected(t *testing.T) {
 			p := path
 			if kind != noObject {
 				id := w.object(kind, relOwn)
+				if sp.subject {
+					id = w.targets[relOwn].subject.ID
+				}
+				if sp.container {
+					id = w.targets[relOwn].container.ID
+				}
 				if sp.fresh {
 					id = w.fresh(kind, relOwn, who)
 				}

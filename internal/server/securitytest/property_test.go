@@ -63,7 +63,7 @@ func randomTree(t *testing.T, st *store.Store, rng *rand.Rand, round int, seq *i
 				t.Fatal(err)
 			}
 			tr.nodes = append(tr.nodes, n)
-			for h := 0; h < rng.IntN(3); h++ {
+			for h := 0; kinds[lv] != model.KindStreet && h < rng.IntN(3); h++ { // households live in a community or below
 				*seq++
 				hh, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: n.ID, Address: fmt.Sprintf("H%d号", *seq)})
 				if err != nil {
@@ -119,11 +119,11 @@ func TestNoRowOutsideScope(t *testing.T) {
 			readers = append(readers, r)
 		}
 	}
-	const rounds = 3
+	const rounds = 5
 	var checks, rows, seq int
 	for round := range rounds {
 		tr := randomTree(t, st, rng, round, &seq)
-		for a := 0; a < 4; a++ {
+		for a := 0; a < 6; a++ {
 			node := tr.nodes[rng.IntN(len(tr.nodes))]
 			role := readers[rng.IntN(len(readers))]
 			u, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: fmt.Sprintf("p%d_%d", round, a),
