@@ -143,10 +143,9 @@ func TestNoRowOutsideScope(t *testing.T) {
 					switch {
 					case strings.HasPrefix(under.Path, node.Path):
 						prefix = under.Path
-					case strings.HasPrefix(node.Path, under.Path):
-						// an ancestor of the scope: the caller sees its own part
 					default:
-						prefix = "" // beside the scope: nothing (or 404)
+						// beside or above the scope: the node is outside it, so nothing (404)
+						prefix = ""
 					}
 				}
 				in := func(path string) bool { return prefix != "" && strings.HasPrefix(path, prefix) }
