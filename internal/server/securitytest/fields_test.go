@@ -1,0 +1,60 @@
+package securitytest_test
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store/storetest"
+)
+
+// TestFieldPolicyOnEveryRenderPath reads the same resident and household as every role that
+// may read them, through the API (list, single read, single read with ?reveal=true) and the
+// pages (household page, revealed, residents list), and checks that full ID numbers, phones and
+// party status appear exactly for the roles authz.CanSee allows, and that a role that may not
+// see hardship cannot filter by it.
+func TestFieldPolicyOnEveryRenderPath(t *testing.T) {
+	w := mustWorld(t, storetest.Open(t, "sqlite"))
+	tg := w.targets[relOwn]
+	res := tg.resident
+	partyLabel := model.StatusPartyMember.Label()
+	for _, role := range model.Roles {
+		if !authz.Allowed(role, authz.HouseholdRead) {
+			continue
+		}
+		token := w.tokens[role]
+		var bodies []string
+		for _, p := range []string{
+			fmt.Sprintf("/api/v1/residents?household=%d", tg.household.ID),
+			fmt.Sprintf("/api/v1/residents/%d", res.ID),
+			fmt.Sprintf("/api/v1/residents/%d?reveal=true", res.ID),
+			fmt.Sprintf("/api/v1/households/%d?include=residents", tg.household.ID),
+			fmt.Sprintf("/households/%d", tg.household.ID),
+			fmt.Sprintf("/households/%d?reveal=1", tg.household.ID),
+			fmt.Sprintf("/residents?territory=%d", tg.node.ID),
+		} {
+			resp := w.do(token, "GET", p, "", nil)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			bodies = append(bodies, string(b))
+		}
+		all := strings.Join(bodies, "\n")
+		if got, want := strings.Contains(all, res.IDNumber), authz.CanSee(role, authz.FieldIDNumber); got != want {
+			t.Errorf("%s: full ID number shown = %v, want %v", role, got, want)
+		}
+		if got, want := strings.Contains(all, res.Phone), authz.CanSee(role, authz.FieldPhone); got != want {
+			t.Errorf("%s: full phone shown = %v, want %v", role, got, want)
+		}
+		if got, want := strings.Contains(all, `"political_status":"party_member"`) || strings.Contains(all, partyLabel), authz.CanSee(role, authz.FieldPoliticalStatus); got != want {
+			t.Errorf("%s: party status shown = %v, want %v", role, got, want)
+		}
+		resp := w.do(token, "GET", "/api/v1/households?flag=hardship", "", nil)
+		resp.Body.Close()
+		if ok := resp.StatusCode == 200; ok != authz.CanSee(role, authz.FieldHardship) {
+			t.Errorf("%s: ?flag=hardship answered %d", role, resp.StatusCode)
+		}
+	}
+}
