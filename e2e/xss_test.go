@@ -179,6 +179,40 @@ func TestXSSPayloadsStayText(t *testing.T) {
 		rows = append(rows, s)
 	}
 
+	// Correction requests: one resident account linked to the first resident files a request per
+	// payload (the reason) and staff reject each (the note), so the field is free for the next.
+	subject, err := a.st.CreateUser(ctx, sys, store.UserInput{Username: "xss_subject", DisplayName: "居民", Password: password,
+		Role: model.RoleResident, ScopeID: grid.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.LinkResident(ctx, sys, subject.ID, rows[0].resident); err != nil {
+		t.Fatal(err)
+	}
+	var corrections []int64
+	for i, s := range rows {
+		in := model.CorrectionInput{Field: model.CorrectOccupation, Value: fmt.Sprintf("职业%d", i), Reason: s.payload}
+		if in.Validate() != nil {
+			in.Reason = fmt.Sprintf("理由%d", i)
+		} else {
+			fields["correction.reason"]++
+		}
+		c, err := a.st.CreateCorrection(ctx, subject.ID, in)
+		if err != nil {
+			t.Fatalf("correction %d: %v", i, err)
+		}
+		note := s.payload
+		if model.CheckCorrectionNote(note, true) != nil {
+			note = fmt.Sprintf("说明%d", i)
+		} else {
+			fields["correction.note"]++
+		}
+		if _, err := a.st.RejectCorrection(ctx, sys, c.ID, note); err != nil {
+			t.Fatalf("reject correction %d: %v", i, err)
+		}
+		corrections = append(corrections, c.ID)
+	}
+
 	// Log in as the community admin through the real login (password, then the code).
 	token := apiLogin(t, a, admin.Username, password, secret)
 	u, _ := url.Parse(a.url)
@@ -197,7 +231,12 @@ func TestXSSPayloadsStayText(t *testing.T) {
 
 	pages := []string{"/", "/territories", fmt.Sprintf("/territories/%d", grid.ID),
 		fmt.Sprintf("/households?territory=%d", grid.ID), fmt.Sprintf("/households?territory=%d&cursor=", grid.ID),
-		fmt.Sprintf("/residents?territory=%d", grid.ID), "/users", "/corrections", "/audit"}
+		fmt.Sprintf("/residents?territory=%d", grid.ID), "/users", "/corrections", "/corrections?status=rejected", "/audit"}
+	for i, id := range corrections {
+		if i%3 == 0 {
+			pages = append(pages, fmt.Sprintf("/corrections/%d", id))
+		}
+	}
 	for i, s := range rows {
 		// Every payload on its household and node pages; the forms, the revealed page and the
 		// search results (which echo the payload into the filter box) for every fifth.
