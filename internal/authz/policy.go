@@ -24,6 +24,8 @@ const (
 	SubjectSelf      Action = "subject.self"      // see, export and ask to correct one's own stored data
 	CorrectionHandle Action = "correction.handle" // accept or reject residents' correction requests
 	AuditRead        Action = "audit.read"        // search the audit log within scope
+	JobOwn           Action = "job.own"           // follow, cancel and download one's own background jobs
+	JobAdmin         Action = "job.admin"         // follow and cancel other accounts' jobs within scope
 )
 
 var (
@@ -48,6 +50,8 @@ var policy = map[Action][]model.Role{
 	SubjectSelf:      {model.RoleResident, model.RoleMember},
 	CorrectionHandle: fieldStaff,
 	AuditRead:        {model.RoleSystemAdmin, model.RoleAuditor},
+	JobOwn:           everyone,
+	JobAdmin:         admins,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -43,6 +43,11 @@ type Options struct {
 	SkipInvalid bool
 	// Progress, when not nil, is told how far the import is (see the Stage constants).
 	Progress func(stage string, done, total int)
+	// Commit, when not nil, is called inside the write transaction after the last row, with
+	// the report (Written set, the rejects file complete): a job records its outcome there, so
+	// that it commits with the rows or not at all. Its error rolls everything back. It is not
+	// called when nothing is written.
+	Commit func(tx *store.Tx, rep *Report) error
 }
 
 // Report is the outcome of an import.
@@ -136,7 +141,14 @@ func ImportHouseholds(ctx context.Context, st *store.Store, path string, opts Op
 			bulk.RecordEvents("imported", opts.Scope.UserID)
 			bulk.AuditAs(opts.Scope)
 			w.bulk = bulk
-			return w.run(ctx)
+			if err := w.run(ctx); err != nil || opts.Commit == nil {
+				return err
+			}
+			if err := w.closeRejects(); err != nil {
+				return err
+			}
+			rep.Written = true
+			return opts.Commit(bulk.Tx(), rep)
 		})
 		if errors.Is(err, model.ErrConflict) {
 			err = fmt.Errorf("写入时发现有身份证号刚被登记（可能有人同时在录入），未写入任何数据，请重新导入: %w", err)
@@ -151,6 +163,7 @@ func ImportHouseholds(ctx context.Context, st *store.Store, path string, opts Op
 		if rep.RejectsPath != "" {
 			os.Remove(rep.RejectsPath)
 		}
+		rep.Written = false
 		return nil, err
 	}
 	rep.Written = rep.Households > 0
@@ -161,6 +174,24 @@ func ImportHouseholds(ctx context.Context, st *store.Store, path string, opts Op
 	}
 	progress(StageWrite, c.rows, c.rows)
 	return rep, nil
+}
+
+// CheckFile checks, before an import is queued, that the file at path is a CSV or XLSX file
+// whose first row holds the layout's columns. It returns a *FileError saying what is wrong
+// (the same words ImportHouseholds would use), or nil; it reads no further than the header.
+func CheckFile(path string) error {
+	b, err := openBook(path)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	src, err := b.rows()
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	_, _, err = readHeader(src)
+	return err
 }
 
 // checkFile is the first pass: it checks every row of b and returns the checker's state and
@@ -375,6 +406,7 @@ func (w *writer) reject(row int, cells []string, hh *household) error {
 	return w.rejects.Write(out)
 }
 
+// closeRejects flushes and closes the rejects file; a second call does nothing.
 func (w *writer) closeRejects() error {
 	if w.rejects == nil {
 		return nil
@@ -384,6 +416,7 @@ func (w *writer) closeRejects() error {
 	if cerr := w.rejectsFile.Close(); err == nil {
 		err = cerr
 	}
+	w.rejects = nil
 	return err
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -41,6 +42,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return len(res), fmt.Errorf("migrate: %w", err)
 	}
+	if err := s.migrateQueue(ctx); err != nil {
+		return len(res), err
+	}
 	if _, err := s.sealPending(ctx); err != nil {
 		return len(res), err
 	}
@@ -59,6 +63,9 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	}
 	if pending {
 		return ErrStaleSchema
+	}
+	if ok, err := s.queueCurrent(ctx); err != nil || !ok {
+		return cmp.Or(err, ErrStaleSchema) // River's tables (job.go) lag behind this binary
 	}
 	var plain int
 	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM pii_pending`).Scan(&plain); err != nil {

@@ -223,6 +223,9 @@ func (s *Store) KeyUsage(ctx context.Context) (map[string]int64, error) {
 	if err := s.addCorrectionKeyUsage(ctx, out); err != nil {
 		return nil, err
 	}
+	if err := s.addJobKeyUsage(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
