@@ -88,4 +88,3 @@ func runDivisionImport(ctx context.Context, r *Run) (store.JobOutcome, error) {
 	}
 	return store.JobOutcome{Status: model.JobSucceeded, Result: DivisionResult{Created: n}}, nil
 }
-
