@@ -14,6 +14,7 @@ type API struct {
 	log     *slog.Logger
 	maxBody int64
 	secure  bool // set the session cookie's Secure attribute (served over TLS)
+	jobs    apiJobs
 }
 
 // New returns the API over st; maxBody limits JSON request bodies.
@@ -83,6 +84,14 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/corrections/{id}/reject", authz.CorrectionHandle, a.h(a.rejectCorrection)),
 
 		authz.NewRoute("GET /api/v1/audit", authz.AuditRead, a.h(a.listAudit)),
+
+		authz.NewRoute("POST /api/v1/imports/households", authz.HouseholdImport, a.h(a.importHouseholds)),
+		authz.NewRoute("POST /api/v1/imports/divisions", authz.TerritoryWrite, a.h(a.importDivisions)),
+		authz.NewRoute("POST /api/v1/exports/households", authz.HouseholdImport, a.h(a.exportHouseholds)),
+		authz.NewRoute("GET /api/v1/jobs", authz.JobOwn, a.h(a.listJobs)),
+		authz.NewRoute("GET /api/v1/jobs/{id}", authz.JobOwn, a.h(a.getJob)),
+		authz.NewRoute("POST /api/v1/jobs/{id}/cancel", authz.JobOwn, a.h(a.cancelJob)),
+		authz.NewRoute("GET /api/v1/jobs/{id}/file", authz.JobOwn, a.h(a.jobFile)),
 
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}

@@ -66,12 +66,18 @@ func runHouseholdExport(ctx context.Context, r *Run) (store.JobOutcome, error) {
 			households = done
 			r.Progress(stage, done, total)
 		})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return store.JobOutcome{}, err
 	}
-	if _, err := f.Seek(0, 0); err != nil {
+	// Opened anew: the workbook writer may have closed the file it wrote.
+	book, err := os.Open(path) // #nosec G304 -- a file in the job's own temporary directory
+	if err != nil {
 		return store.JobOutcome{}, err
 	}
+	// The runner stores the workbook with the outcome, then closes it.
 	return store.JobOutcome{Status: model.JobSucceeded, Result: ExportResult{Households: households},
-		Output: &store.FileInput{Name: p.FileName, ContentType: xlsxType, Body: f}}, nil
+		Output: &store.FileInput{Name: p.FileName, ContentType: xlsxType, Body: book}}, nil
 }

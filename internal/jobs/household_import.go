@@ -94,7 +94,7 @@ func runHouseholdImport(ctx context.Context, r *Run) (store.JobOutcome, error) {
 	switch {
 	case errors.Is(err, importer.ErrInvalidRows):
 		o, _ := importOutcome(rep, p.FileName)
-		o.Status, o.Error = model.JobFailed, rep.Summary()
+		o.Status, o.Error = model.JobFailed, summary(rep)
 		return o, nil
 	case errors.Is(err, model.ErrConflict) && ctx.Err() == nil:
 		// An ID number registered by someone else between the check and the write.
@@ -109,9 +109,8 @@ func runHouseholdImport(ctx context.Context, r *Run) (store.JobOutcome, error) {
 	if err != nil {
 		return o, err
 	}
-	defer closeOutput(o)
-	o.Status, o.Error = model.JobFailed, rep.Summary()
-	return o, nil
+	o.Status, o.Error = model.JobFailed, summary(rep)
+	return o, nil // the runner stores the rejects with the outcome, then closes them
 }
 
 // importOutcome is the job outcome of rep: succeeded, with the counts, the row errors and the

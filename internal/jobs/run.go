@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,6 +90,12 @@ func (q *Queue) run(ctx context.Context, id int64) {
 	}
 	jctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	var r *Run
+	defer func() {
+		if r != nil && r.Dir != "" {
+			os.RemoveAll(r.Dir)
+		}
+	}()
 	q.mu.Lock()
 	q.running[id] = &running{cancel: cancel}
 	q.mu.Unlock()
@@ -100,8 +108,9 @@ func (q *Queue) run(ctx context.Context, id int64) {
 		cancel(errCancelled)
 	}
 
-	r := &Run{Job: j, Store: q.st, q: q, Scope: authz.Scope{UserID: j.UserID, Role: j.Role, Path: j.ScopePath, All: j.ScopeAll}}
+	r = &Run{Job: j, Store: q.st, q: q, Scope: authz.Scope{UserID: j.UserID, Role: j.Role, Path: j.ScopePath, All: j.ScopeAll}}
 	o, err := q.execute(jctx, r)
+	defer closeOutput(o)
 	if err == nil && r.finished.Load() {
 		q.log.Info("job finished", "job", id, "kind", j.Kind)
 		return
@@ -112,13 +121,26 @@ func (q *Queue) run(ctx context.Context, id int64) {
 	// The outcome is written even when the job's context ended: it is the last word.
 	if err := q.st.FinishJob(context.WithoutCancel(ctx), id, o); err != nil {
 		q.log.Error("finish job", "job", id, "err", err)
+		if errors.Is(err, model.ErrConflict) {
+			return // no longer running: another instance declared it failed
+		}
+		// Say at least that it failed, rather than leave it running.
+		if err := q.st.FinishJob(context.WithoutCancel(ctx), id, store.JobOutcome{Status: model.JobFailed, Error: reasonInternal}); err != nil {
+			q.log.Error("finish job", "job", id, "err", err)
+		}
 		return
 	}
 	q.log.Info("job finished", "job", id, "kind", j.Kind, "status", o.Status)
 }
 
-// execute runs r's kind with its input copied to a private temporary directory.
-func (q *Queue) execute(ctx context.Context, r *Run) (store.JobOutcome, error) {
+// execute runs r's kind with its input copied to a private temporary directory. A panic in
+// the kind is an error like any other: the job ends failed instead of "running" forever.
+func (q *Queue) execute(ctx context.Context, r *Run) (o store.JobOutcome, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
 	k, ok := q.kinds[r.Job.Kind]
 	if !ok {
 		return store.JobOutcome{Status: model.JobFailed, Error: reasonUnknownKind}, nil
@@ -127,7 +149,6 @@ func (q *Queue) execute(ctx context.Context, r *Run) (store.JobOutcome, error) {
 	if err != nil {
 		return store.JobOutcome{}, err
 	}
-	defer os.RemoveAll(dir)
 	r.Dir = dir
 	if err := q.copyInput(ctx, r); err != nil {
 		return store.JobOutcome{}, err
