@@ -37,6 +37,9 @@ func (q *Queue) SubmitDivisionImport(ctx context.Context, sc authz.Scope, p Divi
 	if !sc.All {
 		return nil, model.ErrForbidden
 	}
+	if len(p.Code) != 2 && len(p.Code) != 6 {
+		return nil, checkDivisionCode(nil, p.Code)
+	}
 	tbl, err := division.Load()
 	if err != nil {
 		return nil, err
@@ -48,14 +51,12 @@ func (q *Queue) SubmitDivisionImport(ctx context.Context, sc authz.Scope, p Divi
 }
 
 func checkDivisionCode(tbl *division.Table, code string) error {
-	var err error
+	err := model.ErrNotFound
 	switch len(code) {
 	case 6:
 		_, err = tbl.County(code)
 	case 2:
 		_, err = tbl.Province(code)
-	default:
-		err = model.ErrNotFound
 	}
 	if errors.Is(err, model.ErrNotFound) {
 		return &model.ValidationError{Fields: []model.FieldError{{Field: "code", Message: fmt.Sprintf("“%s”不是已知的县级（6位）或省级（2位）区划代码", code)}}}

@@ -2,13 +2,10 @@ package web
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -18,36 +15,14 @@ import (
 	"gongzhi/internal/store"
 )
 
-// importData is the upload form and, after an upload, its result.
+// importData is the upload form.
 type importData struct {
 	Page
-	Form       *Form
-	MaxMB      int64
-	Report     *importer.Report
-	FileName   string
-	Errors     []importer.RowError // the first maxShownErrors of Report.Errors
-	MoreErrors int                 // errors not shown
-	Rejects    template.URL        // data: URL of the set-aside rows, "" when none or too large
+	Form  *Form
+	MaxMB int64
 }
 
-// Outcome names the result banner: done, partial (bad households set aside) or rejected.
-func (d *importData) Outcome() string {
-	switch {
-	case d.Report == nil:
-		return ""
-	case !d.Report.Written:
-		return "rejected"
-	case d.Report.RejectedHouseholds > 0:
-		return "partial"
-	}
-	return "done"
-}
-
-const (
-	maxShownErrors = 1000
-	maxRejectsSize = 2 << 20 // offered inline as a download; larger files are only listed
-	multipartMem   = 8 << 20 // the rest of an upload spills to a temporary file
-)
+const multipartMem = 8 << 20 // the rest of an upload spills to a temporary file
 
 func (wb *Web) importPage(r *http.Request, f *Form) *importData {
 	d := &importData{Page: wb.base(r, wb.t("import.title"), "import"), Form: f, MaxMB: wb.opts.MaxUploadBytes >> 20}
@@ -64,9 +39,10 @@ func (wb *Web) importForm(w http.ResponseWriter, r *http.Request) error {
 	return wb.render(w, r, http.StatusOK, "import", wb.importPage(r, f))
 }
 
-// importHouseholds imports an uploaded .csv or .xlsx synchronously, within the request, and
-// shows every bad row with its number, column and reason. The file lives in a temporary
-// directory for the length of the request only.
+// importHouseholds checks an uploaded .csv or .xlsx at once (too large, not CSV/XLSX, wrong
+// columns: the form again with the reason) and queues its import as a background job, then
+// sends the browser to the job's page, which shows the progress and, at the end, every bad
+// row with its number, column and reason.
 func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, wb.opts.MaxUploadBytes)
 	f := newForm("import", url.Values{}, "file")
@@ -98,46 +74,27 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 		f.add("file", wb.t("import.file.type"))
 		return wb.render(w, r, http.StatusUnprocessableEntity, "import", wb.importPage(r, f))
 	}
-	dir, err := os.MkdirTemp("", "gongzhi-import-")
+	q, err := wb.queue()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	report, err := importer.ImportHouseholdsReader(r.Context(), wb.st, dir, header.Filename, file,
-		importer.Options{Scope: scope(r), SkipInvalid: skip})
+	j, err := q.SubmitHouseholdImport(r.Context(), scope(r), header.Filename, file, skip)
 	var fe *importer.FileError
-	switch {
-	case errors.As(err, &fe):
+	if errors.As(err, &fe) {
 		f.add("file", fe.Message)
 		return wb.render(w, r, http.StatusUnprocessableEntity, "import", wb.importPage(r, f))
-	case err != nil && !errors.Is(err, importer.ErrInvalidRows):
+	}
+	if err != nil {
 		return err
 	}
-	d := wb.importPage(r, f)
-	d.Report, d.FileName = report, filepath.Base(header.Filename)
-	d.Errors = report.Errors
-	if len(d.Errors) > maxShownErrors {
-		d.Errors, d.MoreErrors = d.Errors[:maxShownErrors], len(report.Errors)-maxShownErrors
+	if isHTMX(r) {
+		// A redirect would be followed inside the XHR; the job page is a page of its own.
+		hxRedirect(w, jobURL(j.ID))
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
-	if report.RejectsPath != "" {
-		// Nothing outlives the request on the server (instances share no disk), so the rows set
-		// aside travel to the browser inside the page as a download link.
-		// #nosec G703 -- RejectsPath is the file the importer wrote in our own temporary directory
-		if b, err := os.ReadFile(report.RejectsPath); err == nil && len(b) <= maxRejectsSize {
-			// Built here from our own bytes, so the data: URL html/template would refuse is safe.
-			// #nosec G203 -- base64 of our own rejects file: the data: URL cannot carry markup
-			d.Rejects = template.URL("data:text/csv;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(b))
-		}
-	}
-	if report.Written {
-		wb.log.InfoContext(r.Context(), "import", "user", scope(r).UserID, "households", report.Households,
-			"residents", report.Residents, "rejected", report.RejectedHouseholds)
-	}
-	status := http.StatusOK
-	if !report.Written {
-		status = http.StatusUnprocessableEntity
-	}
-	return wb.render(w, r, status, "import_result", d)
+	redirect(w, r, jobURL(j.ID), "")
+	return nil
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 )
 
 // The message catalogs, one flat JSON object per language: key → text. A text may hold
@@ -17,15 +18,29 @@ var messageFS embed.FS
 // catalog is one language's messages.
 type catalog map[string]string
 
-// loadCatalog reads messages/<lang>.json.
+// loadCatalog reads messages/<lang>.json and the area files messages/<lang>.*.json beside it
+// (e.g. zh-Hans.jobs.json); a key defined twice is an error.
 func loadCatalog(lang string) (catalog, error) {
-	b, err := messageFS.ReadFile("messages/" + lang + ".json")
-	if err != nil {
-		return nil, fmt.Errorf("message catalog %s: %w", lang, err)
+	names, err := fs.Glob(messageFS, "messages/"+lang+".*json")
+	if err != nil || len(names) == 0 {
+		return nil, fmt.Errorf("message catalog %s: no files (%v)", lang, err)
 	}
-	var c catalog
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("message catalog %s: %w", lang, err)
+	c := catalog{}
+	for _, name := range names {
+		b, err := messageFS.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("message catalog %s: %w", lang, err)
+		}
+		var part catalog
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("message catalog %s: %w", name, err)
+		}
+		for k, v := range part {
+			if _, dup := c[k]; dup {
+				return nil, fmt.Errorf("message catalog %s: key %q defined twice", name, k)
+			}
+			c[k] = v
+		}
 	}
 	return c, nil
 }

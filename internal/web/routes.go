@@ -62,6 +62,10 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /import", authz.HouseholdImport, wb.h(wb.importForm)),
 		authz.NewRoute("POST /import", authz.HouseholdImport, wb.h(wb.importHouseholds)),
 		authz.NewRoute("GET /import/template.xlsx", authz.HouseholdImport, wb.h(wb.importTemplate)),
+		authz.NewRoute("GET /jobs", authz.JobOwn, wb.h(wb.myJobs)),
+		authz.NewRoute("GET /jobs/{id}", authz.JobOwn, wb.h(wb.job)),
+		authz.NewRoute("POST /jobs/{id}/cancel", authz.JobOwn, wb.h(wb.cancelJob)),
+		authz.NewRoute("GET /jobs/{id}/file", authz.JobOwn, wb.h(wb.jobFile)),
 
 		authz.NewRoute("GET /audit", authz.AuditRead, wb.h(wb.audit)),
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"gongzhi/internal/authz"
+	"gongzhi/internal/jobs"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -25,6 +26,9 @@ type Options struct {
 	SiteName       string
 	MaxUploadBytes int64
 	Secure         bool // cookies get the Secure attribute (served over TLS)
+	// Jobs is the queue this instance runs; nil: an unstarted queue of the pages' own (another
+	// instance runs the jobs).
+	Jobs *jobs.Queue
 }
 
 // maxFormBytes bounds the body of every form that is not a file upload.
@@ -38,6 +42,7 @@ type Web struct {
 	msg    catalog
 	assets *assets
 	pages  map[string]*pageTemplate
+	jobs   webJobs
 }
 
 // New parses the templates and the message catalog once and returns the pages. It fails when a
