@@ -9,6 +9,7 @@ import (
 
 	"gongzhi/internal/api"
 	"gongzhi/internal/config"
+	"gongzhi/internal/jobs"
 	"gongzhi/internal/server"
 	"gongzhi/internal/store"
 	"gongzhi/internal/web"
@@ -39,13 +40,28 @@ func cmdServe(ctx context.Context, e *env) error {
 	})
 }
 
-// serve runs the HTTP server on st until ctx ends.
+// serve runs the HTTP server on st until ctx ends, and the background job worker beside it:
+// started before the first request, stopped after the last (running jobs get the shutdown
+// grace to finish, then are cancelled: they roll back and are marked failed, saying so).
 func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, ready func(net.Addr)) error {
-	a := api.New(st, e.log, cfg.MaxBodyBytes, cfg.SecureCookies)
-	pages, err := web.New(st, e.log, web.Options{SiteName: cfg.SiteName, MaxUploadBytes: cfg.MaxUploadBytes, Secure: cfg.SecureCookies})
+	q, err := jobs.New(st, e.log, jobs.Options{})
 	if err != nil {
 		return err
 	}
+	a := api.New(st, e.log, cfg.MaxBodyBytes, cfg.SecureCookies)
+	a.UseJobs(q, cfg.MaxUploadBytes)
+	pages, err := web.New(st, e.log, web.Options{SiteName: cfg.SiteName, MaxUploadBytes: cfg.MaxUploadBytes, Secure: cfg.SecureCookies, Jobs: q})
+	if err != nil {
+		return err
+	}
+	if err := q.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if err := q.Stop(cfg.ShutdownTimeout); err != nil {
+			e.log.Error("stop job worker", "err", err)
+		}
+	}()
 	srv := server.New(st, e.log, api.Token, a, pages)
 	proxies, err := cfg.Proxies()
 	if err != nil {

@@ -46,6 +46,7 @@ const (
 	correctionObj
 	userObj
 	tokenObj
+	jobObj
 )
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
@@ -57,6 +58,8 @@ var objKinds = map[string]objKind{
 	"/api/v1/corrections/{id}": correctionObj,
 	"/api/v1/users/{id}":       userObj,
 	"/api/v1/tokens/{id}":      tokenObj,
+	"/api/v1/jobs/{id}":        jobObj,
+	"/jobs/{id}":               jobObj,
 	"/territories/{id}":        territoryObj,
 	"/households/{id}":         householdObj,
 	"/corrections/{id}":        correctionObj,
@@ -102,6 +105,11 @@ type spec struct {
 	// password: the route changes the caller's password (and so ends its sessions); the case
 	// sends the current one and the matrix starts a new session afterwards.
 	password bool
+	// owned: the route's {id} is a job, which belongs to the account that started it: at
+	// relOwn the caller's own, elsewhere a job started by the relation's account. Another
+	// account's job is 404 unless the caller administers jobs (job.admin) and its scope reaches
+	// the job.
+	owned bool
 }
 
 func jsonBody(format string, args ...any) func(*world, relation, int64) (string, []byte) {
@@ -175,7 +183,16 @@ var specs = map[string]spec{
 	"POST /api/v1/corrections/{id}/accept":  {scoped: true, fresh: true, body: jsonBody(`{"note":"同意"}`)},
 	"POST /api/v1/corrections/{id}/reject":  {scoped: true, fresh: true, body: jsonBody(`{"note":"不同意"}`)},
 	"GET /api/v1/audit":                     {},
-	"/api/":                                 {fixed: notFound},
+	"POST /api/v1/imports/households":       {lenient: true, body: importBody},
+	"POST /api/v1/imports/divisions":        {lenient: true, rootOnly: true, body: jsonBody(`{"code":"0"}`)},
+	"POST /api/v1/exports/households": {scoped: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"territory_id":"%d"}`, w.targets[rel].node.ID)
+	}},
+	"GET /api/v1/jobs":              {},
+	"GET /api/v1/jobs/{id}":         {owned: true},
+	"POST /api/v1/jobs/{id}/cancel": {owned: true, fresh: true},
+	"GET /api/v1/jobs/{id}/file":    {owned: true},
+	"/api/":                         {fixed: notFound},
 
 	// Pages
 	"GET /static/{name}": {},
@@ -247,6 +264,10 @@ var specs = map[string]spec{
 	"POST /import":                  {lenient: true, body: importBody},
 	"GET /import/template.xlsx":     {},
 	"GET /audit":                    {},
+	"GET /jobs":                     {},
+	"GET /jobs/{id}":                {owned: true},
+	"POST /jobs/{id}/cancel":        {owned: true, fresh: true},
+	"GET /jobs/{id}/file":           {owned: true},
 	"/":                             {fixed: notFound},
 }
 
@@ -301,6 +322,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.resident(t.household).ID
 	case correctionObj:
 		return w.correction(rel).ID
+	case jobObj:
+		return w.job(role, rel, true)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -356,6 +379,8 @@ func (w *world) expected(sp spec, a authz.Action, role model.Role, rel relation)
 		return forbidden
 	case sp.rootOnly && role.Scoped():
 		return forbidden
+	case sp.owned && rel != relOwn && (!authz.Allowed(role, authz.JobAdmin) || rel > w.reach(role)):
+		return notFound
 	case sp.scoped && rel > w.reach(role) && sp.ref:
 		return invalidRef
 	case sp.scoped && rel > w.reach(role):
@@ -473,6 +498,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 								}
 								if sp.container {
 									id = w.targets[objRel].container.ID
+								}
+								if kind == jobObj {
+									id = w.job(role, objRel, false)
 								}
 								if sp.fresh {
 									id = w.fresh(kind, objRel, role)

@@ -101,6 +101,7 @@ type world struct {
 	seq                                                  int
 	open                                                 map[relation]int64 // the last fresh correction request per relation
 	passwords                                            map[model.Role]string
+	jobs                                                 map[string]int64 // standing jobs by starter and relation
 }
 
 // password is the current password of role's account (the password route changes it).
@@ -116,7 +117,7 @@ const testPassword = "Matrix-Proof-Passphrase-2026"
 func mustWorld(tb testing.TB, st *store.Store) *world {
 	tb.Helper()
 	ctx := context.Background()
-	w := &world{tb: tb, st: st, users: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, open: map[relation]int64{}, passwords: map[model.Role]string{}}
+	w := &world{tb: tb, st: st, users: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, open: map[relation]int64{}, passwords: map[model.Role]string{}, jobs: map[string]int64{}}
 	w.district = w.node(nil, model.KindDistrict, "江油市")
 	w.s1 = w.node(w.district, model.KindStreet, "中坝街道")
 	w.s2 = w.node(w.district, model.KindStreet, "太白街道")
@@ -308,3 +309,35 @@ func (w *world) do(token, method, path, contentType string, body io.Reader) *htt
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// job returns a job at relation rel as role sees it: at relOwn one role's account started, at
+// the other relations one the relation's account (a grid leader scoped to its node) started.
+// A standing job has ended with a downloadable file; a fresh one is queued (to be cancelled).
+func (w *world) job(role model.Role, rel relation, fresh bool) int64 {
+	w.tb.Helper()
+	starter := w.targets[rel].account
+	key := fmt.Sprintf("rel%d", rel)
+	if rel == relOwn {
+		starter, key = w.users[role], "own_"+string(role)
+	}
+	if id, ok := w.jobs[key]; ok && !fresh {
+		return id
+	}
+	ctx := context.Background()
+	j, err := w.st.CreateJob(ctx, authz.ForUser(starter), store.JobInput{Kind: "household.export"}, nil)
+	if err != nil {
+		w.tb.Fatalf("job of %s: %v", starter.Username, err)
+	}
+	if fresh {
+		return j.ID
+	}
+	if _, err := w.st.StartJob(ctx, j.ID, "matrix"); err != nil {
+		w.tb.Fatal(err)
+	}
+	if err := w.st.FinishJob(ctx, j.ID, store.JobOutcome{Status: model.JobSucceeded,
+		Output: &store.FileInput{Name: "导出.xlsx", ContentType: "application/octet-stream", Body: strings.NewReader("PK")}}); err != nil {
+		w.tb.Fatal(err)
+	}
+	w.jobs[key] = j.ID
+	return j.ID
+}
