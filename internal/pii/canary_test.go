@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"gongzhi/internal/api"
+	"gongzhi/internal/jobs"
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 	"gongzhi/internal/server"
@@ -123,7 +124,17 @@ func testCanaries(t *testing.T, engine string) {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	pages, err := web.New(st, log, web.Options{MaxUploadBytes: 1 << 20})
+	// Imports run as background jobs: the upload is stored sealed, the worker writes it back to
+	// a temporary file under TMPDIR (scanned below) while it runs.
+	q, err := jobs.New(st, log, jobs.Options{Poll: 20 * time.Millisecond, Tick: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(5 * time.Second)
+	pages, err := web.New(st, log, web.Options{MaxUploadBytes: 1 << 20, Jobs: q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,6 +279,13 @@ func testCanaries(t *testing.T, engine string) {
 	status, body = do("POST", "/import", mw.FormDataContentType(), &mp)
 	if status != http.StatusOK && status != http.StatusSeeOther {
 		t.Fatalf("import page: %d %s", status, body)
+	}
+	for done := false; !done; time.Sleep(20 * time.Millisecond) {
+		p, err := st.Jobs(ctx, sys, store.JobFilter{})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("import job: %v (%d jobs)", err, len(p.Items))
+		}
+		done = p.Items[0].Status.Final()
 	}
 	if rs, err := st.Residents(ctx, sys, store.ResidentFilter{IDNumber: c8.idNumber}); err != nil || len(rs.Items) != 1 {
 		t.Fatalf("imported resident not found: %v", err)
