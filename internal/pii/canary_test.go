@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"gongzhi/internal/api"
-	"gongzhi/internal/jobs"
 	"gongzhi/internal/authz"
+	"gongzhi/internal/jobs"
 	"gongzhi/internal/model"
 	"gongzhi/internal/server"
 	"gongzhi/internal/store"
