@@ -21,7 +21,7 @@ type passwordData struct {
 
 func (wb *Web) passwordForm(w http.ResponseWriter, r *http.Request) error {
 	d := &passwordData{Page: wb.base(r, wb.t("password.title"), "me"), Form: newForm("password", nil, "old_password", "password")}
-	return wb.render(w, r, http.StatusOK, "password", d)
+	return wb.render(w, r, http.StatusOK, "accounts/password", d)
 }
 
 // changePassword changes the caller's password; every session ends, so it goes to the login
@@ -54,7 +54,7 @@ func (wb *Web) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := &passwordData{Page: wb.base(r, wb.t("password.title"), "me"), Form: f}
 	d.Failed = f
-	return wb.render(w, r, http.StatusUnprocessableEntity, "password", d)
+	return wb.render(w, r, http.StatusUnprocessableEntity, "accounts/password", d)
 }
 
 // tokensData is 我的 › API 令牌.
@@ -91,7 +91,7 @@ func (wb *Web) tokensPage(w http.ResponseWriter, r *http.Request, status int, f 
 	}
 	// A page that shows a token once must not be kept by the browser or a proxy.
 	w.Header().Set("Cache-Control", "no-store")
-	return wb.render(w, r, status, "tokens", d)
+	return wb.render(w, r, status, "accounts/tokens", d)
 }
 
 func (wb *Web) tokens(w http.ResponseWriter, r *http.Request) error {
@@ -179,7 +179,7 @@ func (wb *Web) usersPage(w http.ResponseWriter, r *http.Request, status int, f *
 			d.Roles = append(d.Roles, role)
 		}
 	}
-	return wb.render(w, r, status, "users", d)
+	return wb.render(w, r, status, "accounts/users", d)
 }
 
 func (wb *Web) users(w http.ResponseWriter, r *http.Request) error {

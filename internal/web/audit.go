@@ -32,19 +32,19 @@ func (wb *Web) audit(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		d.Errors = errs
 		d.Pager = Pager{Summary: wb.t("audit.shown", "0")}
-		return wb.renderList(w, r, "audit", d)
+		return wb.renderList(w, r, "audit/list", d)
 	}
 	page, err := wb.st.AuditLog(r.Context(), scope(r), f)
 	var v *model.ValidationError
 	if errors.As(err, &v) {
 		d.Errors = v.Fields
 		d.Pager = Pager{Summary: wb.t("audit.shown", "0")}
-		return wb.renderList(w, r, "audit", d)
+		return wb.renderList(w, r, "audit/list", d)
 	} else if err != nil {
 		return err
 	}
 	d.Rows = page.Items
 	summary := wb.t("audit.shown", formatNum(len(page.Items)))
 	d.Pager = newPager(summary, "/audit", q, f.Cursor, page.Next)
-	return wb.renderList(w, r, "audit", d)
+	return wb.renderList(w, r, "audit/list", d)
 }

@@ -44,7 +44,7 @@ func (wb *Web) loginForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := &loginData{Page: wb.base(r, wb.t("login.title"), ""), Form: newForm("login", nil, "username", "password"), Next: next}
 	d.Bare = true
-	return wb.render(w, r, http.StatusOK, "login", d)
+	return wb.render(w, r, http.StatusOK, "accounts/login", d)
 }
 
 // secure reports whether cookies for r get the Secure attribute and the __Host- name.
@@ -85,7 +85,7 @@ func (wb *Web) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := &loginData{Page: wb.base(r, wb.t("login.title"), ""), Form: f, Next: next}
 	d.Failed, d.Bare = f, true
-	return wb.render(w, r, status, "login", d)
+	return wb.render(w, r, status, "accounts/login", d)
 }
 
 // afterPassword goes on from a right password: the session, or the code or enrolment page.
@@ -122,7 +122,7 @@ func (wb *Web) renderOTP(w http.ResponseWriter, r *http.Request, status int, u *
 			d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 		}
 	}
-	return wb.render(w, r, status, "login_otp", d)
+	return wb.render(w, r, status, "accounts/login_otp", d)
 }
 
 // loginOTP checks the code of the second step; on success the session starts.
@@ -157,7 +157,7 @@ func (wb *Web) loginOTP(w http.ResponseWriter, r *http.Request) error {
 	f.Message = wb.t("otp.expired")
 	d := &loginData{Page: wb.base(r, wb.t("login.title"), ""), Form: f, Next: next}
 	d.Failed, d.Bare = f, true
-	return wb.render(w, r, http.StatusUnauthorized, "login", d)
+	return wb.render(w, r, http.StatusUnauthorized, "accounts/login", d)
 }
 
 func (wb *Web) startSession(w http.ResponseWriter, r *http.Request, u *model.User, next string) error {

@@ -64,26 +64,26 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return wb.render(w, r, http.StatusOK, "home", d)
+	return wb.render(w, r, http.StatusOK, "home/home", d)
 }
 
 // services is the phone's 办事 tab: every task the role may do, as large tiles.
 func (wb *Web) services(w http.ResponseWriter, r *http.Request) error {
 	d := &struct{ Page }{wb.base(r, wb.t("services.title"), "services")}
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
-	return wb.render(w, r, http.StatusOK, "services", d)
+	return wb.render(w, r, http.StatusOK, "home/services", d)
 }
 
 // messages is the 消息 tab; notices and order reminders arrive with their issues.
 func (wb *Web) messages(w http.ResponseWriter, r *http.Request) error {
 	d := &struct{ Page }{wb.base(r, wb.t("messages.title"), "messages")}
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
-	return wb.render(w, r, http.StatusOK, "messages", d)
+	return wb.render(w, r, http.StatusOK, "home/messages", d)
 }
 
 // me is the 我的 tab: the account, its role and scope, and logging out.
 func (wb *Web) me(w http.ResponseWriter, r *http.Request) error {
 	d := &struct{ Page }{wb.base(r, wb.t("me.title"), "me")}
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
-	return wb.render(w, r, http.StatusOK, "me", d)
+	return wb.render(w, r, http.StatusOK, "home/me", d)
 }

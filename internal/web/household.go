@@ -162,7 +162,7 @@ func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
 	export.Del("cursor")
 	export.Del("done")
 	d.ExportURL = withQuery("/households/export.xlsx", export)
-	return wb.renderList(w, r, "households", d)
+	return wb.renderList(w, r, "households/list", d)
 }
 
 // householdData is one household with its members.
@@ -227,7 +227,7 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return wb.render(w, r, http.StatusOK, "household", d)
+	return wb.render(w, r, http.StatusOK, "households/show", d)
 }
 
 // householdFormData is the form that registers a household with its head.
@@ -312,7 +312,7 @@ func (wb *Web) householdForm(w http.ResponseWriter, r *http.Request, status int,
 	if f.Invalid() {
 		d.Failed = f
 	}
-	return wb.render(w, r, status, "household_new", d)
+	return wb.render(w, r, status, "households/new", d)
 }
 
 var householdFields = []string{"territory_id", "address", "moved_in_at", "name", "id_number", "phone",
@@ -424,7 +424,7 @@ func (wb *Web) residentForm(w http.ResponseWriter, r *http.Request, status int, 
 	if f.Invalid() {
 		d.Failed = f
 	}
-	return wb.render(w, r, status, "resident_new", d)
+	return wb.render(w, r, status, "residents/new", d)
 }
 
 func (wb *Web) newResidentForm(w http.ResponseWriter, r *http.Request) error {
@@ -499,7 +499,7 @@ func (wb *Web) moveOutPage(w http.ResponseWriter, r *http.Request, status int, f
 	if f.Invalid() {
 		d.Failed = f
 	}
-	return wb.render(w, r, status, "household_moveout", d)
+	return wb.render(w, r, status, "households/move_out", d)
 }
 
 func (wb *Web) moveOutForm(w http.ResponseWriter, r *http.Request) error {

@@ -36,7 +36,7 @@ func (wb *Web) importPage(r *http.Request, f *Form) *importData {
 // importForm shows the upload form.
 func (wb *Web) importForm(w http.ResponseWriter, r *http.Request) error {
 	f := newForm("import", nil, "file")
-	return wb.render(w, r, http.StatusOK, "import", wb.importPage(r, f))
+	return wb.render(w, r, http.StatusOK, "import/form", wb.importPage(r, f))
 }
 
 // importHouseholds checks an uploaded .csv or .xlsx at once (too large, not CSV/XLSX, wrong
@@ -57,7 +57,7 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return err
 		}
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
 	}
 	defer r.MultipartForm.RemoveAll()
 	skip := r.PostForm.Get("skip_invalid") != ""
@@ -67,12 +67,12 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 	file, header, err := r.FormFile("file")
 	if err != nil {
 		f.add("file", wb.t("import.file.missing"))
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
 	}
 	defer file.Close()
 	if ext := strings.ToLower(filepath.Ext(header.Filename)); ext != ".csv" && ext != ".xlsx" {
 		f.add("file", wb.t("import.file.type"))
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
 	}
 	q, err := wb.queue()
 	if err != nil {
@@ -82,7 +82,7 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 	var fe *importer.FileError
 	if errors.As(err, &fe) {
 		f.add("file", fe.Message)
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
 	}
 	if err != nil {
 		return err

@@ -103,9 +103,9 @@ func (wb *Web) job(w http.ResponseWriter, r *http.Request) error {
 	d := wb.jobPage(r, j)
 	varyHTMX(w)
 	if htmxTarget(r) == "job-status" {
-		return wb.renderBlock(w, http.StatusOK, "job", "status", d)
+		return wb.renderBlock(w, http.StatusOK, "jobs/show", "status", d)
 	}
-	return wb.render(w, r, http.StatusOK, "job", d)
+	return wb.render(w, r, http.StatusOK, "jobs/show", d)
 }
 
 // jobsData is 我的任务.
@@ -131,7 +131,7 @@ func (wb *Web) myJobs(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := &jobsData{Page: wb.base(r, wb.t("jobs.title"), "import"), Jobs: p.Items}
 	d.Pager = newPager("", "/jobs", r.URL.Query(), cur, p.Next)
-	return wb.render(w, r, http.StatusOK, "jobs", d)
+	return wb.render(w, r, http.StatusOK, "jobs/list", d)
 }
 
 // cancelJob asks a job to stop and shows it again.

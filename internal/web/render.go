@@ -19,9 +19,11 @@ import (
 	"gongzhi/internal/model"
 )
 
-// templates/layout.html and templates/partials.html are shared; each file of templates/pages
-// is one page and is parsed into a template set of its own together with the shared ones, so
-// pages can define the same block names ("content", "results") without colliding.
+// The templates, one folder per area: templates/layout.html and every file of
+// templates/partials/ are shared; every other file is one page, named by its path without
+// the extension ("households/list" is templates/households/list.html). Each page is parsed
+// into a template set of its own together with the shared files, so pages can define the
+// same block names ("content", "table") without colliding.
 //
 //go:embed templates
 var templateFS embed.FS
@@ -40,16 +42,33 @@ func parsePages(msg catalog) (map[string]*pageTemplate, error) {
 	if err := checkKeys(msg); err != nil {
 		return nil, err
 	}
-	funcs := templateFuncs(msg)
-	entries, err := fs.ReadDir(templateFS, "templates/pages")
+	shared := []string{"templates/layout.html"}
+	partials, err := fs.Glob(templateFS, "templates/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
-	pages := make(map[string]*pageTemplate, len(entries))
-	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/partials.html", "templates/pages/"+e.Name())
+	shared = append(shared, partials...)
+	var names []string
+	err = fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && p == "templates/partials":
+			return fs.SkipDir
+		case d.IsDir() || path.Ext(p) != ".html" || p == "templates/layout.html":
+			return nil
+		}
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html"))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	funcs := templateFuncs(msg)
+	pages := make(map[string]*pageTemplate, len(names))
+	for _, name := range names {
+		files := append(slices.Clip(shared), "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -364,7 +383,7 @@ func (wb *Web) errorPage(w http.ResponseWriter, r *http.Request, status int, det
 	if isHTMX(r) {
 		hxWholeMain(w)
 	}
-	if err := wb.render(w, r, status, "error", d); err != nil {
+	if err := wb.render(w, r, status, "errors/error", d); err != nil {
 		wb.log.ErrorContext(r.Context(), "render error page", "err", err)
 		http.Error(w, http.StatusText(status), status)
 	}

@@ -83,5 +83,5 @@ func (wb *Web) residents(w http.ResponseWriter, r *http.Request) error {
 		d.Rows = append(d.Rows, row)
 	}
 	d.Pager = newPager(wb.t("residents.total", formatNum(page.Total)), "/residents", q, f.Cursor, page.Next)
-	return wb.renderList(w, r, "residents", d)
+	return wb.renderList(w, r, "residents/list", d)
 }

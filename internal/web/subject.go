@@ -68,7 +68,7 @@ func (wb *Web) myData(w http.ResponseWriter, r *http.Request) error {
 		p.Household = []myField{{wb.t("correction.field.address"), h.Address, model.CorrectAddress}}
 		p.Flags = h.Flags.Labels()
 	}
-	return wb.render(w, r, http.StatusOK, "my_data", p)
+	return wb.render(w, r, http.StatusOK, "subject/my_data", p)
 }
 
 // myDataExport hands out the same JSON file as GET /api/v1/me/data/export.
@@ -140,7 +140,7 @@ func (wb *Web) correctionPage(w http.ResponseWriter, r *http.Request, status int
 	if f.Invalid() {
 		p.Failed = f
 	}
-	return wb.render(w, r, status, "correction_new", p)
+	return wb.render(w, r, status, "subject/correction_new", p)
 }
 
 func correctionForm(values url.Values) *Form {
@@ -260,7 +260,7 @@ func (wb *Web) corrections(w http.ResponseWriter, r *http.Request) error {
 	p.Crumbs = wb.scopeCrumbs(r, territoryURL)
 	p.Crumbs = append(p.Crumbs, Crumb{Name: p.Title})
 	p.Pager = newPager(wb.t("corrections.total", strconv.FormatInt(pg.Total, 10)), "/corrections", q, q.Get("cursor"), pg.Next)
-	return wb.renderList(w, r, "corrections", p)
+	return wb.renderList(w, r, "corrections/list", p)
 }
 
 type correctionHandlePage struct {
@@ -286,7 +286,7 @@ func (wb *Web) correctionHandlePage(w http.ResponseWriter, r *http.Request, stat
 	} else if reject.Invalid() {
 		p.Failed = reject
 	}
-	return wb.render(w, r, status, "correction", p)
+	return wb.render(w, r, status, "corrections/show", p)
 }
 
 func (wb *Web) correction(w http.ResponseWriter, r *http.Request) error {

@@ -171,7 +171,7 @@ func (wb *Web) territory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return wb.render(w, r, http.StatusOK, "territory", d)
+	return wb.render(w, r, http.StatusOK, "territories/show", d)
 }
 
 // rerenderTerritory shows the territory page again with the failed form's errors.
@@ -180,7 +180,7 @@ func (wb *Web) rerenderTerritory(w http.ResponseWriter, r *http.Request, id int6
 	if err != nil {
 		return err
 	}
-	return wb.render(w, r, http.StatusUnprocessableEntity, "territory", d)
+	return wb.render(w, r, http.StatusUnprocessableEntity, "territories/show", d)
 }
 
 // addChild adds a node under {id}.
@@ -329,7 +329,7 @@ func (wb *Web) archiveConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return wb.render(w, r, http.StatusOK, "territory_archive", d)
+	return wb.render(w, r, http.StatusOK, "territories/archive", d)
 }
 
 // archiveTerritory archives {id} and goes back to its parent.
@@ -352,7 +352,7 @@ func (wb *Web) archiveTerritory(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Form, d.Failed = f, f
-		return wb.render(w, r, http.StatusConflict, "territory_archive", d)
+		return wb.render(w, r, http.StatusConflict, "territories/archive", d)
 	}
 	to := territoryURL(id)
 	if node.ParentID != 0 {
@@ -390,7 +390,7 @@ func (wb *Web) renderRoots(w http.ResponseWriter, r *http.Request, status int, f
 	if failed != nil {
 		d.Form, d.Failed = failed, failed
 	}
-	return wb.render(w, r, status, "territories", d)
+	return wb.render(w, r, status, "territories/roots", d)
 }
 
 // createRoot adds a top-level district (only an unscoped caller may).
