@@ -51,7 +51,7 @@ func New(st *store.Store, log *slog.Logger, opts Options) (*Web, error) {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = 64 << 20
 	}
-	msg, err := loadCatalog("zh-Hans")
+	msg, err := loadCatalog(messageFS, "zh-Hans")
 	if err != nil {
 		return nil, err
 	}
