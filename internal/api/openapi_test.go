@@ -155,3 +155,50 @@ func TestOpenAPIProblemTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIRefsResolve checks that every $ref of the assembled document names a component
+// it defines, so no fragment leans on one that another area removed or never had.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	a := api.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), maxBody, false)
+	mux := http.NewServeMux()
+	authz.Mount(mux, a.Routes(), a.Deny)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/openapi.json", nil))
+	var doc map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatalf("openapi.json is not JSON: %v", err)
+	}
+	components, _ := doc["components"].(map[string]any)
+	var refs []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if s, ok := e.(string); ok && k == "$ref" {
+					refs = append(refs, s)
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	if len(refs) < 100 {
+		t.Fatalf("found %d $refs, want at least 100: has the document's shape changed?", len(refs))
+	}
+	for _, ref := range refs {
+		parts := strings.Split(ref, "/")
+		if len(parts) != 4 || parts[0] != "#" || parts[1] != "components" {
+			t.Errorf("$ref %q does not name a component", ref)
+			continue
+		}
+		section, _ := components[parts[2]].(map[string]any)
+		if _, ok := section[parts[3]]; !ok {
+			t.Errorf("$ref %q: no such component", ref)
+		}
+	}
+}
