@@ -11,22 +11,41 @@ import (
 // auditData is the audit log search: the same filters as GET /api/v1/audit.
 type auditData struct {
 	Page
-	Actor, Subject, Action, Result, From, To string
-	Results                                  []model.AuditResult
-	Rows                                     []*model.AuditRecord
-	Pager                                    Pager
-	Filtered                                 bool
-	Errors                                   []model.FieldError
+	List
+	Rows []*model.AuditRecord
 }
 
 // audit searches the audit log within the caller's scope, newest first. Bad filters are shown
 // above the table with an empty result, not as an error page.
 func (wb *Web) audit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	d := &auditData{Page: wb.base(r, wb.t("audit.title"), "audit"), Actor: q.Get("actor"), Subject: q.Get("subject"),
-		Action: q.Get("action"), Result: q.Get("result"), From: q.Get("from"), To: q.Get("to"),
-		Results: []model.AuditResult{model.AuditOK, model.AuditDenied, model.AuditFailed}}
-	d.Filtered = d.Actor != "" || d.Subject != "" || d.Action != "" || d.Result != "" || d.From != "" || d.To != ""
+	d := &auditData{Page: wb.base(r, wb.t("audit.title"), "audit")}
+	d.Head = Head{Title: d.Title, Lead: wb.t("audit.lead")}
+	text := func(name, label, placeholder string, max int) Filter {
+		f := searchFilter(name, label, q.Get(name), placeholder)
+		f.MaxLength = max
+		return f
+	}
+	results := []Option{{Label: wb.t("list.all")}}
+	for _, res := range []model.AuditResult{model.AuditOK, model.AuditDenied, model.AuditFailed} {
+		results = append(results, Option{Value: string(res), Label: wb.t("audit.result." + string(res))})
+	}
+	d.Filters = FilterBar{Action: "/audit", Fields: []Filter{
+		text("actor", wb.t("audit.filter.actor"), wb.t("audit.filter.actor.placeholder"), 64),
+		text("subject", wb.t("audit.filter.subject"), wb.t("audit.filter.subject.placeholder"), 80),
+		text("action", wb.t("audit.filter.action"), wb.t("audit.filter.action.placeholder"), 80),
+		selectFilter("result", wb.t("audit.filter.result"), q.Get("result"), results...),
+		{Name: "from", Label: wb.t("audit.filter.from"), Value: q.Get("from"), Type: "date"},
+		{Name: "to", Label: wb.t("audit.filter.to"), Value: q.Get("to"), Type: "date"},
+	}}
+	d.Note = wb.t("audit.note")
+	d.Empty = Empty{Icon: "file", Title: wb.t("audit.empty")}
+	for _, name := range []string{"actor", "subject", "action", "result", "from", "to"} {
+		if q.Get(name) != "" {
+			d.Filters.ClearURL = "/audit"
+			d.Empty.Title = wb.t("audit.empty.filtered")
+		}
+	}
 	f, errs := api.ParseAuditFilter(q.Get)
 	f.Limit, f.Cursor = listLimit, q.Get("cursor")
 	if len(errs) > 0 {

@@ -14,12 +14,13 @@ import (
 // children, or for roles without access to households a simple personal home.
 type homeData struct {
 	Page
-	Personal   bool
-	Root       *model.Territory   // the scope node; nil for system_admin, who sees every root
-	Children   []*model.Territory // the root's children, or the roots
-	More       bool               // more children than shown
-	Households int64
-	Residents  int64
+	Personal      bool
+	Root          *model.Territory   // the scope node; nil for system_admin, who sees every root
+	Children      []*model.Territory // the root's children, or the roots
+	More          bool               // more children than shown
+	ChildrenEmpty Empty
+	Households    int64
+	Residents     int64
 }
 
 // Share is the part of the scope's households that lie under c, in percent, for the bars.
@@ -49,6 +50,15 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		f.Kind = model.KindDistrict
 		d.Crumbs = []Crumb{{Name: wb.t("scope.all")}}
+	}
+	d.ChildrenEmpty = Empty{Icon: "map", Title: wb.t("home.children.empty"), Text: wb.t("home.children.empty.ask")}
+	if d.Can(authz.TerritoryWrite) {
+		manage := "/territories"
+		if d.Root != nil {
+			manage = territoryURL(d.Root.ID)
+		}
+		d.ChildrenEmpty.Text = wb.t("home.children.empty.next")
+		d.ChildrenEmpty.Actions = []Link{{Label: wb.t("home.children.empty.action"), URL: manage, Primary: true}}
 	}
 	if !d.Personal {
 		page, err := wb.st.Territories(r.Context(), sc, f)

@@ -108,14 +108,9 @@ func (wb *Web) listFilter(r *http.Request, url func(int64) string) (*model.Terri
 // householdsData is the household list.
 type householdsData struct {
 	Page
-	Under     *model.Territory
-	Flag, Q   string
-	MovedOut  bool
-	Flags     []string
-	Rows      []householdRow
-	Pager     Pager
-	Filtered  bool
-	ExportURL string
+	List
+	MovedOut bool
+	Rows     []householdRow
 }
 
 type householdRow struct {
@@ -131,16 +126,45 @@ func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	d := &householdsData{Page: wb.base(r, wb.t("households.title"), "households"), Under: under, Flags: visibleFlags(sc),
-		Q: strings.TrimSpace(q.Get("q")), MovedOut: q.Get("moved_out") == "1"}
+	d := &householdsData{Page: wb.base(r, wb.t("households.title"), "households"), MovedOut: q.Get("moved_out") == "1"}
 	d.Crumbs = crumbs
-	if f := q.Get("flag"); store.ValidHouseholdFlag(f) {
-		d.Flag = f
+	f := store.HouseholdFilter{Q: strings.TrimSpace(q.Get("q")), MovedOut: d.MovedOut, Limit: listLimit, Cursor: q.Get("cursor")}
+	if fl := q.Get("flag"); store.ValidHouseholdFlag(fl) {
+		f.Flag = fl
 	}
-	d.Filtered = d.Flag != "" || d.Q != "" || d.MovedOut
-	f := store.HouseholdFilter{Flag: d.Flag, Q: d.Q, MovedOut: d.MovedOut, Limit: listLimit, Cursor: q.Get("cursor")}
 	if under != nil {
 		f.Under = under.ID
+	}
+	filtered := f.Flag != "" || f.Q != "" || f.MovedOut
+	d.Head = Head{Title: d.Title, Lead: wb.listLead(under)}
+	newURL := underURL("/households/new", under)
+	if d.Can(authz.HouseholdImport) {
+		d.Head.Actions = append(d.Head.Actions, Link{Label: wb.t("nav.import"), URL: "/import", Icon: "upload"})
+	}
+	if d.Can(authz.HouseholdWrite) {
+		d.Head.Actions = append(d.Head.Actions, Link{Label: wb.t("nav.household.new"), URL: newURL, Icon: "plus", Primary: true})
+	}
+	flags := []Option{{Label: wb.t("list.all")}}
+	for _, fl := range visibleFlags(sc) {
+		flags = append(flags, Option{Value: fl, Label: wb.t("flag." + fl)})
+	}
+	status := ""
+	if f.MovedOut {
+		status = "1"
+	}
+	d.Filters = FilterBar{Action: "/households", Live: true, Fields: []Filter{
+		searchFilter("q", wb.t("households.filter.q"), f.Q, wb.t("households.filter.q.placeholder")),
+		selectFilter("flag", wb.t("households.filter.flag"), f.Flag, flags...),
+		selectFilter("moved_out", wb.t("households.filter.status"), status,
+			Option{Label: wb.t("households.status.current")}, Option{Value: "1", Label: wb.t("households.status.moved_out")}),
+	}}
+	d.Filters.Fields[0].Grow = true
+	d.Filters.Hidden = underHidden(under)
+	if filtered {
+		d.Filters.ClearURL = underURL("/households", under)
+		d.Empty = wb.emptyFiltered("house", wb.t("households.empty.filtered"), d.Filters.ClearURL)
+	} else {
+		d.Empty = wb.emptyRegister(d.Page, "house", wb.t("households.empty"), wb.t("households.empty.next"), newURL)
 	}
 	page, err := wb.st.Households(ctx, sc, f)
 	if err != nil {
@@ -158,23 +182,26 @@ func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
 		d.Rows = append(d.Rows, householdRow{Household: h, Location: loc.label(h.Path)})
 	}
 	d.Pager = newPager(wb.t("households.total", formatNum(page.Total)), "/households", q, f.Cursor, page.Next)
-	export := cloneValues(q)
-	export.Del("cursor")
-	export.Del("done")
-	d.ExportURL = withQuery("/households/export.xlsx", export)
+	if d.Can(authz.HouseholdImport) {
+		export := cloneValues(q)
+		export.Del("cursor")
+		export.Del("done")
+		d.Export = withQuery("/households/export.xlsx", export)
+	}
 	return wb.renderList(w, r, "households/list", d)
 }
 
 // householdData is one household with its members.
 type householdData struct {
 	Page
-	Household *model.Household
-	Node      *model.Territory
-	Location  string // "1栋 › 2单元"
-	Members   []*model.Resident
-	Events    []model.HouseholdEvent
-	Reveal    bool // full ID numbers and phones are shown (and the view was recorded)
-	CanReveal bool
+	Household    *model.Household
+	Node         *model.Territory
+	Location     string // "1栋 › 2单元"
+	Members      []*model.Resident
+	MembersEmpty Empty
+	Events       []model.HouseholdEvent
+	Reveal       bool // full ID numbers and phones are shown (and the view was recorded)
+	CanReveal    bool
 }
 
 // household shows one household. ?reveal=1 shows full ID numbers and phones to roles allowed
@@ -213,6 +240,11 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Members = members.Items
+	d.MembersEmpty = Empty{Icon: "people", Title: wb.t("household.members.empty")}
+	if d.Can(authz.HouseholdWrite) && h.MovedOutAt == nil {
+		d.MembersEmpty.Text = wb.t("household.members.empty.next")
+		d.MembersEmpty.Actions = []Link{{Label: wb.t("household.member.add"), URL: householdURL(h.ID) + "/residents/new", Primary: true}}
+	}
 	if d.Events, err = wb.st.HouseholdEvents(ctx, sc, id); err != nil {
 		return err
 	}

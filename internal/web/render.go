@@ -148,6 +148,10 @@ func templateFuncs(msg catalog) template.FuncMap {
 		"input":     inputFunc(msg),
 		"link":      link,
 		"id":        func(id int64) string { return strconv.FormatInt(id, 10) },
+		// emptyState is a fixed empty state: {{template "empty" (emptyState "map" (t "x.empty")
+		// (t "x.empty.next") (t "x.action") "/x")}}; the strings after the title are the text,
+		// then the label and URL of each action.
+		"emptyState": emptyState,
 	}
 }
 
@@ -324,47 +328,6 @@ func redirect(w http.ResponseWriter, r *http.Request, to, done string) {
 		to += sep + "done=" + url.QueryEscape(done)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther) // #nosec G710 -- to is a local path built by the handlers, never from the request
-}
-
-// Pager is the foot of a list: "共 N 户", and the first and next pages by cursor.
-type Pager struct {
-	Summary  string
-	FirstURL string // "" on the first page
-	NextURL  string // "" on the last page
-}
-
-// newPager builds the pager of a list at base (its filter query kept) for a page that started
-// at cursor and continues at next.
-func newPager(summary, base string, q url.Values, cursor, next string) Pager {
-	p := Pager{Summary: summary}
-	q = cloneValues(q)
-	q.Del("done")
-	if cursor != "" {
-		q.Del("cursor")
-		p.FirstURL = withQuery(base, q)
-	}
-	if next != "" {
-		q.Set("cursor", next)
-		p.NextURL = withQuery(base, q)
-	}
-	return p
-}
-
-func cloneValues(q url.Values) url.Values {
-	c := url.Values{}
-	for k, v := range q {
-		if len(v) > 0 && v[0] != "" {
-			c[k] = slices.Clone(v)
-		}
-	}
-	return c
-}
-
-func withQuery(base string, q url.Values) string {
-	if len(q) == 0 {
-		return base
-	}
-	return base + "?" + q.Encode()
 }
 
 // errorData is the error page.

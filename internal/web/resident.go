@@ -14,13 +14,8 @@ func residentsURL(id int64) string { return link("/residents", "territory", id) 
 // residentsData is the resident list; ID numbers and phones are always masked here.
 type residentsData struct {
 	Page
-	Under    *model.Territory
-	Q        string
-	Status   string
-	Statuses []model.PoliticalStatus
-	Rows     []residentRow
-	Pager    Pager
-	Filtered bool
+	List
+	Rows []residentRow
 }
 
 type residentRow struct {
@@ -36,19 +31,32 @@ func (wb *Web) residents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	d := &residentsData{Page: wb.base(r, wb.t("residents.title"), "residents"), Under: under,
-		Q: strings.TrimSpace(q.Get("q"))}
-	if sc.CanSee(authz.FieldPoliticalStatus) {
-		d.Statuses = model.PoliticalStatuses
-	}
+	d := &residentsData{Page: wb.base(r, wb.t("residents.title"), "residents")}
 	d.Crumbs = crumbs
+	f := store.ResidentFilter{Q: strings.TrimSpace(q.Get("q")), Limit: listLimit, Cursor: q.Get("cursor")}
 	if s := model.PoliticalStatus(q.Get("political_status")); s.Label() != "" {
-		d.Status = string(s)
+		f.PoliticalStatus = s
 	}
-	d.Filtered = d.Q != "" || d.Status != ""
-	f := store.ResidentFilter{Q: d.Q, PoliticalStatus: model.PoliticalStatus(d.Status), Limit: listLimit, Cursor: q.Get("cursor")}
 	if under != nil {
 		f.Under = under.ID
+	}
+	d.Head = Head{Title: d.Title, Lead: wb.listLead(under)}
+	search := searchFilter("q", wb.t("residents.filter.q"), f.Q, wb.t("residents.filter.q.placeholder"))
+	search.Grow = true
+	d.Filters = FilterBar{Action: "/residents", Live: true, Hidden: underHidden(under), Fields: []Filter{search}}
+	if sc.CanSee(authz.FieldPoliticalStatus) {
+		statuses := []Option{{Label: wb.t("list.all")}}
+		for _, s := range model.PoliticalStatuses {
+			statuses = append(statuses, Option{Value: string(s), Label: wb.t("political." + string(s))})
+		}
+		d.Filters.Fields = append(d.Filters.Fields, selectFilter("political_status", wb.t("residents.filter.status"), string(f.PoliticalStatus), statuses...))
+	}
+	d.Note = wb.t("residents.masked")
+	if f.Q != "" || f.PoliticalStatus != "" {
+		d.Filters.ClearURL = underURL("/residents", under)
+		d.Empty = wb.emptyFiltered("people", wb.t("residents.empty.filtered"), d.Filters.ClearURL)
+	} else {
+		d.Empty = wb.emptyRegister(d.Page, "people", wb.t("residents.empty"), wb.t("residents.empty.next"), underURL("/households/new", under))
 	}
 	page, err := wb.st.Residents(ctx, sc, f)
 	if err != nil {

@@ -231,10 +231,8 @@ func (wb *Web) postCorrection(w http.ResponseWriter, r *http.Request) error {
 
 type correctionsPage struct {
 	Page
-	Status   string
-	Statuses []model.CorrectionStatus
-	Rows     []*model.CorrectionRequest
-	Pager    Pager
+	List
+	Rows []*model.CorrectionRequest
 }
 
 func (wb *Web) corrections(w http.ResponseWriter, r *http.Request) error {
@@ -255,8 +253,15 @@ func (wb *Web) corrections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &correctionsPage{Page: wb.base(r, wb.t("corrections.title"), "corrections"), Status: status,
-		Statuses: []model.CorrectionStatus{model.CorrectionOpen, model.CorrectionAccepted, model.CorrectionRejected}, Rows: pg.Items}
+	p := &correctionsPage{Page: wb.base(r, wb.t("corrections.title"), "corrections"), Rows: pg.Items}
+	p.Head = Head{Title: p.Title, Lead: wb.t("corrections.lead")}
+	statuses := []Option{{Label: wb.t("list.all")}}
+	for _, s := range []model.CorrectionStatus{model.CorrectionOpen, model.CorrectionAccepted, model.CorrectionRejected} {
+		statuses = append(statuses, Option{Value: string(s), Label: wb.t("correction.status." + string(s))})
+	}
+	p.Filters = FilterBar{Action: "/corrections", Fields: []Filter{selectFilter("status", wb.t("corrections.filter.status"), status, statuses...)}}
+	p.Note = wb.t("residents.masked")
+	p.Empty = Empty{Icon: "check", Title: wb.t("corrections.empty"), Text: wb.t("corrections.empty.next")}
 	p.Crumbs = wb.scopeCrumbs(r, territoryURL)
 	p.Crumbs = append(p.Crumbs, Crumb{Name: p.Title})
 	p.Pager = newPager(wb.t("corrections.total", strconv.FormatInt(pg.Total, 10)), "/corrections", q, q.Get("cursor"), pg.Next)

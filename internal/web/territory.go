@@ -18,19 +18,20 @@ import (
 // that change it.
 type territoryData struct {
 	Page
-	Node         *model.Territory
-	Parent       *model.Territory // nil for a root or a parent outside the scope
-	Children     []*model.Territory
-	More         bool
-	ShowArchived bool
-	Events       []model.TerritoryEvent
-	ChildKinds   []model.TerritoryKind
-	Candidates   []*model.Territory // possible new parents for the move form
-	CanWrite     bool               // the role may change nodes and this one is not archived
-	CanMove      bool               // the node is not a root nor the caller's scope root
-	ChildForm    *Form
-	RenameForm   *Form
-	MoveForm     *Form
+	Node          *model.Territory
+	Parent        *model.Territory // nil for a root or a parent outside the scope
+	Children      []*model.Territory
+	More          bool
+	ChildrenEmpty Empty
+	ShowArchived  bool
+	Events        []model.TerritoryEvent
+	ChildKinds    []model.TerritoryKind
+	Candidates    []*model.Territory // possible new parents for the move form
+	CanWrite      bool               // the role may change nodes and this one is not archived
+	CanMove       bool               // the node is not a root nor the caller's scope root
+	ChildForm     *Form
+	RenameForm    *Form
+	MoveForm      *Form
 }
 
 // OpenForm names the form to show expanded: the one that failed.
@@ -102,6 +103,15 @@ func (wb *Web) territoryPage(r *http.Request, id int64, failed *Form) (*territor
 		}
 	}
 	d.CanWrite = d.Can(authz.TerritoryWrite) && node.ArchivedAt == nil
+	d.ChildrenEmpty = Empty{Icon: "map", Title: wb.t("territory.children.empty")}
+	switch {
+	case d.CanWrite && len(d.ChildKinds) > 0:
+		d.ChildrenEmpty.Text = wb.t("territory.children.empty.next")
+		d.ChildrenEmpty.Actions = []Link{{Label: wb.t("territory.child.add"), URL: "#form-child"}}
+	case node.Households > 0:
+		d.ChildrenEmpty.Text = wb.t("territory.children.empty.households")
+		d.ChildrenEmpty.Actions = []Link{{Label: wb.t("territory.households"), URL: householdsURL(node.ID)}}
+	}
 	if node.ParentID != 0 {
 		d.Parent, err = wb.st.Territory(ctx, sc, node.ParentID)
 		if err != nil && !errors.Is(err, model.ErrNotFound) {
