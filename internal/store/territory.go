@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -72,7 +73,7 @@ func (s *Store) TerritoryByCode(ctx context.Context, sc authz.Scope, code string
 // TerritoryFilter selects nodes. Under is a subtree root (0: the whole scope).
 type TerritoryFilter struct {
 	Under           int64
-	ParentID        int64 // only direct children of this node
+	ParentID        int64 // only direct children of this node, listed in childOrder
 	Kind            model.TerritoryKind
 	Code            string
 	IncludeArchived bool
@@ -80,7 +81,8 @@ type TerritoryFilter struct {
 	Cursor          string
 }
 
-// Territories lists nodes in the scope matching f, in tree order (by path).
+// Territories lists nodes in the scope matching f, in tree order (by path), or the children
+// of f.ParentID in childOrder.
 func (s *Store) Territories(ctx context.Context, sc authz.Scope, f TerritoryFilter) (*Page[*model.Territory], error) {
 	c := s.reader()
 	prefix := ""
@@ -113,11 +115,23 @@ func (s *Store) Territories(ctx context.Context, sc authz.Scope, f TerritoryFilt
 	if !f.IncludeArchived {
 		where = append(where, "archived_at IS NULL")
 	}
+	order := "path"
+	if f.ParentID != 0 {
+		order = childOrder
+	}
 	if cur.key != "" {
-		where, args = append(where, "path > ?"), append(args, cur.key)
+		if f.ParentID == 0 {
+			where, args = append(where, "path > ?"), append(args, cur.key)
+		} else {
+			after, err := childAfter(cur)
+			if err != nil {
+				return nil, err
+			}
+			where, args = append(where, "("+childOrder+") > (?, ?, ?, ?)"), append(args, after...)
+		}
 	}
 	limit := clampLimit(f.Limit)
-	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE `+and(where)+` ORDER BY path LIMIT `+strconv.Itoa(limit+1), args...)
+	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE `+and(where)+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit+1), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,9 +150,39 @@ func (s *Store) Territories(ctx context.Context, sc authz.Scope, f TerritoryFilt
 	if len(page.Items) > limit {
 		last := page.Items[limit-1]
 		page.Items = page.Items[:limit]
-		page.Next = cursor{key: last.Path, id: last.ID}.encode()
+		next := cursor{key: last.Path, id: last.ID}
+		if f.ParentID != 0 {
+			next = childCursor(last)
+		}
+		page.Next = next.encode()
 	}
 	return page, nil
+}
+
+// childOrder is the order of a node's children: by statistical code, nodes without one after
+// those with one, then by name (in the database's collation: byte order on SQLite and on a
+// PostgreSQL database with the C collation), then by id. Materialized paths would list "/1/10/"
+// before "/1/2/", which nobody expects.
+const childOrder = `CASE WHEN code IS NULL THEN 1 ELSE 0 END, COALESCE(code, ''), name, id`
+
+// childCursor is the position after t in childOrder.
+func childCursor(t *model.Territory) cursor {
+	noCode := "0"
+	if t.Code == "" {
+		noCode = "1"
+	}
+	// Names and codes hold no NUL (PostgreSQL text cannot), so it separates them.
+	return cursor{key: noCode + "\x00" + t.Code + "\x00" + t.Name, id: t.ID}
+}
+
+// childAfter is the arguments of the childOrder comparison for a cursor from childCursor.
+func childAfter(cur cursor) ([]any, error) {
+	parts := strings.SplitN(cur.key, "\x00", 3)
+	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") {
+		return nil, ErrBadCursor
+	}
+	noCode, _ := strconv.Atoi(parts[0])
+	return []any{noCode, parts[1], parts[2], cur.id}, nil
 }
 
 // Ancestors returns the nodes from the top of the scope down to t's parent, for breadcrumbs.

@@ -66,8 +66,10 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Children, d.More = page.Items, page.Next != ""
-		slices.SortFunc(d.Children, func(a, b *model.Territory) int { return cmp.Compare(a.ID, b.ID) })
 		if d.Root == nil {
+			// The roots come in path order ("/10/" before "/2/"): show them as they were added.
+			// A root's children come by code, then name, from the store.
+			slices.SortFunc(d.Children, func(a, b *model.Territory) int { return cmp.Compare(a.ID, b.ID) })
 			for _, c := range d.Children {
 				d.Households += c.Households
 				d.Residents += c.Residents

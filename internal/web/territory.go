@@ -1,11 +1,9 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -92,8 +90,6 @@ func (wb *Web) territoryPage(r *http.Request, id int64, failed *Form) (*territor
 		return nil, err
 	}
 	d.Children, d.More = children.Items, children.Next != ""
-	// Paths sort as text ("/3/11/" before "/3/4/"); people expect the order they added them.
-	slices.SortFunc(d.Children, func(a, b *model.Territory) int { return cmp.Compare(a.ID, b.ID) })
 	if d.Events, err = wb.st.TerritoryEvents(ctx, sc, id); err != nil {
 		return nil, err
 	}
