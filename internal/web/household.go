@@ -152,14 +152,14 @@ func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
 	if f.MovedOut {
 		status = "1"
 	}
-	d.Filters = FilterBar{Action: "/households", Live: true, Fields: []Filter{
-		searchFilter("q", wb.t("households.filter.q"), f.Q, wb.t("households.filter.q.placeholder")),
+	search := searchFilter("q", wb.t("households.filter.q"), f.Q, wb.t("households.filter.q.placeholder"))
+	search.Grow = true
+	d.Filters = FilterBar{Action: "/households", Live: true, Hidden: underHidden(under), Fields: []Filter{
+		search,
 		selectFilter("flag", wb.t("households.filter.flag"), f.Flag, flags...),
 		selectFilter("moved_out", wb.t("households.filter.status"), status,
 			Option{Label: wb.t("households.status.current")}, Option{Value: "1", Label: wb.t("households.status.moved_out")}),
 	}}
-	d.Filters.Fields[0].Grow = true
-	d.Filters.Hidden = underHidden(under)
 	if filtered {
 		d.Filters.ClearURL = underURL("/households", under)
 		d.Empty = wb.emptyFiltered("house", wb.t("households.empty.filtered"), d.Filters.ClearURL)
