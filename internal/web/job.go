@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sync"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/jobs"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
@@ -111,8 +112,8 @@ func (wb *Web) job(w http.ResponseWriter, r *http.Request) error {
 // jobsData is 我的任务.
 type jobsData struct {
 	Page
-	Jobs  []*model.Job
-	Pager Pager
+	List
+	Rows []*model.Job
 }
 
 // myJobs lists the caller's own jobs, newest first.
@@ -129,7 +130,12 @@ func (wb *Web) myJobs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := &jobsData{Page: wb.base(r, wb.t("jobs.title"), "import"), Jobs: p.Items}
+	d := &jobsData{Page: wb.base(r, wb.t("jobs.title"), "import"), Rows: p.Items}
+	d.Head = Head{Title: d.Title, Lead: wb.t("jobs.lead")}
+	d.Empty = Empty{Title: wb.t("jobs.empty"), Text: wb.t("jobs.empty.next")}
+	if d.Can(authz.HouseholdImport) {
+		d.Empty.Actions = []Link{{Label: wb.t("import.title"), URL: "/import", Primary: true}}
+	}
 	d.Pager = newPager("", "/jobs", r.URL.Query(), cur, p.Next)
 	return wb.render(w, r, http.StatusOK, "jobs/list", d)
 }
