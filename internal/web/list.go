@@ -23,7 +23,7 @@ import (
 // List is the shared part of a list page's data.
 type List struct {
 	Head    Head
-	Filters FilterBar
+	Filters FilterBar          // none when Filters.Action is ""
 	Errors  []model.FieldError // filters the store refused, listed above the table
 	Pager   Pager
 	Note    string // beside the total, after a lock: how personal data is shown ("" none)
