@@ -27,12 +27,12 @@ func localPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	v := t.In(shanghai)
+	v := t.In(model.Shanghai)
 	return &v
 }
 
 func (a *API) toTokenJSON(t *model.APIToken) tokenJSON {
-	j := tokenJSON{ID: ID(t.ID), Name: t.Name, ScopeName: t.ScopeName, CreatedAt: t.CreatedAt.In(shanghai), ExpiresAt: t.ExpiresAt.In(shanghai),
+	j := tokenJSON{ID: ID(t.ID), Name: t.Name, ScopeName: t.ScopeName, CreatedAt: t.CreatedAt.In(model.Shanghai), ExpiresAt: t.ExpiresAt.In(model.Shanghai),
 		RevokedAt: localPtr(t.RevokedAt), LastUsedAt: localPtr(t.LastUsedAt), Active: a.st.TokenActive(t)}
 	if t.ScopeID != 0 {
 		id := ID(t.ScopeID)
@@ -160,7 +160,7 @@ type accountJSON struct {
 
 func toAccountJSON(u *model.User) accountJSON {
 	j := accountJSON{userJSON: toUserJSON(u), Disabled: u.Disabled, TOTPEnrolled: u.TOTPEnrolled(), LastLoginAt: localPtr(u.LastLoginAt),
-		CreatedAt: u.CreatedAt.In(shanghai)}
+		CreatedAt: u.CreatedAt.In(model.Shanghai)}
 	if u.LockedUntil != nil && time.Now().Before(*u.LockedUntil) {
 		j.LockedUntil = localPtr(u.LockedUntil)
 	}

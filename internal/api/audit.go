@@ -29,7 +29,7 @@ type auditJSON struct {
 }
 
 func toAuditJSON(r *model.AuditRecord) auditJSON {
-	j := auditJSON{ID: ID(r.ID), At: r.At.In(shanghai), ActorName: r.ActorName, Role: r.Role, Scope: r.Scope, Action: r.Action,
+	j := auditJSON{ID: ID(r.ID), At: r.At.In(model.Shanghai), ActorName: r.ActorName, Role: r.Role, Scope: r.Scope, Action: r.Action,
 		ObjectType: r.ObjectType, ObjectIDs: make([]ID, len(r.ObjectIDs)), Result: r.Result, RequestID: r.RequestID,
 		Source: r.Source, Detail: r.Detail, Hash: r.Hash}
 	if r.ActorID != 0 {
@@ -60,7 +60,7 @@ func ParseAuditFilter(get func(string) string) (store.AuditFilter, []model.Field
 		}
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			*p.dst = t
-		} else if t, err := time.ParseInLocation(time.DateOnly, v, shanghai); err == nil {
+		} else if t, err := time.ParseInLocation(time.DateOnly, v, model.Shanghai); err == nil {
 			if p.end {
 				t = t.AddDate(0, 0, 1)
 			}

@@ -101,7 +101,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	SetSessionCookie(w, token, expires, SecureRequest(r, a.secure))
-	return writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: expires.In(shanghai), User: toUserJSON(u)})
+	return writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: expires.In(model.Shanghai), User: toUserJSON(u)})
 }
 
 // authFailed is a failed login: the same answer for an unknown user, a wrong password or code,
@@ -172,12 +172,3 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, toUserJSON(authz.UserFrom(r.Context())))
 }
-
-// shanghai is the platform's zone for times in JSON; Go's tz database may be absent on a
-// minimal machine, so fall back to a fixed +08:00.
-var shanghai = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}()

@@ -39,7 +39,7 @@ type householdDetailJSON struct {
 func toHouseholdJSON(h *model.Household) householdJSON {
 	return householdJSON{ID: ID(h.ID), TerritoryID: ID(h.TerritoryID), Address: h.Address, HeadName: h.HeadName,
 		Members: h.Members, Flags: h.Flags, MovedInAt: dateJSON(h.MovedInAt), MovedOutAt: dateJSON(h.MovedOutAt),
-		CreatedAt: h.CreatedAt.In(shanghai), UpdatedAt: h.UpdatedAt.In(shanghai)}
+		CreatedAt: h.CreatedAt.In(model.Shanghai), UpdatedAt: h.UpdatedAt.In(model.Shanghai)}
 }
 
 // dateJSON formats a calendar date as YYYY-MM-DD, nil for none. Dates carry no zone: both
@@ -58,7 +58,7 @@ func (a *API) householdDetail(r *http.Request, h *model.Household) (householdDet
 	if err != nil {
 		return householdDetailJSON{}, err
 	}
-	now := time.Now().In(shanghai)
+	now := time.Now().In(model.Shanghai)
 	out := householdDetailJSON{householdJSON: toHouseholdJSON(h), Residents: make([]residentJSON, len(members[h.ID]))}
 	for i, res := range members[h.ID] {
 		out.Residents[i] = toResidentJSON(res, false, now)
@@ -374,7 +374,7 @@ func (a *API) householdHistory(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := list[householdEventJSON]{Items: make([]householdEventJSON, len(events))}
 	for i, e := range events {
-		out.Items[i] = householdEventJSON{ID: ID(e.ID), Action: e.Action, Detail: e.Detail, At: e.At.In(shanghai)}
+		out.Items[i] = householdEventJSON{ID: ID(e.ID), Action: e.Action, Detail: e.Detail, At: e.At.In(model.Shanghai)}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -74,16 +74,16 @@ type jobFileJSON struct {
 func toJobJSON(j *model.Job) jobJSON {
 	out := jobJSON{ID: ID(j.ID), Kind: j.Kind, Status: j.Status, StatusLabel: j.Status.Label(), Stage: j.Stage, Done: j.Done, Total: j.Total,
 		Percent: j.Percent(), UserID: ID(j.UserID), Params: j.Params, Result: j.Result, Error: j.Error, RowErrors: j.RowErrors,
-		ErrorCount: j.ErrorCount, CancelRequested: j.CancelRequested, CreatedAt: j.CreatedAt.In(shanghai)}
+		ErrorCount: j.ErrorCount, CancelRequested: j.CancelRequested, CreatedAt: j.CreatedAt.In(model.Shanghai)}
 	if out.RowErrors == nil {
 		out.RowErrors = []model.JobRowError{}
 	}
 	if j.StartedAt != nil {
-		t := j.StartedAt.In(shanghai)
+		t := j.StartedAt.In(model.Shanghai)
 		out.StartedAt = &t
 	}
 	if j.FinishedAt != nil {
-		t := j.FinishedAt.In(shanghai)
+		t := j.FinishedAt.In(model.Shanghai)
 		out.FinishedAt = &t
 	}
 	if j.Output != nil {

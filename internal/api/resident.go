@@ -40,7 +40,7 @@ func toResidentJSON(r *model.Resident, reveal bool, now time.Time) residentJSON 
 		Gender: r.Gender, BirthDate: r.BirthDate.Format(time.DateOnly), Age: r.Age(now),
 		Phone: model.MaskPhone(r.Phone), IDNumber: model.MaskIDNumber(r.IDNumber), Masked: true,
 		Relation: r.Relation, PoliticalStatus: r.PoliticalStatus, PoliticalStatusLabel: r.PoliticalStatus.Label(),
-		Occupation: r.Occupation, CreatedAt: r.CreatedAt.In(shanghai), UpdatedAt: r.UpdatedAt.In(shanghai)}
+		Occupation: r.Occupation, CreatedAt: r.CreatedAt.In(model.Shanghai), UpdatedAt: r.UpdatedAt.In(model.Shanghai)}
 	if reveal {
 		j.Phone, j.IDNumber, j.Masked = r.Phone, r.IDNumber, false
 	}
@@ -109,7 +109,7 @@ func (a *API) listResidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().In(shanghai)
+	now := time.Now().In(model.Shanghai)
 	out := list[residentJSON]{Items: make([]residentJSON, len(p.Items)), NextCursor: p.Next, Total: total(p.Total)}
 	for i, res := range p.Items {
 		out.Items[i] = toResidentJSON(res, false, now) // lists are always masked
@@ -158,7 +158,7 @@ func (a *API) getResident(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeJSON(w, http.StatusOK, toResidentJSON(res, reveal, time.Now().In(shanghai)))
+	return writeJSON(w, http.StatusOK, toResidentJSON(res, reveal, time.Now().In(model.Shanghai)))
 }
 
 func (a *API) createResident(w http.ResponseWriter, r *http.Request) error {
@@ -173,7 +173,7 @@ func (a *API) createResident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/residents/"+itoa(res.ID))
-	return writeJSON(w, http.StatusCreated, toResidentJSON(res, false, time.Now().In(shanghai)))
+	return writeJSON(w, http.StatusCreated, toResidentJSON(res, false, time.Now().In(model.Shanghai)))
 }
 
 // residentPatch changes the fields present; the household is not changed here. A new ID
@@ -222,7 +222,7 @@ func (a *API) updateResident(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeJSON(w, http.StatusOK, toResidentJSON(res, false, time.Now().In(shanghai)))
+	return writeJSON(w, http.StatusOK, toResidentJSON(res, false, time.Now().In(model.Shanghai)))
 }
 
 func (a *API) deleteResident(w http.ResponseWriter, r *http.Request) error {

@@ -66,12 +66,12 @@ type correctionJSON struct {
 func toCorrectionJSON(c *model.CorrectionRequest, own bool) correctionJSON {
 	j := correctionJSON{ID: ID(c.ID), ResidentID: ID(c.ResidentID), ResidentName: c.ResidentName, TerritoryID: ID(c.TerritoryID),
 		Field: c.Field, FieldLabel: c.Field.Label(), CurrentValue: c.CurrentValueMasked, RequestedValue: c.RequestedValue,
-		Reason: c.Reason, Status: c.Status, StatusLabel: c.Status.Label(), Note: c.Note, CreatedAt: c.CreatedAt.In(shanghai)}
+		Reason: c.Reason, Status: c.Status, StatusLabel: c.Status.Label(), Note: c.Note, CreatedAt: c.CreatedAt.In(model.Shanghai)}
 	if !own && c.Field.Sensitive() {
 		j.RequestedValue, j.Masked = c.RequestedValueMasked(), true
 	}
 	if c.HandledAt != nil {
-		t := c.HandledAt.In(shanghai)
+		t := c.HandledAt.In(model.Shanghai)
 		j.HandledAt = &t
 	}
 	return j
@@ -87,14 +87,14 @@ func subjectData(st *store.Store, r *http.Request) (subjectDataJSON, error) {
 	if err != nil {
 		return subjectDataJSON{}, err
 	}
-	now := time.Now().In(shanghai)
+	now := time.Now().In(model.Shanghai)
 	out := subjectDataJSON{GeneratedAt: now.Truncate(time.Second), Linked: d.Resident != nil,
 		Account: subjectAccountJSON{Username: d.Account.Username, DisplayName: d.Account.DisplayName, Role: d.Account.Role,
-			RoleLabel: d.Account.Role.Label(), ScopeName: d.Account.ScopeName, CreatedAt: d.Account.CreatedAt.In(shanghai),
+			RoleLabel: d.Account.Role.Label(), ScopeName: d.Account.ScopeName, CreatedAt: d.Account.CreatedAt.In(model.Shanghai),
 			ActiveSessions: d.Account.Sessions},
 		HouseholdMembers: []subjectMemberJSON{}, Corrections: []correctionJSON{}}
 	if t := d.Account.LastLoginAt; t != nil {
-		lt := t.In(shanghai)
+		lt := t.In(model.Shanghai)
 		out.Account.LastLoginAt = &lt
 	}
 	if d.Resident != nil {

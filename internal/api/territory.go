@@ -25,13 +25,13 @@ type territoryJSON struct {
 
 func toTerritoryJSON(t *model.Territory) territoryJSON {
 	j := territoryJSON{ID: ID(t.ID), Kind: t.Kind, KindLabel: t.Kind.Label(), Name: t.Name, Code: t.Code,
-		Households: t.Households, Residents: t.Residents, CreatedAt: t.CreatedAt.In(shanghai), UpdatedAt: t.UpdatedAt.In(shanghai)}
+		Households: t.Households, Residents: t.Residents, CreatedAt: t.CreatedAt.In(model.Shanghai), UpdatedAt: t.UpdatedAt.In(model.Shanghai)}
 	if t.ParentID != 0 {
 		p := ID(t.ParentID)
 		j.ParentID = &p
 	}
 	if t.ArchivedAt != nil {
-		at := t.ArchivedAt.In(shanghai)
+		at := t.ArchivedAt.In(model.Shanghai)
 		j.ArchivedAt = &at
 	}
 	return j
@@ -117,7 +117,7 @@ func (a *API) territoryHistory(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := list[territoryEventJSON]{Items: make([]territoryEventJSON, len(events))}
 	for i, e := range events {
-		out.Items[i] = territoryEventJSON{Action: e.Action, Detail: e.Detail, At: e.At.In(shanghai)}
+		out.Items[i] = territoryEventJSON{Action: e.Action, Detail: e.Detail, At: e.At.In(model.Shanghai)}
 		if e.ActorID != 0 {
 			actor := ID(e.ActorID)
 			out.Items[i].ActorID = &actor

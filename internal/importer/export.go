@@ -175,7 +175,7 @@ func exportNotes(book *excelize.File, households, rows int) error {
 		return err
 	}
 	for i, line := range []string{
-		"导出时间：" + time.Now().In(shanghai()).Format("2006-01-02 15:04"),
+		"导出时间：" + time.Now().In(model.Shanghai).Format("2006-01-02 15:04"),
 		"共" + strconv.Itoa(households) + "户、" + strconv.Itoa(rows) + "行。",
 		"身份证号和联系电话已脱敏（只显示部分数字），因此本文件不能直接再导入。",
 		"户编号是系统中的住户编号；所属节点是从您的管辖范围起的名称路径。",
@@ -186,14 +186,6 @@ func exportNotes(book *excelize.File, households, rows int) error {
 		}
 	}
 	return nil
-}
-
-// shanghai is the platform's zone; a fixed UTC+8 when the zone database is missing.
-func shanghai() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
 }
 
 // territoryNames renders a node as its name path from the top of the scope, cached.

@@ -541,7 +541,7 @@ func (wb *Web) moveOutForm(w http.ResponseWriter, r *http.Request) error {
 	f.Values.Set("moved_out_at", q.Get("moved_out_at"))
 	f.Values.Set("note", q.Get("note"))
 	if f.Values.Get("moved_out_at") == "" {
-		f.Values.Set("moved_out_at", time.Now().In(shanghai).Format(time.DateOnly))
+		f.Values.Set("moved_out_at", time.Now().In(model.Shanghai).Format(time.DateOnly))
 	}
 	return wb.moveOutPage(w, r, http.StatusOK, f, false)
 }

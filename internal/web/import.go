@@ -12,6 +12,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/importer"
+	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
 
@@ -140,7 +141,7 @@ func (wb *Web) exportHouseholds(w http.ResponseWriter, r *http.Request) error {
 	} else if u := authz.UserFrom(r.Context()); u.ScopeName != "" {
 		name += "_" + u.ScopeName
 	}
-	name += "_" + time.Now().In(shanghai).Format("20060102") + ".xlsx"
+	name += "_" + time.Now().In(model.Shanghai).Format("20060102") + ".xlsx"
 	ow := &onceWriter{w: w, start: func() { attachment(w, xlsxType, name, "households.xlsx") }}
 	err = importer.ExportHouseholds(r.Context(), wb.st, scope(r), f, ow, nil)
 	if err != nil && ow.started {

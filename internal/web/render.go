@@ -108,15 +108,6 @@ func checkKeys(msg catalog) error {
 	return nil
 }
 
-// shanghai is the platform's zone for dates shown on pages; the fixed offset is the fallback
-// for machines without a tz database.
-var shanghai = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 // templateFuncs are the functions every template may call.
 func templateFuncs(msg catalog) template.FuncMap {
 	return template.FuncMap{
@@ -129,19 +120,19 @@ func templateFuncs(msg catalog) template.FuncMap {
 			switch t := v.(type) {
 			case time.Time:
 				if !t.IsZero() {
-					return t.In(shanghai).Format(time.DateOnly)
+					return t.In(model.Shanghai).Format(time.DateOnly)
 				}
 			case *time.Time:
 				if t != nil {
-					return t.In(shanghai).Format(time.DateOnly)
+					return t.In(model.Shanghai).Format(time.DateOnly)
 				}
 			}
 			return ""
 		},
-		"datetime": func(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") },
+		"datetime": func(t time.Time) string { return t.In(model.Shanghai).Format("2006-01-02 15:04") },
 		// birthDate is a calendar date stored as midnight UTC: no zone conversion.
 		"birthDate": func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-		"age":       func(r *model.Resident) int { return r.Age(time.Now().In(shanghai)) },
+		"age":       func(r *model.Resident) int { return r.Age(time.Now().In(model.Shanghai)) },
 		"maskID":    model.MaskIDNumber,
 		"maskPhone": model.MaskPhone,
 		"icon":      icon,
