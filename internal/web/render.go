@@ -225,6 +225,9 @@ type Page struct {
 	Notice string // confirmation after a redirect (?done=…)
 	Failed *Form  // the form whose errors the summary at the top lists
 	Bare   bool   // the page places notice and error summary itself (login)
+
+	// Manifest and TouchIcon make the site installable on a phone's home screen.
+	Manifest, TouchIcon string
 }
 
 // Can reports whether the user's role may take action a: {{if .Can "household.write"}}.
@@ -267,6 +270,9 @@ func (wb *Web) base(r *http.Request, title, nav string) Page {
 		Icon:  wb.assets.URL("icon.svg"),
 		Nav:   nav,
 	}
+	p.Manifest = wb.assets.URL("manifest.webmanifest")
+	// iOS puts its own rounded mask on a home-screen icon, so it gets the full-bleed one.
+	p.TouchIcon = wb.assets.URL("icon-maskable-512.png")
 	if done := r.URL.Query().Get("done"); done != "" && wb.msg.has("done."+done) {
 		p.Notice = wb.msg.text("done." + done)
 	}

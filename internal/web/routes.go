@@ -11,6 +11,7 @@ import (
 func (wb *Web) Routes() []authz.Route {
 	return []authz.Route{
 		authz.NewRoute("GET /static/{name}", authz.Public, http.HandlerFunc(wb.static)),
+		authz.NewRoute("GET /sw.js", authz.Public, http.HandlerFunc(wb.serviceWorker)),
 		authz.NewRoute("GET /login", authz.Public, wb.h(wb.loginForm)),
 		authz.NewRoute("POST /login", authz.Public, wb.h(wb.login)),
 		authz.NewRoute("POST /login/otp", authz.Public, wb.h(wb.loginOTP)),

@@ -196,6 +196,7 @@ var specs = map[string]spec{
 
 	// Pages
 	"GET /static/{name}": {},
+	"GET /sw.js":         {},
 	"GET /login":         {},
 	"POST /login": {body: formBody(func(w *world, _ relation, _ int64) url.Values {
 		return url.Values{"username": {w.probe.Username}, "password": {testPassword}}

@@ -37,6 +37,12 @@
     });
   }
 
+  // Installed on a phone's home screen, the site keeps its shell (styles, scripts, icons) and
+  // shows a clear offline page when the network fails (/sw.js). Pages and data are never cached.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  }
+
   // Long synchronous posts (the import) show their busy message and cannot be sent twice.
   document.querySelectorAll("form[data-busy-form]").forEach(function (form) {
     form.addEventListener("submit", function () {
