@@ -40,11 +40,11 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/auth/login", authz.Public, a.h(a.login)),
 		authz.NewRoute("POST /api/v1/auth/logout", authz.LoggedIn, a.h(a.logout)),
 		authz.NewRoute("GET /api/v1/auth/me", authz.LoggedIn, a.h(a.me)),
-		authz.NewRoute("POST /api/v1/auth/password", authz.LoggedIn, a.h(a.changePassword)),
+		authz.SessionRoute("POST /api/v1/auth/password", authz.LoggedIn, a.h(a.changePassword)),
 
-		authz.NewRoute("GET /api/v1/tokens", authz.TokenOwn, a.h(a.listTokens)),
-		authz.NewRoute("POST /api/v1/tokens", authz.TokenOwn, a.h(a.createToken)),
-		authz.NewRoute("DELETE /api/v1/tokens/{id}", authz.TokenOwn, a.h(a.revokeToken)),
+		authz.SessionRoute("GET /api/v1/tokens", authz.TokenOwn, a.h(a.listTokens)),
+		authz.SessionRoute("POST /api/v1/tokens", authz.TokenOwn, a.h(a.createToken)),
+		authz.SessionRoute("DELETE /api/v1/tokens/{id}", authz.TokenOwn, a.h(a.revokeToken)),
 
 		authz.NewRoute("GET /api/v1/users", authz.UserAdmin, a.h(a.listUsers)),
 		authz.NewRoute("POST /api/v1/users", authz.UserAdmin, a.h(a.createUser)),

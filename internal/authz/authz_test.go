@@ -76,17 +76,25 @@ func TestGuard(t *testing.T) {
 		denied = err
 		w.WriteHeader(http.StatusForbidden)
 	}
+	session := &model.User{Role: model.RoleGridLeader}
+	token := &model.User{Role: model.RoleGridLeader, TokenID: 7}
 	tests := []struct {
-		action Action
-		user   *model.User
-		want   int
-		err    error
+		route Route
+		user  *model.User
+		want  int
+		err   error
 	}{
-		{Public, nil, http.StatusTeapot, nil},
-		{HouseholdRead, nil, http.StatusForbidden, model.ErrUnauthenticated},
-		{HouseholdRead, &model.User{Role: model.RoleResident}, http.StatusForbidden, model.ErrForbidden},
-		{HouseholdRead, &model.User{Role: model.RoleGridLeader}, http.StatusTeapot, nil},
-		{Action("no.such.action"), &model.User{Role: model.RoleSystemAdmin}, http.StatusForbidden, model.ErrForbidden},
+		{NewRoute("/", Public, ok), nil, http.StatusTeapot, nil},
+		{NewRoute("/", HouseholdRead, ok), nil, http.StatusForbidden, model.ErrUnauthenticated},
+		{NewRoute("/", HouseholdRead, ok), &model.User{Role: model.RoleResident}, http.StatusForbidden, model.ErrForbidden},
+		{NewRoute("/", HouseholdRead, ok), session, http.StatusTeapot, nil},
+		{NewRoute("/", HouseholdRead, ok), token, http.StatusTeapot, nil},
+		{NewRoute("/", Action("no.such.action"), ok), &model.User{Role: model.RoleSystemAdmin}, http.StatusForbidden, model.ErrForbidden},
+		// A session-only route: a session passes, an API token of the same account does not.
+		{SessionRoute("/", TokenOwn, ok), session, http.StatusTeapot, nil},
+		{SessionRoute("/", TokenOwn, ok), token, http.StatusForbidden, model.ErrForbidden},
+		{SessionRoute("/", TokenOwn, ok), nil, http.StatusForbidden, model.ErrUnauthenticated},
+		{SessionRoute("/", Public, ok), session, http.StatusForbidden, model.ErrForbidden},
 	}
 	for _, tt := range tests {
 		denied = nil
@@ -95,9 +103,9 @@ func TestGuard(t *testing.T) {
 			r = r.WithContext(WithUser(r.Context(), tt.user))
 		}
 		w := httptest.NewRecorder()
-		Guard(tt.action, ok, deny).ServeHTTP(w, r)
+		Guard(tt.route, deny).ServeHTTP(w, r)
 		if w.Code != tt.want || denied != tt.err {
-			t.Errorf("Guard(%s) for %+v = %d, %v; want %d, %v", tt.action, tt.user, w.Code, denied, tt.want, tt.err)
+			t.Errorf("Guard(%s, session only %v) for %+v = %d, %v; want %d, %v", tt.route.Action, tt.route.SessionOnly, tt.user, w.Code, denied, tt.want, tt.err)
 		}
 	}
 }

@@ -25,7 +25,11 @@ func policyTables(t *testing.T) string {
 	apiRoutes, pageRoutes := surfaceRoutes(t, storetest.Open(t, "sqlite"))
 	routes := map[authz.Action][]string{}
 	for _, rt := range append(apiRoutes, pageRoutes...) {
-		routes[rt.Action] = append(routes[rt.Action], "`"+rt.Pattern+"`")
+		name := "`" + rt.Pattern + "`"
+		if rt.SessionOnly {
+			name += " (session only)"
+		}
+		routes[rt.Action] = append(routes[rt.Action], name)
 	}
 	policy := authz.Policy()
 	actions := make([]string, 0, len(policy)+1)
