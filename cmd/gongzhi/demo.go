@@ -33,7 +33,7 @@ func cmdDemo(ctx context.Context, e *env) error {
 	if opts.Households < 1 {
 		return errors.New("--households must be at least 1")
 	}
-	kr, err := ensureKeys(ctx, e, cfg)
+	kr, err := ensureDemoKeys(ctx, e, cfg)
 	if err != nil {
 		return err
 	}

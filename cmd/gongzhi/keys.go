@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,7 +30,7 @@ func loadKeys(cfg config.Config) (*pii.Keyring, error) {
 		}
 		return pii.New(keys)
 	case cfg.KeyFile != "":
-		keys, err := pii.LoadFile(cfg.KeyFile)
+		keys, err := loadKeyFile(cfg.KeyFile)
 		if err != nil {
 			return nil, err
 		}
@@ -54,26 +55,69 @@ func loadKeys(cfg config.Config) (*pii.Keyring, error) {
 	return pii.New(keys)
 }
 
-// ensureKeys is loadKeys for serve, demo and migrate: a SQLite database with no keys
-// configured gets a new key file beside it (owner-only), and says so; PostgreSQL without keys
-// is refused, since a key file on one app server would not serve the others.
+// keysHelp says how to give a command its keys; every error about missing keys ends with it.
+const keysHelp = "用 --keys FILE（或 GONGZHI_KEY_FILE）指定密钥文件，或用 GONGZHI_KEYS 给出密钥；还没有密钥文件时，用 gongzhi keys new FILE 生成"
+
+// loadKeyFile reads the key file at path; a missing file is an error that names the flag and
+// how to make one.
+func loadKeyFile(path string) ([]pii.Key, error) {
+	keys, err := pii.LoadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("密钥文件 %s 不存在：请检查 --keys（或 GONGZHI_KEY_FILE）给出的路径；新部署先用 gongzhi keys new %s 生成", path, path)
+	}
+	return keys, err
+}
+
+// demoKeyFile is the demo's key file for a PostgreSQL database, which has no file to put one
+// beside: in the working directory, created by the first demo and used by the next.
+const demoKeyFile = "gongzhi-demo.keys"
+
+// ensureKeys is loadKeys for serve and migrate: a SQLite database with no keys configured gets a
+// new key file beside it (owner-only), and says so; PostgreSQL without keys is refused, since a
+// key file on one app server would not serve the others.
 func ensureKeys(ctx context.Context, e *env, cfg config.Config) (*pii.Keyring, error) {
+	return ensureKeysAt(ctx, e, cfg, cfg.DefaultKeyFile())
+}
+
+// ensureDemoKeys is ensureKeys for demo, which needs no setup on PostgreSQL either: with no
+// keys configured it uses demoKeyFile in the working directory, creating it the first time.
+func ensureDemoKeys(ctx context.Context, e *env, cfg config.Config) (*pii.Keyring, error) {
+	path := cfg.DefaultKeyFile()
+	if path == "" && cfg.DB != "sqlite::memory:" {
+		path = demoKeyFile
+	}
+	return ensureKeysAt(ctx, e, cfg, path)
+}
+
+// ensureKeysAt returns the keys cfg names; with none configured, those of the key file at path,
+// which is created (owner-only, announced on stdout) when it does not exist yet — unless the
+// database already holds values sealed under some other key. path "" means the database has no
+// default key file (PostgreSQL): an error that says how to give one.
+func ensureKeysAt(ctx context.Context, e *env, cfg config.Config, path string) (*pii.Keyring, error) {
 	kr, err := loadKeys(cfg)
 	if err != nil || kr != nil {
 		return kr, err
 	}
-	path := cfg.DefaultKeyFile()
 	if path == "" {
-		return nil, errors.New("PostgreSQL 需要个人信息加密密钥：用 --keys FILE 或 GONGZHI_KEY_FILE 指定密钥文件，或用 GONGZHI_KEYS 给出密钥（gongzhi keys new FILE 可生成密钥文件）")
+		return nil, errors.New("PostgreSQL 需要个人信息加密密钥：" + keysHelp)
+	}
+	if _, err := os.Stat(path); err == nil {
+		keys, err := loadKeyFile(path)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(e.stdout, "使用个人信息加密密钥文件 %s\n", absPath(path))
+		return pii.New(keys)
 	}
 	// A database that already holds sealed values lost its key file: a new key would open none
-	// of them, so refuse rather than start over silently.
-	if _, err := os.Stat(cfg.SQLitePath()); err == nil {
+	// of them, so refuse rather than start over silently. (A SQLite file that does not exist yet
+	// holds nothing, and opening it would create it.)
+	if p := cfg.SQLitePath(); p == "" || fileExists(p) {
 		if st, err := store.Open(ctx, cfg.DB); err == nil {
 			use, err := st.KeyUsage(ctx) // fails on a database older than 0003: nothing sealed then
 			st.Close()
 			if err == nil && len(use) > 0 {
-				return nil, fmt.Errorf("数据库 %s 中已有加密的身份证号和电话，但找不到密钥文件 %s：请从备份恢复密钥文件，或用 --keys / GONGZHI_KEYS 指定密钥", cfg.SQLitePath(), path)
+				return nil, fmt.Errorf("数据库中已有加密的身份证号和电话，但找不到密钥文件 %s：请从备份恢复密钥文件，或用 --keys / GONGZHI_KEYS 指定密钥", absPath(path))
 			}
 		}
 	}
@@ -81,8 +125,25 @@ func ensureKeys(ctx context.Context, e *env, cfg config.Config) (*pii.Keyring, e
 	if err != nil {
 		return nil, fmt.Errorf("创建密钥文件: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "已生成个人信息加密密钥文件 %s（仅所有者可读写）：请与数据库分开备份，丢失后身份证号和电话将无法解密。\n", path)
+	fmt.Fprintf(e.stdout, "已生成个人信息加密密钥文件 %s（仅所有者可读写）：请与数据库分开备份，丢失后身份证号和电话将无法解密。\n", absPath(path))
+	if cfg.SQLitePath() == "" {
+		fmt.Fprintf(e.stdout, "以后在这个数据库上运行 gongzhi serve、import、keys 等命令时，请加上 --keys %s\n", absPath(path))
+	}
 	return kr, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// absPath is path made absolute for messages, so the operator finds the file whatever the
+// working directory; path itself when that fails.
+func absPath(path string) string {
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return path
 }
 
 // open opens the store named by cfg with the keys cfg names (none configured: the store opens
@@ -146,7 +207,7 @@ func keysList(ctx context.Context, e *env) error {
 		return err
 	}
 	if kr == nil {
-		return errors.New("没有配置密钥（GONGZHI_KEYS、--keys 或数据库旁的 .keys 文件）")
+		return errors.New("没有配置个人信息加密密钥：" + keysHelp + "（SQLite 数据库旁的 .keys 文件由 serve、demo 或 migrate 生成）")
 	}
 	st, err := openWith(ctx, cfg, kr)
 	if err != nil {
@@ -205,9 +266,9 @@ func keysRotate(ctx context.Context, e *env) error {
 		path = cfg.DefaultKeyFile()
 	}
 	if path == "" {
-		return errors.New("请用 --keys FILE 或 GONGZHI_KEY_FILE 指定密钥文件")
+		return errors.New("没有可轮换的密钥文件：" + keysHelp)
 	}
-	keys, err := pii.LoadFile(path)
+	keys, err := loadKeyFile(path)
 	if err != nil {
 		return err
 	}

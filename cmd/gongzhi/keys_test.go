@@ -156,3 +156,72 @@ func TestKeysRefused(t *testing.T) {
 		t.Errorf("world-readable key file: %v", err)
 	}
 }
+
+// TestDemoKeysOnPostgreSQL: `gongzhi demo --db postgres://…` without keys creates its key file
+// in the working directory (owner-only), says where, and uses it on the next run; the other
+// commands, lacking it, say which flag gives it and how to make one.
+func TestDemoKeysOnPostgreSQL(t *testing.T) {
+	ctx := context.Background()
+	pg := storetest.DSN(t, "postgres")
+	dir := t.TempDir()
+	t.Chdir(dir)
+	keyFile := filepath.Join(dir, demoKeyFile)
+
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"demo", "--db", pg, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err != nil {
+		t.Fatalf("demo on PostgreSQL without keys: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "已生成个人信息加密密钥文件 "+keyFile) || !strings.Contains(out.String(), "--keys "+keyFile) {
+		t.Errorf("demo did not say where its key file is and how to use it:\n%s", out.String())
+	}
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("demo key file: %v, %v", fi, err)
+	}
+	first, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"demo", "--db", pg, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err != nil {
+		t.Fatalf("second demo: %v", err)
+	}
+	if !strings.Contains(out.String(), "使用个人信息加密密钥文件 "+keyFile) || !strings.Contains(out.String(), "直接使用") {
+		t.Errorf("second demo did not reuse its key file and city:\n%s", out.String())
+	}
+	if again, _ := os.ReadFile(keyFile); !bytes.Equal(again, first) {
+		t.Error("the second demo rewrote the key file")
+	}
+	// The key file opens what the demo sealed.
+	mustRun(t, "keys", "list", "--db", pg, "--keys", demoKeyFile)
+
+	// Lost key file over sealed data: the demo refuses to make a new one.
+	if err := os.Rename(keyFile, keyFile+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"demo", "--db", pg, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err == nil || !strings.Contains(err.Error(), "找不到密钥文件") {
+		t.Errorf("demo without the key file of a sealed database: %v", err)
+	}
+	if _, err := os.Stat(keyFile); err == nil {
+		t.Error("the refused demo made a new key file")
+	}
+
+	// Every command that needs keys names the flag and `gongzhi keys new` when it has none.
+	csv := filepath.Join(dir, "h.csv")
+	if err := os.WriteFile(csv, []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"serve", "--db", pg, "--addr", "127.0.0.1:0"},
+		{"migrate", "--db", pg},
+		{"keys", "list", "--db", pg},
+		{"keys", "rotate", "--db", pg},
+		{"serve", "--db", pg, "--addr", "127.0.0.1:0", "--keys", "no-such.keys"},
+		{"import", "households", csv, "--db", pg, "--keys", "no-such.keys"},
+		{"keys", "rotate", "--db", pg, "--keys", "no-such.keys"},
+	} {
+		err := run(ctx, args, noenv, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "--keys") || !strings.Contains(err.Error(), "gongzhi keys new") {
+			t.Errorf("gongzhi %s: %v; want a message naming --keys and gongzhi keys new", strings.Join(args, " "), err)
+		}
+	}
+}

@@ -32,7 +32,8 @@ usage:
 
 DSN: sqlite:PATH (default sqlite:gongzhi.db), sqlite::memory:, or a postgres:// URL.
 Every command takes --keys FILE: the personal-data key file (default for SQLite: the database
-file + ".keys", created by the first serve, demo or migrate; PostgreSQL needs one).
+file + ".keys", created by the first serve, demo or migrate; PostgreSQL needs one, made with
+gongzhi keys new FILE, except for demo, which creates and reuses ./gongzhi-demo.keys).
 Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_KEYS (kid:base64,… current first), GONGZHI_KEY_FILE, GONGZHI_ADMIN_PASSWORD, GONGZHI_ADMIN_TOTP_SECRET, GONGZHI_SECURE_COOKIES (true behind a TLS-terminating proxy), GONGZHI_TRUSTED_PROXIES (CIDRs whose X-Forwarded-For is believed), GONGZHI_LOG_LEVEL (debug|info|warn|error).
 `
 

@@ -33,7 +33,7 @@ type Key struct {
 }
 
 // ErrNoKeys is returned by a nil Keyring: nothing can be sealed or opened without keys.
-var ErrNoKeys = errors.New("没有配置个人信息加密密钥（GONGZHI_KEYS、GONGZHI_KEY_FILE 或 --keys）")
+var ErrNoKeys = errors.New("没有配置个人信息加密密钥：用 --keys FILE（或 GONGZHI_KEY_FILE）指定密钥文件，或用 GONGZHI_KEYS 给出密钥；还没有密钥文件时，用 gongzhi keys new FILE 生成")
 
 // ErrOpen is wrapped by every failure to open a sealed value: tampered, moved to another column,
 // sealed under a key that is not in the ring, or malformed. Open never returns a wrong value.
