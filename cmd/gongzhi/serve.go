@@ -63,6 +63,7 @@ func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, read
 		}
 	}()
 	srv := server.New(st, e.log, api.Token, a, pages)
+	srv.LimitBody(max(cfg.MaxBodyBytes, cfg.MaxUploadBytes))
 	proxies, err := cfg.Proxies()
 	if err != nil {
 		return err

@@ -65,6 +65,12 @@ func problemFor(err error) (p Problem, internal bool) {
 	case errors.Is(err, model.ErrForbidden):
 		return Problem{Type: problemBase + "forbidden", Title: "无权操作", Status: http.StatusForbidden,
 			Detail: "您的角色不能进行此操作"}, false
+	case errors.Is(err, model.ErrCrossSite):
+		return Problem{Type: problemBase + "cross-site", Title: "跨站请求被拒绝", Status: http.StatusForbidden,
+			Detail: "浏览器从其他网站发来的修改请求被拒绝：请在本站页面上操作；脚本请使用 Authorization: Bearer 令牌"}, false
+	case errors.Is(err, model.ErrUnavailable):
+		return Problem{Type: problemBase + "unavailable", Title: "服务暂时不可用", Status: http.StatusServiceUnavailable,
+			Detail: "数据库暂时无法访问，请稍后重试"}, false
 	}
 	return Problem{Type: "about:blank", Title: "服务器内部错误", Status: http.StatusInternalServerError,
 		Detail: "服务器处理请求时出错，请稍后再试"}, true

@@ -22,6 +22,12 @@ var (
 	// ErrSecondFactorNotEnrolled: the account needs a TOTP code but has no secret yet; it
 	// enrols on the login page.
 	ErrSecondFactorNotEnrolled = errors.New("second factor not enrolled")
+	// ErrCrossSite: a browser sent a state-changing request from another site (CSRF); it was
+	// refused before any handler ran.
+	ErrCrossSite = errors.New("cross-site request refused")
+	// ErrUnavailable: something the request needs (the database) did not answer; the client
+	// may try again.
+	ErrUnavailable = errors.New("service unavailable")
 )
 
 // FieldError is one bad input field with a Chinese message that tells how to fix it.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -110,20 +111,41 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
+// recoverPanics turns a handler's panic into an internal error, answered like any other (the
+// Chinese error page, or problem+json on /api/) and logged there once, with the stack. A panic
+// after the response has started cannot be answered: it is logged here and the connection
+// aborted, so the client sees a broken response rather than a complete-looking one.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-				http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+			v := recover()
+			if v == nil {
+				return
 			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+			if sw, ok := w.(*statusWriter); ok && sw.code != 0 {
+				s.log.ErrorContext(r.Context(), "panic after the response started", "method", r.Method, "path", r.URL.Path, "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			// What the handler set for its own answer (a download's type and name) is not the error's.
+			h := w.Header()
+			for k := range h {
+				if !kept[k] {
+					delete(h, k)
+				}
+			}
+			s.fail(w, r, err)
 		}()
 		next.ServeHTTP(w, r)
 	})
 }
+
+// kept are the headers set before recoverPanics runs, which an error answer keeps.
+var kept = map[string]bool{"X-Request-Id": true, "Content-Security-Policy": true, "X-Content-Type-Options": true,
+	"Referrer-Policy": true, "X-Frame-Options": true}
 
 // securityHeaders sets the headers every response carries. Scripts come only from our own
 // origin; pages hold no inline script.
@@ -138,13 +160,29 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// limitBody caps every request body at the most any route accepts (an upload); routes keep
+// tighter limits of their own. A body declared larger is refused at once, before the session
+// lookup or any handler, so a client learns it at the start of an upload rather than its end.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.maxBody {
+			s.fail(w, r, &http.MaxBytesError{Limit: s.maxBody})
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // crossOrigin rejects cross-origin state-changing requests from browsers (Sec-Fetch-Site /
 // Origin checks of net/http.CrossOriginProtection). Requests with a bearer token come from
 // scripts, not browsers with ambient cookies, and pass.
-func crossOrigin(next http.Handler) http.Handler {
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "跨站请求被拒绝", http.StatusForbidden)
+		s.fail(w, r, model.ErrCrossSite)
 	}))
 	protected := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -173,7 +211,7 @@ func (s *Server) session(next http.Handler, token func(*http.Request) string) ht
 			r = r.WithContext(authz.WithUser(r.Context(), u))
 		case !errors.Is(err, model.ErrUnauthenticated):
 			s.log.ErrorContext(r.Context(), "session lookup", "err", err)
-			http.Error(w, "服务暂时不可用", http.StatusServiceUnavailable)
+			s.fail(w, r, model.ErrUnavailable)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -216,6 +254,34 @@ func (s *Server) isTrusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// fail answers an error raised by a middleware (a body too large, a cross-site request, a
+// panic, the database gone) the way the surface that owns the path answers its own errors: the
+// API's problem+json on /api/ paths, the pages' Chinese error page elsewhere — the surfaces whose
+// catch-all routes ("/api/", "/") would have served the request. Without such a surface (a
+// server of the API alone asked for a page) the answer is plain text.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	owner := "/"
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		owner = "/api/"
+	}
+	if sf, ok := s.catchAll[owner]; ok {
+		sf.Deny(w, r, err)
+		return
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		http.Error(w, "请求体过大", http.StatusRequestEntityTooLarge)
+	case errors.Is(err, model.ErrCrossSite):
+		http.Error(w, "跨站请求被拒绝", http.StatusForbidden)
+	case errors.Is(err, model.ErrUnavailable):
+		http.Error(w, "服务暂时不可用", http.StatusServiceUnavailable)
+	default:
+		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+	}
 }
 
 // auditDeny wraps a surface's answer to refused requests so that every denial from the policy

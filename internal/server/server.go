@@ -20,9 +20,13 @@ import (
 	"gongzhi/internal/store"
 )
 
-// Surface is one set of routes (the API, the pages) with its way of answering a denial.
+// Surface is one set of routes (the API, the pages) with its way of answering errors.
 type Surface interface {
 	Routes() []authz.Route
+	// Deny answers a request stopped before its handler: refused by the guard
+	// (model.ErrUnauthenticated, model.ErrForbidden) or by a middleware (model.ErrCrossSite,
+	// model.ErrUnavailable, *http.MaxBytesError, or an internal error such as a recovered panic,
+	// which Deny logs).
 	Deny(w http.ResponseWriter, r *http.Request, err error)
 }
 
@@ -36,15 +40,22 @@ type Server struct {
 	metrics    *metrics
 	requestIDs *requestIDs
 	actions    map[string]authz.Action // route pattern → its action, for the audit of denials
+	catchAll   map[string]Surface      // "/api/" and "/" → the surface that answers errors there
 	trusted    []netip.Prefix          // proxies whose X-Forwarded-For names the client
+	maxBody    int64                   // the largest request body any route accepts
 }
+
+// DefaultMaxBody is the largest request body a server accepts unless told otherwise
+// (LimitBody): the default upload limit of the import.
+const DefaultMaxBody = 64 << 20
 
 // New builds the handler: surfaces' routes behind the guard, plus /healthz, /readyz, /metrics.
 // token reads a request's session token (bearer header or cookie).
 func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, surfaces ...Surface) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{st: st, log: log, mux: http.NewServeMux(), metrics: newMetrics(reg), requestIDs: newRequestIDs()}
+	s := &Server{st: st, log: log, mux: http.NewServeMux(), metrics: newMetrics(reg), requestIDs: newRequestIDs(),
+		catchAll: map[string]Surface{}, maxBody: DefaultMaxBody}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -55,21 +66,30 @@ func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, su
 	for _, sf := range surfaces {
 		for _, rt := range sf.Routes() {
 			s.actions[rt.Pattern] = rt.Action
+			if rt.Pattern == "/" || rt.Pattern == "/api/" {
+				s.catchAll[rt.Pattern] = sf
+			}
 		}
 		authz.Mount(s.mux, sf.Routes(), s.auditDeny(sf.Deny))
 		s.routes = append(s.routes, sf.Routes()...)
 	}
-	// Middleware, outermost first: recover → metrics and log → security headers →
-	// cross-origin protection → session → mux (→ guard → handler).
+	// Middleware, outermost first: metrics and log → security headers → recover → body limit →
+	// cross-origin protection → session → mux (→ guard → handler). A panic is recovered inside
+	// the log and the metrics, which count it as the 500 it is answered with.
 	var h http.Handler = s.mux
 	h = s.session(h, token)
-	h = crossOrigin(h)
+	h = s.crossOrigin(h)
+	h = s.limitBody(h)
+	h = s.recoverPanics(h)
 	h = securityHeaders(h)
 	h = s.observe(h)
-	h = s.recoverPanics(h)
 	s.handler = h
 	return s
 }
+
+// LimitBody sets the largest request body the server accepts on any route (DefaultMaxBody
+// unless set); a larger one is answered 413.
+func (s *Server) LimitBody(n int64) { s.maxBody = n }
 
 // TrustProxies makes the audit log take the client address from X-Forwarded-For when the peer
 // lies in one of prefixes (a reverse proxy); without it the peer's address is recorded.

@@ -97,6 +97,10 @@ func (wb *Web) fail(w http.ResponseWriter, r *http.Request, err error) {
 		wb.toLogin(w, r)
 	case errors.Is(err, model.ErrForbidden):
 		wb.errorPage(w, r, http.StatusForbidden, "")
+	case errors.Is(err, model.ErrCrossSite):
+		wb.errorPage(w, r, http.StatusForbidden, wb.t("error.cross_site"))
+	case errors.Is(err, model.ErrUnavailable):
+		wb.errorPage(w, r, http.StatusServiceUnavailable, "")
 	case errors.Is(err, model.ErrNotFound):
 		wb.errorPage(w, r, http.StatusNotFound, "")
 	case errors.As(err, &mbe):
