@@ -70,3 +70,12 @@ func (e *ConflictError) Error() string { return "conflict: " + e.Message }
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// ForbiddenError is an ErrForbidden with a client-safe Chinese explanation (e.g. which rule of
+// separation of duties refused it).
+type ForbiddenError struct{ Message string }
+
+func (e *ForbiddenError) Error() string { return "forbidden: " + e.Message }
+
+// Unwrap makes errors.Is(err, ErrForbidden) true.
+func (e *ForbiddenError) Unwrap() error { return ErrForbidden }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -23,9 +24,37 @@ const (
 	RoleAuditor        Role = "auditor" // reads the audit log of its subtree, nothing else to change
 )
 
-// Roles lists every role, most powerful first.
+// Roles lists every role in the order pages and documents show them: the territory's chain of
+// command first, the auditor last. Which role outranks which is Rank's order, not this one.
 var Roles = []Role{RoleSystemAdmin, RoleDistrictAdmin, RoleStreetAdmin, RoleCommunityAdmin, RoleCommunityStaff,
 	RoleGridLeader, RoleUnitLeader, RoleMember, RoleResident, RolePartner, RoleAuditor}
+
+// roleOrder is the one order of roles for separation of duties (issue 6.3), highest first. The
+// auditor ranks right below the system administrator: only the system administrator may create,
+// enable, re-scope or reset an auditor, so nobody whose actions an auditor reads can make or
+// unmake one.
+var roleOrder = []Role{RoleSystemAdmin, RoleAuditor, RoleDistrictAdmin, RoleStreetAdmin, RoleCommunityAdmin,
+	RoleCommunityStaff, RoleGridLeader, RoleUnitLeader, RoleMember, RoleResident, RolePartner}
+
+// Rank is r's place in the order of separation of duties: higher outranks lower, every role has
+// its own rank, and an unknown role ranks 0, below every known one.
+func (r Role) Rank() int {
+	if i := slices.Index(roleOrder, r); i >= 0 {
+		return len(roleOrder) - i
+	}
+	return 0
+}
+
+// Manages reports whether an account of role r may create, change, enable, disable, unlock or
+// reset an account of role target: the system administrator manages every role, its own
+// included; any other role only roles that rank strictly below its own. (Which roles may manage
+// accounts at all is the policy table's user.admin action; scope is the store's check.)
+func (r Role) Manages(target Role) bool {
+	if r == RoleSystemAdmin {
+		return target.Valid()
+	}
+	return r.Valid() && target.Valid() && target.Rank() < r.Rank()
+}
 
 var roleLabels = map[Role]string{
 	RoleSystemAdmin: "系统管理员", RoleDistrictAdmin: "区县管理员", RoleStreetAdmin: "街道管理员",
@@ -56,9 +85,11 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 
-	FailedLogins      int        // consecutive failed logins since the last success or lock
-	LockedUntil       *time.Time // login refused until then (5 failures lock for 15 minutes)
-	TOTPSecret        string     // base32 second-factor secret; "" until enrolled
+	FailedLogins int        // consecutive failed logins since the last success or lock
+	LockedUntil  *time.Time // login refused until then (5 failures lock for 15 minutes)
+	// TOTPSealed is the second-factor secret as stored: sealed with the personal-data keyring
+	// (internal/pii), "" until enrolled. Only the store opens it, where a code is checked.
+	TOTPSealed        string
 	TOTPEnrolledAt    *time.Time
 	TOTPLastStep      int64 // time step of the last accepted code: codes are single-use
 	LastLoginAt       *time.Time
@@ -81,7 +112,41 @@ func (r Role) NeedsSecondFactor() bool {
 }
 
 // TOTPEnrolled reports whether the account has a second-factor secret.
-func (u *User) TOTPEnrolled() bool { return u.TOTPSecret != "" }
+func (u *User) TOTPEnrolled() bool { return u.TOTPSealed != "" }
+
+// Locked reports whether failed logins have the account locked at now.
+func (u *User) Locked(now time.Time) bool { return u.LockedUntil != nil && now.Before(*u.LockedUntil) }
+
+// AccountState is what the audit log keeps of an account before and after a change: its role,
+// scope, and whether it is disabled, locked and enrolled in a second factor. Never a password,
+// a secret or a personal value.
+type AccountState struct {
+	Role     Role
+	ScopeID  int64
+	Disabled bool
+	Locked   bool
+	TOTP     bool
+}
+
+// State is u's AccountState at now.
+func (u *User) State(now time.Time) AccountState {
+	return AccountState{Role: u.Role, ScopeID: u.ScopeID, Disabled: u.Disabled, Locked: u.Locked(now), TOTP: u.TOTPEnrolled()}
+}
+
+// String is the state as the audit detail writes it: "role=grid_leader scope=12 disabled=false
+// locked=false totp=true" (scope=0: unscoped).
+func (s AccountState) String() string {
+	return fmt.Sprintf("role=%s scope=%d disabled=%t locked=%t totp=%t", s.Role, s.ScopeID, s.Disabled, s.Locked, s.TOTP)
+}
+
+// AccountChange is the audit detail of a change from before to after; nil before: the account
+// was created.
+func AccountChange(before *AccountState, after AccountState) string {
+	if before == nil {
+		return "after: " + after.String()
+	}
+	return "before: " + before.String() + "; after: " + after.String()
+}
 
 // APIToken is a named, scoped, expiring token for scripts; only its hash is stored.
 type APIToken struct {
