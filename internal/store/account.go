@@ -10,6 +10,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 )
 
 // Account rules (issue 3: OWASP ASVS 5.0 level 2).
@@ -186,17 +187,25 @@ func (s *Store) LoginSucceeded(ctx context.Context, u *model.User) error {
 	return s.writer().loginSucceeded(ctx, u.ID, s.now())
 }
 
-// VerifyTOTP checks code against u's enrolled secret. A code is accepted once: its time step must
-// be later than the last accepted one (the check and the update are one statement, so two
+// VerifyTOTP checks code against u's enrolled secret, which it opens with the keyring (an error
+// wrapping pii.ErrOpen or pii.ErrNoKeys when it cannot). A code is accepted once: its time step
+// must be later than the last accepted one (the check and the update are one statement, so two
 // instances cannot both accept it). A wrong or reused code counts as a failed login and returns
 // model.ErrUnauthenticated.
 func (s *Store) VerifyTOTP(ctx context.Context, u *model.User, code string) error {
-	step, ok := authz.MatchTOTP(u.TOTPSecret, code, s.now())
-	if !ok || u.TOTPSecret == "" {
+	if u.TOTPSealed == "" {
 		return s.recordFailure(ctx, u.ID)
 	}
-	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ? AND totp_secret = ?`),
-		step, u.ID, step, u.TOTPSecret)
+	secret, err := s.keys.Open(ColumnTOTPSecret, u.TOTPSealed)
+	if err != nil {
+		return fmt.Errorf("second factor of account %d: %w", u.ID, err)
+	}
+	step, ok := authz.MatchTOTP(secret, code, s.now())
+	if !ok {
+		return s.recordFailure(ctx, u.ID)
+	}
+	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ? AND totp_secret_enc = ?`),
+		step, u.ID, step, u.TOTPSealed)
 	if err != nil {
 		return s.d.mapErr(err)
 	}
@@ -207,10 +216,15 @@ func (s *Store) VerifyTOTP(ctx context.Context, u *model.User, code string) erro
 }
 
 // CreateLoginChallenge records that u gave the right password and must now give a code; secret
-// is the new TOTP secret shown on the enrolment page ("" when u is enrolled). It returns the
-// challenge token for the login form (only its hash is stored); it lives ChallengeTTL.
+// is the new TOTP secret shown on the enrolment page ("" when u is enrolled), stored sealed. It
+// returns the challenge token for the login form (only its hash is stored); it lives
+// ChallengeTTL.
 func (s *Store) CreateLoginChallenge(ctx context.Context, u *model.User, secret string) (string, error) {
 	token, hash, err := authz.NewToken()
+	if err != nil {
+		return "", err
+	}
+	sealed, err := s.reader().sealTOTP(ColumnChallengeSecret, secret)
 	if err != nil {
 		return "", err
 	}
@@ -219,24 +233,28 @@ func (s *Store) CreateLoginChallenge(ctx context.Context, u *model.User, secret 
 		if _, err := tx.exec(ctx, `DELETE FROM login_challenges WHERE expires_at <= ?`, ts); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO login_challenges (token_hash, user_id, secret, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			hash, u.ID, secret, ts, ts.Add(ChallengeTTL))
+		_, err := tx.exec(ctx, `INSERT INTO login_challenges (token_hash, user_id, secret_enc, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			hash, u.ID, sealed, ts, ts.Add(ChallengeTTL))
 		return err
 	})
 	return token, err
 }
 
-// LoginChallenge returns the account and the secret being enrolled ("" when none) of a live
-// challenge, or model.ErrUnauthenticated.
+// LoginChallenge returns the account and the secret being enrolled ("" when none), opened for
+// the enrolment page and the code check, of a live challenge, or model.ErrUnauthenticated.
 func (s *Store) LoginChallenge(ctx context.Context, token string) (*model.User, string, error) {
 	var userID int64
-	var secret string
-	err := s.reader().queryRow(ctx, `SELECT user_id, secret FROM login_challenges WHERE token_hash = ? AND expires_at > ?`,
-		[]any{authz.TokenHash(token), s.now()}, &userID, &secret)
+	var sealed string
+	err := s.reader().queryRow(ctx, `SELECT user_id, secret_enc FROM login_challenges WHERE token_hash = ? AND expires_at > ?`,
+		[]any{authz.TokenHash(token), s.now()}, &userID, &sealed)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, "", model.ErrUnauthenticated
 	} else if err != nil {
 		return nil, "", err
+	}
+	secret, err := s.keys.Open(ColumnChallengeSecret, sealed)
+	if err != nil {
+		return nil, "", fmt.Errorf("login challenge of account %d: %w", userID, err)
 	}
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
@@ -264,14 +282,28 @@ func (s *Store) CompleteLoginChallenge(ctx context.Context, token, code string) 
 		if !ok {
 			return nil, s.recordFailure(ctx, u.ID)
 		}
+		sealed, err := s.reader().sealTOTP(ColumnTOTPSecret, secret)
+		if err != nil {
+			return nil, err
+		}
+		before := u.State(ts)
 		err = s.Tx(ctx, func(tx *Tx) error {
-			_, err := tx.exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = ? WHERE id = ?`, secret, ts, step, u.ID)
-			return err
+			// Enrolled once: a second challenge of the same account cannot replace the secret.
+			res, err := tx.exec(ctx, `UPDATE users SET totp_secret_enc = ?, totp_enrolled_at = ?, totp_last_step = ? WHERE id = ? AND totp_secret_enc = ''`,
+				sealed, ts, step, u.ID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return model.ErrUnauthenticated
+			}
+			u.TOTPSealed, u.TOTPLastStep, u.TOTPEnrolledAt = sealed, step, &ts
+			tx.auditLogin(u.Username, u, "user.totp_enrol", model.AuditOK, model.AccountChange(&before, u.State(ts)))
+			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		u.TOTPSecret, u.TOTPLastStep, u.TOTPEnrolledAt = secret, step, &ts
 	} else if err := s.VerifyTOTP(ctx, u, code); err != nil {
 		return nil, err
 	}
@@ -423,7 +455,8 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 }
 
 // SetPassword replaces an account's password (checked by authz.CheckNewPassword against its
-// username and name, hashed here) and ends all its sessions.
+// username and name, hashed here) and ends all its sessions. It checks no rule of separation of
+// duties: it serves the account's own change (ChangePassword) and the operator's commands.
 func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
 	u, err := s.userByID(ctx, userID)
 	if err != nil {
@@ -436,14 +469,34 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 	if err != nil {
 		return err
 	}
+	ts := s.now()
 	return s.Tx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`, hash, s.now(), userID); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`, hash, ts, userID); err != nil {
 			return err
 		}
-		tx.audit(callerScope(ctx), "user.password", "user", []int64{userID}, "")
-		_, err = tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
-		return err
+		return tx.auditAccount(ctx, callerScope(ctx), "user.password", u, ts, func() error {
+			_, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+			return err
+		})
 	})
+}
+
+// auditAccount runs f (the rest of a change to the account before, which lies in the
+// transaction), then reads the account again and queues the audit record of action with its
+// state before and after.
+func (tx *Tx) auditAccount(ctx context.Context, sc authz.Scope, action string, before *model.User, ts time.Time, f func() error) error {
+	if f != nil {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	after, err := tx.user(ctx, `u.id = ?`, before.ID)
+	if err != nil {
+		return err
+	}
+	b := before.State(ts)
+	tx.audit(sc, action, "user", []int64{before.ID}, model.AccountChange(&b, after.State(ts)))
+	return nil
 }
 
 // ChangePassword is the account's own change: old must be its current password (otherwise a
@@ -467,8 +520,9 @@ func (s *Store) ChangePassword(ctx context.Context, caller *model.User, old, new
 	return s.SetPassword(ctx, u.ID, new)
 }
 
-// SetTOTPSecret enrols secret (base32) as the account's second factor, for `gongzhi user add`
-// and the demo; "" removes it (the account enrols again at its next login).
+// SetTOTPSecret enrols secret (base32, stored sealed) as the account's second factor, for
+// `gongzhi user add` and the demo; "" removes it (the account enrols again at its next login).
+// It checks no rule of separation of duties: it serves the operator's commands.
 func (s *Store) SetTOTPSecret(ctx context.Context, userID int64, secret string) error {
 	var enrolled any
 	if secret != "" {
@@ -478,17 +532,20 @@ func (s *Store) SetTOTPSecret(ctx context.Context, userID int64, secret string) 
 		}
 		enrolled = s.now()
 	}
+	sealed, err := s.reader().sealTOTP(ColumnTOTPSecret, secret)
+	if err != nil {
+		return err
+	}
+	ts := s.now()
 	return s.Tx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE users SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = 0 WHERE id = ?`, secret, enrolled, userID)
+		u, err := tx.user(ctx, `u.id = ?`, userID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return model.ErrNotFound
+		if _, err := tx.exec(ctx, `UPDATE users SET totp_secret_enc = ?, totp_enrolled_at = ?, totp_last_step = 0 WHERE id = ?`, sealed, enrolled, userID); err != nil {
+			return err
 		}
-		tx.audit(callerScope(ctx), "user.totp", "user", []int64{userID}, "")
-		_, err = tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
-		return err
+		return tx.auditAccount(ctx, callerScope(ctx), "user.totp", u, ts, func() error { return tx.endAccess(ctx, userID, false, ts) })
 	})
 }
 
@@ -497,19 +554,21 @@ type AccountAction string
 
 // The account actions of the users API and page.
 const (
-	ActionDisable   AccountAction = "disable"    // refuse logins, end sessions
+	ActionDisable   AccountAction = "disable"    // refuse logins, end sessions and API tokens
 	ActionEnable    AccountAction = "enable"     // allow logins again; the 90-day clock restarts
 	ActionUnlock    AccountAction = "unlock"     // lift a lockout
 	ActionResetTOTP AccountAction = "reset-totp" // forget the second factor: enrol at next login
 )
 
 // AdminAccount applies action to the account id in the caller's scope (model.ErrNotFound
-// outside it). An administrator cannot disable their own account. Disabling and resetting the
-// second factor end the account's sessions and API tokens at once.
+// outside it) under the rules of separation of duties (see CreateUser: a role the caller does
+// not manage, its own account included unless it is a system administrator, is a
+// *model.ForbiddenError, recorded as denied). Nobody disables its own account (a
+// *model.ConflictError). Disabling and resetting the second factor end the account's sessions
+// at once, and disabling revokes its API tokens. The update is conditional on the role and scope
+// that were checked (a concurrent change answers a *model.ConflictError). The audit record holds
+// the account's state before and after.
 func (s *Store) AdminAccount(ctx context.Context, sc authz.Scope, id int64, action AccountAction) (*model.User, error) {
-	if _, err := s.User(ctx, sc, id); err != nil {
-		return nil, err
-	}
 	ts := s.now()
 	var q string
 	var args []any
@@ -525,34 +584,41 @@ func (s *Store) AdminAccount(ctx context.Context, sc authz.Scope, id int64, acti
 	case ActionUnlock:
 		q, args = `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, []any{id}
 	case ActionResetTOTP:
-		q, args, endSessions = `UPDATE users SET totp_secret = '', totp_enrolled_at = NULL, totp_last_step = 0 WHERE id = ?`, []any{id}, true
+		q, args, endSessions = `UPDATE users SET totp_secret_enc = '', totp_enrolled_at = NULL, totp_last_step = 0 WHERE id = ?`, []any{id}, true
 	default:
 		return nil, fieldErr("action", "未知操作")
 	}
-	err := s.Tx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, q, args...); err != nil {
+	var out *model.User
+	err := s.accountTx(ctx, sc, "user."+string(action), []int64{id}, func(tx *Tx) error {
+		u, err := tx.scopedUser(ctx, sc, id)
+		if err != nil {
 			return err
 		}
-		tx.audit(sc, "user."+string(action), "user", []int64{id}, "")
-		if !endSessions {
-			return nil
+		if r := mayManage(sc, u); r != nil {
+			return r
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+		res, err := tx.exec(ctx, q+` AND role = ? AND COALESCE(scope_id, 0) = ?`, append(args, string(u.Role), u.ScopeID)...)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM login_challenges WHERE user_id = ?`, id); err != nil {
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errAccountChanged
+		}
+		if err := tx.auditAccount(ctx, sc, "user."+string(action), u, ts, func() error {
+			if !endSessions {
+				return nil
+			}
+			return tx.endAccess(ctx, id, action == ActionDisable, ts)
+		}); err != nil {
 			return err
 		}
-		if action == ActionDisable {
-			_, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ts, id)
-			return err
-		}
-		return nil
+		out, err = tx.user(ctx, `u.id = ?`, id)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.userByID(ctx, id)
+	return out, nil
 }
 
 // DisableInactiveStaff disables every staff account (roles that need a second factor) whose
@@ -685,4 +751,194 @@ func callerScope(ctx context.Context) authz.Scope {
 		return authz.System()
 	}
 	return authz.ScopeFrom(ctx)
+}
+
+// The columns second-factor secrets are sealed for (the additional data of each sealed value).
+const (
+	ColumnTOTPSecret      = "users.totp_secret"
+	ColumnChallengeSecret = "login_challenges.secret"
+)
+
+// sealTOTP seals a TOTP secret for column with the keyring ("" stays ""); pii.ErrNoKeys without
+// keys.
+func (c conn) sealTOTP(column, secret string) (string, error) {
+	if secret == "" {
+		return "", nil
+	}
+	if c.keys == nil {
+		return "", pii.ErrNoKeys
+	}
+	return c.keys.Seal(column, secret)
+}
+
+// sealedTOTPColumns are the tables and columns that hold sealed second-factor secrets, with the
+// column name each was sealed for, for key usage and rotation.
+var sealedTOTPColumns = []struct{ table, column, aad string }{
+	{"users", "totp_secret_enc", ColumnTOTPSecret},
+	{"login_challenges", "secret_enc", ColumnChallengeSecret},
+}
+
+// addTOTPKeyUsage adds to use how many second-factor secrets each key id seals, so that
+// KeyUsage keeps a key that still opens one.
+func (s *Store) addTOTPKeyUsage(ctx context.Context, use map[string]int64) error {
+	for _, t := range sealedTOTPColumns {
+		if err := s.addKeyUsage(ctx, t.table, t.column, use); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addKeyUsage adds to use the count of values of table.column sealed under each key id.
+func (s *Store) addKeyUsage(ctx context.Context, table, column string, use map[string]int64) error {
+	// The key id is everything before the first colon.
+	expr := `substr(` + column + `, 1, instr(` + column + `, ':') - 1)`
+	if s.d.name == "postgres" {
+		expr = `split_part(` + column + `, ':', 1)`
+	}
+	rows, err := s.reader().query(ctx, `SELECT `+expr+`, COUNT(*) FROM `+table+` WHERE `+column+` <> '' GROUP BY 1`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kid string
+		var n int64
+		if err := rows.Scan(&kid, &n); err != nil {
+			return err
+		}
+		use[kid] += n
+	}
+	return rows.Err()
+}
+
+// reencryptTOTP seals again, under the current key, every second-factor secret (of accounts and
+// of pending enrolments) sealed under another key, in one transaction with one audit record;
+// Reencrypt calls it after the residents. It returns how many it re-sealed.
+func (s *Store) reencryptTOTP(ctx context.Context) (int64, error) {
+	cur := s.keys.Current() + ":"
+	var done int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		for _, t := range sealedTOTPColumns {
+			type row struct {
+				key    any // users.id or login_challenges.token_hash
+				sealed string
+			}
+			// Both tables have a one-column key: users.id, login_challenges.token_hash.
+			key := "id"
+			if t.table == "login_challenges" {
+				key = "token_hash"
+			}
+			rows, err := tx.query(ctx, `SELECT `+key+`, `+t.column+` FROM `+t.table+` WHERE `+t.column+` <> '' AND substr(`+t.column+`, 1, ?) <> ?`, len(cur), cur)
+			if err != nil {
+				return err
+			}
+			var rs []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.key, &r.sealed); err != nil {
+					rows.Close()
+					return err
+				}
+				rs = append(rs, r)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			for _, r := range rs {
+				secret, err := tx.keys.Open(t.aad, r.sealed)
+				if err != nil {
+					return fmt.Errorf("%s %v: %w", t.table, r.key, err)
+				}
+				sealed, err := tx.keys.Seal(t.aad, secret)
+				if err != nil {
+					return err
+				}
+				// Conditional on the old value: a secret replaced meanwhile is not overwritten.
+				if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.column+` = ? WHERE `+key+` = ? AND `+t.column+` = ?`, sealed, r.key, r.sealed); err != nil {
+					return err
+				}
+				done++
+			}
+		}
+		if done > 0 {
+			tx.audit(authz.System(), "keys.reencrypt", "user", nil, fmt.Sprintf("totp_resealed=%d key=%s", done, tx.keys.Current()))
+		}
+		return nil
+	})
+	return done, err
+}
+
+// sealPendingTOTP is the Go step of migration 0009: it seals the plaintext second-factor secrets
+// that the SQL step moved from users to totp_pending, deletes them there, and then rewrites the
+// files (SQLite VACUUM, PostgreSQL VACUUM FULL) so that no free page or dead tuple keeps the
+// plaintext. A row with user_id 0 is the SQL step's note that only pending enrolments (deleted
+// there) held plaintext: nothing to seal, but the files are rewritten all the same. It returns
+// how many secrets it sealed; without a keyring and with secrets pending it fails with
+// pii.ErrNoKeys.
+func (s *Store) sealPendingTOTP(ctx context.Context) (int, error) {
+	var pending int
+	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM totp_pending`).Scan(&pending); err != nil {
+		return 0, s.d.mapErr(err)
+	}
+	if pending == 0 {
+		return 0, nil
+	}
+	done := 0
+	err := s.Tx(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT user_id, secret FROM totp_pending WHERE user_id <> 0 ORDER BY user_id`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id     int64
+			secret string
+		}
+		var rs []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.secret); err != nil {
+				rows.Close()
+				return err
+			}
+			rs = append(rs, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if len(rs) > 0 && tx.keys == nil {
+			return fmt.Errorf("migrate: %d second-factor secrets wait to be encrypted: %w", len(rs), pii.ErrNoKeys)
+		}
+		for _, r := range rs {
+			sealed, err := tx.sealTOTP(ColumnTOTPSecret, r.secret)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `UPDATE users SET totp_secret_enc = ? WHERE id = ?`, sealed, r.id); err != nil {
+				return fmt.Errorf("seal the second factor of account %d: %w", r.id, err)
+			}
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM totp_pending`); err != nil {
+			return err
+		}
+		done = len(rs)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	vacuum := `VACUUM`
+	if s.d.name == "postgres" {
+		vacuum = `VACUUM FULL users, login_challenges, totp_pending`
+	}
+	if _, err := s.write.ExecContext(ctx, vacuum); err != nil {
+		return done, fmt.Errorf("vacuum after sealing second-factor secrets: %w", err)
+	}
+	if s.d.name == "sqlite" {
+		// Fold the WAL, which still holds the pages written before VACUUM, into the file and empty it.
+		if _, err := s.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
 }

@@ -1,14 +1,20 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base32"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -189,8 +195,8 @@ func TestEnrolmentChallenge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.TOTPSecret != secret {
-			t.Errorf("secret not enrolled")
+		if !got.TOTPEnrolled() || strings.Contains(got.TOTPSealed, secret) {
+			t.Errorf("secret not enrolled, or not sealed: %q", got.TOTPSealed)
 		}
 		if _, err := st.CompleteLoginChallenge(ctx, tok, mustCode(t, secret, clock.Now())); !errors.Is(err, model.ErrUnauthenticated) {
 			t.Errorf("challenge used twice: %v", err)
@@ -406,4 +412,265 @@ func TestPasswordRulesOnAccounts(t *testing.T) {
 			}
 		}
 	})
+}
+
+// dumpAtRest is everything at rest of st that a secret could hide in: for SQLite the database
+// file and its WAL, and for both engines the text of every row of tables.
+func dumpAtRest(t *testing.T, st *store.Store, tables ...string) []byte {
+	t.Helper()
+	ctx := context.Background()
+	var b bytes.Buffer
+	if st.Engine() == "sqlite" {
+		path := strings.TrimPrefix(store.DSNOf(st), "sqlite:")
+		for _, f := range []string{path, path + "-wal"} {
+			data, err := os.ReadFile(f)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			b.Write(data)
+		}
+	}
+	for _, table := range tables {
+		q := `SELECT * FROM ` + table
+		if st.Engine() == "postgres" {
+			// The row as text: its type does not change when a migration changes the table's
+			// columns (pgx caches the plan of a query by its text).
+			q = `SELECT t::text FROM ` + table + ` t`
+		}
+		rows, err := st.DB().QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if raw, ok := v.([]byte); ok {
+					b.Write(raw)
+				} else {
+					fmt.Fprint(&b, v)
+				}
+				b.WriteByte('|')
+			}
+		}
+		rows.Close()
+	}
+	return b.Bytes()
+}
+
+// accountTables are the tables a second-factor secret could reach.
+var accountTables = []string{"users", "login_challenges", "sessions", "audit_log", "totp_pending"}
+
+// plaintextSecrets returns the secrets (base32 as given, or their raw bytes) found in data.
+func plaintextSecrets(data []byte, secrets ...string) []string {
+	var found []string
+	for _, s := range secrets {
+		raw, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
+		if bytes.Contains(data, []byte(s)) || bytes.Contains(data, []byte(strings.ToLower(s))) || (len(raw) > 0 && bytes.Contains(data, raw)) {
+			found = append(found, s)
+		}
+	}
+	return found
+}
+
+// TestTOTPSecretsSealed: secrets given at creation, set by the operator and enrolled at the
+// first login are stored only sealed (bound to their column), a pending enrolment's secret too,
+// and every kind still logs in with its codes.
+func TestTOTPSecretsSealed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		clock := newClock(st)
+		a, b, c := authz.NewTOTPSecret(), authz.NewTOTPSecret(), authz.NewTOTPSecret()
+		mustAccount(t, st, "created", model.RoleSystemAdmin, 0, a)
+		set := mustAccount(t, st, "set", model.RoleSystemAdmin, 0, "")
+		if err := st.SetTOTPSecret(ctx, set.ID, b); err != nil {
+			t.Fatal(err)
+		}
+		enrol := mustAccount(t, st, "enrolled", model.RoleSystemAdmin, 0, "")
+		tok, err := st.CreateLoginChallenge(ctx, enrol, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found := plaintextSecrets(dumpAtRest(t, st, accountTables...), c); len(found) > 0 {
+			t.Errorf("a pending enrolment keeps its secret in plaintext")
+		}
+		if _, secret, err := st.LoginChallenge(ctx, tok); err != nil || secret != c {
+			t.Fatalf("the enrolment page gets %q, %v; want the secret", secret, err)
+		}
+		if _, err := st.CompleteLoginChallenge(ctx, tok, mustCode(t, c, clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		clock.Add(30 * time.Second)
+		for name, secret := range map[string]string{"created": a, "set": b, "enrolled": c} {
+			u, err := st.UserByUsername(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(u.TOTPSealed, "t1:") {
+				t.Errorf("%s: stored %q, want sealed under t1", name, u.TOTPSealed)
+			}
+			if _, err := st.Login(ctx, name, goodPassword, mustCode(t, secret, clock.Now())); err != nil {
+				t.Errorf("%s: login with its code: %v", name, err)
+			}
+			if _, err := st.Login(ctx, name, goodPassword, mustCode(t, secret, clock.Now())); !errors.Is(err, model.ErrUnauthenticated) {
+				t.Errorf("%s: the same code twice: %v", name, err)
+			}
+		}
+		if found := plaintextSecrets(dumpAtRest(t, st, accountTables...), a, b, c); len(found) > 0 {
+			t.Errorf("%d secrets in plaintext at rest", len(found))
+		}
+		// A sealed secret moved to another column does not open.
+		tok, err = st.CreateLoginChallenge(ctx, enrol, authz.NewTOTPSecret())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().ExecContext(ctx, rebind(st, `UPDATE login_challenges SET secret_enc = (SELECT totp_secret_enc FROM users WHERE username = 'created')`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.LoginChallenge(ctx, tok); !errors.Is(err, pii.ErrOpen) {
+			t.Errorf("a secret moved to another column opened: %v", err)
+		}
+	})
+}
+
+// TestTOTPRotation: `keys rotate` re-seals the second-factor secrets under the new key, after
+// which the old key can go and every account still logs in.
+func TestTOTPRotation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		secrets := map[string]string{}
+		for _, name := range []string{"a", "b", "c"} {
+			secrets[name] = authz.NewTOTPSecret()
+			mustAccount(t, st, "user_"+name, model.RoleSystemAdmin, 0, secrets[name])
+		}
+		mustAccount(t, st, "none", model.RoleMember, mustTree(t, st).stairwell.ID, "")
+		pending := mustAccount(t, st, "pending", model.RoleSystemAdmin, 0, "")
+		if _, err := st.CreateLoginChallenge(ctx, pending, authz.NewTOTPSecret()); err != nil {
+			t.Fatal(err)
+		}
+		k2, _ := pii.NewKey("t2")
+		both, err := pii.New(append([]pii.Key{k2}, storetest.Keyring(t).Keys()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated, err := store.Open(ctx, store.DSNOf(st), store.WithKeys(both))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rotated.Close()
+		if use, err := rotated.KeyUsage(ctx); err != nil || use["t1"] != 4 {
+			t.Fatalf("before rotation: KeyUsage = %v, %v; want 4 secrets under t1", use, err)
+		}
+		if _, err := rotated.Reencrypt(ctx, 10, nil); err != nil {
+			t.Fatal(err)
+		}
+		if use, err := rotated.KeyUsage(ctx); err != nil || use["t1"] != 0 || use["t2"] != 4 {
+			t.Fatalf("after rotation: KeyUsage = %v, %v; want 4 secrets under t2", use, err)
+		}
+		var keys []pii.Key
+		for _, k := range both.Keys() {
+			if k.ID != "t1" {
+				keys = append(keys, k)
+			}
+		}
+		only, err := pii.New(keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		retired, err := store.Open(ctx, store.DSNOf(st), store.WithKeys(only))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer retired.Close()
+		clock := newClock(retired)
+		for name, secret := range secrets {
+			if _, err := retired.Login(ctx, "user_"+name, goodPassword, mustCode(t, secret, clock.Now())); err != nil {
+				t.Errorf("user_%s after retiring t1: %v", name, err)
+			}
+		}
+		p, err := retired.AuditLog(ctx, authz.System(), store.AuditFilter{Action: "keys.reencrypt", Subject: "user"})
+		if err != nil || len(p.Items) != 1 || !strings.Contains(p.Items[0].Detail, "totp_resealed=4") {
+			t.Errorf("audit of the re-sealing: %+v, %v", p, err)
+		}
+	})
+}
+
+// TestMigrateTOTPPlaintext: a database whose accounts and pending enrolments hold plaintext
+// secrets (as before 0009) is refused until migrated with keys; the migration seals the secrets,
+// drops the pending enrolments and leaves no plaintext behind; the accounts log in as before.
+func TestMigrateTOTPPlaintext(t *testing.T) {
+	hash, err := authz.HashPassword(goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range storetest.Engines {
+		t.Run(e, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := storetest.DSN(t, e)
+			st, err := store.Open(ctx, dsn, store.WithKeys(storetest.Keyring(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.MigrateTo(ctx, 8); err != nil {
+				t.Fatal(err)
+			}
+			ts := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := st.DB().ExecContext(ctx, rebind(st, q), args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			secrets := []string{authz.NewTOTPSecret(), authz.NewTOTPSecret()}
+			enrolling := authz.NewTOTPSecret()
+			for i, s := range secrets {
+				exec(`INSERT INTO users (id, username, display_name, role, password_hash, created_at, totp_secret, totp_enrolled_at) VALUES (?, ?, '', 'system_admin', ?, ?, ?, ?)`,
+					i+1, fmt.Sprintf("old%d", i+1), hash, ts, s, ts)
+			}
+			exec(`INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (3, 'new', '', 'system_admin', ?, ?)`, hash, ts)
+			exec(`INSERT INTO login_challenges (token_hash, user_id, secret, created_at, expires_at) VALUES ('h', 3, ?, ?, ?)`, enrolling, ts, ts.Add(time.Hour))
+			if found := plaintextSecrets(dumpAtRest(t, st, "users", "login_challenges"), append(secrets, enrolling)...); len(found) != 3 {
+				t.Fatalf("the scan finds %d of the 3 plaintext secrets written: it sees nothing", len(found))
+			}
+
+			bare, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bare.Migrate(ctx); !errors.Is(err, pii.ErrNoKeys) {
+				t.Fatalf("Migrate without keys = %v, want ErrNoKeys", err)
+			}
+			if err := bare.CheckSchema(ctx); !errors.Is(err, store.ErrStaleSchema) {
+				t.Fatalf("CheckSchema with secrets pending = %v", err)
+			}
+			bare.Close()
+
+			if _, err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CheckSchema(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if found := plaintextSecrets(dumpAtRest(t, st, accountTables...), append(secrets, enrolling)...); len(found) > 0 {
+				t.Errorf("%d plaintext secrets left after the migration", len(found))
+			}
+			clock := newClock(st)
+			for i, s := range secrets {
+				if _, err := st.Login(ctx, fmt.Sprintf("old%d", i+1), goodPassword, mustCode(t, s, clock.Now())); err != nil {
+					t.Errorf("old%d after the migration: %v", i+1, err)
+				}
+			}
+			if u, err := st.UserByUsername(ctx, "new"); err != nil || u.TOTPEnrolled() {
+				t.Errorf("the account that was enrolling: %+v, %v; want it to enrol again", u, err)
+			}
+		})
+	}
 }

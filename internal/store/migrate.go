@@ -30,9 +30,10 @@ func (s *Store) migrator() (*goose.Provider, error) {
 }
 
 // Migrate applies every pending migration, each in its own transaction, and returns how many ran.
-// After the SQL migrations it runs the Go data step of 0003_pii: plaintext ID numbers and phones
-// of an older database are sealed with the store's keyring (see WithKeys; pii.ErrNoKeys when
-// there are some and no keyring) and the old pages are vacuumed away.
+// After the SQL migrations it runs the Go data steps of 0003_pii and 0009_totp_sealed: plaintext
+// ID numbers and phones, and second-factor secrets, of an older database are sealed with the
+// store's keyring (see WithKeys; pii.ErrNoKeys when there are some and no keyring) and the old
+// pages are vacuumed away.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	p, err := s.migrator()
 	if err != nil {
@@ -46,6 +47,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		return len(res), err
 	}
 	if _, err := s.sealPending(ctx); err != nil {
+		return len(res), err
+	}
+	if _, err := s.sealPendingTOTP(ctx); err != nil {
 		return len(res), err
 	}
 	return len(res), nil
@@ -73,6 +77,12 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	}
 	if plain > 0 {
 		return ErrStaleSchema // personal data still waits to be encrypted by Migrate
+	}
+	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM totp_pending`).Scan(&plain); err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if plain > 0 {
+		return ErrStaleSchema // second-factor secrets still wait to be encrypted by Migrate
 	}
 	return nil
 }

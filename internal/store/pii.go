@@ -226,6 +226,9 @@ func (s *Store) KeyUsage(ctx context.Context) (map[string]int64, error) {
 	if err := s.addJobKeyUsage(ctx, out); err != nil {
 		return nil, err
 	}
+	if err := s.addTOTPKeyUsage(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -306,8 +309,12 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 			progress(done, total)
 		}
 		if n < batch {
-			// Correction requests seal their requested value too (subject.go).
-			_, err := s.reencryptCorrections(ctx)
+			// Correction requests seal their requested value too (subject.go), and accounts
+			// their second-factor secret (account.go).
+			if _, err := s.reencryptCorrections(ctx); err != nil {
+				return done, err
+			}
+			_, err := s.reencryptTOTP(ctx)
 			return done, err
 		}
 	}
