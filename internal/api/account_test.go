@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -258,8 +260,17 @@ func TestUsersAndPassword(t *testing.T) {
 		if created["totp_enrolled"] != false || created["disabled"] != false {
 			t.Errorf("created %v", created)
 		}
-		mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
-			"username": "x1", "password": "a long enough passphrase", "role": "street_admin", "scope_id": id(tr.street.ID)}), http.StatusUnprocessableEntity)
+		// A role above its own is refused (403, naming the rule); a scope above its own is invalid.
+		p := mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
+			"username": "x1", "password": "a long enough passphrase", "role": "street_admin", "scope_id": id(tr.street.ID)}), http.StatusForbidden)
+		if !strings.Contains(p.Detail, "只能授予低于自己的角色") {
+			t.Errorf("escalation refused with %q", p.Detail)
+		}
+		p = mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
+			"username": "x1", "password": "a long enough passphrase", "role": "community_staff", "scope_id": id(tr.street.ID)}), http.StatusUnprocessableEntity)
+		if !slices.Contains(fields(p), "scope") {
+			t.Errorf("scope above its own: fields %v", fields(p))
+		}
 		mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
 			"username": "x2", "password": "password12345", "role": "member", "scope_id": id(tr.stairA.ID)}), http.StatusUnprocessableEntity)
 		mustProblem(t, f.mustDo(t, grid, "GET", "/api/v1/users", nil), http.StatusForbidden)
@@ -280,7 +291,7 @@ func TestUsersAndPassword(t *testing.T) {
 		sys := f.mustToken(t, model.RoleSystemAdmin, nil)
 		mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users/"+id(mustUserID(t, st, "system_admin"))+"/disable", nil), http.StatusNotFound)
 		// Changing the password: the old one must be right; then every session ends.
-		p := mustProblem(t, f.mustDo(t, sys, "POST", "/api/v1/auth/password", map[string]string{"old_password": "not the password", "password": "a brand new passphrase"}), http.StatusUnprocessableEntity)
+		p = mustProblem(t, f.mustDo(t, sys, "POST", "/api/v1/auth/password", map[string]string{"old_password": "not the password", "password": "a brand new passphrase"}), http.StatusUnprocessableEntity)
 		if !slices.Contains(fields(p), "old_password") {
 			t.Errorf("wrong old password: %v", fields(p))
 		}
@@ -344,4 +355,51 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestAccountChangesAudited: every account change is recorded with the account's state before
+// and after (role, scope, disabled, locked, second factor), never a password or a secret; a
+// refused one is recorded as denied with the rule.
+func TestAccountChangesAudited(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		tr := f.tree
+		ctx := context.Background()
+		admin := f.mustToken(t, model.RoleCommunityAdmin, tr.community)
+		created := mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{
+			"username": "zhaoliu", "password": "a long enough passphrase", "role": "grid_leader", "scope_id": id(tr.gridA.ID), "totp_secret": totpSecret}), http.StatusCreated)
+		uid := created["id"].(string)
+		mustJSON[map[string]any](t, f.mustDo(t, admin, "PATCH", "/api/v1/users/"+uid, map[string]any{"role": "community_staff", "scope_id": id(tr.gridB.ID), "display_name": "赵六"}), http.StatusOK)
+		mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users/"+uid+"/disable", nil), http.StatusOK)
+		p := mustProblem(t, f.mustDo(t, admin, "PATCH", "/api/v1/users/"+uid, map[string]any{"role": "auditor"}), http.StatusForbidden)
+		if !strings.Contains(p.Detail, "审计员和系统管理员只能由系统管理员授予") {
+			t.Errorf("refusal detail %q", p.Detail)
+		}
+		n, _ := strconv.ParseInt(uid, 10, 64)
+		log, err := st.AuditLog(ctx, authz.System(), store.AuditFilter{Subject: "user:" + uid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range log.Items {
+			got = append(got, fmt.Sprintf("%s %s %s", r.Action, r.Result, r.Detail))
+			for _, secret := range []string{totpSecret, "a long enough passphrase", "赵六"} {
+				if strings.Contains(r.Detail, secret) {
+					t.Errorf("audit detail holds a secret or personal value: %s", r.Detail)
+				}
+			}
+		}
+		slices.Reverse(got)
+		a, b := id(tr.gridA.ID), id(tr.gridB.ID)
+		want := []string{
+			"user.create ok after: role=grid_leader scope=" + a + " disabled=false locked=false totp=true",
+			"user.update ok before: role=grid_leader scope=" + a + " disabled=false locked=false totp=true; after: role=community_staff scope=" + b + " disabled=false locked=false totp=true; display name changed",
+			"user.disable ok before: role=community_staff scope=" + b + " disabled=false locked=false totp=true; after: role=community_staff scope=" + b + " disabled=true locked=false totp=true",
+			"user.update denied refused: community_admin may not give role auditor",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("audit of account %d:\n got %q\nwant %q", n, got, want)
+		}
+	})
 }

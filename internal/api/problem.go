@@ -30,6 +30,7 @@ func problemFor(err error) (p Problem, internal bool) {
 	var ce *model.ConflictError
 	var mbe *http.MaxBytesError
 	var be *badRequest
+	var fe *model.ForbiddenError
 	switch {
 	case errors.As(err, &ve):
 		return Problem{Type: problemBase + "validation", Title: "输入有误", Status: http.StatusUnprocessableEntity,
@@ -62,6 +63,8 @@ func problemFor(err error) (p Problem, internal bool) {
 	case errors.Is(err, model.ErrUnauthenticated):
 		return Problem{Type: problemBase + "unauthenticated", Title: "未登录", Status: http.StatusUnauthorized,
 			Detail: "请先登录（POST /api/v1/auth/login），并在请求头中携带 Authorization: Bearer TOKEN"}, false
+	case errors.As(err, &fe):
+		return Problem{Type: problemBase + "forbidden", Title: "无权操作", Status: http.StatusForbidden, Detail: fe.Message}, false
 	case errors.Is(err, model.ErrForbidden):
 		return Problem{Type: problemBase + "forbidden", Title: "无权操作", Status: http.StatusForbidden,
 			Detail: "您的角色不能进行此操作"}, false

@@ -48,6 +48,7 @@ func (a *API) Routes() []authz.Route {
 
 		authz.NewRoute("GET /api/v1/users", authz.UserAdmin, a.h(a.listUsers)),
 		authz.NewRoute("POST /api/v1/users", authz.UserAdmin, a.h(a.createUser)),
+		authz.NewRoute("PATCH /api/v1/users/{id}", authz.UserAdmin, a.h(a.updateUser)),
 		authz.NewRoute("POST /api/v1/users/{id}/disable", authz.UserAdmin, a.h(a.accountAction(store.ActionDisable))),
 		authz.NewRoute("POST /api/v1/users/{id}/enable", authz.UserAdmin, a.h(a.accountAction(store.ActionEnable))),
 		authz.NewRoute("POST /api/v1/users/{id}/unlock", authz.UserAdmin, a.h(a.accountAction(store.ActionUnlock))),
