@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,13 +142,28 @@ func (wb *Web) revokeToken(w http.ResponseWriter, r *http.Request) error {
 type usersData struct {
 	Page
 	Users []*model.User
-	Roles []model.Role
+	Roles []model.Role // the roles the caller may give: the only ones the form offers
 	Form  *Form
+	now   time.Time
+	sc    authz.Scope
 }
 
 // Locked reports whether u is locked out now.
-func (d *usersData) Locked(u *model.User) bool {
-	return u.LockedUntil != nil && time.Now().Before(*u.LockedUntil)
+func (d *usersData) Locked(u *model.User) bool { return u.Locked(d.now) }
+
+// Manages reports whether the caller may act on u: the page offers the actions only then (the
+// store refuses the rest all the same).
+func (d *usersData) Manages(u *model.User) bool { return d.sc.Role.Manages(u.Role) }
+
+// givableRoles lists the roles sc may give an account, in the order of model.Roles.
+func givableRoles(sc authz.Scope) []model.Role {
+	var out []model.Role
+	for _, role := range model.Roles {
+		if sc.Role.Manages(role) && (role.Scoped() || sc.All) {
+			out = append(out, role)
+		}
+	}
+	return out
 }
 
 func (wb *Web) usersPage(w http.ResponseWriter, r *http.Request, status int, f *Form) error {
@@ -158,20 +175,26 @@ func (wb *Web) usersPage(w http.ResponseWriter, r *http.Request, status int, f *
 	if f == nil {
 		f = newForm("user", nil, "username", "display_name", "password", "role", "scope_id")
 	}
-	d := &usersData{Page: wb.base(r, wb.t("users.title"), "me"), Users: users, Form: f}
+	d := &usersData{Page: wb.base(r, wb.t("users.title"), "me"), Users: users, Roles: givableRoles(sc), Form: f, now: wb.st.Now(), sc: sc}
 	if f.Invalid() {
 		d.Failed = f
-	}
-	for _, role := range model.Roles {
-		if role != model.RoleSystemAdmin || sc.All {
-			d.Roles = append(d.Roles, role)
-		}
 	}
 	return wb.render(w, r, status, "accounts/users", d)
 }
 
 func (wb *Web) users(w http.ResponseWriter, r *http.Request) error {
 	return wb.usersPage(w, r, http.StatusOK, nil)
+}
+
+// failForbidden puts a refusal of separation of duties on the form and reports whether err was
+// one; the page then answers 403 with the input kept.
+func failForbidden(f *Form, err error) bool {
+	var fe *model.ForbiddenError
+	if errors.As(err, &fe) {
+		f.Message = fe.Message
+		return true
+	}
+	return false
 }
 
 // createUser adds an account within the caller's scope; a staff account enrols its second
@@ -198,17 +221,126 @@ func (wb *Web) createUser(w http.ResponseWriter, r *http.Request) error {
 	if len(in.Password) > authz.MaxPasswordBytes {
 		f.add("password", wb.t("password.too_long"))
 	}
+	status := http.StatusUnprocessableEntity
 	if !f.Invalid() {
 		_, err := wb.st.CreateUser(r.Context(), scope(r), in)
-		if !f.fail(err) {
-			if err != nil {
-				return err
-			}
+		switch {
+		case failForbidden(f, err):
+			status = http.StatusForbidden
+		case f.fail(err):
+			renameField(f, "scope", "scope_id")
+		case err != nil:
+			return err
+		default:
 			http.Redirect(w, r, "/users?done=user_created", http.StatusSeeOther)
 			return nil
 		}
 	}
-	return wb.usersPage(w, r, http.StatusUnprocessableEntity, f)
+	return wb.usersPage(w, r, status, f)
+}
+
+// renameField moves the errors of the store's field from onto the form's input to, so that the
+// summary links to it.
+func renameField(f *Form, from, to string) {
+	for i := range f.Errors {
+		if f.Errors[i].Field == from {
+			f.Errors[i].Field = to
+		}
+	}
+}
+
+// userEditData is the page that changes one account's name, role and scope.
+type userEditData struct {
+	Page
+	Account *model.User
+	Roles   []model.Role
+	Form    *Form
+}
+
+func (wb *Web) userEditPage(w http.ResponseWriter, r *http.Request, status int, u *model.User, f *Form) error {
+	sc := scope(r)
+	d := &userEditData{Page: wb.base(r, wb.t("users.edit.title", u.Username), "me"), Account: u, Roles: givableRoles(sc), Form: f}
+	if !slices.Contains(d.Roles, u.Role) {
+		// The current role stays selectable, so that a change of name alone keeps it.
+		d.Roles = append([]model.Role{u.Role}, d.Roles...)
+	}
+	if f.Invalid() {
+		d.Failed = f
+	}
+	return wb.render(w, r, status, "accounts/user_edit", d)
+}
+
+// userEdit shows the form for the account {id} in the caller's scope; accounts the caller does
+// not manage get the Chinese 403 page.
+func (wb *Web) userEdit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	sc := scope(r)
+	u, err := wb.st.User(r.Context(), sc, id)
+	if err != nil {
+		return err
+	}
+	if !sc.Role.Manages(u.Role) {
+		return &model.ForbiddenError{Message: wb.t("users.edit.not_managed")}
+	}
+	scopeID := ""
+	if u.ScopeID != 0 {
+		scopeID = strconv.FormatInt(u.ScopeID, 10)
+	}
+	f := newForm("account", url.Values{"display_name": {u.DisplayName}, "role": {string(u.Role)}, "scope_id": {scopeID}}, "display_name", "role", "scope_id")
+	return wb.userEditPage(w, r, http.StatusOK, u, f)
+}
+
+// updateUser saves the form: the store applies the rules of separation of duties (a refusal is
+// shown on the form with 403 and recorded as denied).
+func (wb *Web) updateUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	sc := scope(r)
+	u, err := wb.st.User(r.Context(), sc, id)
+	if err != nil {
+		return err
+	}
+	keep := url.Values{}
+	for _, k := range []string{"display_name", "role", "scope_id"} {
+		keep.Set(k, r.PostForm.Get(k))
+	}
+	f := newForm("account", keep, "display_name", "role", "scope_id")
+	name, role := r.PostForm.Get("display_name"), model.Role(r.PostForm.Get("role"))
+	p := store.UserPatch{DisplayName: &name, Role: &role}
+	var scopeID int64
+	if s := strings.TrimSpace(r.PostForm.Get("scope_id")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			f.add("scope_id", wb.t("users.scope_id.invalid"))
+		}
+		scopeID = n
+	}
+	p.ScopeID = &scopeID
+	status := http.StatusUnprocessableEntity
+	if !f.Invalid() {
+		_, err := wb.st.UpdateUser(r.Context(), sc, id, p)
+		switch {
+		case failForbidden(f, err):
+			status = http.StatusForbidden
+		case f.fail(err):
+			renameField(f, "scope", "scope_id")
+		case err != nil:
+			return err
+		default:
+			http.Redirect(w, r, "/users?done=user_updated", http.StatusSeeOther)
+			return nil
+		}
+	}
+	return wb.userEditPage(w, r, status, u, f)
 }
 
 // userAction disables, enables, unlocks an account or resets its second factor.

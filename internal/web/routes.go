@@ -28,6 +28,8 @@ func (wb *Web) Routes() []authz.Route {
 		authz.SessionRoute("POST /me/tokens/{id}/revoke", authz.TokenOwn, wb.h(wb.revokeToken)),
 		authz.NewRoute("GET /users", authz.UserAdmin, wb.h(wb.users)),
 		authz.NewRoute("POST /users", authz.UserAdmin, wb.h(wb.createUser)),
+		authz.NewRoute("GET /users/{id}", authz.UserAdmin, wb.h(wb.userEdit)),
+		authz.NewRoute("POST /users/{id}", authz.UserAdmin, wb.h(wb.updateUser)),
 		authz.NewRoute("POST /users/{id}/{action}", authz.UserAdmin, wb.h(wb.userAction)),
 
 		authz.NewRoute("GET /territories", authz.TerritoryRead, wb.h(wb.territoryRoots)),

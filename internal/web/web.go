@@ -90,11 +90,14 @@ func (wb *Web) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		ve  *model.ValidationError
 		ce  *model.ConflictError
+		fe  *model.ForbiddenError
 		mbe *http.MaxBytesError
 	)
 	switch {
 	case errors.Is(err, model.ErrUnauthenticated):
 		wb.toLogin(w, r)
+	case errors.As(err, &fe):
+		wb.errorPage(w, r, http.StatusForbidden, fe.Message)
 	case errors.Is(err, model.ErrForbidden):
 		wb.errorPage(w, r, http.StatusForbidden, "")
 	case errors.Is(err, model.ErrCrossSite):
