@@ -779,8 +779,18 @@ var sealedTOTPColumns = []struct{ table, column, aad string }{
 }
 
 // addTOTPKeyUsage adds to use how many second-factor secrets each key id seals, so that
-// KeyUsage keeps a key that still opens one.
+// KeyUsage keeps a key that still opens one. A database from before 0009 has none sealed (and
+// no column for them): KeyUsage still answers for its residents.
 func (s *Store) addTOTPKeyUsage(ctx context.Context, use map[string]int64) error {
+	p, err := s.migrator()
+	if err != nil {
+		return err
+	}
+	if v, err := p.GetDBVersion(ctx); err != nil {
+		return err
+	} else if v < 9 {
+		return nil
+	}
 	for _, t := range sealedTOTPColumns {
 		if err := s.addKeyUsage(ctx, t.table, t.column, use); err != nil {
 			return err

@@ -674,3 +674,37 @@ func TestMigrateTOTPPlaintext(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyUsageBefore0009: a database from before 0009 (sealed residents, no sealed secrets yet)
+// still has its key usage counted, which is how `serve` tells a lost key file from a new
+// database.
+func TestKeyUsageBefore0009(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, storetest.DSN(t, "sqlite"), store.WithKeys(storetest.Keyring(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.MigrateTo(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	// Rows as such a database holds them (raw SQL: the store's code is of the newest schema).
+	ts := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, q := range []string{
+		`INSERT INTO territories (id, kind, name, path, community_id, created_at, updated_at) VALUES (1, 'community', '老社区', '/1/', 1, ?, ?)`,
+		`INSERT INTO households (id, territory_id, community_id, path, address, created_at, updated_at) VALUES (1, 1, 1, '/1/', '老地址', ?, ?)`,
+		`INSERT INTO residents (id, household_id, territory_id, community_id, path, name, gender, birth_date, relation, political_status, created_at, updated_at, id_number_enc, id_number_idx)
+			VALUES (1, 1, 1, 1, '/1/', '老居民', 'male', ?, '其他', 'masses', ?, ?, 't1:AAAA', 'idx')`,
+	} {
+		args := []any{ts, ts}
+		if strings.Contains(q, "residents") {
+			args = append(args, ts)
+		}
+		if _, err := st.DB().ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if use, err := st.KeyUsage(ctx); err != nil || use["t1"] != 1 {
+		t.Errorf("KeyUsage before 0009 = %v, %v; want 1 value under t1", use, err)
+	}
+}
