@@ -132,6 +132,15 @@ func TestMigrateUserServeLoginBackup(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("backup file: %v, mode %v", err, fi)
 	}
+	// The copy's sealed values (the second-factor secret) open only with the database's keys:
+	// restore the key file beside it, as an operator restores both.
+	keys, err := os.ReadFile(filepath.Join(dir, "g.db.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(backup+".keys", keys, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	base2, stop2 := startServe(t, "sqlite:"+backup)
 	defer stop2()
 	// The next step's code: the one used above is spent (the copy holds its last step too).
@@ -238,6 +247,38 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("grid leader login = %d, want 200", resp.StatusCode)
+	}
+	// Separation of duties: the demo's community administrator cannot make an auditor of its
+	// own community, who would read the record of its own actions.
+	m = regexp.MustCompile(`community\s+(\S+) — .*动态验证码密钥 (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no community account in:\n%s", out.String())
+	}
+	resp, err = http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"community","password":"`+m[1]+`","otp":"`+mustOTPCode(t, m[2], 0)+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		Token string `json:"token"`
+		User  struct {
+			ScopeID string `json:"scope_id"`
+		} `json:"user"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	if err != nil || login.Token == "" {
+		t.Fatalf("community admin login = %d (%v)", resp.StatusCode, err)
+	}
+	req, _ := http.NewRequest("POST", base+"/api/v1/users", strings.NewReader(`{"username":"my_auditor","password":"a long enough passphrase","role":"auditor","scope_id":"`+login.User.ScopeID+`"}`))
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the demo's community admin creating an auditor: %d, want 403", resp.StatusCode)
 	}
 }
 

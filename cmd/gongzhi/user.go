@@ -28,7 +28,7 @@ func cmdUser(ctx context.Context, e *env) error {
 		fs.StringVar(&in.Username, "username", "", "login name")
 		fs.StringVar(&in.Password, "password", "", "password (at least 12 characters)")
 		fs.StringVar(&in.DisplayName, "name", "", "display name")
-		fs.StringVar(&role, "role", "", "role: system_admin, district_admin, street_admin, community_admin, community_staff, grid_leader, unit_leader, member, resident, partner")
+		fs.StringVar(&role, "role", "", "role: system_admin, district_admin, street_admin, community_admin, community_staff, grid_leader, unit_leader, member, resident, partner, auditor")
 		fs.StringVar(&scope, "scope", "", "territory id or 12-digit code the account is limited to")
 		fs.StringVar(&in.TOTPSecret, "totp-secret", "", "base32 second-factor secret to enrol at once (staff roles without it get a new one, printed)")
 		fs.Int64Var(&residentID, "resident", 0, "id of the resident record a resident or member account belongs to (their own data, PIPL art. 45)")
@@ -82,7 +82,7 @@ func cmdUser(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintln(e.stdout, "）")
 	if generated {
-		fmt.Fprintf(e.stdout, "动态验证码密钥（请用身份验证器应用添加，登录时需要输入6位验证码）：%s\n  %s\n", authz.GroupSecret(u.TOTPSecret), authz.TOTPURI(u.TOTPSecret, u.Username))
+		fmt.Fprintf(e.stdout, "动态验证码密钥（请用身份验证器应用添加，登录时需要输入6位验证码）：%s\n  %s\n", authz.GroupSecret(in.TOTPSecret), authz.TOTPURI(in.TOTPSecret, u.Username))
 	}
 	if residentID != 0 {
 		fmt.Fprintf(e.stdout, "已关联居民信息 %d：该账号可在“我的信息”查看、下载并申请更正本人信息\n", residentID)
