@@ -147,6 +147,7 @@ var specs = map[string]spec{
 		return "application/json", fmt.Appendf(nil, `{"username":"new_%d","display_name":"新账号","password":%q,"role":"grid_leader","scope_id":"%d","totp_secret":%q}`,
 			w.nextSeq(), testPassword, w.targets[rel].node.ID, authz.NewTOTPSecret())
 	}},
+	"PATCH /api/v1/users/{id}":           {scoped: true, body: jsonBody(`{"display_name":"矩阵账号"}`)},
 	"POST /api/v1/users/{id}/disable":    {scoped: true},
 	"POST /api/v1/users/{id}/enable":     {scoped: true},
 	"POST /api/v1/users/{id}/unlock":     {scoped: true},
@@ -216,6 +217,10 @@ var specs = map[string]spec{
 	"POST /users": {scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
 		return url.Values{"username": {fmt.Sprintf("new_%d", w.nextSeq())}, "display_name": {"新账号"}, "password": {testPassword},
 			"role": {"grid_leader"}, "scope_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}}
+	})},
+	"GET /users/{id}": {scoped: true},
+	"POST /users/{id}": {scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"display_name": {"矩阵账号"}, "role": {"grid_leader"}, "scope_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}}
 	})},
 	"POST /users/{id}/{action}": {scoped: true},
 	"GET /{$}":                  {},
