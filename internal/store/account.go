@@ -755,7 +755,7 @@ func callerScope(ctx context.Context) authz.Scope {
 
 // The columns second-factor secrets are sealed for (the additional data of each sealed value).
 const (
-	ColumnTOTPSecret      = "users.totp_secret"
+	ColumnTOTPSecret      = "users.totp_secret" // #nosec G101 -- a column name bound as additional data, not a credential
 	ColumnChallengeSecret = "login_challenges.secret"
 )
 
