@@ -551,7 +551,8 @@ func TestUsersPageOffersOnlyGivableRoles(t *testing.T) {
 }
 
 // TestAuditorChangesNothing sends every state-changing route of both surfaces as an auditor:
-// only its own session, password and tokens are open to it; everything else is refused with 403.
+// only its own session, password, tokens and jobs are open to it; everything else is refused
+// with 403.
 func TestAuditorChangesNothing(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	w := mustSODWorld(t, st)
@@ -566,9 +567,13 @@ func TestAuditorChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Its own session, password, tokens and background jobs (it can start none: imports and
+	// exports are not the auditor's).
 	own := map[string]bool{
 		"POST /api/v1/auth/logout": true, "POST /api/v1/auth/password": true, "POST /api/v1/tokens": true, "DELETE /api/v1/tokens/{id}": true,
+		"POST /api/v1/jobs/{id}/cancel": true,
 		"POST /logout": true, "POST /me/password": true, "POST /me/tokens": true, "POST /me/tokens/{id}/revoke": true,
+		"POST /jobs/{id}/cancel": true,
 	}
 	var tried int
 	for _, rt := range append(api.New(st, log, 1<<20, false).Routes(), pages.Routes()...) {
@@ -578,7 +583,7 @@ func TestAuditorChangesNothing(t *testing.T) {
 		}
 		if own[rt.Pattern] {
 			if !authz.Allowed(model.RoleAuditor, rt.Action) {
-				t.Errorf("%s: the auditor cannot manage its own session, password or tokens", rt.Pattern)
+				t.Errorf("%s: the auditor cannot manage its own session, password, tokens or jobs", rt.Pattern)
 			}
 			continue
 		}
