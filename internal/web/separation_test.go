@@ -570,8 +570,8 @@ func TestAuditorChangesNothing(t *testing.T) {
 	// Its own session, password, tokens and background jobs (it can start none: imports and
 	// exports are not the auditor's).
 	own := map[string]bool{
-		"POST /api/v1/auth/logout": true, "POST /api/v1/auth/password": true, "POST /api/v1/tokens": true, "DELETE /api/v1/tokens/{id}": true,
-		"POST /api/v1/jobs/{id}/cancel": true,
+		"POST /api/v1/auth/logout": true, "POST /api/v1/auth/password": true, "POST /api/v1/tokens": true,
+		"DELETE /api/v1/tokens/{id}": true, "POST /api/v1/jobs/{id}/cancel": true,
 		"POST /logout": true, "POST /me/password": true, "POST /me/tokens": true, "POST /me/tokens/{id}/revoke": true,
 		"POST /jobs/{id}/cancel": true,
 	}
