@@ -73,9 +73,11 @@ func TestUserAddSecretUnlockAndOTP(t *testing.T) {
 func TestSweepInactive(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	path := filepath.Join(t.TempDir(), "g.db")
+	db := "sqlite:" + path
 	mustRun(t, "migrate", "--db", db)
-	st, err := store.Open(ctx, db)
+	// TOTP secrets are sealed: the store opens with the key file migrate made beside the database.
+	st, err := store.Open(ctx, db, store.WithKeys(mustFileKeys(t, path+".keys")))
 	if err != nil {
 		t.Fatal(err)
 	}

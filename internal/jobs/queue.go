@@ -332,8 +332,13 @@ func (q *Queue) Cancel(ctx context.Context, sc authz.Scope, id int64) (*model.Jo
 	if _, err := q.st.Job(ctx, sc, id); err != nil {
 		return nil, err
 	}
-	q.cancelLocal(id)
+	stopped := q.cancelLocal(id)
 	j, err := q.st.CancelJob(ctx, sc, id)
+	if stopped && errors.As(err, new(*model.ConflictError)) {
+		// The run stopped here may have recorded its own end (cancelled) before the request
+		// reached the row: the cancel worked, so answer with the job as it now stands.
+		return q.st.Job(ctx, sc, id)
+	}
 	if err != nil {
 		return nil, err
 	}
