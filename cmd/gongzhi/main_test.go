@@ -47,19 +47,28 @@ func mustRun(t *testing.T, args ...string) string {
 
 // startServe runs `gongzhi serve` in-process on port 0 and returns its base URL and a stop func
 // that cancels it (as SIGTERM would) and waits for the graceful shutdown.
+// Its metrics listener takes a free port too (startServeOut tells where).
 func startServe(t *testing.T, db string) (string, func() error) {
+	t.Helper()
+	base, _, stop := startServeOut(t, "--db", db, "--metrics-addr", "127.0.0.1:0")
+	return base, stop
+}
+
+// startServeOut is startServe with serve's arguments given (the listen address is added) that
+// also returns what serve printed once it listens.
+func startServeOut(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, noenv, out, &syncBuffer{})
+		errc <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), noenv, out, &syncBuffer{})
 	}()
-	re := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	re := regexp.MustCompile(`gongzhi 已启动：(http://127\.0\.0\.1:\d+)/`)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := re.FindString(out.String()); m != "" {
-			return strings.TrimSuffix(m, "/"), func() error { cancel(); return <-errc }
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1], out, func() error { cancel(); return <-errc }
 		}
 		select {
 		case err := <-errc:
@@ -70,7 +79,7 @@ func startServe(t *testing.T, db string) (string, func() error) {
 	}
 	cancel()
 	t.Fatal("serve did not print its URL")
-	return "", nil
+	return "", nil, nil
 }
 
 func TestServeRefusesStaleSchema(t *testing.T) {
@@ -90,7 +99,7 @@ func TestMigrateUserServeLoginBackup(t *testing.T) {
 	mustRun(t, "user", "add", "--db", db, "--username", "admin", "--password", "a long enough password", "--role", "system_admin", "--totp-secret", secret)
 
 	base, stop := startServe(t, db)
-	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)

@@ -15,8 +15,8 @@ import (
 const usage = `gongzhi — 共治：区域化党建与社区治理平台
 
 usage:
-  gongzhi serve   [--addr 127.0.0.1:8080] [--db DSN]       run the server
-  gongzhi demo    [--addr 127.0.0.1:8080] [--db DSN] [--households N] [--county CODE] [--seed N] [--no-serve]
+  gongzhi serve   [--addr 127.0.0.1:8080] [--metrics-addr 127.0.0.1:9090] [--db DSN]   run the server
+  gongzhi demo    [--addr 127.0.0.1:8080] [--metrics-addr ADDR] [--db DSN] [--households N] [--county CODE] [--seed N] [--no-serve]
   gongzhi migrate [--db DSN]
   gongzhi import  households FILE [--db DSN] [--skip-invalid] [--template]
   gongzhi import  divisions CODE [--db DSN] [--villages]   load a county (6 digits) or province (2 digits)
@@ -34,7 +34,8 @@ DSN: sqlite:PATH (default sqlite:gongzhi.db), sqlite::memory:, or a postgres:// 
 Every command takes --keys FILE: the personal-data key file (default for SQLite: the database
 file + ".keys", created by the first serve, demo or migrate; PostgreSQL needs one, made with
 gongzhi keys new FILE, except for demo, which creates and reuses ./gongzhi-demo.keys).
-Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_KEYS (kid:base64,… current first), GONGZHI_KEY_FILE, GONGZHI_ADMIN_PASSWORD, GONGZHI_ADMIN_TOTP_SECRET, GONGZHI_SECURE_COOKIES (true behind a TLS-terminating proxy), GONGZHI_TRUSTED_PROXIES (CIDRs whose X-Forwarded-For is believed), GONGZHI_LOG_LEVEL (debug|info|warn|error).
+/metrics listens on --metrics-addr only (no login; loopback by default; '' or off: none).
+Environment: GONGZHI_DB, GONGZHI_ADDR, GONGZHI_METRICS_ADDR, GONGZHI_KEYS (kid:base64,… current first), GONGZHI_KEY_FILE, GONGZHI_ADMIN_PASSWORD, GONGZHI_ADMIN_TOTP_SECRET, GONGZHI_SECURE_COOKIES (true behind a TLS-terminating proxy), GONGZHI_TRUSTED_PROXIES (CIDRs whose X-Forwarded-For is believed), GONGZHI_LOG_LEVEL (debug|info|warn|error).
 `
 
 // env is what every subcommand gets: its arguments, the environment and where to write.

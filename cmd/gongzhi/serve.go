@@ -73,6 +73,30 @@ func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, read
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go sweepInactive(sweepCtx, e, st, time.Hour)
+	if m := cfg.MetricsListen(); m != "" {
+		// /metrics answers without a login, so it has a listener of its own (loopback by
+		// default); an address already taken fails the start, and the main server's end ends it.
+		ln, err := net.Listen("tcp", m)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr %s: %w", m, err)
+		}
+		mctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- srv.ServeMetrics(mctx, ln, cfg.ShutdownTimeout) }()
+		defer func() {
+			stop()
+			if err := <-done; err != nil {
+				e.log.Error("metrics listener", "err", err)
+			}
+		}()
+		mainReady := ready
+		ready = func(a net.Addr) {
+			if mainReady != nil {
+				mainReady(a)
+			}
+			fmt.Fprintf(e.stdout, "监控指标 http://%s/metrics（无需登录：只应在本机或监控网络上可达）\n", ln.Addr())
+		}
+	}
 	return srv.ListenAndServe(ctx, cfg.Addr, cfg.ShutdownTimeout, ready)
 }
 

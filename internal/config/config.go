@@ -16,7 +16,11 @@ import (
 
 // Config is everything a subcommand needs to know about its environment.
 type Config struct {
-	Addr            string        // listen address, e.g. 127.0.0.1:8080
+	Addr string // listen address, e.g. 127.0.0.1:8080
+	// MetricsAddr is the listen address of /metrics (Prometheus), kept apart from Addr because it
+	// answers without a login: loopback by default; "" (or "off" in GONGZHI_METRICS_ADDR) serves
+	// no metrics at all.
+	MetricsAddr     string
 	DB              string        // DSN: sqlite:PATH, sqlite::memory: or postgres://…
 	ShutdownTimeout time.Duration // how long in-flight requests get on SIGTERM
 	MaxBodyBytes    int64         // request body limit for JSON
@@ -36,10 +40,14 @@ type Config struct {
 	SecureCookies bool
 }
 
+// DefaultMetricsAddr is where /metrics is served unless told otherwise: loopback only.
+const DefaultMetricsAddr = "127.0.0.1:9090"
+
 // Default returns the typed defaults, overridden by GONGZHI_DB and GONGZHI_ADDR.
 func Default(getenv func(string) string) Config {
 	c := Config{
 		Addr:            "127.0.0.1:8080",
+		MetricsAddr:     DefaultMetricsAddr,
 		DB:              "sqlite:gongzhi.db",
 		ShutdownTimeout: 15 * time.Second,
 		MaxBodyBytes:    1 << 20,
@@ -52,6 +60,9 @@ func Default(getenv func(string) string) Config {
 	if v := getenv("GONGZHI_ADDR"); v != "" {
 		c.Addr = v
 	}
+	if v := getenv("GONGZHI_METRICS_ADDR"); v != "" {
+		c.MetricsAddr = v
+	}
 	c.TrustedProxies = getenv("GONGZHI_TRUSTED_PROXIES")
 	c.Keys = getenv("GONGZHI_KEYS")
 	c.KeyFile = getenv("GONGZHI_KEY_FILE")
@@ -60,7 +71,7 @@ func Default(getenv func(string) string) Config {
 }
 
 // FlagSet returns a flag set for subcommand name that writes its flags into c. With server
-// true it also has --addr.
+// true it also has --addr and --metrics-addr.
 func (c *Config) FlagSet(name string, server bool, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -68,6 +79,7 @@ func (c *Config) FlagSet(name string, server bool, out io.Writer) *flag.FlagSet 
 	fs.StringVar(&c.KeyFile, "keys", c.KeyFile, "personal-data key file (default: DB file + .keys for SQLite)")
 	if server {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+		fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of /metrics (no login: keep it on loopback or a private network); empty or off: no metrics")
 		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "behind a TLS-terminating proxy: __Host- session cookie with Secure")
 	}
 	return fs
@@ -88,6 +100,11 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
 	}
+	if m := c.MetricsListen(); m != "" {
+		if _, _, err := net.SplitHostPort(m); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q: want host:port, e.g. %s, or empty to serve no metrics", c.MetricsAddr, DefaultMetricsAddr))
+		}
+	}
 	if c.Keys != "" && c.KeyFile != "" {
 		errs = append(errs, errors.New("GONGZHI_KEYS and a key file (--keys, GONGZHI_KEY_FILE) are both set: keep one"))
 	}
@@ -103,6 +120,15 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// MetricsListen is the address /metrics listens on, "" when metrics are off (MetricsAddr empty
+// or "off").
+func (c *Config) MetricsListen() string {
+	if m := strings.TrimSpace(c.MetricsAddr); m != "off" {
+		return m
+	}
+	return ""
 }
 
 // DefaultKeyFile is the key file used when none is configured: the SQLite database's path plus

@@ -39,6 +39,7 @@ type Server struct {
 	routes     []authz.Route
 	metrics    *metrics
 	requestIDs *requestIDs
+	metricsH   http.Handler // /metrics, served on its own listener (ServeMetrics), never on the main one
 	actions    map[string]authz.Action // route pattern → its action, for the audit of denials
 	catchAll   map[string]Surface      // "/api/" and "/" → the surface that answers errors there
 	trusted    []netip.Prefix          // proxies whose X-Forwarded-For names the client
@@ -49,7 +50,9 @@ type Server struct {
 // (LimitBody): the default upload limit of the import.
 const DefaultMaxBody = 64 << 20
 
-// New builds the handler: surfaces' routes behind the guard, plus /healthz, /readyz, /metrics.
+// New builds the handler: surfaces' routes behind the guard, plus /healthz and /readyz. /metrics
+// is not among them: it answers without a login, so it has a listener of its own (ServeMetrics),
+// and on the main listener the path is as unknown as any other.
 // token reads a request's session token (bearer header or cookie).
 func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, surfaces ...Surface) *Server {
 	reg := prometheus.NewRegistry()
@@ -61,7 +64,9 @@ func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, su
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.metricsH = securityHeaders(metricsMux)
 	s.actions = map[string]authz.Action{}
 	for _, sf := range surfaces {
 		for _, rt := range sf.Routes() {
@@ -114,6 +119,16 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
+// MetricsHandler serves GET /metrics (Prometheus text format) and 404 for every other path.
+func (s *Server) MetricsHandler() http.Handler { return s.metricsH }
+
+// ServeMetrics serves MetricsHandler on ln until ctx is cancelled, like ListenAndServe. It is
+// a listener of its own because /metrics answers without a login: operators bind it to loopback
+// or a monitoring network (--metrics-addr), never to the address the public reaches.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	return s.serveOn(ctx, ln, s.metricsH, grace, nil)
+}
+
 // ListenAndServe serves on addr until ctx is cancelled, then shuts down gracefully, giving
 // in-flight requests up to grace. ready, when not nil, receives the bound address.
 func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Duration, ready func(net.Addr)) error {
@@ -121,8 +136,13 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Dur
 	if err != nil {
 		return err
 	}
+	return s.serveOn(ctx, ln, s.handler, grace, ready)
+}
+
+// serveOn serves h on ln until ctx is cancelled, then shuts down gracefully within grace.
+func (s *Server) serveOn(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, ready func(net.Addr)) error {
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // uploads of large import files
 		WriteTimeout:      5 * time.Minute, // exports
