@@ -39,7 +39,7 @@ type Server struct {
 	routes     []authz.Route
 	metrics    *metrics
 	requestIDs *requestIDs
-	metricsH   http.Handler // /metrics, served on its own listener (ServeMetrics), never on the main one
+	metricsH   http.Handler            // /metrics, served on its own listener (ServeMetrics), never on the main one
 	actions    map[string]authz.Action // route pattern → its action, for the audit of denials
 	catchAll   map[string]Surface      // "/api/" and "/" → the surface that answers errors there
 	trusted    []netip.Prefix          // proxies whose X-Forwarded-For names the client
