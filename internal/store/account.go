@@ -179,8 +179,6 @@ func (s *Store) Login(ctx context.Context, username, password, otp string) (*mod
 	return u, s.writer().loginSucceeded(ctx, u.ID, s.now())
 }
 
-func (s *Store) writer() conn { return conn{q: s.write, d: s.d} }
-
 // LoginSucceeded records a completed login of an account without a second factor (the pages'
 // password-only path): the failure counter is reset and the login time kept.
 func (s *Store) LoginSucceeded(ctx context.Context, u *model.User) error {
@@ -204,10 +202,10 @@ func (s *Store) VerifyTOTP(ctx context.Context, u *model.User, code string) erro
 	if !ok {
 		return s.recordFailure(ctx, u.ID)
 	}
-	res, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ? AND totp_secret_enc = ?`),
+	res, err := s.writer().exec(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ? AND totp_secret_enc = ?`,
 		step, u.ID, step, u.TOTPSealed)
 	if err != nil {
-		return s.d.mapErr(err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return s.recordFailure(ctx, u.ID)
@@ -373,8 +371,8 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, err
 		return nil, model.ErrUnauthenticated
 	}
 	if ts.Sub(seen) >= LastSeenEvery {
-		if _, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`), ts, authz.TokenHash(token)); err != nil {
-			return nil, s.d.mapErr(err)
+		if _, err := s.writer().exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, ts, authz.TokenHash(token)); err != nil {
+			return nil, err
 		}
 	}
 	return u, nil
@@ -411,8 +409,8 @@ func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, 
 	}
 	u.TokenID = tokenID
 	if !used.Valid || ts.Sub(used.Time) >= LastSeenEvery {
-		if _, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), ts, tokenID); err != nil {
-			return nil, s.d.mapErr(err)
+		if _, err := s.writer().exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ts, tokenID); err != nil {
+			return nil, err
 		}
 	}
 	return u, nil
@@ -705,24 +703,18 @@ func (s *Store) CreateAPIToken(ctx context.Context, u *model.User, name string, 
 
 // APITokens lists the account's tokens, newest first (never their secrets).
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]*model.APIToken, error) {
-	rows, err := s.read.QueryContext(ctx, s.d.rebind(`SELECT k.id, k.user_id, k.name, k.scope_id, COALESCE(t.name, ''), k.created_at, k.expires_at, k.revoked_at, k.last_used_at
-		FROM api_tokens k LEFT JOIN territories t ON t.id = k.scope_id WHERE k.user_id = ? ORDER BY k.id DESC`), userID)
-	if err != nil {
-		return nil, s.d.mapErr(err)
-	}
-	defer rows.Close()
-	var out []*model.APIToken
-	for rows.Next() {
-		var t model.APIToken
-		var scope sql.NullInt64
-		var revoked, used sql.NullTime
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &scope, &t.ScopeName, &t.CreatedAt, &t.ExpiresAt, &revoked, &used); err != nil {
-			return nil, err
-		}
-		t.ScopeID, t.RevokedAt, t.LastUsedAt = scope.Int64, timePtr(revoked), timePtr(used)
-		out = append(out, &t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.reader(), `SELECT k.id, k.user_id, k.name, k.scope_id, COALESCE(t.name, ''), k.created_at, k.expires_at, k.revoked_at, k.last_used_at
+		FROM api_tokens k LEFT JOIN territories t ON t.id = k.scope_id WHERE k.user_id = ? ORDER BY k.id DESC`, []any{userID},
+		func(r rowScanner) (*model.APIToken, error) {
+			var t model.APIToken
+			var scope sql.NullInt64
+			var revoked, used sql.NullTime
+			if err := r.Scan(&t.ID, &t.UserID, &t.Name, &scope, &t.ScopeName, &t.CreatedAt, &t.ExpiresAt, &revoked, &used); err != nil {
+				return nil, err
+			}
+			t.ScopeID, t.RevokedAt, t.LastUsedAt = scope.Int64, timePtr(revoked), timePtr(used)
+			return &t, nil
+		})
 }
 
 // RevokeAPIToken revokes the account's token id; model.ErrNotFound when it has no such token.
@@ -888,8 +880,8 @@ func (s *Store) reencryptTOTP(ctx context.Context) (int64, error) {
 // pii.ErrNoKeys.
 func (s *Store) sealPendingTOTP(ctx context.Context) (int, error) {
 	var pending int
-	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM totp_pending`).Scan(&pending); err != nil {
-		return 0, s.d.mapErr(err)
+	if err := s.writer().queryRow(ctx, `SELECT COUNT(*) FROM totp_pending`, nil, &pending); err != nil {
+		return 0, err
 	}
 	if pending == 0 {
 		return 0, nil
@@ -941,12 +933,12 @@ func (s *Store) sealPendingTOTP(ctx context.Context) (int, error) {
 	if s.d.name == "postgres" {
 		vacuum = `VACUUM FULL users, login_challenges, totp_pending`
 	}
-	if _, err := s.write.ExecContext(ctx, vacuum); err != nil {
+	if _, err := s.writer().exec(ctx, vacuum); err != nil {
 		return done, fmt.Errorf("vacuum after sealing second-factor secrets: %w", err)
 	}
 	if s.d.name == "sqlite" {
 		// Fold the WAL, which still holds the pages written before VACUUM, into the file and empty it.
-		if _, err := s.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		if _, err := s.writer().exec(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 			return done, err
 		}
 	}

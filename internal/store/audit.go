@@ -274,14 +274,14 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 const auditColumns = `id, at, COALESCE(actor_id, 0), actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, hash`
 
-func scanAudit(sc interface{ Scan(...any) error }) (*model.AuditRecord, error) {
+func scanAudit(sc rowScanner) (*model.AuditRecord, error) {
 	r, _, err := scanAuditRaw(sc)
 	return r, err
 }
 
 // scanAuditRaw is scanAudit that also returns object_ids as stored, so that VerifyAudit can
 // tell a rewritten list ("01,2" for "1,2") that parses to the same ids.
-func scanAuditRaw(sc interface{ Scan(...any) error }) (*model.AuditRecord, string, error) {
+func scanAuditRaw(sc rowScanner) (*model.AuditRecord, string, error) {
 	var r model.AuditRecord
 	var ids string
 	if err := sc.Scan(&r.ID, &r.At, &r.ActorID, &r.ActorName, &r.Role, &r.Scope, &r.Action, &r.ObjectType, &ids, &r.Result,
@@ -374,27 +374,18 @@ func (s *Store) AuditLog(ctx context.Context, sc authz.Scope, f AuditFilter) (*P
 	if len(where) > 0 {
 		cond = and(where)
 	}
-	limit := clampLimit(f.Limit)
-	rows, err := s.reader().query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+cond+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit+1), args...)
+	page, err := fetchPage(ctx, s.reader(), `SELECT `+auditColumns+` FROM audit_log WHERE `+cond+` ORDER BY id DESC`, args, clampLimit(f.Limit),
+		func(rs rowScanner) (*model.AuditRecord, cursor, error) {
+			r, err := scanAudit(rs)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			return r, cursor{id: r.ID}, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	page := &Page[*model.AuditRecord]{Total: -1}
-	for rows.Next() {
-		r, err := scanAudit(rows)
-		if err != nil {
-			return nil, err
-		}
-		page.Items = append(page.Items, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = cursor{id: page.Items[limit-1].ID}.encode()
-	}
+	page.Total = -1
 	return page, nil
 }
 

@@ -107,6 +107,6 @@ func (s *Store) Analyze(ctx context.Context) error {
 	if s.d.name == "postgres" {
 		q = `ANALYZE territories, households, residents`
 	}
-	_, err := s.write.ExecContext(ctx, q)
+	_, err := s.writer().exec(ctx, q)
 	return s.d.mapErr(err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 
 const householdColumns = `id, territory_id, path, address, head_name, members, elderly_alone, hardship, disability, mobile, moved_in_at, moved_out_at, created_at, updated_at`
 
-func scanHousehold(sc interface{ Scan(...any) error }) (*model.Household, error) {
+func scanHousehold(sc rowScanner) (*model.Household, error) {
 	var h model.Household
 	var in, out sql.NullTime
 	if err := sc.Scan(&h.ID, &h.TerritoryID, &h.Path, &h.Address, &h.HeadName, &h.Members,
@@ -39,25 +38,8 @@ func (s *Store) Household(ctx context.Context, sc authz.Scope, id int64) (*model
 }
 
 func (c conn) household(ctx context.Context, sc authz.Scope, id int64) (*model.Household, error) {
-	rows, err := c.query(ctx, `SELECT `+householdColumns+` FROM households WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, model.ErrNotFound
-	}
-	h, err := scanHousehold(rows)
-	if err != nil {
-		return nil, err
-	}
-	if !sc.Contains(h.Path) {
-		return nil, model.ErrNotFound
-	}
-	return h, nil
+	return scopedOne(ctx, c, sc, `SELECT `+householdColumns+` FROM households WHERE id = ?`, []any{id}, scanHousehold,
+		func(h *model.Household) string { return h.Path })
 }
 
 // HouseholdFilter selects households. Under is a subtree root (0: the whole scope).
@@ -79,29 +61,22 @@ func ValidHouseholdFlag(f string) bool { return householdFlags[f] }
 // stairwell. Total is the maintained count when no other filter applies, else a COUNT.
 func (s *Store) Households(ctx context.Context, sc authz.Scope, f HouseholdFilter) (*Page[*model.Household], error) {
 	c := s.reader()
-	prefix := ""
-	var under *model.Territory
-	if f.Under != 0 {
-		var err error
-		if under, err = c.territory(ctx, sc, f.Under); err != nil {
-			return nil, err
-		}
-		prefix = under.Path
+	prefix, ok, err := c.subtree(ctx, sc, f.Under)
+	if err != nil {
+		return nil, err
 	}
-	prefix, ok := sc.Narrow(prefix)
 	if !ok {
-		return &Page[*model.Household]{Total: 0}, nil
+		return &Page[*model.Household]{}, nil
 	}
 	cur, err := decodeCursor(f.Cursor)
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := authz.PathRange(prefix)
-	where, args := []string{"path >= ?", "path < ?"}, []any{lo, hi}
+	w := underPath(prefix)
 	if f.MovedOut {
-		where = append(where, "moved_out_at IS NOT NULL")
+		w.add("moved_out_at IS NOT NULL")
 	} else {
-		where = append(where, "moved_out_at IS NULL")
+		w.add("moved_out_at IS NULL")
 	}
 	filtered := f.MovedOut
 	if f.Flag != "" {
@@ -112,45 +87,31 @@ func (s *Store) Households(ctx context.Context, sc authz.Scope, f HouseholdFilte
 			// Filtering by a field the role may not see would reveal it.
 			return nil, model.ErrForbidden
 		}
-		where, args = append(where, f.Flag+" = ?"), append(args, true)
+		w.add(f.Flag+" = ?", true)
 		filtered = true
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(q) + "%"
-		where, args = append(where, `(address LIKE ? ESCAPE '\' OR head_name LIKE ? ESCAPE '\')`), append(args, like, like)
+		w.add(`(address LIKE ? ESCAPE '\' OR head_name LIKE ? ESCAPE '\')`, like, like)
 		filtered = true
 	}
-	countWhere, countArgs := where, args
-	if cur.key != "" {
-		where, args = append(where, "(path > ? OR (path = ? AND id > ?))"), append(args, cur.key, cur.key, cur.id)
-	}
-	limit := clampLimit(f.Limit)
-	rows, err := c.query(ctx, `SELECT `+householdColumns+` FROM households WHERE `+and(where)+` ORDER BY path, id LIMIT `+strconv.Itoa(limit+1), args...)
+	count := w.clone()
+	w.afterPath(cur)
+	page, err := fetchPage(ctx, c, `SELECT `+householdColumns+` FROM households WHERE `+w.sql()+` ORDER BY path, id`, w.args, clampLimit(f.Limit),
+		func(r rowScanner) (*model.Household, cursor, error) {
+			h, err := scanHousehold(r)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			sc.RedactHousehold(h)
+			return h, cursor{key: h.Path, id: h.ID}, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	page := &Page[*model.Household]{}
-	for rows.Next() {
-		h, err := scanHousehold(rows)
-		if err != nil {
-			return nil, err
-		}
-		sc.RedactHousehold(h)
-		page.Items = append(page.Items, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		last := page.Items[limit-1]
-		page.Items = page.Items[:limit]
-		page.Next = cursor{key: last.Path, id: last.ID}.encode()
-	}
-	switch {
-	case filtered:
-		err = c.queryRow(ctx, `SELECT COUNT(*) FROM households WHERE `+and(countWhere), countArgs, &page.Total)
-	default:
+	if filtered {
+		err = c.queryRow(ctx, `SELECT COUNT(*) FROM households WHERE `+count.sql(), count.args, &page.Total)
+	} else {
 		page.Total, err = c.subtreeCount(ctx, prefix, "households")
 	}
 	return page, err

@@ -127,7 +127,7 @@ const jobColumns = `j.id, j.kind, j.status, j.user_id, j.role, j.scope_all, j.sc
 
 const jobFrom = ` FROM jobs j LEFT JOIN job_files f ON f.job_id = j.id AND f.purpose = 'output'`
 
-func scanJob(sc interface{ Scan(...any) error }) (*model.Job, error) {
+func scanJob(sc rowScanner) (*model.Job, error) {
 	var j model.Job
 	var params, result, rowErrors string
 	var started, finished sql.NullTime
@@ -244,28 +244,19 @@ func (s *Store) Jobs(ctx context.Context, sc authz.Scope, f JobFilter) (Page[*mo
 		where += ` AND j.id < ?`
 		args = append(args, c.id)
 	}
-	limit := clampLimit(f.Limit)
-	rows, err := s.reader().query(ctx, `SELECT `+jobColumns+jobFrom+` WHERE `+where+` ORDER BY j.id DESC LIMIT ?`, append(args, limit+1)...)
+	page, err := fetchPage(ctx, s.reader(), `SELECT `+jobColumns+jobFrom+` WHERE `+where+` ORDER BY j.id DESC`, args, clampLimit(f.Limit),
+		func(r rowScanner) (*model.Job, cursor, error) {
+			j, err := scanJob(r)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			return j, cursor{id: j.ID}, nil
+		})
 	if err != nil {
 		return out, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return out, err
-		}
-		out.Items = append(out.Items, j)
-	}
-	if err := rows.Err(); err != nil {
-		return out, s.d.mapErr(err)
-	}
-	out.Total = -1
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		out.Next = cursor{id: out.Items[limit-1].ID}.encode()
-	}
-	return out, nil
+	page.Total = -1
+	return *page, nil
 }
 
 // StartJob moves job id from queued to running on worker and returns it. It returns

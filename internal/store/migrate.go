@@ -72,13 +72,13 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 		return cmp.Or(err, ErrStaleSchema) // River's tables (job.go) lag behind this binary
 	}
 	var plain int
-	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM pii_pending`).Scan(&plain); err != nil {
+	if err := s.writer().queryRow(ctx, `SELECT COUNT(*) FROM pii_pending`, nil, &plain); err != nil {
 		return fmt.Errorf("check schema: %w", err)
 	}
 	if plain > 0 {
 		return ErrStaleSchema // personal data still waits to be encrypted by Migrate
 	}
-	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM totp_pending`).Scan(&plain); err != nil {
+	if err := s.writer().queryRow(ctx, `SELECT COUNT(*) FROM totp_pending`, nil, &plain); err != nil {
 		return fmt.Errorf("check schema: %w", err)
 	}
 	if plain > 0 {

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"strconv"
 	"strings"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 )
 
@@ -71,4 +73,77 @@ func inList(n int) string {
 		return "NULL"
 	}
 	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// filter collects the conditions of a list query and their arguments, in order.
+type filter struct {
+	where []string
+	args  []any
+}
+
+// add appends a condition with its arguments.
+func (f *filter) add(cond string, args ...any) {
+	f.where = append(f.where, cond)
+	f.args = append(f.args, args...)
+}
+
+// sql is the conditions joined with AND ("1=1" for none).
+func (f filter) sql() string { return and(f.where) }
+
+// clone returns a copy that can grow independently (the count query leaves out the cursor).
+func (f filter) clone() filter {
+	return filter{where: append([]string(nil), f.where...), args: append([]any(nil), f.args...)}
+}
+
+// subtree is the path prefix a list covers: the subtree of node under (0: the whole scope),
+// narrowed to sc. ok is false when nothing of it lies in the scope; a node outside the scope
+// is model.ErrNotFound.
+func (c conn) subtree(ctx context.Context, sc authz.Scope, under int64) (prefix string, ok bool, err error) {
+	if under != 0 {
+		t, err := c.territory(ctx, sc, under)
+		if err != nil {
+			return "", false, err
+		}
+		prefix = t.Path
+	}
+	prefix, ok = sc.Narrow(prefix)
+	return prefix, ok, nil
+}
+
+// underPath is a filter on the rows whose path lies under prefix ("" = every path).
+func underPath(prefix string) filter {
+	lo, hi := authz.PathRange(prefix)
+	return filter{where: []string{"path >= ?", "path < ?"}, args: []any{lo, hi}}
+}
+
+// afterPath narrows f to the rows after cur in (path, id) order; the zero cursor is the start.
+func (f *filter) afterPath(cur cursor) {
+	if cur.key != "" {
+		f.add("(path > ? OR (path = ? AND id > ?))", cur.key, cur.key, cur.id)
+	}
+}
+
+// fetchPage runs query (which ends in its ORDER BY) with LIMIT limit+1, scans the rows with scan
+// (each row with its cursor) and sets Next when a further row exists. Total is left to the caller.
+func fetchPage[T any](ctx context.Context, c conn, query string, args []any, limit int, scan func(rowScanner) (T, cursor, error)) (*Page[T], error) {
+	type row struct {
+		v   T
+		cur cursor
+	}
+	rows, err := queryAll(ctx, c, query+` LIMIT `+strconv.Itoa(limit+1), args, func(r rowScanner) (row, error) {
+		v, cur, err := scan(r)
+		return row{v, cur}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := &Page[T]{}
+	for i, r := range rows {
+		if i == limit {
+			page.Next = rows[limit-1].cur.encode()
+			break
+		}
+		page.Items = append(page.Items, r.v)
+	}
+	return page, nil
 }

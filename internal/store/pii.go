@@ -120,8 +120,8 @@ func (s *Store) residentsByIndex(ctx context.Context, sc authz.Scope, column, ki
 // with rows pending it fails with pii.ErrNoKeys.
 func (s *Store) sealPending(ctx context.Context) (int, error) {
 	var pending int
-	if err := s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM pii_pending`).Scan(&pending); err != nil {
-		return 0, s.d.mapErr(err)
+	if err := s.writer().queryRow(ctx, `SELECT COUNT(*) FROM pii_pending`, nil, &pending); err != nil {
+		return 0, err
 	}
 	if pending == 0 {
 		return 0, nil
@@ -181,12 +181,12 @@ func (s *Store) sealPending(ctx context.Context) (int, error) {
 	if s.d.name == "postgres" {
 		vacuum = `VACUUM FULL residents, pii_pending`
 	}
-	if _, err := s.write.ExecContext(ctx, vacuum); err != nil {
+	if _, err := s.writer().exec(ctx, vacuum); err != nil {
 		return done, fmt.Errorf("vacuum after sealing personal data: %w", err)
 	}
 	if s.d.name == "sqlite" {
 		// Fold the WAL, which still holds the pages written before VACUUM, into the file and empty it.
-		if _, err := s.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		if _, err := s.writer().exec(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 			return done, err
 		}
 	}

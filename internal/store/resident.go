@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +15,7 @@ const residentColumns = `id, household_id, territory_id, name, gender, birth_dat
 
 // scanResident reads residentColumns (and extra destinations after them) and opens the sealed
 // phone and ID number with kr: a value that does not open is an error, never a wrong value.
-func scanResident(sc interface{ Scan(...any) error }, kr *pii.Keyring, extra ...any) (*model.Resident, error) {
+func scanResident(sc rowScanner, kr *pii.Keyring, extra ...any) (*model.Resident, error) {
 	var r model.Resident
 	var phone, idNumber string
 	dest := append([]any{&r.ID, &r.HouseholdID, &r.TerritoryID, &r.Name, &r.Gender, &r.BirthDate, &phone, &idNumber,
@@ -39,25 +38,19 @@ func (s *Store) Resident(ctx context.Context, sc authz.Scope, id int64) (*model.
 }
 
 func (c conn) resident(ctx context.Context, sc authz.Scope, id int64) (*model.Resident, error) {
-	lo, hi := "/", "0"
-	if !sc.All {
-		if sc.Path == "" {
-			return nil, model.ErrNotFound
-		}
-		lo, hi = authz.PathRange(sc.Path)
+	type row struct {
+		r    *model.Resident
+		path string
 	}
-	rows, err := c.query(ctx, `SELECT `+residentColumns+` FROM residents WHERE id = ? AND path >= ? AND path < ?`, id, lo, hi)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, model.ErrNotFound
-	}
-	return scanResident(rows, c.keys)
+	v, err := scopedOne(ctx, c, sc, `SELECT `+residentColumns+`, path FROM residents WHERE id = ?`, []any{id},
+		func(rs rowScanner) (row, error) {
+			var x row
+			var err error
+			x.r, err = scanResident(rs, c.keys, &x.path)
+			return x, err
+		},
+		func(x row) string { return x.path })
+	return v.r, err
 }
 
 // ResidentFilter selects residents. Under is a subtree root (0: the whole scope).
@@ -75,27 +68,21 @@ type ResidentFilter struct {
 // Residents lists residents in the scope matching f, ordered by (path, id).
 func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter) (*Page[*model.Resident], error) {
 	c := s.reader()
-	prefix := ""
-	if f.Under != 0 {
-		under, err := c.territory(ctx, sc, f.Under)
-		if err != nil {
-			return nil, err
-		}
-		prefix = under.Path
+	prefix, ok, err := c.subtree(ctx, sc, f.Under)
+	if err != nil {
+		return nil, err
 	}
-	prefix, ok := sc.Narrow(prefix)
 	if !ok {
-		return &Page[*model.Resident]{Total: 0}, nil
+		return &Page[*model.Resident]{}, nil
 	}
 	cur, err := decodeCursor(f.Cursor)
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := authz.PathRange(prefix)
-	where, args := []string{"path >= ?", "path < ?"}, []any{lo, hi}
+	w := underPath(prefix)
 	filtered := false
 	if f.HouseholdID != 0 {
-		where, args = append(where, "household_id = ?"), append(args, f.HouseholdID)
+		w.add("household_id = ?", f.HouseholdID)
 		filtered = true
 	}
 	if f.PoliticalStatus != "" {
@@ -106,11 +93,11 @@ func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter)
 			// Filtering by a field the role may not see would reveal it.
 			return nil, model.ErrForbidden
 		}
-		where, args = append(where, "political_status = ?"), append(args, string(f.PoliticalStatus))
+		w.add("political_status = ?", string(f.PoliticalStatus))
 		filtered = true
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		where, args = append(where, "name LIKE ? ESCAPE '\\'"), append(args, "%"+escapeLike(q)+"%")
+		w.add("name LIKE ? ESCAPE '\\'", "%"+escapeLike(q)+"%")
 		filtered = true
 	}
 	for _, x := range []struct{ value, column, kind string }{
@@ -122,39 +109,26 @@ func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter)
 			return nil, pii.ErrNoKeys
 		}
 		// An exact match on the blind index; a value that normalizes to nothing matches nothing.
-		where, args = append(where, x.column+" = ?"), append(args, c.keys.BlindIndex(x.kind, x.value))
+		w.add(x.column+" = ?", c.keys.BlindIndex(x.kind, x.value))
 		filtered = true
 	}
-	countWhere, countArgs := where, args
-	if cur.key != "" {
-		where, args = append(where, "(path > ? OR (path = ? AND id > ?))"), append(args, cur.key, cur.key, cur.id)
-	}
-	limit := clampLimit(f.Limit)
-	rows, err := c.query(ctx, `SELECT `+residentColumns+`, path FROM residents WHERE `+and(where)+` ORDER BY path, id LIMIT `+strconv.Itoa(limit+1), args...)
+	count := w.clone()
+	w.afterPath(cur)
+	page, err := fetchPage(ctx, c, `SELECT `+residentColumns+`, path FROM residents WHERE `+w.sql()+` ORDER BY path, id`, w.args, clampLimit(f.Limit),
+		func(rs rowScanner) (*model.Resident, cursor, error) {
+			var path string
+			r, err := scanResident(rs, c.keys, &path)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			sc.RedactResident(r)
+			return r, cursor{key: path, id: r.ID}, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	page := &Page[*model.Resident]{}
-	var paths []string
-	for rows.Next() {
-		var path string
-		r, err := scanResident(rows, c.keys, &path)
-		if err != nil {
-			return nil, err
-		}
-		sc.RedactResident(r)
-		page.Items, paths = append(page.Items, r), append(paths, path)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = cursor{key: paths[limit-1], id: page.Items[limit-1].ID}.encode()
-	}
 	if filtered {
-		err = c.queryRow(ctx, `SELECT COUNT(*) FROM residents WHERE `+and(countWhere), countArgs, &page.Total)
+		err = c.queryRow(ctx, `SELECT COUNT(*) FROM residents WHERE `+count.sql(), count.args, &page.Total)
 	} else {
 		page.Total, err = c.subtreeCount(ctx, prefix, "residents")
 	}

@@ -261,7 +261,13 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.d.mapErr(sqlTx.Commit())
 }
 
+// reader runs SQL on the read pool through its prepared statements; writer on the write
+// connection outside a transaction (single statements whose own atomicity is enough). Every
+// statement of the store runs through one of them or a Tx: one path, one placeholder rewrite,
+// one error mapping.
 func (s *Store) reader() conn { return conn{q: s.read, d: s.d, stmts: s.stmts, keys: s.keys} }
+
+func (s *Store) writer() conn { return conn{q: s.write, d: s.d, keys: s.keys} }
 
 // now is the store's clock, truncated so both engines round-trip it exactly.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

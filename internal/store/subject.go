@@ -159,7 +159,7 @@ const correctionColumns = `c.id, c.resident_id, r.name, r.household_id, r.territ
 const requestedValueColumn = "correction_requests.requested_value"
 
 // scanCorrection reads a row of correctionColumns and opens the sealed requested value.
-func (c conn) scanCorrection(sc interface{ Scan(...any) error }) (*model.CorrectionRequest, error) {
+func (c conn) scanCorrection(sc rowScanner) (*model.CorrectionRequest, error) {
 	var cr model.CorrectionRequest
 	var by sql.NullInt64
 	var at sql.NullTime
@@ -467,27 +467,19 @@ func (s *Store) Corrections(ctx context.Context, sc authz.Scope, f CorrectionFil
 	if cur.id != 0 {
 		where, args = append(where, "c.id < ?"), append(args, cur.id)
 	}
-	limit := clampLimit(f.Limit)
-	rows, err := c.query(ctx, `SELECT `+correctionColumns+` FROM correction_requests c JOIN residents r ON r.id = c.resident_id
-		WHERE `+and(where)+` ORDER BY c.id DESC LIMIT `+strconv.Itoa(limit+1), args...)
+	rest, err := fetchPage(ctx, c, `SELECT `+correctionColumns+` FROM correction_requests c JOIN residents r ON r.id = c.resident_id
+		WHERE `+and(where)+` ORDER BY c.id DESC`, args, clampLimit(f.Limit),
+		func(r rowScanner) (*model.CorrectionRequest, cursor, error) {
+			cr, err := c.scanCorrection(r)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			return cr, cursor{id: cr.ID}, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		cr, err := c.scanCorrection(rows)
-		if err != nil {
-			return nil, err
-		}
-		page.Items = append(page.Items, cr)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = cursor{id: page.Items[limit-1].ID}.encode()
-	}
+	page.Items, page.Next = rest.Items, rest.Next
 	return page, nil
 }
 

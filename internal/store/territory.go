@@ -15,7 +15,7 @@ import (
 
 const territoryColumns = `id, parent_id, kind, name, code, path, households, residents, archived_at, created_at, updated_at`
 
-func scanTerritory(sc interface{ Scan(...any) error }) (*model.Territory, error) {
+func scanTerritory(sc rowScanner) (*model.Territory, error) {
 	var t model.Territory
 	var parent sql.NullInt64
 	var code sql.NullString
@@ -37,37 +37,14 @@ func (s *Store) Territory(ctx context.Context, sc authz.Scope, id int64) (*model
 }
 
 func (c conn) territory(ctx context.Context, sc authz.Scope, id int64) (*model.Territory, error) {
-	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, model.ErrNotFound
-	}
-	t, err := scanTerritory(rows)
-	if err != nil {
-		return nil, err
-	}
-	if !sc.Contains(t.Path) {
-		return nil, model.ErrNotFound
-	}
-	return t, nil
+	return scopedOne(ctx, c, sc, `SELECT `+territoryColumns+` FROM territories WHERE id = ?`, []any{id}, scanTerritory, territoryPath)
 }
+
+func territoryPath(t *model.Territory) string { return t.Path }
 
 // TerritoryByCode returns the node with the 12-digit statistical code, within scope.
 func (s *Store) TerritoryByCode(ctx context.Context, sc authz.Scope, code string) (*model.Territory, error) {
-	t, err := scanTerritory(s.read.QueryRowContext(ctx, s.d.rebind(`SELECT `+territoryColumns+` FROM territories WHERE code = ?`), code))
-	if err != nil {
-		return nil, s.d.mapErr(err)
-	}
-	if !sc.Contains(t.Path) {
-		return nil, model.ErrNotFound
-	}
-	return t, nil
+	return scopedOne(ctx, s.reader(), sc, `SELECT `+territoryColumns+` FROM territories WHERE code = ?`, []any{code}, scanTerritory, territoryPath)
 }
 
 // TerritoryFilter selects nodes. Under is a subtree root (0: the whole scope).
@@ -85,77 +62,57 @@ type TerritoryFilter struct {
 // of f.ParentID in childOrder.
 func (s *Store) Territories(ctx context.Context, sc authz.Scope, f TerritoryFilter) (*Page[*model.Territory], error) {
 	c := s.reader()
-	prefix := ""
-	if f.Under != 0 {
-		under, err := c.territory(ctx, sc, f.Under)
-		if err != nil {
-			return nil, err
-		}
-		prefix = under.Path
+	prefix, ok, err := c.subtree(ctx, sc, f.Under)
+	if err != nil {
+		return nil, err
 	}
-	prefix, ok := sc.Narrow(prefix)
 	if !ok {
-		return &Page[*model.Territory]{Total: 0}, nil
+		return &Page[*model.Territory]{}, nil
 	}
 	cur, err := decodeCursor(f.Cursor)
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := authz.PathRange(prefix)
-	where, args := []string{"path >= ?", "path < ?"}, []any{lo, hi}
+	w := underPath(prefix)
 	if f.ParentID != 0 {
-		where, args = append(where, "parent_id = ?"), append(args, f.ParentID)
+		w.add("parent_id = ?", f.ParentID)
 	}
 	if f.Kind != "" {
-		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
+		w.add("kind = ?", string(f.Kind))
 	}
 	if f.Code != "" {
-		where, args = append(where, "code = ?"), append(args, f.Code)
+		w.add("code = ?", f.Code)
 	}
 	if !f.IncludeArchived {
-		where = append(where, "archived_at IS NULL")
+		w.add("archived_at IS NULL")
 	}
-	order := "path"
+	order, cursorOf := "path", func(t *model.Territory) cursor { return cursor{key: t.Path, id: t.ID} }
 	if f.ParentID != 0 {
-		order = childOrder
+		order, cursorOf = childOrder, childCursor
 	}
 	if cur.key != "" {
 		if f.ParentID == 0 {
-			where, args = append(where, "path > ?"), append(args, cur.key)
+			w.add("path > ?", cur.key)
 		} else {
 			after, err := childAfter(cur)
 			if err != nil {
 				return nil, err
 			}
-			where, args = append(where, "("+childOrder+") > (?, ?, ?, ?)"), append(args, after...)
+			w.add("("+childOrder+") > (?, ?, ?, ?)", after...)
 		}
 	}
-	limit := clampLimit(f.Limit)
-	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE `+and(where)+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit+1), args...)
+	page, err := fetchPage(ctx, c, `SELECT `+territoryColumns+` FROM territories WHERE `+w.sql()+` ORDER BY `+order, w.args, clampLimit(f.Limit),
+		func(r rowScanner) (*model.Territory, cursor, error) {
+			t, err := scanTerritory(r)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			return t, cursorOf(t), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	page := &Page[*model.Territory]{Total: -1}
-	for rows.Next() {
-		t, err := scanTerritory(rows)
-		if err != nil {
-			return nil, err
-		}
-		page.Items = append(page.Items, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(page.Items) > limit {
-		last := page.Items[limit-1]
-		page.Items = page.Items[:limit]
-		next := cursor{key: last.Path, id: last.ID}
-		if f.ParentID != 0 {
-			next = childCursor(last)
-		}
-		page.Next = next.encode()
-	}
+	page.Total = -1
 	return page, nil
 }
 
@@ -494,54 +451,49 @@ func (c conn) adjustCounts(ctx context.Context, path string, dh, dr int64) error
 // Recount recomputes every node's maintained counts from the rows, for bulk loads that skip
 // per-row maintenance. It reads households and residents once, grouped by node.
 func (s *Store) Recount(ctx context.Context) error {
+	type idCount struct {
+		id, n int64
+	}
+	scanCount := func(r rowScanner) (idCount, error) {
+		var c idCount
+		return c, r.Scan(&c.id, &c.n)
+	}
+	type idPath struct {
+		id   int64
+		path string
+	}
 	return s.Tx(ctx, func(tx *Tx) error {
+		households, err := queryAll(ctx, tx.conn, `SELECT territory_id, COUNT(*) FROM households WHERE moved_out_at IS NULL GROUP BY territory_id`, nil, scanCount)
+		if err != nil {
+			return err
+		}
+		residents, err := queryAll(ctx, tx.conn, `SELECT r.territory_id, COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id
+			WHERE h.moved_out_at IS NULL GROUP BY r.territory_id`, nil, scanCount)
+		if err != nil {
+			return err
+		}
+		nodes, err := queryAll(ctx, tx.conn, `SELECT id, path FROM territories`, nil, func(r rowScanner) (idPath, error) {
+			var p idPath
+			return p, r.Scan(&p.id, &p.path)
+		})
+		if err != nil {
+			return err
+		}
 		direct := map[int64][2]int64{}
-		rows, err := tx.query(ctx, `SELECT territory_id, COUNT(*) FROM households WHERE moved_out_at IS NULL GROUP BY territory_id`)
-		if err != nil {
-			return err
+		for _, c := range households {
+			d := direct[c.id]
+			d[0] = c.n
+			direct[c.id] = d
 		}
-		for rows.Next() {
-			var id, n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			c := direct[id]
-			c[0] = n
-			direct[id] = c
+		for _, c := range residents {
+			d := direct[c.id]
+			d[1] = c.n
+			direct[c.id] = d
 		}
-		rows.Close()
-		rows, err = tx.query(ctx, `SELECT r.territory_id, COUNT(*) FROM residents r JOIN households h ON h.id = r.household_id
-			WHERE h.moved_out_at IS NULL GROUP BY r.territory_id`)
-		if err != nil {
-			return err
+		paths := make(map[int64]string, len(nodes))
+		for _, p := range nodes {
+			paths[p.id] = p.path
 		}
-		for rows.Next() {
-			var id, n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			c := direct[id]
-			c[1] = n
-			direct[id] = c
-		}
-		rows.Close()
-		paths := map[int64]string{}
-		rows, err = tx.query(ctx, `SELECT id, path FROM territories`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			var p string
-			if err := rows.Scan(&id, &p); err != nil {
-				rows.Close()
-				return err
-			}
-			paths[id] = p
-		}
-		rows.Close()
 		total := make(map[int64][2]int64, len(paths))
 		for id, c := range direct {
 			for _, a := range model.PathIDs(paths[id]) {
