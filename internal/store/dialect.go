@@ -71,6 +71,11 @@ func (d dialect) mapErr(err error) error {
 // conflictErr is a unique violation: errors.Is(err, model.ErrConflict) holds, the cause is kept.
 type conflictErr struct{ cause error }
 
+func isConflict(err error) bool {
+	_, ok := err.(*conflictErr)
+	return ok
+}
+
 func (e *conflictErr) Error() string { return "conflict: " + e.cause.Error() }
 func (e *conflictErr) Unwrap() []error {
 	return []error{model.ErrConflict, e.cause}

@@ -87,7 +87,7 @@ func (f *filter) add(cond string, args ...any) {
 	f.args = append(f.args, args...)
 }
 
-// sql is the conditions joined with AND ("1=1" for none).
+// sql is the conditions joined with AND ("1 = 1" for none).
 func (f filter) sql() string { return and(f.where) }
 
 // clone returns a copy that can grow independently (the count query leaves out the cursor).
@@ -146,4 +146,12 @@ func fetchPage[T any](ctx context.Context, c conn, query string, args []any, lim
 		page.Items = append(page.Items, r.v)
 	}
 	return page, nil
+}
+
+// and joins conditions with AND; no condition is "1 = 1".
+func and(where []string) string {
+	if len(where) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(where, " AND ")
 }

@@ -515,42 +515,6 @@ func (s *Store) Recount(ctx context.Context) error {
 	})
 }
 
-func fieldErr(field, msg string) error {
-	return &model.ValidationError{Fields: []model.FieldError{{Field: field, Message: msg}}}
-}
-
-// validation returns the *model.ValidationError a Validate method returned, or an empty one for
-// nil, so that checks needing the database can add their findings to the same error.
-func validation(err error) *model.ValidationError {
-	if v, ok := err.(*model.ValidationError); ok {
-		return v
-	}
-	return &model.ValidationError{}
-}
-
-// hasField reports whether v already names field.
-func hasField(v *model.ValidationError, field string) bool {
-	for _, f := range v.Fields {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
-}
-
-func isConflict(err error) bool {
-	_, ok := err.(*conflictErr)
-	return ok
-}
-
-func and(where []string) string {
-	s := where[0]
-	for _, w := range where[1:] {
-		s += " AND " + w
-	}
-	return s
-}
-
 // TerritoriesByID returns the nodes with the given ids that lie in the scope, keyed by id; ids
 // out of scope or unknown are absent. Pages use it to label many rows (a household's building
 // and stairwell) with one query instead of one per row.
