@@ -142,8 +142,23 @@ func (s *Store) recordFailure(ctx context.Context, userID int64) error {
 
 // loginFailed records a refused login that counts no failure (unknown user, disabled or locked
 // account) and returns model.ErrUnauthenticated, or the audit log's error.
+// Anyone can cause these without knowing a password, so they are aggregated like anonymous
+// denials (audit_denial.go): counted per minute, source and outcome (the account's id included),
+// the first of each minute recorded.
 func (s *Store) loginFailed(ctx context.Context, username string, u *model.User, reason string) error {
-	if err := s.RecordLogin(ctx, username, u, "auth.login", model.AuditFailed, reason); err != nil {
+	outcome := string(model.AuditFailed) + ": " + reason
+	if u != nil {
+		outcome += fmt.Sprintf(" (user %d)", u.ID)
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		first, err := tx.countDenial(ctx, "auth.login", outcome, "auth.login")
+		if err != nil || !first {
+			return err
+		}
+		tx.auditLogin(username, u, "auth.login", model.AuditFailed, reason+aggregatedNote)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return model.ErrUnauthenticated

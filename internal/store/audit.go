@@ -73,13 +73,25 @@ func (s *Store) RecordAccess(ctx context.Context, sc authz.Scope, action, object
 
 // RecordDenied appends a record of a request the policy refused: action is the policy action the
 // route takes, sc the caller (the zero Scope when not logged in), detail the method and route.
+// A refusal of a caller without an account is counted per minute, source and route instead
+// (audit_denial.go), and only the first of its minute is recorded.
 func (s *Store) RecordDenied(ctx context.Context, sc authz.Scope, action, detail string) error {
 	scope := sc.Path
 	return s.Tx(ctx, func(tx *Tx) error {
+		if anonymous(sc) {
+			first, err := tx.countDenial(ctx, detail, string(model.AuditDenied), action)
+			if err != nil || !first {
+				return err
+			}
+			detail += aggregatedNote
+		}
 		tx.audits = append(tx.audits, auditEntry{sc: sc, action: action, objectType: "route", detail: detail, result: model.AuditDenied, scope: &scope})
 		return nil
 	})
 }
+
+// aggregatedNote ends the detail of the one record written for a minute of aggregated refusals.
+const aggregatedNote = " (first this minute from this source; the rest are counted in audit_denials)"
 
 // RecordLogin appends a record of a login attempt: u is the account (nil for an unknown
 // username, which is kept only as its length, never its text), action "auth.login" or
@@ -466,6 +478,10 @@ func (s *Store) PurgeAudit(ctx context.Context, sc authz.Scope, before time.Time
 			return err
 		}
 		n, _ = res.RowsAffected()
+		// The counters of aggregated denials (audit_denial.go) go with the records of their time.
+		if _, err := tx.exec(ctx, `DELETE FROM audit_denials WHERE minute < ?`, before.UTC()); err != nil {
+			return err
+		}
 		var firstID int64
 		var anchor string
 		err = tx.queryRow(ctx, `SELECT id, prev_hash FROM audit_log ORDER BY id LIMIT 1`, nil, &firstID, &anchor)
