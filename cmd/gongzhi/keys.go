@@ -158,9 +158,9 @@ func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 
 func openWith(ctx context.Context, cfg config.Config, kr *pii.Keyring) (*store.Store, error) {
 	if kr == nil {
-		return store.Open(ctx, cfg.DB)
+		return store.Open(ctx, cfg.DB, store.WithLookupLimit(cfg.LookupLimit))
 	}
-	return store.Open(ctx, cfg.DB, store.WithKeys(kr))
+	return store.Open(ctx, cfg.DB, store.WithKeys(kr), store.WithLookupLimit(cfg.LookupLimit))
 }
 
 // cmdKeys manages the personal-data keys: list, rotate, new.

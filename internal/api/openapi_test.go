@@ -137,7 +137,7 @@ func TestOpenAPIProblemTypes(t *testing.T) {
 		t.Fatalf("found %d problem types in problem.go, want at least 8: has its layout changed?", len(used))
 	}
 	status := map[string]int{"UnprocessableEntity": 422, "BadRequest": 400, "RequestEntityTooLarge": 413, "NotFound": 404,
-		"Conflict": 409, "Unauthorized": 401, "Forbidden": 403, "ServiceUnavailable": 503}
+		"Conflict": 409, "Unauthorized": 401, "Forbidden": 403, "ServiceUnavailable": 503, "TooManyRequests": 429}
 	for _, m := range used {
 		typ := "https://gongzhi.example/problems/" + m[1]
 		pt, ok := doc.ProblemTypes[typ]

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"gongzhi/internal/model"
 )
@@ -31,7 +32,10 @@ func problemFor(err error) (p Problem, internal bool) {
 	var mbe *http.MaxBytesError
 	var be *badRequest
 	var fe *model.ForbiddenError
+	var rl *model.RateLimitError
 	switch {
+	case errors.As(err, &rl):
+		return Problem{Type: problemBase + "rate-limited", Title: "查询过于频繁", Status: http.StatusTooManyRequests, Detail: rl.Message}, false
 	case errors.As(err, &ve):
 		return Problem{Type: problemBase + "validation", Title: "输入有误", Status: http.StatusUnprocessableEntity,
 			Detail: "请求中有字段未通过校验，详见 errors", Errors: ve.Fields}, false
@@ -87,6 +91,9 @@ func writeProblem(log *slog.Logger, w http.ResponseWriter, r *http.Request, err 
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gongzhi"`)
+	}
+	if rl := (*model.RateLimitError)(nil); errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

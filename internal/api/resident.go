@@ -72,14 +72,14 @@ type residentCreate struct {
 }
 
 func (a *API) listResidents(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r, "household", "political_status", "q", "id_number", "phone")
+	lq, err := parseList(r, "household", "political_status", "q", "id_number", "phone", "reason")
 	fields := queryFields(err)
 	if err != nil && fields == nil {
 		return err
 	}
 	q := r.URL.Query()
 	f := store.ResidentFilter{Under: lq.Territory, PoliticalStatus: model.PoliticalStatus(q.Get("political_status")),
-		Q: strings.TrimSpace(q.Get("q")), IDNumber: q.Get("id_number"), Phone: q.Get("phone"),
+		Q: strings.TrimSpace(q.Get("q")), IDNumber: q.Get("id_number"), Phone: q.Get("phone"), Reason: q.Get("reason"),
 		Limit: lq.Limit, Cursor: lq.Cursor}
 	// Exact lookups through the blind index; the numbers never reach a log or an error message.
 	if _, ok := q["id_number"]; ok && (len(f.IDNumber) != 18 || strings.TrimSpace(f.IDNumber) != f.IDNumber) {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"gongzhi/internal/model"
@@ -33,6 +34,7 @@ func TestResidentRoundTrip(t *testing.T) {
 			t.Errorf("created = %+v\nwant %+v", res, want)
 		}
 
+		reason := url.QueryEscape("核实住户信息")
 		for _, c := range []struct {
 			query string
 			want  int
@@ -44,12 +46,12 @@ func TestResidentRoundTrip(t *testing.T) {
 			{"?q=小燕", 1},
 			{"?q=%25", 0}, // a literal %, not a wildcard
 			{"?territory=" + id(tr.buildingA.ID) + "&q=张", 2},
-			{"?id_number=" + child, 1},
-			{"?id_number=" + validID("510781", "19580312", 11) + "&household=" + h.ID, 1},
-			{"?id_number=" + validID("510781", "19700101", 99), 0},
-			{"?phone=08163221234", 1},
-			{"?phone=0816-3221234&q=张", 1},
-			{"?phone=13900000000", 0},
+			{"?id_number=" + child + "&reason=" + reason, 1},
+			{"?id_number=" + validID("510781", "19580312", 11) + "&household=" + h.ID + "&reason=" + reason, 1},
+			{"?id_number=" + validID("510781", "19700101", 99) + "&reason=" + reason, 0},
+			{"?phone=08163221234&reason=" + reason, 1},
+			{"?phone=0816-3221234&q=张&reason=" + reason, 1},
+			{"?phone=13900000000&reason=" + reason, 0},
 		} {
 			l := mustJSON[listOut[residentOut]](t, f.mustDo(t, tok, "GET", "/api/v1/residents"+c.query, nil), http.StatusOK)
 			if len(l.Items) != c.want || *l.Total != int64(c.want) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,10 +39,17 @@ type Config struct {
 	// (--secure-cookies, GONGZHI_SECURE_COOKIES=true): the session cookie is then __Host-gongzhi
 	// with Secure, as it is on a direct TLS connection.
 	SecureCookies bool
+	// LookupLimit is how many exact lookups by ID number or phone one account may make per
+	// hour (--lookup-limit, GONGZHI_LOOKUP_LIMIT; default DefaultLookupLimit); over it the
+	// answer is 429 and the refusal is audited.
+	LookupLimit int
 }
 
 // DefaultMetricsAddr is where /metrics is served unless told otherwise: loopback only.
 const DefaultMetricsAddr = "127.0.0.1:9090"
+
+// DefaultLookupLimit is the default of Config.LookupLimit: exact lookups per account per hour.
+const DefaultLookupLimit = 100
 
 // Default returns the typed defaults, overridden by GONGZHI_DB and GONGZHI_ADDR.
 func Default(getenv func(string) string) Config {
@@ -53,6 +61,7 @@ func Default(getenv func(string) string) Config {
 		MaxBodyBytes:    1 << 20,
 		MaxUploadBytes:  64 << 20,
 		SiteName:        "共治 · 区域化党建与社区治理平台",
+		LookupLimit:     DefaultLookupLimit,
 	}
 	if v := getenv("GONGZHI_DB"); v != "" {
 		c.DB = v
@@ -67,6 +76,13 @@ func Default(getenv func(string) string) Config {
 	c.Keys = getenv("GONGZHI_KEYS")
 	c.KeyFile = getenv("GONGZHI_KEY_FILE")
 	c.SecureCookies = getenv("GONGZHI_SECURE_COOKIES") == "true"
+	if v := getenv("GONGZHI_LOOKUP_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			n = -1 // Validate names the variable
+		}
+		c.LookupLimit = n
+	}
 	return c
 }
 
@@ -81,6 +97,7 @@ func (c *Config) FlagSet(name string, server bool, out io.Writer) *flag.FlagSet 
 		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of /metrics (no login: keep it on loopback or a private network); empty or off: no metrics")
 		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "behind a TLS-terminating proxy: __Host- session cookie with Secure")
+		fs.IntVar(&c.LookupLimit, "lookup-limit", c.LookupLimit, "exact lookups by ID number or phone per account per hour")
 	}
 	return fs
 }
@@ -112,6 +129,9 @@ func (c *Config) Validate() error {
 		if _, err := pii.ParseKeys(c.Keys); err != nil {
 			errs = append(errs, fmt.Errorf("GONGZHI_KEYS: %w", err))
 		}
+	}
+	if c.LookupLimit <= 0 {
+		errs = append(errs, errors.New("--lookup-limit (GONGZHI_LOOKUP_LIMIT) must be a positive number of lookups per hour, e.g. 100"))
 	}
 	if c.MaxBodyBytes <= 0 || c.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("body limits must be positive"))

@@ -60,3 +60,23 @@ func TestProxies(t *testing.T) {
 		t.Error("Validate accepted a bad GONGZHI_TRUSTED_PROXIES")
 	}
 }
+
+func TestLookupLimit(t *testing.T) {
+	if c := Default(func(string) string { return "" }); c.LookupLimit != DefaultLookupLimit {
+		t.Errorf("default LookupLimit = %d, want %d", c.LookupLimit, DefaultLookupLimit)
+	}
+	c := Default(func(k string) string { return map[string]string{"GONGZHI_LOOKUP_LIMIT": "10"}[k] })
+	if c.LookupLimit != 10 {
+		t.Errorf("GONGZHI_LOOKUP_LIMIT=10 gave %d", c.LookupLimit)
+	}
+	fs := c.FlagSet("serve", true, nil)
+	if err := fs.Parse([]string{"--lookup-limit", "25"}); err != nil || c.LookupLimit != 25 {
+		t.Errorf("--lookup-limit 25 gave %d (%v)", c.LookupLimit, err)
+	}
+	for _, v := range []string{"0", "-3", "many"} {
+		c := Default(func(k string) string { return map[string]string{"GONGZHI_LOOKUP_LIMIT": v}[k] })
+		if err := c.Validate(); err == nil {
+			t.Errorf("GONGZHI_LOOKUP_LIMIT=%s accepted", v)
+		}
+	}
+}

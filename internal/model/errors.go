@@ -4,6 +4,7 @@ package model
 import (
 	"errors"
 	"strings"
+	"time"
 )
 
 // Sentinel errors shared by every layer. The store maps driver errors onto them in one place;
@@ -79,3 +80,12 @@ func (e *ForbiddenError) Error() string { return "forbidden: " + e.Message }
 
 // Unwrap makes errors.Is(err, ErrForbidden) true.
 func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
+
+// RateLimitError is a request refused because the caller used up an allowance (e.g. exact
+// lookups by ID number or phone per hour); RetryAfter says when the next one will be allowed.
+type RateLimitError struct {
+	Message    string
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return "rate limited: " + e.Message }

@@ -287,7 +287,7 @@ func testCanaries(t *testing.T, engine string) {
 		}
 		done = p.Items[0].Status.Final()
 	}
-	if rs, err := st.Residents(ctx, sys, store.ResidentFilter{IDNumber: c8.idNumber}); err != nil || len(rs.Items) != 1 {
+	if rs, err := st.Residents(ctx, sys, store.ResidentFilter{IDNumber: c8.idNumber, Reason: "canary"}); err != nil || len(rs.Items) != 1 {
 		t.Fatalf("imported resident not found: %v", err)
 	}
 
@@ -328,7 +328,7 @@ func testCanaries(t *testing.T, engine string) {
 			queries = append(queries, "phone="+url.QueryEscape(c.phone))
 		}
 		for _, q := range queries {
-			status, body := do("GET", "/api/v1/residents?"+q, "", nil)
+			status, body := do("GET", "/api/v1/residents?"+q+"&reason=canary", "", nil)
 			want("lookup", status, http.StatusOK, body)
 			var l struct {
 				Items []struct {

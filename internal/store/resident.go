@@ -61,13 +61,24 @@ type ResidentFilter struct {
 	Q               string // name contains
 	IDNumber        string // exactly this ID number (through the blind index; x and X alike)
 	Phone           string // exactly this phone (through the blind index; digits compared)
+	Reason          string // why IDNumber or Phone is looked up: required with them, audited
 	Limit           int
 	Cursor          string
 }
 
-// Residents lists residents in the scope matching f, ordered by (path, id).
+// Residents lists residents in the scope matching f, ordered by (path, id). With an ID number
+// or phone it is an exact lookup: a *model.ForbiddenError (recorded as denied) for a role that
+// sees that field masked, a *model.ValidationError on field reason without a valid f.Reason
+// (CheckReason), a *model.RateLimitError (recorded as denied) over the account's allowance
+// (WithLookupLimit), and otherwise recorded with the matching residents' ids and the reason.
 func (s *Store) Residents(ctx context.Context, sc authz.Scope, f ResidentFilter) (*Page[*model.Resident], error) {
-	c := s.reader()
+	if f.IDNumber != "" || f.Phone != "" {
+		return s.lookupResidents(ctx, sc, f)
+	}
+	return s.reader().residents(ctx, sc, f)
+}
+
+func (c conn) residents(ctx context.Context, sc authz.Scope, f ResidentFilter) (*Page[*model.Resident], error) {
 	prefix, ok, err := c.subtree(ctx, sc, f.Under)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,8 @@ type Store struct {
 	stmts *stmtCache       // prepared statements of the read pool
 	clock func() time.Time // accounts' clock (sessions, lockout, TOTP); nil: the wall clock
 	keys  *pii.Keyring
+	// lookupLimit is the allowance of exact lookups per account per LookupWindow (lookup.go).
+	lookupLimit int
 }
 
 // Option configures Open.

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"gongzhi/internal/authz"
@@ -92,8 +93,12 @@ func (wb *Web) fail(w http.ResponseWriter, r *http.Request, err error) {
 		ce  *model.ConflictError
 		fe  *model.ForbiddenError
 		mbe *http.MaxBytesError
+		rl  *model.RateLimitError
 	)
 	switch {
+	case errors.As(err, &rl):
+		w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())))
+		wb.errorPage(w, r, http.StatusTooManyRequests, rl.Message)
 	case errors.Is(err, model.ErrUnauthenticated):
 		wb.toLogin(w, r)
 	case errors.As(err, &fe):

@@ -56,5 +56,13 @@ func TestFieldPolicyOnEveryRenderPath(t *testing.T) {
 		if ok := resp.StatusCode == 200; ok != authz.CanSee(role, authz.FieldHardship) {
 			t.Errorf("%s: ?flag=hardship answered %d", role, resp.StatusCode)
 		}
+		// An exact lookup over a field the role sees masked would be an oracle for it.
+		for q, f := range map[string]authz.Field{"id_number=" + res.IDNumber: authz.FieldIDNumber, "phone=" + res.Phone: authz.FieldPhone} {
+			resp := w.do(token, "GET", "/api/v1/residents?reason=test&"+q, "", nil)
+			resp.Body.Close()
+			if want := map[bool]int{true: 200, false: 403}[authz.CanSee(role, f)]; resp.StatusCode != want {
+				t.Errorf("%s: ?%s answered %d, want %d", role, f, resp.StatusCode, want)
+			}
+		}
 	}
 }

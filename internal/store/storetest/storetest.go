@@ -70,10 +70,11 @@ func DSN(tb testing.TB, engine string) string {
 	return ""
 }
 
-// Open returns a migrated store on a fresh database of engine, closed at the end of the test.
-func Open(tb testing.TB, engine string) *store.Store {
+// Open returns a migrated store on a fresh database of engine, closed at the end of the test,
+// with the test keyring and opts.
+func Open(tb testing.TB, engine string, opts ...store.Option) *store.Store {
 	tb.Helper()
-	st, err := store.Open(context.Background(), DSN(tb, engine), store.WithKeys(Keyring(tb)))
+	st, err := store.Open(context.Background(), DSN(tb, engine), append([]store.Option{store.WithKeys(Keyring(tb))}, opts...)...)
 	if err != nil {
 		tb.Fatalf("open %s: %v", engine, err)
 	}
