@@ -67,14 +67,15 @@ type Result struct {
 
 // Generate loads the county's divisions (communities only, no villages) with
 // division.ImportDivisions and fills each of its communities with generated households and
-// residents, one store.Bulk transaction per community, streaming rows so that memory stays flat
+// residents in one store.BulkLoad transaction, streaming rows so that memory stays flat
 // however many households are asked for. progress, when not nil, is called as stages advance.
 //
 // It refuses (an error wrapping model.ErrConflict) when the county's district node already holds
 // households, so the demo is loaded once per database; a run that fails part-way (an error, a
-// cancelled ctx) keeps the communities it finished. ID numbers are unique within one run but
-// not checked against other people in the database. It returns division.ErrMissing when the
-// binary was built without the division table.
+// cancelled ctx) writes no people (the divisions stay). ID numbers are unique within one run;
+// one that a resident already in the database holds fails the load with a *model.ConflictError
+// naming both. It returns division.ErrMissing when the binary was built without the division
+// table.
 func Generate(ctx context.Context, st *store.Store, opts Options, progress func(stage string, done, total int)) (*Result, error) {
 	start := time.Now()
 	if err := opts.fill(); err != nil {
@@ -128,22 +129,24 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 		return nil, err
 	}
 	sizes := spreadHouseholds(seedFor(opts.Seed, "spread"), communities, opts.Households)
-	for i, c := range communities {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if sizes[i] > 0 {
-			var counts Result
-			err := st.Bulk(ctx, func(b *store.Bulk) error {
-				counts = Result{}
-				return g.community(b, c, sizes[i], &counts)
-			})
-			if err != nil {
-				return nil, fmt.Errorf("demo: %s: %w", c.Name, err)
+	err = st.BulkLoad(ctx, func(b *store.Bulk) error {
+		for i, c := range communities {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			res.add(counts)
+			if sizes[i] > 0 {
+				var counts Result
+				if err := g.community(b, c, sizes[i], &counts); err != nil {
+					return fmt.Errorf("%s: %w", c.Name, err)
+				}
+				res.add(counts)
+			}
+			progress(StageCommunities, i+1, len(communities))
 		}
-		progress(StageCommunities, i+1, len(communities))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)

@@ -3,21 +3,32 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 )
 
 // Bulk writes territories, households and residents fast, for the demo city, imports and the
-// benchmark: ids are assigned here, rows go out in multi-row INSERTs, and the maintained counts
-// are adjusted once per node at the end instead of once per row. Use it through Store.Bulk.
+// benchmark: ids are assigned here, rows go out in batches (multi-row INSERTs on SQLite, COPY on
+// PostgreSQL) and the maintained counts are adjusted once per node at the end instead of once
+// per row. Use it through Store.Bulk or Store.BulkLoad.
 // Rows are trusted: callers validate them (importer) or generate them valid (demo).
+//
+// The caller's goroutine builds rows (and seals personal data); one writer goroutine started
+// for the Bulk sends full batches to the database meanwhile, in the order they were made, so
+// generating and writing use two cores. A write error stops the writer; the next Add returns it.
 type Bulk struct {
 	tx       *Tx
 	ctx      context.Context
+	raw      *sql.Conn // the connection tx runs on (PostgreSQL's COPY needs the driver's own)
 	nextTerr int64
 	nextHH   int64
 	nextRes  int64
@@ -27,14 +38,20 @@ type Bulk struct {
 	ts       time.Time
 	event    string // household history entry written with each household, "" for none
 	actor    any
-	first    [3]int64    // the first territory, household and resident id of this Bulk
-	audit    authz.Scope // who the one audit record of the Bulk names; System() by default
-	action   string      // its action: "bulk.load", or "household.import" after RecordEvents
+	first    [3]int64        // the first territory, household and resident id of this Bulk
+	audit    authz.Scope     // who the one audit record of the Bulk names; System() by default
+	action   string          // its action: "bulk.load", or "household.import" after RecordEvents
+	deferred []deferredIndex // BulkLoad: indexes dropped at the start, built again before COMMIT
+
+	jobs chan bulkJob  // to the writer goroutine; closed by stop
+	done chan struct{} // closed when the writer goroutine has ended
+	mu   sync.Mutex
+	werr error // the writer's first error
 }
 
 type bulkNode struct {
 	path      string
-	community sql.NullInt64
+	community any // the community's id, nil above communities
 	kind      model.TerritoryKind
 }
 
@@ -42,15 +59,58 @@ type batch struct {
 	table   string
 	columns []string
 	rows    [][]any
-	full    *sql.Stmt // the INSERT of a full batch, prepared once per transaction
+	full    *sql.Stmt // SQLite: the INSERT of a full batch, prepared once per transaction by the writer
+}
+
+// bulkJob is one batch for the writer, or (ack != nil) a request to say when all before it is written.
+type bulkJob struct {
+	b    *batch
+	rows [][]any
+	ack  chan struct{}
 }
 
 const bulkRows = 1000
 
 // Bulk runs fn inside one transaction with a Bulk writer; everything or nothing is written.
+// Every index stays in place, so each row is checked as it goes in: the importer's and the
+// jobs' way, for loads that are small beside what the tables already hold.
 func (s *Store) Bulk(ctx context.Context, fn func(b *Bulk) error) error {
-	return s.Tx(ctx, func(tx *Tx) error {
-		b := &Bulk{tx: tx, ctx: ctx, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now()}
+	return s.bulk(ctx, false, fn)
+}
+
+// BulkLoad is Bulk for loads that are large beside what the tables hold (the demo city, the
+// benchmark): inside its transaction it drops the blind indexes of ID numbers and phones, whose
+// keys arrive in random order and would cost a random B-tree page per row, and builds them again
+// once before COMMIT. Uniqueness of ID numbers is checked then, over all rows at once: a duplicate
+// (within the load or against residents already there) fails the whole load with a
+// *model.ConflictError naming both residents, and nothing is written. On PostgreSQL the
+// transaction holds an ACCESS EXCLUSIVE lock on residents meanwhile (readers of residents wait).
+func (s *Store) BulkLoad(ctx context.Context, fn func(b *Bulk) error) error {
+	return s.bulk(ctx, true, fn)
+}
+
+func (s *Store) bulk(ctx context.Context, load bool, fn func(b *Bulk) error) error {
+	// On PostgreSQL the transaction runs on a connection of its own, so that COPY can reach the
+	// driver's connection. SQLite's single write connection goes back to the pool as any Tx's
+	// does: at once when ctx ends (a cancelled job's connection goes to whoever waits for it).
+	var raw *sql.Conn
+	db := interface {
+		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+	}(s.write)
+	if s.d.name == "postgres" {
+		var err error
+		if raw, err = s.write.Conn(ctx); err != nil {
+			return s.d.mapErr(err)
+		}
+		defer raw.Close()
+		db = raw
+	}
+	sqlTx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.d.mapErr(err)
+	}
+	return s.runTx(ctx, sqlTx, func(tx *Tx) error {
+		b := &Bulk{tx: tx, ctx: ctx, raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now()}
 		// Bulk numbers rows itself from MAX(id)+1: no other writer may insert meanwhile.
 		if err := s.d.lockForBulk(ctx, tx.conn); err != nil {
 			return err
@@ -65,7 +125,27 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Bulk) error) error {
 		}
 		b.first = [3]int64{b.nextTerr, b.nextHH, b.nextRes}
 		b.audit, b.action = authz.System(), "bulk.load"
-		if err := fn(b); err != nil {
+		if load {
+			if err := b.dropIndexes(); err != nil {
+				return err
+			}
+		}
+		b.jobs, b.done = make(chan bulkJob, 4), make(chan struct{})
+		go b.write()
+		err := func() (err error) {
+			defer func() {
+				// The writer must be done with the transaction before it ends, whatever fn did;
+				// its error comes first, fn's may only be a consequence of it.
+				if werr := b.stop(); werr != nil {
+					err = werr
+				}
+			}()
+			if err := fn(b); err != nil {
+				return err
+			}
+			return b.Flush()
+		}()
+		if err != nil {
 			return err
 		}
 		return b.finish()
@@ -77,9 +157,17 @@ func (b *Bulk) node(id int64) (bulkNode, error) {
 	if n, ok := b.nodes[id]; ok {
 		return n, nil
 	}
+	// The writer must be idle: one connection runs one statement at a time.
+	if err := b.sync(); err != nil {
+		return bulkNode{}, err
+	}
 	var n bulkNode
-	if err := b.tx.queryRow(b.ctx, `SELECT path, community_id, kind FROM territories WHERE id = ?`, []any{id}, &n.path, &n.community, &n.kind); err != nil {
+	var community sql.NullInt64
+	if err := b.tx.queryRow(b.ctx, `SELECT path, community_id, kind FROM territories WHERE id = ?`, []any{id}, &n.path, &community, &n.kind); err != nil {
 		return n, fmt.Errorf("territory %d: %w", id, err)
+	}
+	if community.Valid {
+		n.community = community.Int64
 	}
 	b.nodes[id] = n
 	return n, nil
@@ -99,7 +187,7 @@ func (b *Bulk) AddTerritory(parentID int64, kind model.TerritoryKind, name, code
 		n.path, n.community, parent = model.ChildPath(p.path, id), p.community, parentID
 	}
 	if kind == model.KindCommunity {
-		n.community = sql.NullInt64{Int64: id, Valid: true}
+		n.community = id
 	}
 	b.nodes[id] = n
 	var codeArg any
@@ -190,16 +278,18 @@ func (b *Bulk) add(table string, columns []string, values ...any) error {
 	return nil
 }
 
-// Flush writes the buffered rows of every table, parents before children.
+// Flush writes the buffered rows of every table, parents before children, and waits until they
+// are written: after it the transaction holds every row added so far.
 func (b *Bulk) Flush() error {
 	for _, t := range []string{"territories", "households", "household_events", "residents"} {
 		if err := b.flushTable(t); err != nil {
 			return err
 		}
 	}
-	return nil
+	return b.sync()
 }
 
+// flushTable hands table's buffered rows to the writer.
 func (b *Bulk) flushTable(table string) error {
 	p := b.pending[table]
 	if p == nil || len(p.rows) == 0 {
@@ -216,30 +306,95 @@ func (b *Bulk) flushTable(table string) error {
 			return err
 		}
 	}
-	args := make([]any, 0, len(p.rows)*len(p.columns))
-	for _, r := range p.rows {
+	if err := b.err(); err != nil {
+		return err
+	}
+	rows := p.rows
+	p.rows = make([][]any, 0, bulkRows)
+	b.jobs <- bulkJob{b: p, rows: rows}
+	return nil
+}
+
+// write is the writer goroutine: it writes the batches in the order they were handed over and,
+// after a failure, only answers acks.
+func (b *Bulk) write() {
+	defer close(b.done)
+	for j := range b.jobs {
+		if j.ack != nil {
+			close(j.ack)
+			continue
+		}
+		if b.err() != nil {
+			continue
+		}
+		if err := b.insert(j.b, j.rows); err != nil {
+			b.mu.Lock()
+			b.werr = fmt.Errorf("bulk insert into %s: %w", j.b.table, err)
+			b.mu.Unlock()
+		}
+	}
+	for _, p := range b.pending {
+		if p.full != nil {
+			p.full.Close()
+		}
+	}
+}
+
+func (b *Bulk) err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.werr
+}
+
+// sync waits until the writer has written everything handed to it and returns its error.
+func (b *Bulk) sync() error {
+	if b.jobs == nil {
+		return nil
+	}
+	ack := make(chan struct{})
+	b.jobs <- bulkJob{ack: ack}
+	<-ack
+	return b.err()
+}
+
+// stop ends the writer goroutine after what it was given and returns its error.
+func (b *Bulk) stop() error {
+	close(b.jobs)
+	<-b.done
+	b.jobs = nil
+	return b.err()
+}
+
+// insert writes rows into p.table: COPY on PostgreSQL, a multi-row INSERT on SQLite.
+func (b *Bulk) insert(p *batch, rows [][]any) error {
+	d := b.tx.d
+	if d.name == "postgres" {
+		return d.mapErr(b.raw.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("bulk: driver connection %T is not pgx", dc)
+			}
+			_, err := c.Conn().CopyFrom(b.ctx, pgx.Identifier{p.table}, p.columns, pgx.CopyFromRows(rows))
+			return err
+		}))
+	}
+	args := make([]any, 0, len(rows)*len(p.columns))
+	for _, r := range rows {
 		args = append(args, r...)
 	}
-	n := len(p.rows)
-	p.rows = p.rows[:0]
-	var err error
-	if n == bulkRows {
-		// Full batches repeat the same statement: parse it once, not once per batch.
-		if p.full == nil {
-			sqlTx := b.tx.q.(*sql.Tx)
-			if p.full, err = sqlTx.PrepareContext(b.ctx, b.tx.d.rebind(insertRows(p.table, p.columns, n))); err != nil {
-				return fmt.Errorf("bulk insert into %s: %w", table, b.tx.d.mapErr(err))
-			}
+	if len(rows) != bulkRows {
+		_, err := b.tx.exec(b.ctx, insertRows(p.table, p.columns, len(rows)), args...)
+		return err
+	}
+	// Full batches repeat the same statement: parse it once, not once per batch.
+	if p.full == nil {
+		var err error
+		if p.full, err = b.tx.q.(*sql.Tx).PrepareContext(b.ctx, insertRows(p.table, p.columns, bulkRows)); err != nil {
+			return d.mapErr(err)
 		}
-		_, err = p.full.ExecContext(b.ctx, args...)
-		err = b.tx.d.mapErr(err)
-	} else {
-		_, err = b.tx.exec(b.ctx, insertRows(p.table, p.columns, n), args...)
 	}
-	if err != nil {
-		return fmt.Errorf("bulk insert into %s: %w", table, err)
-	}
-	return nil
+	_, err := p.full.ExecContext(b.ctx, args...)
+	return d.mapErr(err)
 }
 
 // insertRows is a multi-row INSERT of n rows with ? placeholders.
@@ -256,10 +411,9 @@ func insertRows(table string, columns []string, n int) string {
 	return q.String()
 }
 
+// finish runs after the writer has stopped: the maintained counts, the audit record, the
+// sequences and the deferred indexes.
 func (b *Bulk) finish() error {
-	if err := b.Flush(); err != nil {
-		return err
-	}
 	total := map[int64][2]int64{}
 	for id, d := range b.deltas {
 		n, err := b.node(id)
@@ -278,14 +432,112 @@ func (b *Bulk) finish() error {
 			return err
 		}
 	}
-	for _, p := range b.pending {
-		if p.full != nil {
-			p.full.Close()
-		}
-	}
 	b.tx.audit(b.audit, b.action, "", nil, fmt.Sprintf("territories=%d households=%d residents=%d",
 		b.nextTerr-b.first[0], b.nextHH-b.first[1], b.nextRes-b.first[2]))
-	return b.tx.s.d.syncSequences(b.ctx, b.tx.conn)
+	if err := b.tx.s.d.syncSequences(b.ctx, b.tx.conn); err != nil {
+		return err
+	}
+	return b.buildIndexes()
+}
+
+// deferredIndex is an index BulkLoad drops and builds again: its name and the statement that
+// creates it as the schema has it.
+type deferredIndex struct {
+	name, create string
+}
+
+// bulkDeferred are the indexes whose keys arrive in random order (HMAC blind indexes).
+var bulkDeferred = []string{"residents_id_number_idx", "residents_phone_idx"}
+
+// dropIndexes drops the bulkDeferred indexes inside the transaction, remembering how the schema
+// creates them (read from the catalog, so a migration that changes them changes this too).
+func (b *Bulk) dropIndexes() error {
+	q := `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`
+	if b.tx.d.name == "postgres" {
+		q = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`
+	}
+	for _, name := range bulkDeferred {
+		var create string
+		if err := b.tx.queryRow(b.ctx, q, []any{name}, &create); err != nil {
+			return fmt.Errorf("bulk load: index %s: %w", name, err)
+		}
+		if _, err := b.tx.exec(b.ctx, `DROP INDEX `+name); err != nil {
+			return fmt.Errorf("bulk load: drop index %s: %w", name, err)
+		}
+		b.deferred = append(b.deferred, deferredIndex{name: name, create: create})
+	}
+	return nil
+}
+
+// buildIndexes creates the dropped indexes again. A unique index that cannot be built because
+// two residents share an ID number answers a *model.ConflictError naming them.
+func (b *Bulk) buildIndexes() error {
+	if len(b.deferred) == 0 {
+		return nil
+	}
+	if b.tx.d.name == "postgres" {
+		// Sorting 2.6 million keys in memory instead of in temporary files.
+		if _, err := b.tx.exec(b.ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+			return err
+		}
+	}
+	for _, ix := range b.deferred {
+		// A savepoint, so that after a failed build (PostgreSQL aborts the transaction) the
+		// duplicate can still be looked up.
+		if _, err := b.tx.exec(b.ctx, `SAVEPOINT bulk_index`); err != nil {
+			return err
+		}
+		_, err := b.tx.exec(b.ctx, ix.create)
+		if errors.Is(err, model.ErrConflict) {
+			if _, rerr := b.tx.exec(b.ctx, `ROLLBACK TO SAVEPOINT bulk_index`); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			return b.duplicateIDNumber(err)
+		}
+		if err != nil {
+			return fmt.Errorf("bulk load: create index %s: %w", ix.name, err)
+		}
+		if _, err := b.tx.exec(b.ctx, `RELEASE SAVEPOINT bulk_index`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// duplicateIDNumber finds two residents with one ID number (the cause of cause) and names them.
+func (b *Bulk) duplicateIDNumber(cause error) error {
+	var idx string
+	if err := b.tx.queryRow(b.ctx, `SELECT id_number_idx FROM residents WHERE id_number_idx IS NOT NULL
+		GROUP BY id_number_idx HAVING COUNT(*) > 1 LIMIT 1`, nil, &idx); err != nil {
+		return fmt.Errorf("bulk load: unique index: %w (and no duplicate found: %v)", cause, err)
+	}
+	rows, err := b.tx.query(b.ctx, `SELECT r.id, r.name, r.id_number_enc, h.address FROM residents r
+		JOIN households h ON h.id = r.household_id WHERE r.id_number_idx = ? ORDER BY r.id LIMIT 2`, idx)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var who []string
+	var masked string
+	for rows.Next() {
+		var id int64
+		var name, enc, address string
+		if err := rows.Scan(&id, &name, &enc, &address); err != nil {
+			return err
+		}
+		if number, err := b.tx.keys.Open(ColumnIDNumber, enc); err == nil {
+			masked = model.MaskIDNumber(number)
+		}
+		state := "本次导入"
+		if id < b.first[2] {
+			state = "已登记"
+		}
+		who = append(who, fmt.Sprintf("%s（%s，%s）", name, address, state))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return &model.ConflictError{Message: fmt.Sprintf("身份证号 %s 重复：%s，未写入任何数据", masked, strings.Join(who, "与"))}
 }
 
 // dateOf is t's calendar date at midnight UTC, the form DATE columns are written in.

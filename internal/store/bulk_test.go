@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +92,117 @@ func TestBulk(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBulkLoad: the blind indexes BulkLoad drops are back after it, with the definitions the
+// schema gives them, and a duplicate ID number (within the load or against a resident already
+// registered) fails the whole load with a conflict naming both people, writing nothing.
+func TestBulkLoad(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sys := authz.System()
+		tr := mustTree(t, st)
+		before := mustIndexDefs(t, st)
+		if len(before) != 2 {
+			t.Fatalf("blind indexes before = %q, want 2", before)
+		}
+		resident := func(hh int64, name, id string) *model.Resident {
+			return &model.Resident{HouseholdID: hh, TerritoryID: tr.community.ID, Name: name, Gender: model.GenderFemale,
+				BirthDate: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), IDNumber: id, Phone: "13800000000",
+				Relation: model.RelationHead, PoliticalStatus: model.StatusMasses}
+		}
+		// load writes a household of one for each name; a name ending in 同 gets the ID number
+		// sequence dup instead of its own.
+		load := func(base, dup int, names ...string) error {
+			return st.BulkLoad(ctx, func(b *store.Bulk) error {
+				for i, name := range names {
+					h := &model.Household{TerritoryID: tr.community.ID, Address: name + "家", HeadName: name, Members: 1}
+					if err := b.AddHousehold(h); err != nil {
+						return err
+					}
+					seq := base + i
+					if strings.HasSuffix(name, "同") {
+						seq = dup
+					}
+					if err := b.AddResident(resident(h.ID, name, validID("510781", "19700101", seq))); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		count := func() int64 {
+			n, err := st.Territory(ctx, sys, tr.community.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n.Residents
+		}
+		if err := load(200, 0, "甲", "乙", "丙"); err != nil {
+			t.Fatalf("BulkLoad: %v", err)
+		}
+		if got := mustIndexDefs(t, st); !slices.Equal(got, before) {
+			t.Errorf("blind indexes after a load = %q, want %q", got, before)
+		}
+		if r, err := st.ResidentByIDNumber(ctx, sys, validID("510781", "19700101", 201)); err != nil || r.Name != "乙" {
+			t.Errorf("lookup through the rebuilt blind index = %v, %v; want 乙", r, err)
+		}
+		residents := count()
+
+		for _, c := range []struct {
+			base, dup int
+			names     []string
+			want      []string
+		}{
+			{300, 300, []string{"丁", "戊同"}, []string{"丁", "戊同", "本次导入"}},   // two in one load
+			{400, 200, []string{"己同"}, []string{"甲", "己同", "已登记", "本次导入"}}, // against a resident already there
+		} {
+			err := load(c.base, c.dup, c.names...)
+			var ce *model.ConflictError
+			if !errors.As(err, &ce) {
+				t.Fatalf("load %q: err = %v, want a *model.ConflictError", c.names, err)
+			}
+			for _, w := range append(c.want, "5107**********", "未写入任何数据") {
+				if !strings.Contains(ce.Message, w) {
+					t.Errorf("load %q: message %q does not name %q", c.names, ce.Message, w)
+				}
+			}
+			if n := count(); n != residents {
+				t.Errorf("after the failed load %q the community counts %d residents, want %d", c.names, n, residents)
+			}
+			if got := mustIndexDefs(t, st); !slices.Equal(got, before) {
+				t.Errorf("blind indexes after a failed load = %q, want %q", got, before)
+			}
+		}
+		p, err := st.Households(ctx, sys, store.HouseholdFilter{Under: tr.community.ID, Q: "丁"})
+		if err != nil || len(p.Items) != 0 {
+			t.Errorf("households of a failed load = %v, %v; want none", p, err)
+		}
+	})
+}
+
+// mustIndexDefs returns the definitions of the residents' blind indexes as the catalog holds them.
+func mustIndexDefs(tb testing.TB, st *store.Store) []string {
+	tb.Helper()
+	q := `SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ('residents_id_number_idx', 'residents_phone_idx') ORDER BY name`
+	if st.Engine() == "postgres" {
+		q = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN ('residents_id_number_idx', 'residents_phone_idx') ORDER BY indexname`
+	}
+	rows, err := st.DB().Query(q)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }

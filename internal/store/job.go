@@ -566,5 +566,9 @@ func (s *Store) addJobKeyUsage(ctx context.Context, out map[string]int64) error 
 }
 
 // Tx returns the transaction a Bulk writes in, for callers that record their own outcome in
-// it (a job's FinishJob commits with the rows it imported).
-func (b *Bulk) Tx() *Tx { return b.tx }
+// it (a job's FinishJob commits with the rows it imported). It first waits until the rows added
+// so far are written (a write error is the Bulk's, returned when it ends).
+func (b *Bulk) Tx() *Tx {
+	_ = b.Flush()
+	return b.tx
+}

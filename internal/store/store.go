@@ -249,6 +249,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return s.d.mapErr(err)
 	}
+	return s.runTx(ctx, sqlTx, fn)
+}
+
+// runTx runs fn in the begun transaction sqlTx, appends its audit records and commits, or rolls
+// back when fn or the audit fails.
+func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys}, s: s}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
