@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"gongzhi/internal/model"
+	"gongzhi/internal/store"
 )
 
 // RowError is one problem in one row of an import file.
@@ -61,8 +62,13 @@ func (s *segmenter) next(key string) (idx int, first bool) {
 	return s.n - 1, true
 }
 
-// existsFunc reports which ID numbers are already registered.
-type existsFunc func(ids []string) (map[string]bool, error)
+// existsFunc reports which ID numbers are already registered and whether the importer's scope
+// holds their residents (store.CheckIDNumbers).
+type existsFunc func(ids []string) (map[string]store.IDCollision, error)
+
+// recordFunc records the rows whose ID number is held outside the importer's scope
+// (store.RecordIDConflicts).
+type recordFunc func(attempts []store.IDConflictAttempt) error
 
 // checker is the first pass: it validates rows one at a time, keeping per household the little
 // the second pass needs, and per ID number its first row, never the rows themselves.
@@ -72,6 +78,7 @@ type checker struct {
 	now        time.Time
 	resolve    resolveFunc
 	exists     existsFunc
+	record     recordFunc
 	seg        segmenter
 	households []household
 	keys       map[string]int   // 户编号 → index of its latest household
@@ -86,16 +93,17 @@ type checker struct {
 }
 
 type pendingID struct {
-	id  string
-	row int
-	hh  int
+	id      string
+	row     int
+	hh      int
+	attempt model.IDAttempt // what the row registers, kept if the number is held elsewhere
 }
 
 // lookupBatch is how many ID numbers go to the database in one query.
 const lookupBatch = 500
 
-func newChecker(h header, fromXLSX bool, now time.Time, resolve resolveFunc, exists existsFunc) *checker {
-	return &checker{h: h, fromXLSX: fromXLSX, now: now, resolve: resolve, exists: exists,
+func newChecker(h header, fromXLSX bool, now time.Time, resolve resolveFunc, exists existsFunc, record recordFunc) *checker {
+	return &checker{h: h, fromXLSX: fromXLSX, now: now, resolve: resolve, exists: exists, record: record,
 		keys: map[string]int{}, ids: map[[18]byte]int{}}
 }
 
@@ -168,9 +176,12 @@ func (c *checker) check(row int, cells []string) error {
 		copy(k[:], in.IDNumber)
 		if first, dup := c.ids[k]; dup {
 			c.fail(row, idx, colIDNumber, fmt.Sprintf("与第%d行的身份证号重复：同一个人只能登记一次", first))
-		} else {
-			c.ids[k] = row
-			c.pending = append(c.pending, pendingID{id: in.IDNumber, row: row, hh: idx})
+		} else if c.ids[k] = row; hh.territoryID > 0 {
+			// A number is looked up only for a row whose household has a node in scope, so
+			// that every answer about a number held elsewhere is recorded against that node.
+			c.pending = append(c.pending, pendingID{id: strings.Clone(in.IDNumber), row: row, hh: idx, attempt: model.IDAttempt{
+				Name: strings.Clone(in.Name), IDNumber: strings.Clone(in.IDNumber), Gender: string(in.Gender), BirthDate: strings.Clone(in.BirthDate),
+				Phone: strings.Clone(in.Phone), Relation: strings.Clone(string(in.Relation)), Row: row}})
 			if len(c.pending) >= lookupBatch {
 				return c.lookup()
 			}
@@ -245,12 +256,25 @@ func (c *checker) lookup() error {
 	if err != nil {
 		return err
 	}
+	var elsewhere []store.IDConflictAttempt
 	for _, p := range c.pending {
-		if found[p.id] {
+		hit, ok := found[p.id]
+		switch {
+		case !ok:
+		case hit.InScope:
 			c.fail(p.row, p.hh, colIDNumber, "该身份证号已登记在系统中：如是同一人，请删除这一行，不要重复导入")
+		default:
+			// Held outside the importer's scope: the same neutral answer as the forms, and
+			// the row goes to the administrators who see both sides.
+			c.fail(p.row, p.hh, colIDNumber, model.DuplicateIDMessage)
+			elsewhere = append(elsewhere, store.IDConflictAttempt{Source: model.ConflictFromImport,
+				TargetTerritoryID: c.households[p.hh].territoryID, Collision: hit, Attempt: p.attempt})
 		}
 	}
 	c.pending = c.pending[:0]
+	if len(elsewhere) > 0 && c.record != nil {
+		return c.record(elsewhere)
+	}
 	return nil
 }
 

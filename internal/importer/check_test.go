@@ -28,7 +28,7 @@ func checkCSV(data []byte, maxRows int) (*checker, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newChecker(h, false, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), fakeResolve, nil)
+	c := newChecker(h, false, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), fakeResolve, nil, nil)
 	for c.rows < maxRows {
 		row, cells, err := src.next()
 		if err == io.EOF {

@@ -207,8 +207,11 @@ func checkFile(ctx context.Context, st *store.Store, b *book, sc authz.Scope, pr
 		return nil, nil, err
 	}
 	res := newResolver(ctx, st, sc)
-	c := newChecker(h, b.isXLSX(), time.Now(), res.resolve, func(ids []string) (map[string]bool, error) {
-		return st.ExistingIDNumbers(ctx, ids)
+	c := newChecker(h, b.isXLSX(), time.Now(), res.resolve, func(ids []string) (map[string]store.IDCollision, error) {
+		return st.CheckIDNumbers(ctx, sc, ids)
+	}, func(attempts []store.IDConflictAttempt) error {
+		_, err := st.RecordIDConflicts(ctx, sc, attempts)
+		return err
 	})
 	for {
 		row, cells, err := src.next()

@@ -441,3 +441,50 @@ func TestSaveUpload(t *testing.T) {
 		}
 	}
 }
+
+// TestImportDuplicateOutOfScope: a row whose ID number a resident outside the importer's scope
+// holds gets the neutral message (in the report and the rejects file) and is recorded for the
+// administrators who see both sides; a number held inside the scope keeps the precise one.
+func TestImportDuplicateOutOfScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		if _, err := ImportHouseholds(ctx, st, mustCSV(t, rowsOf(family(tr, "江油市/中坝街道/天宝社区/第一网格/1栋/1单元")...)), Options{Scope: authz.System()}); err != nil {
+			t.Fatal(err)
+		}
+		held := family(tr, "")[3].id // 陈静, in community 1
+		u, err := st.CreateUser(ctx, authz.System(), store.UserInput{Username: "admin2", Password: "correct horse battery staple 2", Role: model.RoleCommunityAdmin, ScopeID: tr.community2.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := authz.ForUser(u)
+		where := strconv.FormatInt(tr.stairwell2.ID, 10)
+		path := mustCSV(t, rowsOf(
+			person{key: "X", territory: where, address: "8栋2单元201", name: "陈静", relation: "户主", id: held},
+			person{key: "Y", territory: where, address: "8栋2单元202", name: "周一", relation: "户主", id: validID("510781", "19880808", 64)},
+		))
+		rep, err := ImportHouseholds(ctx, st, path, Options{Scope: sc, SkipInvalid: true})
+		if err != nil {
+			t.Fatalf("import: %v", err)
+		}
+		want := []RowError{{Row: 2, Column: "身份证号", Message: model.DuplicateIDMessage}}
+		if !reflect.DeepEqual(rep.Errors, want) || rep.Households != 1 || rep.RejectedHouseholds != 1 {
+			t.Errorf("report = %+v, want errors %v and one household written", rep, want)
+		}
+		rows := mustReadCSV(t, rep.RejectsPath)
+		if len(rows) != 2 || rows[1][len(layout())] != "第2行 身份证号："+model.DuplicateIDMessage {
+			t.Errorf("rejects = %q", rows)
+		}
+		p, err := st.IDConflicts(ctx, scopeOf(tr.street), store.ConflictFilter{})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("conflicts seen by the street = %v, %v; want 1", p, err)
+		}
+		if c := p.Items[0]; c.Source != model.ConflictFromImport || c.TargetTerritoryID != tr.stairwell2.ID || c.TargetHouseholdID != 0 ||
+			c.Attempt.Row != 2 || c.Attempt.Name != "陈静" || c.RequestedBy != u.ID {
+			t.Errorf("conflict = %+v", c)
+		}
+		if p, err := st.IDConflicts(ctx, sc, store.ConflictFilter{}); err != nil || len(p.Items) != 0 {
+			t.Errorf("the importer sees %d conflicts (%v), want 0", len(p.Items), err)
+		}
+	})
+}

@@ -207,6 +207,10 @@ func (tx *Tx) CreateHousehold(ctx context.Context, sc authz.Scope, in model.Hous
 	if err != nil {
 		return nil, err
 	}
+	if tx.created == nil {
+		tx.created = map[int64]bool{}
+	}
+	tx.created[id] = true
 	if err := tx.adjustCounts(ctx, t.Path, 1, 0); err != nil {
 		return nil, err
 	}

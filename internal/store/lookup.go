@@ -23,7 +23,7 @@ const ActionLookup = "resident.lookup"
 
 // LimitedActions are the audit actions (with result ok) that count against an account's lookup
 // allowance. Other features that let a caller test a number add their action here.
-var LimitedActions = []string{ActionLookup}
+var LimitedActions = []string{ActionLookup, ActionIDConflict}
 
 // DefaultLookupLimit is an account's lookup allowance per LookupWindow unless WithLookupLimit
 // says otherwise.

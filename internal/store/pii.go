@@ -223,6 +223,9 @@ func (s *Store) KeyUsage(ctx context.Context) (map[string]int64, error) {
 	if err := s.addCorrectionKeyUsage(ctx, out); err != nil {
 		return nil, err
 	}
+	if err := s.addConflictKeyUsage(ctx, out); err != nil {
+		return nil, err
+	}
 	if err := s.addJobKeyUsage(ctx, out); err != nil {
 		return nil, err
 	}
@@ -309,9 +312,12 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 			progress(done, total)
 		}
 		if n < batch {
-			// Correction requests seal their requested value too (subject.go), and accounts
-			// their second-factor secret (account.go).
+			// Correction requests seal their requested value too (subject.go), ID conflicts
+			// their attempt (conflict.go), and accounts their second-factor secret (account.go).
 			if _, err := s.reencryptCorrections(ctx); err != nil {
+				return done, err
+			}
+			if _, err := s.reencryptSealed(ctx, "id_conflicts", "attempt", attemptColumn); err != nil {
 				return done, err
 			}
 			_, err := s.reencryptTOTP(ctx)

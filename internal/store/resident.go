@@ -175,16 +175,11 @@ func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.Resid
 	case in.Relation == model.RelationHead && h.HeadName != "":
 		v.Add("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
 	}
-	if !hasField(v, "id_number") {
-		if tx.keys == nil {
-			return nil, pii.ErrNoKeys
-		}
-		var taken int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM residents WHERE id_number_idx = ?`, []any{tx.keys.BlindIndex(pii.KindIDNumber, in.IDNumber)}, &taken); err != nil {
+	if h != nil && !hasField(v, "id_number") {
+		// Uniqueness is asked only for a household in scope, so that every answer about a
+		// number held elsewhere is recorded against it and counted (conflict.go).
+		if err := tx.checkIDNumber(ctx, sc, in, h, 0, model.ConflictFromCreate, v); err != nil {
 			return nil, err
-		}
-		if taken > 0 {
-			v.Add("id_number", "该身份证号已登记在其他住户中")
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -205,7 +200,8 @@ func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.Resid
 		[]any{h.ID, h.TerritoryID, community, h.Path, in.Name, string(in.Gender), in.Birth(), p.phoneEnc, p.phoneIdx, p.idEnc, p.idIdx,
 			string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, ts}, &id)
 	if isConflict(err) {
-		return nil, fieldErr("id_number", "该身份证号已登记在其他住户中")
+		// A writer beside us registered the number after the check: we cannot tell where.
+		return nil, fieldErr("id_number", model.DuplicateIDMessage)
 	} else if err != nil {
 		return nil, err
 	}
@@ -258,6 +254,13 @@ func (tx *Tx) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in m
 		if in.Relation == model.RelationHead && old.Relation != model.RelationHead && h.HeadName != "" {
 			return fieldErr("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
 		}
+		v := &model.ValidationError{}
+		if err := tx.checkIDNumber(ctx, sc, in, h, id, model.ConflictFromUpdate, v); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
 		p, err := sealResident(tx.keys, in.IDNumber, in.Phone)
 		if err != nil {
 			return err
@@ -266,7 +269,7 @@ func (tx *Tx) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in m
 		_, err = tx.exec(ctx, `UPDATE residents SET name = ?, gender = ?, birth_date = ?, phone_enc = ?, phone_idx = ?, id_number_enc = ?, id_number_idx = ?, relation = ?, political_status = ?, occupation = ?, updated_at = ? WHERE id = ?`,
 			in.Name, string(in.Gender), in.Birth(), p.phoneEnc, p.phoneIdx, p.idEnc, p.idIdx, string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, id)
 		if isConflict(err) {
-			return fieldErr("id_number", "该身份证号已登记在其他住户中")
+			return fieldErr("id_number", model.DuplicateIDMessage)
 		} else if err != nil {
 			return err
 		}
@@ -284,6 +287,26 @@ func (tx *Tx) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in m
 		return err
 	}()
 	return r, err
+}
+
+// checkIDNumber adds to v the answer for in's ID number when another resident than except holds
+// it (CheckIDNumbers), and queues the attempt on tx when that resident lies outside the scope.
+func (tx *Tx) checkIDNumber(ctx context.Context, sc authz.Scope, in model.ResidentInput, h *model.Household, except int64, src model.ConflictSource, v *model.ValidationError) error {
+	hits, err := tx.checkIDNumbers(ctx, sc, []string{in.IDNumber}, except)
+	if err != nil {
+		return err
+	}
+	hit, ok := hits[in.IDNumber]
+	if !ok {
+		return nil
+	}
+	v.Add("id_number", hit.Message())
+	if !hit.InScope {
+		tx.noteConflict(sc, IDConflictAttempt{Source: src, TargetTerritoryID: h.TerritoryID, TargetHouseholdID: h.ID, Collision: hit,
+			Attempt: model.IDAttempt{Name: in.Name, IDNumber: in.IDNumber, Gender: string(in.Gender), BirthDate: in.BirthDate,
+				Phone: in.Phone, Relation: string(in.Relation)}})
+	}
+	return nil
 }
 
 // DeleteResident removes a resident registered by mistake (a person who moves away goes with
@@ -314,46 +337,6 @@ func (s *Store) DeleteResident(ctx context.Context, sc authz.Scope, id int64) er
 		tx.auditAt(sc, h.Path, "resident.delete", "resident", []int64{id}, "")
 		return tx.householdEvent(ctx, sc, h.ID, "member_removed", r.Name)
 	})
-}
-
-// ExistingIDNumbers reports which of ids are already registered to a resident anywhere in the
-// deployment (the number is unique across every territory, so the check ignores scope, as the
-// unique blind index does; numbers differing only in the case of X are the same number). The importer calls it to reject a file before writing anything.
-func (s *Store) ExistingIDNumbers(ctx context.Context, ids []string) (map[string]bool, error) {
-	found := map[string]bool{}
-	c := s.reader()
-	if c.keys == nil {
-		return nil, pii.ErrNoKeys
-	}
-	for len(ids) > 0 {
-		n := min(len(ids), MaxLimit)
-		args := make([]any, n)
-		byIndex := make(map[string]string, n) // blind index → the number as the caller gave it
-		for i, id := range ids[:n] {
-			idx := c.keys.BlindIndex(pii.KindIDNumber, id)
-			args[i], byIndex[idx] = idx, id
-		}
-		ids = ids[n:]
-		rows, err := c.query(ctx, `SELECT id_number_idx FROM residents WHERE id_number_idx IN (`+inList(n)+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var idx string
-			if err := rows.Scan(&idx); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found[byIndex[idx]] = true
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return found, nil
 }
 
 // ResidentsOfHouseholds returns the residents of the households with the given ids that lie in

@@ -241,6 +241,10 @@ type Tx struct {
 	conn
 	s      *Store
 	audits []auditEntry // audit records of this transaction's writes, appended before COMMIT
+	// conflicts are refused registrations of ID numbers held outside the caller's scope
+	// (conflict.go): recorded with the write, or after its rollback in a transaction of their own.
+	conflicts []queuedConflict
+	created   map[int64]bool // households created in this transaction
 }
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
@@ -257,6 +261,17 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys}, s: s}
 	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		if len(tx.conflicts) > 0 {
+			// The refusal stands; what it refused is still recorded (and a caller over its
+			// lookup limit gets that answer instead).
+			if kerr := s.keepConflicts(ctx, tx.conflicts, tx.created); kerr != nil {
+				return kerr
+			}
+		}
+		return err
+	}
+	if err := tx.writeConflicts(ctx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

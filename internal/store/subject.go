@@ -580,33 +580,22 @@ func trimNote(s string) string { return strings.TrimSpace(s) }
 // addCorrectionKeyUsage adds to use how many correction requests each key id seals, so that
 // KeyUsage keeps a key that still opens one.
 func (s *Store) addCorrectionKeyUsage(ctx context.Context, use map[string]int64) error {
-	expr := `substr(requested_value, 1, instr(requested_value, ':') - 1)`
-	if s.d.name == "postgres" {
-		expr = `split_part(requested_value, ':', 1)`
-	}
-	rows, err := s.reader().query(ctx, `SELECT `+expr+`, COUNT(*) FROM correction_requests WHERE requested_value <> '' GROUP BY 1`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kid string
-		var n int64
-		if err := rows.Scan(&kid, &n); err != nil {
-			return err
-		}
-		use[kid] += n
-	}
-	return rows.Err()
+	return s.addKeyUsage(ctx, "correction_requests", "requested_value", use)
 }
 
 // reencryptCorrections seals again, under the current key, every requested value of a
 // correction request sealed under another key; Reencrypt calls it after the residents.
 func (s *Store) reencryptCorrections(ctx context.Context) (int64, error) {
+	return s.reencryptSealed(ctx, "correction_requests", "requested_value", requestedValueColumn)
+}
+
+// reencryptSealed seals again, under the current key, every value of table.column (bound to
+// bind, internal/pii) sealed under another key.
+func (s *Store) reencryptSealed(ctx context.Context, table, column, bind string) (int64, error) {
 	cur := s.keys.Current() + ":"
 	var done int64
 	err := s.Tx(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT id, requested_value FROM correction_requests WHERE requested_value <> '' AND substr(requested_value, 1, ?) <> ?`, len(cur), cur)
+		rows, err := tx.query(ctx, `SELECT id, `+column+` FROM `+table+` WHERE `+column+` <> '' AND substr(`+column+`, 1, ?) <> ?`, len(cur), cur)
 		if err != nil {
 			return err
 		}
@@ -627,15 +616,15 @@ func (s *Store) reencryptCorrections(ctx context.Context) (int64, error) {
 			return err
 		}
 		for _, r := range rs {
-			v, err := tx.keys.Open(requestedValueColumn, r.value)
+			v, err := tx.keys.Open(bind, r.value)
 			if err != nil {
-				return fmt.Errorf("correction %d: %w", r.id, err)
+				return fmt.Errorf("%s %d: %w", table, r.id, err)
 			}
-			sealed, err := tx.keys.Seal(requestedValueColumn, v)
+			sealed, err := tx.keys.Seal(bind, v)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.exec(ctx, `UPDATE correction_requests SET requested_value = ? WHERE id = ?`, sealed, r.id); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE id = ?`, sealed, r.id); err != nil {
 				return err
 			}
 			done++
