@@ -84,6 +84,11 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/corrections/{id}/accept", authz.CorrectionHandle, a.h(a.acceptCorrection)),
 		authz.NewRoute("POST /api/v1/corrections/{id}/reject", authz.CorrectionHandle, a.h(a.rejectCorrection)),
 
+		authz.NewRoute("GET /api/v1/conflicts", authz.ConflictHandle, a.h(a.listConflicts)),
+		authz.NewRoute("GET /api/v1/conflicts/{id}", authz.ConflictHandle, a.h(a.getConflict)),
+		authz.NewRoute("POST /api/v1/conflicts/{id}/transfer", authz.ConflictHandle, a.h(a.transferConflict)),
+		authz.NewRoute("POST /api/v1/conflicts/{id}/reject", authz.ConflictHandle, a.h(a.rejectConflict)),
+
 		authz.NewRoute("GET /api/v1/audit", authz.AuditRead, a.h(a.listAudit)),
 
 		authz.NewRoute("POST /api/v1/imports/households", authz.HouseholdImport, a.h(a.importHouseholds)),

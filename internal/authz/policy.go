@@ -26,6 +26,7 @@ const (
 	AuditRead        Action = "audit.read"        // search the audit log within scope
 	JobOwn           Action = "job.own"           // follow, cancel and download one's own background jobs
 	JobAdmin         Action = "job.admin"         // follow and cancel other accounts' jobs within scope
+	ConflictHandle   Action = "conflict.handle"   // resolve ID numbers registered twice, both sides in scope
 )
 
 var (
@@ -52,6 +53,7 @@ var policy = map[Action][]model.Role{
 	AuditRead:        {model.RoleSystemAdmin, model.RoleAuditor},
 	JobOwn:           everyone,
 	JobAdmin:         admins,
+	ConflictHandle:   staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
