@@ -61,6 +61,10 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /corrections/{id}", authz.CorrectionHandle, wb.h(wb.correction)),
 		authz.NewRoute("POST /corrections/{id}/accept", authz.CorrectionHandle, wb.h(wb.acceptCorrection)),
 		authz.NewRoute("POST /corrections/{id}/reject", authz.CorrectionHandle, wb.h(wb.rejectCorrection)),
+		authz.NewRoute("GET /conflicts", authz.ConflictHandle, wb.h(wb.conflicts)),
+		authz.NewRoute("GET /conflicts/{id}", authz.ConflictHandle, wb.h(wb.conflict)),
+		authz.NewRoute("POST /conflicts/{id}/transfer", authz.ConflictHandle, wb.h(wb.transferConflict)),
+		authz.NewRoute("POST /conflicts/{id}/reject", authz.ConflictHandle, wb.h(wb.rejectConflict)),
 
 		authz.NewRoute("GET /import", authz.HouseholdImport, wb.h(wb.importForm)),
 		authz.NewRoute("POST /import", authz.HouseholdImport, wb.h(wb.importHouseholds)),
