@@ -59,6 +59,29 @@ func TestDemoSubjectsAndUserAddResident(t *testing.T) {
 	if p, err := st.Corrections(ctx, authz.ForUser(staff), store.CorrectionFilter{Status: model.CorrectionOpen}); err != nil || p.Total != 1 {
 		t.Errorf("grid leader sees %v open requests (%v), want 1", p, err)
 	}
+	// Open ID conflicts for 登记冲突: the neighbouring community's attempts for the street (and
+	// the demo grid leader's, when the community has a second grid, for the community too);
+	// the second run added none.
+	for name, want := range map[string]int64{"grid": 0, "street": 4} {
+		u, err := st.UserByUsername(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := st.IDConflicts(ctx, authz.ForUser(u), store.ConflictFilter{Status: model.ConflictOpen}); err != nil || p.Total != want {
+			t.Errorf("%s sees %v open conflicts (%v), want %d", name, p, err, want)
+		}
+	}
+	if p, err := st.IDConflicts(ctx, authz.System(), store.ConflictFilter{}); err != nil || p.Total != 4 {
+		t.Errorf("demo conflicts = %v (%v), want 4 after two runs", p, err)
+	} else {
+		seen := map[int64]bool{}
+		for _, c := range p.Items {
+			if seen[c.ResidentID] {
+				t.Errorf("resident %d has two demo conflicts", c.ResidentID)
+			}
+			seen[c.ResidentID] = true
+		}
+	}
 
 	// A resident no account has yet.
 	p, err := st.Residents(ctx, authz.System(), store.ResidentFilter{Limit: 10})
