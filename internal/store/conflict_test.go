@@ -235,3 +235,39 @@ func TestConflictTransferRace(t *testing.T) {
 		}
 	})
 }
+
+// TestConflictAttemptsLimited: attempts count against the account's hourly lookup limit; over
+// it the write answers model.RateLimitError, records no conflict and leaves a denied audit record.
+func TestConflictAttemptsLimited(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			testConflictAttemptsLimited(t, storetest.Open(t, engine, store.WithLookupLimit(2)))
+		})
+	}
+}
+
+func testConflictAttemptsLimited(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	f := mustConflictFixture(t, st)
+	others := []string{validID("510781", "19630101", 31), validID("510781", "19640101", 41)}
+	for _, id := range others {
+		mustHousehold(t, st, f.tr.stairwell, "另一户", model.ResidentInput{Name: "某人", IDNumber: id, Relation: model.RelationHead})
+	}
+	for i, id := range append([]string{f.held}, others...) {
+		_, err := st.CreateResident(ctx, f.admin2, model.ResidentInput{HouseholdID: f.other.ID, Name: "某人", IDNumber: id, Relation: model.Relations[1]})
+		var rl *model.RateLimitError
+		switch {
+		case i < 2 && idFieldMessage(err) != model.DuplicateIDMessage:
+			t.Errorf("attempt %d: %v, want the neutral message", i, err)
+		case i == 2 && !errors.As(err, &rl):
+			t.Errorf("attempt %d over the limit: %v, want a rate limit error", i, err)
+		}
+	}
+	if got := mustConflicts(t, st, f.streetA); len(got) != 2 {
+		t.Errorf("%d conflicts recorded, want 2", len(got))
+	}
+	if recs := mustAudit(t, st, authz.System(), store.AuditFilter{Action: "resident.id_conflict", Result: model.AuditDenied}); len(recs) != 1 {
+		t.Errorf("%d denied attempts audited, want 1", len(recs))
+	}
+	mustVerify(t, st)
+}
