@@ -44,6 +44,7 @@ const (
 	householdObj
 	residentObj
 	correctionObj
+	conflictObj
 	userObj
 	tokenObj
 	jobObj
@@ -56,6 +57,7 @@ var objKinds = map[string]objKind{
 	"/api/v1/households/{id}":  householdObj,
 	"/api/v1/residents/{id}":   residentObj,
 	"/api/v1/corrections/{id}": correctionObj,
+	"/api/v1/conflicts/{id}":   conflictObj,
 	"/api/v1/users/{id}":       userObj,
 	"/api/v1/tokens/{id}":      tokenObj,
 	"/api/v1/jobs/{id}":        jobObj,
@@ -63,6 +65,7 @@ var objKinds = map[string]objKind{
 	"/territories/{id}":        territoryObj,
 	"/households/{id}":         householdObj,
 	"/corrections/{id}":        correctionObj,
+	"/conflicts/{id}":          conflictObj,
 	"/static/{name}":           noObject,
 	"/me/tokens/{id}":          tokenObj,
 	"/users/{id}":              userObj,
@@ -183,6 +186,10 @@ var specs = map[string]spec{
 	"GET /api/v1/corrections":               {},
 	"POST /api/v1/corrections/{id}/accept":  {scoped: true, fresh: true, body: jsonBody(`{"note":"同意"}`)},
 	"POST /api/v1/corrections/{id}/reject":  {scoped: true, fresh: true, body: jsonBody(`{"note":"不同意"}`)},
+	"GET /api/v1/conflicts":                 {},
+	"GET /api/v1/conflicts/{id}":            {scoped: true},
+	"POST /api/v1/conflicts/{id}/transfer":  {scoped: true, fresh: true, body: jsonBody(`{"note":"迁入"}`)},
+	"POST /api/v1/conflicts/{id}/reject":    {scoped: true, fresh: true, body: jsonBody(`{"note":"驳回"}`)},
 	"GET /api/v1/audit":                     {},
 	"POST /api/v1/imports/households":       {lenient: true, body: importBody},
 	"POST /api/v1/imports/divisions":        {lenient: true, rootOnly: true, body: jsonBody(`{"code":"0"}`)},
@@ -266,6 +273,10 @@ var specs = map[string]spec{
 	"GET /corrections/{id}":         {scoped: true},
 	"POST /corrections/{id}/accept": {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"note": {"同意"}} })},
 	"POST /corrections/{id}/reject": {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"note": {"不同意"}} })},
+	"GET /conflicts":                {},
+	"GET /conflicts/{id}":           {scoped: true},
+	"POST /conflicts/{id}/transfer": {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"note": {"迁入"}} })},
+	"POST /conflicts/{id}/reject":   {scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"note": {"驳回"}} })},
 	"GET /import":                   {},
 	"POST /import":                  {lenient: true, body: importBody},
 	"GET /import/template.xlsx":     {},
@@ -328,6 +339,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.resident(t.household).ID
 	case correctionObj:
 		return w.correction(rel).ID
+	case conflictObj:
+		return w.conflict(rel, true)
 	case jobObj:
 		return w.job(role, rel, true)
 	}
@@ -347,6 +360,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return t.resident.ID
 	case correctionObj:
 		return t.probe.ID
+	case conflictObj:
+		return w.conflict(rel, false)
 	case userObj:
 		return t.account.ID
 	}

@@ -101,7 +101,8 @@ type world struct {
 	seq                                                  int
 	open                                                 map[relation]int64 // the last fresh correction request per relation
 	passwords                                            map[model.Role]string
-	jobs                                                 map[string]int64 // standing jobs by starter and relation
+	jobs                                                 map[string]int64   // standing jobs by starter and relation
+	conflicts                                            map[relation]int64 // standing ID conflicts (conflict_test.go)
 }
 
 // password is the current password of role's account (the password route changes it).
