@@ -8,6 +8,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -270,4 +271,59 @@ func testConflictAttemptsLimited(t *testing.T, st *store.Store) {
 		t.Errorf("%d denied attempts audited, want 1", len(recs))
 	}
 	mustVerify(t, st)
+}
+
+// TestConflictAttemptRotation: a recorded attempt is sealed like the resident's own data,
+// counted by KeyUsage and sealed again by key rotation, so the old key can be retired.
+func TestConflictAttemptRotation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustConflictFixture(t, st)
+		before, err := st.KeyUsage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.CreateResident(ctx, f.admin2, model.ResidentInput{HouseholdID: f.other.ID, Name: "王建国", IDNumber: f.held, Relation: model.RelationHead})
+		if idFieldMessage(err) != model.DuplicateIDMessage {
+			t.Fatalf("create: %v", err)
+		}
+		after, err := st.KeyUsage(ctx)
+		if err != nil || after["t1"] != before["t1"]+1 {
+			t.Fatalf("KeyUsage = %v (before %v), %v; want one more sealed value", after, before, err)
+		}
+		k2, _ := pii.NewKey("t2")
+		both, err := pii.New(append([]pii.Key{k2}, storetest.Keyring(t).Keys()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated, err := store.Open(ctx, store.DSNOf(st), store.WithKeys(both))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rotated.Close()
+		if _, err := rotated.Reencrypt(ctx, 10, nil); err != nil {
+			t.Fatal(err)
+		}
+		if use, err := rotated.KeyUsage(ctx); err != nil || use["t1"] != 0 {
+			t.Fatalf("KeyUsage after rotation = %v, %v", use, err)
+		}
+		var keys []pii.Key
+		for _, k := range both.Keys() {
+			if k.ID != "t1" {
+				keys = append(keys, k)
+			}
+		}
+		only, err := pii.New(keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		retired, err := store.Open(ctx, store.DSNOf(st), store.WithKeys(only))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer retired.Close()
+		if got := mustConflicts(t, retired, f.streetA); len(got) != 1 || got[0].Attempt.IDNumber != f.held {
+			t.Errorf("conflicts after retiring t1 = %+v", got)
+		}
+	})
 }
