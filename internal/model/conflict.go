@@ -74,7 +74,7 @@ type IDConflict struct {
 	TargetTerritoryName string
 	TargetPath          string // the requested node's path; a transfer moves into its subtree
 	TargetHouseholdID   int64  // 0 when the household was not written (import, or created in the refused request)
-	ResidentID          int64  // the existing resident; 0 when it was deleted since
+	ResidentID          int64  // the existing resident; 0 when it was deleted or moved out of the viewer's scope since
 	ResidentName        string
 	HolderTerritoryID   int64
 	HolderTerritoryName string

@@ -247,7 +247,7 @@ func commonPath(a, b string) string {
 const ActionIDConflict = "resident.id_conflict"
 
 const conflictColumns = `c.id, c.requested_by, COALESCE(u.username, ''), c.requester_role, c.source, c.target_territory_id, tt.name, c.target_path,
-	c.target_household_id, c.resident_id, COALESCE(r.name, ''), COALESCE(r.territory_id, 0), COALESCE(ht.name, ''), c.holder_path, c.common_path,
+	c.target_household_id, c.resident_id, COALESCE(r.name, ''), COALESCE(r.territory_id, 0), COALESCE(ht.name, ''), COALESCE(r.path, ''), c.holder_path, c.common_path,
 	c.attempt, c.status, c.handled_by, c.handled_at, c.note, c.created_at`
 
 const conflictFrom = ` FROM id_conflicts c
@@ -256,15 +256,22 @@ const conflictFrom = ` FROM id_conflicts c
 	LEFT JOIN residents r ON r.id = c.resident_id
 	LEFT JOIN territories ht ON ht.id = r.territory_id`
 
-func (c conn) scanConflict(sc interface{ Scan(...any) error }) (*model.IDConflict, error) {
+// scanConflict reads a row of conflictColumns for viewer and opens the sealed attempt. Where
+// the holder lives now is shown only while viewer's scope holds it: a resident who moved out of
+// the viewer's subtree since the attempt stays as invisible as any other outside it.
+func (c conn) scanConflict(sc interface{ Scan(...any) error }, viewer authz.Scope) (*model.IDConflict, error) {
 	var x model.IDConflict
 	var by, household, resident, handler sql.NullInt64
 	var at sql.NullTime
-	var sealed string
+	var sealed, now string
 	if err := sc.Scan(&x.ID, &by, &x.RequesterName, &x.RequesterRole, &x.Source, &x.TargetTerritoryID, &x.TargetTerritoryName, &x.TargetPath,
-		&household, &resident, &x.ResidentName, &x.HolderTerritoryID, &x.HolderTerritoryName, &x.HolderPath, &x.CommonPath,
+		&household, &resident, &x.ResidentName, &x.HolderTerritoryID, &x.HolderTerritoryName, &now, &x.HolderPath, &x.CommonPath,
 		&sealed, &x.Status, &handler, &at, &x.Note, &x.CreatedAt); err != nil {
 		return nil, err
+	}
+	if now != "" && !viewer.Contains(now) {
+		resident = sql.NullInt64{} // as if deleted: what lies outside the scope looks like what does not exist
+		x.ResidentName, x.HolderTerritoryID, x.HolderTerritoryName = "", 0, ""
 	}
 	x.RequestedBy, x.TargetHouseholdID, x.ResidentID, x.HandledBy = by.Int64, household.Int64, resident.Int64, handler.Int64
 	if at.Valid {
@@ -302,7 +309,7 @@ func (c conn) idConflict(ctx context.Context, sc authz.Scope, id int64) (*model.
 		}
 		return nil, model.ErrNotFound
 	}
-	return c.scanConflict(rows)
+	return c.scanConflict(rows, sc)
 }
 
 // ConflictFilter selects ID conflicts.
@@ -344,7 +351,7 @@ func (s *Store) IDConflicts(ctx context.Context, sc authz.Scope, f ConflictFilte
 	}
 	defer rows.Close()
 	for rows.Next() {
-		x, err := c.scanConflict(rows)
+		x, err := c.scanConflict(rows, sc)
 		if err != nil {
 			return nil, err
 		}

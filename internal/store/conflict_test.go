@@ -327,3 +327,45 @@ func TestConflictAttemptRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestConflictHolderMovedAway: when the holder's part of the tree moves out of the viewer's
+// scope after the attempt, the record no longer says who or where the holder is.
+func TestConflictHolderMovedAway(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustConflictFixture(t, st)
+		_, err := st.CreateResident(ctx, f.admin2, model.ResidentInput{HouseholdID: f.other.ID, Name: "王建国", IDNumber: f.held, Relation: model.RelationHead})
+		if idFieldMessage(err) != model.DuplicateIDMessage {
+			t.Fatalf("create: %v", err)
+		}
+		if got := mustConflicts(t, st, f.streetA); len(got) != 1 || got[0].ResidentName != "王建国" || got[0].HolderTerritoryID == 0 {
+			t.Fatalf("before the move: %+v", got)
+		}
+		sys := authz.System()
+		s2, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: f.tr.district.ID, Kind: model.KindStreet, Name: "太白街道"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c3, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: s2.ID, Kind: model.KindCommunity, Name: "太白社区"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g3, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: c3.ID, Kind: model.KindGrid, Name: "太白一网格"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.MoveTerritory(ctx, sys, f.tr.building.ID, g3.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := mustConflicts(t, st, f.streetA)
+		if len(got) != 1 || got[0].ResidentID != 0 || got[0].ResidentName != "" || got[0].HolderTerritoryID != 0 || got[0].HolderTerritoryName != "" {
+			t.Errorf("after the holder moved away the street sees %+v", got)
+		}
+		if _, err := st.TransferIDConflict(ctx, f.streetA, got[0].ID, 0, ""); !errors.Is(err, model.ErrConflict) {
+			t.Errorf("transfer of a holder out of scope: %v, want conflict", err)
+		}
+		if all := mustConflicts(t, st, authz.System()); len(all) != 1 || all[0].ResidentName != "王建国" {
+			t.Errorf("the system admin sees %+v", all)
+		}
+	})
+}
