@@ -37,6 +37,9 @@ func cmdDemo(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if kr, err = ensureAuditKey(e, cfg, kr, demoKeyPath(cfg)); err != nil {
+		return err
+	}
 	st, err := openWith(ctx, cfg, kr)
 	if err != nil {
 		return err

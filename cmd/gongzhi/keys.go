@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +41,11 @@ func loadKeys(cfg config.Config) (*pii.Keyring, error) {
 		if err != nil {
 			return nil, err
 		}
-		return pii.New([]pii.Key{k})
+		ak, err := pii.NewKey(pii.AuditKeyPrefix + "-mem")
+		if err != nil {
+			return nil, err
+		}
+		return pii.New([]pii.Key{k, ak})
 	}
 	path := cfg.DefaultKeyFile()
 	if path == "" {
@@ -82,11 +87,16 @@ func ensureKeys(ctx context.Context, e *env, cfg config.Config) (*pii.Keyring, e
 // ensureDemoKeys is ensureKeys for demo, which needs no setup on PostgreSQL either: with no
 // keys configured it uses demoKeyFile in the working directory, creating it the first time.
 func ensureDemoKeys(ctx context.Context, e *env, cfg config.Config) (*pii.Keyring, error) {
+	return ensureKeysAt(ctx, e, cfg, demoKeyPath(cfg))
+}
+
+// demoKeyPath is the key file demo uses when none is configured.
+func demoKeyPath(cfg config.Config) string {
 	path := cfg.DefaultKeyFile()
 	if path == "" && cfg.DB != "sqlite::memory:" {
 		path = demoKeyFile
 	}
-	return ensureKeysAt(ctx, e, cfg, path)
+	return path
 }
 
 // ensureKeysAt returns the keys cfg names; with none configured, those of the key file at path,
@@ -130,6 +140,41 @@ func ensureKeysAt(ctx context.Context, e *env, cfg config.Config, path string) (
 		fmt.Fprintf(e.stdout, "以后在这个数据库上运行 gongzhi serve、import、keys 等命令时，请加上 --keys %s\n", absPath(path))
 	}
 	return kr, nil
+}
+
+// ensureAuditKey returns kr with an audit key. A ring that has one is returned as it is; else,
+// when the keys come from a key file (cfg's, or path, the default one), a new audit key is
+// added to that file and announced; keys given in GONGZHI_KEYS cannot be amended, which is an
+// error saying what to add. migrate, demo and the keys commands call it: an existing key file
+// gets its audit key there, once, and is then copied to every instance like the other keys.
+func ensureAuditKey(e *env, cfg config.Config, kr *pii.Keyring, path string) (*pii.Keyring, error) {
+	if kr == nil || kr.AuditKeyID() != "" {
+		return kr, nil
+	}
+	if cfg.Keys != "" {
+		return nil, errors.New("GONGZHI_KEYS 中没有审计密钥：审计日志的哈希链需要一把（id 以 audit 开头，如 audit1:BASE64，32 字节）。可用 gongzhi keys new FILE 生成一个密钥文件，把其中的 audit1 一行加到 GONGZHI_KEYS 末尾，再在每个实例上使用")
+	}
+	if cfg.KeyFile != "" {
+		path = cfg.KeyFile
+	}
+	if path == "" {
+		return kr, nil // an in-memory database: its ring comes with an audit key
+	}
+	keys := kr.Keys()
+	ak, err := pii.NewKey(pii.NextAuditKeyID(keys))
+	if err != nil {
+		return nil, err
+	}
+	keys = append(keys, ak)
+	next, err := pii.New(keys)
+	if err != nil {
+		return nil, err
+	}
+	if err := pii.WriteFile(path, keys); err != nil {
+		return nil, fmt.Errorf("在密钥文件中加入审计密钥: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "已在密钥文件 %s 中加入审计密钥 %s：审计日志的哈希链从此以它签名（HMAC-SHA256），没有它的人改动记录后无法重算。请把更新后的密钥文件复制到每个实例，并与数据库分开备份。\n", absPath(path), ak.ID)
+	return next, nil
 }
 
 func fileExists(path string) bool {
@@ -209,6 +254,9 @@ func keysList(ctx context.Context, e *env) error {
 	if kr == nil {
 		return errors.New("没有配置个人信息加密密钥：" + keysHelp + "（SQLite 数据库旁的 .keys 文件由 serve、demo 或 migrate 生成）")
 	}
+	if kr, err = ensureAuditKey(e, cfg, kr, cfg.DefaultKeyFile()); err != nil {
+		return err
+	}
 	st, err := openWith(ctx, cfg, kr)
 	if err != nil {
 		return err
@@ -218,7 +266,14 @@ func keysList(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "密钥 id     用途                 密文数")
+	fmt.Fprintln(e.stdout, "密钥 id     用途                 密文数（审计密钥：签名的审计记录数）")
+	signed, err := st.AuditKeyUsage(ctx)
+	if err != nil {
+		return err
+	}
+	for kid, n := range signed {
+		use[kid] += n
+	}
 	for _, k := range kr.Keys() {
 		role := "解密"
 		switch {
@@ -226,6 +281,10 @@ func keysList(ctx context.Context, e *env) error {
 			role = "盲索引"
 		case k.ID == kr.Current():
 			role = "当前（加密）"
+		case k.ID == kr.AuditKeyID():
+			role = "当前（审计签名）"
+		case pii.IsAuditKey(k.ID):
+			role = "审计校验"
 		}
 		if k.ID != pii.IndexKeyID && kr.IndexRoot().ID == k.ID {
 			role += "，盲索引"
@@ -249,10 +308,11 @@ func keysList(ctx context.Context, e *env) error {
 // blind-index key stays (a key file without an "index" entry gets one holding the index root it
 // had, so indexes never need recomputing).
 func keysRotate(ctx context.Context, e *env) error {
-	var retire bool
+	var retire, audit bool
 	var batch int
 	cfg, _, err := e.parse("keys rotate", false, func(fs *flag.FlagSet) {
 		fs.BoolVar(&retire, "retire", false, "after re-encrypting, remove the old keys from the key file")
+		fs.BoolVar(&audit, "audit", false, "rotate the audit key instead: a new audit key signs from the next start on; the old ones stay to verify what they signed")
 		fs.IntVar(&batch, "batch", 1000, "residents per transaction")
 	})
 	if err != nil {
@@ -275,6 +335,15 @@ func keysRotate(ctx context.Context, e *env) error {
 	old, err := pii.New(keys)
 	if err != nil {
 		return err
+	}
+	if audit {
+		return rotateAuditKey(e, path, old)
+	}
+	if old.AuditKeyID() == "" {
+		if old, err = ensureAuditKey(e, cfg, old, path); err != nil {
+			return err
+		}
+		keys = old.Keys()
 	}
 	// The new key's id: k<N+1> after the highest kN in the file.
 	next := 1
@@ -326,7 +395,8 @@ func keysRotate(ctx context.Context, e *env) error {
 	}
 	var keep, retired []pii.Key
 	for _, k := range newKeys {
-		if k.ID == nk.ID || k.ID == pii.IndexKeyID || use[k.ID] > 0 {
+		// Audit keys are never retired: each verifies the records it signed, as long as they are kept.
+		if k.ID == nk.ID || k.ID == pii.IndexKeyID || pii.IsAuditKey(k.ID) || use[k.ID] > 0 {
 			keep = append(keep, k)
 		} else {
 			retired = append(retired, k)
@@ -344,5 +414,29 @@ func keysRotate(ctx context.Context, e *env) error {
 	for _, k := range retired {
 		fmt.Fprintf(e.stdout, "已从 %s 删除旧密钥 %s\n", path, k.ID)
 	}
+	return nil
+}
+
+// rotateAuditKey puts a new audit key in front of the audit keys of the key file at path: the
+// instances sign with it after their restart; the old audit keys stay, since every record keeps
+// naming the key that signed it and is verified under that key.
+func rotateAuditKey(e *env, path string, kr *pii.Keyring) error {
+	keys := kr.Keys()
+	ak, err := pii.NewKey(pii.NextAuditKeyID(keys))
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(keys, func(k pii.Key) bool { return pii.IsAuditKey(k.ID) })
+	if i < 0 {
+		i = len(keys)
+	}
+	out := slices.Insert(keys, i, ak)
+	if _, err := pii.New(out); err != nil {
+		return err
+	}
+	if err := pii.WriteFile(path, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "新的审计密钥 %s 已写入 %s：把密钥文件复制到每个实例并重启，之后的审计记录以它签名；旧的审计密钥保留，用来校验它们签过的记录。\n", ak.ID, path)
 	return nil
 }

@@ -14,6 +14,9 @@ func cmdMigrate(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if kr, err = ensureAuditKey(e, cfg, kr, cfg.DefaultKeyFile()); err != nil {
+		return err
+	}
 	st, err := openWith(ctx, cfg, kr)
 	if err != nil {
 		return err

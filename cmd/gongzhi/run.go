@@ -24,9 +24,9 @@ usage:
   gongzhi user unlock --username U [--db DSN]              lift a lock after failed logins
   gongzhi otp     SECRET                                   print the current second-factor code
   gongzhi backup  FILE [--db DSN]
-  gongzhi audit   verify [--db DSN]                         check the audit log's hash chain
+  gongzhi audit   verify [--expect-head ID:HASH] [--db DSN]  check the keyed audit chain; prints its head
   gongzhi audit   purge --before YYYY-MM-DD [--db DSN]      remove audit records older than 3 years
-  gongzhi keys    list|rotate [--retire]|new FILE [--db DSN] [--keys FILE]   personal-data keys
+  gongzhi keys    list|rotate [--retire] [--audit]|new FILE [--db DSN] [--keys FILE]   personal-data and audit keys
   gongzhi bench   [--db DSN] [--households N] ...           see docs/benchmarks.md
   gongzhi version
 

@@ -24,6 +24,11 @@ func cmdServe(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if kr.AuditKeyID() == "" {
+		// Not added here: instances that each added their own would sign one chain with
+		// different keys. migrate adds it once, and the file is copied to every instance.
+		return fmt.Errorf("密钥中没有审计密钥：先运行 gongzhi migrate --db %s（它会在密钥文件中加入一把），再把密钥文件复制到每个实例", cfg.DB)
+	}
 	st, err := openWith(ctx, cfg, kr)
 	if err != nil {
 		return err

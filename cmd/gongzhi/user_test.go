@@ -30,7 +30,7 @@ func TestUserAddSecretUnlockAndOTP(t *testing.T) {
 	}
 	// Lock the account, then unlock it from the command line.
 	ctx := context.Background()
-	st, err := store.Open(ctx, db)
+	st, err := store.Open(ctx, db, store.WithKeys(mustFileKeys(t, strings.TrimPrefix(db, "sqlite:")+".keys")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -99,4 +101,90 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 		out.Items[i] = toAuditJSON(rec)
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// auditHeadJSON is a head of the audit chain; Line is its one-line form "ID:HASH", the one to
+// record outside the database and send back as expect_head.
+type auditHeadJSON struct {
+	ID   ID     `json:"id"`
+	Hash string `json:"hash"`
+	Line string `json:"line"`
+}
+
+// auditVerifyJSON is the outcome of a verification.
+type auditVerifyJSON struct {
+	OK             bool           `json:"ok"`
+	Records        int64          `json:"records"`
+	Keyed          int64          `json:"keyed"`
+	Head           *auditHeadJSON `json:"head,omitempty"`
+	BrokenAt       *ID            `json:"broken_at,omitempty"`
+	Reason         string         `json:"reason,omitempty"`
+	ExpectedHead   string         `json:"expected_head,omitempty"`
+	ExpectedReason string         `json:"expected_reason,omitempty"`
+}
+
+func toAuditVerifyJSON(v *store.AuditVerification) auditVerifyJSON {
+	j := auditVerifyJSON{OK: v.OK(), Records: v.Records, Keyed: v.Keyed, Reason: v.Reason, ExpectedReason: v.ExpectedReason}
+	if v.HeadID != 0 {
+		h := v.Head()
+		j.Head = &auditHeadJSON{ID: ID(h.ID), Hash: h.Hash, Line: h.String()}
+	}
+	if v.BrokenAt != 0 {
+		id := ID(v.BrokenAt)
+		j.BrokenAt = &id
+	}
+	if v.Expected != nil {
+		j.ExpectedHead = v.Expected.String()
+	}
+	return j
+}
+
+// headMismatch is the problem of a verification whose expected head the log does not hold: 422,
+// the field expect_head, and the verification itself beside the problem's members.
+type headMismatch struct {
+	Problem
+	Verification auditVerifyJSON `json:"verification"`
+}
+
+// verifyAudit walks the keyed audit chain, optionally against the head the caller recorded
+// earlier ({"expect_head": "ID:HASH"}; the body may be empty). It answers 200 with the result
+// and the current head — ok false when the chain breaks — and 422 problem+json when the expected
+// head is malformed or is not in the log (the tail was cut off or replaced, or the head is
+// forged). Every verification that ran is an audit record (audit.verify).
+func (a *API) verifyAudit(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		ExpectHead string `json:"expect_head"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, a.maxBody, &in); err != nil {
+			return err
+		}
+	}
+	var expect *store.AuditHead
+	if strings.TrimSpace(in.ExpectHead) != "" {
+		h, err := store.ParseAuditHead(in.ExpectHead)
+		if err != nil {
+			return err
+		}
+		expect = &h
+	}
+	v, err := a.st.CheckAudit(r.Context(), authz.ScopeFrom(r.Context()), expect)
+	if err != nil {
+		return err
+	}
+	out := toAuditVerifyJSON(v)
+	if v.ExpectedReason == "" {
+		return writeJSON(w, http.StatusOK, out)
+	}
+	p := headMismatch{Problem: Problem{Type: problemBase + "audit-head-mismatch", Title: "审计日志与记录的链头不符", Status: http.StatusUnprocessableEntity,
+		Detail: v.ExpectedReason, Errors: []model.FieldError{{Field: "expect_head", Message: v.ExpectedReason}}}, Verification: out}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(p); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	_, err = w.Write(buf.Bytes())
+	return err
 }

@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,8 +142,106 @@ func TestAuditThroughTheAPI(t *testing.T) {
 		if ok < 4 || failed != 1 {
 			t.Errorf("login records: %d ok, %d failed; want ≥4 and 1", ok, failed)
 		}
-		if v, err := st.VerifyAudit(t.Context()); err != nil || !v.OK() {
+		if v, err := st.VerifyAudit(t.Context(), nil); err != nil || !v.OK() {
 			t.Errorf("verify = %+v, %v", v, err)
+		}
+	})
+}
+
+// verifyOut is the answer of POST /api/v1/audit/verify (and the verification beside a 422).
+type verifyOut struct {
+	OK      bool  `json:"ok"`
+	Records int64 `json:"records"`
+	Keyed   int64 `json:"keyed"`
+	Head    struct {
+		ID   string `json:"id"`
+		Hash string `json:"hash"`
+		Line string `json:"line"`
+	} `json:"head"`
+	ExpectedHead   string `json:"expected_head"`
+	ExpectedReason string `json:"expected_reason"`
+}
+
+// TestAuditVerifyAPI: the auditor verifies the keyed chain and gets its head; the head given
+// back verifies; a forged head (a hash the row does not have, or a row past the end, as after
+// truncation) is 422 problem+json naming expect_head, with the verification beside it, and is
+// an audit record (audit.verify, failed); a malformed head is 422 too; other roles are refused.
+func TestAuditVerifyAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		auditor := f.mustToken(t, model.RoleAuditor, f.tree.gridB)
+		admin := f.mustToken(t, model.RoleSystemAdmin, nil)
+		staff := f.mustToken(t, model.RoleCommunityStaff, f.tree.community)
+
+		v := mustJSON[verifyOut](t, f.mustDo(t, auditor, "POST", "/api/v1/audit/verify", nil), http.StatusOK)
+		if !v.OK || v.Records == 0 || v.Keyed != v.Records || v.Head.Line != v.Head.ID+":"+v.Head.Hash || len(v.Head.Hash) != 64 {
+			t.Fatalf("verify = %+v", v)
+		}
+		again := mustJSON[verifyOut](t, f.mustDo(t, admin, "POST", "/api/v1/audit/verify", map[string]string{"expect_head": v.Head.Line}), http.StatusOK)
+		if !again.OK || again.Records <= v.Records {
+			t.Errorf("verify against the head just recorded = %+v", again)
+		}
+
+		n, _ := strconv.ParseInt(v.Head.ID, 10, 64)
+		for _, forged := range []string{
+			v.Head.ID + ":" + strings.Repeat("ab", 32),                     // the row's hash differs
+			strconv.FormatInt(n+1000, 10) + ":" + strings.Repeat("cd", 32), // a row past the end: the tail was cut off
+		} {
+			r := f.mustDo(t, auditor, "POST", "/api/v1/audit/verify", map[string]string{"expect_head": forged})
+			var p struct {
+				Type   string `json:"type"`
+				Status int    `json:"status"`
+				Detail string `json:"detail"`
+				Errors []struct {
+					Field string `json:"field"`
+				} `json:"errors"`
+				Verification verifyOut `json:"verification"`
+			}
+			if r.status != http.StatusUnprocessableEntity || r.header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("forged head %s = %d %s", forged, r.status, r.header.Get("Content-Type"))
+			}
+			if err := json.Unmarshal(r.body, &p); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(p.Type, "/audit-head-mismatch") || p.Status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "expect_head" ||
+				p.Verification.OK || p.Verification.ExpectedReason == "" || p.Verification.Head.Line == "" {
+				t.Errorf("forged head %s: %s", forged, r.body)
+			}
+		}
+		recs := f.mustAuditAPI(t, admin, url.Values{"action": {"audit.verify"}})
+		var ok, failed int
+		for _, rec := range recs {
+			switch rec.Result {
+			case "ok":
+				ok++
+			case "failed":
+				failed++
+				if !strings.Contains(rec.Detail, "expected=") {
+					t.Errorf("failed verification record: %q", rec.Detail)
+				}
+			}
+		}
+		if ok != 2 || failed != 2 {
+			t.Errorf("audit.verify records: %d ok, %d failed; want 2 and 2", ok, failed)
+		}
+		// The auditor finds its own verifications (recorded in its scope).
+		if mine := f.mustAuditAPI(t, auditor, url.Values{"action": {"audit.verify"}}); len(mine) != 3 {
+			t.Errorf("the auditor sees %d of its 3 verifications", len(mine))
+		}
+
+		for _, bad := range []string{"12", "x:y", v.Head.ID + ":" + "zz"} {
+			if r := f.mustDo(t, auditor, "POST", "/api/v1/audit/verify", map[string]string{"expect_head": bad}); r.status != http.StatusUnprocessableEntity {
+				t.Errorf("malformed head %q = %d, want 422", bad, r.status)
+			}
+		}
+		if r := f.mustDo(t, auditor, "POST", "/api/v1/audit/verify", map[string]string{"head": "1"}); r.status != http.StatusBadRequest {
+			t.Errorf("unknown field = %d, want 400", r.status)
+		}
+		if r := f.mustDo(t, staff, "POST", "/api/v1/audit/verify", nil); r.status != http.StatusForbidden {
+			t.Errorf("community staff verifying = %d, want 403", r.status)
+		}
+		if r := f.mustDo(t, "", "POST", "/api/v1/audit/verify", nil); r.status != http.StatusUnauthorized {
+			t.Errorf("anonymous verifying = %d, want 401", r.status)
 		}
 	})
 }

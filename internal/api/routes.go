@@ -90,6 +90,7 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/conflicts/{id}/reject", authz.ConflictHandle, a.h(a.rejectConflict)),
 
 		authz.NewRoute("GET /api/v1/audit", authz.AuditRead, a.h(a.listAudit)),
+		authz.NewRoute("POST /api/v1/audit/verify", authz.AuditVerify, a.h(a.verifyAudit)),
 
 		authz.NewRoute("POST /api/v1/imports/households", authz.HouseholdImport, a.h(a.importHouseholds)),
 		authz.NewRoute("POST /api/v1/imports/divisions", authz.TerritoryWrite, a.h(a.importDivisions)),

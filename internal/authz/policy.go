@@ -24,6 +24,7 @@ const (
 	SubjectSelf      Action = "subject.self"      // see, export and ask to correct one's own stored data
 	CorrectionHandle Action = "correction.handle" // accept or reject residents' correction requests
 	AuditRead        Action = "audit.read"        // search the audit log within scope
+	AuditVerify      Action = "audit.verify"      // verify the audit log's keyed chain against a recorded head
 	JobOwn           Action = "job.own"           // follow, cancel and download one's own background jobs
 	JobAdmin         Action = "job.admin"         // follow and cancel other accounts' jobs within scope
 	ConflictHandle   Action = "conflict.handle"   // resolve ID numbers registered twice, both sides in scope
@@ -51,6 +52,7 @@ var policy = map[Action][]model.Role{
 	SubjectSelf:      {model.RoleResident, model.RoleMember},
 	CorrectionHandle: fieldStaff,
 	AuditRead:        {model.RoleSystemAdmin, model.RoleAuditor},
+	AuditVerify:      {model.RoleSystemAdmin, model.RoleAuditor},
 	JobOwn:           everyone,
 	JobAdmin:         admins,
 	ConflictHandle:   staff,

@@ -89,7 +89,11 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 		if err != nil {
 			return nil, err
 		}
-		if kr, err = pii.New([]pii.Key{k}); err != nil {
+		ak, err := pii.NewKey(pii.AuditKeyPrefix + "-bench")
+		if err != nil {
+			return nil, err
+		}
+		if kr, err = pii.New([]pii.Key{k, ak}); err != nil {
 			return nil, err
 		}
 	}

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 }
 
 func worker(dsn string) int {
-	kr, err := pii.New([]pii.Key{{ID: "t1", Secret: bytes.Repeat([]byte{0x5a}, pii.KeySize)}, {ID: pii.IndexKeyID, Secret: bytes.Repeat([]byte{0xa5}, pii.KeySize)}})
+	kr, err := pii.New([]pii.Key{{ID: "t1", Secret: bytes.Repeat([]byte{0x5a}, pii.KeySize)}, {ID: pii.IndexKeyID, Secret: bytes.Repeat([]byte{0xa5}, pii.KeySize)}, {ID: "audit1", Secret: bytes.Repeat([]byte{0x3c}, pii.KeySize)}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -29,5 +29,8 @@ type AuditRecord struct {
 	Source     string
 	Detail     string
 	PrevHash   string
-	Hash       string
+	// KeyID names the audit key whose HMAC-SHA256 Hash is; "" for a row from before the chain
+	// was keyed, whose Hash is plain SHA-256.
+	KeyID string
+	Hash  string
 }

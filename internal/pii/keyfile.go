@@ -107,7 +107,8 @@ func LoadFile(path string) ([]Key, error) {
 // atomically (a temporary file in the same directory, then rename).
 func WriteFile(path string, keys []Key) error {
 	var b strings.Builder
-	b.WriteString("# gongzhi personal-data keys: kid:base64, the current key first; \"index\" is the blind-index key.\n")
+	b.WriteString("# gongzhi personal-data keys: kid:base64, the current key first; \"index\" is the blind-index key;\n")
+	b.WriteString("# \"audit1\", \"audit2\", … key the audit log's hash chain (the first of them signs; keep every one).\n")
 	b.WriteString("# Keep this file owner-only (0600), out of the database and backed up apart from it.\n")
 	for _, k := range keys {
 		b.WriteString(k.ID + ":" + base64.StdEncoding.EncodeToString(k.Secret) + "\n")
@@ -135,8 +136,8 @@ func WriteFile(path string, keys []Key) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// CreateFile writes a new key file at path with a fresh current key "k1" and a separate
-// blind-index key, and returns the keyring. It fails if path exists.
+// CreateFile writes a new key file at path with a fresh current key "k1", a separate
+// blind-index key and an audit key "audit1", and returns the keyring. It fails if path exists.
 func CreateFile(path string) (*Keyring, error) {
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("密钥文件 %s 已存在", path)
@@ -151,7 +152,11 @@ func CreateFile(path string) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := []Key{k1, idx}
+	ak, err := NewKey(AuditKeyPrefix + "1")
+	if err != nil {
+		return nil, err
+	}
+	keys := []Key{k1, idx, ak}
 	if err := WriteFile(path, keys); err != nil {
 		return nil, err
 	}

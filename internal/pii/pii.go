@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -25,6 +26,15 @@ const KeySize = 32
 // IndexKeyID is the reserved key id of the blind-index root key. A keyring without one derives
 // its blind-index key from the current encryption key instead.
 const IndexKeyID = "index"
+
+// AuditKeyPrefix marks the audit keys of a ring: ids "audit1", "audit2", … (the first in the
+// ring is current: it signs new audit records; every one verifies the records it signed). They
+// key the audit log's hash chain (HMAC-SHA256), so that someone who can write the database but
+// does not hold the key file cannot rewrite a record and recompute the chain after it.
+const AuditKeyPrefix = "audit"
+
+// IsAuditKey reports whether id names an audit key.
+func IsAuditKey(id string) bool { return strings.HasPrefix(id, AuditKeyPrefix) }
 
 // Key is one secret with its short id.
 type Key struct {
@@ -48,13 +58,15 @@ type Keyring struct {
 	idxKey  []byte
 	hmacs   sync.Pool
 	current string
+	audit   []Key             // audit keys, current first
+	auditK  map[string][]byte // audit key id → the HMAC key derived from it
 }
 
 // New builds a keyring from keys: the first key that is not IndexKeyID is current; an
 // IndexKeyID entry, if present, is the stable blind-index root. Ids must be unique, 1–16 of
 // [A-Za-z0-9_-], and every secret KeySize bytes.
 func New(keys []Key) (*Keyring, error) {
-	kr := &Keyring{aeads: map[string]cipher.AEAD{}}
+	kr := &Keyring{aeads: map[string]cipher.AEAD{}, auditK: map[string][]byte{}}
 	seen := map[string]bool{}
 	for _, k := range keys {
 		if err := checkID(k.ID); err != nil {
@@ -69,6 +81,14 @@ func New(keys []Key) (*Keyring, error) {
 		}
 		if k.ID == IndexKeyID {
 			kr.index = k
+			continue
+		}
+		if IsAuditKey(k.ID) {
+			mk, err := hkdf.Key(sha256.New, k.Secret, nil, "gongzhi audit chain v1", KeySize)
+			if err != nil {
+				return nil, err
+			}
+			kr.audit, kr.auditK[k.ID] = append(kr.audit, k), mk
 			continue
 		}
 		block, err := aes.NewCipher(k.Secret)
@@ -118,7 +138,8 @@ func (kr *Keyring) Current() string {
 	return kr.current
 }
 
-// Keys returns a copy of every key, the blind-index root (if it is an entry of its own) last.
+// Keys returns a copy of every key: the encryption keys (current first), the blind-index root
+// (if it is an entry of its own), then the audit keys (current first).
 func (kr *Keyring) Keys() []Key {
 	if kr == nil {
 		return nil
@@ -127,7 +148,42 @@ func (kr *Keyring) Keys() []Key {
 	if kr.index.ID == IndexKeyID {
 		out = append(out, kr.index)
 	}
-	return out
+	return append(out, kr.audit...)
+}
+
+// ErrNoAuditKey is returned when an audit record is to be signed and the ring holds no audit key.
+var ErrNoAuditKey = errors.New("密钥中没有审计密钥（audit…）：审计日志的哈希链需要它。请运行 gongzhi migrate（或 gongzhi keys list），它会在密钥文件中加入一把；密钥来自 GONGZHI_KEYS 时，用 gongzhi keys new FILE 生成一把并加入")
+
+// AuditKeyID is the id of the current audit key, "" when the ring has none.
+func (kr *Keyring) AuditKeyID() string {
+	if kr == nil || len(kr.audit) == 0 {
+		return ""
+	}
+	return kr.audit[0].ID
+}
+
+// AuditMAC returns a fresh HMAC-SHA256 under the audit key kid (its HKDF-derived MAC key);
+// ErrNoAuditKey when the ring does not hold kid.
+func (kr *Keyring) AuditMAC(kid string) (hash.Hash, error) {
+	if kr == nil {
+		return nil, ErrNoAuditKey
+	}
+	k, ok := kr.auditK[kid]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoAuditKey, kid)
+	}
+	return hmac.New(sha256.New, k), nil
+}
+
+// NextAuditKeyID is the id of a new audit key beside keys: audit<N+1> after the highest auditN.
+func NextAuditKeyID(keys []Key) string {
+	next := 1
+	for _, k := range keys {
+		if n, err := strconv.Atoi(strings.TrimPrefix(k.ID, AuditKeyPrefix)); err == nil && IsAuditKey(k.ID) && n >= next {
+			next = n + 1
+		}
+	}
+	return AuditKeyPrefix + strconv.Itoa(next)
 }
 
 // IndexRoot is the key the blind index is derived from: the IndexKeyID entry, or the current

@@ -6,17 +6,23 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 )
 
-// The audit log is append-only and hash-chained: each row's hash is SHA-256 over the previous
-// row's hash and the row's own canonical encoding (AuditHash), so changing, removing or slipping
-// in a row breaks the chain at a row VerifyAudit names. Appends are serialized: SQLite has one
+// The audit log is append-only and hash-chained: each row's hash is HMAC-SHA256, under the audit
+// key it names (key_id; the key lives in the key file, never in the database), over the previous
+// row's hash and the row's own canonical encoding (auditSum), so changing, removing or slipping
+// in a row breaks the chain at a row VerifyAudit names, and someone who can write the database
+// but lacks the key cannot recompute the chain after a change. Rows from before the chain was
+// keyed keep plain SHA-256 hashes (AuditHash) and are covered by the first keyed row, whose
+// prev_hash is their head (anchorAudit). Appends are serialized: SQLite has one
 // writer; on PostgreSQL every append takes a transaction-scoped advisory lock, so any number of
 // instances keep one chain. Writes queue their records on the Tx (Tx.audit) and Store.Tx appends
 // them just before COMMIT, in the same transaction: if the append fails, the write is undone.
@@ -202,19 +208,25 @@ func (tx *Tx) appendAudit(ctx context.Context, recs []*model.AuditRecord) error 
 	if err != nil && !errors.Is(err, model.ErrNotFound) {
 		return fmt.Errorf("audit head: %w", err)
 	}
+	kid := tx.keys.AuditKeyID()
+	if kid == "" {
+		return pii.ErrNoAuditKey
+	}
 	ts := auditNow()
 	for _, r := range recs {
 		lastID += auditIDStep
-		r.ID, r.At, r.PrevHash = lastID, ts, prev
-		r.Hash = AuditHash(r)
+		r.ID, r.At, r.PrevHash, r.KeyID = lastID, ts, prev, kid
+		if r.Hash, err = auditSum(tx.keys, r); err != nil {
+			return err
+		}
 		var actor any
 		if r.ActorID != 0 {
 			actor = r.ActorID
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, key_id, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.At, actor, r.ActorName, string(r.Role), r.Scope, r.Action, r.ObjectType, joinIDs(r.ObjectIDs), string(r.Result),
-			r.RequestID, r.Source, r.Detail, r.PrevHash, r.Hash); err != nil {
+			r.RequestID, r.Source, r.Detail, r.PrevHash, r.KeyID, r.Hash); err != nil {
 			return fmt.Errorf("audit append: %w", err)
 		}
 		prev = r.Hash
@@ -222,17 +234,43 @@ func (tx *Tx) appendAudit(ctx context.Context, recs []*model.AuditRecord) error 
 	return nil
 }
 
-// AuditHash is the hash of r: hex SHA-256 over r.PrevHash and the canonical encoding of every
-// other field (each as its byte length, a colon, the value and a semicolon, in column order; the
-// time in UTC RFC 3339 with nanoseconds), so no two different rows encode alike.
+// AuditHash is the plain hash of r, as rows from before the keyed chain carry it: hex SHA-256
+// over r.PrevHash and the canonical encoding of every other field (each as its byte length, a
+// colon, the value and a semicolon, in column order; the time in UTC RFC 3339 with
+// nanoseconds), so no two different rows encode alike. Anyone can compute it, which is why new
+// rows are keyed (auditSum).
 func AuditHash(r *model.AuditRecord) string {
 	h := sha256.New()
-	field := func(s string) {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
-		h.Write([]byte{';'})
+	encodeAudit(h, r)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// auditSum is the hash r must carry: AuditHash for a row without a key id, else hex
+// HMAC-SHA256 under the audit key r.KeyID over the key id and the same encoding.
+// pii.ErrNoAuditKey when kr does not hold that key.
+func auditSum(kr *pii.Keyring, r *model.AuditRecord) (string, error) {
+	if r.KeyID == "" {
+		return AuditHash(r), nil
 	}
+	h, err := kr.AuditMAC(r.KeyID)
+	if err != nil {
+		return "", err
+	}
+	writeField(h, r.KeyID)
+	encodeAudit(h, r)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func writeField(h hash.Hash, s string) {
+	h.Write([]byte(strconv.Itoa(len(s))))
+	h.Write([]byte{':'})
+	h.Write([]byte(s))
+	h.Write([]byte{';'})
+}
+
+// encodeAudit writes r's canonical encoding (AuditHash) to h.
+func encodeAudit(h hash.Hash, r *model.AuditRecord) {
+	field := func(s string) { writeField(h, s) }
 	field(r.PrevHash)
 	field(strconv.FormatInt(r.ID, 10))
 	field(r.At.UTC().Format(time.RFC3339Nano))
@@ -247,7 +285,6 @@ func AuditHash(r *model.AuditRecord) string {
 	field(r.RequestID)
 	field(r.Source)
 	field(r.Detail)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 func joinIDs(ids []int64) string {
@@ -284,7 +321,7 @@ func clip(s string, n int) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-const auditColumns = `id, at, COALESCE(actor_id, 0), actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, hash`
+const auditColumns = `id, at, COALESCE(actor_id, 0), actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, key_id, hash`
 
 func scanAudit(sc rowScanner) (*model.AuditRecord, error) {
 	r, _, err := scanAuditRaw(sc)
@@ -297,7 +334,7 @@ func scanAuditRaw(sc rowScanner) (*model.AuditRecord, string, error) {
 	var r model.AuditRecord
 	var ids string
 	if err := sc.Scan(&r.ID, &r.At, &r.ActorID, &r.ActorName, &r.Role, &r.Scope, &r.Action, &r.ObjectType, &ids, &r.Result,
-		&r.RequestID, &r.Source, &r.Detail, &r.PrevHash, &r.Hash); err != nil {
+		&r.RequestID, &r.Source, &r.Detail, &r.PrevHash, &r.KeyID, &r.Hash); err != nil {
 		return nil, "", err
 	}
 	r.At = r.At.UTC()
@@ -401,33 +438,78 @@ func (s *Store) AuditLog(ctx context.Context, sc authz.Scope, f AuditFilter) (*P
 	return page, nil
 }
 
+// AuditHead names the newest row of the chain: its id and hash. Written "ID:HASH" (String),
+// it is what an operator records outside the database (daily, say) and later gives back to
+// VerifyAudit: a head that is missing or differs shows that the chain's tail was cut off or
+// replaced, which the chain alone cannot show.
+type AuditHead struct {
+	ID   int64
+	Hash string
+}
+
+// String is the one-line form "ID:HASH".
+func (h AuditHead) String() string { return strconv.FormatInt(h.ID, 10) + ":" + h.Hash }
+
+// ParseAuditHead reads "ID:HASH" (the hash 64 hex digits); a *model.ValidationError on field
+// "expect_head" otherwise.
+func ParseAuditHead(s string) (AuditHead, error) {
+	id, hash, ok := strings.Cut(strings.TrimSpace(s), ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	hash = strings.ToLower(hash)
+	if _, herr := hex.DecodeString(hash); !ok || err != nil || n <= 0 || herr != nil || len(hash) != 64 {
+		var v model.ValidationError
+		v.Add("expect_head", "链头应写作 编号:哈希（64 位十六进制），即 gongzhi audit verify 打印的那一行")
+		return AuditHead{}, v.Err()
+	}
+	return AuditHead{ID: n, Hash: hash}, nil
+}
+
 // AuditVerification is the outcome of VerifyAudit.
 type AuditVerification struct {
 	Records  int64
+	Keyed    int64 // rows signed under an audit key; the rest predate the keyed chain
 	FirstID  int64
-	HeadID   int64  // the newest row: note it with HeadHash outside the database to detect truncation
+	HeadID   int64  // the newest row: note Head() outside the database to detect truncation
 	HeadHash string //
 	BrokenAt int64  // the id of the first row where the chain breaks; 0 when it holds
 	Reason   string // why it breaks there
+	// Expected is the head the caller recorded earlier (nil: none given); ExpectedReason says
+	// why it does not match the log ("" when it does).
+	Expected       *AuditHead
+	ExpectedReason string
 }
 
-// OK reports whether the chain holds.
-func (v *AuditVerification) OK() bool { return v.BrokenAt == 0 }
+// OK reports whether the chain holds and contains the expected head, if one was given.
+func (v *AuditVerification) OK() bool { return v.BrokenAt == 0 && v.ExpectedReason == "" }
 
-// VerifyAudit walks the chain in id order and reports the first row where it breaks: a row
-// whose contents do not match its hash (changed), or whose prev_hash is not the hash of the row
-// before it (a row before it was removed, changed or slipped in). A chain that starts after
-// genesis must be anchored by a purge record naming its first row.
-func (s *Store) VerifyAudit(ctx context.Context) (*AuditVerification, error) {
+// Head is the newest row's id and hash.
+func (v *AuditVerification) Head() AuditHead { return AuditHead{ID: v.HeadID, Hash: v.HeadHash} }
+
+// VerifyAudit walks the chain in id order under the store's audit keys and reports the first row
+// where it breaks: a row whose contents do not match its hash (changed), whose prev_hash is not
+// the hash of the row before it (a row before it was removed, changed or slipped in), that names
+// an audit key the ring does not hold, or that carries a plain SHA-256 hash after the chain was
+// keyed (rewritten by someone without the key). A log whose rows are all unkeyed is broken too:
+// its keyed part was removed (or it was never anchored: gongzhi migrate). A chain that starts
+// after genesis must be anchored by a purge record naming its first row. With expect, the row
+// expect.ID must be there with hash expect.Hash, else ExpectedReason says what differs: the
+// tail was truncated or replaced.
+func (s *Store) VerifyAudit(ctx context.Context, expect *AuditHead) (*AuditVerification, error) {
 	rows, err := s.reader().query(ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	v := &AuditVerification{}
+	v := &AuditVerification{Expected: expect}
 	var first *model.AuditRecord
 	anchors := map[string]bool{} // "id anchor" of purge records
 	prev := ""
+	expectFound := false
+	brk := func(id int64, reason string) {
+		if v.BrokenAt == 0 {
+			v.BrokenAt, v.Reason = id, reason
+		}
+	}
 	for rows.Next() {
 		r, rawIDs, err := scanAuditRaw(rows)
 		if err != nil {
@@ -436,15 +518,29 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditVerification, error) {
 		v.Records++
 		if first == nil {
 			first, v.FirstID = r, r.ID
-		} else if v.BrokenAt == 0 && r.PrevHash != prev {
-			v.BrokenAt, v.Reason = r.ID, fmt.Sprintf("prev_hash does not match the hash of the row before it (%d): a row was removed, changed or inserted", v.HeadID)
+		} else if r.PrevHash != prev {
+			brk(r.ID, fmt.Sprintf("prev_hash does not match the hash of the row before it (%d): a row was removed, changed or inserted", v.HeadID))
 		}
-		if v.BrokenAt == 0 && (AuditHash(r) != r.Hash || rawIDs != joinIDs(r.ObjectIDs)) {
-			v.BrokenAt, v.Reason = r.ID, "the row's contents do not match its hash: it was changed"
+		switch sum, err := auditSum(s.keys, r); {
+		case r.KeyID == "" && v.Keyed > 0:
+			brk(r.ID, "the row carries a plain SHA-256 hash after the chain was keyed: it was rewritten or inserted without the audit key")
+		case err != nil:
+			brk(r.ID, fmt.Sprintf("the row names audit key %q, which the key file does not hold: it was forged, or the key file lacks that key", r.KeyID))
+		case sum != r.Hash || rawIDs != joinIDs(r.ObjectIDs):
+			brk(r.ID, "the row's contents do not match its hash: it was changed")
+		}
+		if r.KeyID != "" {
+			v.Keyed++
 		}
 		if r.Action == "audit.purge" && len(r.ObjectIDs) == 1 {
 			if _, a, ok := strings.Cut(r.Detail, "anchor="); ok {
 				anchors[strconv.FormatInt(r.ObjectIDs[0], 10)+" "+strings.Fields(a)[0]] = true
+			}
+		}
+		if expect != nil && r.ID == expect.ID {
+			expectFound = true
+			if r.Hash != expect.Hash {
+				v.ExpectedReason = fmt.Sprintf("第 %d 行的哈希与记录的链头不同：该行或它之前的记录被改写过", expect.ID)
 			}
 		}
 		prev, v.HeadID, v.HeadHash = r.Hash, r.ID, r.Hash
@@ -457,7 +553,115 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditVerification, error) {
 			v.BrokenAt, v.Reason = first.ID, "the chain starts after genesis without a purge record anchoring it: rows before it were removed"
 		}
 	}
+	if v.Records > 0 && v.Keyed == 0 {
+		brk(v.HeadID, "no row is signed with an audit key: the keyed rows after this one were removed, or the log was never keyed (gongzhi migrate)")
+	}
+	if expect != nil && !expectFound {
+		switch {
+		case expect.ID > v.HeadID:
+			v.ExpectedReason = fmt.Sprintf("记录的链头第 %d 行已不在审计日志中（现在的最后一行是第 %d 行）：日志末尾被截断", expect.ID, v.HeadID)
+		default:
+			v.ExpectedReason = fmt.Sprintf("记录的链头第 %d 行已不在审计日志中：它被删除了（或已过保留期被清除）", expect.ID)
+		}
+	}
 	return v, nil
+}
+
+// CheckAudit is VerifyAudit done by a person (the API, the pages) with sc: the verification is
+// itself an audit record (audit.verify, result failed when the chain breaks or the expected
+// head is not in the log) in sc's scope, naming the head it saw; the returned head is the one
+// verified, which that record then follows.
+func (s *Store) CheckAudit(ctx context.Context, sc authz.Scope, expect *AuditHead) (*AuditVerification, error) {
+	v, err := s.VerifyAudit(ctx, expect)
+	if err != nil {
+		return nil, err
+	}
+	result, detail := model.AuditOK, fmt.Sprintf("records=%d keyed=%d head=%s", v.Records, v.Keyed, v.Head())
+	if expect != nil {
+		detail += " expected=" + expect.String()
+	}
+	if v.BrokenAt != 0 {
+		result, detail = model.AuditFailed, detail+fmt.Sprintf(" broken_at=%d", v.BrokenAt)
+	}
+	if v.ExpectedReason != "" {
+		result, detail = model.AuditFailed, detail+" expected head missing or different"
+	}
+	var ids []int64
+	if v.HeadID != 0 {
+		ids = []int64{v.HeadID}
+	}
+	scope := sc.Path
+	err = s.Tx(ctx, func(tx *Tx) error {
+		tx.audits = append(tx.audits, auditEntry{sc: sc, action: "audit.verify", objectType: "audit_log", ids: ids, detail: detail, result: result, scope: &scope})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// anchorAudit covers the rows of a log from before the keyed chain (key_id ”) with the key:
+// when the newest row is unkeyed it appends an audit.key record, signed with the current audit
+// key, whose prev_hash is that row's hash, so none of the old rows can be changed without
+// breaking a record only the key holder can compute. The old rows keep their plain hashes
+// (rewriting them would need the append-only table to allow updates, and would launder any
+// earlier tampering; VerifyAudit still checks them). It runs once, from Migrate; without an
+// audit key and with old rows waiting it returns pii.ErrNoAuditKey.
+func (s *Store) anchorAudit(ctx context.Context) (bool, error) {
+	pending, err := s.auditUnanchored(ctx)
+	if err != nil || !pending {
+		return false, err
+	}
+	if s.keys.AuditKeyID() == "" {
+		return false, pii.ErrNoAuditKey
+	}
+	err = s.Tx(ctx, func(tx *Tx) error {
+		var id, n int64
+		var hash string
+		if err := tx.queryRow(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`, nil, &id, &hash); err != nil {
+			return err
+		}
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE key_id = ''`, nil, &n); err != nil {
+			return err
+		}
+		scope := ""
+		tx.audits = append(tx.audits, auditEntry{sc: authz.System(), action: "audit.key", objectType: "audit_log", ids: []int64{id},
+			detail: fmt.Sprintf("keyed chain starts: %d earlier rows with plain SHA-256 hashes, head %d:%s, covered by this record's prev_hash; key %s", n, id, hash, s.keys.AuditKeyID()),
+			result: model.AuditOK, scope: &scope})
+		return nil
+	})
+	return err == nil, err
+}
+
+// AuditKeyUsage counts the audit records signed under each audit key id.
+func (s *Store) AuditKeyUsage(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.reader().query(ctx, `SELECT key_id, COUNT(*) FROM audit_log WHERE key_id <> '' GROUP BY key_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var kid string
+		var n int64
+		if err := rows.Scan(&kid, &n); err != nil {
+			return nil, err
+		}
+		out[kid] = n
+	}
+	return out, rows.Err()
+}
+
+// auditUnanchored reports whether the newest audit row carries no audit key (rows from before
+// the keyed chain, not yet covered by anchorAudit).
+func (s *Store) auditUnanchored(ctx context.Context) (bool, error) {
+	var kid string
+	err := s.reader().queryRow(ctx, `SELECT key_id FROM audit_log ORDER BY id DESC LIMIT 1`, nil, &kid)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && kid == "", err
 }
 
 // ErrRetention is returned by PurgeAudit for a date inside the retention period.

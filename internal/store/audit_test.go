@@ -52,7 +52,7 @@ func mustAudit(tb testing.TB, st *store.Store, sc authz.Scope, f store.AuditFilt
 
 func mustVerify(tb testing.TB, st *store.Store) *store.AuditVerification {
 	tb.Helper()
-	v, err := st.VerifyAudit(context.Background())
+	v, err := st.VerifyAudit(context.Background(), nil)
 	if err != nil {
 		tb.Fatalf("verify: %v", err)
 	}
@@ -401,12 +401,12 @@ type auditRow struct {
 	at                                                                                           time.Time
 	actorID                                                                                      any
 	actorName, role, scope, action, objectType, objectIDs, result, requestID, source, detail, pv string
-	hash                                                                                         string
+	keyID, hash                                                                                  string
 }
 
 func mustRows(tb testing.TB, st *store.Store) []auditRow {
 	tb.Helper()
-	rows, err := st.DB().QueryContext(context.Background(), `SELECT id, at, actor_id, actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, hash FROM audit_log ORDER BY id`)
+	rows, err := st.DB().QueryContext(context.Background(), `SELECT id, at, actor_id, actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, key_id, hash FROM audit_log ORDER BY id`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func mustRows(tb testing.TB, st *store.Store) []auditRow {
 		var r auditRow
 		var actor *int64
 		if err := rows.Scan(&r.id, &r.at, &actor, &r.actorName, &r.role, &r.scope, &r.action, &r.objectType, &r.objectIDs, &r.result,
-			&r.requestID, &r.source, &r.detail, &r.pv, &r.hash); err != nil {
+			&r.requestID, &r.source, &r.detail, &r.pv, &r.keyID, &r.hash); err != nil {
 			tb.Fatal(err)
 		}
 		if actor != nil {
@@ -428,9 +428,9 @@ func mustRows(tb testing.TB, st *store.Store) []auditRow {
 }
 
 func insertRow(st *store.Store, r auditRow) error {
-	_, err := rawExec(st, `INSERT INTO audit_log (id, at, actor_id, actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.id, r.at, r.actorID, r.actorName, r.role, r.scope, r.action, r.objectType, r.objectIDs, r.result, r.requestID, r.source, r.detail, r.pv, r.hash)
+	_, err := rawExec(st, `INSERT INTO audit_log (id, at, actor_id, actor_name, role, scope, action, object_type, object_ids, result, request_id, source, detail, prev_hash, key_id, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.id, r.at, r.actorID, r.actorName, r.role, r.scope, r.action, r.objectType, r.objectIDs, r.result, r.requestID, r.source, r.detail, r.pv, r.keyID, r.hash)
 	return err
 }
 
@@ -454,7 +454,7 @@ func TestAuditTamperDetection(t *testing.T) {
 		mustVerify(t, st)
 		restoreTriggers := auditTriggers(t, st)
 		rng := rand.New(rand.NewPCG(2026, 11))
-		fields := []string{"at", "actor_id", "actor_name", "role", "scope", "action", "object_type", "object_ids", "result", "request_id", "source", "detail", "prev_hash", "hash"}
+		fields := []string{"at", "actor_id", "actor_name", "role", "scope", "action", "object_type", "object_ids", "result", "request_id", "source", "detail", "prev_hash", "key_id", "hash"}
 		detected, exact := 0, 0
 		kinds := map[string]int{}
 		for m := range mutations {
@@ -499,7 +499,7 @@ func TestAuditTamperDetection(t *testing.T) {
 				}
 				want = rows[k+1].id
 				undo = func() error { return insertRow(st, r) }
-			default: // insert one forged row, correctly hashed onto its predecessor, before row k
+			default: // insert one forged row, correctly hashed (plain SHA-256: the forger lacks the key) onto its predecessor, before row k
 				k := rng.IntN(len(rows))
 				forged := model.AuditRecord{ID: rows[k].id - 1, At: rows[k].at, ActorID: 1, ActorName: "mallory", Role: model.RoleSystemAdmin,
 					Action: "resident.reveal", ObjectType: "resident", ObjectIDs: []int64{99}, Result: model.AuditOK, PrevHash: store.AuditGenesis}
@@ -512,14 +512,19 @@ func TestAuditTamperDetection(t *testing.T) {
 					action: forged.Action, objectType: forged.ObjectType, objectIDs: "99", result: "ok", pv: forged.PrevHash, hash: forged.Hash}); err != nil {
 					t.Fatalf("mutation %d (%s): %v", m, kind, err)
 				}
-				want = rows[k].id
+				// A forged first row is a valid start of an unkeyed chain: the row after it breaks.
+				// Anywhere else the forged row itself is caught: a plain hash after the key.
+				want = forged.ID
+				if k == 0 {
+					want = rows[k].id
+				}
 				undo = func() error {
 					_, err := rawExec(st, `DELETE FROM audit_log WHERE id = ?`, forged.ID)
 					return err
 				}
 			}
 			kinds[strings.Fields(kind)[0]]++
-			v, err := st.VerifyAudit(ctx)
+			v, err := st.VerifyAudit(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -602,7 +607,7 @@ func TestAuditConcurrentInstances(t *testing.T) {
 			ctx := context.Background()
 			var stores []*store.Store
 			for range 3 {
-				st, err := store.Open(ctx, dsn)
+				st, err := store.Open(ctx, dsn, store.WithKeys(storetest.Keyring(t)))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -33,7 +33,8 @@ func (s *Store) migrator() (*goose.Provider, error) {
 // After the SQL migrations it runs the Go data steps of 0003_pii and 0009_totp_sealed: plaintext
 // ID numbers and phones, and second-factor secrets, of an older database are sealed with the
 // store's keyring (see WithKeys; pii.ErrNoKeys when there are some and no keyring) and the old
-// pages are vacuumed away.
+// pages are vacuumed away; and that of 0013_audit_key: audit rows from before the keyed chain
+// are covered by one keyed record (anchorAudit; pii.ErrNoAuditKey without an audit key).
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	p, err := s.migrator()
 	if err != nil {
@@ -51,6 +52,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	}
 	if _, err := s.sealPendingTOTP(ctx); err != nil {
 		return len(res), err
+	}
+	if _, err := s.anchorAudit(ctx); err != nil {
+		return len(res), fmt.Errorf("key the audit chain: %w", err)
 	}
 	return len(res), nil
 }
@@ -83,6 +87,9 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	}
 	if plain > 0 {
 		return ErrStaleSchema // second-factor secrets still wait to be encrypted by Migrate
+	}
+	if unkeyed, err := s.auditUnanchored(ctx); err != nil || unkeyed {
+		return cmp.Or(err, ErrStaleSchema) // the audit chain waits to be keyed by Migrate
 	}
 	return nil
 }

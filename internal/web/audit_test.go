@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -67,5 +69,54 @@ func TestAuditPage(t *testing.T) {
 		if len(all(aud.get("/services").want(t, http.StatusOK).Doc, "a[href=\"/audit\"]")) == 0 {
 			t.Error("the auditor's services page has no link to /audit")
 		}
+	})
+}
+
+// TestAuditVerifyPage: the audit page offers the verify form to the auditor; verifying shows
+// "完好" and the head; that head given back verifies; a forged head is 422 with the error on the
+// field and is an audit record; a malformed head is 422 and nothing runs; staff may not verify.
+func TestAuditVerifyPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st, web.Options{})
+		if _, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: "auditor2", DisplayName: "审计",
+			Password: password, Role: model.RoleAuditor, ScopeID: f.community2.ID, TOTPSecret: totpSecret}); err != nil {
+			t.Fatal(err)
+		}
+		aud := f.as(t, "auditor2")
+		one(t, aud.get("/audit").want(t, http.StatusOK).Doc, `form[action="/audit/verify"] input[name=expect_head]`)
+
+		res := aud.post("/audit/verify", url.Values{}).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, "#verify-result h2")); got != "审计日志完好" {
+			t.Errorf("verify result = %q", got)
+		}
+		head := text(one(t, res.Doc, "#audit-head"))
+		if !regexp.MustCompile(`^\d+:[0-9a-f]{64}$`).MatchString(head) {
+			t.Fatalf("head = %q", head)
+		}
+		aud.post("/audit/verify", url.Values{"expect_head": {head}}).want(t, http.StatusOK)
+
+		id, _, _ := strings.Cut(head, ":")
+		res = aud.post("/audit/verify", url.Values{"expect_head": {id + ":" + strings.Repeat("0", 64)}}).want(t, http.StatusUnprocessableEntity)
+		one(t, res.Doc, ".error-summary")
+		if got := text(one(t, res.Doc, "#verify-result h2")); got != "校验未通过" {
+			t.Errorf("forged head: result %q", got)
+		}
+		if got := text(one(t, res.Doc, ".field-error")); !strings.Contains(got, "不同") {
+			t.Errorf("forged head: field error %q", got)
+		}
+		p, err := st.AuditLog(context.Background(), authz.System(), store.AuditFilter{Action: "audit.verify"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Items) != 3 || p.Items[0].Result != model.AuditFailed || p.Items[0].ActorName != "auditor2" {
+			t.Errorf("audit.verify records = %+v", p.Items)
+		}
+
+		res = aud.post("/audit/verify", url.Values{"expect_head": {"not a head"}}).want(t, http.StatusUnprocessableEntity)
+		if len(all(res.Doc, "#verify-result")) != 0 {
+			t.Error("a malformed head ran a verification")
+		}
+		one(t, res.Doc, ".error-summary")
+		f.as(t, "staff").post("/audit/verify", url.Values{}).want(t, http.StatusForbidden)
 	})
 }

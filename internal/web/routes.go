@@ -75,6 +75,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /jobs/{id}/file", authz.JobOwn, wb.h(wb.jobFile)),
 
 		authz.NewRoute("GET /audit", authz.AuditRead, wb.h(wb.audit)),
+		authz.NewRoute("POST /audit/verify", authz.AuditVerify, wb.h(wb.verifyAudit)),
 
 		// Everything else is a page that does not exist, answered in the layout.
 		authz.NewRoute("/", authz.Public, wb.h(wb.notFound)),

@@ -191,6 +191,7 @@ var specs = map[string]spec{
 	"POST /api/v1/conflicts/{id}/transfer":  {scoped: true, fresh: true, body: jsonBody(`{"note":"迁入"}`)},
 	"POST /api/v1/conflicts/{id}/reject":    {scoped: true, fresh: true, body: jsonBody(`{"note":"驳回"}`)},
 	"GET /api/v1/audit":                     {},
+	"POST /api/v1/audit/verify":             {},
 	"POST /api/v1/imports/households":       {lenient: true, body: importBody},
 	"POST /api/v1/imports/divisions":        {lenient: true, rootOnly: true, body: jsonBody(`{"code":"0"}`)},
 	"POST /api/v1/exports/households": {scoped: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
@@ -281,6 +282,7 @@ var specs = map[string]spec{
 	"POST /import":                  {lenient: true, body: importBody},
 	"GET /import/template.xlsx":     {},
 	"GET /audit":                    {},
+	"POST /audit/verify":            {},
 	"GET /jobs":                     {},
 	"GET /jobs/{id}":                {owned: true},
 	"POST /jobs/{id}/cancel":        {owned: true, fresh: true},

@@ -85,13 +85,14 @@ func Open(tb testing.TB, engine string, opts ...store.Option) *store.Store {
 	return st
 }
 
-// Keyring is the fixed keyring of tests (current key "t1" and an index key, constant bytes):
-// never use it outside tests.
+// Keyring is the fixed keyring of tests (current key "t1", an index key and the audit key
+// "audit-t", constant bytes): never use it outside tests.
 func Keyring(tb testing.TB) *pii.Keyring {
 	tb.Helper()
 	kr, err := pii.New([]pii.Key{
 		{ID: "t1", Secret: bytes.Repeat([]byte{0x5a}, pii.KeySize)},
 		{ID: pii.IndexKeyID, Secret: bytes.Repeat([]byte{0xa5}, pii.KeySize)},
+		{ID: pii.AuditKeyPrefix + "-t", Secret: bytes.Repeat([]byte{0x3c}, pii.KeySize)},
 	})
 	if err != nil {
 		tb.Fatal(err)
