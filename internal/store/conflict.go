@@ -42,16 +42,11 @@ func (c IDCollision) Message() string {
 
 // CheckIDNumbers reports which of ids are registered to a resident anywhere in the deployment,
 // keyed by the number as given (numbers differing only in the case of X are the same number),
-// and whether sc holds that resident. except is a resident to leave out (the one being
-// changed; 0 for none). It is the one check every create, change and import of a resident
-// goes through.
+// and whether sc holds that resident. It is the one check every create, change and import of a
+// resident goes through: the importer calls it, the store's writes call checkIDNumbers inside
+// their transaction (Tx.checkIDNumber), leaving out the resident being changed (except).
 func (s *Store) CheckIDNumbers(ctx context.Context, sc authz.Scope, ids []string) (map[string]IDCollision, error) {
 	return s.reader().checkIDNumbers(ctx, sc, ids, 0)
-}
-
-// CheckIDNumbers is Store.CheckIDNumbers inside tx.
-func (tx *Tx) CheckIDNumbers(ctx context.Context, sc authz.Scope, ids []string, except int64) (map[string]IDCollision, error) {
-	return tx.checkIDNumbers(ctx, sc, ids, except)
 }
 
 func (c conn) checkIDNumbers(ctx context.Context, sc authz.Scope, ids []string, except int64) (map[string]IDCollision, error) {
@@ -180,8 +175,9 @@ func (s *Store) RecordIDConflicts(ctx context.Context, sc authz.Scope, attempts 
 const attemptColumn = "id_conflicts.attempt"
 
 // recordConflict writes one attempt and its audit record (ActionIDConflict, one of the
-// LimitedActions: the caller charges it to the lookup allowance). The same requester trying the same number the same way for the same node and
-// household again while the first attempt is open adds nothing but the audit record.
+// LimitedActions: the caller charges it to the lookup allowance). The same requester trying
+// the same number the same way for the same node and household again while the first attempt
+// is open adds nothing but the audit record (which counts all the same).
 func (tx *Tx) recordConflict(ctx context.Context, sc authz.Scope, a IDConflictAttempt) (int64, error) {
 	var target string
 	if err := tx.queryRow(ctx, `SELECT path FROM territories WHERE id = ?`, []any{a.TargetTerritoryID}, &target); err != nil {
