@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 
 	"gongzhi/internal/model"
@@ -117,5 +118,50 @@ func TestConflictsAPI(t *testing.T) {
 		}
 		mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/conflicts/"+without.ID+"/reject", nil), http.StatusConflict)
 		mustProblem(t, f.mustDo(t, admin, "GET", "/api/v1/conflicts?status=bogus", nil), http.StatusBadRequest)
+	})
+}
+
+// TestConflictTransferRaceAPI: 50 concurrent transfers of one record through the API: exactly
+// one 200, the rest 409.
+func TestConflictTransferRaceAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		tr := f.tree
+		held := validID("510781", "19570707", 27)
+		admin := f.mustToken(t, model.RoleCommunityAdmin, tr.community)
+		f.mustHousehold(t, admin, tr.stairA, "1栋1单元301", person{Name: "赵德明", IDNumber: held, Relation: "户主"})
+		leaderB := f.mustToken(t, model.RoleGridLeader, tr.gridB)
+		target := f.mustHousehold(t, leaderB, tr.stairB, "2栋1单元301")
+		r := f.mustDo(t, leaderB, "POST", "/api/v1/residents", person{HouseholdID: target.ID, Name: "赵德明", IDNumber: held, Relation: "户主"})
+		mustProblem(t, r, http.StatusUnprocessableEntity)
+		list := mustJSON[struct {
+			Items []conflictOut `json:"items"`
+			Total int           `json:"total"`
+		}](t, f.mustDo(t, admin, "GET", "/api/v1/conflicts", nil), http.StatusOK)
+		if len(list.Items) != 1 {
+			t.Fatalf("conflicts = %d, want 1", len(list.Items))
+		}
+		const n = 50
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = f.mustDo(t, admin, "POST", "/api/v1/conflicts/"+list.Items[0].ID+"/transfer", nil).status
+			}()
+		}
+		wg.Wait()
+		count := map[int]int{}
+		for _, c := range codes {
+			count[c]++
+		}
+		if count[http.StatusOK] != 1 || count[http.StatusConflict] != n-1 {
+			t.Errorf("answers = %v, want one 200 and %d 409", count, n-1)
+		}
+		h := mustJSON[householdOut](t, f.mustDo(t, admin, "GET", "/api/v1/households/"+target.ID, nil), http.StatusOK)
+		if h.Members != 1 {
+			t.Errorf("target household has %d members, want 1", h.Members)
+		}
 	})
 }
