@@ -57,8 +57,17 @@ check:
 e2e-deps:
 	scripts/ensure-chromium.sh
 
+# Two lines of tests: every package under the race detector but the two that drive the whole
+# server over HTTP, and those two without it. internal/server/securitytest (the authorization
+# matrix, list contents, field policy, writes, CSRF and session-only proofs, on SQLite and
+# PostgreSQL: about 16,000 requests through one server per engine, parallel subtests) and e2e
+# (headless Chromium) took most of the 30-minute budget under -race on two cores; the race
+# detector still covers the server's code through the api, web, server and store packages' own
+# tests. SECURITY.md says the same. PostgreSQL must answer (the proofs fail, not skip, without it).
+RACE_EXCLUDED := gongzhi/internal/server/securitytest gongzhi/e2e
 test: assets check e2e-deps
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_EXCLUDED),-e $(p)))
+	$(GO) test -count=1 -timeout 30m $(RACE_EXCLUDED)
 	scripts/fuzz.sh
 
 bench: build

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -254,30 +255,48 @@ func TestXSSPayloadsStayText(t *testing.T) {
 		}
 		return out
 	}())
-	check := fmt.Sprintf(`(() => {
-  const payloads = %s;
-  const holdsPayload = v => payloads.some(p => v.includes(p)) || (() => { try { const d = decodeURIComponent(v.replace(/\+/g, ' ')); return payloads.some(p => d.includes(p)); } catch (e) { return false; } })();
-  const bad = [];
-  for (const el of document.querySelectorAll('*')) {
-    for (const a of el.attributes) {
-      if (a.name.includes('__x') || (a.value.includes('__x') && !holdsPayload(a.value))) bad.push(el.tagName + '[' + a.name + '=' + a.value + ']');
-    }
-    if (['SCRIPT', 'STYLE', 'IFRAME', 'OBJECT', 'EMBED', 'BASE', 'META', 'TEMPLATE'].includes(el.tagName) && (el.textContent.includes('__x') || el.outerHTML.includes('__x'))) bad.push(el.tagName);
-  }
-  const text = document.body ? document.body.innerText : '';
-  const shown = payloads.filter(p => text.includes(p.replace(/\s+/g, ' '))).length;
-  return JSON.stringify({bad: bad, flag: typeof window.__x !== 'undefined', shown: shown});
-})()`, payloadsJSON)
-	// The detector must see an injection when there is one: plant one by script and check.
+	check := fmt.Sprintf(xssDetector, payloadsJSON)
+	// The detector must see an injection when there is one: plant each kind as it would land
+	// if a template failed to escape it, and check that the detector names it; then plant the
+	// two legitimate echoes of a payload (a search box's value, a pager link carrying the
+	// search) and check that it stays quiet.
 	{
 		bctx := browser()
-		out, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.insertAdjacentHTML('beforeend', '<img src=x onerror=__x=1>'); 'ok'`))
-		if err != nil || out != "ok" {
-			t.Fatalf("plant: %v", err)
+		if err := chromedp.Do(bctx, chromedp.Navigate(a.url+"/")); err != nil {
+			t.Fatal(err)
 		}
-		out, err = chromedp.Run(bctx, chromedp.Evaluate[string](check))
-		if err != nil || !strings.Contains(out, "IMG[onerror") {
-			t.Fatalf("the detector missed a planted <img onerror>: %s %v", out, err)
+		plant := func(html string) (string, error) {
+			js := fmt.Sprintf(`(() => { const d = document.createElement('div'); d.id = 'plant'; d.innerHTML = %s; document.body.appendChild(d);
+  const out = %s; d.remove(); delete window.__x; return out; })()`, jsString(html), check)
+			return chromedp.Run(bctx, chromedp.Evaluate[string](js))
+		}
+		for _, k := range xssKinds {
+			out, err := plant(k.html)
+			if err != nil {
+				t.Fatalf("plant %s: %v", k.name, err)
+			}
+			var res struct {
+				Bad  []string `json:"bad"`
+				Flag bool     `json:"flag"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("plant %s: %v (%s)", k.name, err, out)
+			}
+			if len(res.Bad) == 0 && !res.Flag {
+				t.Errorf("the detector missed a planted %s: %s", k.name, k.html)
+			}
+		}
+		for _, echo := range []string{
+			fmt.Sprintf(`<input type="search" name="q" value="%s">`, html.EscapeString(rows[len(rows)/2].payload)),
+			fmt.Sprintf(`<a href="/households?q=%s&amp;cursor=x">下一页</a>`, url.QueryEscape(rows[len(rows)/2].payload)),
+		} {
+			out, err := plant(echo)
+			if err != nil {
+				t.Fatalf("plant echo: %v", err)
+			}
+			if !strings.Contains(out, `"bad":[]`) || strings.Contains(out, `"flag":true`) {
+				t.Errorf("the detector fires on a legitimate echo %s: %s", echo, out)
+			}
 		}
 	}
 	var loads, renderings, injected int
@@ -312,8 +331,8 @@ func TestXSSPayloadsStayText(t *testing.T) {
 	for _, n := range fields {
 		stores += n
 	}
-	msg := fmt.Sprintf("XSS: %d payloads; %d stored across %d fields %v; %d page loads showing %d payload renderings as text; %d injected",
-		len(xssPayloads), stores, len(fields), fields, loads, renderings, injected)
+	msg := fmt.Sprintf("XSS: detector self-check: %d kinds of injection planted, each caught, 2 legitimate echoes passed; %d payloads; %d stored across %d fields %v; %d page loads showing %d payload renderings as text; %d injected",
+		len(xssKinds), len(xssPayloads), stores, len(fields), fields, loads, renderings, injected)
 	t.Log(msg)
 	if testing.Verbose() {
 		fmt.Println(msg)
@@ -344,6 +363,103 @@ func apiLogin(t *testing.T, a *app, username, password, secret string) string {
 		t.Fatalf("login %s: HTTP %d %v", username, resp.StatusCode, err)
 	}
 	return out.Token
+}
+
+// xssDetector is the script that looks for an injection after a page has loaded; %s is the JSON
+// array of stored payloads. It has no exemption a payload can use:
+//   - window.__x set (a script ran);
+//   - any attribute whose name carries the marker;
+//   - a script-bearing attribute (on*, srcdoc, style, htmx's hx-* and data-hx-*, formaction,
+//     http-equiv) whose value carries the marker, whatever else it holds;
+//   - a URL attribute (href, src, action, xlink:href, data, background, poster, srcset, ...)
+//     whose value, with the whitespace and control characters a browser ignores removed, has a
+//     scheme other than http(s), mailto or tel, marker or not; or that carries the marker and is
+//     not a link to this site whose query, decoded, holds a whole payload (a pager link that
+//     carries the search);
+//   - any other attribute carrying the marker, unless it is one that shows text (value, title,
+//     placeholder, aria-label, alt) and holds a whole payload (the search box's value);
+//   - an element that runs or loads things (script, style, iframe, frame, object, embed, base,
+//     meta, link, template, noscript) whose markup carries the marker.
+//
+// The self-check in TestXSSPayloadsStayText plants one of each kind first.
+const xssDetector = `(() => {
+  const payloads = %s;
+  const holdsPayload = v => payloads.some(p => v.includes(p));
+  const decoded = v => { try { return decodeURIComponent(v.replace(/\+/g, ' ')); } catch (e) { return ''; } };
+  const scriptAttr = n => n.startsWith('on') || n === 'srcdoc' || n === 'style' || n.startsWith('hx-') || n.startsWith('data-hx-') || n === 'formaction' || n === 'http-equiv';
+  const urlAttrs = ['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'background', 'poster', 'srcset', 'ping', 'cite', 'longdesc', 'codebase', 'manifest', 'icon', 'lowsrc', 'dynsrc', 'content'];
+  const textAttrs = ['value', 'title', 'placeholder', 'aria-label', 'alt'];
+  const runners = ['SCRIPT', 'STYLE', 'IFRAME', 'FRAME', 'OBJECT', 'EMBED', 'BASE', 'META', 'LINK', 'TEMPLATE', 'NOSCRIPT'];
+  const safeScheme = v => {
+    const s = v.replace(/[\u0000-\u0020\u007f-\u00a0]/g, '').toLowerCase();
+    const m = s.match(/^([a-z][a-z0-9+.-]*):/);
+    return !m || ['http', 'https', 'mailto', 'tel'].includes(m[1]);
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of el.attributes) {
+      const n = a.name.toLowerCase(), v = a.value, marked = v.includes('__x');
+      const what = el.tagName + '[' + a.name + '=' + v + ']';
+      if (n.includes('__x')) { bad.push(what); continue; }
+      if (scriptAttr(n)) { if (marked) bad.push(what); continue; }
+      if (urlAttrs.includes(n) && !(el.tagName === 'META' && n === 'content' && el.getAttribute('http-equiv') === null)) {
+        const target = n === 'content' ? v.replace(/^[^;]*;\s*url\s*=\s*['"]?/i, '') : v; // a refresh's target
+        if (!safeScheme(target)) { bad.push(what); continue; }
+        if (marked) {
+          let u = null;
+          try { u = new URL(v, document.baseURI); } catch (e) {}
+          const echo = u && u.origin === location.origin && !u.pathname.includes('__x') && holdsPayload(decoded(u.search));
+          if (!echo) bad.push(what);
+        }
+        continue;
+      }
+      if (marked && !(textAttrs.includes(n) && holdsPayload(v))) bad.push(what);
+    }
+    if (runners.includes(el.tagName) && el.outerHTML.includes('__x')) bad.push(el.tagName);
+  }
+  const text = document.body ? document.body.innerText : '';
+  const shown = payloads.filter(p => text.includes(p.replace(/\s+/g, ' '))).length;
+  return JSON.stringify({bad: bad, flag: typeof window.__x !== 'undefined', shown: shown});
+})()`
+
+// xssKinds are the injections the detector's self-check plants, one of each kind.
+var xssKinds = []struct{ name, html string }{
+	{"<script>", `<script>__x=1</script>`},
+	{"<script src>", `<script src=data:,__x=1></script>`},
+	{"event handler", `<img src=x onerror=__x=1>`},
+	{"event handler on an unknown element", `<x onclick=__x=1>点</x>`},
+	{"svg onload", `<svg onload=__x=1>`},
+	{"<a href=javascript:>", `<a href="javascript:__x=1">点我</a>`},
+	{"<a href=javascript:> without the marker", `<a href="javascript:alert(1)">点我</a>`},
+	{"<a href= javascript:> (leading space)", `<a href=" javascript:__x=1">点我</a>`},
+	{"<a href=jav&#x09;ascript:> (tab)", `<a href="jav&#x09;ascript:__x=1">点我</a>`},
+	{"svg xlink:href", `<svg><a xlink:href="javascript:__x=1"><text>x</text></a></svg>`},
+	{"<form action=javascript:>", `<form action="javascript:__x=1"><button>提交</button></form>`},
+	{"<button formaction>", `<form><button formaction="javascript:__x=1">提交</button></form>`},
+	{"style=url()", `<div style="background:url('javascript:__x=1')">x</div>`},
+	{"style=expression()", `<div style="width:expression(__x=1)">x</div>`},
+	{"<style>", `<style>*{background:url("javascript:__x=1")}</style>`},
+	{"<iframe srcdoc>", `<iframe srcdoc="<script>parent.__x=1</script>"></iframe>`},
+	{"<iframe src=javascript:>", `<iframe src="javascript:parent.__x=1"></iframe>`},
+	{"<object data>", `<object data="javascript:__x=1"></object>`},
+	{"<embed src>", `<embed src="javascript:__x=1">`},
+	{"<base href>", `<base href="//evil.example/__x/">`},
+	{"<meta refresh>", `<meta http-equiv="refresh" content="0;url=javascript:__x=1">`},
+	{"<meta refresh> without the marker", `<meta http-equiv="refresh" content="0; URL='javascript:alert(1)'">`},
+	{"<link href>", `<link rel=stylesheet href="javascript:__x=1">`},
+	{"<table background>", `<table background="javascript:__x=1"><tr><td>x</td></tr></table>`},
+	{"htmx hx-get", `<div hx-get="/logout?__x" hx-trigger="load">x</div>`},
+	{"htmx hx-on", `<div hx-on:htmx:load="__x=1">x</div>`},
+	{"htmx data-hx-on", `<div data-hx-on--load="__x=1" data-hx-get="/?__x" data-hx-trigger="load">x</div>`},
+	{"<template>", `<template id="__x"><img src=x onerror=__x=1></template>`},
+	{"attribute break-out", `<input value="" onfocus="__x=1" autofocus="">`},
+	{"a payload as a link's whole href", `<a href="/logout?__x">点我</a>`},
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // xssID is a valid ID number for the i-th resident of the XSS test.

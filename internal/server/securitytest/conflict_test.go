@@ -15,7 +15,13 @@ import (
 func (w *world) conflict(rel relation, fresh bool) int64 {
 	w.tb.Helper()
 	if !fresh {
-		if id, ok := w.conflicts[rel]; ok {
+		// The standing one is made once, whichever parallel case asks first.
+		w.conflictMu.Lock()
+		defer w.conflictMu.Unlock()
+		w.mu.Lock()
+		id, ok := w.conflicts[rel]
+		w.mu.Unlock()
+		if ok {
 			return id
 		}
 	}
@@ -32,10 +38,12 @@ func (w *world) conflict(rel relation, fresh bool) int64 {
 		w.tb.Fatalf("conflict for %s: %v", rel, err)
 	}
 	if !fresh {
+		w.mu.Lock()
 		if w.conflicts == nil {
 			w.conflicts = map[relation]int64{}
 		}
 		w.conflicts[rel] = ids[0]
+		w.mu.Unlock()
 	}
 	return ids[0]
 }

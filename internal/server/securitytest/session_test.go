@@ -14,7 +14,6 @@ import (
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
-	"gongzhi/internal/store/storetest"
 )
 
 // sessionOnly are the routes only a login session may take, never an API token: managing tokens
@@ -25,15 +24,14 @@ var sessionOnly = []string{
 	"GET /me/password", "POST /me/password", "GET /me/tokens", "POST /me/tokens", "POST /me/tokens/{id}/revoke",
 }
 
-// TestSessionOnlyRoutesRefuseTokens checks that "session only" is a property of the route that
+// runSessionOnly checks that "session only" is a property of the route that
 // the guard enforces: exactly the routes above are marked; an API token of an account whose
 // role is allowed the action is refused on each with 403 before the handler runs (the refusal
 // is in the audit log, as every guard denial is, and nothing changed); the account's session
 // passes; and the same token still works on a route that is not session-only.
-func TestSessionOnlyRoutesRefuseTokens(t *testing.T) {
+func runSessionOnly(t *testing.T, w *world) {
 	ctx := context.Background()
-	st := storetest.Open(t, "sqlite")
-	w := mustWorld(t, st)
+	st := w.st
 	apiRoutes, pageRoutes := surfaceRoutes(t, st)
 	var marked []authz.Route
 	var names []string

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"gongzhi/internal/api"
@@ -88,9 +89,33 @@ func (w *world) scopeNode(role model.Role) *model.Territory {
 
 // world is the fixture city of the matrix and the CSRF test: a district with two streets,
 // communities, grids, buildings (units), stairwells, households and residents, one account per
-// role, and the full server (API and pages) over a real store.
+// role, and the full server (API and pages) over a real store. One world per engine serves every
+// test of the package (TestServerSecurity); each test or parallel case works on a view of it
+// (with) that reports to its own testing.TB.
 type world struct {
-	tb                                                   testing.TB
+	tb testing.TB
+	*fixture
+}
+
+// with is a view of the world whose helpers report failures to tb.
+func (w *world) with(tb testing.TB) *world { return &world{tb: tb, fixture: w.fixture} }
+
+// fixture is the shared state of a world. Parallel cases change it, so mu guards its maps and
+// counters; gate is held shared by every case and exclusively by a case that checks that a
+// denied write changed nothing (no other case may write meanwhile).
+type fixture struct {
+	mu      sync.Mutex
+	gate    sync.RWMutex
+	engine  string
+	journal *journal
+	nodes   []*model.Territory // every node the fixture made, in order
+	// What the fixture put where, for the list proofs: household → node, resident → household,
+	// account → scope node (nil: unscoped).
+	householdAt map[int64]*model.Territory
+	residentOf  map[int64]int64
+	accountAt   map[int64]*model.Territory
+	// lastPhoneCorrection is the last phone correction the writes proof filed.
+	lastPhoneCorrection                                  int64
 	st                                                   *store.Store
 	srv                                                  *httptest.Server
 	district, s1, s2, c1, c2, c3, g1, g2, g3, g4, bu, bg *model.Territory
@@ -103,10 +128,32 @@ type world struct {
 	passwords                                            map[model.Role]string
 	jobs                                                 map[string]int64   // standing jobs by starter and relation
 	conflicts                                            map[relation]int64 // standing ID conflicts (conflict_test.go)
+	conflictMu                                           sync.Mutex         // held while the standing conflict of a relation is made
+}
+
+// token is role's current session.
+func (w *world) token(role model.Role) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.tokens[role]
+}
+
+func (w *world) setToken(role model.Role, token string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.tokens[role] = token
+}
+
+func (w *world) setPassword(role model.Role, p string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.passwords[role] = p
 }
 
 // password is the current password of role's account (the password route changes it).
 func (w *world) password(role model.Role) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if p, ok := w.passwords[role]; ok {
 		return p
 	}
@@ -118,7 +165,8 @@ const testPassword = "Matrix-Proof-Passphrase-2026"
 func mustWorld(tb testing.TB, st *store.Store) *world {
 	tb.Helper()
 	ctx := context.Background()
-	w := &world{tb: tb, st: st, users: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, open: map[relation]int64{}, passwords: map[model.Role]string{}, jobs: map[string]int64{}}
+	w := &world{tb: tb, fixture: &fixture{st: st, users: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, open: map[relation]int64{}, passwords: map[model.Role]string{}, jobs: map[string]int64{},
+		householdAt: map[int64]*model.Territory{}, residentOf: map[int64]int64{}, accountAt: map[int64]*model.Territory{}}}
 	w.district = w.node(nil, model.KindDistrict, "江油市")
 	w.s1 = w.node(w.district, model.KindStreet, "中坝街道")
 	w.s2 = w.node(w.district, model.KindStreet, "太白街道")
@@ -186,6 +234,7 @@ func mustWorld(tb testing.TB, st *store.Store) *world {
 	}
 	w.srv = httptest.NewServer(server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler())
 	tb.Cleanup(w.srv.Close)
+	w.journal = newJournal(tb, st)
 	return w
 }
 
@@ -199,32 +248,46 @@ func (w *world) node(parent *model.Territory, kind model.TerritoryKind, name str
 	if err != nil {
 		w.tb.Fatalf("create %s %s: %v", kind, name, err)
 	}
+	w.mu.Lock()
+	w.nodes = append(w.nodes, n)
+	w.mu.Unlock()
 	return n
 }
 
 func (w *world) household(node *model.Territory) *model.Household {
 	w.tb.Helper()
-	w.seq++
+	n := w.nextSeq()
 	h, err := w.st.CreateHousehold(context.Background(), authz.System(), model.HouseholdInput{TerritoryID: node.ID,
-		Address: fmt.Sprintf("%d室", 100+w.seq), Flags: model.HouseholdFlags{Hardship: w.seq%2 == 0}})
+		Address: fmt.Sprintf("%d室", 100+n), Flags: model.HouseholdFlags{Hardship: n%2 == 0}})
 	if err != nil {
 		w.tb.Fatalf("create household: %v", err)
 	}
+	w.mu.Lock()
+	w.householdAt[h.ID] = node
+	w.mu.Unlock()
 	return h
 }
 
 func (w *world) resident(h *model.Household) *model.Resident {
 	w.tb.Helper()
 	r, err := w.st.CreateResident(context.Background(), authz.System(), model.ResidentInput{HouseholdID: h.ID,
-		Name: fmt.Sprintf("居民%d", w.nextSeq()), IDNumber: w.idNumber(), Phone: fmt.Sprintf("139%08d", w.seq),
+		Name: fmt.Sprintf("居民%d", w.nextSeq()), IDNumber: w.idNumber(), Phone: fmt.Sprintf("139%08d", w.nextSeq()),
 		Relation: "其他", PoliticalStatus: model.StatusPartyMember})
 	if err != nil {
 		w.tb.Fatalf("create resident: %v", err)
 	}
+	w.mu.Lock()
+	w.residentOf[r.ID] = h.ID
+	w.mu.Unlock()
 	return r
 }
 
-func (w *world) nextSeq() int { w.seq++; return w.seq }
+func (w *world) nextSeq() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seq++
+	return w.seq
+}
 
 // idNumber returns a fresh valid ID number (birth dates vary so sequence numbers never run out).
 func (w *world) idNumber() string {
@@ -246,6 +309,13 @@ func (w *world) user(name string, role model.Role, scope *model.Territory) *mode
 	if err != nil {
 		w.tb.Fatalf("create user %s: %v", name, err)
 	}
+	w.mu.Lock()
+	if role.Scoped() {
+		w.accountAt[u.ID] = scope
+	} else {
+		w.accountAt[u.ID] = nil
+	}
+	w.mu.Unlock()
 	return u
 }
 
@@ -270,7 +340,10 @@ func (w *world) link(u *model.User, r *model.Resident) {
 // rel, first rejecting the previous fresh one if a denied case left it open.
 func (w *world) correction(rel relation) *model.CorrectionRequest {
 	w.tb.Helper()
-	if prev := w.open[rel]; prev != 0 {
+	w.mu.Lock()
+	prev := w.open[rel]
+	w.mu.Unlock()
+	if prev != 0 {
 		_, _ = w.st.RejectCorrection(context.Background(), authz.System(), prev, "矩阵清理")
 	}
 	c, err := w.st.CreateCorrection(context.Background(), w.targets[rel].subject.ID, model.CorrectionInput{
@@ -278,7 +351,9 @@ func (w *world) correction(rel relation) *model.CorrectionRequest {
 	if err != nil {
 		w.tb.Fatalf("correction for %s: %v", rel, err)
 	}
+	w.mu.Lock()
 	w.open[rel] = c.ID
+	w.mu.Unlock()
 	return c
 }
 
@@ -321,6 +396,8 @@ func (w *world) job(role model.Role, rel relation, fresh bool) int64 {
 	if rel == relOwn {
 		starter, key = w.users[role], "own_"+string(role)
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if id, ok := w.jobs[key]; ok && !fresh {
 		return id
 	}

@@ -1,0 +1,88 @@
+package securitytest_test
+
+import "gongzhi/internal/model"
+
+// The oracle of the matrix: what each role may do, written from the role descriptions in
+// SECURITY.md (the threat model, "Policy table", "Separation of duties") and API.md, not from
+// authz.Allowed or the policy table the guard uses. Each route's spec says what kind of route it
+// is; the oracle says which roles may take that kind; the spec's territory flags say how the
+// relation of the object bears on it. If the code's table and this one disagree, the matrix
+// fails, and one of the two is wrong.
+
+// routeKind is what a route does, in the words of SECURITY.md.
+type routeKind int
+
+const (
+	kindUnset   routeKind = iota // a spec that forgot its kind: the matrix fails
+	public                       // the login pages, static files, the OpenAPI document, not-found: anyone, logged in or not
+	loggedIn                     // the home page, one's own profile, logout, one's own password: any account
+	ownTokens                    // one's own API tokens (session only): any account
+	ownJobs                      // one's own background jobs: any account; administrators also follow others' in their subtree
+	treeRead                     // see the territory tree of one's scope: any account
+	treeWrite                    // add, rename, move, archive nodes: administrators
+	peopleRead                   // read households and residents: staff, grid leaders, unit leaders
+	peopleWrite                  // add and change households and residents: staff and grid leaders
+	bulk                         // import and export households: staff (community staff and administrators)
+	accounts                     // manage accounts: administrators
+	subject                      // a data subject's own data and correction requests: members and residents
+	corrections                  // handle residents' correction requests: staff and grid leaders
+	audit                        // search the audit log: the system admin and auditors
+	conflicts                    // resolve an ID number registered twice (登记冲突): staff whose scope holds both sides
+)
+
+var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
+	"people read", "people write", "bulk", "accounts", "subject", "corrections", "audit", "conflicts"}
+
+func (k routeKind) String() string { return kindNames[k] }
+
+// The role groups of SECURITY.md, spelled out role by role.
+
+// administrator: the system admin and the district, street and community admins manage the tree
+// and the accounts of their subtree.
+func administrator(r model.Role) bool {
+	switch r {
+	case model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin:
+		return true
+	}
+	return false
+}
+
+// staff: the administrators and the community staff do the office work (imports, exports).
+func staffRole(r model.Role) bool { return administrator(r) || r == model.RoleCommunityStaff }
+
+// fieldWorker: staff and grid leaders work with households by name, change them, handle
+// correction requests and see personal fields in full.
+func fieldWorker(r model.Role) bool { return staffRole(r) || r == model.RoleGridLeader }
+
+// may is the oracle: whether role may take a route of kind k at all (the territory comes after).
+// A unit leader is a neighbour elected by neighbours: reads the unit's households, changes
+// nothing. Members, residents and partners read no household data; members and residents see
+// their own through the subject pages. The auditor reads the audit log and changes nothing but
+// its own password, session, tokens and jobs.
+func may(r model.Role, k routeKind) bool {
+	switch k {
+	case public, loggedIn, ownTokens, ownJobs, treeRead:
+		return true
+	case treeWrite, accounts:
+		return administrator(r)
+	case peopleRead:
+		return fieldWorker(r) || r == model.RoleUnitLeader
+	case peopleWrite, corrections:
+		return fieldWorker(r)
+	case bulk, conflicts:
+		return staffRole(r)
+	case subject:
+		return r == model.RoleMember || r == model.RoleResident
+	case audit:
+		return r == model.RoleSystemAdmin || r == model.RoleAuditor
+	}
+	return false
+}
+
+// unscoped: only the system admin has no territory scope.
+func unscoped(r model.Role) bool { return r == model.RoleSystemAdmin }
+
+// seesInFull is the oracle of the field table: staff and grid leaders see ID numbers, phones,
+// hardship and party status in full; everyone else sees the ID number and phone masked and the
+// other two not at all.
+func seesInFull(r model.Role) bool { return fieldWorker(r) }
