@@ -209,6 +209,11 @@ func runLists(t *testing.T, w *world) {
 		}
 		tokensOf[role] = ids{tok.ID: true}
 	}
+	// A standing ID conflict of every relation, both sides in its stairwell.
+	conflictAt := map[int64]*model.Territory{}
+	for _, rel := range placed {
+		conflictAt[w.conflict(rel, false)] = w.targets[rel].node
+	}
 	// The jobs, by who started them.
 	type jobRow struct {
 		id      int64
@@ -362,6 +367,17 @@ func runLists(t *testing.T, w *world) {
 			}
 			api("/api/v1/corrections?limit=2", want)
 			page("/corrections", want, byHref)
+		}
+		// ID conflicts (登记冲突): staff whose scope holds both sides.
+		if may(role, conflicts) {
+			want := ids{}
+			for id, node := range conflictAt {
+				if w.inside(scope, node) {
+					want[id] = true
+				}
+			}
+			api("/api/v1/conflicts?limit=2", want)
+			page("/conflicts", want, byHref)
 		}
 		if may(role, subject) {
 			want := ids{}
