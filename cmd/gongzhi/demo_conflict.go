@@ -72,6 +72,15 @@ func demoConflicts(ctx context.Context, st *store.Store, street, community, grid
 			plan = append(plan, attempt{other, neighbour.ID, r})
 		}
 	}
+	// The numbers to register again come through the store's reveal, like any full value.
+	ids := make([]int64, len(plan))
+	for i, a := range plan {
+		ids[i] = a.r.ID
+	}
+	full, err := st.RevealResidents(ctx, sys, ids, "demo: conflict examples")
+	if err != nil {
+		return err
+	}
 	for i, a := range plan {
 		hs, err := st.Households(ctx, sys, store.HouseholdFilter{Under: a.under, Limit: 10})
 		if err != nil {
@@ -81,8 +90,8 @@ func demoConflicts(ctx context.Context, st *store.Store, street, community, grid
 			continue
 		}
 		h := hs.Items[i%len(hs.Items)]
-		_, err = st.CreateResident(ctx, a.sc, model.ResidentInput{HouseholdID: h.ID, Name: a.r.Name, IDNumber: a.r.IDNumber,
-			Phone: a.r.Phone, Relation: model.Relations[len(model.Relations)-1]})
+		_, err = st.CreateResident(ctx, a.sc, model.ResidentInput{HouseholdID: h.ID, Name: a.r.Name, IDNumber: full[a.r.ID].IDNumber,
+			Phone: full[a.r.ID].Phone, Relation: model.Relations[len(model.Relations)-1]})
 		var ve *model.ValidationError
 		switch {
 		case err == nil:

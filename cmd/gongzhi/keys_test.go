@@ -106,7 +106,7 @@ func TestKeysLifecycle(t *testing.T) {
 	}
 	defer st.Close()
 	r, err := st.ResidentByIDNumber(ctx, sys, id)
-	if err != nil || r.Phone != "13812345678" {
+	if err != nil || r.Phone.Plain() != "13812345678" {
 		t.Fatalf("after rotation: %+v, %v", r, err)
 	}
 	use, err := st.KeyUsage(ctx)

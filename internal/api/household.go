@@ -61,7 +61,7 @@ func (a *API) householdDetail(r *http.Request, h *model.Household) (householdDet
 	now := time.Now().In(model.Shanghai)
 	out := householdDetailJSON{householdJSON: toHouseholdJSON(h), Residents: make([]residentJSON, len(members[h.ID]))}
 	for i, res := range members[h.ID] {
-		out.Residents[i] = toResidentJSON(res, false, now)
+		out.Residents[i] = toResidentJSON(res, nil, now)
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,9 +11,9 @@ import (
 	"gongzhi/internal/store"
 )
 
-// residentJSON is a resident as clients see it. Phone and ID number are masked unless Masked
-// is false, which only a single read with ?reveal=true by a role allowed authz.PersonalReveal
-// gives.
+// residentJSON is a resident as clients see it. Phone and ID number are their masks (the
+// model.Sensitive rendering) unless Masked is false, which only a single read with
+// ?reveal=true by a role allowed authz.PersonalReveal gives, through store.RevealResidents.
 type residentJSON struct {
 	ID                   ID                    `json:"id"`
 	HouseholdID          ID                    `json:"household_id"`
@@ -34,15 +33,16 @@ type residentJSON struct {
 	UpdatedAt            time.Time             `json:"updated_at"`
 }
 
-// toResidentJSON renders r with its phone and ID number masked unless reveal; now gives the age.
-func toResidentJSON(r *model.Resident, reveal bool, now time.Time) residentJSON {
+// toResidentJSON renders r with its phone and ID number masked, or in full from revealed (the
+// store's audited reveal of r) when it is not nil; now gives the age.
+func toResidentJSON(r *model.Resident, revealed *store.Revealed, now time.Time) residentJSON {
 	j := residentJSON{ID: ID(r.ID), HouseholdID: ID(r.HouseholdID), TerritoryID: ID(r.TerritoryID), Name: r.Name,
 		Gender: r.Gender, BirthDate: r.BirthDate.Format(time.DateOnly), Age: r.Age(now),
-		Phone: model.MaskPhone(r.Phone), IDNumber: model.MaskIDNumber(r.IDNumber), Masked: true,
+		Phone: r.Phone.String(), IDNumber: r.IDNumber.String(), Masked: true,
 		Relation: r.Relation, PoliticalStatus: r.PoliticalStatus, PoliticalStatusLabel: r.PoliticalStatus.Label(),
 		Occupation: r.Occupation, CreatedAt: r.CreatedAt.In(model.Shanghai), UpdatedAt: r.UpdatedAt.In(model.Shanghai)}
-	if reveal {
-		j.Phone, j.IDNumber, j.Masked = r.Phone, r.IDNumber, false
+	if revealed != nil {
+		j.Phone, j.IDNumber, j.Masked = revealed.Phone, revealed.IDNumber, false
 	}
 	return j
 }
@@ -112,22 +112,18 @@ func (a *API) listResidents(w http.ResponseWriter, r *http.Request) error {
 	now := time.Now().In(model.Shanghai)
 	out := list[residentJSON]{Items: make([]residentJSON, len(p.Items)), NextCursor: p.Next, Total: total(p.Total)}
 	for i, res := range p.Items {
-		out.Items[i] = toResidentJSON(res, false, now) // lists are always masked
+		out.Items[i] = toResidentJSON(res, nil, now) // lists are always masked
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// wantReveal reads ?reveal= of a single read: true only for "true", and then only for a role
-// allowed authz.PersonalReveal (model.ErrForbidden otherwise); a value other than true or
-// false is malformed.
+// wantReveal reads ?reveal= of a single read: true only for "true" (the store decides whether
+// the role may); a value other than true or false is malformed.
 func wantReveal(r *http.Request) (bool, error) {
 	switch r.URL.Query().Get("reveal") {
 	case "", "false":
 		return false, nil
 	case "true":
-		if u := authz.UserFrom(r.Context()); u == nil || !authz.Allowed(u.Role, authz.PersonalReveal) {
-			return false, model.ErrForbidden
-		}
 		return true, nil
 	}
 	return false, malformed("查询参数有误", model.FieldError{Field: "reveal", Message: "reveal 应为 true 或 false"})
@@ -139,26 +135,27 @@ func (a *API) getResident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reveal, err := wantReveal(r)
-	if errors.Is(err, model.ErrForbidden) {
-		// A role that may read but not reveal asked to: a denial like the guard's.
-		if aerr := a.st.RecordDenied(r.Context(), authz.ScopeFrom(r.Context()), string(authz.PersonalReveal), r.Pattern); aerr != nil {
-			return aerr
-		}
-	}
 	if err != nil {
 		return err
 	}
-	res, err := a.st.Resident(r.Context(), authz.ScopeFrom(r.Context()), id)
-	if err != nil {
-		return err
-	}
+	ctx, sc := r.Context(), authz.ScopeFrom(r.Context())
+	var revealed *store.Revealed
 	if reveal {
-		// Who saw whose full ID number and phone: recorded before answering, or no answer.
-		if err := a.st.RecordAccess(r.Context(), authz.ScopeFrom(r.Context()), "resident.reveal", "resident", []int64{res.ID}, "fields=id_number,phone"); err != nil {
+		// The store checks the role (403, recorded as denied) and records who saw whose full
+		// values before handing them out; an id outside the scope reveals nothing.
+		vs, err := a.st.RevealResidents(ctx, sc, []int64{id}, r.Pattern)
+		if err != nil {
 			return err
 		}
+		if v, ok := vs[id]; ok {
+			revealed = &v
+		}
 	}
-	return writeJSON(w, http.StatusOK, toResidentJSON(res, reveal, time.Now().In(model.Shanghai)))
+	res, err := a.st.Resident(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toResidentJSON(res, revealed, time.Now().In(model.Shanghai)))
 }
 
 func (a *API) createResident(w http.ResponseWriter, r *http.Request) error {
@@ -173,7 +170,7 @@ func (a *API) createResident(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/residents/"+itoa(res.ID))
-	return writeJSON(w, http.StatusCreated, toResidentJSON(res, false, time.Now().In(model.Shanghai)))
+	return writeJSON(w, http.StatusCreated, toResidentJSON(res, nil, time.Now().In(model.Shanghai)))
 }
 
 // residentPatch changes the fields present; the household is not changed here. A new ID
@@ -198,31 +195,11 @@ func (a *API) updateResident(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
-	ctx, sc := r.Context(), authz.ScopeFrom(r.Context())
-	old, err := a.st.Resident(ctx, sc, id)
+	res, err := a.st.PatchResident(r.Context(), authz.ScopeFrom(r.Context()), id, model.ResidentPatch(req))
 	if err != nil {
 		return err
 	}
-	in := model.ResidentInput{HouseholdID: old.HouseholdID, Name: old.Name, Gender: old.Gender,
-		BirthDate: old.BirthDate.Format(time.DateOnly), Phone: old.Phone, IDNumber: old.IDNumber,
-		Relation: old.Relation, PoliticalStatus: old.PoliticalStatus, Occupation: old.Occupation}
-	if req.IDNumber != nil {
-		in.IDNumber, in.Gender, in.BirthDate = *req.IDNumber, "", ""
-	}
-	setIf(&in.Name, req.Name)
-	setIf(&in.Gender, req.Gender)
-	setIf(&in.BirthDate, req.BirthDate)
-	setIf(&in.Phone, req.Phone)
-	setIf(&in.Relation, req.Relation)
-	setIf(&in.PoliticalStatus, req.PoliticalStatus)
-	setIf(&in.Occupation, req.Occupation)
-	res := old
-	if req != (residentPatch{}) {
-		if res, err = a.st.UpdateResident(ctx, sc, id, in); err != nil {
-			return err
-		}
-	}
-	return writeJSON(w, http.StatusOK, toResidentJSON(res, false, time.Now().In(model.Shanghai)))
+	return writeJSON(w, http.StatusOK, toResidentJSON(res, nil, time.Now().In(model.Shanghai)))
 }
 
 func (a *API) deleteResident(w http.ResponseWriter, r *http.Request) error {

@@ -98,7 +98,7 @@ func subjectData(st *store.Store, r *http.Request) (subjectDataJSON, error) {
 		out.Account.LastLoginAt = &lt
 	}
 	if d.Resident != nil {
-		res := toResidentJSON(d.Resident, true, now)
+		res := toResidentJSON(d.Resident, &d.Own, now)
 		out.Resident = &res
 	}
 	if d.Household != nil {

@@ -68,18 +68,18 @@ func (s Scope) RedactHousehold(h *model.Household) {
 	}
 }
 
-// RedactResident masks or clears what the scope may not see of r: the ID number and phone are
-// replaced by their masked forms, so not even a template mistake can show them, and the party
-// status is cleared.
+// RedactResident masks or clears what the scope may not see of r: the ID number and phone,
+// which render masked anyway (model.Sensitive), keep nothing but their mask, so not even the
+// store's reveal could give them back, and the party status is cleared.
 func (s Scope) RedactResident(r *model.Resident) {
 	if r == nil {
 		return
 	}
 	if !s.CanSee(FieldIDNumber) {
-		r.IDNumber = model.MaskIDNumber(r.IDNumber)
+		r.IDNumber = r.IDNumber.MaskedOnly()
 	}
 	if !s.CanSee(FieldPhone) {
-		r.Phone = model.MaskPhone(r.Phone)
+		r.Phone = r.Phone.MaskedOnly()
 	}
 	if !s.CanSee(FieldPoliticalStatus) {
 		r.PoliticalStatus = ""

@@ -25,22 +25,22 @@ func TestFieldPolicy(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	h := &model.Household{Flags: model.HouseholdFlags{Hardship: true, ElderlyAlone: true}}
-	r := &model.Resident{IDNumber: "51078119800101001X", Phone: "13912345678", PoliticalStatus: model.StatusPartyMember}
+	r := &model.Resident{IDNumber: model.NewIDNumber("51078119800101001X"), Phone: model.NewPhone("13912345678"), PoliticalStatus: model.StatusPartyMember}
 	unit := Scope{Role: model.RoleUnitLeader, Path: "/1/"}
 	unit.RedactHousehold(h)
 	unit.RedactResident(r)
 	if h.Flags.Hardship || !h.Flags.ElderlyAlone {
 		t.Errorf("unit leader's household flags = %+v, want hardship withheld and the rest kept", h.Flags)
 	}
-	if r.IDNumber != "5107**********001X" || r.Phone != "139****5678" || r.PoliticalStatus != "" {
+	if r.IDNumber.Plain() != "5107**********001X" || r.Phone.Plain() != "139****5678" || r.PoliticalStatus != "" {
 		t.Errorf("unit leader's resident = %q %q %q, want masked and withheld", r.IDNumber, r.Phone, r.PoliticalStatus)
 	}
 	grid := Scope{Role: model.RoleGridLeader, Path: "/1/"}
 	h2 := &model.Household{Flags: model.HouseholdFlags{Hardship: true}}
-	r2 := &model.Resident{IDNumber: "51078119800101001X", Phone: "13912345678", PoliticalStatus: model.StatusPartyMember}
+	r2 := &model.Resident{IDNumber: model.NewIDNumber("51078119800101001X"), Phone: model.NewPhone("13912345678"), PoliticalStatus: model.StatusPartyMember}
 	grid.RedactHousehold(h2)
 	grid.RedactResident(r2)
-	if !h2.Flags.Hardship || r2.IDNumber != "51078119800101001X" || r2.Phone != "13912345678" || r2.PoliticalStatus != model.StatusPartyMember {
+	if !h2.Flags.Hardship || r2.IDNumber.Plain() != "51078119800101001X" || r2.Phone.Plain() != "13912345678" || r2.PoliticalStatus != model.StatusPartyMember {
 		t.Errorf("grid leader lost fields: %+v %+v", h2.Flags, r2)
 	}
 	if got := unit.Redacted(); len(got) != len(Fields) {

@@ -216,7 +216,7 @@ func checkResidents(t *testing.T, st *store.Store, want int) {
 			t.Fatal(err)
 		}
 		for _, r := range page.Items {
-			id, msg := model.ParseIDNumber(r.IDNumber, now)
+			id, msg := model.ParseIDNumber(r.IDNumber.Plain(), now)
 			switch {
 			case msg != "":
 				t.Errorf("%s: ID number %s: %s", r.Name, r.IDNumber, msg)
@@ -225,18 +225,18 @@ func checkResidents(t *testing.T, st *store.Store, want int) {
 			case !strings.HasPrefix(id.Region, "51"):
 				t.Errorf("%s: ID number %s not from Sichuan", r.Name, r.IDNumber)
 			}
-			if seen[r.IDNumber] {
+			if seen[r.IDNumber.Plain()] {
 				t.Errorf("ID number %s twice", r.IDNumber)
 			}
-			seen[r.IDNumber] = true
-			if r.Phone != "" {
-				if msg := model.CheckPhone(r.Phone); msg != "" || len(r.Phone) != 11 {
+			seen[r.IDNumber.Plain()] = true
+			if !r.Phone.IsZero() {
+				if msg := model.CheckPhone(r.Phone.Plain()); msg != "" || len(r.Phone.Plain()) != 11 {
 					t.Errorf("%s: phone %s: %s", r.Name, r.Phone, msg)
 				}
-				if phones[r.Phone] {
+				if phones[r.Phone.Plain()] {
 					t.Errorf("phone %s twice", r.Phone)
 				}
-				phones[r.Phone] = true
+				phones[r.Phone.Plain()] = true
 			}
 			if !r.Relation.Valid() || r.PoliticalStatus.Label() == "" {
 				t.Errorf("%s: relation %q, status %q", r.Name, r.Relation, r.PoliticalStatus)

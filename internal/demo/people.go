@@ -154,7 +154,7 @@ func (g *generator) household(b *store.Bulk, r *rand.Rand, stairwell int64, addr
 		res := model.Resident{
 			HouseholdID: h.ID, TerritoryID: stairwell,
 			Name: p.surname + p.given, Gender: model.GenderFemale, BirthDate: birth,
-			Phone: g.phone(r, p.age), IDNumber: id, Relation: p.rel,
+			Phone: model.NewPhone(g.phone(r, p.age)), IDNumber: model.NewIDNumber(id), Relation: p.rel,
 			PoliticalStatus: politicalStatus(r, p.age), Occupation: occupation(r, p.age, p.male, h.Flags.Mobile),
 		}
 		if p.male {

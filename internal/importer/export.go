@@ -17,8 +17,8 @@ import (
 
 // ExportHouseholds writes the households in scope matching f, and their residents, to w as an
 // .xlsx workbook with the import layout's columns: one row per resident, a household without
-// residents as one row of its own. ID numbers and phones are masked (model.MaskIDNumber,
-// model.MaskPhone) and their headers say 已脱敏, so an export cannot be imported again as it
+// residents as one row of its own. ID numbers and phones are masked (they are
+// model.Sensitive values, whose only rendering is the mask) and their headers say 已脱敏, so an export cannot be imported again as it
 // is; 户编号 is the household's id and 所属节点 the node's name path from the top of the scope.
 // f.Limit and f.Cursor are ignored: every matching household is exported, a page at a time
 // through a streaming writer, so memory does not grow with the number of rows. progress, when
@@ -152,11 +152,11 @@ func exportRow(row []any, h *model.Household, where string, r *model.Resident) {
 	}
 	row[colName] = r.Name
 	row[colRelation] = string(r.Relation)
-	row[colIDNumber] = model.MaskIDNumber(r.IDNumber)
+	row[colIDNumber] = r.IDNumber.String() // model.Sensitive: the mask
 	row[colGender] = map[model.Gender]string{model.GenderMale: "男", model.GenderFemale: "女"}[r.Gender]
 	row[colBirth] = r.BirthDate.Format(time.DateOnly)
-	if r.Phone != "" {
-		row[colPhone] = model.MaskPhone(r.Phone)
+	if !r.Phone.IsZero() {
+		row[colPhone] = r.Phone.String()
 	}
 	row[colPolitical] = r.PoliticalStatus.Label()
 	row[colOccupation] = r.Occupation

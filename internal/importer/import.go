@@ -341,7 +341,7 @@ func (w *writer) run(ctx context.Context) error {
 			return fmt.Errorf("第%d行（%s）: %w", row, problems[0].msg, errChanged)
 		}
 		r := &model.Resident{HouseholdID: hhID, TerritoryID: hh.territoryID, Name: in.Name, Gender: in.Gender,
-			BirthDate: in.Birth(), Phone: in.Phone, IDNumber: in.IDNumber, Relation: in.Relation,
+			BirthDate: in.Birth(), Phone: model.NewPhone(in.Phone), IDNumber: model.NewIDNumber(in.IDNumber), Relation: in.Relation,
 			PoliticalStatus: in.PoliticalStatus, Occupation: in.Occupation}
 		if err := w.bulk.AddResident(r); err != nil {
 			return err

@@ -85,7 +85,7 @@ func TestImportCSV(t *testing.T) {
 		}
 		var got []string
 		for _, r := range rs.Items {
-			got = append(got, strings.Join([]string{r.Name, string(r.Relation), string(r.Gender), r.BirthDate.Format(time.DateOnly), string(r.PoliticalStatus), r.Phone}, " "))
+			got = append(got, strings.Join([]string{r.Name, string(r.Relation), string(r.Gender), r.BirthDate.Format(time.DateOnly), string(r.PoliticalStatus), r.Phone.Plain()}, " "))
 		}
 		want := []string{
 			"王大明 户主 male 1960-01-01 party_member 13812345678",

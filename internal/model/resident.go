@@ -62,8 +62,8 @@ type Resident struct {
 	Name            string
 	Gender          Gender
 	BirthDate       time.Time
-	Phone           string
-	IDNumber        string
+	Phone           Sensitive // renders masked everywhere; full only through the store's reveal
+	IDNumber        Sensitive // renders masked everywhere; full only through the store's reveal
 	Relation        Relation
 	PoliticalStatus PoliticalStatus
 	Occupation      string
@@ -213,4 +213,41 @@ func MaskIDNumber(id string) string {
 		return strings.Repeat("*", len(id))
 	}
 	return id[:4] + strings.Repeat("*", len(id)-8) + id[len(id)-4:]
+}
+
+// ResidentPatch changes some of a resident's fields: nil fields stay as they are. A new ID
+// number without a gender or birth date derives them afresh from the number. The household is
+// not changed by a patch.
+type ResidentPatch struct {
+	Name            *string
+	Gender          *Gender
+	BirthDate       *string
+	Phone           *string
+	IDNumber        *string
+	Relation        *Relation
+	PoliticalStatus *PoliticalStatus
+	Occupation      *string
+}
+
+// IsZero reports whether p changes nothing.
+func (p ResidentPatch) IsZero() bool { return p == ResidentPatch{} }
+
+// Apply changes in, the resident's current fields, by p; validate in afterwards.
+func (p ResidentPatch) Apply(in *ResidentInput) {
+	if p.IDNumber != nil {
+		in.IDNumber, in.Gender, in.BirthDate = *p.IDNumber, "", ""
+	}
+	set(&in.Name, p.Name)
+	set(&in.Gender, p.Gender)
+	set(&in.BirthDate, p.BirthDate)
+	set(&in.Phone, p.Phone)
+	set(&in.Relation, p.Relation)
+	set(&in.PoliticalStatus, p.PoliticalStatus)
+	set(&in.Occupation, p.Occupation)
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
 }

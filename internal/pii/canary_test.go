@@ -310,7 +310,7 @@ func testCanaries(t *testing.T, engine string) {
 			}
 			birth, _ := model.ParseIDNumber(c.idNumber, time.Now())
 			if err := b.AddResident(&model.Resident{HouseholdID: bh.ID, TerritoryID: stair.ID, Name: "金十" + fmt.Sprint(i), Gender: birth.Gender,
-				BirthDate: birth.BirthDate, IDNumber: c.idNumber, Phone: c.phone, Relation: rel, PoliticalStatus: model.StatusMasses}); err != nil {
+				BirthDate: birth.BirthDate, IDNumber: model.NewIDNumber(c.idNumber), Phone: model.NewPhone(c.phone), Relation: rel, PoliticalStatus: model.StatusMasses}); err != nil {
 				return err
 			}
 		}

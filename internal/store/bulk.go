@@ -250,7 +250,7 @@ func (b *Bulk) AddResident(r *model.Resident) error {
 	if err != nil {
 		return err
 	}
-	p, err := sealResident(b.tx.keys, r.IDNumber, r.Phone)
+	p, err := sealResident(b.tx.keys, r.IDNumber.Plain(), r.Phone.Plain())
 	if err != nil {
 		return err
 	}

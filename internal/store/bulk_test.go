@@ -32,7 +32,7 @@ func TestBulk(t *testing.T) {
 					return err
 				}
 				r := &model.Resident{HouseholdID: h.ID, TerritoryID: grid, Name: "户主", Gender: model.GenderMale,
-					BirthDate: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), IDNumber: validID("510781", "19600101", 100+i),
+					BirthDate: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), IDNumber: model.NewIDNumber(validID("510781", "19600101", 100+i)),
 					Relation: model.RelationHead, PoliticalStatus: model.StatusMasses}
 				if err := b.AddResident(r); err != nil {
 					return err
@@ -108,7 +108,7 @@ func TestBulkLoad(t *testing.T) {
 		}
 		resident := func(hh int64, name, id string) *model.Resident {
 			return &model.Resident{HouseholdID: hh, TerritoryID: tr.community.ID, Name: name, Gender: model.GenderFemale,
-				BirthDate: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), IDNumber: id, Phone: "13800000000",
+				BirthDate: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), IDNumber: model.NewIDNumber(id), Phone: model.NewPhone("13800000000"),
 				Relation: model.RelationHead, PoliticalStatus: model.StatusMasses}
 		}
 		// load writes a household of one for each name; a name ending in 同 gets the ID number

@@ -129,3 +129,50 @@ func TestLookupLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestRevealResidents: the one way full ID numbers and phones leave the store. A role not
+// allowed personal.reveal is refused and recorded; others get the values of the residents in
+// their scope only, and a record naming them and the reason is written first. A patch keeps
+// the stored number and phone without them ever leaving the store.
+func TestRevealResidents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		id := validID("510781", "19580312", 11)
+		h := mustHousehold(t, st, tr.stairwell, "一号楼1单元101",
+			model.ResidentInput{Name: "张建国", IDNumber: id, Relation: model.RelationHead, Phone: "13812345678"})
+		mine := mustResidentNamed(t, st, h, "张建国")
+		other := mustResidentNamed(t, st, mustHousehold(t, st, tr.stairwell2, "八号楼",
+			model.ResidentInput{Name: "李秀英", IDNumber: validID("510781", "19600505", 22), Relation: model.RelationHead}), "李秀英")
+		leader := authz.ForUser(mustUser(t, st, "leader", model.RoleUnitLeader, tr.community))
+		staff := authz.ForUser(mustUser(t, st, "staff", model.RoleCommunityStaff, tr.community))
+
+		if _, err := st.RevealResidents(ctx, leader, []int64{mine.ID}, "test"); !errors.Is(err, model.ErrForbidden) {
+			t.Errorf("unit leader reveal: %v, want ErrForbidden", err)
+		}
+		if got := mustAudit(t, st, authz.System(), store.AuditFilter{Action: string(authz.PersonalReveal), Result: model.AuditDenied}); len(got) != 1 {
+			t.Errorf("%d denied reveals recorded, want 1", len(got))
+		}
+		vs, err := st.RevealResidents(ctx, staff, []int64{mine.ID, other.ID}, "household=1")
+		if err != nil || len(vs) != 1 || vs[mine.ID].IDNumber != id || vs[mine.ID].Phone != "13812345678" {
+			t.Fatalf("staff reveal = %+v, %v; want only the resident in scope, in full", vs, err)
+		}
+		recs := mustAudit(t, st, authz.System(), store.AuditFilter{Action: store.ActionReveal, Result: model.AuditOK})
+		if len(recs) != 1 || len(recs[0].ObjectIDs) != 1 || recs[0].ObjectIDs[0] != mine.ID || !strings.Contains(recs[0].Detail, "household=1") || recs[0].ActorName != "staff" {
+			t.Errorf("reveal records: %+v", recs)
+		}
+
+		name := "张建华"
+		r, err := st.PatchResident(ctx, staff, mine.ID, model.ResidentPatch{Name: &name})
+		if err != nil || r.Name != name || r.IDNumber.Plain() != id || r.Phone.Plain() != "13812345678" {
+			t.Fatalf("patch = %+v, %v", r, err)
+		}
+		phone := ""
+		if r, err = st.PatchResident(ctx, staff, mine.ID, model.ResidentPatch{Phone: &phone}); err != nil || !r.Phone.IsZero() || r.IDNumber.Plain() != id {
+			t.Errorf("patch clearing the phone = %+v, %v", r, err)
+		}
+		if _, err := st.PatchResident(ctx, staff, other.ID, model.ResidentPatch{Name: &name}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("patch outside the scope: %v", err)
+		}
+	})
+}

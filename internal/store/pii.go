@@ -47,14 +47,92 @@ func sealResident(kr *pii.Keyring, idNumber, phone string) (sealedResident, erro
 
 // openResident sets r's ID number and phone from their sealed forms.
 func openResident(kr *pii.Keyring, r *model.Resident, idEnc, phoneEnc string) error {
-	var err error
-	if r.IDNumber, err = kr.Open(ColumnIDNumber, idEnc); err != nil {
+	id, err := kr.Open(ColumnIDNumber, idEnc)
+	if err != nil {
 		return fmt.Errorf("resident %d: %w", r.ID, err)
 	}
-	if r.Phone, err = kr.Open(ColumnPhone, phoneEnc); err != nil {
+	phone, err := kr.Open(ColumnPhone, phoneEnc)
+	if err != nil {
 		return fmt.Errorf("resident %d: %w", r.ID, err)
 	}
+	r.IDNumber, r.Phone = model.NewIDNumber(id), model.NewPhone(phone)
 	return nil
+}
+
+// ActionReveal is the audit action of a read of residents' full ID numbers and phones.
+const ActionReveal = "resident.reveal"
+
+// Revealed is a resident's ID number and phone in full ("" for no phone), as RevealResidents
+// hands them out: plain strings, for the one page or answer that asked to see them.
+type Revealed struct {
+	IDNumber string
+	Phone    string
+}
+
+// RevealResidents returns the full ID numbers and phones of those of the residents ids that lie
+// in sc, keyed by resident id; the others are absent, exactly like missing ones. It is the one
+// way full values leave the store (model.Sensitive renders only the mask), and it first records
+// who saw whose values and why (action resident.reveal, the ids, reason: short, never a personal
+// value), in the transaction that reads them: if the record cannot be written, nothing is
+// returned. A role not allowed authz.PersonalReveal gets model.ErrForbidden, recorded as a
+// denial of personal.reveal with reason as its detail.
+func (s *Store) RevealResidents(ctx context.Context, sc authz.Scope, ids []int64, reason string) (map[int64]Revealed, error) {
+	if !sc.All && !authz.Allowed(sc.Role, authz.PersonalReveal) {
+		if err := s.RecordDenied(ctx, sc, string(authz.PersonalReveal), reason); err != nil {
+			return nil, err
+		}
+		return nil, model.ErrForbidden
+	}
+	out := make(map[int64]Revealed, len(ids))
+	if len(ids) == 0 || (!sc.All && sc.Path == "") {
+		return out, nil
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if tx.keys == nil {
+			return pii.ErrNoKeys
+		}
+		lo, hi := authz.PathRange(sc.Path)
+		var found []int64
+		for rest := ids; len(rest) > 0; {
+			n := min(len(rest), MaxLimit)
+			args := make([]any, 0, n+2)
+			for _, id := range rest[:n] {
+				args = append(args, id)
+			}
+			rest = rest[n:]
+			type row struct {
+				id           int64
+				idEnc, phEnc string
+			}
+			rows, err := queryAll(ctx, tx.conn, `SELECT id, id_number_enc, phone_enc FROM residents WHERE id IN (`+inList(n)+`) AND path >= ? AND path < ? ORDER BY id`,
+				append(args, lo, hi), func(rs rowScanner) (row, error) {
+					var r row
+					return r, rs.Scan(&r.id, &r.idEnc, &r.phEnc)
+				})
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				var v Revealed
+				if v.IDNumber, err = tx.keys.Open(ColumnIDNumber, r.idEnc); err != nil {
+					return fmt.Errorf("resident %d: %w", r.id, err)
+				}
+				if v.Phone, err = tx.keys.Open(ColumnPhone, r.phEnc); err != nil {
+					return fmt.Errorf("resident %d: %w", r.id, err)
+				}
+				out[r.id] = v
+				found = append(found, r.id)
+			}
+		}
+		if len(found) > 0 {
+			tx.audit(sc, ActionReveal, "resident", found, strings.TrimSpace("fields=id_number,phone "+reason))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ResidentByIDNumber returns the resident registered with the ID number id (an x or X as the

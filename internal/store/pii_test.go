@@ -36,7 +36,7 @@ func TestPersonalDataSealed(t *testing.T) {
 
 		// Exact lookup through the blind index, x and X alike, within scope only.
 		r, err := st.ResidentByIDNumber(ctx, authz.System(), strings.ToLower(id))
-		if err != nil || r.Name != "张建国" || r.IDNumber != id || r.Phone != "13812345678" {
+		if err != nil || r.Name != "张建国" || r.IDNumber.Plain() != id || r.Phone.Plain() != "13812345678" {
 			t.Fatalf("ResidentByIDNumber = %+v, %v", r, err)
 		}
 		if _, err := st.ResidentByIDNumber(ctx, authz.Scope{Path: tr.community2.Path}, id); !errors.Is(err, model.ErrNotFound) {
@@ -150,7 +150,7 @@ func TestRotation(t *testing.T) {
 		if err != nil || len(p.Items) != 25 {
 			t.Fatalf("Residents after retiring t1: %v", err)
 		}
-		if r, err := retired.ResidentByIDNumber(ctx, authz.System(), validID("510781", "19800101", 7)); err != nil || r.Phone != "13812340700" {
+		if r, err := retired.ResidentByIDNumber(ctx, authz.System(), validID("510781", "19800101", 7)); err != nil || r.Phone.Plain() != "13812340700" {
 			t.Errorf("lookup after rotation = %+v, %v", r, err)
 		}
 		if n, err := rotated.Reencrypt(ctx, 10, nil); err != nil || n != 0 {
@@ -221,7 +221,7 @@ func TestMigratePlaintextDatabase(t *testing.T) {
 			}
 			for i, id := range ids {
 				r, err := st.ResidentByIDNumber(ctx, authz.System(), id)
-				if err != nil || r.Phone != phones[i] || r.ID != int64(i+1) {
+				if err != nil || r.Phone.Plain() != phones[i] || r.ID != int64(i+1) {
 					t.Errorf("resident %d after migration: %+v, %v", i+1, r, err)
 				}
 			}

@@ -309,6 +309,31 @@ func (tx *Tx) checkIDNumber(ctx context.Context, sc authz.Scope, in model.Reside
 	return nil
 }
 
+// PatchResident changes the fields p names on the resident id in the scope, through the same
+// validated update as UpdateResident; the fields p leaves nil keep their stored values (the
+// ID number and phone among them, which never leave the store for this). A patch that changes
+// nothing returns the resident as it is. Errors are those of UpdateResident.
+func (s *Store) PatchResident(ctx context.Context, sc authz.Scope, id int64, p model.ResidentPatch) (*model.Resident, error) {
+	if p.IsZero() {
+		return s.Resident(ctx, sc, id)
+	}
+	var r *model.Resident
+	err := s.Tx(ctx, func(tx *Tx) error {
+		old, err := tx.resident(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		in := model.ResidentInput{HouseholdID: old.HouseholdID, Name: old.Name, Gender: old.Gender,
+			BirthDate: old.BirthDate.Format(time.DateOnly), Phone: old.Phone.Plain(), IDNumber: old.IDNumber.Plain(),
+			Relation: old.Relation, PoliticalStatus: old.PoliticalStatus, Occupation: old.Occupation}
+		p.Apply(&in)
+		r, err = tx.UpdateResident(ctx, sc, id, in)
+		return err
+	})
+	sc.RedactResident(r)
+	return r, err
+}
+
 // DeleteResident removes a resident registered by mistake (a person who moves away goes with
 // the household's move-out instead), and records it in the household's history.
 func (s *Store) DeleteResident(ctx context.Context, sc authz.Scope, id int64) error {

@@ -97,8 +97,11 @@ type SubjectMember struct {
 // SubjectData is everything stored about the person behind an account. Resident and Household
 // are nil when the account is not linked to a resident record.
 type SubjectData struct {
-	Account     SubjectAccount
-	Resident    *model.Resident
+	Account  SubjectAccount
+	Resident *model.Resident
+	// Own is the subject's own ID number and phone in full (zero when not linked): their own
+	// record, which the subject sees whole; callers record that read (subject.read).
+	Own         Revealed
 	Household   *model.Household
 	Members     []SubjectMember
 	Corrections []*model.CorrectionRequest
@@ -136,6 +139,7 @@ func (s *Store) SubjectData(ctx context.Context, userID int64) (*SubjectData, er
 	if d.Resident, err = c.resident(ctx, sys, rid); err != nil {
 		return nil, err
 	}
+	d.Own = Revealed{IDNumber: d.Resident.IDNumber.Plain(), Phone: d.Resident.Phone.Plain()}
 	if d.Household, err = c.household(ctx, sys, d.Resident.HouseholdID); err != nil {
 		return nil, err
 	}
@@ -145,7 +149,7 @@ func (s *Store) SubjectData(ctx context.Context, userID int64) (*SubjectData, er
 	}
 	for _, m := range members[d.Household.ID] {
 		if m.ID != rid {
-			d.Members = append(d.Members, SubjectMember{Name: m.Name, Relation: m.Relation, IDNumberMasked: model.MaskIDNumber(m.IDNumber)})
+			d.Members = append(d.Members, SubjectMember{Name: m.Name, Relation: m.Relation, IDNumberMasked: m.IDNumber.Masked()})
 		}
 	}
 	d.Corrections, err = s.MyCorrections(ctx, userID)
@@ -185,9 +189,9 @@ func correctionValue(r *model.Resident, h *model.Household, f model.CorrectionFi
 	case model.CorrectName:
 		return r.Name
 	case model.CorrectPhone:
-		return r.Phone
+		return r.Phone.Plain()
 	case model.CorrectIDNumber:
-		return r.IDNumber
+		return r.IDNumber.Plain()
 	case model.CorrectBirthDate:
 		return r.BirthDate.Format(time.DateOnly)
 	case model.CorrectOccupation:
@@ -223,7 +227,7 @@ func correctedInputs(r *model.Resident, h *model.Household, f model.CorrectionFi
 		return ri, hi, true, asValueErr(hi.Validate())
 	}
 	ri = model.ResidentInput{HouseholdID: r.HouseholdID, Name: r.Name, Gender: r.Gender, BirthDate: r.BirthDate.Format(time.DateOnly),
-		Phone: r.Phone, IDNumber: r.IDNumber, Relation: r.Relation, PoliticalStatus: r.PoliticalStatus, Occupation: r.Occupation}
+		Phone: r.Phone.Plain(), IDNumber: r.IDNumber.Plain(), Relation: r.Relation, PoliticalStatus: r.PoliticalStatus, Occupation: r.Occupation}
 	switch f {
 	case model.CorrectName:
 		ri.Name = value

@@ -92,7 +92,7 @@ func TestSubjectDataAndCorrections(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Resident == nil || d.Resident.ID != zhang.ID || d.Resident.IDNumber != zhangID || d.Resident.Phone != "13812345678" {
+		if d.Resident == nil || d.Resident.ID != zhang.ID || d.Resident.IDNumber.Plain() != zhangID || d.Resident.Phone.Plain() != "13812345678" || d.Own.IDNumber != zhangID || d.Own.Phone != "13812345678" {
 			t.Fatalf("subject resident = %+v, want 张三 in full", d.Resident)
 		}
 		if d.Household == nil || d.Household.Address != "1栋1单元502室" {
@@ -170,7 +170,7 @@ func TestSubjectDataAndCorrections(t *testing.T) {
 			t.Errorf("accepted = %+v", got)
 		}
 		r, err := st.Resident(ctx, scStaff, zhang.ID)
-		if err != nil || r.IDNumber != newID || r.BirthDate.Format("2006-01-02") != "1965-03-09" {
+		if err != nil || r.IDNumber.Plain() != newID || r.BirthDate.Format("2006-01-02") != "1965-03-09" {
 			t.Errorf("after acceptance resident = %+v, %v", r, err)
 		}
 		if _, err := st.AcceptCorrection(ctx, scStaff, cr.ID, ""); !errors.Is(err, model.ErrConflict) {

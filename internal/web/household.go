@@ -202,6 +202,8 @@ type householdData struct {
 	Events       []model.HouseholdEvent
 	Reveal       bool // full ID numbers and phones are shown (and the view was recorded)
 	CanReveal    bool
+	Revealed     map[int64]*store.Revealed // by resident id: the store's audited reveal
+
 }
 
 // household shows one household. ?reveal=1 shows full ID numbers and phones to roles allowed
@@ -249,14 +251,19 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Reveal {
-		// One audit record for the page, naming every resident shown in full. If it
-		// cannot be written, the page is an error, not the data.
-		ids := make([]int64, 0, len(d.Members)+1)
+		// The store records one access for the page, naming every resident shown in full,
+		// before it hands out the values; if it cannot, the page is an error, not the data.
+		ids := make([]int64, 0, len(d.Members))
 		for _, m := range d.Members {
 			ids = append(ids, m.ID)
 		}
-		if err := wb.st.RecordAccess(ctx, sc, "resident.reveal", "resident", ids, fmt.Sprintf("household=%d residents=%d fields=id_number,phone", id, len(d.Members))); err != nil {
+		vs, err := wb.st.RevealResidents(ctx, sc, ids, fmt.Sprintf("household=%d residents=%d", id, len(d.Members)))
+		if err != nil {
 			return err
+		}
+		d.Revealed = make(map[int64]*store.Revealed, len(vs))
+		for id, v := range vs {
+			d.Revealed[id] = &v
 		}
 	}
 	return wb.render(w, r, http.StatusOK, "households/show", d)

@@ -133,8 +133,6 @@ func templateFuncs(msg catalog) template.FuncMap {
 		// birthDate is a calendar date stored as midnight UTC: no zone conversion.
 		"birthDate": func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 		"age":       func(r *model.Resident) int { return r.Age(time.Now().In(model.Shanghai)) },
-		"maskID":    model.MaskIDNumber,
-		"maskPhone": model.MaskPhone,
 		"icon":      icon,
 		"input":     inputFunc(msg),
 		"link":      link,

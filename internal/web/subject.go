@@ -41,7 +41,7 @@ func (wb *Web) myData(w http.ResponseWriter, r *http.Request) error {
 	p := &myDataPage{Page: wb.base(r, wb.t("subject.title"), "me"), Data: d}
 	p.Crumbs = []Crumb{{Name: wb.t("me.title"), URL: "/me"}, {Name: p.Title}}
 	if res := d.Resident; res != nil {
-		phone := res.Phone
+		phone := d.Own.Phone // their own record, in full
 		if phone == "" {
 			phone = "—"
 		}
@@ -53,7 +53,7 @@ func (wb *Web) myData(w http.ResponseWriter, r *http.Request) error {
 			{wb.t("correction.field.name"), res.Name, model.CorrectName},
 			{wb.t("col.gender"), wb.t("gender." + string(res.Gender)), ""},
 			{wb.t("correction.field.birth_date"), res.BirthDate.UTC().Format(time.DateOnly), model.CorrectBirthDate},
-			{wb.t("correction.field.id_number"), res.IDNumber, model.CorrectIDNumber},
+			{wb.t("correction.field.id_number"), d.Own.IDNumber, model.CorrectIDNumber},
 			{wb.t("correction.field.phone"), phone, model.CorrectPhone},
 			{wb.t("col.relation"), string(res.Relation), ""},
 			{wb.t("correction.field.political_status"), wb.t("political." + string(res.PoliticalStatus)), model.CorrectPoliticalStatus},

@@ -160,7 +160,7 @@ func TestSubjectPages(t *testing.T) {
 		if loc := r.Header.Get("Location"); !strings.Contains(loc, "done=correction_accepted") {
 			t.Errorf("after accept Location = %q", loc)
 		}
-		if got, err := st.Resident(ctx, sys, own.ID); err != nil || got.IDNumber != newID {
+		if got, err := st.Resident(ctx, sys, own.ID); err != nil || got.IDNumber.Plain() != newID {
 			t.Errorf("after acceptance ID number = %v, %v", got, err)
 		}
 		r = res.get("/me/data").want(t, http.StatusOK)

@@ -33,7 +33,7 @@ func (w *world) conflict(rel relation, fresh bool) int64 {
 	ids, err := w.st.RecordIDConflicts(context.Background(), authz.System(), []store.IDConflictAttempt{{
 		Source: model.ConflictFromCreate, TargetTerritoryID: t.node.ID, TargetHouseholdID: target.ID,
 		Collision: store.IDCollision{ResidentID: holder.ID, HolderPath: t.node.Path},
-		Attempt:   model.IDAttempt{Name: holder.Name, IDNumber: holder.IDNumber, Relation: "其他"}}})
+		Attempt:   model.IDAttempt{Name: holder.Name, IDNumber: holder.IDNumber.Plain(), Relation: "其他"}}})
 	if err != nil {
 		w.tb.Fatalf("conflict for %s: %v", rel, err)
 	}

@@ -40,7 +40,7 @@ var writeCases = []writeCase{
 		id, phone := w.idNumber(), w.phone()
 		body := fmt.Sprintf(`{"id_number":%q,"phone":%q,"political_status":"party_member","occupation":"教师"}`, id, phone)
 		p := fmt.Sprintf("/api/v1/residents/%d", r.ID)
-		return "PATCH", p, "application/json", body, p, []string{id, phone, r.IDNumber, r.Phone}
+		return "PATCH", p, "application/json", body, p, []string{id, phone, r.IDNumber.Plain(), r.Phone.Plain()}
 	}},
 	{"POST /api/v1/households", func(w *world, role model.Role) (string, string, string, string, string, []string) {
 		id, phone := w.idNumber(), w.phone()
@@ -52,17 +52,17 @@ var writeCases = []writeCase{
 		h := w.household(w.targets[relOwn].node)
 		r := w.resident(h)
 		p := fmt.Sprintf("/api/v1/households/%d", h.ID)
-		return "PATCH", p, "application/json", `{"address":"改后地址101室","flags":{"hardship":true}}`, p, []string{r.IDNumber, r.Phone}
+		return "PATCH", p, "application/json", `{"address":"改后地址101室","flags":{"hardship":true}}`, p, []string{r.IDNumber.Plain(), r.Phone.Plain()}
 	}},
 	{"POST /api/v1/households/{id}/move-out", func(w *world, role model.Role) (string, string, string, string, string, []string) {
 		h := w.household(w.targets[relOwn].node)
 		r := w.resident(h)
 		p := fmt.Sprintf("/api/v1/households/%d", h.ID)
-		return "POST", p + "/move-out", "application/json", `{"date":"2026-11-01","note":"写入"}`, p, []string{r.IDNumber, r.Phone}
+		return "POST", p + "/move-out", "application/json", `{"date":"2026-11-01","note":"写入"}`, p, []string{r.IDNumber.Plain(), r.Phone.Plain()}
 	}},
 	{"POST /api/v1/corrections/{id}/accept", func(w *world, role model.Role) (string, string, string, string, string, []string) {
 		phone, c := w.phoneCorrection()
-		return "POST", fmt.Sprintf("/api/v1/corrections/%d/accept", c.ID), "application/json", `{"note":"同意"}`, "", []string{phone, w.targets[relOwn].resident.IDNumber}
+		return "POST", fmt.Sprintf("/api/v1/corrections/%d/accept", c.ID), "application/json", `{"note":"同意"}`, "", []string{phone, w.targets[relOwn].resident.IDNumber.Plain()}
 	}},
 	{"POST /households/new", func(w *world, role model.Role) (string, string, string, string, string, []string) {
 		id, phone := w.idNumber(), w.phone()
@@ -80,11 +80,11 @@ var writeCases = []writeCase{
 		h := w.household(w.targets[relOwn].node)
 		r := w.resident(h)
 		form := url.Values{"moved_out_at": {"2026-11-01"}, "confirm": {"1"}}
-		return "POST", fmt.Sprintf("/households/%d/move-out", h.ID), "application/x-www-form-urlencoded", form.Encode(), "", []string{r.IDNumber, r.Phone}
+		return "POST", fmt.Sprintf("/households/%d/move-out", h.ID), "application/x-www-form-urlencoded", form.Encode(), "", []string{r.IDNumber.Plain(), r.Phone.Plain()}
 	}},
 	{"POST /corrections/{id}/accept", func(w *world, role model.Role) (string, string, string, string, string, []string) {
 		phone, c := w.phoneCorrection()
-		return "POST", fmt.Sprintf("/corrections/%d/accept", c.ID), "application/x-www-form-urlencoded", url.Values{"note": {"同意"}}.Encode(), "", []string{phone, w.targets[relOwn].resident.IDNumber}
+		return "POST", fmt.Sprintf("/corrections/%d/accept", c.ID), "application/x-www-form-urlencoded", url.Values{"note": {"同意"}}.Encode(), "", []string{phone, w.targets[relOwn].resident.IDNumber.Plain()}
 	}},
 }
 
