@@ -17,16 +17,16 @@ import (
 const maxResidentsPerCreate = 50
 
 type householdJSON struct {
-	ID          ID                   `json:"id"`
-	TerritoryID ID                   `json:"territory_id"`
-	Address     string               `json:"address"`
-	HeadName    string               `json:"head_name"`
-	Members     int                  `json:"members"`
-	Flags       model.HouseholdFlags `json:"flags"`
-	MovedInAt   *string              `json:"moved_in_at"`
-	MovedOutAt  *string              `json:"moved_out_at"`
-	CreatedAt   time.Time            `json:"created_at"`
-	UpdatedAt   time.Time            `json:"updated_at"`
+	ID          ID        `json:"id"`
+	TerritoryID ID        `json:"territory_id"`
+	Address     string    `json:"address"`
+	HeadName    string    `json:"head_name"`
+	Members     int       `json:"members"`
+	Flags       flagsJSON `json:"flags"`
+	MovedInAt   *string   `json:"moved_in_at"`
+	MovedOutAt  *string   `json:"moved_out_at"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // householdDetailJSON is a single household with its residents, always masked: the household
@@ -36,9 +36,26 @@ type householdDetailJSON struct {
 	Residents []residentJSON `json:"residents"`
 }
 
+// flagsJSON are a household's care flags; hardship is absent for a role it is withheld from
+// (not false, which would look like a real "no").
+type flagsJSON struct {
+	ElderlyAlone bool  `json:"elderly_alone"`
+	Hardship     *bool `json:"hardship,omitempty"`
+	Disability   bool  `json:"disability"`
+	Mobile       bool  `json:"mobile"`
+}
+
+func toFlagsJSON(h *model.Household) flagsJSON {
+	f := flagsJSON{ElderlyAlone: h.Flags.ElderlyAlone, Disability: h.Flags.Disability, Mobile: h.Flags.Mobile}
+	if !h.Withheld.Hardship {
+		f.Hardship = &h.Flags.Hardship
+	}
+	return f
+}
+
 func toHouseholdJSON(h *model.Household) householdJSON {
 	return householdJSON{ID: ID(h.ID), TerritoryID: ID(h.TerritoryID), Address: h.Address, HeadName: h.HeadName,
-		Members: h.Members, Flags: h.Flags, MovedInAt: dateJSON(h.MovedInAt), MovedOutAt: dateJSON(h.MovedOutAt),
+		Members: h.Members, Flags: toFlagsJSON(h), MovedInAt: dateJSON(h.MovedInAt), MovedOutAt: dateJSON(h.MovedOutAt),
 		CreatedAt: h.CreatedAt.In(model.Shanghai), UpdatedAt: h.UpdatedAt.In(model.Shanghai)}
 }
 

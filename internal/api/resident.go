@@ -14,20 +14,23 @@ import (
 // residentJSON is a resident as clients see it. Phone and ID number are their masks (the
 // model.Sensitive rendering) unless Masked is false, which only a single read with
 // ?reveal=true by a role allowed authz.PersonalReveal gives, through store.RevealResidents.
+// Fields withheld from the caller's role are absent: birth_date and age (birth_year instead)
+// where the ID number is masked, political_status and its label where it is withheld.
 type residentJSON struct {
 	ID                   ID                    `json:"id"`
 	HouseholdID          ID                    `json:"household_id"`
 	TerritoryID          ID                    `json:"territory_id"`
 	Name                 string                `json:"name"`
 	Gender               model.Gender          `json:"gender"`
-	BirthDate            string                `json:"birth_date"`
-	Age                  int                   `json:"age"`
+	BirthDate            string                `json:"birth_date,omitempty"`
+	BirthYear            int                   `json:"birth_year,omitempty"`
+	Age                  *int                  `json:"age,omitempty"`
 	Phone                string                `json:"phone"`
 	IDNumber             string                `json:"id_number"`
 	Masked               bool                  `json:"masked"`
 	Relation             model.Relation        `json:"relation"`
-	PoliticalStatus      model.PoliticalStatus `json:"political_status"`
-	PoliticalStatusLabel string                `json:"political_status_label"`
+	PoliticalStatus      model.PoliticalStatus `json:"political_status,omitempty"`
+	PoliticalStatusLabel string                `json:"political_status_label,omitempty"`
 	Occupation           string                `json:"occupation"`
 	CreatedAt            time.Time             `json:"created_at"`
 	UpdatedAt            time.Time             `json:"updated_at"`
@@ -37,10 +40,17 @@ type residentJSON struct {
 // store's audited reveal of r) when it is not nil; now gives the age.
 func toResidentJSON(r *model.Resident, revealed *store.Revealed, now time.Time) residentJSON {
 	j := residentJSON{ID: ID(r.ID), HouseholdID: ID(r.HouseholdID), TerritoryID: ID(r.TerritoryID), Name: r.Name,
-		Gender: r.Gender, BirthDate: r.BirthDate.Format(time.DateOnly), Age: r.Age(now),
-		Phone: r.Phone.String(), IDNumber: r.IDNumber.String(), Masked: true,
-		Relation: r.Relation, PoliticalStatus: r.PoliticalStatus, PoliticalStatusLabel: r.PoliticalStatus.Label(),
-		Occupation: r.Occupation, CreatedAt: r.CreatedAt.In(model.Shanghai), UpdatedAt: r.UpdatedAt.In(model.Shanghai)}
+		Gender: r.Gender, Phone: r.Phone.String(), IDNumber: r.IDNumber.String(), Masked: true,
+		Relation: r.Relation, Occupation: r.Occupation, CreatedAt: r.CreatedAt.In(model.Shanghai), UpdatedAt: r.UpdatedAt.In(model.Shanghai)}
+	if r.Withheld.BirthDate {
+		j.BirthYear = r.BirthDate.Year()
+	} else {
+		age := r.Age(now)
+		j.BirthDate, j.Age = r.BirthDate.Format(time.DateOnly), &age
+	}
+	if !r.Withheld.PoliticalStatus {
+		j.PoliticalStatus, j.PoliticalStatusLabel = r.PoliticalStatus, r.PoliticalStatus.Label()
+	}
 	if revealed != nil {
 		j.Phone, j.IDNumber, j.Masked = revealed.Phone, revealed.IDNumber, false
 	}

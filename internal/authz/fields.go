@@ -2,6 +2,7 @@ package authz
 
 import (
 	"slices"
+	"time"
 
 	"gongzhi/internal/model"
 )
@@ -61,27 +62,36 @@ func (s Scope) Redacted() []Field {
 	return out
 }
 
-// RedactHousehold clears what the scope may not see of h: the hardship flag.
+// RedactHousehold clears what the scope may not see of h, the hardship flag, and marks it
+// withheld so that renderers leave it out instead of showing false.
 func (s Scope) RedactHousehold(h *model.Household) {
 	if h != nil && !s.CanSee(FieldHardship) {
 		h.Flags.Hardship = false
+		h.Withheld.Hardship = true
 	}
 }
 
 // RedactResident masks or clears what the scope may not see of r: the ID number and phone,
 // which render masked anyway (model.Sensitive), keep nothing but their mask, so not even the
-// store's reveal could give them back, and the party status is cleared.
+// store's reveal could give them back; the birth date keeps only its year (with the mask's
+// first 4 and last 4 characters, the full date left about ten candidates for the whole number);
+// and the party status is cleared. What is cleared is marked in r.Withheld.
 func (s Scope) RedactResident(r *model.Resident) {
 	if r == nil {
 		return
 	}
 	if !s.CanSee(FieldIDNumber) {
 		r.IDNumber = r.IDNumber.MaskedOnly()
+		if !r.BirthDate.IsZero() {
+			r.BirthDate = time.Date(r.BirthDate.Year(), time.January, 1, 0, 0, 0, 0, time.UTC)
+		}
+		r.Withheld.BirthDate = true
 	}
 	if !s.CanSee(FieldPhone) {
 		r.Phone = r.Phone.MaskedOnly()
 	}
 	if !s.CanSee(FieldPoliticalStatus) {
 		r.PoliticalStatus = ""
+		r.Withheld.PoliticalStatus = true
 	}
 }

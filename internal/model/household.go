@@ -20,6 +20,7 @@ type Household struct {
 	MovedOutAt  *time.Time // set when the household moved away; it stays in history
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Withheld    Withheld // Withheld.Hardship: the hardship flag was left out for the caller's role
 }
 
 // HouseholdFlags are the care flags community staff keep on a household.

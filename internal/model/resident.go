@@ -69,9 +69,21 @@ type Resident struct {
 	Occupation      string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// Withheld says which fields the store left out for the caller's role: renderers leave
+	// them out too (absent from JSON, not an empty value that looks like a real answer).
+	Withheld Withheld
 }
 
-// Age in whole years on day now.
+// Withheld lists the fields of a record the store did not give the caller (authz.Scope's
+// RedactResident, RedactHousehold): their values in the record are not the real ones.
+type Withheld struct {
+	PoliticalStatus bool // Resident.PoliticalStatus is empty
+	BirthDate       bool // Resident.BirthDate holds the year only (January 1st): the ID number is masked too
+	Hardship        bool // Household.Flags.Hardship is false whatever it is
+}
+
+// Age in whole years on day now; with the birth date withheld, the age the birth year gives
+// (now's year minus it), which may be one more than the real age.
 func (r *Resident) Age(now time.Time) int {
 	y := now.Year() - r.BirthDate.Year()
 	if now.YearDay() < r.BirthDate.YearDay() {

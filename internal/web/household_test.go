@@ -155,6 +155,15 @@ func TestRevealIsForFieldStaffOnly(t *testing.T) {
 	if strings.Contains(res.Body, id) {
 		t.Errorf("unit leader sees the full ID number")
 	}
+	// With the number masked, the birth date shows its year only: the full date and the mask's
+	// visible digits would leave about ten candidates for the number.
+	if got := text(one(t, res.Doc, "tbody td[data-label=出生日期]")); got != "1952年生" || strings.Contains(res.Body, "1952-02-02") {
+		t.Errorf("unit leader's birth cell = %q, want the year only", got)
+	}
+	staff := f.as(t, "streetadmin").get(fmt.Sprintf("/households/%d", h.ID)).want(t, http.StatusOK)
+	if got := text(one(t, staff.Doc, "tbody td[data-label=出生日期]")); !strings.Contains(got, "1952-02-02") {
+		t.Errorf("street admin's birth cell = %q, want the date", got)
+	}
 	if len(all(res.Doc, "a[href$=?reveal=1]")) != 0 || len(all(res.Doc, ".callout-warn")) != 0 {
 		t.Errorf("unit leader is offered the full view")
 	}
