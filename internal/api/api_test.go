@@ -270,11 +270,13 @@ type residentOut struct {
 	Name                 string `json:"name"`
 	Gender               string `json:"gender"`
 	BirthDate            string `json:"birth_date"`
+	BirthYear            int    `json:"birth_year"`
 	Age                  int    `json:"age"`
 	Phone                string `json:"phone"`
 	IDNumber             string `json:"id_number"`
 	Masked               bool   `json:"masked"`
 	Relation             string `json:"relation"`
+	RelationLabel        string `json:"relation_label"`
 	PoliticalStatus      string `json:"political_status"`
 	PoliticalStatusLabel string `json:"political_status_label"`
 	Occupation           string `json:"occupation"`

@@ -44,7 +44,7 @@ func TestHouseholdRoundTrip(t *testing.T) {
 		head := h.Residents[0]
 		want := residentOut{ID: head.ID, HouseholdID: h.ID, TerritoryID: id(tr.stairA.ID), Name: "张建国", Gender: "male",
 			BirthDate: "1958-03-12", Age: head.Age, Phone: "138****5678", IDNumber: model.MaskIDNumber(headID), Masked: true,
-			Relation: "户主", PoliticalStatus: "party_member", PoliticalStatusLabel: "中共党员", Occupation: "退休",
+			Relation: "head", RelationLabel: "户主", PoliticalStatus: "party_member", PoliticalStatusLabel: "中共党员", Occupation: "退休", // the Chinese word in, the id out
 			CreatedAt: head.CreatedAt, UpdatedAt: head.UpdatedAt}
 		if head != want {
 			t.Errorf("head = %+v\nwant %+v", head, want)

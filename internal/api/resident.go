@@ -29,6 +29,7 @@ type residentJSON struct {
 	IDNumber             string                `json:"id_number"`
 	Masked               bool                  `json:"masked"`
 	Relation             model.Relation        `json:"relation"`
+	RelationLabel        string                `json:"relation_label"`
 	PoliticalStatus      model.PoliticalStatus `json:"political_status,omitempty"`
 	PoliticalStatusLabel string                `json:"political_status_label,omitempty"`
 	Occupation           string                `json:"occupation"`
@@ -41,7 +42,7 @@ type residentJSON struct {
 func toResidentJSON(r *model.Resident, revealed *store.Revealed, now time.Time) residentJSON {
 	j := residentJSON{ID: ID(r.ID), HouseholdID: ID(r.HouseholdID), TerritoryID: ID(r.TerritoryID), Name: r.Name,
 		Gender: r.Gender, Phone: r.Phone.String(), IDNumber: r.IDNumber.String(), Masked: true,
-		Relation: r.Relation, Occupation: r.Occupation, CreatedAt: r.CreatedAt.In(model.Shanghai), UpdatedAt: r.UpdatedAt.In(model.Shanghai)}
+		Relation: r.Relation, RelationLabel: r.Relation.Label(), Occupation: r.Occupation, CreatedAt: r.CreatedAt.In(model.Shanghai), UpdatedAt: r.UpdatedAt.In(model.Shanghai)}
 	if r.Withheld.BirthDate {
 		j.BirthYear = r.BirthDate.Year()
 	} else {
@@ -72,7 +73,8 @@ type residentFields struct {
 
 func (f residentFields) input() model.ResidentInput {
 	return model.ResidentInput{Name: f.Name, Gender: f.Gender, BirthDate: f.BirthDate, Phone: f.Phone, IDNumber: f.IDNumber,
-		Relation: f.Relation, PoliticalStatus: f.PoliticalStatus, Occupation: f.Occupation}
+		// The relation may be given as its id (head) or its Chinese word (户主).
+		Relation: f.Relation.Normalized(), PoliticalStatus: f.PoliticalStatus, Occupation: f.Occupation}
 }
 
 // residentCreate is the body of POST /residents.

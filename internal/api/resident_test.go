@@ -28,7 +28,7 @@ func TestResidentRoundTrip(t *testing.T) {
 		}
 		want := residentOut{ID: res.ID, HouseholdID: h.ID, TerritoryID: id(tr.stairA.ID), Name: "张小燕", Gender: "female",
 			BirthDate: "2005-06-01", Age: res.Age, Phone: model.MaskPhone("0816-3221234"), IDNumber: model.MaskIDNumber(child), Masked: true,
-			Relation: "子女", PoliticalStatus: "league_member", PoliticalStatusLabel: "共青团员", Occupation: "学生",
+			Relation: "child", RelationLabel: "子女", PoliticalStatus: "league_member", PoliticalStatusLabel: "共青团员", Occupation: "学生",
 			CreatedAt: res.CreatedAt, UpdatedAt: res.UpdatedAt}
 		if res != want {
 			t.Errorf("created = %+v\nwant %+v", res, want)
@@ -68,7 +68,7 @@ func TestResidentRoundTrip(t *testing.T) {
 		got := mustJSON[residentOut](t, f.mustDo(t, tok, "PATCH", "/api/v1/residents/"+res.ID,
 			`{"name":"张小龙","id_number":"`+son+`","political_status":"masses"}`), http.StatusOK)
 		if got.Name != "张小龙" || got.Gender != "male" || got.BirthDate != "2007-09-09" || got.Occupation != "学生" ||
-			got.PoliticalStatusLabel != "群众" || got.IDNumber != model.MaskIDNumber(son) || got.Relation != "子女" {
+			got.PoliticalStatusLabel != "群众" || got.IDNumber != model.MaskIDNumber(son) || got.Relation != "child" || got.RelationLabel != "子女" {
 			t.Errorf("patched = %+v", got)
 		}
 		if hh := mustJSON[householdOut](t, f.mustDo(t, tok, "GET", "/api/v1/households/"+h.ID, nil), http.StatusOK); hh.Members != 2 {

@@ -29,6 +29,7 @@ type subjectAccountJSON struct {
 type subjectMemberJSON struct {
 	Name           string         `json:"name"`
 	Relation       model.Relation `json:"relation"`
+	RelationLabel  string         `json:"relation_label"`
 	IDNumberMasked string         `json:"id_number_masked"`
 }
 
@@ -106,7 +107,7 @@ func subjectData(st *store.Store, r *http.Request) (subjectDataJSON, error) {
 		out.Household = &h
 	}
 	for _, m := range d.Members {
-		out.HouseholdMembers = append(out.HouseholdMembers, subjectMemberJSON{Name: m.Name, Relation: m.Relation, IDNumberMasked: m.IDNumberMasked})
+		out.HouseholdMembers = append(out.HouseholdMembers, subjectMemberJSON{Name: m.Name, Relation: m.Relation, RelationLabel: m.Relation.Label(), IDNumberMasked: m.IDNumberMasked})
 	}
 	for _, c := range d.Corrections {
 		out.Corrections = append(out.Corrections, toCorrectionJSON(c, true))

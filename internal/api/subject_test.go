@@ -33,6 +33,7 @@ type subjectOut struct {
 	HouseholdMembers []struct {
 		Name           string `json:"name"`
 		Relation       string `json:"relation"`
+		RelationLabel  string `json:"relation_label"`
 		IDNumberMasked string `json:"id_number_masked"`
 	} `json:"household_members"`
 	Corrections []correctionOut `json:"corrections"`

@@ -315,7 +315,7 @@ func TestDefaultCity(t *testing.T) {
 		}
 	}
 	// Children carry the head's surname.
-	if n := mustCount(t, st, `SELECT COUNT(*) FROM residents c JOIN residents h ON h.household_id = c.household_id AND h.relation = '户主'
+	if n := mustCount(t, st, `SELECT COUNT(*) FROM residents c JOIN residents h ON h.household_id = c.household_id AND h.relation = 'head'
 		WHERE c.relation = '子女' AND substr(c.name, 1, 1) <> substr(h.name, 1, 1)`); n != 0 {
 		t.Errorf("%d children without their head's surname", n)
 	}

@@ -201,7 +201,7 @@ func (g *generator) family(r *rand.Rand, shape []role, elderlyAlone bool, dst []
 		p := person{surname: hd.surname}
 		switch ro {
 		case spouse:
-			p.rel, p.male, p.surname = "配偶", !hd.male, otherSurname(r, hd.surname)
+			p.rel, p.male, p.surname = model.RelationSpouse, !hd.male, otherSurname(r, hd.surname)
 			if hd.male {
 				p.age = hd.age - 6 + r.IntN(10)
 			} else {
@@ -209,7 +209,7 @@ func (g *generator) family(r *rand.Rand, shape []role, elderlyAlone bool, dst []
 			}
 			p.age = min(max(p.age, 22), 95)
 		case child:
-			p.rel, p.male = "子女", r.IntN(1000) < 515
+			p.rel, p.male = model.RelationChild, r.IntN(1000) < 515
 			hi := hd.age - 22
 			lo := max(0, hd.age-36)
 			if has(childInLaw) {
@@ -226,14 +226,14 @@ func (g *generator) family(r *rand.Rand, shape []role, elderlyAlone bool, dst []
 			p.male = !childMale
 			p.surname = otherSurname(r, hd.surname)
 			inLawSurname = p.surname
-			p.rel = "儿媳"
+			p.rel = model.RelationDaughterInLaw
 			if p.male {
-				p.rel = "女婿"
+				p.rel = model.RelationSonInLaw
 			}
 			p.age = min(max(childAge-3+r.IntN(7), 20), 60)
 		case parent:
 			// Father shares the head's surname; a lone parent is more often the mother.
-			p.rel = "父母"
+			p.rel = model.RelationParent
 			if countRole(shape, parent) == 2 {
 				p.male = parents == 0
 			} else {
@@ -248,7 +248,7 @@ func (g *generator) family(r *rand.Rand, shape []role, elderlyAlone bool, dst []
 			}
 			parents++
 		case grandchild:
-			p.rel, p.male = "孙子女", r.IntN(1000) < 515
+			p.rel, p.male = model.RelationGrandchild, r.IntN(1000) < 515
 			if childAge >= 0 && !childMale && inLawSurname != "" {
 				p.surname = inLawSurname // a daughter's children carry their father's surname
 			}
@@ -258,7 +258,7 @@ func (g *generator) family(r *rand.Rand, shape []role, elderlyAlone bool, dst []
 			}
 			p.age = r.IntN(max(1, min(top, 17)+1))
 		case sibling:
-			p.rel, p.male = "兄弟姐妹", r.IntN(2) == 0
+			p.rel, p.male = model.RelationSibling, r.IntN(2) == 0
 			p.age = min(max(hd.age-10+r.IntN(21), 25), 90)
 		}
 		p.given = givenName(r, p.male, g.asOf.Year()-p.age)

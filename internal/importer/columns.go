@@ -218,21 +218,25 @@ func blank(cells []string) bool {
 	return true
 }
 
+// relationAliases are the words people write in the relation column for the relations whose
+// Chinese label (户主, 配偶, …) or id (head, spouse, …) model.ParseRelation knows.
 var relationAliases = map[string]model.Relation{
-	"本人": "户主",
-	"妻":  "配偶", "妻子": "配偶", "夫": "配偶", "丈夫": "配偶", "爱人": "配偶",
-	"子": "子女", "女": "子女", "儿子": "子女", "女儿": "子女", "长子": "子女", "长女": "子女", "次子": "子女", "次女": "子女",
-	"父": "父母", "母": "父母", "父亲": "父母", "母亲": "父母",
-	"孙子": "孙子女", "孙女": "孙子女", "外孙子": "孙子女", "外孙女": "孙子女",
-	"祖父": "祖父母", "祖母": "祖父母", "外祖父": "祖父母", "外祖母": "祖父母",
-	"兄": "兄弟姐妹", "弟": "兄弟姐妹", "姐": "兄弟姐妹", "妹": "兄弟姐妹", "哥哥": "兄弟姐妹", "弟弟": "兄弟姐妹", "姐姐": "兄弟姐妹", "妹妹": "兄弟姐妹",
+	"本人": model.RelationHead,
+	"妻":  model.RelationSpouse, "妻子": model.RelationSpouse, "夫": model.RelationSpouse, "丈夫": model.RelationSpouse, "爱人": model.RelationSpouse,
+	"子": model.RelationChild, "女": model.RelationChild, "儿子": model.RelationChild, "女儿": model.RelationChild, "长子": model.RelationChild,
+	"长女": model.RelationChild, "次子": model.RelationChild, "次女": model.RelationChild,
+	"父": model.RelationParent, "母": model.RelationParent, "父亲": model.RelationParent, "母亲": model.RelationParent,
+	"孙子": model.RelationGrandchild, "孙女": model.RelationGrandchild, "外孙子": model.RelationGrandchild, "外孙女": model.RelationGrandchild,
+	"祖父": model.RelationGrandparent, "祖母": model.RelationGrandparent, "外祖父": model.RelationGrandparent, "外祖母": model.RelationGrandparent,
+	"兄": model.RelationSibling, "弟": model.RelationSibling, "姐": model.RelationSibling, "妹": model.RelationSibling,
+	"哥哥": model.RelationSibling, "弟弟": model.RelationSibling, "姐姐": model.RelationSibling, "妹妹": model.RelationSibling,
 }
 
 func parseRelation(s string) model.Relation {
 	if r, ok := relationAliases[s]; ok {
 		return r
 	}
-	return model.Relation(s)
+	return model.Relation(s).Normalized()
 }
 
 var politicalByLabel = map[string]model.PoliticalStatus{

@@ -151,7 +151,7 @@ func exportRow(row []any, h *model.Household, where string, r *model.Resident) {
 		return
 	}
 	row[colName] = r.Name
-	row[colRelation] = string(r.Relation)
+	row[colRelation] = r.Relation.Label()
 	row[colIDNumber] = r.IDNumber.String() // model.Sensitive: the mask
 	row[colGender] = map[model.Gender]string{model.GenderMale: "男", model.GenderFemale: "女"}[r.Gender]
 	row[colBirth] = r.BirthDate.Format(time.DateOnly)

@@ -35,23 +35,61 @@ var politicalLabels = map[PoliticalStatus]string{
 // Label is the status's Chinese name.
 func (p PoliticalStatus) Label() string { return politicalLabels[p] }
 
-// Relation is a member's relation to the household head (与户主关系).
+// Relation is a member's relation to the household head (与户主关系): a stable ASCII id, as
+// stored and as the API answers; Label is the Chinese word. Input may give either
+// (ParseRelation).
 type Relation string
 
-// Relations lists the relations a household member may have, head first.
-var Relations = []Relation{"户主", "配偶", "子女", "父母", "孙子女", "祖父母", "兄弟姐妹", "儿媳", "女婿", "其他"}
+// The relations a household member may have.
+const (
+	RelationHead          Relation = "head"            // 户主
+	RelationSpouse        Relation = "spouse"          // 配偶
+	RelationChild         Relation = "child"           // 子女
+	RelationParent        Relation = "parent"          // 父母
+	RelationGrandchild    Relation = "grandchild"      // 孙子女
+	RelationGrandparent   Relation = "grandparent"     // 祖父母
+	RelationSibling       Relation = "sibling"         // 兄弟姐妹
+	RelationDaughterInLaw Relation = "daughter_in_law" // 儿媳
+	RelationSonInLaw      Relation = "son_in_law"      // 女婿
+	RelationOther         Relation = "other"           // 其他
+)
 
-// RelationHead is the household head.
-const RelationHead Relation = "户主"
+// Relations lists the relations in display order, head first.
+var Relations = []Relation{RelationHead, RelationSpouse, RelationChild, RelationParent, RelationGrandchild,
+	RelationGrandparent, RelationSibling, RelationDaughterInLaw, RelationSonInLaw, RelationOther}
 
-// Valid reports whether r is a known relation.
-func (r Relation) Valid() bool {
-	for _, x := range Relations {
-		if x == r {
-			return true
+var relationLabels = map[Relation]string{
+	RelationHead: "户主", RelationSpouse: "配偶", RelationChild: "子女", RelationParent: "父母", RelationGrandchild: "孙子女",
+	RelationGrandparent: "祖父母", RelationSibling: "兄弟姐妹", RelationDaughterInLaw: "儿媳", RelationSonInLaw: "女婿", RelationOther: "其他",
+}
+
+// Label is the relation's Chinese word ("" for an unknown relation).
+func (r Relation) Label() string { return relationLabels[r] }
+
+// Valid reports whether r is a known relation id.
+func (r Relation) Valid() bool { return relationLabels[r] != "" }
+
+// ParseRelation returns the relation s names, by its id (head) or its Chinese word (户主);
+// false when it names none.
+func ParseRelation(s string) (Relation, bool) {
+	if r := Relation(s); r.Valid() {
+		return r, true
+	}
+	for r, label := range relationLabels {
+		if label == s {
+			return r, true
 		}
 	}
-	return false
+	return "", false
+}
+
+// Normalized is r as its id when it is an id or a Chinese word ParseRelation knows, else r
+// unchanged (for Validate to report).
+func (r Relation) Normalized() Relation {
+	if n, ok := ParseRelation(strings.TrimSpace(string(r))); ok {
+		return n
+	}
+	return r
 }
 
 // Resident is one person living in a household.
@@ -151,8 +189,8 @@ func (in *ResidentInput) Validate(now time.Time) error {
 			v.Add("phone", msg)
 		}
 	}
-	if in.Relation == "" {
-		in.Relation = "其他"
+	if in.Relation = in.Relation.Normalized(); in.Relation == "" {
+		in.Relation = RelationOther
 	}
 	if !in.Relation.Valid() {
 		v.Add("relation", "与户主关系应为："+joinRelations())
@@ -185,7 +223,7 @@ func genderLabel(g Gender) string {
 func joinRelations() string {
 	s := make([]string, len(Relations))
 	for i, r := range Relations {
-		s[i] = string(r)
+		s[i] = r.Label()
 	}
 	return strings.Join(s, "、")
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,7 +62,7 @@ func TestResidentValidateDerivesAndChecks(t *testing.T) {
 	if err := in.Validate(testNow); err != nil {
 		t.Fatal(err)
 	}
-	if in.Gender != GenderMale || in.BirthDate != "1958-03-12" || in.Relation != "其他" || in.PoliticalStatus != StatusMasses {
+	if in.Gender != GenderMale || in.BirthDate != "1958-03-12" || in.Relation != RelationOther || in.PoliticalStatus != StatusMasses {
 		t.Errorf("derived = %+v", in)
 	}
 	in = ResidentInput{Name: "张三", IDNumber: id, Gender: GenderFemale, BirthDate: "1960-01-01", Phone: "12345"}
@@ -123,4 +124,34 @@ func FuzzCheckPhone(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRelationIDs: relations are stable ASCII ids with a Chinese label; input may give either.
+func TestRelationIDs(t *testing.T) {
+	for _, r := range Relations {
+		if r.Label() == "" || !r.Valid() {
+			t.Errorf("%q has no label", r)
+		}
+		for _, c := range string(r) {
+			if c > 0x7f {
+				t.Errorf("relation id %q is not ASCII", r)
+			}
+		}
+		for _, in := range []string{string(r), r.Label(), " " + r.Label() + " "} {
+			if got := Relation(in).Normalized(); got != r {
+				t.Errorf("Normalized(%q) = %q, want %q", in, got, r)
+			}
+		}
+	}
+	if _, ok := ParseRelation("邻居"); ok {
+		t.Error("an unknown word parsed")
+	}
+	in := ResidentInput{Name: "王五", IDNumber: validID("51078119580312001"), Relation: "配偶"}
+	if err := in.Validate(time.Now()); err != nil || in.Relation != RelationSpouse {
+		t.Errorf("Validate with 配偶: %v, relation %q", err, in.Relation)
+	}
+	in = ResidentInput{Name: "王五", IDNumber: validID("51078119580312001"), Relation: "邻居"}
+	if err := in.Validate(time.Now()); err == nil || !strings.Contains(err.Error(), "户主、配偶") {
+		t.Errorf("Validate with 邻居: %v", err)
+	}
 }

@@ -216,7 +216,7 @@ func (tx *Tx) CreateResident(ctx context.Context, sc authz.Scope, in model.Resid
 	if err := tx.adjustCounts(ctx, h.Path, 0, 1); err != nil {
 		return nil, err
 	}
-	if err := tx.householdEvent(ctx, sc, h.ID, "member_added", in.Name+"（"+string(in.Relation)+"）"); err != nil {
+	if err := tx.householdEvent(ctx, sc, h.ID, "member_added", in.Name+"（"+in.Relation.Label()+"）"); err != nil {
 		return nil, err
 	}
 	tx.audit(sc, "resident.create", "resident", []int64{id}, "")

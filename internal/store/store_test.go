@@ -370,3 +370,40 @@ func mustCounts(t *testing.T, st *store.Store) counts {
 	}
 	return c
 }
+
+// TestMigrateRelationIDs: migration 0010 turns the Chinese relation words stored before it into
+// their ASCII ids, on both engines.
+func TestMigrateRelationIDs(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(e, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, storetest.DSN(t, e), store.WithKeys(storetest.Keyring(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.MigrateTo(ctx, 9); err != nil {
+				t.Fatal(err)
+			}
+			tr := mustTree(t, st)
+			h := mustHousehold(t, st, tr.stairwell, "101室",
+				model.ResidentInput{Name: "张建国", IDNumber: validID("510781", "19580312", 11), Relation: model.RelationHead},
+				model.ResidentInput{Name: "李秀英", IDNumber: validID("510781", "19600505", 22), Relation: model.RelationSpouse},
+				model.ResidentInput{Name: "张小燕", IDNumber: validID("510781", "19850505", 24), Relation: model.RelationDaughterInLaw})
+			for name, word := range map[string]string{"张建国": "户主", "李秀英": "配偶", "张小燕": "儿媳"} {
+				if _, err := st.DB().ExecContext(ctx, rebind(st, `UPDATE residents SET relation = ? WHERE name = ?`), word, name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]model.Relation{"张建国": model.RelationHead, "李秀英": model.RelationSpouse, "张小燕": model.RelationDaughterInLaw}
+			for name, rel := range want {
+				if r := mustResidentNamed(t, st, h, name); r.Relation != rel {
+					t.Errorf("%s: relation %q after migrating, want %q", name, r.Relation, rel)
+				}
+			}
+		})
+	}
+}

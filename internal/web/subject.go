@@ -55,7 +55,7 @@ func (wb *Web) myData(w http.ResponseWriter, r *http.Request) error {
 			{wb.t("correction.field.birth_date"), res.BirthDate.UTC().Format(time.DateOnly), model.CorrectBirthDate},
 			{wb.t("correction.field.id_number"), d.Own.IDNumber, model.CorrectIDNumber},
 			{wb.t("correction.field.phone"), phone, model.CorrectPhone},
-			{wb.t("col.relation"), string(res.Relation), ""},
+			{wb.t("col.relation"), res.Relation.Label(), ""},
 			{wb.t("correction.field.political_status"), wb.t("political." + string(res.PoliticalStatus)), model.CorrectPoliticalStatus},
 			{wb.t("correction.field.occupation"), occupation, model.CorrectOccupation},
 		}
