@@ -60,7 +60,7 @@ func toConflictJSON(c *model.IDConflict) conflictJSON {
 		TargetTerritoryID: ID(c.TargetTerritoryID), TargetTerritoryName: c.TargetTerritoryName, TargetHouseholdID: optID(c.TargetHouseholdID),
 		ResidentID: optID(c.ResidentID), ResidentName: c.ResidentName, HolderTerritoryID: optID(c.HolderTerritoryID),
 		HolderTerritoryName: c.HolderTerritoryName, Note: c.Note, HandledBy: optID(c.HandledBy), CreatedAt: c.CreatedAt.In(model.Shanghai),
-		Attempt: attemptJSON{Name: c.Attempt.Name, IDNumberMasked: c.AttemptIDMasked(), Relation: c.Attempt.Relation, Row: c.Attempt.Row}}
+		Attempt: attemptJSON{Name: c.Attempt.Name, IDNumberMasked: c.AttemptIDMasked(), Relation: string(model.Relation(c.Attempt.Relation).Normalized()), Row: c.Attempt.Row}}
 	if c.Attempt.Phone != "" {
 		j.Attempt.PhoneMasked = model.MaskPhone(c.Attempt.Phone)
 	}

@@ -414,7 +414,7 @@ func (s *Store) TransferIDConflict(ctx context.Context, sc authz.Scope, id, hous
 		if r.HouseholdID == h.ID {
 			return &model.ConflictError{Message: "该居民已在目标住户中"}
 		}
-		rel := model.Relation(x.Attempt.Relation)
+		rel := model.Relation(x.Attempt.Relation).Normalized() // an attempt recorded before 0010 holds the word
 		if !rel.Valid() {
 			rel = r.Relation
 		}
@@ -521,7 +521,7 @@ func (tx *Tx) moveResident(ctx context.Context, sc authz.Scope, r *model.Residen
 	if err := tx.householdEvent(ctx, sc, old.ID, "member_removed", r.Name+"（迁往其他住户）"); err != nil {
 		return err
 	}
-	if err := tx.householdEvent(ctx, sc, h.ID, "member_added", r.Name+"（"+string(rel)+"，由其他住户迁入）"); err != nil {
+	if err := tx.householdEvent(ctx, sc, h.ID, "member_added", r.Name+"（"+rel.Label()+"，由其他住户迁入）"); err != nil {
 		return err
 	}
 	tx.audit(sc, "resident.move", "resident", []int64{r.ID}, "household "+strconv.FormatInt(old.ID, 10)+" → "+strconv.FormatInt(h.ID, 10))

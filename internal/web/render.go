@@ -115,7 +115,14 @@ func templateFuncs(msg catalog) template.FuncMap {
 		"t": msg.text,
 		// label is an enum's name from the catalog: {{label "kind" .Kind}} → "社区/村".
 		"label": func(group string, v any) string { return msg.text(group + "." + fmt.Sprint(v)) },
-		"num":   formatNum,
+		// relation is a relation's Chinese word, given its id (or, from an old record, the word).
+		"relation": func(s string) string {
+			if l := model.Relation(s).Normalized().Label(); l != "" {
+				return l
+			}
+			return s
+		},
+		"num": formatNum,
 		"date": func(v any) string {
 			switch t := v.(type) {
 			case time.Time:
