@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gongzhi/internal/model"
 )
 
 // fakeResolve accepts every node but "x" and "", without a database.
@@ -188,7 +190,7 @@ func FuzzParseCSV(f *testing.F) {
 			if len(problems) > 0 {
 				t.Fatalf("row %d of a good household parses with %v", row, problems)
 			}
-			if in.Relation == "户主" {
+			if in.Relation == model.RelationHead {
 				heads[idx]++
 			}
 		}

@@ -88,9 +88,9 @@ func TestImportCSV(t *testing.T) {
 			got = append(got, strings.Join([]string{r.Name, string(r.Relation), string(r.Gender), r.BirthDate.Format(time.DateOnly), string(r.PoliticalStatus), r.Phone.Plain()}, " "))
 		}
 		want := []string{
-			"王大明 户主 male 1960-01-01 party_member 13812345678",
-			"刘芳 配偶 female 1962-02-02 masses ",
-			"王小明 子女 male 1990-03-03 league_member ",
+			"王大明 head male 1960-01-01 party_member 13812345678", // the file's words, stored as ids
+			"刘芳 spouse female 1962-02-02 masses ",
+			"王小明 child male 1990-03-03 league_member ",
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("residents of A:\n got %q\nwant %q", got, want)
