@@ -372,7 +372,7 @@ func mustCounts(t *testing.T, st *store.Store) counts {
 }
 
 // TestMigrateRelationIDs: migration 0010 turns the Chinese relation words stored before it into
-// their ASCII ids, on both engines.
+// their ASCII ids, on both engines. The rows are written with SQL at schema 9, as they were.
 func TestMigrateRelationIDs(t *testing.T) {
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
@@ -385,24 +385,42 @@ func TestMigrateRelationIDs(t *testing.T) {
 			if err := st.MigrateTo(ctx, 9); err != nil {
 				t.Fatal(err)
 			}
-			tr := mustTree(t, st)
-			h := mustHousehold(t, st, tr.stairwell, "101室",
-				model.ResidentInput{Name: "张建国", IDNumber: validID("510781", "19580312", 11), Relation: model.RelationHead},
-				model.ResidentInput{Name: "李秀英", IDNumber: validID("510781", "19600505", 22), Relation: model.RelationSpouse},
-				model.ResidentInput{Name: "张小燕", IDNumber: validID("510781", "19850505", 24), Relation: model.RelationDaughterInLaw})
-			for name, word := range map[string]string{"张建国": "户主", "李秀英": "配偶", "张小燕": "儿媳"} {
-				if _, err := st.DB().ExecContext(ctx, rebind(st, `UPDATE residents SET relation = ? WHERE name = ?`), word, name); err != nil {
-					t.Fatal(err)
+			ts := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := st.DB().ExecContext(ctx, rebind(st, q), args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
 				}
+			}
+			exec(`INSERT INTO territories (id, kind, name, path, created_at, updated_at) VALUES (1, 'district', '江油市', '/1/', ?, ?)`, ts, ts)
+			exec(`INSERT INTO households (id, territory_id, path, address, created_at, updated_at) VALUES (1, 1, '/1/', '101室', ?, ?)`, ts, ts)
+			want := map[string]model.Relation{"户主": model.RelationHead, "配偶": model.RelationSpouse, "儿媳": model.RelationDaughterInLaw,
+				"其他": model.RelationOther, "孙子女": model.RelationGrandchild}
+			for word := range want {
+				exec(`INSERT INTO residents (household_id, territory_id, path, name, gender, birth_date, relation, political_status, created_at, updated_at)
+					VALUES (1, 1, '/1/', ?, 'male', ?, ?, 'masses', ?, ?)`, word, ts, word, ts, ts)
 			}
 			if _, err := st.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]model.Relation{"张建国": model.RelationHead, "李秀英": model.RelationSpouse, "张小燕": model.RelationDaughterInLaw}
-			for name, rel := range want {
-				if r := mustResidentNamed(t, st, h, name); r.Relation != rel {
-					t.Errorf("%s: relation %q after migrating, want %q", name, r.Relation, rel)
+			rows, err := st.DB().QueryContext(ctx, `SELECT name, relation FROM residents`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				var name, rel string
+				if err := rows.Scan(&name, &rel); err != nil {
+					t.Fatal(err)
 				}
+				if model.Relation(rel) != want[name] {
+					t.Errorf("%s: relation %q after migrating, want %q", name, rel, want[name])
+				}
+				n++
+			}
+			if err := rows.Err(); err != nil || n != len(want) {
+				t.Fatalf("%d rows, %v", n, err)
 			}
 		})
 	}
