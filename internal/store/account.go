@@ -30,7 +30,10 @@ const (
 // SetNow replaces the clock the account rules use (sessions, lockout, TOTP, token expiry, the
 // inactivity sweep). Tests inject a fake clock here before the store is used; nil restores the
 // wall clock.
-func (s *Store) SetNow(f func() time.Time) { s.clock = f }
+func (s *Store) SetNow(f func() time.Time) {
+	s.clock = f
+	s.tokens.invalidate()
+}
 
 // Now is the accounts' clock (see SetNow).
 func (s *Store) Now() time.Time { return s.now() }
@@ -370,12 +373,17 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, err
 		return s.userByAPIToken(ctx, token)
 	}
 	ts := s.now()
+	hash := authz.TokenHash(token)
+	if u, ok := s.tokens.get(hash, ts); ok {
+		return u, nil
+	}
+	gen := s.tokens.gen.Load()
 	var sc requestUserScan
-	var seen time.Time
-	dest := append(sc.dest(), &seen)
-	err := s.reader().queryRow(ctx, `SELECT `+requestUserColumns+`, k.last_seen_at FROM sessions k JOIN users u ON u.id = k.user_id
+	var seen, expires time.Time
+	dest := append(sc.dest(), &seen, &expires)
+	err := s.reader().queryRow(ctx, `SELECT `+requestUserColumns+`, k.last_seen_at, k.expires_at FROM sessions k JOIN users u ON u.id = k.user_id
 		LEFT JOIN territories t ON t.id = u.scope_id WHERE k.token_hash = ? AND k.expires_at > ? AND k.last_seen_at > ?`,
-		[]any{authz.TokenHash(token), ts, ts.Add(-SessionIdle)}, dest...)
+		[]any{hash, ts, ts.Add(-SessionIdle)}, dest...)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, model.ErrUnauthenticated
 	} else if err != nil {
@@ -386,25 +394,33 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, err
 		return nil, model.ErrUnauthenticated
 	}
 	if ts.Sub(seen) >= LastSeenEvery {
-		if _, err := s.writer().exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, ts, authz.TokenHash(token)); err != nil {
+		if _, err := s.writer().exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, ts, hash); err != nil {
 			return nil, err
 		}
+		seen = ts
 	}
+	s.tokens.put(hash, u, gen, expires, seen)
 	return u, nil
 }
 
 func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, error) {
 	ts := s.now()
+	hash := authz.TokenHash(token)
+	if u, ok := s.tokens.get(hash, ts); ok {
+		return u, nil
+	}
+	gen := s.tokens.gen.Load()
 	var sc requestUserScan
 	var tokenID int64
 	var tokenScope sql.NullInt64
 	var tokenPath, tokenScopeName string
 	var used sql.NullTime
-	dest := append(sc.dest(), &tokenID, &tokenScope, &tokenPath, &tokenScopeName, &used)
-	err := s.reader().queryRow(ctx, `SELECT `+requestUserColumns+`, k.id, k.scope_id, COALESCE(kt.path, ''), COALESCE(kt.name, ''), k.last_used_at
+	var expires time.Time
+	dest := append(sc.dest(), &tokenID, &tokenScope, &tokenPath, &tokenScopeName, &used, &expires)
+	err := s.reader().queryRow(ctx, `SELECT `+requestUserColumns+`, k.id, k.scope_id, COALESCE(kt.path, ''), COALESCE(kt.name, ''), k.last_used_at, k.expires_at
 		FROM api_tokens k JOIN users u ON u.id = k.user_id LEFT JOIN territories t ON t.id = u.scope_id LEFT JOIN territories kt ON kt.id = k.scope_id
 		WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ?`,
-		[]any{authz.TokenHash(token), ts}, dest...)
+		[]any{hash, ts}, dest...)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, model.ErrUnauthenticated
 	} else if err != nil {
@@ -427,7 +443,9 @@ func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, 
 		if _, err := s.writer().exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ts, tokenID); err != nil {
 			return nil, err
 		}
+		used.Time = ts
 	}
+	s.tokens.put(hash, u, gen, expires, used.Time)
 	return u, nil
 }
 

@@ -29,6 +29,8 @@ type Store struct {
 	keys  *pii.Keyring
 	// lookupLimit is the allowance of exact lookups per account per LookupWindow (lookup.go).
 	lookupLimit int
+	// tokens remembers for a second whom a token resolved to; every committed Tx ends it.
+	tokens *tokenCache
 }
 
 // Option configures Open.
@@ -115,7 +117,7 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetMaxIdleConns(8)
 		read.SetConnMaxIdleTime(0)
 	}
-	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read)}, nil
+	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), tokens: newTokenCache()}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -132,7 +134,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db)}, nil
+	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db), tokens: newTokenCache()}, nil
 }
 
 // Close releases the pools.
@@ -281,7 +283,12 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 		_ = sqlTx.Rollback()
 		return err
 	}
-	return s.d.mapErr(sqlTx.Commit())
+	if err := sqlTx.Commit(); err != nil {
+		return s.d.mapErr(err)
+	}
+	// Whatever it wrote, a token may no longer resolve to what the cache holds.
+	s.tokens.invalidate()
+	return nil
 }
 
 // reader runs SQL on the read pool through its prepared statements; writer on the write

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gongzhi/internal/model"
+)
+
+// tokenCache remembers for a moment whom a session or API token resolved to, so that the
+// requests of one client in the same second cost one account query instead of one each (the
+// lookup was half of the server's own work on a point read; docs/benchmarks.md).
+//
+// It never widens what a token may do: a hit needs the entry younger than tokenCacheTTL, made
+// since the last write this Store committed (any Tx: a logout, a revoked token, a changed role,
+// a disabled account all commit one), before the token's expiry, and within LastSeenEvery of
+// the token's last recorded use, so that last_seen_at and the idle limit keep working as
+// without a cache. A change committed through another instance reaches this one within
+// tokenCacheTTL.
+type tokenCache struct {
+	gen atomic.Uint64 // bumped by every committed write of the Store
+	mu  sync.Mutex
+	m   map[string]tokenEntry // token hash → entry
+}
+
+type tokenEntry struct {
+	u       model.User
+	gen     uint64    // the generation the account was read in
+	cached  time.Time // when it was read (monotonic wall clock)
+	expires time.Time // the token's expiry (accounts' clock)
+	seen    time.Time // its last recorded use, after the lookup (accounts' clock)
+}
+
+const (
+	tokenCacheTTL = time.Second
+	tokenCacheMax = 10_000 // entries; past it the cache starts over
+)
+
+func newTokenCache() *tokenCache { return &tokenCache{m: map[string]tokenEntry{}} }
+
+// invalidate ends every entry: something that decides who a token is may have changed.
+func (c *tokenCache) invalidate() { c.gen.Add(1) }
+
+// get returns a copy of the account token hash resolved to, if the entry still holds at ts.
+func (c *tokenCache) get(hash string, ts time.Time) (*model.User, bool) {
+	c.mu.Lock()
+	e, ok := c.m[hash]
+	c.mu.Unlock()
+	if !ok || e.gen != c.gen.Load() || time.Since(e.cached) >= tokenCacheTTL ||
+		!ts.Before(e.expires) || ts.Before(e.seen) || ts.Sub(e.seen) >= LastSeenEvery {
+		return nil, false
+	}
+	u := e.u
+	return &u, true
+}
+
+// put remembers u for hash, read in generation gen.
+func (c *tokenCache) put(hash string, u *model.User, gen uint64, expires, seen time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= tokenCacheMax {
+		c.m = map[string]tokenEntry{}
+	}
+	c.m[hash] = tokenEntry{u: *u, gen: gen, cached: time.Now(), expires: expires, seen: seen}
+}
