@@ -102,6 +102,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		} else if sw.code >= 400 {
 			level = slog.LevelInfo
 		}
+		if !s.log.Enabled(r.Context(), level) {
+			return // the usual case for a 200: build no record that nobody writes
+		}
 		attrs := []slog.Attr{slog.String("id", id), slog.String("method", r.Method), slog.String("route", route),
 			slog.Int("status", sw.code), slog.Duration("duration", d)}
 		if u := authz.UserFrom(r.Context()); u != nil {
