@@ -53,21 +53,12 @@ type Report struct {
 	Load         time.Duration
 	Levels       []Level
 	LookupsPerS  float64
-	FullRPS      float64
-	BareRPS      float64
+	Pairs        []Pair // full stack against bare handler, when HTTPMeasured
 	Concurrency  int
 	Duration     time.Duration
 	GOMAXPROCS   int
 	GeneratedAt  time.Time
 	HTTPMeasured bool
-}
-
-// Ratio is the full stack's requests per second over the bare handler's.
-func (r *Report) Ratio() float64 {
-	if r.BareRPS == 0 {
-		return 0
-	}
-	return r.FullRPS / r.BareRPS
 }
 
 // Run fills the database at opts.DSN with a generated city and measures it, writing progress to
@@ -157,10 +148,14 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 	fmt.Fprintf(progress, "point lookups through the store: %.0f/s\n", rep.LookupsPerS)
 
 	if !opts.SkipHTTP {
-		if err := measureHTTP(ctx, st, maxID, opts, rep, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		// The request log as serve configures it (Info: a 200 is not logged), written nowhere.
+		if err := measureHTTP(ctx, st, maxID, nodes[2], opts, rep, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(progress, "GET /api/v1/households/{id}: full stack %.0f req/s, bare handler %.0f req/s, ratio %.2f\n", rep.FullRPS, rep.BareRPS, rep.Ratio())
+		for _, p := range rep.Pairs {
+			fmt.Fprintf(progress, "%s: full stack %.0f req/s (p50 %v, p99 %v), bare handler %.0f req/s (p50 %v, p99 %v), ratio %.2f\n",
+				p.Name, p.Full.RPS, p.Full.P50, p.Full.P99, p.Bare.RPS, p.Bare.P50, p.Bare.P99, p.Ratio())
+		}
 	}
 	return rep, nil
 }
@@ -229,6 +224,11 @@ func measureLevel(ctx context.Context, st *store.Store, sc authz.Scope, n *model
 func percentile(d []time.Duration, p int) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
+	return percentileSorted(s, p)
+}
+
+// percentileSorted is the p-th percentile of the sorted s, rounded to the microsecond.
+func percentileSorted(s []time.Duration, p int) time.Duration {
 	i := (len(s)*p + 99) / 100
 	if i >= len(s) {
 		i = len(s) - 1
@@ -248,9 +248,15 @@ func maxHouseholdID(ctx context.Context, st *store.Store) (int64, error) {
 // throughput runs op from workers goroutines for d and returns completed ops per second.
 // Each worker has its own deterministic random source.
 func throughput(ctx context.Context, workers int, d time.Duration, op func(rng *rand.Rand) error) (float64, error) {
+	return throughputEach(ctx, workers, d, func(rng *rand.Rand, _ *[]time.Duration) error { return op(rng) }, nil)
+}
+
+// throughputEach is throughput with a slice of latencies per worker that op may append to and
+// done, when not nil, receives once the worker has stopped.
+func throughputEach(ctx context.Context, workers int, d time.Duration, op func(rng *rand.Rand, lat *[]time.Duration) error, done func([]time.Duration)) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	var done atomic.Int64
+	var n atomic.Int64
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
@@ -260,14 +266,20 @@ func throughput(ctx context.Context, workers int, d time.Duration, op func(rng *
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w)+1, 42)) // #nosec G115 G404 -- a benchmark's reproducible choice of rows; w is a small worker index
+			var lat []time.Duration
+			defer func() {
+				if done != nil {
+					done(lat)
+				}
+			}()
 			for ctx.Err() == nil {
-				if err := op(rng); err != nil {
+				if err := op(rng, &lat); err != nil {
 					if ctx.Err() == nil {
 						once.Do(func() { firstErr = err; cancel() })
 					}
 					return
 				}
-				done.Add(1)
+				n.Add(1)
 			}
 		}()
 	}
@@ -275,5 +287,5 @@ func throughput(ctx context.Context, workers int, d time.Duration, op func(rng *
 	if firstErr != nil {
 		return 0, firstErr
 	}
-	return float64(done.Load()) / time.Since(start).Seconds(), nil
+	return float64(n.Load()) / time.Since(start).Seconds(), nil
 }

@@ -2,11 +2,14 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"gongzhi/internal/api"
@@ -16,6 +19,7 @@ import (
 	"gongzhi/internal/server"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
+	"gongzhi/internal/web"
 )
 
 // mustCity generates a small city on SQLite and returns the store, a district admin's token and
@@ -40,23 +44,45 @@ func mustCity(tb testing.TB, households int) (*store.Store, string) {
 	return st, tok
 }
 
-// BenchmarkHandler is the in-process cost of GET /api/v1/households/{id} through the whole
-// stack and through the bare handler, without the loopback transport `gongzhi bench` adds.
+// BenchmarkHandler is the in-process cost of each pair `gongzhi bench` measures, through the
+// whole stack and through the bare handler, without the loopback transport: as a district
+// admin, the API with a bearer token and the page with the session cookie.
 func BenchmarkHandler(b *testing.B) {
 	const n = 3000
 	st, tok := mustCity(b, n)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := web.New(st, log, web.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	full := server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler()
+	bh := newBare(st, "bench", "江油市")
+	community := mustLargestCommunity(b, st)
+	list := "?territory=" + strconv.FormatInt(community, 10) + "&limit=50"
 	for _, c := range []struct {
-		name, path string
-		h          http.Handler
+		name, path, header string
+		h                  http.Handler
 	}{
-		{"full", "/api/v1/households/", server.New(st, log, api.Token, api.New(st, log, 1<<20, false)).Handler()},
-		{"bare", "/households/", bareHandler(st.ReadDB(), st.Engine())},
+		{"json/full", "/api/v1/households/", "Authorization", full},
+		{"json/bare", "/households/", "", http.HandlerFunc(bh.householdJSON)},
+		{"page/full", "/households/", "Cookie", full},
+		{"page/bare", "/households/", "", http.HandlerFunc(bh.householdPage)},
+		{"list/full", "/api/v1/households" + list, "Authorization", full},
+		{"list/bare", "/households" + list, "", http.HandlerFunc(bh.householdList)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
-				r := httptest.NewRequest("GET", c.path+strconv.Itoa(1+i%n), nil)
-				r.Header.Set("Authorization", "Bearer "+tok)
+				path := c.path
+				if strings.HasSuffix(path, "/") {
+					path += strconv.Itoa(1 + i%n)
+				}
+				r := httptest.NewRequest("GET", path, nil)
+				switch c.header {
+				case "Authorization":
+					r.Header.Set("Authorization", "Bearer "+tok)
+				case "Cookie":
+					r.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: tok})
+				}
 				w := httptest.NewRecorder()
 				c.h.ServeHTTP(w, r)
 				if w.Code != http.StatusOK {
@@ -65,6 +91,16 @@ func BenchmarkHandler(b *testing.B) {
 			}
 		})
 	}
+}
+
+// mustLargestCommunity returns the id of the community with the most households.
+func mustLargestCommunity(tb testing.TB, st *store.Store) int64 {
+	tb.Helper()
+	var id int64
+	if err := st.ReadDB().QueryRow(`SELECT id FROM territories WHERE kind = 'community' ORDER BY households DESC, id LIMIT 1`).Scan(&id); err != nil {
+		tb.Fatal(err)
+	}
+	return id
 }
 
 // TestRunSmall runs the whole benchmark on a tiny city: every figure is measured and sane.
@@ -77,12 +113,69 @@ func TestRunSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Levels) != 4 || rep.Households != 1500 || rep.LookupsPerS <= 0 || rep.FullRPS <= 0 || rep.BareRPS <= 0 {
+	if len(rep.Levels) != 4 || rep.Households != 1500 || rep.LookupsPerS <= 0 || len(rep.Pairs) != 3 {
 		t.Fatalf("report = %+v", rep)
+	}
+	for _, p := range rep.Pairs {
+		if p.Full.RPS <= 0 || p.Bare.RPS <= 0 || p.Full.P50 <= 0 || p.Full.P99 < p.Full.P50 || p.Bare.P99 < p.Bare.P50 {
+			t.Errorf("pair %+v", p)
+		}
 	}
 	for _, l := range rep.Levels {
 		if l.CountP99 <= 0 || l.ListP99 <= 0 || l.Households <= 0 {
 			t.Errorf("level %+v", l)
 		}
+	}
+}
+
+// TestBareAnswersLikeFull: each bare handler answers what the full stack answers the
+// benchmark's district admin (the page byte for byte, the JSON as values), so that a pair
+// compares the cost of the same answer.
+func TestBareAnswersLikeFull(t *testing.T) {
+	st, tok := mustCity(t, 300)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := web.New(st, log, web.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler()
+	bh := newBare(st, "bench", "江油市")
+	get := func(h http.Handler, path string, auth func(r *http.Request)) string {
+		t.Helper()
+		r := httptest.NewRequest("GET", path, nil)
+		if auth != nil {
+			auth(r)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: status %d: %s", path, w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	bearer := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+	cookie := func(r *http.Request) { r.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: tok}) }
+	sameJSON := func(path, got, want string) {
+		t.Helper()
+		var g, w any
+		if err := json.Unmarshal([]byte(got), &g); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(want), &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: bare answers\n%s\nfull stack answers\n%s", path, got, want)
+		}
+	}
+	for _, id := range []string{"1", "7", "150", "300"} {
+		if got, want := get(http.HandlerFunc(bh.householdPage), "/households/"+id, nil), get(full, "/households/"+id, cookie); got != want {
+			t.Errorf("household page %s: bare page differs from the full stack's:\n%s\n---\n%s", id, got, want)
+		}
+		sameJSON("household "+id, get(http.HandlerFunc(bh.householdJSON), "/households/"+id, nil), get(full, "/api/v1/households/"+id, bearer))
+	}
+	for _, limit := range []string{"2", "50"} {
+		list := "?territory=" + strconv.FormatInt(mustLargestCommunity(t, st), 10) + "&limit=" + limit
+		sameJSON("list"+list, get(http.HandlerFunc(bh.householdList), "/households"+list, nil), get(full, "/api/v1/households"+list, bearer))
 	}
 }
