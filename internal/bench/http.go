@@ -206,12 +206,51 @@ type bare struct {
 	db          *sql.DB
 	keys        *pii.Keyring
 	pg          bool
-	user, scope string // the account and scope the page's header names
+	user, scope string   // the account and scope the page's header names
+	stmts       sync.Map // query → *sql.Stmt
 }
 
 func newBare(st *store.Store, user, scope string) *bare {
 	return &bare{db: st.ReadDB(), keys: st.Keys(), pg: st.Engine() == "postgres", user: user, scope: scope}
 }
+
+// prepared returns the statement for query, prepared on first use (the store prepares its reads
+// once too).
+func (b *bare) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := b.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := b.db.PrepareContext(ctx, b.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := b.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (b *bare) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := b.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is QueryRowContext on the prepared statement; a failed prepare shows in Scan.
+func (b *bare) queryRow(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+	st, err := b.prepared(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // q rebinds ? placeholders for PostgreSQL.
 func (b *bare) q(query string) string {
@@ -287,7 +326,7 @@ func (b *bare) id(w http.ResponseWriter, r *http.Request) (int64, bool) {
 }
 
 func (b *bare) household(r *http.Request, id int64) (*bareHousehold, error) {
-	return scanBareHousehold(b.db.QueryRowContext(r.Context(), b.q(`SELECT `+bareHouseholdColumns+` FROM households WHERE id = ?`), id))
+	return scanBareHousehold(b.queryRow(r.Context(), `SELECT `+bareHouseholdColumns+` FROM households WHERE id = ?`, id))
 }
 
 // householdJSON answers GET /households/{id} with the row as the API shows it.
@@ -316,11 +355,11 @@ func (b *bare) householdList(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	var path string
-	if err := b.db.QueryRowContext(ctx, b.q(`SELECT path FROM territories WHERE id = ?`), tid).Scan(&path); err != nil {
+	if err := b.queryRow(ctx, `SELECT path FROM territories WHERE id = ?`, tid).Scan(&path); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	rows, err := b.db.QueryContext(ctx, b.q(`SELECT `+bareHouseholdColumns+` FROM households WHERE path >= ? AND path < ? AND moved_out_at IS NULL ORDER BY path, id LIMIT `+strconv.Itoa(limit+1)),
+	rows, err := b.query(ctx, `SELECT `+bareHouseholdColumns+` FROM households WHERE path >= ? AND path < ? AND moved_out_at IS NULL ORDER BY path, id LIMIT `+strconv.Itoa(limit+1),
 		path, path[:len(path)-1]+"0")
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -348,7 +387,7 @@ func (b *bare) householdList(w http.ResponseWriter, r *http.Request) {
 		last := out.Items[limit-1]
 		out.Items, out.NextCursor = out.Items[:limit], base64.RawURLEncoding.EncodeToString([]byte(last.path+"|"+last.ID))
 	}
-	if err := b.db.QueryRowContext(ctx, b.q(`SELECT households FROM territories WHERE id = ?`), tid).Scan(&out.Total); err != nil {
+	if err := b.queryRow(ctx, `SELECT households FROM territories WHERE id = ?`, tid).Scan(&out.Total); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -416,7 +455,7 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 	for i, a := range ids {
 		args[i] = a
 	}
-	rows, err := b.db.QueryContext(ctx, b.q(`SELECT id, name FROM territories WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY path`), args...)
+	rows, err := b.query(ctx, `SELECT id, name FROM territories WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY path`, args...)
 	if err != nil {
 		fail(err)
 		return
@@ -437,8 +476,8 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Location += c.Name
 	}
-	rows, err = b.db.QueryContext(ctx, b.q(`SELECT name, relation, gender, birth_date, id_number_enc, phone_enc, political_status, occupation
-		FROM residents WHERE household_id = ? ORDER BY id`), id)
+	rows, err = b.query(ctx, `SELECT name, relation, gender, birth_date, id_number_enc, phone_enc, political_status, occupation
+		FROM residents WHERE household_id = ? ORDER BY id`, id)
 	if err != nil {
 		fail(err)
 		return
@@ -478,7 +517,7 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 		p.Members = append(p.Members, m)
 	}
 	rows.Close()
-	rows, err = b.db.QueryContext(ctx, b.q(`SELECT action, detail, at FROM household_events WHERE household_id = ? ORDER BY id DESC LIMIT 200`), id)
+	rows, err = b.query(ctx, `SELECT action, detail, at FROM household_events WHERE household_id = ? ORDER BY id DESC LIMIT 200`, id)
 	if err != nil {
 		fail(err)
 		return
