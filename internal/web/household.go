@@ -237,11 +237,12 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Location += c.Name
 	}
-	members, err := wb.st.Residents(ctx, sc, store.ResidentFilter{HouseholdID: id, Limit: store.MaxLimit})
+	// The members without a page total: one query (ResidentFilter would count them too).
+	members, err := wb.st.ResidentsOfHouseholds(ctx, sc, []int64{id})
 	if err != nil {
 		return err
 	}
-	d.Members = members.Items
+	d.Members = members[id]
 	d.MembersEmpty = Empty{Icon: "people", Title: wb.t("household.members.empty")}
 	if d.Can(authz.HouseholdWrite) && h.MovedOutAt == nil {
 		d.MembersEmpty.Text = wb.t("household.members.empty.next")
