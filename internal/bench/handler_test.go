@@ -170,7 +170,7 @@ func TestBareAnswersLikeFull(t *testing.T) {
 	}
 	for _, id := range []string{"1", "7", "150", "300"} {
 		if got, want := get(http.HandlerFunc(bh.householdPage), "/households/"+id, nil), get(full, "/households/"+id, cookie); got != want {
-			t.Errorf("household page %s: bare page differs from the full stack's:\n%s\n---\n%s", id, got, want)
+			t.Errorf("household page %s: bare page differs from the full stack's (when the page changes, make bare_page.html from its new output):\n%s\n---\n%s", id, got, want)
 		}
 		sameJSON("household "+id, get(http.HandlerFunc(bh.householdJSON), "/households/"+id, nil), get(full, "/api/v1/households/"+id, bearer))
 	}
