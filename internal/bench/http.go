@@ -510,6 +510,7 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 			m.Age--
 		}
 		m.Head = m.Relation == string(model.RelationHead)
+		m.Relation = model.Relation(m.Relation).Label()
 		m.Gender, m.Political = bareLabels[m.Gender], bareLabels[m.Political]
 		if m.Phone == "" {
 			m.Phone = "—"
