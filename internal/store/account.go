@@ -394,13 +394,32 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, err
 		return nil, model.ErrUnauthenticated
 	}
 	if ts.Sub(seen) >= LastSeenEvery {
-		if _, err := s.writer().exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, ts, hash); err != nil {
-			return nil, err
+		if s.touch(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, ts, hash) {
+			seen = ts
 		}
-		seen = ts
 	}
 	s.tokens.put(hash, u, gen, expires, seen)
 	return u, nil
+}
+
+// touchTimeout bounds the write of a session's or a token's last use.
+const touchTimeout = 250 * time.Millisecond
+
+// touch writes a session's last_seen_at or a token's last_used_at, best effort: a request must
+// not wait behind a long write transaction to record that it happened (on SQLite the one
+// writer may be held by an import for minutes). When SQLite's writer is busy the write is
+// skipped; otherwise it is tried for at most touchTimeout and a failure is ignored. Either way
+// the next request of the session tries again (the stored time stays old until one succeeds),
+// so only a writer held for SessionIdle without a break could end a session that is in use.
+// It reports whether the time was written.
+func (s *Store) touch(ctx context.Context, query string, args ...any) bool {
+	if s.d.name == "sqlite" && s.write.Stats().InUse > 0 {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, touchTimeout)
+	defer cancel()
+	_, err := s.writer().exec(ctx, query, args...)
+	return err == nil
 }
 
 func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, error) {
@@ -440,10 +459,9 @@ func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, 
 	}
 	u.TokenID = tokenID
 	if !used.Valid || ts.Sub(used.Time) >= LastSeenEvery {
-		if _, err := s.writer().exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ts, tokenID); err != nil {
-			return nil, err
+		if s.touch(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ts, tokenID) {
+			used.Time = ts
 		}
-		used.Time = ts
 	}
 	s.tokens.put(hash, u, gen, expires, used.Time)
 	return u, nil

@@ -708,3 +708,73 @@ func TestKeyUsageBefore0009(t *testing.T) {
 		t.Errorf("KeyUsage before 0009 = %v, %v; want 1 value under t1", use, err)
 	}
 }
+
+// TestSessionTouchDoesNotWaitForTheWriter: on SQLite a long write transaction (an import) holds
+// the one writer; a page's session lookup must still answer at once, recording the session's
+// use later, when the writer is free.
+func TestSessionTouchDoesNotWaitForTheWriter(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	ctx := context.Background()
+	clock := newClock(st)
+	u := mustAccount(t, st, "admin", model.RoleSystemAdmin, 0, authz.NewTOTPSecret())
+	tok, _, err := st.CreateSession(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _, err := st.CreateAPIToken(ctx, u, "script", 0, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastSeen := func() time.Time {
+		t.Helper()
+		var seen time.Time
+		if err := st.ReadDB().QueryRowContext(ctx, `SELECT last_seen_at FROM sessions`).Scan(&seen); err != nil {
+			t.Fatal(err)
+		}
+		return seen.UTC()
+	}
+	before := lastSeen()
+	clock.Add(store.LastSeenEvery + time.Second) // the lookup wants to record the use
+
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- st.Tx(ctx, func(tx *store.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	looked := make(chan error, 2)
+	go func() {
+		_, err := st.UserByToken(ctx, tok)
+		looked <- err
+		_, err = st.UserByToken(ctx, api)
+		looked <- err
+	}()
+	for range 2 {
+		select {
+		case err := <-looked:
+			if err != nil {
+				t.Fatalf("lookup while the writer is held: %v", err)
+			}
+		case <-time.After(time.Minute): // a guard against a hang, not a measurement
+			close(release)
+			t.Fatal("the session lookup waited for the write transaction")
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := lastSeen(); !got.Equal(before) {
+		t.Errorf("last_seen_at written while the writer was held: %s", got)
+	}
+	// The writer is free again: the next request records the use.
+	if _, err := st.UserByToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastSeen(); !got.After(before) {
+		t.Errorf("last_seen_at = %s after the writer was freed, want later than %s", got, before)
+	}
+}
