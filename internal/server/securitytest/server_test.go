@@ -25,6 +25,7 @@ func TestServerSecurity(t *testing.T) {
 			w.engine = engine
 			t.Run("lists", func(t *testing.T) { runLists(t, w.with(t)) })
 			t.Run("fields", func(t *testing.T) { runFieldPolicy(t, w.with(t)) })
+			t.Run("masks", func(t *testing.T) { runMaskOracle(t, w.with(t)) })
 			t.Run("matrix", func(t *testing.T) { runMatrix(t, w.with(t)) })
 			t.Run("writes", func(t *testing.T) { runWritesRedacted(t, w.with(t)) })
 			t.Run("csrf", func(t *testing.T) { runCrossSite(t, w.with(t)) })
