@@ -64,7 +64,7 @@ func (d *jobData) Outcome() string {
 func (d *jobData) MoreErrors() int { return d.Job.ErrorCount - len(d.Job.RowErrors) }
 
 func (wb *Web) jobPage(r *http.Request, j *model.Job) *jobData {
-	d := &jobData{Page: wb.base(r, wb.t("job.kind."+j.Kind), "import"), Job: j}
+	d := &jobData{Page: wb.base(r, wb.t("job.kind."+j.Kind), "jobs"), Job: j}
 	d.Crumbs = []Crumb{{Name: wb.t("jobs.title"), URL: "/jobs"}}
 	var p struct {
 		FileName string `json:"file_name"`
@@ -130,7 +130,7 @@ func (wb *Web) myJobs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := &jobsData{Page: wb.base(r, wb.t("jobs.title"), "import"), Rows: p.Items}
+	d := &jobsData{Page: wb.base(r, wb.t("jobs.title"), "jobs"), Rows: p.Items}
 	d.Head = Head{Title: d.Title, Lead: wb.t("jobs.lead")}
 	d.Empty = Empty{Title: wb.t("jobs.empty"), Text: wb.t("jobs.empty.next")}
 	if d.Can(authz.HouseholdImport) {

@@ -244,6 +244,8 @@ func (p Page) Tab() string {
 	switch p.Nav {
 	case "home", "messages", "me":
 		return p.Nav
+	case "jobs": // one's own background jobs live under 我的
+		return "me"
 	case "":
 		return ""
 	}
