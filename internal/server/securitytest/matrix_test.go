@@ -475,16 +475,15 @@ func surfaceRoutes(tb testing.TB, st *store.Store) (apiRoutes, pageRoutes []auth
 
 // matrixCase is one request of the matrix: a route as a role on an object at a relation.
 type matrixCase struct {
-	sp            spec
-	isAPI         bool
-	method, path  string
-	kind          objKind
-	role          model.Role
-	rel           relation
-	static        string
-	want          decision
-	deniedWrite   bool // the oracle refuses a state-changing request: the journal must not move
-	checkDatabase bool
+	sp           spec
+	isAPI        bool
+	method, path string
+	kind         objKind
+	role         model.Role
+	rel          relation
+	static       string
+	want         decision
+	deniedWrite  bool // the oracle refuses a state-changing request: the journal must not move
 }
 
 // matrixTally counts the cases of a run.
