@@ -260,19 +260,11 @@ func collect(v *model.ValidationError, prefix string, err error) error {
 	return nil
 }
 
-// flagsPatch changes only the flags present.
-type flagsPatch struct {
-	ElderlyAlone *bool `json:"elderly_alone"`
-	Hardship     *bool `json:"hardship"`
-	Disability   *bool `json:"disability"`
-	Mobile       *bool `json:"mobile"`
-}
-
 // householdPatch changes the fields present; the territory is not changed here.
 type householdPatch struct {
-	Address   *string     `json:"address"`
-	Flags     *flagsPatch `json:"flags"`
-	MovedInAt *string     `json:"moved_in_at"` // "" clears it
+	Address   *string                    `json:"address"`
+	Flags     *model.HouseholdFlagsPatch `json:"flags"`
+	MovedInAt *string                    `json:"moved_in_at"` // "" clears it
 }
 
 func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) error {
@@ -284,31 +276,13 @@ func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
-	ctx, sc := r.Context(), authz.ScopeFrom(r.Context())
-	h, err := a.st.Household(ctx, sc, id)
+	p := model.HouseholdPatch{Address: req.Address, MovedInAt: req.MovedInAt}
+	if req.Flags != nil {
+		p.Flags = *req.Flags
+	}
+	h, err := a.st.PatchHousehold(r.Context(), authz.ScopeFrom(r.Context()), id, p)
 	if err != nil {
 		return err
-	}
-	if req.Address != nil || req.Flags != nil || req.MovedInAt != nil {
-		in := model.HouseholdInput{TerritoryID: h.TerritoryID, Address: h.Address, Flags: h.Flags}
-		if h.MovedInAt != nil {
-			in.MovedInAt = h.MovedInAt.Format(time.DateOnly)
-		}
-		if req.Address != nil {
-			in.Address = *req.Address
-		}
-		if req.MovedInAt != nil {
-			in.MovedInAt = *req.MovedInAt
-		}
-		if fp := req.Flags; fp != nil {
-			setIf(&in.Flags.ElderlyAlone, fp.ElderlyAlone)
-			setIf(&in.Flags.Hardship, fp.Hardship)
-			setIf(&in.Flags.Disability, fp.Disability)
-			setIf(&in.Flags.Mobile, fp.Mobile)
-		}
-		if h, err = a.st.UpdateHousehold(ctx, sc, id, in); err != nil {
-			return err
-		}
 	}
 	out, err := a.householdDetail(r, h)
 	if err != nil {
@@ -317,35 +291,10 @@ func (a *API) updateHousehold(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// setIf sets *dst to *v when v is present.
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
 // moveOut is the body of POST /households/{id}/move-out.
 type moveOut struct {
 	Date string `json:"date"` // YYYY-MM-DD
 	Note string `json:"note"`
-}
-
-// Validate checks the date (not before movedIn, when known) and the note; it trims the note.
-func (m *moveOut) Validate(movedIn *time.Time) error {
-	var v model.ValidationError
-	m.Note = strings.TrimSpace(m.Note)
-	if d, err := time.Parse(time.DateOnly, m.Date); err != nil {
-		v.Add("date", "迁出日期应为 YYYY-MM-DD 格式，例如 2024-06-30")
-	} else if movedIn != nil && d.Before(*movedIn) {
-		v.Add("date", "迁出日期不能早于迁入日期 "+movedIn.Format(time.DateOnly))
-	}
-	switch {
-	case utf8.RuneCountInString(m.Note) > 200:
-		v.Add("note", "备注不能超过200个字")
-	case strings.ContainsRune(m.Note, 0):
-		v.Add("note", "备注不能包含控制字符")
-	}
-	return v.Err()
 }
 
 func (a *API) moveOutHousehold(w http.ResponseWriter, r *http.Request) error {
@@ -357,16 +306,7 @@ func (a *API) moveOutHousehold(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
-	ctx, sc := r.Context(), authz.ScopeFrom(r.Context())
-	// Out of scope is 404 before the body is judged, as for every other write.
-	h, err := a.st.Household(ctx, sc, id)
-	if err != nil {
-		return err
-	}
-	if err := req.Validate(h.MovedInAt); err != nil {
-		return err
-	}
-	h, err = a.st.MoveOutHousehold(ctx, sc, id, req.Date, req.Note)
+	h, err := a.st.MoveOutHousehold(r.Context(), authz.ScopeFrom(r.Context()), id, model.MoveOut{Date: req.Date, Note: req.Note})
 	if err != nil {
 		return err
 	}

@@ -312,7 +312,7 @@ func TestGridLeaderScope(t *testing.T) {
 		}
 		// Writes that name grid B as a reference are invalid input, not a way to probe it.
 		p := mustProblem(t, f.mustDo(t, leader, "POST", "/api/v1/residents",
-			person{HouseholdID: hb.ID, Name: "丁", IDNumber: validID("510781", "19900101", 31)}), http.StatusUnprocessableEntity)
+			person{HouseholdID: hb.ID, Name: "丁", IDNumber: validID("510781", "19900101", 31), Relation: "子女"}), http.StatusUnprocessableEntity)
 		if got := fields(p); !slices.Equal(got, []string{"household_id"}) {
 			t.Errorf("resident into grid B: fields = %v", got)
 		}

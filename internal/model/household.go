@@ -55,6 +55,9 @@ type HouseholdInput struct {
 	Address     string
 	Flags       HouseholdFlags
 	MovedInAt   string // YYYY-MM-DD or ""
+	// MovedOutAt is the stored household's move-out date when it has one (the store sets it on
+	// an update): the move-in date may not be later.
+	MovedOutAt *time.Time
 }
 
 // Validate checks the fields on their own; the store checks the territory exists in scope.
@@ -73,9 +76,75 @@ func (in *HouseholdInput) Validate() error {
 		v.Add("address", "地址不能包含换行或控制字符")
 	}
 	if in.MovedInAt != "" {
-		if _, err := time.Parse(time.DateOnly, in.MovedInAt); err != nil {
+		if d, err := time.Parse(time.DateOnly, in.MovedInAt); err != nil {
 			v.Add("moved_in_at", "迁入日期应为 YYYY-MM-DD 格式")
+		} else if in.MovedOutAt != nil && d.After(*in.MovedOutAt) {
+			v.Add("moved_in_at", "迁入日期不能晚于迁出日期 "+in.MovedOutAt.Format(time.DateOnly))
 		}
+	}
+	return v.Err()
+}
+
+// HouseholdFlagsPatch changes only the flags that are set (non-nil).
+type HouseholdFlagsPatch struct {
+	ElderlyAlone *bool `json:"elderly_alone"`
+	Hardship     *bool `json:"hardship"`
+	Disability   *bool `json:"disability"`
+	Mobile       *bool `json:"mobile"`
+}
+
+// HouseholdPatch is a change of some of a household's fields: the fields present (non-nil)
+// change, the rest stay. The territory is not changed by a patch. The API's PATCH and the edit
+// page both build one; the store applies it to the stored household in one transaction and
+// validates the result with HouseholdInput.Validate, so both surfaces share every rule.
+type HouseholdPatch struct {
+	Address   *string
+	Flags     HouseholdFlagsPatch
+	MovedInAt *string // "" clears it
+}
+
+// Empty reports whether p changes nothing.
+func (p HouseholdPatch) Empty() bool { return p == HouseholdPatch{} }
+
+// Apply sets the fields present in p on in.
+func (p HouseholdPatch) Apply(in *HouseholdInput) {
+	setIf(&in.Address, p.Address)
+	setIf(&in.MovedInAt, p.MovedInAt)
+	setIf(&in.Flags.ElderlyAlone, p.Flags.ElderlyAlone)
+	setIf(&in.Flags.Hardship, p.Flags.Hardship)
+	setIf(&in.Flags.Disability, p.Flags.Disability)
+	setIf(&in.Flags.Mobile, p.Flags.Mobile)
+}
+
+// setIf sets *dst to *v when v is present.
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// MoveOut is a household's move-out: the date it left and a note.
+type MoveOut struct {
+	Date string // YYYY-MM-DD
+	Note string
+}
+
+// Validate checks the date (a date, and not before movedIn when that is known) and the note,
+// which it trims. Fields: date, note.
+func (m *MoveOut) Validate(movedIn *time.Time) error {
+	var v ValidationError
+	m.Date = strings.TrimSpace(m.Date)
+	m.Note = strings.TrimSpace(m.Note)
+	if d, err := time.Parse(time.DateOnly, m.Date); err != nil {
+		v.Add("date", "迁出日期应为 YYYY-MM-DD 格式，例如 2024-06-30")
+	} else if movedIn != nil && d.Before(*movedIn) {
+		v.Add("date", "迁出日期不能早于迁入日期 "+movedIn.Format(time.DateOnly))
+	}
+	switch {
+	case utf8.RuneCountInString(m.Note) > 200:
+		v.Add("note", "备注不能超过200个字")
+	case strings.ContainsAny(m.Note, "\x00\r\n"):
+		v.Add("note", "备注不能包含换行或控制字符")
 	}
 	return v.Err()
 }

@@ -190,9 +190,9 @@ func (in *ResidentInput) Validate(now time.Time) error {
 		}
 	}
 	if in.Relation = in.Relation.Normalized(); in.Relation == "" {
-		in.Relation = RelationOther
-	}
-	if !in.Relation.Valid() {
+		// Required, not defaulted, so that nobody is registered as 其他 by oversight.
+		v.Add("relation", "请选择与户主关系")
+	} else if !in.Relation.Valid() {
 		v.Add("relation", "与户主关系应为："+joinRelations())
 	}
 	if in.PoliticalStatus == "" {
@@ -205,6 +205,39 @@ func (in *ResidentInput) Validate(now time.Time) error {
 		v.Add("occupation", "职业不能超过64个字")
 	}
 	return v.Err()
+}
+
+// ResidentPatch is a change of some of a resident's fields: the fields present (non-nil)
+// change, the rest stay; the household is not changed by a patch. A new ID number without a
+// gender or birth date derives them afresh from the number. The API's PATCH and the edit page
+// both build one; the store applies it to the stored resident in one transaction and validates
+// the result with ResidentInput.Validate, so both surfaces share every rule.
+type ResidentPatch struct {
+	Name            *string
+	Gender          *Gender
+	BirthDate       *string
+	Phone           *string // "" clears it
+	IDNumber        *string
+	Relation        *Relation
+	PoliticalStatus *PoliticalStatus
+	Occupation      *string
+}
+
+// Empty reports whether p changes nothing.
+func (p ResidentPatch) Empty() bool { return p == ResidentPatch{} }
+
+// Apply sets the fields present in p on in (the stored resident's fields).
+func (p ResidentPatch) Apply(in *ResidentInput) {
+	if p.IDNumber != nil {
+		in.IDNumber, in.Gender, in.BirthDate = *p.IDNumber, "", ""
+	}
+	setIf(&in.Name, p.Name)
+	setIf(&in.Gender, p.Gender)
+	setIf(&in.BirthDate, p.BirthDate)
+	setIf(&in.Phone, p.Phone)
+	setIf(&in.Relation, p.Relation)
+	setIf(&in.PoliticalStatus, p.PoliticalStatus)
+	setIf(&in.Occupation, p.Occupation)
 }
 
 // Birth returns the parsed birth date; call it after Validate succeeded.
@@ -263,41 +296,4 @@ func MaskIDNumber(id string) string {
 		return strings.Repeat("*", len(id))
 	}
 	return id[:4] + strings.Repeat("*", len(id)-8) + id[len(id)-4:]
-}
-
-// ResidentPatch changes some of a resident's fields: nil fields stay as they are. A new ID
-// number without a gender or birth date derives them afresh from the number. The household is
-// not changed by a patch.
-type ResidentPatch struct {
-	Name            *string
-	Gender          *Gender
-	BirthDate       *string
-	Phone           *string
-	IDNumber        *string
-	Relation        *Relation
-	PoliticalStatus *PoliticalStatus
-	Occupation      *string
-}
-
-// IsZero reports whether p changes nothing.
-func (p ResidentPatch) IsZero() bool { return p == ResidentPatch{} }
-
-// Apply changes in, the resident's current fields, by p; validate in afterwards.
-func (p ResidentPatch) Apply(in *ResidentInput) {
-	if p.IDNumber != nil {
-		in.IDNumber, in.Gender, in.BirthDate = *p.IDNumber, "", ""
-	}
-	set(&in.Name, p.Name)
-	set(&in.Gender, p.Gender)
-	set(&in.BirthDate, p.BirthDate)
-	set(&in.Phone, p.Phone)
-	set(&in.Relation, p.Relation)
-	set(&in.PoliticalStatus, p.PoliticalStatus)
-	set(&in.Occupation, p.Occupation)
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }

@@ -45,7 +45,7 @@ func TestParseIDNumber(t *testing.T) {
 }
 
 func TestResidentValidateOneErrorForBadID(t *testing.T) {
-	in := ResidentInput{Name: "王五", IDNumber: "510781195803120010"}
+	in := ResidentInput{Name: "王五", IDNumber: "510781195803120010", Relation: "子女"}
 	err := in.Validate(testNow)
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
@@ -58,14 +58,14 @@ func TestResidentValidateOneErrorForBadID(t *testing.T) {
 
 func TestResidentValidateDerivesAndChecks(t *testing.T) {
 	id := validID("51078119580312001")
-	in := ResidentInput{Name: "张三", IDNumber: id}
+	in := ResidentInput{Name: "张三", IDNumber: id, Relation: "其他"}
 	if err := in.Validate(testNow); err != nil {
 		t.Fatal(err)
 	}
-	if in.Gender != GenderMale || in.BirthDate != "1958-03-12" || in.Relation != RelationOther || in.PoliticalStatus != StatusMasses {
+	if in.Gender != GenderMale || in.BirthDate != "1958-03-12" || in.PoliticalStatus != StatusMasses {
 		t.Errorf("derived = %+v", in)
 	}
-	in = ResidentInput{Name: "张三", IDNumber: id, Gender: GenderFemale, BirthDate: "1960-01-01", Phone: "12345"}
+	in = ResidentInput{Name: "张三", IDNumber: id, Gender: GenderFemale, BirthDate: "1960-01-01", Phone: "12345", Relation: "其他"}
 	err := in.Validate(testNow)
 	var ve *ValidationError
 	if !errors.As(err, &ve) || len(ve.Fields) != 3 {

@@ -152,11 +152,6 @@ func dateArg(s string) any {
 	return d
 }
 
-func validDate(s string) bool {
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
-}
-
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -234,33 +229,97 @@ func (s *Store) UpdateHousehold(ctx context.Context, sc authz.Scope, id int64, i
 // UpdateHousehold is Store.UpdateHousehold inside tx (a correction of the address is accepted
 // through it).
 func (tx *Tx) UpdateHousehold(ctx context.Context, sc authz.Scope, id int64, in model.HouseholdInput) (*model.Household, error) {
+	old, err := tx.household(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	return tx.updateHousehold(ctx, sc, old, in)
+}
+
+// PatchHousehold applies p to the household with id in one transaction: the fields present
+// change, validated together with the rest (model.HouseholdInput.Validate), recorded in the
+// household's history and the audit log. It returns the household as the scope sees it;
+// model.ErrNotFound when it does not exist or lies outside the scope, model.ErrForbidden when p
+// sets a field the scope may not see (hardship), a *model.ValidationError for bad fields.
+func (s *Store) PatchHousehold(ctx context.Context, sc authz.Scope, id int64, p model.HouseholdPatch) (*model.Household, error) {
 	var h *model.Household
-	err := func() error {
-		old, err := tx.household(ctx, sc, id)
-		if err != nil {
-			return err
-		}
-		in.TerritoryID = old.TerritoryID
-		if err := in.Validate(); err != nil {
-			return err
-		}
-		movedIn := dateArg(in.MovedInAt)
-		if _, err := tx.exec(ctx, `UPDATE households SET address = ?, elderly_alone = ?, hardship = ?, disability = ?, mobile = ?, moved_in_at = ?, updated_at = ? WHERE id = ?`,
-			in.Address, in.Flags.ElderlyAlone, in.Flags.Hardship, in.Flags.Disability, in.Flags.Mobile, movedIn, now(), id); err != nil {
-			return err
-		}
-		if err := tx.householdEvent(ctx, sc, id, "updated", old.Address+" → "+in.Address); err != nil {
-			return err
-		}
-		h, err = tx.household(ctx, sc, id)
+	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		h, err = tx.PatchHousehold(ctx, sc, id, p)
 		return err
-	}()
+	})
+	sc.RedactHousehold(h)
 	return h, err
 }
 
-// MoveOutHousehold records that a household moved away on date (YYYY-MM-DD). It stays in the
-// history with its residents; the maintained counts drop it.
-func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, date, note string) (*model.Household, error) {
+// PatchHousehold is Store.PatchHousehold inside tx (not redacted).
+func (tx *Tx) PatchHousehold(ctx context.Context, sc authz.Scope, id int64, p model.HouseholdPatch) (*model.Household, error) {
+	old, err := tx.household(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Flags.Hardship != nil && !sc.CanSee(authz.FieldHardship) {
+		// Not offered to the role, so not changed by it either.
+		return nil, model.ErrForbidden
+	}
+	if p.Empty() {
+		return old, nil
+	}
+	in := model.HouseholdInput{TerritoryID: old.TerritoryID, Address: old.Address, Flags: old.Flags}
+	if old.MovedInAt != nil {
+		in.MovedInAt = old.MovedInAt.Format(time.DateOnly)
+	}
+	p.Apply(&in)
+	return tx.updateHousehold(ctx, sc, old, in)
+}
+
+// updateHousehold writes in over old (validated first) with its history entry.
+func (tx *Tx) updateHousehold(ctx context.Context, sc authz.Scope, old *model.Household, in model.HouseholdInput) (*model.Household, error) {
+	in.TerritoryID = old.TerritoryID
+	in.MovedOutAt = old.MovedOutAt
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	movedIn := dateArg(in.MovedInAt)
+	if _, err := tx.exec(ctx, `UPDATE households SET address = ?, elderly_alone = ?, hardship = ?, disability = ?, mobile = ?, moved_in_at = ?, updated_at = ? WHERE id = ?`,
+		in.Address, in.Flags.ElderlyAlone, in.Flags.Hardship, in.Flags.Disability, in.Flags.Mobile, movedIn, now(), old.ID); err != nil {
+		return nil, err
+	}
+	if err := tx.householdEvent(ctx, sc, old.ID, "updated", householdChanges(old, in)); err != nil {
+		return nil, err
+	}
+	return tx.household(ctx, sc, old.ID)
+}
+
+// householdChanges is the history entry of a change from old to in: the new address and the
+// names of the other fields that changed. Which flag changed is not named: the history is read
+// by roles that may not see the hardship flag.
+func householdChanges(old *model.Household, in model.HouseholdInput) string {
+	var parts []string
+	if in.Address != old.Address {
+		parts = append(parts, "地址："+old.Address+" → "+in.Address)
+	}
+	oldIn := ""
+	if old.MovedInAt != nil {
+		oldIn = old.MovedInAt.Format(time.DateOnly)
+	}
+	if in.MovedInAt != oldIn {
+		parts = append(parts, "迁入日期："+strings.TrimSpace(oldIn+" → "+in.MovedInAt))
+	}
+	if in.Flags != old.Flags {
+		parts = append(parts, "关爱标记")
+	}
+	if len(parts) == 0 {
+		return "未改动"
+	}
+	return strings.Join(parts, "；")
+}
+
+// MoveOutHousehold records that a household moved away (m: the date and a note, checked by
+// model.MoveOut.Validate against the stored move-in date). It stays in the history with its
+// residents; the maintained counts drop it. A household that already moved out is a
+// *model.ConflictError.
+func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, m model.MoveOut) (*model.Household, error) {
 	var h *model.Household
 	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := tx.household(ctx, sc, id)
@@ -270,21 +329,22 @@ func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, 
 		if old.MovedOutAt != nil {
 			return &model.ConflictError{Message: "该户已迁出"}
 		}
-		if !validDate(date) {
-			return fieldErr("moved_out_at", "迁出日期应为 YYYY-MM-DD 格式")
+		if err := m.Validate(old.MovedInAt); err != nil {
+			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE households SET moved_out_at = ?, updated_at = ? WHERE id = ?`, dateArg(date), now(), id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE households SET moved_out_at = ?, updated_at = ? WHERE id = ?`, dateArg(m.Date), now(), id); err != nil {
 			return err
 		}
 		if err := tx.adjustCounts(ctx, old.Path, -1, -int64(old.Members)); err != nil {
 			return err
 		}
-		if err := tx.householdEvent(ctx, sc, id, "moved_out", strings.TrimSpace(date+" "+note)); err != nil {
+		if err := tx.householdEvent(ctx, sc, id, "moved_out", strings.TrimSpace(m.Date+" "+m.Note)); err != nil {
 			return err
 		}
 		h, err = tx.household(ctx, sc, id)
 		return err
 	})
+	sc.RedactHousehold(h)
 	return h, err
 }
 
@@ -319,7 +379,7 @@ func (tx *Tx) householdEvent(ctx context.Context, sc authz.Scope, id int64, acti
 		id, action, detail, actor, now())
 	// Every household write records its history entry here, and so its audit record too; the
 	// detail (an address) stays out of the audit log, which holds no personal values.
-	if action != "member_added" && action != "member_removed" { // the resident's own record says it
+	if !strings.HasPrefix(action, "member_") { // the resident's own record says it
 		tx.audit(sc, "household."+auditVerb(action), "household", []int64{id}, "")
 	}
 	return err

@@ -237,55 +237,27 @@ func (s *Store) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in
 // UpdateResident is Store.UpdateResident inside tx, so that a correction request is accepted
 // through the same validated update as a staff edit, in one transaction with its new status.
 func (tx *Tx) UpdateResident(ctx context.Context, sc authz.Scope, id int64, in model.ResidentInput) (*model.Resident, error) {
+	old, err := tx.resident(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	return tx.updateResident(ctx, sc, old, in)
+}
+
+// PatchResident applies p to the resident with id in one transaction: the fields present
+// change, validated together with the rest (model.ResidentInput.Validate, then the household's
+// one head and the deployment's unique ID numbers), recorded in the household's history and
+// the audit log. It returns the resident as the scope sees it; model.ErrNotFound when it does
+// not exist or lies outside the scope, model.ErrForbidden when p sets a field the scope may not
+// see in full (ID number, phone, political status), a *model.ValidationError for bad fields.
+func (s *Store) PatchResident(ctx context.Context, sc authz.Scope, id int64, p model.ResidentPatch) (*model.Resident, error) {
 	var r *model.Resident
-	err := func() error {
-		old, err := tx.resident(ctx, sc, id)
-		if err != nil {
-			return err
-		}
-		in.HouseholdID = old.HouseholdID
-		if err := in.Validate(time.Now()); err != nil {
-			return err
-		}
-		h, err := tx.household(ctx, sc, old.HouseholdID)
-		if err != nil {
-			return err
-		}
-		if in.Relation == model.RelationHead && old.Relation != model.RelationHead && h.HeadName != "" {
-			return fieldErr("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
-		}
-		v := &model.ValidationError{}
-		if err := tx.checkIDNumber(ctx, sc, in, h, id, model.ConflictFromUpdate, v); err != nil {
-			return err
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		p, err := sealResident(tx.keys, in.IDNumber, in.Phone)
-		if err != nil {
-			return err
-		}
-		ts := now()
-		_, err = tx.exec(ctx, `UPDATE residents SET name = ?, gender = ?, birth_date = ?, phone_enc = ?, phone_idx = ?, id_number_enc = ?, id_number_idx = ?, relation = ?, political_status = ?, occupation = ?, updated_at = ? WHERE id = ?`,
-			in.Name, string(in.Gender), in.Birth(), p.phoneEnc, p.phoneIdx, p.idEnc, p.idIdx, string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, id)
-		if isConflict(err) {
-			return fieldErr("id_number", model.DuplicateIDMessage)
-		} else if err != nil {
-			return err
-		}
-		switch {
-		case in.Relation == model.RelationHead:
-			_, err = tx.exec(ctx, `UPDATE households SET head_name = ?, updated_at = ? WHERE id = ?`, in.Name, ts, h.ID)
-		case old.Relation == model.RelationHead:
-			_, err = tx.exec(ctx, `UPDATE households SET head_name = '', updated_at = ? WHERE id = ?`, ts, h.ID)
-		}
-		if err != nil {
-			return err
-		}
-		tx.audit(sc, "resident.update", "resident", []int64{id}, "")
-		r, err = tx.resident(ctx, sc, id)
+	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		r, err = tx.PatchResident(ctx, sc, id, p)
 		return err
-	}()
+	})
+	sc.RedactResident(r)
 	return r, err
 }
 
@@ -309,29 +281,116 @@ func (tx *Tx) checkIDNumber(ctx context.Context, sc authz.Scope, in model.Reside
 	return nil
 }
 
-// PatchResident changes the fields p names on the resident id in the scope, through the same
-// validated update as UpdateResident; the fields p leaves nil keep their stored values (the
-// ID number and phone among them, which never leave the store for this). A patch that changes
-// nothing returns the resident as it is. Errors are those of UpdateResident.
-func (s *Store) PatchResident(ctx context.Context, sc authz.Scope, id int64, p model.ResidentPatch) (*model.Resident, error) {
-	if p.IsZero() {
-		return s.Resident(ctx, sc, id)
+// PatchResident is Store.PatchResident inside tx (not redacted).
+func (tx *Tx) PatchResident(ctx context.Context, sc authz.Scope, id int64, p model.ResidentPatch) (*model.Resident, error) {
+	old, err := tx.resident(ctx, sc, id)
+	if err != nil {
+		return nil, err
 	}
-	var r *model.Resident
-	err := s.Tx(ctx, func(tx *Tx) error {
-		old, err := tx.resident(ctx, sc, id)
-		if err != nil {
-			return err
+	// A field the role sees masked or not at all is not offered to it, so not changed by it:
+	// a masked value written back, or a guess, must not replace the stored one.
+	if p.IDNumber != nil && !sc.CanSee(authz.FieldIDNumber) || p.Phone != nil && !sc.CanSee(authz.FieldPhone) ||
+		p.PoliticalStatus != nil && !sc.CanSee(authz.FieldPoliticalStatus) {
+		return nil, model.ErrForbidden
+	}
+	if p.Empty() {
+		return old, nil
+	}
+	in := residentInputOf(old)
+	p.Apply(&in)
+	return tx.updateResident(ctx, sc, old, in)
+}
+
+// residentInputOf is the input that would write r as it is.
+func residentInputOf(r *model.Resident) model.ResidentInput {
+	return model.ResidentInput{HouseholdID: r.HouseholdID, Name: r.Name, Gender: r.Gender,
+		BirthDate: r.BirthDate.Format(time.DateOnly), Phone: r.Phone.Plain(), IDNumber: r.IDNumber.Plain(),
+		Relation: r.Relation, PoliticalStatus: r.PoliticalStatus, Occupation: r.Occupation}
+}
+
+// updateResident writes in over old (validated first) with its history entry and audit record.
+func (tx *Tx) updateResident(ctx context.Context, sc authz.Scope, old *model.Resident, in model.ResidentInput) (*model.Resident, error) {
+	in.HouseholdID = old.HouseholdID
+	v := validation(in.Validate(time.Now()))
+	h, err := tx.household(ctx, sc, old.HouseholdID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Relation == model.RelationHead && old.Relation != model.RelationHead && h.HeadName != "" && !hasField(v, "relation") {
+		v.Add("relation", "该户已有户主（"+h.HeadName+"），请选择其他关系")
+	}
+	if in.IDNumber != old.IDNumber.Plain() && !hasField(v, "id_number") {
+		if err := tx.checkIDNumber(ctx, sc, in, h, old.ID, model.ConflictFromUpdate, v); err != nil {
+			return nil, err
 		}
-		in := model.ResidentInput{HouseholdID: old.HouseholdID, Name: old.Name, Gender: old.Gender,
-			BirthDate: old.BirthDate.Format(time.DateOnly), Phone: old.Phone.Plain(), IDNumber: old.IDNumber.Plain(),
-			Relation: old.Relation, PoliticalStatus: old.PoliticalStatus, Occupation: old.Occupation}
-		p.Apply(&in)
-		r, err = tx.UpdateResident(ctx, sc, id, in)
-		return err
-	})
-	sc.RedactResident(r)
-	return r, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	p, err := sealResident(tx.keys, in.IDNumber, in.Phone)
+	if err != nil {
+		return nil, err
+	}
+	ts := now()
+	_, err = tx.exec(ctx, `UPDATE residents SET name = ?, gender = ?, birth_date = ?, phone_enc = ?, phone_idx = ?, id_number_enc = ?, id_number_idx = ?, relation = ?, political_status = ?, occupation = ?, updated_at = ? WHERE id = ?`,
+		in.Name, string(in.Gender), in.Birth(), p.phoneEnc, p.phoneIdx, p.idEnc, p.idIdx, string(in.Relation), string(in.PoliticalStatus), in.Occupation, ts, old.ID)
+	if isConflict(err) {
+		// A writer beside us registered the number after the check: we cannot tell where.
+		return nil, fieldErr("id_number", model.DuplicateIDMessage)
+	} else if err != nil {
+		return nil, err
+	}
+	switch {
+	case in.Relation == model.RelationHead:
+		_, err = tx.exec(ctx, `UPDATE households SET head_name = ?, updated_at = ? WHERE id = ?`, in.Name, ts, h.ID)
+	case old.Relation == model.RelationHead:
+		_, err = tx.exec(ctx, `UPDATE households SET head_name = '', updated_at = ? WHERE id = ?`, ts, h.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	labels, fields := residentChanges(old, in)
+	if err := tx.householdEvent(ctx, sc, h.ID, "member_updated", old.Name+"："+labels); err != nil {
+		return nil, err
+	}
+	tx.audit(sc, "resident.update", "resident", []int64{old.ID}, "fields="+fields)
+	return tx.resident(ctx, sc, old.ID)
+}
+
+// residentChanges names the fields that differ between old and in: Chinese labels for the
+// household's history, which never holds the values of ID numbers and phones and leaves out
+// the political status (the history is read by roles that may not see it), and field names
+// for the audit record.
+func residentChanges(old *model.Resident, in model.ResidentInput) (labels, fields string) {
+	var l, f []string
+	for _, c := range []struct {
+		changed      bool
+		field, label string
+	}{
+		{in.Name != old.Name, "name", "姓名 " + old.Name + " → " + in.Name},
+		{in.IDNumber != old.IDNumber.Plain(), "id_number", "身份证号"},
+		{in.Gender != old.Gender, "gender", "性别"},
+		{in.BirthDate != old.BirthDate.Format(time.DateOnly), "birth_date", "出生日期"},
+		{in.Phone != old.Phone.Plain(), "phone", "联系电话"},
+		{in.Relation != old.Relation, "relation", "与户主关系 " + old.Relation.Label() + " → " + in.Relation.Label()},
+		{in.PoliticalStatus != old.PoliticalStatus, "political_status", ""},
+		{in.Occupation != old.Occupation, "occupation", "职业"},
+	} {
+		if !c.changed {
+			continue
+		}
+		f = append(f, c.field)
+		if c.label != "" {
+			l = append(l, c.label)
+		}
+	}
+	if len(l) == 0 {
+		l = append(l, "资料更正")
+	}
+	if len(f) == 0 {
+		f = append(f, "none")
+	}
+	return strings.Join(l, "、"), strings.Join(f, ",")
 }
 
 // DeleteResident removes a resident registered by mistake (a person who moves away goes with

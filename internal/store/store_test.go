@@ -322,10 +322,10 @@ func TestCreateReportsEveryBadField(t *testing.T) {
 				_, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: tr.street.ID, Address: "1号", MovedInAt: "2020-13-01"})
 				return err
 			}, []string{"moved_in_at", "territory_id"}},
-			{"resident: empty name and unknown household", func() error {
+			{"resident: empty name, no relation and unknown household", func() error {
 				_, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: unknown, IDNumber: validID("510781", "19900101", 33)})
 				return err
-			}, []string{"household_id", "name"}},
+			}, []string{"household_id", "name", "relation"}},
 			{"resident: duplicate ID number, second head and bad phone", func() error {
 				_, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "张三", IDNumber: taken, Relation: model.RelationHead, Phone: "12"})
 				return err

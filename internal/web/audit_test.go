@@ -21,15 +21,16 @@ import (
 // other roles may not open the page.
 func TestAuditPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		f := mustFixture(t, st, web.Options{})
+		f := mustFixture(t, st, web.Options{Jobs: startedQueue(t, st)})
 		if _, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: "auditor2", DisplayName: "审计",
 			Password: password, Role: model.RoleAuditor, ScopeID: f.community2.ID, TOTPSecret: totpSecret}); err != nil {
 			t.Fatal(err)
 		}
 		f.as(t, "streetadmin").get(fmt.Sprintf("/households/%d?reveal=1", f.household2.ID)).want(t, http.StatusOK)
-		res := f.as(t, "staff").get("/households/export.xlsx")
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("export = %d", res.StatusCode)
+		staff := f.as(t, "staff")
+		_, res := followJob(t, staff, staff.post("/households/export", url.Values{}))
+		if got := attr(one(t, res.Doc, "#job-status"), "data-status"); got != "succeeded" {
+			t.Fatalf("export job ended %q", got)
 		}
 		p, err := st.AuditLog(context.Background(), authz.System(), store.AuditFilter{Action: "household.export"})
 		if err != nil {

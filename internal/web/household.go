@@ -183,10 +183,12 @@ func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Pager = newPager(wb.t("households.total", formatNum(page.Total)), "/households", q, f.Cursor, page.Next)
 	if d.Can(authz.HouseholdImport) {
-		export := cloneValues(q)
-		export.Del("cursor")
-		export.Del("done")
-		d.Export = withQuery("/households/export.xlsx", export)
+		d.Export = &ExportForm{Action: "/households/export"}
+		for _, name := range []string{"territory", "q", "flag", "moved_out"} {
+			if v := q.Get(name); v != "" {
+				d.Export.Fields = append(d.Export.Fields, Filter{Name: name, Value: v})
+			}
+		}
 	}
 	return wb.renderList(w, r, "households/list", d)
 }
@@ -198,6 +200,7 @@ type householdData struct {
 	Node         *model.Territory
 	Location     string // "1栋 › 2单元"
 	Members      []*model.Resident
+	HeadID       int64 // the head among Members, 0 when none
 	MembersEmpty Empty
 	Events       []model.HouseholdEvent
 	Reveal       bool // full ID numbers and phones are shown (and the view was recorded)
@@ -243,6 +246,11 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Members = members[id]
+	for _, m := range d.Members {
+		if m.Relation == model.RelationHead {
+			d.HeadID = m.ID
+		}
+	}
 	d.MembersEmpty = Empty{Icon: "people", Title: wb.t("household.members.empty")}
 	if d.Can(authz.HouseholdWrite) && h.MovedOutAt == nil {
 		d.MembersEmpty.Text = wb.t("household.members.empty.next")
@@ -337,7 +345,7 @@ func (wb *Web) householdForm(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	d := &householdFormData{Page: wb.base(r, wb.t("household.new.title"), "household-new"), Form: f,
-		Statuses: model.PoliticalStatuses, Flags: flagNames}
+		Statuses: model.PoliticalStatuses, Flags: visibleFlags(scope(r))}
 	d.Crumbs = crumbs
 	if d.Options, d.Truncated, err = wb.householdNodes(r, under); err != nil {
 		return err
@@ -374,9 +382,8 @@ func (wb *Web) createHousehold(w http.ResponseWriter, r *http.Request) error {
 	v := r.PostForm
 	f := newForm("household", v, householdFields...)
 	tid, _ := strconv.ParseInt(v.Get("territory_id"), 10, 64)
-	hin := model.HouseholdInput{TerritoryID: tid, Address: v.Get("address"), MovedInAt: strings.TrimSpace(v.Get("moved_in_at")),
-		Flags: model.HouseholdFlags{ElderlyAlone: v.Get("elderly_alone") != "", Hardship: v.Get("hardship") != "",
-			Disability: v.Get("disability") != "", Mobile: v.Get("mobile") != ""}}
+	hin := model.HouseholdInput{TerritoryID: tid, Address: v.Get("address"), MovedInAt: strings.TrimSpace(v.Get("moved_in_at"))}
+	flagsPatch(sc, v).Apply(&hin)
 	rin := residentInput(v)
 	rin.Relation = model.RelationHead
 	// Both inputs are checked before anything is written, so every mistake shows at once.
@@ -406,6 +413,130 @@ func (wb *Web) createHousehold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	redirect(w, r, householdURL(h.ID), "household_created")
+	return nil
+}
+
+// flagsPatch reads the care flags of a form, each as ticked or not; only the flags the scope
+// may see are read, so a hidden flag posted anyway changes nothing.
+func flagsPatch(sc authz.Scope, v url.Values) model.HouseholdPatch {
+	var p model.HouseholdPatch
+	for _, fl := range visibleFlags(sc) {
+		on := v.Get(fl) != ""
+		switch fl {
+		case "elderly_alone":
+			p.Flags.ElderlyAlone = &on
+		case "hardship":
+			p.Flags.Hardship = &on
+		case "disability":
+			p.Flags.Disability = &on
+		case "mobile":
+			p.Flags.Mobile = &on
+		}
+	}
+	return p
+}
+
+// householdEditData is the form that changes a household's own fields.
+type householdEditData struct {
+	Page
+	Household *model.Household
+	Location  string
+	Form      *Form
+	Flags     []string
+}
+
+var householdEditFields = []string{"address", "moved_in_at"}
+
+// householdEditPage renders the edit form of household {id} with f.
+func (wb *Web) householdEditPage(w http.ResponseWriter, r *http.Request, status int, h *model.Household, f *Form) error {
+	ctx, sc := r.Context(), scope(r)
+	d := &householdEditData{Page: wb.base(r, wb.t("household.edit.title"), "households"), Household: h, Form: f, Flags: visibleFlags(sc)}
+	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	if err != nil {
+		return err
+	}
+	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
+	if err != nil {
+		return err
+	}
+	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
+	for _, c := range crumbs[max(0, len(crumbs)-2):] {
+		if d.Location != "" {
+			d.Location += " › "
+		}
+		d.Location += c.Name
+	}
+	d.Crumbs = append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: d.Title})
+	if f.Invalid() {
+		d.Failed = f
+	}
+	return wb.render(w, r, status, "households/edit", d)
+}
+
+// editHouseholdForm shows household {id}'s fields to change.
+func (wb *Web) editHouseholdForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	h, err := wb.st.Household(r.Context(), scope(r), id)
+	if err != nil {
+		return err
+	}
+	f := newForm("household", nil, householdEditFields...)
+	f.Values.Set("address", h.Address)
+	if h.MovedInAt != nil {
+		f.Values.Set("moved_in_at", h.MovedInAt.Format(time.DateOnly))
+	}
+	for _, fl := range visibleFlags(scope(r)) {
+		if householdFlag(h.Flags, fl) {
+			f.Values.Set(fl, "1")
+		}
+	}
+	return wb.householdEditPage(w, r, http.StatusOK, h, f)
+}
+
+func householdFlag(f model.HouseholdFlags, name string) bool {
+	switch name {
+	case "elderly_alone":
+		return f.ElderlyAlone
+	case "hardship":
+		return f.Hardship
+	case "disability":
+		return f.Disability
+	case "mobile":
+		return f.Mobile
+	}
+	return false
+}
+
+// editHousehold changes household {id} through the same store call as the API's PATCH
+// (store.PatchHousehold: one transaction, the model's validators, history and audit).
+func (wb *Web) editHousehold(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx, sc := r.Context(), scope(r)
+	v := r.PostForm
+	p := flagsPatch(sc, v)
+	address, movedIn := v.Get("address"), strings.TrimSpace(v.Get("moved_in_at"))
+	p.Address, p.MovedInAt = &address, &movedIn
+	if _, err := wb.st.PatchHousehold(ctx, sc, id, p); err != nil {
+		f := newForm("household", v, householdEditFields...)
+		if !f.fail(err) {
+			return err
+		}
+		h, herr := wb.st.Household(ctx, sc, id)
+		if herr != nil {
+			return herr
+		}
+		return wb.householdEditPage(w, r, http.StatusUnprocessableEntity, h, f)
+	}
+	redirect(w, r, householdURL(id), "household_updated")
 	return nil
 }
 
@@ -485,14 +616,6 @@ func (wb *Web) createResident(w http.ResponseWriter, r *http.Request) error {
 	f := newForm("resident", r.PostForm, residentFields...)
 	in := residentInput(r.PostForm)
 	in.HouseholdID = id
-	if in.Relation == "" {
-		// The select starts unchosen so that nobody is registered as 其他 by oversight.
-		f.add("relation", wb.t("resident.relation.missing"))
-		if err := in.Validate(time.Now()); err != nil {
-			f.fail(err)
-		}
-		return wb.residentForm(w, r, http.StatusUnprocessableEntity, f)
-	}
 	if _, err := wb.st.CreateResident(r.Context(), scope(r), in); err != nil {
 		if f.fail(err) {
 			return wb.residentForm(w, r, http.StatusUnprocessableEntity, f)
@@ -545,17 +668,20 @@ func (wb *Web) moveOutPage(w http.ResponseWriter, r *http.Request, status int, f
 func (wb *Web) moveOutForm(w http.ResponseWriter, r *http.Request) error {
 	// The check page's 更改 links come back here with the answers to change.
 	q := r.URL.Query()
-	f := newForm("moveout", nil, "moved_out_at", "note")
-	f.Values.Set("moved_out_at", q.Get("moved_out_at"))
+	f := newForm("moveout", nil, moveOutFields...)
+	f.Values.Set("date", q.Get("date"))
 	f.Values.Set("note", q.Get("note"))
-	if f.Values.Get("moved_out_at") == "" {
-		f.Values.Set("moved_out_at", time.Now().In(model.Shanghai).Format(time.DateOnly))
+	if f.Values.Get("date") == "" {
+		f.Values.Set("date", time.Now().In(model.Shanghai).Format(time.DateOnly))
 	}
 	return wb.moveOutPage(w, r, http.StatusOK, f, false)
 }
 
+var moveOutFields = []string{"date", "note"}
+
 // moveOut is two steps: the form posts here without confirm and gets the answers to check;
-// the check page posts them back with confirm=1 and the household moves out.
+// the check page posts them back with confirm=1 and the household moves out. Both steps check
+// the answers with the API's rules (model.MoveOut), the first against the stored move-in date.
 func (wb *Web) moveOut(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -564,22 +690,22 @@ func (wb *Web) moveOut(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	f := newForm("moveout", r.PostForm, "moved_out_at", "note")
-	date := strings.TrimSpace(r.PostForm.Get("moved_out_at"))
-	note := strings.TrimSpace(r.PostForm.Get("note"))
-	if _, err := time.Parse(time.DateOnly, date); err != nil {
-		f.add("moved_out_at", wb.t("household.moveout.date.invalid"))
-	}
-	if len([]rune(note)) > 200 {
-		f.add("note", wb.t("household.moveout.note.long"))
-	}
-	switch {
-	case f.Invalid():
-		return wb.moveOutPage(w, r, http.StatusUnprocessableEntity, f, false)
-	case r.PostForm.Get("confirm") != "1":
+	ctx, sc := r.Context(), scope(r)
+	f := newForm("moveout", r.PostForm, moveOutFields...)
+	m := model.MoveOut{Date: r.PostForm.Get("date"), Note: r.PostForm.Get("note")}
+	if r.PostForm.Get("confirm") != "1" {
+		h, err := wb.st.Household(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if f.fail(m.Validate(h.MovedInAt)) {
+			return wb.moveOutPage(w, r, http.StatusUnprocessableEntity, f, false)
+		}
+		f.Values.Set("date", m.Date)
+		f.Values.Set("note", m.Note)
 		return wb.moveOutPage(w, r, http.StatusOK, f, true)
 	}
-	if _, err := wb.st.MoveOutHousehold(r.Context(), scope(r), id, date, note); err != nil {
+	if _, err := wb.st.MoveOutHousehold(ctx, sc, id, m); err != nil {
 		if f.fail(err) {
 			return wb.moveOutPage(w, r, http.StatusUnprocessableEntity, f, false)
 		}

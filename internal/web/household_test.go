@@ -178,16 +178,16 @@ func TestMoveOutChecksFirst(t *testing.T) {
 		c := f.as(t, "streetadmin")
 		base := fmt.Sprintf("/households/%d/move-out", f.household2.ID)
 		res := c.get(base).want(t, http.StatusOK)
-		if got := attr(one(t, res.Doc, "#f-moveout-moved_out_at"), "value"); len(got) != 10 {
+		if got := attr(one(t, res.Doc, "#f-moveout-date"), "value"); len(got) != 10 {
 			t.Errorf("default move-out date = %q", got)
 		}
-		res = c.post(base, url.Values{"moved_out_at": {"2024-13-01"}}).want(t, http.StatusUnprocessableEntity)
-		one(t, res.Doc, "#f-moveout-moved_out_at-error")
-		if got := attr(one(t, res.Doc, "#f-moveout-moved_out_at"), "value"); got != "2024-13-01" {
+		res = c.post(base, url.Values{"date": {"2024-13-01"}}).want(t, http.StatusUnprocessableEntity)
+		one(t, res.Doc, "#f-moveout-date-error")
+		if got := attr(one(t, res.Doc, "#f-moveout-date"), "value"); got != "2024-13-01" {
 			t.Errorf("bad date not kept: %q", got)
 		}
 
-		res = c.post(base, url.Values{"moved_out_at": {"2024-05-01"}, "note": {"迁往绵阳"}}).want(t, http.StatusOK)
+		res = c.post(base, url.Values{"date": {"2024-05-01"}, "note": {"迁往绵阳"}}).want(t, http.StatusOK)
 		one(t, res.Doc, "form input[name=confirm][value=1]")
 		if got := texts(res.Doc, ".summary dd"); !strings.Contains(strings.Join(got, "|"), "2024-05-01") {
 			t.Errorf("check page answers = %q", got)
@@ -195,7 +195,7 @@ func TestMoveOutChecksFirst(t *testing.T) {
 		if h, _ := f.st.Household(t.Context(), scopeOf(t, f, "streetadmin"), f.household2.ID); h.MovedOutAt != nil {
 			t.Fatalf("moved out before confirming")
 		}
-		res = c.post(base, url.Values{"moved_out_at": {"2024-05-01"}, "note": {"迁往绵阳"}, "confirm": {"1"}}).want(t, http.StatusSeeOther)
+		res = c.post(base, url.Values{"date": {"2024-05-01"}, "note": {"迁往绵阳"}, "confirm": {"1"}}).want(t, http.StatusSeeOther)
 		res = c.get(res.Header.Get("Location")).want(t, http.StatusOK)
 		if got := text(one(t, res.Doc, "h1 .badge")); got != "已迁出" {
 			t.Errorf("badge = %q", got)

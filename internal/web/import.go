@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/importer"
+	"gongzhi/internal/jobs"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -119,9 +121,52 @@ func (wb *Web) importTemplate(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// exportHouseholds downloads the households of the list's filter as .xlsx, personal fields
-// masked. The workbook streams out as it is written.
+// exportHouseholds starts the export of the households of the list's filter (posted by the
+// list's export button) as a background job and sends the browser to the job's page, which
+// shows its progress and then offers the workbook (personal fields masked) as an audited
+// download. A territory outside the scope is 404, as on the list.
 func (wb *Web) exportHouseholds(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx, sc := r.Context(), scope(r)
+	v := r.PostForm
+	var under int64
+	if s := v.Get("territory"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return model.ErrNotFound
+		}
+		under = n
+	}
+	p := jobs.ExportParams{Territory: under, Q: strings.TrimSpace(v.Get("q")), Flag: v.Get("flag"), MovedOut: v.Get("moved_out") == "1"}
+	name := wb.t("export.filename")
+	if under != 0 {
+		t, err := wb.st.Territory(ctx, sc, under)
+		if err != nil {
+			return err
+		}
+		name += "_" + t.Name
+	} else if u := authz.UserFrom(ctx); u.ScopeName != "" {
+		name += "_" + u.ScopeName
+	}
+	p.FileName = name + "_" + time.Now().In(model.Shanghai).Format("20060102") + ".xlsx"
+	q, err := wb.queue()
+	if err != nil {
+		return err
+	}
+	j, err := q.SubmitHouseholdExport(ctx, sc, p)
+	if err != nil {
+		return err
+	}
+	redirect(w, r, jobURL(j.ID), "")
+	return nil
+}
+
+// downloadHouseholds streams the households of a filter as .xlsx at once, personal fields
+// masked: the direct download for scripts and links (the list's button starts the job
+// instead). The workbook streams out as it is written.
+func (wb *Web) downloadHouseholds(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	under, err := queryID(r, "territory")
 	if err != nil {

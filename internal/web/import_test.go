@@ -167,16 +167,27 @@ func TestImportPages(t *testing.T) {
 			t.Errorf("我的任务 lists %d jobs, want 2", n)
 		}
 
-		// Export: the list's filter, as a workbook, masked.
-		one(t, c.get("/households").Doc, "#results a[href^=/households/export.xlsx]")
-		res = c.get("/households/export.xlsx?q=201").want(t, http.StatusOK)
-		if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !strings.HasPrefix(res.Body, "PK") {
+		// Export: the list's filter, as a background job whose page offers the workbook, masked.
+		res = c.get("/households?q=201").want(t, http.StatusOK)
+		one(t, res.Doc, "#results form[method=post][action=/households/export] input[type=hidden][name=q][value=201]")
+		loc, res = followJob(t, c, c.post("/households/export", url.Values{"q": {"201"}}))
+		if got := attr(one(t, res.Doc, "#job-status"), "data-status"); got != "succeeded" {
+			t.Fatalf("export job ended %q", got)
+		}
+		if p := one(t, res.Doc, "progress.job-progress"); attr(p, "value") != attr(p, "max") {
+			t.Errorf("export progress = %s of %s", attr(p, "value"), attr(p, "max"))
+		}
+		dl = c.get(attr(one(t, res.Doc, "a[download][href$=/file]"), "href")).want(t, http.StatusOK)
+		if ct := dl.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !strings.HasPrefix(dl.Body, "PK") {
 			t.Errorf("export: Content-Type %q", ct)
 		}
-		if strings.Contains(res.Body, goodHead) {
+		if strings.Contains(dl.Body, goodHead) {
 			t.Errorf("export carries a full ID number")
 		}
-		f.as(t, "gridleader").get("/households/export.xlsx").want(t, http.StatusForbidden)
+		res = c.get("/jobs").want(t, http.StatusOK)
+		one(t, res.Doc, "table tbody tr a[href="+loc+"]")
+		one(t, res.Doc, ".sidenav a[href=/jobs][aria-current=page]")
+		f.as(t, "gridleader").post("/households/export", url.Values{}).want(t, http.StatusForbidden)
 	})
 }
 

@@ -26,9 +26,16 @@ type List struct {
 	Filters FilterBar          // none when Filters.Action is ""
 	Errors  []model.FieldError // filters the store refused, listed above the table
 	Pager   Pager
-	Note    string // beside the total, after a lock: how personal data is shown ("" none)
-	Export  string // URL of the export of the filtered list ("" none: the role may not export)
-	Empty   Empty  // what the list says when it has no rows
+	Note    string      // beside the total, after a lock: how personal data is shown ("" none)
+	Export  *ExportForm // the export of the filtered list (nil: the role may not export)
+	Empty   Empty       // what the list says when it has no rows
+}
+
+// ExportForm starts the export of a list as a background job: a POST of the list's filters to
+// Action, answered by the job's page with its progress and, at the end, the file.
+type ExportForm struct {
+	Action string
+	Fields []Filter // the list's filters, as hidden inputs
 }
 
 // Head is the head of a page: its title, a lead under it, and the actions on the right.

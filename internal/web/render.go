@@ -239,7 +239,7 @@ type Page struct {
 func (p Page) Can(a authz.Action) bool { return p.User != nil && authz.Allowed(p.User.Role, a) }
 
 // Tab is the phone tab bar's active tab for the page's navigation item: the working pages
-// all live under 办事.
+// all live under 办事, one's own background jobs under 我的.
 func (p Page) Tab() string {
 	switch p.Nav {
 	case "home", "messages", "me":

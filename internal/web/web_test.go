@@ -147,7 +147,7 @@ func TestPagesByRoleAndScope(t *testing.T) {
 			{"gridleader", "/households?territory=" + id(f.community.ID), http.StatusNotFound},
 			{"unitleader", "/households", http.StatusOK},
 			{"unitleader", "/households/new", http.StatusForbidden},
-			{"unitleader", "/households/export.xlsx", http.StatusForbidden},
+			{"unitleader", "/households/" + id(f.household2.ID) + "/edit", http.StatusForbidden},
 			{"member", "/", http.StatusOK},
 			{"member", "/households", http.StatusForbidden},
 			{"resident", "/", http.StatusOK},

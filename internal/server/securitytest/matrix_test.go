@@ -64,6 +64,7 @@ var objKinds = map[string]objKind{
 	"/jobs/{id}":               jobObj,
 	"/territories/{id}":        territoryObj,
 	"/households/{id}":         householdObj,
+	"/residents/{id}":          residentObj,
 	"/corrections/{id}":        correctionObj,
 	"/conflicts/{id}":          conflictObj,
 	"/static/{name}":           noObject,
@@ -258,15 +259,26 @@ var specs = map[string]spec{
 		return url.Values{"territory_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "address": {fmt.Sprintf("新增%d室", w.nextSeq())},
 			"name": {"新户主"}, "id_number": {w.idNumber()}, "relation": {"户主"}, "political_status": {"masses"}}
 	})},
-	"GET /households/export.xlsx":         {kind: bulk, scoped: true, query: underNode},
-	"GET /households/{id}":                {kind: peopleRead, scoped: true},
+	"GET /households/export.xlsx": {kind: bulk, scoped: true, query: underNode},
+	"POST /households/export": {kind: bulk, scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"territory": {strconv.FormatInt(w.targets[rel].node.ID, 10)}}
+	})},
+	"GET /households/{id}":      {kind: peopleRead, scoped: true},
+	"GET /households/{id}/edit": {kind: peopleWrite, scoped: true},
+	"POST /households/{id}/edit": {kind: peopleWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"address": {"改后地址101室"}, "elderly_alone": {"1"}}
+	})},
 	"GET /households/{id}/residents/new":  {kind: peopleWrite, scoped: true},
 	"POST /households/{id}/residents/new": {kind: peopleWrite, scoped: true, body: formBody(residentForm)},
 	"GET /households/{id}/move-out":       {kind: peopleWrite, scoped: true},
 	"POST /households/{id}/move-out": {kind: peopleWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
-		return url.Values{"moved_out_at": {"2026-11-01"}, "confirm": {"1"}}
+		return url.Values{"date": {"2026-11-01"}, "confirm": {"1"}}
 	})},
-	"GET /residents":          {kind: peopleRead, scoped: true, query: underNode},
+	"GET /residents":           {kind: peopleRead, scoped: true, query: underNode},
+	"GET /residents/{id}/edit": {kind: peopleWrite, scoped: true},
+	"POST /residents/{id}/edit": {kind: peopleWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"name": {"改名后的居民"}, "relation": {"其他"}, "political_status": {"masses"}, "occupation": {"教师"}}
+	})},
 	"GET /me/data":            {kind: subject},
 	"GET /me/data/export":     {kind: subject},
 	"GET /me/corrections/new": {kind: subject},

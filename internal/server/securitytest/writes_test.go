@@ -79,7 +79,7 @@ var writeCases = []writeCase{
 	{"POST /households/{id}/move-out", func(w *world, role model.Role) (string, string, string, string, string, []string) {
 		h := w.household(w.targets[relOwn].node)
 		r := w.resident(h)
-		form := url.Values{"moved_out_at": {"2026-11-01"}, "confirm": {"1"}}
+		form := url.Values{"date": {"2026-11-01"}, "confirm": {"1"}}
 		return "POST", fmt.Sprintf("/households/%d/move-out", h.ID), "application/x-www-form-urlencoded", form.Encode(), "", []string{r.IDNumber.Plain(), r.Phone.Plain()}
 	}},
 	{"POST /corrections/{id}/accept", func(w *world, role model.Role) (string, string, string, string, string, []string) {
