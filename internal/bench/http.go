@@ -402,6 +402,7 @@ type barePage struct {
 	Crumbs      []bareCrumb
 	Location    string
 	Members     []bareMember
+	HeadID      int64 // the member who is 户主, linked to its edit page
 	Events      []bareEvent
 }
 
@@ -411,6 +412,7 @@ type bareCrumb struct {
 }
 
 type bareMember struct {
+	ID                                                                    int64
 	Name, Relation, Gender, Birth, IDNumber, Phone, Political, Occupation string
 	Age                                                                   int
 	Head                                                                  bool
@@ -476,7 +478,7 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Location += c.Name
 	}
-	rows, err = b.query(ctx, `SELECT name, relation, gender, birth_date, id_number_enc, phone_enc, political_status, occupation
+	rows, err = b.query(ctx, `SELECT id, name, relation, gender, birth_date, id_number_enc, phone_enc, political_status, occupation
 		FROM residents WHERE household_id = ? ORDER BY id`, id)
 	if err != nil {
 		fail(err)
@@ -487,7 +489,7 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 		var m bareMember
 		var birth time.Time
 		var idEnc, phoneEnc string
-		if err := rows.Scan(&m.Name, &m.Relation, &m.Gender, &birth, &idEnc, &phoneEnc, &m.Political, &m.Occupation); err != nil {
+		if err := rows.Scan(&m.ID, &m.Name, &m.Relation, &m.Gender, &birth, &idEnc, &phoneEnc, &m.Political, &m.Occupation); err != nil {
 			rows.Close()
 			fail(err)
 			return
@@ -510,6 +512,9 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 			m.Age--
 		}
 		m.Head = m.Relation == string(model.RelationHead)
+		if m.Head {
+			p.HeadID = m.ID
+		}
 		m.Relation = model.Relation(m.Relation).Label()
 		m.Gender, m.Political = bareLabels[m.Gender], bareLabels[m.Political]
 		if m.Phone == "" {
