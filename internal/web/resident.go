@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"gongzhi/internal/authz"
@@ -94,8 +93,6 @@ func (wb *Web) residents(w http.ResponseWriter, r *http.Request) error {
 	d.Pager = newPager(wb.t("residents.total", formatNum(page.Total)), "/residents", q, f.Cursor, page.Next)
 	return wb.renderList(w, r, "residents/list", d)
 }
-
-func residentEditURL(id int64) string { return "/residents/" + strconv.FormatInt(id, 10) + "/edit" }
 
 // residentEditData is the form that changes one resident. The ID number and phone are shown
 // masked; a role that may see them in full may type a new value (left empty, the stored one
