@@ -32,8 +32,8 @@ const DefaultLookupLimit = 100
 // LookupWindow is the sliding window the allowance is counted over.
 const LookupWindow = time.Hour
 
-// lookupLockClass is the first key of the PostgreSQL advisory lock that serializes one
-// account's lookups ("gzlk"); the second key is the account id.
+// lookupLockClass is the high half of the PostgreSQL advisory lock key that serializes one
+// account's lookups ("gzlk"); the low half is the account id (see overLimit).
 const lookupLockClass = 0x677a6c6b
 
 // WithLookupLimit sets how many limited actions (LimitedActions) one account may take per
@@ -93,7 +93,10 @@ func (tx *Tx) overLimit(ctx context.Context, sc authz.Scope) (*model.RateLimitEr
 		return nil, nil
 	}
 	if tx.s.d.name == "postgres" {
-		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, int32(lookupLockClass), int32(sc.UserID)); err != nil {
+		// One bigint key: the class in the high 32 bits, the account id's low 32 bits below it. Two
+		// accounts whose ids differ only above 2³² would share a lock: they would queue, not leak.
+		key := lookupLockClass<<32 | sc.UserID&0xffffffff
+		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, key); err != nil {
 			return nil, fmt.Errorf("lookup lock: %w", err)
 		}
 	}
