@@ -451,22 +451,18 @@ var householdEditFields = []string{"address", "moved_in_at"}
 func (wb *Web) householdEditPage(w http.ResponseWriter, r *http.Request, status int, h *model.Household, f *Form) error {
 	ctx, sc := r.Context(), scope(r)
 	d := &householdEditData{Page: wb.base(r, wb.t("household.edit.title"), "households"), Household: h, Form: f, Flags: visibleFlags(sc)}
-	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	crumbs, err := wb.householdCrumbs(ctx, sc, h, d.Title)
 	if err != nil {
 		return err
 	}
-	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
-	if err != nil {
-		return err
-	}
-	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
-	for _, c := range crumbs[max(0, len(crumbs)-2):] {
+	d.Crumbs = crumbs
+	// The node's last two levels (building › stairwell), before the household and the title.
+	for _, c := range crumbs[max(0, len(crumbs)-4) : len(crumbs)-2] {
 		if d.Location != "" {
 			d.Location += " › "
 		}
 		d.Location += c.Name
 	}
-	d.Crumbs = append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: d.Title})
 	if f.Invalid() {
 		d.Failed = f
 	}
@@ -582,16 +578,11 @@ func (wb *Web) residentForm(w http.ResponseWriter, r *http.Request, status int, 
 			d.Relations = append(d.Relations, rel)
 		}
 	}
-	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	crumbs, err := wb.householdCrumbs(ctx, sc, h, d.Title)
 	if err != nil {
 		return err
 	}
-	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
-	if err != nil {
-		return err
-	}
-	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
-	d.Crumbs = append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: d.Title})
+	d.Crumbs = crumbs
 	if f.Invalid() {
 		d.Failed = f
 	}
@@ -649,16 +640,11 @@ func (wb *Web) moveOutPage(w http.ResponseWriter, r *http.Request, status int, f
 		title = wb.t("household.moveout.check")
 	}
 	d := &moveOutData{Page: wb.base(r, title, "households"), Household: h, Form: f, Confirm: confirm}
-	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	crumbs, err := wb.householdCrumbs(ctx, sc, h, title)
 	if err != nil {
 		return err
 	}
-	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
-	if err != nil {
-		return err
-	}
-	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
-	d.Crumbs = append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: title})
+	d.Crumbs = crumbs
 	if f.Invalid() {
 		d.Failed = f
 	}
@@ -713,4 +699,19 @@ func (wb *Web) moveOut(w http.ResponseWriter, r *http.Request) error {
 	}
 	redirect(w, r, householdURL(id), "moved_out")
 	return nil
+}
+
+// householdCrumbs is the breadcrumb of a page under household h: the territory path down to h's
+// node (the node linked to its household list), the household, then title.
+func (wb *Web) householdCrumbs(ctx context.Context, sc authz.Scope, h *model.Household, title string) ([]Crumb, error) {
+	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	if err != nil {
+		return nil, err
+	}
+	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
+	if err != nil {
+		return nil, err
+	}
+	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
+	return append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: title}), nil
 }

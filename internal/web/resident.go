@@ -128,16 +128,11 @@ func (wb *Web) residentEditPage(w http.ResponseWriter, r *http.Request, status i
 			d.Relations = append(d.Relations, rel)
 		}
 	}
-	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	crumbs, err := wb.householdCrumbs(ctx, sc, h, d.Title)
 	if err != nil {
 		return err
 	}
-	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
-	if err != nil {
-		return err
-	}
-	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
-	d.Crumbs = append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: d.Title})
+	d.Crumbs = crumbs
 	if f.Invalid() {
 		d.Failed = f
 	}
