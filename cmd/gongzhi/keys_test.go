@@ -105,9 +105,9 @@ func TestKeysLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	r, err := st.ResidentByIDNumber(ctx, sys, id)
-	if err != nil || r.Phone.Plain() != "13812345678" {
-		t.Fatalf("after rotation: %+v, %v", r, err)
+	p, err := st.Residents(ctx, sys, store.ResidentFilter{IDNumber: id, Reason: "核实轮换后的密钥"})
+	if err != nil || len(p.Items) != 1 || p.Items[0].Phone.Plain() != "13812345678" {
+		t.Fatalf("after rotation: %+v, %v", p, err)
 	}
 	use, err := st.KeyUsage(ctx)
 	if err != nil || use["k3"] != 2 || len(use) != 1 {

@@ -144,7 +144,7 @@ func TestBulkLoad(t *testing.T) {
 		if got := mustIndexDefs(t, st); !slices.Equal(got, before) {
 			t.Errorf("blind indexes after a load = %q, want %q", got, before)
 		}
-		if r, err := st.ResidentByIDNumber(ctx, sys, validID("510781", "19700101", 201)); err != nil || r.Name != "乙" {
+		if r, err := lookupID(ctx, st, sys, validID("510781", "19700101", 201)); err != nil || r.Name != "乙" {
 			t.Errorf("lookup through the rebuilt blind index = %v, %v; want 乙", r, err)
 		}
 		residents := count()

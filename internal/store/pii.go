@@ -135,61 +135,6 @@ func (s *Store) RevealResidents(ctx context.Context, sc authz.Scope, ids []int64
 	return out, nil
 }
 
-// ResidentByIDNumber returns the resident registered with the ID number id (an x or X as the
-// check digit are the same), found through the blind index; model.ErrNotFound when there is
-// none in the scope.
-func (s *Store) ResidentByIDNumber(ctx context.Context, sc authz.Scope, id string) (*model.Resident, error) {
-	rs, err := s.residentsByIndex(ctx, sc, "id_number_idx", pii.KindIDNumber, id)
-	if err != nil {
-		return nil, err
-	}
-	return rs[0], nil
-}
-
-// ResidentsByPhone returns the residents in the scope with the phone number phone (digits
-// compared, punctuation ignored), ordered by id; model.ErrNotFound when there is none. One
-// phone may be shared by a household's members.
-func (s *Store) ResidentsByPhone(ctx context.Context, sc authz.Scope, phone string) ([]*model.Resident, error) {
-	return s.residentsByIndex(ctx, sc, "phone_idx", pii.KindPhone, phone)
-}
-
-func (s *Store) residentsByIndex(ctx context.Context, sc authz.Scope, column, kind, value string) ([]*model.Resident, error) {
-	c := s.reader()
-	if c.keys == nil {
-		return nil, pii.ErrNoKeys
-	}
-	idx := c.keys.BlindIndex(kind, value)
-	if idx == "" {
-		return nil, model.ErrNotFound
-	}
-	lo, hi := "/", "0"
-	if !sc.All {
-		if sc.Path == "" {
-			return nil, model.ErrNotFound
-		}
-		lo, hi = authz.PathRange(sc.Path)
-	}
-	rows, err := c.query(ctx, `SELECT `+residentColumns+` FROM residents WHERE `+column+` = ? AND path >= ? AND path < ? ORDER BY id LIMIT `+fmt.Sprint(MaxLimit), idx, lo, hi)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Resident
-	for rows.Next() {
-		r, err := scanResident(rows, c.keys)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, model.ErrNotFound
-	}
-	return out, nil
-}
 
 // sealPending is the Go step of migration 0003: it seals the plaintext ID numbers and phones
 // that the SQL step moved from residents to pii_pending, in batches, deletes them there, and

@@ -35,19 +35,19 @@ func TestPersonalDataSealed(t *testing.T) {
 		}
 
 		// Exact lookup through the blind index, x and X alike, within scope only.
-		r, err := st.ResidentByIDNumber(ctx, authz.System(), strings.ToLower(id))
+		r, err := lookupID(ctx, st, authz.System(), strings.ToLower(id))
 		if err != nil || r.Name != "张建国" || r.IDNumber.Plain() != id || r.Phone.Plain() != "13812345678" {
-			t.Fatalf("ResidentByIDNumber = %+v, %v", r, err)
+			t.Fatalf("lookup by ID number = %+v, %v", r, err)
 		}
-		if _, err := st.ResidentByIDNumber(ctx, authz.Scope{Path: tr.community2.Path}, id); !errors.Is(err, model.ErrNotFound) {
+		if _, err := lookupID(ctx, st, authz.Scope{Role: model.RoleCommunityAdmin, Path: tr.community2.Path}, id); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("lookup outside scope = %v, want ErrNotFound", err)
 		}
-		if _, err := st.ResidentByIDNumber(ctx, authz.System(), validID("510781", "19700101", 99)); !errors.Is(err, model.ErrNotFound) {
+		if _, err := lookupID(ctx, st, authz.System(), validID("510781", "19700101", 99)); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("unknown number = %v", err)
 		}
-		rs, err := st.ResidentsByPhone(ctx, authz.System(), "138 1234 5678")
-		if err != nil || len(rs) != 2 {
-			t.Fatalf("ResidentsByPhone = %d, %v", len(rs), err)
+		rs, err := st.Residents(ctx, authz.System(), store.ResidentFilter{Phone: "138 1234 5678", Reason: "核实联系方式"})
+		if err != nil || len(rs.Items) != 2 {
+			t.Fatalf("lookup by phone = %+v, %v", rs, err)
 		}
 		ex, err := st.CheckIDNumbers(ctx, authz.System(), []string{id, validID("510781", "19700101", 99)})
 		if _, ok := ex[id]; err != nil || !ok || len(ex) != 1 {
@@ -150,7 +150,7 @@ func TestRotation(t *testing.T) {
 		if err != nil || len(p.Items) != 25 {
 			t.Fatalf("Residents after retiring t1: %v", err)
 		}
-		if r, err := retired.ResidentByIDNumber(ctx, authz.System(), validID("510781", "19800101", 7)); err != nil || r.Phone.Plain() != "13812340700" {
+		if r, err := lookupID(ctx, retired, authz.System(), validID("510781", "19800101", 7)); err != nil || r.Phone.Plain() != "13812340700" {
 			t.Errorf("lookup after rotation = %+v, %v", r, err)
 		}
 		if n, err := rotated.Reencrypt(ctx, 10, nil); err != nil || n != 0 {
@@ -220,7 +220,7 @@ func TestMigratePlaintextDatabase(t *testing.T) {
 				t.Fatalf("pii_pending = %d, %v", pending, err)
 			}
 			for i, id := range ids {
-				r, err := st.ResidentByIDNumber(ctx, authz.System(), id)
+				r, err := lookupID(ctx, st, authz.System(), id)
 				if err != nil || r.Phone.Plain() != phones[i] || r.ID != int64(i+1) {
 					t.Errorf("resident %d after migration: %+v, %v", i+1, r, err)
 				}
@@ -250,4 +250,17 @@ func TestMigratePlaintextDatabase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lookupID finds the one resident with ID number id in sc through the audited exact lookup
+// (Residents with IDNumber and a reason); model.ErrNotFound when there is none.
+func lookupID(ctx context.Context, st *store.Store, sc authz.Scope, id string) (*model.Resident, error) {
+	p, err := st.Residents(ctx, sc, store.ResidentFilter{IDNumber: id, Reason: "测试：核实身份"})
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Items) == 0 {
+		return nil, model.ErrNotFound
+	}
+	return p.Items[0], nil
 }
