@@ -135,7 +135,6 @@ func (s *Store) RevealResidents(ctx context.Context, sc authz.Scope, ids []int64
 	return out, nil
 }
 
-
 // sealPending is the Go step of migration 0003: it seals the plaintext ID numbers and phones
 // that the SQL step moved from residents to pii_pending, in batches, deletes them there, and
 // then rewrites the files (SQLite VACUUM, PostgreSQL VACUUM FULL) so that no free page or dead
