@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetAuditIDStep spaces the ids audit appends assign (tests leave gaps to forge rows into) and
 // returns a function restoring the default.
@@ -14,4 +17,24 @@ func SetAuditIDStep(n int64) (restore func()) {
 func SetAuditClock(clock func() time.Time) (restore func()) {
 	auditNow = clock
 	return func() { auditNow = now }
+}
+
+// MigrateUpTo applies the migrations up to version v only, as an older binary would have.
+func (s *Store) MigrateUpTo(ctx context.Context, v int64) error {
+	p, err := s.migrator()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, v)
+	return err
+}
+
+// MigrateApply applies the one migration v, as a binary built from a branch that had it would have.
+func (s *Store) MigrateApply(ctx context.Context, v int64) error {
+	p, err := s.migrator()
+	if err != nil {
+		return err
+	}
+	_, err = p.ApplyVersion(ctx, v, true)
+	return err
 }

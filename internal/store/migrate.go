@@ -26,7 +26,11 @@ func (s *Store) migrator() (*goose.Provider, error) {
 	if s.d.name == "postgres" {
 		gd = goose.DialectPostgres
 	}
-	return goose.NewProvider(gd, s.write, sub)
+	// Out of order: features are built on parallel branches, each with its own migration number,
+	// and land in any order; a database that already ran a higher number (a developer's demo, a
+	// test server) gets the lower one it lacks instead of refusing to start. Migrations of
+	// different features touch different tables, so their order among themselves does not matter.
+	return goose.NewProvider(gd, s.write, sub, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every pending migration, each in its own transaction, and returns how many ran.
