@@ -62,6 +62,7 @@ type Result struct {
 	Stairwells  int
 	Households  int
 	Residents   int
+	PartyOrgs   int // Party organizations of the demo structure (party.go)
 	Elapsed     time.Duration
 }
 
@@ -108,13 +109,14 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 		return nil, err
 	}
 	res := &Result{}
-	var communities []*model.Territory
+	var communities, streets []*model.Territory
 	for _, n := range nodes {
 		switch {
 		case n.Code == districtCode:
 			res.DistrictID, res.District = n.ID, n.Name
 		case n.Kind == model.KindStreet:
 			res.Streets++
+			streets = append(streets, n)
 		case n.Kind == model.KindCommunity && division.KindOf(n.Code) == division.KindCommunity && n.ArchivedAt == nil:
 			communities = append(communities, n)
 		}
@@ -147,6 +149,10 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
+	}
+	slices.SortFunc(streets, func(a, b *model.Territory) int { return strings.Compare(a.Code, b.Code) })
+	if err := partyOrgs(ctx, st, opts, streets, communities, res); err != nil {
+		return nil, fmt.Errorf("demo: party organizations: %w", err)
 	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)

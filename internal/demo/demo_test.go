@@ -91,6 +91,7 @@ func TestGenerateSmall(t *testing.T) {
 		checkCounts(t, st, res)
 		checkTree(t, st)
 		checkResidents(t, st, res.Residents)
+		checkParty(t, st, res)
 
 		// Loading the demo twice into one database is refused.
 		if _, err := Generate(ctx, st, opts, nil); !errors.Is(err, model.ErrConflict) {
@@ -275,6 +276,7 @@ func TestDefaultCity(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	res := mustGenerate(t, st, Options{})
 	t.Logf("%+v", *res)
+	checkParty(t, st, res)
 	if res.Households != DefaultHouseholds {
 		t.Errorf("%d households, want %d", res.Households, DefaultHouseholds)
 	}
