@@ -182,6 +182,8 @@ func (tx *Tx) objectPath(ctx context.Context, objectType string, ids []int64) (s
 		q = `SELECT path FROM households WHERE id = ?`
 	case "resident":
 		q = `SELECT path FROM residents WHERE id = ?`
+	case "party_member":
+		q = `SELECT path FROM party_members WHERE id = ?`
 	case "user":
 		q = `SELECT COALESCE(t.path, '') FROM users u LEFT JOIN territories t ON t.id = u.scope_id WHERE u.id = ?`
 	default:

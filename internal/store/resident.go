@@ -324,6 +324,16 @@ func (tx *Tx) updateResident(ctx context.Context, sc authz.Scope, old *model.Res
 			return nil, err
 		}
 	}
+	if in.PoliticalStatus != old.PoliticalStatus && !old.Withheld.PoliticalStatus && !hasField(v, "political_status") {
+		// A resident on the party roster has the status the roster says (member.go).
+		onRoster, err := tx.residentOnRoster(ctx, old.ID)
+		if err != nil {
+			return nil, err
+		}
+		if onRoster != "" && in.PoliticalStatus != onRoster.PoliticalStatus() {
+			v.Add("political_status", "该居民在党员名册中（"+onRoster.Label()+"），政治面貌随名册变更：请在党员管理中办理转正或组织关系转出")
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
