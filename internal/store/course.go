@@ -365,8 +365,8 @@ func (s *Store) AddQuestion(ctx context.Context, sc authz.Scope, courseID int64,
 	return out, err
 }
 
-// orgRef is what a reference to a party org needs.
-type orgRef struct {
+// activeOrg is an active party org in the caller's scope, as courses and candidates refer to it.
+type activeOrg struct {
 	id        int64
 	name      string
 	path      string
@@ -374,12 +374,12 @@ type orgRef struct {
 }
 
 // partyOrgRef is the active party org id in sc, else model.ErrNotFound.
-func (c conn) partyOrgRef(ctx context.Context, sc authz.Scope, id int64) (orgRef, error) {
+func (c conn) partyOrgRef(ctx context.Context, sc authz.Scope, id int64) (activeOrg, error) {
 	return scopedOne(ctx, c, sc, `SELECT id, name, path, community_id FROM party_orgs WHERE id = ? AND status = 'active'`, []any{id},
-		func(r rowScanner) (orgRef, error) {
-			var o orgRef
+		func(r rowScanner) (activeOrg, error) {
+			var o activeOrg
 			return o, r.Scan(&o.id, &o.name, &o.path, &o.community)
-		}, func(o orgRef) string { return o.path })
+		}, func(o activeOrg) string { return o.path })
 }
 
 // memberRef is what a reference to a current party member needs.

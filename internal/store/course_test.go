@@ -14,10 +14,10 @@ import (
 	"gongzhi/internal/store/storetest"
 )
 
-// partyFixture: a community committee with a grid branch in community 1, a branch in
+// studyFixture: a community committee with a grid branch in community 1, a branch in
 // community 2 (rows written with SQL until the org and member stores land), members in each
 // (one linked to a member account), staff of both communities and of the street.
-type partyFixture struct {
+type studyFixture struct {
 	tr                                 tree
 	committee, branch, branch2         int64
 	member, member2, other             int64 // member, member2 in branch; other in branch2
@@ -76,9 +76,9 @@ func mustMember(t *testing.T, st *store.Store, org int64, node, community *model
 		name, org, node.Path, community.ID, status, u, ts, ts)
 }
 
-func mustPartyFixture(t *testing.T, st *store.Store) partyFixture {
+func mustStudyFixture(t *testing.T, st *store.Store) studyFixture {
 	t.Helper()
-	var f partyFixture
+	var f studyFixture
 	f.tr = mustTree(t, st)
 	f.committee = mustOrg(t, st, 0, "community_committee", f.tr.community, f.tr.community, "天宝社区党委")
 	f.branch = mustOrg(t, st, f.committee, "grid_branch", f.tr.grid, f.tr.community, "第一网格党支部")
@@ -139,7 +139,7 @@ func countRows(t *testing.T, st *store.Store, table string) int {
 func TestCourseStudyFlow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		f := mustPartyFixture(t, st)
+		f := mustStudyFixture(t, st)
 		co, err := st.CreateCourse(ctx, f.admin1, sampleCourse(f.tr.community.ID))
 		if err != nil {
 			t.Fatal(err)
@@ -226,7 +226,7 @@ func TestCourseStudyFlow(t *testing.T) {
 func TestQuizUnassignedAndBadAnswersRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		f := mustPartyFixture(t, st)
+		f := mustStudyFixture(t, st)
 		co, err := st.CreateCourse(ctx, f.admin1, sampleCourse(f.tr.community.ID))
 		if err != nil {
 			t.Fatal(err)
@@ -275,7 +275,7 @@ func TestQuizUnassignedAndBadAnswersRefused(t *testing.T) {
 func TestCourseScope(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		f := mustPartyFixture(t, st)
+		f := mustStudyFixture(t, st)
 		street, err := st.CreateCourse(ctx, f.streetA, sampleCourse(f.tr.street.ID))
 		if err != nil {
 			t.Fatal(err)

@@ -54,7 +54,7 @@ func (s *Store) CreateCandidate(ctx context.Context, sc authz.Scope, in model.Ca
 				v.Add("resident_id", name+"已是党员，不需要申请入党")
 			}
 		}
-		var o orgRef
+		var o activeOrg
 		if in.OrgID > 0 {
 			var err error
 			o, err = tx.partyOrgRef(ctx, sc, in.OrgID)

@@ -39,7 +39,7 @@ func mustDocs(t *testing.T, st *store.Store, sc authz.Scope, id int64, on string
 func TestDevelopmentPipeline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		f := mustPartyFixture(t, st)
+		f := mustStudyFixture(t, st)
 		h := mustHousehold(t, st, f.tr.stairwell, "1栋1单元301", model.ResidentInput{Name: "赵积极", IDNumber: validID("510781", "19950304", 21), Relation: model.RelationHead})
 		p, err := st.Residents(ctx, authz.System(), store.ResidentFilter{HouseholdID: h.ID})
 		if err != nil || len(p.Items) != 1 {
