@@ -47,8 +47,8 @@ func scanMember(rs rowScanner) (memberRow, error) {
 	return memberRow{m: &m, path: path}, nil
 }
 
-// orgRef is what the member code needs of an org.
-type orgRef struct {
+// memberOrgRef is what the member code needs of an org.
+type memberOrgRef struct {
 	ID          int64
 	Kind        string
 	Status      string
@@ -57,10 +57,10 @@ type orgRef struct {
 	CommunityID sql.NullInt64
 }
 
-func (c conn) orgRef(ctx context.Context, id int64) (*orgRef, error) {
+func (c conn) memberOrgRef(ctx context.Context, id int64) (*memberOrgRef, error) {
 	return queryOne(ctx, c, `SELECT id, kind, status, name, path, community_id FROM party_orgs WHERE id = ?`, []any{id},
-		func(rs rowScanner) (*orgRef, error) {
-			var o orgRef
+		func(rs rowScanner) (*memberOrgRef, error) {
+			var o memberOrgRef
 			return &o, rs.Scan(&o.ID, &o.Kind, &o.Status, &o.Name, &o.Path, &o.CommunityID)
 		})
 }
@@ -100,7 +100,7 @@ func (s *Store) ManagesOrg(ctx context.Context, sc authz.Scope, orgID int64) (bo
 }
 
 func (c conn) managesOrg(ctx context.Context, sc authz.Scope, orgID int64) (bool, error) {
-	o, err := c.orgRef(ctx, orgID)
+	o, err := c.memberOrgRef(ctx, orgID)
 	if err != nil {
 		return false, err
 	}
@@ -283,7 +283,7 @@ func (s *Store) CreateMember(ctx context.Context, sc authz.Scope, in model.Membe
 // CreateMember is Store.CreateMember inside tx (the member import runs many in one).
 func (tx *Tx) CreateMember(ctx context.Context, sc authz.Scope, in model.MemberInput) (*model.Member, error) {
 	v := validation(in.Validate(time.Now()))
-	var org *orgRef
+	var org *memberOrgRef
 	if in.OrgID > 0 {
 		o, err := tx.memberOrg(ctx, sc, in.OrgID, v)
 		if err != nil {
@@ -354,8 +354,8 @@ func (tx *Tx) CreateMember(ctx context.Context, sc authz.Scope, in model.MemberI
 
 // memberOrg reads the org a member is to belong to, adding to v when it is missing, outside
 // sc's management, not active, or of a kind that has no members of its own.
-func (tx *Tx) memberOrg(ctx context.Context, sc authz.Scope, id int64, v *model.ValidationError) (*orgRef, error) {
-	o, err := tx.orgRef(ctx, id)
+func (tx *Tx) memberOrg(ctx context.Context, sc authz.Scope, id int64, v *model.ValidationError) (*memberOrgRef, error) {
+	o, err := tx.memberOrgRef(ctx, id)
 	if errors.Is(err, model.ErrNotFound) {
 		v.Add("org_id", "党组织不存在或不在您的管辖范围内")
 		return nil, nil
@@ -639,4 +639,15 @@ func (c conn) residentOnRoster(ctx context.Context, id int64) (model.MemberStatu
 		return "", nil
 	}
 	return st, err
+}
+
+// MyMemberRecord returns the current roster record of sc's own account (party_members.user_id):
+// model.ErrNotFound when the account is linked to none.
+func (s *Store) MyMemberRecord(ctx context.Context, sc authz.Scope) (*model.Member, error) {
+	if sc.UserID == 0 {
+		return nil, model.ErrNotFound
+	}
+	r, err := queryOne(ctx, s.reader(), `SELECT `+memberColumns+memberFrom+` WHERE m.user_id = ? AND m.left_on IS NULL ORDER BY m.id LIMIT 1`,
+		[]any{sc.UserID}, scanMember)
+	return r.m, err
 }
