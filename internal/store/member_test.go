@@ -13,9 +13,9 @@ import (
 	"gongzhi/internal/store/storetest"
 )
 
-// partyFixture is a community committee with a grid branch and a building group under it, a
+// memberFixture is a community committee with a grid branch and a building group under it, a
 // second community's committee, and a household of three residents.
-type partyFixture struct {
+type memberFixture struct {
 	tr                         tree
 	committee, branch, group   int64
 	functional, otherCommittee int64
@@ -23,9 +23,9 @@ type partyFixture struct {
 	head, spouse, son          *model.Resident
 }
 
-func mustParty(t *testing.T, st *store.Store) partyFixture {
+func mustMemberFixture(t *testing.T, st *store.Store) memberFixture {
 	t.Helper()
-	var f partyFixture
+	var f memberFixture
 	f.tr = mustTree(t, st)
 	f.street = storetest.MustOrg(t, st, "street_committee", "中坝街道大工委", f.tr.street.ID, 0)
 	f.committee = storetest.MustOrg(t, st, "community_committee", "天宝社区大党委", f.tr.community.ID, f.street)
@@ -74,7 +74,7 @@ func TestMemberRosterAndResidentAgree(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
-		f := mustParty(t, st)
+		f := mustMemberFixture(t, st)
 		if got := residentStatus(t, st, f.son.ID); got != model.StatusMasses {
 			t.Fatalf("before: %s", got)
 		}
@@ -139,7 +139,7 @@ func TestMemberBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
-		f := mustParty(t, st)
+		f := mustMemberFixture(t, st)
 		if _, err := st.CreateMember(ctx, sys, model.MemberInput{ResidentID: f.head.ID, OrgID: f.branch, Status: model.MemberFull,
 			Category: model.CategoryRetired}); err != nil {
 			t.Fatal(err)
@@ -178,7 +178,7 @@ func TestMemberScope(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
-		f := mustParty(t, st)
+		f := mustMemberFixture(t, st)
 		mk := func(in model.MemberInput) *model.Member {
 			t.Helper()
 			m, err := st.CreateMember(ctx, sys, in)
@@ -232,12 +232,12 @@ func TestMemberScope(t *testing.T) {
 		eq("not yet reported", ids(staff, store.MemberFilter{List: model.ListReporting, Reported: "no"}), reporting.ID)
 		grid := authz.ForUser(mustAccount(t, st, "grid1", model.RoleGridLeader, f.tr.grid.ID, ""))
 		eq("grid leader", ids(grid, store.MemberFilter{}), inGroup.ID)
-		if _, err := st.UpdateMember(ctx, grid, inGroup.ID, model.MemberPatch{Workplace: ptr("某单位")}); !errors.Is(err, model.ErrForbidden) {
+		if _, err := st.UpdateMember(ctx, grid, inGroup.ID, model.MemberPatch{Workplace: strPtr("某单位")}); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("grid leader changes a member: %v", err)
 		}
 
 		memberUser := mustAccount(t, st, "member1", model.RoleMember, f.tr.community.ID, "")
-		if _, err := st.DB().ExecContext(ctx, `UPDATE party_members SET user_id = `+itoa(memberUser.ID)+` WHERE id = `+itoa(inCommittee.ID)); err != nil {
+		if _, err := st.DB().ExecContext(ctx, `UPDATE party_members SET user_id = `+memberItoa(memberUser.ID)+` WHERE id = `+memberItoa(inCommittee.ID)); err != nil {
 			t.Fatal(err)
 		}
 		me := authz.ForUser(memberUser)
@@ -256,11 +256,11 @@ func TestMemberScope(t *testing.T) {
 			t.Error("branch secretary manages the committee above")
 		}
 		eq("secretary", ids(me, store.MemberFilter{}), inCommittee.ID, inGroup.ID)
-		u, err := st.UpdateMember(ctx, me, inGroup.ID, model.MemberPatch{Workplace: ptr("退休"), Education: ptrOf(model.EduSenior)})
+		u, err := st.UpdateMember(ctx, me, inGroup.ID, model.MemberPatch{Workplace: strPtr("退休"), Education: memberPtr(model.EduSenior)})
 		if err != nil || u.Workplace != "退休" || u.Education != model.EduSenior {
 			t.Errorf("secretary updates: %+v %v", u, err)
 		}
-		if _, err := st.UpdateMember(ctx, me, inCommittee.ID, model.MemberPatch{Workplace: ptr("x")}); !errors.Is(err, model.ErrForbidden) {
+		if _, err := st.UpdateMember(ctx, me, inCommittee.ID, model.MemberPatch{Workplace: strPtr("x")}); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("member updates own record as if secretary of the committee: %v", err)
 		}
 		resident := authz.ForUser(mustAccount(t, st, "res1", model.RoleResident, f.tr.community.ID, ""))
@@ -268,6 +268,6 @@ func TestMemberScope(t *testing.T) {
 	})
 }
 
-func ptr(s string) *string { return &s }
-func ptrOf[T any](v T) *T  { return &v }
-func itoa(n int64) string  { return strconv.FormatInt(n, 10) }
+func strPtr(s string) *string   { return &s }
+func memberPtr[T any](v T) *T   { return &v }
+func memberItoa(n int64) string { return strconv.FormatInt(n, 10) }
