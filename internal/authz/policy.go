@@ -28,6 +28,16 @@ const (
 	JobOwn           Action = "job.own"           // follow, cancel and download one's own background jobs
 	JobAdmin         Action = "job.admin"         // follow and cancel other accounts' jobs within scope
 	ConflictHandle   Action = "conflict.handle"   // resolve ID numbers registered twice, both sides in scope
+
+	// partylife: organizational life (三会一课), Party–resident activities, the points ledger.
+	PartyMeetingRead   Action = "party.meeting.read"   // meetings, attendance and compliance of orgs in scope
+	PartyMeetingWrite  Action = "party.meeting.write"  // schedule meetings, tick attendance, minutes, show the QR code
+	PartyActivityRead  Action = "party.activity.read"  // see the activities published to one's area
+	PartyActivityWrite Action = "party.activity.write" // publish, close activities; see their sign-ups
+	PartyActivityJoin  Action = "party.activity.join"  // sign up for an activity and check in to it
+	PartyPointsRead    Action = "party.points.read"    // leaderboards and public profiles (亮身份)
+	PartyPointsWrite   Action = "party.points.write"   // points rules, corrections
+	PartySelf          Action = "party.self"           // a member's own party data: my branch, check-in
 )
 
 var (
@@ -56,6 +66,16 @@ var policy = map[Action][]model.Role{
 	JobOwn:           everyone,
 	JobAdmin:         admins,
 	ConflictHandle:   staff,
+
+	// partylife
+	PartyMeetingRead:   fieldStaff,
+	PartyMeetingWrite:  staff,
+	PartyActivityRead:  {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader, model.RoleUnitLeader, model.RoleMember, model.RoleResident},
+	PartyActivityWrite: staff,
+	PartyActivityJoin:  {model.RoleUnitLeader, model.RoleMember, model.RoleResident},
+	PartyPointsRead:    append(slices.Clone(fieldStaff), model.RoleMember),
+	PartyPointsWrite:   staff,
+	PartySelf:          {model.RoleMember},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

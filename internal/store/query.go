@@ -1,6 +1,9 @@
 package store
 
 import (
+	"fmt"
+	"time"
+
 	"context"
 
 	"gongzhi/internal/authz"
@@ -62,4 +65,31 @@ func scopedOne[T any](ctx context.Context, c conn, sc authz.Scope, query string,
 		return zero, model.ErrNotFound
 	}
 	return v, nil
+}
+
+// sqlTime scans a time that an aggregate (MAX, MIN) returns: PostgreSQL keeps the column's
+// type, SQLite hands back the stored text. NULL is the zero time.
+type sqlTime struct{ Time time.Time }
+
+// Scan implements sql.Scanner.
+func (t *sqlTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		t.Time = time.Time{}
+		return nil
+	case time.Time:
+		t.Time = x.UTC()
+		return nil
+	case []byte:
+		return t.Scan(string(x))
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+			if p, err := time.Parse(layout, x); err == nil {
+				t.Time = p.UTC()
+				return nil
+			}
+		}
+		return fmt.Errorf("scan time: unknown format %q", x)
+	}
+	return fmt.Errorf("scan time: unexpected %T", v)
 }

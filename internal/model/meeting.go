@@ -1,0 +1,208 @@
+package model
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MeetingType is one of the four kinds of organizational life (三会一课).
+type MeetingType string
+
+// 支部党员大会, 支委会, 党小组会, 党课.
+const (
+	BranchAssembly   MeetingType = "branch_assembly"
+	CommitteeMeeting MeetingType = "committee_meeting"
+	GroupMeeting     MeetingType = "group_meeting"
+	PartyLecture     MeetingType = "party_lecture"
+)
+
+// MeetingTypes lists the types in the order pages show them.
+var MeetingTypes = []MeetingType{BranchAssembly, CommitteeMeeting, GroupMeeting, PartyLecture}
+
+var meetingTypeLabels = map[MeetingType]string{
+	BranchAssembly: "支部党员大会", CommitteeMeeting: "支委会", GroupMeeting: "党小组会", PartyLecture: "党课",
+}
+
+// Valid reports whether t is a known type.
+func (t MeetingType) Valid() bool { _, ok := meetingTypeLabels[t]; return ok }
+
+// Label is the type's Chinese name.
+func (t MeetingType) Label() string { return meetingTypeLabels[t] }
+
+// DefaultMeetingMonths is how often each type is expected, in months, unless a community sets
+// its own: committee and group meetings monthly, branch assemblies and lectures quarterly.
+var DefaultMeetingMonths = map[MeetingType]int{
+	BranchAssembly: 3, CommitteeMeeting: 1, GroupMeeting: 1, PartyLecture: 3,
+}
+
+// MeetingStatus is where a meeting stands.
+type MeetingStatus string
+
+// A meeting is scheduled until it is closed (held; no more check-ins) or cancelled.
+const (
+	MeetingScheduled MeetingStatus = "scheduled"
+	MeetingClosed    MeetingStatus = "closed"
+	MeetingCancelled MeetingStatus = "cancelled"
+)
+
+var meetingStatusLabels = map[MeetingStatus]string{
+	MeetingScheduled: "待召开", MeetingClosed: "已结束", MeetingCancelled: "已取消",
+}
+
+// Label is the status's Chinese name.
+func (s MeetingStatus) Label() string { return meetingStatusLabels[s] }
+
+// Valid reports whether s is a known status.
+func (s MeetingStatus) Valid() bool { _, ok := meetingStatusLabels[s]; return ok }
+
+// Meeting is one meeting of an org. Path and CommunityID are the org's (scope).
+type Meeting struct {
+	ID          int64
+	OrgID       int64
+	OrgName     string
+	Path        string
+	CommunityID int64
+	Type        MeetingType
+	Title       string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	ClosesAt    time.Time // no check-in after this moment
+	Place       string
+	SeriesID    int64
+	Minutes     string
+	Status      MeetingStatus
+	Attendees   int
+	CreatedBy   int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// CheckinOpen reports whether a member may check in at t.
+func (m *Meeting) CheckinOpen(t time.Time) bool {
+	return m.Status == MeetingScheduled && t.Before(m.ClosesAt) && !t.Before(m.StartsAt.Add(-CheckinLead))
+}
+
+// CheckinLead is how long before the start check-in opens.
+const CheckinLead = time.Hour
+
+// CheckinGrace is how long after the end check-in stays open unless the schedule says otherwise.
+const CheckinGrace = 30 * time.Minute
+
+// Repeat is how a schedule generates a series of meetings.
+type Repeat string
+
+// A schedule is one meeting, or a series of Count meetings a month or a quarter apart.
+const (
+	RepeatNone      Repeat = ""
+	RepeatMonthly   Repeat = "monthly"
+	RepeatQuarterly Repeat = "quarterly"
+)
+
+// MaxSeries bounds the meetings one schedule generates (two years of monthly meetings).
+const MaxSeries = 24
+
+// MeetingInput is what a schedule form or API call gives.
+type MeetingInput struct {
+	OrgID    int64
+	Type     MeetingType
+	Title    string
+	StartsAt time.Time
+	EndsAt   time.Time
+	Place    string
+	Repeat   Repeat
+	Count    int // meetings in the series (Repeat set), 1 otherwise
+}
+
+// Validate checks the input; every problem is one field error in Chinese.
+func (in *MeetingInput) Validate() error {
+	ve := &ValidationError{}
+	in.Title = strings.TrimSpace(in.Title)
+	in.Place = strings.TrimSpace(in.Place)
+	if in.OrgID <= 0 {
+		ve.Add("org_id", "请选择召开会议的党组织")
+	}
+	if !in.Type.Valid() {
+		ve.Add("type", "会议类型应为支部党员大会、支委会、党小组会或党课")
+	}
+	if in.Title == "" {
+		ve.Add("title", "请填写会议主题")
+	} else if utf8.RuneCountInString(in.Title) > 100 {
+		ve.Add("title", "会议主题最多 100 个字")
+	}
+	if utf8.RuneCountInString(in.Place) > 100 {
+		ve.Add("place", "地点最多 100 个字")
+	}
+	switch {
+	case in.StartsAt.IsZero():
+		ve.Add("starts_at", "请填写开始时间，如 2026-12-05 19:30")
+	case in.EndsAt.IsZero():
+		ve.Add("ends_at", "请填写结束时间，如 2026-12-05 21:00")
+	case !in.EndsAt.After(in.StartsAt):
+		ve.Add("ends_at", "结束时间应晚于开始时间")
+	case in.EndsAt.Sub(in.StartsAt) > 12*time.Hour:
+		ve.Add("ends_at", "一次会议最长 12 小时")
+	}
+	switch in.Repeat {
+	case RepeatNone:
+		in.Count = 1
+	case RepeatMonthly, RepeatQuarterly:
+		if in.Count < 2 || in.Count > MaxSeries {
+			ve.Add("count", "重复次数应在 2 到 24 之间")
+		}
+	default:
+		ve.Add("repeat", "重复方式应为不重复、每月或每季度")
+	}
+	return ve.Err()
+}
+
+// Occurrences returns the start and end of every meeting of the series: the same local
+// (Asia/Shanghai) clock time, a month or a quarter apart.
+func (in *MeetingInput) Occurrences() [][2]time.Time {
+	step := 0
+	switch in.Repeat {
+	case RepeatMonthly:
+		step = 1
+	case RepeatQuarterly:
+		step = 3
+	}
+	n := max(in.Count, 1)
+	d := in.EndsAt.Sub(in.StartsAt)
+	s := in.StartsAt.In(Shanghai)
+	out := make([][2]time.Time, 0, n)
+	for i := range n {
+		t := s.AddDate(0, i*step, 0).UTC()
+		out = append(out, [2]time.Time{t, t.Add(d)})
+	}
+	return out
+}
+
+// Attendance is one member present at a meeting.
+type Attendance struct {
+	MeetingID   int64
+	MemberID    int64
+	MemberName  string
+	Method      string // qr | staff
+	RecordedBy  int64
+	CheckedInAt time.Time
+}
+
+// CheckinMethodLabel names how a check-in was recorded.
+func CheckinMethodLabel(m string) string {
+	if m == "staff" {
+		return "工作人员登记"
+	}
+	return "扫码签到"
+}
+
+// Compliance is one org's organizational life against the expected frequency of one type.
+type Compliance struct {
+	OrgID      int64
+	OrgName    string
+	OrgKind    string
+	Type       MeetingType
+	Months     int        // expected every this many months
+	Last       *time.Time // the last meeting held (closed), nil when none
+	Overdue    bool
+	HeldInYear int // meetings held in the last twelve months
+}
