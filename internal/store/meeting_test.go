@@ -64,7 +64,7 @@ func mustSchedule(t *testing.T, st *store.Store, sc authz.Scope, in model.Meetin
 	return ms
 }
 
-func countRows(t *testing.T, st *store.Store, q string, args ...any) int {
+func lifeCount(t *testing.T, st *store.Store, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if st.Engine() == "postgres" {
@@ -136,7 +136,7 @@ func TestMeetingCheckin(t *testing.T) {
 		if _, err := st.CheckIn(ctx, w.resident, code); !errors.Is(err, store.ErrNotMember) {
 			t.Errorf("resident check-in: %v, want ErrNotMember", err)
 		}
-		if n := countRows(t, st, `SELECT COUNT(*) FROM party_meeting_attendance WHERE meeting_id = ?`, m.ID); n != 1 {
+		if n := lifeCount(t, st, `SELECT COUNT(*) FROM party_meeting_attendance WHERE meeting_id = ?`, m.ID); n != 1 {
 			t.Fatalf("attendance rows = %d, want 1", n)
 		}
 
@@ -220,7 +220,7 @@ func TestScheduleMeetingRefusals(t *testing.T) {
 		if _, err := st.ScheduleMeetings(ctx, w.staff, bad); !errors.As(err, &ve) || len(ve.Fields) != 2 {
 			t.Errorf("bad input: %v, want two field errors", err)
 		}
-		if n := countRows(t, st, `SELECT COUNT(*) FROM party_meetings`); n != 0 {
+		if n := lifeCount(t, st, `SELECT COUNT(*) FROM party_meetings`); n != 0 {
 			t.Fatalf("refusals wrote %d meetings", n)
 		}
 		in.Repeat, in.Count = model.RepeatMonthly, 12
@@ -339,10 +339,10 @@ func TestCheckin200(t *testing.T) {
 		if fresh != n {
 			t.Errorf("%d check-ins recorded fresh, want %d", fresh, n)
 		}
-		if c := countRows(t, st, `SELECT COUNT(*) FROM party_meeting_attendance WHERE meeting_id = ?`, m.ID); c != n {
+		if c := lifeCount(t, st, `SELECT COUNT(*) FROM party_meeting_attendance WHERE meeting_id = ?`, m.ID); c != n {
 			t.Errorf("attendance rows = %d, want %d", c, n)
 		}
-		if c := countRows(t, st, `SELECT COUNT(*) FROM party_points_entries WHERE source = 'meeting' AND source_id = ?`, m.ID); c != n {
+		if c := lifeCount(t, st, `SELECT COUNT(*) FROM party_points_entries WHERE source = 'meeting' AND source_id = ?`, m.ID); c != n {
 			t.Errorf("points entries = %d, want %d", c, n)
 		}
 		if got, _ := st.Meeting(ctx, w.staff, m.ID); got.Attendees != n {
@@ -400,7 +400,7 @@ func TestActivitySignupLimit(t *testing.T) {
 		if ok != limit || full != n-limit {
 			t.Errorf("%d signed up, %d refused; want %d, %d", ok, full, limit, n-limit)
 		}
-		if c := countRows(t, st, `SELECT COUNT(*) FROM party_activity_signups WHERE activity_id = ?`, a.ID); c != limit {
+		if c := lifeCount(t, st, `SELECT COUNT(*) FROM party_activity_signups WHERE activity_id = ?`, a.ID); c != limit {
 			t.Errorf("sign-up rows = %d, want %d", c, limit)
 		}
 		// Check-in by QR: a signed-up member gets points; someone not signed up finds it full.
