@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
 
@@ -99,6 +100,25 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("GET /api/v1/jobs/{id}", authz.JobOwn, a.h(a.getJob)),
 		authz.NewRoute("POST /api/v1/jobs/{id}/cancel", authz.JobOwn, a.h(a.cancelJob)),
 		authz.NewRoute("GET /api/v1/jobs/{id}/file", authz.JobOwn, a.h(a.jobFile)),
+
+		// partylife
+		authz.NewRoute("GET /api/v1/party/meetings", authz.PartyMeetingRead, a.h(a.listMeetings)),
+		authz.NewRoute("POST /api/v1/party/meetings", authz.PartyMeetingWrite, a.h(a.createMeetings)),
+		authz.NewRoute("GET /api/v1/party/meetings/{id}", authz.PartyMeetingRead, a.h(a.getMeeting)),
+		authz.NewRoute("GET /api/v1/party/meetings/{id}/attendance", authz.PartyMeetingRead, a.h(a.meetingAttendance)),
+		authz.NewRoute("POST /api/v1/party/meetings/{id}/attendance", authz.PartyMeetingWrite, a.h(a.markAttendance)),
+		authz.NewRoute("PUT /api/v1/party/meetings/{id}/minutes", authz.PartyMeetingWrite, a.h(a.setMinutes)),
+		authz.NewRoute("POST /api/v1/party/meetings/{id}/close", authz.PartyMeetingWrite, a.h(a.meetingStatus(model.MeetingClosed))),
+		authz.NewRoute("POST /api/v1/party/meetings/{id}/cancel", authz.PartyMeetingWrite, a.h(a.meetingStatus(model.MeetingCancelled))),
+		authz.NewRoute("GET /api/v1/party/meetings/{id}/code", authz.PartyMeetingWrite, a.h(a.meetingCode)),
+		authz.NewRoute("GET /api/v1/party/compliance", authz.PartyMeetingRead, a.h(a.compliance)),
+		authz.NewRoute("POST /api/v1/party/checkin", authz.PartySelf, a.h(a.checkIn)),
+		authz.NewRoute("GET /api/v1/party/activities", authz.PartyActivityRead, a.h(a.listActivities)),
+		authz.NewRoute("POST /api/v1/party/activities", authz.PartyActivityWrite, a.h(a.createActivity)),
+		authz.NewRoute("GET /api/v1/party/activities/{id}", authz.PartyActivityRead, a.h(a.getActivity)),
+		authz.NewRoute("POST /api/v1/party/activities/{id}/signup", authz.PartyActivityJoin, a.h(a.signUpActivity)),
+		authz.NewRoute("GET /api/v1/party/points", authz.PartyPointsRead, a.h(a.leaderboard)),
+		authz.NewRoute("GET /api/v1/party/points/me", authz.PartySelf, a.h(a.myPoints)),
 
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}

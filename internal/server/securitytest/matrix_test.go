@@ -48,6 +48,8 @@ const (
 	userObj
 	tokenObj
 	jobObj
+	meetingObj  // partylife: a scheduled meeting of the relation's org
+	activityObj // partylife: an activity published at the relation's node
 )
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
@@ -360,6 +362,10 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.conflict(rel, true)
 	case jobObj:
 		return w.job(role, rel, true)
+	case meetingObj:
+		return w.lifeMeeting(rel)
+	case activityObj:
+		return w.lifeActivity(rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -381,6 +387,10 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.conflict(rel, false)
 	case userObj:
 		return t.account.ID
+	case meetingObj:
+		return w.life[rel].meeting
+	case activityObj:
+		return w.life[rel].activity
 	}
 	return 0
 }

@@ -126,9 +126,10 @@ type fixture struct {
 	seq                                                  int
 	open                                                 map[relation]int64 // the last fresh correction request per relation
 	passwords                                            map[model.Role]string
-	jobs                                                 map[string]int64   // standing jobs by starter and relation
-	conflicts                                            map[relation]int64 // standing ID conflicts (conflict_test.go)
-	conflictMu                                           sync.Mutex         // held while the standing conflict of a relation is made
+	jobs                                                 map[string]int64         // standing jobs by starter and relation
+	conflicts                                            map[relation]int64       // standing ID conflicts (conflict_test.go)
+	conflictMu                                           sync.Mutex               // held while the standing conflict of a relation is made
+	life                                                 [relOther + 1]lifeTarget // partylife's objects per relation (party_life_test.go)
 }
 
 // token is role's current session.
@@ -223,6 +224,7 @@ func mustWorld(tb testing.TB, st *store.Store) *world {
 		}
 	}
 	w.probe = w.user("login_probe", model.RoleResident, w.c1)
+	w.partyLife()
 	for _, rel := range placed {
 		w.targets[rel].account = w.user(fmt.Sprintf("target_%d", rel), model.RoleGridLeader, w.targets[rel].node)
 	}
