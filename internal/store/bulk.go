@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,10 +40,10 @@ type Bulk struct {
 	ts       time.Time
 	event    string // household history entry written with each household, "" for none
 	actor    any
-	first    [3]int64        // the first territory, household and resident id of this Bulk
-	audit    authz.Scope     // who the one audit record of the Bulk names; System() by default
-	action   string          // its action: "bulk.load", or "household.import" after RecordEvents
-	deferred []deferredIndex // BulkLoad: indexes dropped at the start, built again before COMMIT
+	first    [3]int64    // the first territory, household and resident id of this Bulk
+	audit    authz.Scope // who the one audit record of the Bulk names; System() by default
+	action   string      // its action: "bulk.load", or "household.import" after RecordEvents
+	deferred []deferred  // BulkLoad: indexes and foreign keys dropped at the start, back before COMMIT
 
 	jobs chan bulkJob  // to the writer goroutine; closed by stop
 	done chan struct{} // closed when the writer goroutine has ended
@@ -79,12 +81,15 @@ func (s *Store) Bulk(ctx context.Context, fn func(b *Bulk) error) error {
 }
 
 // BulkLoad is Bulk for loads that are large beside what the tables hold (the demo city, the
-// benchmark): inside its transaction it drops the blind indexes of ID numbers and phones, whose
-// keys arrive in random order and would cost a random B-tree page per row, and builds them again
-// once before COMMIT. Uniqueness of ID numbers is checked then, over all rows at once: a duplicate
-// (within the load or against residents already there) fails the whole load with a
-// *model.ConflictError naming both residents, and nothing is written. On PostgreSQL the
-// transaction holds an ACCESS EXCLUSIVE lock on residents meanwhile (readers of residents wait).
+// benchmark). Inside its transaction it drops the blind indexes of ID numbers and phones, whose
+// keys arrive in random order and would cost a random B-tree page per row, and on PostgreSQL the
+// foreign keys of households, household_events and residents, which a trigger would check with
+// one query per row; it builds and adds them again once before COMMIT, each checking all rows at
+// once. Uniqueness of ID numbers is checked then: a duplicate (within the load or against
+// residents already there) fails the whole load with a *model.ConflictError naming both
+// residents, and nothing is written; so does a row whose parent is missing, with the foreign
+// key's error. On PostgreSQL the transaction holds ACCESS EXCLUSIVE locks on territories,
+// households, household_events and residents meanwhile: readers of them wait until it ends.
 func (s *Store) BulkLoad(ctx context.Context, fn func(b *Bulk) error) error {
 	return s.bulk(ctx, true, fn)
 }
@@ -112,7 +117,7 @@ func (s *Store) bulk(ctx context.Context, load bool, fn func(b *Bulk) error) err
 	return s.runTx(ctx, sqlTx, func(tx *Tx) error {
 		b := &Bulk{tx: tx, ctx: ctx, raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now()}
 		// Bulk numbers rows itself from MAX(id)+1: no other writer may insert meanwhile.
-		if err := s.d.lockForBulk(ctx, tx.conn); err != nil {
+		if err := s.d.lockForBulk(ctx, tx.conn, load); err != nil {
 			return err
 		}
 		for _, x := range []struct {
@@ -126,7 +131,7 @@ func (s *Store) bulk(ctx context.Context, load bool, fn func(b *Bulk) error) err
 		b.first = [3]int64{b.nextTerr, b.nextHH, b.nextRes}
 		b.audit, b.action = authz.System(), "bulk.load"
 		if load {
-			if err := b.dropIndexes(); err != nil {
+			if err := b.dropDeferred(); err != nil {
 				return err
 			}
 		}
@@ -427,51 +432,106 @@ func (b *Bulk) finish() error {
 			total[a] = t
 		}
 	}
-	for id, t := range total {
-		if _, err := b.tx.exec(b.ctx, `UPDATE territories SET households = households + ?, residents = residents + ? WHERE id = ?`, t[0], t[1], id); err != nil {
+	// A thousand nodes per statement, not one statement per node: a million households live in
+	// some 70,000 nodes, and on PostgreSQL each statement is a round trip.
+	ids := slices.Sorted(maps.Keys(total))
+	for len(ids) > 0 {
+		n := min(len(ids), bulkRows)
+		var q strings.Builder
+		args := make([]any, 0, 3*n)
+		// The VALUES columns are column1, column2, … on both engines; the casts type them on PostgreSQL.
+		q.WriteString(`UPDATE territories SET households = territories.households + v.column2, residents = territories.residents + v.column3
+			FROM (VALUES (CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`)
+		q.WriteString(strings.Repeat(", (?, ?, ?)", n-1))
+		q.WriteString(`) AS v WHERE territories.id = v.column1`)
+		for _, id := range ids[:n] {
+			args = append(args, id, total[id][0], total[id][1])
+		}
+		if _, err := b.tx.exec(b.ctx, q.String(), args...); err != nil {
 			return err
 		}
+		ids = ids[n:]
 	}
 	b.tx.audit(b.audit, b.action, "", nil, fmt.Sprintf("territories=%d households=%d residents=%d",
 		b.nextTerr-b.first[0], b.nextHH-b.first[1], b.nextRes-b.first[2]))
 	if err := b.tx.s.d.syncSequences(b.ctx, b.tx.conn); err != nil {
 		return err
 	}
-	return b.buildIndexes()
+	return b.restoreDeferred()
 }
 
-// deferredIndex is an index BulkLoad drops and builds again: its name and the statement that
-// creates it as the schema has it.
-type deferredIndex struct {
-	name, create string
+// deferred is something BulkLoad takes off the tables it fills at its start and puts back before
+// COMMIT, an index or a foreign key: its name and the statements that drop it and create it as
+// the schema has it (read from the catalog, so a migration that changes one changes this too).
+type deferred struct {
+	name, drop, create string
+	index              bool
 }
 
-// bulkDeferred are the indexes whose keys arrive in random order (HMAC blind indexes).
-var bulkDeferred = []string{"residents_id_number_idx", "residents_phone_idx"}
+// bulkDeferredIndexes are the indexes BulkLoad drops on both engines: the blind indexes of ID
+// numbers and phones, whose keys (HMACs) arrive in random order and would cost a random B-tree
+// page per row.
+var bulkDeferredIndexes = []string{"residents_id_number_idx", "residents_phone_idx"}
 
-// dropIndexes drops the bulkDeferred indexes inside the transaction, remembering how the schema
-// creates them (read from the catalog, so a migration that changes them changes this too).
-func (b *Bulk) dropIndexes() error {
-	q := `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`
+// dropDeferred drops, inside the transaction, the bulkDeferredIndexes and, on PostgreSQL, the
+// foreign keys of the tables rows go into: a foreign key is checked by a trigger that runs one
+// query per row (3.6 million of them for a million households), while adding it back checks all
+// rows in one join. SQLite cannot drop a foreign key; its per-row check is a B-tree probe there.
+func (b *Bulk) dropDeferred() error {
+	names := bulkDeferredIndexes
+	q := `SELECT name, 'DROP INDEX ' || name, sql, 1 FROM sqlite_master WHERE type = 'index' AND name IN (` + inList(len(names)) + `)`
 	if b.tx.d.name == "postgres" {
-		q = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`
+		q = `SELECT indexname, 'DROP INDEX ' || quote_ident(indexname), indexdef, 1 FROM pg_indexes
+			WHERE schemaname = current_schema() AND indexname IN (` + inList(len(names)) + `)
+			UNION ALL
+			SELECT conname, format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+				format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid)), 0
+			FROM pg_constraint
+			WHERE contype = 'f' AND conrelid IN ('households'::regclass, 'household_events'::regclass, 'residents'::regclass)`
 	}
-	for _, name := range bulkDeferred {
-		var create string
-		if err := b.tx.queryRow(b.ctx, q, []any{name}, &create); err != nil {
-			return fmt.Errorf("bulk load: index %s: %w", name, err)
+	// Indexes first, then foreign keys: the order they are put back in.
+	q += ` ORDER BY 4 DESC, 1`
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	rows, err := b.tx.query(b.ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("bulk load: catalog: %w", err)
+	}
+	defer rows.Close()
+	var indexes int
+	for rows.Next() {
+		var d deferred
+		var index int
+		if err := rows.Scan(&d.name, &d.drop, &d.create, &index); err != nil {
+			return err
 		}
-		if _, err := b.tx.exec(b.ctx, `DROP INDEX `+name); err != nil {
-			return fmt.Errorf("bulk load: drop index %s: %w", name, err)
+		d.index = index == 1
+		if d.index {
+			indexes++
 		}
-		b.deferred = append(b.deferred, deferredIndex{name: name, create: create})
+		b.deferred = append(b.deferred, d)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	if indexes != len(names) {
+		return fmt.Errorf("bulk load: found %d of the indexes %q", indexes, names)
+	}
+	for _, d := range b.deferred {
+		if _, err := b.tx.exec(b.ctx, d.drop); err != nil {
+			return fmt.Errorf("bulk load: drop %s: %w", d.name, err)
+		}
 	}
 	return nil
 }
 
-// buildIndexes creates the dropped indexes again. A unique index that cannot be built because
-// two residents share an ID number answers a *model.ConflictError naming them.
-func (b *Bulk) buildIndexes() error {
+// restoreDeferred creates the dropped indexes and foreign keys again, each checking every row at
+// once. A unique index that cannot be built because two residents share an ID number answers a
+// *model.ConflictError naming them; a row whose parent is missing fails its foreign key.
+func (b *Bulk) restoreDeferred() error {
 	if len(b.deferred) == 0 {
 		return nil
 	}
@@ -481,13 +541,19 @@ func (b *Bulk) buildIndexes() error {
 			return err
 		}
 	}
-	for _, ix := range b.deferred {
+	for _, d := range b.deferred {
+		if !d.index {
+			if _, err := b.tx.exec(b.ctx, d.create); err != nil {
+				return fmt.Errorf("bulk load: %s: %w", d.name, err)
+			}
+			continue
+		}
 		// A savepoint, so that after a failed build (PostgreSQL aborts the transaction) the
 		// duplicate can still be looked up.
 		if _, err := b.tx.exec(b.ctx, `SAVEPOINT bulk_index`); err != nil {
 			return err
 		}
-		_, err := b.tx.exec(b.ctx, ix.create)
+		_, err := b.tx.exec(b.ctx, d.create)
 		if errors.Is(err, model.ErrConflict) {
 			if _, rerr := b.tx.exec(b.ctx, `ROLLBACK TO SAVEPOINT bulk_index`); rerr != nil {
 				return errors.Join(err, rerr)
@@ -495,7 +561,7 @@ func (b *Bulk) buildIndexes() error {
 			return b.duplicateIDNumber(err)
 		}
 		if err != nil {
-			return fmt.Errorf("bulk load: create index %s: %w", ix.name, err)
+			return fmt.Errorf("bulk load: create index %s: %w", d.name, err)
 		}
 		if _, err := b.tx.exec(b.ctx, `RELEASE SAVEPOINT bulk_index`); err != nil {
 			return err

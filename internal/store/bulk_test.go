@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -187,6 +188,120 @@ func mustIndexDefs(tb testing.TB, st *store.Store) []string {
 	q := `SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ('residents_id_number_idx', 'residents_phone_idx') ORDER BY name`
 	if st.Engine() == "postgres" {
 		q = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN ('residents_id_number_idx', 'residents_phone_idx') ORDER BY indexname`
+	}
+	rows, err := st.DB().Query(q)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// TestBulkLoadForeignKeys: on PostgreSQL BulkLoad drops the foreign keys of the tables it fills
+// and adds them back before COMMIT. They are back, as the schema has them, after a load that
+// succeeds and after one that fails; a resident whose household does not exist fails the whole
+// load (on SQLite as it is written, on PostgreSQL when the key is added back), and nothing of it
+// is written. The load spreads over more nodes than one counts statement takes, and every node
+// counts what was added under it.
+func TestBulkLoadForeignKeys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sys := authz.System()
+		tr := mustTree(t, st)
+		before := mustForeignKeys(t, st)
+		if len(before) == 0 {
+			t.Fatal("no foreign keys found before the load")
+		}
+		const stairwells = 1100
+		var first, last int64
+		err := st.BulkLoad(ctx, func(b *store.Bulk) error {
+			for i := range stairwells {
+				id, err := b.AddTerritory(tr.building.ID, model.KindStairwell, fmt.Sprintf("%d单元", i+2), "")
+				if err != nil {
+					return err
+				}
+				if i == 0 {
+					first = id
+				}
+				last = id
+				h := &model.Household{TerritoryID: id, Address: fmt.Sprintf("%d单元101室", i+2), HeadName: "户主", Members: 1}
+				if err := b.AddHousehold(h); err != nil {
+					return err
+				}
+				if err := b.AddResident(&model.Resident{HouseholdID: h.ID, TerritoryID: id, Name: "户主", Gender: model.GenderMale,
+					BirthDate: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), IDNumber: model.NewIDNumber(validID("510781", fmt.Sprintf("196%d0101", i/1000), i%1000)),
+					Relation: model.RelationHead, PoliticalStatus: model.StatusMasses}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("BulkLoad: %v", err)
+		}
+		for _, c := range []struct {
+			id     int64
+			hh, rs int64
+		}{{first, 1, 1}, {last, 1, 1}, {tr.building.ID, stairwells, stairwells}, {tr.community.ID, stairwells, stairwells},
+			{tr.district.ID, stairwells, stairwells}, {tr.community2.ID, 0, 0}} {
+			n, err := st.Territory(ctx, sys, c.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Households != c.hh || n.Residents != c.rs {
+				t.Errorf("%s counts = %d/%d, want %d/%d", n.Name, n.Households, n.Residents, c.hh, c.rs)
+			}
+		}
+		if got := mustForeignKeys(t, st); !slices.Equal(got, before) {
+			t.Errorf("foreign keys after a load = %q, want %q", got, before)
+		}
+
+		err = st.BulkLoad(ctx, func(b *store.Bulk) error {
+			h := &model.Household{TerritoryID: tr.community2.ID, Address: "孤户101室", HeadName: "无户", Members: 1}
+			if err := b.AddHousehold(h); err != nil {
+				return err
+			}
+			return b.AddResident(&model.Resident{HouseholdID: h.ID + 1000, TerritoryID: tr.community2.ID, Name: "无户", Gender: model.GenderFemale,
+				BirthDate: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), IDNumber: model.NewIDNumber(validID("510781", "19700101", 999)),
+				Relation: model.RelationHead, PoliticalStatus: model.StatusMasses})
+		})
+		if err == nil {
+			t.Fatal("a load with a resident of a missing household succeeded")
+		}
+		if !strings.Contains(err.Error(), "residents_household_id_fkey") && !strings.Contains(err.Error(), "FOREIGN KEY") {
+			t.Errorf("error %q does not name the foreign key", err)
+		}
+		if n, err := st.Territory(ctx, sys, tr.community2.ID); err != nil || n.Households != 0 || n.Residents != 0 {
+			t.Errorf("after the failed load %s counts %d/%d (%v), want 0/0", n.Name, n.Households, n.Residents, err)
+		}
+		if p, err := st.Households(ctx, sys, store.HouseholdFilter{Under: tr.community2.ID}); err != nil || len(p.Items) != 0 {
+			t.Errorf("households of the failed load = %v, %v; want none", p, err)
+		}
+		if got := mustForeignKeys(t, st); !slices.Equal(got, before) {
+			t.Errorf("foreign keys after a failed load = %q, want %q", got, before)
+		}
+	})
+}
+
+// mustForeignKeys returns the foreign keys of the tables BulkLoad fills as the catalog holds them
+// (on SQLite, the tables' definitions, which hold their foreign keys).
+func mustForeignKeys(tb testing.TB, st *store.Store) []string {
+	tb.Helper()
+	q := `SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('households', 'household_events', 'residents') ORDER BY name`
+	if st.Engine() == "postgres" {
+		q = `SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated::text FROM pg_constraint
+			WHERE contype = 'f' AND conrelid IN ('households'::regclass, 'household_events'::regclass, 'residents'::regclass) ORDER BY 1`
 	}
 	rows, err := st.DB().Query(q)
 	if err != nil {

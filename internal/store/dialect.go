@@ -96,12 +96,19 @@ func (d dialect) syncSequences(ctx context.Context, c conn) error {
 }
 
 // lockForBulk keeps other writers out of the tables Bulk numbers rows in, until the transaction
-// ends; readers go on. SQLite's single write connection already serializes writers.
-func (d dialect) lockForBulk(ctx context.Context, c conn) error {
+// ends; readers go on. A load (BulkLoad) drops indexes and foreign keys, which needs ACCESS
+// EXCLUSIVE locks on the tables they belong to and those they reference: it takes them all here,
+// in one statement, rather than upgrading its locks one by one while readers hold theirs.
+// SQLite's single write connection already serializes writers.
+func (d dialect) lockForBulk(ctx context.Context, c conn, load bool) error {
 	if d.name != "postgres" {
 		return nil
 	}
-	_, err := c.exec(ctx, `LOCK TABLE territories, households, residents IN EXCLUSIVE MODE`)
+	q := `LOCK TABLE territories, households, residents IN EXCLUSIVE MODE`
+	if load {
+		q = `LOCK TABLE territories, households, household_events, residents IN ACCESS EXCLUSIVE MODE`
+	}
+	_, err := c.exec(ctx, q)
 	return err
 }
 
