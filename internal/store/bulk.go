@@ -28,22 +28,24 @@ import (
 // for the Bulk sends full batches to the database meanwhile, in the order they were made, so
 // generating and writing use two cores. A write error stops the writer; the next Add returns it.
 type Bulk struct {
-	tx       *Tx
-	ctx      context.Context
-	raw      *sql.Conn // the connection tx runs on (PostgreSQL's COPY needs the driver's own)
-	nextTerr int64
-	nextHH   int64
-	nextRes  int64
-	nodes    map[int64]bulkNode
-	deltas   map[int64][2]int64 // node id → households, residents added directly to it
-	pending  map[string]*batch
-	ts       time.Time
-	event    string // household history entry written with each household, "" for none
-	actor    any
-	first    [3]int64    // the first territory, household and resident id of this Bulk
-	audit    authz.Scope // who the one audit record of the Bulk names; System() by default
-	action   string      // its action: "bulk.load", or "household.import" after RecordEvents
-	deferred []deferred  // BulkLoad: indexes and foreign keys dropped at the start, back before COMMIT
+	tx        *Tx
+	ctx       context.Context
+	raw       *sql.Conn // the connection tx runs on (PostgreSQL's COPY needs the driver's own)
+	nextTerr  int64
+	nextHH    int64
+	nextRes   int64
+	nodes     map[int64]bulkNode
+	deltas    map[int64][2]int64 // node id → households, residents added directly to it
+	pending   map[string]*batch
+	ts        time.Time
+	event     string // household history entry written with each household, "" for none
+	actor     any
+	first     [3]int64    // the first territory, household and resident id of this Bulk
+	audit     authz.Scope // who the one audit record of the Bulk names; System() by default
+	action    string      // its action: "bulk.load", or "household.import" after RecordEvents
+	deferred  []deferred  // BulkLoad: indexes and foreign keys dropped at the start, back before COMMIT
+	batchRows int         // rows per batch: bulkRows or copyRows
+	unordered bool        // no foreign key is checked before COMMIT: a child's batch may go before its parents'
 
 	jobs chan bulkJob  // to the writer goroutine; closed by stop
 	done chan struct{} // closed when the writer goroutine has ended
@@ -71,7 +73,12 @@ type bulkJob struct {
 	ack  chan struct{}
 }
 
-const bulkRows = 1000
+// bulkRows is the batch of a multi-row INSERT (SQLite), copyRows that of a COPY (PostgreSQL):
+// each COPY statement costs a round trip and the server's set-up, so fewer and larger.
+const (
+	bulkRows = 1000
+	copyRows = 5000
+)
 
 // Bulk runs fn inside one transaction with a Bulk writer; everything or nothing is written.
 // Every index stays in place, so each row is checked as it goes in: the importer's and the
@@ -115,7 +122,10 @@ func (s *Store) bulk(ctx context.Context, load bool, fn func(b *Bulk) error) err
 		return s.d.mapErr(err)
 	}
 	return s.runTx(ctx, sqlTx, func(tx *Tx) error {
-		b := &Bulk{tx: tx, ctx: ctx, raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now()}
+		b := &Bulk{tx: tx, ctx: ctx, raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now(), batchRows: bulkRows}
+		if raw != nil {
+			b.batchRows = copyRows
+		}
 		// Bulk numbers rows itself from MAX(id)+1: no other writer may insert meanwhile.
 		if err := s.d.lockForBulk(ctx, tx.conn, load); err != nil {
 			return err
@@ -277,7 +287,7 @@ func (b *Bulk) add(table string, columns []string, values ...any) error {
 		b.pending[table] = p
 	}
 	p.rows = append(p.rows, values)
-	if len(p.rows) >= bulkRows {
+	if len(p.rows) >= b.batchRows {
 		return b.flushTable(table)
 	}
 	return nil
@@ -300,13 +310,16 @@ func (b *Bulk) flushTable(table string) error {
 	if p == nil || len(p.rows) == 0 {
 		return nil
 	}
-	// Children reference parents: a table's rows go out only after its parents' buffered rows.
-	switch table {
-	case "households":
+	// Children reference parents: while foreign keys are checked row by row, a table's rows go
+	// out only after its parents' buffered rows. (Without that need, a table's batches stay full:
+	// else every batch of residents would drag a part-filled one of households along.)
+	switch {
+	case b.unordered:
+	case table == "households":
 		if err := b.flushTable("territories"); err != nil {
 			return err
 		}
-	case "residents", "household_events":
+	case table == "residents" || table == "household_events":
 		if err := b.flushTable("households"); err != nil {
 			return err
 		}
@@ -315,7 +328,7 @@ func (b *Bulk) flushTable(table string) error {
 		return err
 	}
 	rows := p.rows
-	p.rows = make([][]any, 0, bulkRows)
+	p.rows = make([][]any, 0, b.batchRows)
 	b.jobs <- bulkJob{b: p, rows: rows}
 	return nil
 }
@@ -510,6 +523,8 @@ func (b *Bulk) dropDeferred() error {
 		d.index = index == 1
 		if d.index {
 			indexes++
+		} else {
+			b.unordered = true
 		}
 		b.deferred = append(b.deferred, d)
 	}
