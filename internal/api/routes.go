@@ -119,6 +119,14 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/party/activities/{id}/signup", authz.PartyActivityJoin, a.h(a.signUpActivity)),
 		authz.NewRoute("GET /api/v1/party/points", authz.PartyPointsRead, a.h(a.leaderboard)),
 		authz.NewRoute("GET /api/v1/party/points/me", authz.PartySelf, a.h(a.myPoints)),
+		// partymember
+		authz.NewRoute("GET /api/v1/party/members", authz.PartyMemberRead, a.h(a.listMembers)),
+		authz.NewRoute("POST /api/v1/party/members", authz.PartyMemberWrite, a.h(a.createMember)),
+		authz.NewRoute("GET /api/v1/party/members/me", authz.PartySelf, a.h(a.myMember)),
+		authz.NewRoute("GET /api/v1/party/members/{id}", authz.PartyMemberRead, a.h(a.getMember)),
+		authz.NewRoute("PATCH /api/v1/party/members/{id}", authz.PartyMemberWrite, a.h(a.updateMember)),
+		authz.NewRoute("POST /api/v1/party/members/{id}/convert", authz.PartyMemberWrite, a.h(a.convertMember)),
+		authz.NewRoute("GET /api/v1/party/members/{id}/history", authz.PartyMemberRead, a.h(a.memberHistory)),
 
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}

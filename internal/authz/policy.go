@@ -38,6 +38,13 @@ const (
 	PartyPointsRead    Action = "party.points.read"    // leaderboards and public profiles (亮身份)
 	PartyPointsWrite   Action = "party.points.write"   // points rules, corrections
 	PartySelf          Action = "party.self"           // a member's own party data: my branch, check-in
+	// partymember: the roster, transfers, dues. Members may take the member actions; the store
+	// then narrows them to the orgs whose secretary or deputy they are (store.ManagesOrg) and to
+	// their own record.
+	PartyMemberRead  Action = "party.member.read"  // list and read party members (staff, grid leaders by territory; secretaries by post)
+	PartyMemberWrite Action = "party.member.write" // add, change, convert and transfer members of the orgs one manages
+	PartyDuesRead    Action = "party.dues.read"    // dues, declared income, arrears (not grid leaders)
+	PartyDuesWrite   Action = "party.dues.write"   // declare income, record payments (also on a member's behalf)
 )
 
 var (
@@ -76,6 +83,11 @@ var policy = map[Action][]model.Role{
 	PartyPointsRead:    append(slices.Clone(fieldStaff), model.RoleMember),
 	PartyPointsWrite:   staff,
 	PartySelf:          {model.RoleMember},
+	// partymember
+	PartyMemberRead:  append(slices.Clone(fieldStaff), model.RoleMember),
+	PartyMemberWrite: append(slices.Clone(staff), model.RoleMember),
+	PartyDuesRead:    append(slices.Clone(staff), model.RoleMember),
+	PartyDuesWrite:   append(slices.Clone(staff), model.RoleMember),
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

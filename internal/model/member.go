@@ -251,7 +251,7 @@ func checkDate(v *ValidationError, field, s string, now time.Time) time.Time {
 	switch {
 	case err != nil:
 		v.Add(field, "日期应为 YYYY-MM-DD 格式，例如 2015-07-01")
-	case d.After(now):
+	case d.After(Today(now)):
 		v.Add(field, "日期不能晚于今天")
 	case d.Year() < 1921:
 		v.Add(field, "日期不能早于1921年")
@@ -398,4 +398,11 @@ func MonthlyDues(category MemberCategory, incomeFen int64, subsistence bool) int
 	}
 	fen := (incomeFen*rate + 500) / 1000
 	return max(fen, 1)
+}
+
+// Today is the date of now in Asia/Shanghai as midnight UTC, the form dates are parsed and stored
+// in: a date is in the future when it is after Today.
+func Today(now time.Time) time.Time {
+	n := now.In(Shanghai)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
 }

@@ -519,6 +519,11 @@ func (s *Store) UpdateMember(ctx context.Context, sc authz.Scope, id int64, p mo
 			dateArg(in.ReportedOn), ts, id); err != nil {
 			return err
 		}
+		if in.Category != old.Category {
+			if err := tx.recomputeDues(ctx, id, in.Category); err != nil {
+				return err
+			}
+		}
 		if err := tx.memberEvent(ctx, sc, id, "updated", memberChanges(old, in)); err != nil {
 			return err
 		}
@@ -573,7 +578,7 @@ func (s *Store) ConvertMember(ctx context.Context, sc authz.Scope, id int64, ful
 		switch {
 		case err != nil:
 			v.Add("full_on", "转正日期应为 YYYY-MM-DD 格式")
-		case d.After(time.Now()):
+		case d.After(model.Today(time.Now())):
 			v.Add("full_on", "转正日期不能晚于今天")
 		case !old.JoinedOn.IsZero() && d.Before(old.JoinedOn.AddDate(1, 0, 0)):
 			v.Add("full_on", "预备期为一年：转正日期应不早于 "+old.JoinedOn.AddDate(1, 0, 0).Format(time.DateOnly))

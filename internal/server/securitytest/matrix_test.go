@@ -50,28 +50,30 @@ const (
 	jobObj
 	meetingObj  // partylife: a scheduled meeting of the relation's org
 	activityObj // partylife: an activity published at the relation's node
+	memberObj
 )
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
 // a wildcard whose prefix is missing here fails the test: a new route must say what it names.
 var objKinds = map[string]objKind{
-	"/api/v1/territories/{id}": territoryObj,
-	"/api/v1/households/{id}":  householdObj,
-	"/api/v1/residents/{id}":   residentObj,
-	"/api/v1/corrections/{id}": correctionObj,
-	"/api/v1/conflicts/{id}":   conflictObj,
-	"/api/v1/users/{id}":       userObj,
-	"/api/v1/tokens/{id}":      tokenObj,
-	"/api/v1/jobs/{id}":        jobObj,
-	"/jobs/{id}":               jobObj,
-	"/territories/{id}":        territoryObj,
-	"/households/{id}":         householdObj,
-	"/residents/{id}":          residentObj,
-	"/corrections/{id}":        correctionObj,
-	"/conflicts/{id}":          conflictObj,
-	"/static/{name}":           noObject,
-	"/me/tokens/{id}":          tokenObj,
-	"/users/{id}":              userObj,
+	"/api/v1/territories/{id}":   territoryObj,
+	"/api/v1/households/{id}":    householdObj,
+	"/api/v1/residents/{id}":     residentObj,
+	"/api/v1/corrections/{id}":   correctionObj,
+	"/api/v1/conflicts/{id}":     conflictObj,
+	"/api/v1/users/{id}":         userObj,
+	"/api/v1/tokens/{id}":        tokenObj,
+	"/api/v1/jobs/{id}":          jobObj,
+	"/api/v1/party/members/{id}": memberObj,
+	"/jobs/{id}":                 jobObj,
+	"/territories/{id}":          territoryObj,
+	"/households/{id}":           householdObj,
+	"/residents/{id}":            residentObj,
+	"/corrections/{id}":          correctionObj,
+	"/conflicts/{id}":            conflictObj,
+	"/static/{name}":             noObject,
+	"/me/tokens/{id}":            tokenObj,
+	"/users/{id}":                userObj,
 }
 
 // spec is how the matrix exercises one route: which object of the relation it names (fresh
@@ -207,7 +209,19 @@ var specs = map[string]spec{
 	"GET /api/v1/jobs/{id}":         {kind: ownJobs, owned: true},
 	"POST /api/v1/jobs/{id}/cancel": {kind: ownJobs, owned: true, fresh: true},
 	"GET /api/v1/jobs/{id}/file":    {kind: ownJobs, owned: true},
-	"/api/":                         {kind: public, fixed: notFound},
+
+	// partymember
+	"GET /api/v1/party/members":    {kind: partyRead},
+	"GET /api/v1/party/members/me": {kind: partySelf},
+	"POST /api/v1/party/members": {kind: partyWrite, scoped: true, ref: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"name":"新党员%d","org_id":"%d","status":"full","category":"retired"}`, w.nextSeq(), w.targets[rel].org)
+	}},
+	"GET /api/v1/party/members/{id}":          {kind: partyRead, scoped: true},
+	"GET /api/v1/party/members/{id}/history":  {kind: partyRead, scoped: true},
+	"PATCH /api/v1/party/members/{id}":        {kind: partyWrite, scoped: true, fresh: true, body: jsonBody(`{"workplace":"矩阵单位","education":"college"}`)},
+	"POST /api/v1/party/members/{id}/convert": {kind: partyWrite, scoped: true, fresh: true, body: jsonBody(`{"full_on":"2021-06-01"}`)},
+
+	"/api/": {kind: public, fixed: notFound},
 
 	// Pages
 	"GET /static/{name}": {kind: public},
@@ -366,6 +380,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.lifeMeeting(rel)
 	case activityObj:
 		return w.lifeActivity(rel)
+	case memberObj:
+		return w.member(rel, "probationary")
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -391,6 +407,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.life[rel].meeting
 	case activityObj:
 		return w.life[rel].activity
+	case memberObj:
+		return t.member
 	}
 	return 0
 }
@@ -430,9 +448,9 @@ func (w *world) expected(sp spec, role model.Role, rel relation) decision {
 		return forbidden
 	case sp.owned && rel != relOwn && (!administrator(role) || rel > w.reach(role)):
 		return notFound
-	case sp.scoped && rel > w.reach(role) && sp.ref:
+	case sp.scoped && rel > w.partyReach(role, sp.kind) && sp.ref:
 		return invalidRef
-	case sp.scoped && rel > w.reach(role):
+	case sp.scoped && rel > w.partyReach(role, sp.kind):
 		return notFound
 	}
 	return allow

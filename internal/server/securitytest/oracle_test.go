@@ -34,11 +34,14 @@ const (
 	activityJoin                  // partylife: sign up for an activity: unit leaders, members, residents
 	pointsRead                    // partylife: leaderboards and public profiles: staff, grid leaders, members
 	partySelf                     // partylife: a member's own party data and QR check-in: members
+	partyRead                     // read party members: staff and grid leaders by territory; a member its own record and the orgs it is secretary of
+	partyWrite                    // add and change party members: staff by territory; a member as secretary (by post) of the member's org
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
 	"people read", "people write", "bulk", "accounts", "subject", "corrections", "audit", "conflicts",
-	"life read", "life write", "activity read", "activity join", "points read", "party self"}
+	"life read", "life write", "activity read", "activity join", "points read", "party self",
+	"party read", "party write"}
 
 func (k routeKind) String() string { return kindNames[k] }
 
@@ -94,8 +97,22 @@ func may(r model.Role, k routeKind) bool {
 		return r == model.RoleMember || r == model.RoleResident
 	case audit:
 		return r == model.RoleSystemAdmin || r == model.RoleAuditor
+	case partyRead:
+		return staffRole(r) || r == model.RoleGridLeader || r == model.RoleMember
+	case partyWrite:
+		return staffRole(r) || r == model.RoleMember
 	}
 	return false
+}
+
+// partyReach is the farthest relation a role reaches on party members: a member account reaches
+// only the org it is secretary of (the own relation's org, where its own record also lies: the
+// world's fixture), everyone else its territory.
+func (w *world) partyReach(role model.Role, k routeKind) relation {
+	if role == model.RoleMember && (k == partyRead || k == partyWrite) {
+		return relOwn
+	}
+	return w.reach(role)
 }
 
 // unscoped: only the system admin has no territory scope.

@@ -16,6 +16,7 @@ import (
 	"gongzhi/internal/model"
 	"gongzhi/internal/server"
 	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
 	"gongzhi/internal/web"
 )
 
@@ -54,6 +55,8 @@ type target struct {
 	subject   *model.User
 	probe     *model.CorrectionRequest // an open correction request of the resident, for reads
 	account   *model.User              // a grid leader's account scoped to the node, for account administration
+	org       int64                    // a party group anchored at the node, of this relation alone
+	member    int64                    // a registered member of org (at relOwn: the member account's own record)
 }
 
 // reach is the farthest relation a role's scope covers; scopeNode is where its account sits.
@@ -229,6 +232,18 @@ func mustWorld(tb testing.TB, st *store.Store) *world {
 		w.targets[rel].account = w.user(fmt.Sprintf("target_%d", rel), model.RoleGridLeader, w.targets[rel].node)
 	}
 
+	// Party members: a group of each relation's own, with a member; the member account is the
+	// secretary of the own relation's group and its member there.
+	for _, rel := range placed {
+		t := &w.targets[rel]
+		t.org = storetest.MustOrg(tb, st, "building_group", fmt.Sprintf("矩阵党小组%d", rel), t.node.ID, 0)
+		t.member = w.member(rel, "full")
+	}
+	storetest.MustPost(tb, st, w.targets[relOwn].org, "secretary", w.users[model.RoleMember].ID)
+	if _, err := st.DB().ExecContext(ctx, fmt.Sprintf(`UPDATE party_members SET user_id = %d WHERE id = %d`, w.users[model.RoleMember].ID, w.targets[relOwn].member)); err != nil {
+		tb.Fatal(err)
+	}
+
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pages, err := web.New(st, log, web.Options{})
 	if err != nil {
@@ -282,6 +297,18 @@ func (w *world) resident(h *model.Household) *model.Resident {
 	w.residentOf[r.ID] = h.ID
 	w.mu.Unlock()
 	return r
+}
+
+// member puts a new member of status (probationary: joined in 2019, so it may be converted) on
+// the roster of the relation's group.
+func (w *world) member(rel relation, status model.MemberStatus) int64 {
+	w.tb.Helper()
+	m, err := w.st.CreateMember(context.Background(), authz.System(), model.MemberInput{Name: fmt.Sprintf("党员%d", w.nextSeq()),
+		OrgID: w.targets[rel].org, Status: status, JoinedOn: "2019-07-01", Category: model.CategoryRetired})
+	if err != nil {
+		w.tb.Fatalf("create member: %v", err)
+	}
+	return m.ID
 }
 
 func (w *world) nextSeq() int {
