@@ -63,6 +63,7 @@ type Result struct {
 	Households  int
 	Residents   int
 	PartyOrgs   int // Party organizations of the demo structure (party.go)
+	Members     int // party members on a roster (member.go)
 	Elapsed     time.Duration
 }
 
@@ -153,6 +154,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	slices.SortFunc(streets, func(a, b *model.Territory) int { return strings.Compare(a.Code, b.Code) })
 	if err := partyOrgs(ctx, st, opts, streets, communities, res); err != nil {
 		return nil, fmt.Errorf("demo: party organizations: %w", err)
+	}
+	if res.Members, err = partyMembers(ctx, st, opts, communities); err != nil {
+		return nil, fmt.Errorf("demo: party members: %w", err)
 	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)

@@ -92,6 +92,7 @@ func TestGenerateSmall(t *testing.T) {
 		checkTree(t, st)
 		checkResidents(t, st, res.Residents)
 		checkParty(t, st, res)
+		checkMembers(t, st, res)
 
 		// Loading the demo twice into one database is refused.
 		if _, err := Generate(ctx, st, opts, nil); !errors.Is(err, model.ErrConflict) {
@@ -277,6 +278,7 @@ func TestDefaultCity(t *testing.T) {
 	res := mustGenerate(t, st, Options{})
 	t.Logf("%+v", *res)
 	checkParty(t, st, res)
+	checkMembers(t, st, res)
 	if res.Households != DefaultHouseholds {
 		t.Errorf("%d households, want %d", res.Households, DefaultHouseholds)
 	}

@@ -40,34 +40,40 @@ func (s *Store) DeclareIncome(ctx context.Context, sc authz.Scope, id, incomeFen
 	if incomeFen < 0 {
 		return nil, fieldErr("income", "收入不能为负数")
 	}
-	err := s.Tx(ctx, func(tx *Tx) error {
-		m, err := tx.memberToManage(ctx, sc, id)
-		if err != nil {
-			return err
-		}
-		if tx.keys == nil {
-			return errors.New("store: no keys to seal the declared income")
-		}
-		sealed, err := tx.keys.Seal(ColumnIncome, strconv.FormatInt(incomeFen, 10))
-		if err != nil {
-			return err
-		}
-		dues := model.MonthlyDues(m.Category, incomeFen, subsistence)
-		ts := now()
-		if _, err := tx.exec(ctx, `UPDATE party_members SET income = ?, subsistence = ?, dues_fen = ?, income_declared_on = ?, updated_at = ? WHERE id = ?`,
-			sealed, subsistence, dues, ts.Truncate(24*time.Hour), ts, id); err != nil {
-			return err
-		}
-		if err := tx.memberEvent(ctx, sc, id, "income_declared", "申报收入，按标准核定月缴党费"); err != nil {
-			return err
-		}
-		tx.audit(sc, "party_dues.declare", "party_member", []int64{id}, "")
-		return nil
-	})
+	err := s.Tx(ctx, func(tx *Tx) error { return tx.DeclareIncome(ctx, sc, id, incomeFen, subsistence) })
 	if err != nil {
 		return nil, err
 	}
 	return s.MemberDues(ctx, sc, id, time.Now().In(model.Shanghai).Year())
+}
+
+// DeclareIncome is Store.DeclareIncome inside tx (the demo declares many in one).
+func (tx *Tx) DeclareIncome(ctx context.Context, sc authz.Scope, id, incomeFen int64, subsistence bool) error {
+	if incomeFen < 0 {
+		return fieldErr("income", "收入不能为负数")
+	}
+	m, err := tx.memberToManage(ctx, sc, id)
+	if err != nil {
+		return err
+	}
+	if tx.keys == nil {
+		return errors.New("store: no keys to seal the declared income")
+	}
+	sealed, err := tx.keys.Seal(ColumnIncome, strconv.FormatInt(incomeFen, 10))
+	if err != nil {
+		return err
+	}
+	dues := model.MonthlyDues(m.Category, incomeFen, subsistence)
+	ts := now()
+	if _, err := tx.exec(ctx, `UPDATE party_members SET income = ?, subsistence = ?, dues_fen = ?, income_declared_on = ?, updated_at = ? WHERE id = ?`,
+		sealed, subsistence, dues, ts.Truncate(24*time.Hour), ts, id); err != nil {
+		return err
+	}
+	if err := tx.memberEvent(ctx, sc, id, "income_declared", "申报收入，按标准核定月缴党费"); err != nil {
+		return err
+	}
+	tx.audit(sc, "party_dues.declare", "party_member", []int64{id}, "")
+	return nil
 }
 
 // recomputeDues sets the monthly dues of member m again after its category changed (the income
@@ -121,6 +127,17 @@ type DuesPayment struct {
 // by the unique index. Staff and the secretary of the member's org may record, also on the
 // member's behalf (PaidBy names who paid; the recording account is kept).
 func (s *Store) RecordPayment(ctx context.Context, sc authz.Scope, id int64, in PaymentInput) (*DuesPayment, error) {
+	var p *DuesPayment
+	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		p, err = tx.RecordPayment(ctx, sc, id, in)
+		return err
+	})
+	return p, err
+}
+
+// RecordPayment is Store.RecordPayment inside tx (the demo records many in one).
+func (tx *Tx) RecordPayment(ctx context.Context, sc authz.Scope, id int64, in PaymentInput) (*DuesPayment, error) {
 	if sc.Role == model.RoleGridLeader && !sc.All {
 		return nil, model.ErrForbidden
 	}
@@ -157,7 +174,7 @@ func (s *Store) RecordPayment(ctx context.Context, sc authz.Scope, id int64, in 
 		v.Add("note", "备注不能超过200个字")
 	}
 	var p *DuesPayment
-	err = s.Tx(ctx, func(tx *Tx) error {
+	err = func() error {
 		m, err := tx.memberToManage(ctx, sc, id)
 		if err != nil {
 			return err
@@ -195,7 +212,7 @@ func (s *Store) RecordPayment(ctx context.Context, sc authz.Scope, id int64, in 
 		tx.audit(sc, "party_dues.pay", "party_member", []int64{id}, "month="+in.Month)
 		p = &DuesPayment{ID: pid, MemberID: id, Month: in.Month, AmountFen: amount, PaidOn: paid, PaidBy: in.PaidBy, RecordedBy: sc.UserID, Note: in.Note, CreatedAt: now()}
 		return nil
-	})
+	}()
 	return p, err
 }
 
@@ -276,8 +293,9 @@ func (a *DuesAccount) settle(year int, now time.Time) {
 		paid[p.Month] = true
 		a.PaidFen += p.AmountFen
 	}
+	// Dues are owed from the month of joining (from coming on the roster when that is unknown).
 	since := a.Member.CreatedAt
-	if !a.Member.JoinedOn.IsZero() && a.Member.JoinedOn.After(since) {
+	if !a.Member.JoinedOn.IsZero() {
 		since = a.Member.JoinedOn
 	}
 	a.DueMonths = dueMonths(year, since, now)
@@ -410,4 +428,12 @@ func (s *Store) DuesByOrg(ctx context.Context, sc authz.Scope, f DuesFilter) ([]
 		return out[i].OrgID < out[j].OrgID
 	})
 	return out, nil
+}
+
+// MemberDuesForDemo is the member's monthly dues in fen as set by DeclareIncome (the demo pays
+// them).
+func (tx *Tx) MemberDuesForDemo(ctx context.Context, id int64) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `SELECT dues_fen FROM party_members WHERE id = ?`, []any{id}, &n)
+	return n, err
 }

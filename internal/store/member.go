@@ -656,3 +656,39 @@ func (s *Store) MyMemberRecord(ctx context.Context, sc authz.Scope) (*model.Memb
 		[]any{sc.UserID}, scanMember)
 	return r.m, err
 }
+
+// UnrosteredPartyResident is a resident whose record says 中共党员 or 预备党员 but who is on no
+// roster, with the org that would register them: the active grid branch whose grid the resident
+// lives in, else the community committee.
+type UnrosteredPartyResident struct {
+	ResidentID int64
+	Birth      time.Time
+	Status     model.PoliticalStatus
+	OrgID      int64
+}
+
+// UnrosteredPartyResidents lists them under the community node community (the demo registers
+// them, so that the records and the roster agree), ordered by resident id. Residents without a
+// branch or committee to register them are left out.
+func (s *Store) UnrosteredPartyResidents(ctx context.Context, sc authz.Scope, community int64) ([]UnrosteredPartyResident, error) {
+	c := s.reader()
+	t, err := c.territory(ctx, sc, community)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := authz.PathRange(t.Path)
+	return queryAll(ctx, c, `SELECT r.id, r.birth_date, r.political_status,
+			COALESCE((SELECT MIN(o.id) FROM party_orgs o WHERE o.kind = 'grid_branch' AND o.status = 'active' AND o.path >= ? AND o.path < ?
+				AND r.path LIKE o.path || '%'),
+			(SELECT MIN(o.id) FROM party_orgs o WHERE o.kind = 'community_committee' AND o.status = 'active' AND o.path = ?), 0)
+		FROM residents r WHERE r.path >= ? AND r.path < ? AND r.political_status IN ('party_member', 'probationary')
+			AND NOT EXISTS (SELECT 1 FROM party_members m WHERE m.resident_id = r.id AND m.left_on IS NULL)
+		ORDER BY r.id`, []any{lo, hi, t.Path, lo, hi},
+		func(rs rowScanner) (UnrosteredPartyResident, error) {
+			var u UnrosteredPartyResident
+			var birth sql.NullTime
+			err := rs.Scan(&u.ResidentID, &birth, &u.Status, &u.OrgID)
+			u.Birth = birth.Time
+			return u, err
+		})
+}

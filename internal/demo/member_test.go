@@ -1,0 +1,50 @@
+package demo
+
+import (
+	"testing"
+
+	"gongzhi/internal/store"
+)
+
+// checkMembers checks the demo's roster: every resident whose record says 中共党员 or 预备党员 is
+// on a roster with the status that agrees, registered members are 6–8 % of adult residents,
+// retired, unemployed and outflowing members together the majority, some in-work members report
+// here (some not yet), the maintained org counts are right, and dues were paid with some arrears.
+func checkMembers(t *testing.T, st *store.Store, res *Result) {
+	t.Helper()
+	if res.Members == 0 {
+		t.Fatal("no members")
+	}
+	disagree := mustCount(t, st, `SELECT COUNT(*) FROM residents r WHERE r.political_status IN ('party_member', 'probationary')
+		AND NOT EXISTS (SELECT 1 FROM party_members m WHERE m.resident_id = r.id AND m.left_on IS NULL
+			AND ((m.status = 'full' AND r.political_status = 'party_member') OR (m.status = 'probationary' AND r.political_status = 'probationary')))`)
+	if disagree != 0 {
+		t.Errorf("%d party residents disagree with the roster", disagree)
+	}
+	registered := mustCount(t, st, `SELECT COUNT(*) FROM party_members WHERE list = 'registered'`)
+	adults := mustCount(t, st, `SELECT COUNT(*) FROM residents WHERE birth_date <= '2007-07-01'`)
+	if pct := 100 * float64(registered) / float64(adults); pct < 6 || pct > 8.5 {
+		t.Errorf("registered members %.1f %% of adult residents, want about 6–8", pct)
+	}
+	majority := mustCount(t, st, `SELECT COUNT(*) FROM party_members WHERE list = 'registered' AND (category IN ('retired', 'unemployed') OR mobility = 'outflow')`)
+	if 2*majority <= registered {
+		t.Errorf("retired, unemployed and outflowing: %d of %d registered, want the majority", majority, registered)
+	}
+	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_members WHERE list = 'reporting' AND reported_on IS NULL`); n == 0 {
+		t.Error("no reporting member who has not reported yet")
+	}
+	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_members WHERE list = 'reporting' AND reported_on IS NOT NULL AND service_post <> ''`); n == 0 {
+		t.Error("no reporting member with a service post")
+	}
+	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_orgs o WHERE o.members <> (SELECT COUNT(*) FROM party_members m WHERE m.org_id = o.id AND m.list = 'registered' AND m.left_on IS NULL)`); n != 0 {
+		t.Errorf("%d orgs with a wrong maintained member count", n)
+	}
+	paid := mustCount(t, st, `SELECT COUNT(DISTINCT member_id) FROM party_dues_payments`)
+	full := mustCount(t, st, `SELECT COUNT(*) FROM party_members m WHERE m.list = 'registered' AND (SELECT COUNT(*) FROM party_dues_payments p WHERE p.member_id = m.id) = 12`)
+	if paid == 0 || full == 0 || full == paid {
+		t.Errorf("dues: %d members paid, %d all year: want most paying and some arrears", paid, full)
+	}
+	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_dues_payments WHERE paid_by <> ''`); n == 0 {
+		t.Error("no dues paid on a member's behalf")
+	}
+}
