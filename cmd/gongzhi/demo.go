@@ -154,6 +154,7 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 		{"grid", model.RoleGridLeader, grid},
 		{"unit", model.RoleUnitLeader, stair},
 		{"member", model.RoleMember, stair},
+		{"secretary", model.RoleMember, grid}, // holds the post of the grid branch's secretary (demo_party.go)
 		{"resident", model.RoleResident, stair},
 		{"partner", model.RolePartner, community},
 		{"auditor", model.RoleAuditor, street},
@@ -199,6 +200,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 		return nil, err
 	}
 	if err := demoConflicts(ctx, st, street, community, grid); err != nil {
+		return nil, err
+	}
+	if err := demoParty(ctx, st, grid); err != nil {
 		return nil, err
 	}
 	return out, nil

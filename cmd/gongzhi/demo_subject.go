@@ -43,6 +43,12 @@ func demoSubjects(ctx context.Context, st *store.Store, stair *model.Territory) 
 		if name == "resident" {
 			residentUser = u.ID
 		}
+		if name == "member" {
+			// The member account's own roster record (the demo registers every party resident).
+			if _, err := st.LinkMemberAccount(ctx, sys, link[name].ID, u.ID); err != nil && !errors.Is(err, model.ErrNotFound) {
+				return fmt.Errorf("link demo member account: %w", err)
+			}
+		}
 	}
 	mine, err := st.MyCorrections(ctx, residentUser)
 	if err != nil {

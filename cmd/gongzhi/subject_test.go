@@ -52,6 +52,17 @@ func TestDemoSubjectsAndUserAddResident(t *testing.T) {
 	if linked[0] == linked[1] {
 		t.Errorf("resident and member linked to the same resident %d", linked[0])
 	}
+	// The member account has its roster record; the secretary account manages its branch.
+	if mu, err := st.UserByUsername(ctx, "member"); err != nil {
+		t.Fatal(err)
+	} else if m, err := st.MyMemberRecord(ctx, authz.ForUser(mu)); err != nil || m.ResidentID != linked[1] {
+		t.Errorf("demo member's roster record: %+v, %v; want the linked resident's", m, err)
+	}
+	if su, err := st.UserByUsername(ctx, "secretary"); err != nil {
+		t.Fatal(err)
+	} else if p, err := st.Members(ctx, authz.ForUser(su), store.MemberFilter{}); err != nil || p.Total == 0 {
+		t.Errorf("demo secretary sees %v members (%v), want the branch's", p, err)
+	}
 	staff, err := st.UserByUsername(ctx, "grid")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -691,4 +692,61 @@ func (s *Store) UnrosteredPartyResidents(ctx context.Context, sc authz.Scope, co
 			u.Birth = birth.Time
 			return u, err
 		})
+}
+
+// LinkMemberAccount makes user (a member account) the account of the current roster record of
+// the resident residentID, so that the member sees its own record (and, holding a post, its
+// org's members). model.ErrNotFound when the resident is on no roster.
+func (s *Store) LinkMemberAccount(ctx context.Context, sc authz.Scope, residentID, user int64) (*model.Member, error) {
+	var m *model.Member
+	err := s.Tx(ctx, func(tx *Tx) error {
+		id, err := queryOne(ctx, tx.conn, `SELECT id FROM party_members WHERE resident_id = ? AND left_on IS NULL`, []any{residentID},
+			func(rs rowScanner) (int64, error) {
+				var id int64
+				return id, rs.Scan(&id)
+			})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.memberToManage(ctx, sc, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE party_members SET user_id = NULL WHERE user_id = ? AND id <> ?`, user, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE party_members SET user_id = ?, updated_at = ? WHERE id = ?`, user, now(), id); err != nil {
+			return err
+		}
+		if err := tx.memberEvent(ctx, sc, id, "account_linked", "关联登录账号"); err != nil {
+			return err
+		}
+		tx.audit(sc, "party_member.link", "party_member", []int64{id}, "")
+		m, err = tx.member(ctx, sc, id)
+		return err
+	})
+	return m, err
+}
+
+// SetPostAccount makes user the account of the current holder of post on org (a branch
+// secretary's login): store.ManagesOrg then recognizes it. model.ErrNotFound when the org has no
+// such current post or sc does not manage it.
+func (s *Store) SetPostAccount(ctx context.Context, sc authz.Scope, orgID int64, post string, user int64) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		ok, err := tx.managesOrg(ctx, sc, orgID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return model.ErrNotFound
+		}
+		res, err := tx.exec(ctx, `UPDATE party_posts SET user_id = ? WHERE org_id = ? AND post = ? AND ended_at IS NULL`, user, orgID, post)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return model.ErrNotFound
+		}
+		tx.audit(sc, "party_post.account", "user", []int64{user}, "org="+strconv.FormatInt(orgID, 10)+" post="+post)
+		return nil
+	})
 }
