@@ -127,6 +127,18 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("PATCH /api/v1/party/members/{id}", authz.PartyMemberWrite, a.h(a.updateMember)),
 		authz.NewRoute("POST /api/v1/party/members/{id}/convert", authz.PartyMemberWrite, a.h(a.convertMember)),
 		authz.NewRoute("GET /api/v1/party/members/{id}/history", authz.PartyMemberRead, a.h(a.memberHistory)),
+		// partyorg
+		authz.NewRoute("GET /api/v1/party/orgs", authz.PartyOrgRead, a.h(a.listOrgs)),
+		authz.NewRoute("POST /api/v1/party/orgs", authz.PartyOrgWrite, a.h(a.createOrg)),
+		authz.NewRoute("GET /api/v1/party/orgs/{id}", authz.PartyOrgRead, a.h(a.getOrg)),
+		authz.NewRoute("PATCH /api/v1/party/orgs/{id}", authz.PartyOrgWrite, a.h(a.updateOrg)),
+		authz.NewRoute("POST /api/v1/party/orgs/{id}/merge", authz.PartyOrgWrite, a.h(a.mergeOrg)),
+		authz.NewRoute("POST /api/v1/party/orgs/{id}/dissolve", authz.PartyOrgWrite, a.h(a.dissolveOrg)),
+		authz.NewRoute("GET /api/v1/party/orgs/{id}/history", authz.PartyOrgRead, a.h(a.orgHistory)),
+		authz.NewRoute("GET /api/v1/party/orgs/{id}/posts", authz.PartyOrgRead, a.h(a.orgPosts)),
+		authz.NewRoute("POST /api/v1/party/orgs/{id}/posts", authz.PartyOrgWrite, a.h(a.createPost)),
+		authz.NewRoute("GET /api/v1/party/orgs/{id}/terms", authz.PartyOrgRead, a.h(a.orgTerms)),
+		authz.NewRoute("POST /api/v1/party/orgs/{id}/terms", authz.PartyOrgWrite, a.h(a.createTerm)),
 
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}

@@ -45,6 +45,10 @@ const (
 	PartyMemberWrite Action = "party.member.write" // add, change, convert and transfer members of the orgs one manages
 	PartyDuesRead    Action = "party.dues.read"    // dues, declared income, arrears (not grid leaders)
 	PartyDuesWrite   Action = "party.dues.write"   // declare income, record payments (also on a member's behalf)
+
+	// partyorg: the Party organization tree (issue 8, item 1).
+	PartyOrgRead  Action = "party.org.read"  // see the org chart, orgs, posts, terms and history within scope
+	PartyOrgWrite Action = "party.org.write" // create, rename, merge, dissolve orgs, posts, re-elections, the generators
 )
 
 var (
@@ -88,6 +92,10 @@ var policy = map[Action][]model.Role{
 	PartyMemberWrite: append(slices.Clone(staff), model.RoleMember),
 	PartyDuesRead:    append(slices.Clone(staff), model.RoleMember),
 	PartyDuesWrite:   append(slices.Clone(staff), model.RoleMember),
+
+	// partyorg
+	PartyOrgRead:  fieldStaff,
+	PartyOrgWrite: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

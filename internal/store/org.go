@@ -197,7 +197,13 @@ func (tx *Tx) insertOrg(ctx context.Context, sc authz.Scope, in model.OrgInput, 
 	v := validation(in.Validate())
 	var parent *model.Org
 	if in.ParentID != 0 && !hasField(v, "parent_id") {
-		p, err := tx.org(ctx, sc, in.ParentID)
+		// A territorial org's parent may lie above the caller's scope (a community's staff
+		// set up its committee under the street's): the new org itself lies in the scope,
+		// checked with its anchor below.
+		p, err := tx.org(ctx, authz.System(), in.ParentID)
+		if err == nil && !sc.Contains(p.Path) && !(in.Kind.Territorial() && sc.Path != "" && strings.HasPrefix(sc.Path, p.Path)) {
+			err = model.ErrNotFound
+		}
 		switch {
 		case errors.Is(err, model.ErrNotFound):
 			v.Add("parent_id", "上级党组织不存在或不在您的管辖范围内")

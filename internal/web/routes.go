@@ -71,6 +71,18 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /conflicts/{id}/transfer", authz.ConflictHandle, wb.h(wb.transferConflict)),
 		authz.NewRoute("POST /conflicts/{id}/reject", authz.ConflictHandle, wb.h(wb.rejectConflict)),
 
+		// partyorg
+		authz.NewRoute("GET /party/orgs", authz.PartyOrgRead, wb.h(wb.orgChart)),
+		authz.NewRoute("GET /party/orgs/{id}", authz.PartyOrgRead, wb.h(wb.org)),
+		authz.NewRoute("POST /party/orgs/{id}/rename", authz.PartyOrgWrite, wb.h(wb.orgForm("rename", "org_renamed", []string{"name"}, wb.renameOrg))),
+		authz.NewRoute("POST /party/orgs/{id}/merge", authz.PartyOrgWrite, wb.h(wb.orgForm("merge", "org_merged", []string{"into_id"}, wb.mergeOrg))),
+		authz.NewRoute("POST /party/orgs/{id}/dissolve", authz.PartyOrgWrite, wb.h(wb.orgForm("dissolve", "org_dissolved", []string{"reason"}, wb.dissolveOrg))),
+		authz.NewRoute("POST /party/orgs/{id}/terms", authz.PartyOrgWrite, wb.h(wb.orgForm("term", "term_recorded", []string{"starts_on", "ends_on", "elected_on", "note"}, wb.recordTerm))),
+		authz.NewRoute("POST /party/orgs/{id}/posts", authz.PartyOrgWrite, wb.h(wb.orgForm("post", "post_added", []string{"post", "holder_name", "starts_on"}, wb.addPost))),
+		authz.NewRoute("GET /party/generate", authz.PartyOrgWrite, wb.h(wb.generatorForm)),
+		authz.NewRoute("POST /party/generate", authz.PartyOrgWrite, wb.h(wb.runGenerator)),
+		authz.NewRoute("POST /party/generate/undo", authz.PartyOrgWrite, wb.h(wb.undoGenerator)),
+
 		authz.NewRoute("GET /import", authz.HouseholdImport, wb.h(wb.importForm)),
 		authz.NewRoute("POST /import", authz.HouseholdImport, wb.h(wb.importHouseholds)),
 		authz.NewRoute("GET /import/template.xlsx", authz.HouseholdImport, wb.h(wb.importTemplate)),

@@ -51,6 +51,7 @@ const (
 	meetingObj  // partylife: a scheduled meeting of the relation's org
 	activityObj // partylife: an activity published at the relation's node
 	memberObj
+	orgObj
 )
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
@@ -74,6 +75,8 @@ var objKinds = map[string]objKind{
 	"/static/{name}":             noObject,
 	"/me/tokens/{id}":            tokenObj,
 	"/users/{id}":                userObj,
+	"/api/v1/party/orgs/{id}":    orgObj,
+	"/party/orgs/{id}":           orgObj,
 }
 
 // spec is how the matrix exercises one route: which object of the relation it names (fresh
@@ -223,6 +226,19 @@ var specs = map[string]spec{
 
 	"/api/": {kind: public, fixed: notFound},
 
+	// partyorg
+	"GET /api/v1/party/orgs":                {kind: partyOrgRead, scoped: true, query: underNode},
+	"POST /api/v1/party/orgs":               {kind: partyOrgWrite, scoped: true, ref: true, body: newOrgJSON},
+	"GET /api/v1/party/orgs/{id}":           {kind: partyOrgRead, scoped: true},
+	"PATCH /api/v1/party/orgs/{id}":         {kind: partyOrgWrite, scoped: true, fresh: true, body: jsonBody(`{"name":"改名后的党组织"}`)},
+	"POST /api/v1/party/orgs/{id}/merge":    {kind: partyOrgWrite, scoped: true, fresh: true, body: mergeOrgJSON},
+	"POST /api/v1/party/orgs/{id}/dissolve": {kind: partyOrgWrite, scoped: true, fresh: true, body: jsonBody(`{"reason":"矩阵"}`)},
+	"GET /api/v1/party/orgs/{id}/history":   {kind: partyOrgRead, scoped: true},
+	"GET /api/v1/party/orgs/{id}/posts":     {kind: partyOrgRead, scoped: true},
+	"POST /api/v1/party/orgs/{id}/posts":    {kind: partyOrgWrite, scoped: true, fresh: true, body: jsonBody(`{"post":"secretary","holder_name":"李明","starts_on":"2026-01-01"}`)},
+	"GET /api/v1/party/orgs/{id}/terms":     {kind: partyOrgRead, scoped: true},
+	"POST /api/v1/party/orgs/{id}/terms":    {kind: partyOrgWrite, scoped: true, fresh: true, body: jsonBody(`{"starts_on":"2026-01-01","ends_on":"2029-01-01"}`)},
+
 	// Pages
 	"GET /static/{name}": {kind: public},
 	"GET /sw.js":         {kind: public},
@@ -319,6 +335,36 @@ var specs = map[string]spec{
 	"POST /jobs/{id}/cancel":        {kind: ownJobs, owned: true, fresh: true},
 	"GET /jobs/{id}/file":           {kind: ownJobs, owned: true},
 	"/":                             {kind: public, fixed: notFound},
+
+	// partyorg
+	"GET /party/orgs":      {kind: partyOrgRead},
+	"GET /party/orgs/{id}": {kind: partyOrgRead, scoped: true},
+	"POST /party/orgs/{id}/rename": {kind: partyOrgWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"name": {"改名后的党组织"}}
+	})},
+	"POST /party/orgs/{id}/merge": {kind: partyOrgWrite, scoped: true, fresh: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"into_id": {strconv.FormatInt(w.freshOrg(rel).ID, 10)}}
+	})},
+	"POST /party/orgs/{id}/dissolve": {kind: partyOrgWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"reason": {"矩阵"}}
+	})},
+	"POST /party/orgs/{id}/terms": {kind: partyOrgWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"starts_on": {"2026-01-01"}, "ends_on": {"2029-01-01"}}
+	})},
+	"POST /party/orgs/{id}/posts": {kind: partyOrgWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"post": {"secretary"}, "holder_name": {"李明"}, "starts_on": {"2026-01-01"}}
+	})},
+	"GET /party/generate": {kind: partyOrgWrite, scoped: true, query: func(w *world, rel relation) string {
+		return "generator=branches&community=" + strconv.FormatInt(w.communityOf(rel).ID, 10)
+	}},
+	// The world's grids all have branches already: an allowed confirm finds nothing left (409),
+	// an undo without a batch is refused (409); out of scope, the community is 404.
+	"POST /party/generate": {kind: partyOrgWrite, scoped: true, lenient: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"community": {strconv.FormatInt(w.communityOf(rel).ID, 10)}, "generator": {"branches"}}
+	})},
+	"POST /party/generate/undo": {kind: partyOrgWrite, scoped: true, lenient: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"community": {strconv.FormatInt(w.communityOf(rel).ID, 10)}, "batch": {"0"}}
+	})},
 }
 
 // passwordBody is a change of password from old to next, as JSON or as the form.
@@ -382,6 +428,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.lifeActivity(rel)
 	case memberObj:
 		return w.member(rel, "probationary")
+	case orgObj:
+		return w.freshOrg(rel).ID
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -409,6 +457,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.life[rel].activity
 	case memberObj:
 		return t.member
+	case orgObj:
+		return t.porg.ID
 	}
 	return 0
 }

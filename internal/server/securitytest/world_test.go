@@ -57,6 +57,7 @@ type target struct {
 	account   *model.User              // a grid leader's account scoped to the node, for account administration
 	org       int64                    // a party group anchored at the node, of this relation alone
 	member    int64                    // a registered member of org (at relOwn: the member account's own record)
+	porg      *model.Org               // the Party org that lies here (party_org_test.go)
 }
 
 // reach is the farthest relation a role's scope covers; scopeNode is where its account sits.
@@ -243,6 +244,7 @@ func mustWorld(tb testing.TB, st *store.Store) *world {
 	if _, err := st.DB().ExecContext(ctx, fmt.Sprintf(`UPDATE party_members SET user_id = %d WHERE id = %d`, w.users[model.RoleMember].ID, w.targets[relOwn].member)); err != nil {
 		tb.Fatal(err)
 	}
+	w.partyOrgs()
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pages, err := web.New(st, log, web.Options{})
