@@ -34,7 +34,6 @@ type orgJSON struct {
 	EndedAt       *time.Time      `json:"ended_at,omitempty"`
 }
 
-
 func toOrgJSON(o *model.Org) orgJSON {
 	j := orgJSON{ID: ID(o.ID), ParentID: optID(o.ParentID), Kind: o.Kind, KindLabel: o.Kind.Label(), Level: o.Level, LevelLabel: o.Level.Label(),
 		Affinity: o.Affinity, AffinityLabel: o.Affinity.Label(), Name: o.Name, TerritoryID: optID(o.TerritoryID), CommunityID: optID(o.CommunityID),

@@ -11,25 +11,25 @@ import (
 )
 
 type orgOut struct {
-	ID            string `json:"id"`
+	ID            string  `json:"id"`
 	ParentID      *string `json:"parent_id"`
-	Kind          string `json:"kind"`
-	KindLabel     string `json:"kind_label"`
-	Level         string `json:"level"`
-	LevelLabel    string `json:"level_label"`
-	Affinity      string `json:"affinity"`
-	AffinityLabel string `json:"affinity_label"`
-	Name          string `json:"name"`
-	TerritoryID   string `json:"territory_id"`
-	CommunityID   string `json:"community_id"`
-	Status        string `json:"status"`
-	StatusLabel   string `json:"status_label"`
-	MergedIntoID  string `json:"merged_into_id"`
-	BatchID       string `json:"batch_id"`
-	Members       int64  `json:"members"`
-	CreatedAt     string `json:"created_at"`
-	UpdatedAt     string `json:"updated_at"`
-	EndedAt       string `json:"ended_at"`
+	Kind          string  `json:"kind"`
+	KindLabel     string  `json:"kind_label"`
+	Level         string  `json:"level"`
+	LevelLabel    string  `json:"level_label"`
+	Affinity      string  `json:"affinity"`
+	AffinityLabel string  `json:"affinity_label"`
+	Name          string  `json:"name"`
+	TerritoryID   string  `json:"territory_id"`
+	CommunityID   string  `json:"community_id"`
+	Status        string  `json:"status"`
+	StatusLabel   string  `json:"status_label"`
+	MergedIntoID  string  `json:"merged_into_id"`
+	BatchID       string  `json:"batch_id"`
+	Members       int64   `json:"members"`
+	CreatedAt     string  `json:"created_at"`
+	UpdatedAt     string  `json:"updated_at"`
+	EndedAt       string  `json:"ended_at"`
 }
 
 // TestOrgAPI: create, list, rename, merge, dissolve and the terms through the API; bad input is

@@ -44,13 +44,13 @@ func TestOrgPages(t *testing.T) {
 		if !strings.Contains(chart.Body, "天宝社区大党委") || strings.Contains(chart.Body, "东胜社区大党委") || !strings.Contains(chart.Body, "90天内换届") {
 			t.Errorf("chart: want its own committee with the 90-day warning, not the other community's:\n%s", excerpt(chart.Body))
 		}
-		page := admin.get("/party/orgs/" + strconv.FormatInt(committee.ID, 10)).want(t, 200)
+		page := admin.get("/party/orgs/"+strconv.FormatInt(committee.ID, 10)).want(t, 200)
 		if !strings.Contains(page.Body, "callout-warn") {
 			t.Errorf("org page without the amber warning:\n%s", excerpt(page.Body))
 		}
 
 		community := strconv.FormatInt(f.community.ID, 10)
-		preview := admin.get("/party/generate?community=" + community + "&generator=branches").want(t, 200)
+		preview := admin.get("/party/generate?community="+community+"&generator=branches").want(t, 200)
 		if !strings.Contains(preview.Body, "第一网格党支部") {
 			t.Errorf("preview lacks the grid's branch:\n%s", excerpt(preview.Body))
 		}
@@ -68,10 +68,10 @@ func TestOrgPages(t *testing.T) {
 		}
 		// Outside the scope: the other community.
 		other := strconv.FormatInt(f.community2.ID, 10)
-		admin.get("/party/generate?community=" + other + "&generator=branches").want(t, 404)
+		admin.get("/party/generate?community="+other+"&generator=branches").want(t, 404)
 		admin.post("/party/generate", url.Values{"community": {other}, "generator": {"branches"}}).want(t, 404)
 		// The grid leader may not run it.
-		f.as(t, "gridleader").get("/party/generate?community=" + community).want(t, 403)
+		f.as(t, "gridleader").get("/party/generate?community="+community).want(t, 403)
 
 		admin.post("/party/generate/undo", url.Values{"community": {community}, "batch": {strconv.FormatInt(batches[0].ID, 10)}}).want(t, 303)
 		if n := countBranches(t, st); n != 0 {
@@ -94,7 +94,7 @@ func TestOrgPages(t *testing.T) {
 		// A re-election through the form.
 		admin.post("/party/orgs/"+strconv.FormatInt(committee.ID, 10)+"/terms", url.Values{
 			"starts_on": {ends.Format(time.DateOnly)}, "ends_on": {ends.AddDate(5, 0, 0).Format(time.DateOnly)}}).want(t, 303)
-		if page := admin.get("/party/orgs/" + strconv.FormatInt(committee.ID, 10)).want(t, 200); strings.Contains(page.Body, "callout-warn") {
+		if page := admin.get("/party/orgs/"+strconv.FormatInt(committee.ID, 10)).want(t, 200); strings.Contains(page.Body, "callout-warn") {
 			t.Error("the warning stays after the re-election")
 		}
 	})
