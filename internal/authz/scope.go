@@ -16,6 +16,9 @@ type Scope struct {
 	Path string
 	// All is true only for system_admin and for internal jobs (demo, import from the command line).
 	All bool
+	// Organization is the organization of the register a partner account belongs to (0 for
+	// every other role): a partner reads and changes that one organization only.
+	Organization int64
 }
 
 // System is the scope of internal jobs run from the command line by the operator.
@@ -27,7 +30,7 @@ func ForUser(u *model.User) Scope {
 	if u.Role == model.RoleSystemAdmin && u.ScopePath == "" {
 		return Scope{UserID: u.ID, Role: u.Role, All: true}
 	}
-	return Scope{UserID: u.ID, Role: u.Role, Path: u.ScopePath}
+	return Scope{UserID: u.ID, Role: u.Role, Path: u.ScopePath, Organization: u.OrganizationID}
 }
 
 // Contains reports whether the node with materialized path p lies in the scope.

@@ -74,16 +74,19 @@ func (r Role) Scoped() bool { return r != RoleSystemAdmin }
 
 // User is an account.
 type User struct {
-	ID           int64
-	Username     string
-	DisplayName  string
-	Role         Role
-	ScopeID      int64  // territory the account is limited to; 0 for system_admin
-	ScopePath    string // materialized path of ScopeID; "" for system_admin (everything)
-	ScopeName    string
-	PasswordHash string
-	Disabled     bool
-	CreatedAt    time.Time
+	ID          int64
+	Username    string
+	DisplayName string
+	Role        Role
+	ScopeID     int64  // territory the account is limited to; 0 for system_admin
+	ScopePath   string // materialized path of ScopeID; "" for system_admin (everything)
+	ScopeName   string
+	// OrganizationID is the organization of the register a partner account belongs to (0 for
+	// every other role); its scope is that organization's territory node.
+	OrganizationID int64
+	PasswordHash   string
+	Disabled       bool
+	CreatedAt      time.Time
 
 	FailedLogins int        // consecutive failed logins since the last success or lock
 	LockedUntil  *time.Time // login refused until then (5 failures lock for 15 minutes)

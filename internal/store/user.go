@@ -13,7 +13,7 @@ import (
 )
 
 const userColumns = `u.id, u.username, u.display_name, u.role, u.scope_id, COALESCE(t.path, ''), COALESCE(t.name, ''), u.password_hash, u.disabled, u.created_at,
-	u.failed_logins, u.locked_until, u.totp_secret_enc, u.totp_enrolled_at, u.totp_last_step, u.last_login_at, u.disabled_at, u.password_changed_at`
+	u.failed_logins, u.locked_until, u.totp_secret_enc, u.totp_enrolled_at, u.totp_last_step, u.last_login_at, u.disabled_at, u.password_changed_at, COALESCE(u.organization_id, 0)`
 
 // userScan receives one row of userColumns.
 type userScan struct {
@@ -25,7 +25,7 @@ type userScan struct {
 func (s *userScan) dest() []any {
 	u := &s.u
 	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &s.scope, &u.ScopePath, &u.ScopeName, &u.PasswordHash, &u.Disabled, &u.CreatedAt,
-		&u.FailedLogins, &s.locked, &u.TOTPSealed, &s.enrolled, &u.TOTPLastStep, &s.lastLogin, &s.disabled, &s.changed}
+		&u.FailedLogins, &s.locked, &u.TOTPSealed, &s.enrolled, &u.TOTPLastStep, &s.lastLogin, &s.disabled, &s.changed, &u.OrganizationID}
 }
 
 func (s *userScan) user() *model.User {
@@ -84,6 +84,10 @@ type UserInput struct {
 	// TOTPSecret, when set (base32), enrols the second factor at once (it is stored sealed);
 	// otherwise an account whose role needs one enrols at its first login on the pages.
 	TOTPSecret string
+	// OrganizationID is the organization of the register a partner account belongs to:
+	// required for the role partner (whose scope is then that organization's node, whatever
+	// ScopeID says), refused for every other role.
+	OrganizationID int64
 }
 
 // ValidUsername returns "" when username is acceptable, else a Chinese reason: 1–64 bytes, no
@@ -203,9 +207,17 @@ func (s *Store) CreateUser(ctx context.Context, sc authz.Scope, in UserInput) (*
 	if msg := authz.CheckNewPassword(in.Password, in.Username, in.DisplayName); msg != "" {
 		v.Add("password", msg)
 	}
+	org, err := s.reader().partnerOrganization(ctx, sc, in.Role, in.OrganizationID, &v)
+	if err != nil {
+		return nil, err
+	}
+	if org != nil {
+		in.ScopeID = org.TerritoryID
+	}
 	var scope any
 	switch {
 	case !in.Role.Valid() || !in.Role.Scoped():
+	case in.Role == model.RolePartner && org == nil:
 	case in.ScopeID == 0:
 		v.Add("scope", "该角色需要指定管辖范围（区划节点）")
 	default:
@@ -240,9 +252,9 @@ func (s *Store) CreateUser(ctx context.Context, sc authz.Scope, in UserInput) (*
 	ts := s.now()
 	err = s.Tx(ctx, func(tx *Tx) error {
 		var id int64
-		if err := tx.queryRow(ctx, `INSERT INTO users (username, display_name, role, scope_id, password_hash, created_at, password_changed_at, totp_secret_enc, totp_enrolled_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			[]any{in.Username, in.DisplayName, string(in.Role), scope, hash, ts, ts, sealed, enrolled}, &id); err != nil {
+		if err := tx.queryRow(ctx, `INSERT INTO users (username, display_name, role, scope_id, password_hash, created_at, password_changed_at, totp_secret_enc, totp_enrolled_at, organization_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			[]any{in.Username, in.DisplayName, string(in.Role), scope, hash, ts, ts, sealed, enrolled, nullID(in.OrganizationID)}, &id); err != nil {
 			return err
 		}
 		var err error
@@ -265,6 +277,9 @@ type UserPatch struct {
 	DisplayName *string
 	Role        *model.Role
 	ScopeID     *int64 // a territory id; nil or 0 with the role system_admin, which has no scope
+	// OrganizationID is a partner account's organization (its scope follows the
+	// organization's node); any other role has none, and a change away from partner drops it.
+	OrganizationID *int64
 }
 
 // UpdateUser changes the display name, role or scope of the account id under the rules of
@@ -315,9 +330,26 @@ func (s *Store) UpdateUser(ctx context.Context, sc authz.Scope, id int64, p User
 				return r
 			}
 		}
+		orgID := u.OrganizationID
+		if p.OrganizationID != nil {
+			orgID = *p.OrganizationID
+		}
+		if role != model.RolePartner && p.OrganizationID == nil {
+			orgID = 0
+		}
+		var org *model.Organization
+		if role == model.RolePartner || orgID != 0 {
+			if org, err = tx.partnerOrganization(ctx, sc, role, orgID, &v); err != nil {
+				return err
+			}
+		}
+		if org != nil {
+			scopeID = org.TerritoryID
+		}
 		var scope any
 		switch {
 		case !role.Valid():
+		case role == model.RolePartner && org == nil:
 		case !role.Scoped() && !unscope:
 			v.Add("scope", "系统管理员不限管辖范围，请不要指定区划节点")
 		case !role.Scoped():
@@ -336,19 +368,19 @@ func (s *Store) UpdateUser(ctx context.Context, sc authz.Scope, id int64, p User
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if role == u.Role && scopeID == u.ScopeID && name == u.DisplayName {
+		if role == u.Role && scopeID == u.ScopeID && name == u.DisplayName && orgID == u.OrganizationID {
 			out = u
 			return nil
 		}
-		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, role = ?, scope_id = ? WHERE id = ? AND role = ? AND COALESCE(scope_id, 0) = ?`,
-			name, string(role), scope, id, string(u.Role), u.ScopeID)
+		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, role = ?, scope_id = ?, organization_id = ? WHERE id = ? AND role = ? AND COALESCE(scope_id, 0) = ?`,
+			name, string(role), scope, nullID(orgID), id, string(u.Role), u.ScopeID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errAccountChanged
 		}
-		if role != u.Role || scopeID != u.ScopeID {
+		if role != u.Role || scopeID != u.ScopeID || orgID != u.OrganizationID {
 			if err := tx.endAccess(ctx, id, true, ts); err != nil {
 				return err
 			}
@@ -430,4 +462,32 @@ func (s *Store) User(ctx context.Context, sc authz.Scope, id int64) (*model.User
 // UserByUsername returns the account named username, or model.ErrNotFound.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*model.User, error) {
 	return s.reader().user(ctx, `u.username = ?`, username)
+}
+
+// partnerOrganization checks the organization of an account of role: a partner needs one that
+// sc may read (a field error on organization_id otherwise, added to v), any other role none.
+// It returns the organization, nil when there is none or it is bad.
+func (c conn) partnerOrganization(ctx context.Context, sc authz.Scope, role model.Role, orgID int64, v *model.ValidationError) (*model.Organization, error) {
+	switch {
+	case role != model.RolePartner && orgID != 0:
+		v.Add("organization_id", "只有共建单位账号可以指定所属单位")
+		return nil, nil
+	case role != model.RolePartner:
+		return nil, nil
+	case orgID == 0:
+		v.Add("organization_id", "共建单位账号需要指定所属单位（先在组织登记中登记该单位）")
+		return nil, nil
+	}
+	o, err := c.organization(ctx, sc, orgID)
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		v.Add("organization_id", "所属单位不存在或不在您的管辖范围内")
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !o.Active:
+		v.Add("organization_id", "所属单位已停用")
+		return nil, nil
+	}
+	return o, nil
 }
