@@ -139,6 +139,19 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/party/orgs/{id}/posts", authz.PartyOrgWrite, a.h(a.createPost)),
 		authz.NewRoute("GET /api/v1/party/orgs/{id}/terms", authz.PartyOrgRead, a.h(a.orgTerms)),
 		authz.NewRoute("POST /api/v1/party/orgs/{id}/terms", authz.PartyOrgWrite, a.h(a.createTerm)),
+		// register
+		authz.NewRoute("GET /api/v1/organizations", authz.OrganizationRead, a.h(a.listOrganizations)),
+		authz.NewRoute("POST /api/v1/organizations", authz.OrganizationWrite, a.h(a.createOrganization)),
+		authz.NewRoute("GET /api/v1/organizations/{id}", authz.OrganizationRead, a.h(a.getOrganization)),
+		authz.NewRoute("PATCH /api/v1/organizations/{id}", authz.OrganizationWrite, a.h(a.updateOrganization)),
+		authz.NewRoute("PATCH /api/v1/organizations/{id}/contact", authz.OrganizationOwn, a.h(a.updateOrganizationContact)),
+		authz.NewRoute("POST /api/v1/organizations/{id}/report", authz.OrganizationWrite, a.h(a.reportOrganization)),
+		authz.NewRoute("POST /api/v1/organizations/{id}/deactivate", authz.OrganizationWrite, a.h(a.setOrganizationActive(false))),
+		authz.NewRoute("POST /api/v1/organizations/{id}/reactivate", authz.OrganizationWrite, a.h(a.setOrganizationActive(true))),
+		authz.NewRoute("GET /api/v1/organizations/{id}/history", authz.OrganizationRead, a.h(a.organizationHistory)),
+		authz.NewRoute("GET /api/v1/me/teams", authz.SubjectSelf, a.h(a.listMyTeams)),
+		authz.NewRoute("POST /api/v1/me/teams/{id}/join", authz.SubjectSelf, a.h(a.joinTeam(true))),
+		authz.NewRoute("POST /api/v1/me/teams/{id}/leave", authz.SubjectSelf, a.h(a.joinTeam(false))),
 
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}

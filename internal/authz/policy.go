@@ -49,6 +49,10 @@ const (
 	// partyorg: the Party organization tree (issue 8, item 1).
 	PartyOrgRead  Action = "party.org.read"  // see the org chart, orgs, posts, terms and history within scope
 	PartyOrgWrite Action = "party.org.write" // create, rename, merge, dissolve orgs, posts, re-elections, the generators
+	// register: the register of organizations (issue 8.2) and the Party orgs' online spaces.
+	OrganizationRead  Action = "organization.read"  // list and read the register within scope (a partner: its own organization)
+	OrganizationWrite Action = "organization.write" // register, change, report, deactivate organizations within scope
+	OrganizationOwn   Action = "organization.own"   // a partner: read and update its own organization's offers and contact
 )
 
 var (
@@ -96,6 +100,10 @@ var policy = map[Action][]model.Role{
 	// partyorg
 	PartyOrgRead:  fieldStaff,
 	PartyOrgWrite: staff,
+	// register
+	OrganizationRead:  append(slices.Clone(fieldStaff), model.RolePartner),
+	OrganizationWrite: staff,
+	OrganizationOwn:   {model.RolePartner},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
