@@ -95,6 +95,22 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /audit/verify", authz.AuditVerify, wb.h(wb.verifyAudit)),
 
 		// Everything else is a page that does not exist, answered in the layout.
+		// register
+		authz.NewRoute("GET /organizations", authz.OrganizationRead, wb.h(wb.organizations)),
+		authz.NewRoute("GET /organizations/new", authz.OrganizationWrite, wb.h(wb.newOrganizationForm)),
+		authz.NewRoute("POST /organizations/new", authz.OrganizationWrite, wb.h(wb.createOrganization)),
+		authz.NewRoute("GET /organizations/mine", authz.OrganizationOwn, wb.h(wb.myOrganization)),
+		authz.NewRoute("POST /organizations/mine", authz.OrganizationOwn, wb.h(wb.saveMyOrganization)),
+		authz.NewRoute("GET /organizations/{id}", authz.OrganizationRead, wb.h(wb.organization)),
+		authz.NewRoute("GET /organizations/{id}/edit", authz.OrganizationWrite, wb.h(wb.editOrganizationForm)),
+		authz.NewRoute("POST /organizations/{id}/edit", authz.OrganizationWrite, wb.h(wb.editOrganization)),
+		authz.NewRoute("POST /organizations/{id}/report", authz.OrganizationWrite, wb.h(wb.reportOrganization)),
+		authz.NewRoute("POST /organizations/{id}/deactivate", authz.OrganizationWrite, wb.h(wb.setOrganizationActive(false))),
+		authz.NewRoute("POST /organizations/{id}/reactivate", authz.OrganizationWrite, wb.h(wb.setOrganizationActive(true))),
+		authz.NewRoute("GET /me/teams", authz.SubjectSelf, wb.h(wb.myTeams)),
+		authz.NewRoute("POST /me/teams/{id}/join", authz.SubjectSelf, wb.h(wb.joinTeam(true))),
+		authz.NewRoute("POST /me/teams/{id}/leave", authz.SubjectSelf, wb.h(wb.joinTeam(false))),
+
 		authz.NewRoute("/", authz.Public, wb.h(wb.notFound)),
 	}
 }

@@ -52,6 +52,7 @@ const (
 	activityObj // partylife: an activity published at the relation's node
 	memberObj
 	orgObj
+	organizationObj
 )
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
@@ -77,6 +78,28 @@ var objKinds = map[string]objKind{
 	"/users/{id}":                userObj,
 	"/api/v1/party/orgs/{id}":    orgObj,
 	"/party/orgs/{id}":           orgObj,
+	"/api/v1/territories/{id}":   territoryObj,
+	"/api/v1/households/{id}":    householdObj,
+	"/api/v1/residents/{id}":     residentObj,
+	"/api/v1/corrections/{id}":   correctionObj,
+	"/api/v1/conflicts/{id}":     conflictObj,
+	"/api/v1/users/{id}":         userObj,
+	"/api/v1/tokens/{id}":        tokenObj,
+	"/api/v1/jobs/{id}":          jobObj,
+	"/jobs/{id}":                 jobObj,
+	"/territories/{id}":          territoryObj,
+	"/households/{id}":           householdObj,
+	"/residents/{id}":            residentObj,
+	"/corrections/{id}":          correctionObj,
+	"/conflicts/{id}":            conflictObj,
+	"/static/{name}":             noObject,
+	"/me/tokens/{id}":            tokenObj,
+	"/users/{id}":                userObj,
+
+	"/api/v1/organizations/{id}": organizationObj,
+	"/api/v1/me/teams/{id}":      organizationObj,
+	"/organizations/{id}":        organizationObj,
+	"/me/teams/{id}":             organizationObj,
 }
 
 // spec is how the matrix exercises one route: which object of the relation it names (fresh
@@ -119,6 +142,9 @@ type spec struct {
 	// password: the route changes the caller's password (and so ends its sessions); the case
 	// sends the current one and the matrix starts a new session afterwards.
 	password bool
+	// own: the route's {id} is an organization of the register, which a partner reaches only
+	// when it is its own (relOwn's); any other is 404 to it.
+	own bool
 	// owned: the route's {id} is a job, which belongs to the account that started it: at
 	// relOwn the caller's own, elsewhere a job started by the relation's account. Another
 	// account's job is 404 unless the caller administers jobs (job.admin) and its scope reaches
@@ -224,7 +250,24 @@ var specs = map[string]spec{
 	"PATCH /api/v1/party/members/{id}":        {kind: partyWrite, scoped: true, fresh: true, body: jsonBody(`{"workplace":"矩阵单位","education":"college"}`)},
 	"POST /api/v1/party/members/{id}/convert": {kind: partyWrite, scoped: true, fresh: true, body: jsonBody(`{"full_on":"2021-06-01"}`)},
 
-	"/api/": {kind: public, fixed: notFound},
+	"/api/":                     {kind: public, fixed: notFound},
+	"GET /api/v1/organizations": {kind: orgRead, scoped: true, query: underNode},
+	"POST /api/v1/organizations": {kind: orgWrite, scoped: true, ref: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"type":"social","name":"矩阵新组织%d","territory_id":"%d"}`, w.nextSeq(), w.targets[rel].node.ID)
+	}},
+	"GET /api/v1/organizations/{id}": {kind: orgRead, scoped: true, own: true},
+	"PATCH /api/v1/organizations/{id}": {kind: orgWrite, scoped: true, fresh: true, body: func(w *world, _ relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"name":"矩阵改名%d"}`, w.nextSeq())
+	}},
+	"PATCH /api/v1/organizations/{id}/contact":   {kind: orgOwn, scoped: true, own: true, body: jsonBody(`{"contact_name":"矩阵联系人","offers":{"skills":"义务理发"}}`)},
+	"POST /api/v1/organizations/{id}/report":     {kind: orgWrite, scoped: true, fresh: true, lenient: true, body: jsonBody(`{"reported_on":"2026-03-01"}`)},
+	"POST /api/v1/organizations/{id}/deactivate": {kind: orgWrite, scoped: true, fresh: true, body: jsonBody(`{"reason":"矩阵停用"}`)},
+	"POST /api/v1/organizations/{id}/reactivate": {kind: orgWrite, scoped: true, fresh: true, lenient: true, body: jsonBody(`{}`)},
+	"GET /api/v1/organizations/{id}/history":     {kind: orgRead, scoped: true, own: true},
+	"GET /api/v1/me/teams":                       {kind: subject},
+	"POST /api/v1/me/teams/{id}/join":            {kind: subject, scoped: true, fresh: true},
+	"POST /api/v1/me/teams/{id}/leave":           {kind: subject, scoped: true, lenient: true},
+	"/api/":                                      {kind: public, fixed: notFound},
 
 	// partyorg
 	"GET /api/v1/party/orgs":                {kind: partyOrgRead, scoped: true, query: underNode},
@@ -365,6 +408,25 @@ var specs = map[string]spec{
 	"POST /party/generate/undo": {kind: partyOrgWrite, scoped: true, lenient: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
 		return url.Values{"community": {strconv.FormatInt(w.communityOf(rel).ID, 10)}, "batch": {"0"}}
 	})},
+	"GET /organizations":     {kind: orgRead},
+	"GET /organizations/new": {kind: orgWrite},
+	"POST /organizations/new": {kind: orgWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"type": {"social"}, "name": {fmt.Sprintf("矩阵新组织%d", w.nextSeq())}, "territory_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "coverage": {"none"}}
+	})},
+	"GET /organizations/mine":      {kind: orgOwn},
+	"POST /organizations/mine":     {kind: orgOwn, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"contact_name": {"矩阵联系人"}} })},
+	"GET /organizations/{id}":      {kind: orgRead, scoped: true, own: true},
+	"GET /organizations/{id}/edit": {kind: orgWrite, scoped: true},
+	"POST /organizations/{id}/edit": {kind: orgWrite, scoped: true, fresh: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"type": {"volunteer_team"}, "name": {fmt.Sprintf("矩阵改名%d", w.nextSeq())}, "territory_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "coverage": {"none"}, "joinable": {"1"}}
+	})},
+	"POST /organizations/{id}/report":     {kind: orgWrite, scoped: true, fresh: true, lenient: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"reported_on": {"2026-03-01"}} })},
+	"POST /organizations/{id}/deactivate": {kind: orgWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"reason": {"矩阵停用"}} })},
+	"POST /organizations/{id}/reactivate": {kind: orgWrite, scoped: true, fresh: true, lenient: true},
+	"GET /me/teams":                       {kind: subject},
+	"POST /me/teams/{id}/join":            {kind: subject, scoped: true, fresh: true},
+	"POST /me/teams/{id}/leave":           {kind: subject, scoped: true, lenient: true},
+	"/":                                   {kind: public, fixed: notFound},
 }
 
 // passwordBody is a change of password from old to next, as JSON or as the form.
@@ -430,6 +492,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.member(rel, "probationary")
 	case orgObj:
 		return w.freshOrg(rel).ID
+	case organizationObj:
+		return w.organization(rel).ID
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -459,6 +523,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return t.member
 	case orgObj:
 		return t.porg.ID
+	case organizationObj:
+		return t.organization.ID
 	}
 	return 0
 }
@@ -499,6 +565,9 @@ func (w *world) expected(sp spec, role model.Role, rel relation) decision {
 	case sp.owned && rel != relOwn && (!administrator(role) || rel > w.reach(role)):
 		return notFound
 	case sp.scoped && rel > w.partyReach(role, sp.kind) && sp.ref:
+	case sp.own && partnerOwnOnly(role) && rel != relOwn:
+		return notFound
+	case sp.scoped && rel > w.reach(role) && sp.ref:
 		return invalidRef
 	case sp.scoped && rel > w.partyReach(role, sp.kind):
 		return notFound

@@ -58,6 +58,9 @@ type target struct {
 	org       int64                    // a party group anchored at the node, of this relation alone
 	member    int64                    // a registered member of org (at relOwn: the member account's own record)
 	porg      *model.Org               // the Party org that lies here (party_org_test.go)
+	// organization is a volunteer team of the register at the node, joinable; the one at
+	// relOwn is the partner account's own organization.
+	organization *model.Organization
 }
 
 // reach is the farthest relation a role's scope covers; scopeNode is where its account sits.
@@ -69,7 +72,7 @@ func (w *world) reach(role model.Role) relation {
 		return relStreet
 	case model.RoleGridLeader:
 		return relGrid
-	case model.RoleUnitLeader:
+	case model.RoleUnitLeader, model.RolePartner:
 		return relUnit
 	}
 	return relCommunity // community admin and staff, and the roles scoped to the community
@@ -87,6 +90,8 @@ func (w *world) scopeNode(role model.Role) *model.Territory {
 		return w.g1
 	case model.RoleUnitLeader:
 		return w.bu
+	case model.RolePartner:
+		return w.targets[relOwn].node // its organization's node
 	}
 	return w.c1
 }
@@ -203,6 +208,9 @@ func mustWorld(tb testing.TB, st *store.Store) *world {
 		t.resident = w.resident(t.household)
 	}
 
+	for _, rel := range placed {
+		w.targets[rel].organization = w.organization(rel)
+	}
 	for _, role := range model.Roles {
 		u := w.user("u_"+string(role), role, w.scopeNode(role))
 		w.users[role] = u
@@ -333,6 +341,9 @@ func (w *world) user(name string, role model.Role, scope *model.Territory) *mode
 	if scope != nil && role.Scoped() {
 		in.ScopeID = scope.ID
 	}
+	if role == model.RolePartner {
+		in.OrganizationID = w.targets[relOwn].organization.ID // a partner belongs to its organization, whose node is its scope
+	}
 	if role.NeedsSecondFactor() {
 		in.TOTPSecret = authz.NewTOTPSecret()
 	}
@@ -348,6 +359,17 @@ func (w *world) user(name string, role model.Role, scope *model.Territory) *mode
 	}
 	w.mu.Unlock()
 	return u
+}
+
+// organization registers a fresh joinable volunteer team at rel's node.
+func (w *world) organization(rel relation) *model.Organization {
+	w.tb.Helper()
+	o, err := w.st.CreateOrganization(context.Background(), authz.System(), model.OrganizationInput{Type: model.OrgVolunteerTeam,
+		Name: fmt.Sprintf("矩阵志愿队%d", w.nextSeq()), TerritoryID: w.targets[rel].node.ID, Joinable: true})
+	if err != nil {
+		w.tb.Fatalf("organization at %s: %v", rel, err)
+	}
+	return o
 }
 
 // session starts a session for u directly in the store (the login route is a case of its own).
