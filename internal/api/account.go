@@ -161,6 +161,9 @@ type userCreate struct {
 	Role        model.Role `json:"role"`
 	ScopeID     *ID        `json:"scope_id"`
 	TOTPSecret  string     `json:"totp_secret"`
+	// OrganizationID is required for the role partner (its scope is then the organization's
+	// node) and refused for every other role.
+	OrganizationID *ID `json:"organization_id"`
 }
 
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -171,6 +174,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	in := store.UserInput{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password, Role: req.Role, TOTPSecret: req.TOTPSecret}
 	if req.ScopeID != nil {
 		in.ScopeID = int64(*req.ScopeID)
+	}
+	if req.OrganizationID != nil {
+		in.OrganizationID = int64(*req.OrganizationID)
 	}
 	u, err := a.st.CreateUser(r.Context(), authz.ScopeFrom(r.Context()), in)
 	if err != nil {
@@ -184,6 +190,8 @@ type userPatch struct {
 	DisplayName *string     `json:"display_name"`
 	Role        *model.Role `json:"role"`
 	ScopeID     *ID         `json:"scope_id"`
+	// OrganizationID: a partner's organization (its scope follows it).
+	OrganizationID *ID `json:"organization_id"`
 }
 
 // updateUser changes an account's display name, role or scope under the rules of separation of
@@ -201,6 +209,10 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if req.ScopeID != nil {
 		scope := int64(*req.ScopeID)
 		p.ScopeID = &scope
+	}
+	if req.OrganizationID != nil {
+		org := int64(*req.OrganizationID)
+		p.OrganizationID = &org
 	}
 	u, err := a.st.UpdateUser(r.Context(), authz.ScopeFrom(r.Context()), id, p)
 	if err != nil {

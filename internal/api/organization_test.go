@@ -108,6 +108,16 @@ func TestOrganizationsAPI(t *testing.T) {
 		}
 		mustProblem(t, f.mustDo(t, staff, "POST", "/api/v1/organizations/"+school.ID+"/report", map[string]string{"reported_on": "2026-04-02"}), http.StatusConflict)
 
+		// A partner account needs an organization (the accounts API).
+		admin := f.mustToken(t, model.RoleCommunityAdmin, f.tree.community)
+		p = mustProblem(t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{"username": "p_none", "password": password,
+			"role": "partner", "scope_id": community}), http.StatusUnprocessableEntity)
+		if !slices.Contains(fields(p), "organization_id") {
+			t.Errorf("partner without organization: fields = %v", fields(p))
+		}
+		mustJSON[map[string]any](t, f.mustDo(t, admin, "POST", "/api/v1/users", map[string]any{"username": "p_company", "password": password,
+			"role": "partner", "organization_id": company.ID}), http.StatusCreated)
+
 		// A partner reads and updates its own organization, not another.
 		partner := f.mustPartnerToken(t, "school", mustInt(t, school.ID))
 		l = mustJSON[struct {

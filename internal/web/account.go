@@ -173,7 +173,7 @@ func (wb *Web) usersPage(w http.ResponseWriter, r *http.Request, status int, f *
 		return err
 	}
 	if f == nil {
-		f = newForm("user", nil, "username", "display_name", "password", "role", "scope_id")
+		f = newForm("user", nil, "username", "display_name", "password", "role", "scope_id", "organization_id")
 	}
 	d := &usersData{Page: wb.base(r, wb.t("users.title"), "me"), Users: users, Roles: givableRoles(sc), Form: f, now: wb.st.Now(), sc: sc}
 	if f.Invalid() {
@@ -205,10 +205,10 @@ func (wb *Web) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	keep := url.Values{}
-	for _, k := range []string{"username", "display_name", "role", "scope_id"} {
+	for _, k := range []string{"username", "display_name", "role", "scope_id", "organization_id"} {
 		keep.Set(k, r.PostForm.Get(k))
 	}
-	f := newForm("user", keep, "username", "display_name", "password", "role", "scope_id")
+	f := newForm("user", keep, "username", "display_name", "password", "role", "scope_id", "organization_id")
 	in := store.UserInput{Username: strings.TrimSpace(r.PostForm.Get("username")), DisplayName: strings.TrimSpace(r.PostForm.Get("display_name")),
 		Password: r.PostForm.Get("password"), Role: model.Role(r.PostForm.Get("role"))}
 	if s := strings.TrimSpace(r.PostForm.Get("scope_id")); s != "" {
@@ -217,6 +217,13 @@ func (wb *Web) createUser(w http.ResponseWriter, r *http.Request) error {
 			f.add("scope_id", wb.t("users.scope_id.invalid"))
 		}
 		in.ScopeID = n
+	}
+	if s := strings.TrimSpace(r.PostForm.Get("organization_id")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			f.add("organization_id", wb.t("users.organization_id.invalid"))
+		}
+		in.OrganizationID = n
 	}
 	if len(in.Password) > authz.MaxPasswordBytes {
 		f.add("password", wb.t("password.too_long"))

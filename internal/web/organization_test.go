@@ -94,7 +94,7 @@ func TestOrganizationPages(t *testing.T) {
 		}
 		res = partner.get("/organizations/mine").want(t, http.StatusOK)
 		one(t, res.Doc, "nav.sidenav a[href='/organizations/mine']")
-		partner.get("/organizations/" + strconv.FormatInt(other.ID, 10)).want(t, http.StatusNotFound)
+		partner.get("/organizations/"+strconv.FormatInt(other.ID, 10)).want(t, http.StatusNotFound)
 		partner.post("/organizations/"+strconv.FormatInt(other.ID, 10)+"/edit", url.Values{"name": {"冒名"}}).want(t, http.StatusForbidden)
 		partner.post("/organizations/mine", url.Values{"contact_phone": {"12"}}).want(t, http.StatusUnprocessableEntity)
 		partner.post("/organizations/mine", url.Values{"contact_name": {"吴老师"}, "offers.skills": {"课后辅导"}}).want(t, http.StatusSeeOther)
