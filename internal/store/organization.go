@@ -181,7 +181,7 @@ func (s *Store) CreateOrganization(ctx context.Context, sc authz.Scope, in model
 		} else if err != nil {
 			return err
 		}
-		if err := tx.orgEvent(ctx, sc, id, t.Path, "created", in.Type.Label()+" "+in.Name); err != nil {
+		if err := tx.organizationEvent(ctx, sc, id, t.Path, "created", in.Type.Label()+" "+in.Name); err != nil {
 			return err
 		}
 		o, err = tx.organization(ctx, sc, id)
@@ -192,13 +192,6 @@ func (s *Store) CreateOrganization(ctx context.Context, sc authz.Scope, in model
 
 func duplicateOrgName(name string) error {
 	return fieldErr("name", "该节点下已登记名为“"+name+"”的组织，请核对是否重复登记，或改用其他名称")
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // orgPlace checks the node and the Party organization of in against the scope, adding what is
@@ -266,7 +259,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, sc authz.Scope, id int64
 		} else if err != nil {
 			return err
 		}
-		if err := tx.orgEvent(ctx, sc, id, t.Path, "updated", orgChanges(old, in)); err != nil {
+		if err := tx.organizationEvent(ctx, sc, id, t.Path, "updated", orgChanges(old, in)); err != nil {
 			return err
 		}
 		o, err = tx.organization(ctx, sc, id)
@@ -321,7 +314,7 @@ func (s *Store) UpdateOrganizationContact(ctx context.Context, sc authz.Scope, i
 			c.ContactName, c.ContactPhone, c.Address, offersArg(c.Offers), now(), id); err != nil {
 			return err
 		}
-		if err := tx.orgEvent(ctx, sc, id, old.Path, "contact_updated", ""); err != nil {
+		if err := tx.organizationEvent(ctx, sc, id, old.Path, "contact_updated", ""); err != nil {
 			return err
 		}
 		o, err = tx.organization(ctx, sc, id)
@@ -363,7 +356,7 @@ func (s *Store) ReportOrganization(ctx context.Context, sc authz.Scope, id int64
 			}
 			return &model.ConflictError{Message: "该单位已经报到过"}
 		}
-		if err := tx.orgEvent(ctx, sc, id, old.Path, "reported", d.Format(time.DateOnly)); err != nil {
+		if err := tx.organizationEvent(ctx, sc, id, old.Path, "reported", d.Format(time.DateOnly)); err != nil {
 			return err
 		}
 		o, err = tx.organization(ctx, sc, id)
@@ -404,7 +397,7 @@ func (s *Store) SetOrganizationActive(ctx context.Context, sc authz.Scope, id in
 			}
 			return &model.ConflictError{Message: "该组织已经停用"}
 		}
-		if err := tx.orgEvent(ctx, sc, id, old.Path, action, reason); err != nil {
+		if err := tx.organizationEvent(ctx, sc, id, old.Path, action, reason); err != nil {
 			return err
 		}
 		o, err = tx.organization(ctx, sc, id)
@@ -427,9 +420,9 @@ func (s *Store) OrganizationEvents(ctx context.Context, sc authz.Scope, id int64
 		})
 }
 
-// orgEvent records one entry of the organization's history and its audit record
+// organizationEvent records one entry of the organization's history and its audit record
 // ("organization.<action>", at the organization's path).
-func (tx *Tx) orgEvent(ctx context.Context, sc authz.Scope, id int64, path, action, detail string) error {
+func (tx *Tx) organizationEvent(ctx context.Context, sc authz.Scope, id int64, path, action, detail string) error {
 	var actor any
 	if sc.UserID != 0 {
 		actor = sc.UserID
@@ -496,7 +489,7 @@ func (s *Store) JoinTeam(ctx context.Context, sc authz.Scope, id int64) error {
 		} else if err != nil {
 			return err
 		}
-		return tx.orgEvent(ctx, sc, id, o.Path, "joined", "resident "+strconv.FormatInt(rid, 10))
+		return tx.organizationEvent(ctx, sc, id, o.Path, "joined", "resident "+strconv.FormatInt(rid, 10))
 	})
 }
 
@@ -522,7 +515,7 @@ func (s *Store) LeaveTeam(ctx context.Context, sc authz.Scope, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &model.ConflictError{Message: "您没有加入该组织"}
 		}
-		return tx.orgEvent(ctx, sc, id, o.Path, "left", "resident "+strconv.FormatInt(rid, 10))
+		return tx.organizationEvent(ctx, sc, id, o.Path, "left", "resident "+strconv.FormatInt(rid, 10))
 	})
 }
 
@@ -564,7 +557,7 @@ func (s *Store) AddTeamMember(ctx context.Context, sc authz.Scope, id, residentI
 		} else if err != nil {
 			return err
 		}
-		return tx.orgEvent(ctx, sc, id, o.Path, "joined", "resident "+strconv.FormatInt(residentID, 10))
+		return tx.organizationEvent(ctx, sc, id, o.Path, "joined", "resident "+strconv.FormatInt(residentID, 10))
 	})
 }
 
