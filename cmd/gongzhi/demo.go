@@ -172,15 +172,26 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 				acc.secret = adminSecret
 			}
 		}
-		var scopeID int64
+		var scopeID, orgID int64
 		if a.scope != nil {
 			scopeID, acc.scope = a.scope.ID, a.scope.Name
+		}
+		if a.role == model.RolePartner {
+			// The partner is the account of a co-building unit of the demo community.
+			p, err := st.Organizations(ctx, sys, store.OrganizationFilter{Under: community.ID, Type: model.OrgCoBuilding, Limit: 1})
+			if err != nil {
+				return nil, err
+			}
+			if len(p.Items) == 0 {
+				continue // no register in a tiny demo
+			}
+			orgID, acc.scope = p.Items[0].ID, p.Items[0].Name
 		}
 		u, err := st.UserByUsername(ctx, a.username)
 		switch {
 		case errors.Is(err, model.ErrNotFound):
 			_, err = st.CreateUser(ctx, sys, store.UserInput{Username: a.username, DisplayName: "演示" + a.role.Label(),
-				Password: pw, Role: a.role, ScopeID: scopeID, TOTPSecret: acc.secret})
+				Password: pw, Role: a.role, ScopeID: scopeID, TOTPSecret: acc.secret, OrganizationID: orgID})
 		case err == nil:
 			acc.scope = u.ScopeName // an existing account keeps the scope it was given
 			if err = st.SetPassword(ctx, u.ID, pw); err == nil {

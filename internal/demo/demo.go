@@ -64,7 +64,9 @@ type Result struct {
 	Residents   int
 	PartyOrgs   int // Party organizations of the demo structure (party.go)
 	Members     int // party members on a roster (member.go)
-	Elapsed     time.Duration
+	// Organizations of the register (organization.go)
+	Organizations int
+	Elapsed       time.Duration
 }
 
 // Generate loads the county's divisions (communities only, no villages) with
@@ -157,6 +159,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	}
 	if res.Members, err = partyMembers(ctx, st, opts, communities); err != nil {
 		return nil, fmt.Errorf("demo: party members: %w", err)
+	}
+	if err := organizations(ctx, st, opts, communities, res); err != nil {
+		return nil, fmt.Errorf("demo: register of organizations: %w", err)
 	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)

@@ -93,6 +93,7 @@ func TestGenerateSmall(t *testing.T) {
 		checkResidents(t, st, res.Residents)
 		checkParty(t, st, res)
 		checkMembers(t, st, res)
+		checkOrganizations(t, st, res)
 
 		// Loading the demo twice into one database is refused.
 		if _, err := Generate(ctx, st, opts, nil); !errors.Is(err, model.ErrConflict) {
@@ -279,6 +280,7 @@ func TestDefaultCity(t *testing.T) {
 	t.Logf("%+v", *res)
 	checkParty(t, st, res)
 	checkMembers(t, st, res)
+	checkOrganizations(t, st, res)
 	if res.Households != DefaultHouseholds {
 		t.Errorf("%d households, want %d", res.Households, DefaultHouseholds)
 	}
