@@ -65,7 +65,7 @@ func TestOrganizationPages(t *testing.T) {
 
 		// Report, then the row says reported.
 		staff.post(loc+"/report", url.Values{"reported_on": {"2026-05-04"}}).want(t, http.StatusSeeOther)
-		res = staff.post(loc+"/report", url.Values{"reported_on": {"2026-05-05"}}).want(t, http.StatusConflict)
+		staff.post(loc+"/report", url.Values{"reported_on": {"2026-05-05"}}).want(t, http.StatusConflict)
 		res = staff.get(loc).want(t, http.StatusOK)
 		if s := text(one(t, res.Doc, "main")); !strings.Contains(s, "2026-05-04") || !strings.Contains(s, "单位报到") {
 			t.Errorf("detail = %q", s)
