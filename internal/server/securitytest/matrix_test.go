@@ -250,7 +250,6 @@ var specs = map[string]spec{
 	"PATCH /api/v1/party/members/{id}":        {kind: partyWrite, scoped: true, fresh: true, body: jsonBody(`{"workplace":"矩阵单位","education":"college"}`)},
 	"POST /api/v1/party/members/{id}/convert": {kind: partyWrite, scoped: true, fresh: true, body: jsonBody(`{"full_on":"2021-06-01"}`)},
 
-	"/api/":                     {kind: public, fixed: notFound},
 	"GET /api/v1/organizations": {kind: orgRead, scoped: true, query: underNode},
 	"POST /api/v1/organizations": {kind: orgWrite, scoped: true, ref: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
 		return "application/json", fmt.Appendf(nil, `{"type":"social","name":"矩阵新组织%d","territory_id":"%d"}`, w.nextSeq(), w.targets[rel].node.ID)

@@ -61,24 +61,9 @@ const (
 	partySelf                     // partylife: a member's own party data and QR check-in: members
 	partyRead                     // read party members: staff and grid leaders by territory; a member its own record and the orgs it is secretary of
 	partyWrite                    // add and change party members: staff by territory; a member as secretary (by post) of the member's org
-	kindUnset   routeKind = iota // a spec that forgot its kind: the matrix fails
-	public                       // the login pages, static files, the OpenAPI document, not-found: anyone, logged in or not
-	loggedIn                     // the home page, one's own profile, logout, one's own password: any account
-	ownTokens                    // one's own API tokens (session only): any account
-	ownJobs                      // one's own background jobs: any account; administrators also follow others' in their subtree
-	treeRead                     // see the territory tree of one's scope: any account
-	treeWrite                    // add, rename, move, archive nodes: administrators
-	peopleRead                   // read households and residents: staff, grid leaders, unit leaders
-	peopleWrite                  // add and change households and residents: staff and grid leaders
-	bulk                         // import and export households: staff (community staff and administrators)
-	accounts                     // manage accounts: administrators
-	subject                      // a data subject's own data and correction requests: members and residents
-	corrections                  // handle residents' correction requests: staff and grid leaders
-	audit                        // search the audit log: the system admin and auditors
-	conflicts                    // resolve an ID number registered twice (登记冲突): staff whose scope holds both sides
-	orgRead                      // read the register of organizations: staff, grid leaders, and a partner its own organization
-	orgWrite                     // register, change, report, deactivate organizations: staff
-	orgOwn                       // a partner updates its own organization's offers and contact: partners
+	orgRead                       // read the register of organizations: staff, grid leaders, and a partner its own organization
+	orgWrite                      // register, change, report, deactivate organizations: staff
+	orgOwn                        // a partner updates its own organization's offers and contact: partners
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
@@ -87,6 +72,7 @@ var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own j
 	"party read", "party write", "party org read", "party org write"}
 	"party read", "party write"}
 	"organization read", "organization write", "organization own"}
+	"party read", "party write", "organization read", "organization write", "organization own"}
 
 func (k routeKind) String() string { return kindNames[k] }
 
@@ -136,7 +122,6 @@ func may(r model.Role, k routeKind) bool {
 		return fieldWorker(r) || r == model.RoleMember
 	case partySelf:
 		return r == model.RoleMember
-	case bulk, conflicts:
 	case bulk, conflicts, orgWrite:
 		return staffRole(r)
 	case partyOrgRead:
@@ -170,6 +155,7 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 	}
 	return w.reach(role)
 }
+
 // partnerOwnOnly: a partner account belongs to one organization of the register and reaches no
 // other, wherever it lies.
 func partnerOwnOnly(r model.Role) bool { return r == model.RolePartner }
