@@ -37,8 +37,11 @@ type pageTemplate struct {
 // {{t "key" …}}, the label of {{input .Form "name" "key" …}} and its "hint=key" option.
 var msgKeyRE = regexp.MustCompile(`\bt\s+"([^"]+)"|\binput\s+\S+\s+"[^"]+"\s+"([^"]+)"|"hint=([^"]+)"`)
 
-// parsePages parses every page once and checks that every literal message key exists.
-func parsePages(msg catalog) (map[string]*pageTemplate, error) {
+// parsePages parses every page once and checks that every literal message key exists. With
+// fold, it escapes each page's entry blocks and renders its constant actions once
+// (escapeAndFold): most of a page's catalog texts and icons, which otherwise cost a reflected
+// function call and an escaper call each per request.
+func parsePages(msg catalog, fold bool) (map[string]*pageTemplate, error) {
 	if err := checkKeys(msg); err != nil {
 		return nil, err
 	}
@@ -74,6 +77,11 @@ func parsePages(msg catalog) (map[string]*pageTemplate, error) {
 		}
 		if t.Lookup("content") == nil {
 			return nil, fmt.Errorf("template %s: no content block", name)
+		}
+		if fold {
+			if err := escapeAndFold(t, funcs); err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
 		}
 		pages[name] = &pageTemplate{t}
 	}
@@ -226,6 +234,7 @@ type Page struct {
 	HTMX   string // "" when the build did not include htmx
 	Icon   string
 	Nav    string // active navigation item
+	Menus  menus  // the navigation for the user's role and Nav (navCache)
 	Crumbs []Crumb
 	Notice string // confirmation after a redirect (?done=…)
 	Failed *Form  // the form whose errors the summary at the top lists
@@ -237,20 +246,6 @@ type Page struct {
 
 // Can reports whether the user's role may take action a: {{if .Can "household.write"}}.
 func (p Page) Can(a authz.Action) bool { return p.User != nil && authz.Allowed(p.User.Role, a) }
-
-// Tab is the phone tab bar's active tab for the page's navigation item: the working pages
-// all live under 办事, one's own background jobs under 我的.
-func (p Page) Tab() string {
-	switch p.Nav {
-	case "home", "messages", "me":
-		return p.Nav
-	case "jobs": // one's own background jobs live under 我的
-		return "me"
-	case "":
-		return ""
-	}
-	return "services"
-}
 
 // HeadTitle is the document title; it starts with 错误 when a form failed, so screen reader
 // users hear it first.
@@ -277,6 +272,9 @@ func (wb *Web) base(r *http.Request, title, nav string) Page {
 		Icon:  wb.assets.URL("icon.svg"),
 		Nav:   nav,
 	}
+	if p.User != nil {
+		p.Menus = wb.nav.get(p.User.Role, nav)
+	}
 	p.Manifest = wb.assets.URL("manifest.webmanifest")
 	// iOS puts its own rounded mask on a home-screen icon, so it gets the full-bleed one.
 	p.TouchIcon = wb.assets.URL("icon-maskable-512.png")
@@ -300,6 +298,9 @@ func (wb *Web) renderBlock(w http.ResponseWriter, status int, name, block string
 	t, ok := wb.pages[name]
 	if !ok {
 		return fmt.Errorf("no page %q", name)
+	}
+	if !slices.Contains(entryBlocks, block) {
+		return fmt.Errorf("render %s/%s: not an entry block (entryBlocks)", name, block)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, data); err != nil {

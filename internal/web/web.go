@@ -43,12 +43,19 @@ type Web struct {
 	msg    catalog
 	assets *assets
 	pages  map[string]*pageTemplate
+	nav    *navCache
 	jobs   webJobs
 }
 
 // New parses the templates and the message catalog once and returns the pages. It fails when a
 // template does not parse or uses a message key the catalog lacks.
 func New(st *store.Store, log *slog.Logger, opts Options) (*Web, error) {
+	return newWeb(st, log, opts, true)
+}
+
+// newWeb is New; fold false renders every action of the templates per request, the
+// navigation included (the test that folding changes no page compares against it).
+func newWeb(st *store.Store, log *slog.Logger, opts Options, fold bool) (*Web, error) {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = 64 << 20
 	}
@@ -64,7 +71,10 @@ func New(st *store.Store, log *slog.Logger, opts Options) (*Web, error) {
 		return nil, err
 	}
 	wb := &Web{st: st, log: log, opts: opts, msg: msg, assets: as}
-	if wb.pages, err = parsePages(msg); err != nil {
+	if wb.pages, err = parsePages(msg, fold); err != nil {
+		return nil, err
+	}
+	if wb.nav, err = newNavCache(templateFuncs(msg), fold); err != nil {
 		return nil, err
 	}
 	return wb, nil
