@@ -348,26 +348,40 @@ func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, 
 	return h, err
 }
 
-// HouseholdEvents returns a household's history, newest first.
+// HouseholdEvents returns a household's history, newest first (at most 200 entries); it
+// returns model.ErrNotFound when the household does not exist or lies outside the scope.
 func (s *Store) HouseholdEvents(ctx context.Context, sc authz.Scope, id int64) ([]model.HouseholdEvent, error) {
 	c := s.reader()
-	if _, err := c.household(ctx, sc, id); err != nil {
-		return nil, err
-	}
-	rows, err := c.query(ctx, `SELECT id, household_id, action, detail, at FROM household_events WHERE household_id = ? ORDER BY id DESC LIMIT 200`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []model.HouseholdEvent
-	for rows.Next() {
-		var e model.HouseholdEvent
-		if err := rows.Scan(&e.ID, &e.HouseholdID, &e.Action, &e.Detail, &e.At); err != nil {
+	if sc.All || sc.Path != "" {
+		// The scope is checked in the same query, on the household's path: one read for the
+		// page's history instead of the household again and then its events.
+		lo, hi := authz.PathRange(sc.Path)
+		rows, err := c.query(ctx, `SELECT e.id, e.household_id, e.action, e.detail, e.at FROM household_events e
+			JOIN households h ON h.id = e.household_id
+			WHERE e.household_id = ? AND h.path >= ? AND h.path < ? ORDER BY e.id DESC LIMIT 200`, id, lo, hi)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, e)
+		defer rows.Close()
+		for rows.Next() {
+			var e model.HouseholdEvent
+			if err := rows.Scan(&e.ID, &e.HouseholdID, &e.Action, &e.Detail, &e.At); err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return out, rows.Err()
+	if len(out) == 0 {
+		// No history, or no household in the scope: only the latter is an error.
+		if _, err := c.household(ctx, sc, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (tx *Tx) householdEvent(ctx context.Context, sc authz.Scope, id int64, action, detail string) error {

@@ -148,12 +148,36 @@ func (s *Store) Ancestors(ctx context.Context, sc authz.Scope, t *model.Territor
 	if len(ids) < 2 {
 		return nil, nil
 	}
-	ids = ids[:len(ids)-1]
+	return s.reader().nodesIn(ctx, sc, ids[:len(ids)-1])
+}
+
+// Lineage returns, with one query, the node at the end of path (a materialized path as the
+// store returned it: a node's, or a household's, which is its node's) and the nodes above it
+// from the top of the scope down, root first and the node last: a breadcrumb and its node
+// in one read. It returns model.ErrNotFound when that node does not exist or lies outside
+// the scope.
+func (s *Store) Lineage(ctx context.Context, sc authz.Scope, path string) ([]*model.Territory, error) {
+	ids := model.PathIDs(path)
+	if len(ids) == 0 {
+		return nil, model.ErrNotFound
+	}
+	line, err := s.reader().nodesIn(ctx, sc, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(line) == 0 || line[len(line)-1].ID != ids[len(ids)-1] {
+		return nil, model.ErrNotFound
+	}
+	return line, nil
+}
+
+// nodesIn reads the nodes with the given ids that lie in the scope, in path order.
+func (c conn) nodesIn(ctx context.Context, sc authz.Scope, ids []int64) ([]*model.Territory, error) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.reader().query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id IN (`+inList(len(ids))+`) ORDER BY path`, args...)
+	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id IN (`+inList(len(ids))+`) ORDER BY path`, args...)
 	if err != nil {
 		return nil, err
 	}

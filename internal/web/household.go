@@ -224,14 +224,10 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 	d := &householdData{Page: wb.base(r, h.Address, "households"), Household: h}
 	d.CanReveal = d.Can(authz.PersonalReveal)
 	d.Reveal = d.CanReveal && r.URL.Query().Get("reveal") == "1"
-	if d.Node, err = wb.st.Territory(ctx, sc, h.TerritoryID); err != nil {
+	var crumbs []Crumb
+	if d.Node, crumbs, err = wb.householdLineage(ctx, sc, h); err != nil {
 		return err
 	}
-	crumbs, err := wb.territoryCrumbs(ctx, sc, d.Node, householdsURL)
-	if err != nil {
-		return err
-	}
-	crumbs[len(crumbs)-1].URL = householdsURL(d.Node.ID)
 	d.Crumbs = append(crumbs, Crumb{Name: h.Address})
 	// Where it is, as people say it: the building and the stairwell, not the whole tree.
 	for _, c := range crumbs[max(0, len(crumbs)-2):] {
@@ -704,14 +700,28 @@ func (wb *Web) moveOut(w http.ResponseWriter, r *http.Request) error {
 // householdCrumbs is the breadcrumb of a page under household h: the territory path down to h's
 // node (the node linked to its household list), the household, then title.
 func (wb *Web) householdCrumbs(ctx context.Context, sc authz.Scope, h *model.Household, title string) ([]Crumb, error) {
-	node, err := wb.st.Territory(ctx, sc, h.TerritoryID)
+	_, crumbs, err := wb.householdLineage(ctx, sc, h)
 	if err != nil {
 		return nil, err
 	}
-	crumbs, err := wb.territoryCrumbs(ctx, sc, node, householdsURL)
-	if err != nil {
-		return nil, err
-	}
-	crumbs[len(crumbs)-1].URL = householdsURL(node.ID)
 	return append(crumbs, Crumb{Name: h.Address, URL: householdURL(h.ID)}, Crumb{Name: title}), nil
+}
+
+// householdLineage is household h's node and the breadcrumb from the top of the scope down to
+// it, each step linked to its household list: one query (Store.Lineage of h's path, which is
+// its node's).
+func (wb *Web) householdLineage(ctx context.Context, sc authz.Scope, h *model.Household) (*model.Territory, []Crumb, error) {
+	line, err := wb.st.Lineage(ctx, sc, h.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	node := line[len(line)-1]
+	if node.ID != h.TerritoryID {
+		return nil, nil, fmt.Errorf("household %d: its path %s does not end at its node %d", h.ID, h.Path, h.TerritoryID)
+	}
+	crumbs := make([]Crumb, 0, len(line)+2)
+	for _, n := range line {
+		crumbs = append(crumbs, Crumb{Name: n.Name, URL: householdsURL(n.ID)})
+	}
+	return node, crumbs, nil
 }
