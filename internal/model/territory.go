@@ -46,6 +46,14 @@ func (k TerritoryKind) CanContain(child TerritoryKind) bool {
 	return k.Valid() && child.Valid() && child != KindDistrict && child.Rank() > k.Rank()
 }
 
+// TerritoryRef names a node: what a breadcrumb or a link needs, without its counts and dates.
+type TerritoryRef struct {
+	ID   int64
+	Kind TerritoryKind
+	Name string
+	Path string
+}
+
 // Territory is one node of the territory tree. Path is the materialized path of ids from the
 // root, "/1/5/23/", so that a node's subtree is every row whose path has its path as prefix.
 type Territory struct {

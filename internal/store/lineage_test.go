@@ -20,7 +20,7 @@ func TestLineage(t *testing.T) {
 		tr := mustTree(t, st)
 		h := mustHousehold(t, st, tr.stairwell, "101室")
 		grid := authz.Scope{UserID: 9, Role: model.RoleGridLeader, Path: tr.grid.Path}
-		names := func(line []*model.Territory) []string {
+		names := func(line []model.TerritoryRef) []string {
 			var out []string
 			for _, n := range line {
 				out = append(out, n.Name)

@@ -148,36 +148,12 @@ func (s *Store) Ancestors(ctx context.Context, sc authz.Scope, t *model.Territor
 	if len(ids) < 2 {
 		return nil, nil
 	}
-	return s.reader().nodesIn(ctx, sc, ids[:len(ids)-1])
-}
-
-// Lineage returns, with one query, the node at the end of path (a materialized path as the
-// store returned it: a node's, or a household's, which is its node's) and the nodes above it
-// from the top of the scope down, root first and the node last: a breadcrumb and its node
-// in one read. It returns model.ErrNotFound when that node does not exist or lies outside
-// the scope.
-func (s *Store) Lineage(ctx context.Context, sc authz.Scope, path string) ([]*model.Territory, error) {
-	ids := model.PathIDs(path)
-	if len(ids) == 0 {
-		return nil, model.ErrNotFound
-	}
-	line, err := s.reader().nodesIn(ctx, sc, ids)
-	if err != nil {
-		return nil, err
-	}
-	if len(line) == 0 || line[len(line)-1].ID != ids[len(ids)-1] {
-		return nil, model.ErrNotFound
-	}
-	return line, nil
-}
-
-// nodesIn reads the nodes with the given ids that lie in the scope, in path order.
-func (c conn) nodesIn(ctx context.Context, sc authz.Scope, ids []int64) ([]*model.Territory, error) {
+	ids = ids[:len(ids)-1]
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := c.query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id IN (`+inList(len(ids))+`) ORDER BY path`, args...)
+	rows, err := s.reader().query(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id IN (`+inList(len(ids))+`) ORDER BY path`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +169,44 @@ func (c conn) nodesIn(ctx context.Context, sc authz.Scope, ids []int64) ([]*mode
 		}
 	}
 	return out, rows.Err()
+}
+
+// Lineage returns, with one query, the node at the end of path (a materialized path as the
+// store returned it: a node's, or a household's, which is its node's) and the nodes above it
+// from the top of the scope down, root first and the node last: a breadcrumb and its node in
+// one read of the columns that name them. It returns model.ErrNotFound when that node does not
+// exist or lies outside the scope.
+func (s *Store) Lineage(ctx context.Context, sc authz.Scope, path string) ([]model.TerritoryRef, error) {
+	ids := model.PathIDs(path)
+	if len(ids) == 0 {
+		return nil, model.ErrNotFound
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.reader().query(ctx, `SELECT id, kind, name, path FROM territories WHERE id IN (`+inList(len(ids))+`) ORDER BY path`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	line := make([]model.TerritoryRef, 0, len(ids))
+	for rows.Next() {
+		var n model.TerritoryRef
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Name, &n.Path); err != nil {
+			return nil, err
+		}
+		if sc.Contains(n.Path) {
+			line = append(line, n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(line) == 0 || line[len(line)-1].ID != ids[len(ids)-1] {
+		return nil, model.ErrNotFound
+	}
+	return line, nil
 }
 
 // TerritoryEvents returns a node's history, newest first.

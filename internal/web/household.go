@@ -197,7 +197,7 @@ func (wb *Web) households(w http.ResponseWriter, r *http.Request) error {
 type householdData struct {
 	Page
 	Household    *model.Household
-	Node         *model.Territory
+	Node         model.TerritoryRef
 	Location     string // "1栋 › 2单元"
 	Members      []*model.Resident
 	HeadID       int64 // the head among Members, 0 when none
@@ -710,14 +710,14 @@ func (wb *Web) householdCrumbs(ctx context.Context, sc authz.Scope, h *model.Hou
 // householdLineage is household h's node and the breadcrumb from the top of the scope down to
 // it, each step linked to its household list: one query (Store.Lineage of h's path, which is
 // its node's).
-func (wb *Web) householdLineage(ctx context.Context, sc authz.Scope, h *model.Household) (*model.Territory, []Crumb, error) {
+func (wb *Web) householdLineage(ctx context.Context, sc authz.Scope, h *model.Household) (model.TerritoryRef, []Crumb, error) {
 	line, err := wb.st.Lineage(ctx, sc, h.Path)
 	if err != nil {
-		return nil, nil, err
+		return model.TerritoryRef{}, nil, err
 	}
 	node := line[len(line)-1]
 	if node.ID != h.TerritoryID {
-		return nil, nil, fmt.Errorf("household %d: its path %s does not end at its node %d", h.ID, h.Path, h.TerritoryID)
+		return model.TerritoryRef{}, nil, fmt.Errorf("household %d: its path %s does not end at its node %d", h.ID, h.Path, h.TerritoryID)
 	}
 	crumbs := make([]Crumb, 0, len(line)+2)
 	for _, n := range line {
