@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gongzhi/internal/api"
 	"gongzhi/internal/authz"
@@ -89,6 +90,70 @@ func BenchmarkHandler(b *testing.B) {
 					b.Fatalf("status %d: %s", w.Code, w.Body)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkHandlerRatio runs each pair's full stack and bare handler in turn, request by
+// request on one goroutine, so that both meet the same machine (on a shared one, timing each
+// side in its own run compares two different minutes), and times each request by its thread's
+// CPU time on Linux (threadClock), so that waiting for a core does not count. It reports each
+// side's time per request and "ratio", bare time over full time: the full stack's share of the
+// bare handler's throughput, as `gongzhi bench` reports it over loopback (where the transport's
+// cost, the same on both sides, brings the ratio closer to 1). Work the request leaves to other
+// threads (the garbage collector's background marking) is not counted.
+func BenchmarkHandlerRatio(b *testing.B) {
+	const n = 3000
+	st, tok := mustCity(b, n)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pages, err := web.New(st, log, web.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	full := server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler()
+	bh := newBare(st, "bench", "江油市")
+	list := "?territory=" + strconv.FormatInt(mustLargestCommunity(b, st), 10) + "&limit=50"
+	for _, c := range []struct {
+		name, fullPath, barePath, header string
+		bare                             http.HandlerFunc
+	}{
+		{"json", "/api/v1/households/", "/households/", "Authorization", bh.householdJSON},
+		{"page", "/households/", "/households/", "Cookie", bh.householdPage},
+		{"list", "/api/v1/households" + list, "/households" + list, "Authorization", bh.householdList},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var tFull, tBare time.Duration
+			var clock func() time.Duration
+			serve := func(h http.Handler, path string, i int, auth bool) time.Duration {
+				if strings.HasSuffix(path, "/") {
+					path += strconv.Itoa(1 + i%n)
+				}
+				r := httptest.NewRequest("GET", path, nil)
+				switch {
+				case auth && c.header == "Authorization":
+					r.Header.Set("Authorization", "Bearer "+tok)
+				case auth:
+					r.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: tok})
+				}
+				w := httptest.NewRecorder()
+				t0 := clock()
+				h.ServeHTTP(w, r)
+				d := clock() - t0
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+				return d
+			}
+			var release func()
+			clock, release = threadClock()
+			defer release()
+			for i := 0; b.Loop(); i++ {
+				tFull += serve(full, c.fullPath, i, true)
+				tBare += serve(c.bare, c.barePath, i, false)
+			}
+			b.ReportMetric(float64(tFull.Microseconds())/float64(b.N), "full-µs/op")
+			b.ReportMetric(float64(tBare.Microseconds())/float64(b.N), "bare-µs/op")
+			b.ReportMetric(tBare.Seconds()/tFull.Seconds(), "ratio")
 		})
 	}
 }
