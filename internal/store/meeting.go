@@ -309,8 +309,8 @@ const memberOrgsCTE = `WITH RECURSIVE mine(id) AS (
 // functional org in it.
 func (c conn) eligible(ctx context.Context, memberID int64, m *model.Meeting) (bool, error) {
 	var n int
-	err := c.queryRow(ctx, memberOrgsCTE+`SELECT COUNT(*) FROM party_posts p WHERE p.org_id = ? AND p.member_id = ? AND p.ended_at IS NULL
-		OR (? <> 'committee_meeting' AND EXISTS (SELECT 1 FROM mine WHERE mine.id = ?))`,
+	err := c.queryRow(ctx, memberOrgsCTE+`SELECT CASE WHEN EXISTS (SELECT 1 FROM party_posts p WHERE p.org_id = ? AND p.member_id = ? AND p.ended_at IS NULL)
+		OR (? <> 'committee_meeting' AND EXISTS (SELECT 1 FROM mine WHERE mine.id = ?)) THEN 1 ELSE 0 END`,
 		[]any{memberID, memberID, m.OrgID, memberID, m.Type, m.OrgID}, &n)
 	return n > 0, err
 }
@@ -686,4 +686,25 @@ func (s *Store) SetMeetingFrequency(ctx context.Context, sc authz.Scope, communi
 		tx.audit(sc, "party.meeting.frequency", "territory", []int64{community}, string(typ)+"="+strconv.Itoa(months))
 		return nil
 	})
+}
+
+// PeekCheckin verifies code and names what it checks in to, recording nothing (the page a QR
+// code opens shows it before the member confirms): the title and whether it is a meeting.
+func (s *Store) PeekCheckin(ctx context.Context, code string) (title string, meeting bool, err error) {
+	kind, id, err := parseCheckinCode(s.keys, code, s.now())
+	if err != nil {
+		return "", false, err
+	}
+	if kind == checkinMeeting {
+		m, err := s.reader().meeting(ctx, authz.System(), id)
+		if err != nil {
+			return "", false, ErrCheckinForged
+		}
+		return m.OrgName + " · " + m.Type.Label() + "：" + m.Title, true, nil
+	}
+	a, err := s.reader().activity(ctx, authz.System(), id)
+	if err != nil {
+		return "", false, ErrCheckinForged
+	}
+	return a.Title, false, nil
 }

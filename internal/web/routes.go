@@ -94,6 +94,24 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /audit", authz.AuditRead, wb.h(wb.audit)),
 		authz.NewRoute("POST /audit/verify", authz.AuditVerify, wb.h(wb.verifyAudit)),
 
+		// partylife: organizational life, activities, points, my branch
+		authz.NewRoute("GET /party/meetings", authz.PartyMeetingRead, wb.h(wb.meetings)),
+		authz.NewRoute("GET /party/meetings/new", authz.PartyMeetingWrite, wb.h(wb.newMeetingForm)),
+		authz.NewRoute("POST /party/meetings/new", authz.PartyMeetingWrite, wb.h(wb.createMeeting)),
+		authz.NewRoute("GET /party/meetings/{id}", authz.PartyMeetingRead, wb.h(wb.meeting)),
+		authz.NewRoute("POST /party/meetings/{id}/attendance", authz.PartyMeetingWrite, wb.h(wb.tickAttendance)),
+		authz.NewRoute("POST /party/meetings/{id}/minutes", authz.PartyMeetingWrite, wb.h(wb.saveMinutes)),
+		authz.NewRoute("POST /party/meetings/{id}/close", authz.PartyMeetingWrite, wb.h(wb.closeMeeting)),
+		authz.NewRoute("GET /party/meetings/{id}/qr", authz.PartyMeetingWrite, wb.h(wb.meetingQR)),
+		authz.NewRoute("GET /party/checkin", authz.PartyActivityJoin, wb.h(wb.checkin)),
+		authz.NewRoute("POST /party/checkin", authz.PartyActivityJoin, wb.h(wb.postCheckin)),
+		authz.NewRoute("GET /party/activities", authz.PartyActivityRead, wb.h(wb.activities)),
+		authz.NewRoute("GET /party/activities/{id}", authz.PartyActivityRead, wb.h(wb.activity)),
+		authz.NewRoute("POST /party/activities/{id}/signup", authz.PartyActivityJoin, wb.h(wb.signUp)),
+		authz.NewRoute("GET /party/activities/{id}/qr", authz.PartyActivityWrite, wb.h(wb.activityQR)),
+		authz.NewRoute("GET /party/points", authz.PartyPointsRead, wb.h(wb.points)),
+		authz.NewRoute("GET /party/me", authz.PartySelf, wb.h(wb.myBranch)),
+
 		// Everything else is a page that does not exist, answered in the layout.
 		// register
 		authz.NewRoute("GET /organizations", authz.OrganizationRead, wb.h(wb.organizations)),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
+	"strconv"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -90,13 +92,36 @@ var lifeSpecs = map[string]spec{
 	"POST /api/v1/party/meetings/{id}/cancel":   {kind: lifeWrite, scoped: true, fresh: true},
 	"GET /api/v1/party/meetings/{id}/code":      {kind: lifeWrite, scoped: true},
 	"GET /api/v1/party/compliance":              {kind: lifeRead, scoped: true, query: underNode},
-	"POST /api/v1/party/checkin":                {kind: partySelf, lenient: true, body: jsonBody(`{"code":"not-a-code"}`)},
+	"POST /api/v1/party/checkin":                {kind: activityJoin, lenient: true, body: jsonBody(`{"code":"not-a-code"}`)},
 	"GET /api/v1/party/activities":              {kind: activityRead},
 	"POST /api/v1/party/activities":             {kind: lifeWrite, scoped: true, ref: true, body: lifeActivityBody},
 	"GET /api/v1/party/activities/{id}":         {kind: activityRead, scoped: true},
 	"POST /api/v1/party/activities/{id}/signup": {kind: activityJoin, scoped: true, fresh: true},
 	"GET /api/v1/party/points":                  {kind: pointsRead, scoped: true, query: underNode},
 	"GET /api/v1/party/points/me":               {kind: partySelf},
+
+	"GET /party/meetings":     {kind: lifeRead},
+	"GET /party/meetings/new": {kind: lifeWrite},
+	"POST /party/meetings/new": {kind: lifeWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		start := time.Now().Add(48 * time.Hour).In(model.Shanghai)
+		return url.Values{"org_id": {strconv.FormatInt(w.life[rel].org, 10)}, "type": {"group_meeting"}, "title": {fmt.Sprintf("矩阵排会%d", w.nextSeq())},
+			"starts_at": {start.Format("2006-01-02T15:04")}, "ends_at": {start.Add(time.Hour).Format("2006-01-02T15:04")}}
+	})},
+	"GET /party/meetings/{id}": {kind: lifeRead, scoped: true},
+	"POST /party/meetings/{id}/attendance": {kind: lifeWrite, scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"member_id": {strconv.FormatInt(w.life[rel].member, 10)}}
+	})},
+	"POST /party/meetings/{id}/minutes":  {kind: lifeWrite, scoped: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"minutes": {"矩阵记录"}} })},
+	"POST /party/meetings/{id}/close":    {kind: lifeWrite, scoped: true, fresh: true},
+	"GET /party/meetings/{id}/qr":        {kind: lifeWrite, scoped: true},
+	"GET /party/checkin":                 {kind: activityJoin, lenient: true, query: func(*world, relation) string { return "c=not-a-code" }},
+	"POST /party/checkin":                {kind: activityJoin, lenient: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"c": {"not-a-code"}} })},
+	"GET /party/activities":              {kind: activityRead},
+	"GET /party/activities/{id}":         {kind: activityRead, scoped: true},
+	"POST /party/activities/{id}/signup": {kind: activityJoin, scoped: true, fresh: true},
+	"GET /party/activities/{id}/qr":      {kind: lifeWrite, scoped: true},
+	"GET /party/points":                  {kind: pointsRead},
+	"GET /party/me":                      {kind: partySelf},
 }
 
 func init() {
