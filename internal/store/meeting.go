@@ -560,7 +560,8 @@ func meetingTypesOf(kind, level string) []model.MeetingType {
 const MaxComplianceOrgs = 500
 
 // Compliance returns, for each active org in the subtree of node under (0: the whole scope) and
-// each type of meeting it is expected to hold, the last meeting held (closed) and whether it is
+// each type of meeting it is expected to hold, the last meeting held (begun and not cancelled)
+// and whether it is
 // overdue by the community's frequency (model.DefaultMeetingMonths unless set), at most
 // MaxComplianceOrgs orgs in path order.
 func (s *Store) Compliance(ctx context.Context, sc authz.Scope, under int64) ([]model.Compliance, error) {
@@ -594,7 +595,7 @@ func (s *Store) Compliance(ctx context.Context, sc authz.Scope, under int64) ([]
 	}
 	got := map[key]held{}
 	rows, err := queryAll(ctx, c, `SELECT org_id, type, MAX(starts_at), SUM(CASE WHEN starts_at >= ? THEN 1 ELSE 0 END) FROM party_meetings
-		WHERE path >= ? AND path < ? AND status = 'closed' GROUP BY org_id, type`, []any{yearAgo, lo, hi},
+		WHERE path >= ? AND path < ? AND status <> 'cancelled' AND starts_at <= ? GROUP BY org_id, type`, []any{yearAgo, lo, hi, t},
 		func(r rowScanner) (struct {
 			k key
 			h held
