@@ -571,9 +571,6 @@ func (s *Store) Compliance(ctx context.Context, sc authz.Scope, under int64) ([]
 		return nil, err
 	}
 	lo, hi := authz.PathRange(prefix)
-	type orgRow struct {
-		lifeOrg
-	}
 	orgs, err := queryAll(ctx, c, `SELECT id, name, kind, level, path, community_id, status FROM party_orgs
 		WHERE path >= ? AND path < ? AND status = 'active' ORDER BY path, id LIMIT `+strconv.Itoa(MaxComplianceOrgs), []any{lo, hi},
 		func(r rowScanner) (lifeOrg, error) {
