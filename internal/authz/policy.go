@@ -53,6 +53,11 @@ const (
 	OrganizationRead  Action = "organization.read"  // list and read the register within scope (a partner: its own organization)
 	OrganizationWrite Action = "organization.write" // register, change, report, deactivate organizations within scope
 	OrganizationOwn   Action = "organization.own"   // a partner: read and update its own organization's offers and contact
+	// partystudy: study (先进性教育) and the development pipeline (发展党员).
+	PartyCourseRead       Action = "party.course.read"       // read courses, their assignments and completion within scope
+	PartyCourseWrite      Action = "party.course.write"      // write courses and quizzes, assign them to orgs or members
+	PartyDevelopmentRead  Action = "party.development.read"  // read the development pipeline within scope
+	PartyDevelopmentWrite Action = "party.development.write" // record applications, documents and stage changes
 )
 
 var (
@@ -104,6 +109,11 @@ var policy = map[Action][]model.Role{
 	OrganizationRead:  append(slices.Clone(fieldStaff), model.RolePartner),
 	OrganizationWrite: staff,
 	OrganizationOwn:   {model.RolePartner},
+	// partystudy
+	PartyCourseRead:       staff,
+	PartyCourseWrite:      staff,
+	PartyDevelopmentRead:  staff,
+	PartyDevelopmentWrite: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
