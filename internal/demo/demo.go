@@ -163,6 +163,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	if err := organizations(ctx, st, opts, communities, res); err != nil {
 		return nil, fmt.Errorf("demo: register of organizations: %w", err)
 	}
+	if err := partyStudy(ctx, st, opts, res.DistrictID, communities); err != nil {
+		return nil, fmt.Errorf("demo: study and development: %w", err)
+	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)
 	}

@@ -111,6 +111,24 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/activities/{id}/qr", authz.PartyActivityWrite, wb.h(wb.activityQR)),
 		authz.NewRoute("GET /party/points", authz.PartyPointsRead, wb.h(wb.points)),
 		authz.NewRoute("GET /party/me", authz.PartySelf, wb.h(wb.myBranch)),
+		// partystudy: study (先进性教育) and the development pipeline (发展党员)
+		authz.NewRoute("GET /party/courses", authz.PartyCourseRead, wb.h(wb.courses)),
+		authz.NewRoute("GET /party/courses/new", authz.PartyCourseWrite, wb.h(wb.newCourseForm)),
+		authz.NewRoute("POST /party/courses/new", authz.PartyCourseWrite, wb.h(wb.createCourse)),
+		authz.NewRoute("GET /party/courses/{id}", authz.PartyCourseRead, wb.h(wb.course)),
+		authz.NewRoute("POST /party/courses/{id}/lessons", authz.PartyCourseWrite, wb.h(wb.addCourseLesson)),
+		authz.NewRoute("POST /party/courses/{id}/questions", authz.PartyCourseWrite, wb.h(wb.addCourseQuestion)),
+		authz.NewRoute("POST /party/courses/{id}/assign", authz.PartyCourseWrite, wb.h(wb.assignCoursePage)),
+		authz.NewRoute("GET /party/study", authz.PartySelf, wb.h(wb.myStudy)),
+		authz.NewRoute("GET /party/study/{id}", authz.PartySelf, wb.h(wb.studyCourse)),
+		authz.NewRoute("POST /party/study/{id}/read", authz.PartySelf, wb.h(wb.readStudyLesson)),
+		authz.NewRoute("POST /party/study/{id}/quiz", authz.PartySelf, wb.h(wb.submitStudyQuiz)),
+		authz.NewRoute("GET /party/development", authz.PartyDevelopmentRead, wb.h(wb.development)),
+		authz.NewRoute("GET /party/development/new", authz.PartyDevelopmentWrite, wb.h(wb.newCandidateForm)),
+		authz.NewRoute("POST /party/development/new", authz.PartyDevelopmentWrite, wb.h(wb.createCandidate)),
+		authz.NewRoute("GET /party/development/{id}", authz.PartyDevelopmentRead, wb.h(wb.candidate)),
+		authz.NewRoute("POST /party/development/{id}/documents", authz.PartyDevelopmentWrite, wb.h(wb.recordCandidateDoc)),
+		authz.NewRoute("POST /party/development/{id}/advance", authz.PartyDevelopmentWrite, wb.h(wb.advanceCandidate)),
 
 		// Everything else is a page that does not exist, answered in the layout.
 		// register

@@ -53,6 +53,9 @@ const (
 	memberObj
 	orgObj
 	organizationObj
+	courseObj    // a course at the relation's stairwell
+	myCourseObj  // the course assigned to the member account (the same at every relation)
+	candidateObj // a candidate of the pipeline at the relation's stairwell
 )
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
@@ -83,6 +86,13 @@ var objKinds = map[string]objKind{
 	"/api/v1/me/teams/{id}":      organizationObj,
 	"/organizations/{id}":        organizationObj,
 	"/me/teams/{id}":             organizationObj,
+	// partystudy
+	"/api/v1/party/courses/{id}":     courseObj,
+	"/api/v1/party/me/courses/{id}":  myCourseObj,
+	"/api/v1/party/development/{id}": candidateObj,
+	"/party/courses/{id}":            courseObj,
+	"/party/study/{id}":              myCourseObj,
+	"/party/development/{id}":        candidateObj,
 }
 
 // spec is how the matrix exercises one route: which object of the relation it names (fresh
@@ -263,6 +273,25 @@ var specs = map[string]spec{
 	"POST /api/v1/party/orgs/{id}/posts":    {kind: partyOrgWrite, scoped: true, fresh: true, body: jsonBody(`{"post":"secretary","holder_name":"李明","starts_on":"2026-01-01"}`)},
 	"GET /api/v1/party/orgs/{id}/terms":     {kind: partyOrgRead, scoped: true},
 	"POST /api/v1/party/orgs/{id}/terms":    {kind: partyOrgWrite, scoped: true, fresh: true, body: jsonBody(`{"starts_on":"2026-01-01","ends_on":"2029-01-01"}`)},
+	// partystudy
+	"GET /api/v1/party/courses":                     {kind: partyStudy},
+	"POST /api/v1/party/courses":                    {kind: partyStudy, scoped: true, ref: true, body: newCourseJSON},
+	"GET /api/v1/party/courses/{id}":                {kind: partyStudy, scoped: true},
+	"PATCH /api/v1/party/courses/{id}":              {kind: partyStudy, scoped: true, fresh: true, body: jsonBody(`{"title":"改名的课程"}`)},
+	"POST /api/v1/party/courses/{id}/lessons":       {kind: partyStudy, scoped: true, fresh: true, body: jsonBody(`{"title":"新课时","body":"正文"}`)},
+	"POST /api/v1/party/courses/{id}/questions":     {kind: partyStudy, scoped: true, fresh: true, body: jsonBody(`{"text":"新题","options":[{"text":"对","correct":true},{"text":"错"}]}`)},
+	"GET /api/v1/party/courses/{id}/assignments":    {kind: partyStudy, scoped: true},
+	"POST /api/v1/party/courses/{id}/assignments":   {kind: partyStudy, scoped: true, fresh: true, body: assignJSON},
+	"GET /api/v1/party/courses/{id}/progress":       {kind: partyStudy, scoped: true},
+	"GET /api/v1/party/me/courses":                  {kind: partySelf},
+	"GET /api/v1/party/me/courses/{id}":             {kind: partySelf},
+	"POST /api/v1/party/me/courses/{id}/read":       {kind: partySelf, body: readLessonJSON},
+	"POST /api/v1/party/me/courses/{id}/attempts":   {kind: partySelf, body: quizJSON},
+	"GET /api/v1/party/development":                 {kind: partyDevelopment},
+	"POST /api/v1/party/development":                {kind: partyDevelopment, scoped: true, ref: true, body: newCandidateJSON},
+	"GET /api/v1/party/development/{id}":            {kind: partyDevelopment, scoped: true},
+	"POST /api/v1/party/development/{id}/documents": {kind: partyDevelopment, scoped: true, fresh: true, body: jsonBody(`{"doc":"training_record","recorded_on":"2026-01-05"}`)},
+	"POST /api/v1/party/development/{id}/advance":   {kind: partyDevelopment, scoped: true, fresh: true, body: jsonBody(`{"to":"activist","on":"2026-02-01"}`)},
 
 	// Pages
 	"GET /static/{name}": {kind: public},
@@ -408,6 +437,33 @@ var specs = map[string]spec{
 	"POST /me/teams/{id}/join":            {kind: subject, scoped: true, fresh: true},
 	"POST /me/teams/{id}/leave":           {kind: subject, scoped: true, lenient: true},
 	"/":                                   {kind: public, fixed: notFound},
+
+	// partystudy
+	"GET /party/courses":      {kind: partyStudy},
+	"GET /party/courses/new":  {kind: partyStudy},
+	"POST /party/courses/new": {kind: partyStudy, scoped: true, ref: true, body: formBody(newCourseForm)},
+	"GET /party/courses/{id}": {kind: partyStudy, scoped: true},
+	"POST /party/courses/{id}/lessons": {kind: partyStudy, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"title": {"新课时"}, "body": {"正文"}}
+	})},
+	"POST /party/courses/{id}/questions": {kind: partyStudy, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"text": {"新题"}, "options": {"*对\n错"}}
+	})},
+	"POST /party/courses/{id}/assign": {kind: partyStudy, scoped: true, fresh: true, body: formBody(assignForm)},
+	"GET /party/study":                {kind: partySelf},
+	"GET /party/study/{id}":           {kind: partySelf},
+	"POST /party/study/{id}/read":     {kind: partySelf, body: formBody(readLessonForm)},
+	"POST /party/study/{id}/quiz":     {kind: partySelf, body: formBody(quizForm)},
+	"GET /party/development":          {kind: partyDevelopment},
+	"GET /party/development/new":      {kind: partyDevelopment},
+	"POST /party/development/new":     {kind: partyDevelopment, scoped: true, ref: true, body: formBody(newCandidateForm)},
+	"GET /party/development/{id}":     {kind: partyDevelopment, scoped: true},
+	"POST /party/development/{id}/documents": {kind: partyDevelopment, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"doc": {"training_record"}, "recorded_on": {"2026-01-05"}}
+	})},
+	"POST /party/development/{id}/advance": {kind: partyDevelopment, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"to": {"activist"}, "on": {"2026-02-01"}}
+	})},
 }
 
 // passwordBody is a change of password from old to next, as JSON or as the form.
@@ -475,6 +531,10 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.freshOrg(rel).ID
 	case organizationObj:
 		return w.organization(rel).ID
+	case courseObj:
+		return w.studyCourse(rel, true)
+	case candidateObj:
+		return w.candidate(rel, true)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -506,6 +566,12 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return t.porg.ID
 	case organizationObj:
 		return t.organization.ID
+	case courseObj:
+		return w.studyCourse(rel, false)
+	case myCourseObj:
+		return w.myCourse()
+	case candidateObj:
+		return w.candidate(rel, false)
 	}
 	return 0
 }

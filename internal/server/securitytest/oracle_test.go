@@ -13,34 +13,36 @@ import "gongzhi/internal/model"
 type routeKind int
 
 const (
-	kindUnset     routeKind = iota // a spec that forgot its kind: the matrix fails
-	public                         // the login pages, static files, the OpenAPI document, not-found: anyone, logged in or not
-	loggedIn                       // the home page, one's own profile, logout, one's own password: any account
-	ownTokens                      // one's own API tokens (session only): any account
-	ownJobs                        // one's own background jobs: any account; administrators also follow others' in their subtree
-	treeRead                       // see the territory tree of one's scope: any account
-	treeWrite                      // add, rename, move, archive nodes: administrators
-	peopleRead                     // read households and residents: staff, grid leaders, unit leaders
-	peopleWrite                    // add and change households and residents: staff and grid leaders
-	bulk                           // import and export households: staff (community staff and administrators)
-	accounts                       // manage accounts: administrators
-	subject                        // a data subject's own data and correction requests: members and residents
-	corrections                    // handle residents' correction requests: staff and grid leaders
-	audit                          // search the audit log: the system admin and auditors
-	conflicts                      // resolve an ID number registered twice (登记冲突): staff whose scope holds both sides
-	lifeRead                       // partylife: read meetings, attendance, compliance: staff and grid leaders
-	lifeWrite                      // partylife: schedule meetings, tick attendance, publish activities: staff
-	activityRead                   // partylife: see Party–resident activities: everyone who lives or works in the area (not partners, not auditors)
-	activityJoin                   // partylife: sign up for an activity: unit leaders, members, residents
-	pointsRead                     // partylife: leaderboards and public profiles: staff, grid leaders, members
-	partySelf                      // partylife: a member's own party data and QR check-in: members
-	partyRead                      // read party members: staff and grid leaders by territory; a member its own record and the orgs it is secretary of
-	partyWrite                     // add and change party members: staff by territory; a member as secretary (by post) of the member's org
-	partyOrgRead                   // see the Party org chart, posts, terms and history of one's scope: staff and grid leaders
-	partyOrgWrite                  // create, rename, merge, dissolve Party orgs, posts, re-elections, the generators: staff
-	orgRead                        // read the register of organizations: staff, grid leaders, and a partner its own organization
-	orgWrite                       // register, change, report, deactivate organizations: staff
-	orgOwn                         // a partner updates its own organization's offers and contact: partners
+	kindUnset        routeKind = iota // a spec that forgot its kind: the matrix fails
+	public                            // the login pages, static files, the OpenAPI document, not-found: anyone, logged in or not
+	loggedIn                          // the home page, one's own profile, logout, one's own password: any account
+	ownTokens                         // one's own API tokens (session only): any account
+	ownJobs                           // one's own background jobs: any account; administrators also follow others' in their subtree
+	treeRead                          // see the territory tree of one's scope: any account
+	treeWrite                         // add, rename, move, archive nodes: administrators
+	peopleRead                        // read households and residents: staff, grid leaders, unit leaders
+	peopleWrite                       // add and change households and residents: staff and grid leaders
+	bulk                              // import and export households: staff (community staff and administrators)
+	accounts                          // manage accounts: administrators
+	subject                           // a data subject's own data and correction requests: members and residents
+	corrections                       // handle residents' correction requests: staff and grid leaders
+	audit                             // search the audit log: the system admin and auditors
+	conflicts                         // resolve an ID number registered twice (登记冲突): staff whose scope holds both sides
+	lifeRead                          // partylife: read meetings, attendance, compliance: staff and grid leaders
+	lifeWrite                         // partylife: schedule meetings, tick attendance, publish activities: staff
+	activityRead                      // partylife: see Party–resident activities: everyone who lives or works in the area (not partners, not auditors)
+	activityJoin                      // partylife: sign up for an activity: unit leaders, members, residents
+	pointsRead                        // partylife: leaderboards and public profiles: staff, grid leaders, members
+	partySelf                         // partylife: a member's own party data and QR check-in: members
+	partyRead                         // read party members: staff and grid leaders by territory; a member its own record and the orgs it is secretary of
+	partyWrite                        // add and change party members: staff by territory; a member as secretary (by post) of the member's org
+	partyOrgRead                      // see the Party org chart, posts, terms and history of one's scope: staff and grid leaders
+	partyOrgWrite                     // create, rename, merge, dissolve Party orgs, posts, re-elections, the generators: staff
+	orgRead                           // read the register of organizations: staff, grid leaders, and a partner its own organization
+	orgWrite                          // register, change, report, deactivate organizations: staff
+	orgOwn                            // a partner updates its own organization's offers and contact: partners
+	partyStudy                        // partystudy: courses, quizzes, assignments and completion (先进性教育): staff
+	partyDevelopment                  // partystudy: the development pipeline (发展党员): staff
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
@@ -96,7 +98,7 @@ func may(r model.Role, k routeKind) bool {
 		return fieldWorker(r) || r == model.RoleMember
 	case partySelf:
 		return r == model.RoleMember
-	case bulk, conflicts, orgWrite:
+	case bulk, conflicts, orgWrite, partyStudy, partyDevelopment:
 		return staffRole(r)
 	case partyOrgRead:
 		// Party organization is office work with the territory: staff and grid leaders (a grid
