@@ -37,8 +37,8 @@ var (
 func checkinCode(kr *pii.Keyring, kind byte, id int64, now time.Time) (string, time.Time, error) {
 	exp := now.Truncate(CheckinStep).Add(2 * CheckinStep)
 	b := []byte{kind}
-	b = binary.AppendUvarint(b, uint64(id))
-	b = binary.AppendUvarint(b, uint64(exp.Unix()))
+	b = binary.AppendVarint(b, id)
+	b = binary.AppendVarint(b, exp.Unix())
 	mac, err := kr.TokenMAC("checkin")
 	if err != nil {
 		return "", time.Time{}, err
@@ -65,19 +65,19 @@ func parseCheckinCode(kr *pii.Keyring, code string, now time.Time) (kind byte, i
 		return 0, 0, ErrCheckinForged
 	}
 	kind = body[0]
-	uid, n := binary.Uvarint(body[1:])
+	uid, n := binary.Varint(body[1:])
 	if n <= 0 {
 		return 0, 0, ErrCheckinForged
 	}
-	exp, m := binary.Uvarint(body[1+n:])
-	if m <= 0 || 1+n+m != len(body) || uid == 0 || uid > 1<<62 || exp > 1<<40 {
+	exp, m := binary.Varint(body[1+n:])
+	if m <= 0 || 1+n+m != len(body) || uid <= 0 || exp <= 0 || exp > 1<<40 {
 		return 0, 0, ErrCheckinForged
 	}
 	if kind != checkinMeeting && kind != checkinActivity {
 		return 0, 0, ErrCheckinForged
 	}
-	if !now.Before(time.Unix(int64(exp), 0)) {
+	if !now.Before(time.Unix(exp, 0)) {
 		return 0, 0, ErrCheckinExpired
 	}
-	return kind, int64(uid), nil
+	return kind, uid, nil
 }

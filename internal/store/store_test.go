@@ -458,3 +458,33 @@ func TestMigrateRelationIDs(t *testing.T) {
 		})
 	}
 }
+
+// Every materialized path on PostgreSQL compares byte by byte (COLLATE "C"): subtree reads are
+// the range [prefix, prefix+"0"), which a language's collation would break. The test server runs
+// under C.UTF-8, where the range happens to work, so the declaration itself is checked.
+func TestPathsCollateC(t *testing.T) {
+	st := storetest.Open(t, "postgres")
+	rows, err := st.DB().QueryContext(context.Background(), `SELECT table_name, column_name, COALESCE(collation_name, '')
+		FROM information_schema.columns WHERE table_schema = current_schema() AND column_name LIKE '%path' AND data_type = 'text'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var table, column, coll string
+		if err := rows.Scan(&table, &column, &coll); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if coll != "C" {
+			t.Errorf("%s.%s has collation %q, want \"C\"", table, column, coll)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Fatalf("found %d path columns, want the territory, people, party and register ones", n)
+	}
+}
