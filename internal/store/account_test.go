@@ -49,8 +49,11 @@ const goodPassword = "correct horse battery staple"
 
 func mustAccount(t *testing.T, st *store.Store, username string, role model.Role, scope int64, secret string) *model.User {
 	t.Helper()
-	u, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: username, Password: goodPassword,
-		Role: role, ScopeID: scope, TOTPSecret: secret})
+	in := store.UserInput{Username: username, Password: goodPassword, Role: role, ScopeID: scope, TOTPSecret: secret}
+	if role == model.RolePartner {
+		in.OrganizationID = storetest.MustOrganization(t, st, scope, username+"志愿队") // a partner's scope is its organization's node
+	}
+	u, err := st.CreateUser(context.Background(), authz.System(), in)
 	if err != nil {
 		t.Fatalf("create %s: %v", username, err)
 	}

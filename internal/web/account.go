@@ -296,7 +296,12 @@ func (wb *Web) userEdit(w http.ResponseWriter, r *http.Request) error {
 	if u.ScopeID != 0 {
 		scopeID = strconv.FormatInt(u.ScopeID, 10)
 	}
-	f := newForm("account", url.Values{"display_name": {u.DisplayName}, "role": {string(u.Role)}, "scope_id": {scopeID}}, "display_name", "role", "scope_id")
+	orgID := ""
+	if u.OrganizationID != 0 {
+		orgID = strconv.FormatInt(u.OrganizationID, 10)
+	}
+	f := newForm("account", url.Values{"display_name": {u.DisplayName}, "role": {string(u.Role)}, "scope_id": {scopeID}, "organization_id": {orgID}},
+		"display_name", "role", "scope_id", "organization_id")
 	return wb.userEditPage(w, r, http.StatusOK, u, f)
 }
 
@@ -317,10 +322,10 @@ func (wb *Web) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	keep := url.Values{}
-	for _, k := range []string{"display_name", "role", "scope_id"} {
+	for _, k := range []string{"display_name", "role", "scope_id", "organization_id"} {
 		keep.Set(k, r.PostForm.Get(k))
 	}
-	f := newForm("account", keep, "display_name", "role", "scope_id")
+	f := newForm("account", keep, "display_name", "role", "scope_id", "organization_id")
 	name, role := r.PostForm.Get("display_name"), model.Role(r.PostForm.Get("role"))
 	p := store.UserPatch{DisplayName: &name, Role: &role}
 	var scopeID int64
@@ -332,6 +337,15 @@ func (wb *Web) updateUser(w http.ResponseWriter, r *http.Request) error {
 		scopeID = n
 	}
 	p.ScopeID = &scopeID
+	// A partner's organization (its scope follows it); empty keeps the account's own, and a
+	// role other than partner drops it.
+	if s := strings.TrimSpace(r.PostForm.Get("organization_id")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			f.add("organization_id", wb.t("users.organization_id.invalid"))
+		}
+		p.OrganizationID = &n
+	}
 	status := http.StatusUnprocessableEntity
 	if !f.Invalid() {
 		_, err := wb.st.UpdateUser(r.Context(), sc, id, p)

@@ -68,6 +68,7 @@ type sodWorld struct {
 	nodes  map[model.Role]map[scopeRel]*model.Territory // caller → relation → node (nil: none there)
 	admins map[model.Role]*model.User
 	tokens map[model.Role]string
+	orgs   map[int64]int64 // node → the organization registered there for partner accounts
 	seq    int
 }
 
@@ -97,7 +98,7 @@ func mustSODWorld(t *testing.T, st *store.Store) *sodWorld {
 	d2 := add(nil, model.KindDistrict, "涪城区")
 	s2 := add(d2, model.KindStreet, "城厢街道")
 	c2 := add(s2, model.KindCommunity, "南街社区")
-	w := &sodWorld{st: st, admins: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, nodes: map[model.Role]map[scopeRel]*model.Territory{
+	w := &sodWorld{st: st, admins: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, orgs: map[int64]int64{}, nodes: map[model.Role]map[scopeRel]*model.Territory{
 		// The system administrator has no scope node: every relation lies inside it.
 		model.RoleSystemAdmin:    {relBelow: g1, relSame: c1, relAbove: s1, relOutside: c2},
 		model.RoleDistrictAdmin:  {relBelow: s1, relSame: d1, relAbove: nil, relOutside: d2},
@@ -130,16 +131,19 @@ func mustSODWorld(t *testing.T, st *store.Store) *sodWorld {
 func (w *sodWorld) mustAccount(t *testing.T, username string, role model.Role, node *model.Territory) *model.User {
 	t.Helper()
 	ctx := context.Background()
-	var scope any
+	var scope, org any
 	if role.Scoped() {
 		scope = node.ID
 	}
-	q := `INSERT INTO users (username, display_name, role, scope_id, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	if role == model.RolePartner {
+		org = w.organization(t, node)
+	}
+	q := `INSERT INTO users (username, display_name, role, scope_id, organization_id, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	if w.st.Engine() == "postgres" {
-		q = `INSERT INTO users (username, display_name, role, scope_id, password_hash, created_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+		q = `INSERT INTO users (username, display_name, role, scope_id, organization_id, password_hash, created_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	}
 	ts := time.Now().UTC().Truncate(time.Microsecond)
-	if _, err := w.st.DB().ExecContext(ctx, q, username, username, string(role), scope, "x", ts, ts); err != nil {
+	if _, err := w.st.DB().ExecContext(ctx, q, username, username, string(role), scope, org, "x", ts, ts); err != nil {
 		t.Fatalf("insert %s: %v", username, err)
 	}
 	u, err := w.st.UserByUsername(ctx, username)
@@ -147,6 +151,31 @@ func (w *sodWorld) mustAccount(t *testing.T, username string, role model.Role, n
 		t.Fatal(err)
 	}
 	return u
+}
+
+// organization is the organization registered at node, registered on first use: a partner
+// account belongs to one, and its scope is that organization's node.
+func (w *sodWorld) organization(t *testing.T, node *model.Territory) int64 {
+	t.Helper()
+	if w.orgs[node.ID] == 0 {
+		w.orgs[node.ID] = storetest.MustOrganization(t, w.st, node.ID, node.Name+"志愿队")
+	}
+	return w.orgs[node.ID]
+}
+
+// partnerless reports whether no partner account can be scoped to node: an organization is
+// registered at a street or lower, never at a district.
+func partnerless(role model.Role, node *model.Territory) bool {
+	return role == model.RolePartner && node.Kind == model.KindDistrict
+}
+
+// accountFields are the fields of a new or changed account of role at node: the scope, or for a
+// partner the organization registered there (its scope follows it).
+func (w *sodWorld) accountFields(t *testing.T, role model.Role, node *model.Territory) (field, value string) {
+	if role == model.RolePartner {
+		return "organization_id", strconv.FormatInt(w.organization(t, node), 10)
+	}
+	return "scope_id", strconv.FormatInt(node.ID, 10)
 }
 
 func (w *sodWorld) name(prefix string) string {
@@ -283,7 +312,7 @@ func TestSeparationOfDuties(t *testing.T) {
 				}
 				targets[n.ID] = map[model.Role]*model.User{}
 				for _, role := range model.Roles {
-					if role.Scoped() {
+					if role.Scoped() && !partnerless(role, n) {
 						targets[n.ID][role] = w.mustAccount(t, w.name("t_"+string(role)), role, n)
 					}
 				}
@@ -297,6 +326,9 @@ func TestSeparationOfDuties(t *testing.T) {
 					node := w.nodes[caller][rel]
 					if node == nil || (caller == model.RoleSystemAdmin && rel != relBelow && rel != relOutside) {
 						continue // no node above a district; the system administrator has no relation but in or out
+					}
+					if partnerless(role, node) {
+						continue // no organization, so no partner, at a district
 					}
 					target := targets[node.ID][role]
 					if !role.Scoped() {
@@ -327,21 +359,28 @@ func TestSeparationOfDuties(t *testing.T) {
 					// that the decision on role and scope comes first: a refusal is still a 403,
 					// and an allowed role a 422 naming the password, and the scope when it lies
 					// outside.
+					// A partner names its organization instead of a scope: one outside the caller's
+					// subtree is invalid the same way.
+					field, value := w.accountFields(t, role, node)
 					username := w.name("new")
 					denied := w.lastDenied(t, caller)
 					status, body := w.do(t, caller, "POST", "/api/v1/users", map[string]any{"username": username, "password": "a long enough passphrase",
-						"role": role, "scope_id": strconv.FormatInt(node.ID, 10)})
+						"role": role, field: value})
 					w.check(t, caller, "api create "+label, status, body, create, denied, "", "")
 					if _, err := st.UserByUsername(ctx, username); (err == nil) != (create == done) {
 						t.Errorf("api create %s as %s: account exists = %v, want %v", label, caller, err == nil, create == done)
 					}
-					if create == invalid && !bytes.Contains(body, []byte(`"field":"scope"`)) {
+					wantField := "scope"
+					if role == model.RolePartner {
+						wantField = "organization_id"
+					}
+					if create == invalid && !bytes.Contains(body, []byte(`"field":"`+wantField+`"`)) {
 						t.Errorf("api create %s as %s: the error does not name the scope: %s", label, caller, body)
 					}
 					username = w.name("new")
 					denied = w.lastDenied(t, caller)
 					status, body = w.do(t, caller, "POST", "/users", url.Values{"username": {username}, "password": {"password1234"},
-						"role": {string(role)}, "scope_id": {strconv.FormatInt(node.ID, 10)}})
+						"role": {string(role)}, field: {value}})
 					want := create
 					if create == done {
 						want = invalid
@@ -354,7 +393,7 @@ func TestSeparationOfDuties(t *testing.T) {
 						}
 						wantFields := []string{"#f-user-password"}
 						if create == invalid {
-							wantFields = append(wantFields, "#f-user-scope_id")
+							wantFields = append(wantFields, "#f-user-"+field)
 						}
 						if !slices.Equal(fields, wantFields) {
 							t.Errorf("page create %s as %s: errors on %v, want %v", label, caller, fields, wantFields)
@@ -426,13 +465,20 @@ func TestRoleScopeAndSelfChanges(t *testing.T) {
 					var status int
 					var body []byte
 					if surface == "api" {
-						status, body = w.do(t, caller, "PATCH", "/api/v1/users/"+id, map[string]any{"role": role})
-					} else {
-						scope := strconv.FormatInt(below.ID, 10)
-						if !role.Scoped() {
-							scope = ""
+						req := map[string]any{"role": role}
+						if role == model.RolePartner {
+							req["organization_id"] = strconv.FormatInt(w.organization(t, below), 10)
 						}
-						status, body = w.do(t, caller, "POST", "/users/"+id, url.Values{"display_name": {subject.DisplayName}, "role": {string(role)}, "scope_id": {scope}})
+						status, body = w.do(t, caller, "PATCH", "/api/v1/users/"+id, req)
+					} else {
+						form := url.Values{"display_name": {subject.DisplayName}, "role": {string(role)}, "scope_id": {strconv.FormatInt(below.ID, 10)}}
+						if !role.Scoped() {
+							form.Set("scope_id", "")
+						}
+						if role == model.RolePartner {
+							form.Set("organization_id", strconv.FormatInt(w.organization(t, below), 10))
+						}
+						status, body = w.do(t, caller, "POST", "/users/"+id, form)
 					}
 					w.check(t, caller, surface+" role → "+string(role), status, body, want, denied, before, w.state(t, subject.ID))
 					_, err = st.UserByToken(ctx, session)
