@@ -127,6 +127,13 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("PATCH /api/v1/party/members/{id}", authz.PartyMemberWrite, a.h(a.updateMember)),
 		authz.NewRoute("POST /api/v1/party/members/{id}/convert", authz.PartyMemberWrite, a.h(a.convertMember)),
 		authz.NewRoute("GET /api/v1/party/members/{id}/history", authz.PartyMemberRead, a.h(a.memberHistory)),
+		// partydues: dues (党费)
+		authz.NewRoute("GET /api/v1/party/dues", authz.PartyDuesRead, a.h(a.duesSummary)),
+		authz.NewRoute("GET /api/v1/party/dues/members", authz.PartyDuesRead, a.h(a.duesMembers)),
+		authz.NewRoute("GET /api/v1/party/dues/members/{id}", authz.PartyDuesRead, a.h(a.memberDues)),
+		authz.NewRoute("POST /api/v1/party/dues/members/{id}/payments", authz.PartyDuesWrite, a.h(a.recordDuesPayment)),
+		authz.NewRoute("PUT /api/v1/party/dues/members/{id}/income", authz.PartyDuesWrite, a.h(a.declareIncome)),
+		authz.NewRoute("GET /api/v1/party/dues/me", authz.PartySelf, a.h(a.myDues)),
 		// partyorg
 		authz.NewRoute("GET /api/v1/party/orgs", authz.PartyOrgRead, a.h(a.listOrgs)),
 		authz.NewRoute("POST /api/v1/party/orgs", authz.PartyOrgWrite, a.h(a.createOrg)),

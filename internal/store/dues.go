@@ -437,3 +437,48 @@ func (tx *Tx) MemberDuesForDemo(ctx context.Context, id int64) (int64, error) {
 	err := tx.queryRow(ctx, `SELECT dues_fen FROM party_members WHERE id = ?`, []any{id}, &n)
 	return n, err
 }
+
+// MyDues returns the dues account for year of the member whose account is sc.UserID
+// (ErrNotMember when the account is linked to no current member).
+func (s *Store) MyDues(ctx context.Context, sc authz.Scope, year int) (*DuesAccount, error) {
+	if year < 2000 || year > 2100 {
+		return nil, fieldErr("year", "year 应为四位年份")
+	}
+	me, err := s.reader().memberOfUser(ctx, sc.UserID)
+	if err != nil {
+		return nil, err
+	}
+	// The caller is the member: its own account, wherever its account's scope lies.
+	return s.MemberDues(ctx, authz.System(), me.ID, year)
+}
+
+// DuesMonth is one month of a member's dues year: whether it is due, and its payment.
+type DuesMonth struct {
+	Month   string // YYYY-MM
+	Due     bool   // the member owes dues for it (on the roster, not in the future)
+	Payment *DuesPayment
+}
+
+// Arrear is whether the month is due and unpaid.
+func (m DuesMonth) Arrear() bool { return m.Due && m.Payment == nil }
+
+// Months returns the twelve months of year with what is due and paid in each.
+func (a *DuesAccount) Months(year int) []DuesMonth {
+	due := map[string]bool{}
+	for _, m := range a.DueMonths {
+		due[m] = true
+	}
+	paid := map[string]*DuesPayment{}
+	for i := range a.Payments {
+		paid[a.Payments[i].Month] = &a.Payments[i]
+	}
+	out := make([]DuesMonth, 12)
+	for i := range out {
+		m := time.Date(year, time.Month(i+1), 1, 0, 0, 0, 0, model.Shanghai).Format("2006-01")
+		out[i] = DuesMonth{Month: m, Due: due[m], Payment: paid[m]}
+	}
+	return out
+}
+
+// DueFen is what the due months of the account come to.
+func (a *DuesAccount) DueFen() int64 { return int64(len(a.DueMonths)) * a.MonthlyFen }
