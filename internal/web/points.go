@@ -37,6 +37,7 @@ type myBranchPage struct {
 	Page
 	Meetings []*model.Meeting
 	Points   *store.MyParty
+	Dues     *store.DuesAccount // this year's; nil when it cannot be read
 	Now      time.Time
 }
 
@@ -51,6 +52,9 @@ func (wb *Web) myBranch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := &myBranchPage{Page: wb.base(r, wb.t("me.branch.title"), "party-me"), Meetings: ms, Points: pts, Now: time.Now()}
+	if p.Dues, err = wb.st.MyDues(r.Context(), sc, time.Now().In(model.Shanghai).Year()); err != nil {
+		return err
+	}
 	p.Crumbs = []Crumb{{Name: p.Title}}
 	return wb.render(w, r, http.StatusOK, "party/me", p)
 }

@@ -111,6 +111,10 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/activities/{id}/qr", authz.PartyActivityWrite, wb.h(wb.activityQR)),
 		authz.NewRoute("GET /party/points", authz.PartyPointsRead, wb.h(wb.points)),
 		authz.NewRoute("GET /party/me", authz.PartySelf, wb.h(wb.myBranch)),
+		// partydues: dues (党费)
+		authz.NewRoute("GET /party/dues", authz.PartyDuesRead, wb.h(wb.dues)),
+		authz.NewRoute("GET /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.duesPayFormPage)),
+		authz.NewRoute("POST /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.recordDues)),
 		// partystudy: study (先进性教育) and the development pipeline (发展党员)
 		authz.NewRoute("GET /party/courses", authz.PartyCourseRead, wb.h(wb.courses)),
 		authz.NewRoute("GET /party/courses/new", authz.PartyCourseWrite, wb.h(wb.newCourseForm)),

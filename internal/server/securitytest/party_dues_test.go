@@ -3,6 +3,7 @@ package securitytest_test
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"time"
 
 	"gongzhi/internal/model"
@@ -17,6 +18,11 @@ func duesPaymentJSON(*world, relation, int64) (string, []byte) {
 	return "application/json", fmt.Appendf(nil, `{"month":%q,"amount":"1.50","paid_by":"矩阵代缴人"}`, time.Now().In(model.Shanghai).Format("2006-01"))
 }
 
+func duesPaymentForm(*world, relation, int64) url.Values {
+	now := time.Now().In(model.Shanghai)
+	return url.Values{"month": {now.Format("2006-01")}, "amount": {"1.50"}, "paid_on": {now.Format(time.DateOnly)}}
+}
+
 var duesSpecs = map[string]spec{
 	"GET /api/v1/party/dues":                        {kind: duesRead},
 	"GET /api/v1/party/dues/members":                {kind: duesRead},
@@ -28,6 +34,7 @@ var duesSpecs = map[string]spec{
 
 var duesObjKinds = map[string]objKind{
 	"/api/v1/party/dues/members/{id}": memberObj,
+	"/party/dues/members/{id}":        memberObj,
 }
 
 func init() {
