@@ -70,7 +70,7 @@ func TestDuesPages(t *testing.T) {
 	if !strings.Contains(again.Body, "不能重复登记") {
 		t.Errorf("second payment for the month: no clear error\n%s", excerpt(again.Body))
 	}
-	list = staff.get("/party/dues?org=" + strconv.FormatInt(branch, 10)).want(t, http.StatusOK)
+	list = staff.get("/party/dues?org="+strconv.FormatInt(branch, 10)).want(t, http.StatusOK)
 	if got := text(one(t, list.Doc, "#dues-arrears")); got != "22.50" {
 		t.Errorf("arrears after the payment = %q, want 22.50", got)
 	}
