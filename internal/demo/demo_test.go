@@ -42,7 +42,7 @@ func mustGenerate(tb testing.TB, st *store.Store, opts Options) *Result {
 // counts is a Result without the time it took.
 func counts(r *Result) Result {
 	c := *r
-	c.Elapsed = 0
+	c.Elapsed, c.People = 0, 0
 	return c
 }
 
@@ -81,6 +81,9 @@ func TestGenerateSmall(t *testing.T) {
 		}
 		if got := mustFirstResidents(t, st2, 20); got != first {
 			t.Errorf("first residents differ between runs with one seed:\n%s\nwant\n%s", got, first)
+		}
+		if got, want := memberDigest(t, st2), memberDigest(t, st); got != want {
+			t.Errorf("the roster differs between runs with one seed:\n%s\nwant\n%s", got, want)
 		}
 		other := storetest.Open(t, st.Engine())
 		mustGenerate(t, other, Options{Households: 2000, Seed: 8})

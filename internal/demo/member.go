@@ -23,43 +23,47 @@ import (
 var homeOrgs = []string{"市教育局机关党委", "市人民医院党委", "县供电公司党支部", "市税务局机关党支部", "农商银行党委", "市第一中学党总支"}
 var servicePosts = []string{"政策宣传岗", "环境卫生监督岗", "邻里纠纷调解岗", "关爱老人服务岗", "文明劝导岗", "平安巡逻岗"}
 
-// partyMembers registers the party residents of every community and their dues; it returns the
-// number of members put on a roster.
+// partyMembers registers the party residents of every community and their dues, all in one
+// store.Bulk (rows in batches, the residents' status and the orgs' counts once at the end); it
+// returns the number of members put on a roster. Members are drawn community by community in
+// resident order, each from its own seed, so the roster is the same for a seed however it is
+// written.
 func partyMembers(ctx context.Context, st *store.Store, opts Options, communities []*model.Territory) (int, error) {
 	sc := authz.System()
-	total := 0
+	var people []store.UnrosteredPartyResident
 	for _, c := range communities {
-		people, err := st.UnrosteredPartyResidents(ctx, sc, c.ID)
+		p, err := st.UnrosteredPartyResidents(ctx, sc, c.ID)
 		if err != nil {
-			return total, fmt.Errorf("%s: %w", c.Name, err)
+			return 0, fmt.Errorf("%s: %w", c.Name, err)
 		}
-		err = st.Tx(ctx, func(tx *store.Tx) error {
-			for _, p := range people {
-				if p.OrgID == 0 {
-					continue
-				}
-				r := seedFor(opts.Seed, "member "+strconv.FormatInt(p.ResidentID, 10))
-				in, income := demoMember(r, p, opts.AsOf)
-				m, err := tx.CreateMember(ctx, sc, in)
-				if err != nil {
-					return fmt.Errorf("member of resident %d: %w", p.ResidentID, err)
-				}
-				total++
-				if in.List == model.ListReporting {
-					continue // dues are paid where the member is registered
-				}
-				if err := tx.DeclareIncome(ctx, sc, m.ID, income, r.IntN(40) == 0); err != nil {
-					return err
-				}
-				if err := demoDues(ctx, tx, r, m, opts.AsOf); err != nil {
-					return err
-				}
+		people = append(people, p...)
+	}
+	total := 0
+	err := st.Bulk(ctx, func(b *store.Bulk) error {
+		for _, p := range people {
+			if p.OrgID == 0 {
+				continue
 			}
-			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("%s: %w", c.Name, err)
+			r := seedFor(opts.Seed, "member "+strconv.FormatInt(p.ResidentID, 10))
+			in, income := demoMember(r, p, opts.AsOf)
+			in.Name, in.Gender = p.Name, p.Gender
+			if !p.Birth.IsZero() {
+				in.BirthDate = p.Birth.Format(time.DateOnly)
+			}
+			m := store.BulkMember{In: in}
+			if in.List != model.ListReporting { // dues are paid where the member is registered
+				m.Declared, m.IncomeFen, m.Subsistence = true, income, r.IntN(40) == 0
+				m.Payments = demoDues(r, in, model.MonthlyDues(in.Category, income, m.Subsistence), opts.AsOf)
+			}
+			if err := b.AddMember(&m); err != nil {
+				return fmt.Errorf("member of resident %d: %w", p.ResidentID, err)
+			}
+			total++
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return total, nil
 }
@@ -122,31 +126,29 @@ func demoMember(r *rand.Rand, p store.UnrosteredPartyResident, asOf time.Time) (
 	return in, income
 }
 
-// demoDues records the payments of the AsOf year: most members paid every month, about one in
-// six stopped some months before the end of the year (arrears), some payments were made by
-// family (代缴).
-func demoDues(ctx context.Context, tx *store.Tx, r *rand.Rand, m *model.Member, asOf time.Time) error {
-	a, err := tx.MemberDuesForDemo(ctx, m.ID)
-	if err != nil || a == 0 {
-		return err
+// demoDues draws the payments of the AsOf year of a member whose monthly dues are a fen: most
+// members paid every month, about one in six stopped some months before the end of the year
+// (arrears), some payments were made by family (代缴).
+func demoDues(r *rand.Rand, in model.MemberInput, a int64, asOf time.Time) []store.BulkPayment {
+	if a == 0 {
+		return nil
 	}
 	stop := 13
 	if r.IntN(6) == 0 {
 		stop = 12 - r.IntN(6)
 	}
 	from := time.January
-	if j := m.JoinedOn; j.Year() == asOf.Year() {
+	if j, err := time.Parse(time.DateOnly, in.JoinedOn); err == nil && j.Year() == asOf.Year() {
 		from = j.Month()
 	}
+	var out []store.BulkPayment
 	for mo := from; int(mo) < stop; mo++ {
-		paidOn := time.Date(asOf.Year(), mo, 5+r.IntN(20), 0, 0, 0, 0, time.UTC)
-		in := store.PaymentInput{Month: fmt.Sprintf("%d-%02d", asOf.Year(), int(mo)), Amount: model.FormatYuan(a), PaidOn: paidOn.Format(time.DateOnly)}
+		p := store.BulkPayment{Month: fmt.Sprintf("%d-%02d", asOf.Year(), int(mo)), AmountFen: a,
+			PaidOn: time.Date(asOf.Year(), mo, 5+r.IntN(20), 0, 0, 0, 0, time.UTC)}
 		if r.IntN(12) == 0 {
-			in.PaidBy = "家属"
+			p.PaidBy = "家属"
 		}
-		if _, err := tx.RecordPayment(ctx, authz.System(), m.ID, in); err != nil {
-			return err
-		}
+		out = append(out, p)
 	}
-	return nil
+	return out
 }

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"testing"
 
 	"gongzhi/internal/store"
@@ -47,4 +48,20 @@ func checkMembers(t *testing.T, st *store.Store, res *Result) {
 	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_dues_payments WHERE paid_by <> ''`); n == 0 {
 		t.Error("no dues paid on a member's behalf")
 	}
+}
+
+// memberDigest sums up the roster and the dues (ids, resident, org, category, status, dates,
+// monthly dues, payments per member), what one seed must give every time.
+func memberDigest(t *testing.T, st *store.Store) string {
+	t.Helper()
+	var n, ids, residents, orgs, dues, payments, fen int64
+	var cats, joined string
+	err := st.DB().QueryRow(`SELECT COUNT(*), SUM(id), SUM(resident_id), SUM(org_id), SUM(dues_fen),
+			(SELECT COUNT(*) FROM party_dues_payments), (SELECT SUM(amount_fen + member_id) FROM party_dues_payments),
+			MIN(category || status || mobility || list), MAX(CAST(joined_on AS TEXT)) FROM party_members`).
+		Scan(&n, &ids, &residents, &orgs, &dues, &payments, &fen, &cats, &joined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(n, ids, residents, orgs, dues, payments, fen, cats, joined)
 }

@@ -46,6 +46,7 @@ type Bulk struct {
 	deferred  []deferred  // BulkLoad: indexes and foreign keys dropped at the start, back before COMMIT
 	batchRows int         // rows per batch: bulkRows or copyRows
 	unordered bool        // no foreign key is checked before COMMIT: a child's batch may go before its parents'
+	mem       memberBulk  // the party members added (AddMember)
 
 	jobs chan bulkJob  // to the writer goroutine; closed by stop
 	done chan struct{} // closed when the writer goroutine has ended
@@ -122,7 +123,8 @@ func (s *Store) bulk(ctx context.Context, load bool, fn func(b *Bulk) error) err
 		return s.d.mapErr(err)
 	}
 	return s.runTx(ctx, sqlTx, func(tx *Tx) error {
-		b := &Bulk{tx: tx, ctx: ctx, raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now(), batchRows: bulkRows}
+		b := &Bulk{tx: tx, ctx: ctx, raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now(), batchRows: bulkRows,
+			mem: memberBulk{orgs: map[int64]*memberOrgRef{}}}
 		if raw != nil {
 			b.batchRows = copyRows
 		}
@@ -296,7 +298,7 @@ func (b *Bulk) add(table string, columns []string, values ...any) error {
 // Flush writes the buffered rows of every table, parents before children, and waits until they
 // are written: after it the transaction holds every row added so far.
 func (b *Bulk) Flush() error {
-	for _, t := range []string{"territories", "households", "household_events", "residents"} {
+	for _, t := range []string{"territories", "households", "household_events", "residents", "party_members", "party_member_events", "party_dues_payments"} {
 		if err := b.flushTable(t); err != nil {
 			return err
 		}
@@ -314,6 +316,14 @@ func (b *Bulk) flushTable(table string) error {
 	// out only after its parents' buffered rows. (Without that need, a table's batches stay full:
 	// else every batch of residents would drag a part-filled one of households along.)
 	switch {
+	case table == "party_members": // the members' foreign keys are never dropped
+		if err := b.flushTable("residents"); err != nil {
+			return err
+		}
+	case table == "party_member_events" || table == "party_dues_payments":
+		if err := b.flushTable("party_members"); err != nil {
+			return err
+		}
 	case b.unordered:
 	case table == "households":
 		if err := b.flushTable("territories"); err != nil {
@@ -465,8 +475,13 @@ func (b *Bulk) finish() error {
 		}
 		ids = ids[n:]
 	}
-	b.tx.audit(b.audit, b.action, "", nil, fmt.Sprintf("territories=%d households=%d residents=%d",
-		b.nextTerr-b.first[0], b.nextHH-b.first[1], b.nextRes-b.first[2]))
+	if err := b.memberBulkFinish(); err != nil {
+		return err
+	}
+	if b.nextTerr > b.first[0] || b.nextHH > b.first[1] || b.nextRes > b.first[2] || b.mem.next == 0 {
+		b.tx.audit(b.audit, b.action, "", nil, fmt.Sprintf("territories=%d households=%d residents=%d",
+			b.nextTerr-b.first[0], b.nextHH-b.first[1], b.nextRes-b.first[2]))
+	}
 	if err := b.tx.s.d.syncSequences(b.ctx, b.tx.conn); err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func (d dialect) syncSequences(ctx context.Context, c conn) error {
 	if d.name != "postgres" {
 		return nil
 	}
-	for _, t := range []string{"territories", "households", "residents"} {
+	for _, t := range []string{"territories", "households", "residents", "party_members"} {
 		if _, err := c.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), COALESCE((SELECT MAX(id) FROM `+t+`), 0) + 1, false)`); err != nil {
 			return err
 		}
@@ -112,12 +112,22 @@ func (d dialect) lockForBulk(ctx context.Context, c conn, load bool) error {
 	return err
 }
 
+// lockMembersForBulk keeps other writers out of party_members while Bulk numbers members from
+// MAX(id)+1 (Bulk.AddMember); readers go on.
+func (d dialect) lockMembersForBulk(ctx context.Context, c conn) error {
+	if d.name != "postgres" {
+		return nil
+	}
+	_, err := c.exec(ctx, `LOCK TABLE party_members IN EXCLUSIVE MODE`)
+	return err
+}
+
 // Analyze refreshes the planner's statistics after a bulk load. Without it PostgreSQL plans a
 // freshly loaded table as nearly empty and sorts a whole subtree for a first page.
 func (s *Store) Analyze(ctx context.Context) error {
 	q := `ANALYZE`
 	if s.d.name == "postgres" {
-		q = `ANALYZE territories, households, residents`
+		q = `ANALYZE territories, households, residents, party_orgs, party_members, party_dues_payments`
 	}
 	_, err := s.writer().exec(ctx, q)
 	if err == nil && s.d.name == "sqlite" {

@@ -663,6 +663,8 @@ func (s *Store) MyMemberRecord(ctx context.Context, sc authz.Scope) (*model.Memb
 // lives in, else the community committee.
 type UnrosteredPartyResident struct {
 	ResidentID int64
+	Name       string
+	Gender     model.Gender
 	Birth      time.Time
 	Status     model.PoliticalStatus
 	OrgID      int64
@@ -678,7 +680,7 @@ func (s *Store) UnrosteredPartyResidents(ctx context.Context, sc authz.Scope, co
 		return nil, err
 	}
 	lo, hi := authz.PathRange(t.Path)
-	return queryAll(ctx, c, `SELECT r.id, r.birth_date, r.political_status,
+	return queryAll(ctx, c, `SELECT r.id, r.name, r.gender, r.birth_date, r.political_status,
 			COALESCE((SELECT MIN(o.id) FROM party_orgs o WHERE o.kind = 'grid_branch' AND o.status = 'active' AND o.path >= ? AND o.path < ?
 				AND r.path LIKE o.path || '%'),
 			(SELECT MIN(o.id) FROM party_orgs o WHERE o.kind = 'community_committee' AND o.status = 'active' AND o.path = ?), 0)
@@ -688,7 +690,7 @@ func (s *Store) UnrosteredPartyResidents(ctx context.Context, sc authz.Scope, co
 		func(rs rowScanner) (UnrosteredPartyResident, error) {
 			var u UnrosteredPartyResident
 			var birth sql.NullTime
-			err := rs.Scan(&u.ResidentID, &birth, &u.Status, &u.OrgID)
+			err := rs.Scan(&u.ResidentID, &u.Name, &u.Gender, &birth, &u.Status, &u.OrgID)
 			u.Birth = birth.Time
 			return u, err
 		})
