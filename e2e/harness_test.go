@@ -142,3 +142,27 @@ func shot(t *testing.T, vp viewport, name string) chromedp.Action[chromedp.Void]
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// login is the steps of logging in as username through the login page, with the second
+// factor's current code when secret is not empty; it ends on the page after the login.
+func login(a *app, username, password, secret string) []chromedp.Action[chromedp.Void] {
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(a.url + "/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
+	}
+	if secret == "" {
+		return append(steps, chromedp.WaitNotPresent(chromedp.CSS(`input[name=password]`)))
+	}
+	code, err := authz.TOTPCode(secret, time.Now())
+	if err != nil {
+		panic(err) // a constant secret of the tests
+	}
+	return append(steps,
+		chromedp.WaitVisible(chromedp.CSS(`input[name=otp]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=otp]`), code),
+		chromedp.Submit(chromedp.CSS(`input[name=otp]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`input[name=otp]`)))
+}

@@ -61,17 +61,7 @@ func TestOrgGeneratorFlow(t *testing.T) {
 				}
 				return s
 			}
-			step("log in",
-				chromedp.Navigate(a.url+"/login"),
-				chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
-				chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "tianbao"),
-				chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "zhongba street 2026 spring"),
-				chromedp.Submit(chromedp.CSS(`input[name=password]`)),
-				chromedp.WaitVisible(chromedp.CSS(`input[name=otp]`)),
-				chromedp.SendKeys(chromedp.CSS(`input[name=otp]`), totpNow(t, staffSecret)),
-				chromedp.Submit(chromedp.CSS(`input[name=otp]`)),
-				chromedp.WaitNotPresent(chromedp.CSS(`input[name=otp]`)),
-			)
+			step("log in", login(a, "tianbao", "zhongba street 2026 spring", staffSecret)...)
 			step("open the org chart and the generators",
 				chromedp.Navigate(a.url+"/party/orgs"),
 				chromedp.WaitVisible(chromedp.CSS(`.org-tree`)),
