@@ -1,11 +1,14 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"gongzhi/internal/authz"
+	"gongzhi/internal/importer"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -243,4 +246,25 @@ func (a *API) declareIncome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, toDuesAccountJSON(acc, time.Now().In(model.Shanghai).Year()))
+}
+
+// duesStatement: the yearly statement of ?org= as xlsx.
+func (a *API) duesStatement(w http.ResponseWriter, r *http.Request) error {
+	f, err := duesQuery(r)
+	if err != nil {
+		return err
+	}
+	if f.OrgID == 0 {
+		return malformed("查询参数有误", model.FieldError{Field: "org", Message: "请指定党组织（org）"})
+	}
+	name, data, err := importer.DuesStatement(r.Context(), a.st, authz.ScopeFrom(r.Context()), f.OrgID, f.Year)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="dues-%d.xlsx"; filename*=UTF-8''%s`, f.Year, url.PathEscape(name)))
+	h.Set("Cache-Control", "no-store")
+	_, err = w.Write(data)
+	return err
 }

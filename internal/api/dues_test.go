@@ -121,6 +121,12 @@ func TestDuesAPI(t *testing.T) {
 			t.Errorf("accounts = %+v", accounts.Items)
 		}
 		mustProblem(t, f.mustDo(t, staff, "GET", "/api/v1/party/dues?year=20x6", nil), 400)
+		if x := f.mustDo(t, staff, "GET", "/api/v1/party/dues/statement?org="+id(branch), nil); x.status != 200 || !strings.HasPrefix(string(x.body), "PK") {
+			t.Errorf("statement = %d, %d bytes", x.status, len(x.body))
+		}
+		if p := mustProblem(t, f.mustDo(t, staff, "GET", "/api/v1/party/dues/statement", nil), 400); message(p, "org") == "" {
+			t.Errorf("statement without org: %+v", p)
+		}
 
 		// A grid leader reads members of its grid's branch but no dues.
 		mustProblem(t, f.mustDo(t, grid, "GET", "/api/v1/party/dues", nil), 403)

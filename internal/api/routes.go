@@ -130,6 +130,7 @@ func (a *API) Routes() []authz.Route {
 		// partydues: dues (党费)
 		authz.NewRoute("GET /api/v1/party/dues", authz.PartyDuesRead, a.h(a.duesSummary)),
 		authz.NewRoute("GET /api/v1/party/dues/members", authz.PartyDuesRead, a.h(a.duesMembers)),
+		authz.NewRoute("GET /api/v1/party/dues/statement", authz.PartyDuesRead, a.h(a.duesStatement)),
 		authz.NewRoute("GET /api/v1/party/dues/members/{id}", authz.PartyDuesRead, a.h(a.memberDues)),
 		authz.NewRoute("POST /api/v1/party/dues/members/{id}/payments", authz.PartyDuesWrite, a.h(a.recordDuesPayment)),
 		authz.NewRoute("PUT /api/v1/party/dues/members/{id}/income", authz.PartyDuesWrite, a.h(a.declareIncome)),

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"gongzhi/internal/importer"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -180,4 +181,20 @@ func (wb *Web) recordDues(w http.ResponseWriter, r *http.Request) error {
 	year := p.Month[:4]
 	redirect(w, r, "/party/dues?"+url.Values{"org": {strconv.FormatInt(a.Member.OrgID, 10)}, "year": {year}}.Encode(), "dues_recorded")
 	return nil
+}
+
+// duesStatement downloads the yearly statement (xlsx) of ?org= for ?year=.
+func (wb *Web) duesStatement(w http.ResponseWriter, r *http.Request) error {
+	org, err := strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)
+	if err != nil || org <= 0 {
+		return model.ErrNotFound
+	}
+	year := duesYear(r)
+	name, data, err := importer.DuesStatement(r.Context(), wb.st, scope(r), org, year)
+	if err != nil {
+		return err
+	}
+	attachment(w, xlsxType, name, "dues-"+strconv.Itoa(year)+".xlsx")
+	_, err = w.Write(data)
+	return err
 }

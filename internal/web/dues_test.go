@@ -75,6 +75,12 @@ func TestDuesPages(t *testing.T) {
 		t.Errorf("arrears after the payment = %q, want 22.50", got)
 	}
 
+	if href := attr(one(t, list.Doc, "a[download]"), "href"); !strings.HasPrefix(href, "/party/dues/statement.xlsx?") {
+		t.Errorf("statement link %q", href)
+	} else if x := staff.get(href).want(t, http.StatusOK); x.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" || !strings.HasPrefix(x.Body, "PK") {
+		t.Errorf("statement: %s, %d bytes", x.Header.Get("Content-Type"), len(x.Body))
+	}
+
 	f.as(t, "gridleader").get("/party/dues").want(t, http.StatusForbidden)
 
 	me := f.as(t, "member").get("/party/me").want(t, http.StatusOK)

@@ -113,6 +113,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/me", authz.PartySelf, wb.h(wb.myBranch)),
 		// partydues: dues (党费)
 		authz.NewRoute("GET /party/dues", authz.PartyDuesRead, wb.h(wb.dues)),
+		authz.NewRoute("GET /party/dues/statement.xlsx", authz.PartyDuesRead, wb.h(wb.duesStatement)),
 		authz.NewRoute("GET /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.duesPayFormPage)),
 		authz.NewRoute("POST /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.recordDues)),
 		// partystudy: study (先进性教育) and the development pipeline (发展党员)

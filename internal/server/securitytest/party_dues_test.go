@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"strconv"
 	"time"
 
 	"gongzhi/internal/model"
@@ -23,12 +24,18 @@ func duesPaymentForm(*world, relation, int64) url.Values {
 	return url.Values{"month": {now.Format("2006-01")}, "amount": {"1.50"}, "paid_on": {now.Format(time.DateOnly)}}
 }
 
+// duesOrgQuery names the relation's group, where its member is on the roster.
+func duesOrgQuery(w *world, rel relation) string {
+	return "org=" + strconv.FormatInt(w.targets[rel].org, 10)
+}
+
 var duesSpecs = map[string]spec{
 	"GET /api/v1/party/dues":                        {kind: duesRead},
 	"GET /api/v1/party/dues/members":                {kind: duesRead},
 	"GET /api/v1/party/dues/members/{id}":           {kind: duesRead, scoped: true},
 	"POST /api/v1/party/dues/members/{id}/payments": {kind: duesWrite, scoped: true, fresh: true, body: duesPaymentJSON},
 	"PUT /api/v1/party/dues/members/{id}/income":    {kind: duesWrite, scoped: true, body: jsonBody(`{"income":"3200.00"}`)},
+	"GET /api/v1/party/dues/statement":              {kind: duesRead, scoped: true, query: duesOrgQuery},
 	"GET /api/v1/party/dues/me":                     {kind: partySelf},
 }
 
