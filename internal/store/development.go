@@ -339,6 +339,9 @@ func (tx *Tx) admit(ctx context.Context, sc authz.Scope, ca *model.Candidate, on
 	if _, err := tx.exec(ctx, `UPDATE party_candidates SET member_id = ? WHERE id = ?`, memberID, ca.ID); err != nil {
 		return err
 	}
+	if err := tx.memberCountsApply(ctx, 1, "id = ?", memberID); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, `UPDATE party_orgs SET members = members + 1 WHERE id = ?`, ca.OrgID); err != nil {
 		return err
 	}
@@ -356,6 +359,9 @@ func (tx *Tx) convert(ctx context.Context, sc authz.Scope, ca *model.Candidate, 
 		return &model.ConflictError{Message: ca.Name + "不在党员名册中，无法转正"}
 	}
 	ts := now()
+	if err := tx.memberCountsApply(ctx, -1, "id = ?", ca.MemberID); err != nil {
+		return err
+	}
 	r, err := tx.exec(ctx, `UPDATE party_members SET status = 'full', full_on = ?, updated_at = ? WHERE id = ? AND status = 'probationary' AND left_on IS NULL`,
 		dateArg(on), ts, ca.MemberID)
 	if err != nil {
@@ -363,6 +369,9 @@ func (tx *Tx) convert(ctx context.Context, sc authz.Scope, ca *model.Candidate, 
 	}
 	if n, _ := r.RowsAffected(); n != 1 {
 		return &model.ConflictError{Message: ca.Name + "在党员名册中已不是预备党员，请先核对名册"}
+	}
+	if err := tx.memberCountsApply(ctx, 1, "id = ?", ca.MemberID); err != nil {
+		return err
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO party_member_events (member_id, action, detail, actor_id, at) VALUES (?, 'converted', ?, ?, ?)`,
 		ca.MemberID, "candidate="+strconv.FormatInt(ca.ID, 10), userArg(sc), ts); err != nil {

@@ -345,6 +345,9 @@ func (tx *Tx) CreateMember(ctx context.Context, sc authz.Scope, in model.MemberI
 			return nil, err
 		}
 	}
+	if err := tx.memberCountsApply(ctx, 1, "id = ?", id); err != nil {
+		return nil, err
+	}
 	detail := in.List.Label() + "，" + org.Name + "，" + in.Status.Label()
 	if err := tx.memberEvent(ctx, sc, id, "created", detail); err != nil {
 		return nil, err
@@ -514,10 +517,16 @@ func (s *Store) UpdateMember(ctx context.Context, sc authz.Scope, id int64, p mo
 			return err
 		}
 		ts := now()
+		if err := tx.memberCountsApply(ctx, -1, "id = ?", id); err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, `UPDATE party_members SET name = ?, education = ?, category = ?, mobility = ?, home_org = ?, workplace = ?,
 			service_post = ?, reported_on = ?, updated_at = ? WHERE id = ?`,
 			in.Name, string(in.Education), string(in.Category), string(in.Mobility), in.HomeOrg, in.Workplace, in.ServicePost,
 			dateArg(in.ReportedOn), ts, id); err != nil {
+			return err
+		}
+		if err := tx.memberCountsApply(ctx, 1, "id = ?", id); err != nil {
 			return err
 		}
 		if in.Category != old.Category {
@@ -587,12 +596,18 @@ func (s *Store) ConvertMember(ctx context.Context, sc authz.Scope, id int64, ful
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if err := tx.memberCountsApply(ctx, -1, "id = ?", id); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE party_members SET status = 'full', full_on = ?, updated_at = ? WHERE id = ? AND status = 'probationary'`, d, now(), id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &model.ConflictError{Message: "该党员已是正式党员"}
+		}
+		if err := tx.memberCountsApply(ctx, 1, "id = ?", id); err != nil {
+			return err
 		}
 		if old.ResidentID != 0 {
 			r, err := tx.residentRef(ctx, authz.System(), old.ResidentID)

@@ -170,6 +170,9 @@ func (b *Bulk) memberBulkFinish() error {
 		WHERE id IN (SELECT org_id FROM party_members WHERE id >= ? AND list = 'registered')`, b.mem.first, b.mem.first); err != nil {
 		return err
 	}
+	if err := b.tx.memberCountsApply(b.ctx, 1, "id >= ?", b.mem.first); err != nil {
+		return err
+	}
 	b.tx.audit(b.audit, "party_member.bulk", "", nil, fmt.Sprintf("members=%d payments=%d", b.mem.next-b.mem.first, b.mem.payments))
 	return nil
 }

@@ -48,6 +48,14 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return len(res), fmt.Errorf("migrate: %w", err)
 	}
+	for _, r := range res {
+		if r.Source != nil && r.Source.Version == 27 && r.Error == nil {
+			// party_member_counts is new: count the members already on the rosters.
+			if err := s.rebuildMemberCounts(ctx); err != nil {
+				return len(res), fmt.Errorf("migrate: count the members: %w", err)
+			}
+		}
+	}
 	if err := s.migrateQueue(ctx); err != nil {
 		return len(res), err
 	}

@@ -406,6 +406,9 @@ func (s *Store) MergeOrg(ctx context.Context, sc authz.Scope, id, into int64) (*
 		if dst.CommunityID != 0 {
 			community = dst.CommunityID
 		}
+		if err := tx.memberCountsMove(ctx, dst.Path, "org_id = ? AND left_on IS NULL", src.ID); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE party_members SET org_id = ?, path = ?, community_id = ?, updated_at = ? WHERE org_id = ? AND left_on IS NULL`, dst.ID, dst.Path, community, ts, src.ID)
 		if err != nil {
 			return err
