@@ -57,7 +57,7 @@ func BenchmarkHandler(b *testing.B) {
 		b.Fatal(err)
 	}
 	full := server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler()
-	bh := newBare(st, "bench", "江油市")
+	bh := newBare(st, pages, "bench", "江油市")
 	community := mustLargestCommunity(b, st)
 	list := "?territory=" + strconv.FormatInt(community, 10) + "&limit=50"
 	for _, c := range []struct {
@@ -111,7 +111,7 @@ func BenchmarkHandlerRatio(b *testing.B) {
 		b.Fatal(err)
 	}
 	full := server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler()
-	bh := newBare(st, "bench", "江油市")
+	bh := newBare(st, pages, "bench", "江油市")
 	list := "?territory=" + strconv.FormatInt(mustLargestCommunity(b, st), 10) + "&limit=50"
 	for _, c := range []struct {
 		name, fullPath, barePath, header string
@@ -204,7 +204,7 @@ func TestBareAnswersLikeFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := server.New(st, log, api.Token, api.New(st, log, 1<<20, false), pages).Handler()
-	bh := newBare(st, "bench", "江油市")
+	bh := newBare(st, pages, "bench", "江油市")
 	get := func(h http.Handler, path string, auth func(r *http.Request)) string {
 		t.Helper()
 		r := httptest.NewRequest("GET", path, nil)

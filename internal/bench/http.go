@@ -102,7 +102,7 @@ func measureHTTP(ctx context.Context, st *store.Store, maxID int64, community *m
 		p := prefix + "?territory=" + strconv.FormatInt(community.ID, 10) + "&limit=" + strconv.Itoa(store.DefaultLimit)
 		return func(*rand.Rand) string { return p }
 	}
-	b := newBare(st, u.Username, roots.Items[0].Name)
+	b := newBare(st, pages, u.Username, roots.Items[0].Name)
 	pairs := []struct {
 		name       string
 		goal       float64
@@ -207,11 +207,13 @@ type bare struct {
 	keys        *pii.Keyring
 	pg          bool
 	user, scope string   // the account and scope the page's header names
+	chrome      web.Chrome // the layout's static URLs and the district admin's navigation, taken once
 	stmts       sync.Map // query → *sql.Stmt
 }
 
-func newBare(st *store.Store, user, scope string) *bare {
-	return &bare{db: st.ReadDB(), keys: st.Keys(), pg: st.Engine() == "postgres", user: user, scope: scope}
+func newBare(st *store.Store, pages *web.Web, user, scope string) *bare {
+	return &bare{db: st.ReadDB(), keys: st.Keys(), pg: st.Engine() == "postgres", user: user, scope: scope,
+		chrome: pages.Chrome(model.RoleDistrictAdmin, "households")}
 }
 
 // prepared returns the statement for query, prepared on first use (the store prepares its reads
@@ -397,6 +399,7 @@ func (b *bare) householdList(w http.ResponseWriter, r *http.Request) {
 
 // barePage is what the bare household page shows.
 type barePage struct {
+	Chrome      web.Chrome
 	H           *bareHousehold
 	User, Scope string
 	Crumbs      []bareCrumb
@@ -451,7 +454,7 @@ func (b *bare) householdPage(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	p := barePage{H: h, User: b.user, Scope: b.scope}
+	p := barePage{Chrome: b.chrome, H: h, User: b.user, Scope: b.scope}
 	ids := model.PathIDs(h.path)
 	args := make([]any, len(ids))
 	for i, a := range ids {

@@ -205,6 +205,7 @@ type householdData struct {
 	Events       []model.HouseholdEvent
 	Reveal       bool // full ID numbers and phones are shown (and the view was recorded)
 	CanReveal    bool
+	CanWrite     bool // household.write: the page's edit, move-out and add-member actions
 }
 
 // householdMember is one row of the household page's members table, formatted once in Go: the
@@ -259,7 +260,7 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := &householdData{Page: wb.base(r, h.Address, "households"), Household: h}
-	d.CanReveal = d.Can(authz.PersonalReveal)
+	d.CanReveal, d.CanWrite = d.Can(authz.PersonalReveal), d.Can(authz.HouseholdWrite)
 	d.Reveal = d.CanReveal && r.URL.Query().Get("reveal") == "1"
 	var crumbs []Crumb
 	if d.Node, crumbs, err = wb.householdLineage(ctx, sc, h); err != nil {
@@ -284,7 +285,7 @@ func (wb *Web) household(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	d.MembersEmpty = Empty{Icon: "people", Title: wb.t("household.members.empty")}
-	if d.Can(authz.HouseholdWrite) && h.MovedOutAt == nil {
+	if d.CanWrite && h.MovedOutAt == nil {
 		d.MembersEmpty.Text = wb.t("household.members.empty.next")
 		d.MembersEmpty.Actions = []Link{{Label: wb.t("household.member.add"), URL: householdURL(h.ID) + "/residents/new", Primary: true}}
 	}

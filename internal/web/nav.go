@@ -95,3 +95,19 @@ func (c *navCache) render(k navKey) (menus, error) {
 	// #nosec G203 -- the output of html/template, escaped as it rendered
 	return menus{Side: template.HTML(side.String()), Tabs: template.HTML(tabs.String())}, nil
 }
+
+// Chrome is what the layout takes from the build and the role rather than from the request:
+// the hashed static URLs and the rendered navigation. The benchmark's bare household page
+// (internal/bench) prints it, so that its page stays the full stack's byte for byte when the
+// stylesheet or the navigation changes, without a catalog or a permission check per request.
+type Chrome struct {
+	CSS, JS, HTMX, Icon, Manifest, TouchIcon string
+	Side, Tabs                               template.HTML
+}
+
+// Chrome returns the layout's static part for a user of role on a page of navigation item nav.
+func (wb *Web) Chrome(role model.Role, nav string) Chrome {
+	m := wb.nav.get(role, nav)
+	return Chrome{CSS: wb.assets.URL("app.css"), JS: wb.assets.URL("app.js"), HTMX: wb.assets.URL(htmxFile), Icon: wb.assets.URL("icon.svg"),
+		Manifest: wb.assets.URL("manifest.webmanifest"), TouchIcon: wb.assets.URL("icon-maskable-512.png"), Side: m.Side, Tabs: m.Tabs}
+}
