@@ -206,9 +206,9 @@ type bare struct {
 	db          *sql.DB
 	keys        *pii.Keyring
 	pg          bool
-	user, scope string   // the account and scope the page's header names
+	user, scope string     // the account and scope the page's header names
 	chrome      web.Chrome // the layout's static URLs and the district admin's navigation, taken once
-	stmts       sync.Map // query → *sql.Stmt
+	stmts       sync.Map   // query → *sql.Stmt
 }
 
 func newBare(st *store.Store, pages *web.Web, user, scope string) *bare {
