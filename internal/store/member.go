@@ -635,13 +635,19 @@ type MemberEvent struct {
 	At     time.Time
 }
 
-// MemberHistory returns the history of a member sc may read, oldest first.
+// MemberHistory returns the history of a member sc may read, oldest first; without the dues
+// entries for a caller who may not read the member's dues.
 func (s *Store) MemberHistory(ctx context.Context, sc authz.Scope, id int64) ([]MemberEvent, error) {
 	c := s.reader()
 	if _, err := c.member(ctx, sc, id); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, c, `SELECT action, detail, at FROM party_member_events WHERE member_id = ? ORDER BY id`, []any{id},
+	q := `SELECT action, detail, at FROM party_member_events WHERE member_id = ?`
+	if _, ok := duesAccess(sc); !ok {
+		// A grid leader reads the member but not the dues: nor that they were paid or declared.
+		q += ` AND action NOT IN ('income_declared', 'dues_paid')`
+	}
+	return queryAll(ctx, c, q+` ORDER BY id`, []any{id},
 		func(rs rowScanner) (MemberEvent, error) {
 			var e MemberEvent
 			return e, rs.Scan(&e.Action, &e.Detail, &e.At)

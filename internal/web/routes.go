@@ -94,6 +94,15 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /audit", authz.AuditRead, wb.h(wb.audit)),
 		authz.NewRoute("POST /audit/verify", authz.AuditVerify, wb.h(wb.verifyAudit)),
 
+		// partymember: the roster at a desk
+		authz.NewRoute("GET /party/members", authz.PartyMemberRead, wb.h(wb.members)),
+		authz.NewRoute("GET /party/members/new", authz.PartyMemberWrite, wb.h(wb.newMemberForm)),
+		authz.NewRoute("POST /party/members/new", authz.PartyMemberWrite, wb.h(wb.createMemberPage)),
+		authz.NewRoute("GET /party/members/{id}", authz.PartyMemberRead, wb.h(wb.member)),
+		authz.NewRoute("GET /party/members/{id}/edit", authz.PartyMemberWrite, wb.h(wb.editMemberForm)),
+		authz.NewRoute("POST /party/members/{id}/edit", authz.PartyMemberWrite, wb.h(wb.editMemberPage)),
+		authz.NewRoute("POST /party/members/{id}/convert", authz.PartyMemberWrite, wb.h(wb.convertMemberPage)),
+
 		// partylife: organizational life, activities, points, my branch
 		authz.NewRoute("GET /party/meetings", authz.PartyMeetingRead, wb.h(wb.meetings)),
 		authz.NewRoute("GET /party/meetings/new", authz.PartyMeetingWrite, wb.h(wb.newMeetingForm)),

@@ -612,6 +612,7 @@ func (w *world) expected(sp spec, role model.Role, rel relation) decision {
 	case sp.owned && rel != relOwn && (!administrator(role) || rel > w.reach(role)):
 		return notFound
 	case sp.scoped && rel > w.partyReach(role, sp.kind) && sp.ref:
+		return invalidRef
 	case sp.own && partnerOwnOnly(role) && rel != relOwn:
 		return notFound
 	case sp.scoped && rel > w.reach(role) && sp.ref:

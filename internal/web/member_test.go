@@ -1,0 +1,133 @@
+package web_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/store/storetest"
+	"gongzhi/internal/web"
+)
+
+// TestMemberPages: staff register a member through the form (a missing name answered in the
+// form, nothing written), find it on the list, open the profile, change it and convert it; the
+// reporting list tells who has reported; a grid leader reads the member but neither its dues nor
+// their history.
+func TestMemberPages(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	f := mustFixture(t, st, web.Options{})
+	ctx := context.Background()
+	branch := storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.grid, 0)
+	staff := f.as(t, "staff")
+
+	bad := staff.post("/party/members/new", url.Values{"list": {"registered"}, "org_id": {itoa(branch)}, "status": {"probationary"},
+		"category": {"retired"}, "mobility": {"none"}}).want(t, http.StatusUnprocessableEntity)
+	if got := text(one(t, bad.Doc, ".error-summary")); !strings.Contains(got, "姓名") {
+		t.Errorf("error summary = %q, want the name named", got)
+	}
+	if n := memberCount(t, st); n != 0 {
+		t.Fatalf("a refused form wrote %d members", n)
+	}
+	ok := staff.post("/party/members/new", url.Values{"list": {"registered"}, "org_id": {itoa(branch)}, "status": {"probationary"},
+		"name": {"李预备"}, "joined_on": {"2024-03-01"}, "category": {"in_work"}, "mobility": {"outflow"}, "education": {"bachelor"}}).want(t, http.StatusSeeOther)
+	loc := ok.Header.Get("Location")
+	if !strings.HasPrefix(loc, "/party/members/") {
+		t.Fatalf("Location = %q", loc)
+	}
+	id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/party/members/")
+
+	list := staff.get("/party/members?category=in_work&mobility=outflow").want(t, http.StatusOK)
+	if got := texts(list.Doc, "tbody th.cell-title"); len(got) != 1 || got[0] != "李预备" {
+		t.Errorf("filtered list = %q, want [李预备]", got)
+	}
+	none := staff.get("/party/members?category=retired").want(t, http.StatusOK)
+	if got := texts(none.Doc, "tbody th.cell-title"); len(got) != 0 {
+		t.Errorf("retired list = %q, want none", got)
+	}
+	profile := staff.get("/party/members/"+id).want(t, http.StatusOK)
+	if got := text(one(t, profile.Doc, "h1")); !strings.Contains(got, "李预备") {
+		t.Errorf("profile h1 = %q", got)
+	}
+	one(t, profile.Doc, "#form-convert")
+
+	staff.post("/party/members/"+id+"/edit", url.Values{"name": {"李预备"}, "category": {"in_work"}, "mobility": {"none"},
+		"workplace": {"市第一医院"}, "education": {"bachelor"}}).want(t, http.StatusSeeOther)
+	early := staff.post("/party/members/"+id+"/convert", url.Values{"full_on": {"2024-12-01"}}).want(t, http.StatusUnprocessableEntity)
+	if got := text(one(t, early.Doc, ".error-summary")); !strings.Contains(got, "预备期为一年") {
+		t.Errorf("early conversion: %q", got)
+	}
+	staff.post("/party/members/"+id+"/convert", url.Values{"full_on": {"2025-03-01"}}).want(t, http.StatusSeeOther)
+	after := staff.get("/party/members/"+id).want(t, http.StatusOK)
+	if got := text(one(t, after.Doc, "main")); !strings.Contains(got, "正式党员") || !strings.Contains(got, "市第一医院") || !strings.Contains(got, "转正") {
+		t.Errorf("profile after edit and conversion lacks them: %.300q", got)
+	}
+	if len(all(after.Doc, "#form-convert")) != 0 {
+		t.Error("a full member still offers conversion")
+	}
+
+	// Dues: staff see them, a grid leader neither them nor that they were declared.
+	mid := memberID(t, id)
+	if _, err := st.DeclareIncome(ctx, authz.System(), mid, 450000, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(one(t, staff.get("/party/members/"+id).want(t, http.StatusOK).Doc, "main")); !strings.Contains(got, "申报收入") || !strings.Contains(got, "月缴党费") {
+		t.Errorf("staff profile lacks the dues: %.300q", got)
+	}
+	grid := f.as(t, "gridleader").get("/party/members/"+id).want(t, http.StatusOK)
+	if got := text(one(t, grid.Doc, "main")); strings.Contains(got, "申报收入") || strings.Contains(got, "月缴党费") || strings.Contains(got, "党费") {
+		t.Errorf("a grid leader sees dues: %.400q", got)
+	}
+	if len(all(grid.Doc, "#form-convert")) != 0 || len(all(grid.Doc, "a[href$=/edit]")) != 0 {
+		t.Error("a grid leader is offered changes")
+	}
+
+	// The reporting list: one reported with a post, one not yet.
+	for _, m := range []url.Values{
+		{"name": {"王报到"}, "reporting_kind": {"in_work"}, "home_org": {"市税务局机关党委"}, "service_post": {"楼栋宣传员"}, "reported_on": {"2025-05-04"}},
+		{"name": {"赵未到"}, "reporting_kind": {"inflow"}, "home_org": {"老家村党支部"}},
+	} {
+		m.Set("list", "reporting")
+		m.Set("org_id", itoa(branch))
+		m.Set("status", "full")
+		m.Set("category", "in_work")
+		m.Set("mobility", "none")
+		staff.post("/party/members/new", m).want(t, http.StatusSeeOther)
+	}
+	rep := staff.get("/party/members?list=reporting").want(t, http.StatusOK)
+	if got := text(one(t, rep.Doc, "#results")); !strings.Contains(got, "已报到 1 名，未报到 1 名") || !strings.Contains(got, "楼栋宣传员") {
+		t.Errorf("reporting list = %.400q", got)
+	}
+	waiting := staff.get("/party/members?list=reporting&reported=no").want(t, http.StatusOK)
+	if got := texts(waiting.Doc, "tbody th.cell-title"); len(got) != 1 || got[0] != "赵未到" {
+		t.Errorf("not yet reported = %q", got)
+	}
+	reg := staff.get("/party/members").want(t, http.StatusOK)
+	if got := texts(reg.Doc, "tbody th.cell-title"); len(got) != 1 {
+		t.Errorf("registered list = %q: reporting members counted as registered", got)
+	}
+}
+
+func memberCount(t *testing.T, st interface {
+	DB() *sql.DB
+}) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM party_members`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func memberID(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
