@@ -119,6 +119,11 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/party/activities/{id}/signup", authz.PartyActivityJoin, a.h(a.signUpActivity)),
 		authz.NewRoute("GET /api/v1/party/points", authz.PartyPointsRead, a.h(a.leaderboard)),
 		authz.NewRoute("GET /api/v1/party/points/me", authz.PartySelf, a.h(a.myPoints)),
+		authz.NewRoute("GET /api/v1/party/points/rules", authz.PartyPointsWrite, a.h(a.pointsRules)),
+		authz.NewRoute("PUT /api/v1/party/points/rules", authz.PartyPointsWrite, a.h(a.setPointsRule)),
+		authz.NewRoute("GET /api/v1/party/points/members/{id}", authz.PartyPointsRead, a.h(a.memberProfile)),
+		authz.NewRoute("GET /api/v1/party/points/members/{id}/ledger", authz.PartyPointsWrite, a.h(a.memberLedger)),
+		authz.NewRoute("POST /api/v1/party/points/members/{id}/corrections", authz.PartyPointsWrite, a.h(a.correctPoints)),
 		// partymember
 		authz.NewRoute("GET /api/v1/party/members", authz.PartyMemberRead, a.h(a.listMembers)),
 		authz.NewRoute("POST /api/v1/party/members", authz.PartyMemberWrite, a.h(a.createMember)),

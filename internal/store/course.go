@@ -860,10 +860,13 @@ func (s *Store) SubmitQuiz(ctx context.Context, sc authz.Scope, courseID int64, 
 			if err != nil {
 				return err
 			}
-			if n, _ := r.RowsAffected(); n == 1 && co.Points > 0 {
-				// The first pass awards the course's points; the ledger (store.AwardPoints of
-				// the points feature) takes them in this transaction once it exists.
-				res.PointsAwarded = co.Points
+			if n, _ := r.RowsAffected(); n == 1 {
+				// The first pass awards the course's points (its own when its author set them,
+				// else the community's rule for study) into the ledger, in this transaction;
+				// the ledger's unique index keeps it to once per member and course.
+				if res.PointsAwarded, err = tx.awardPoints(ctx, m.id, model.PointsCourse, courseID, co.Points, "完成学习课程："+co.Title, sc.UserID); err != nil {
+					return err
+				}
 			}
 		}
 		if res.Completed, err = tx.completeIfDone(ctx, courseID, m.id, ts); err != nil {

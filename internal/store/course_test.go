@@ -208,6 +208,11 @@ func TestCourseStudyFlow(t *testing.T) {
 		if err != nil || !r.Passed || r.PointsAwarded != 0 {
 			t.Fatalf("a second pass awards again: %+v, %v", r, err)
 		}
+		// The pass is in the member's points ledger, once.
+		var entries, points int
+		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(points), 0) FROM party_points_entries WHERE source = 'course' AND source_id = `+strconv.FormatInt(co.ID, 10)).Scan(&entries, &points); err != nil || entries != 1 || points != 5 {
+			t.Errorf("ledger after two passes: %d entries, %d points, %v; want 1 entry of 5", entries, points, err)
+		}
 		progress, orgs, err := st.CourseProgress(ctx, f.admin1, co.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -188,13 +188,13 @@ func TestMeetingCheckin(t *testing.T) {
 			}
 		}
 		// A correction is a new entry.
-		if _, err := st.CorrectPoints(ctx, w.staff, my.Entries[0].ID, -2, "重复登记"); err != nil {
+		if _, err := st.CorrectPoints(ctx, w.staff, 0, my.Entries[0].ID, -2, "重复登记"); err != nil {
 			t.Fatal(err)
 		}
 		if my, _ = st.MyPoints(ctx, w.memberScopes[1]); my.Profile.Points != 0 || len(my.Entries) != 2 {
 			t.Errorf("after correction: %+v", my.Profile)
 		}
-		if _, err := st.CorrectPoints(ctx, w.staff2, my.Entries[0].ID, 5, "x"); !errors.Is(err, model.ErrNotFound) {
+		if _, err := st.CorrectPoints(ctx, w.staff2, 0, my.Entries[0].ID, 5, "x"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("correction by other community's staff: %v, want not found", err)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,6 +24,12 @@ import (
 // does a rule of 0 points. by is the account that caused it (0: the system). It returns the
 // points added. This is the one entry point other parts (study, orders, duty) call.
 func (tx *Tx) AwardPoints(ctx context.Context, memberID int64, source model.PointsSource, sourceID int64, reason string, by int64) (int, error) {
+	return tx.awardPoints(ctx, memberID, source, sourceID, 0, reason, by)
+}
+
+// awardPoints is AwardPoints with the event's own value: points > 0 (a course's points, set by
+// its author) instead of the community's rule; 0 takes the rule.
+func (tx *Tx) awardPoints(ctx context.Context, memberID int64, source model.PointsSource, sourceID int64, own int, reason string, by int64) (int, error) {
 	if !source.Valid() || source == model.PointsCorrection || sourceID <= 0 {
 		return 0, &model.ValidationError{Fields: []model.FieldError{{Field: "source", Message: "积分来源无效"}}}
 	}
@@ -31,9 +38,12 @@ func (tx *Tx) AwardPoints(ctx context.Context, memberID int64, source model.Poin
 	if err := tx.queryRow(ctx, `SELECT path, community_id FROM party_members WHERE id = ?`, []any{memberID}, &path, &community); err != nil {
 		return 0, err
 	}
-	points, err := tx.pointsFor(ctx, community.Int64, source)
-	if err != nil || points == 0 {
-		return 0, err
+	points := own
+	if points <= 0 {
+		var err error
+		if points, err = tx.pointsFor(ctx, community.Int64, source); err != nil || points == 0 {
+			return 0, err
+		}
 	}
 	res, err := tx.exec(ctx, `INSERT INTO party_points_entries (member_id, community_id, path, points, reason, source, source_id, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, memberID, community, path, points, clip(reason, 200), source, sourceID, nullID(by), tx.s.now())
@@ -94,12 +104,31 @@ func (c conn) communityNode(ctx context.Context, sc authz.Scope, id int64) (*mod
 // SetPointsRule sets the points source awards in community from now on (0–1000; entries
 // already in the ledger stay as they are).
 func (s *Store) SetPointsRule(ctx context.Context, sc authz.Scope, community int64, source model.PointsSource, points int) error {
-	ve := &model.ValidationError{}
-	if !source.Valid() || source == model.PointsCorrection {
-		ve.Add("source", "积分来源应为 meeting、activity、course、order 或 duty")
+	err := s.SetPointsRules(ctx, sc, community, map[model.PointsSource]int{source: points})
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		for i, f := range ve.Fields {
+			if f.Field == "points_"+string(source) {
+				ve.Fields[i].Field = "points"
+			}
+		}
 	}
-	if points < 0 || points > 1000 {
-		ve.Add("points", "分值应在 0 到 1000 之间")
+	return err
+}
+
+// SetPointsRules sets several sources' points in community at once, in one transaction: all
+// or nothing. A bad value is a field error on points_<source>; an unknown source on source.
+func (s *Store) SetPointsRules(ctx context.Context, sc authz.Scope, community int64, rules map[model.PointsSource]int) error {
+	ve := &model.ValidationError{}
+	for _, src := range sortedPointsSources(rules) {
+		points := rules[src]
+		if !src.Valid() || src == model.PointsCorrection {
+			ve.Add("source", "积分来源应为 meeting、activity、course、order 或 duty")
+			continue
+		}
+		if points < 0 || points > 1000 {
+			ve.Add("points_"+string(src), src.Label()+"的分值应在 0 到 1000 之间")
+		}
 	}
 	if err := ve.Err(); err != nil {
 		return err
@@ -111,19 +140,40 @@ func (s *Store) SetPointsRule(ctx context.Context, sc authz.Scope, community int
 		if !authz.Allowed(sc.Role, authz.PartyPointsWrite) {
 			return model.ErrForbidden
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO party_points_rules (community_id, source, points, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (community_id, source) DO UPDATE SET points = excluded.points, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			community, source, points, nullID(sc.UserID), s.now()); err != nil {
-			return err
+		for _, src := range sortedPointsSources(rules) {
+			points := rules[src]
+			if _, err := tx.exec(ctx, `INSERT INTO party_points_rules (community_id, source, points, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (community_id, source) DO UPDATE SET points = excluded.points, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+				community, src, points, nullID(sc.UserID), s.now()); err != nil {
+				return err
+			}
+			tx.audit(sc, "party.points.rule", "territory", []int64{community}, string(src)+"="+strconv.Itoa(points))
 		}
-		tx.audit(sc, "party.points.rule", "territory", []int64{community}, string(source)+"="+strconv.Itoa(points))
 		return nil
 	})
 }
 
-// CorrectPoints appends a correction of entry (an entry of a member in sc) to the member's
-// ledger: points (non-zero, ±1000 at most) with a reason. The entry itself never changes.
-func (s *Store) CorrectPoints(ctx context.Context, sc authz.Scope, entryID int64, points int, reason string) (*model.PointsEntry, error) {
+// sortedPointsSources are the keys of rules in page order (unknown ones last, by name).
+func sortedPointsSources(rules map[model.PointsSource]int) []model.PointsSource {
+	out := make([]model.PointsSource, 0, len(rules))
+	for _, src := range model.PointsRuleSources {
+		if _, ok := rules[src]; ok {
+			out = append(out, src)
+		}
+	}
+	var rest []model.PointsSource
+	for src := range rules {
+		if !slices.Contains(model.PointsRuleSources, src) {
+			rest = append(rest, src)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// CorrectPoints appends a correction of entry (an entry of a member in sc; of memberID when
+// not 0, else a 422 on entry_id) to the member's ledger: points (non-zero, ±1000 at most) with a reason. The entry itself never changes.
+func (s *Store) CorrectPoints(ctx context.Context, sc authz.Scope, memberID, entryID int64, points int, reason string) (*model.PointsEntry, error) {
 	reason = strings.TrimSpace(reason)
 	ve := &model.ValidationError{}
 	if points == 0 || points < -1000 || points > 1000 {
@@ -142,6 +192,9 @@ func (s *Store) CorrectPoints(ctx context.Context, sc authz.Scope, entryID int64
 		e, err := tx.pointsEntry(ctx, sc, entryID)
 		if err != nil {
 			return err
+		}
+		if memberID != 0 && e.MemberID != memberID {
+			return &model.ValidationError{Fields: []model.FieldError{{Field: "entry_id", Message: "这条积分记录不属于该党员"}}}
 		}
 		if !authz.Allowed(sc.Role, authz.PartyPointsWrite) {
 			return model.ErrForbidden
@@ -299,6 +352,12 @@ func (s *Store) MyPoints(ctx context.Context, sc authz.Scope) (*MyParty, error) 
 	return out, nil
 }
 
+// pointsBranchOf is the SQL of the branch an org (alias o) belongs to: a group's parent, else
+// (a branch, a committee, a group without a parent) the org itself.
+func pointsBranchOf(o string) string {
+	return `(CASE WHEN ` + o + `.kind = 'building_group' OR (` + o + `.kind = 'functional_group' AND ` + o + `.level = 'group') THEN COALESCE(` + o + `.parent_id, ` + o + `.id) ELSE ` + o + `.id END)`
+}
+
 // MemberProfile is a member's public profile (亮身份) for anyone allowed to read points in the
 // member's area: branch, service post, points; model.ErrNotFound outside sc.
 func (s *Store) MemberProfile(ctx context.Context, sc authz.Scope, memberID int64) (*model.PointsStanding, error) {
@@ -307,14 +366,16 @@ func (s *Store) MemberProfile(ctx context.Context, sc authz.Scope, memberID int6
 	if err := c.queryRow(ctx, `SELECT path FROM party_members WHERE id = ? AND left_on IS NULL`, []any{memberID}, &path); err != nil {
 		return nil, err
 	}
-	if !sc.Contains(path) {
-		// A member sees the public profiles of the members of their own community.
-		me, err := c.memberOfUser(ctx, sc.UserID)
-		if err != nil {
+	if sc.Role == model.RoleMember || !sc.Contains(path) {
+		// A member sees the public profiles of the members of their own branch (the branch
+		// itself and the groups under it), wherever its account's scope lies.
+		if _, err := c.memberOfUser(ctx, sc.UserID); err != nil {
 			return nil, model.ErrNotFound
 		}
 		var same int
-		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM party_members WHERE id = ? AND community_id = ?`, []any{memberID, me.CommunityID}, &same); err != nil {
+		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM party_members pm JOIN party_orgs o ON o.id = pm.org_id
+			WHERE pm.id = ? AND EXISTS (SELECT 1 FROM party_members me JOIN party_orgs mo ON mo.id = me.org_id
+				WHERE me.user_id = ? AND me.left_on IS NULL AND `+pointsBranchOf("mo")+` = `+pointsBranchOf("o")+`)`, []any{memberID, sc.UserID}, &same); err != nil {
 			return nil, err
 		}
 		if same == 0 {

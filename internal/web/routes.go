@@ -119,6 +119,10 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /party/activities/{id}/signup", authz.PartyActivityJoin, wb.h(wb.signUp)),
 		authz.NewRoute("GET /party/activities/{id}/qr", authz.PartyActivityWrite, wb.h(wb.activityQR)),
 		authz.NewRoute("GET /party/points", authz.PartyPointsRead, wb.h(wb.points)),
+		authz.NewRoute("GET /party/points/rules", authz.PartyPointsWrite, wb.h(wb.pointsRules)),
+		authz.NewRoute("POST /party/points/rules", authz.PartyPointsWrite, wb.h(wb.savePointsRules)),
+		authz.NewRoute("GET /party/points/members/{id}", authz.PartyPointsRead, wb.h(wb.pointsMember)),
+		authz.NewRoute("POST /party/points/members/{id}/correct", authz.PartyPointsWrite, wb.h(wb.correctMemberPoints)),
 		authz.NewRoute("GET /party/me", authz.PartySelf, wb.h(wb.myBranch)),
 		// partydues: dues (党费)
 		authz.NewRoute("GET /party/dues", authz.PartyDuesRead, wb.h(wb.dues)),

@@ -45,13 +45,15 @@ const (
 	partyDevelopment                  // partystudy: the development pipeline (发展党员): staff
 	duesRead                          // partydues: dues and arrears (党费, sensitive): staff by territory, a member its own account and as secretary (by post) its org's; never grid leaders
 	duesWrite                         // partydues: declare incomes, record payments (also on a member's behalf): staff by territory, a member as secretary (by post) of the member's org
+	pointsWrite                       // points: the rules of a community, a member's ledger and its corrections: staff
+	pointsProfile                     // points: a member's public profile (亮身份): staff and grid leaders by territory; a member those of its own branch
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
 	"people read", "people write", "bulk", "accounts", "subject", "corrections", "audit", "conflicts",
 	"life read", "life write", "activity read", "activity join", "points read", "party self",
 	"party read", "party write", "party org read", "party org write", "organization read", "organization write", "organization own",
-	"party study", "party development", "dues read", "dues write"}
+	"party study", "party development", "dues read", "dues write", "points write", "points profile"}
 
 func (k routeKind) String() string { return kindNames[k] }
 
@@ -121,6 +123,10 @@ func may(r model.Role, k routeKind) bool {
 		return staffRole(r) || r == model.RoleGridLeader || r == model.RoleMember
 	case partyWrite:
 		return staffRole(r) || r == model.RoleMember
+	case pointsWrite:
+		return staffRole(r)
+	case pointsProfile:
+		return fieldWorker(r) || r == model.RoleMember
 	case duesRead, duesWrite:
 		// Dues are sensitive: a grid leader reads the members of its grid's branch, not their
 		// dues or income.
@@ -133,7 +139,7 @@ func may(r model.Role, k routeKind) bool {
 // only the org it is secretary of (the own relation's org, where its own record also lies: the
 // world's fixture), everyone else its territory.
 func (w *world) partyReach(role model.Role, k routeKind) relation {
-	if role == model.RoleMember && (k == partyRead || k == partyWrite || k == duesRead || k == duesWrite) {
+	if role == model.RoleMember && (k == partyRead || k == partyWrite || k == duesRead || k == duesWrite || k == pointsProfile) {
 		return relOwn
 	}
 	return w.reach(role)

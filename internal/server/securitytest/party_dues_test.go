@@ -1,6 +1,7 @@
 package securitytest_test
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"gongzhi/internal/model"
+	"gongzhi/internal/store"
 )
 
 // partydues' part of the matrix: the member objects of the world (memberObj: a registered member
@@ -29,6 +31,31 @@ func duesOrgQuery(w *world, rel relation) string {
 	return "org=" + strconv.FormatInt(w.targets[rel].org, 10)
 }
 
+// pointsEntry appends a ledger entry to the relation's member (for a correction to name).
+func (w *world) pointsEntry(rel relation) int64 {
+	w.tb.Helper()
+	member, seq := w.targets[rel].member, int64(w.nextSeq())
+	if err := w.st.Tx(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.AwardPoints(context.Background(), member, model.PointsDuty, seq, "矩阵积分", 0)
+		return err
+	}); err != nil {
+		w.tb.Fatalf("points entry at %s: %v", rel, err)
+	}
+	return w.insertID(`SELECT id FROM party_points_entries WHERE member_id = ? AND source = 'duty' AND source_id = ?`, member, seq)
+}
+
+func pointsCorrectionJSON(w *world, rel relation, _ int64) (string, []byte) {
+	return "application/json", fmt.Appendf(nil, `{"entry_id":"%d","points":-1,"reason":"矩阵更正"}`, w.pointsEntry(rel))
+}
+
+func pointsRuleQuery(w *world, rel relation) string {
+	return "community=" + strconv.FormatInt(w.communityOf(rel).ID, 10)
+}
+
+func pointsRuleJSON(w *world, rel relation, _ int64) (string, []byte) {
+	return "application/json", fmt.Appendf(nil, `{"community_id":"%d","source":"duty","points":3}`, w.communityOf(rel).ID)
+}
+
 var duesSpecs = map[string]spec{
 	"GET /api/v1/party/dues":                        {kind: duesRead},
 	"GET /api/v1/party/dues/members":                {kind: duesRead},
@@ -37,11 +64,34 @@ var duesSpecs = map[string]spec{
 	"PUT /api/v1/party/dues/members/{id}/income":    {kind: duesWrite, scoped: true, body: jsonBody(`{"income":"3200.00"}`)},
 	"GET /api/v1/party/dues/statement":              {kind: duesRead, scoped: true, query: duesOrgQuery},
 	"GET /api/v1/party/dues/me":                     {kind: partySelf},
+
+	"GET /party/dues":                   {kind: duesRead},
+	"GET /party/dues/statement.xlsx":    {kind: duesRead, scoped: true, query: duesOrgQuery},
+	"GET /party/dues/members/{id}/pay":  {kind: duesWrite, scoped: true},
+	"POST /party/dues/members/{id}/pay": {kind: duesWrite, scoped: true, fresh: true, body: formBody(duesPaymentForm)},
+
+	"GET /api/v1/party/points/rules":                     {kind: pointsWrite, scoped: true, query: pointsRuleQuery},
+	"PUT /api/v1/party/points/rules":                     {kind: pointsWrite, scoped: true, body: pointsRuleJSON},
+	"GET /api/v1/party/points/members/{id}":              {kind: pointsProfile, scoped: true},
+	"GET /api/v1/party/points/members/{id}/ledger":       {kind: pointsWrite, scoped: true},
+	"POST /api/v1/party/points/members/{id}/corrections": {kind: pointsWrite, scoped: true, body: pointsCorrectionJSON},
+
+	"GET /party/points/rules": {kind: pointsWrite},
+	"POST /party/points/rules": {kind: pointsWrite, scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"community_id": {strconv.FormatInt(w.communityOf(rel).ID, 10)}, "points_meeting": {"2"}, "points_activity": {"3"},
+			"points_course": {"5"}, "points_order": {"5"}, "points_duty": {"2"}}
+	})},
+	"GET /party/points/members/{id}": {kind: pointsProfile, scoped: true},
+	"POST /party/points/members/{id}/correct": {kind: pointsWrite, scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"entry_id": {strconv.FormatInt(w.pointsEntry(rel), 10)}, "points": {"-1"}, "reason": {"矩阵更正"}}
+	})},
 }
 
 var duesObjKinds = map[string]objKind{
-	"/api/v1/party/dues/members/{id}": memberObj,
-	"/party/dues/members/{id}":        memberObj,
+	"/api/v1/party/dues/members/{id}":   memberObj,
+	"/party/dues/members/{id}":          memberObj,
+	"/api/v1/party/points/members/{id}": memberObj,
+	"/party/points/members/{id}":        memberObj,
 }
 
 func init() {
