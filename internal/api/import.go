@@ -54,6 +54,40 @@ func (a *API) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 	return accepted(w, j)
 }
 
+// importMembers takes a multipart upload (file) and queues the member import: 202 with the job.
+// A file that is too large (413), not CSV/XLSX or lacks a required column (422, errors naming
+// "file") is refused at once, before any job exists; the import itself is all or nothing.
+func (a *API) importMembers(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, a.maxUpload())
+	// #nosec G120 -- the body is bounded by the MaxBytesReader just above
+	if err := r.ParseMultipartForm(uploadMemory); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return malformed("请求应为 multipart/form-data，文件放在字段 file 中", model.FieldError{Field: "file", Message: "请上传 .csv 或 .xlsx 文件"})
+	}
+	defer r.MultipartForm.RemoveAll()
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		return &model.ValidationError{Fields: []model.FieldError{{Field: "file", Message: "请选择要导入的 .csv 或 .xlsx 文件"}}}
+	}
+	defer file.Close()
+	q, err := a.queue()
+	if err != nil {
+		return err
+	}
+	j, err := q.SubmitMemberImport(r.Context(), authz.ScopeFrom(r.Context()), header.Filename, file)
+	var fe *importer.FileError
+	if errors.As(err, &fe) {
+		return &model.ValidationError{Fields: []model.FieldError{{Field: "file", Message: fe.Message}}}
+	}
+	if err != nil {
+		return err
+	}
+	return accepted(w, j)
+}
+
 // formBool reads an optional true/false form field.
 func formBool(r *http.Request, name string) (bool, error) {
 	v := strings.TrimSpace(r.FormValue(name))

@@ -94,6 +94,7 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/audit/verify", authz.AuditVerify, a.h(a.verifyAudit)),
 
 		authz.NewRoute("POST /api/v1/imports/households", authz.HouseholdImport, a.h(a.importHouseholds)),
+		authz.NewRoute("POST /api/v1/imports/members", authz.PartyMemberWrite, a.h(a.importMembers)),
 		authz.NewRoute("POST /api/v1/imports/divisions", authz.TerritoryWrite, a.h(a.importDivisions)),
 		authz.NewRoute("POST /api/v1/exports/households", authz.HouseholdImport, a.h(a.exportHouseholds)),
 		authz.NewRoute("GET /api/v1/jobs", authz.JobOwn, a.h(a.listJobs)),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -18,17 +19,33 @@ import (
 	"gongzhi/internal/store"
 )
 
-// importData is the upload form.
+// importData is an upload form: the household import's and the member import's, drawn by the
+// "importUpload" partial from the texts and addresses in Upload.
 type importData struct {
 	Page
-	Form  *Form
-	MaxMB int64
+	Form   *Form
+	MaxMB  int64
+	Upload importUpload
 }
+
+// importUpload is what differs between the upload forms.
+type importUpload struct {
+	Action   string // where the form posts
+	Template string // the template workbook's address
+	Lead     string
+	Steps    [3]importStep
+	Skip     bool // offer "skip the bad households" (the household import)
+}
+
+// importStep is one of the three steps above the form.
+type importStep struct{ Title, Text string }
 
 const multipartMem = 8 << 20 // the rest of an upload spills to a temporary file
 
 func (wb *Web) importPage(r *http.Request, f *Form) *importData {
 	d := &importData{Page: wb.base(r, wb.t("import.title"), "import"), Form: f, MaxMB: wb.opts.MaxUploadBytes >> 20}
+	d.Upload = importUpload{Action: "/import", Template: "/import/template.xlsx", Lead: wb.t("import.lead"), Skip: true, Steps: [3]importStep{
+		{wb.t("import.step1"), wb.t("import.step1.text")}, {wb.t("import.step2"), wb.t("import.step2.text")}, {wb.t("import.step3"), wb.t("import.step3.text")}}}
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
 	if f.Invalid() {
 		d.Failed = f
@@ -47,6 +64,16 @@ func (wb *Web) importForm(w http.ResponseWriter, r *http.Request) error {
 // sends the browser to the job's page, which shows the progress and, at the end, every bad
 // row with its number, column and reason.
 func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
+	return wb.receiveUpload(w, r, "import/form", wb.importPage, func(q *jobs.Queue, name string, file io.Reader, skip bool) (*model.Job, error) {
+		return q.SubmitHouseholdImport(r.Context(), scope(r), name, file, skip)
+	})
+}
+
+// receiveUpload takes an upload form's post: a file too large, missing, not .csv/.xlsx or one
+// submit refuses with an *importer.FileError is answered with the form (template name, data
+// from page) and the reason; otherwise the job submit queued is where the browser goes next.
+func (wb *Web) receiveUpload(w http.ResponseWriter, r *http.Request, name string, page func(*http.Request, *Form) *importData,
+	submit func(q *jobs.Queue, name string, file io.Reader, skip bool) (*model.Job, error)) error {
 	r.Body = http.MaxBytesReader(w, r.Body, wb.opts.MaxUploadBytes)
 	f := newForm("import", url.Values{}, "file")
 	// #nosec G120 -- the body is bounded by the MaxBytesReader just above
@@ -60,7 +87,7 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return err
 		}
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, name, page(r, f))
 	}
 	defer r.MultipartForm.RemoveAll()
 	skip := r.PostForm.Get("skip_invalid") != ""
@@ -70,22 +97,22 @@ func (wb *Web) importHouseholds(w http.ResponseWriter, r *http.Request) error {
 	file, header, err := r.FormFile("file")
 	if err != nil {
 		f.add("file", wb.t("import.file.missing"))
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, name, page(r, f))
 	}
 	defer file.Close()
 	if ext := strings.ToLower(filepath.Ext(header.Filename)); ext != ".csv" && ext != ".xlsx" {
 		f.add("file", wb.t("import.file.type"))
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, name, page(r, f))
 	}
 	q, err := wb.queue()
 	if err != nil {
 		return err
 	}
-	j, err := q.SubmitHouseholdImport(r.Context(), scope(r), header.Filename, file, skip)
+	j, err := submit(q, header.Filename, file, skip)
 	var fe *importer.FileError
 	if errors.As(err, &fe) {
 		f.add("file", fe.Message)
-		return wb.render(w, r, http.StatusUnprocessableEntity, "import/form", wb.importPage(r, f))
+		return wb.render(w, r, http.StatusUnprocessableEntity, name, page(r, f))
 	}
 	if err != nil {
 		return err

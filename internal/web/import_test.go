@@ -22,6 +22,12 @@ import (
 // upload posts file to /import as a browser would.
 func (c *client) upload(name string, content []byte, fields map[string]string) *response {
 	c.t.Helper()
+	return c.uploadTo("/import", name, content, fields)
+}
+
+// uploadTo posts file to path as a browser would.
+func (c *client) uploadTo(path, name string, content []byte, fields map[string]string) *response {
+	c.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, v := range fields {
@@ -35,7 +41,7 @@ func (c *client) upload(name string, content []byte, fields map[string]string) *
 		fw.Write(content)
 	}
 	mw.Close()
-	req, err := http.NewRequest(http.MethodPost, c.base+"/import", &body)
+	req, err := http.NewRequest(http.MethodPost, c.base+path, &body)
 	if err != nil {
 		c.t.Fatal(err)
 	}

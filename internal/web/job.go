@@ -36,11 +36,12 @@ func (wb *Web) queue() (*jobs.Queue, error) {
 // jobData is a job's page: its progress while it runs, its result when it has ended.
 type jobData struct {
 	Page
-	Job    *model.Job
-	Import *jobs.ImportResult   // the counts of a household import
-	Export *jobs.ExportResult   // of an export
-	Divs   *jobs.DivisionResult // of a divisions import
-	File   string               // the name the person's file had (imports)
+	Job     *model.Job
+	Import  *jobs.ImportResult       // the counts of a household import
+	Export  *jobs.ExportResult       // of an export
+	Divs    *jobs.DivisionResult     // of a divisions import
+	Members *jobs.MemberImportResult // of a member import
+	File    string                   // the name the person's file had (imports)
 }
 
 // Running reports whether the page should keep polling.
@@ -81,6 +82,9 @@ func (wb *Web) jobPage(r *http.Request, j *model.Job) *jobData {
 	case jobs.KindDivisionImport:
 		d.Divs = &jobs.DivisionResult{}
 		_ = json.Unmarshal(j.Result, d.Divs)
+	case jobs.KindMemberImport:
+		d.Members = &jobs.MemberImportResult{}
+		_ = json.Unmarshal(j.Result, d.Members)
 	}
 	return d
 }

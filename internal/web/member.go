@@ -1,13 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"gongzhi/internal/authz"
+	"gongzhi/internal/importer"
+	"gongzhi/internal/jobs"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -68,7 +72,8 @@ func (wb *Web) members(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Head = Head{Title: p.Title, Lead: wb.t("members.lead")}
 	if p.Can(authz.PartyMemberWrite) && scope(r).Role != model.RoleMember {
-		p.Head.Actions = []Link{{Label: wb.t("member.new.title"), URL: "/party/members/new", Icon: "plus", Primary: true}}
+		p.Head.Actions = []Link{{Label: wb.t("member.new.title"), URL: "/party/members/new", Icon: "plus", Primary: true},
+			{Label: wb.t("members.import.title"), URL: "/party/members/import", Icon: "upload"}}
 	}
 	lists := []Option{}
 	for _, l := range model.MemberLists {
@@ -480,4 +485,40 @@ func (wb *Web) memberManaged(r *http.Request, m *model.Member) error {
 		return &model.ConflictError{Message: wb.t("member.manage.left")}
 	}
 	return nil
+}
+
+// memberImportPage is the member import's upload form.
+func (wb *Web) memberImportPage(r *http.Request, f *Form) *importData {
+	d := &importData{Page: wb.base(r, wb.t("members.import.title"), "party-members"), Form: f, MaxMB: wb.opts.MaxUploadBytes >> 20}
+	d.Upload = importUpload{Action: "/party/members/import", Template: "/party/members/import/template.xlsx", Lead: wb.t("members.import.lead"),
+		Steps: [3]importStep{{wb.t("import.step1"), wb.t("members.import.step1")}, {wb.t("import.step2"), wb.t("members.import.step2")},
+			{wb.t("import.step3"), wb.t("members.import.step3")}}}
+	d.Crumbs = []Crumb{{Name: wb.t("members.title"), URL: "/party/members"}, {Name: d.Title}}
+	if f.Invalid() {
+		d.Failed = f
+	}
+	return d
+}
+
+func (wb *Web) memberImportForm(w http.ResponseWriter, r *http.Request) error {
+	return wb.render(w, r, http.StatusOK, "party/member_import", wb.memberImportPage(r, newForm("import", nil, "file")))
+}
+
+// importMembers queues the import of an uploaded member file as a background job and sends the
+// browser to the job's page (progress, then every bad row by number, column and reason).
+func (wb *Web) importMembers(w http.ResponseWriter, r *http.Request) error {
+	return wb.receiveUpload(w, r, "party/member_import", wb.memberImportPage, func(q *jobs.Queue, name string, file io.Reader, _ bool) (*model.Job, error) {
+		return q.SubmitMemberImport(r.Context(), scope(r), name, file)
+	})
+}
+
+// memberImportTemplate downloads the member import workbook with its instructions sheet.
+func (wb *Web) memberImportTemplate(w http.ResponseWriter, r *http.Request) error {
+	var buf bytes.Buffer
+	if err := importer.WriteMemberTemplate(&buf); err != nil {
+		return err
+	}
+	attachment(w, xlsxType, wb.t("members.import.template.filename")+".xlsx", "members-template.xlsx")
+	_, err := buf.WriteTo(w)
+	return err
 }

@@ -131,3 +131,52 @@ func memberID(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+// TestMemberImportPages: the upload page offers the member template; a file with a bad row
+// ends its job failed with the row, column and reason and the rejects file, nothing written; a
+// good file registers the members and the job page says how many.
+func TestMemberImportPages(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	f := mustFixture(t, st, web.Options{Jobs: startedQueue(t, st)})
+	storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.grid, 0)
+	c := f.as(t, "staff")
+	res := c.get("/party/members/import").want(t, http.StatusOK)
+	one(t, res.Doc, "form[action=/party/members/import][enctype=multipart/form-data] input[type=file][name=file]")
+	one(t, res.Doc, "a[href=/party/members/import/template.xlsx]")
+	if len(all(res.Doc, "input[name=skip_invalid]")) != 0 {
+		t.Error("the member import offers skipping bad rows: it is all or nothing")
+	}
+	tpl := c.get("/party/members/import/template.xlsx").want(t, http.StatusOK)
+	if !strings.HasPrefix(tpl.Body, "PK") {
+		t.Error("the template is not a workbook")
+	}
+	res = c.uploadTo("/party/members/import", "党员.csv", []byte("姓名,党员类别\n王,正式党员\n"), nil).want(t, http.StatusUnprocessableEntity)
+	if got := text(one(t, res.Doc, "#f-import-file-error")); !strings.Contains(got, "所在党组织") {
+		t.Errorf("missing column error = %q", got)
+	}
+
+	head := "姓名,所在党组织,党员类别,人员类型,名册,报到类型,组织关系所在党组织\n"
+	_, res = followJob(t, c, c.uploadTo("/party/members/import", "党员.csv", []byte(head+"王一,第一网格党支部,正式党员,离退休,,,\n李二,第一网格党支部,正式党员,火星人,,,\n"), nil))
+	one(t, res.Doc, ".result-bad")
+	if got := texts(res.Doc, "table.table-errors tbody th"); len(got) != 1 || got[0] != "第3行" {
+		t.Errorf("error rows = %q, want [第3行]", got)
+	}
+	if got := texts(res.Doc, "table.table-errors tbody td[data-label=列]"); len(got) != 1 || got[0] != "人员类型" {
+		t.Errorf("error columns = %q", got)
+	}
+	one(t, res.Doc, "a[href$=/file]")
+	if n := memberCount(t, st); n != 0 {
+		t.Fatalf("a refused import wrote %d members", n)
+	}
+
+	_, res = followJob(t, c, c.uploadTo("/party/members/import", "党员.csv", []byte(head+"王一,第一网格党支部,正式党员,离退休,,,\n李二,第一网格党支部,正式党员,在职,报到党员,流入党员,老家村党支部\n"), nil))
+	if len(all(res.Doc, ".result-ok")) == 0 {
+		t.Fatalf("job page: %.600q", text(one(t, res.Doc, "#job-status")))
+	}
+	if got := text(one(t, res.Doc, "#job-status")); !strings.Contains(got, "已导入1名在册党员、1名报到党员") {
+		t.Errorf("job page = %.300q", got)
+	}
+	if n := memberCount(t, st); n != 2 {
+		t.Errorf("members = %d, want 2", n)
+	}
+}

@@ -21,8 +21,12 @@ var memberPageSpecs = map[string]spec{
 		return url.Values{"list": {"registered"}, "name": {fmt.Sprintf("矩阵新党员%d", w.nextSeq())}, "org_id": {strconv.FormatInt(w.targets[rel].org, 10)},
 			"status": {"full"}, "category": {"retired"}, "mobility": {"none"}}
 	})},
-	"GET /party/members/{id}":      {kind: partyRead, scoped: true},
-	"GET /party/members/{id}/edit": {kind: partyWrite, scoped: true},
+	"GET /party/members/import":               {kind: partyWrite},
+	"POST /party/members/import":              {kind: partyWrite, lenient: true, body: importBody},
+	"GET /party/members/import/template.xlsx": {kind: partyWrite},
+	"POST /api/v1/imports/members":            {kind: partyWrite, lenient: true, body: importBody},
+	"GET /party/members/{id}":                 {kind: partyRead, scoped: true},
+	"GET /party/members/{id}/edit":            {kind: partyWrite, scoped: true},
 	"POST /party/members/{id}/edit": {kind: partyWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
 		return url.Values{"name": {"矩阵改名"}, "category": {"retired"}, "mobility": {"none"}, "workplace": {"矩阵单位"}}
 	})},
