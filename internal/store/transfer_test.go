@@ -1,0 +1,177 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+)
+
+func transferScope(t *testing.T, st *store.Store, name string, node *model.Territory) authz.Scope {
+	t.Helper()
+	u := storetest.RawUser(t, st, name, model.RoleCommunityAdmin, node)
+	return authz.Scope{UserID: u.ID, Role: u.Role, Path: node.Path}
+}
+
+// TestTransfers: a transfer is a request the receiving side accepts or returns, with history,
+// never an overwrite. Bad targets (the same org, none of the tree, a street committee, a
+// functional group) are refused naming to_org_id; a second open transfer is a conflict; only the
+// receiving side accepts; two acceptances at once accept once; the member moves with its
+// counts. A transfer out takes the member off the roster and yields a signed file another
+// deployment imports once, after trusting the sender's key; a tampered file is refused.
+func TestTransfers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustMemberFixture(t, st)
+		here := transferScope(t, st, "tianbao", f.tr.community)
+		there := transferScope(t, st, "dongsheng", f.tr.community2)
+		m, err := st.CreateMember(ctx, authz.System(), model.MemberInput{Name: "周转接", OrgID: f.branch, Status: model.MemberFull,
+			JoinedOn: "2001-07-01", FullOn: "2002-07-01", Category: model.CategoryInWork, Education: model.EduBachelor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []struct {
+			name string
+			org  int64
+		}{{"same org", f.branch}, {"street committee", f.street}, {"functional", f.functional}, {"no such org", 987654}} {
+			_, err := st.RequestTransfer(ctx, here, model.TransferInput{MemberID: m.ID, ToOrgID: bad.org})
+			if got := fieldsOf(err); got != "to_org_id" {
+				t.Errorf("%s: err = %v, want to_org_id", bad.name, err)
+			}
+		}
+		if _, err := st.RequestTransfer(ctx, there, model.TransferInput{MemberID: m.ID, ToOrgID: f.otherCommittee}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a request by a side that does not manage the member: %v, want not found", err)
+		}
+		tr, err := st.RequestTransfer(ctx, here, model.TransferInput{MemberID: m.ID, ToOrgID: f.otherCommittee, Reason: "搬家"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ce *model.ConflictError
+		if _, err := st.RequestTransfer(ctx, here, model.TransferInput{MemberID: m.ID, ToOrgID: f.group}); !errors.As(err, &ce) {
+			t.Errorf("a second open transfer: %v, want a conflict", err)
+		}
+		var fe *model.ForbiddenError
+		if _, err := st.AcceptTransfer(ctx, here, tr.ID, "", ""); !errors.As(err, &fe) {
+			t.Errorf("accepted by the sending side: %v, want forbidden", err)
+		}
+		if got, _ := st.Member(ctx, authz.System(), m.ID); got.OrgID != f.branch {
+			t.Fatalf("the member moved before acceptance")
+		}
+		// Two acceptances at once: one wins.
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			wg.Add(1)
+			go func() { defer wg.Done(); _, errs[i] = st.AcceptTransfer(ctx, there, tr.ID, "欢迎", "") }()
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("two acceptances: %v / %v, want exactly one to succeed", errs[0], errs[1])
+		}
+		got, err := st.Member(ctx, authz.System(), m.ID)
+		if err != nil || got.OrgID != f.otherCommittee {
+			t.Fatalf("after acceptance: %+v %v", got, err)
+		}
+		if a, b := storetest.OrgMembers(t, st, f.branch), storetest.OrgMembers(t, st, f.otherCommittee); a != 0 || b != 1 {
+			t.Errorf("counts: branch %d, other committee %d, want 0 and 1", a, b)
+		}
+		if _, err := st.Member(ctx, here, m.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("the old community still reads the member: %v", err)
+		}
+		hist, err := st.MemberHistory(ctx, there, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range hist {
+			actions = append(actions, e.Action)
+		}
+		if want := []string{"created", "transfer_requested", "transfer_accepted"}; !equalStrings(actions, want) {
+			t.Errorf("history = %v, want %v", actions, want)
+		}
+		page, err := st.Transfers(ctx, here, store.TransferFilter{MemberID: m.ID})
+		if err != nil || page.Total != 1 || page.Items[0].Status != model.TransferAccepted {
+			t.Errorf("transfers as the sending side: %+v %v", page, err)
+		}
+
+		// Out of the deployment: the member leaves the roster; the file is signed.
+		if _, err := st.RequestTransfer(ctx, there, model.TransferInput{MemberID: m.ID, ToOrgID: f.otherCommittee, Destination: "x"}); fieldsOf(err) != "destination" {
+			t.Errorf("both a target and a destination: %v", err)
+		}
+		out, err := st.RequestTransfer(ctx, there, model.TransferInput{MemberID: m.ID, Destination: "绵阳市涪城区城厢街道某社区党委", Reason: "工作调动"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.TransferFile(ctx, there, out.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a file before acceptance: %v", err)
+		}
+		out, err = st.AcceptTransfer(ctx, there, out.ID, "", "江油市社区治理平台")
+		if err != nil || !out.HasFile {
+			t.Fatalf("accept out: %+v %v", out, err)
+		}
+		if got, _ := st.Member(ctx, authz.System(), m.ID); got.Current() {
+			t.Error("a member transferred out is still on the roster")
+		}
+		if n := storetest.OrgMembers(t, st, f.otherCommittee); n != 0 {
+			t.Errorf("count after transfer out = %d", n)
+		}
+		_, file, err := st.TransferFile(ctx, there, out.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, err := st.OwnTransferKey(ctx, "")
+		if err != nil || own.Name != "江油市社区治理平台" {
+			t.Fatalf("own key: %+v %v", own, err)
+		}
+
+		// The receiving deployment: a store of its own.
+		rx := storetest.Open(t, "sqlite")
+		rtr := mustTree(t, rx)
+		rorg := storetest.MustOrg(t, rx, "community_committee", "城厢社区党委", rtr.community.ID, 0)
+		rsc := transferScope(t, rx, "chengxiang", rtr.community)
+		var ve *model.ValidationError
+		if _, err := rx.ImportTransfer(ctx, rsc, file, rorg); !errors.As(err, &ve) || fieldsOf(err) != "file" {
+			t.Errorf("a file from an untrusted key: %v", err)
+		}
+		if _, err := rx.TrustTransferKey(ctx, rsc, "江油市", own.PublicKey); err != nil {
+			t.Fatal(err)
+		}
+		tampered := bytes.Replace(file, []byte("周转接"), []byte("吴冒名"), 1)
+		if _, err := rx.ImportTransfer(ctx, rsc, tampered, rorg); fieldsOf(err) != "file" {
+			t.Errorf("a tampered file: %v, want refused on file", err)
+		}
+		in, err := rx.ImportTransfer(ctx, rsc, file, rorg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rx.ImportTransfer(ctx, rsc, file, rorg); !errors.As(err, &ce) {
+			t.Errorf("the same file again: %v, want a conflict", err)
+		}
+		in, err = rx.AcceptTransfer(ctx, rsc, in.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nm, err := rx.Member(ctx, rsc, in.MemberID)
+		if err != nil || nm.Name != "周转接" || nm.OrgID != rorg || nm.Status != model.MemberFull || nm.JoinedOn.Format("2006-01-02") != "2001-07-01" {
+			t.Errorf("the member received: %+v %v", nm, err)
+		}
+	})
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
