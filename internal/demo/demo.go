@@ -65,6 +65,8 @@ type Result struct {
 	Residents   int
 	PartyOrgs   int // Party organizations of the demo structure (party.go)
 	Members     int // party members on a roster (member.go)
+	Meetings    int // meetings of the past year, closed (life.go)
+	Attendance  int // members recorded present at them
 	// Organizations of the register (organization.go)
 	Organizations int
 	// People is how long the divisions, households and residents took, generated and loaded
@@ -173,6 +175,11 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	if err := partyStudy(ctx, st, opts, res.DistrictID, communities); err != nil {
 		return nil, fmt.Errorf("demo: study and development: %w", err)
 	}
+	life, err := partyLife(ctx, st, opts, communities)
+	if err != nil {
+		return nil, fmt.Errorf("demo: organizational life: %w", err)
+	}
+	res.Meetings, res.Attendance = int(life.Meetings), int(life.Attendance)
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)
 	}
