@@ -10,7 +10,8 @@ import (
 	"gongzhi/internal/store"
 )
 
-// The demo's organizational life (issue 8, items 4, 6 and 9): the past twelve months of
+// The demo's organizational life (issue 8, items 4, 6 and 9): the branches' posts held by their
+// members (store.Tx.FillBranchPosts: the demo draws posts as names before members exist); the past twelve months of
 // meetings of every org (groups and community committees monthly, each branch an assembly and a
 // lecture a quarter), closed, with about four in five members present and the points they earned
 // (store.RecordMeetingHistory, set-based, so that a million-household city gets its year in
@@ -35,6 +36,9 @@ func partyLife(ctx context.Context, st *store.Store, opts Options, communities [
 	sc := authz.System()
 	var h store.MeetingHistory
 	err := st.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.FillBranchPosts(ctx, sc); err != nil {
+			return err
+		}
 		var err error
 		h, err = tx.RecordMeetingHistory(ctx, sc, time.Now(), lifeAttendance, opts.Seed)
 		return err

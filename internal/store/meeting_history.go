@@ -77,10 +77,12 @@ func (tx *Tx) RecordMeetingHistory(ctx context.Context, sc authz.Scope, asOf tim
 			for variant := range 4 {
 				start := time.Date(month.Year(), month.Month(), 6+variant*5, p.hour, 30, 0, 0, model.Shanghai).UTC()
 				end := start.Add(90 * time.Minute)
+				// In org order, so that the meetings' ids, and with them the attendance the
+				// hash picks, are the same on every run (PostgreSQL's heap order is not).
 				res, err := tx.exec(ctx, `INSERT INTO party_meetings (org_id, path, community_id, type, title, starts_at, ends_at, closes_at, place,
 					minutes, status, created_at, updated_at)
 					SELECT id, path, community_id, ?, ?, ?, ?, ?, ?, ?, 'closed', ?, ?
-					FROM party_orgs WHERE status = 'active' AND `+p.orgs+` AND id % 4 = ?`,
+					FROM party_orgs WHERE status = 'active' AND `+p.orgs+` AND id % 4 = ? ORDER BY id`,
 					string(p.typ), fmt.Sprintf(p.title, month.Year(), int(month.Month())), start, end, end.Add(model.CheckinGrace), p.place,
 					"会议按计划召开，传达学习了上级精神，讨论了本月为民服务事项。", start.Add(-7*24*time.Hour), end, variant)
 				if err != nil {

@@ -680,8 +680,9 @@ func (s *Store) MyMemberRecord(ctx context.Context, sc authz.Scope) (*model.Memb
 }
 
 // UnrosteredPartyResident is a resident whose record says 中共党员 or 预备党员 but who is on no
-// roster, with the org that would register them: the active grid branch whose grid the resident
-// lives in, else the community committee.
+// roster, with the org that would register them: the deepest active building group or grid
+// branch over where the resident lives (the group of the building or compound, else the grid's
+// branch), else the community committee.
 type UnrosteredPartyResident struct {
 	ResidentID int64
 	Name       string
@@ -702,8 +703,8 @@ func (s *Store) UnrosteredPartyResidents(ctx context.Context, sc authz.Scope, co
 	}
 	lo, hi := authz.PathRange(t.Path)
 	return queryAll(ctx, c, `SELECT r.id, r.name, r.gender, r.birth_date, r.political_status,
-			COALESCE((SELECT MIN(o.id) FROM party_orgs o WHERE o.kind = 'grid_branch' AND o.status = 'active' AND o.path >= ? AND o.path < ?
-				AND r.path LIKE o.path || '%'),
+			COALESCE((SELECT o.id FROM party_orgs o WHERE o.kind IN ('grid_branch', 'building_group') AND o.status = 'active' AND o.path >= ? AND o.path < ?
+				AND r.path LIKE o.path || '%' ORDER BY LENGTH(o.path) DESC, o.id LIMIT 1),
 			(SELECT MIN(o.id) FROM party_orgs o WHERE o.kind = 'community_committee' AND o.status = 'active' AND o.path = ?), 0)
 		FROM residents r WHERE r.path >= ? AND r.path < ? AND r.political_status IN ('party_member', 'probationary')
 			AND NOT EXISTS (SELECT 1 FROM party_members m WHERE m.resident_id = r.id AND m.left_on IS NULL)

@@ -256,3 +256,29 @@ func (tx *Tx) RecordTerm(ctx context.Context, sc authz.Scope, orgID int64, in mo
 	tx.auditAt(sc, o.Path, "party_org.term", "party_org", []int64{orgID, id}, detail)
 	return queryOne(ctx, tx.conn, `SELECT `+termColumns+` FROM party_org_terms WHERE id = ?`, []any{id}, scanTerm)
 }
+
+// FillBranchPosts gives every current post of an active grid branch that names neither a member
+// nor an account one of the branch's full registered members (of the branch or of a group right
+// under it), picked by a hash of the post and the member, and the post takes the member's name.
+// The demo draws its posts as names before it registers members; this makes the branches'
+// committees members, as they are, so that their committee meetings have a roster. Only the
+// system scope; it returns how many posts it filled.
+func (tx *Tx) FillBranchPosts(ctx context.Context, sc authz.Scope) (int64, error) {
+	if !sc.All {
+		return 0, &model.ForbiddenError{Message: "只有系统可以批量指定任职党员"}
+	}
+	res, err := tx.exec(ctx, `UPDATE party_posts SET member_id = (SELECT pm.id FROM party_members pm JOIN party_orgs o ON o.id = pm.org_id
+			WHERE (o.id = party_posts.org_id OR o.parent_id = party_posts.org_id) AND pm.list = 'registered' AND pm.left_on IS NULL AND pm.status = 'full'
+			ORDER BY (pm.id * 7919 + party_posts.id * 104729) % 9973, pm.id LIMIT 1)
+		WHERE ended_at IS NULL AND member_id IS NULL AND user_id IS NULL
+			AND org_id IN (SELECT id FROM party_orgs WHERE kind = 'grid_branch' AND status = 'active')`)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.exec(ctx, `UPDATE party_posts SET holder_name = (SELECT name FROM party_members WHERE id = party_posts.member_id)
+		WHERE ended_at IS NULL AND member_id IS NOT NULL AND org_id IN (SELECT id FROM party_orgs WHERE kind = 'grid_branch' AND status = 'active')`); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
