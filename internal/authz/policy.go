@@ -58,6 +58,8 @@ const (
 	PartyCourseWrite      Action = "party.course.write"      // write courses and quizzes, assign them to orgs or members
 	PartyDevelopmentRead  Action = "party.development.read"  // read the development pipeline within scope
 	PartyDevelopmentWrite Action = "party.development.write" // record applications, documents and stage changes
+	// analytics: the composition of the members of an org or a territory subtree (issue 8 item 10).
+	PartyAnalyticsRead Action = "party.analytics.read" // composition analytics of the registered members within scope (counts and shares, no names)
 )
 
 var (
@@ -88,6 +90,7 @@ var policy = map[Action][]model.Role{
 	ConflictHandle:   staff,
 
 	// partylife
+	PartyAnalyticsRead: staff,
 	PartyMeetingRead:   fieldStaff,
 	PartyMeetingWrite:  staff,
 	PartyActivityRead:  {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader, model.RoleUnitLeader, model.RoleMember, model.RoleResident},

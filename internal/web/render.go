@@ -154,6 +154,8 @@ func templateFuncs(msg catalog) template.FuncMap {
 		"id":        func(id int64) string { return strconv.FormatInt(id, 10) },
 		// yuan shows an amount of fen as yuan with two decimals (money is integer fen).
 		"yuan": model.FormatYuan,
+		// percent shows a share (0–1) as a percentage with one decimal.
+		"percent": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 		// emptyState is a fixed empty state: {{template "empty" (emptyState "map" (t "x.empty")
 		// (t "x.empty.next") (t "x.action") "/x")}}; the strings after the title are the text,
 		// then the label and URL of each action.

@@ -129,6 +129,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/me", authz.PartySelf, wb.h(wb.myBranch)),
 		// partydues: dues (党费)
 		authz.NewRoute("GET /party/dues", authz.PartyDuesRead, wb.h(wb.dues)),
+		authz.NewRoute("GET /party/analytics", authz.PartyAnalyticsRead, wb.h(wb.analytics)),
 		authz.NewRoute("GET /party/dues/statement.xlsx", authz.PartyDuesRead, wb.h(wb.duesStatement)),
 		authz.NewRoute("GET /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.duesPayFormPage)),
 		authz.NewRoute("POST /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.recordDues)),

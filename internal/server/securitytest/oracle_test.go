@@ -47,13 +47,14 @@ const (
 	duesWrite                         // partydues: declare incomes, record payments (also on a member's behalf): staff by territory, a member as secretary (by post) of the member's org
 	pointsWrite                       // points: the rules of a community, a member's ledger and its corrections: staff
 	pointsProfile                     // points: a member's public profile (亮身份): staff and grid leaders by territory; a member those of its own branch
+	partyAnalytics                    // analytics: the composition of the members of an org or subtree (counts, no names): staff
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
 	"people read", "people write", "bulk", "accounts", "subject", "corrections", "audit", "conflicts",
 	"life read", "life write", "activity read", "activity join", "points read", "party self",
 	"party read", "party write", "party org read", "party org write", "organization read", "organization write", "organization own",
-	"party study", "party development", "dues read", "dues write", "points write", "points profile"}
+	"party study", "party development", "dues read", "dues write", "points write", "points profile", "party analytics"}
 
 func (k routeKind) String() string { return kindNames[k] }
 
@@ -103,7 +104,7 @@ func may(r model.Role, k routeKind) bool {
 		return fieldWorker(r) || r == model.RoleMember
 	case partySelf:
 		return r == model.RoleMember
-	case bulk, conflicts, orgWrite, partyStudy, partyDevelopment:
+	case bulk, conflicts, orgWrite, partyStudy, partyDevelopment, partyAnalytics:
 		return staffRole(r)
 	case partyOrgRead:
 		// Party organization is office work with the territory: staff and grid leaders (a grid

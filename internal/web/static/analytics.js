@@ -1,0 +1,30 @@
+// Composition analytics: draws an ECharts chart over each [data-chart] element of the page
+// (the table below it carries the same numbers for readers without script). Loaded after
+// vendor/echarts.min.js; does nothing without it.
+(function () {
+  "use strict";
+  function draw() {
+    if (!window.echarts) return;
+    var charts = [];
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var spec;
+      try { spec = JSON.parse(el.getAttribute("data-chart")); } catch (e) { return; }
+      var names = spec.data.map(function (d) { return d.name; });
+      var option = spec.type === "pie"
+        ? { tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
+            legend: { bottom: 0, type: "scroll" },
+            series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: spec.data, label: { show: false } }] }
+        : { tooltip: { trigger: "axis" },
+            grid: { left: 40, right: 12, top: 12, bottom: 48 },
+            xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 5 ? 30 : 0 } },
+            yAxis: { type: "value", minInterval: 1 },
+            series: [{ type: "bar", data: spec.data.map(function (d) { return d.value; }), itemStyle: { color: "#c8161d" } }] };
+      var c = window.echarts.init(el, null, { renderer: "svg" });
+      c.setOption(option);
+      el.classList.add("drawn");
+      charts.push(c);
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw); else draw();
+})();
