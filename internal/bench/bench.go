@@ -53,6 +53,7 @@ type Report struct {
 	Load         time.Duration // divisions, households and residents generated and loaded
 	Total        time.Duration // Load and the Party, register and study data of the demo city
 	Levels       []Level
+	Party        []PartyTiming // composition analytics and a branch's first member page
 	LookupsPerS  float64
 	Pairs        []Pair // full stack against bare handler, when HTTPMeasured
 	Concurrency  int
@@ -137,6 +138,13 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 		}
 		rep.Levels = append(rep.Levels, lv)
 		fmt.Fprintf(progress, "  %-9s %-10s count p50 %v p99 %v · list p50 %v p99 %v\n", lv.Kind, lv.Name, lv.CountP50, lv.CountP99, lv.ListP50, lv.ListP99)
+	}
+
+	if rep.Party, err = measureParty(ctx, st, nodes, opts.Samples); err != nil {
+		return nil, err
+	}
+	for _, p := range rep.Party {
+		fmt.Fprintf(progress, "  %s (%s, %d members): p50 %v p99 %v\n", p.What, p.Name, p.Members, p.P50, p.P99)
 	}
 
 	maxID, err := maxHouseholdID(ctx, st)
@@ -293,4 +301,88 @@ func throughputEach(ctx context.Context, workers int, d time.Duration, op func(r
 		return 0, firstErr
 	}
 	return float64(n.Load()) / time.Since(start).Seconds(), nil
+}
+
+// PartyTiming is one measured party read: what, of which org or node, with how many registered
+// members in it.
+type PartyTiming struct {
+	What     string
+	Name     string
+	Members  int64
+	P50, P99 time.Duration
+}
+
+// measureParty times, through the store as the system, the composition analytics of the
+// district and of the largest community's committee, and the first member page of the largest
+// grid branch in that community.
+func measureParty(ctx context.Context, st *store.Store, nodes []*model.Territory, samples int) ([]PartyTiming, error) {
+	sys := authz.System()
+	community := nodes[2]
+	committees, err := st.Orgs(ctx, sys, store.OrgFilter{Under: community.ID, Kind: model.OrgCommunityCommittee, Limit: 1})
+	if err != nil || len(committees.Items) == 0 {
+		return nil, fmt.Errorf("no community committee in %s: %v", community.Name, err)
+	}
+	var branch *model.Org
+	cur := ""
+	for {
+		p, err := st.Orgs(ctx, sys, store.OrgFilter{Under: community.ID, Kind: model.OrgGridBranch, Limit: store.MaxLimit, Cursor: cur})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range p.Items {
+			if branch == nil || o.Members > branch.Members {
+				branch = o
+			}
+		}
+		if p.Next == "" {
+			break
+		}
+		cur = p.Next
+	}
+	if branch == nil {
+		return nil, fmt.Errorf("no grid branch in %s", community.Name)
+	}
+	committee := committees.Items[0]
+	var out []PartyTiming
+	for _, m := range []struct {
+		what, name string
+		run        func() (int64, error)
+	}{
+		{"analytics of the district", nodes[0].Name, func() (int64, error) {
+			a, err := st.MemberAnalytics(ctx, sys, 0, nodes[0].ID)
+			if err != nil {
+				return 0, err
+			}
+			return a.Registered, nil
+		}},
+		{"analytics of a community committee", committee.Name, func() (int64, error) {
+			a, err := st.MemberAnalytics(ctx, sys, committee.ID, 0)
+			if err != nil {
+				return 0, err
+			}
+			return a.Registered, nil
+		}},
+		{"a branch's first member page", branch.Name, func() (int64, error) {
+			p, err := st.Members(ctx, sys, store.MemberFilter{OrgID: branch.ID, Limit: store.DefaultLimit})
+			if err != nil {
+				return 0, err
+			}
+			if len(p.Items) == 0 {
+				return 0, fmt.Errorf("%s: empty first member page", branch.Name)
+			}
+			return p.Total, nil
+		}},
+	} {
+		times := make([]time.Duration, 0, samples)
+		var n int64
+		for range samples {
+			t0 := time.Now()
+			if n, err = m.run(); err != nil {
+				return nil, err
+			}
+			times = append(times, time.Since(t0))
+		}
+		out = append(out, PartyTiming{What: m.what, Name: m.name, Members: n, P50: percentile(times, 50), P99: percentile(times, 99)})
+	}
+	return out, nil
 }

@@ -24,5 +24,11 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) {
 	for _, l := range r.Levels {
 		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s |\n", l.Kind, l.Name, l.Households, l.CountP50, l.CountP99, l.ListP50, l.ListP99)
 	}
+	if len(r.Party) > 0 {
+		fmt.Fprintf(w, "\n| party read (store) | org or node | registered members | p50 | p99 |\n|---|---|---:|---:|---:|\n")
+		for _, p := range r.Party {
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %s |\n", p.What, p.Name, p.Members, p.P50, p.P99)
+		}
+	}
 	fmt.Fprintln(w)
 }
