@@ -29,7 +29,7 @@ func TestAnalyticsPage(t *testing.T) {
 		}
 	}
 	staff := f.as(t, "staff")
-	page := staff.get("/party/analytics?territory_id=" + strconv.FormatInt(f.community.ID, 10)).want(t, http.StatusOK)
+	page := staff.get("/party/analytics?territory_id="+strconv.FormatInt(f.community.ID, 10)).want(t, http.StatusOK)
 	if got := text(one(t, page.Doc, "#analytics-registered")); got != "4" {
 		t.Errorf("registered = %q, want 4\n%s", got, excerpt(page.Body))
 	}
@@ -40,5 +40,5 @@ func TestAnalyticsPage(t *testing.T) {
 		t.Errorf("%d chart elements, want 7", n)
 	}
 	f.as(t, "gridleader").get("/party/analytics").want(t, http.StatusForbidden)
-	staff.get("/party/analytics?territory_id=" + strconv.FormatInt(f.community2.ID, 10)).want(t, http.StatusNotFound)
+	staff.get("/party/analytics?territory_id="+strconv.FormatInt(f.community2.ID, 10)).want(t, http.StatusNotFound)
 }
