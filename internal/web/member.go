@@ -170,15 +170,24 @@ func (wb *Web) memberReportCounts(r *http.Request, f store.MemberFilter, p *memb
 
 type memberPage struct {
 	Page
-	M        *model.Member
-	Events   []store.MemberEvent
-	Resident *model.Resident    // the linked resident record, when the caller may read it
-	Dues     *store.DuesAccount // nil when the caller may not see dues (a grid leader)
-	Manage   bool               // the caller manages the member's org
-	Convert  *Form
+	M         *model.Member
+	Events    []store.MemberEvent
+	Resident  *model.Resident    // the linked resident record, when the caller may read it
+	Dues      *store.DuesAccount // nil when the caller may not see dues (a grid leader)
+	Manage    bool               // the caller manages the member's org
+	Convert   *Form
+	Transfer  *Form             // the transfer request
+	Orgs      []*model.Org      // the orgs a transfer may go to (nil: too many, typed by id)
+	Transfers []*model.Transfer // the member's transfers, newest first
+	Open      bool              // one of them is open
 }
 
 func (wb *Web) memberPage(w http.ResponseWriter, r *http.Request, status int, convert *Form) error {
+	return wb.memberPageWith(w, r, status, convert, newForm("transfer", nil, "to_org_id", "destination", "reason"))
+}
+
+// memberPageWith is the member's page with its two forms (conversion, transfer request).
+func (wb *Web) memberPageWith(w http.ResponseWriter, r *http.Request, status int, convert, transfer *Form) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -188,7 +197,10 @@ func (wb *Web) memberPage(w http.ResponseWriter, r *http.Request, status int, co
 	if err != nil {
 		return err
 	}
-	p := &memberPage{Page: wb.base(r, m.Name, "party-members"), M: m, Convert: convert}
+	p := &memberPage{Page: wb.base(r, m.Name, "party-members"), M: m, Convert: convert, Transfer: transfer}
+	if p.Transfers, p.Open, err = wb.memberTransfers(r, id); err != nil {
+		return err
+	}
 	if p.Events, err = wb.st.MemberHistory(ctx, sc, id); err != nil {
 		return err
 	}
@@ -223,8 +235,16 @@ func (wb *Web) memberPage(w http.ResponseWriter, r *http.Request, status int, co
 		convert.Values.Set("full_on", due.Format(time.DateOnly))
 	}
 	p.Crumbs = []Crumb{{Name: wb.t("members.title"), URL: "/party/members"}, {Name: m.Name}}
-	if convert.Invalid() {
+	if p.Manage && m.List == model.ListRegistered {
+		if p.Orgs, err = wb.memberOrgChoices(r); err != nil {
+			return err
+		}
+	}
+	switch {
+	case convert.Invalid():
 		p.Failed = convert
+	case transfer.Invalid():
+		p.Failed = transfer
 	}
 	return wb.render(w, r, status, "party/member_show", p)
 }

@@ -180,3 +180,51 @@ func TestMemberImportPages(t *testing.T) {
 		t.Errorf("members = %d, want 2", n)
 	}
 }
+
+// TestTransferPages: staff request a transfer from the member's page (the member's own org is
+// refused in the form), accept it on the transfer's page and the member moves; a transfer out
+// yields the signed file to download; the keys section shows the deployment's public key.
+func TestTransferPages(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	f := mustFixture(t, st, web.Options{})
+	branch := storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.grid, 0)
+	group := storetest.PartyOrg(t, st, "building_group", "", "1栋党小组", f.building, branch)
+	m := storetest.PartyMember(t, st, "孙转接", branch, 0)
+	staff := f.as(t, "comadmin")
+	page := "/party/members/" + itoa(m)
+	one(t, staff.get(page).want(t, http.StatusOK).Doc, "form#form-transfer select[name=to_org_id]")
+	same := staff.post(page+"/transfer", url.Values{"to_org_id": {itoa(branch)}}).want(t, http.StatusUnprocessableEntity)
+	if got := text(one(t, same.Doc, ".error-summary")); !strings.Contains(got, "不需要转接") {
+		t.Errorf("same org: %q", got)
+	}
+	res := staff.post(page+"/transfer", url.Values{"to_org_id": {itoa(group)}, "reason": {"搬到1栋"}}).want(t, http.StatusSeeOther)
+	tr := strings.SplitN(res.Header.Get("Location"), "?", 2)[0]
+	show := staff.get(tr).want(t, http.StatusOK)
+	if got := text(one(t, show.Doc, "main")); !strings.Contains(got, "待接收") || !strings.Contains(got, "1栋党小组") {
+		t.Errorf("transfer page: %.300q", got)
+	}
+	if len(all(staff.get(page).want(t, http.StatusOK).Doc, "form#form-transfer")) != 0 {
+		t.Error("a member with an open transfer is offered another")
+	}
+	staff.post(tr+"/accept", url.Values{"note": {"同意"}}).want(t, http.StatusSeeOther)
+	moved, err := st.Member(context.Background(), authz.System(), m)
+	if err != nil || moved.OrgID != group {
+		t.Fatalf("after acceptance the member is in %d (%v), want %d", moved.OrgID, err, group)
+	}
+	staff.post(tr+"/accept", url.Values{}).want(t, http.StatusUnprocessableEntity)
+
+	res = staff.post(page+"/transfer", url.Values{"destination": {"绵阳市某社区党委"}}).want(t, http.StatusSeeOther)
+	out := strings.SplitN(res.Header.Get("Location"), "?", 2)[0]
+	staff.post(out+"/accept", url.Values{}).want(t, http.StatusSeeOther)
+	file := staff.get(out + "/file").want(t, http.StatusOK)
+	if !strings.Contains(file.Body, `"signature"`) || !strings.Contains(file.Body, "孙转接") {
+		t.Errorf("transfer file = %.200q", file.Body)
+	}
+	list := staff.get("/party/transfers").want(t, http.StatusOK)
+	if got := texts(list.Doc, "tbody th.cell-title"); len(got) != 2 {
+		t.Errorf("transfers listed = %q, want 2", got)
+	}
+	if key := text(one(t, list.Doc, "#own-transfer-key")); len(key) != 44 {
+		t.Errorf("own public key = %q", key)
+	}
+}

@@ -105,6 +105,14 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/members/{id}/edit", authz.PartyMemberWrite, wb.h(wb.editMemberForm)),
 		authz.NewRoute("POST /party/members/{id}/edit", authz.PartyMemberWrite, wb.h(wb.editMemberPage)),
 		authz.NewRoute("POST /party/members/{id}/convert", authz.PartyMemberWrite, wb.h(wb.convertMemberPage)),
+		authz.NewRoute("POST /party/members/{id}/transfer", authz.PartyMemberWrite, wb.h(wb.requestTransferPage)),
+		authz.NewRoute("GET /party/transfers", authz.PartyMemberRead, wb.h(wb.transfers)),
+		authz.NewRoute("POST /party/transfers/import", authz.PartyMemberWrite, wb.h(wb.importTransferPage)),
+		authz.NewRoute("POST /party/transfer-keys", authz.PartyOrgWrite, wb.h(wb.trustTransferKeyPage)),
+		authz.NewRoute("GET /party/transfers/{id}", authz.PartyMemberRead, wb.h(wb.transfer)),
+		authz.NewRoute("POST /party/transfers/{id}/accept", authz.PartyMemberWrite, wb.h(wb.decideTransferPage(true))),
+		authz.NewRoute("POST /party/transfers/{id}/reject", authz.PartyMemberWrite, wb.h(wb.decideTransferPage(false))),
+		authz.NewRoute("GET /party/transfers/{id}/file", authz.PartyMemberWrite, wb.h(wb.transferFileDownload)),
 
 		// partylife: organizational life, activities, points, my branch
 		authz.NewRoute("GET /party/meetings", authz.PartyMeetingRead, wb.h(wb.meetings)),

@@ -56,6 +56,7 @@ const (
 	courseObj    // a course at the relation's stairwell
 	myCourseObj  // the course assigned to the member account (the same at every relation)
 	candidateObj // a candidate of the pipeline at the relation's stairwell
+	transferObj  // partymember: a transfer at the relation (party_member_test.go)
 )
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
@@ -535,6 +536,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.studyCourse(rel, true)
 	case candidateObj:
 		return w.candidate(rel, true)
+	case transferObj:
+		return w.freshTransfer(rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -572,6 +575,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.myCourse()
 	case candidateObj:
 		return w.candidate(rel, false)
+	case transferObj:
+		return w.standingTransfer(rel)
 	}
 	return 0
 }
