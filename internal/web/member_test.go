@@ -216,7 +216,7 @@ func TestTransferPages(t *testing.T) {
 	res = staff.post(page+"/transfer", url.Values{"destination": {"绵阳市某社区党委"}}).want(t, http.StatusSeeOther)
 	out := strings.SplitN(res.Header.Get("Location"), "?", 2)[0]
 	staff.post(out+"/accept", url.Values{}).want(t, http.StatusSeeOther)
-	file := staff.get(out + "/file").want(t, http.StatusOK)
+	file := staff.get(out+"/file").want(t, http.StatusOK)
 	if !strings.Contains(file.Body, `"signature"`) || !strings.Contains(file.Body, "孙转接") {
 		t.Errorf("transfer file = %.200q", file.Body)
 	}
