@@ -220,7 +220,22 @@ func (c conn) members(ctx context.Context, sc authz.Scope, f MemberFilter) (*Pag
 		w.add("m.path >= ? AND m.path < ?", lo, hi)
 	}
 	if f.OrgID != 0 {
-		w.add("m.org_id IN "+orgSubtree(`SELECT id FROM party_orgs WHERE id = ?`), f.OrgID)
+		// The org's subtree as a list of ids read first: given the recursive query inline, the
+		// PostgreSQL planner guessed hundreds of orgs and walked the whole roster in path order
+		// for a branch's first page (23 ms at 100,000 households, growing with the city).
+		ids, err := c.memberOrgSubtreeIDs(ctx, f.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) > memberOrgListMax {
+			w.add("m.org_id IN "+orgSubtree(`SELECT id FROM party_orgs WHERE id = ?`), f.OrgID)
+		} else {
+			args := make([]any, len(ids))
+			for i, id := range ids {
+				args[i] = id
+			}
+			w.add("m.org_id IN ("+inList(len(ids))+")", args...)
+		}
 	}
 	w.add("m.list = ?", string(f.List))
 	if f.Former {
@@ -773,4 +788,25 @@ func (s *Store) SetPostAccount(ctx context.Context, sc authz.Scope, orgID int64,
 		tx.audit(sc, "party_post.account", "user", []int64{user}, "org="+strconv.FormatInt(orgID, 10)+" post="+post)
 		return nil
 	})
+}
+
+// memberOrgListMax is the most orgs a member filter lists by id; a larger subtree (a street's)
+// stays a subquery.
+const memberOrgListMax = 500
+
+// memberOrgSubtreeIDs are the ids of org id and the orgs under it (following parent_id), at
+// least id itself.
+func (c conn) memberOrgSubtreeIDs(ctx context.Context, id int64) ([]int64, error) {
+	ids, err := queryAll(ctx, c, `SELECT id FROM `+orgSubtree(`SELECT id FROM party_orgs WHERE id = ?`)+` AS s`, []any{id},
+		func(rs rowScanner) (int64, error) {
+			var n int64
+			return n, rs.Scan(&n)
+		})
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		ids = []int64{id}
+	}
+	return ids, nil
 }
