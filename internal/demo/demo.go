@@ -65,6 +65,7 @@ type Result struct {
 	Residents   int
 	PartyOrgs   int // Party organizations of the demo structure (party.go)
 	Members     int // party members on a roster (member.go)
+	Transfers   int // transfers of organizational relations, in every state (transfer.go)
 	Meetings    int // meetings of the past year, closed (life.go)
 	Attendance  int // members recorded present at them
 	// Organizations of the register (organization.go)
@@ -168,6 +169,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	}
 	if res.Members, err = partyMembers(ctx, st, opts, communities); err != nil {
 		return nil, fmt.Errorf("demo: party members: %w", err)
+	}
+	if res.Transfers, err = partyTransfers(ctx, st, opts, communities); err != nil {
+		return nil, fmt.Errorf("demo: transfers: %w", err)
 	}
 	if err := organizations(ctx, st, opts, communities, res); err != nil {
 		return nil, fmt.Errorf("demo: register of organizations: %w", err)

@@ -96,6 +96,7 @@ func TestGenerateSmall(t *testing.T) {
 		checkResidents(t, st, res.Residents)
 		checkParty(t, st, res)
 		checkMembers(t, st, res)
+		checkTransfers(t, st, res)
 		checkOrganizations(t, st, res)
 		checkStudy(t, st, res)
 

@@ -362,7 +362,9 @@ func (tx *Tx) moveMember(ctx context.Context, sc authz.Scope, t *model.Transfer)
 	return tx.memberEvent(ctx, sc, t.MemberID, "transfer_accepted", "组织关系由 "+t.FromOrgName+" 转入 "+t.ToOrgName)
 }
 
-// sendMember takes the member of a transfer out off the roster and returns the signed file.
+// sendMember takes the member of a transfer out off the registered roster and returns the
+// signed file: a member who lives here (linked to a resident) goes on the reporting list, with
+// the destination as the org it is registered with; anyone else leaves the roster.
 func (tx *Tx) sendMember(ctx context.Context, sc authz.Scope, t *model.Transfer, deployment string) (string, error) {
 	m, err := tx.member(ctx, authz.System(), t.MemberID)
 	if err != nil {
@@ -386,7 +388,20 @@ func (tx *Tx) sendMember(ctx context.Context, sc authz.Scope, t *model.Transfer,
 	if err := tx.memberCountsApply(ctx, -1, "id = ?", m.ID); err != nil {
 		return "", err
 	}
-	if _, err := tx.exec(ctx, `UPDATE party_members SET left_on = ?, left_reason = ?, updated_at = ? WHERE id = ?`,
+	detail := "组织关系转出至 " + t.Destination + "，已生成转接文件"
+	if m.ResidentID != 0 {
+		// Still living here: registered elsewhere from now on, so on the reporting list (the
+		// resident record's political status keeps agreeing with a roster).
+		kind := model.ReportingInflow
+		if m.Category == model.CategoryInWork {
+			kind = model.ReportingInWork
+		}
+		if _, err := tx.exec(ctx, `UPDATE party_members SET list = 'reporting', reporting_kind = ?, home_org = ?, mobility = 'none',
+			reported_on = ?, updated_at = ? WHERE id = ?`, string(kind), t.Destination, model.Today(time.Now()), now(), m.ID); err != nil {
+			return "", err
+		}
+		detail += "；仍在本社区居住，转为报到党员"
+	} else if _, err := tx.exec(ctx, `UPDATE party_members SET left_on = ?, left_reason = ?, updated_at = ? WHERE id = ?`,
 		model.Today(time.Now()), "组织关系转出至 "+t.Destination, now(), m.ID); err != nil {
 		return "", err
 	}
@@ -396,7 +411,7 @@ func (tx *Tx) sendMember(ctx context.Context, sc authz.Scope, t *model.Transfer,
 	if err := tx.adjustOrgMembers(ctx, m.OrgID, -1); err != nil {
 		return "", err
 	}
-	if err := tx.memberEvent(ctx, sc, m.ID, "transfer_accepted", "组织关系转出至 "+t.Destination+"，已生成转接文件"); err != nil {
+	if err := tx.memberEvent(ctx, sc, m.ID, "transfer_accepted", detail); err != nil {
 		return "", err
 	}
 	return string(file), nil

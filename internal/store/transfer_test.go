@@ -130,6 +130,27 @@ func TestTransfers(t *testing.T) {
 			t.Fatalf("own key: %+v %v", own, err)
 		}
 
+		// A member who lives here stays on a roster: the reporting list, registered elsewhere.
+		res, err := st.CreateMember(ctx, authz.System(), model.MemberInput{ResidentID: f.head.ID, OrgID: f.branch, Status: model.MemberFull,
+			Category: model.CategoryInWork})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro, err := st.RequestTransfer(ctx, here, model.TransferInput{MemberID: res.ID, Destination: "市税务局机关党委"})
+		if err == nil {
+			_, err = st.AcceptTransfer(ctx, here, ro.ID, "", "")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.Member(ctx, authz.System(), res.ID); !got.Current() || got.List != model.ListReporting || got.HomeOrg != "市税务局机关党委" ||
+			got.ReportingKind != model.ReportingInWork {
+			t.Errorf("a resident transferred out: %+v, want current on the reporting list", got)
+		}
+		if n := storetest.OrgMembers(t, st, f.branch); n != 0 {
+			t.Errorf("branch count after the resident's transfer out = %d, want 0", n)
+		}
+
 		// The receiving deployment: a store of its own.
 		rx := storetest.Open(t, "sqlite")
 		rtr := mustTree(t, rx)
