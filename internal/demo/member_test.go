@@ -1,8 +1,11 @@
 package demo
 
 import (
+	"context"
 	"fmt"
 	"testing"
+
+	"gongzhi/internal/authz"
 
 	"gongzhi/internal/store"
 )
@@ -44,6 +47,20 @@ func checkMembers(t *testing.T, st *store.Store, res *Result) {
 	full := mustCount(t, st, `SELECT COUNT(*) FROM party_members m WHERE m.list = 'registered' AND (SELECT COUNT(*) FROM party_dues_payments p WHERE p.member_id = m.id) = 12`)
 	if paid == 0 || full == 0 || full == paid {
 		t.Errorf("dues: %d members paid, %d all year: want most paying and some arrears", paid, full)
+	}
+	// Composition analytics: the counts the Bulk maintained agree with the roster.
+	a, err := st.MemberAnalytics(context.Background(), authz.System(), 0, res.DistrictID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(a.Registered) != registered {
+		t.Errorf("analytics of the district: %d registered, the roster has %d", a.Registered, registered)
+	}
+	if retired := mustCount(t, st, `SELECT COUNT(*) FROM party_members WHERE list = 'registered' AND category = 'retired'`); int(a.RetiredShare*float64(a.Registered)+0.5) != retired {
+		t.Errorf("analytics: retired share %.3f of %d, the roster has %d retired", a.RetiredShare, a.Registered, retired)
+	}
+	if a.Reported == 0 || a.NotReported == 0 {
+		t.Errorf("analytics: %d reported, %d not yet: want both", a.Reported, a.NotReported)
 	}
 	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_dues_payments WHERE paid_by <> ''`); n == 0 {
 		t.Error("no dues paid on a member's behalf")
