@@ -176,7 +176,8 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	if err := organizations(ctx, st, opts, communities, res); err != nil {
 		return nil, fmt.Errorf("demo: register of organizations: %w", err)
 	}
-	if err := partyStudy(ctx, st, opts, res.DistrictID, communities); err != nil {
+	courses, err := partyStudy(ctx, st, opts, res.DistrictID, communities)
+	if err != nil {
 		return nil, fmt.Errorf("demo: study and development: %w", err)
 	}
 	life, err := partyLife(ctx, st, opts, communities)
@@ -184,6 +185,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 		return nil, fmt.Errorf("demo: organizational life: %w", err)
 	}
 	res.Meetings, res.Attendance = int(life.Meetings), int(life.Attendance)
+	if err := partyPoints(ctx, st, opts, communities, courses); err != nil {
+		return nil, fmt.Errorf("demo: points: %w", err)
+	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)
 	}

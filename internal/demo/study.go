@@ -44,7 +44,8 @@ var demoCourses = []model.CourseInput{
 }
 
 // partyStudy adds the courses and the pipeline; districtID owns the courses.
-func partyStudy(ctx context.Context, st *store.Store, opts Options, districtID int64, communities []*model.Territory) error {
+// It returns the courses' ids, in demoCourses order.
+func partyStudy(ctx context.Context, st *store.Store, opts Options, districtID int64, communities []*model.Territory) ([]int64, error) {
 	sc := authz.System()
 	today := time.Now().In(model.Shanghai)
 	var courses []int64
@@ -52,7 +53,7 @@ func partyStudy(ctx context.Context, st *store.Store, opts Options, districtID i
 		in.TerritoryID = districtID
 		c, err := st.CreateCourse(ctx, sc, in)
 		if err != nil {
-			return fmt.Errorf("course %s: %w", in.Title, err)
+			return nil, fmt.Errorf("course %s: %w", in.Title, err)
 		}
 		courses = append(courses, c.ID)
 	}
@@ -60,7 +61,7 @@ func partyStudy(ctx context.Context, st *store.Store, opts Options, districtID i
 	for _, c := range communities {
 		p, err := st.Orgs(ctx, sc, store.OrgFilter{CommunityID: c.ID, Limit: 50})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var committee, branch int64
 		for _, o := range p.Items {
@@ -79,14 +80,14 @@ func partyStudy(ctx context.Context, st *store.Store, opts Options, districtID i
 		}
 		for i, id := range courses {
 			if _, err := st.AssignCourse(ctx, sc, model.AssignmentInput{CourseID: id, OrgID: committee, DueOn: dues[i]}); err != nil && !errors.Is(err, model.ErrConflict) {
-				return fmt.Errorf("%s: assign: %w", c.Name, err)
+				return nil, fmt.Errorf("%s: assign: %w", c.Name, err)
 			}
 		}
 		if err := demoCandidates(ctx, st, opts, c, branch, today); err != nil {
-			return fmt.Errorf("%s: pipeline: %w", c.Name, err)
+			return nil, fmt.Errorf("%s: pipeline: %w", c.Name, err)
 		}
 	}
-	return nil
+	return courses, nil
 }
 
 // demoCandidates: applicants (masses, 20–45 years old) of the community at the application,
