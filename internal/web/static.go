@@ -143,7 +143,11 @@ func (as *assets) buildServiceWorker(src []byte) error {
 		return fmt.Errorf("static file %s is missing", swFile)
 	}
 	shell := make([]string, 0, len(as.url))
-	for _, u := range as.url {
+	for rel, u := range as.url {
+		if rel == analyticsEChartsFile {
+			// ECharts (1.1 MB) serves one staff page on a desk: not in every phone's app shell.
+			continue
+		}
 		shell = append(shell, u)
 	}
 	slices.Sort(shell)
