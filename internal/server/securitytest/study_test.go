@@ -156,14 +156,17 @@ func (w *world) myCourse() int64 {
 	}
 	t := w.targets[relOwn]
 	ts := time.Now().UTC()
-	member := w.insertID(`INSERT INTO party_members (name, org_id, path, status, category, user_id, created_at, updated_at) VALUES ('矩阵党员', ?, ?, 'full', 'retired', ?, ?, ?) RETURNING id`,
+	w.insertID(`INSERT INTO party_members (name, org_id, path, status, category, user_id, created_at, updated_at) VALUES ('矩阵党员', ?, ?, 'full', 'retired', ?, ?, ?) RETURNING id`,
 		org, t.node.Path, w.users[model.RoleMember].ID, ts, ts)
 	c, err := w.st.CreateCourse(context.Background(), authz.System(), studyCourseInput(t.node.ID))
 	if err != nil {
 		w.tb.Fatal(err)
 	}
+	// The account has several roster rows in the world (partylife's and the members' fixture
+	// made theirs first); a member's study goes by its first, so the course is assigned to it.
+	first := w.insertID(`SELECT MIN(id) FROM party_members WHERE user_id = ? AND left_on IS NULL`, w.users[model.RoleMember].ID)
 	due := time.Now().In(model.Shanghai).AddDate(0, 1, 0).Format(time.DateOnly)
-	if _, err := w.st.AssignCourse(context.Background(), authz.System(), model.AssignmentInput{CourseID: c.ID, MemberID: member, DueOn: due}); err != nil {
+	if _, err := w.st.AssignCourse(context.Background(), authz.System(), model.AssignmentInput{CourseID: c.ID, MemberID: first, DueOn: due}); err != nil {
 		w.tb.Fatal(err)
 	}
 	s.mine = c.ID
