@@ -267,8 +267,9 @@ func (tx *Tx) FillBranchPosts(ctx context.Context, sc authz.Scope) (int64, error
 	if !sc.All {
 		return 0, &model.ForbiddenError{Message: "只有系统可以批量指定任职党员"}
 	}
-	res, err := tx.exec(ctx, `UPDATE party_posts SET member_id = (SELECT pm.id FROM party_members pm JOIN party_orgs o ON o.id = pm.org_id
-			WHERE (o.id = party_posts.org_id OR o.parent_id = party_posts.org_id) AND pm.list = 'registered' AND pm.left_on IS NULL AND pm.status = 'full'
+	res, err := tx.exec(ctx, `UPDATE party_posts SET member_id = (SELECT pm.id FROM party_members pm
+			WHERE pm.org_id IN (SELECT party_posts.org_id UNION ALL SELECT o.id FROM party_orgs o WHERE o.parent_id = party_posts.org_id)
+				AND pm.list = 'registered' AND pm.left_on IS NULL AND pm.status = 'full'
 			ORDER BY (pm.id * 7919 + party_posts.id * 104729) % 9973, pm.id LIMIT 1)
 		WHERE ended_at IS NULL AND member_id IS NULL AND user_id IS NULL
 			AND org_id IN (SELECT id FROM party_orgs WHERE kind = 'grid_branch' AND status = 'active')`)
