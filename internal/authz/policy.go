@@ -91,8 +91,8 @@ var policy = map[Action][]model.Role{
 
 	// partylife
 	PartyAnalyticsRead: staff,
-	PartyMeetingRead:   fieldStaff,
-	PartyMeetingWrite:  staff,
+	PartyMeetingRead:   append(slices.Clone(fieldStaff), model.RoleMember), // a member: the orgs it is secretary of (the store decides)
+	PartyMeetingWrite:  append(slices.Clone(staff), model.RoleMember),      // a member: as secretary, by post
 	PartyActivityRead:  {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader, model.RoleUnitLeader, model.RoleMember, model.RoleResident},
 	PartyActivityWrite: staff,
 	PartyActivityJoin:  {model.RoleUnitLeader, model.RoleMember, model.RoleResident},

@@ -49,12 +49,37 @@ func (c conn) managedOrg(ctx context.Context, sc authz.Scope, id int64) (*lifeOr
 		return nil, err
 	}
 	if !ok {
-		if sc.Contains(o.Path) {
+		if sc.Contains(o.Path) && !postScoped(sc) {
 			return nil, errNotManager
 		}
-		return nil, model.ErrNotFound
+		return nil, model.ErrNotFound // a member reads only the orgs it manages: this one does not exist for it
 	}
 	return o, nil
+}
+
+// postScoped reports whether sc's organizational life is that of its posts rather than of its
+// territory: a member account sees and manages the meetings of the orgs it is secretary or
+// deputy secretary of (and the orgs under them), wherever they lie, and no other.
+func postScoped(sc authz.Scope) bool { return !sc.All && sc.Role == model.RoleMember }
+
+// MeetingOrgs returns the active orgs sc may schedule meetings for, in tree order: staff those
+// of their scope (as OrgTree), a member the orgs it manages by post, wherever they lie.
+func (s *Store) MeetingOrgs(ctx context.Context, sc authz.Scope) ([]*model.Org, error) {
+	cond, args := lifeOrgsOf(sc, "id")
+	if cond == "" {
+		orgs, _, err := s.OrgTree(ctx, sc, 0)
+		return orgs, err
+	}
+	return queryAll(ctx, s.reader(), `SELECT `+orgColumns+` FROM party_orgs WHERE status = 'active' AND `+cond+` ORDER BY path, id LIMIT `+strconv.Itoa(OrgTreeLimit), args, scanOrg)
+}
+
+// lifeOrgsOf is the condition on the org id column col that narrows a post-scoped caller to the
+// orgs it manages ("" and no arguments for everyone else, whom the territory narrows).
+func lifeOrgsOf(sc authz.Scope, col string) (string, []any) {
+	if !postScoped(sc) {
+		return "", nil
+	}
+	return col + " IN " + orgSubtree(managedOrgsInner), []any{sc.UserID, sc.UserID}
 }
 
 const meetingCols = `m.id, m.org_id, o.name, m.path, m.community_id, m.type, m.title, m.starts_at, m.ends_at, m.closes_at, m.place,
@@ -78,6 +103,9 @@ func (s *Store) Meeting(ctx context.Context, sc authz.Scope, id int64) (*model.M
 }
 
 func (c conn) meeting(ctx context.Context, sc authz.Scope, id int64) (*model.Meeting, error) {
+	if cond, args := lifeOrgsOf(sc, "m.org_id"); cond != "" {
+		return queryOne(ctx, c, `SELECT `+meetingCols+meetingFrom+` WHERE m.id = ? AND `+cond, append([]any{id}, args...), scanMeeting)
+	}
 	return scopedOne(ctx, c, sc, `SELECT `+meetingCols+meetingFrom+` WHERE m.id = ?`, []any{id}, scanMeeting,
 		func(m *model.Meeting) string { return m.Path })
 }
@@ -149,6 +177,11 @@ type MeetingFilter struct {
 // Meetings lists the meetings in sc, latest start first, with their total.
 func (s *Store) Meetings(ctx context.Context, sc authz.Scope, f MeetingFilter) (*Page[*model.Meeting], error) {
 	c := s.reader()
+	var fl filter
+	if cond, args := lifeOrgsOf(sc, "m.org_id"); cond != "" {
+		fl.add(cond, args...)
+		sc = authz.System() // the posts narrow it, wherever their orgs lie; Under still narrows below
+	}
 	prefix, ok, err := c.subtree(ctx, sc, f.Under)
 	if err != nil {
 		return nil, err
@@ -157,7 +190,6 @@ func (s *Store) Meetings(ctx context.Context, sc authz.Scope, f MeetingFilter) (
 		return &Page[*model.Meeting]{}, nil
 	}
 	lo, hi := authz.PathRange(prefix)
-	var fl filter
 	fl.add("m.path >= ? AND m.path < ?", lo, hi)
 	if f.OrgID != 0 {
 		fl.add("m.org_id = ?", f.OrgID)
@@ -566,13 +598,18 @@ const MaxComplianceOrgs = 500
 // MaxComplianceOrgs orgs in path order.
 func (s *Store) Compliance(ctx context.Context, sc authz.Scope, under int64) ([]model.Compliance, error) {
 	c := s.reader()
+	orgCond, orgArgs := lifeOrgsOf(sc, "id")
+	if orgCond != "" {
+		orgCond = " AND " + orgCond
+		sc = authz.System() // the posts narrow it (as in Meetings)
+	}
 	prefix, ok, err := c.subtree(ctx, sc, under)
 	if err != nil || !ok {
 		return nil, err
 	}
 	lo, hi := authz.PathRange(prefix)
 	orgs, err := queryAll(ctx, c, `SELECT id, name, kind, level, path, community_id, status FROM party_orgs
-		WHERE path >= ? AND path < ? AND status = 'active' ORDER BY path, id LIMIT `+strconv.Itoa(MaxComplianceOrgs), []any{lo, hi},
+		WHERE path >= ? AND path < ? AND status = 'active'`+orgCond+` ORDER BY path, id LIMIT `+strconv.Itoa(MaxComplianceOrgs), append([]any{lo, hi}, orgArgs...),
 		func(r rowScanner) (lifeOrg, error) {
 			var o lifeOrg
 			return o, r.Scan(&o.ID, &o.Name, &o.Kind, &o.Level, &o.Path, &o.CommunityID, &o.Status)

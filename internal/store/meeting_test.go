@@ -203,7 +203,7 @@ func TestMeetingCheckin(t *testing.T) {
 func TestScheduleMeetingRefusals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		w := mustLifeWorld(t, st, 1)
+		w := mustLifeWorld(t, st, 2)
 		start := time.Date(2027, 1, 10, 11, 0, 0, 0, time.UTC)
 		in := model.MeetingInput{OrgID: w.otherBranch, Type: model.BranchAssembly, Title: "会", StartsAt: start, EndsAt: start.Add(time.Hour)}
 		var ve *model.ValidationError
@@ -211,8 +211,8 @@ func TestScheduleMeetingRefusals(t *testing.T) {
 			t.Errorf("org outside scope: %v, want org_id error", err)
 		}
 		in.OrgID = w.branch
-		if _, err := st.ScheduleMeetings(ctx, w.memberScopes[0], in); !errors.As(err, &ve) {
-			t.Errorf("member without staff role: %v, want refused", err)
+		if _, err := st.ScheduleMeetings(ctx, w.memberScopes[1], in); !errors.As(err, &ve) {
+			t.Errorf("member without a post: %v, want refused", err)
 		}
 		bad := in
 		bad.EndsAt = start.Add(-time.Hour)
@@ -436,6 +436,79 @@ func TestActivitySignupLimit(t *testing.T) {
 		board, err := st.Leaderboard(ctx, w.staff, store.LeaderboardFilter{OrgID: w.group, Limit: 3})
 		if err != nil || len(board) != 3 || board[0].Points != model.DefaultPoints[model.PointsActivity] || board[0].Rank != 1 {
 			t.Errorf("leaderboard = %+v, %v", board, err)
+		}
+	})
+}
+
+// TestSecretaryByPost: a member account that holds the branch's secretary post, scoped to the
+// stairwell where it lives (below the branch's grid), manages the branch's and its group's
+// organizational life and nothing else: it schedules, lists, reads, ticks attendance and sees
+// their compliance; the committee above and another community's branch do not exist for it; a
+// member without a post reads and schedules nothing.
+func TestSecretaryByPost(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustLifeWorld(t, st, 2)
+		secretary, plain := w.memberScopes[0], w.memberScopes[1]
+		start := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Minute)
+		in := func(org int64, typ model.MeetingType) model.MeetingInput {
+			return model.MeetingInput{OrgID: org, Type: typ, Title: "书记排会", StartsAt: start, EndsAt: start.Add(time.Hour)}
+		}
+		if ok, err := st.ManagesOrg(ctx, secretary, w.branch); !ok || err != nil {
+			t.Fatalf("the secretary manages its branch: %v %v", ok, err)
+		}
+		branchMeeting := mustSchedule(t, st, secretary, in(w.branch, model.BranchAssembly))[0]
+		groupMeeting := mustSchedule(t, st, secretary, in(w.group, model.GroupMeeting))[0]
+		committeeMeeting := mustSchedule(t, st, w.staff, in(w.committee, model.CommitteeMeeting))[0]
+		var ve *model.ValidationError
+		for _, org := range []int64{w.committee, w.otherBranch} {
+			if _, err := st.ScheduleMeetings(ctx, secretary, in(org, model.CommitteeMeeting)); !errors.As(err, &ve) || ve.Fields[0].Field != "org_id" {
+				t.Errorf("the secretary schedules on org %d: %v, want an org_id error", org, err)
+			}
+			if _, err := st.ScheduleMeetings(ctx, plain, in(org, model.CommitteeMeeting)); !errors.As(err, &ve) {
+				t.Errorf("a member without a post schedules on org %d: %v", org, err)
+			}
+		}
+		if _, err := st.ScheduleMeetings(ctx, plain, in(w.branch, model.BranchAssembly)); !errors.As(err, &ve) {
+			t.Errorf("a member without a post schedules on the branch: %v", err)
+		}
+		p, err := st.Meetings(ctx, secretary, store.MeetingFilter{})
+		if err != nil || p.Total != 2 || len(p.Items) != 2 {
+			t.Fatalf("the secretary's meetings = %+v, %v; want the branch's and the group's", p, err)
+		}
+		for _, m := range p.Items {
+			if m.ID == committeeMeeting.ID {
+				t.Error("the secretary lists the committee's meeting")
+			}
+		}
+		if _, err := st.Meeting(ctx, secretary, committeeMeeting.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("the secretary reads the committee's meeting: %v", err)
+		}
+		if p, err := st.Meetings(ctx, plain, store.MeetingFilter{}); err != nil || p.Total != 0 {
+			t.Errorf("a member without a post lists %+v, %v", p, err)
+		}
+		if _, err := st.Meeting(ctx, plain, branchMeeting.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a member without a post reads the branch's meeting: %v", err)
+		}
+		if _, err := st.MarkAttendance(ctx, plain, groupMeeting.ID, []int64{w.members[1]}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a member without a post ticks attendance: %v", err)
+		}
+		if n, err := st.MarkAttendance(ctx, secretary, groupMeeting.ID, []int64{w.members[1]}); err != nil || n != 1 {
+			t.Errorf("the secretary ticks attendance: %d, %v", n, err)
+		}
+		if orgs, err := st.MeetingOrgs(ctx, secretary); err != nil || len(orgs) != 2 || orgs[0].ID != w.branch || orgs[1].ID != w.group {
+			t.Errorf("the orgs the secretary schedules for: %v, %v", orgs, err)
+		}
+		cs, err := st.Compliance(ctx, secretary, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs := map[int64]bool{}
+		for _, c := range cs {
+			orgs[c.OrgID] = true
+		}
+		if len(orgs) != 2 || !orgs[w.branch] || !orgs[w.group] {
+			t.Errorf("the secretary's compliance covers orgs %v, want the branch and the group", orgs)
 		}
 	})
 }

@@ -94,8 +94,8 @@ func staffManager(sc authz.Scope) bool {
 
 // ManagesOrg reports whether sc manages the members (and meetings) of org orgID: staff whose
 // scope holds the org, or the current secretary or deputy secretary of the org or of an org
-// above it (a post, whatever the account's role). An org that does not exist is
-// model.ErrNotFound; one outside the scope is false, not an error.
+// above it (a post, whatever the account's role, and wherever the account's own scope lies). An
+// org that does not exist is model.ErrNotFound; one not managed is false, not an error.
 func (s *Store) ManagesOrg(ctx context.Context, sc authz.Scope, orgID int64) (bool, error) {
 	return s.reader().managesOrg(ctx, sc, orgID)
 }
@@ -105,12 +105,11 @@ func (c conn) managesOrg(ctx context.Context, sc authz.Scope, orgID int64) (bool
 	if err != nil {
 		return false, err
 	}
-	if !sc.Contains(o.Path) {
-		return false, nil
-	}
 	if staffManager(sc) {
-		return true, nil
+		return sc.Contains(o.Path), nil
 	}
+	// A post is held wherever its org lies: a branch secretary's own account is scoped to where
+	// they live (a stairwell), the branch to the grid above it.
 	if sc.UserID == 0 {
 		return false, nil
 	}
@@ -131,11 +130,12 @@ func memberAccess(sc authz.Scope) (filter, bool) {
 		return f, false
 	}
 	lo, hi := authz.PathRange(sc.Path)
-	f.add("m.path >= ? AND m.path < ?", lo, hi)
 	switch {
 	case staffManager(sc), sc.Role == model.RoleGridLeader:
+		f.add("m.path >= ? AND m.path < ?", lo, hi)
 		return f, true
 	case sc.Role == model.RoleMember:
+		// Its own record, and the members of the orgs it manages by post wherever they lie.
 		f.add("(m.user_id = ? OR m.org_id IN "+orgSubtree(managedOrgsInner)+")", sc.UserID, sc.UserID, sc.UserID)
 		return f, true
 	}

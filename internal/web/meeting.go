@@ -60,7 +60,7 @@ func meetingForm() *Form {
 }
 
 func (wb *Web) meetingNewPage(w http.ResponseWriter, r *http.Request, status int, f *Form) error {
-	orgs, _, err := wb.st.OrgTree(r.Context(), scope(r), 0)
+	orgs, err := wb.st.MeetingOrgs(r.Context(), scope(r))
 	if err != nil {
 		return err
 	}

@@ -106,3 +106,46 @@ func lifeAttendance(t *testing.T, st *store.Store, id int64) int {
 	}
 	return n
 }
+
+// TestSecretaryMeetingPages: a member account holding its grid branch's secretary post (its own
+// scope is its stairwell, below the branch's grid) schedules a meeting of its branch from the
+// page, whose form offers the branch; the list shows it; another org's meeting is not found.
+func TestSecretaryMeetingPages(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	f := mustFixture(t, st, web.Options{})
+	ctx := context.Background()
+	branch := storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.grid, 0)
+	other := storetest.PartyOrg(t, st, "grid_branch", "", "东胜党支部", f.community2, 0)
+	var memberUser int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT id FROM users WHERE username = 'member'`).Scan(&memberUser); err != nil {
+		t.Fatal(err)
+	}
+	storetest.PartyMember(t, st, "张书记", branch, memberUser)
+	storetest.MustPost(t, st, branch, "secretary", memberUser)
+	start := f.clock.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	otherMeeting, err := st.ScheduleMeetings(ctx, authz.System(), model.MeetingInput{OrgID: other, Type: model.BranchAssembly, Title: "东胜支部大会",
+		StartsAt: start, EndsAt: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	secretary := f.as(t, "member")
+	form := secretary.get("/party/meetings/new").want(t, http.StatusOK)
+	var offered []string
+	for _, o := range all(form.Doc, "select[name=org_id] option") {
+		if v := attr(o, "value"); v != "" {
+			offered = append(offered, v)
+		}
+	}
+	if len(offered) != 1 || offered[0] != strconv.FormatInt(branch, 10) {
+		t.Errorf("the form offers orgs %v, want only the branch %d", offered, branch)
+	}
+	local := start.In(model.Shanghai)
+	secretary.post("/party/meetings/new", url.Values{"org_id": {strconv.FormatInt(branch, 10)}, "type": {"branch_assembly"}, "title": {"书记安排的支部党员大会"},
+		"starts_at": {local.Format("2006-01-02T15:04")}, "ends_at": {local.Add(time.Hour).Format("2006-01-02T15:04")}}).want(t, http.StatusSeeOther)
+	list := secretary.get("/party/meetings").want(t, http.StatusOK)
+	if got := text(one(t, list.Doc, "main")); !strings.Contains(got, "书记安排的支部党员大会") || strings.Contains(got, "东胜支部大会") {
+		t.Errorf("the secretary's meetings page: %q", excerpt(got))
+	}
+	secretary.get("/party/meetings/" + strconv.FormatInt(otherMeeting[0].ID, 10)).want(t, http.StatusNotFound)
+}

@@ -28,8 +28,8 @@ const (
 	corrections                       // handle residents' correction requests: staff and grid leaders
 	audit                             // search the audit log: the system admin and auditors
 	conflicts                         // resolve an ID number registered twice (登记冲突): staff whose scope holds both sides
-	lifeRead                          // partylife: read meetings, attendance, compliance: staff and grid leaders
-	lifeWrite                         // partylife: schedule meetings, tick attendance, publish activities: staff
+	lifeRead                          // partylife: read meetings, attendance, compliance: staff and grid leaders by territory; a member those of the orgs it is secretary of
+	lifeWrite                         // partylife: schedule meetings, tick attendance, minutes, the QR code: staff by territory; a member as secretary (by post) of the meeting's org
 	activityRead                      // partylife: see Party–resident activities: everyone who lives or works in the area (not partners, not auditors)
 	activityJoin                      // partylife: sign up for an activity: unit leaders, members, residents
 	pointsRead                        // partylife: leaderboards and public profiles: staff, grid leaders, members
@@ -48,13 +48,14 @@ const (
 	pointsWrite                       // points: the rules of a community, a member's ledger and its corrections: staff
 	pointsProfile                     // points: a member's public profile (亮身份): staff and grid leaders by territory; a member those of its own branch
 	partyAnalytics                    // analytics: the composition of the members of an org or subtree (counts, no names): staff
+	activityWrite                     // partylife: publish Party–resident activities and show their QR code: staff
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
 	"people read", "people write", "bulk", "accounts", "subject", "corrections", "audit", "conflicts",
 	"life read", "life write", "activity read", "activity join", "points read", "party self",
 	"party read", "party write", "party org read", "party org write", "organization read", "organization write", "organization own",
-	"party study", "party development", "dues read", "dues write", "points write", "points profile", "party analytics"}
+	"party study", "party development", "dues read", "dues write", "points write", "points profile", "party analytics", "activity write"}
 
 func (k routeKind) String() string { return kindNames[k] }
 
@@ -93,8 +94,10 @@ func may(r model.Role, k routeKind) bool {
 	case peopleWrite, corrections:
 		return fieldWorker(r)
 	case lifeRead:
-		return fieldWorker(r)
+		return fieldWorker(r) || r == model.RoleMember
 	case lifeWrite:
+		return staffRole(r) || r == model.RoleMember
+	case activityWrite:
 		return staffRole(r)
 	case activityRead:
 		return fieldWorker(r) || r == model.RoleUnitLeader || r == model.RoleMember || r == model.RoleResident
@@ -140,7 +143,7 @@ func may(r model.Role, k routeKind) bool {
 // only the org it is secretary of (the own relation's org, where its own record also lies: the
 // world's fixture), everyone else its territory.
 func (w *world) partyReach(role model.Role, k routeKind) relation {
-	if role == model.RoleMember && (k == partyRead || k == partyWrite || k == duesRead || k == duesWrite || k == pointsProfile) {
+	if role == model.RoleMember && (k == partyRead || k == partyWrite || k == duesRead || k == duesWrite || k == pointsProfile || k == lifeRead || k == lifeWrite) {
 		return relOwn
 	}
 	return w.reach(role)

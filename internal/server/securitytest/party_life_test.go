@@ -32,6 +32,9 @@ func (w *world) partyLife() {
 		l.activity = w.lifeActivity(rel)
 	}
 	storetest.PartyMember(w.tb, w.st, "矩阵党员账号", w.life[relOwn].org, w.users[model.RoleMember].ID)
+	// The member account is secretary of the own relation's group: its organizational life is
+	// that group's (a post, not a role); every other relation's is out of its reach.
+	storetest.MustPost(w.tb, w.st, w.life[relOwn].org, "secretary", w.users[model.RoleMember].ID)
 }
 
 // lifeMeeting schedules a fresh meeting of the relation's org, starting now.
@@ -94,7 +97,7 @@ var lifeSpecs = map[string]spec{
 	"GET /api/v1/party/compliance":              {kind: lifeRead, scoped: true, query: underNode},
 	"POST /api/v1/party/checkin":                {kind: activityJoin, lenient: true, body: jsonBody(`{"code":"not-a-code"}`)},
 	"GET /api/v1/party/activities":              {kind: activityRead},
-	"POST /api/v1/party/activities":             {kind: lifeWrite, scoped: true, ref: true, body: lifeActivityBody},
+	"POST /api/v1/party/activities":             {kind: activityWrite, scoped: true, ref: true, body: lifeActivityBody},
 	"GET /api/v1/party/activities/{id}":         {kind: activityRead, scoped: true},
 	"POST /api/v1/party/activities/{id}/signup": {kind: activityJoin, scoped: true, fresh: true},
 	"GET /api/v1/party/points":                  {kind: pointsRead, scoped: true, query: underNode},
@@ -119,7 +122,7 @@ var lifeSpecs = map[string]spec{
 	"GET /party/activities":              {kind: activityRead},
 	"GET /party/activities/{id}":         {kind: activityRead, scoped: true},
 	"POST /party/activities/{id}/signup": {kind: activityJoin, scoped: true, fresh: true},
-	"GET /party/activities/{id}/qr":      {kind: lifeWrite, scoped: true},
+	"GET /party/activities/{id}/qr":      {kind: activityWrite, scoped: true},
 	"GET /party/points":                  {kind: pointsRead},
 	"GET /party/me":                      {kind: partySelf},
 }
