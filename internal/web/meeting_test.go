@@ -147,5 +147,5 @@ func TestSecretaryMeetingPages(t *testing.T) {
 	if got := text(one(t, list.Doc, "main")); !strings.Contains(got, "书记安排的支部党员大会") || strings.Contains(got, "东胜支部大会") {
 		t.Errorf("the secretary's meetings page: %q", excerpt(got))
 	}
-	secretary.get("/party/meetings/" + strconv.FormatInt(otherMeeting[0].ID, 10)).want(t, http.StatusNotFound)
+	secretary.get("/party/meetings/"+strconv.FormatInt(otherMeeting[0].ID, 10)).want(t, http.StatusNotFound)
 }
