@@ -73,6 +73,28 @@ func (s *Store) MeetingOrgs(ctx context.Context, sc authz.Scope) ([]*model.Org, 
 	return queryAll(ctx, s.reader(), `SELECT `+orgColumns+` FROM party_orgs WHERE status = 'active' AND `+cond+` ORDER BY path, id LIMIT `+strconv.Itoa(OrgTreeLimit), args, scanOrg)
 }
 
+// postSubtree is subtree for a post-scoped caller: the whole tree when under is 0 (its posts
+// narrow it), else the node under when it lies at or below the node of an org it manages, and
+// model.ErrNotFound for any other node, as a node outside a territory scope is.
+func (c conn) postSubtree(ctx context.Context, sc authz.Scope, under int64) (string, bool, error) {
+	if under == 0 {
+		return "", true, nil
+	}
+	t, err := c.territory(ctx, authz.System(), under)
+	if err != nil {
+		return "", false, err
+	}
+	var n int64
+	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM party_orgs WHERE id IN `+orgSubtree(managedOrgsInner)+` AND SUBSTR(?, 1, LENGTH(path)) = path`,
+		[]any{sc.UserID, sc.UserID, t.Path}, &n); err != nil {
+		return "", false, err
+	}
+	if n == 0 {
+		return "", false, model.ErrNotFound
+	}
+	return t.Path, true, nil
+}
+
 // lifeOrgsOf is the condition on the org id column col that narrows a post-scoped caller to the
 // orgs it manages ("" and no arguments for everyone else, whom the territory narrows).
 func lifeOrgsOf(sc authz.Scope, col string) (string, []any) {
@@ -178,11 +200,15 @@ type MeetingFilter struct {
 func (s *Store) Meetings(ctx context.Context, sc authz.Scope, f MeetingFilter) (*Page[*model.Meeting], error) {
 	c := s.reader()
 	var fl filter
+	var prefix string
+	var ok bool
+	var err error
 	if cond, args := lifeOrgsOf(sc, "m.org_id"); cond != "" {
-		fl.add(cond, args...)
-		sc = authz.System() // the posts narrow it, wherever their orgs lie; Under still narrows below
+		fl.add(cond, args...) // the posts narrow it, wherever their orgs lie
+		prefix, ok, err = c.postSubtree(ctx, sc, f.Under)
+	} else {
+		prefix, ok, err = c.subtree(ctx, sc, f.Under)
 	}
-	prefix, ok, err := c.subtree(ctx, sc, f.Under)
 	if err != nil {
 		return nil, err
 	}
@@ -599,11 +625,15 @@ const MaxComplianceOrgs = 500
 func (s *Store) Compliance(ctx context.Context, sc authz.Scope, under int64) ([]model.Compliance, error) {
 	c := s.reader()
 	orgCond, orgArgs := lifeOrgsOf(sc, "id")
+	var prefix string
+	var ok bool
+	var err error
 	if orgCond != "" {
-		orgCond = " AND " + orgCond
-		sc = authz.System() // the posts narrow it (as in Meetings)
+		orgCond = " AND " + orgCond // the posts narrow it (as in Meetings)
+		prefix, ok, err = c.postSubtree(ctx, sc, under)
+	} else {
+		prefix, ok, err = c.subtree(ctx, sc, under)
 	}
-	prefix, ok, err := c.subtree(ctx, sc, under)
 	if err != nil || !ok {
 		return nil, err
 	}

@@ -481,6 +481,12 @@ func TestSecretaryByPost(t *testing.T) {
 				t.Error("the secretary lists the committee's meeting")
 			}
 		}
+		if p, err := st.Meetings(ctx, secretary, store.MeetingFilter{Under: w.tr.building.ID}); err != nil || p.Total != 1 {
+			t.Errorf("the secretary's meetings under the group's building = %+v, %v; want the group's", p, err)
+		}
+		if _, err := st.Meetings(ctx, secretary, store.MeetingFilter{Under: w.tr.community.ID}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("the secretary narrows to the community above its branch: %v, want not found", err)
+		}
 		if _, err := st.Meeting(ctx, secretary, committeeMeeting.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("the secretary reads the committee's meeting: %v", err)
 		}
