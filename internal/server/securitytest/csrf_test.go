@@ -38,6 +38,9 @@ func runCrossSite(t *testing.T, w *world) {
 				who = model.RolePartner // a partner's own organization
 			}
 			if !may(who, sp.kind) {
+				who = model.RoleMember // a member's own study and party data
+			}
+			if !may(who, sp.kind) {
 				t.Errorf("route %q: no role of the test may take a route of kind %s", rt.Pattern, sp.kind)
 				continue
 			}

@@ -616,6 +616,8 @@ func (w *world) expected(sp spec, role model.Role, rel relation) decision {
 		return forbidden
 	case sp.owned && rel != relOwn && (!administrator(role) || rel > w.reach(role)):
 		return notFound
+	case sp.scoped && sp.query != nil && role == model.RoleMember && sp.kind == lifeRead && w.targets[rel].node.ID == w.targets[relOwn].node.ID:
+		return allow // a secretary narrows to the node of the group it manages, whichever relation names that node
 	case sp.scoped && rel > w.partyReach(role, sp.kind) && sp.ref:
 		return invalidRef
 	case sp.own && partnerOwnOnly(role) && rel != relOwn:
