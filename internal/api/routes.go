@@ -163,6 +163,11 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/party/orgs/{id}/posts", authz.PartyOrgWrite, a.h(a.createPost)),
 		authz.NewRoute("GET /api/v1/party/orgs/{id}/terms", authz.PartyOrgRead, a.h(a.orgTerms)),
 		authz.NewRoute("POST /api/v1/party/orgs/{id}/terms", authz.PartyOrgWrite, a.h(a.createTerm)),
+		authz.NewRoute("GET /api/v1/party/orgs/generator", authz.PartyOrgWrite, a.h(a.previewGenerator)),
+		authz.NewRoute("POST /api/v1/party/orgs/generator", authz.PartyOrgWrite, a.h(a.runGenerator)),
+		authz.NewRoute("GET /api/v1/party/orgs/generator/runs", authz.PartyOrgWrite, a.h(a.listGeneratorRuns)),
+		authz.NewRoute("GET /api/v1/party/orgs/generator/runs/{id}", authz.PartyOrgWrite, a.h(a.getGeneratorRun)),
+		authz.NewRoute("POST /api/v1/party/orgs/generator/runs/{id}/undo", authz.PartyOrgWrite, a.h(a.undoGeneratorRun)),
 		// register
 		authz.NewRoute("GET /api/v1/organizations", authz.OrganizationRead, a.h(a.listOrganizations)),
 		authz.NewRoute("POST /api/v1/organizations", authz.OrganizationWrite, a.h(a.createOrganization)),

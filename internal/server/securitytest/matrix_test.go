@@ -538,6 +538,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.candidate(rel, true)
 	case transferObj:
 		return w.freshTransfer(rel)
+	case batchObj:
+		return w.generatorRun(rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -577,6 +579,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.candidate(rel, false)
 	case transferObj:
 		return w.standingTransfer(rel)
+	case batchObj:
+		return w.standingRun(rel)
 	}
 	return 0
 }
