@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,6 +147,68 @@ func TestDuesAPI(t *testing.T) {
 		var n int
 		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM party_dues_payments`).Scan(&n); err != nil || n != 1 {
 			t.Errorf("payments = %d, %v; want 1", n, err)
+		}
+	})
+}
+
+// TestDuesPaymentRaceAPI: 50 requests recording the same member's same month at the same
+// moment through the server: one 201, 49 problems with 409, one payment recorded.
+func TestDuesPaymentRaceAPI(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		branch := storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.tree.gridA, 0)
+		m := storetest.PartyMember(t, st, "王建国", branch, 0)
+		staff := f.mustToken(t, model.RoleCommunityStaff, f.tree.community)
+		month := time.Now().In(model.Shanghai).Format("2006-01")
+		path := "/api/v1/party/dues/members/" + id(m) + "/payments"
+		const n = 50
+		start := make(chan struct{})
+		replies := make(chan reply, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				req, err := http.NewRequest("POST", f.url+path, strings.NewReader(`{"month":"`+month+`","amount":"13"}`))
+				if err != nil {
+					replies <- reply{status: -1, body: []byte(err.Error())}
+					return
+				}
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+staff)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					replies <- reply{status: -1, body: []byte(err.Error())}
+					return
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				if err != nil {
+					replies <- reply{status: -1, body: []byte(err.Error())}
+					return
+				}
+				replies <- reply{status: resp.StatusCode, header: resp.Header, body: b}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(replies)
+		var created int
+		for r := range replies {
+			if r.status == 201 {
+				created++
+				continue
+			}
+			mustProblem(t, r, 409)
+		}
+		if created != 1 {
+			t.Errorf("%d payments created, want 1", created)
+		}
+		var rows int
+		if err := st.DB().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM party_dues_payments WHERE member_id = `+id(m)).Scan(&rows); err != nil || rows != 1 {
+			t.Errorf("payment rows = %d, %v; want 1", rows, err)
 		}
 	})
 }

@@ -91,3 +91,51 @@ func TestDues(t *testing.T) {
 		}
 	})
 }
+
+// TestDuesPaymentRace: 50 payments of the same member's same month at the same moment; the
+// database decides (the unique index on member and month): exactly one is recorded, the other
+// 49 are conflicts, and one row is there afterwards.
+func TestDuesPaymentRace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sys := authz.System()
+		f := mustMemberFixture(t, st)
+		staff := authz.ForUser(mustAccount(t, st, "staff1", model.RoleCommunityStaff, f.tr.community.ID, ""))
+		m, err := st.CreateMember(ctx, sys, model.MemberInput{ResidentID: f.head.ID, OrgID: f.branch, Status: model.MemberFull, Category: model.CategoryRetired})
+		if err != nil {
+			t.Fatal(err)
+		}
+		month := time.Now().In(model.Shanghai).Format("2006-01")
+		today := time.Now().In(model.Shanghai).Format(time.DateOnly)
+		const n = 50
+		start := make(chan struct{})
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				<-start
+				_, err := st.RecordPayment(ctx, staff, m.ID, store.PaymentInput{Month: month, Amount: "13", PaidOn: today, Note: "并发" + strconv.Itoa(i)})
+				errs <- err
+			}()
+		}
+		close(start)
+		var ok, conflicts int
+		for range n {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case errors.Is(err, model.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("payment: %v, want success or conflict", err)
+			}
+		}
+		if ok != 1 || conflicts != n-1 {
+			t.Errorf("%d recorded, %d conflicts; want 1 and %d", ok, conflicts, n-1)
+		}
+		var rows int
+		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM party_dues_payments WHERE member_id = `+strconv.FormatInt(m.ID, 10)).Scan(&rows); err != nil || rows != 1 {
+			t.Errorf("payment rows = %d, %v; want 1", rows, err)
+		}
+	})
+}
