@@ -34,6 +34,29 @@ type partyAnalyticsJSON struct {
 	Reported        int64                 `json:"reporting_reported"`
 	NotReported     int64                 `json:"reporting_not_reported"`
 	ReportingRate   float64               `json:"reporting_rate"`
+	Life            lifeComplianceJSON    `json:"meeting_compliance"`
+	Study           studyCompletionJSON   `json:"study"`
+}
+
+type lifeComplianceJSON struct {
+	Orgs    int64          `json:"orgs"`
+	OnTime  int64          `json:"on_time"`
+	Overdue int64          `json:"overdue"`
+	Rate    float64        `json:"rate"`
+	ByType  []lifeTypeJSON `json:"by_type"`
+}
+
+type lifeTypeJSON struct {
+	Type    string `json:"type"`
+	Label   string `json:"label"`
+	Orgs    int64  `json:"orgs"`
+	Overdue int64  `json:"overdue"`
+}
+
+type studyCompletionJSON struct {
+	Assigned  int64   `json:"assigned"`
+	Completed int64   `json:"completed"`
+	Rate      float64 `json:"rate"`
 }
 
 func analyticsBuckets(in []model.AnalyticsBucket) []analyticsBucketJSON {
@@ -49,7 +72,12 @@ func PartyAnalyticsJSON(a *model.PartyAnalytics, orgID, territoryID int64) any {
 	j := partyAnalyticsJSON{Name: a.Name, Registered: a.Registered, Category: analyticsBuckets(a.Category), Mobility: analyticsBuckets(a.Mobility),
 		Status: analyticsBuckets(a.Status), Gender: analyticsBuckets(a.Gender), Education: analyticsBuckets(a.Education),
 		AgeBands: analyticsBuckets(a.AgeBands), YearsBands: analyticsBuckets(a.YearsBands), RetiredShare: a.RetiredShare,
-		UnemployedShare: a.UnemployedShare, OutflowShare: a.OutflowShare, Reported: a.Reported, NotReported: a.NotReported, ReportingRate: a.ReportingRate}
+		UnemployedShare: a.UnemployedShare, OutflowShare: a.OutflowShare, Reported: a.Reported, NotReported: a.NotReported, ReportingRate: a.ReportingRate,
+		Life:  lifeComplianceJSON{Orgs: a.Life.Orgs, OnTime: a.Life.OnTime, Overdue: a.Life.Overdue, Rate: a.Life.Rate, ByType: []lifeTypeJSON{}},
+		Study: studyCompletionJSON{Assigned: a.Study.Assigned, Completed: a.Study.Completed, Rate: a.Study.Rate}}
+	for _, t := range a.Life.ByType {
+		j.Life.ByType = append(j.Life.ByType, lifeTypeJSON{Type: string(t.Type), Label: t.Label, Orgs: t.Orgs, Overdue: t.Overdue})
+	}
 	if orgID != 0 {
 		id := ID(orgID)
 		j.OrgID = &id

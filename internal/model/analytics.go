@@ -35,6 +35,33 @@ type PartyAnalytics struct {
 	// In-work members registered elsewhere who report here (双报到): reported, not yet, rate.
 	Reported, NotReported int64
 	ReportingRate         float64
+	// Organizational life: the active orgs of the subtree against their expected frequency.
+	Life LifeCompliance
+	// Study: courses assigned to the registered members of the subtree and completed by them.
+	Study StudyCompletion
+}
+
+// LifeCompliance counts the active orgs of a subtree that hold every type of meeting expected
+// of them within the expected frequency (OnTime) and those overdue in at least one (Overdue),
+// by the rule of the compliance view (MeetingOverdue); ByType counts per type of meeting.
+type LifeCompliance struct {
+	Orgs, OnTime, Overdue int64
+	Rate                  float64 // OnTime / Orgs, 0 without orgs
+	ByType                []LifeTypeCompliance
+}
+
+// LifeTypeCompliance is one type of meeting: the orgs expected to hold it and those overdue.
+type LifeTypeCompliance struct {
+	Type          MeetingType
+	Label         string
+	Orgs, Overdue int64
+}
+
+// StudyCompletion is the courses assigned to the registered members of a subtree (one per
+// member and course, however many assignments reach the member) and those they completed.
+type StudyCompletion struct {
+	Assigned, Completed int64
+	Rate                float64 // Completed / Assigned, 0 when nothing is assigned
 }
 
 // analyticsBand is a band of years: From ≤ years ≤ To (To < 0: no upper end).

@@ -195,6 +195,13 @@ func CheckinMethodLabel(m string) string {
 	return "扫码签到"
 }
 
+// MeetingOverdue is the compliance rule: an org is overdue with a type of meeting expected every
+// months months when it held none (last nil) or the last one it held began before the same day
+// months months ago (now's clock).
+func MeetingOverdue(last *time.Time, months int, now time.Time) bool {
+	return last == nil || last.Before(now.AddDate(0, -months, 0))
+}
+
 // Compliance is one org's organizational life against the expected frequency of one type.
 type Compliance struct {
 	OrgID      int64

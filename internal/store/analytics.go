@@ -25,7 +25,8 @@ type memberCountKey struct{ path, dim, value string }
 
 // memberCountsSelect reads what the counts need of a member row.
 const memberCountsSelect = `SELECT path, list, reporting_kind, left_on IS NOT NULL, category, mobility, gender, education, status,
-	birth_date, joined_on, reported_on IS NOT NULL FROM party_members WHERE `
+	birth_date, joined_on, reported_on IS NOT NULL,
+	(SELECT COUNT(*) FROM party_course_results r WHERE r.member_id = party_members.id AND r.completed_at IS NOT NULL) FROM party_members WHERE `
 
 // memberCountsAncestors are path and the paths above it, and "/".
 func memberCountsAncestors(path string) []string {
@@ -56,7 +57,8 @@ func (c conn) memberCountsRows(ctx context.Context, agg map[memberCountKey]int64
 		var path, list, kind, category, mobility, gender, education, status string
 		var left, reported bool
 		var birth, joined sql.NullTime
-		if err := rows.Scan(&path, &list, &kind, &left, &category, &mobility, &gender, &education, &status, &birth, &joined, &reported); err != nil {
+		var completed int64
+		if err := rows.Scan(&path, &list, &kind, &left, &category, &mobility, &gender, &education, &status, &birth, &joined, &reported, &completed); err != nil {
 			return err
 		}
 		if left {
@@ -80,6 +82,9 @@ func (c conn) memberCountsRows(ctx context.Context, agg map[memberCountKey]int64
 		for _, p := range memberCountsAncestors(path) {
 			for _, d := range dims {
 				agg[memberCountKey{p, d[0], d[1]}] += sign
+			}
+			if completed != 0 && list == string(model.ListRegistered) {
+				agg[memberCountKey{p, "study_completed", ""}] += sign * completed
 			}
 		}
 	}
@@ -216,5 +221,275 @@ func (s *Store) MemberAnalytics(ctx context.Context, sc authz.Scope, orgID, terr
 	}
 	a := model.NewPartyAnalytics(counts, time.Now().In(model.Shanghai))
 	a.Path, a.Name = path, name
+	if a.Life, err = s.lifeCompliance(ctx, path); err != nil {
+		return nil, err
+	}
+	if a.Study, err = c.studyCompletion(ctx, path, counts["total"][""], counts["study_completed"][""]); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// Meeting compliance. party_org_life holds, per org and type of meeting, the start of the last
+// meeting held (begun by the time it was written, not cancelled) and of the next one scheduled
+// after it; every write of party_meetings refreshes the rows of its org in the same
+// transaction, and a read first moves on the rows whose next meeting has begun since. A
+// subtree's compliance is then one row per active org (and type) of the subtree, judged by the
+// compliance view's rule (model.MeetingOverdue with lifeMonths).
+
+// refreshOrgLife recomputes, as of t, the rows of party_org_life of the orgs whose meetings the
+// filter where (on party_meetings) selects.
+func (tx *Tx) refreshOrgLife(ctx context.Context, t time.Time, where string, args ...any) error {
+	orgs := ` WHERE org_id IN (SELECT org_id FROM party_meetings WHERE ` + where + `)`
+	if _, err := tx.exec(ctx, `DELETE FROM party_org_life`+orgs, args...); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `INSERT INTO party_org_life (org_id, type, last_at, next_at)
+		SELECT org_id, type, MAX(CASE WHEN starts_at <= ? THEN starts_at END), MIN(CASE WHEN starts_at > ? THEN starts_at END)
+		FROM party_meetings`+orgs+` AND status <> 'cancelled' GROUP BY org_id, type`, append([]any{t, t}, args...)...)
+	return err
+}
+
+// rebuildOrgLife sums every org's meetings afresh (after the migration that adds the table).
+func (s *Store) rebuildOrgLife(ctx context.Context) error {
+	return s.Tx(ctx, func(tx *Tx) error { return tx.refreshOrgLife(ctx, s.now(), "1 = 1") })
+}
+
+// lifeCompliance counts the active orgs under path (the root "/": all) meeting their expected
+// frequency and those overdue, after moving on the rows whose next meeting has begun.
+func (s *Store) lifeCompliance(ctx context.Context, path string) (model.LifeCompliance, error) {
+	var out model.LifeCompliance
+	t := s.now()
+	var stale []int64
+	stale, err := queryAll(ctx, s.reader(), `SELECT DISTINCT org_id FROM party_org_life WHERE next_at <= ? LIMIT 500`, []any{t}, func(r rowScanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return out, err
+	}
+	if len(stale) > 0 {
+		in := strings.TrimSuffix(strings.Repeat("?, ", len(stale)), ", ")
+		args := make([]any, len(stale))
+		for i, id := range stale {
+			args[i] = id
+		}
+		if err := s.Tx(ctx, func(tx *Tx) error { return tx.refreshOrgLife(ctx, t, "org_id IN ("+in+")", args...) }); err != nil {
+			return out, err
+		}
+	}
+	c := s.reader()
+	months, err := c.meetingRules(ctx)
+	if err != nil {
+		return out, err
+	}
+	lo, hi := authz.PathRange(path)
+	if path == "/" {
+		lo, hi = authz.PathRange("")
+	}
+	type orgLife struct {
+		id, community int64
+		kind, level   string
+		last          map[model.MeetingType]time.Time
+	}
+	var orgs []*orgLife
+	rows, err := c.query(ctx, `SELECT o.id, o.kind, o.level, o.community_id, l.type, l.last_at FROM party_orgs o
+		LEFT JOIN party_org_life l ON l.org_id = o.id WHERE o.path >= ? AND o.path < ? AND o.status = 'active' ORDER BY o.id`, lo, hi)
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind, level string
+		var community sql.NullInt64
+		var typ sql.NullString
+		var last sqlTime
+		if err := rows.Scan(&id, &kind, &level, &community, &typ, &last); err != nil {
+			return out, err
+		}
+		if len(orgs) == 0 || orgs[len(orgs)-1].id != id {
+			orgs = append(orgs, &orgLife{id: id, community: community.Int64, kind: kind, level: level, last: map[model.MeetingType]time.Time{}})
+		}
+		if typ.Valid && !last.Time.IsZero() {
+			orgs[len(orgs)-1].last[model.MeetingType(typ.String)] = last.Time
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	byType := map[model.MeetingType]*model.LifeTypeCompliance{}
+	for _, typ := range []model.MeetingType{model.BranchAssembly, model.CommitteeMeeting, model.GroupMeeting, model.PartyLecture} {
+		out.ByType = append(out.ByType, model.LifeTypeCompliance{Type: typ, Label: typ.Label()})
+	}
+	for i := range out.ByType {
+		byType[out.ByType[i].Type] = &out.ByType[i]
+	}
+	for _, o := range orgs {
+		overdue := false
+		for _, typ := range meetingTypesOf(o.kind, o.level) {
+			var last *time.Time
+			if l, ok := o.last[typ]; ok {
+				last = &l
+			}
+			bt := byType[typ]
+			bt.Orgs++
+			if model.MeetingOverdue(last, lifeMonths(months, o.community, typ), t) {
+				bt.Overdue++
+				overdue = true
+			}
+		}
+		out.Orgs++
+		if overdue {
+			out.Overdue++
+		} else {
+			out.OnTime++
+		}
+	}
+	if out.Orgs > 0 {
+		out.Rate = float64(out.OnTime) / float64(out.Orgs)
+	}
+	return out, nil
+}
+
+// Study completion. The courses the registered members of a subtree completed are in the
+// composition counts (dim study_completed: each member row counts its completed courses, kept
+// as members move and as courses complete). The courses assigned to them are read from the
+// assignments that reach the subtree (those under its path and those of the orgs above it, one
+// indexed read each) and the registered members under each assigned org's node (the counts
+// again): per course, the members under the highest assigned nodes, the members assigned one
+// by one outside them, and the members of assigned functional organizations.
+
+// studyCompletion returns the study completion under path, whose registered members are
+// registered and have completed completed courses.
+func (c conn) studyCompletion(ctx context.Context, path string, registered, completed int64) (model.StudyCompletion, error) {
+	out := model.StudyCompletion{Completed: completed}
+	lo, hi := authz.PathRange(path)
+	if path == "/" {
+		lo, hi = authz.PathRange("")
+	}
+	above := memberCountsAncestors(path)
+	above = above[:len(above)-1] // strictly above path
+	where := `(a.path >= ? AND a.path < ?)`
+	args := []any{lo, hi}
+	if len(above) > 0 {
+		where = `(` + where + ` OR a.path IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(above)), ", ") + `))`
+		for _, p := range above {
+			args = append(args, p)
+		}
+	}
+	type assignment struct {
+		course, org, member int64
+		path, kind          string
+	}
+	as, err := queryAll(ctx, c, `SELECT a.course_id, COALESCE(a.org_id, 0), COALESCE(a.member_id, 0), a.path, COALESCE(o.kind, '')
+		FROM party_course_assignments a JOIN party_courses co ON co.id = a.course_id AND co.status = 'published'
+		LEFT JOIN party_orgs o ON o.id = a.org_id WHERE `+where+` AND (o.id IS NULL OR o.status = 'active')`, args,
+		func(r rowScanner) (assignment, error) {
+			var x assignment
+			return x, r.Scan(&x.course, &x.org, &x.member, &x.path, &x.kind)
+		})
+	if err != nil {
+		return out, err
+	}
+	byCourse := map[int64][]assignment{}
+	for _, a := range as {
+		byCourse[a.course] = append(byCourse[a.course], a)
+	}
+	need := map[string]int64{} // node path → registered members under it
+	type courseCover struct {
+		whole   bool
+		nodes   []string
+		members map[int64]string
+		orgs    []int64 // functional organizations
+	}
+	covers := map[int64]*courseCover{}
+	for course, list := range byCourse {
+		cv := &courseCover{members: map[int64]string{}}
+		covers[course] = cv
+		var nodes []string
+		for _, a := range list {
+			switch {
+			case a.member != 0:
+				if a.path >= lo && a.path < hi {
+					cv.members[a.member] = a.path
+				}
+			case a.kind == string(model.OrgFunctional):
+				cv.orgs = append(cv.orgs, a.org)
+			case strings.HasPrefix(path, a.path):
+				cv.whole = true
+			default:
+				nodes = append(nodes, a.path)
+			}
+		}
+		if cv.whole {
+			continue
+		}
+		slices.Sort(nodes)
+		for _, p := range nodes { // sorted: a node's ancestors come before it
+			if len(cv.nodes) > 0 && strings.HasPrefix(p, cv.nodes[len(cv.nodes)-1]) {
+				continue
+			}
+			cv.nodes = append(cv.nodes, p)
+			need[p] = 0
+		}
+	}
+	if len(need) > 0 {
+		paths := make([]any, 0, len(need))
+		for p := range need {
+			paths = append(paths, p)
+		}
+		for len(paths) > 0 {
+			n := min(len(paths), 500)
+			rows, err := queryAll(ctx, c, `SELECT path, n FROM party_member_counts WHERE dim = 'total' AND value = '' AND path IN (`+
+				strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`)`, paths[:n], func(r rowScanner) (struct {
+				p string
+				n int64
+			}, error) {
+				var x struct {
+					p string
+					n int64
+				}
+				return x, r.Scan(&x.p, &x.n)
+			})
+			if err != nil {
+				return out, err
+			}
+			for _, x := range rows {
+				need[x.p] = x.n
+			}
+			paths = paths[n:]
+		}
+	}
+	for _, cv := range covers {
+		if cv.whole {
+			out.Assigned += registered
+			continue
+		}
+		for _, p := range cv.nodes {
+			out.Assigned += need[p]
+		}
+	member:
+		for _, p := range cv.members {
+			for _, n := range cv.nodes {
+				if strings.HasPrefix(p, n) {
+					continue member
+				}
+			}
+			out.Assigned++
+		}
+		for _, org := range cv.orgs {
+			var n int64
+			if err := c.queryRow(ctx, `SELECT COUNT(*) FROM party_members m WHERE m.left_on IS NULL AND m.list = 'registered' AND m.path >= ? AND m.path < ?
+				AND (m.org_id = ? OR m.id IN (SELECT member_id FROM party_org_members WHERE org_id = ?))`, []any{lo, hi, org, org}, &n); err != nil {
+				return out, err
+			}
+			out.Assigned += n
+		}
+	}
+	out.Completed = min(out.Completed, out.Assigned)
+	if out.Assigned > 0 {
+		out.Rate = float64(out.Completed) / float64(out.Assigned)
+	}
+	return out, nil
 }

@@ -207,3 +207,150 @@ func TestMemberAnalyticsMaintained(t *testing.T) {
 		}
 	})
 }
+
+// TestLifeComplianceAnalytics: the analytics' meeting compliance counts an org overdue exactly
+// when the compliance view shows one of its types overdue (the same rule), follows a change of
+// the community's frequency, and counts a meeting scheduled ahead once it has begun (the
+// maintained row moves on when read), a cancelled one never.
+func TestLifeComplianceAnalytics(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustLifeWorld(t, st, 1)
+		now := time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC)
+		at(st, now.AddDate(0, -2, 0))
+		for _, x := range []struct {
+			org int64
+			typ model.MeetingType
+		}{{w.group, model.GroupMeeting}, {w.branch, model.BranchAssembly}, {w.branch, model.PartyLecture}, {w.committee, model.PartyLecture}} {
+			mustSchedule(t, st, w.staff, model.MeetingInput{OrgID: x.org, Type: x.typ, Title: "例会", StartsAt: now.AddDate(0, -2, 0).Add(time.Hour), EndsAt: now.AddDate(0, -2, 0).Add(2 * time.Hour)})
+		}
+		at(st, now)
+		// Ahead: the committee meets tomorrow, the group the day after (then cancelled).
+		mustSchedule(t, st, w.staff, model.MeetingInput{OrgID: w.committee, Type: model.CommitteeMeeting, Title: "委员会", StartsAt: now.AddDate(0, 0, 1), EndsAt: now.AddDate(0, 0, 1).Add(time.Hour)})
+		g := mustSchedule(t, st, w.staff, model.MeetingInput{OrgID: w.group, Type: model.GroupMeeting, Title: "小组会", StartsAt: now.AddDate(0, 0, 2), EndsAt: now.AddDate(0, 0, 2).Add(time.Hour)})[0]
+		if _, err := st.SetMeetingStatus(ctx, w.staff, g.ID, model.MeetingCancelled); err != nil {
+			t.Fatal(err)
+		}
+		check := func(when string, wantOverdue int64) {
+			t.Helper()
+			rows, err := st.Compliance(ctx, w.staff, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgs := map[int64]bool{}
+			byType := map[model.MeetingType]int64{}
+			for _, r := range rows {
+				orgs[r.OrgID] = orgs[r.OrgID] || r.Overdue
+				if r.Overdue {
+					byType[r.Type]++
+				}
+			}
+			var overdue int64
+			for _, o := range orgs {
+				if o {
+					overdue++
+				}
+			}
+			a, err := st.MemberAnalytics(ctx, w.staff, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := a.Life
+			if l.Orgs != int64(len(orgs)) || l.Overdue != overdue || l.OnTime != l.Orgs-overdue || overdue != wantOverdue {
+				t.Errorf("%s: analytics %d orgs, %d overdue, %d on time; view %d orgs, %d overdue; want %d overdue", when, l.Orgs, l.Overdue, l.OnTime, len(orgs), overdue, wantOverdue)
+			}
+			for _, bt := range l.ByType {
+				if bt.Overdue != byType[bt.Type] {
+					t.Errorf("%s: %s overdue %d, view %d", when, bt.Type, bt.Overdue, byType[bt.Type])
+				}
+			}
+		}
+		// The group met two months ago (monthly: overdue); the branch held its quarterly ones
+		// (on time); the committee's monthly meeting is still ahead (overdue).
+		// The branch is expected to hold committee meetings too (monthly: overdue).
+		check("now", 3)
+		at(st, now.AddDate(0, 0, 3))
+		check("after the committee met", 2)
+		// The community asks for branch assemblies monthly: the branch is overdue too.
+		if err := st.SetMeetingFrequency(ctx, w.staff, w.tr.community.ID, model.BranchAssembly, 1); err != nil {
+			t.Fatal(err)
+		}
+		check("monthly assemblies", 2)
+		a, err := st.MemberAnalytics(ctx, w.staff, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bt := range a.Life.ByType {
+			if bt.Type == model.BranchAssembly && (bt.Orgs != 1 || bt.Overdue != 1) {
+				t.Errorf("branch assemblies monthly: %+v, want the branch overdue", bt)
+			}
+		}
+		if a, err := st.MemberAnalytics(ctx, w.staff, w.group, 0); err != nil || a.Life.Orgs != 1 || a.Life.Overdue != 1 {
+			t.Errorf("the group's own compliance = %+v, %v", a.Life, err)
+		}
+	})
+}
+
+// TestStudyCompletionAnalytics: courses assigned to an org reach the registered members under
+// it once per member and course (a second assignment of the same course to a member already
+// reached adds nothing), completions are counted as they happen and follow a member to
+// another org.
+func TestStudyCompletionAnalytics(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustStudyFixture(t, st)
+		co, err := st.CreateCourse(ctx, f.admin1, sampleCourse(f.tr.community.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := time.Now().In(model.Shanghai).AddDate(0, 0, 3).Format(time.DateOnly)
+		if _, err := st.AssignCourse(ctx, f.admin1, model.AssignmentInput{CourseID: co.ID, OrgID: f.committee, DueOn: due}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RebuildMemberCounts(ctx); err != nil { // the fixture's members are written raw
+			t.Fatal(err)
+		}
+		study := func() model.StudyCompletion {
+			t.Helper()
+			a, err := st.MemberAnalytics(ctx, f.admin1, f.committee, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.Study
+		}
+		if s := study(); s.Assigned != 2 || s.Completed != 0 {
+			t.Fatalf("assigned to the committee: %+v, want 2 assigned", s)
+		}
+		me, err := st.MyMember(ctx, f.memberSc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AssignCourse(ctx, f.admin1, model.AssignmentInput{CourseID: co.ID, MemberID: me, DueOn: due}); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := st.MyCourse(ctx, f.memberSc, co.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range got.Lessons {
+			if _, err := st.ReadLesson(ctx, f.memberSc, co.ID, l.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r, err := st.SubmitQuiz(ctx, f.memberSc, co.ID, rightAnswers(t, st, co)); err != nil || !r.Completed {
+			t.Fatalf("quiz: %+v, %v", r, err)
+		}
+		if s := study(); s.Assigned != 2 || s.Completed != 1 || s.Rate != 0.5 {
+			t.Errorf("after one completion: %+v, want 1 of 2", s)
+		}
+		before := analyticsSnapshot(t, st)
+		if err := st.RebuildMemberCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if after := analyticsSnapshot(t, st); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("maintained counts %v, counted afresh %v", before, after)
+		}
+	})
+}

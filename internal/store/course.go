@@ -807,15 +807,28 @@ func (tx *Tx) ensureResult(ctx context.Context, courseID, memberID int64) error 
 // quiz (if any) passed; the conditional UPDATE makes it happen once. It reports whether the
 // course is completed (now or before).
 func (tx *Tx) completeIfDone(ctx context.Context, courseID, memberID int64, ts time.Time) (bool, error) {
-	if _, err := tx.exec(ctx, `UPDATE party_course_results SET completed_at = ?
+	// The member's completions are in the composition counts (study_completed): uncounted
+	// before, counted again after (the member row locked in between, as a move would).
+	agg := map[memberCountKey]int64{}
+	if err := tx.memberCountsRows(ctx, agg, -1, "", "id = ?", memberID); err != nil {
+		return false, err
+	}
+	_, err := tx.exec(ctx, `UPDATE party_course_results SET completed_at = ?
 		WHERE course_id = ? AND member_id = ? AND completed_at IS NULL
 		AND lessons_read >= (SELECT COUNT(*) FROM party_lessons WHERE course_id = ?)
 		AND (passed_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM party_quiz_questions WHERE course_id = ?))`,
-		ts, courseID, memberID, courseID, courseID); err != nil {
+		ts, courseID, memberID, courseID, courseID)
+	if err != nil {
+		return false, err
+	}
+	if err := tx.memberCountsRows(ctx, agg, 1, "", "id = ?", memberID); err != nil {
+		return false, err
+	}
+	if err := tx.memberCountsWrite(ctx, agg); err != nil {
 		return false, err
 	}
 	var done bool
-	err := tx.queryRow(ctx, `SELECT completed_at IS NOT NULL FROM party_course_results WHERE course_id = ? AND member_id = ?`, []any{courseID, memberID}, &done)
+	err = tx.queryRow(ctx, `SELECT completed_at IS NOT NULL FROM party_course_results WHERE course_id = ? AND member_id = ?`, []any{courseID, memberID}, &done)
 	return done, err
 }
 

@@ -178,7 +178,7 @@ func (s *Store) ScheduleMeetings(ctx context.Context, sc authz.Scope, in model.M
 			ids[i] = m.ID
 		}
 		tx.auditAt(sc, o.Path, "party.meeting.schedule", "party_meeting", ids, string(in.Type)+" ×"+strconv.Itoa(len(ids)))
-		return nil
+		return tx.refreshOrgLife(ctx, t, "org_id = ?", o.ID)
 	})
 	return out, err
 }
@@ -309,6 +309,9 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 			return &model.ConflictError{Message: "会议已" + m.Status.Label() + "，不能再改变"}
 		}
 		tx.auditAt(sc, m.Path, "party.meeting."+string(status), "party_meeting", []int64{id}, "")
+		if err := tx.refreshOrgLife(ctx, t, "org_id = ?", m.OrgID); err != nil {
+			return err
+		}
 		out, err = tx.meeting(ctx, sc, id)
 		return err
 	})
@@ -686,20 +689,26 @@ func (s *Store) Compliance(ctx context.Context, sc authz.Scope, under int64) ([]
 	var out []model.Compliance
 	for _, o := range orgs {
 		for _, typ := range meetingTypesOf(o.Kind, o.Level) {
-			every := model.DefaultMeetingMonths[typ]
-			if n, ok := months[o.CommunityID.Int64][typ]; ok {
-				every = n
-			}
+			every := lifeMonths(months, o.CommunityID.Int64, typ)
 			cp := model.Compliance{OrgID: o.ID, OrgName: o.Name, OrgKind: o.Kind, Type: typ, Months: every}
 			if h, ok := got[key{o.ID, typ}]; ok {
 				last := h.last
 				cp.Last, cp.HeldInYear = &last, h.n
 			}
-			cp.Overdue = cp.Last == nil || cp.Last.Before(t.AddDate(0, -every, 0))
+			cp.Overdue = model.MeetingOverdue(cp.Last, every, t)
 			out = append(out, cp)
 		}
 	}
 	return out, nil
+}
+
+// lifeMonths is how often community expects meetings of typ, in months, by its rules (from
+// meetingRules) or model.DefaultMeetingMonths.
+func lifeMonths(rules map[int64]map[model.MeetingType]int, community int64, typ model.MeetingType) int {
+	if n, ok := rules[community][typ]; ok {
+		return n
+	}
+	return model.DefaultMeetingMonths[typ]
 }
 
 // meetingRules returns the frequencies communities set: community → type → months.
