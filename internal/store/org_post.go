@@ -70,12 +70,26 @@ func (tx *Tx) AddPost(ctx context.Context, sc authz.Scope, orgID int64, in model
 		v.Add("post", "党小组只设组长（书记）和副组长")
 	}
 	if in.MemberID != 0 {
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM party_members WHERE id = ? AND left_on IS NULL`, []any{in.MemberID}, &n); err != nil {
+		// A member holder is on the roster of the org or an org below it; the post records the
+		// member's own name. Any other member, in the scope or not, reads as not there.
+		lo, hi := authz.PathRange(o.Path)
+		var name string
+		err := tx.queryRow(ctx, `SELECT m.name FROM party_members m JOIN party_orgs g ON g.id = m.org_id
+			WHERE m.id = ? AND m.left_on IS NULL AND m.list = 'registered' AND g.path >= ? AND g.path < ?`, []any{in.MemberID, lo, hi}, &name)
+		switch {
+		case errors.Is(err, model.ErrNotFound):
+			v.Add("member_id", "所选党员不在"+o.Name+"的党员名册上，请从名册中选择，或按外部人员填写")
+		case err != nil:
 			return nil, err
+		default:
+			in.HolderName = name
 		}
-		if n == 0 {
-			v.Add("member_id", "所选党员不存在或已不在册")
+	}
+	if in.OrganizationID != 0 {
+		if _, err := tx.organization(ctx, sc, in.OrganizationID); errors.Is(err, model.ErrNotFound) {
+			v.Add("organization_id", "所选单位不存在，请从辖区单位名录中选择")
+		} else if err != nil {
+			return nil, err
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -112,6 +112,11 @@ type orgData struct {
 	HasTerms   bool
 	Forms      map[string]*Form
 	PostKinds  []model.PostKind
+	// The post form's holder picker: the roster matches of HolderQ, and the co-building units
+	// of the register an outside holder may come from.
+	Holders  []*model.Member
+	HolderQ  string
+	Partners []*model.Organization
 }
 
 // OpenForm names the form to show expanded: the one that failed.
@@ -195,14 +200,93 @@ func (wb *Web) orgPage(r *http.Request, id int64, failed *Form) (*orgData, error
 		"merge":    newForm("merge", nil, "into_id"),
 		"dissolve": newForm("dissolve", nil, "reason"),
 		"term":     newForm("term", nil, "starts_on", "ends_on", "elected_on", "note"),
-		"post":     newForm("post", nil, "post", "holder_name", "starts_on"),
+		"post":     newForm("post", nil, postFields...),
 	}
 	d.Forms["rename"].Values.Set("name", o.Name)
 	if failed != nil {
 		d.Forms[failed.Name] = failed
 		d.Failed = failed
 	}
+	if d.CanWrite {
+		f := organizationsForPosts(o)
+		partners, err := wb.st.Organizations(ctx, sc, f)
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
+			return nil, err
+		} else if err == nil {
+			d.Partners = partners.Items
+		}
+		if err := wb.holders(r, d, d.Forms["post"]); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
+}
+
+// postFields are the post form's fields.
+var postFields = []string{"post", "holder", "q", "member_id", "holder_name", "organization_id", "starts_on"}
+
+// organizationsForPosts selects the co-building units an outside holder of a post of o
+// may come from: those of o's community (of the whole scope for a street committee).
+func organizationsForPosts(o *model.Org) store.OrganizationFilter {
+	return store.OrganizationFilter{Under: o.CommunityID, Type: model.OrgCoBuilding, Limit: 200}
+}
+
+// holders fills the picker's roster matches of the form's q: members of d.Org and the orgs below
+// it that the caller may read, by name, at most 10; the picked member stays listed.
+func (wb *Web) holders(r *http.Request, d *orgData, f *Form) error {
+	ctx, sc := r.Context(), scope(r)
+	d.HolderQ = strings.TrimSpace(f.Values.Get("q"))
+	p, err := wb.st.Members(ctx, sc, store.MemberFilter{OrgID: d.Org.ID, Q: d.HolderQ, Limit: 10})
+	if err != nil {
+		return err
+	}
+	d.Holders = p.Items
+	if picked, err := strconv.ParseInt(f.Values.Get("member_id"), 10, 64); err == nil && picked > 0 {
+		for _, m := range d.Holders {
+			if m.ID == picked {
+				return nil
+			}
+		}
+		if m, err := wb.st.Member(ctx, sc, picked); err == nil && m.OrgID != 0 {
+			d.Holders = append([]*model.Member{m}, d.Holders...)
+		}
+	}
+	return nil
+}
+
+// postHolders answers the picker's search: with htmx only the matches, without script the post
+// form on a page of its own with the matches and whatever was typed kept.
+func (wb *Web) postHolders(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f := newForm("post", r.URL.Query(), postFields...)
+	varyHTMX(w)
+	if htmxTarget(r) == "holder-results" {
+		o, err := wb.st.Org(r.Context(), scope(r), id)
+		if err != nil {
+			return err
+		}
+		d := &orgData{Org: o, Forms: map[string]*Form{"post": f}}
+		if err := wb.holders(r, d, f); err != nil {
+			return err
+		}
+		return wb.renderBlock(w, http.StatusOK, "party/org_holders", "results", d)
+	}
+	d, err := wb.orgPage(r, id, nil)
+	if err != nil {
+		return err
+	}
+	if !d.CanWrite {
+		return model.ErrNotFound
+	}
+	d.Forms["post"] = f
+	if err := wb.holders(r, d, f); err != nil {
+		return err
+	}
+	d.Title = wb.t("porg.post.holders.title")
+	return wb.render(w, r, http.StatusOK, "party/org_holders", d)
 }
 
 // org shows one org.
@@ -296,7 +380,24 @@ func (wb *Web) recordTerm(r *http.Request, id int64, f *Form) error {
 }
 
 func (wb *Web) addPost(r *http.Request, id int64, f *Form) error {
-	in := model.PostInput{Post: model.PostKind(f.Values.Get("post")), HolderName: f.Values.Get("holder_name")}
+	in := model.PostInput{Post: model.PostKind(f.Values.Get("post"))}
+	if f.Values.Get("holder") == "outside" {
+		in.HolderName = f.Values.Get("holder_name")
+		if v := f.Values.Get("organization_id"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				f.add("organization_id", wb.t("porg.post.holder.missing"))
+			}
+			in.OrganizationID = n
+		}
+		if strings.TrimSpace(in.HolderName) == "" {
+			f.add("holder_name", wb.t("porg.post.holder.missing"))
+		}
+	} else if n, err := strconv.ParseInt(f.Values.Get("member_id"), 10, 64); err == nil && n > 0 {
+		in.MemberID = n
+	} else {
+		f.add("member_id", wb.t("porg.post.holder.missing"))
+	}
 	if d := formDate(f, "starts_on"); d != nil {
 		in.StartsOn = *d
 	}

@@ -406,7 +406,7 @@ var specs = map[string]spec{
 		return url.Values{"starts_on": {"2026-01-01"}, "ends_on": {"2029-01-01"}}
 	})},
 	"POST /party/orgs/{id}/posts": {kind: partyOrgWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
-		return url.Values{"post": {"secretary"}, "holder_name": {"李明"}, "starts_on": {"2026-01-01"}}
+		return url.Values{"post": {"secretary"}, "holder": {"outside"}, "holder_name": {"李明"}, "starts_on": {"2026-01-01"}}
 	})},
 	"GET /party/generate": {kind: partyOrgWrite, scoped: true, query: func(w *world, rel relation) string {
 		return "generator=branches&community=" + strconv.FormatInt(w.communityOf(rel).ID, 10)

@@ -106,6 +106,8 @@ var generatorSpecs = map[string]spec{
 	"GET /api/v1/party/orgs/generator/runs":            {kind: partyOrgWrite, scoped: true, query: communityQuery},
 	"GET /api/v1/party/orgs/generator/runs/{id}":       {kind: partyOrgWrite, scoped: true},
 	"POST /api/v1/party/orgs/generator/runs/{id}/undo": {kind: partyOrgWrite, scoped: true, fresh: true},
+	// The post form's holder search (a page without script, the matches with htmx).
+	"GET /party/orgs/{id}/holders": {kind: partyOrgWrite, scoped: true, query: func(*world, relation) string { return "q=党" }},
 }
 
 // runs caches the standing generator run per world and relation.
