@@ -142,6 +142,20 @@ func (s *Store) Transfers(ctx context.Context, sc authz.Scope, f TransferFilter)
 	return page, err
 }
 
+// MyTransfers returns the transfers of the roster rows linked to sc's own account (in and out,
+// every state), newest first, at most 20: what a member sees of its own on "my branch".
+func (s *Store) MyTransfers(ctx context.Context, sc authz.Scope) ([]*model.Transfer, error) {
+	if sc.UserID == 0 {
+		return nil, nil
+	}
+	return queryAll(ctx, s.reader(), `SELECT `+transferColumns+transferFrom+`
+		WHERE t.member_id IN (SELECT id FROM party_members WHERE user_id = ?) ORDER BY t.id DESC LIMIT 20`, []any{sc.UserID},
+		func(rs rowScanner) (*model.Transfer, error) {
+			r, err := scanTransfer(rs)
+			return r.t, err
+		})
+}
+
 // RequestTransfer asks to move a registered member of an org sc manages: to org in.ToOrgID of
 // this deployment, or out of it to in.Destination. Refused, as a *model.ValidationError naming
 // the field, nothing written: a target that is the member's own org, or no org of the tree that

@@ -242,6 +242,10 @@ type myBranchPage struct {
 	Points   *store.MyParty
 	Dues     *store.DuesAccount // this year's; nil when it cannot be read
 	Now      time.Time
+	// Transfers are the member's own (in and out); Pending the requested ones of the orgs the
+	// account manages by its post (secretary, deputy), empty for a member without one.
+	Transfers []*model.Transfer
+	Pending   []*model.Transfer
 }
 
 func (wb *Web) myBranch(w http.ResponseWriter, r *http.Request) error {
@@ -258,6 +262,14 @@ func (wb *Web) myBranch(w http.ResponseWriter, r *http.Request) error {
 	if p.Dues, err = wb.st.MyDues(r.Context(), sc, time.Now().In(model.Shanghai).Year()); err != nil {
 		return err
 	}
+	if p.Transfers, err = wb.st.MyTransfers(r.Context(), sc); err != nil {
+		return err
+	}
+	pending, err := wb.st.Transfers(r.Context(), sc, store.TransferFilter{Status: model.TransferRequested, Limit: 20})
+	if err != nil {
+		return err
+	}
+	p.Pending = pending.Items
 	p.Crumbs = []Crumb{{Name: p.Title}}
 	return wb.render(w, r, http.StatusOK, "party/me", p)
 }
