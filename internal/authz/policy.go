@@ -53,6 +53,11 @@ const (
 	OrganizationRead  Action = "organization.read"  // list and read the register within scope (a partner: its own organization)
 	OrganizationWrite Action = "organization.write" // register, change, report, deactivate organizations within scope
 	OrganizationOwn   Action = "organization.own"   // a partner: read and update its own organization's offers and contact
+	// space: each Party org's online space (网缘). Members read and post in their own orgs'
+	// spaces, staff in the orgs of their territory; the store decides (store.Space).
+	PartySpaceRead     Action = "party.space.read"     // read an org's notices, discussion and shared files
+	PartySpaceWrite    Action = "party.space.write"    // open threads, reply, share files in an org's space
+	PartySpaceModerate Action = "party.space.moderate" // publish notices, hide posts with a reason, withdraw files (secretary by post, staff in scope)
 	// partystudy: study (先进性教育) and the development pipeline (发展党员).
 	PartyCourseRead       Action = "party.course.read"       // read courses, their assignments and completion within scope
 	PartyCourseWrite      Action = "party.course.write"      // write courses and quizzes, assign them to orgs or members
@@ -112,6 +117,10 @@ var policy = map[Action][]model.Role{
 	OrganizationRead:  append(slices.Clone(fieldStaff), model.RolePartner),
 	OrganizationWrite: staff,
 	OrganizationOwn:   {model.RolePartner},
+	// space
+	PartySpaceRead:     append(slices.Clone(staff), model.RoleMember), // a member: the orgs it belongs to or holds a post in
+	PartySpaceWrite:    append(slices.Clone(staff), model.RoleMember),
+	PartySpaceModerate: append(slices.Clone(staff), model.RoleMember), // a member: as secretary or deputy, by post
 	// partystudy
 	PartyCourseRead:       staff,
 	PartyCourseWrite:      staff,
