@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -205,4 +206,15 @@ func trimUTF8(b []byte, n int) int {
 		n--
 	}
 	return n
+}
+
+// SizeText is the file's size as people read it: 812 B, 12.5 KB, 1.2 MB.
+func (f *OrgFile) SizeText() string {
+	switch {
+	case f.Size < 1024:
+		return strconv.FormatInt(f.Size, 10) + " B"
+	case f.Size < 1<<20:
+		return strconv.FormatFloat(float64(f.Size)/1024, 'f', 1, 64) + " KB"
+	}
+	return strconv.FormatFloat(float64(f.Size)/(1<<20), 'f', 1, 64) + " MB"
 }

@@ -241,6 +241,7 @@ type myBranchPage struct {
 	Meetings []*model.Meeting
 	Points   *store.MyParty
 	Dues     *store.DuesAccount // this year's; nil when it cannot be read
+	Spaces   []*store.SpaceOrg  // the online spaces of the member's orgs, nearest first
 	Now      time.Time
 	// Transfers are the member's own (in and out); Pending the requested ones of the orgs the
 	// account manages by its post (secretary, deputy), empty for a member without one.
@@ -270,6 +271,9 @@ func (wb *Web) myBranch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Pending = pending.Items
+	if p.Spaces, err = wb.st.MySpaces(r.Context(), sc); err != nil {
+		return err
+	}
 	p.Crumbs = []Crumb{{Name: p.Title}}
 	return wb.render(w, r, http.StatusOK, "party/me", p)
 }
