@@ -63,11 +63,12 @@ type Result struct {
 	Stairwells  int
 	Households  int
 	Residents   int
-	PartyOrgs   int // Party organizations of the demo structure (party.go)
-	Members     int // party members on a roster (member.go)
-	Transfers   int // transfers of organizational relations, in every state (transfer.go)
-	Meetings    int // meetings of the past year, closed (life.go)
-	Attendance  int // members recorded present at them
+	PartyOrgs   int   // Party organizations of the demo structure (party.go)
+	Members     int   // party members on a roster (member.go)
+	Transfers   int   // transfers of organizational relations, in every state (transfer.go)
+	Meetings    int   // meetings of the past year, closed (life.go)
+	Attendance  int   // members recorded present at them
+	SpacePosts  int64 // threads and replies in the branches' online spaces (space.go)
 	// Organizations of the register (organization.go)
 	Organizations int
 	// People is how long the divisions, households and residents took, generated and loaded
@@ -187,6 +188,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	res.Meetings, res.Attendance = int(life.Meetings), int(life.Attendance)
 	if err := partyPoints(ctx, st, opts, communities, courses); err != nil {
 		return nil, fmt.Errorf("demo: points: %w", err)
+	}
+	if res.SpacePosts, err = partySpaces(ctx, st); err != nil {
+		return nil, fmt.Errorf("demo: online spaces: %w", err)
 	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)

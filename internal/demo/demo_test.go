@@ -100,6 +100,7 @@ func TestGenerateSmall(t *testing.T) {
 		checkOrganizations(t, st, res)
 		checkStudy(t, st, res)
 		checkPoints(t, st, res)
+		checkSpaces(t, st, res)
 
 		// Loading the demo twice into one database is refused.
 		if _, err := Generate(ctx, st, opts, nil); !errors.Is(err, model.ErrConflict) {

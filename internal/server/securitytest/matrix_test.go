@@ -57,7 +57,18 @@ const (
 	myCourseObj  // the course assigned to the member account (the same at every relation)
 	candidateObj // a candidate of the pipeline at the relation's stairwell
 	transferObj  // partymember: a transfer at the relation (party_member_test.go)
+	// space: an org's online space (party_space_test.go)
+	spaceOrgObj    // the relation's partylife org, whose space the route names
+	spaceNoticeObj // a notice of that space
+	spaceThreadObj // a thread of that space
+	spacePostObj   // a thread of that space, fresh for the routes that consume it (hide)
+	spaceFileObj   // a shared file of that space
 )
+
+// patternKinds names the kind of a pattern's {id} by the whole path, where the prefix up to
+// {id} (objKinds) would name another: the space routes under /party/orgs/{id} name the org of
+// the relation's space (party_space_test.go).
+var patternKinds = map[string]objKind{}
 
 // objKinds maps a pattern's prefix up to {id} to the kind of object it names. A pattern with
 // a wildcard whose prefix is missing here fails the test: a new route must say what it names.
@@ -540,6 +551,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.freshTransfer(rel)
 	case batchObj:
 		return w.generatorRun(rel)
+	case spaceNoticeObj, spaceThreadObj, spacePostObj, spaceFileObj:
+		return w.freshSpace(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -581,6 +594,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.standingTransfer(rel)
 	case batchObj:
 		return w.standingRun(rel)
+	case spaceOrgObj, spaceNoticeObj, spaceThreadObj, spacePostObj, spaceFileObj:
+		return w.spaceObjectOf(kind, rel)
 	}
 	return 0
 }
@@ -599,6 +614,9 @@ func route(pattern string) (method, path string, kind objKind, ok bool) {
 	loc := wildcard.FindStringIndex(path)
 	if loc == nil {
 		return method, path, noObject, true
+	}
+	if kind, ok = patternKinds[path]; ok {
+		return method, path, kind, true
 	}
 	kind, ok = objKinds[path[:loc[1]]]
 	return method, path, kind, ok

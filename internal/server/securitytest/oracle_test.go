@@ -49,13 +49,17 @@ const (
 	pointsProfile                     // points: a member's public profile (亮身份): staff and grid leaders by territory; a member those of its own branch
 	partyAnalytics                    // analytics: the composition of the members of an org or subtree (counts, no names): staff
 	activityWrite                     // partylife: publish Party–resident activities and show their QR code: staff
+	spaceRead                         // space: read an org's online space (notices, discussion, files): staff by territory; a member those of the orgs it belongs to or holds a post in
+	spaceWrite                        // space: open threads, reply, share files: as spaceRead
+	spaceModerate                     // space: publish notices, hide posts, withdraw files: staff by territory; a member as secretary (by post) of the org
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
 	"people read", "people write", "bulk", "accounts", "subject", "corrections", "audit", "conflicts",
 	"life read", "life write", "activity read", "activity join", "points read", "party self",
 	"party read", "party write", "party org read", "party org write", "organization read", "organization write", "organization own",
-	"party study", "party development", "dues read", "dues write", "points write", "points profile", "party analytics", "activity write"}
+	"party study", "party development", "dues read", "dues write", "points write", "points profile", "party analytics", "activity write",
+	"space read", "space write", "space moderate"}
 
 func (k routeKind) String() string { return kindNames[k] }
 
@@ -131,6 +135,10 @@ func may(r model.Role, k routeKind) bool {
 		return staffRole(r)
 	case pointsProfile:
 		return fieldWorker(r) || r == model.RoleMember
+	case spaceRead, spaceWrite, spaceModerate:
+		// The online space is the members' own (网缘): its members and its managers; a grid
+		// leader manages no party org and reads the members' discussion no more than a partner.
+		return staffRole(r) || r == model.RoleMember
 	case duesRead, duesWrite:
 		// Dues are sensitive: a grid leader reads the members of its grid's branch, not their
 		// dues or income.
@@ -143,7 +151,8 @@ func may(r model.Role, k routeKind) bool {
 // only the org it is secretary of (the own relation's org, where its own record also lies: the
 // world's fixture), everyone else its territory.
 func (w *world) partyReach(role model.Role, k routeKind) relation {
-	if role == model.RoleMember && (k == partyRead || k == partyWrite || k == duesRead || k == duesWrite || k == pointsProfile || k == lifeRead || k == lifeWrite) {
+	if role == model.RoleMember && (k == partyRead || k == partyWrite || k == duesRead || k == duesWrite || k == pointsProfile || k == lifeRead || k == lifeWrite ||
+		k == spaceRead || k == spaceWrite || k == spaceModerate) {
 		return relOwn
 	}
 	return w.reach(role)
