@@ -62,7 +62,7 @@ func TestOrgSpace(t *testing.T) {
 			// pressed by their own click, as a tap on them does.
 			press := func(sel string) chromedp.Action[chromedp.Void] {
 				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('` + sel + `').click(), true)`)(ctx, tg)
+					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
 					return err
 				})
 			}
