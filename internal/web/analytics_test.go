@@ -14,7 +14,7 @@ import (
 )
 
 // The composition page: staff see the members of the community by category with the shares and
-// a chart element per dimension over its table; a grid leader may not open it; a node outside
+// a chart element per dimension over its table, the meeting compliance and the study completion; a grid leader may not open it; a node outside
 // the scope is not found.
 func TestAnalyticsPage(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
@@ -36,8 +36,15 @@ func TestAnalyticsPage(t *testing.T) {
 	if !strings.Contains(page.Body, "50.0%") || !strings.Contains(page.Body, "退休") {
 		t.Errorf("no retired share of 50.0%%\n%s", excerpt(page.Body))
 	}
-	if n := len(all(page.Doc, ".analytics-chart[data-chart]")); n != 7 {
-		t.Errorf("%d chart elements, want 7", n)
+	if n := len(all(page.Doc, ".analytics-chart[data-chart]")); n != 9 {
+		t.Errorf("%d chart elements, want 9 (seven dimensions, meeting compliance, study)", n)
+	}
+	// The branch has held no meeting: one org, overdue; nothing assigned to study.
+	if o, d := text(one(t, page.Doc, "#analytics-life-orgs")), text(one(t, page.Doc, "#analytics-life-overdue")); o != "1" || d != "1" {
+		t.Errorf("compliance: %s orgs, %s overdue; want 1 and 1", o, d)
+	}
+	if a := text(one(t, page.Doc, "#analytics-study-assigned")); a != "0" {
+		t.Errorf("study assigned = %s, want 0", a)
 	}
 	f.as(t, "gridleader").get("/party/analytics").want(t, http.StatusForbidden)
 	staff.get("/party/analytics?territory_id="+strconv.FormatInt(f.community2.ID, 10)).want(t, http.StatusNotFound)

@@ -9,8 +9,16 @@
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var spec;
       try { spec = JSON.parse(el.getAttribute("data-chart")); } catch (e) { return; }
-      var names = spec.data.map(function (d) { return d.name; });
-      var option = spec.type === "pie"
+      var option;
+      if (spec.type === "stack") { // categories, and series of {name, data, color} stacked per category
+        option = { tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+          grid: { left: 40, right: 12, top: 12, bottom: 56 },
+          xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0 } },
+          yAxis: { type: "value", minInterval: 1 },
+          series: spec.series.map(function (s) { return { type: "bar", stack: "all", name: s.name, data: s.data, itemStyle: { color: s.color } }; }) };
+      }
+      var names = (spec.data || []).map(function (d) { return d.name; });
+      option = option || (spec.type === "pie"
         ? { tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
             legend: { bottom: 0, type: "scroll" },
             series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: spec.data, label: { show: false } }] }
@@ -18,7 +26,7 @@
             grid: { left: 40, right: 12, top: 12, bottom: 48 },
             xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 5 ? 30 : 0 } },
             yAxis: { type: "value", minInterval: 1 },
-            series: [{ type: "bar", data: spec.data.map(function (d) { return d.value; }), itemStyle: { color: "#c8161d" } }] };
+            series: [{ type: "bar", data: spec.data.map(function (d) { return d.value; }), itemStyle: { color: "#c8161d" } }] });
       var c = window.echarts.init(el, null, { renderer: "svg" });
       c.setOption(option);
       el.classList.add("drawn");
