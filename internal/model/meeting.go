@@ -195,11 +195,15 @@ func CheckinMethodLabel(m string) string {
 	return "扫码签到"
 }
 
+// MeetingDue is when the next meeting of a type expected every months months falls due after
+// one held at last: months calendar months later (time.AddDate's calendar).
+func MeetingDue(last time.Time, months int) time.Time { return last.AddDate(0, months, 0) }
+
 // MeetingOverdue is the compliance rule: an org is overdue with a type of meeting expected every
-// months months when it held none (last nil) or the last one it held began before the same day
-// months months ago (now's clock).
+// months months at now when it held none (last nil) or the next one fell due (MeetingDue)
+// before now. The analytics count it on the maintained due dates (store/analytics.go).
 func MeetingOverdue(last *time.Time, months int, now time.Time) bool {
-	return last == nil || last.Before(now.AddDate(0, -months, 0))
+	return last == nil || MeetingDue(*last, months).Before(now)
 }
 
 // Compliance is one org's organizational life against the expected frequency of one type.

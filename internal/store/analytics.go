@@ -230,29 +230,147 @@ func (s *Store) MemberAnalytics(ctx context.Context, sc authz.Scope, orgID, terr
 	return a, nil
 }
 
-// Meeting compliance. party_org_life holds, per org and type of meeting, the start of the last
-// meeting held (begun by the time it was written, not cancelled) and of the next one scheduled
-// after it; every write of party_meetings refreshes the rows of its org in the same
-// transaction, and a read first moves on the rows whose next meeting has begun since. A
-// subtree's compliance is then one row per active org (and type) of the subtree, judged by the
-// compliance view's rule (model.MeetingOverdue with lifeMonths).
+// Meeting compliance. party_org_life holds, for every active org that has held or scheduled a
+// meeting, a row per type of meeting expected of it (meetingTypesOf) with the last meeting held
+// (begun by the time it was written, not cancelled), the next one scheduled after it and when
+// the next one falls due by the community's frequency (model.MeetingDue, lifeMonths), and a row
+// for the org (type "") due at the earliest of them, NULL when a type was never held. Every
+// write of meetings, of a community's frequencies and of an org's status or path refreshes the
+// rows of the orgs it touches in its transaction; a read first moves on the rows whose next
+// meeting has begun since. An org or type is overdue at t exactly when model.MeetingOverdue says
+// so: due_at before t (or NULL). A subtree's compliance is two counts on indexes: the active orgs
+// by kind and level (party_orgs_life), and the rows due at or after t (party_org_life_due).
 
-// refreshOrgLife recomputes, as of t, the rows of party_org_life of the orgs whose meetings the
-// filter where (on party_meetings) selects.
-func (tx *Tx) refreshOrgLife(ctx context.Context, t time.Time, where string, args ...any) error {
-	orgs := ` WHERE org_id IN (SELECT org_id FROM party_meetings WHERE ` + where + `)`
-	if _, err := tx.exec(ctx, `DELETE FROM party_org_life`+orgs, args...); err != nil {
+// orgLifeAll is party_org_life's type for the row of the org as a whole.
+const orgLifeAll = ""
+
+// refreshOrgLife recomputes, as of t, the rows of party_org_life of the orgs ids (an org no
+// longer active loses its rows).
+func (tx *Tx) refreshOrgLife(ctx context.Context, t time.Time, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rules, err := tx.meetingRules(ctx)
+	if err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO party_org_life (org_id, type, last_at, next_at)
-		SELECT org_id, type, MAX(CASE WHEN starts_at <= ? THEN starts_at END), MIN(CASE WHEN starts_at > ? THEN starts_at END)
-		FROM party_meetings`+orgs+` AND status <> 'cancelled' GROUP BY org_id, type`, append([]any{t, t}, args...)...)
-	return err
+	t = t.UTC()
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		in := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		type lifeOrgRow struct {
+			id, community int64
+			kind, level   string
+			path          string
+		}
+		orgs, err := queryAll(ctx, tx.conn, `SELECT id, kind, level, path, COALESCE(community_id, 0) FROM party_orgs WHERE status = 'active' AND id IN (`+in+`)`, args,
+			func(r rowScanner) (lifeOrgRow, error) {
+				var o lifeOrgRow
+				return o, r.Scan(&o.id, &o.kind, &o.level, &o.path, &o.community)
+			})
+		if err != nil {
+			return err
+		}
+		type key struct {
+			org int64
+			typ model.MeetingType
+		}
+		type held struct{ last, next sqlTime }
+		got := map[key]held{}
+		rows, err := queryAll(ctx, tx.conn, `SELECT org_id, type, MAX(CASE WHEN starts_at <= ? THEN starts_at END), MIN(CASE WHEN starts_at > ? THEN starts_at END)
+			FROM party_meetings WHERE org_id IN (`+in+`) AND status <> 'cancelled' GROUP BY org_id, type`, append([]any{t, t}, args...),
+			func(r rowScanner) (struct {
+				k key
+				h held
+			}, error) {
+				var x struct {
+					k key
+					h held
+				}
+				return x, r.Scan(&x.k.org, &x.k.typ, &x.h.last, &x.h.next)
+			})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			got[r.k] = r.h
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM party_org_life WHERE org_id IN (`+in+`)`, args...); err != nil {
+			return err
+		}
+		var vals []any
+		for _, o := range orgs {
+			var held bool
+			var orgDue *time.Time
+			never := false
+			for _, typ := range meetingTypesOf(o.kind, o.level) {
+				h, ok := got[key{o.id, typ}]
+				if ok {
+					held = true
+				}
+				var last, next, due any
+				if !h.last.Time.IsZero() {
+					last = h.last.Time
+					d := model.MeetingDue(h.last.Time, lifeMonths(rules, o.community, typ)).UTC()
+					due = d
+					if orgDue == nil || d.Before(*orgDue) {
+						orgDue = &d
+					}
+				} else {
+					never = true
+				}
+				if !h.next.Time.IsZero() {
+					next = h.next.Time
+				}
+				vals = append(vals, o.id, string(typ), o.path, last, next, due)
+			}
+			if !held {
+				vals = vals[:len(vals)-6*len(meetingTypesOf(o.kind, o.level))] // no meeting: no rows (overdue, as an org without rows)
+				continue
+			}
+			var due any
+			if orgDue != nil && !never {
+				due = *orgDue
+			}
+			vals = append(vals, o.id, orgLifeAll, o.path, nil, nil, due)
+		}
+		for len(vals) > 0 {
+			k := min(len(vals)/6, 200)
+			if _, err := tx.exec(ctx, `INSERT INTO party_org_life (org_id, type, path, last_at, next_at, due_at) VALUES (?, ?, ?, ?, ?, ?)`+
+				strings.Repeat(", (?, ?, ?, ?, ?, ?)", k-1), vals[:6*k]...); err != nil {
+				return err
+			}
+			vals = vals[6*k:]
+		}
+	}
+	return nil
 }
 
-// rebuildOrgLife sums every org's meetings afresh (after the migration that adds the table).
+// refreshOrgLifeOf refreshes the orgs the query q (selecting org ids) names.
+func (tx *Tx) refreshOrgLifeOf(ctx context.Context, t time.Time, q string, args ...any) error {
+	ids, err := queryAll(ctx, tx.conn, q, args, func(r rowScanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return err
+	}
+	return tx.refreshOrgLife(ctx, t, ids)
+}
+
+// rebuildOrgLife sums every org's meetings afresh (after the migrations of the table).
 func (s *Store) rebuildOrgLife(ctx context.Context) error {
-	return s.Tx(ctx, func(tx *Tx) error { return tx.refreshOrgLife(ctx, s.now(), "1 = 1") })
+	return s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM party_org_life`); err != nil {
+			return err
+		}
+		return tx.refreshOrgLifeOf(ctx, s.now(), `SELECT DISTINCT org_id FROM party_meetings`)
+	})
 }
 
 // lifeCompliance counts the active orgs under path (the root "/": all) meeting their expected
@@ -260,8 +378,7 @@ func (s *Store) rebuildOrgLife(ctx context.Context) error {
 func (s *Store) lifeCompliance(ctx context.Context, path string) (model.LifeCompliance, error) {
 	var out model.LifeCompliance
 	t := s.now()
-	var stale []int64
-	stale, err := queryAll(ctx, s.reader(), `SELECT DISTINCT org_id FROM party_org_life WHERE next_at <= ? LIMIT 500`, []any{t}, func(r rowScanner) (int64, error) {
+	stale, err := queryAll(ctx, s.reader(), `SELECT DISTINCT org_id FROM party_org_life WHERE next_at <= ? LIMIT 1000`, []any{t.UTC()}, func(r rowScanner) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
 	})
@@ -269,83 +386,59 @@ func (s *Store) lifeCompliance(ctx context.Context, path string) (model.LifeComp
 		return out, err
 	}
 	if len(stale) > 0 {
-		in := strings.TrimSuffix(strings.Repeat("?, ", len(stale)), ", ")
-		args := make([]any, len(stale))
-		for i, id := range stale {
-			args[i] = id
-		}
-		if err := s.Tx(ctx, func(tx *Tx) error { return tx.refreshOrgLife(ctx, t, "org_id IN ("+in+")", args...) }); err != nil {
+		if err := s.Tx(ctx, func(tx *Tx) error { return tx.refreshOrgLife(ctx, t, stale) }); err != nil {
 			return out, err
 		}
 	}
 	c := s.reader()
-	months, err := c.meetingRules(ctx)
-	if err != nil {
-		return out, err
-	}
 	lo, hi := authz.PathRange(path)
 	if path == "/" {
 		lo, hi = authz.PathRange("")
 	}
-	type orgLife struct {
-		id, community int64
-		kind, level   string
-		last          map[model.MeetingType]time.Time
-	}
-	var orgs []*orgLife
-	rows, err := c.query(ctx, `SELECT o.id, o.kind, o.level, o.community_id, l.type, l.last_at FROM party_orgs o
-		LEFT JOIN party_org_life l ON l.org_id = o.id WHERE o.path >= ? AND o.path < ? AND o.status = 'active' ORDER BY o.id`, lo, hi)
+	expected := map[model.MeetingType]int64{}
+	kinds, err := queryAll(ctx, c, `SELECT kind, level, COUNT(*) FROM party_orgs WHERE path >= ? AND path < ? AND status = 'active' GROUP BY kind, level`, []any{lo, hi},
+		func(r rowScanner) (struct {
+			kind, level string
+			n           int64
+		}, error) {
+			var x struct {
+				kind, level string
+				n           int64
+			}
+			return x, r.Scan(&x.kind, &x.level, &x.n)
+		})
 	if err != nil {
 		return out, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var kind, level string
-		var community sql.NullInt64
-		var typ sql.NullString
-		var last sqlTime
-		if err := rows.Scan(&id, &kind, &level, &community, &typ, &last); err != nil {
-			return out, err
-		}
-		if len(orgs) == 0 || orgs[len(orgs)-1].id != id {
-			orgs = append(orgs, &orgLife{id: id, community: community.Int64, kind: kind, level: level, last: map[model.MeetingType]time.Time{}})
-		}
-		if typ.Valid && !last.Time.IsZero() {
-			orgs[len(orgs)-1].last[model.MeetingType(typ.String)] = last.Time
+	for _, k := range kinds {
+		out.Orgs += k.n
+		for _, typ := range meetingTypesOf(k.kind, k.level) {
+			expected[typ] += k.n
 		}
 	}
-	if err := rows.Err(); err != nil {
+	onTime := map[string]int64{}
+	rows, err := queryAll(ctx, c, `SELECT type, COUNT(*) FROM party_org_life WHERE path >= ? AND path < ? AND due_at >= ? GROUP BY type`, []any{lo, hi, t.UTC()},
+		func(r rowScanner) (struct {
+			typ string
+			n   int64
+		}, error) {
+			var x struct {
+				typ string
+				n   int64
+			}
+			return x, r.Scan(&x.typ, &x.n)
+		})
+	if err != nil {
 		return out, err
 	}
-	byType := map[model.MeetingType]*model.LifeTypeCompliance{}
+	for _, r := range rows {
+		onTime[r.typ] = r.n
+	}
 	for _, typ := range []model.MeetingType{model.BranchAssembly, model.CommitteeMeeting, model.GroupMeeting, model.PartyLecture} {
-		out.ByType = append(out.ByType, model.LifeTypeCompliance{Type: typ, Label: typ.Label()})
+		out.ByType = append(out.ByType, model.LifeTypeCompliance{Type: typ, Label: typ.Label(), Orgs: expected[typ], Overdue: expected[typ] - onTime[string(typ)]})
 	}
-	for i := range out.ByType {
-		byType[out.ByType[i].Type] = &out.ByType[i]
-	}
-	for _, o := range orgs {
-		overdue := false
-		for _, typ := range meetingTypesOf(o.kind, o.level) {
-			var last *time.Time
-			if l, ok := o.last[typ]; ok {
-				last = &l
-			}
-			bt := byType[typ]
-			bt.Orgs++
-			if model.MeetingOverdue(last, lifeMonths(months, o.community, typ), t) {
-				bt.Overdue++
-				overdue = true
-			}
-		}
-		out.Orgs++
-		if overdue {
-			out.Overdue++
-		} else {
-			out.OnTime++
-		}
-	}
+	out.OnTime = onTime[orgLifeAll]
+	out.Overdue = out.Orgs - out.OnTime
 	if out.Orgs > 0 {
 		out.Rate = float64(out.OnTime) / float64(out.Orgs)
 	}

@@ -178,7 +178,7 @@ func (s *Store) ScheduleMeetings(ctx context.Context, sc authz.Scope, in model.M
 			ids[i] = m.ID
 		}
 		tx.auditAt(sc, o.Path, "party.meeting.schedule", "party_meeting", ids, string(in.Type)+" ×"+strconv.Itoa(len(ids)))
-		return tx.refreshOrgLife(ctx, t, "org_id = ?", o.ID)
+		return tx.refreshOrgLife(ctx, t, []int64{o.ID})
 	})
 	return out, err
 }
@@ -309,7 +309,7 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 			return &model.ConflictError{Message: "会议已" + m.Status.Label() + "，不能再改变"}
 		}
 		tx.auditAt(sc, m.Path, "party.meeting."+string(status), "party_meeting", []int64{id}, "")
-		if err := tx.refreshOrgLife(ctx, t, "org_id = ?", m.OrgID); err != nil {
+		if err := tx.refreshOrgLife(ctx, t, []int64{m.OrgID}); err != nil {
 			return err
 		}
 		out, err = tx.meeting(ctx, sc, id)
@@ -758,7 +758,8 @@ func (s *Store) SetMeetingFrequency(ctx context.Context, sc authz.Scope, communi
 			return err
 		}
 		tx.audit(sc, "party.meeting.frequency", "territory", []int64{community}, string(typ)+"="+strconv.Itoa(months))
-		return nil
+		// The community's orgs fall due by the new frequency.
+		return tx.refreshOrgLifeOf(ctx, s.now(), `SELECT DISTINCT org_id FROM party_meetings WHERE community_id = ?`, community)
 	})
 }
 

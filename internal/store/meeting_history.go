@@ -141,7 +141,7 @@ func (tx *Tx) RecordMeetingHistory(ctx context.Context, sc authz.Scope, asOf tim
 		return h, err
 	}
 	h.Points, _ = res.RowsAffected()
-	if err := tx.refreshOrgLife(ctx, asOf, "org_id IN (SELECT DISTINCT org_id FROM party_meetings WHERE id > ?)", first); err != nil {
+	if err := tx.refreshOrgLifeOf(ctx, asOf, `SELECT DISTINCT org_id FROM party_meetings WHERE id > ?`, first); err != nil {
 		return h, err
 	}
 	tx.auditAt(sc, "", "party.meeting.history", "party_meeting", nil, fmt.Sprintf("meetings=%d attendance=%d", h.Meetings, h.Attendance))

@@ -55,8 +55,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 				return len(res), fmt.Errorf("migrate: count the members: %w", err)
 			}
 		}
-		if r.Source != nil && r.Source.Version == 30 && r.Error == nil {
-			// party_org_life is new and the member counts now carry study completions.
+		if r.Source != nil && r.Source.Version == 31 && r.Error == nil {
+			// party_org_life is new (0030, reshaped by 0031) and the member counts now carry
+			// study completions.
 			if err := s.rebuildOrgLife(ctx); err != nil {
 				return len(res), fmt.Errorf("migrate: sum the meetings: %w", err)
 			}

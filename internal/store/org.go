@@ -436,6 +436,10 @@ func (s *Store) MergeOrg(ctx context.Context, sc authz.Scope, id, into int64) (*
 			return err
 		}
 		tx.auditAt(sc, src.Path, "party_org.merge", "party_org", []int64{src.ID, dst.ID}, detail)
+		// The merged org leaves the compliance; the functional orgs moved under dst take its path.
+		if err := tx.refreshOrgLifeOf(ctx, ts, `SELECT id FROM party_orgs WHERE id = ? OR (parent_id = ? AND kind = 'functional_group')`, src.ID, dst.ID); err != nil {
+			return err
+		}
 		o, err = tx.org(ctx, sc, dst.ID)
 		return err
 	})
@@ -495,6 +499,9 @@ func (s *Store) DissolveOrg(ctx context.Context, sc authz.Scope, id int64, reaso
 			return &model.ConflictError{Message: old.Name + "已被撤销或合并"}
 		}
 		if _, err := tx.exec(ctx, `UPDATE party_posts SET ended_at = ? WHERE org_id = ? AND ended_at IS NULL`, ts, id); err != nil {
+			return err
+		}
+		if err := tx.refreshOrgLife(ctx, ts, []int64{id}); err != nil { // a dissolved org leaves the compliance
 			return err
 		}
 		detail := old.Name
