@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"gongzhi/internal/importer"
@@ -197,4 +198,108 @@ func (wb *Web) duesStatement(w http.ResponseWriter, r *http.Request) error {
 	attachment(w, xlsxType, name, "dues-"+strconv.Itoa(year)+".xlsx")
 	_, err = w.Write(data) // #nosec G705 -- an xlsx download (Content-Disposition: attachment) the importer wrote, not HTML
 	return err
+}
+
+// The income declaration (申报收入): staff and the secretary of the member's org enter the
+// member's monthly income; the page shows, as it is typed (htmx), the monthly dues the published
+// rates give for it, and the store seals the income and sets the dues. The income is never
+// shown back: the form starts empty.
+
+type duesIncomePage struct {
+	Page
+	A       *store.DuesAccount
+	Form    *Form
+	Back    string
+	Preview duesPreview
+}
+
+// duesPreview is the computed monthly amount for what the form holds, or why there is none.
+type duesPreview struct {
+	Shown      bool
+	MonthlyFen int64
+	Rate       string // the rate applied, "1.5%"; "" for the fixed minimum
+	Error      string
+}
+
+func duesIncomeForm() *Form { return newForm("income", nil, "income", "subsistence") }
+
+// previewDues computes the monthly dues of a member of category for the form's values (the
+// validator is the API's and the store's: model.ParseYuan, integer fen).
+func previewDues(category model.MemberCategory, v url.Values) duesPreview {
+	if strings.TrimSpace(v.Get("income")) == "" {
+		return duesPreview{}
+	}
+	fen, msg := model.ParseYuan(v.Get("income"))
+	if msg != "" {
+		return duesPreview{Shown: true, Error: msg}
+	}
+	sub := v.Get("subsistence") != ""
+	p := duesPreview{Shown: true, MonthlyFen: model.MonthlyDues(category, fen, sub)}
+	if rate := model.DuesRate(category, fen, sub); rate != 0 {
+		p.Rate = strconv.FormatFloat(float64(rate)/10, 'f', -1, 64) + "%"
+	}
+	return p
+}
+
+func (wb *Web) duesIncomePage(w http.ResponseWriter, r *http.Request, status int, f *Form) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	a, err := wb.st.MemberDues(r.Context(), scope(r), id, time.Now().In(model.Shanghai).Year())
+	if err != nil {
+		return err
+	}
+	if f.Values.Get("subsistence") == "" && r.Method == http.MethodGet && a.Subsistence {
+		f.Values.Set("subsistence", "1")
+	}
+	p := &duesIncomePage{Page: wb.base(r, wb.t("dues.income.title"), "party-dues"), A: a, Form: f, Preview: previewDues(a.Member.Category, f.Values),
+		Back: "/party/dues/members/" + strconv.FormatInt(id, 10) + "/pay"}
+	p.Crumbs = []Crumb{{Name: wb.t("dues.title"), URL: "/party/dues"},
+		{Name: a.Member.OrgName, URL: "/party/dues?" + url.Values{"org": {strconv.FormatInt(a.Member.OrgID, 10)}}.Encode()}, {Name: p.Title}}
+	if f.Invalid() {
+		p.Failed = f
+	}
+	return wb.render(w, r, status, "party/dues_income", p)
+}
+
+func (wb *Web) duesIncomeFormPage(w http.ResponseWriter, r *http.Request) error {
+	return wb.duesIncomePage(w, r, http.StatusOK, duesIncomeForm())
+}
+
+// duesIncomePreview answers the htmx preview of the form (POST, so that the income stays out of
+// URLs and logs): the page as the form holds it, of which htmx takes the amount block
+// (#dues-preview); nothing is saved.
+func (wb *Web) duesIncomePreview(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := duesIncomeForm()
+	f.Values = r.PostForm
+	return wb.duesIncomePage(w, r, http.StatusOK, f)
+}
+
+func (wb *Web) declareIncome(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := duesIncomeForm()
+	f.Values = r.PostForm
+	fen, msg := model.ParseYuan(f.Values.Get("income"))
+	if msg != "" {
+		f.add("income", msg)
+		return wb.duesIncomePage(w, r, http.StatusUnprocessableEntity, f)
+	}
+	if _, err := wb.st.DeclareIncome(r.Context(), scope(r), id, fen, f.Values.Get("subsistence") != ""); err != nil {
+		if f.fail(err) {
+			return wb.duesIncomePage(w, r, http.StatusUnprocessableEntity, f)
+		}
+		return err
+	}
+	redirect(w, r, "/party/dues/members/"+strconv.FormatInt(id, 10)+"/pay", "income_declared")
+	return nil
 }

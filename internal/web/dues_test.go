@@ -91,3 +91,98 @@ func TestDuesPages(t *testing.T) {
 		t.Errorf("my arrears = %q, want 0.00", got)
 	}
 }
+
+// The income declaration: staff and the branch secretary by post open the form from the
+// payment page, the preview shows the monthly amount by the rates as typed (and a clear error
+// for a fraction of a fen) without saving, a bad income is refused with nothing changed, a good
+// one sets the dues and returns to the payment page; the income is never shown back.
+func TestDuesIncomePage(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	f := mustFixture(t, st, web.Options{})
+	ctx := context.Background()
+	var memberUser int64
+	if err := st.DB().QueryRow(`SELECT id FROM users WHERE username = 'member'`).Scan(&memberUser); err != nil {
+		t.Fatal(err)
+	}
+	branch := storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.grid, 0)
+	secretary := storetest.PartyMember(t, st, "王建国", branch, memberUser)
+	// The phone's 办事 tab offers 党费 to staff and to a member who is secretary by post only.
+	sec := f.as(t, "member")
+	if n := len(all(sec.get("/services").want(t, http.StatusOK).Doc, "#tile-dues")); n != 0 {
+		t.Errorf("a member without a post sees the dues tile")
+	}
+	storetest.PartyPost(t, st, branch, secretary, "secretary")
+	if n := len(all(sec.get("/services").want(t, http.StatusOK).Doc, "#tile-dues")); n != 1 {
+		t.Errorf("the branch secretary sees %d dues tiles, want 1", n)
+	}
+	if n := len(all(f.as(t, "staff").get("/services").want(t, http.StatusOK).Doc, "#tile-dues")); n != 1 {
+		t.Errorf("staff see %d dues tiles, want 1", n)
+	}
+	m := storetest.PartyMember(t, st, "李秀英", branch, 0) // retired
+	path := "/party/dues/members/" + strconv.FormatInt(m, 10) + "/income"
+	monthly := func() int64 {
+		t.Helper()
+		a, err := st.MemberDues(ctx, authz.System(), m, time.Now().In(model.Shanghai).Year())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.MonthlyFen
+	}
+
+	staff := f.as(t, "staff")
+	payPage := staff.get("/party/dues/members/"+strconv.FormatInt(m, 10)+"/pay").want(t, http.StatusOK)
+	if href := attr(one(t, payPage.Doc, "#dues-income-link"), "href"); href != path {
+		t.Errorf("income link %q, want %q", href, path)
+	}
+	form := staff.get(path).want(t, http.StatusOK)
+	if got := text(one(t, form.Doc, "#dues-current")); got != "未申报收入" {
+		t.Errorf("current dues %q, want 未申报收入", got)
+	}
+	if got := attr(one(t, form.Doc, "form#form-income"), "hx-post"); got != path+"/preview" {
+		t.Errorf("preview hx-post %q", got)
+	}
+	preview := staff.post(path+"/preview", url.Values{"income": {"4500"}}).want(t, http.StatusOK)
+	if got := text(one(t, preview.Doc, "#dues-preview-amount")); got != "22.50" {
+		t.Errorf("preview of 4500 yuan (retired) = %q, want 22.50", got)
+	}
+	preview = staff.post(path+"/preview", url.Values{"income": {"4500.505"}}).want(t, http.StatusOK)
+	if got := text(one(t, preview.Doc, "#dues-preview-error")); !strings.Contains(got, "分") {
+		t.Errorf("preview of a fraction of a fen: %q", got)
+	}
+	preview = staff.post(path+"/preview", url.Values{"income": {"4500"}, "subsistence": {"1"}}).want(t, http.StatusOK)
+	if got := text(one(t, preview.Doc, "#dues-preview-amount")); got != "0.20" {
+		t.Errorf("preview on subsistence = %q, want 0.20", got)
+	}
+	if monthly() != 0 {
+		t.Fatal("the preview saved")
+	}
+	bad := staff.post(path, url.Values{"income": {"4500.505"}}).want(t, http.StatusUnprocessableEntity)
+	if got := text(one(t, bad.Doc, "#f-income-income-error")); !strings.Contains(got, "分") {
+		t.Errorf("a fraction of a fen: field error %q\n%s", got, excerpt(bad.Body))
+	}
+	if monthly() != 0 {
+		t.Fatal("a refused income changed the dues")
+	}
+	ok := staff.post(path, url.Values{"income": {"6000"}}).want(t, http.StatusSeeOther)
+	if loc := ok.Header.Get("Location"); !strings.HasPrefix(loc, "/party/dues/members/"+strconv.FormatInt(m, 10)+"/pay") || !strings.Contains(loc, "done=income_declared") {
+		t.Errorf("after declaring: Location %q", loc)
+	}
+	if got := monthly(); got != 6000 {
+		t.Errorf("retired at 6000 yuan: %d fen, want 6000 (1%%)", got)
+	}
+	again := staff.get(path).want(t, http.StatusOK)
+	if got := text(one(t, again.Doc, "#dues-current")); got != "60.00" {
+		t.Errorf("current dues after declaring %q, want 60.00", got)
+	}
+	if v := attr(one(t, again.Doc, "#f-income-income"), "value"); v != "" {
+		t.Errorf("income field prefilled %q, want empty", v)
+	}
+
+	// The branch secretary by post declares too; a grid leader may not.
+	sec.get(path).want(t, http.StatusOK)
+	sec.post(path, url.Values{"income": {"3000"}}).want(t, http.StatusSeeOther)
+	if got := monthly(); got != 1500 {
+		t.Errorf("declared by the secretary: %d fen, want 1500", got)
+	}
+	f.as(t, "gridleader").get(path).want(t, http.StatusForbidden)
+}

@@ -81,8 +81,21 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
 
 // services is the phone's 办事 tab: every task the role may do, as large tiles.
 func (wb *Web) services(w http.ResponseWriter, r *http.Request) error {
-	d := &struct{ Page }{wb.base(r, wb.t("services.title"), "services")}
+	d := &struct {
+		Page
+		Dues bool // the 党费 tile: staff who keep dues, and a member who is secretary (or holds a post) of an org
+	}{Page: wb.base(r, wb.t("services.title"), "services")}
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
+	if d.Can("party.dues.write") {
+		d.Dues = true
+		if sc := scope(r); sc.Role == model.RoleMember && !sc.All {
+			orgs, err := wb.st.MeetingOrgs(r.Context(), sc) // the orgs it manages by post
+			if err != nil {
+				return err
+			}
+			d.Dues = len(orgs) > 0
+		}
+	}
 	return wb.render(w, r, http.StatusOK, "home/services", d)
 }
 

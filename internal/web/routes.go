@@ -152,6 +152,9 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/dues/statement.xlsx", authz.PartyDuesRead, wb.h(wb.duesStatement)),
 		authz.NewRoute("GET /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.duesPayFormPage)),
 		authz.NewRoute("POST /party/dues/members/{id}/pay", authz.PartyDuesWrite, wb.h(wb.recordDues)),
+		authz.NewRoute("GET /party/dues/members/{id}/income", authz.PartyDuesWrite, wb.h(wb.duesIncomeFormPage)),
+		authz.NewRoute("POST /party/dues/members/{id}/income", authz.PartyDuesWrite, wb.h(wb.declareIncome)),
+		authz.NewRoute("POST /party/dues/members/{id}/income/preview", authz.PartyDuesWrite, wb.h(wb.duesIncomePreview)),
 		// partystudy: study (先进性教育) and the development pipeline (发展党员)
 		authz.NewRoute("GET /party/courses", authz.PartyCourseRead, wb.h(wb.courses)),
 		authz.NewRoute("GET /party/courses/new", authz.PartyCourseWrite, wb.h(wb.newCourseForm)),

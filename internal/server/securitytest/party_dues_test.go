@@ -26,6 +26,10 @@ func duesPaymentForm(*world, relation, int64) url.Values {
 	return url.Values{"month": {now.Format("2006-01")}, "amount": {"1.50"}, "paid_on": {now.Format(time.DateOnly)}}
 }
 
+func duesIncomeForm(*world, relation, int64) url.Values {
+	return url.Values{"income": {"3200.00"}}
+}
+
 // duesOrgQuery names the relation's group, where its member is on the roster.
 func duesOrgQuery(w *world, rel relation) string {
 	return "org=" + strconv.FormatInt(w.targets[rel].org, 10)
@@ -65,10 +69,13 @@ var duesSpecs = map[string]spec{
 	"GET /api/v1/party/dues/statement":              {kind: duesRead, scoped: true, query: duesOrgQuery},
 	"GET /api/v1/party/dues/me":                     {kind: partySelf},
 
-	"GET /party/dues":                   {kind: duesRead},
-	"GET /party/dues/statement.xlsx":    {kind: duesRead, scoped: true, query: duesOrgQuery},
-	"GET /party/dues/members/{id}/pay":  {kind: duesWrite, scoped: true},
-	"POST /party/dues/members/{id}/pay": {kind: duesWrite, scoped: true, fresh: true, body: formBody(duesPaymentForm)},
+	"GET /party/dues":                              {kind: duesRead},
+	"GET /party/dues/statement.xlsx":               {kind: duesRead, scoped: true, query: duesOrgQuery},
+	"GET /party/dues/members/{id}/pay":             {kind: duesWrite, scoped: true},
+	"POST /party/dues/members/{id}/pay":            {kind: duesWrite, scoped: true, fresh: true, body: formBody(duesPaymentForm)},
+	"GET /party/dues/members/{id}/income":          {kind: duesWrite, scoped: true},
+	"POST /party/dues/members/{id}/income":         {kind: duesWrite, scoped: true, body: formBody(duesIncomeForm)},
+	"POST /party/dues/members/{id}/income/preview": {kind: duesWrite, scoped: true, body: formBody(duesIncomeForm)},
 
 	"GET /api/v1/party/points/rules":                     {kind: pointsWrite, scoped: true, query: pointsRuleQuery},
 	"PUT /api/v1/party/points/rules":                     {kind: pointsWrite, scoped: true, body: pointsRuleJSON},
