@@ -70,6 +70,7 @@ func mustCode(t *testing.T, secret string, at time.Time) string {
 }
 
 func TestLockoutHeldInDatabase(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
@@ -130,6 +131,7 @@ func TestLockoutHeldInDatabase(t *testing.T) {
 }
 
 func TestLoginSecondFactor(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := newClock(st)
@@ -182,6 +184,7 @@ func TestLoginSecondFactor(t *testing.T) {
 }
 
 func TestEnrolmentChallenge(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := newClock(st)
@@ -214,6 +217,7 @@ func TestEnrolmentChallenge(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := newClock(st)
@@ -256,6 +260,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestSessionsEnd(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		newClock(st)
@@ -304,6 +309,7 @@ func TestSessionsEnd(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := newClock(st)
@@ -359,6 +365,7 @@ func TestAPITokens(t *testing.T) {
 }
 
 func TestInactiveStaffDisabled(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := newClock(st)
@@ -398,6 +405,7 @@ func TestInactiveStaffDisabled(t *testing.T) {
 }
 
 func TestPasswordRulesOnAccounts(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		for _, tc := range []struct{ username, name, password string }{
@@ -487,6 +495,7 @@ func plaintextSecrets(data []byte, secrets ...string) []string {
 // first login are stored only sealed (bound to their column), a pending enrolment's secret too,
 // and every kind still logs in with its codes.
 func TestTOTPSecretsSealed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := newClock(st)
@@ -546,6 +555,7 @@ func TestTOTPSecretsSealed(t *testing.T) {
 // TestTOTPRotation: `keys rotate` re-seals the second-factor secrets under the new key, after
 // which the old key can go and every account still logs in.
 func TestTOTPRotation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		secrets := map[string]string{}
@@ -609,6 +619,7 @@ func TestTOTPRotation(t *testing.T) {
 // secrets (as before 0009) is refused until migrated with keys; the migration seals the secrets,
 // drops the pending enrolments and leaves no plaintext behind; the accounts log in as before.
 func TestMigrateTOTPPlaintext(t *testing.T) {
+	t.Parallel()
 	hash, err := authz.HashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -682,6 +693,7 @@ func TestMigrateTOTPPlaintext(t *testing.T) {
 // still has its key usage counted, which is how `serve` tells a lost key file from a new
 // database.
 func TestKeyUsageBefore0009(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := store.Open(ctx, storetest.DSN(t, "sqlite"), store.WithKeys(storetest.Keyring(t)))
 	if err != nil {
@@ -716,6 +728,7 @@ func TestKeyUsageBefore0009(t *testing.T) {
 // the one writer; a page's session lookup must still answer at once, recording the session's
 // use later, when the writer is free.
 func TestSessionTouchDoesNotWaitForTheWriter(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	ctx := context.Background()
 	clock := newClock(st)

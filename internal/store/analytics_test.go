@@ -64,6 +64,7 @@ func replaceFirst(s, old, new string) string {
 // the analytics of the community, the branch's org and the whole scope agree with SQL scans of
 // party_members; a functional org is refused, an org outside the scope is not found.
 func TestMemberAnalyticsMaintained(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustMemberFixture(t, st)

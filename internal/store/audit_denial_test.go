@@ -17,6 +17,7 @@ import (
 // can cause (unknown username, locked account) are aggregated alike; a logged-in user's 5
 // refusals are 5 records.
 func TestAuditDenialsAggregated(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		sys := authz.System()
 		ctx := authz.WithRequest(context.Background(), authz.Request{ID: "r1", Source: "203.0.113.9"})

@@ -72,6 +72,7 @@ func mustRecords(t *testing.T, st *store.Store, n int) {
 // the unkeyed verifier — is detected at that row, whether the forger keeps the key ids or
 // blanks them; and a verifier without the key cannot vouch for the chain.
 func TestAuditKeyedChain(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		mustRecords(t, st, 20)
 		rows := mustRows(t, st)
@@ -145,6 +146,7 @@ func mustRing(t *testing.T, ids ...string) *pii.Keyring {
 // is cut off (the chain itself still holds), verifying against the recorded head fails, and a
 // head whose hash differs fails too.
 func TestAuditExpectedHead(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		mustRecords(t, st, 10)
@@ -192,6 +194,7 @@ func TestAuditExpectedHead(t *testing.T) {
 // prev_hash is the old head; the old rows are not rewritten, and rewriting one of them with a
 // recomputed plain chain after it is then detected.
 func TestAuditKeyAnchorsOldRows(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()

@@ -69,6 +69,7 @@ func userCtx(u *model.User, reqID string) context.Context {
 }
 
 func TestAuditRecordsWrites(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		tr := mustTree(t, st)
 		sys := authz.System()
@@ -145,6 +146,7 @@ func TestAuditRecordsWrites(t *testing.T) {
 }
 
 func TestAuditSearchAndScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		tr := mustTree(t, st)
 		sys := authz.System()
@@ -247,6 +249,7 @@ func failAudit(tb testing.TB, st *store.Store) {
 }
 
 func TestAuditFailureRollsBack(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		tr := mustTree(t, st)
 		sys := authz.System()
@@ -293,6 +296,7 @@ func TestAuditFailureRollsBack(t *testing.T) {
 }
 
 func TestAuditAppendOnly(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		mustTree(t, st)
 		before := mustVerify(t, st).Records
@@ -318,6 +322,7 @@ func TestAuditAppendOnly(t *testing.T) {
 }
 
 func TestAuditPurgeKeepsYoungerRows(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -438,6 +443,7 @@ func insertRow(st *store.Store, r auditRow) error {
 // one row changed, one row deleted, or one forged row inserted with a correctly computed hash),
 // verifying after each and restoring, and requires every one detected at the exact row.
 func TestAuditTamperDetection(t *testing.T) {
+	t.Parallel()
 	const mutations = 1000
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -556,6 +562,7 @@ func TestAuditTamperDetection(t *testing.T) {
 // successful login (its session) and a logout each leave a record; an unknown username is
 // recorded without the name typed.
 func TestAuditLogins(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -601,6 +608,7 @@ func TestAuditLogins(t *testing.T) {
 // TestAuditConcurrentInstances: several app instances (separate Stores on one database) append
 // at once; the chain stays one chain, every record on it.
 func TestAuditConcurrentInstances(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			dsn := storetest.DSN(t, engine)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestBulk(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -99,6 +100,7 @@ func TestBulk(t *testing.T) {
 // schema gives them, and a duplicate ID number (within the load or against a resident already
 // registered) fails the whole load with a conflict naming both people, writing nothing.
 func TestBulkLoad(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -215,6 +217,7 @@ func mustIndexDefs(tb testing.TB, st *store.Store) []string {
 // is written. The load spreads over more nodes than one counts statement takes, and every node
 // counts what was added under it.
 func TestBulkLoadForeignKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()

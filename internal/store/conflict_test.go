@@ -70,6 +70,7 @@ func mustConflicts(t *testing.T, st *store.Store, sc authz.Scope) []*model.IDCon
 }
 
 func TestDuplicateIDWithoutDisclosure(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustConflictFixture(t, st)
@@ -194,6 +195,7 @@ func idFieldMessageOf(err error, field string) string {
 // TestConflictTransferRace: of 50 handlers transferring one conflict at once, exactly one moves
 // the resident; the others are told it was handled.
 func TestConflictTransferRace(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustConflictFixture(t, st)
@@ -240,6 +242,7 @@ func TestConflictTransferRace(t *testing.T) {
 // TestConflictAttemptsLimited: attempts count against the account's hourly lookup limit; over
 // it the write answers model.RateLimitError, records no conflict and leaves a denied audit record.
 func TestConflictAttemptsLimited(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			testConflictAttemptsLimited(t, storetest.Open(t, engine, store.WithLookupLimit(2)))
@@ -276,6 +279,7 @@ func testConflictAttemptsLimited(t *testing.T, st *store.Store) {
 // TestConflictAttemptRotation: a recorded attempt is sealed like the resident's own data,
 // counted by KeyUsage and sealed again by key rotation, so the old key can be retired.
 func TestConflictAttemptRotation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustConflictFixture(t, st)
@@ -331,6 +335,7 @@ func TestConflictAttemptRotation(t *testing.T) {
 // TestConflictHolderMovedAway: when the holder's part of the tree moves out of the viewer's
 // scope after the attempt, the record no longer says who or where the holder is.
 func TestConflictHolderMovedAway(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustConflictFixture(t, st)

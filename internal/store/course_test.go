@@ -137,6 +137,7 @@ func countRows(t *testing.T, st *store.Store, table string) int {
 }
 
 func TestCourseStudyFlow(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustStudyFixture(t, st)
@@ -229,6 +230,7 @@ func TestCourseStudyFlow(t *testing.T) {
 // A quiz answer for a course not assigned to the member is refused and records nothing, the
 // same for a course that does not exist; so are bad answers.
 func TestQuizUnassignedAndBadAnswersRefused(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustStudyFixture(t, st)
@@ -278,6 +280,7 @@ func TestQuizUnassignedAndBadAnswersRefused(t *testing.T) {
 }
 
 func TestCourseScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustStudyFixture(t, st)

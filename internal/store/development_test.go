@@ -37,6 +37,7 @@ func mustDocs(t *testing.T, st *store.Store, sc authz.Scope, id int64, on string
 // The pipeline from application to full membership: each rule refuses with nothing changed, and
 // admission adds the roster row and the resident's political status in one transaction.
 func TestDevelopmentPipeline(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustStudyFixture(t, st)
@@ -132,6 +133,7 @@ func TestDevelopmentPipeline(t *testing.T) {
 
 // Reminders: an activist whose year is over is due to become a development target.
 func TestStageDue(t *testing.T) {
+	t.Parallel()
 	today := time.Date(2026, 12, 1, 0, 0, 0, 0, model.Shanghai)
 	act := time.Date(2025, 12, 20, 0, 0, 0, 0, time.UTC)
 	c := &model.Candidate{Stage: model.StageActivist, ActivistOn: &act, Status: "active"}

@@ -17,6 +17,7 @@ import (
 // member's behalf), a fraction of a fen and a second payment for a month refused with nothing
 // changed, arrears per branch, and no dues for a grid leader.
 func TestDues(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()

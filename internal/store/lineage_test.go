@@ -15,6 +15,7 @@ import (
 // TestLineage: the nodes on a path that lie in the scope, root first and the node last, with
 // one query; a node outside the scope or missing is not found.
 func TestLineage(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -69,6 +70,7 @@ func TestLineage(t *testing.T) {
 // TestHouseholdEventsScope: the history is read with the scope checked in the same query; a
 // household outside the scope, or missing, is not found rather than an empty history.
 func TestHouseholdEventsScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)

@@ -18,6 +18,7 @@ import (
 // recorded) for a role that sees the field masked, needs a reason, returns only what lies in the
 // caller's scope, and is recorded with who, which residents and why.
 func TestLookupByNumber(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -74,6 +75,7 @@ func TestLookupByNumber(t *testing.T) {
 // database decides, exactly 10 succeed, 40 are refused with a RateLimitError, and every one is
 // recorded. Another account is not affected.
 func TestLookupLimit(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			st := storetest.Open(t, engine, store.WithLookupLimit(10))
@@ -135,6 +137,7 @@ func TestLookupLimit(t *testing.T) {
 // their scope only, and a record naming them and the reason is written first. A patch keeps
 // the stored number and phone without them ever leaving the store.
 func TestRevealResidents(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)

@@ -19,6 +19,7 @@ import (
 // about the asked share, the same for the same seed; attendee counts and points agree with the
 // rows; the compliance view shows nothing overdue; only the system may write it.
 func TestRecordMeetingHistory(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()

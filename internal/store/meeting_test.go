@@ -79,6 +79,7 @@ func lifeCount(t *testing.T, st *store.Store, q string, args ...any) int {
 }
 
 func TestMeetingCheckin(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		w := mustLifeWorld(t, st, 3)
@@ -201,6 +202,7 @@ func TestMeetingCheckin(t *testing.T) {
 }
 
 func TestScheduleMeetingRefusals(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		w := mustLifeWorld(t, st, 2)
@@ -243,6 +245,7 @@ func TestScheduleMeetingRefusals(t *testing.T) {
 }
 
 func TestCompliance(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		w := mustLifeWorld(t, st, 1)
@@ -298,6 +301,7 @@ func TestCompliance(t *testing.T) {
 // TestCheckin200 is issue 8's figure: 200 members checking in to one meeting within the same
 // second (each twice) are all recorded, once.
 func TestCheckin200(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		const n = 200
@@ -352,6 +356,7 @@ func TestCheckin200(t *testing.T) {
 }
 
 func TestActivitySignupLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		const n, limit = 30, 5
@@ -446,6 +451,7 @@ func TestActivitySignupLimit(t *testing.T) {
 // their compliance; the committee above and another community's branch do not exist for it; a
 // member without a post reads and schedules nothing.
 func TestSecretaryByPost(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		w := mustLifeWorld(t, st, 2)

@@ -17,6 +17,7 @@ import (
 // the rates, payments are recorded; a resident already on a roster fails the whole Bulk and
 // nothing is written; a street committee cannot register members.
 func TestBulkAddMember(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustMemberFixture(t, st)

@@ -71,6 +71,7 @@ func residentStatus(t *testing.T, st *store.Store, id int64) model.PoliticalStat
 // same transaction, converting updates both, the resident's status cannot drift from the
 // roster, and a refused write changes neither.
 func TestMemberRosterAndResidentAgree(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -136,6 +137,7 @@ func TestMemberRosterAndResidentAgree(t *testing.T) {
 // TestMemberBadInput: a member in two branches at once, a street committee or functional group
 // as the one org, an org outside the scope: clear errors, nothing written.
 func TestMemberBadInput(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -175,6 +177,7 @@ func TestMemberBadInput(t *testing.T) {
 // TestMemberScope: staff by territory; a grid leader the grid's branch; a member account its own
 // record, and with the secretary post its org's members; the reporting list is apart.
 func TestMemberScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()

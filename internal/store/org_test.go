@@ -93,6 +93,7 @@ func countOrgs(t *testing.T, st *store.Store) int {
 }
 
 func TestOrgCreateRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		ot := mustOrgTree(t, st)
@@ -168,6 +169,7 @@ func TestOrgCreateRules(t *testing.T) {
 }
 
 func TestOrgRenameMergeDissolve(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		ot := mustOrgTree(t, st)
@@ -261,6 +263,7 @@ func TestOrgRenameMergeDissolve(t *testing.T) {
 }
 
 func TestOrgTerms(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		ot := mustOrgTree(t, st)
@@ -301,6 +304,7 @@ func TestOrgTerms(t *testing.T) {
 }
 
 func TestOrgGenerators(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		ot := mustOrgTree(t, st)
@@ -381,6 +385,7 @@ func TestOrgGenerators(t *testing.T) {
 // TestOrgGeneratorConcurrentConfirms: 50 confirms of "one branch per grid" at once create each
 // branch once, on both engines.
 func TestOrgGeneratorConcurrentConfirms(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		ot := mustOrgTree(t, st)

@@ -30,6 +30,7 @@ func mustCount(t *testing.T, st *store.Store, q string, args ...any) int {
 }
 
 func TestOrganizationRegister(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -137,6 +138,7 @@ func TestOrganizationRegister(t *testing.T) {
 }
 
 func TestPartnerAccount(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -200,6 +202,7 @@ func TestPartnerAccount(t *testing.T) {
 }
 
 func TestJoinTeam(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)

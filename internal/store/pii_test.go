@@ -17,6 +17,7 @@ import (
 )
 
 func TestPersonalDataSealed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -100,6 +101,7 @@ func rebind(st *store.Store, q string) string {
 }
 
 func TestRotation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -166,6 +168,7 @@ func storeDSN(t *testing.T, st *store.Store) string {
 }
 
 func TestMigratePlaintextDatabase(t *testing.T) {
+	t.Parallel()
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
 			ctx := context.Background()

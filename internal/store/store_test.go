@@ -70,6 +70,7 @@ func validID(region, birth string, seq int) string {
 }
 
 func TestMigrateTwiceAndSchemaCheck(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		if err := st.CheckSchema(ctx); err != nil {
@@ -85,6 +86,7 @@ func TestMigrateTwiceAndSchemaCheck(t *testing.T) {
 // A database that ran a later migration before an earlier one had landed (parallel branches land
 // in any order) gets the missing one, and is then current.
 func TestMigrateOutOfOrder(t *testing.T) {
+	t.Parallel()
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
 			ctx := context.Background()
@@ -116,6 +118,7 @@ func TestMigrateOutOfOrder(t *testing.T) {
 }
 
 func TestStaleSchemaRefused(t *testing.T) {
+	t.Parallel()
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
 			st, err := store.Open(context.Background(), storetest.DSN(t, e))
@@ -131,6 +134,7 @@ func TestStaleSchemaRefused(t *testing.T) {
 }
 
 func TestSubtreeAndScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -192,6 +196,7 @@ func TestSubtreeAndScope(t *testing.T) {
 }
 
 func TestMoveTerritory(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -238,6 +243,7 @@ func TestMoveTerritory(t *testing.T) {
 }
 
 func TestResidentValidationAndConflicts(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -283,6 +289,7 @@ func checkCharIndex(c byte) int {
 }
 
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -326,6 +333,7 @@ func TestPagination(t *testing.T) {
 // unknown parent, territory or household, a duplicate ID number) names all of them in one
 // validation error, and writes nothing.
 func TestCreateReportsEveryBadField(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()
@@ -407,6 +415,7 @@ func mustCounts(t *testing.T, st *store.Store) counts {
 // TestMigrateRelationIDs: migration 0010 turns the Chinese relation words stored before it into
 // their ASCII ids, on both engines. The rows are written with SQL at schema 9, as they were.
 func TestMigrateRelationIDs(t *testing.T) {
+	t.Parallel()
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
 			ctx := context.Background()
@@ -463,6 +472,7 @@ func TestMigrateRelationIDs(t *testing.T) {
 // the range [prefix, prefix+"0"), which a language's collation would break. The test server runs
 // under C.UTF-8, where the range happens to work, so the declaration itself is checked.
 func TestPathsCollateC(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "postgres")
 	rows, err := st.DB().QueryContext(context.Background(), `SELECT table_name, column_name, COALESCE(collation_name, '')
 		FROM information_schema.columns WHERE table_schema = current_schema() AND column_name LIKE '%path' AND data_type = 'text'`)

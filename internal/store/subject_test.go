@@ -49,6 +49,7 @@ func fieldOf(err error) string {
 }
 
 func TestSubjectDataAndCorrections(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -243,6 +244,7 @@ func TestSubjectDataAndCorrections(t *testing.T) {
 // TestCorrectionRotation: a requested value is sealed, counted by KeyUsage and re-sealed by
 // Reencrypt, so retiring the old key leaves every request readable.
 func TestCorrectionRotation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -308,6 +310,7 @@ func TestCorrectionRotation(t *testing.T) {
 // TestDeleteLinkedResident: a resident registered by mistake can still be removed when an account
 // is linked to it and it has correction requests; the account loses the link.
 func TestDeleteLinkedResident(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)

@@ -15,6 +15,7 @@ import (
 // name, page after page, on both engines — not in the order of their materialized paths, where
 // "/…/10/" sorts before "/…/9/", nor in the order they were added.
 func TestChildrenOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()

@@ -14,6 +14,7 @@ import (
 // token cache) answers the change at once after a logout, a revoked API token, a changed role
 // and a disabled account, each committed through this store.
 func TestTokenCacheEndsWithWrites(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		newClock(st)

@@ -26,6 +26,7 @@ func transferScope(t *testing.T, st *store.Store, name string, node *model.Terri
 // counts. A transfer out takes the member off the roster and yields a signed file another
 // deployment imports once, after trusting the sender's key; a tampered file is refused.
 func TestTransfers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustMemberFixture(t, st)
