@@ -305,51 +305,36 @@ func (s *Store) Advance(ctx context.Context, sc authz.Scope, id int64, in model.
 	return out, err
 }
 
-// admit adds the candidate to the roster as a probationary member of the developing org and
-// sets the resident's political status, in the caller's transaction.
-// TODO(partymember): go through the members store's create once it lands.
+// admit adds the candidate to the roster as a probationary member of the developing org, in
+// the caller's transaction, through the same code as adding a member (Tx.CreateMember): the
+// org's and the analytics' maintained counts, the resident's political status and the roster's
+// validation stay as for any member. A resident already on the roster is a ConflictError.
 func (tx *Tx) admit(ctx context.Context, sc authz.Scope, ca *model.Candidate, on string) error {
-	var gender, occupation string
+	var occupation string
 	var birth time.Time
-	if err := tx.queryRow(ctx, `SELECT gender, birth_date, occupation FROM residents WHERE id = ?`, []any{ca.ResidentID}, &gender, &birth, &occupation); err != nil {
+	if err := tx.queryRow(ctx, `SELECT birth_date, occupation FROM residents WHERE id = ?`, []any{ca.ResidentID}, &birth, &occupation); err != nil {
 		return err
 	}
-	var community sql.NullInt64
-	if err := tx.queryRow(ctx, `SELECT community_id FROM party_orgs WHERE id = ?`, []any{ca.OrgID}, &community); err != nil {
-		return err
-	}
-	category := "in_work"
+	category := model.CategoryInWork
 	switch {
 	case occupation == "学生":
-		category = "student"
-	case birth.AddDate(60, 0, 0).Before(time.Now()):
-		category = "retired"
+		category = model.CategoryStudent
+	case !birth.IsZero() && birth.AddDate(60, 0, 0).Before(time.Now()):
+		category = model.CategoryRetired
 	}
-	ts := now()
-	var memberID int64
-	err := tx.queryRow(ctx, `INSERT INTO party_members (list, resident_id, name, gender, birth_date, org_id, path, community_id, status, joined_on, category, created_at, updated_at)
-		VALUES ('registered', ?, ?, ?, ?, ?, ?, ?, 'probationary', ?, ?, ?, ?) RETURNING id`,
-		[]any{ca.ResidentID, ca.Name, gender, birth, ca.OrgID, ca.Path, community, dateArg(on), category, ts, ts}, &memberID)
-	if isConflict(err) {
+	m, err := tx.CreateMember(ctx, sc, model.MemberInput{List: model.ListRegistered, ResidentID: ca.ResidentID, OrgID: ca.OrgID,
+		Status: model.MemberProbationary, JoinedOn: on, Category: category})
+	var v *model.ValidationError
+	if errors.As(err, &v) && hasField(v, "resident_id") {
 		return &model.ConflictError{Message: ca.Name + "已在党员名册中"}
-	}
-	if err != nil {
+	} else if err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `UPDATE party_candidates SET member_id = ? WHERE id = ?`, memberID, ca.ID); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE party_candidates SET member_id = ? WHERE id = ?`, m.ID, ca.ID); err != nil {
 		return err
 	}
-	if err := tx.memberCountsApply(ctx, 1, "id = ?", memberID); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `UPDATE party_orgs SET members = members + 1 WHERE id = ?`, ca.OrgID); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `INSERT INTO party_member_events (member_id, action, detail, actor_id, at) VALUES (?, 'admitted', ?, ?, ?)`,
-		memberID, "candidate="+strconv.FormatInt(ca.ID, 10), userArg(sc), ts); err != nil {
-		return err
-	}
-	_, err = tx.exec(ctx, `UPDATE residents SET political_status = ?, updated_at = ? WHERE id = ?`, string(model.StatusProbationary), ts, ca.ResidentID)
+	_, err = tx.exec(ctx, `INSERT INTO party_member_events (member_id, action, detail, actor_id, at) VALUES (?, 'admitted', ?, ?, ?)`,
+		m.ID, "candidate="+strconv.FormatInt(ca.ID, 10), userArg(sc), now())
 	return err
 }
 

@@ -146,3 +146,101 @@ func TestStageDue(t *testing.T) {
 		t.Fatal("an application has no rule date")
 	}
 }
+
+// TestAdmissionThroughRoster: admitting a development target as a probationary member goes
+// through the roster's own create: the composition analytics (maintained counts) and the org's
+// member count go up by one, the new row is probationary and in the candidate's category, and
+// the resident's political status says probationary; a rebuild of the counts agrees.
+func TestAdmissionThroughRoster(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustStudyFixture(t, st)
+		h := mustHousehold(t, st, f.tr.stairwell, "1栋1单元302", model.ResidentInput{Name: "孙发展", IDNumber: validID("510781", "19960506", 31), Relation: model.RelationHead})
+		p, err := st.Residents(ctx, authz.System(), store.ResidentFilter{HouseholdID: h.ID})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatal(err)
+		}
+		res := p.Items[0]
+		ca, err := st.CreateCandidate(ctx, f.admin1, model.CandidateInput{ResidentID: res.ID, OrgID: f.branch, AppliedOn: daysAgo(1200)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustDocs(t, st, f.admin1, ca.ID, daysAgo(1100), model.DocTalk, model.DocRecommendation)
+		if _, err = st.Advance(ctx, f.admin1, ca.ID, model.AdvanceInput{To: model.StageActivist, On: daysAgo(1000)}); err != nil {
+			t.Fatal(err)
+		}
+		mustDocs(t, st, f.admin1, ca.ID, daysAgo(900), model.DocTraining, model.DocPolitical)
+		if _, err = st.Advance(ctx, f.admin1, ca.ID, model.AdvanceInput{To: model.StageTarget, On: daysAgo(600)}); err != nil {
+			t.Fatal(err)
+		}
+		mustDocs(t, st, f.admin1, ca.ID, daysAgo(500), model.DocCourse, model.DocVolunteer, model.DocResolution)
+
+		bucket := func(a *model.PartyAnalytics, value string) int64 {
+			for _, b := range a.Status {
+				if b.Value == value {
+					return b.N
+				}
+			}
+			return 0
+		}
+		counts := func() (registered, probationary, inWork, orgMembers int64) {
+			t.Helper()
+			a, err := st.MemberAnalytics(ctx, f.admin1, f.branch, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range a.Category {
+				if b.Value == string(model.CategoryInWork) {
+					inWork = b.N
+				}
+			}
+			o, err := st.Org(ctx, authz.System(), f.branch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.Registered, bucket(a, "probationary"), inWork, o.Members
+		}
+		if err := st.RebuildMemberCounts(ctx); err != nil { // the fixture's members are written raw
+			t.Fatal(err)
+		}
+		reg0, prob0, work0, org0 := counts()
+		political := func() model.PoliticalStatus {
+			t.Helper()
+			r, err := st.Resident(ctx, authz.System(), res.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.PoliticalStatus
+		}
+		if got := political(); got == model.StatusProbationary {
+			t.Fatalf("the resident is probationary before admission")
+		}
+
+		ca, err = st.Advance(ctx, f.admin1, ca.ID, model.AdvanceInput{To: model.StageProbationary, On: daysAgo(500), Sponsor1ID: f.member, Sponsor2ID: f.member2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg1, prob1, work1, org1 := counts()
+		if reg1 != reg0+1 || prob1 != prob0+1 || work1 != work0+1 || org1 != org0+1 {
+			t.Errorf("counts after admission: registered %d→%d, probationary %d→%d, in work %d→%d, org %d→%d; want each +1", reg0, reg1, prob0, prob1, work0, work1, org0, org1)
+		}
+		if got := political(); got != model.StatusProbationary {
+			t.Errorf("resident's political status = %q, want probationary", got)
+		}
+		m, err := st.Member(ctx, authz.System(), ca.MemberID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Status != model.MemberProbationary || m.ResidentID != res.ID || m.Name != "孙发展" || m.Category != model.CategoryInWork || m.JoinedOn.Format("2006-01-02") != daysAgo(500) {
+			t.Errorf("roster row = %+v", m)
+		}
+		// The maintained counts are what a rebuild from the roster gives.
+		if err := st.RebuildMemberCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if reg2, prob2, work2, _ := counts(); reg2 != reg1 || prob2 != prob1 || work2 != work1 {
+			t.Errorf("rebuilt counts %d/%d/%d, maintained %d/%d/%d", reg2, prob2, work2, reg1, prob1, work1)
+		}
+	})
+}
