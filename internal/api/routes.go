@@ -143,6 +143,7 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("GET /api/v1/party/transfers/{id}/file", authz.PartyMemberWrite, a.h(a.transferFile)),
 		authz.NewRoute("GET /api/v1/party/transfer-keys", authz.PartyOrgWrite, a.h(a.transferKeys)),
 		authz.NewRoute("POST /api/v1/party/transfer-keys", authz.PartyOrgWrite, a.h(a.trustTransferKey)),
+		authz.NewRoute("POST /api/v1/party/transfer-keys/{id}/retire", authz.PartyOrgWrite, a.h(a.retireTransferKey)),
 		// partydues: dues (党费)
 		authz.NewRoute("GET /api/v1/party/dues", authz.PartyDuesRead, a.h(a.duesSummary)),
 		authz.NewRoute("GET /api/v1/party/dues/members", authz.PartyDuesRead, a.h(a.duesMembers)),

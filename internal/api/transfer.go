@@ -165,15 +165,34 @@ func (a *API) importTransfer(w http.ResponseWriter, r *http.Request) error {
 }
 
 type transferKeyJSON struct {
-	ID        ID        `json:"id"`
-	Name      string    `json:"name"`
-	PublicKey string    `json:"public_key"`
-	Own       bool      `json:"own"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        ID         `json:"id"`
+	Name      string     `json:"name"`
+	PublicKey string     `json:"public_key"`
+	Own       bool       `json:"own"`
+	CreatedAt time.Time  `json:"created_at"`
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 func toTransferKeyJSON(k *model.TransferKey) transferKeyJSON {
-	return transferKeyJSON{ID: ID(k.ID), Name: k.Name, PublicKey: k.PublicKey, Own: k.Own, CreatedAt: k.CreatedAt.In(model.Shanghai)}
+	j := transferKeyJSON{ID: ID(k.ID), Name: k.Name, PublicKey: k.PublicKey, Own: k.Own, CreatedAt: k.CreatedAt.In(model.Shanghai)}
+	if k.RetiredAt != nil {
+		at := k.RetiredAt.In(model.Shanghai)
+		j.RetiredAt = &at
+	}
+	return j
+}
+
+// retireTransferKey stops accepting files signed with a trusted key; the key stays, retired.
+func (a *API) retireTransferKey(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	k, err := a.st.RetireTransferKey(r.Context(), authz.ScopeFrom(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toTransferKeyJSON(k))
 }
 
 // transferKeys lists this deployment's own public key first, then the trusted senders' keys.

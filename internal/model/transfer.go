@@ -142,4 +142,5 @@ type TransferKey struct {
 	PublicKey string // base64 of the 32-byte ed25519 public key
 	Own       bool
 	CreatedAt time.Time
+	RetiredAt *time.Time // a trusted key no longer accepted; nil while it is
 }

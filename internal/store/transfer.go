@@ -519,12 +519,15 @@ func (s *Store) ImportTransfer(ctx context.Context, sc authz.Scope, file []byte,
 		if err := v.Err(); err != nil {
 			return err
 		}
-		k, err := queryOne(ctx, tx.conn, `SELECT id, name, public_key, own, created_at FROM party_transfer_keys WHERE public_key = ? AND own = 0`,
+		k, err := queryOne(ctx, tx.conn, `SELECT `+transferKeyColumns+` FROM party_transfer_keys WHERE public_key = ? AND own = 0`,
 			[]any{f.Key}, scanTransferKey)
 		if errors.Is(err, model.ErrNotFound) {
 			return errTransferFile("文件的签发方不在受信任的系统列表中：请先核实并添加对方系统的公钥")
 		} else if err != nil {
 			return err
+		}
+		if k.RetiredAt != nil {
+			return errTransferFile("文件的签发公钥（" + k.Name + "）已停用：请对方用新的公钥重新签发，并先核实添加新公钥")
 		}
 		pub, err := base64.StdEncoding.DecodeString(f.Key)
 		sig, err2 := base64.StdEncoding.DecodeString(f.Signature)
@@ -590,11 +593,17 @@ func transferKeyID(pub string) string {
 	return hex.EncodeToString(h[:8])
 }
 
+const transferKeyColumns = `id, name, public_key, own, created_at, retired_at`
+
 func scanTransferKey(rs rowScanner) (*model.TransferKey, error) {
 	var k model.TransferKey
 	var own int64
-	err := rs.Scan(&k.ID, &k.Name, &k.PublicKey, &own, &k.CreatedAt)
+	var retired sql.NullTime
+	err := rs.Scan(&k.ID, &k.Name, &k.PublicKey, &own, &k.CreatedAt, &retired)
 	k.Own = own == 1
+	if retired.Valid {
+		k.RetiredAt = &retired.Time
+	}
 	return &k, err
 }
 
@@ -663,9 +672,39 @@ func (s *Store) OwnTransferKey(ctx context.Context, deployment string) (*model.T
 	return k, err
 }
 
-// TrustedTransferKeys lists the keys this deployment accepts transfer files from, oldest first.
+// TrustedTransferKeys lists the keys of other deployments, oldest first: those transfer files
+// are accepted from, and the retired ones (RetiredAt set), which are not.
 func (s *Store) TrustedTransferKeys(ctx context.Context) ([]*model.TransferKey, error) {
-	return queryAll(ctx, s.reader(), `SELECT id, name, public_key, own, created_at FROM party_transfer_keys WHERE own = 0 ORDER BY id`, nil, scanTransferKey)
+	return queryAll(ctx, s.reader(), `SELECT `+transferKeyColumns+` FROM party_transfer_keys WHERE own = 0 ORDER BY id`, nil, scanTransferKey)
+}
+
+// RetireTransferKey stops accepting transfer files signed with trusted key id. The key stays
+// listed, retired; it is never overwritten or deleted (the table's triggers refuse both), so a
+// deployment that changes its key is added anew. A key that does not exist, or this
+// deployment's own, is model.ErrNotFound; retiring twice is a *model.ConflictError.
+func (s *Store) RetireTransferKey(ctx context.Context, sc authz.Scope, id int64) (*model.TransferKey, error) {
+	var k *model.TransferKey
+	err := s.Tx(ctx, func(tx *Tx) error {
+		var by any
+		if sc.UserID != 0 {
+			by = sc.UserID
+		}
+		cur, err := queryOne(ctx, tx.conn, `SELECT `+transferKeyColumns+` FROM party_transfer_keys WHERE id = ? AND own = 0`, []any{id}, scanTransferKey)
+		if err != nil {
+			return err
+		}
+		r, err := tx.exec(ctx, `UPDATE party_transfer_keys SET retired_at = ?, retired_by = ? WHERE id = ? AND own = 0 AND retired_at IS NULL`, now(), by, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return &model.ConflictError{Message: "公钥“" + cur.Name + "”已经停用过了"}
+		}
+		tx.audit(sc, "party_transfer_key.retire", "party_transfer_key", []int64{id}, "name="+cur.Name)
+		k, err = queryOne(ctx, tx.conn, `SELECT `+transferKeyColumns+` FROM party_transfer_keys WHERE id = ?`, []any{id}, scanTransferKey)
+		return err
+	})
+	return k, err
 }
 
 // TrustTransferKey adds the public key (base64 of 32 bytes) of another deployment, named name,
@@ -693,12 +732,12 @@ func (s *Store) TrustTransferKey(ctx context.Context, sc authz.Scope, name, pub 
 		err := tx.queryRow(ctx, `INSERT INTO party_transfer_keys (name, public_key, own, added_by, created_at) VALUES (?, ?, 0, ?, ?) RETURNING id`,
 			[]any{name, pub, by, now()}, &id)
 		if isConflict(err) {
-			return &model.ConflictError{Message: "这个公钥已经在列表中（或是本系统自己的公钥）"}
+			return &model.ConflictError{Message: "这个公钥已经在列表中（或是本系统自己的公钥，或已停用）：公钥只能添加和停用，不能改写或重新启用"}
 		} else if err != nil {
 			return err
 		}
 		tx.audit(sc, "party_transfer_key.trust", "party_transfer_key", []int64{id}, "name="+name)
-		k, err = queryOne(ctx, tx.conn, `SELECT id, name, public_key, own, created_at FROM party_transfer_keys WHERE id = ?`, []any{id}, scanTransferKey)
+		k, err = queryOne(ctx, tx.conn, `SELECT `+transferKeyColumns+` FROM party_transfer_keys WHERE id = ?`, []any{id}, scanTransferKey)
 		return err
 	})
 	return k, err

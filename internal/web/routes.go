@@ -120,6 +120,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/transfers", authz.PartyMemberRead, wb.h(wb.transfers)),
 		authz.NewRoute("POST /party/transfers/import", authz.PartyMemberWrite, wb.h(wb.importTransferPage)),
 		authz.NewRoute("POST /party/transfer-keys", authz.PartyOrgWrite, wb.h(wb.trustTransferKeyPage)),
+		authz.NewRoute("POST /party/transfer-keys/{id}/retire", authz.PartyOrgWrite, wb.h(wb.retireTransferKeyPage)),
 		authz.NewRoute("GET /party/transfers/{id}", authz.PartyMemberRead, wb.h(wb.transfer)),
 		authz.NewRoute("POST /party/transfers/{id}/accept", authz.PartyMemberWrite, wb.h(wb.decideTransferPage(true))),
 		authz.NewRoute("POST /party/transfers/{id}/reject", authz.PartyMemberWrite, wb.h(wb.decideTransferPage(false))),

@@ -140,6 +140,24 @@ func (wb *Web) trustTransferKeyPage(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// retireTransferKeyPage retires a trusted key (it stays listed, retired; never overwritten).
+func (wb *Web) retireTransferKeyPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := wb.st.RetireTransferKey(r.Context(), scope(r), id); err != nil {
+		imp, _ := transferForms()
+		keys := newForm("transfer-key", nil, "name", "public_key")
+		if keys.fail(err) {
+			return wb.transfersPage(w, r, http.StatusConflict, imp, keys)
+		}
+		return err
+	}
+	redirect(w, r, "/party/transfers", "transfer_key_retired")
+	return nil
+}
+
 type transferPage struct {
 	Page
 	T      *model.Transfer

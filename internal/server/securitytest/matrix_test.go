@@ -553,6 +553,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.generatorRun(rel)
 	case spaceNoticeObj, spaceThreadObj, spacePostObj, spaceFileObj:
 		return w.freshSpace(kind, rel)
+	case transferKeyObj:
+		return w.freshTransferKey()
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0

@@ -3,6 +3,9 @@ package securitytest_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"mime/multipart"
@@ -25,6 +28,25 @@ var memberPageObjKinds = map[string]objKind{
 	"/party/members/{id}":          memberObj,
 	"/party/transfers/{id}":        transferObj,
 	"/api/v1/party/transfers/{id}": transferObj,
+	// a trusted key of another deployment: not territorial, a fresh one per case
+	"/party/transfer-keys/{id}":        transferKeyObj,
+	"/api/v1/party/transfer-keys/{id}": transferKeyObj,
+}
+
+const transferKeyObj objKind = 1001
+
+// freshTransferKey trusts a new key of another deployment.
+func (w *world) freshTransferKey() int64 {
+	w.tb.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	k, err := w.st.TrustTransferKey(context.Background(), authz.System(), fmt.Sprintf("矩阵邻区%d", w.nextSeq()), base64.StdEncoding.EncodeToString(pub))
+	if err != nil {
+		w.tb.Fatalf("trusted key: %v", err)
+	}
+	return k.ID
 }
 
 // transfersOut caches the standing transfer per world and relation.
@@ -119,9 +141,11 @@ var memberPageSpecs = map[string]spec{
 	"POST /api/v1/party/transfers/import": {kind: partyWrite, lenient: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
 		return "application/json", fmt.Appendf(nil, `{"to_org_id":"%d","file":{"format":"x"}}`, w.targets[rel].org)
 	}},
-	"POST /party/transfer-keys":        {kind: partyOrgWrite, lenient: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"name": {"矩阵"}, "public_key": {"x"}} })},
-	"GET /api/v1/party/transfer-keys":  {kind: partyOrgWrite},
-	"POST /api/v1/party/transfer-keys": {kind: partyOrgWrite, lenient: true, body: jsonBody(`{"name":"矩阵","public_key":"x"}`)},
+	"POST /party/transfer-keys":                    {kind: partyOrgWrite, lenient: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"name": {"矩阵"}, "public_key": {"x"}} })},
+	"GET /api/v1/party/transfer-keys":              {kind: partyOrgWrite},
+	"POST /api/v1/party/transfer-keys":             {kind: partyOrgWrite, lenient: true, body: jsonBody(`{"name":"矩阵","public_key":"x"}`)},
+	"POST /party/transfer-keys/{id}/retire":        {kind: partyOrgWrite, fresh: true},
+	"POST /api/v1/party/transfer-keys/{id}/retire": {kind: partyOrgWrite, fresh: true},
 }
 
 func init() {
