@@ -17,6 +17,8 @@
           yAxis: { type: "value", minInterval: 1 },
           series: spec.series.map(function (s) { return { type: "bar", stack: "all", name: s.name, data: s.data, itemStyle: { color: s.color } }; }) };
       }
+      // A pie of nothing (no course assigned yet) would draw equal slices: the table says it.
+      if (spec.type === "pie" && !spec.data.some(function (d) { return d.value > 0; })) return;
       var names = (spec.data || []).map(function (d) { return d.name; });
       option = option || (spec.type === "pie"
         ? { tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
