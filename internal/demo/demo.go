@@ -33,6 +33,10 @@ type Options struct {
 	// AsOf is the day ages are reckoned from and no one is born after; the zero value means
 	// 2025-07-01, so that the output does not change with the clock.
 	AsOf time.Time
+	// Today is the day the demo's recent history runs up to — dues, like the meetings and
+	// study that use the clock: the zero value means today in Asia/Shanghai. The same Today
+	// gives the same dues.
+	Today time.Time
 }
 
 // DefaultCounty, DefaultHouseholds and DefaultSeed are what zero Options fields mean.
@@ -217,6 +221,11 @@ func (o *Options) fill() error {
 	}
 	y, m, d := o.AsOf.Date()
 	o.AsOf = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if o.Today.IsZero() {
+		o.Today = time.Now().In(model.Shanghai)
+	}
+	y, m, d = o.Today.Date()
+	o.Today = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	return nil
 }
 

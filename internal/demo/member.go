@@ -17,8 +17,9 @@ import (
 // roster agree; about 7 % of residents, most of them adults), retired, unemployed and outflowing
 // members together the majority, as the source document says of real communities; about one in
 // four in-work members is registered elsewhere and reports here (双报到: the reporting list, some
-// not yet reported). Registered members declared an income and paid their dues for the AsOf year
-// month by month, some with arrears, a few paid by a family member (代缴).
+// not yet reported). Registered members declared an income and paid their dues for the twelve
+// months up to Today's month, month by month, some with arrears, a few paid by a family member
+// (代缴).
 
 var homeOrgs = []string{"市教育局机关党委", "市人民医院党委", "县供电公司党支部", "市税务局机关党支部", "农商银行党委", "市第一中学党总支"}
 var servicePosts = []string{"政策宣传岗", "环境卫生监督岗", "邻里纠纷调解岗", "关爱老人服务岗", "文明劝导岗", "平安巡逻岗"}
@@ -53,7 +54,7 @@ func partyMembers(ctx context.Context, st *store.Store, opts Options, communitie
 			m := store.BulkMember{In: in}
 			if in.List != model.ListReporting { // dues are paid where the member is registered
 				m.Declared, m.IncomeFen, m.Subsistence = true, income, r.IntN(40) == 0
-				m.Payments = demoDues(r, in, model.MonthlyDues(in.Category, income, m.Subsistence), opts.AsOf)
+				m.Payments = demoDues(r, in, model.MonthlyDues(in.Category, income, m.Subsistence), opts.Today)
 			}
 			if err := b.AddMember(&m); err != nil {
 				return fmt.Errorf("member of resident %d: %w", p.ResidentID, err)
@@ -126,25 +127,33 @@ func demoMember(r *rand.Rand, p store.UnrosteredPartyResident, asOf time.Time) (
 	return in, income
 }
 
-// demoDues draws the payments of the AsOf year of a member whose monthly dues are a fen: most
-// members paid every month, about one in six stopped some months before the end of the year
-// (arrears), some payments were made by family (代缴).
-func demoDues(r *rand.Rand, in model.MemberInput, a int64, asOf time.Time) []store.BulkPayment {
+// demoDues draws the payments of a member whose monthly dues are a fen for the twelve months up
+// to today's month: most members paid every month (this month's on or before today), about one
+// in six stopped one to six months before (arrears); a member who joined within those months pays
+// from the month of joining; some payments were made by family (代缴). The same today and
+// random source give the same payments.
+func demoDues(r *rand.Rand, in model.MemberInput, a int64, today time.Time) []store.BulkPayment {
 	if a == 0 {
 		return nil
 	}
-	stop := 13
+	current := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	first := current.AddDate(0, -11, 0)
+	stop := 0 // months left unpaid at the end
 	if r.IntN(6) == 0 {
-		stop = 12 - r.IntN(6)
+		stop = 1 + r.IntN(6)
 	}
-	from := time.January
-	if j, err := time.Parse(time.DateOnly, in.JoinedOn); err == nil && j.Year() == asOf.Year() {
-		from = j.Month()
+	if j, err := time.Parse(time.DateOnly, in.JoinedOn); err == nil {
+		if jm := time.Date(j.Year(), j.Month(), 1, 0, 0, 0, 0, time.UTC); jm.After(first) {
+			first = jm
+		}
 	}
 	var out []store.BulkPayment
-	for mo := from; int(mo) < stop; mo++ {
-		p := store.BulkPayment{Month: fmt.Sprintf("%d-%02d", asOf.Year(), int(mo)), AmountFen: a,
-			PaidOn: time.Date(asOf.Year(), mo, 5+r.IntN(20), 0, 0, 0, 0, time.UTC)}
+	for mo := first; !mo.After(current.AddDate(0, -stop, 0)); mo = mo.AddDate(0, 1, 0) {
+		paid := mo.AddDate(0, 0, 4+r.IntN(20))
+		if paid.After(today) {
+			paid = today
+		}
+		p := store.BulkPayment{Month: mo.Format("2006-01"), AmountFen: a, PaidOn: paid}
 		if r.IntN(12) == 0 {
 			p.PaidBy = "家属"
 		}

@@ -3,9 +3,12 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
+	"time"
 
 	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
 
 	"gongzhi/internal/store"
 )
@@ -64,6 +67,57 @@ func checkMembers(t *testing.T, st *store.Store, res *Result) {
 	}
 	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_dues_payments WHERE paid_by <> ''`); n == 0 {
 		t.Error("no dues paid on a member's behalf")
+	}
+	// Dues run on the clock, as meetings and study do: up to this month, nothing after today.
+	today := time.Now().In(model.Shanghai)
+	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_dues_payments WHERE month = '`+today.Format("2006-01")+`'`); n == 0 {
+		t.Errorf("no dues paid for this month (%s)", today.Format("2006-01"))
+	}
+	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_dues_payments WHERE month > '`+today.Format("2006-01")+`' OR month < '`+today.AddDate(0, -11, 0).Format("2006-01")+`'`); n != 0 {
+		t.Errorf("%d dues payments outside the twelve months up to this one", n)
+	}
+}
+
+// TestDemoDuesClock: the dues of a member are the twelve months up to Today's month, the same
+// for the same day and random source, none paid after Today; a later day moves the window.
+func TestDemoDuesClock(t *testing.T) {
+	t.Parallel()
+	in := model.MemberInput{JoinedOn: "2001-07-01"}
+	day := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	var withArrears, whole int
+	for i := range 200 {
+		key := "member " + strconv.Itoa(i)
+		a := demoDues(seedFor(1, key), in, 150, day)
+		b := demoDues(seedFor(1, key), in, 150, day)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("member %d: two draws on the same day differ:\n%v\n%v", i, a, b)
+		}
+		if len(a) == 12 {
+			whole++
+			if a[0].Month != "2026-01" || a[11].Month != "2026-12" {
+				t.Fatalf("member %d: months %s…%s, want 2026-01…2026-12", i, a[0].Month, a[11].Month)
+			}
+		} else {
+			withArrears++
+			if len(a) < 6 || a[0].Month != "2026-01" {
+				t.Fatalf("member %d: %d payments from %s", i, len(a), a[0].Month)
+			}
+		}
+		for _, p := range a {
+			if p.PaidOn.After(day) {
+				t.Fatalf("member %d: %s paid on %s, after the day", i, p.Month, p.PaidOn.Format(time.DateOnly))
+			}
+		}
+		if c := demoDues(seedFor(1, key), in, 150, day.AddDate(0, 1, 0)); len(c) == 12 && c[11].Month != "2027-01" {
+			t.Fatalf("member %d: a month later the window ends %s", i, c[11].Month)
+		}
+	}
+	if withArrears == 0 || whole < 150 {
+		t.Errorf("%d paid every month, %d with arrears: want most paying and some arrears", whole, withArrears)
+	}
+	// A member who joined within the window pays from the month of joining.
+	if p := demoDues(seedFor(1, "new"), model.MemberInput{JoinedOn: "2026-09-15"}, 150, day); len(p) == 0 || p[0].Month != "2026-09" {
+		t.Errorf("a new member's dues: %v", p)
 	}
 }
 
