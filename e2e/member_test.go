@@ -71,7 +71,7 @@ func TestMemberFlows(t *testing.T) {
 			}
 			wang := member("王秀英", b1.ID, model.MemberFull, model.CategoryRetired, account("wangxiuying", "王秀英"))
 			li := member("李建国", b1.ID, model.MemberFull, model.CategoryInWork, 0)
-			member("王德明", b1.ID, model.MemberProbationary, model.CategoryUnemployed, 0)
+			member("王德明", b1.ID, model.MemberFull, model.CategoryUnemployed, 0)
 			zhang := member("张书记", b2.ID, model.MemberFull, model.CategoryInWork, account("zhangshuji", "张书记"))
 			if _, err := a.st.AddPost(bg, sys, b2.ID, model.PostInput{Post: model.PostSecretary, MemberID: zhang.ID, StartsOn: time.Now().AddDate(-1, 0, 0)}); err != nil {
 				t.Fatal(err)
@@ -126,6 +126,32 @@ func TestMemberFlows(t *testing.T) {
 			)
 			if s := text(desk, `main`); !strings.Contains(s, "王秀英") || !strings.Contains(s, "第一网格党支部") {
 				t.Errorf("profile %q", s)
+			}
+
+			// The post form of the first branch: the secretary is picked from the roster by name.
+			jsClick := func(sel string) chromedp.Action[chromedp.Void] {
+				click := chromedp.Evaluate[bool](`(document.querySelector('` + sel + `').click(), true)`)
+				return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+					_, err := click(ctx, tg)
+					return chromedp.Void{}, err
+				}
+			}
+			do(desk, "pick a post holder from the roster",
+				chromedp.Navigate(a.url+"/party/orgs/"+itoa(b1.ID)),
+				chromedp.WaitVisible(chromedp.CSS(`#form-post summary`)),
+				jsClick(`#form-post summary`),
+				chromedp.WaitVisible(chromedp.CSS(`#form-post input[name=q]`)),
+				chromedp.SendKeys(chromedp.CSS(`#form-post input[name=q]`), "德明"),
+				chromedp.WaitNotPresent(chromedp.CSS(`#holder-results input[value="`+itoa(wang.ID)+`"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#holder-results input[name=member_id]`)),
+				jsClick(`#holder-results input[name=member_id]`),
+				chromedp.SetValue(chromedp.CSS(`#form-post input[name=starts_on]`), time.Now().In(model.Shanghai).Format(time.DateOnly)),
+				shot(t, vp, "78-post-holder-picked"),
+				jsClick(`#post-form button.btn-primary`),
+				chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+			)
+			if posts, err := a.st.OrgPosts(bg, sys, b1.ID, false); err != nil || len(posts) != 1 || posts[0].HolderName != "王德明" || posts[0].MemberID == 0 {
+				t.Errorf("posts of the first branch: %+v %v", posts, err)
 			}
 
 			// The member: "my branch" shows the transfer waiting.
