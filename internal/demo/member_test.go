@@ -65,6 +65,16 @@ func checkMembers(t *testing.T, st *store.Store, res *Result) {
 	if a.Reported == 0 || a.NotReported == 0 {
 		t.Errorf("analytics: %d reported, %d not yet: want both", a.Reported, a.NotReported)
 	}
+	// Meeting compliance and study completion: the demo's year of meetings keeps orgs on time
+	// (and some overdue), and the completions counted are those of the roster.
+	if a.Life.Orgs == 0 || a.Life.OnTime == 0 || a.Life.OnTime+a.Life.Overdue != a.Life.Orgs {
+		t.Errorf("analytics: compliance %+v: want orgs on time", a.Life)
+	}
+	completed := mustCount(t, st, `SELECT COUNT(*) FROM party_course_results r JOIN party_members m ON m.id = r.member_id
+		WHERE r.completed_at IS NOT NULL AND m.list = 'registered' AND m.left_on IS NULL`)
+	if completed == 0 || int(a.Study.Completed) != completed || a.Study.Assigned < a.Study.Completed {
+		t.Errorf("analytics: study %+v, the roster completed %d", a.Study, completed)
+	}
 	if n := mustCount(t, st, `SELECT COUNT(*) FROM party_dues_payments WHERE paid_by <> ''`); n == 0 {
 		t.Error("no dues paid on a member's behalf")
 	}
