@@ -33,7 +33,8 @@ type OrgNotice struct {
 }
 
 // OrgPost is a post of an org's discussion: a thread (ParentID 0, with a title) or a reply.
-// A hidden post keeps its row; its body is withheld from readers (HiddenReason says why).
+// A hidden post keeps its row; its title and body are withheld from readers (HiddenReason says
+// why).
 type OrgPost struct {
 	ID           int64
 	OrgID        int64

@@ -237,7 +237,7 @@ func scanOrgPost(r rowScanner) (*model.OrgPost, error) {
 	if hidden.Valid {
 		t := hidden.Time.UTC()
 		p.HiddenAt = &t
-		p.Body = "" // withheld: the reason says why
+		p.Title, p.Body = "", "" // withheld (the offending words may be in either): the reason says why
 	}
 	return p, err
 }

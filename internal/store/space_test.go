@@ -128,7 +128,7 @@ func TestSpaceDiscussion(t *testing.T) {
 			t.Errorf("reply to a hidden thread: %v, want ErrThreadHidden", err)
 		}
 		got, replies, _, err = st.Thread(ctx, member, th.ID)
-		if err != nil || got.Replies != 1 || len(replies) != 1 || got.Body != "" {
+		if err != nil || got.Replies != 1 || len(replies) != 1 || got.Body != "" || got.Title != "" {
 			t.Errorf("after refused reply: %+v %d replies, %v", got, len(replies), err)
 		}
 	})
