@@ -99,6 +99,13 @@ func TestSpacePages(t *testing.T) {
 	if s := text(one(t, exe.Doc, ".error-summary")); !strings.Contains(s, "只能上传") {
 		t.Errorf("exe refused with %q", s)
 	}
+	big := member.uploadTo(space+"/files", "大文件.txt", []byte(strings.Repeat("党", 2<<20)), nil).want(t, http.StatusUnprocessableEntity)
+	if s := text(one(t, big.Doc, ".error-summary")); !strings.Contains(s, "不能超过 5 MB") {
+		t.Errorf("a file over 5 MB refused with %q", s)
+	}
+	if n := count(t, st, `SELECT COUNT(*) FROM org_files`); n != 0 {
+		t.Fatalf("%d files after two refused uploads", n)
+	}
 	member.uploadTo(space+"/files", "学习材料.pdf", []byte("%PDF-1.4\n%%EOF\n"), nil).want(t, http.StatusSeeOther)
 	files := member.get(space+"?tab=files").want(t, http.StatusOK)
 	dl := attr(one(t, files.Doc, ".space-file .space-link"), "href")
