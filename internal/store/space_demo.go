@@ -52,8 +52,8 @@ func seedAuthor(k int) string {
 		AND pm.left_on IS NULL ORDER BY (pm.id * 7919 + o.id * ` + strconv.Itoa(104729+k) + `) % 9973, pm.id LIMIT 1), '党员')`
 }
 
-// seedSecretary is the name of branch o's secretary ('支部书记' when the post is vacant).
-const seedSecretary = `COALESCE((SELECT p.holder_name FROM party_posts p WHERE p.org_id = o.id AND p.post = 'secretary' AND p.ended_at IS NULL AND p.holder_name <> ''
+// seedBranchLead is the name of branch o's secretary by post ('支部书记' when the post is vacant).
+const seedBranchLead = `COALESCE((SELECT p.holder_name FROM party_posts p WHERE p.org_id = o.id AND p.post = 'secretary' AND p.ended_at IS NULL AND p.holder_name <> ''
 	ORDER BY p.id LIMIT 1), '支部书记')`
 
 // SeedSpaces fills the online space of every active grid branch for the demo, set-based (one
@@ -73,7 +73,7 @@ func (tx *Tx) SeedSpaces(ctx context.Context, sc authz.Scope, now time.Time, var
 		for _, no := range seed.Notices {
 			at := now.AddDate(0, 0, -no.DaysAgo)
 			if _, err := tx.exec(ctx, `INSERT INTO org_notices (org_id, path, community_id, title, body, author_name, created_at)
-				SELECT o.id, o.path, o.community_id, ?, ?, `+seedSecretary+`, ?`+branches, append([]any{no.Title, no.Body, at}, which...)...); err != nil {
+				SELECT o.id, o.path, o.community_id, ?, ?, `+seedBranchLead+`, ?`+branches, append([]any{no.Title, no.Body, at}, which...)...); err != nil {
 				return 0, err
 			}
 		}
@@ -81,7 +81,7 @@ func (tx *Tx) SeedSpaces(ctx context.Context, sc authz.Scope, now time.Time, var
 			sum := sha256.Sum256(f.Content)
 			at := now.AddDate(0, 0, -f.DaysAgo)
 			if _, err := tx.exec(ctx, `INSERT INTO org_files (org_id, path, community_id, name, content_type, size, sha256, content, author_name, created_at)
-				SELECT o.id, o.path, o.community_id, ?, ?, ?, ?, ?, `+seedSecretary+`, ?`+branches,
+				SELECT o.id, o.path, o.community_id, ?, ?, ?, ?, ?, `+seedBranchLead+`, ?`+branches,
 				append([]any{f.Name, f.ContentType, int64(len(f.Content)), hex.EncodeToString(sum[:]), f.Content, at}, which...)...); err != nil {
 				return 0, err
 			}
