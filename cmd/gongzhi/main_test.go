@@ -227,7 +227,7 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 		return ""
 	}
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, env, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "300", "--no-serve"}, env, &out, &errOut); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errOut.String())
 	}
 	for _, want := range []string{"已生成江油市演示数据", "admin      the boss's own passphrase", "动态验证码密钥 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "grid_leader", "resident", "partner", "auditor"} {
@@ -236,7 +236,7 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, env, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "300", "--no-serve"}, env, &out, &errOut); err != nil {
 		t.Fatalf("second demo: %v", err)
 	}
 	if !strings.Contains(out.String(), "直接使用") {

@@ -22,7 +22,7 @@ func TestDemoSubjectsAndUserAddResident(t *testing.T) {
 	noenv := func(string) string { return "" }
 	var out, errOut bytes.Buffer
 	for range 2 { // a second run keeps the links and adds no second request
-		if err := run(ctx, []string{"demo", "--db", db, "--households", "1500", "--no-serve"}, noenv, &out, &errOut); err != nil {
+		if err := run(ctx, []string{"demo", "--db", db, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err != nil {
 			t.Fatalf("demo: %v\n%s", err, errOut.String())
 		}
 	}
