@@ -31,6 +31,7 @@ var headLine = regexp.MustCompile(`(?m)^(\d+:[0-9a-f]{64})$`)
 // it names the changed row (exiting non-zero) once a row is altered behind the triggers' back;
 // purge refuses dates inside the retention period.
 func TestAuditVerifyAndPurge(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
 	mustRun(t, "migrate", "--db", db)
 	st := mustOpenDB(t, db)
@@ -74,6 +75,7 @@ func TestAuditVerifyAndPurge(t *testing.T) {
 // recorded head exits non-zero and says the tail was truncated; a malformed head is a one-line
 // usage error.
 func TestAuditVerifyExpectHead(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
 	mustRun(t, "migrate", "--db", db)
 	st := mustOpenDB(t, db)
@@ -114,6 +116,7 @@ func TestAuditVerifyExpectHead(t *testing.T) {
 // migrate, which says so; serve refuses to start with such a file rather than add a key of its
 // own; keys rotate --audit puts a new audit key first and keeps the old one.
 func TestMigrateAddsAuditKey(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "g.db")
 	keyFile := filepath.Join(dir, "g.db.keys")

@@ -19,6 +19,7 @@ import (
 // says so; an import seals with it; rotate re-seals under a new key; --retire drops the old keys;
 // the data stays readable with the file alone and the blind index still finds it.
 func TestKeysLifecycle(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "g.db")
 	db := "sqlite:" + path
@@ -129,6 +130,7 @@ func mustFileKeys(t *testing.T, path string) *pii.Keyring {
 }
 
 func TestKeysRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pg := storetest.DSN(t, "postgres")
 	var out, errOut bytes.Buffer

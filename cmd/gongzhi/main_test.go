@@ -83,6 +83,7 @@ func startServeOut(t *testing.T, args ...string) (string, *syncBuffer, func() er
 }
 
 func TestServeRefusesStaleSchema(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, noenv, &out, &errOut)
@@ -92,6 +93,7 @@ func TestServeRefusesStaleSchema(t *testing.T) {
 }
 
 func TestMigrateUserServeLoginBackup(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "g.db")
 	mustRun(t, "migrate", "--db", db)
@@ -164,6 +166,7 @@ func TestMigrateUserServeLoginBackup(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
 	mustRun(t, "migrate", "--db", db)
 	cases := [][]string{
@@ -190,6 +193,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestImportCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "g.db")
 	mustRun(t, "migrate", "--db", db)
@@ -216,6 +220,7 @@ func TestImportCommands(t *testing.T) {
 }
 
 func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	env := func(k string) string {
 		switch k {

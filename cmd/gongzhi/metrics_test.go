@@ -32,6 +32,7 @@ func mustGet(t *testing.T, url string) (int, string) {
 // listener, which the public reaches, answers it 404 like any unknown path; the metrics listener
 // serves nothing else.
 func TestMetricsOwnListener(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
 	mustRun(t, "migrate", "--db", db)
 	base, out, stop := startServeOut(t, "--db", db, "--metrics-addr", "127.0.0.1:0")
@@ -63,6 +64,7 @@ func TestMetricsOwnListener(t *testing.T) {
 // TestMetricsOff: an empty --metrics-addr serves no metrics at all; an address that is taken
 // stops serve with a one-line reason naming the flag.
 func TestMetricsOff(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
 	mustRun(t, "migrate", "--db", db)
 	base, out, stop := startServeOut(t, "--db", db, "--metrics-addr", "")
@@ -91,6 +93,7 @@ func TestMetricsOff(t *testing.T) {
 // TestMetricsAddrConfig: loopback by default, GONGZHI_METRICS_ADDR overrides it ("off"
 // disables), and a malformed address is refused.
 func TestMetricsAddrConfig(t *testing.T) {
+	t.Parallel()
 	env := func(v string) func(string) string {
 		return func(k string) string {
 			if k == "GONGZHI_METRICS_ADDR" {

@@ -17,6 +17,7 @@ import (
 // TestDemoSubjectsAndUserAddResident: the demo links its resident and member accounts to real
 // residents and leaves one open correction request; `user add --resident` links a new account.
 func TestDemoSubjectsAndUserAddResident(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
 	noenv := func(string) string { return "" }

@@ -15,6 +15,7 @@ import (
 )
 
 func TestUserAddSecretUnlockAndOTP(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "g.db")
 	mustRun(t, "migrate", "--db", db)
@@ -71,6 +72,7 @@ func TestUserAddSecretUnlockAndOTP(t *testing.T) {
 // TestSweepInactive runs serve's sweep: a staff account unused for 90 days is disabled, and the
 // goroutine ends with its context.
 func TestSweepInactive(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	path := filepath.Join(t.TempDir(), "g.db")
