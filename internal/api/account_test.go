@@ -99,6 +99,7 @@ func TestLoginAnswers(t *testing.T) {
 // counts, so a busy machine slows both alike; skipping the hash would make the unknown user
 // a hundred times faster, far outside the bound.
 func TestLoginTiming(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st)
 	f.mustToken(t, model.RoleResident, f.tree.stairA)
@@ -135,6 +136,7 @@ func mustUserID(tb testing.TB, st *store.Store, username string) int64 {
 }
 
 func TestSecureCookie(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewTLSServer(server.New(st, log, api.Token, api.New(st, log, maxBody, false)).Handler())
@@ -309,6 +311,7 @@ func TestUsersAndPassword(t *testing.T) {
 // TestBadLoginInputLogsNothingRaw sends CR/LF and a null byte in the username with a forged log
 // line after them: the answer is a clear 422 and the log holds no line the client wrote.
 func TestBadLoginInputLogsNothingRaw(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	var buf syncBuf
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))

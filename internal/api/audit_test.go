@@ -40,6 +40,7 @@ func (f *fixture) mustAuditAPI(tb testing.TB, token string, q url.Values) []audi
 }
 
 func TestAuditThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		tr := f.tree
@@ -167,6 +168,7 @@ type verifyOut struct {
 // truncation) is 422 problem+json naming expect_head, with the verification beside it, and is
 // an audit record (audit.verify, failed); a malformed head is 422 too; other roles are refused.
 func TestAuditVerifyAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		auditor := f.mustToken(t, model.RoleAuditor, f.tree.gridB)

@@ -44,6 +44,7 @@ type conflictOut struct {
 // message (alone and inside a household with residents); the community sees the records, the
 // requester and the other grid's staff do not; transfer and reject are audited and decided once.
 func TestConflictsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		tr := f.tree
@@ -124,6 +125,7 @@ func TestConflictsAPI(t *testing.T) {
 // TestConflictTransferRaceAPI: 50 concurrent transfers of one record through the API: exactly
 // one 200, the rest 409.
 func TestConflictTransferRaceAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		tr := f.tree

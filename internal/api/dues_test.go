@@ -59,6 +59,7 @@ type duesAccountOut struct {
 // fraction of a fen refused (422 on amount) and a second payment for a month refused (409) with
 // nothing changed, arrears per org, a member's own account, and no dues for a grid leader.
 func TestDuesAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		ctx := context.Background()

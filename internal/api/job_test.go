@@ -108,6 +108,7 @@ func (f *fixture) waitJob(tb testing.TB, token, id string) jobOut {
 }
 
 func TestImportJobAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustJobFixture(t, st)
 		staff := f.mustToken(t, model.RoleCommunityStaff, f.tree.community)
@@ -165,6 +166,7 @@ func TestImportJobAPI(t *testing.T) {
 }
 
 func TestImportJobAPIBadInput(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustJobFixture(t, st)
 	staff := f.mustToken(t, model.RoleCommunityStaff, f.tree.community)
@@ -198,6 +200,7 @@ func TestImportJobAPIBadInput(t *testing.T) {
 }
 
 func TestExportJobAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustJobFixture(t, st)
 		staff := f.mustToken(t, model.RoleCommunityStaff, f.tree.community)

@@ -11,6 +11,7 @@ import (
 // component, in the order written; a path or component defined twice, a key twice in one
 // object, or a fragment with more than paths and components is an error naming the file.
 func TestAssembleOpenAPI(t *testing.T) {
+	t.Parallel()
 	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 	base := `{"openapi": "3.1.0", "paths": {"/a": {"get": {}}},
 		"components": {"schemas": {"ID": {"type": "string"}}}, "x-after": true}`

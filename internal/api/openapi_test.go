@@ -63,6 +63,7 @@ func mustOpenAPI(tb testing.TB, a *api.API) openAPIDoc {
 // the document with its method, the action it takes and the roles the policy allows, and that
 // the document names no route the API lacks.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	a := api.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), maxBody, false)
 	doc := mustOpenAPI(t, a)
 	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
@@ -127,6 +128,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 // TestOpenAPIProblemTypes checks that every problem type problem.go answers with is described
 // in the document, with its status, and that the Problem schema is there.
 func TestOpenAPIProblemTypes(t *testing.T) {
+	t.Parallel()
 	doc := mustOpenAPI(t, api.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), maxBody, false))
 	src, err := os.ReadFile("problem.go")
 	if err != nil {
@@ -159,6 +161,7 @@ func TestOpenAPIProblemTypes(t *testing.T) {
 // TestOpenAPIRefsResolve checks that every $ref of the assembled document names a component
 // it defines, so no fragment leans on one that another area removed or never had.
 func TestOpenAPIRefsResolve(t *testing.T) {
+	t.Parallel()
 	a := api.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), maxBody, false)
 	mux := http.NewServeMux()
 	authz.Mount(mux, a.Routes(), a.Deny)

@@ -35,6 +35,7 @@ type orgOut struct {
 // TestOrgAPI: create, list, rename, merge, dissolve and the terms through the API; bad input is
 // 422 naming the field or 409, and changes nothing.
 func TestOrgAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		ctx := context.Background()

@@ -55,6 +55,7 @@ func (f *fixture) mustPartnerToken(tb testing.TB, username string, orgID int64) 
 }
 
 func TestOrganizationsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		staff := f.mustToken(t, model.RoleCommunityStaff, f.tree.community)

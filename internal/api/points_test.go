@@ -43,6 +43,7 @@ type standingOut struct {
 // the entry stays; an entry of another member 422), and the public profile seen by a member
 // of the same branch (its groups included) but not by one of another branch.
 func TestPointsAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		ctx := context.Background()

@@ -57,6 +57,7 @@ func multipartFile(tb testing.TB, name string, content []byte) (string, []byte) 
 // of another branch sees nothing (404); files are checked (422, 413), downloaded as
 // attachments and withdrawn; bad input is 422 naming the field and changes nothing.
 func TestSpaceAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		ctx := context.Background()

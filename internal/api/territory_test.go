@@ -15,6 +15,7 @@ import (
 // TestTerritoryChildrenOrder: GET /territories/{id}/children lists twelve children by code
 // (those without one last), then by name, across pages, on both engines.
 func TestTerritoryChildrenOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)
 		admin := f.mustToken(t, model.RoleSystemAdmin, nil)

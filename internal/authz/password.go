@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"testing"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -21,15 +22,35 @@ const (
 	argonKeyLen  = 32
 )
 
+// argonCost is what new hashes take: the parameters above, or the test cost once a test binary
+// asked for it (UseTestPasswordCost). Verifying always follows the parameters stored in the hash.
+var argonCost = struct {
+	time, memory uint32
+	threads      uint8
+}{argonTime, argonMemory, argonThreads}
+
+// UseTestPasswordCost makes the new hashes of this test binary cheap (argon2id t=1, m=64 KiB,
+// p=1): fixtures create hundreds of accounts, at about 0.4 s a hash on two cores and 1 s under
+// -race, which made password hashing most of what the web and security tests spent. Hashes of
+// either cost verify alike, as CheckPassword reads the parameters from the hash. It panics
+// outside a test binary; storetest calls it from its init, before any test runs.
+func UseTestPasswordCost() {
+	if !testing.Testing() {
+		panic("authz.UseTestPasswordCost called outside a test binary")
+	}
+	argonCost.time, argonCost.memory, argonCost.threads = 1, 64, 1
+}
+
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	c := argonCost
+	key := argon2.IDKey([]byte(password), salt, c.time, c.memory, c.threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.memory, c.time, c.threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 

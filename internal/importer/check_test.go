@@ -50,6 +50,7 @@ func checkCSV(data []byte, maxRows int) (*checker, error) {
 }
 
 func TestCheckRows(t *testing.T) {
+	t.Parallel()
 	id1, id2, id3 := validID("510781", "19600101", 11), validID("510781", "19620202", 22), validID("510781", "19900303", 31)
 	head := func(key string) person {
 		return person{key: key, territory: "n", address: "1号", name: "甲", relation: "户主", id: id1}
@@ -106,6 +107,7 @@ func TestCheckRows(t *testing.T) {
 }
 
 func TestNormDate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		xlsx bool

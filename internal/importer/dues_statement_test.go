@@ -20,6 +20,7 @@ import (
 // (monthly amount, each month: paid amount, 欠缴 or empty, totals) and the totals row against
 // the store's accounts; an org outside the caller's scope is not found.
 func TestDuesStatement(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()

@@ -33,6 +33,7 @@ func family(tr tree, path string) []person {
 }
 
 func TestImportCSV(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -99,6 +100,7 @@ func TestImportCSV(t *testing.T) {
 }
 
 func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -142,6 +144,7 @@ func TestImportReportsEveryBadRowAndWritesNothing(t *testing.T) {
 }
 
 func TestImportSkipInvalid(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -223,6 +226,7 @@ func mustReadCSV(tb testing.TB, path string) [][]string {
 }
 
 func TestImportWrongColumns(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	tr := mustTree(t, st)
 	good := person{key: "1", territory: tr.community.Code, name: "甲", relation: "户主", id: validID("510781", "19600101", 11)}.row()
@@ -270,6 +274,7 @@ func TestImportWrongColumns(t *testing.T) {
 }
 
 func TestImportNotASpreadsheet(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	mustTree(t, st)
 	header := csvBytes(t, [][]string{layout()})
@@ -305,6 +310,7 @@ func TestImportNotASpreadsheet(t *testing.T) {
 }
 
 func TestImportGB18030(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		tr := mustTree(t, st)
 		content := mustGB18030(t, csvBytes(t, rowsOf(
@@ -327,6 +333,7 @@ func TestImportGB18030(t *testing.T) {
 }
 
 func TestImportUTF8BOMAndTabs(t *testing.T) {
+	t.Parallel()
 	rows := rowsOf(person{key: "1", territory: "510781006001", address: "12号", name: "甲", relation: "户主", id: validID("510781", "19600101", 11)})
 	var tsv []byte
 	for _, r := range rows {
@@ -346,6 +353,7 @@ func TestImportUTF8BOMAndTabs(t *testing.T) {
 }
 
 func TestImportScopeAndKind(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		tr := mustTree(t, st)
 		ctx := context.Background()
@@ -394,6 +402,7 @@ func TestImportScopeAndKind(t *testing.T) {
 }
 
 func TestImportDuplicatesAgainstFileAndDatabase(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		tr := mustTree(t, st)
 		ctx := context.Background()
@@ -425,6 +434,7 @@ func TestImportDuplicatesAgainstFileAndDatabase(t *testing.T) {
 }
 
 func TestSaveUpload(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct{ name, want string }{
 		{`C:\Users\me\住户 名单.CSV`, "住户 名单.csv"},
@@ -446,6 +456,7 @@ func TestSaveUpload(t *testing.T) {
 // holds gets the neutral message (in the report and the rejects file) and is recorded for the
 // administrators who see both sides; a number held inside the scope keeps the precise one.
 func TestImportDuplicateOutOfScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)

@@ -62,6 +62,7 @@ func memberCount(t *testing.T, st *store.Store) int {
 // file with bad rows writes nothing and names every bad row's column and reason, with the bad
 // rows in the rejects file; an org name two communities share is refused for a street.
 func TestImportMembers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustMemberFixture(t, st)
@@ -166,6 +167,7 @@ func TestImportMembers(t *testing.T) {
 // TestMemberTemplate: the template's header is the layout (required columns marked) and the
 // file as downloaded passes the header check.
 func TestMemberTemplate(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := WriteMemberTemplate(&buf); err != nil {
 		t.Fatal(err)

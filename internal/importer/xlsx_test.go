@@ -42,6 +42,7 @@ func mustSave(t *testing.T, f *excelize.File) string {
 }
 
 func TestTemplate(t *testing.T) {
+	t.Parallel()
 	f := mustTemplate(t)
 	if got, want := f.GetSheetList(), []string{"住户信息", "填写说明"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sheets = %q, want %q", got, want)
@@ -78,6 +79,7 @@ func TestTemplate(t *testing.T) {
 }
 
 func TestXLSXRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)
@@ -152,6 +154,7 @@ func TestXLSXRoundTrip(t *testing.T) {
 }
 
 func TestExportMasksPersonalFields(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		tr := mustTree(t, st)

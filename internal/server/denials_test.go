@@ -17,6 +17,7 @@ import (
 // server add at most a handful of audit records (one per route and minute from this source) and
 // the counter says 500; a logged-in member's 5 refused requests are 5 records.
 func TestAnonymousDenialsBounded(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		sys := authz.System()

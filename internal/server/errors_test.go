@@ -156,6 +156,7 @@ func newRequest(t *testing.T, method, u string, body io.Reader, header ...string
 // cross-site request — answer problem+json on /api/ paths and the Chinese error page elsewhere,
 // and a panic is logged once, with its stack.
 func TestMiddlewareErrors(t *testing.T) {
+	t.Parallel()
 	ts, logs := errorServer(t, storetest.Open(t, "sqlite"))
 	big := strings.Repeat("x", 2<<10)
 	form := url.Values{"username": {big}, "password": {"x"}}.Encode()
@@ -210,6 +211,7 @@ func TestMiddlewareErrors(t *testing.T) {
 // TestMiddlewareBodyLimitStreams: a body without a declared length is cut at the server's limit
 // as it is read, and the handler's error is answered like the rest (413 problem).
 func TestMiddlewareBodyLimitStreams(t *testing.T) {
+	t.Parallel()
 	ts, _ := errorServer(t, storetest.Open(t, "sqlite"))
 	body := io.MultiReader(strings.NewReader(`{"username":"`), strings.NewReader(strings.Repeat("x", 4<<10)), strings.NewReader(`"}`))
 	req := newRequest(t, "POST", ts.URL+"/api/v1/auth/login", io.NopCloser(body), "Content-Type", "application/json")
@@ -224,6 +226,7 @@ func TestMiddlewareBodyLimitStreams(t *testing.T) {
 // connection is aborted, so the client does not take the half answer for a whole one, and the
 // panic is logged with its stack.
 func TestPanicAfterResponseStarted(t *testing.T) {
+	t.Parallel()
 	ts, logs := errorServer(t, storetest.Open(t, "sqlite"))
 	resp, err := http.Get(ts.URL + "/api/v1/test/panic-late")
 	if err == nil {
@@ -241,6 +244,7 @@ func TestPanicAfterResponseStarted(t *testing.T) {
 // TestSessionLookupFailure: when the database does not answer the session lookup, the answer
 // is 503 in each surface's form, not a plain-text line.
 func TestSessionLookupFailure(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	ts, _ := errorServer(t, st)
 	if err := st.Close(); err != nil {
@@ -260,6 +264,7 @@ func TestSessionLookupFailure(t *testing.T) {
 // TestMiddlewareErrorsWithoutPages: a server of the API alone answers a page path's
 // middleware error in plain text (there is no page surface to render it).
 func TestMiddlewareErrorsWithoutPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := httptest.NewServer(server.New(st, log, api.Token, api.New(st, log, 1<<20, false)).Handler())

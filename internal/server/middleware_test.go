@@ -9,6 +9,7 @@ import (
 // TestClientAddr: the audit log's source address is the peer's, and X-Forwarded-For counts only
 // when the peer is a trusted proxy (then the nearest hop that is not one).
 func TestClientAddr(t *testing.T) {
+	t.Parallel()
 	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	for _, c := range []struct {
 		name    string

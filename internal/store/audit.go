@@ -37,12 +37,14 @@ const AuditRetention = 3 * 365 * 24 * time.Hour
 // auditLockKey is the PostgreSQL advisory lock that serializes appends ("gongzhi.audit").
 const auditLockKey = 0x676f6e677a686961
 
-// auditIDStep spaces the ids appends assign; tests set it to 2 to leave gaps a forged row could
-// be slipped into (the verifier must not rely on ids being contiguous).
-var auditIDStep int64 = 1
-
-// auditNow stamps appended records; tests date records in the past to purge them.
-var auditNow = now
+// auditNow stamps appended records: the wall clock, or the clock a test set on this store
+// (SetAuditClock: tests date records in the past to purge them).
+func (s *Store) auditNow() time.Time {
+	if s.auditClock != nil {
+		return s.auditClock()
+	}
+	return now()
+}
 
 // auditEntry is a record queued on a Tx, appended at commit.
 type auditEntry struct {
@@ -214,9 +216,10 @@ func (tx *Tx) appendAudit(ctx context.Context, recs []*model.AuditRecord) error 
 	if kid == "" {
 		return pii.ErrNoAuditKey
 	}
-	ts := auditNow()
+	ts := tx.s.auditNow()
+	step := max(tx.s.auditIDStep, 1)
 	for _, r := range recs {
-		lastID += auditIDStep
+		lastID += step
 		r.ID, r.At, r.PrevHash, r.KeyID = lastID, ts, prev, kid
 		if r.Hash, err = auditSum(tx.keys, r); err != nil {
 			return err

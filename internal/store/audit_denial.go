@@ -33,7 +33,7 @@ type DenialCount struct {
 // that: one INSERT … ON CONFLICT DO UPDATE, so of concurrent requests on any number of instances
 // exactly one sees 1.
 func (tx *Tx) countDenial(ctx context.Context, route, outcome, action string) (bool, error) {
-	minute := auditNow().Truncate(time.Minute)
+	minute := tx.s.auditNow().Truncate(time.Minute)
 	source := authz.RequestFrom(ctx).Source
 	var n int64
 	err := tx.queryRow(ctx, `INSERT INTO audit_denials (minute, source, route, outcome, action, count) VALUES (?, ?, ?, ?, ?, 1)

@@ -327,7 +327,7 @@ func TestAuditPurgeKeepsYoungerRows(t *testing.T) {
 		ctx := context.Background()
 		sys := authz.System()
 		old := time.Now().AddDate(-4, 0, 0).UTC().Truncate(time.Microsecond)
-		restore := store.SetAuditClock(func() time.Time { return old })
+		restore := st.SetAuditClock(func() time.Time { return old })
 		for i := range 5 {
 			if err := st.RecordAccess(ctx, sys, "test.old", "resident", []int64{int64(i + 1)}, ""); err != nil {
 				t.Fatal(err)
@@ -335,7 +335,7 @@ func TestAuditPurgeKeepsYoungerRows(t *testing.T) {
 		}
 		restore()
 		recent := time.Now().AddDate(-2, 0, 0).UTC().Truncate(time.Microsecond)
-		restore = store.SetAuditClock(func() time.Time { return recent })
+		restore = st.SetAuditClock(func() time.Time { return recent })
 		if err := st.RecordAccess(ctx, sys, "test.recent", "resident", []int64{9}, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +447,7 @@ func TestAuditTamperDetection(t *testing.T) {
 	const mutations = 1000
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		defer store.SetAuditIDStep(2)() // gaps between ids, for forged rows to be slipped into
+		defer st.SetAuditIDStep(2)() // gaps between ids, for forged rows to be slipped into
 		users := []authz.Scope{authz.System(), {UserID: 7, Role: model.RoleGridLeader, Path: "/1/2/3/"}, {UserID: 9, Role: model.RoleAuditor, Path: "/1/"}}
 		for i := range 50 {
 			rctx := authz.WithRequest(ctx, authz.Request{ID: fmt.Sprintf("r-%d", i), Source: fmt.Sprintf("10.0.0.%d", i%250)})

@@ -5,18 +5,18 @@ import (
 	"time"
 )
 
-// SetAuditIDStep spaces the ids audit appends assign (tests leave gaps to forge rows into) and
-// returns a function restoring the default.
-func SetAuditIDStep(n int64) (restore func()) {
-	auditIDStep = n
-	return func() { auditIDStep = 1 }
+// SetAuditIDStep spaces the ids this store's audit appends assign (tests leave gaps to forge
+// rows into) and returns a function restoring the default. Set it before the store is shared.
+func (s *Store) SetAuditIDStep(n int64) (restore func()) {
+	s.auditIDStep = n
+	return func() { s.auditIDStep = 1 }
 }
 
-// SetAuditClock makes audit appends stamp records with clock() and returns a function restoring
-// the store's clock (tests write records dated years ago to purge them).
-func SetAuditClock(clock func() time.Time) (restore func()) {
-	auditNow = clock
-	return func() { auditNow = now }
+// SetAuditClock makes this store's audit appends stamp records with clock() and returns a
+// function restoring the wall clock (tests write records dated years ago to purge them).
+func (s *Store) SetAuditClock(clock func() time.Time) (restore func()) {
+	s.auditClock = clock
+	return func() { s.auditClock = nil }
 }
 
 // MigrateUpTo applies the migrations up to version v only, as an older binary would have.

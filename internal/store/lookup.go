@@ -101,7 +101,7 @@ func (tx *Tx) overLimit(ctx context.Context, sc authz.Scope) (*model.RateLimitEr
 		}
 	}
 	limit := tx.s.LookupLimit()
-	since := auditNow().Add(-LookupWindow)
+	since := tx.s.auditNow().Add(-LookupWindow)
 	args := []any{sc.UserID, since}
 	for _, a := range LimitedActions {
 		args = append(args, a)
@@ -119,7 +119,7 @@ func (tx *Tx) overLimit(ctx context.Context, sc authz.Scope) (*model.RateLimitEr
 	if err := tx.queryRow(ctx, `SELECT at FROM audit_log WHERE `+where+` ORDER BY at, id LIMIT 1 OFFSET `+fmt.Sprint(n-limit), args, &oldest); err != nil {
 		return nil, err
 	}
-	wait := oldest.Add(LookupWindow).Sub(auditNow())
+	wait := oldest.Add(LookupWindow).Sub(tx.s.auditNow())
 	wait = max(wait.Truncate(time.Second)+time.Second, time.Second)
 	return &model.RateLimitError{RetryAfter: wait,
 		Message: fmt.Sprintf("每个账号每小时最多按身份证号或电话精确查询%d次，请于%d分钟后再试", limit, int(wait.Minutes())+1)}, nil

@@ -31,6 +31,11 @@ type Store struct {
 	lookupLimit int
 	// tokens remembers for a second whom a token resolved to; every committed Tx ends it.
 	tokens *tokenCache
+	// auditIDStep spaces the ids audit appends assign (0 or 1: contiguous); tests set 2 to leave
+	// gaps a forged row could be slipped into (the verifier must not rely on contiguous ids).
+	auditIDStep int64
+	// auditClock stamps audit records when set (tests); nil: the wall clock.
+	auditClock func() time.Time
 }
 
 // Option configures Open.

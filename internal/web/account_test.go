@@ -16,6 +16,7 @@ import (
 )
 
 func TestEnrolmentAtFirstLogin(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		if _, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: "newbie", Password: password,
@@ -72,6 +73,7 @@ func TestEnrolmentAtFirstLogin(t *testing.T) {
 }
 
 func TestAccountPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		admin := f.as(t, "comadmin")

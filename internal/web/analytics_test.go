@@ -17,6 +17,7 @@ import (
 // a chart element per dimension over its table, the meeting compliance and the study completion; a grid leader may not open it; a node outside
 // the scope is not found.
 func TestAnalyticsPage(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()

@@ -20,6 +20,7 @@ import (
 // community 2 finds the reveal by actor and action on /audit and sees nothing of community 1;
 // other roles may not open the page.
 func TestAuditPage(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{Jobs: startedQueue(t, st)})
 		if _, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: "auditor2", DisplayName: "审计",
@@ -77,6 +78,7 @@ func TestAuditPage(t *testing.T) {
 // "完好" and the head; that head given back verifies; a forged head is 422 with the error on the
 // field and is an audit record; a malformed head is 422 and nothing runs; staff may not verify.
 func TestAuditVerifyPage(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		if _, err := st.CreateUser(context.Background(), authz.System(), store.UserInput{Username: "auditor2", DisplayName: "审计",

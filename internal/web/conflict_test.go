@@ -20,6 +20,7 @@ import (
 // scope) finds the record on /conflicts and moves the resident in with the CSRF-protected
 // form; the community admins see no record.
 func TestConflictPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		held := validID("510781", "19700101", 7) // 东胜户主, in community 2

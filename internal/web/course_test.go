@@ -18,6 +18,7 @@ import (
 // The study pages: a member reads the lessons of the course assigned to them and passes its
 // quiz on the phone pages; a course not assigned is refused; staff see the completion.
 func TestStudyPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()

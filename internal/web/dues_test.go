@@ -19,6 +19,7 @@ import (
 // payment form (a fraction of a fen refused with a clear error and nothing recorded; on a
 // member's behalf), the member's own dues on "my branch", and no dues for a grid leader.
 func TestDuesPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()
@@ -97,6 +98,7 @@ func TestDuesPages(t *testing.T) {
 // for a fraction of a fen) without saving, a bad income is refused with nothing changed, a good
 // one sets the dues and returns to the payment page; the income is never shown back.
 func TestDuesIncomePage(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()

@@ -19,6 +19,7 @@ import (
 // on the household page and in its history, and the audit record of each; the ID number and
 // phone are never shown in full on the way.
 func TestEditPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		ctx, sys := t.Context(), authz.System()
@@ -120,6 +121,7 @@ func TestEditPages(t *testing.T) {
 // TestEditPagesRefuse: roles that may not write get 403, objects outside the scope 404, and a
 // field the role may not see cannot be changed through the store call the pages and the API use.
 func TestEditPagesRefuse(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		ctx, sys := t.Context(), authz.System()

@@ -10,6 +10,7 @@ import (
 // with literal arguments any more, and the constant texts are in place (if html/template
 // changed how it marks escaped actions, folding would silently stop; this test notices).
 func TestFoldLeavesNoConstants(t *testing.T) {
+	t.Parallel()
 	msg, err := loadCatalog(messageFS, "zh-Hans")
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 // may open and the ones it may not (the error page), a list's htmx fragment, a form sent back
 // with errors and the login page.
 func TestFoldingChangesNoPage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})

@@ -15,6 +15,7 @@ import (
 )
 
 func TestAddHouseholdWithHead(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		c := f.as(t, "comadmin")
@@ -127,6 +128,7 @@ func TestAddHouseholdWithHead(t *testing.T) {
 }
 
 func TestRevealIsForFieldStaffOnly(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	full := validID("510781", "19700101", 7) // the head of household2, in community2
 	path := fmt.Sprintf("/households/%d?reveal=1", f.household2.ID)
@@ -173,6 +175,7 @@ func TestRevealIsForFieldStaffOnly(t *testing.T) {
 }
 
 func TestMoveOutChecksFirst(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		c := f.as(t, "streetadmin")
@@ -211,6 +214,7 @@ func TestMoveOutChecksFirst(t *testing.T) {
 }
 
 func TestAddMember(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	c := f.as(t, "streetadmin")
 	path := fmt.Sprintf("/households/%d/residents/new", f.household2.ID)

@@ -85,6 +85,7 @@ func followJob(t *testing.T, c *client, res *response) (string, *response) {
 }
 
 func TestImportPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{Jobs: startedQueue(t, st)})
 		c := f.as(t, "comadmin")
@@ -200,6 +201,7 @@ func TestImportPages(t *testing.T) {
 // TestJobPageWithoutJavaScript: a job that has not ended polls its status with htmx and, for a
 // browser without JavaScript, refreshes the whole page; it can be cancelled from the page.
 func TestJobPageWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{}) // no worker: the job stays queued
 	c := f.as(t, "comadmin")
@@ -222,6 +224,7 @@ func TestJobPageWithoutJavaScript(t *testing.T) {
 }
 
 func TestImportUploadLimit(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{MaxUploadBytes: 4 << 10})
 	c := f.as(t, "comadmin")
 	big := importHeader + strings.Repeat("1,1,x,x,户主,x,,群众\n", 1000)

@@ -15,6 +15,7 @@ import (
 // may register or import, a grid leader may register, a unit leader is told whom to ask —
 // offer to clear filters only when something is filtered, and keep the node a list is under.
 func TestListPartials(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		under := fmt.Sprintf("/households?territory=%d", f.stairwell.ID)

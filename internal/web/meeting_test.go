@@ -20,6 +20,7 @@ import (
 // confirms and is checked in once, with points on "my branch"; a forged code and a code after
 // the meeting closed are refused with a message, recording nothing.
 func TestMeetingCheckinPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()
@@ -111,6 +112,7 @@ func lifeAttendance(t *testing.T, st *store.Store, id int64) int {
 // scope is its stairwell, below the branch's grid) schedules a meeting of its branch from the
 // page, whose form offers the branch; the list shows it; another org's meeting is not found.
 func TestSecretaryMeetingPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()

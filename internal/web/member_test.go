@@ -19,6 +19,7 @@ import (
 // reporting list tells who has reported; a grid leader reads the member but neither its dues nor
 // their history.
 func TestMemberPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()
@@ -136,6 +137,7 @@ func memberID(t *testing.T, s string) int64 {
 // ends its job failed with the row, column and reason and the rejects file, nothing written; a
 // good file registers the members and the job page says how many.
 func TestMemberImportPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{Jobs: startedQueue(t, st)})
 	storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.grid, 0)
@@ -185,6 +187,7 @@ func TestMemberImportPages(t *testing.T) {
 // refused in the form), accept it on the transfer's page and the member moves; a transfer out
 // yields the signed file to download; the keys section shows the deployment's public key.
 func TestTransferPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	branch := storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", f.grid, 0)

@@ -15,6 +15,7 @@ import (
 // TestCatalogCoversEnums checks the keys templates build at run time ({{label "kind" .Kind}},
 // error pages by status), which the start-up check of literal keys cannot see.
 func TestCatalogCoversEnums(t *testing.T) {
+	t.Parallel()
 	msg, err := loadCatalog(messageFS, "zh-Hans")
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +61,7 @@ func TestCatalogCoversEnums(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"":                     "/",
 		"/households?q=1":      "/households?q=1",
@@ -78,6 +80,7 @@ func TestSafeNext(t *testing.T) {
 // TestCatalogAssembly: the files of a language make one catalog, and a key defined twice, in
 // two files or twice in one, is an error that names the key and both places.
 func TestCatalogAssembly(t *testing.T) {
+	t.Parallel()
 	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 	good := fstest.MapFS{
 		"messages/zh-Hans/a.json": file(`{"a.one": "一", "a.two": "二 %d"}`),
@@ -125,6 +128,7 @@ func TestCatalogAssembly(t *testing.T) {
 // TestCatalogCoversGoKeys checks the literal keys the handlers translate themselves
 // (wb.t("households.total", …)), which the start-up check of templates does not read.
 func TestCatalogCoversGoKeys(t *testing.T) {
+	t.Parallel()
 	msg, err := loadCatalog(messageFS, "zh-Hans")
 	if err != nil {
 		t.Fatal(err)

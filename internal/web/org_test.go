@@ -20,6 +20,7 @@ import (
 // community outside the scope is 404; merge into itself and dissolve twice are refused on the
 // page with nothing changed.
 func TestOrgPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		ctx := context.Background()

@@ -16,6 +16,7 @@ import (
 )
 
 func TestOrganizationPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		ctx := context.Background()

@@ -19,6 +19,7 @@ import (
 // nothing saved), the board narrowed to a branch, a member's public profile (亮身份) seen by a
 // member of the same branch but not of another, and a correction appended as a new entry.
 func TestPointsPages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()

@@ -299,6 +299,7 @@ func (w *sodWorld) check(t *testing.T, caller model.Role, what string, status in
 // higher, or gives a scope wider than its own; nobody changes its own role or scope. Every
 // refusal is a 403 naming the rule, is recorded as denied and changes nothing.
 func TestSeparationOfDuties(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := mustSODWorld(t, st)
 		ctx := context.Background()
@@ -437,6 +438,7 @@ func TestSeparationOfDuties(t *testing.T) {
 // changed), a scope outside its subtree is invalid (422), its own role and scope never change,
 // and a change of role ends the account's sessions.
 func TestRoleScopeAndSelfChanges(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := mustSODWorld(t, st)
 		ctx := context.Background()
@@ -553,6 +555,7 @@ func TestRoleScopeAndSelfChanges(t *testing.T) {
 // TestUsersPageOffersOnlyGivableRoles: the form lists exactly the roles the caller may give, and
 // the list offers actions only on accounts the caller manages.
 func TestUsersPageOffersOnlyGivableRoles(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	w := mustSODWorld(t, st)
 	for _, caller := range sodAdmins {
@@ -600,6 +603,7 @@ func TestUsersPageOffersOnlyGivableRoles(t *testing.T) {
 // only its own session, password, tokens and jobs, and verifying the audit chain, are open to
 // it; everything else is refused with 403.
 func TestAuditorChangesNothing(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	w := mustSODWorld(t, st)
 	auditor := w.mustAccount(t, "auditor", model.RoleAuditor, w.nodes[model.RoleDistrictAdmin][relSame])

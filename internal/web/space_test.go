@@ -19,6 +19,7 @@ import (
 // forbidden kind is refused, a PDF shared and withdrawn; a member of another branch finds
 // nothing.
 func TestSpacePages(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	f := mustFixture(t, st, web.Options{})
 	ctx := context.Background()

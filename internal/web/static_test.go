@@ -40,6 +40,7 @@ type manifest struct {
 // TestManifest fetches the manifest the layout links, checks what installing needs, and fetches
 // and decodes every icon it names at the size it claims.
 func TestManifest(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	c := f.anon(t)
 	page := c.get("/login").want(t, http.StatusOK)
@@ -110,6 +111,7 @@ func TestManifest(t *testing.T) {
 // cached stale, its shell fetchable, and the offline page it falls back to in Chinese and free
 // of anything personal.
 func TestServiceWorker(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	c := f.anon(t)
 	res := c.get("/sw.js").want(t, http.StatusOK)
@@ -171,6 +173,7 @@ func TestServiceWorker(t *testing.T) {
 // TestServiceWorkerRegistered checks that app.js, the one script every page loads, registers
 // the service worker at the root scope (pages carry no inline script).
 func TestServiceWorkerRegistered(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	c := f.anon(t)
 	page := c.get("/login").want(t, http.StatusOK)

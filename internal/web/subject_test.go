@@ -19,6 +19,7 @@ import (
 // others; a correction goes one question per page, through the check page, to staff in scope,
 // who accept it; staff elsewhere get 404.
 func TestSubjectPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		f := mustFixture(t, st, web.Options{})

@@ -17,6 +17,7 @@ import (
 // TestTerritoryChildrenOrder: the territory page and the home page list a node's twelve
 // children by code (those without one last), then by name — not in the order they were added.
 func TestTerritoryChildrenOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		for _, c := range []struct{ name, code string }{

@@ -13,6 +13,7 @@ import (
 )
 
 func TestTerritoryBrowser(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		c := f.as(t, "streetadmin")
@@ -103,6 +104,7 @@ func TestTerritoryBrowser(t *testing.T) {
 }
 
 func TestTerritoryRootsForSystemAdmin(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	c := f.as(t, "sysadmin")
 	res := c.get("/territories").want(t, http.StatusOK)

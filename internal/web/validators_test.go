@@ -106,6 +106,7 @@ func pageFieldErrors(t *testing.T, c *client, path, form string, values url.Valu
 // form on one server and one store, and expects the same field error (field and message) from
 // both, and nothing changed by either.
 func TestOneSetOfValidators(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		ctx, sys := t.Context(), authz.System()

@@ -16,6 +16,7 @@ import (
 )
 
 func TestRoutesNameKnownActions(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	pages, err := web.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Options{})
 	if err != nil {
@@ -29,6 +30,7 @@ func TestRoutesNameKnownActions(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		c := f.anon(t)
@@ -91,6 +93,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestLoginNextOnlyLocal(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "evil"} {
 		res := f.login(f.anon(t), "comadmin", next).want(t, http.StatusSeeOther)
@@ -101,6 +104,7 @@ func TestLoginNextOnlyLocal(t *testing.T) {
 }
 
 func TestPagesByRoleAndScope(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st, web.Options{})
 		id := func(v int64) string { return fmt.Sprint(v) }
@@ -199,6 +203,7 @@ func TestPagesByRoleAndScope(t *testing.T) {
 }
 
 func TestHomeDashboard(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{SiteName: "测试街道"})
 	res := f.as(t, "streetadmin").get("/").want(t, http.StatusOK)
 	if got := text(one(t, res.Doc, ".topbar .brand-name")); got != "测试街道" {
@@ -228,6 +233,7 @@ func TestHomeDashboard(t *testing.T) {
 }
 
 func TestHTMXFilterReturnsResultsOnly(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	c := f.as(t, "streetadmin")
 	res := c.get("/households?q=302", "HX-Request", "true", "HX-Target", "results").want(t, http.StatusOK)
@@ -259,6 +265,7 @@ func TestHTMXFilterReturnsResultsOnly(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
+	t.Parallel()
 	f := mustFixture(t, storetest.Open(t, "sqlite"), web.Options{})
 	c := f.anon(t)
 	page := c.get("/login").want(t, http.StatusOK)

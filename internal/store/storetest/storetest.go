@@ -16,9 +16,14 @@ import (
 	"sync"
 	"testing"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/pii"
 	"gongzhi/internal/store"
 )
+
+// Every test binary that opens stores hashes its accounts' passwords at the test cost: see
+// authz.UseTestPasswordCost (the authz package's own tests keep the production cost).
+func init() { authz.UseTestPasswordCost() }
 
 // Engines are the names tests iterate over.
 var Engines = []string{"sqlite", "postgres"}
@@ -135,7 +140,7 @@ var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
 	if fi, err := os.Stat(file + "-wal"); err == nil && fi.Size() > 0 {
 		return nil, errors.New("the template's WAL was not checkpointed on close")
 	}
-	return os.ReadFile(file)
+	return os.ReadFile(file) // #nosec G304 -- the file this function just created in its own temporary directory
 })
 
 // Keyring is the fixed keyring of tests (current key "t1", an index key and the audit key
