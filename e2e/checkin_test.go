@@ -64,20 +64,7 @@ func TestMeetingCheckin(t *testing.T) {
 			}
 
 			phone := mustBrowser(t, vp)
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(phone, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(phone, chromedp.Text(chromedp.CSS(sel)))
-				if err != nil {
-					t.Fatalf("text of %s: %v", sel, err)
-				}
-				return s
-			}
+			step, text := steps(t, phone)
 			step("open the link, log in, land on the confirmation",
 				chromedp.Navigate(link),
 				chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),

@@ -64,20 +64,7 @@ func TestConflictFlow(t *testing.T) {
 			}
 
 			ctx := mustBrowser(t, vp)
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-				if err != nil {
-					t.Fatalf("text of %s: %v", sel, err)
-				}
-				return s
-			}
+			step, text := steps(t, ctx)
 			step("log in as the street admin and open 登记冲突",
 				chromedp.Navigate(a.url+"/login"),
 				chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),

@@ -36,20 +36,7 @@ func TestEditResidentFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := mustBrowser(t, vp)
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-				if err != nil {
-					t.Fatalf("text of %s: %v", sel, err)
-				}
-				return s
-			}
+			step, text := steps(t, ctx)
 			edit := `a[href="/residents/` + itoa(m.ID) + `/edit"]`
 
 			step("log in",

@@ -166,3 +166,23 @@ func login(a *app, username, password, secret string) []chromedp.Action[chromedp
 		chromedp.Submit(chromedp.CSS(`input[name=otp]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`input[name=otp]`)))
 }
+
+// steps returns the two helpers of a page test on browser b: step runs actions and fails the
+// test naming the step; text reads the text of the first element matching sel.
+func steps(t *testing.T, b context.Context) (step func(name string, actions ...chromedp.Action[chromedp.Void]), text func(sel string) string) {
+	step = func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(b, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	text = func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	return step, text
+}

@@ -63,20 +63,7 @@ func TestAddHouseholdFlow(t *testing.T) {
 			ctx := mustBrowser(t, vp)
 			good, bad, digit := idWith("19580312", "10"+string(rune('1'+i)))
 
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-				if err != nil {
-					t.Fatalf("text of %s: %v", sel, err)
-				}
-				return s
-			}
+			step, text := steps(t, ctx)
 
 			step("log in",
 				chromedp.Navigate(a.url+"/login"),

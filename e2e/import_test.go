@@ -67,12 +67,7 @@ func TestImportProgressFlow(t *testing.T) {
 			if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
+			step, _ := steps(t, ctx)
 			step("log in",
 				chromedp.Navigate(a.url+"/login"),
 				chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),

@@ -47,20 +47,7 @@ func TestOrgGeneratorFlow(t *testing.T) {
 				return int(p.Total)
 			}
 			ctx := mustBrowser(t, vp)
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-				if err != nil {
-					t.Fatalf("text of %s: %v", sel, err)
-				}
-				return s
-			}
+			step, text := steps(t, ctx)
 			step("log in", login(a, "tianbao", "zhongba street 2026 spring", staffSecret)...)
 			step("open the org chart and the generators",
 				chromedp.Navigate(a.url+"/party/orgs"),

@@ -26,12 +26,7 @@ func TestInstallableOffline(t *testing.T) {
 			a := mustApp(t)
 			mustCommunity(t, a)
 			ctx := mustBrowser(t, vp)
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
+			step, _ := steps(t, ctx)
 
 			step("open the login page",
 				chromedp.Navigate(a.url+"/login"),

@@ -44,20 +44,7 @@ func TestOrgSpace(t *testing.T) {
 			}
 
 			b := mustBrowser(t, vp)
-			step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(b, actions...); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(sel)))
-				if err != nil {
-					t.Fatalf("text of %s: %v", sel, err)
-				}
-				return s
-			}
+			step, text := steps(t, b)
 			// On the phone the fixed tab bar covers the bottom of the screen: buttons are
 			// pressed by their own click, as a tap on them does.
 			press := func(sel string) chromedp.Action[chromedp.Void] {

@@ -54,7 +54,7 @@ func scanTransfer(rs rowScanner) (transferRow, error) {
 
 // transferAccess is the filter on party_transfers t that sc may read: the transfers whose
 // sending or receiving org lies in sc's territory, for roles that read members; a member
-// account those of the orgs it manages through a post.
+// account those of the orgs it manages through a post, wherever they lie.
 func transferAccess(sc authz.Scope) (filter, bool) {
 	var f filter
 	if sc.All {
@@ -70,8 +70,10 @@ func transferAccess(sc authz.Scope) (filter, bool) {
 		f.add(inScope, lo, hi, lo, hi)
 		return f, true
 	case sc.Role == model.RoleMember:
+		// As for members (memberAccess) and meetings (lifeOrgsOf): a post reaches its org's
+		// subtree wherever it lies, not only inside the account's own territory (a secretary's
+		// scope is the stairwell it lives in, below its branch).
 		managed := orgSubtree(managedOrgsInner)
-		f.add(inScope, lo, hi, lo, hi)
 		f.add("(t.from_org_id IN "+managed+" OR t.to_org_id IN "+managed+")", sc.UserID, sc.UserID, sc.UserID, sc.UserID)
 		return f, true
 	}

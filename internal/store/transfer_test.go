@@ -197,3 +197,36 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestTransfersOfSecretaryByPost: a secretary by post whose own scope is the stairwell it lives
+// in, below its branch, sees the transfers from and to the branch, as it sees the branch's
+// members and meetings; the same account without the post sees none.
+func TestTransfersOfSecretaryByPost(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustMemberFixture(t, st)
+		u := storetest.RawUser(t, st, "shuji", model.RoleMember, f.tr.stairwell)
+		sec := authz.Scope{UserID: u.ID, Role: model.RoleMember, Path: f.tr.stairwell.Path}
+		m, err := st.CreateMember(ctx, authz.System(), model.MemberInput{Name: "周转出", OrgID: f.branch, Status: model.MemberFull,
+			JoinedOn: "2001-07-01", FullOn: "2002-07-01", Category: model.CategoryRetired, Education: model.EduSenior})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := st.RequestTransfer(ctx, authz.System(), model.TransferInput{MemberID: m.ID, ToOrgID: f.otherCommittee, Reason: "搬家"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := st.Transfers(ctx, sec, store.TransferFilter{}); err != nil || p.Total != 0 {
+			t.Fatalf("without the post: %+v, %v; want none", p, err)
+		}
+		storetest.MustPost(t, st, f.branch, "secretary", u.ID)
+		p, err := st.Transfers(ctx, sec, store.TransferFilter{})
+		if err != nil || p.Total != 1 || len(p.Items) != 1 || p.Items[0].ID != tr.ID {
+			t.Fatalf("the branch's secretary: %+v, %v; want the branch's transfer %d", p, err, tr.ID)
+		}
+		if _, err := st.Transfer(ctx, sec, tr.ID); err != nil {
+			t.Errorf("the secretary reads the transfer: %v", err)
+		}
+	})
+}
