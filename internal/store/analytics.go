@@ -268,7 +268,16 @@ func (tx *Tx) refreshOrgLife(ctx context.Context, t time.Time, ids []int64) erro
 			kind, level   string
 			path          string
 		}
-		orgs, err := queryAll(ctx, tx.conn, `SELECT id, kind, level, path, COALESCE(community_id, 0) FROM party_orgs WHERE status = 'active' AND id IN (`+in+`)`, args,
+		q := `SELECT id, kind, level, path, COALESCE(community_id, 0) FROM party_orgs WHERE status = 'active' AND id IN (` + in + `) ORDER BY id`
+		if tx.d.name == "postgres" {
+			// Refreshes of the same org queue here: each deletes the org's rows and inserts them
+			// anew, and a second one beside it would not see (nor delete) the first one's
+			// uncommitted rows, then fail on the primary key at its insert. NO KEY UPDATE, as the
+			// meeting the transaction wrote already holds the org's row FOR KEY SHARE (its foreign
+			// key): two writers each upgrading that to FOR UPDATE deadlock. SQLite has one writer.
+			q += " FOR NO KEY UPDATE"
+		}
+		orgs, err := queryAll(ctx, tx.conn, q, args,
 			func(r rowScanner) (lifeOrgRow, error) {
 				var o lifeOrgRow
 				return o, r.Scan(&o.id, &o.kind, &o.level, &o.path, &o.community)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -289,6 +290,42 @@ func TestLifeComplianceAnalytics(t *testing.T) {
 		}
 		if a, err := st.MemberAnalytics(ctx, w.staff, w.group, 0); err != nil || a.Life.Orgs != 1 || a.Life.Overdue != 1 {
 			t.Errorf("the group's own compliance = %+v, %v", a.Life, err)
+		}
+	})
+}
+
+// TestLifeComplianceConcurrentWrites: twenty meetings of one org scheduled at the same moment
+// all land, and the org keeps one compliance row per type of meeting. Each write refreshes the
+// org's rows (delete, insert); on PostgreSQL two refreshes side by side inserted the same key
+// (the matrix's parallel closes hit it) until they queued on the org's row.
+func TestLifeComplianceConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := mustLifeWorld(t, st, 1)
+		start := time.Now().UTC().Truncate(time.Minute).AddDate(0, 0, -3)
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				at := start.Add(time.Duration(i) * time.Hour)
+				_, errs[i] = st.ScheduleMeetings(context.Background(), w.staff, model.MeetingInput{OrgID: w.branch, Type: model.BranchAssembly,
+					Title: fmt.Sprintf("支部党员大会%d", i), StartsAt: at, EndsAt: at.Add(30 * time.Minute)})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("meeting %d: %v", i, err)
+			}
+		}
+		if got := lifeCount(t, st, `SELECT COUNT(*) FROM party_meetings WHERE org_id = ?`, w.branch); got != n {
+			t.Errorf("meetings = %d, want %d", got, n)
+		}
+		if got := lifeCount(t, st, `SELECT COUNT(*) FROM party_org_life WHERE org_id = ? AND type = ?`, w.branch, string(model.BranchAssembly)); got != 1 {
+			t.Errorf("compliance rows of the branch's assemblies = %d, want 1", got)
 		}
 	})
 }
