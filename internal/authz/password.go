@@ -24,10 +24,15 @@ const (
 
 // argonCost is what new hashes take: the parameters above, or the test cost once a test binary
 // asked for it (UseTestPasswordCost). Verifying always follows the parameters stored in the hash.
-var argonCost = struct {
+type argonParams struct {
 	time, memory uint32
 	threads      uint8
-}{argonTime, argonMemory, argonThreads}
+}
+
+var (
+	productionCost = argonParams{argonTime, argonMemory, argonThreads}
+	argonCost      = productionCost
+)
 
 // UseTestPasswordCost makes the new hashes of this test binary cheap (argon2id t=1, m=64 KiB,
 // p=1): fixtures create hundreds of accounts, at about 0.4 s a hash on two cores and 1 s under
@@ -38,7 +43,19 @@ func UseTestPasswordCost() {
 	if !testing.Testing() {
 		panic("authz.UseTestPasswordCost called outside a test binary")
 	}
-	argonCost.time, argonCost.memory, argonCost.threads = 1, 64, 1
+	argonCost = argonParams{1, 64, 1}
+}
+
+// UseProductionPasswordCost puts the production cost back until restore is called, for a test
+// that measures logins as they cost in production (unknown user against wrong password). Call it
+// from a test that is not parallel: top-level parallel tests start only after it has returned.
+func UseProductionPasswordCost() (restore func()) {
+	if !testing.Testing() {
+		panic("authz.UseProductionPasswordCost called outside a test binary")
+	}
+	prev := argonCost
+	argonCost = productionCost
+	return func() { argonCost = prev }
 }
 
 // HashPassword returns an argon2id hash in the PHC string format.
@@ -54,11 +71,19 @@ func HashPassword(password string) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// dummyHash is verified against when the user does not exist, so that both cases cost the same.
-var dummyHash = sync.OnceValue(func() string {
+// dummyHash is verified against when the user does not exist, so that both cases cost the same:
+// one hash per cost new hashes take (production, or a test binary's; see UseTestPasswordCost).
+func dummyHash() string {
+	c := argonCost
+	if h, ok := dummyHashes.Load(c); ok {
+		return h.(string)
+	}
 	h, _ := HashPassword("gongzhi-dummy-password")
+	dummyHashes.Store(c, h)
 	return h
-})
+}
+
+var dummyHashes sync.Map // argonParams → hash
 
 // CheckPassword reports whether password matches the PHC-format hash; an empty hash is checked
 // against a dummy so that unknown users and wrong passwords take the same time.
