@@ -281,16 +281,54 @@ func (tx *Tx) FillBranchPosts(ctx context.Context, sc authz.Scope) (int64, error
 	if !sc.All {
 		return 0, &model.ForbiddenError{Message: "只有系统可以批量指定任职党员"}
 	}
-	res, err := tx.exec(ctx, `UPDATE party_posts SET member_id = (SELECT pm.id FROM party_members pm
-			WHERE pm.org_id IN (SELECT party_posts.org_id UNION ALL SELECT o.id FROM party_orgs o WHERE o.parent_id = party_posts.org_id)
-				AND pm.list = 'registered' AND pm.left_on IS NULL AND pm.status = 'full'
-			ORDER BY (pm.id * 7919 + party_posts.id * 104729) % 9973, pm.id LIMIT 1)
+	// The pick is made here rather than by one UPDATE with a correlated subquery: PostgreSQL ran
+	// that subquery as a scan of the whole roster per post (more than 22 minutes at 1M households).
+	type slot struct{ id, org int64 }
+	posts, err := queryAll(ctx, tx.conn, `SELECT id, org_id FROM party_posts
 		WHERE ended_at IS NULL AND member_id IS NULL AND user_id IS NULL
-			AND org_id IN (SELECT id FROM party_orgs WHERE kind = 'grid_branch' AND status = 'active')`)
+			AND org_id IN (SELECT id FROM party_orgs WHERE kind = 'grid_branch' AND status = 'active') ORDER BY id`, nil,
+		func(r rowScanner) (slot, error) {
+			var p slot
+			return p, r.Scan(&p.id, &p.org)
+		})
+	if err != nil || len(posts) == 0 {
+		return 0, err
+	}
+	// The full registered members by the org they count for: their own org and its parent.
+	byOrg := map[int64][]int64{}
+	type cand struct{ id, org, parent int64 }
+	cands, err := queryAll(ctx, tx.conn, `SELECT pm.id, pm.org_id, COALESCE(o.parent_id, 0) FROM party_members pm JOIN party_orgs o ON o.id = pm.org_id
+		WHERE pm.list = 'registered' AND pm.left_on IS NULL AND pm.status = 'full'`, nil,
+		func(r rowScanner) (cand, error) {
+			var c cand
+			return c, r.Scan(&c.id, &c.org, &c.parent)
+		})
 	if err != nil {
 		return 0, err
 	}
-	n, _ := res.RowsAffected()
+	for _, c := range cands {
+		byOrg[c.org] = append(byOrg[c.org], c.id)
+		if c.parent != 0 {
+			byOrg[c.parent] = append(byOrg[c.parent], c.id)
+		}
+	}
+	var n int64
+	for _, p := range posts {
+		best, bestKey := int64(0), int64(-1)
+		for _, m := range byOrg[p.org] {
+			key := (m*7919 + p.id*104729) % 9973
+			if bestKey < 0 || key < bestKey || key == bestKey && m < best {
+				best, bestKey = m, key
+			}
+		}
+		if bestKey < 0 {
+			continue
+		}
+		if _, err := tx.exec(ctx, `UPDATE party_posts SET member_id = ? WHERE id = ?`, best, p.id); err != nil {
+			return 0, err
+		}
+		n++
+	}
 	if _, err := tx.exec(ctx, `UPDATE party_posts SET holder_name = (SELECT name FROM party_members WHERE id = party_posts.member_id)
 		WHERE ended_at IS NULL AND member_id IS NOT NULL AND org_id IN (SELECT id FROM party_orgs WHERE kind = 'grid_branch' AND status = 'active')`); err != nil {
 		return 0, err

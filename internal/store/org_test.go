@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -423,6 +424,48 @@ func TestOrgGeneratorConcurrentConfirms(t *testing.T) {
 		}
 		if branches != len(ot.grids) || dup != 0 {
 			t.Errorf("%d branches (%d grids twice), want %d", branches, dup, len(ot.grids))
+		}
+	})
+}
+
+// TestFillBranchPosts: a branch's post that names neither a member nor an account takes one of
+// the full registered members of the branch or of a group right under it (never a member of
+// another branch), with the member's name; a post already held is left alone.
+func TestFillBranchPosts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustMemberFixture(t, st)
+		other := storetest.MustOrg(t, st, "grid_branch", "第二网格党支部", f.tr.community.ID, f.committee)
+		mine := map[int64]bool{}
+		for i, org := range []int64{f.branch, f.group, f.branch} {
+			mine[storetest.PartyMember(t, st, fmt.Sprintf("本支部党员%d", i), org, 0)] = true
+		}
+		for i := range 5 {
+			storetest.PartyMember(t, st, fmt.Sprintf("别的支部党员%d", i), other, 0)
+		}
+		open := storetest.Exec(t, st, `INSERT INTO party_posts (org_id, post, holder_name, starts_on, created_at) VALUES (?, 'deputy_secretary', '待定', ?, ?) RETURNING id`,
+			f.branch, time.Now().UTC().Format(time.DateOnly), time.Now().UTC())
+		held := storetest.PartyMember(t, st, "老书记", f.branch, 0)
+		storetest.PartyPost(t, st, f.branch, held, "secretary")
+		var n int64
+		if err := st.Tx(ctx, func(tx *store.Tx) (err error) { n, err = tx.FillBranchPosts(ctx, authz.System()); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("filled %d posts, want 1", n)
+		}
+		posts, err := st.OrgPosts(ctx, authz.System(), f.branch, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range posts {
+			switch {
+			case p.ID == open && (!mine[p.MemberID] || !strings.HasPrefix(p.HolderName, "本支部党员")):
+				t.Errorf("the open post took member %d %q, want one of the branch's", p.MemberID, p.HolderName)
+			case p.ID != open && p.MemberID != held:
+				t.Errorf("the held post changed to member %d", p.MemberID)
+			}
 		}
 	})
 }
