@@ -26,6 +26,7 @@ func cmdBench(ctx context.Context, e *env) error {
 		fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per throughput run (0: 4 × GOMAXPROCS)")
 		fs.BoolVar(&opts.SkipHTTP, "skip-http", false, "skip the HTTP load runs")
 		fs.StringVar(&markdown, "markdown", "", "append the report as Markdown to this file")
+		fs.BoolVar(&opts.Reuse, "reuse", false, "measure the city an earlier run left in --db instead of generating one")
 	})
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ import (
 
 // Options says what to measure.
 type Options struct {
-	DSN         string        // an empty database to fill
+	DSN         string        // an empty database to fill (or, with Reuse, one an earlier run filled)
 	Keys        *pii.Keyring  // seals personal data; nil: a fresh key for this run only
 	Households  int           // size of the generated city
 	Seed        int64         // generator seed
@@ -32,6 +32,9 @@ type Options struct {
 	Duration    time.Duration // length of each throughput run
 	Concurrency int           // workers of each throughput run (0: 4 × GOMAXPROCS)
 	SkipHTTP    bool
+	// Reuse measures the city an earlier run left in the database instead of generating one,
+	// so the slow generation can run on a busy machine and the reads be measured on a quiet one.
+	Reuse bool
 }
 
 // Level is the latency of one node level.
@@ -61,6 +64,7 @@ type Report struct {
 	GOMAXPROCS   int
 	GeneratedAt  time.Time
 	HTTPMeasured bool
+	Reused       bool // measured a city an earlier run generated (Load and Total not measured)
 }
 
 // Run fills the database at opts.DSN with a generated city and measures it, writing progress to
@@ -100,12 +104,24 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 	}
 	if p, err := st.Territories(ctx, authz.System(), store.TerritoryFilter{Limit: 1}); err != nil {
 		return nil, err
-	} else if len(p.Items) > 0 {
-		return nil, fmt.Errorf("bench needs an empty database; %s already has territories", opts.DSN)
+	} else if len(p.Items) > 0 && !opts.Reuse {
+		return nil, fmt.Errorf("bench needs an empty database; %s already has territories (--reuse measures them)", opts.DSN)
+	} else if len(p.Items) == 0 && opts.Reuse {
+		return nil, fmt.Errorf("--reuse needs a database an earlier run filled; %s has no territories", opts.DSN)
 	}
 	rep := &Report{Engine: st.Engine(), Concurrency: opts.Concurrency, Duration: opts.Duration,
-		GOMAXPROCS: runtime.GOMAXPROCS(0), GeneratedAt: time.Now()}
+		GOMAXPROCS: runtime.GOMAXPROCS(0), GeneratedAt: time.Now(), Reused: opts.Reuse}
+	if !opts.Reuse {
+		if err := generate(ctx, st, opts, rep, progress); err != nil {
+			return nil, err
+		}
+	}
+	return measure(ctx, st, opts, rep, progress)
+}
 
+// generate fills st with the demo city of opts.Households households, timing the people apart
+// from the demo's Party data.
+func generate(ctx context.Context, st *store.Store, opts Options, rep *Report, progress io.Writer) error {
 	fmt.Fprintf(progress, "generating %d households on %s…\n", opts.Households, st.Engine())
 	start := time.Now()
 	last := time.Now()
@@ -120,11 +136,15 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 		}
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rep.Load, rep.Total = res.People, time.Since(start)
 	fmt.Fprintf(progress, "loaded in %s (people %s)\n", rep.Total.Round(time.Millisecond), rep.Load.Round(time.Millisecond))
+	return nil
+}
 
+// measure times the reads of the city in st.
+func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, progress io.Writer) (*Report, error) {
 	sys := authz.System()
 	nodes, err := pickNodes(ctx, st)
 	if err != nil {

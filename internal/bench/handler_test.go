@@ -173,11 +173,30 @@ func TestRunSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a city")
 	}
-	rep, err := Run(context.Background(), Options{DSN: storetest.DSN(t, "sqlite"), Households: 1500, Samples: 20,
+	dsn := storetest.DSN(t, "sqlite")
+	rep, err := Run(context.Background(), Options{DSN: dsn, Households: 1500, Samples: 20,
 		Duration: 300_000_000, Concurrency: 4}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Run("reuse", func(t *testing.T) {
+		// A filled database is refused without --reuse, and measured with it.
+		if _, err := Run(context.Background(), Options{DSN: dsn, Households: 1500, Samples: 5, SkipHTTP: true, Duration: 100_000_000}, io.Discard); err == nil {
+			t.Fatal("a second generation into a filled database was not refused")
+		}
+		again, err := Run(context.Background(), Options{DSN: dsn, Reuse: true, Samples: 5, SkipHTTP: true, Duration: 100_000_000}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !again.Reused || again.Households != 1500 || len(again.Levels) != 4 || len(again.Party) == 0 || again.Load != 0 {
+			t.Fatalf("reused report = %+v", again)
+		}
+		var md strings.Builder
+		again.WriteMarkdown(&md, "gongzhi bench --reuse")
+		if !strings.Contains(md.String(), "--reuse") || strings.Contains(md.String(), "generation + load") {
+			t.Errorf("markdown of a reused run:\n%s", md.String())
+		}
+	})
 	if len(rep.Levels) != 4 || rep.Households != 1500 || rep.LookupsPerS <= 0 || len(rep.Pairs) != 3 {
 		t.Fatalf("report = %+v", rep)
 	}

@@ -10,8 +10,12 @@ import (
 func (r *Report) WriteMarkdown(w io.Writer, command string) {
 	fmt.Fprintf(w, "### %s, %d households / %d residents (%s)\n\n", r.Engine, r.Households, r.Residents, r.GeneratedAt.Format("2006-01-02"))
 	fmt.Fprintf(w, "Command: `%s` · GOMAXPROCS=%d\n\n", command, r.GOMAXPROCS)
-	fmt.Fprintf(w, "- generation + load of the people (divisions, households, residents): **%s**\n", r.Load.Round(100*time.Millisecond))
-	fmt.Fprintf(w, "- with the demo's Party, register and study data: %s\n", r.Total.Round(100*time.Millisecond))
+	if r.Reused {
+		fmt.Fprintf(w, "- measured on the city an earlier run generated (`--reuse`): generation not timed\n")
+	} else {
+		fmt.Fprintf(w, "- generation + load of the people (divisions, households, residents): **%s**\n", r.Load.Round(100*time.Millisecond))
+		fmt.Fprintf(w, "- with the demo's Party, register and study data: %s\n", r.Total.Round(100*time.Millisecond))
+	}
 	fmt.Fprintf(w, "- point lookups through the store (`Store.Household`, %d workers, %s): **%.0f/s**\n", r.Concurrency, r.Duration, r.LookupsPerS)
 	if r.HTTPMeasured {
 		fmt.Fprintf(w, "\nOver loopback, %d workers, as a district admin; each side %s in two halves, alternating bare, full, bare, full:\n\n", r.Concurrency, r.Duration)
