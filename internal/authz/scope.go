@@ -19,6 +19,9 @@ type Scope struct {
 	// Organization is the organization of the register a partner account belongs to (0 for
 	// every other role): a partner reads and changes that one organization only.
 	Organization int64
+	// Unit is the joint-building unit of a unit_leader account (0 for every other role): its
+	// scope is exactly that unit's households, inside Path (the unit's anchor).
+	Unit int64
 }
 
 // System is the scope of internal jobs run from the command line by the operator.
@@ -30,7 +33,7 @@ func ForUser(u *model.User) Scope {
 	if u.Role == model.RoleSystemAdmin && u.ScopePath == "" {
 		return Scope{UserID: u.ID, Role: u.Role, All: true}
 	}
-	return Scope{UserID: u.ID, Role: u.Role, Path: u.ScopePath, Organization: u.OrganizationID}
+	return Scope{UserID: u.ID, Role: u.Role, Path: u.ScopePath, Organization: u.OrganizationID, Unit: u.UnitID}
 }
 
 // Contains reports whether the node with materialized path p lies in the scope.

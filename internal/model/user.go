@@ -84,9 +84,12 @@ type User struct {
 	// OrganizationID is the organization of the register a partner account belongs to (0 for
 	// every other role); its scope is that organization's territory node.
 	OrganizationID int64
-	PasswordHash   string
-	Disabled       bool
-	CreatedAt      time.Time
+	// UnitID is the joint-building unit a unit_leader account leads (0 for every other role):
+	// its scope is that unit's households.
+	UnitID       int64
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
 
 	FailedLogins int        // consecutive failed logins since the last success or lock
 	LockedUntil  *time.Time // login refused until then (5 failures lock for 15 minutes)

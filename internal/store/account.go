@@ -468,7 +468,7 @@ func (s *Store) userByAPIToken(ctx context.Context, token string) (*model.User, 
 }
 
 // requestUserColumns is the slim account of every request (see UserByToken).
-const requestUserColumns = `u.id, u.username, u.display_name, u.role, u.scope_id, COALESCE(t.path, ''), COALESCE(t.name, ''), u.disabled, u.created_at, COALESCE(u.organization_id, 0)`
+const requestUserColumns = `u.id, u.username, u.display_name, u.role, u.scope_id, COALESCE(t.path, ''), COALESCE(t.name, ''), u.disabled, u.created_at, COALESCE(u.organization_id, 0), COALESCE(u.unit_id, 0)`
 
 type requestUserScan struct {
 	u     model.User
@@ -477,7 +477,7 @@ type requestUserScan struct {
 
 func (s *requestUserScan) dest() []any {
 	u := &s.u
-	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &s.scope, &u.ScopePath, &u.ScopeName, &u.Disabled, &u.CreatedAt, &u.OrganizationID}
+	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &s.scope, &u.ScopePath, &u.ScopeName, &u.Disabled, &u.CreatedAt, &u.OrganizationID, &u.UnitID}
 }
 
 func (s *requestUserScan) user() *model.User {

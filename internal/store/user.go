@@ -13,7 +13,7 @@ import (
 )
 
 const userColumns = `u.id, u.username, u.display_name, u.role, u.scope_id, COALESCE(t.path, ''), COALESCE(t.name, ''), u.password_hash, u.disabled, u.created_at,
-	u.failed_logins, u.locked_until, u.totp_secret_enc, u.totp_enrolled_at, u.totp_last_step, u.last_login_at, u.disabled_at, u.password_changed_at, COALESCE(u.organization_id, 0)`
+	u.failed_logins, u.locked_until, u.totp_secret_enc, u.totp_enrolled_at, u.totp_last_step, u.last_login_at, u.disabled_at, u.password_changed_at, COALESCE(u.organization_id, 0), COALESCE(u.unit_id, 0)`
 
 // userScan receives one row of userColumns.
 type userScan struct {
@@ -25,7 +25,7 @@ type userScan struct {
 func (s *userScan) dest() []any {
 	u := &s.u
 	return []any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &s.scope, &u.ScopePath, &u.ScopeName, &u.PasswordHash, &u.Disabled, &u.CreatedAt,
-		&u.FailedLogins, &s.locked, &u.TOTPSealed, &s.enrolled, &u.TOTPLastStep, &s.lastLogin, &s.disabled, &s.changed, &u.OrganizationID}
+		&u.FailedLogins, &s.locked, &u.TOTPSealed, &s.enrolled, &u.TOTPLastStep, &s.lastLogin, &s.disabled, &s.changed, &u.OrganizationID, &u.UnitID}
 }
 
 func (s *userScan) user() *model.User {
