@@ -36,6 +36,8 @@ type Store struct {
 	auditIDStep int64
 	// auditClock stamps audit records when set (tests); nil: the wall clock.
 	auditClock func() time.Time
+	// blobs stores uploaded photos' bytes (blob.go); nil: the database's blobs table.
+	blobs Blobs
 }
 
 // Option configures Open.

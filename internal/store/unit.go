@@ -304,6 +304,9 @@ func (tx *Tx) FormUnits(ctx context.Context, sc authz.Scope, drafts []model.Unit
 		if err := tx.unitEvent(ctx, sc, id, "formed", detail); err != nil {
 			return nil, err
 		}
+		if err := tx.unitCountsAdd(ctx, id); err != nil {
+			return nil, err
+		}
 		if err := tx.setUnitHouseholds(ctx, sc, id, d.Households, nil, "formed"); err != nil {
 			return nil, err
 		}
@@ -491,9 +494,15 @@ func (tx *Tx) lockHouseholds(ctx context.Context, ids []int64) error {
 // unit_households and the unit's count. Adding is a conditional UPDATE: a household that moved
 // out or joined another unit meanwhile is a ConflictError and nothing is written. Every change
 // of a household's unit goes through here (forming, moving, merging, splitting, dissolving,
-// moving out), so that what is maintained per unit is maintained in one place.
+// moving out), so that what is maintained per unit is maintained in one place: the unit's
+// count here, and the households-in-units counters of every node above the households
+// (unit_count.go). A change of a unit's own row (status, leader, rotation, last activity) goes
+// through tx.unitCountsChange.
 func (tx *Tx) setUnitHouseholds(ctx context.Context, sc authz.Scope, unitID int64, add, remove []int64, reason string) error {
 	ts := now()
+	if err := tx.unitHouseholdCounts(ctx, remove, -1); err != nil {
+		return err
+	}
 	for _, h := range remove {
 		r, err := tx.exec(ctx, `UPDATE households SET unit_id = NULL, updated_at = ? WHERE id = ? AND unit_id = ?`, ts, h, unitID)
 		if err != nil {
@@ -528,5 +537,5 @@ func (tx *Tx) setUnitHouseholds(ctx context.Context, sc authz.Scope, unitID int6
 			return err
 		}
 	}
-	return nil
+	return tx.unitHouseholdCounts(ctx, add, 1)
 }
