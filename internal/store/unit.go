@@ -537,5 +537,8 @@ func (tx *Tx) setUnitHouseholds(ctx context.Context, sc authz.Scope, unitID int6
 			return err
 		}
 	}
-	return tx.unitHouseholdCounts(ctx, add, 1)
+	if err := tx.unitHouseholdCounts(ctx, add, 1); err != nil {
+		return err
+	}
+	return tx.dutyHouseholdsChanged(ctx, unitID, add, remove)
 }

@@ -1,0 +1,747 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// The duty rotation of joint-building units (联建轮值, issue 9 item 3): unit_duty holds one duty
+// household per unit and month; model.ExtendRotation and model.FillVacated decide who, and the
+// writes here keep what they decided. Who may see a unit's rotation: staff and grid leaders in
+// whose territory the unit lies, the unit's own leader (Scope.Unit), and the accounts linked to
+// a resident of one of its households (users.resident_id), who see their own unit only.
+
+// DutyMonth is one month of a unit's rotation.
+type DutyMonth struct {
+	Month       string
+	HouseholdID int64
+	Address     string
+	Version     int64 // 1 when assigned, +1 at every change (the feed's SEQUENCE)
+	UpdatedAt   time.Time
+}
+
+// UnitDuty is a unit's rotation as the caller sees it.
+type UnitDuty struct {
+	Unit *model.Unit
+	// Months are the unit's months from a year before the current month through the last
+	// generated one, oldest first.
+	Months     []DutyMonth
+	Exemptions []model.DutyExemption // open exemptions (reason and note withheld from households)
+	Current    string                // the current month, YYYY-MM
+	// Own is the caller's own household when the caller is one of the unit's households, 0
+	// otherwise.
+	Own int64
+}
+
+// Month returns the month m (YYYY-MM) of d, nil when none is assigned.
+func (d *UnitDuty) Month(m string) *DutyMonth {
+	for i := range d.Months {
+		if d.Months[i].Month == m {
+			return &d.Months[i]
+		}
+	}
+	return nil
+}
+
+// ownHousehold is the household of the resident linked to the caller's account, 0 when none.
+func (c conn) ownHousehold(ctx context.Context, sc authz.Scope) (int64, error) {
+	if sc.UserID == 0 {
+		return 0, nil
+	}
+	var h sql.NullInt64
+	err := c.queryRow(ctx, `SELECT r.household_id FROM users u JOIN residents r ON r.id = u.resident_id WHERE u.id = ?`, []any{sc.UserID}, &h)
+	if errors.Is(err, model.ErrNotFound) {
+		return 0, nil
+	}
+	return h.Int64, err
+}
+
+// householdRole reports whether the role reads the rotation as a household (by its link).
+func householdRole(r model.Role) bool { return r == model.RoleResident || r == model.RoleMember }
+
+// dutyUnit returns the unit id as sc may read its rotation (see the file comment), with the
+// caller's own household in it (0 when none); model.ErrNotFound otherwise.
+func (c conn) dutyUnit(ctx context.Context, sc authz.Scope, id int64) (*model.Unit, int64, error) {
+	own, err := c.ownHousehold(ctx, sc)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ownUnit int64
+	if own != 0 {
+		var u sql.NullInt64
+		if err := c.queryRow(ctx, `SELECT unit_id FROM households WHERE id = ?`, []any{own}, &u); err != nil {
+			return nil, 0, err
+		}
+		ownUnit = u.Int64
+	}
+	switch {
+	case householdRole(sc.Role):
+		if own == 0 || ownUnit != id {
+			return nil, 0, model.ErrNotFound
+		}
+		u, err := c.unit(ctx, authz.System(), id)
+		return u, own, err
+	case sc.Role == model.RoleUnitLeader && sc.Unit != id:
+		return nil, 0, model.ErrNotFound
+	}
+	u, err := c.unit(ctx, sc, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ownUnit != id {
+		own = 0
+	}
+	return u, own, nil
+}
+
+// dutyWritable returns the unit id as sc may change its rotation: staff whose territory holds
+// it, or its own leader; model.ErrNotFound for a unit out of reach, ErrForbidden for a household.
+func (c conn) dutyWritable(ctx context.Context, sc authz.Scope, id int64) (*model.Unit, error) {
+	if householdRole(sc.Role) {
+		return nil, model.ErrForbidden
+	}
+	if sc.Role == model.RoleUnitLeader && sc.Unit != id {
+		return nil, model.ErrNotFound
+	}
+	u, err := c.unit(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active() {
+		return nil, &model.ConflictError{Message: "该联建单元已" + u.Status.Label() + "，不再排轮值"}
+	}
+	return u, nil
+}
+
+// UnitDuty returns the rotation of unit id: its months from a year ago through the last
+// generated month, its open exemptions, and the caller's own household in it. ErrNotFound when
+// the caller may not read it (see the file comment).
+func (s *Store) UnitDuty(ctx context.Context, sc authz.Scope, id int64) (*UnitDuty, error) {
+	c := s.reader()
+	u, own, err := c.dutyUnit(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.fillUnitLeaders(ctx, []*model.Unit{u}); err != nil {
+		return nil, err
+	}
+	cur := model.ThisMonth(s.now())
+	d := &UnitDuty{Unit: u, Current: cur.String(), Own: own}
+	if d.Months, err = c.dutyMonths(ctx, id, (cur - 12).String()); err != nil {
+		return nil, err
+	}
+	if d.Exemptions, err = c.openExemptions(ctx, id); err != nil {
+		return nil, err
+	}
+	if householdRole(sc.Role) || sc.Role == model.RoleUnitLeader {
+		// Why a neighbour is exempt (an illness) is not for the neighbours to read.
+		for i := range d.Exemptions {
+			if d.Exemptions[i].HouseholdID != own || sc.Role == model.RoleUnitLeader {
+				d.Exemptions[i].Note = ""
+			}
+			if d.Exemptions[i].HouseholdID != own && householdRole(sc.Role) {
+				d.Exemptions[i].Reason = ""
+			}
+		}
+	}
+	return d, nil
+}
+
+func (c conn) dutyMonths(ctx context.Context, unitID int64, from string) ([]DutyMonth, error) {
+	return queryAll(ctx, c, `SELECT d.month, d.household_id, h.address, d.version, d.updated_at FROM unit_duty d
+		JOIN households h ON h.id = d.household_id WHERE d.unit_id = ? AND d.month >= ? ORDER BY d.month`, []any{unitID, from},
+		func(r rowScanner) (DutyMonth, error) {
+			var m DutyMonth
+			err := r.Scan(&m.Month, &m.HouseholdID, &m.Address, &m.Version, &m.UpdatedAt)
+			return m, err
+		})
+}
+
+const exemptionColumns = `id, unit_id, household_id, reason, note, from_month, until_month, created_at`
+
+func scanExemption(r rowScanner) (model.DutyExemption, error) {
+	var e model.DutyExemption
+	var from, until string
+	if err := r.Scan(&e.ID, &e.UnitID, &e.HouseholdID, &e.Reason, &e.Note, &from, &until, &e.CreatedAt); err != nil {
+		return e, err
+	}
+	e.From, _ = model.ParseMonth(from)
+	if until != "" {
+		e.Until, _ = model.ParseMonth(until)
+	}
+	return e, nil
+}
+
+func (c conn) openExemptions(ctx context.Context, unitID int64) ([]model.DutyExemption, error) {
+	return queryAll(ctx, c, `SELECT `+exemptionColumns+` FROM duty_exemptions WHERE unit_id = ? AND lifted_at IS NULL ORDER BY id`, []any{unitID}, scanExemption)
+}
+
+// OwnDuty returns the unit and household of the caller's linked resident (for "我家轮值"):
+// ErrNotLinked when the account has none, ErrNotFound when its household is in no unit.
+func (s *Store) OwnDuty(ctx context.Context, sc authz.Scope) (*UnitDuty, error) {
+	c := s.reader()
+	own, err := c.ownHousehold(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if own == 0 {
+		return nil, ErrNotLinked
+	}
+	var u sql.NullInt64
+	if err := c.queryRow(ctx, `SELECT unit_id FROM households WHERE id = ?`, []any{own}, &u); err != nil {
+		return nil, err
+	}
+	if !u.Valid {
+		return nil, model.ErrNotFound
+	}
+	return s.UnitDuty(ctx, sc, u.Int64)
+}
+
+// HouseholdDuty returns the rotation of the unit of household id for its feed, with Own set to
+// that household. Staff see households in their territory, a unit leader those of its unit,
+// a household its own; ErrNotFound otherwise or when the household is in no unit.
+func (s *Store) HouseholdDuty(ctx context.Context, sc authz.Scope, id int64) (*UnitDuty, error) {
+	c := s.reader()
+	var unit sql.NullInt64
+	var path string
+	if err := c.queryRow(ctx, `SELECT unit_id, path FROM households WHERE id = ?`, []any{id}, &unit, &path); err != nil {
+		return nil, err
+	}
+	if !unit.Valid {
+		return nil, model.ErrNotFound
+	}
+	if householdRole(sc.Role) {
+		own, err := c.ownHousehold(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		if own != id {
+			return nil, model.ErrNotFound
+		}
+	} else if !sc.Contains(path) && sc.Role != model.RoleUnitLeader {
+		return nil, model.ErrNotFound
+	}
+	d, err := s.UnitDuty(ctx, sc, unit.Int64)
+	if err != nil {
+		return nil, err
+	}
+	d.Own = id
+	return d, nil
+}
+
+// GenerateRotation extends the rotation of unit id through the 12 months from the current one
+// (months already assigned keep their household) and returns it. Staff in scope or the unit's
+// leader; a unit with no household eligible gets no months.
+func (s *Store) GenerateRotation(ctx context.Context, sc authz.Scope, id int64) (*UnitDuty, error) {
+	err := s.Tx(ctx, func(tx *Tx) error {
+		u, err := tx.dutyWritable(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		n, err := tx.extendRotations(ctx, `u.id = ?`, []any{id}, model.ThisMonth(tx.s.now()))
+		if err != nil {
+			return err
+		}
+		tx.auditAt(sc, u.Path, "unit.duty.generate", "unit", []int64{id}, fmt.Sprintf("排出 %d 个月", n.months))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UnitDuty(ctx, sc, id)
+}
+
+// RotationStats is what ExtendRotations did.
+type RotationStats struct {
+	Units  int // units whose rotation was read
+	Months int // months assigned
+}
+
+type rotationCount struct{ units, months int }
+
+// ExtendRotations extends the rotation of every active unit under the territory node under
+// (0: the whole scope) through the 12 months from the current one, set-based: the households,
+// queue places, exemptions and assigned months of all those units are read in one query each,
+// the rule runs in memory, and the months are written in batches. Staff only.
+func (s *Store) ExtendRotations(ctx context.Context, sc authz.Scope, under int64) (RotationStats, error) {
+	var st RotationStats
+	if sc.Role == model.RoleUnitLeader || householdRole(sc.Role) {
+		return st, model.ErrForbidden
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		prefix, ok, err := tx.subtree(ctx, sc, under)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return model.ErrNotFound
+		}
+		lo, hi := authz.PathRange(prefix)
+		n, err := tx.extendRotations(ctx, `u.path >= ? AND u.path < ?`, []any{lo, hi}, model.ThisMonth(tx.s.now()))
+		if err != nil {
+			return err
+		}
+		st = RotationStats{Units: n.units, Months: n.months}
+		tx.auditAt(sc, prefix, "unit.duty.extend", "territory", []int64{under}, fmt.Sprintf("%d 个联建单元，排出 %d 个月", n.units, n.months))
+		return nil
+	})
+	return st, err
+}
+
+// extendRotations runs the rule for the active units matching where (on units u) whose
+// rotation does not reach cur+11, and writes the months it assigns.
+func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur model.Month) (rotationCount, error) {
+	var n rotationCount
+	target := cur + model.DutyHorizon - 1
+	unitWhere := where + ` AND u.status = 'active' AND u.rotation_until < ?`
+	uargs := append(slices.Clone(args), target.String())
+	type unitState struct {
+		community int64
+		members   []model.DutyMember
+		exempt    []model.DutyExemption
+		assigned  []model.DutyTurn
+	}
+	units := map[int64]*unitState{}
+	var order []int64
+	rows, err := tx.query(ctx, `SELECT u.id, u.community_id FROM units u WHERE `+unitWhere+` ORDER BY u.id`, uargs...)
+	if err != nil {
+		return n, err
+	}
+	for rows.Next() {
+		var id, community int64
+		if err := rows.Scan(&id, &community); err != nil {
+			rows.Close()
+			return n, err
+		}
+		units[id] = &unitState{community: community}
+		order = append(order, id)
+	}
+	if err := rows.Close(); err != nil {
+		return n, err
+	}
+	if len(order) == 0 {
+		return n, nil
+	}
+	n.units = len(order)
+	// Households in queue order: founding households by address order (path, id), those that
+	// joined later by their queue place.
+	queued := map[[2]int64]model.Month{}
+	if err := eachRow(ctx, tx.conn, `SELECT q.unit_id, q.household_id, q.queued_after FROM unit_duty_queue q JOIN units u ON u.id = q.unit_id WHERE `+unitWhere, uargs,
+		func(r rowScanner) error {
+			var u, h int64
+			var after string
+			if err := r.Scan(&u, &h, &after); err != nil {
+				return err
+			}
+			if m, err := model.ParseMonth(after); err == nil {
+				queued[[2]int64{u, h}] = m
+			}
+			return nil
+		}); err != nil {
+		return n, err
+	}
+	if err := eachRow(ctx, tx.conn, `SELECT h.unit_id, h.id FROM households h JOIN units u ON u.id = h.unit_id WHERE `+unitWhere+` AND h.moved_out_at IS NULL ORDER BY h.unit_id, h.path, h.id`, uargs,
+		func(r rowScanner) error {
+			var u, h int64
+			if err := r.Scan(&u, &h); err != nil {
+				return err
+			}
+			if x := units[u]; x != nil {
+				x.members = append(x.members, model.DutyMember{HouseholdID: h, QueuedAfter: queued[[2]int64{u, h}]})
+			}
+			return nil
+		}); err != nil {
+		return n, err
+	}
+	if err := eachRow(ctx, tx.conn, `SELECT e.unit_id, e.household_id, e.from_month, e.until_month FROM duty_exemptions e JOIN units u ON u.id = e.unit_id
+		WHERE `+unitWhere+` AND e.lifted_at IS NULL`, uargs,
+		func(r rowScanner) error {
+			var u, h int64
+			var from, until string
+			if err := r.Scan(&u, &h, &from, &until); err != nil {
+				return err
+			}
+			e := model.DutyExemption{HouseholdID: h}
+			e.From, _ = model.ParseMonth(from)
+			if until != "" {
+				e.Until, _ = model.ParseMonth(until)
+			}
+			if x := units[u]; x != nil {
+				x.exempt = append(x.exempt, e)
+			}
+			return nil
+		}); err != nil {
+		return n, err
+	}
+	// History for the queue: ten years back is far more than any unit's cycle.
+	if err := eachRow(ctx, tx.conn, `SELECT d.unit_id, d.month, d.household_id FROM unit_duty d JOIN units u ON u.id = d.unit_id WHERE `+unitWhere+` AND d.month >= ?`,
+		append(slices.Clone(uargs), (cur-120).String()),
+		func(r rowScanner) error {
+			var u, h int64
+			var month string
+			if err := r.Scan(&u, &month, &h); err != nil {
+				return err
+			}
+			m, err := model.ParseMonth(month)
+			if err != nil {
+				return err
+			}
+			if x := units[u]; x != nil {
+				x.assigned = append(x.assigned, model.DutyTurn{Month: m, HouseholdID: h})
+			}
+			return nil
+		}); err != nil {
+		return n, err
+	}
+	// Households that joined after their unit's rotation began queue by their place; the
+	// founders keep address order ahead of them.
+	ts := now()
+	var rowsOut []dutyRow
+	until := map[string][]int64{}
+	for _, id := range order {
+		x := units[id]
+		slices.SortStableFunc(x.members, func(a, b model.DutyMember) int { return cmp.Compare(a.QueuedAfter, b.QueuedAfter) })
+		turns := model.ExtendRotation(x.members, x.exempt, x.assigned, cur, target)
+		last := model.Month(0)
+		for _, t := range x.assigned {
+			last = max(last, t.Month)
+		}
+		for _, t := range turns {
+			rowsOut = append(rowsOut, dutyRow{unit: id, month: t.Month.String(), household: t.HouseholdID, community: x.community})
+			last = max(last, t.Month)
+		}
+		if last != 0 {
+			until[last.String()] = append(until[last.String()], id)
+		}
+	}
+	if err := tx.insertDuty(ctx, rowsOut, ts); err != nil {
+		return n, err
+	}
+	n.months = len(rowsOut)
+	// rotation_until moves, and with it the coverage counters (unit_count.go): the units'
+	// counts are taken out before and put back after, summed over all of them, written once.
+	agg := map[unitCountKey]int64{}
+	var changed []int64
+	for _, ids := range until {
+		changed = append(changed, ids...)
+	}
+	slices.Sort(changed)
+	chunkWhere := func(chunk []int64) (string, []any) {
+		a := make([]any, len(chunk))
+		for i, id := range chunk {
+			a[i] = id
+		}
+		return `id IN (` + inList(len(chunk)) + `)`, a
+	}
+	for chunk := range slices.Chunk(changed, 1000) {
+		w, a := chunkWhere(chunk)
+		if err := tx.unitCountsRows(ctx, agg, -1, w, a...); err != nil {
+			return n, err
+		}
+	}
+	for month, ids := range until {
+		for chunk := range slices.Chunk(ids, 1000) {
+			w, a := chunkWhere(chunk)
+			if _, err := tx.exec(ctx, `UPDATE units SET rotation_until = ? WHERE `+w, append([]any{month}, a...)...); err != nil {
+				return n, err
+			}
+		}
+	}
+	for chunk := range slices.Chunk(changed, 1000) {
+		w, a := chunkWhere(chunk)
+		if err := tx.unitCountsRows(ctx, agg, 1, w, a...); err != nil {
+			return n, err
+		}
+	}
+	if err := tx.unitCountsWrite(ctx, agg); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// eachRow runs query and hands every row to f.
+func eachRow(ctx context.Context, c conn, query string, args []any, f func(rowScanner) error) error {
+	rows, err := c.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := f(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+type dutyRow struct {
+	unit      int64
+	month     string
+	household int64
+	community int64
+}
+
+// insertDuty writes months in batches: on PostgreSQL one INSERT … SELECT FROM unnest of four
+// arrays per 20,000 rows, on SQLite multi-row INSERTs of 500 rows.
+func (tx *Tx) insertDuty(ctx context.Context, rows []dutyRow, ts time.Time) error {
+	if tx.d.name == "postgres" {
+		for chunk := range slices.Chunk(rows, 20000) {
+			units, months, hs, cs := make([]int64, len(chunk)), make([]string, len(chunk)), make([]int64, len(chunk)), make([]int64, len(chunk))
+			for i, r := range chunk {
+				units[i], months[i], hs[i], cs[i] = r.unit, r.month, r.household, r.community
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO unit_duty (unit_id, month, household_id, community_id, version, updated_at)
+				SELECT u, m, h, c, 1, ? FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::bigint[]) AS x(u, m, h, c)`, ts, units, months, hs, cs); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for chunk := range slices.Chunk(rows, 500) {
+		var b strings.Builder
+		args := make([]any, 0, len(chunk)*5)
+		b.WriteString(`INSERT INTO unit_duty (unit_id, month, household_id, community_id, version, updated_at) VALUES `)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, 1, ?)")
+			args = append(args, r.unit, r.month, r.household, r.community, ts)
+		}
+		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dutyHouseholdsChanged keeps the rotation of unit when households join or leave it; it is
+// called by setUnitHouseholds, the one place a household's unit changes. A household that
+// joins queues after the month last assigned (months already assigned keep their household);
+// one that leaves loses its months from the current one on, which go to the others
+// (model.FillVacated), and its pending swap requests lapse.
+func (tx *Tx) dutyHouseholdsChanged(ctx context.Context, unitID int64, added, removed []int64) error {
+	var until string
+	if err := tx.queryRow(ctx, `SELECT rotation_until FROM units WHERE id = ?`, []any{unitID}, &until); err != nil {
+		return err
+	}
+	if until == "" {
+		return nil // no rotation yet: everyone is a founding household when it is generated
+	}
+	for _, h := range added {
+		if _, err := tx.exec(ctx, `INSERT INTO unit_duty_queue (unit_id, household_id, queued_after) VALUES (?, ?, ?)
+			ON CONFLICT (unit_id, household_id) DO UPDATE SET queued_after = excluded.queued_after`, unitID, h, until); err != nil {
+			return err
+		}
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+	cur := model.ThisMonth(tx.s.now())
+	args := []any{unitID, cur.String()}
+	for _, h := range removed {
+		args = append(args, h)
+	}
+	in := inList(len(removed))
+	vacated, err := queryAll(ctx, tx.conn, `SELECT month FROM unit_duty WHERE unit_id = ? AND month >= ? AND household_id IN (`+in+`) ORDER BY month`, args,
+		func(r rowScanner) (string, error) {
+			var m string
+			err := r.Scan(&m)
+			return m, err
+		})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM unit_duty_queue WHERE unit_id = ? AND household_id IN (`+in+`)`, append([]any{unitID}, args[2:]...)...); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE duty_swaps SET status = 'declined', decided_at = ? WHERE unit_id = ? AND status = 'pending' AND (from_household IN (`+in+`) OR to_household IN (`+in+`))`,
+		append(append([]any{now(), unitID}, args[2:]...), args[2:]...)...); err != nil {
+		return err
+	}
+	return tx.refill(ctx, unitID, vacated)
+}
+
+// refill gives the vacated months of unit (already held by a household that may no longer
+// serve them) to the eligible households by model.FillVacated; a month nobody can take is
+// removed.
+func (tx *Tx) refill(ctx context.Context, unitID int64, vacated []string) error {
+	if len(vacated) == 0 {
+		return nil
+	}
+	members, exempt, assigned, err := tx.rotationOf(ctx, unitID)
+	if err != nil {
+		return err
+	}
+	gone := map[model.Month]bool{}
+	var months []model.Month
+	for _, s := range vacated {
+		m, err := model.ParseMonth(s)
+		if err != nil {
+			return err
+		}
+		gone[m] = true
+		months = append(months, m)
+	}
+	kept := assigned[:0]
+	for _, t := range assigned {
+		if !gone[t.Month] {
+			kept = append(kept, t)
+		}
+	}
+	fill := model.FillVacated(members, exempt, kept, months)
+	got := map[model.Month]int64{}
+	for _, t := range fill {
+		got[t.Month] = t.HouseholdID
+	}
+	ts := now()
+	for _, m := range months {
+		if h, ok := got[m]; ok {
+			if _, err := tx.exec(ctx, `UPDATE unit_duty SET household_id = ?, version = version + 1, updated_at = ? WHERE unit_id = ? AND month = ?`, h, ts, unitID, m.String()); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM unit_duty WHERE unit_id = ? AND month = ?`, unitID, m.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rotationOf reads what the rule needs of one unit: its current households in queue order,
+// open exemptions and assigned months.
+func (tx *Tx) rotationOf(ctx context.Context, unitID int64) ([]model.DutyMember, []model.DutyExemption, []model.DutyTurn, error) {
+	queued := map[int64]model.Month{}
+	if err := eachRow(ctx, tx.conn, `SELECT household_id, queued_after FROM unit_duty_queue WHERE unit_id = ?`, []any{unitID}, func(r rowScanner) error {
+		var h int64
+		var after string
+		if err := r.Scan(&h, &after); err != nil {
+			return err
+		}
+		queued[h], _ = model.ParseMonth(after)
+		return nil
+	}); err != nil {
+		return nil, nil, nil, err
+	}
+	members, err := queryAll(ctx, tx.conn, `SELECT id FROM households WHERE unit_id = ? AND moved_out_at IS NULL ORDER BY path, id`, []any{unitID},
+		func(r rowScanner) (model.DutyMember, error) {
+			var m model.DutyMember
+			err := r.Scan(&m.HouseholdID)
+			m.QueuedAfter = queued[m.HouseholdID]
+			return m, err
+		})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	slices.SortStableFunc(members, func(a, b model.DutyMember) int { return cmp.Compare(a.QueuedAfter, b.QueuedAfter) })
+	exempt, err := tx.openExemptions(ctx, unitID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	assigned, err := queryAll(ctx, tx.conn, `SELECT month, household_id FROM unit_duty WHERE unit_id = ?`, []any{unitID},
+		func(r rowScanner) (model.DutyTurn, error) {
+			var t model.DutyTurn
+			var m string
+			if err := r.Scan(&m, &t.HouseholdID); err != nil {
+				return t, err
+			}
+			t.Month, err = model.ParseMonth(m)
+			return t, err
+		})
+	return members, exempt, assigned, err
+}
+
+// AddExemption exempts a household of unit from the rotation (staff in scope or the unit's
+// leader): months already assigned to it from the current month through the exemption's end
+// go to other households. A household with an open exemption already is a ConflictError.
+func (s *Store) AddExemption(ctx context.Context, sc authz.Scope, unitID int64, in model.DutyExemptionInput) (*model.DutyExemption, error) {
+	var out model.DutyExemption
+	err := s.Tx(ctx, func(tx *Tx) error {
+		u, err := tx.dutyWritable(ctx, sc, unitID)
+		if err != nil {
+			return err
+		}
+		cur := model.ThisMonth(tx.s.now())
+		until, err := in.Validate(cur)
+		if err != nil {
+			return err
+		}
+		var hu sql.NullInt64
+		err = tx.queryRow(ctx, `SELECT unit_id FROM households WHERE id = ? AND moved_out_at IS NULL`, []any{in.HouseholdID}, &hu)
+		if errors.Is(err, model.ErrNotFound) || err == nil && hu.Int64 != unitID {
+			return fieldErr("household_id", "该住户不在这个联建单元中")
+		} else if err != nil {
+			return err
+		}
+		untilS := ""
+		if until != 0 {
+			untilS = until.String()
+		}
+		var id int64
+		err = tx.queryRow(ctx, `INSERT INTO duty_exemptions (unit_id, household_id, community_id, reason, note, from_month, until_month, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, []any{unitID, in.HouseholdID, u.CommunityID, string(in.Reason), strings.TrimSpace(in.Note), cur.String(), untilS, nullID(sc.UserID), now()}, &id)
+		if isConflict(err) {
+			return &model.ConflictError{Message: "该住户已免除轮值，如需修改请先取消原来的免除"}
+		} else if err != nil {
+			return err
+		}
+		q := `SELECT month FROM unit_duty WHERE unit_id = ? AND household_id = ? AND month >= ?`
+		a := []any{unitID, in.HouseholdID, cur.String()}
+		if untilS != "" {
+			q += ` AND month <= ?`
+			a = append(a, untilS)
+		}
+		vacated, err := queryAll(ctx, tx.conn, q+` ORDER BY month`, a, func(r rowScanner) (string, error) {
+			var m string
+			err := r.Scan(&m)
+			return m, err
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.refill(ctx, unitID, vacated); err != nil {
+			return err
+		}
+		if err := tx.unitEvent(ctx, sc, unitID, "duty_exempt", fmt.Sprintf("住户 %d 免除轮值（%s）", in.HouseholdID, in.Reason.Label())); err != nil {
+			return err
+		}
+		tx.auditAt(sc, u.Path, "unit.duty.exempt", "household", []int64{in.HouseholdID}, string(in.Reason))
+		out, err = queryOne(ctx, tx.conn, `SELECT `+exemptionColumns+` FROM duty_exemptions WHERE id = ?`, []any{id}, scanExemption)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// LiftExemption ends an open exemption of unit (staff in scope or the unit's leader); the
+// household takes turns again from the months generated next. ErrNotFound when there is no
+// such open exemption.
+func (s *Store) LiftExemption(ctx context.Context, sc authz.Scope, unitID, id int64) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		u, err := tx.dutyWritable(ctx, sc, unitID)
+		if err != nil {
+			return err
+		}
+		r, err := tx.exec(ctx, `UPDATE duty_exemptions SET lifted_at = ?, lifted_by = ? WHERE id = ? AND unit_id = ? AND lifted_at IS NULL`, now(), nullID(sc.UserID), id, unitID)
+		if err != nil {
+			return err
+		}
+		if k, _ := r.RowsAffected(); k != 1 {
+			return model.ErrNotFound
+		}
+		tx.auditAt(sc, u.Path, "unit.duty.exempt_lift", "unit", []int64{unitID}, fmt.Sprintf("exemption %d", id))
+		return nil
+	})
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// In-app notifications (消息): written inside the transaction of whatever they report, read by
+// their account only. A notification with a key is sent at most once per account and key (a
+// unique index decides, so two instances or a rerun never notify twice).
+
+// Notify sends n inside tx; it reports whether it was sent (false: one with its key was sent
+// to that account before).
+func (tx *Tx) Notify(ctx context.Context, n model.NotificationInput) (bool, error) {
+	var key any
+	if n.Key != "" {
+		key = n.Key
+	}
+	r, err := tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.UserID, n.Kind, n.Title, n.Body, n.Link, key, now())
+	if err != nil {
+		return false, err
+	}
+	k, err := r.RowsAffected()
+	return k == 1, err
+}
+
+// notifyHousehold sends n to every account linked to a resident of household h.
+func (tx *Tx) notifyHousehold(ctx context.Context, h int64, n model.NotificationInput) error {
+	var key any
+	if n.Key != "" {
+		key = n.Key
+	}
+	_, err := tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
+		SELECT u.id, ?, ?, ?, ?, ?, ? FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ? AND u.disabled = ?
+		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, key, now(), h, false)
+	return err
+}
+
+const notificationColumns = `id, kind, title, body, link, created_at, read_at`
+
+func scanNotification(r rowScanner) (*model.Notification, error) {
+	var n model.Notification
+	var read sql.NullTime
+	if err := r.Scan(&n.ID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &read); err != nil {
+		return nil, err
+	}
+	if read.Valid {
+		n.ReadAt = &read.Time
+	}
+	return &n, nil
+}
+
+// Notifications lists the caller's own notifications, newest first, a page at a time, with the
+// total.
+func (s *Store) Notifications(ctx context.Context, sc authz.Scope, limit int, cur string) (*Page[*model.Notification], error) {
+	c := s.reader()
+	cu, err := decodeCursor(cur)
+	if err != nil {
+		return nil, err
+	}
+	w := filter{}
+	w.add("user_id = ?", sc.UserID)
+	count := w.clone()
+	if cu.id != 0 {
+		w.add("id < ?", cu.id)
+	}
+	page, err := fetchPage(ctx, c, `SELECT `+notificationColumns+` FROM notifications WHERE `+w.sql()+` ORDER BY id DESC`, w.args, clampLimit(limit),
+		func(r rowScanner) (*model.Notification, cursor, error) {
+			n, err := scanNotification(r)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			return n, cursor{id: n.ID}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return page, c.queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE `+count.sql(), count.args, &page.Total)
+}
+
+// UnreadNotifications counts the caller's unread notifications.
+func (s *Store) UnreadNotifications(ctx context.Context, sc authz.Scope) (int, error) {
+	var n int
+	err := s.reader().queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, []any{sc.UserID}, &n)
+	return n, err
+}
+
+// MarkNotificationRead marks the caller's notification id read (again: no change).
+// ErrNotFound when it is not the caller's.
+func (s *Store) MarkNotificationRead(ctx context.Context, sc authz.Scope, id int64) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		var owner int64
+		if err := tx.queryRow(ctx, `SELECT user_id FROM notifications WHERE id = ?`, []any{id}, &owner); err != nil {
+			return err
+		}
+		if owner != sc.UserID || sc.UserID == 0 {
+			return model.ErrNotFound
+		}
+		_, err := tx.exec(ctx, `UPDATE notifications SET read_at = ? WHERE id = ? AND read_at IS NULL`, now(), id)
+		return err
+	})
+}
+
+// SendDutyReminders notifies, for month m, the accounts of every unit's duty household (those
+// linked to its residents) and the unit's leader account, set-based: two INSERT … SELECT for
+// all units. Each carries the key duty:UNIT:MONTH, so a rerun, or two instances running it
+// at once, never notify an account twice. It returns how many notifications were sent.
+func (s *Store) SendDutyReminders(ctx context.Context, m model.Month) (int64, error) {
+	var sent int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		ts := now()
+		key := `'duty:' || CAST(d.unit_id AS TEXT) || ':' || d.month`
+		body := fmt.Sprintf("%s由您家担任联建轮值户，请按本月清单完成楼道卫生、安全巡查、走访困难户等事项，完成后在“我家轮值”中打勾。", m.Label())
+		r, err := tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
+			SELECT us.id, 'duty.reminder', '本月轮到您家轮值：' || un.name, ?, '/units/duty/mine', `+key+`, ?
+			FROM unit_duty d JOIN units un ON un.id = d.unit_id AND un.status = 'active'
+			JOIN residents r ON r.household_id = d.household_id JOIN users us ON us.resident_id = r.id AND us.disabled = ?
+			WHERE d.month = ?
+			ON CONFLICT (user_id, dedup_key) DO NOTHING`, body, ts, false, m.String())
+		if err != nil {
+			return err
+		}
+		k, _ := r.RowsAffected()
+		sent += k
+		r, err = tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
+			SELECT us.id, 'duty.reminder', ? || '轮值户：' || h.address, '请提醒本月轮值户按清单完成各项事务。', '/units/' || CAST(d.unit_id AS TEXT) || '/duty', `+key+`, ?
+			FROM unit_duty d JOIN units un ON un.id = d.unit_id AND un.status = 'active' JOIN households h ON h.id = d.household_id
+			JOIN users us ON us.unit_id = d.unit_id AND us.role = 'unit_leader' AND us.disabled = ?
+			WHERE d.month = ?
+			ON CONFLICT (user_id, dedup_key) DO NOTHING`, m.Label(), ts, false, m.String())
+		if err != nil {
+			return err
+		}
+		k, _ = r.RowsAffected()
+		sent += k
+		if sent > 0 {
+			tx.audit(authz.System(), "unit.duty.remind", "unit", nil, fmt.Sprintf("%s：%d 条提醒", m, sent))
+		}
+		return nil
+	})
+	return sent, err
+}
