@@ -65,6 +65,10 @@ const (
 	PartyDevelopmentWrite Action = "party.development.write" // record applications, documents and stage changes
 	// analytics: the composition of the members of an org or a territory subtree (issue 8 item 10).
 	PartyAnalyticsRead Action = "party.analytics.read" // composition analytics of the registered members within scope (counts and shares, no names)
+
+	// unitform: joint-building units (联建单元, issue 9) — forming them and changing them later.
+	UnitRead  Action = "unit.read"  // list and read units, their households and history within scope (a unit leader: its unit)
+	UnitWrite Action = "unit.write" // propose, adjust and confirm units; move, add, merge, split and dissolve units within scope
 )
 
 var (
@@ -126,6 +130,9 @@ var policy = map[Action][]model.Role{
 	PartyCourseWrite:      staff,
 	PartyDevelopmentRead:  staff,
 	PartyDevelopmentWrite: staff,
+	// unitform
+	UnitRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader), // a unit leader: narrowed to its unit (sc.Unit) below the handlers
+	UnitWrite: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

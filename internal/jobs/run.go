@@ -31,7 +31,7 @@ type Kind struct {
 
 // kinds are the built-in kinds; a new kind adds its line here.
 func kinds() []Kind {
-	return []Kind{householdImport, householdExport, divisionImport, memberImport}
+	return []Kind{householdImport, householdExport, divisionImport, memberImport, unitFormation}
 }
 
 // Run is a job as its kind's Run sees it.

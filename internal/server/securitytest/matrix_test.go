@@ -555,6 +555,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.freshSpace(kind, rel)
 	case transferKeyObj:
 		return w.freshTransferKey()
+	case unitObj, proposalObj, confirmProposalObj:
+		return w.freshUnitObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -598,6 +600,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.standingRun(rel)
 	case spaceOrgObj, spaceNoticeObj, spaceThreadObj, spacePostObj, spaceFileObj:
 		return w.spaceObjectOf(kind, rel)
+	case unitObj, proposalObj, confirmProposalObj:
+		return w.unitObject(kind, rel)
 	}
 	return 0
 }
@@ -862,6 +866,7 @@ func (w *world) matrixCase(c matrixCase, tally *matrixTally) {
 		}
 	}()
 	p := c.path
+	var objID int64 // the object the path names, handed to the body (0: none)
 	if c.kind != noObject {
 		id := w.object(c.kind, objRel)
 		if sp.subject {
@@ -876,6 +881,7 @@ func (w *world) matrixCase(c matrixCase, tally *matrixTally) {
 		if sp.fresh {
 			id = w.fresh(c.kind, objRel, role)
 		}
+		objID = id
 		p = wildcard.ReplaceAllString(c.path, strconv.FormatInt(id, 10))
 	} else {
 		p = strings.ReplaceAll(p, "{name}", c.static)
@@ -887,7 +893,7 @@ func (w *world) matrixCase(c matrixCase, tally *matrixTally) {
 	var body io.Reader
 	if sp.body != nil {
 		var b []byte
-		ct, b = sp.body(w, objRel, 0)
+		ct, b = sp.body(w, objRel, objID)
 		body = bytes.NewReader(b)
 	}
 	token := ""

@@ -52,6 +52,8 @@ const (
 	spaceRead                         // space: read an org's online space (notices, discussion, files): staff by territory; a member those of the orgs it belongs to or holds a post in
 	spaceWrite                        // space: open threads, reply, share files: as spaceRead
 	spaceModerate                     // space: publish notices, hide posts, withdraw files: staff by territory; a member as secretary (by post) of the org
+	unitRead                          // units: read joint-building units, their households and history: staff and grid leaders by territory, unit leaders (their unit)
+	unitWrite                         // units: propose, adjust, confirm units; move, add, merge, split, dissolve: staff
 )
 
 var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own jobs", "tree read", "tree write",
@@ -59,7 +61,7 @@ var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own j
 	"life read", "life write", "activity read", "activity join", "points read", "party self",
 	"party read", "party write", "party org read", "party org write", "organization read", "organization write", "organization own",
 	"party study", "party development", "dues read", "dues write", "points write", "points profile", "party analytics", "activity write",
-	"space read", "space write", "space moderate"}
+	"space read", "space write", "space moderate", "unit read", "unit write"}
 
 func (k routeKind) String() string { return kindNames[k] }
 
@@ -139,6 +141,13 @@ func may(r model.Role, k routeKind) bool {
 		// The online space is the members' own (网缘): its members and its managers; a grid
 		// leader manages no party org and reads the members' discussion no more than a partner.
 		return staffRole(r) || r == model.RoleMember
+	case unitRead:
+		// A unit leader reads its own unit (联建单元) as it reads its households.
+		return fieldWorker(r) || r == model.RoleUnitLeader
+	case unitWrite:
+		// Forming and changing units is office work: staff; grid leaders and unit leaders
+		// propose changes to staff, they do not make them.
+		return staffRole(r)
 	case duesRead, duesWrite:
 		// Dues are sensitive: a grid leader reads the members of its grid's branch, not their
 		// dues or income.
