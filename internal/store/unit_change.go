@@ -70,8 +70,10 @@ func (tx *Tx) setUnitAnchor(ctx context.Context, u *model.Unit, anchor *model.Te
 	if anchor.ID == u.TerritoryID {
 		return nil
 	}
-	_, err := tx.exec(ctx, `UPDATE units SET territory_id = ?, path = ?, updated_at = ? WHERE id = ?`, anchor.ID, anchor.Path, now(), u.ID)
-	return err
+	return tx.unitCountsChange(ctx, []int64{u.ID}, func() error {
+		_, err := tx.exec(ctx, `UPDATE units SET territory_id = ?, path = ?, updated_at = ? WHERE id = ?`, anchor.ID, anchor.Path, now(), u.ID)
+		return err
+	})
 }
 
 // MoveHouseholdToUnit moves a household out of its unit into another active unit of the same
@@ -155,17 +157,20 @@ func (c conn) unitHouseholdIDs(ctx context.Context, unitID int64) ([]int64, erro
 // active: the database decides two changes racing on one unit.
 func (tx *Tx) endUnit(ctx context.Context, u *model.Unit, status model.UnitStatus, successor int64) error {
 	ts := now()
-	r, err := tx.exec(ctx, `UPDATE units SET status = ?, successor_id = ?, ended_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
-		string(status), nullID(successor), ts, ts, u.ID, string(model.UnitActive))
-	if err != nil {
-		return err
-	}
-	if n, err := r.RowsAffected(); err != nil {
-		return err
-	} else if n != 1 {
-		return &model.ConflictError{Message: fmt.Sprintf("联建单元「%s」已被他人调整，请刷新后再试", u.Name)}
-	}
-	return nil
+	// The unit's counts (unit_count.go) go with it: an ended unit counts nowhere.
+	return tx.unitCountsChange(ctx, []int64{u.ID}, func() error {
+		r, err := tx.exec(ctx, `UPDATE units SET status = ?, successor_id = ?, ended_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
+			string(status), nullID(successor), ts, ts, u.ID, string(model.UnitActive))
+		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return &model.ConflictError{Message: fmt.Sprintf("联建单元「%s」已被他人调整，请刷新后再试", u.Name)}
+		}
+		return nil
+	})
 }
 
 // MergeUnits merges unit a into unit b: a's households join b, a ends as merged with b as its
