@@ -199,6 +199,15 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/unit-proposals/{id}/renames", authz.UnitWrite, a.h(a.adjustProposal("rename"))),
 		authz.NewRoute("POST /api/v1/unit-proposals/{id}/confirm", authz.UnitWrite, a.h(a.confirmProposal)),
 		authz.NewRoute("POST /api/v1/unit-proposals/{id}/discard", authz.UnitWrite, a.h(a.discardProposal)),
+		// unitact: the units' five joint activities and coverage (issue 9 items 5, 6)
+		authz.NewRoute("GET /api/v1/units/{id}/activities", authz.UnitActivityRead, a.h(a.listUnitActivities)),
+		authz.NewRoute("POST /api/v1/units/{id}/activities", authz.UnitActivityWrite, a.h(a.recordUnitActivity)),
+		authz.NewRoute("GET /api/v1/activities", authz.UnitActivityRead, a.h(a.listActivityRecords)),
+		authz.NewRoute("GET /api/v1/activities/{id}", authz.UnitActivityRead, a.h(a.getActivityRecord)),
+		authz.NewRoute("GET /api/v1/activities/{id}/photos/{n}", authz.UnitActivityRead, a.h(a.activityPhoto)),
+		authz.NewRoute("POST /api/v1/activities/{id}/case", authz.UnitActivityWrite, a.h(a.moveHardshipCase)),
+		authz.NewRoute("GET /api/v1/units/coverage", authz.UnitCoverageRead, a.h(a.unitCoverage)),
+		authz.NewRoute("GET /api/v1/units/attention", authz.UnitCoverageRead, a.h(a.unitsNeedingAttention)),
 		// register
 		authz.NewRoute("GET /api/v1/organizations", authz.OrganizationRead, a.h(a.listOrganizations)),
 		authz.NewRoute("POST /api/v1/organizations", authz.OrganizationWrite, a.h(a.createOrganization)),

@@ -69,6 +69,12 @@ const (
 	// unitform: joint-building units (联建单元, issue 9) — forming them and changing them later.
 	UnitRead  Action = "unit.read"  // list and read units, their households and history within scope (a unit leader: its unit)
 	UnitWrite Action = "unit.write" // propose, adjust and confirm units; move, add, merge, split and dissolve units within scope
+	// unitact: the units' five joint activities (五联创建) and coverage (issue 9 items 5, 6). A
+	// unit leader reads and records its own unit's activities only (the store narrows by
+	// Scope.Unit); hardship records are withheld from roles that may not see hardship.
+	UnitActivityRead  Action = "unit.activity.read"  // list and read activity records and their photos
+	UnitActivityWrite Action = "unit.activity.write" // record activities with photos; move hardship cases (roles that see hardship)
+	UnitCoverageRead  Action = "unit.coverage.read"  // coverage of a subtree and the units needing attention
 )
 
 var (
@@ -133,6 +139,10 @@ var policy = map[Action][]model.Role{
 	// unitform
 	UnitRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader), // a unit leader: narrowed to its unit (sc.Unit) below the handlers
 	UnitWrite: staff,
+	// unitact
+	UnitActivityRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader),
+	UnitActivityWrite: append(slices.Clone(fieldStaff), model.RoleUnitLeader),
+	UnitCoverageRead:  staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -234,7 +234,7 @@ type UnitCoverage struct {
 
 // RotationAhead is how many months past the current one a rotation must reach to count as
 // current.
-const RotationAhead = 2
+const RotationAhead = 1
 
 // Share is part/whole in percent (0 for an empty whole).
 func Share(part, whole int64) float64 {

@@ -331,6 +331,15 @@ func (s *Store) UnitActivities(ctx context.Context, sc authz.Scope, f UnitActivi
 		return nil, ErrHardshipWithheld
 	}
 	w := filter{}
+	prefix, ok, err := c.subtree(ctx, sc, f.Under)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return &Page[*model.UnitActivity]{}, nil
+	}
+	lo, hi := authz.PathRange(prefix)
+	w.add("a.path >= ? AND a.path < ?", lo, hi)
 	switch {
 	case f.UnitID != 0:
 		if _, err := c.unitFor(ctx, sc, f.UnitID); err != nil {
@@ -338,20 +347,8 @@ func (s *Store) UnitActivities(ctx context.Context, sc authz.Scope, f UnitActivi
 		}
 		w.add("a.unit_id = ?", f.UnitID)
 	case sc.Role == model.RoleUnitLeader && !sc.All:
-		if sc.Unit == 0 {
-			return &Page[*model.UnitActivity]{}, nil
-		}
+		// A unit leader's records are its own unit's, wherever the filter points.
 		w.add("a.unit_id = ?", sc.Unit)
-	default:
-		prefix, ok, err := c.subtree(ctx, sc, f.Under)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return &Page[*model.UnitActivity]{}, nil
-		}
-		lo, hi := authz.PathRange(prefix)
-		w.add("a.path >= ? AND a.path < ?", lo, hi)
 	}
 	if f.Category != "" {
 		if !f.Category.Valid() {

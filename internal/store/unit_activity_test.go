@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -269,4 +270,46 @@ func audited(t *testing.T, st *store.Store, action string) string {
 		b.WriteString(d + "\n")
 	}
 	return b.String()
+}
+
+func TestUnitCoverage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustUnitWorld(t, st)
+		ua := storetest.MustUnit(t, st, "A", w.a...)
+		ub := storetest.MustUnit(t, st, "B", w.b...)
+		month := model.CurrentMonth(time.Now())
+		// A has a leader and a rotation a year ahead (written as the leaders' and the duty's
+		// code will, then recounted); B has neither.
+		storetest.Exec(t, st, `UPDATE units SET leader_household_id = ?, leader_method = 'elected', rotation_until = ? WHERE id = ?`,
+			w.a[0], model.ShiftMonth(month, 11), ua.ID)
+		if err := st.RebuildUnitCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		staff := authz.Scope{Role: model.RoleStreetAdmin, Path: w.street.Path}
+		if _, err := st.RecordUnitActivity(ctx, staff, ua.ID, model.UnitActivityInput{Category: model.ActivitySafety, Households: w.a[:2], Description: "夜间巡逻"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		top, children, err := st.UnitCoverage(ctx, staff, w.street.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprintf("%s hh=%d in=%d units=%d leader=%d rot=%d acts=%d safety=%d noleader=%d lapsing=%d inactive=%d",
+			top.TerritoryName, top.Households, top.InUnits, top.Units, top.WithLeader, top.RotationCurrent, top.ActivitiesThisMonth, top.ByCategory["safety"],
+			top.NoLeader, top.RotationLapsing, top.Inactive)
+		if want := "中坝街道 hh=27 in=17 units=2 leader=1 rot=1 acts=1 safety=1 noleader=1 lapsing=1 inactive=1"; got != want {
+			t.Errorf("street coverage:\n got %s\nwant %s", got, want)
+		}
+		if len(children) != 2 || children[0].Units+children[1].Units != 2 {
+			t.Errorf("children: %+v", children)
+		}
+		page, err := st.UnitsNeedingAttention(ctx, staff, w.community.ID, 10, "")
+		if err != nil || len(page.Items) != 1 || page.Items[0].Unit.ID != ub.ID || !page.Items[0].NoLeader || !page.Items[0].Inactive {
+			t.Errorf("attention: %+v, %v", page, err)
+		}
+		if _, _, err := st.UnitCoverage(ctx, authz.Scope{Role: model.RoleCommunityAdmin, Path: w.community2.Path}, w.community.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("coverage outside the scope: %v", err)
+		}
+	})
 }

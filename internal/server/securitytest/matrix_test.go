@@ -557,6 +557,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.freshTransferKey()
 	case unitObj, proposalObj, confirmProposalObj:
 		return w.freshUnitObject(kind, rel)
+	case actCaseObj:
+		return w.unitActObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -602,6 +604,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.spaceObjectOf(kind, rel)
 	case unitObj, proposalObj, confirmProposalObj:
 		return w.unitObject(kind, rel)
+	case actUnitObj, actRecordObj, actCaseObj:
+		return w.unitActObject(kind, rel)
 	}
 	return 0
 }
@@ -617,6 +621,7 @@ func route(pattern string) (method, path string, kind objKind, ok bool) {
 	}
 	path = strings.TrimSuffix(path, "{$}")
 	path = strings.ReplaceAll(path, "{action}", "unlock") // POST /users/{id}/{action}: one harmless action stands for all
+	path = strings.ReplaceAll(path, "{n}", "1")           // a record's photo: the first
 	loc := wildcard.FindStringIndex(path)
 	if loc == nil {
 		return method, path, noObject, true

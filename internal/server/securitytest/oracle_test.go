@@ -63,7 +63,19 @@ var kindNames = [...]string{"unset", "public", "logged in", "own tokens", "own j
 	"party study", "party development", "dues read", "dues write", "points write", "points profile", "party analytics", "activity write",
 	"space read", "space write", "space moderate", "unit read", "unit write"}
 
-func (k routeKind) String() string { return kindNames[k] }
+func (k routeKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return extraKindNames[k]
+}
+
+// extraMay and extraKindNames let an area's file add route kinds of its own (numbered from
+// 2000, unit_activity_test.go): each function answers (may, known) for the kinds it knows.
+var (
+	extraMay       []func(r model.Role, k routeKind) (bool, bool)
+	extraKindNames = map[routeKind]string{}
+)
 
 // The role groups of SECURITY.md, spelled out role by role.
 
@@ -152,6 +164,11 @@ func may(r model.Role, k routeKind) bool {
 		// Dues are sensitive: a grid leader reads the members of its grid's branch, not their
 		// dues or income.
 		return staffRole(r) || r == model.RoleMember
+	}
+	for _, f := range extraMay {
+		if ok, known := f(r, k); known {
+			return ok
+		}
 	}
 	return false
 }
