@@ -187,11 +187,20 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 			}
 			orgID, acc.scope = p.Items[0].ID, p.Items[0].Name
 		}
+		var unitID int64
+		if a.role == model.RoleUnitLeader {
+			// The unit leader leads a real unit: its scope is that unit's households.
+			unit, err := demoLeaderUnit(ctx, st, stair)
+			if err != nil {
+				return nil, err
+			}
+			unitID, acc.scope = unit.ID, unit.Name
+		}
 		u, err := st.UserByUsername(ctx, a.username)
 		switch {
 		case errors.Is(err, model.ErrNotFound):
 			_, err = st.CreateUser(ctx, sys, store.UserInput{Username: a.username, DisplayName: "演示" + a.role.Label(),
-				Password: pw, Role: a.role, ScopeID: scopeID, TOTPSecret: acc.secret, OrganizationID: orgID})
+				Password: pw, Role: a.role, ScopeID: scopeID, TOTPSecret: acc.secret, OrganizationID: orgID, UnitID: unitID})
 		case err == nil:
 			acc.scope = u.ScopeName // an existing account keeps the scope it was given
 			if err = st.SetPassword(ctx, u.ID, pw); err == nil {

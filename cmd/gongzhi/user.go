@@ -18,7 +18,7 @@ func cmdUser(ctx context.Context, e *env) error {
 		return cmdUserUnlock(ctx, e)
 	}
 	if len(e.args) == 0 || e.args[0] != "add" {
-		return errors.New("usage: gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--resident RESIDENT_ID] [--organization ORGANIZATION_ID] [--totp-secret BASE32] | gongzhi user unlock --username U")
+		return errors.New("usage: gongzhi user add --username U --password P --role ROLE [--scope TERRITORY_ID_OR_CODE] [--resident RESIDENT_ID] [--organization ORGANIZATION_ID] [--unit UNIT_ID] [--totp-secret BASE32] | gongzhi user unlock --username U")
 	}
 	e.args = e.args[1:]
 	var in store.UserInput
@@ -33,6 +33,7 @@ func cmdUser(ctx context.Context, e *env) error {
 		fs.StringVar(&in.TOTPSecret, "totp-secret", "", "base32 second-factor secret to enrol at once (staff roles without it get a new one, printed)")
 		fs.Int64Var(&residentID, "resident", 0, "id of the resident record a resident or member account belongs to (their own data, PIPL art. 45)")
 		fs.Int64Var(&in.OrganizationID, "organization", 0, "id of the organization of the register a partner account belongs to (required for partner; its scope is the organization's node)")
+		fs.Int64Var(&in.UnitID, "unit", 0, "id of the joint-building unit a unit_leader account leads (required for unit_leader; its scope is that unit's households)")
 	})
 	if err != nil {
 		return err

@@ -164,6 +164,9 @@ type userCreate struct {
 	// OrganizationID is required for the role partner (its scope is then the organization's
 	// node) and refused for every other role.
 	OrganizationID *ID `json:"organization_id"`
+	// UnitID is required for the role unit_leader (its scope is then the unit's households,
+	// under the unit's anchor node) and refused for every other role.
+	UnitID *ID `json:"unit_id"`
 }
 
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -177,6 +180,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if req.OrganizationID != nil {
 		in.OrganizationID = int64(*req.OrganizationID)
+	}
+	if req.UnitID != nil {
+		in.UnitID = int64(*req.UnitID)
 	}
 	u, err := a.st.CreateUser(r.Context(), authz.ScopeFrom(r.Context()), in)
 	if err != nil {
@@ -192,6 +198,8 @@ type userPatch struct {
 	ScopeID     *ID         `json:"scope_id"`
 	// OrganizationID: a partner's organization (its scope follows it).
 	OrganizationID *ID `json:"organization_id"`
+	// UnitID: a unit leader's unit (its scope follows it).
+	UnitID *ID `json:"unit_id"`
 }
 
 // updateUser changes an account's display name, role or scope under the rules of separation of
@@ -213,6 +221,10 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if req.OrganizationID != nil {
 		org := int64(*req.OrganizationID)
 		p.OrganizationID = &org
+	}
+	if req.UnitID != nil {
+		unit := int64(*req.UnitID)
+		p.UnitID = &unit
 	}
 	u, err := a.st.UpdateUser(r.Context(), authz.ScopeFrom(r.Context()), id, p)
 	if err != nil {

@@ -115,6 +115,9 @@ func (f *fixture) mustToken(tb testing.TB, role model.Role, node *model.Territor
 		in.TOTPSecret = totpSecret
 		creds["otp"] = mustOTP(tb, totpSecret)
 	}
+	if role == model.RoleUnitLeader && node != nil {
+		in.UnitID = storetest.MustLeaderUnit(tb, f.st, node).ID // a unit leader leads a real unit: the free households under node
+	}
 	if _, err := f.st.CreateUser(context.Background(), authz.System(), in); err != nil {
 		tb.Fatalf("create user %s: %v", in.Username, err)
 	}

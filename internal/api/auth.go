@@ -40,6 +40,8 @@ type userJSON struct {
 	RoleLabel   string     `json:"role_label"`
 	ScopeID     *ID        `json:"scope_id,omitempty"`
 	ScopeName   string     `json:"scope_name,omitempty"`
+	// UnitID is the joint-building unit a unit_leader account leads.
+	UnitID *ID `json:"unit_id,omitempty"`
 }
 
 func toUserJSON(u *model.User) userJSON {
@@ -47,6 +49,10 @@ func toUserJSON(u *model.User) userJSON {
 	if u.ScopeID != 0 {
 		id := ID(u.ScopeID)
 		j.ScopeID = &id
+	}
+	if u.UnitID != 0 {
+		id := ID(u.UnitID)
+		j.UnitID = &id
 	}
 	return j
 }

@@ -99,9 +99,9 @@ func TestReveal(t *testing.T) {
 		tr := f.tree
 		staff := f.mustToken(t, model.RoleCommunityStaff, tr.community)
 		leader := f.mustToken(t, model.RoleGridLeader, tr.gridA)
-		unit := f.mustToken(t, model.RoleUnitLeader, tr.buildingA)
 		number, phone := validID("510781", "19580312", 11), "13812345678"
 		h := f.mustHousehold(t, staff, tr.stairA, "101室", person{Name: "张建国", IDNumber: number, Phone: phone, Relation: "户主"})
+		unit := f.mustToken(t, model.RoleUnitLeader, tr.buildingA) // leads the unit of that household
 		path := "/api/v1/residents/" + h.Residents[0].ID
 		masked, maskedPhone := "5107**********"+number[14:], "138****5678"
 

@@ -44,6 +44,21 @@ func (s Scope) Contains(p string) bool {
 	return s.Path != "" && len(p) >= len(s.Path) && p[:len(s.Path)] == s.Path
 }
 
+// UnitBound reports whether the scope is a unit leader's: of the households it sees exactly
+// those of Unit (none while Unit is 0), inside Path (the unit's anchor). The store narrows every
+// read and write of households, residents and their history by it (store.ContainsHousehold and
+// the list filters), as it narrows everything by Path.
+func (s Scope) UnitBound() bool { return !s.All && s.Role == model.RoleUnitLeader }
+
+// ContainsHousehold reports whether a household at path p, in the unit with id unit (0: in
+// none), lies in the scope: under Path and, for a unit-bound scope, in its unit.
+func (s Scope) ContainsHousehold(p string, unit int64) bool {
+	if !s.Contains(p) {
+		return false
+	}
+	return !s.UnitBound() || s.Unit != 0 && unit == s.Unit
+}
+
 // Narrow intersects the subtree under path p ("" meaning everything) with the scope and returns
 // the path prefix to query; ok is false when the two do not overlap (the caller answers 404).
 func (s Scope) Narrow(p string) (prefix string, ok bool) {

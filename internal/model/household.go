@@ -15,12 +15,15 @@ type Household struct {
 	Address     string
 	HeadName    string // name of the member whose relation is 户主, "" while none
 	Members     int
-	Flags       HouseholdFlags
-	MovedInAt   *time.Time
-	MovedOutAt  *time.Time // set when the household moved away; it stays in history
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Withheld    Withheld // Withheld.Hardship: the hardship flag was left out for the caller's role
+	// UnitID is the joint-building unit the household belongs to (0: none); only the store
+	// changes it (store.FormUnits and the unit features).
+	UnitID     int64
+	Flags      HouseholdFlags
+	MovedInAt  *time.Time
+	MovedOutAt *time.Time // set when the household moved away; it stays in history
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Withheld   Withheld // Withheld.Hardship: the hardship flag was left out for the caller's role
 }
 
 // HouseholdFlags are the care flags community staff keep on a household.

@@ -11,13 +11,13 @@ import (
 	"gongzhi/internal/model"
 )
 
-const householdColumns = `id, territory_id, path, address, head_name, members, elderly_alone, hardship, disability, mobile, moved_in_at, moved_out_at, created_at, updated_at`
+const householdColumns = `id, territory_id, path, address, head_name, members, elderly_alone, hardship, disability, mobile, moved_in_at, moved_out_at, created_at, updated_at, COALESCE(unit_id, 0)`
 
 func scanHousehold(sc rowScanner) (*model.Household, error) {
 	var h model.Household
 	var in, out sql.NullTime
 	if err := sc.Scan(&h.ID, &h.TerritoryID, &h.Path, &h.Address, &h.HeadName, &h.Members,
-		&h.Flags.ElderlyAlone, &h.Flags.Hardship, &h.Flags.Disability, &h.Flags.Mobile, &in, &out, &h.CreatedAt, &h.UpdatedAt); err != nil {
+		&h.Flags.ElderlyAlone, &h.Flags.Hardship, &h.Flags.Disability, &h.Flags.Mobile, &in, &out, &h.CreatedAt, &h.UpdatedAt, &h.UnitID); err != nil {
 		return nil, err
 	}
 	if in.Valid {
@@ -38,8 +38,8 @@ func (s *Store) Household(ctx context.Context, sc authz.Scope, id int64) (*model
 }
 
 func (c conn) household(ctx context.Context, sc authz.Scope, id int64) (*model.Household, error) {
-	return scopedOne(ctx, c, sc, `SELECT `+householdColumns+` FROM households WHERE id = ?`, []any{id}, scanHousehold,
-		func(h *model.Household) string { return h.Path })
+	return scopedHousehold(ctx, c, sc, `SELECT `+householdColumns+` FROM households WHERE id = ?`, []any{id}, scanHousehold,
+		func(h *model.Household) (string, int64) { return h.Path, h.UnitID })
 }
 
 // HouseholdFilter selects households. Under is a subtree root (0: the whole scope).
@@ -58,7 +58,8 @@ var householdFlags = map[string]bool{"elderly_alone": true, "hardship": true, "d
 func ValidHouseholdFlag(f string) bool { return householdFlags[f] }
 
 // Households lists households in the scope matching f, ordered by (path, id): grouped by
-// stairwell. Total is the maintained count when no other filter applies, else a COUNT.
+// stairwell. Total is the maintained count when no other filter applies and the scope is a
+// subtree, else a COUNT (always for a unit leader: the subtree's count is not its to know).
 func (s *Store) Households(ctx context.Context, sc authz.Scope, f HouseholdFilter) (*Page[*model.Household], error) {
 	c := s.reader()
 	prefix, ok, err := c.subtree(ctx, sc, f.Under)
@@ -72,13 +73,13 @@ func (s *Store) Households(ctx context.Context, sc authz.Scope, f HouseholdFilte
 	if err != nil {
 		return nil, err
 	}
-	w := underPath(prefix)
+	w := householdsUnder(sc, prefix)
 	if f.MovedOut {
 		w.add("moved_out_at IS NOT NULL")
 	} else {
 		w.add("moved_out_at IS NULL")
 	}
-	filtered := f.MovedOut
+	filtered := f.MovedOut || sc.UnitBound()
 	if f.Flag != "" {
 		if !householdFlags[f.Flag] {
 			return nil, fieldErr("flag", "标记应为 elderly_alone、hardship、disability 或 mobile")
@@ -353,6 +354,12 @@ func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, 
 func (s *Store) HouseholdEvents(ctx context.Context, sc authz.Scope, id int64) ([]model.HouseholdEvent, error) {
 	c := s.reader()
 	var out []model.HouseholdEvent
+	if sc.UnitBound() {
+		// The unit is checked on the household first (a unit leader's history reads are few).
+		if _, err := c.household(ctx, sc, id); err != nil {
+			return nil, err
+		}
+	}
 	if sc.All || sc.Path != "" {
 		// The scope is checked in the same query, on the household's path: one read for the
 		// page's history instead of the household again and then its events.

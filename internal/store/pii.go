@@ -104,8 +104,14 @@ func (s *Store) RevealResidents(ctx context.Context, sc authz.Scope, ids []int64
 				id           int64
 				idEnc, phEnc string
 			}
-			rows, err := queryAll(ctx, tx.conn, `SELECT id, id_number_enc, phone_enc FROM residents WHERE id IN (`+inList(n)+`) AND path >= ? AND path < ? ORDER BY id`,
-				append(args, lo, hi), func(rs rowScanner) (row, error) {
+			args = append(args, lo, hi)
+			unit, unitArgs := unitCond(sc, "household_id")
+			if unit != "" {
+				unit = " AND " + unit
+				args = append(args, unitArgs...)
+			}
+			rows, err := queryAll(ctx, tx.conn, `SELECT id, id_number_enc, phone_enc FROM residents WHERE id IN (`+inList(n)+`) AND path >= ? AND path < ?`+unit+` ORDER BY id`,
+				args, func(rs rowScanner) (row, error) {
 					var r row
 					return r, rs.Scan(&r.id, &r.idEnc, &r.phEnc)
 				})

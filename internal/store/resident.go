@@ -41,15 +41,17 @@ func (c conn) resident(ctx context.Context, sc authz.Scope, id int64) (*model.Re
 	type row struct {
 		r    *model.Resident
 		path string
+		unit int64
 	}
-	v, err := scopedOne(ctx, c, sc, `SELECT `+residentColumns+`, path FROM residents WHERE id = ?`, []any{id},
+	v, err := scopedHousehold(ctx, c, sc, `SELECT `+residentColumns+`, path,
+		(SELECT COALESCE(h.unit_id, 0) FROM households h WHERE h.id = residents.household_id) FROM residents WHERE id = ?`, []any{id},
 		func(rs rowScanner) (row, error) {
 			var x row
 			var err error
-			x.r, err = scanResident(rs, c.keys, &x.path)
+			x.r, err = scanResident(rs, c.keys, &x.path, &x.unit)
 			return x, err
 		},
-		func(x row) string { return x.path })
+		func(x row) (string, int64) { return x.path, x.unit })
 	return v.r, err
 }
 
@@ -90,8 +92,8 @@ func (c conn) residents(ctx context.Context, sc authz.Scope, f ResidentFilter) (
 	if err != nil {
 		return nil, err
 	}
-	w := underPath(prefix)
-	filtered := false
+	w := residentsUnder(sc, prefix)
+	filtered := sc.UnitBound() // a unit leader's total is a COUNT of its unit, never the subtree's
 	if f.HouseholdID != 0 {
 		w.add("household_id = ?", f.HouseholdID)
 		filtered = true
@@ -452,7 +454,12 @@ func (s *Store) ResidentsOfHouseholds(ctx context.Context, sc authz.Scope, ids [
 		}
 		ids = ids[n:]
 		args = append(args, lo, hi)
-		rows, err := c.query(ctx, `SELECT `+residentColumns+` FROM residents WHERE household_id IN (`+inList(n)+`) AND path >= ? AND path < ? ORDER BY household_id, id`, args...)
+		unit, unitArgs := unitCond(sc, "household_id")
+		if unit != "" {
+			unit = " AND " + unit
+			args = append(args, unitArgs...)
+		}
+		rows, err := c.query(ctx, `SELECT `+residentColumns+` FROM residents WHERE household_id IN (`+inList(n)+`) AND path >= ? AND path < ?`+unit+` ORDER BY household_id, id`, args...)
 		if err != nil {
 			return nil, err
 		}

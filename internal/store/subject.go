@@ -414,8 +414,10 @@ func (c conn) correction(ctx context.Context, sc authz.Scope, id int64) (*model.
 		return nil, model.ErrNotFound
 	}
 	lo, hi := authz.PathRange(sc.Path)
+	w := filter{where: []string{"c.id = ?", "r.path >= ?", "r.path < ?"}, args: []any{id, lo, hi}}
+	w.narrowToUnit(sc, "r.household_id")
 	rows, err := c.query(ctx, `SELECT `+correctionColumns+` FROM correction_requests c JOIN residents r ON r.id = c.resident_id
-		WHERE c.id = ? AND r.path >= ? AND r.path < ?`, id, lo, hi)
+		WHERE `+w.sql(), w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -461,6 +463,9 @@ func (s *Store) Corrections(ctx context.Context, sc authz.Scope, f CorrectionFil
 	}
 	lo, hi := authz.PathRange(prefix)
 	where, args := []string{"r.path >= ?", "r.path < ?"}, []any{lo, hi}
+	if cond, a := unitCond(sc, "r.household_id"); cond != "" {
+		where, args = append(where, cond), append(args, a...)
+	}
 	if f.Status != "" {
 		where, args = append(where, "c.status = ?"), append(args, string(f.Status))
 	}

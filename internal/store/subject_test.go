@@ -24,6 +24,9 @@ func mustUser(t *testing.T, st *store.Store, name string, role model.Role, scope
 	if scope != nil {
 		in.ScopeID = scope.ID
 	}
+	if role == model.RoleUnitLeader && scope != nil {
+		in.UnitID = storetest.MustLeaderUnit(t, st, scope).ID
+	}
 	u, err := st.CreateUser(context.Background(), authz.System(), in)
 	if err != nil {
 		t.Fatalf("create user %s: %v", name, err)

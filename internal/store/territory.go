@@ -37,14 +37,23 @@ func (s *Store) Territory(ctx context.Context, sc authz.Scope, id int64) (*model
 }
 
 func (c conn) territory(ctx context.Context, sc authz.Scope, id int64) (*model.Territory, error) {
-	return scopedOne(ctx, c, sc, `SELECT `+territoryColumns+` FROM territories WHERE id = ?`, []any{id}, scanTerritory, territoryPath)
+	t, err := scopedOne(ctx, c, sc, `SELECT `+territoryColumns+` FROM territories WHERE id = ?`, []any{id}, scanTerritory, territoryPath)
+	if err != nil {
+		return nil, err
+	}
+	return t, c.unitCounts(ctx, sc, t)
 }
 
 func territoryPath(t *model.Territory) string { return t.Path }
 
 // TerritoryByCode returns the node with the 12-digit statistical code, within scope.
 func (s *Store) TerritoryByCode(ctx context.Context, sc authz.Scope, code string) (*model.Territory, error) {
-	return scopedOne(ctx, s.reader(), sc, `SELECT `+territoryColumns+` FROM territories WHERE code = ?`, []any{code}, scanTerritory, territoryPath)
+	c := s.reader()
+	t, err := scopedOne(ctx, c, sc, `SELECT `+territoryColumns+` FROM territories WHERE code = ?`, []any{code}, scanTerritory, territoryPath)
+	if err != nil {
+		return nil, err
+	}
+	return t, c.unitCounts(ctx, sc, t)
 }
 
 // TerritoryFilter selects nodes. Under is a subtree root (0: the whole scope).
@@ -113,7 +122,7 @@ func (s *Store) Territories(ctx context.Context, sc authz.Scope, f TerritoryFilt
 		return nil, err
 	}
 	page.Total = -1
-	return page, nil
+	return page, c.unitCounts(ctx, sc, page.Items...)
 }
 
 // childOrder is the order of a node's children: by statistical code, nodes without one after
@@ -168,7 +177,10 @@ func (s *Store) Ancestors(ctx context.Context, sc authz.Scope, t *model.Territor
 			out = append(out, a)
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.reader().unitCounts(ctx, sc, out...)
 }
 
 // Lineage returns, with one query, the node at the end of path (a materialized path as the
@@ -585,6 +597,13 @@ func (s *Store) TerritoriesByID(ctx context.Context, sc authz.Scope, ids []int64
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err
+		}
+	}
+	if sc.UnitBound() {
+		for _, t := range out {
+			if err := c.unitCounts(ctx, sc, t); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil

@@ -58,6 +58,9 @@ func (s *Store) Unit(ctx context.Context, sc authz.Scope, id int64) (*model.Unit
 }
 
 func (c conn) unit(ctx context.Context, sc authz.Scope, id int64) (*model.Unit, error) {
+	if sc.UnitBound() && id != sc.Unit {
+		return nil, model.ErrNotFound // a unit leader's scope is its own unit
+	}
 	return scopedOne(ctx, c, sc, `SELECT `+unitColumns+` FROM units WHERE id = ?`, []any{id}, scanUnit, unitPath)
 }
 
@@ -122,6 +125,9 @@ func (s *Store) Units(ctx context.Context, sc authz.Scope, f UnitFilter) (*Page[
 		return nil, err
 	}
 	w := underPath(prefix)
+	if sc.UnitBound() {
+		w.add("id = ?", sc.Unit) // its own unit only (0: none)
+	}
 	if f.Ended {
 		w.add("status <> ?", string(model.UnitActive))
 	} else {

@@ -88,6 +88,10 @@ type UserInput struct {
 	// required for the role partner (whose scope is then that organization's node, whatever
 	// ScopeID says), refused for every other role.
 	OrganizationID int64
+	// UnitID is the joint-building unit a unit_leader account leads: required for that role
+	// (whose scope is then the unit's anchor node, whatever ScopeID says, narrowed to the
+	// unit's households), refused for every other role.
+	UnitID int64
 }
 
 // ValidUsername returns "" when username is acceptable, else a Chinese reason: 1–64 bytes, no
@@ -214,10 +218,18 @@ func (s *Store) CreateUser(ctx context.Context, sc authz.Scope, in UserInput) (*
 	if org != nil {
 		in.ScopeID = org.TerritoryID
 	}
+	unit, err := s.reader().leaderUnit(ctx, sc, in.Role, in.UnitID, &v)
+	if err != nil {
+		return nil, err
+	}
+	if unit != nil {
+		in.ScopeID = unit.TerritoryID
+	}
 	var scope any
 	switch {
 	case !in.Role.Valid() || !in.Role.Scoped():
 	case in.Role == model.RolePartner && org == nil:
+	case in.Role == model.RoleUnitLeader && unit == nil:
 	case in.ScopeID == 0:
 		v.Add("scope", "该角色需要指定管辖范围（区划节点）")
 	default:
@@ -252,9 +264,9 @@ func (s *Store) CreateUser(ctx context.Context, sc authz.Scope, in UserInput) (*
 	ts := s.now()
 	err = s.Tx(ctx, func(tx *Tx) error {
 		var id int64
-		if err := tx.queryRow(ctx, `INSERT INTO users (username, display_name, role, scope_id, password_hash, created_at, password_changed_at, totp_secret_enc, totp_enrolled_at, organization_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			[]any{in.Username, in.DisplayName, string(in.Role), scope, hash, ts, ts, sealed, enrolled, nullID(in.OrganizationID)}, &id); err != nil {
+		if err := tx.queryRow(ctx, `INSERT INTO users (username, display_name, role, scope_id, password_hash, created_at, password_changed_at, totp_secret_enc, totp_enrolled_at, organization_id, unit_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			[]any{in.Username, in.DisplayName, string(in.Role), scope, hash, ts, ts, sealed, enrolled, nullID(in.OrganizationID), nullID(in.UnitID)}, &id); err != nil {
 			return err
 		}
 		var err error
@@ -280,6 +292,9 @@ type UserPatch struct {
 	// OrganizationID is a partner account's organization (its scope follows the
 	// organization's node); any other role has none, and a change away from partner drops it.
 	OrganizationID *int64
+	// UnitID is a unit_leader account's unit (its scope follows the unit's anchor node); any
+	// other role has none, and a change away from unit_leader drops it.
+	UnitID *int64
 }
 
 // UpdateUser changes the display name, role or scope of the account id under the rules of
@@ -346,10 +361,27 @@ func (s *Store) UpdateUser(ctx context.Context, sc authz.Scope, id int64, p User
 		if org != nil {
 			scopeID = org.TerritoryID
 		}
+		unitID := u.UnitID
+		if p.UnitID != nil {
+			unitID = *p.UnitID
+		}
+		if role != model.RoleUnitLeader && p.UnitID == nil {
+			unitID = 0
+		}
+		var unit *model.Unit
+		if role == model.RoleUnitLeader || unitID != 0 {
+			if unit, err = tx.leaderUnit(ctx, sc, role, unitID, &v); err != nil {
+				return err
+			}
+		}
+		if unit != nil {
+			scopeID = unit.TerritoryID
+		}
 		var scope any
 		switch {
 		case !role.Valid():
 		case role == model.RolePartner && org == nil:
+		case role == model.RoleUnitLeader && unit == nil:
 		case !role.Scoped() && !unscope:
 			v.Add("scope", "系统管理员不限管辖范围，请不要指定区划节点")
 		case !role.Scoped():
@@ -368,19 +400,19 @@ func (s *Store) UpdateUser(ctx context.Context, sc authz.Scope, id int64, p User
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if role == u.Role && scopeID == u.ScopeID && name == u.DisplayName && orgID == u.OrganizationID {
+		if role == u.Role && scopeID == u.ScopeID && name == u.DisplayName && orgID == u.OrganizationID && unitID == u.UnitID {
 			out = u
 			return nil
 		}
-		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, role = ?, scope_id = ?, organization_id = ? WHERE id = ? AND role = ? AND COALESCE(scope_id, 0) = ?`,
-			name, string(role), scope, nullID(orgID), id, string(u.Role), u.ScopeID)
+		res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, role = ?, scope_id = ?, organization_id = ?, unit_id = ? WHERE id = ? AND role = ? AND COALESCE(scope_id, 0) = ?`,
+			name, string(role), scope, nullID(orgID), nullID(unitID), id, string(u.Role), u.ScopeID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errAccountChanged
 		}
-		if role != u.Role || scopeID != u.ScopeID || orgID != u.OrganizationID {
+		if role != u.Role || scopeID != u.ScopeID || orgID != u.OrganizationID || unitID != u.UnitID {
 			if err := tx.endAccess(ctx, id, true, ts); err != nil {
 				return err
 			}
@@ -490,4 +522,32 @@ func (c conn) partnerOrganization(ctx context.Context, sc authz.Scope, role mode
 		return nil, nil
 	}
 	return o, nil
+}
+
+// leaderUnit checks the unit of an account of role: a unit_leader needs an active unit that sc
+// may read (a field error on unit_id otherwise, added to v), any other role none. It returns
+// the unit, nil when there is none or it is bad.
+func (c conn) leaderUnit(ctx context.Context, sc authz.Scope, role model.Role, unitID int64, v *model.ValidationError) (*model.Unit, error) {
+	switch {
+	case role != model.RoleUnitLeader && unitID != 0:
+		v.Add("unit_id", "只有联建单元小组长账号可以指定联建单元")
+		return nil, nil
+	case role != model.RoleUnitLeader:
+		return nil, nil
+	case unitID == 0:
+		v.Add("unit_id", "联建单元小组长账号需要指定所带的联建单元")
+		return nil, nil
+	}
+	u, err := c.unit(ctx, sc, unitID)
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		v.Add("unit_id", "联建单元不存在或不在您的管辖范围内")
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !u.Active():
+		v.Add("unit_id", "该联建单元已"+u.Status.Label()+"，请选择在用的联建单元")
+		return nil, nil
+	}
+	return u, nil
 }

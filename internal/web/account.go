@@ -173,7 +173,7 @@ func (wb *Web) usersPage(w http.ResponseWriter, r *http.Request, status int, f *
 		return err
 	}
 	if f == nil {
-		f = newForm("user", nil, "username", "display_name", "password", "role", "scope_id", "organization_id")
+		f = newForm("user", nil, "username", "display_name", "password", "role", "scope_id", "organization_id", "unit_id")
 	}
 	d := &usersData{Page: wb.base(r, wb.t("users.title"), "me"), Users: users, Roles: givableRoles(sc), Form: f, now: wb.st.Now(), sc: sc}
 	if f.Invalid() {
@@ -205,10 +205,10 @@ func (wb *Web) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	keep := url.Values{}
-	for _, k := range []string{"username", "display_name", "role", "scope_id", "organization_id"} {
+	for _, k := range []string{"username", "display_name", "role", "scope_id", "organization_id", "unit_id"} {
 		keep.Set(k, r.PostForm.Get(k))
 	}
-	f := newForm("user", keep, "username", "display_name", "password", "role", "scope_id", "organization_id")
+	f := newForm("user", keep, "username", "display_name", "password", "role", "scope_id", "organization_id", "unit_id")
 	in := store.UserInput{Username: strings.TrimSpace(r.PostForm.Get("username")), DisplayName: strings.TrimSpace(r.PostForm.Get("display_name")),
 		Password: r.PostForm.Get("password"), Role: model.Role(r.PostForm.Get("role"))}
 	if s := strings.TrimSpace(r.PostForm.Get("scope_id")); s != "" {
@@ -224,6 +224,13 @@ func (wb *Web) createUser(w http.ResponseWriter, r *http.Request) error {
 			f.add("organization_id", wb.t("users.organization_id.invalid"))
 		}
 		in.OrganizationID = n
+	}
+	if s := strings.TrimSpace(r.PostForm.Get("unit_id")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			f.add("unit_id", wb.t("users.unit_id.invalid"))
+		}
+		in.UnitID = n
 	}
 	if len(in.Password) > authz.MaxPasswordBytes {
 		f.add("password", wb.t("password.too_long"))
@@ -300,8 +307,12 @@ func (wb *Web) userEdit(w http.ResponseWriter, r *http.Request) error {
 	if u.OrganizationID != 0 {
 		orgID = strconv.FormatInt(u.OrganizationID, 10)
 	}
-	f := newForm("account", url.Values{"display_name": {u.DisplayName}, "role": {string(u.Role)}, "scope_id": {scopeID}, "organization_id": {orgID}},
-		"display_name", "role", "scope_id", "organization_id")
+	unitID := ""
+	if u.UnitID != 0 {
+		unitID = strconv.FormatInt(u.UnitID, 10)
+	}
+	f := newForm("account", url.Values{"display_name": {u.DisplayName}, "role": {string(u.Role)}, "scope_id": {scopeID}, "organization_id": {orgID}, "unit_id": {unitID}},
+		"display_name", "role", "scope_id", "organization_id", "unit_id")
 	return wb.userEditPage(w, r, http.StatusOK, u, f)
 }
 
@@ -322,10 +333,10 @@ func (wb *Web) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	keep := url.Values{}
-	for _, k := range []string{"display_name", "role", "scope_id", "organization_id"} {
+	for _, k := range []string{"display_name", "role", "scope_id", "organization_id", "unit_id"} {
 		keep.Set(k, r.PostForm.Get(k))
 	}
-	f := newForm("account", keep, "display_name", "role", "scope_id", "organization_id")
+	f := newForm("account", keep, "display_name", "role", "scope_id", "organization_id", "unit_id")
 	name, role := r.PostForm.Get("display_name"), model.Role(r.PostForm.Get("role"))
 	p := store.UserPatch{DisplayName: &name, Role: &role}
 	var scopeID int64
@@ -345,6 +356,14 @@ func (wb *Web) updateUser(w http.ResponseWriter, r *http.Request) error {
 			f.add("organization_id", wb.t("users.organization_id.invalid"))
 		}
 		p.OrganizationID = &n
+	}
+	// A unit leader's unit (its scope follows it), likewise.
+	if s := strings.TrimSpace(r.PostForm.Get("unit_id")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			f.add("unit_id", wb.t("users.unit_id.invalid"))
+		}
+		p.UnitID = &n
 	}
 	status := http.StatusUnprocessableEntity
 	if !f.Invalid() {

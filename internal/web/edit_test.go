@@ -134,6 +134,7 @@ func TestEditPagesRefuse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		f.leadUnit(t, h.ID)
 		unit := f.as(t, "unitleader")
 		unit.get(fmt.Sprintf("/households/%d/edit", h.ID)).want(t, http.StatusForbidden)
 		unit.get(fmt.Sprintf("/residents/%d/edit", m.ID)).want(t, http.StatusForbidden)

@@ -20,6 +20,7 @@ import (
 	"gongzhi/internal/model"
 	"gongzhi/internal/server"
 	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
 	"gongzhi/internal/web"
 )
 
@@ -123,6 +124,11 @@ func mustFixture(t *testing.T, st *store.Store, opts web.Options) *fixture {
 		if u.scope != nil {
 			in.ScopeID = u.scope.ID
 		}
+		if u.role == model.RoleUnitLeader {
+			// A unit leader leads a real unit: until a test gives it one (leadUnit), the
+			// unit of the household in the other community, which no list of the first shows.
+			in.UnitID = storetest.MustUnit(t, st, "东胜联建单元", f.household2.ID).ID
+		}
 		if _, err := st.CreateUser(ctx, sys, in); err != nil {
 			t.Fatalf("create user %s: %v", u.name, err)
 		}
@@ -168,6 +174,21 @@ func (f *fixture) as(t *testing.T, username string) *client {
 		t.Fatalf("login %s: status %d", username, res.StatusCode)
 	}
 	return c
+}
+
+// leadUnit forms the households into a unit and makes it the unit the unitleader account
+// leads (its scope is then exactly these households).
+func (f *fixture) leadUnit(t *testing.T, households ...int64) *model.Unit {
+	t.Helper()
+	unit := storetest.MustUnit(t, f.st, "测试联建单元", households...)
+	u, err := f.st.UserByUsername(t.Context(), "unitleader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.UpdateUser(t.Context(), authz.System(), u.ID, store.UserPatch{UnitID: &unit.ID}); err != nil {
+		t.Fatal(err)
+	}
+	return unit
 }
 
 // login logs c in as username with the fixture's password and, when the page asks for it (staff

@@ -153,6 +153,7 @@ func TestRevealIsForFieldStaffOnly(t *testing.T) {
 	if _, err := f.st.CreateResident(t.Context(), authz.System(), model.ResidentInput{HouseholdID: h.ID, Name: "老李", IDNumber: id, Relation: model.RelationHead}); err != nil {
 		t.Fatal(err)
 	}
+	f.leadUnit(t, h.ID)
 	res = f.as(t, "unitleader").get(fmt.Sprintf("/households/%d?reveal=1", h.ID)).want(t, http.StatusOK)
 	if strings.Contains(res.Body, id) {
 		t.Errorf("unit leader sees the full ID number")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 	"gongzhi/internal/web"
@@ -48,6 +50,11 @@ func TestListPartials(t *testing.T) {
 			t.Errorf("grid leader's empty action = %q", got)
 		}
 
+		empty, err := st.CreateHousehold(t.Context(), authz.System(), model.HouseholdInput{TerritoryID: f.stairwell2.ID, Address: "8栋2单元101室"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.leadUnit(t, empty.ID) // a unit of one household nobody lives in yet
 		res = f.as(t, "unitleader").get("/residents").want(t, http.StatusOK)
 		if n := len(all(res.Doc, "#results .empty a")); n != 0 {
 			t.Errorf("a unit leader is offered %d actions", n)

@@ -69,6 +69,7 @@ type sodWorld struct {
 	admins map[model.Role]*model.User
 	tokens map[model.Role]string
 	orgs   map[int64]int64 // node → the organization registered there for partner accounts
+	units  map[int64]int64 // node → the unit anchored there for unit leader accounts
 	seq    int
 }
 
@@ -98,7 +99,7 @@ func mustSODWorld(t *testing.T, st *store.Store) *sodWorld {
 	d2 := add(nil, model.KindDistrict, "涪城区")
 	s2 := add(d2, model.KindStreet, "城厢街道")
 	c2 := add(s2, model.KindCommunity, "南街社区")
-	w := &sodWorld{st: st, admins: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, orgs: map[int64]int64{}, nodes: map[model.Role]map[scopeRel]*model.Territory{
+	w := &sodWorld{st: st, admins: map[model.Role]*model.User{}, tokens: map[model.Role]string{}, orgs: map[int64]int64{}, units: map[int64]int64{}, nodes: map[model.Role]map[scopeRel]*model.Territory{
 		// The system administrator has no scope node: every relation lies inside it.
 		model.RoleSystemAdmin:    {relBelow: g1, relSame: c1, relAbove: s1, relOutside: c2},
 		model.RoleDistrictAdmin:  {relBelow: s1, relSame: d1, relAbove: nil, relOutside: d2},
@@ -131,19 +132,22 @@ func mustSODWorld(t *testing.T, st *store.Store) *sodWorld {
 func (w *sodWorld) mustAccount(t *testing.T, username string, role model.Role, node *model.Territory) *model.User {
 	t.Helper()
 	ctx := context.Background()
-	var scope, org any
+	var scope, org, unit any
 	if role.Scoped() {
 		scope = node.ID
 	}
 	if role == model.RolePartner {
 		org = w.organization(t, node)
 	}
-	q := `INSERT INTO users (username, display_name, role, scope_id, organization_id, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	if role == model.RoleUnitLeader {
+		unit = w.unit(t, node)
+	}
+	q := `INSERT INTO users (username, display_name, role, scope_id, organization_id, unit_id, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	if w.st.Engine() == "postgres" {
-		q = `INSERT INTO users (username, display_name, role, scope_id, organization_id, password_hash, created_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+		q = `INSERT INTO users (username, display_name, role, scope_id, organization_id, unit_id, password_hash, created_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	}
 	ts := time.Now().UTC().Truncate(time.Microsecond)
-	if _, err := w.st.DB().ExecContext(ctx, q, username, username, string(role), scope, org, "x", ts, ts); err != nil {
+	if _, err := w.st.DB().ExecContext(ctx, q, username, username, string(role), scope, org, unit, "x", ts, ts); err != nil {
 		t.Fatalf("insert %s: %v", username, err)
 	}
 	u, err := w.st.UserByUsername(ctx, username)
@@ -163,10 +167,35 @@ func (w *sodWorld) organization(t *testing.T, node *model.Territory) int64 {
 	return w.orgs[node.ID]
 }
 
+// unit is the unit anchored at node (a household added there, formed into a unit), made on
+// first use: a unit leader account leads one, and its scope is that unit's anchor node.
+func (w *sodWorld) unit(t *testing.T, node *model.Territory) int64 {
+	t.Helper()
+	if w.units[node.ID] == 0 {
+		at := node
+		if node.Kind.Rank() <= model.KindStreet.Rank() {
+			// No unit lies above a community: the unit of a community below.
+			p, err := w.st.Territories(context.Background(), authz.System(), store.TerritoryFilter{Under: node.ID, Kind: model.KindCommunity, Limit: 1})
+			if err != nil || len(p.Items) == 0 {
+				t.Fatalf("no community under %s: %v", node.Name, err)
+			}
+			at = p.Items[0]
+		}
+		h, err := w.st.CreateHousehold(context.Background(), authz.System(), model.HouseholdInput{TerritoryID: at.ID, Address: node.Name + "组长户"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.units[node.ID] = storetest.MustUnit(t, w.st, node.Name+"联建单元", h.ID).ID
+	}
+	return w.units[node.ID]
+}
+
 // partnerless reports whether no partner account can be scoped to node: an organization is
-// registered at a street or lower, never at a district.
+// registered at a street or lower, never at a district. Likewise no unit lies above a
+// community, so no unit leader account is scoped to a street or district.
 func partnerless(role model.Role, node *model.Territory) bool {
-	return role == model.RolePartner && node.Kind == model.KindDistrict
+	return role == model.RolePartner && node.Kind == model.KindDistrict ||
+		role == model.RoleUnitLeader && node.Kind.Rank() <= model.KindStreet.Rank()
 }
 
 // accountFields are the fields of a new or changed account of role at node: the scope, or for a
@@ -174,6 +203,9 @@ func partnerless(role model.Role, node *model.Territory) bool {
 func (w *sodWorld) accountFields(t *testing.T, role model.Role, node *model.Territory) (field, value string) {
 	if role == model.RolePartner {
 		return "organization_id", strconv.FormatInt(w.organization(t, node), 10)
+	}
+	if role == model.RoleUnitLeader {
+		return "unit_id", strconv.FormatInt(w.unit(t, node), 10)
 	}
 	return "scope_id", strconv.FormatInt(node.ID, 10)
 }
@@ -375,6 +407,9 @@ func TestSeparationOfDuties(t *testing.T) {
 					if role == model.RolePartner {
 						wantField = "organization_id"
 					}
+					if role == model.RoleUnitLeader {
+						wantField = "unit_id"
+					}
 					if create == invalid && !bytes.Contains(body, []byte(`"field":"`+wantField+`"`)) {
 						t.Errorf("api create %s as %s: the error does not name the scope: %s", label, caller, body)
 					}
@@ -471,6 +506,9 @@ func TestRoleScopeAndSelfChanges(t *testing.T) {
 						if role == model.RolePartner {
 							req["organization_id"] = strconv.FormatInt(w.organization(t, below), 10)
 						}
+						if role == model.RoleUnitLeader {
+							req["unit_id"] = strconv.FormatInt(w.unit(t, below), 10)
+						}
 						status, body = w.do(t, caller, "PATCH", "/api/v1/users/"+id, req)
 					} else {
 						form := url.Values{"display_name": {subject.DisplayName}, "role": {string(role)}, "scope_id": {strconv.FormatInt(below.ID, 10)}}
@@ -479,6 +517,9 @@ func TestRoleScopeAndSelfChanges(t *testing.T) {
 						}
 						if role == model.RolePartner {
 							form.Set("organization_id", strconv.FormatInt(w.organization(t, below), 10))
+						}
+						if role == model.RoleUnitLeader {
+							form.Set("unit_id", strconv.FormatInt(w.unit(t, below), 10))
 						}
 						status, body = w.do(t, caller, "POST", "/users/"+id, form)
 					}

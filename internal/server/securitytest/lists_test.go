@@ -74,6 +74,27 @@ func (w *world) residents(top *model.Territory) ids {
 	return out
 }
 
+// unitOnly narrows a truth of households (or of residents) to the unit a unit leader leads;
+// every other role's stays as it is.
+func (w *world) unitOnly(role model.Role, s ids, residents bool) ids {
+	if role != model.RoleUnitLeader {
+		return s
+	}
+	out := ids{}
+	for id := range s {
+		h := id
+		if residents {
+			w.mu.Lock()
+			h = w.residentOf[id]
+			w.mu.Unlock()
+		}
+		if w.unitHouseholds[h] {
+			out[id] = true
+		}
+	}
+	return out
+}
+
 func (w *world) territories(top *model.Territory) ids {
 	out := ids{}
 	for _, n := range w.nodes {
@@ -310,8 +331,8 @@ func runLists(t *testing.T, w *world) {
 
 		// Households and residents: the whole scope, and under each relation's node.
 		if may(role, peopleRead) {
-			api("/api/v1/households?limit=3", w.households(scope))
-			api("/api/v1/residents?limit=3", w.residents(scope))
+			api("/api/v1/households?limit=3", w.unitOnly(role, w.households(scope), false))
+			api("/api/v1/residents?limit=3", w.unitOnly(role, w.residents(scope), true))
 			residentNames := map[string]int64{}
 			for id := range w.residentOf {
 				r, err := w.st.Resident(ctx, authz.System(), id)
@@ -333,13 +354,13 @@ func runLists(t *testing.T, w *world) {
 					}
 					continue
 				}
-				api("/api/v1/households?limit=2&"+q, w.households(node))
-				api("/api/v1/residents?limit=2&"+q, w.residents(node))
-				page("/households?"+q, w.households(node), byHref)
-				page("/residents?"+q, w.residents(node), byName(residentNames))
+				api("/api/v1/households?limit=2&"+q, w.unitOnly(role, w.households(node), false))
+				api("/api/v1/residents?limit=2&"+q, w.unitOnly(role, w.residents(node), true))
+				page("/households?"+q, w.unitOnly(role, w.households(node), false), byHref)
+				page("/residents?"+q, w.unitOnly(role, w.residents(node), true), byName(residentNames))
 			}
-			page("/households", w.households(scope), byHref)
-			page("/residents", w.residents(scope), byName(residentNames))
+			page("/households", w.unitOnly(role, w.households(scope), false), byHref)
+			page("/residents", w.unitOnly(role, w.residents(scope), true), byName(residentNames))
 		}
 
 		// Accounts: administrators list the accounts of their subtree.

@@ -155,6 +155,10 @@ type spec struct {
 	// account's job is 404 unless the caller administers jobs (job.admin) and its scope reaches
 	// the job.
 	owned bool
+	// node: the relation's object is its node, under which the route lists people: a unit
+	// leader reaches the nodes of its unit's anchor (its territory), and the list holds its
+	// unit's households there only (the list proof checks which).
+	node bool
 }
 
 func jsonBody(format string, args ...any) func(*world, relation, int64) (string, []byte) {
@@ -208,7 +212,7 @@ var specs = map[string]spec{
 	"POST /api/v1/territories/{id}/archive": {kind: treeWrite, scoped: true, fresh: true},
 	"GET /api/v1/territories/{id}/children": {kind: treeRead, scoped: true},
 	"GET /api/v1/territories/{id}/history":  {kind: treeRead, scoped: true},
-	"GET /api/v1/households":                {kind: peopleRead, scoped: true, query: underNode},
+	"GET /api/v1/households":                {kind: peopleRead, scoped: true, query: underNode, node: true},
 	"POST /api/v1/households": {kind: peopleWrite, scoped: true, ref: true, body: func(w *world, rel relation, _ int64) (string, []byte) {
 		return "application/json", fmt.Appendf(nil, `{"territory_id":"%d","address":"新增%d室"}`, w.targets[rel].node.ID, w.nextSeq())
 	}},
@@ -216,7 +220,7 @@ var specs = map[string]spec{
 	"PATCH /api/v1/households/{id}":         {kind: peopleWrite, scoped: true, fresh: true, body: jsonBody(`{"address":"改后地址101室"}`)},
 	"POST /api/v1/households/{id}/move-out": {kind: peopleWrite, scoped: true, fresh: true, body: jsonBody(`{"date":"2026-11-01","note":"矩阵"}`)},
 	"GET /api/v1/households/{id}/history":   {kind: peopleRead, scoped: true},
-	"GET /api/v1/residents":                 {kind: peopleRead, scoped: true, query: underNode},
+	"GET /api/v1/residents":                 {kind: peopleRead, scoped: true, query: underNode, node: true},
 	"POST /api/v1/residents":                {kind: peopleWrite, scoped: true, ref: true, body: newResidentJSON},
 	"GET /api/v1/residents/{id}":            {kind: peopleRead, scoped: true},
 	"PATCH /api/v1/residents/{id}":          {kind: peopleWrite, scoped: true, fresh: true, body: jsonBody(`{"occupation":"教师"}`)},
@@ -351,7 +355,7 @@ var specs = map[string]spec{
 	})},
 	"GET /territories/{id}/archive":  {kind: treeWrite, scoped: true},
 	"POST /territories/{id}/archive": {kind: treeWrite, scoped: true, fresh: true},
-	"GET /households":                {kind: peopleRead, scoped: true, query: underNode},
+	"GET /households":                {kind: peopleRead, scoped: true, query: underNode, node: true},
 	"GET /households/new":            {kind: peopleWrite},
 	"POST /households/new": {kind: peopleWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
 		return url.Values{"territory_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "address": {fmt.Sprintf("新增%d室", w.nextSeq())},
@@ -372,7 +376,7 @@ var specs = map[string]spec{
 	"POST /households/{id}/move-out": {kind: peopleWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
 		return url.Values{"date": {"2026-11-01"}, "confirm": {"1"}}
 	})},
-	"GET /residents":           {kind: peopleRead, scoped: true, query: underNode},
+	"GET /residents":           {kind: peopleRead, scoped: true, query: underNode, node: true},
 	"GET /residents/{id}/edit": {kind: peopleWrite, scoped: true},
 	"POST /residents/{id}/edit": {kind: peopleWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
 		return url.Values{"name": {"改名后的居民"}, "relation": {"其他"}, "political_status": {"masses"}, "occupation": {"教师"}}
@@ -651,16 +655,24 @@ func (w *world) expected(sp spec, role model.Role, rel relation) decision {
 		return notFound
 	case sp.scoped && sp.query != nil && role == model.RoleMember && sp.kind == lifeRead && w.targets[rel].node.ID == w.targets[relOwn].node.ID:
 		return allow // a secretary narrows to the node of the group it manages, whichever relation names that node
-	case sp.scoped && rel > w.partyReach(role, sp.kind) && sp.ref:
+	case sp.scoped && rel > w.objectReach(sp, role) && sp.ref:
 		return invalidRef
 	case sp.own && partnerOwnOnly(role) && rel != relOwn:
 		return notFound
 	case sp.scoped && rel > w.reach(role) && sp.ref:
 		return invalidRef
-	case sp.scoped && rel > w.partyReach(role, sp.kind):
+	case sp.scoped && rel > w.objectReach(sp, role):
 		return notFound
 	}
 	return allow
+}
+
+// objectReach is the farthest relation of the route's object the role reaches.
+func (w *world) objectReach(sp spec, role model.Role) relation {
+	if sp.node {
+		return w.reach(role)
+	}
+	return w.partyReach(role, sp.kind)
 }
 
 // actual classifies a response: the pages send a caller without a session to the login page.

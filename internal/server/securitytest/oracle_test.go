@@ -97,8 +97,8 @@ func staffRole(r model.Role) bool { return administrator(r) || r == model.RoleCo
 func fieldWorker(r model.Role) bool { return staffRole(r) || r == model.RoleGridLeader }
 
 // may is the oracle: whether role may take a route of kind k at all (the territory comes after).
-// A unit leader is a neighbour elected by neighbours: reads the unit's households, changes
-// nothing. Members, residents and partners read no household data; members and residents see
+// A unit leader is a neighbour elected by neighbours: reads the unit's households (exactly
+// those: peopleReach), changes nothing. Members, residents and partners read no household data; members and residents see
 // their own through the subject pages. The auditor reads the audit log and changes nothing but
 // its own password, session, tokens and jobs.
 func may(r model.Role, k routeKind) bool {
@@ -181,7 +181,20 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 		k == spaceRead || k == spaceWrite || k == spaceModerate) {
 		return relOwn
 	}
+	if peopleKind(k) {
+		return w.peopleReach(role)
+	}
 	return w.reach(role)
+}
+
+// peopleKind: the route reads or changes households and residents, which a unit leader reaches
+// in its unit only (the store narrows the scope's households to the unit's).
+func peopleKind(k routeKind) bool {
+	switch k {
+	case peopleRead, peopleWrite, bulk, corrections, conflicts:
+		return true
+	}
+	return false
 }
 
 // partnerOwnOnly: a partner account belongs to one organization of the register and reaches no

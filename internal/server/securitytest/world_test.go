@@ -72,10 +72,24 @@ func (w *world) reach(role model.Role) relation {
 		return relStreet
 	case model.RoleGridLeader:
 		return relGrid
-	case model.RoleUnitLeader, model.RolePartner:
+	case model.RoleUnitLeader:
+		// The unit's anchor is the grid (the unit reaches into building bg): the tree of the
+		// grid, and of its people the unit's households only (peopleReach).
+		return relGrid
+	case model.RolePartner:
 		return relUnit
 	}
 	return relCommunity // community admin and staff, and the roles scoped to the community
+}
+
+// peopleReach is the farthest relation whose households and residents a role reaches: a unit
+// leader's scope is exactly its unit's households (own, same household, same unit), whatever
+// its anchor's subtree holds; every other role's is its territory.
+func (w *world) peopleReach(role model.Role) relation {
+	if role == model.RoleUnitLeader {
+		return relUnit
+	}
+	return w.reach(role)
 }
 
 func (w *world) scopeNode(role model.Role) *model.Territory {
@@ -89,7 +103,7 @@ func (w *world) scopeNode(role model.Role) *model.Territory {
 	case model.RoleGridLeader:
 		return w.g1
 	case model.RoleUnitLeader:
-		return w.bu
+		return w.g1 // the anchor of its unit (unitMembers)
 	case model.RolePartner:
 		return w.targets[relOwn].node // its organization's node
 	}
@@ -123,6 +137,11 @@ type fixture struct {
 	householdAt map[int64]*model.Territory
 	residentOf  map[int64]int64
 	accountAt   map[int64]*model.Territory
+	// unit is the unit the unit_leader account leads: the own household (also the other
+	// member's), the same unit's, and one more in building bg, so that its anchor is grid g1
+	// and the households of bg outside it are inside the anchor but not in the scope.
+	unit           *model.Unit
+	unitHouseholds ids
 	// lastPhoneCorrection is the last phone correction the writes proof filed.
 	lastPhoneCorrection                                  int64
 	st                                                   *store.Store
@@ -210,6 +229,13 @@ func mustWorld(tb testing.TB, st *store.Store) *world {
 
 	for _, rel := range placed {
 		w.targets[rel].organization = w.organization(rel)
+	}
+	extra := w.household(sg)
+	w.resident(extra)
+	w.unitHouseholds = ids{own.ID: true, w.targets[relUnit].household.ID: true, extra.ID: true}
+	w.unit = storetest.MustUnit(tb, st, "1栋联建单元", own.ID, w.targets[relUnit].household.ID, extra.ID)
+	if w.unit.TerritoryID != w.g1.ID {
+		tb.Fatalf("the matrix's unit is anchored at %d, want grid g1 %d", w.unit.TerritoryID, w.g1.ID)
 	}
 	for _, role := range model.Roles {
 		u := w.user("u_"+string(role), role, w.scopeNode(role))
@@ -343,6 +369,9 @@ func (w *world) user(name string, role model.Role, scope *model.Territory) *mode
 	}
 	if role == model.RolePartner {
 		in.OrganizationID = w.targets[relOwn].organization.ID // a partner belongs to its organization, whose node is its scope
+	}
+	if role == model.RoleUnitLeader {
+		in.UnitID = w.unit.ID // a unit leader leads a real unit, whose anchor is its scope
 	}
 	if role.NeedsSecondFactor() {
 		in.TOTPSecret = authz.NewTOTPSecret()

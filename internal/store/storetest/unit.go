@@ -20,3 +20,34 @@ func MustUnit(tb testing.TB, st *store.Store, name string, households ...int64) 
 	}
 	return us[0]
 }
+
+// MustLeaderUnit is the unit a unit_leader account scoped to node leads in tests: the current
+// households under node that belong to no unit yet, formed into one unit (a household is added
+// at node first when there is none).
+func MustLeaderUnit(tb testing.TB, st *store.Store, node *model.Territory) *model.Unit {
+	tb.Helper()
+	ctx := context.Background()
+	var ids []int64
+	for cur := ""; ; {
+		p, err := st.Households(ctx, authz.System(), store.HouseholdFilter{Under: node.ID, Limit: store.MaxLimit, Cursor: cur})
+		if err != nil {
+			tb.Fatalf("households under %s: %v", node.Name, err)
+		}
+		for _, h := range p.Items {
+			if h.UnitID == 0 {
+				ids = append(ids, h.ID)
+			}
+		}
+		if cur = p.Next; cur == "" {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		h, err := st.CreateHousehold(ctx, authz.System(), model.HouseholdInput{TerritoryID: node.ID, Address: "组长户"})
+		if err != nil {
+			tb.Fatalf("household of the unit at %s: %v", node.Name, err)
+		}
+		ids = append(ids, h.ID)
+	}
+	return MustUnit(tb, st, node.Name+"联建单元", ids...)
+}

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// The scope of people. A scope is a set of households the store narrows to: a territory subtree
+// (Scope.Path), and for a unit leader exactly the households of its unit (Scope.UnitBound). Every
+// read and write of households, residents and their history goes through the helpers here, so a
+// list, a count, a search or a single read cannot forget either half.
+
+// scopedHousehold is scopedOne for a row that belongs to a household: placeOf gives the row's
+// path and its household's unit (0: in none). A row outside sc, by territory or by unit, is
+// model.ErrNotFound, exactly like a missing one.
+func scopedHousehold[T any](ctx context.Context, c conn, sc authz.Scope, query string, args []any, scan func(rowScanner) (T, error), placeOf func(T) (string, int64)) (T, error) {
+	v, err := queryOne(ctx, c, query, args, scan)
+	if err != nil {
+		return v, err
+	}
+	if p, unit := placeOf(v); !sc.ContainsHousehold(p, unit) {
+		var zero T
+		return zero, model.ErrNotFound
+	}
+	return v, nil
+}
+
+// unitCond is the condition that narrows rows by their household (householdCol: the column
+// holding the household's id; "id" on households itself) to sc's unit: "" when sc is not
+// unit-bound, a condition that holds for no row when its unit is 0.
+func unitCond(sc authz.Scope, householdCol string) (cond string, args []any) {
+	switch {
+	case !sc.UnitBound():
+		return "", nil
+	case sc.Unit == 0:
+		return "1 = 0", nil
+	case householdCol == "id":
+		return "unit_id = ?", []any{sc.Unit}
+	}
+	return householdCol + " IN (SELECT id FROM households WHERE unit_id = ?)", []any{sc.Unit}
+}
+
+// narrowToUnit adds unitCond to f.
+func (f *filter) narrowToUnit(sc authz.Scope, householdCol string) {
+	if cond, args := unitCond(sc, householdCol); cond != "" {
+		f.add(cond, args...)
+	}
+}
+
+// householdsUnder is the filter of a list of households: under prefix (from subtree) and in
+// sc's unit for a unit-bound scope.
+func householdsUnder(sc authz.Scope, prefix string) filter {
+	w := underPath(prefix)
+	w.narrowToUnit(sc, "id")
+	return w
+}
+
+// residentsUnder is the filter of a list of residents: under prefix and, for a unit-bound
+// scope, in a household of its unit.
+func residentsUnder(sc authz.Scope, prefix string) filter {
+	w := underPath(prefix)
+	w.narrowToUnit(sc, "household_id")
+	return w
+}
+
+// unitCounts replaces the maintained household and resident counts of the nodes with counts
+// of the unit's households under each (a unit-bound scope must not learn how many households
+// live around its unit). It does nothing for other scopes. One COUNT per node: a unit
+// leader's tree is its unit's anchor and the few nodes below.
+func (c conn) unitCounts(ctx context.Context, sc authz.Scope, ts ...*model.Territory) error {
+	if !sc.UnitBound() {
+		return nil
+	}
+	for _, t := range ts {
+		if t == nil {
+			continue
+		}
+		t.Households, t.Residents = 0, 0
+		if sc.Unit == 0 {
+			continue
+		}
+		lo, hi := authz.PathRange(t.Path)
+		if err := c.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(members), 0) FROM households
+			WHERE unit_id = ? AND moved_out_at IS NULL AND path >= ? AND path < ?`, []any{sc.Unit, lo, hi}, &t.Households, &t.Residents); err != nil {
+			return err
+		}
+	}
+	return nil
+}
