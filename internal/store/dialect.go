@@ -127,7 +127,7 @@ func (d dialect) lockMembersForBulk(ctx context.Context, c conn) error {
 func (s *Store) Analyze(ctx context.Context) error {
 	q := `ANALYZE`
 	if s.d.name == "postgres" {
-		q = `ANALYZE territories, households, residents, party_orgs, party_members, party_dues_payments, party_member_counts`
+		q = `ANALYZE territories, households, residents, party_orgs, party_posts, party_members, party_dues_payments, party_member_counts`
 	}
 	_, err := s.writer().exec(ctx, q)
 	if err == nil && s.d.name == "sqlite" {
