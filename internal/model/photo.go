@@ -65,7 +65,7 @@ func CheckPhoto(field string, data []byte) (*Photo, error) {
 	if err != nil {
 		return bad("照片已损坏或不完整，无法读取，请重新拍摄或选择照片")
 	}
-	out := flattenPhoto(img)
+	out := orient(flattenPhoto(img), jpegOrientation(data))
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: photoQuality}); err != nil {
 		return nil, fmt.Errorf("encode photo: %w", err)
