@@ -54,8 +54,8 @@ func cmdUser(ctx context.Context, e *env) error {
 		}
 		in.ScopeID = id
 	}
-	if residentID != 0 && in.Role != model.RoleResident && in.Role != model.RoleMember {
-		return errors.New("--resident: only resident and member accounts are linked to a resident record")
+	if residentID != 0 && in.Role != model.RoleResident && in.Role != model.RoleMember && in.Role != model.RoleUnitLeader {
+		return errors.New("--resident: only resident, member and unit_leader accounts are linked to a resident record")
 	}
 	if residentID < 0 {
 		return errors.New("--resident: give a resident id")

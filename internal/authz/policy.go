@@ -75,6 +75,12 @@ const (
 	UnitActivityRead  Action = "unit.activity.read"  // list and read activity records and their photos
 	UnitActivityWrite Action = "unit.activity.write" // record activities with photos; move hardship cases (roles that see hardship)
 	UnitCoverageRead  Action = "unit.coverage.read"  // coverage of a subtree and the units needing attention
+	// unitlead: electing and appointing unit leaders (issue 9 item 2). Who sees an election is
+	// decided by the store: staff and grid leaders by territory, a unit leader its own unit, a
+	// resident or member the unit of its own household (users.resident_id).
+	UnitElectionRead  Action = "unit.election.read"  // see a unit's elections: candidates, turnout, tallies once closed
+	UnitElectionWrite Action = "unit.election.write" // open and close elections, cast proxy votes for households without a phone, appoint leaders
+	UnitVote          Action = "unit.vote"           // cast one's own household's vote (the store checks the household is in the unit)
 )
 
 var (
@@ -143,6 +149,10 @@ var policy = map[Action][]model.Role{
 	UnitActivityRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader),
 	UnitActivityWrite: append(slices.Clone(fieldStaff), model.RoleUnitLeader),
 	UnitCoverageRead:  staff,
+	// unitlead
+	UnitElectionRead:  {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader, model.RoleUnitLeader, model.RoleMember, model.RoleResident},
+	UnitElectionWrite: staff,
+	UnitVote:          {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -110,6 +110,10 @@ type UnitLeader struct {
 	Method      LeaderMethod `json:"method"`
 	Since       string       `json:"since"`           // YYYY-MM-DD
 	Until       string       `json:"until,omitempty"` // end of the term, YYYY-MM-DD
+	// Reason is why staff appointed the leader (method appointed), "" for an elected one.
+	Reason string `json:"reason,omitempty"`
+	// ElectionID is the election that chose the leader (method elected).
+	ElectionID int64 `json:"election_id,omitempty"`
 }
 
 // Unit is one joint-building unit.

@@ -39,8 +39,9 @@ func (s *Store) LinkResident(ctx context.Context, sc authz.Scope, userID, reside
 			tx.audit(sc, "user.unlink_resident", "user", []int64{userID}, "")
 			return nil
 		}
-		if u.Role != model.RoleResident && u.Role != model.RoleMember {
-			return fieldErr("resident_id", "只有居民或党员账号可以关联居民信息")
+		if u.Role != model.RoleResident && u.Role != model.RoleMember && u.Role != model.RoleUnitLeader {
+			// A unit leader is a household head of its unit: linked, it votes for its household.
+			return fieldErr("resident_id", "只有居民、党员或联建单元小组长账号可以关联居民信息")
 		}
 		if _, err := tx.resident(ctx, sc, residentID); errors.Is(err, model.ErrNotFound) {
 			return fieldErr("resident_id", "居民不存在或不在您的管辖范围内")

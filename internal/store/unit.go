@@ -19,23 +19,24 @@ import (
 // for one household.
 
 const unitColumns = `id, community_id, territory_id, path, name, basis, override_reason, status, households,
-	leader_household_id, leader_resident_id, leader_method, leader_since, leader_until, rotation_until, last_activity_month,
+	leader_household_id, leader_resident_id, leader_method, leader_since, leader_until, leader_reason, COALESCE(leader_election_id, 0), rotation_until, last_activity_month,
 	successor_id, formed_at, ended_at, created_at, updated_at`
 
 func scanUnit(r rowScanner) (*model.Unit, error) {
 	var u model.Unit
 	var lh, lr, succ sql.NullInt64
-	var method string
+	var method, reason string
+	var election int64
 	var since, until sql.NullTime
 	var ended sql.NullTime
 	if err := r.Scan(&u.ID, &u.CommunityID, &u.TerritoryID, &u.Path, &u.Name, &u.Basis, &u.OverrideReason, &u.Status, &u.Households,
-		&lh, &lr, &method, &since, &until, &u.RotationUntil, &u.LastActivityMonth,
+		&lh, &lr, &method, &since, &until, &reason, &election, &u.RotationUntil, &u.LastActivityMonth,
 		&succ, &u.FormedAt, &ended, &u.CreatedAt, &u.UpdatedAt); err != nil {
 		return nil, err
 	}
 	if lh.Valid {
 		u.Leader = &model.UnitLeader{HouseholdID: lh.Int64, ResidentID: lr.Int64, Method: model.LeaderMethod(method),
-			Since: dateString(since.Time), Until: dateString(until.Time)}
+			Since: dateString(since.Time), Until: dateString(until.Time), Reason: reason, ElectionID: election}
 	}
 	u.SuccessorID = succ.Int64
 	if ended.Valid {
