@@ -57,6 +57,7 @@ type Report struct {
 	Total        time.Duration // Load and the Party, register and study data of the demo city
 	Levels       []Level
 	Party        []PartyTiming // composition analytics and a branch's first member page
+	Units        []UnitTiming  // coverage of the units (issue 9 item 6)
 	LookupsPerS  float64
 	Pairs        []Pair // full stack against bare handler, when HTTPMeasured
 	Concurrency  int
@@ -165,6 +166,12 @@ func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, pr
 	}
 	for _, p := range rep.Party {
 		fmt.Fprintf(progress, "  %s (%s, %d members): p50 %v p99 %v\n", p.What, p.Name, p.Members, p.P50, p.P99)
+	}
+	if rep.Units, err = measureUnits(ctx, st, nodes, opts.Samples); err != nil {
+		return nil, err
+	}
+	for _, u := range rep.Units {
+		fmt.Fprintf(progress, "  unit coverage of %s (%d units, %d households in units): p50 %v p99 %v\n", u.Name, u.Units, u.InUnits, u.P50, u.P99)
 	}
 
 	maxID, err := maxHouseholdID(ctx, st)
@@ -403,6 +410,35 @@ func measureParty(ctx context.Context, st *store.Store, nodes []*model.Territory
 			times = append(times, time.Since(t0))
 		}
 		out = append(out, PartyTiming{What: m.what, Name: m.name, Members: n, P50: percentile(times, 50), P99: percentile(times, 99)})
+	}
+	return out, nil
+}
+
+// UnitTiming is the timing of the units' coverage of one node.
+type UnitTiming struct {
+	Kind, Name     string
+	Units, InUnits int64
+	P50, P99       time.Duration
+}
+
+// measureUnits times, through the store as the system, the units' coverage (issue 9 item 6: a
+// node and its children, from the maintained counters) of the district, the largest street and
+// the largest community (nodes as pickNodes returns them).
+func measureUnits(ctx context.Context, st *store.Store, nodes []*model.Territory, samples int) ([]UnitTiming, error) {
+	sys := authz.System()
+	var out []UnitTiming
+	for _, n := range nodes[:min(3, len(nodes))] {
+		times := make([]time.Duration, 0, samples)
+		var top *model.UnitCoverage
+		for range samples {
+			t0 := time.Now()
+			var err error
+			if top, _, err = st.UnitCoverage(ctx, sys, n.ID); err != nil {
+				return nil, err
+			}
+			times = append(times, time.Since(t0))
+		}
+		out = append(out, UnitTiming{Kind: string(n.Kind), Name: n.Name, Units: top.Units, InUnits: top.InUnits, P50: percentile(times, 50), P99: percentile(times, 99)})
 	}
 	return out, nil
 }

@@ -34,5 +34,11 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) {
 			fmt.Fprintf(w, "| %s | %s | %d | %s | %s |\n", p.What, p.Name, p.Members, p.P50, p.P99)
 		}
 	}
+	if len(r.Units) > 0 {
+		fmt.Fprintf(w, "\n| unit coverage (store) | node | units | households in units | p50 | p99 |\n|---|---|---:|---:|---:|---:|\n")
+		for _, u := range r.Units {
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %s |\n", u.Kind, u.Name, u.Units, u.InUnits, u.P50, u.P99)
+		}
+	}
 	fmt.Fprintln(w)
 }
