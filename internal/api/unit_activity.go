@@ -129,9 +129,9 @@ func (a *API) listUnitActivities(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, mapList(p, toUnitActivityJSON))
 }
 
-// activityUploadLimit is the body a record may send: its photos at their limit and room for
+// ActivityUploadLimit is the body a record may send: its photos at their limit and room for
 // the fields and the multipart framing. A larger body is 413.
-const activityUploadLimit = model.PhotosPerEntry*model.PhotoMax + 256<<10
+const ActivityUploadLimit = model.PhotosPerEntry*model.PhotoMax + 256<<10
 
 // ReadActivityForm reads a record's multipart form (fields category, date, description,
 // households — repeated or comma-separated ids —, case_household_id, and files photos) into
@@ -199,7 +199,7 @@ func readPart(fh *multipart.FileHeader) ([]byte, error) {
 // ParseActivityForm bounds the body and parses the multipart form of a record; a body that is
 // not multipart is a *badRequest naming photos.
 func ParseActivityForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, activityUploadLimit)
+	r.Body = http.MaxBytesReader(w, r.Body, ActivityUploadLimit)
 	// #nosec G120 -- the body is bounded by the MaxBytesReader just above
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var mbe *http.MaxBytesError

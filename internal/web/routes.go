@@ -193,6 +193,12 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /me/teams/{id}/leave", authz.SubjectSelf, wb.h(wb.joinTeam(false))),
 
 		authz.NewRoute("/", authz.Public, wb.h(wb.notFound)),
+		// unitact: the units' five joint activities and coverage (issue 9 items 5–7)
+		authz.NewRoute("GET /units/activities", authz.UnitActivityRead, wb.h(wb.myActivities)),
+		authz.NewRoute("GET /units/{id}/activities", authz.UnitActivityRead, wb.h(wb.unitActivities)),
+		authz.NewRoute("GET /units/{id}/activities/new", authz.UnitActivityWrite, wb.h(wb.newActivityForm)),
+		authz.NewRoute("POST /units/{id}/activities/new", authz.UnitActivityWrite, wb.h(wb.recordActivity)),
+		authz.NewRoute("GET /units/coverage", authz.UnitCoverageRead, wb.h(wb.unitCoverage)),
 	}
 }
 

@@ -134,6 +134,8 @@ func coverageQuery(w *world, rel relation) string {
 var unitActPatternKinds = map[string]objKind{
 	"/api/v1/units/{id}/activities": actUnitObj,
 	"/api/v1/activities/{id}/case":  actCaseObj,
+	"/units/{id}/activities":        actUnitObj,
+	"/units/{id}/activities/new":    actUnitObj,
 }
 
 var unitActObjKinds = map[string]objKind{
@@ -149,6 +151,11 @@ var unitActSpecs = map[string]spec{
 	"POST /api/v1/activities/{id}/case":      {kind: unitActCase, scoped: true, fresh: true, body: jsonBody(`{"from":"reported","to":"helping","note":"矩阵"}`)},
 	"GET /api/v1/units/coverage":             {kind: unitActCoverage, scoped: true, query: coverageQuery},
 	"GET /api/v1/units/attention":            {kind: unitActCoverage, scoped: true, query: coverageQuery},
+	"GET /units/activities":                  {kind: unitActRead},
+	"GET /units/{id}/activities":             {kind: unitActRead, scoped: true},
+	"GET /units/{id}/activities/new":         {kind: unitActWrite, scoped: true},
+	"POST /units/{id}/activities/new":        {kind: unitActWrite, scoped: true, body: unitActBody},
+	"GET /units/coverage":                    {kind: unitActCoverage, scoped: true, query: coverageQuery},
 }
 
 func init() {
