@@ -254,6 +254,10 @@ type Tx struct {
 	// (conflict.go): recorded with the write, or after its rollback in a transaction of their own.
 	conflicts []queuedConflict
 	created   map[int64]bool // households created in this transaction
+	// unitCounts and activityCounts are the adjustments of the units' counters this
+	// transaction made, written at its end (flushUnitCounts).
+	unitCounts     map[unitCountKey]int64
+	activityCounts map[activityCountKey]int64
 }
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
@@ -278,6 +282,13 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 				return kerr
 			}
 		}
+		return err
+	}
+	// The units' counters (unit_count.go) last but for the audit: their rows are the hottest
+	// of the transaction and are locked here in key order after every other lock it took, so
+	// two writers never wait for each other's counter and row in opposite orders.
+	if err := tx.flushUnitCounts(ctx); err != nil {
+		_ = sqlTx.Rollback()
 		return err
 	}
 	if err := tx.writeConflicts(ctx); err != nil {

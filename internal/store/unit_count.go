@@ -133,11 +133,24 @@ func (tx *Tx) unitHouseholdCounts(ctx context.Context, households []int64, sign 
 	return tx.unitCountsWrite(ctx, agg)
 }
 
-// unitCountsWrite upserts the non-zero adjustments of agg, in key order (one lock order for
-// concurrent writers), 400 rows a statement.
-func (tx *Tx) unitCountsWrite(ctx context.Context, agg map[unitCountKey]int64) error {
-	keys := make([]unitCountKey, 0, len(agg))
+// unitCountsWrite adds the adjustments of agg to the transaction's, written when it ends
+// (flushUnitCounts).
+func (tx *Tx) unitCountsWrite(_ context.Context, agg map[unitCountKey]int64) error {
+	if tx.unitCounts == nil {
+		tx.unitCounts = map[unitCountKey]int64{}
+	}
 	for k, n := range agg {
+		tx.unitCounts[k] += n
+	}
+	return nil
+}
+
+// flushUnitCounts upserts the transaction's non-zero counter adjustments in key order (one
+// lock order for concurrent writers), 400 rows a statement. Store.Tx calls it before COMMIT,
+// after every other write of the transaction.
+func (tx *Tx) flushUnitCounts(ctx context.Context) error {
+	keys := make([]unitCountKey, 0, len(tx.unitCounts))
+	for k, n := range tx.unitCounts {
 		if n != 0 {
 			keys = append(keys, k)
 		}
@@ -148,39 +161,47 @@ func (tx *Tx) unitCountsWrite(ctx context.Context, agg map[unitCountKey]int64) e
 	for chunk := range slices.Chunk(keys, 400) {
 		args := make([]any, 0, 4*len(chunk))
 		for _, k := range chunk {
-			args = append(args, k.path, k.dim, k.value, agg[k])
+			args = append(args, k.path, k.dim, k.value, tx.unitCounts[k])
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO unit_counts (path, dim, value, n) VALUES `+valuesList(len(chunk), 4)+`
 			ON CONFLICT (path, dim, value) DO UPDATE SET n = unit_counts.n + excluded.n`, args...); err != nil {
 			return err
 		}
 	}
+	tx.unitCounts = nil
+	akeys := make([]activityCountKey, 0, len(tx.activityCounts))
+	for k, n := range tx.activityCounts {
+		if n != 0 {
+			akeys = append(akeys, k)
+		}
+	}
+	slices.SortFunc(akeys, func(a, b activityCountKey) int {
+		return strings.Compare(a.path+"\x00"+a.month+"\x00"+a.category, b.path+"\x00"+b.month+"\x00"+b.category)
+	})
+	for chunk := range slices.Chunk(akeys, 400) {
+		args := make([]any, 0, 4*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k.path, k.month, k.category, tx.activityCounts[k])
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO unit_activity_counts (path, month, category, n) VALUES `+valuesList(len(chunk), 4)+`
+			ON CONFLICT (path, month, category) DO UPDATE SET n = unit_activity_counts.n + excluded.n`, args...); err != nil {
+			return err
+		}
+	}
+	tx.activityCounts = nil
 	return nil
 }
 
 // activityCountKey is one row of unit_activity_counts.
 type activityCountKey struct{ path, month, category string }
 
-// activityCountsWrite upserts the adjustments of agg in key order.
-func (tx *Tx) activityCountsWrite(ctx context.Context, agg map[activityCountKey]int64) error {
-	keys := make([]activityCountKey, 0, len(agg))
-	for k, n := range agg {
-		if n != 0 {
-			keys = append(keys, k)
-		}
+// activityCountsWrite adds the adjustments of agg to the transaction's (flushUnitCounts).
+func (tx *Tx) activityCountsWrite(_ context.Context, agg map[activityCountKey]int64) error {
+	if tx.activityCounts == nil {
+		tx.activityCounts = map[activityCountKey]int64{}
 	}
-	slices.SortFunc(keys, func(a, b activityCountKey) int {
-		return strings.Compare(a.path+"\x00"+a.month+"\x00"+a.category, b.path+"\x00"+b.month+"\x00"+b.category)
-	})
-	for chunk := range slices.Chunk(keys, 400) {
-		args := make([]any, 0, 4*len(chunk))
-		for _, k := range chunk {
-			args = append(args, k.path, k.month, k.category, agg[k])
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO unit_activity_counts (path, month, category, n) VALUES `+valuesList(len(chunk), 4)+`
-			ON CONFLICT (path, month, category) DO UPDATE SET n = unit_activity_counts.n + excluded.n`, args...); err != nil {
-			return err
-		}
+	for k, n := range agg {
+		tx.activityCounts[k] += n
 	}
 	return nil
 }

@@ -58,8 +58,7 @@ func TestUnitActivityPages(t *testing.T) {
 		ids = append(ids, h.ID)
 		hh = append(hh, fmt.Sprint(h.ID))
 	}
-	u := storetest.MustUnit(t, st, "1栋1单元联建单元", ids...)
-	storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE username = 'unitleader'`, u.ID)
+	u := f.leadUnit(t, ids...)
 	leader := f.as(t, "unitleader")
 	list := fmt.Sprintf("/units/%d/activities", u.ID)
 	if loc := leader.get("/units/activities").want(t, http.StatusSeeOther).Header.Get("Location"); loc != list {

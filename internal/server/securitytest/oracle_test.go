@@ -191,7 +191,8 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 // in its unit only (the store narrows the scope's households to the unit's).
 func peopleKind(k routeKind) bool {
 	switch k {
-	case peopleRead, peopleWrite, bulk, corrections, conflicts:
+	case peopleRead, peopleWrite, bulk, corrections, conflicts,
+		unitActRead, unitActWrite, unitActCase, unitActCoverage: // a unit's records: its unit's (unit_activity_test.go)
 		return true
 	}
 	return false

@@ -15,8 +15,9 @@ import (
 )
 
 // unitact's part of the matrix: the units' joint activities and coverage. The unit leader
-// account leads the unit of the own household and the same-unit household (building bu); every
-// other relation has a unit of its own household. Each unit has a standing environment record
+// account leads the world's unit (the own and the same-unit households, and one in building
+// bg); every other relation has a unit of its own household. A unit leader reaches its unit's
+// records only (peopleKind: relUnit), a list under a node as far as its anchor (node). Each unit has a standing environment record
 // with a photo; the case route works on fresh hardship records with a case. A unit leader
 // records and reads its own unit's activities (its reach, relUnit) and moves no hardship case
 // (hardship is withheld from it); coverage is staff's.
@@ -64,8 +65,8 @@ var (
 	unitActWorlds = map[*fixture]*unitActWorld{}
 )
 
-// unitAct is the fixture's units, made on first use: the unit leader's of relOwn, relHousehold
-// and relUnit (their households), one for each other relation (its household).
+// unitAct is the fixture's units, made on first use: the unit leader's (w.unit) for relOwn,
+// relHousehold and relUnit, one of its household for each other relation.
 func (w *world) unitAct() *unitActWorld {
 	w.tb.Helper()
 	unitActMu.Lock()
@@ -75,15 +76,13 @@ func (w *world) unitAct() *unitActWorld {
 	}
 	u := &unitActWorld{units: map[relation]int64{}, members: map[relation][]int64{}, records: map[relation]int64{}}
 	own := []int64{w.targets[relOwn].household.ID, w.targets[relUnit].household.ID}
-	lead := storetest.MustUnit(w.tb, w.st, "矩阵联建单元", own...)
 	for _, rel := range []relation{relOwn, relHousehold, relUnit} {
-		u.units[rel], u.members[rel] = lead.ID, own
+		u.units[rel], u.members[rel] = w.unit.ID, own // the unit the unit_leader account leads (world_test.go)
 	}
 	for _, rel := range []relation{relGrid, relCommunity, relStreet, relOther} {
 		h := w.targets[rel].household.ID
-		u.units[rel], u.members[rel] = storetest.MustUnit(w.tb, w.st, fmt.Sprintf("矩阵联建单元%d", rel), h).ID, []int64{h}
+		u.units[rel], u.members[rel] = storetest.MustUnit(w.tb, w.st, fmt.Sprintf("矩阵活动联建单元%d", rel), h).ID, []int64{h}
 	}
-	storetest.Exec(w.tb, w.st, `UPDATE users SET unit_id = ? WHERE id = ?`, lead.ID, w.users[model.RoleUnitLeader].ID)
 	for _, rel := range placed {
 		a, err := w.st.RecordUnitActivity(context.Background(), authz.System(), u.units[rel], model.UnitActivityInput{Category: model.ActivityEnvironment,
 			Households: u.members[rel], Description: "矩阵活动"}, [][]byte{storetest.JPEG(w.tb, 16, 16)})
@@ -145,7 +144,7 @@ var unitActObjKinds = map[string]objKind{
 var unitActSpecs = map[string]spec{
 	"GET /api/v1/units/{id}/activities":      {kind: unitActRead, scoped: true},
 	"POST /api/v1/units/{id}/activities":     {kind: unitActWrite, scoped: true, body: unitActBody},
-	"GET /api/v1/activities":                 {kind: unitActRead, scoped: true, query: underNode},
+	"GET /api/v1/activities":                 {kind: unitActRead, scoped: true, node: true, query: underNode},
 	"GET /api/v1/activities/{id}":            {kind: unitActRead, scoped: true},
 	"GET /api/v1/activities/{id}/photos/{n}": {kind: unitActRead, scoped: true},
 	"POST /api/v1/activities/{id}/case":      {kind: unitActCase, scoped: true, fresh: true, body: jsonBody(`{"from":"reported","to":"helping","note":"矩阵"}`)},
