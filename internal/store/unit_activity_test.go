@@ -215,9 +215,17 @@ func TestUnitCountsFollowHouseholds(t *testing.T) {
 		if err := st.DissolveUnit(ctx, authz.System(), u4.ID, "测试"); err != nil {
 			t.Fatal(err)
 		}
+		// An appointed leader counts at every node above its unit.
+		head, err := st.CreateResident(ctx, authz.System(), model.ResidentInput{HouseholdID: w.a[0], Name: "王组长", IDNumber: validID("510781", "19600101", 1), Relation: model.RelationHead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AppointUnitLeader(ctx, authz.System(), ua.ID, model.Appointment{ResidentID: head.ID, TermMonths: 36, Reason: "测试"}); err != nil {
+			t.Fatal(err)
+		}
 		got := read()
-		want := "/: households=17 units=2 leader=0\n" + w.street.Path + ": households=17 units=2 leader=0\n" + w.community.Path + ": households=17 units=2 leader=0\n" +
-			w.building.Path + ": households=17 units=2 leader=0\n" + w.stairwell.Path + ": households=12 units=1 leader=0\n" + w.community2.Path + ": households=0 units=0 leader=0\n"
+		want := "/: households=17 units=2 leader=1\n" + w.street.Path + ": households=17 units=2 leader=1\n" + w.community.Path + ": households=17 units=2 leader=1\n" +
+			w.building.Path + ": households=17 units=2 leader=1\n" + w.stairwell.Path + ": households=12 units=1 leader=1\n" + w.community2.Path + ": households=0 units=0 leader=0\n"
 		if got != want {
 			t.Errorf("maintained:\n%s\nwant:\n%s", got, want)
 		}

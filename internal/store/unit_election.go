@@ -577,12 +577,15 @@ func day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// setLeader writes the unit's leader and term.
+// setLeader writes the unit's leader and term (and the units-with-a-leader counters of
+// coverage, unit_count.go).
 func (tx *Tx) setLeader(ctx context.Context, unitID, household, resident int64, method model.LeaderMethod, since, until time.Time, reason string, election int64) error {
-	_, err := tx.exec(ctx, `UPDATE units SET leader_household_id = ?, leader_resident_id = ?, leader_method = ?, leader_since = ?, leader_until = ?,
+	return tx.unitCountsChange(ctx, []int64{unitID}, func() error {
+		_, err := tx.exec(ctx, `UPDATE units SET leader_household_id = ?, leader_resident_id = ?, leader_method = ?, leader_since = ?, leader_until = ?,
 		leader_reason = ?, leader_election_id = ?, updated_at = ? WHERE id = ?`,
-		household, resident, string(method), since, until, reason, nullID(election), tx.s.now(), unitID)
-	return err
+			household, resident, string(method), since, until, reason, nullID(election), tx.s.now(), unitID)
+		return err
+	})
 }
 
 // AppointUnitLeader is staff naming a household head of unit id its leader without an
