@@ -244,6 +244,19 @@ func TestDutyExemption(t *testing.T) {
 		if err := st.LiftExemption(ctx, w.staff, w.unit.ID, e.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("lifting twice: %v", err)
 		}
+		// Moving away (the household register's move-out) leaves the unit and its future months.
+		if _, err := st.MoveOutHousehold(ctx, w.staff, w.hh[5].ID, model.MoveOut{Date: "2026-03-10"}); err != nil {
+			t.Fatal(err)
+		}
+		got = schedule(t, st, w.staff, w.unit.ID)
+		for m, h := range got {
+			if h == w.hh[5].ID && m >= "2026-03" {
+				t.Errorf("household that moved away still on duty in %s", m)
+			}
+		}
+		if len(got) != 12 {
+			t.Errorf("%d months after the move, want 12", len(got))
+		}
 	})
 }
 

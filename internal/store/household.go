@@ -333,6 +333,17 @@ func (s *Store) MoveOutHousehold(ctx context.Context, sc authz.Scope, id int64, 
 		if err := m.Validate(old.MovedInAt); err != nil {
 			return err
 		}
+		// A household moving away leaves its joint-building unit first (setUnitHouseholds keeps
+		// the unit's counts and gives its future duty months to the others).
+		var unit sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT unit_id FROM households WHERE id = ?`, []any{id}, &unit); err != nil {
+			return err
+		}
+		if unit.Valid {
+			if err := tx.setUnitHouseholds(ctx, sc, unit.Int64, nil, []int64{id}, "moved_out"); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.exec(ctx, `UPDATE households SET moved_out_at = ?, updated_at = ? WHERE id = ?`, dateArg(m.Date), now(), id); err != nil {
 			return err
 		}
