@@ -241,6 +241,27 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/party/development/{id}/documents", authz.PartyDevelopmentWrite, a.h(a.recordDocument)),
 		authz.NewRoute("POST /api/v1/party/development/{id}/advance", authz.PartyDevelopmentWrite, a.h(a.advanceCandidate)),
 
+		// unitduty: the duty rotation of joint-building units, its calendar feeds, notifications
+		authz.NewRoute("GET /api/v1/units/{id}/duty", authz.UnitDutyRead, a.h(a.getUnitDuty)),
+		authz.NewRoute("POST /api/v1/units/{id}/duty/generate", authz.UnitDutyWrite, a.h(a.generateUnitDuty)),
+		authz.NewRoute("POST /api/v1/units/{id}/duty/exemptions", authz.UnitDutyWrite, a.h(a.addExemption)),
+		authz.NewRoute("DELETE /api/v1/duty/exemptions/{id}", authz.UnitDutyWrite, a.h(a.liftExemption)),
+		authz.NewRoute("GET /api/v1/units/{id}/duty/swaps", authz.UnitDutyRead, a.h(a.listSwaps)),
+		authz.NewRoute("POST /api/v1/units/{id}/duty/swaps", authz.UnitDutySelf, a.h(a.requestSwap)),
+		authz.NewRoute("POST /api/v1/duty/swaps/{id}/consent", authz.UnitDutySelf, a.h(a.decideSwap(true))),
+		authz.NewRoute("POST /api/v1/duty/swaps/{id}/decline", authz.UnitDutySelf, a.h(a.decideSwap(false))),
+		authz.NewRoute("GET /api/v1/units/{id}/duty/checklist", authz.UnitDutyRead, a.h(a.getMonthChecklist)),
+		authz.NewRoute("POST /api/v1/units/{id}/duty/checklist/ticks", authz.UnitDutyTick, a.h(a.tickChecklist)),
+		authz.NewRoute("GET /api/v1/territories/{id}/duty-checklist", authz.UnitDutyChecklist, a.h(a.getChecklist)),
+		authz.NewRoute("PUT /api/v1/territories/{id}/duty-checklist", authz.UnitDutyChecklist, a.h(a.putChecklist)),
+		authz.NewRoute("GET /api/v1/units/{id}/duty.ics", authz.UnitDutyRead, a.h(a.unitDutyICS)),
+		authz.NewRoute("GET /api/v1/households/{id}/duty.ics", authz.UnitDutyRead, a.h(a.householdDutyICS)),
+		authz.NewRoute("POST /api/v1/units/{id}/duty/feed-tokens", authz.UnitDutyRead, a.h(a.createFeedToken)),
+		authz.NewRoute("DELETE /api/v1/duty/feed-tokens/{id}", authz.UnitDutyRead, a.h(a.revokeFeedToken)),
+		authz.NewRoute("GET /feeds/duty/{file}", authz.Public, a.h(a.feedByToken)),
+		authz.NewRoute("GET /api/v1/notifications", authz.LoggedIn, a.h(a.listNotifications)),
+		authz.NewRoute("POST /api/v1/notifications/{id}/read", authz.LoggedIn, a.h(a.readNotification)),
+
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}
 }

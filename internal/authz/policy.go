@@ -81,6 +81,16 @@ const (
 	UnitElectionRead  Action = "unit.election.read"  // see a unit's elections: candidates, turnout, tallies once closed
 	UnitElectionWrite Action = "unit.election.write" // open and close elections, cast proxy votes for households without a phone, appoint leaders
 	UnitVote          Action = "unit.vote"           // cast one's own household's vote (the store checks the household is in the unit)
+
+	// unitduty: the duty rotation of joint-building units (issue 9 items 3 and 4). The store
+	// narrows: staff and grid leaders to the units of their territory, a unit leader to its own
+	// unit (Scope.Unit), a resident or member to the unit of its own household (its linked
+	// resident record).
+	UnitDutyRead      Action = "unit.duty.read"      // a unit's rotation, exemptions, swaps, checklist and calendar feeds; make one's own private feed link
+	UnitDutyWrite     Action = "unit.duty.write"     // generate and extend a unit's rotation, mark and lift exemptions (staff, the unit's leader)
+	UnitDutySelf      Action = "unit.duty.self"      // a household asks for and consents to or declines a swap of months
+	UnitDutyTick      Action = "unit.duty.tick"      // tick the month's checklist: the month's duty household, staff, the unit's leader
+	UnitDutyChecklist Action = "unit.duty.checklist" // define a community's monthly duty checklist (staff)
 )
 
 var (
@@ -153,6 +163,13 @@ var policy = map[Action][]model.Role{
 	UnitElectionRead:  {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader, model.RoleUnitLeader, model.RoleMember, model.RoleResident},
 	UnitElectionWrite: staff,
 	UnitVote:          {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
+
+	// unitduty
+	UnitDutyRead:      append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleResident, model.RoleMember),
+	UnitDutyWrite:     append(slices.Clone(staff), model.RoleUnitLeader),
+	UnitDutySelf:      {model.RoleResident, model.RoleMember},
+	UnitDutyTick:      append(slices.Clone(staff), model.RoleUnitLeader, model.RoleResident, model.RoleMember),
+	UnitDutyChecklist: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

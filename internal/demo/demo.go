@@ -75,6 +75,8 @@ type Result struct {
 	SpacePosts  int64 // threads and replies in the branches' online spaces (space.go)
 	// Organizations of the register (organization.go)
 	Organizations int
+	// Duty is the units' duty rotation: months, exemptions, swaps and ticks (store.SeedDutyDemo).
+	Duty store.DutyDemoStats
 	// People is how long the divisions, households and residents took, generated and loaded
 	// in one transaction (what the 1M-household targets of docs/benchmarks.md measure);
 	// Elapsed adds the Party, register and study data built on them.
@@ -201,6 +203,11 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	}
 	if res.SpacePosts, err = partySpaces(ctx, st); err != nil {
 		return nil, fmt.Errorf("demo: online spaces: %w", err)
+	}
+	// The duty rotation of every unit formed above (units, issue 9): last, so that it finds
+	// every unit and household in place.
+	if res.Duty, err = st.SeedDutyDemo(ctx, authz.System(), opts.Today); err != nil {
+		return nil, fmt.Errorf("demo: duty rotation: %w", err)
 	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)

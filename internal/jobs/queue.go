@@ -50,6 +50,9 @@ type Options struct {
 	Retention time.Duration
 	// Kinds are added to the built-in kinds (tests add kinds that wait on a signal).
 	Kinds []Kind
+	// DutyEvery is how often the duty month runs (duty_month.go; default 1 h, and once at
+	// start); negative: never.
+	DutyEvery time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -58,6 +61,7 @@ func (o Options) withDefaults() Options {
 	o.Tick = cmp.Or(o.Tick, time.Second)
 	o.StaleAfter = cmp.Or(o.StaleAfter, time.Minute)
 	o.Retention = cmp.Or(o.Retention, 7*24*time.Hour)
+	o.DutyEvery = cmp.Or(o.DutyEvery, time.Hour)
 	return o
 }
 
@@ -115,10 +119,12 @@ func New(st *store.Store, log *slog.Logger, opts Options) (*Queue, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &riverWorker{q: q})
+	periodic := dutyMonthJobs(workers, q, opts.DutyEvery)
 	c, err := river.NewClient(st.QueueDriver(), &river.Config{
 		Logger:            log.With("component", "river"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:           workers,
+		PeriodicJobs:      periodic,
 		PollOnly:          true,
 		FetchPollInterval: opts.Poll,
 		FetchCooldown:     min(opts.Poll, 100*time.Millisecond),

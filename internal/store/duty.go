@@ -40,6 +40,8 @@ type UnitDuty struct {
 	// Own is the caller's own household when the caller is one of the unit's households, 0
 	// otherwise.
 	Own int64
+	// Checklist is the community's monthly checklist (the defaults where it defined none).
+	Checklist []string
 }
 
 // Month returns the month m (YYYY-MM) of d, nil when none is assigned.
@@ -140,6 +142,9 @@ func (s *Store) UnitDuty(ctx context.Context, sc authz.Scope, id int64) (*UnitDu
 		return nil, err
 	}
 	if d.Exemptions, err = c.openExemptions(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Checklist, _, err = c.dutyChecklist(ctx, u.CommunityID); err != nil {
 		return nil, err
 	}
 	if householdRole(sc.Role) || sc.Role == model.RoleUnitLeader {
@@ -291,7 +296,9 @@ func (s *Store) ExtendRotations(ctx context.Context, sc authz.Scope, under int64
 			return err
 		}
 		st = RotationStats{Units: n.units, Months: n.months}
-		tx.auditAt(sc, prefix, "unit.duty.extend", "territory", []int64{under}, fmt.Sprintf("%d 个联建单元，排出 %d 个月", n.units, n.months))
+		if n.units > 0 {
+			tx.auditAt(sc, prefix, "unit.duty.extend", "territory", []int64{under}, fmt.Sprintf("%d 个联建单元，排出 %d 个月", n.units, n.months))
+		}
 		return nil
 	})
 	return st, err
@@ -725,16 +732,20 @@ func (s *Store) AddExemption(ctx context.Context, sc authz.Scope, unitID int64, 
 	return &out, nil
 }
 
-// LiftExemption ends an open exemption of unit (staff in scope or the unit's leader); the
-// household takes turns again from the months generated next. ErrNotFound when there is no
-// such open exemption.
-func (s *Store) LiftExemption(ctx context.Context, sc authz.Scope, unitID, id int64) error {
+// LiftExemption ends open exemption id (staff whose territory holds its unit, or the unit's
+// leader); the household takes turns again from the months generated next. ErrNotFound when
+// there is no such open exemption within reach.
+func (s *Store) LiftExemption(ctx context.Context, sc authz.Scope, id int64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
+		var unitID int64
+		if err := tx.queryRow(ctx, `SELECT unit_id FROM duty_exemptions WHERE id = ? AND lifted_at IS NULL`, []any{id}, &unitID); err != nil {
+			return err
+		}
 		u, err := tx.dutyWritable(ctx, sc, unitID)
 		if err != nil {
 			return err
 		}
-		r, err := tx.exec(ctx, `UPDATE duty_exemptions SET lifted_at = ?, lifted_by = ? WHERE id = ? AND unit_id = ? AND lifted_at IS NULL`, now(), nullID(sc.UserID), id, unitID)
+		r, err := tx.exec(ctx, `UPDATE duty_exemptions SET lifted_at = ?, lifted_by = ? WHERE id = ? AND lifted_at IS NULL`, now(), nullID(sc.UserID), id)
 		if err != nil {
 			return err
 		}

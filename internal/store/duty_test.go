@@ -238,10 +238,10 @@ func TestDutyExemption(t *testing.T) {
 		if d.Exemptions[0].Reason != model.DutyIllness {
 			t.Errorf("own household sees %+v", d.Exemptions)
 		}
-		if err := st.LiftExemption(ctx, w.staff, w.unit.ID, e.ID); err != nil {
+		if err := st.LiftExemption(ctx, w.staff, e.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.LiftExemption(ctx, w.staff, w.unit.ID, e.ID); !errors.Is(err, model.ErrNotFound) {
+		if err := st.LiftExemption(ctx, w.staff, e.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("lifting twice: %v", err)
 		}
 		// Moving away (the household register's move-out) leaves the unit and its future months.
@@ -504,4 +504,63 @@ func TestDutyReminders(t *testing.T) {
 			t.Errorf("unread after reading = %d", n)
 		}
 	})
+}
+
+// TestSeedDutyDemo: the demo's set-based rotations reach eleven months ahead from three back,
+// skip the exempt households, keep swapped months both changed, and tick past checklists.
+func TestSeedDutyDemo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		now := time.Date(2026, 5, 10, 12, 0, 0, 0, model.Shanghai)
+		var units []*model.Unit
+		for u := range 120 {
+			var ids []int64
+			for i := range 5 {
+				ids = append(ids, mustHouseholdQuick(t, st, tr.stairwell, fmt.Sprintf("%d-%d", u, i)))
+			}
+			units = append(units, storetest.MustUnit(t, st, fmt.Sprintf("单元%d", u), ids...))
+		}
+		stats, err := st.SeedDutyDemo(ctx, authz.System(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stats.Units != 120 || stats.Exemptions == 0 || stats.Swaps == 0 || stats.Ticks == 0 {
+			t.Errorf("stats = %+v", stats)
+		}
+		if _, err := st.SeedDutyDemo(ctx, authz.System(), now); err != nil {
+			t.Fatalf("second run: %v", err)
+		}
+		st.SetNow(func() time.Time { return now })
+		for _, u := range units {
+			got, _ := st.Unit(ctx, authz.System(), u.ID)
+			if got.RotationUntil != "2027-04" {
+				t.Fatalf("unit %d rotation_until = %q", u.ID, got.RotationUntil)
+			}
+			d, err := st.UnitDuty(ctx, authz.System(), u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Months[0].Month != "2026-02" || len(d.Months) != 15 {
+				t.Fatalf("unit %d months %s…, %d", u.ID, d.Months[0].Month, len(d.Months))
+			}
+			for _, e := range d.Exemptions {
+				for _, m := range d.Months {
+					mm, _ := model.ParseMonth(m.Month)
+					if m.HouseholdID == e.HouseholdID && e.Covers(mm) {
+						t.Errorf("unit %d: exempt household on duty in %s", u.ID, m.Month)
+					}
+				}
+			}
+		}
+	})
+}
+
+func mustHouseholdQuick(t *testing.T, st *store.Store, node *model.Territory, addr string) int64 {
+	t.Helper()
+	h, err := st.CreateHousehold(context.Background(), authz.System(), model.HouseholdInput{TerritoryID: node.ID, Address: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.ID
 }

@@ -99,11 +99,48 @@ func (wb *Web) services(w http.ResponseWriter, r *http.Request) error {
 	return wb.render(w, r, http.StatusOK, "home/services", d)
 }
 
-// messages is the 消息 tab; notices and order reminders arrive with their issues.
+// messages is the 消息 tab: the caller's notifications (duty reminders, swap requests; later
+// features send theirs through the same seam), newest first.
 func (wb *Web) messages(w http.ResponseWriter, r *http.Request) error {
-	d := &struct{ Page }{wb.base(r, wb.t("messages.title"), "messages")}
+	d := &messagesData{Page: wb.base(r, wb.t("messages.title"), "messages")}
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
+	p, err := wb.st.Notifications(r.Context(), scope(r), 50, "")
+	if err != nil {
+		return err
+	}
+	d.Items = p.Items
+	for _, n := range p.Items {
+		if n.ReadAt == nil {
+			d.Unread++
+		}
+	}
 	return wb.render(w, r, http.StatusOK, "home/messages", d)
+}
+
+// messagesData is the 消息 tab: the caller's notifications.
+type messagesData struct {
+	Page
+	Items  []*model.Notification
+	Unread int
+}
+
+func (wb *Web) readMessage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if err := wb.st.MarkNotificationRead(r.Context(), scope(r), id); err != nil {
+		return err
+	}
+	if to := r.PostForm.Get("next"); to != "" && safeNext(to) == to {
+		redirect(w, r, to, "")
+		return nil
+	}
+	redirect(w, r, "/messages", "")
+	return nil
 }
 
 // me is the 我的 tab: the account, its role and scope, and logging out.

@@ -563,6 +563,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.freshUnitObject(kind, rel)
 	case actCaseObj:
 		return w.unitActObject(kind, rel)
+	case dutyExemptionObj, dutySwapObj, dutyFeedTokenObj, notificationObj:
+		return w.freshDuty(kind, rel, role)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -610,6 +612,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.unitObject(kind, rel)
 	case actUnitObj, actRecordObj, actCaseObj:
 		return w.unitActObject(kind, rel)
+	case dutyUnitObj, dutyHouseholdObj, dutyCommunityObj:
+		return w.dutyObject(kind, rel)
 	}
 	return 0
 }

@@ -184,6 +184,9 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 	if peopleKind(k) {
 		return w.peopleReach(role)
 	}
+	if r, ok := dutyReach(role, k); ok {
+		return r
+	}
 	return w.reach(role)
 }
 
