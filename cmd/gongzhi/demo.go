@@ -194,6 +194,10 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 			if err != nil {
 				return nil, err
 			}
+			// A unit formed just now gets its months of joint activities like the demo's own.
+			if _, err := demo.UnitActivities(ctx, st, demo.Options{}); err != nil {
+				return nil, err
+			}
 			unitID, acc.scope = unit.ID, unit.Name
 		}
 		u, err := st.UserByUsername(ctx, a.username)

@@ -73,6 +73,8 @@ type Result struct {
 	Meetings    int   // meetings of the past year, closed (life.go)
 	Attendance  int   // members recorded present at them
 	SpacePosts  int64 // threads and replies in the branches' online spaces (space.go)
+	// UnitActivities are the units' joint activity records (unit_activity.go).
+	UnitActivities int
 	// Organizations of the register (organization.go)
 	Organizations int
 	// Duty is the units' duty rotation: months, exemptions, swaps and ticks (store.SeedDutyDemo).
@@ -208,6 +210,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 	// every unit and household in place.
 	if res.Duty, err = st.SeedDutyDemo(ctx, authz.System(), opts.Today); err != nil {
 		return nil, fmt.Errorf("demo: duty rotation: %w", err)
+	}
+	if res.UnitActivities, err = UnitActivities(ctx, st, opts); err != nil {
+		return nil, fmt.Errorf("demo: joint activities: %w", err)
 	}
 	if err := st.Analyze(ctx); err != nil {
 		return nil, fmt.Errorf("demo: analyze: %w", err)
