@@ -498,7 +498,8 @@ type dutyRow struct {
 }
 
 // insertDuty writes months in batches: on PostgreSQL one INSERT … SELECT FROM unnest of four
-// arrays per 20,000 rows, on SQLite multi-row INSERTs of 500 rows.
+// arrays per 20,000 rows, on SQLite multi-row INSERTs of 5,000 rows (25,000 parameters, below
+// its limit of 32,766).
 func (tx *Tx) insertDuty(ctx context.Context, rows []dutyRow, ts time.Time) error {
 	if tx.d.name == "postgres" {
 		for chunk := range slices.Chunk(rows, 20000) {
@@ -513,7 +514,7 @@ func (tx *Tx) insertDuty(ctx context.Context, rows []dutyRow, ts time.Time) erro
 		}
 		return nil
 	}
-	for chunk := range slices.Chunk(rows, 500) {
+	for chunk := range slices.Chunk(rows, 5000) {
 		var b strings.Builder
 		args := make([]any, 0, len(chunk)*5)
 		b.WriteString(`INSERT INTO unit_duty (unit_id, month, household_id, community_id, version, updated_at) VALUES `)
