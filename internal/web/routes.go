@@ -191,6 +191,19 @@ func (wb *Web) Routes() []authz.Route {
 
 		// Everything else is a page that does not exist, answered in the layout.
 		// register
+		// unitform: joint-building units (联建单元) and their proposals
+		authz.NewRoute("GET /units", authz.UnitRead, wb.h(wb.units)),
+		authz.NewRoute("GET /units/{id}", authz.UnitRead, wb.h(wb.unit)),
+		authz.NewRoute("POST /units/{id}/dissolve", authz.UnitWrite, wb.h(wb.dissolveUnit)),
+		authz.NewRoute("GET /unit-proposals", authz.UnitWrite, wb.h(wb.proposals)),
+		authz.NewRoute("POST /unit-proposals", authz.UnitWrite, wb.h(wb.propose)),
+		authz.NewRoute("GET /unit-proposals/{id}", authz.UnitWrite, wb.h(wb.proposal)),
+		authz.NewRoute("POST /unit-proposals/{id}/move", authz.UnitWrite, wb.h(wb.adjustProposal("move"))),
+		authz.NewRoute("POST /unit-proposals/{id}/merge", authz.UnitWrite, wb.h(wb.adjustProposal("merge"))),
+		authz.NewRoute("POST /unit-proposals/{id}/split", authz.UnitWrite, wb.h(wb.adjustProposal("split"))),
+		authz.NewRoute("POST /unit-proposals/{id}/rename", authz.UnitWrite, wb.h(wb.adjustProposal("rename"))),
+		authz.NewRoute("POST /unit-proposals/{id}/confirm", authz.UnitWrite, wb.h(wb.confirmProposal)),
+		authz.NewRoute("POST /unit-proposals/{id}/discard", authz.UnitWrite, wb.h(wb.discardProposal)),
 		authz.NewRoute("GET /organizations", authz.OrganizationRead, wb.h(wb.organizations)),
 		authz.NewRoute("GET /organizations/new", authz.OrganizationWrite, wb.h(wb.newOrganizationForm)),
 		authz.NewRoute("POST /organizations/new", authz.OrganizationWrite, wb.h(wb.createOrganization)),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
+	"strconv"
 	"sync"
 
 	"gongzhi/internal/authz"
@@ -158,12 +160,12 @@ var unitObjKinds = map[string]objKind{
 	"/api/v1/units/{id}":          unitObj,
 	"/api/v1/unit-proposals/{id}": proposalObj,
 	"/units/{id}":                 unitObj,
-	"/units/proposals/{id}":       proposalObj,
+	"/unit-proposals/{id}":        proposalObj,
 }
 
 var unitPatternKinds = map[string]objKind{
 	"/api/v1/unit-proposals/{id}/confirm": confirmProposalObj,
-	"/units/proposals/{id}/confirm":       confirmProposalObj,
+	"/unit-proposals/{id}/confirm":        confirmProposalObj,
 }
 
 var unitSpecs = map[string]spec{
@@ -197,6 +199,38 @@ var unitSpecs = map[string]spec{
 	"POST /api/v1/unit-proposals/{id}/renames": {kind: unitWrite, scoped: true, fresh: true, body: jsonBody(`{"version":1,"unit":0,"name":"矩阵改名"}`)},
 	"POST /api/v1/unit-proposals/{id}/confirm": {kind: unitWrite, scoped: true, fresh: true, body: jsonBody(`{"version":1,"override_reasons":{"0":"矩阵特批"}}`)},
 	"POST /api/v1/unit-proposals/{id}/discard": {kind: unitWrite, scoped: true, fresh: true, body: jsonBody(`{"version":1}`)},
+
+	// pages
+	"GET /units":      {kind: unitRead},
+	"GET /units/{id}": {kind: unitRead, scoped: true},
+	"POST /units/{id}/dissolve": {kind: unitWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"reason": {"矩阵解散"}}
+	})},
+	"GET /unit-proposals": {kind: unitWrite},
+	"POST /unit-proposals": {kind: unitWrite, scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		c, _ := w.compoundOf(rel, 3)
+		return url.Values{"node_id": {strconv.FormatInt(c.ID, 10)}}
+	})},
+	"GET /unit-proposals/{id}": {kind: unitWrite, scoped: true},
+	"POST /unit-proposals/{id}/move": {kind: unitWrite, scoped: true, fresh: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		_, first := w.standingCompound(rel)
+		return url.Values{"version": {"1"}, "unit": {"0"}, "household_id": {strconv.FormatInt(first, 10)}, "to": {"2"}}
+	})},
+	"POST /unit-proposals/{id}/merge": {kind: unitWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"version": {"1"}, "unit": {"0"}, "b": {"2"}}
+	})},
+	"POST /unit-proposals/{id}/split": {kind: unitWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"version": {"1"}, "unit": {"0"}}
+	})},
+	"POST /unit-proposals/{id}/rename": {kind: unitWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"version": {"1"}, "unit": {"0"}, "name": {"矩阵改名"}}
+	})},
+	"POST /unit-proposals/{id}/confirm": {kind: unitWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"version": {"1"}, "units[0].override_reason": {"矩阵特批"}}
+	})},
+	"POST /unit-proposals/{id}/discard": {kind: unitWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"version": {"1"}}
+	})},
 }
 
 func init() {
