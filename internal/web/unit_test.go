@@ -43,7 +43,7 @@ func TestUnitPages(t *testing.T) {
 
 		res := staff.get("/units").want(t, http.StatusOK)
 		one(t, res.Doc, ".empty")
-		res = staff.get("/unit-proposals?node=" + grid).want(t, http.StatusOK)
+		res = staff.get("/unit-proposals?node="+grid).want(t, http.StatusOK)
 		if v := attr(one(t, res.Doc, "select[name=node_id] option[selected]"), "value"); v != grid {
 			t.Errorf("preselected node = %q", v)
 		}
@@ -101,7 +101,7 @@ func TestUnitPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		staff.get("/unit-proposals/" + strconv.FormatInt(p.ID, 10)).want(t, http.StatusNotFound)
+		staff.get("/unit-proposals/"+strconv.FormatInt(p.ID, 10)).want(t, http.StatusNotFound)
 		_ = store.UnitFilter{}
 	})
 }

@@ -187,6 +187,9 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 	if r, ok := dutyReach(role, k); ok {
 		return r
 	}
+	if k == unitRead && role == model.RoleUnitLeader {
+		return relUnit // a unit leader reads its own unit, the one of the own, same household and same unit relations
+	}
 	return w.reach(role)
 }
 

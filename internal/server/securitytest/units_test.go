@@ -12,8 +12,9 @@ import (
 	"gongzhi/internal/model"
 )
 
-// units' part of the matrix (joint-building units, issue 9). Each relation has a standing unit
-// of two households of its own at the relation's stairwell, and a standing compound of 24
+// units' part of the matrix (joint-building units, issue 9). The relations inside the unit
+// leader's unit (own, same household, same unit) have that unit as their standing unit, the
+// others a unit of two households of their own at the relation's stairwell, and a standing compound of 24
 // households in the relation's grid: every proposal for it is the same two draft units of 12
 // (the partition is deterministic), so the adjustments' bodies can name a household and the
 // draft indexes without knowing the proposal. A confirm consumes its proposal's households,
@@ -122,7 +123,13 @@ func (w *world) unitObject(kind objKind, rel relation) int64 {
 	if id, ok := f.units[rel]; ok {
 		return id
 	}
-	f.units[rel] = w.freshUnitAt(rel)
+	if rel <= relUnit {
+		// The own, same household and same unit relations lie in the unit the unit_leader
+		// account leads (world_test.go): their standing unit is that one.
+		f.units[rel] = w.unit.ID
+	} else {
+		f.units[rel] = w.freshUnitAt(rel)
+	}
 	return f.units[rel]
 }
 
