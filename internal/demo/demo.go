@@ -67,6 +67,7 @@ type Result struct {
 	Stairwells  int
 	Households  int
 	Residents   int
+	Units       int   // joint-building units (联建单元) formed from the households (unit.go)
 	PartyOrgs   int   // Party organizations of the demo structure (party.go)
 	Members     int   // party members on a roster (member.go)
 	Transfers   int   // transfers of organizational relations, in every state (transfer.go)
@@ -171,6 +172,9 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	res.People = time.Since(start)
+	if err := units(ctx, st, communities, res, progress); err != nil {
+		return nil, fmt.Errorf("demo: joint-building units: %w", err)
+	}
 	progress(StageParty, 0, 1)
 	slices.SortFunc(streets, func(a, b *model.Territory) int { return strings.Compare(a.Code, b.Code) })
 	if err := partyOrgs(ctx, st, opts, streets, communities, res); err != nil {

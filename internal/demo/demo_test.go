@@ -60,7 +60,7 @@ func TestGenerateSmall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := strings.Join(stages, ", "), "divisions 24, communities 71"; got != want {
+		if got, want := strings.Join(stages, ", "), "divisions 24, communities 71, units 71"; got != want {
 			t.Errorf("progress ended stages %q, want %q", got, want)
 		}
 		if res.District != "江油市" || res.Streets != 24 || res.Communities != 71 || res.Households != 2000 {
@@ -101,6 +101,7 @@ func TestGenerateSmall(t *testing.T) {
 		checkStudy(t, st, res)
 		checkPoints(t, st, res)
 		checkSpaces(t, st, res)
+		checkUnits(t, st, res)
 
 		// Loading the demo twice into one database is refused.
 		if _, err := Generate(ctx, st, opts, nil); !errors.Is(err, model.ErrConflict) {
