@@ -67,13 +67,15 @@ type Result struct {
 	Stairwells  int
 	Households  int
 	Residents   int
-	Units       int   // joint-building units (联建单元) formed from the households (unit.go)
-	PartyOrgs   int   // Party organizations of the demo structure (party.go)
-	Members     int   // party members on a roster (member.go)
-	Transfers   int   // transfers of organizational relations, in every state (transfer.go)
-	Meetings    int   // meetings of the past year, closed (life.go)
-	Attendance  int   // members recorded present at them
-	SpacePosts  int64 // threads and replies in the branches' online spaces (space.go)
+	Units       int // joint-building units (联建单元) formed from the households (unit.go)
+	// UnitsTook is how long forming them took (every community read, partitioned and written).
+	UnitsTook  time.Duration
+	PartyOrgs  int   // Party organizations of the demo structure (party.go)
+	Members    int   // party members on a roster (member.go)
+	Transfers  int   // transfers of organizational relations, in every state (transfer.go)
+	Meetings   int   // meetings of the past year, closed (life.go)
+	Attendance int   // members recorded present at them
+	SpacePosts int64 // threads and replies in the branches' online spaces (space.go)
 	// UnitActivities are the units' joint activity records (unit_activity.go).
 	UnitActivities int
 	// Organizations of the register (organization.go)
@@ -172,9 +174,11 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	res.People = time.Since(start)
+	unitsStart := time.Now()
 	if err := units(ctx, st, communities, res, progress); err != nil {
 		return nil, fmt.Errorf("demo: joint-building units: %w", err)
 	}
+	res.UnitsTook = time.Since(unitsStart)
 	progress(StageParty, 0, 1)
 	slices.SortFunc(streets, func(a, b *model.Territory) int { return strings.Compare(a.Code, b.Code) })
 	if err := partyOrgs(ctx, st, opts, streets, communities, res); err != nil {

@@ -365,3 +365,31 @@ func TestEvaluateUnits(t *testing.T) {
 		t.Errorf("split below min: %+v %v", q, err)
 	}
 }
+
+// BenchmarkPartitionStreet partitions a street-sized community set in memory: 150,000
+// households in compounds of buildings of stairwells (the largest street of the 1M-household
+// demo city holds fewer), large buildings split.
+func BenchmarkPartitionStreet(b *testing.B) {
+	tr := newTree()
+	r := rand.New(rand.NewPCG(1, 2))
+	for len(tr.in.Households) < 150_000 {
+		grid := tr.node("/1/", model.KindGrid, "网格")
+		for range 4 {
+			c := tr.node(grid, model.KindCompound, "小区")
+			for bn := range 1 + r.IntN(10) {
+				bl := tr.node(c, model.KindBuilding, fmt.Sprintf("%d栋", bn+1))
+				for sn := range 1 + r.IntN(3) {
+					tr.flats(tr.node(bl, model.KindStairwell, fmt.Sprintf("%d单元", sn+1)), 6+r.IntN(12), 2+r.IntN(2))
+				}
+			}
+		}
+	}
+	tr.in.Options.SplitLarge = true
+	b.ResetTimer()
+	for b.Loop() {
+		p := model.PartitionUnits(tr.in)
+		if p.Quality.Households != len(tr.in.Households) {
+			b.Fatal("households lost")
+		}
+	}
+}

@@ -284,6 +284,9 @@ func (tx *Tx) FormUnits(ctx context.Context, sc authz.Scope, drafts []model.Unit
 			all = append(all, h)
 		}
 	}
+	if err := tx.lockUnitWrites(ctx); err != nil {
+		return nil, err
+	}
 	if err := tx.lockHouseholds(ctx, all); err != nil {
 		return nil, err
 	}

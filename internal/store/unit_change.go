@@ -83,6 +83,9 @@ func (tx *Tx) setUnitAnchor(ctx context.Context, u *model.Unit, anchor *model.Te
 // household changed units meanwhile.
 func (s *Store) MoveHouseholdToUnit(ctx context.Context, sc authz.Scope, householdID, unitID int64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockUnitWrites(ctx); err != nil {
+			return err
+		}
 		h, err := tx.household(ctx, sc, householdID)
 		if err != nil {
 			return err
@@ -153,6 +156,42 @@ func (c conn) unitHouseholdIDs(ctx context.Context, unitID int64) ([]int64, erro
 	})
 }
 
+// unitWriteLock is the PostgreSQL advisory lock every transaction that changes which unit a
+// household is in takes first.
+const unitWriteLock = 0x756e6974 // "unit"
+
+// lockUnitWrites serializes, on PostgreSQL, the transactions that change units' households:
+// each adjusts the maintained counts of the households' and the units' ancestors (the root
+// among them) in two passes whose order differs between a form (units, then households) and a
+// split (households, then a form), so two at once could deadlock. Forming and changing units
+// is staff's occasional work; waiting in line costs nothing. SQLite has one writer.
+func (tx *Tx) lockUnitWrites(ctx context.Context) error {
+	if tx.d.name != "postgres" {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(unitWriteLock))
+	return err
+}
+
+// lockUnits takes, on PostgreSQL, the row locks of the units in ascending id order before a
+// write that changes several (a merge), so that two such writes wait instead of deadlocking.
+func (tx *Tx) lockUnits(ctx context.Context, ids ...int64) error {
+	if tx.d.name != "postgres" || len(ids) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	args := make([]any, len(sorted))
+	for i, id := range sorted {
+		args[i] = id
+	}
+	rows, err := tx.query(ctx, `SELECT id FROM units WHERE id IN (`+inList(len(args))+`) ORDER BY id FOR UPDATE`, args...)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // endUnit marks an active unit ended (merged, split up or dissolved), only if it is still
 // active: the database decides two changes racing on one unit.
 func (tx *Tx) endUnit(ctx context.Context, u *model.Unit, status model.UnitStatus, successor int64) error {
@@ -179,6 +218,9 @@ func (tx *Tx) endUnit(ctx context.Context, u *model.Unit, status model.UnitStatu
 func (s *Store) MergeUnits(ctx context.Context, sc authz.Scope, a, b int64) (*model.Unit, error) {
 	var out *model.Unit
 	err := s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockUnitWrites(ctx); err != nil {
+			return err
+		}
 		if a == b {
 			return fieldErr("b_id", "不能把联建单元并入它自己")
 		}
@@ -201,16 +243,19 @@ func (s *Store) MergeUnits(ctx context.Context, sc authz.Scope, a, b int64) (*mo
 		if err != nil {
 			return err
 		}
-		if err := tx.lockHouseholds(ctx, hs); err != nil {
+		if err := tx.lockUnits(ctx, a, b); err != nil {
 			return err
 		}
-		if err := tx.endUnit(ctx, ua, model.UnitMerged, b); err != nil {
+		if err := tx.lockHouseholds(ctx, hs); err != nil {
 			return err
 		}
 		if err := tx.setUnitHouseholds(ctx, sc, a, nil, hs, "merged"); err != nil {
 			return err
 		}
 		if err := tx.setUnitHouseholds(ctx, sc, b, hs, nil, "merged"); err != nil {
+			return err
+		}
+		if err := tx.endUnit(ctx, ua, model.UnitMerged, b); err != nil {
 			return err
 		}
 		if err := tx.setUnitAnchor(ctx, ub, anchor); err != nil {
@@ -244,6 +289,9 @@ type UnitSplitInput struct {
 func (s *Store) SplitUnit(ctx context.Context, sc authz.Scope, id int64, in UnitSplitInput) (*model.Unit, error) {
 	var out *model.Unit
 	err := s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockUnitWrites(ctx); err != nil {
+			return err
+		}
 		u, err := tx.activeUnit(ctx, sc, id)
 		if err != nil {
 			return err
@@ -320,6 +368,9 @@ func (s *Store) DissolveUnit(ctx context.Context, sc authz.Scope, id int64, reas
 		return fieldErr("reason", "原因不能超过 200 个字")
 	}
 	return s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockUnitWrites(ctx); err != nil {
+			return err
+		}
 		u, err := tx.activeUnit(ctx, sc, id)
 		if err != nil {
 			return err
@@ -331,10 +382,10 @@ func (s *Store) DissolveUnit(ctx context.Context, sc authz.Scope, id int64, reas
 		if err := tx.lockHouseholds(ctx, hs); err != nil {
 			return err
 		}
-		if err := tx.endUnit(ctx, u, model.UnitDissolved, 0); err != nil {
+		if err := tx.setUnitHouseholds(ctx, sc, id, nil, hs, "dissolved"); err != nil {
 			return err
 		}
-		if err := tx.setUnitHouseholds(ctx, sc, id, nil, hs, "dissolved"); err != nil {
+		if err := tx.endUnit(ctx, u, model.UnitDissolved, 0); err != nil {
 			return err
 		}
 		if err := tx.unitEvent(ctx, sc, id, "dissolved", fmt.Sprintf("解散，%d户退出：%s", len(hs), reason)); err != nil {
@@ -482,6 +533,9 @@ next:
 // active unit. Errors as MoveHouseholdToUnit.
 func (s *Store) AddHouseholdToUnit(ctx context.Context, sc authz.Scope, householdID, unitID int64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockUnitWrites(ctx); err != nil {
+			return err
+		}
 		h, err := tx.household(ctx, sc, householdID)
 		if err != nil {
 			return err

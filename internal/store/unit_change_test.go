@@ -155,3 +155,65 @@ func TestUnitChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestUnitWritesConcurrently: forms, merges, splits and dissolves of different units at once
+// (every one changes the maintained counts of the same ancestors) all succeed: on PostgreSQL
+// they take the counts' rows in one order and wait instead of deadlocking.
+func TestUnitWritesConcurrently(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustUnitWorld(t, st)
+		sys := authz.System()
+		pair := func() []int64 {
+			return []int64{mustHousehold(t, st, w.stairwell, "x").ID, mustHousehold(t, st, w.stairwell, "y").ID}
+		}
+		const n = 8
+		var merges, dissolves, splits [n]int64
+		var forms [n][]int64
+		for i := range n {
+			merges[i] = storetest.MustUnit(t, st, "并", pair()...).ID
+			dissolves[i] = storetest.MustUnit(t, st, "散", pair()...).ID
+			splits[i] = storetest.MustUnit(t, st, "拆", pair()...).ID
+			forms[i] = pair()
+		}
+		into := storetest.MustUnit(t, st, "收", pair()...).ID
+		var wg sync.WaitGroup
+		errs := make(chan error, 4*n)
+		for i := range n {
+			wg.Add(4)
+			go func() {
+				defer wg.Done()
+				_, err := st.FormUnits(ctx, sys, []model.UnitDraft{{Name: "新", Basis: model.UnitOverride, OverrideReason: "r", Households: forms[i]}})
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := st.MergeUnits(ctx, sys, merges[i], into)
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				errs <- st.DissolveUnit(ctx, sys, dissolves[i], "测试")
+			}()
+			go func() {
+				defer wg.Done()
+				hs, err := st.UnitHouseholds(ctx, sys, splits[i])
+				if err == nil {
+					_, err = st.SplitUnit(ctx, sys, splits[i], store.UnitSplitInput{Households: []int64{hs[0].ID}, OverrideReason: "r"})
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		if u, err := st.Unit(ctx, sys, into); err != nil || u.Households != 2+2*n {
+			t.Errorf("merged into: %+v, %v", u, err)
+		}
+	})
+}
