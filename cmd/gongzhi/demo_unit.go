@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -33,4 +35,31 @@ func demoLeaderUnit(ctx context.Context, st *store.Store, stair *model.Territory
 		return nil, fmt.Errorf("demo unit of %s: %w", stair.Name, err)
 	}
 	return us[0], nil
+}
+
+// demoLeaders gives every unit of the demo city an elected leader (set-based, see
+// store.ElectDemoLeaders: elected eight months ago for three years) and links the demo's unit
+// leader account to the leader of its unit, a household head, so that it votes for its
+// household. A leader already linked to another demo account leaves the unit account unlinked.
+func demoLeaders(ctx context.Context, st *store.Store, stair *model.Territory) error {
+	sys := authz.System()
+	if _, err := st.ElectDemoLeaders(ctx, time.Now().AddDate(0, -8, 0)); err != nil {
+		return fmt.Errorf("demo leaders: %w", err)
+	}
+	acc, err := st.UserByUsername(ctx, "unit")
+	if err != nil || acc.UnitID == 0 {
+		return err
+	}
+	u, err := st.Unit(ctx, sys, acc.UnitID)
+	if err != nil || u.Leader == nil || u.Leader.ResidentID == 0 {
+		return err
+	}
+	if err := st.LinkResident(ctx, sys, acc.ID, u.Leader.ResidentID); err != nil {
+		var v *model.ValidationError
+		if errors.As(err, &v) {
+			return nil // the head is another demo account's resident
+		}
+		return err
+	}
+	return nil
 }

@@ -199,6 +199,14 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/unit-proposals/{id}/renames", authz.UnitWrite, a.h(a.adjustProposal("rename"))),
 		authz.NewRoute("POST /api/v1/unit-proposals/{id}/confirm", authz.UnitWrite, a.h(a.confirmProposal)),
 		authz.NewRoute("POST /api/v1/unit-proposals/{id}/discard", authz.UnitWrite, a.h(a.discardProposal)),
+		// unitlead: electing and appointing unit leaders (issue 9 item 2)
+		authz.NewRoute("GET /api/v1/units/{id}/elections", authz.UnitElectionRead, a.h(a.listUnitElections)),
+		authz.NewRoute("POST /api/v1/units/{id}/elections", authz.UnitElectionWrite, a.h(a.openUnitElection)),
+		authz.NewRoute("POST /api/v1/units/{id}/leader", authz.UnitElectionWrite, a.h(a.appointUnitLeader)),
+		authz.NewRoute("GET /api/v1/unit-elections/{id}", authz.UnitElectionRead, a.h(a.getUnitElection)),
+		authz.NewRoute("POST /api/v1/unit-elections/{id}/votes", authz.UnitVote, a.h(a.vote(false))),
+		authz.NewRoute("POST /api/v1/unit-elections/{id}/proxy-votes", authz.UnitElectionWrite, a.h(a.vote(true))),
+		authz.NewRoute("POST /api/v1/unit-elections/{id}/close", authz.UnitElectionWrite, a.h(a.closeUnitElection)),
 		// unitact: the units' five joint activities and coverage (issue 9 items 5, 6)
 		authz.NewRoute("GET /api/v1/units/{id}/activities", authz.UnitActivityRead, a.h(a.listUnitActivities)),
 		authz.NewRoute("POST /api/v1/units/{id}/activities", authz.UnitActivityWrite, a.h(a.recordUnitActivity)),

@@ -358,3 +358,36 @@ func TestUnitElectionConcurrentVotes(t *testing.T) {
 		}
 	})
 }
+
+// TestElectDemoLeaders: every active unit without a leader gets its highest household's head as
+// an elected leader, set-based; a unit with a leader keeps it, a unit without a head gets none.
+func TestElectDemoLeaders(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustVoterWorld(t, st, 3)
+		headless := storetest.MustUnit(t, st, "无户主单元", mustHousehold(t, st, w.stairwell2, "8栋2单元101").ID)
+		since := time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC)
+		n, err := st.ElectDemoLeaders(ctx, since)
+		if err != nil || n != 1 {
+			t.Fatalf("elected %d, %v; want 1", n, err)
+		}
+		u, err := st.Unit(ctx, w.staff, w.unit.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := u.Leader; l == nil || l.HouseholdID != w.households[2].ID || l.Method != model.LeaderElected || l.Since != "2026-04-02" || l.Until != "2029-04-01" || l.Name != "户主2" {
+			t.Errorf("demo leader: %+v", u.Leader)
+		}
+		if u, _ := st.Unit(ctx, authz.System(), headless.ID); u.Leader != nil {
+			t.Errorf("a unit without a head got a leader: %+v", u.Leader)
+		}
+		cov, _, err := st.UnitCoverage(ctx, authz.System(), 0)
+		if err != nil || cov.WithLeader != 1 {
+			t.Errorf("coverage after the demo's leaders: %+v, %v; want 1 unit with a leader", cov, err)
+		}
+		if n, err := st.ElectDemoLeaders(ctx, since); err != nil || n != 0 {
+			t.Errorf("second run elected %d, %v", n, err)
+		}
+	})
+}

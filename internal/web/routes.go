@@ -220,6 +220,9 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /me/teams/{id}/leave", authz.SubjectSelf, wb.h(wb.joinTeam(false))),
 
 		authz.NewRoute("/", authz.Public, wb.h(wb.notFound)),
+		// unitlead: a household's vote for its unit's leader (issue 9 item 2)
+		authz.NewRoute("GET /me/unit-election", authz.UnitVote, wb.h(wb.myUnitElection)),
+		authz.NewRoute("POST /me/unit-election", authz.UnitVote, wb.h(wb.voteInUnitElection)),
 		// unitact: the units' five joint activities and coverage (issue 9 items 5–7)
 		authz.NewRoute("GET /units/activities", authz.UnitActivityRead, wb.h(wb.myActivities)),
 		authz.NewRoute("GET /units/{id}/activities", authz.UnitActivityRead, wb.h(wb.unitActivities)),

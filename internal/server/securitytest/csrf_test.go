@@ -48,8 +48,9 @@ func runCrossSite(t *testing.T, w *world) {
 		// prepare builds the request on a fresh object (created now, before any digest).
 		prepare := func(crossSite bool) (*http.Request, func()) {
 			p := path
+			var id int64 // the object the path names (0: none), handed to the body as the matrix does
 			if kind != noObject {
-				id := w.object(kind, relOwn)
+				id = w.object(kind, relOwn)
 				if sp.subject {
 					id = w.targets[relOwn].subject.ID
 				}
@@ -67,7 +68,7 @@ func runCrossSite(t *testing.T, w *world) {
 			var ct string
 			var body []byte
 			if sp.body != nil {
-				ct, body = sp.body(w, relOwn, 0)
+				ct, body = sp.body(w, relOwn, id)
 			}
 			token := w.session(w.users[who])
 			done := func() {}

@@ -75,10 +75,19 @@ func (w *world) residents(top *model.Territory) ids {
 }
 
 // unitOnly narrows a truth of households (or of residents) to the unit a unit leader leads;
-// every other role's stays as it is.
+// every other role's stays as it is. The unit's households are read as the system sees them
+// (other areas' fixtures add households to the unit).
 func (w *world) unitOnly(role model.Role, s ids, residents bool) ids {
 	if role != model.RoleUnitLeader {
 		return s
+	}
+	hs, err := w.st.UnitHouseholds(context.Background(), authz.System(), w.unit.ID)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	in := ids{}
+	for _, h := range hs {
+		in[h.ID] = true
 	}
 	out := ids{}
 	for id := range s {
@@ -88,7 +97,7 @@ func (w *world) unitOnly(role model.Role, s ids, residents bool) ids {
 			h = w.residentOf[id]
 			w.mu.Unlock()
 		}
-		if w.unitHouseholds[h] {
+		if in[h] {
 			out[id] = true
 		}
 	}

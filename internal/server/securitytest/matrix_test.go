@@ -565,6 +565,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.unitActObject(kind, rel)
 	case dutyExemptionObj, dutySwapObj, dutyFeedTokenObj, notificationObj:
 		return w.freshDuty(kind, rel, role)
+	case elCloseObj:
+		return w.electionObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -614,6 +616,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.unitActObject(kind, rel)
 	case dutyUnitObj, dutyHouseholdObj, dutyCommunityObj:
 		return w.dutyObject(kind, rel)
+	case elUnitObj, elElectionObj, elCloseObj:
+		return w.electionObject(kind, rel)
 	}
 	return 0
 }

@@ -181,7 +181,10 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 		k == spaceRead || k == spaceWrite || k == spaceModerate) {
 		return relOwn
 	}
-	if peopleKind(k) {
+	if electionKind(k) && (role == model.RoleResident || role == model.RoleMember) {
+		return relUnit // the elections of its own household's unit
+	}
+	if peopleKind(k) || electionKind(k) {
 		return w.peopleReach(role)
 	}
 	if r, ok := dutyReach(role, k); ok {
@@ -197,7 +200,7 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 // in its unit only (the store narrows the scope's households to the unit's).
 func peopleKind(k routeKind) bool {
 	switch k {
-	case peopleRead, peopleWrite, bulk, corrections, conflicts,
+	case peopleRead, peopleWrite, bulk, corrections, conflicts, unitRead,
 		unitActRead, unitActWrite, unitActCase, unitActCoverage: // a unit's records: its unit's (unit_activity_test.go)
 		return true
 	}

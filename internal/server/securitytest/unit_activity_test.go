@@ -81,6 +81,13 @@ func (w *world) unitAct() *unitActWorld {
 	}
 	for _, rel := range []relation{relGrid, relCommunity, relStreet, relOther} {
 		h := w.targets[rel].household.ID
+		// Another area's fixture (duty) may have formed the household's unit already.
+		if id, err := w.st.UnitOfHousehold(context.Background(), authz.System(), h); err != nil {
+			w.tb.Fatal(err)
+		} else if id != 0 {
+			u.units[rel], u.members[rel] = id, []int64{h}
+			continue
+		}
 		u.units[rel], u.members[rel] = storetest.MustUnit(w.tb, w.st, fmt.Sprintf("矩阵活动联建单元%d", rel), h).ID, []int64{h}
 	}
 	for _, rel := range placed {
