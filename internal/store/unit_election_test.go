@@ -22,7 +22,6 @@ type voterWorld struct {
 	tree
 	unit       *model.Unit
 	households []*model.Household
-	heads      []int64
 	voters     []authz.Scope
 	outsider   authz.Scope
 	outsideH   *model.Household

@@ -61,7 +61,7 @@ func TestUnitElectionPage(t *testing.T) {
 			t.Fatalf("%d candidate buttons, want 2", len(buttons))
 		}
 		cand := e.Candidates[1]
-		res = c.post("/me/unit-election", url.Values{"election_id": {fmt.Sprint(e.ID)}, "candidate_id": {fmt.Sprint(cand.ID)}}).want(t, http.StatusSeeOther)
+		c.post("/me/unit-election", url.Values{"election_id": {fmt.Sprint(e.ID)}, "candidate_id": {fmt.Sprint(cand.ID)}}).want(t, http.StatusSeeOther)
 		res = c.get("/me/unit-election").want(t, http.StatusOK)
 		if got := text(one(t, res.Doc, "#voted")); got != "已投票" {
 			t.Errorf("after voting: %q", got)

@@ -17,7 +17,7 @@ func JPEG(tb testing.TB, w, h int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x * 255 / max(w, 1)), uint8(y * 255 / max(h, 1)), 128, 255})
+			img.Set(x, y, color.RGBA{uint8(x * 255 / max(w, 1)), uint8(y * 255 / max(h, 1)), 128, 255}) // #nosec G115 -- x < w and y < h: both at most 254
 		}
 	}
 	var buf bytes.Buffer
@@ -71,8 +71,8 @@ func JPEGWithGPS(tb testing.TB, w, h int) []byte {
 		w32(r[1])
 	}
 	payload := append([]byte("Exif\x00\x00"), t.Bytes()...)
-	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
-	out := append([]byte{}, plain[:2]...) // SOI
+	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)} // #nosec G115 -- the segment length's two bytes, big-endian; the payload is 130 bytes
+	out := append([]byte{}, plain[:2]...)                                            // SOI
 	out = append(out, seg...)
 	out = append(out, payload...)
 	return append(out, plain[2:]...)
