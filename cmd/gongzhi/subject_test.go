@@ -112,7 +112,7 @@ func TestDemoSubjectsAndUserAddResident(t *testing.T) {
 		args []string
 		want string // in the error; "" for success
 	}{
-		{[]string{"--username", "g2", "--role", "grid_leader", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", rid}, "only resident and member"},
+		{[]string{"--username", "g2", "--role", "grid_leader", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", rid}, "only resident, member and unit_leader"},
 		{[]string{"--username", "r2", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", "999999999"}, "no resident"},
 		{[]string{"--username", "r3", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", strconv.FormatInt(linked[0], 10)}, "已关联其他账号"},
 		{[]string{"--username", "r4", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", rid}, ""},
