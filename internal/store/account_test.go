@@ -53,6 +53,13 @@ func mustAccount(t *testing.T, st *store.Store, username string, role model.Role
 	if role == model.RolePartner {
 		in.OrganizationID = storetest.MustOrganization(t, st, scope, username+"志愿队") // a partner's scope is its organization's node
 	}
+	if role == model.RoleUnitLeader {
+		node, err := st.Territory(context.Background(), authz.System(), scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.UnitID = storetest.MustLeaderUnit(t, st, node).ID // a unit leader leads a real unit
+	}
 	u, err := st.CreateUser(context.Background(), authz.System(), in)
 	if err != nil {
 		t.Fatalf("create %s: %v", username, err)
