@@ -93,6 +93,10 @@ func (s *Store) UnreadNotifications(ctx context.Context, sc authz.Scope) (int, e
 // MarkNotificationRead marks the caller's notification id read (again: no change).
 // ErrNotFound when it is not the caller's.
 func (s *Store) MarkNotificationRead(ctx context.Context, sc authz.Scope, id int64) error {
+	if sc.Role == model.RoleAuditor {
+		// Separation of duties: an auditor changes nothing, its own read marks included.
+		return &model.ForbiddenError{Message: "审计员账号只读，不能更改任何数据"}
+	}
 	return s.Tx(ctx, func(tx *Tx) error {
 		var owner int64
 		if err := tx.queryRow(ctx, `SELECT user_id FROM notifications WHERE id = ?`, []any{id}, &owner); err != nil {
