@@ -321,6 +321,41 @@ func TestCancelRunningJobWritesNothing(t *testing.T) {
 	})
 }
 
+// TestCancelJustFinishedJob: a job whose outcome has committed while its worker has not yet
+// returned is over; cancelling it is a conflict, not a 200 with the succeeded job (the API's
+// test found this on PostgreSQL, where the window is wider).
+func TestCancelJustFinishedJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st)
+		finished, release := make(chan int64, 1), make(chan struct{})
+		kind := jobs.Kind{Name: "test.linger", Run: func(ctx context.Context, r *jobs.Run) (store.JobOutcome, error) {
+			err := r.Store.Tx(ctx, func(tx *store.Tx) error {
+				return r.Finish(ctx, tx, store.JobOutcome{Status: model.JobSucceeded})
+			})
+			if err != nil {
+				return store.JobOutcome{}, err
+			}
+			finished <- r.Job.ID
+			<-release // the worker lingers after the commit: the job is still in the running set
+			return store.JobOutcome{}, nil
+		}}
+		q := mustQueue(t, st, jobs.Options{Kinds: []jobs.Kind{kind}})
+		defer close(release)
+		sc := authz.ForUser(f.admin)
+		j, err := q.Submit(context.Background(), sc, "test.linger", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-finished
+		if got, err := q.Cancel(context.Background(), sc, j.ID); !errors.As(err, new(*model.ConflictError)) {
+			t.Errorf("cancel of a finished job = %+v, %v; want a conflict", got, err)
+		}
+		if j = waitFinal(t, st, j.ID); j.Status != model.JobSucceeded {
+			t.Errorf("job = %s, want succeeded", j.Status)
+		}
+	})
+}
+
 func TestCancelQueuedJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := mustFixture(t, st)

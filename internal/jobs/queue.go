@@ -342,8 +342,17 @@ func (q *Queue) Cancel(ctx context.Context, sc authz.Scope, id int64) (*model.Jo
 	j, err := q.st.CancelJob(ctx, sc, id)
 	if stopped && errors.As(err, new(*model.ConflictError)) {
 		// The run stopped here may have recorded its own end (cancelled) before the request
-		// reached the row: the cancel worked, so answer with the job as it now stands.
-		return q.st.Job(ctx, sc, id)
+		// reached the row: the cancel worked, so answer with the job as it now stands. A run
+		// that had already recorded another end (it finished just before the stop) is still
+		// in the running set until its worker returns: then the conflict stands.
+		j, jerr := q.st.Job(ctx, sc, id)
+		if jerr != nil {
+			return nil, jerr
+		}
+		if j.Status == model.JobCancelled {
+			return j, nil
+		}
+		return nil, err
 	}
 	if err != nil {
 		return nil, err
