@@ -42,13 +42,19 @@ func memberCountsAncestors(path string) []string {
 // memberCountsRows sums, into agg, sign for every (ancestor path, dim, value) of the member rows
 // the filter where selects; with to set, the rows count at to instead of their own path.
 func (c conn) memberCountsRows(ctx context.Context, agg map[memberCountKey]int64, sign int64, to string, where string, args ...any) error {
-	q := memberCountsSelect + where
 	if sign < 0 && to == "" && c.d.name == "postgres" {
-		// The rows as they are before a change, locked: a writer beside us changing the same
-		// member waits, and then reads what we wrote, not what was there before.
-		q += " FOR UPDATE"
+		// The rows as they are before a change, locked first in a statement of their own (in
+		// id order): a writer beside us changing the same member waits, and the read below,
+		// a new statement, then sees what it wrote, the member's completed courses included
+		// (a locking read would see the locked row's new version but the courses as they were
+		// when it began). NO KEY UPDATE, as an UPDATE of the row takes: it does not wait for
+		// the key-share locks that inserting a row referencing the member (a lesson read, a
+		// quiz attempt, points) holds, which deadlocked a study write against another.
+		if _, err := c.exec(ctx, `SELECT id FROM party_members WHERE `+where+` ORDER BY id FOR NO KEY UPDATE`, args...); err != nil {
+			return err
+		}
 	}
-	rows, err := c.query(ctx, q, args...)
+	rows, err := c.query(ctx, memberCountsSelect+where, args...)
 	if err != nil {
 		return err
 	}

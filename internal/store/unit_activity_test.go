@@ -321,3 +321,44 @@ func TestUnitCoverage(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordUnitActivityConcurrent: the unit's leader and staff record the month's first
+// activities of one unit at the same moment. Every record lands, counted once, and the unit
+// counts as active this month once (on PostgreSQL the records' foreign keys share-lock the
+// unit's row, which the counts' change then locks: a FOR UPDATE there deadlocked).
+func TestRecordUnitActivityConcurrent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustUnitWorld(t, st)
+		u := storetest.MustUnit(t, st, "1栋1单元联建单元", w.a...)
+		leader := authz.Scope{Role: model.RoleUnitLeader, Path: u.Path, Unit: u.ID}
+		today := model.CurrentMonth(time.Now())
+		const n = 20
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := range n {
+			go func() {
+				<-start
+				in := model.UnitActivityInput{Category: model.ActivityEnvironment, Households: w.a[i%len(w.a) : i%len(w.a)+1], Description: "清理楼道杂物"}
+				_, err := st.RecordUnitActivity(ctx, leader, u.ID, in, nil)
+				errs <- err
+			}()
+		}
+		close(start)
+		for range n {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if got := activityCountAt(t, st, w.community.Path, today, model.ActivityEnvironment); got != n {
+			t.Errorf("activities counted = %d, want %d", got, n)
+		}
+		if got := intOf(t, st, `SELECT n FROM unit_counts WHERE path = ? AND dim = 'last_activity' AND value = ?`, w.community.Path, today); got != 1 {
+			t.Errorf("units active this month = %d, want 1", got)
+		}
+		if got := intOf(t, st, `SELECT COALESCE(SUM(n), 0) FROM unit_counts WHERE path = ? AND dim = 'last_activity'`, w.community.Path); got != 1 {
+			t.Errorf("units by last activity = %d, want 1", got)
+		}
+	})
+}

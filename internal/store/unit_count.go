@@ -28,12 +28,14 @@ import (
 // unitCountKey is one row of unit_counts.
 type unitCountKey struct{ path, dim, value string }
 
-// unitCountsRows sums into agg sign × the counts of the units where selects (FOR UPDATE on
+// unitCountsRows sums into agg sign × the counts of the units where selects (locked on
 // PostgreSQL when taking them out, so that a concurrent change of the same unit waits).
 func (c conn) unitCountsRows(ctx context.Context, agg map[unitCountKey]int64, sign int64, where string, args ...any) error {
 	q := `SELECT path, leader_household_id IS NOT NULL, rotation_until, last_activity_month FROM units WHERE status = 'active' AND (` + where + `)`
 	if sign < 0 && c.d.name == "postgres" {
-		q += " FOR UPDATE"
+		// NO KEY UPDATE, as the UPDATE that follows takes: it waits for another change of the
+		// unit, not for the key-share locks of rows inserted referencing it (an activity).
+		q += " ORDER BY id FOR NO KEY UPDATE"
 	}
 	rows, err := c.query(ctx, q, args...)
 	if err != nil {
