@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -56,8 +55,10 @@ type Report struct {
 	Load         time.Duration // divisions, households and residents generated and loaded
 	Total        time.Duration // Load and the Party, register and study data of the demo city
 	Levels       []Level
-	Party        []PartyTiming // composition analytics and a branch's first member page
-	Units        []UnitTiming  // coverage of the units (issue 9 item 6)
+	Party        []PartyTiming  // composition analytics and a branch's first member page
+	Units        []UnitTiming   // coverage of the units (issue 9 item 6)
+	Propose      *ProposeTiming // a street's unit proposal; nil when Reused (timed during generation)
+	Feeds        []FeedTiming   // a unit's duty calendar feeds (issue 9 item 4)
 	LookupsPerS  float64
 	Pairs        []Pair // full stack against bare handler, when HTTPMeasured
 	Concurrency  int
@@ -126,7 +127,19 @@ func generate(ctx context.Context, st *store.Store, opts Options, rep *Report, p
 	fmt.Fprintf(progress, "generating %d households on %s…\n", opts.Households, st.Engine())
 	start := time.Now()
 	last := time.Now()
-	res, err := demo.Generate(ctx, st, demo.Options{Households: opts.Households, Seed: opts.Seed}, func(stage string, done, total int) {
+	var proposeTook time.Duration
+	before := func(ctx context.Context) error {
+		t0 := time.Now()
+		var err error
+		if rep.Propose, err = proposeStreet(ctx, st); err != nil {
+			return err
+		}
+		p := rep.Propose
+		fmt.Fprintf(progress, "  units proposed for %s (%d households, %d communities): %d units in %v\n", p.Street, p.Households, p.Communities, p.Units, p.Took.Round(time.Millisecond))
+		proposeTook = time.Since(t0)
+		return nil
+	}
+	res, err := demo.Generate(ctx, st, demo.Options{Households: opts.Households, Seed: opts.Seed, BeforeUnits: before}, func(stage string, done, total int) {
 		if stage == demo.StageParty {
 			fmt.Fprintf(progress, "  people loaded in %s; Party, register and study data…\n", time.Since(start).Round(time.Millisecond))
 			return
@@ -139,7 +152,8 @@ func generate(ctx context.Context, st *store.Store, opts Options, rep *Report, p
 	if err != nil {
 		return err
 	}
-	rep.Load, rep.Total = res.People, time.Since(start)
+	// The street's proposal is a measurement, not part of the city: Total leaves it out.
+	rep.Load, rep.Total = res.People, time.Since(start)-proposeTook
 	fmt.Fprintf(progress, "loaded in %s (people %s)\n", rep.Total.Round(time.Millisecond), rep.Load.Round(time.Millisecond))
 	return nil
 }
@@ -152,6 +166,9 @@ func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, pr
 		return nil, err
 	}
 	rep.Households, rep.Residents = nodes[0].Households, nodes[0].Residents
+	if err := checkUnitsFormed(ctx, st, nodes[0]); err != nil {
+		return nil, err
+	}
 	for _, n := range nodes {
 		lv, err := measureLevel(ctx, st, sys, n, opts.Samples)
 		if err != nil {
@@ -173,6 +190,12 @@ func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, pr
 	for _, u := range rep.Units {
 		fmt.Fprintf(progress, "  unit coverage of %s (%d units, %d households in units): p50 %v p99 %v\n", u.Name, u.Units, u.InUnits, u.P50, u.P99)
 	}
+	if rep.Feeds, err = measureFeeds(ctx, st, nodes, opts.Samples, discardLog()); err != nil {
+		return nil, err
+	}
+	for _, f := range rep.Feeds {
+		fmt.Fprintf(progress, "  %s (%s, %d households, %d months): p50 %v p99 %v\n", f.What, f.Unit, f.Households, f.Events, f.P50, f.P99)
+	}
 
 	maxID, err := maxHouseholdID(ctx, st)
 	if err != nil {
@@ -188,8 +211,7 @@ func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, pr
 	fmt.Fprintf(progress, "point lookups through the store: %.0f/s\n", rep.LookupsPerS)
 
 	if !opts.SkipHTTP {
-		// The request log as serve configures it (Info: a 200 is not logged), written nowhere.
-		if err := measureHTTP(ctx, st, maxID, nodes[2], opts, rep, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		if err := measureHTTP(ctx, st, maxID, nodes[2], opts, rep, discardLog()); err != nil {
 			return nil, err
 		}
 		for _, p := range rep.Pairs {

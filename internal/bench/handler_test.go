@@ -188,12 +188,14 @@ func TestRunSmall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !again.Reused || again.Households != 1500 || len(again.Levels) != 4 || len(again.Party) == 0 || again.Load != 0 {
+		if !again.Reused || again.Households != 1500 || len(again.Levels) != 4 || len(again.Party) == 0 || again.Load != 0 ||
+			again.Propose != nil || len(again.Feeds) != 2 {
 			t.Fatalf("reused report = %+v", again)
 		}
 		var md strings.Builder
 		again.WriteMarkdown(&md, "gongzhi bench --reuse")
-		if !strings.Contains(md.String(), "--reuse") || strings.Contains(md.String(), "generation + load") {
+		if !strings.Contains(md.String(), "--reuse") || strings.Contains(md.String(), "generation + load") ||
+			strings.Contains(md.String(), "units proposed") || !strings.Contains(md.String(), "/feeds/duty/{token}.ics") {
 			t.Errorf("markdown of a reused run:\n%s", md.String())
 		}
 	})
@@ -209,6 +211,49 @@ func TestRunSmall(t *testing.T) {
 		if l.CountP99 <= 0 || l.ListP99 <= 0 || l.Households <= 0 {
 			t.Errorf("level %+v", l)
 		}
+	}
+	// The largest street's proposal places every household of the street (Run fails otherwise);
+	// a unit's feeds, by bearer and by private token, are calendars with the unit's months.
+	if p := rep.Propose; p == nil || p.Took <= 0 || p.Households <= 0 || p.Communities == 0 || p.Units == 0 {
+		t.Errorf("proposal %+v", rep.Propose)
+	}
+	if len(rep.Feeds) != 2 {
+		t.Fatalf("feeds %+v", rep.Feeds)
+	}
+	for _, f := range rep.Feeds {
+		if f.Events < 12 || f.Households == 0 || f.P50 <= 0 || f.P99 < f.P50 {
+			t.Errorf("feed %+v", f)
+		}
+	}
+	var md strings.Builder
+	rep.WriteMarkdown(&md, "gongzhi bench")
+	for _, want := range []string{"units proposed for the largest street, " + rep.Propose.Street, "`GET /api/v1/units/{id}/duty.ics`", "`GET /feeds/duty/{token}.ics`"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+}
+
+// TestCheckUnitsFormed: the bench refuses a city with households in no unit.
+func TestCheckUnitsFormed(t *testing.T) {
+	st, _ := mustCity(t, 300)
+	ctx := context.Background()
+	nodes, err := pickNodes(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkUnitsFormed(ctx, st, nodes[0]); err != nil {
+		t.Fatalf("the generated city: %v", err)
+	}
+	us, err := st.Units(ctx, authz.System(), store.UnitFilter{Limit: 1})
+	if err != nil || len(us.Items) == 0 {
+		t.Fatal(us, err)
+	}
+	if err := st.DissolveUnit(ctx, authz.System(), us.Items[0].ID, "测试"); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkUnitsFormed(ctx, st, nodes[0]); err == nil {
+		t.Error("a city with a dissolved unit's households in no unit passed")
 	}
 }
 

@@ -79,12 +79,7 @@ func measureHTTP(ctx context.Context, st *store.Store, maxID int64, community *m
 	if err != nil || len(roots.Items) == 0 {
 		return fmt.Errorf("no district: %v", err)
 	}
-	u, err := st.CreateUser(ctx, sys, store.UserInput{Username: "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		Password: "bench password long enough", Role: model.RoleDistrictAdmin, ScopeID: roots.Items[0].ID})
-	if err != nil {
-		return err
-	}
-	token, _, err := st.CreateSession(ctx, u)
+	u, token, err := benchUser(ctx, st, roots.Items[0])
 	if err != nil {
 		return err
 	}

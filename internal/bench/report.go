@@ -40,5 +40,15 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) {
 			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %s |\n", u.Kind, u.Name, u.Units, u.InUnits, u.P50, u.P99)
 		}
 	}
+	if p := r.Propose; p != nil {
+		fmt.Fprintf(w, "\n- units proposed for the largest street, %s (%d households; `Store.ProposeUnitsUnder`, what `POST /api/v1/units/proposals` runs for a street): %d communities, %d units in **%s** (goal ≤ 10 s)\n",
+			p.Street, p.Households, p.Communities, p.Units, p.Took.Round(time.Millisecond))
+	}
+	if len(r.Feeds) > 0 {
+		fmt.Fprintf(w, "\n| duty feed (server in process) | unit | households | months | bytes | p50 | p99 | goal |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, f := range r.Feeds {
+			fmt.Fprintf(w, "| `%s` | %s | %d | %d | %d | %s | **%s** | p99 ≤ 10ms |\n", f.What, f.Unit, f.Households, f.Events, f.Bytes, f.P50, f.P99)
+		}
+	}
 	fmt.Fprintln(w)
 }

@@ -37,6 +37,9 @@ type Options struct {
 	// study that use the clock: the zero value means today in Asia/Shanghai. The same Today
 	// gives the same dues.
 	Today time.Time
+	// BeforeUnits, when set, runs once the people are loaded and before the units are formed,
+	// while every household is in no unit: the benchmark times a street's proposal there.
+	BeforeUnits func(ctx context.Context) error
 }
 
 // DefaultCounty, DefaultHouseholds and DefaultSeed are what zero Options fields mean.
@@ -174,6 +177,11 @@ func Generate(ctx context.Context, st *store.Store, opts Options, progress func(
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	res.People = time.Since(start)
+	if opts.BeforeUnits != nil {
+		if err := opts.BeforeUnits(ctx); err != nil {
+			return nil, fmt.Errorf("demo: before the units: %w", err)
+		}
+	}
 	unitsStart := time.Now()
 	if err := units(ctx, st, communities, res, progress); err != nil {
 		return nil, fmt.Errorf("demo: joint-building units: %w", err)

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"gongzhi/internal/authz"
@@ -12,8 +11,8 @@ import (
 )
 
 // KindUnitFormation proposes units (联建单元, issue 9) for every community under a street (or
-// any node above communities): one proposal per community (store.ProposeUnits: one read of
-// the community's households, the partition in memory, one write), progress by community. The
+// any node above communities): store.ProposeUnitsUnder, one proposal per community (one read
+// of the community's households, the partition in memory, one write), progress by community. The
 // result links the proposals, which staff then adjust and confirm community by community.
 const KindUnitFormation = "unit.formation"
 
@@ -62,40 +61,20 @@ func runUnitFormation(ctx context.Context, r *Run) (store.JobOutcome, error) {
 	if err := json.Unmarshal(r.Job.Params, &p); err != nil {
 		return store.JobOutcome{}, err
 	}
-	var communities []*model.Territory
-	f := store.TerritoryFilter{Under: p.NodeID, Kind: model.KindCommunity, Limit: 500}
-	for {
-		page, err := r.Store.Territories(ctx, r.Scope, f)
-		if err != nil {
-			return store.JobOutcome{}, err
-		}
-		communities = append(communities, page.Items...)
-		if page.Next == "" {
-			break
-		}
-		f.Cursor = page.Next
+	const stage = "按社区生成联建单元方案"
+	made, skipped, err := r.Store.ProposeUnitsUnder(ctx, r.Scope, p.NodeID, model.PartitionOptions{SplitLarge: p.SplitLarge},
+		func(done, total int) { r.Progress(stage, done, total) })
+	if err != nil {
+		return store.JobOutcome{}, err
 	}
-	res := UnitFormationResult{Proposals: []UnitFormationProposal{}}
+	res := UnitFormationResult{Proposals: []UnitFormationProposal{}, Skipped: skipped}
 	units := 0
-	for i, c := range communities {
-		if err := ctx.Err(); err != nil {
-			return store.JobOutcome{}, err
-		}
-		r.Progress("按社区生成联建单元方案", i, len(communities))
-		pr, err := r.Store.ProposeUnits(ctx, r.Scope, c.ID, model.PartitionOptions{SplitLarge: p.SplitLarge})
-		var v *model.ValidationError
-		if errors.As(err, &v) {
-			res.Skipped++ // nothing left to form there
-			continue
-		}
-		if err != nil {
-			return store.JobOutcome{}, err
-		}
-		res.Proposals = append(res.Proposals, UnitFormationProposal{ProposalID: pr.ID, CommunityID: c.ID, Community: c.Name,
+	for _, m := range made {
+		pr := m.Proposal
+		res.Proposals = append(res.Proposals, UnitFormationProposal{ProposalID: pr.ID, CommunityID: m.Community.ID, Community: m.Community.Name,
 			Units: pr.Quality.Units, Households: pr.Quality.Households, OutOfBounds: pr.Quality.OutOfBounds})
 		units += pr.Quality.Units
 	}
-	r.Progress("按社区生成联建单元方案", len(communities), len(communities))
 	res.Summary = fmt.Sprintf("%d 个社区生成方案，共建议 %d 个联建单元；%d 个社区没有待组建的住户", len(res.Proposals), units, res.Skipped)
 	return store.JobOutcome{Status: model.JobSucceeded, Result: res}, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -354,4 +355,61 @@ func (s *Store) ProposalHouseholds(ctx context.Context, sc authz.Scope, p *model
 		out[h.ID] = h
 	}
 	return out, nil
+}
+
+// StreetProposal is one community's proposal among those ProposeUnitsUnder made.
+type StreetProposal struct {
+	Community *model.Territory
+	Proposal  *model.UnitProposal
+}
+
+// ProposeUnitsUnder proposes units for every community under nodeID (a street or a district in
+// the scope): one ProposeUnits per community, in code order, progress(done, total) after each.
+// It returns the proposals made and how many communities had no household left to form.
+// Errors: model.ErrNotFound for a node outside the scope; a field error node_id for a node
+// that is not a street or district; ctx's error when cancelled between communities.
+func (s *Store) ProposeUnitsUnder(ctx context.Context, sc authz.Scope, nodeID int64, opts model.PartitionOptions,
+	progress func(done, total int)) (out []StreetProposal, skipped int, err error) {
+	t, err := s.Territory(ctx, sc, nodeID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if t.Kind != model.KindStreet && t.Kind != model.KindDistrict {
+		return nil, 0, fieldErr("node_id", "后台批量组建用于街道或区县；社区及以下请直接生成方案")
+	}
+	var communities []*model.Territory
+	f := TerritoryFilter{Under: nodeID, Kind: model.KindCommunity, Limit: MaxLimit}
+	for {
+		page, err := s.Territories(ctx, sc, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		communities = append(communities, page.Items...)
+		if page.Next == "" {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	for i, c := range communities {
+		if err := ctx.Err(); err != nil {
+			return out, skipped, err
+		}
+		if progress != nil {
+			progress(i, len(communities))
+		}
+		p, err := s.ProposeUnits(ctx, sc, c.ID, opts)
+		var v *model.ValidationError
+		if errors.As(err, &v) {
+			skipped++ // nothing left to form there
+			continue
+		}
+		if err != nil {
+			return out, skipped, err
+		}
+		out = append(out, StreetProposal{Community: c, Proposal: p})
+	}
+	if progress != nil {
+		progress(len(communities), len(communities))
+	}
+	return out, skipped, nil
 }
