@@ -52,9 +52,10 @@ type unitHouseholdJSON struct {
 }
 
 type unitEventJSON struct {
-	Action string    `json:"action"`
-	Detail string    `json:"detail"`
-	At     time.Time `json:"at"`
+	Action        string    `json:"action"`
+	Detail        string    `json:"detail"`
+	RelatedUnitID ID        `json:"related_unit_id,omitzero"`
+	At            time.Time `json:"at"`
 }
 
 type unitDetailJSON struct {
@@ -109,7 +110,7 @@ func (a *API) getUnit(w http.ResponseWriter, r *http.Request) error {
 		out.Households[i] = unitHouseholdJSON{ID: ID(h.ID), Address: h.Address, TerritoryID: ID(h.TerritoryID)}
 	}
 	for i, e := range ev {
-		out.Events[i] = unitEventJSON{Action: e.Action, Detail: e.Detail, At: e.At.In(model.Shanghai)}
+		out.Events[i] = unitEventJSON{Action: e.Action, Detail: e.Detail, RelatedUnitID: ID(e.RelatedUnitID), At: e.At.In(model.Shanghai)}
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -44,11 +44,10 @@ type UnitStatus string
 const (
 	UnitActive    UnitStatus = "active"
 	UnitMerged    UnitStatus = "merged"    // its households went to SuccessorID
-	UnitSplitUp   UnitStatus = "split"     // its households went to new units
 	UnitDissolved UnitStatus = "dissolved" // its households left every unit
 )
 
-var unitStatusLabels = map[UnitStatus]string{UnitActive: "在用", UnitMerged: "已合并", UnitSplitUp: "已拆分", UnitDissolved: "已解散"}
+var unitStatusLabels = map[UnitStatus]string{UnitActive: "在用", UnitMerged: "已合并", UnitDissolved: "已解散"}
 
 // Label is the status's Chinese name.
 func (s UnitStatus) Label() string { return unitStatusLabels[s] }
@@ -144,12 +143,16 @@ func (u *Unit) Active() bool { return u.Status == UnitActive }
 
 // UnitEvent is one entry of a unit's history.
 type UnitEvent struct {
-	ID      int64
-	UnitID  int64
-	Action  string // formed, merged, merged_in, split, dissolved, household_added, household_removed, leader, renamed …
-	Detail  string
-	ActorID int64
-	At      time.Time
+	ID     int64
+	UnitID int64
+	Action string // formed, merged, merged_in, split, split_from, dissolved, household_added, household_removed, leader, renamed …
+	Detail string
+	// RelatedUnitID is the other unit of a merge or split, 0 for none: merged names the unit
+	// merged into, merged_in the unit merged out, split the unit formed from the households
+	// that left, split_from the unit they left.
+	RelatedUnitID int64
+	ActorID       int64
+	At            time.Time
 }
 
 // UnitDraft is one unit as a partition proposes it or staff adjust it, before it is confirmed.

@@ -102,7 +102,7 @@ func (c conn) fillUnitLeaders(ctx context.Context, us []*model.Unit) error {
 type UnitFilter struct {
 	Under       int64
 	CommunityID int64
-	// Ended lists merged, split and dissolved units instead of active ones.
+	// Ended lists merged and dissolved units (a split ends no unit) instead of active ones.
 	Ended bool
 	// NoLeader keeps the active units without a leader.
 	NoLeader bool
@@ -193,22 +193,27 @@ func (s *Store) UnitEvents(ctx context.Context, sc authz.Scope, id int64) ([]mod
 	if _, err := c.unit(ctx, sc, id); err != nil {
 		return nil, err
 	}
-	return queryAll(ctx, c, `SELECT id, unit_id, action, detail, COALESCE(actor_id, 0), at FROM unit_events WHERE unit_id = ? ORDER BY id`,
+	return queryAll(ctx, c, `SELECT id, unit_id, action, detail, COALESCE(related_unit_id, 0), COALESCE(actor_id, 0), at FROM unit_events WHERE unit_id = ? ORDER BY id`,
 		[]any{id}, func(r rowScanner) (model.UnitEvent, error) {
 			var e model.UnitEvent
-			err := r.Scan(&e.ID, &e.UnitID, &e.Action, &e.Detail, &e.ActorID, &e.At)
+			err := r.Scan(&e.ID, &e.UnitID, &e.Action, &e.Detail, &e.RelatedUnitID, &e.ActorID, &e.At)
 			return e, err
 		})
 }
 
 // unitEvent records one entry of a unit's history (the audit record is the caller's).
 func (tx *Tx) unitEvent(ctx context.Context, sc authz.Scope, id int64, action, detail string) error {
+	return tx.unitEventLinked(ctx, sc, id, action, detail, 0)
+}
+
+// unitEventLinked is unitEvent naming the other unit of a merge or split (0 for none).
+func (tx *Tx) unitEventLinked(ctx context.Context, sc authz.Scope, id int64, action, detail string, related int64) error {
 	var actor any
 	if sc.UserID != 0 {
 		actor = sc.UserID
 	}
-	_, err := tx.exec(ctx, `INSERT INTO unit_events (unit_id, action, detail, actor_id, at) VALUES (?, ?, ?, ?, ?)`,
-		id, action, detail, actor, now())
+	_, err := tx.exec(ctx, `INSERT INTO unit_events (unit_id, action, detail, related_unit_id, actor_id, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, action, detail, nullID(related), actor, now())
 	return err
 }
 

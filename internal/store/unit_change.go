@@ -192,7 +192,7 @@ func (tx *Tx) lockUnits(ctx context.Context, ids ...int64) error {
 	return rows.Close()
 }
 
-// endUnit marks an active unit ended (merged, split up or dissolved), only if it is still
+// endUnit marks an active unit ended (merged or dissolved), only if it is still
 // active: the database decides two changes racing on one unit.
 func (tx *Tx) endUnit(ctx context.Context, u *model.Unit, status model.UnitStatus, successor int64) error {
 	ts := now()
@@ -261,10 +261,10 @@ func (s *Store) MergeUnits(ctx context.Context, sc authz.Scope, a, b int64) (*mo
 		if err := tx.setUnitAnchor(ctx, ub, anchor); err != nil {
 			return err
 		}
-		if err := tx.unitEvent(ctx, sc, a, "merged", fmt.Sprintf("并入「%s」，%d户", ub.Name, len(hs))); err != nil {
+		if err := tx.unitEventLinked(ctx, sc, a, "merged", fmt.Sprintf("并入「%s」，%d户", ub.Name, len(hs)), b); err != nil {
 			return err
 		}
-		if err := tx.unitEvent(ctx, sc, b, "merged_in", fmt.Sprintf("「%s」并入，%d户", ua.Name, len(hs))); err != nil {
+		if err := tx.unitEventLinked(ctx, sc, b, "merged_in", fmt.Sprintf("「%s」并入，%d户", ua.Name, len(hs)), a); err != nil {
 			return err
 		}
 		tx.auditAt(sc, anchor.Path, "unit.merge", "unit", []int64{a, b}, ua.Name+" → "+ub.Name)
@@ -283,8 +283,10 @@ type UnitSplitInput struct {
 }
 
 // SplitUnit moves in.Households out of unit id into a new unit (checked like every formed
-// unit: within the bounds, one whole building or stairwell, or with an override reason); the
-// unit keeps the rest of its households, its leader and its history. Errors as
+// unit: within the bounds, one whole building or stairwell, or with an override reason). A
+// split ends nothing, unlike a merge or a dissolution: the unit stays active with the rest of
+// its households, its id, leader, rotation and history, and records a split event linking the
+// new unit, whose history begins formed, split_from linking back. Errors as
 // MoveHouseholdToUnit and FormUnits (fields name, households, override_reason).
 func (s *Store) SplitUnit(ctx context.Context, sc authz.Scope, id int64, in UnitSplitInput) (*model.Unit, error) {
 	var out *model.Unit
@@ -334,7 +336,10 @@ func (s *Store) SplitUnit(ctx context.Context, sc authz.Scope, id int64, in Unit
 			return unprefixFields(err, "units[0].")
 		}
 		out = formed[0]
-		if err := tx.unitEvent(ctx, sc, id, "split", fmt.Sprintf("%d户分出，组成「%s」", len(in.Households), out.Name)); err != nil {
+		if err := tx.unitEventLinked(ctx, sc, id, "split", fmt.Sprintf("%d户分出，组成「%s」", len(in.Households), out.Name), out.ID); err != nil {
+			return err
+		}
+		if err := tx.unitEventLinked(ctx, sc, out.ID, "split_from", fmt.Sprintf("由「%s」拆分而来", u.Name), id); err != nil {
 			return err
 		}
 		tx.auditAt(sc, u.Path, "unit.split", "unit", []int64{id, out.ID}, u.Name+" → "+out.Name)

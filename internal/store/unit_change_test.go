@@ -86,6 +86,21 @@ func TestUnitChanges(t *testing.T) {
 		if nu.Name != "一单元联建单元（二）" || nu.Households != 10 || unit(u1.ID).Households != 7 {
 			t.Fatalf("split: %+v, left %d", nu, unit(u1.ID).Households)
 		}
+		// A split ends nothing: the unit stays active with the households that stay, and the
+		// two histories link each other.
+		if u := unit(u1.ID); u.Status != model.UnitActive || u.EndedAt != nil || u.SuccessorID != 0 {
+			t.Errorf("the unit split from: %+v", u)
+		}
+		nev, err := st.UnitEvents(ctx, sc, nu.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nev) != 2 || nev[0].Action != "formed" || nev[1].Action != "split_from" || nev[1].RelatedUnitID != u1.ID || nev[0].RelatedUnitID != 0 {
+			t.Errorf("history of the new unit: %+v", nev)
+		}
+		if ev, err := st.UnitEvents(ctx, sc, u2.ID); err != nil || len(ev) == 0 || ev[len(ev)-1].Action != "merged" || ev[len(ev)-1].RelatedUnitID != u1.ID {
+			t.Errorf("history of the merged unit: %+v %v", ev, err)
+		}
 
 		if err := st.DissolveUnit(ctx, sc, u3.ID, " "); !strings.Contains(fieldErrOf(err), "reason") {
 			t.Errorf("dissolve without a reason: %v", err)
@@ -106,6 +121,9 @@ func TestUnitChanges(t *testing.T) {
 		}
 		if got := strings.Join(actions, ","); got != "formed,household_removed,merged_in,split" {
 			t.Errorf("history = %s", got)
+		}
+		if mi, sp := ev[2], ev[3]; mi.RelatedUnitID != u2.ID || sp.RelatedUnitID != nu.ID || ev[0].RelatedUnitID != 0 {
+			t.Errorf("links: merged_in → %d, split → %d, formed → %d", mi.RelatedUnitID, sp.RelatedUnitID, ev[0].RelatedUnitID)
 		}
 
 		// A household that moves in later is offered the nearest units with room.
