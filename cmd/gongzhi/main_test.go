@@ -65,7 +65,12 @@ func startServeOut(t *testing.T, args ...string) (string, *syncBuffer, func() er
 		errc <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), noenv, out, &syncBuffer{})
 	}()
 	re := regexp.MustCompile(`gongzhi 已启动：(http://127\.0\.0\.1:\d+)/`)
-	deadline := time.Now().Add(10 * time.Second)
+	// No wall-clock limit of its own: under -race on a busy machine, start-up took longer than
+	// the 10 s this once allowed (CI, 2026-12-02). The test's own deadline bounds the wait.
+	deadline := time.Now().Add(5 * time.Minute)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-5 * time.Second)
+	}
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			return m[1], out, func() error { cancel(); return <-errc }
