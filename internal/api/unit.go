@@ -141,7 +141,7 @@ type proposalJSON struct {
 }
 
 func (a *API) writeProposal(w http.ResponseWriter, r *http.Request, status int, p *model.UnitProposal) error {
-	hs, err := a.st.ProposalHouseholds(r.Context(), authz.ScopeFrom(r.Context()), p)
+	hs, err := a.st.ProposalHouseholds(r.Context(), authz.ScopeFrom(r.Context()), p, nil)
 	if err != nil {
 		return err
 	}

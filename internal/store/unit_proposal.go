@@ -340,14 +340,32 @@ func (s *Store) DiscardProposal(ctx context.Context, sc authz.Scope, id int64, v
 }
 
 // ProposalHouseholds returns the current households of a proposal's units by id, for showing
-// them (addresses; personal fields redacted for the scope).
-func (s *Store) ProposalHouseholds(ctx context.Context, sc authz.Scope, p *model.UnitProposal) (map[int64]*model.Household, error) {
+// them (addresses; personal fields redacted for the scope): those of ids, or of the whole
+// proposal when ids is nil (a page of a street's proposal reads only its own). A household
+// that moved out or joined a unit since is absent.
+func (s *Store) ProposalHouseholds(ctx context.Context, sc authz.Scope, p *model.UnitProposal, ids []int64) (map[int64]*model.Household, error) {
 	c := s.reader()
 	lo, hi := authz.PathRange(p.Path)
-	hs, err := queryAll(ctx, c, `SELECT `+householdColumns+` FROM households WHERE path >= ? AND path < ? AND unit_id IS NULL AND moved_out_at IS NULL`,
-		[]any{lo, hi}, scanHousehold)
-	if err != nil {
-		return nil, err
+	const q = `SELECT ` + householdColumns + ` FROM households WHERE path >= ? AND path < ? AND unit_id IS NULL AND moved_out_at IS NULL`
+	var hs []*model.Household
+	if ids == nil {
+		var err error
+		if hs, err = queryAll(ctx, c, q, []any{lo, hi}, scanHousehold); err != nil {
+			return nil, err
+		}
+	}
+	for start := 0; start < len(ids); start += seedUnitRows {
+		batch := ids[start:min(len(ids), start+seedUnitRows)]
+		args := make([]any, 0, len(batch)+2)
+		args = append(args, lo, hi)
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		part, err := queryAll(ctx, c, q+` AND id IN (`+inList(len(batch))+`)`, args, scanHousehold)
+		if err != nil {
+			return nil, err
+		}
+		hs = append(hs, part...)
 	}
 	out := make(map[int64]*model.Household, len(hs))
 	for _, h := range hs {

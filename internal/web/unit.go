@@ -249,16 +249,53 @@ type proposalCard struct {
 	OutOfBounds bool
 }
 
+// proposalOut is an out-of-bounds draft anywhere in the proposal: the confirm form asks its
+// override reason whichever page is shown.
+type proposalOut struct {
+	Index, Number int
+	Name          string
+	Households    int
+}
+
+// proposalPageSize is how many drafts one page of a proposal shows: a street's community can
+// hold thousands.
+const proposalPageSize = 50
+
 type proposalPage struct {
 	Page
 	P       *model.UnitProposal
-	Cards   []proposalCard
+	Cards   []proposalCard // the drafts of this page
+	Out     []proposalOut  // every out-of-bounds draft
+	Cursor  int            // index of the page's first draft, sent back by the adjustment forms
+	Pager   Pager
 	Adjust  *Form // the adjustment that failed, if any
 	Confirm *Form
 	Action  string // the failed adjustment's kind, to show its error by its card
 	Card    int    // the failed adjustment's card index (-1: none)
 }
 
+// proposalCursor is the index of the first draft of the page that holds draft i of n.
+func proposalCursor(i, n int) int {
+	if i >= n {
+		i = n - 1
+	}
+	if i < 0 {
+		return 0
+	}
+	return i / proposalPageSize * proposalPageSize
+}
+
+// proposalPageURL is the page of proposal id that starts at draft cursor.
+func proposalPageURL(id int64, cursor int) string {
+	if cursor <= 0 {
+		return proposalURL(id)
+	}
+	return proposalURL(id) + "?cursor=" + strconv.Itoa(cursor)
+}
+
+// proposalPage renders the page of the proposal that holds draft card when card ≥ 0 (the
+// failed adjustment's), else the page at the request's cursor (a draft index; anything else
+// is the first page). The quality summary and the confirm form are the whole proposal's.
 func (wb *Web) proposalPage(w http.ResponseWriter, r *http.Request, status int, adjust *Form, action string, card int, confirm *Form) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -269,12 +306,28 @@ func (wb *Web) proposalPage(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	hs, err := wb.st.ProposalHouseholds(ctx, sc, pr)
+	n := len(pr.Units)
+	at := card
+	if at < 0 {
+		at, _ = strconv.Atoi(r.URL.Query().Get("cursor"))
+		if r.Method == http.MethodPost {
+			at, _ = strconv.Atoi(r.PostForm.Get("cursor"))
+		}
+	}
+	cursor := proposalCursor(at, n)
+	end := min(n, cursor+proposalPageSize)
+	var ids []int64
+	for _, u := range pr.Units[cursor:end] {
+		ids = append(ids, u.Households...)
+	}
+	hs, err := wb.st.ProposalHouseholds(ctx, sc, pr, ids)
 	if err != nil {
 		return err
 	}
-	p := &proposalPage{Page: wb.base(r, wb.t("proposal.title", pr.TerritoryName), "unit-proposals"), P: pr, Adjust: adjust, Confirm: confirm, Action: action, Card: card}
-	for i, u := range pr.Units {
+	p := &proposalPage{Page: wb.base(r, wb.t("proposal.title", pr.TerritoryName), "unit-proposals"), P: pr, Cursor: cursor,
+		Adjust: adjust, Confirm: confirm, Action: action, Card: card}
+	for i := cursor; i < end; i++ {
+		u := pr.Units[i]
 		c := proposalCard{Index: i, Number: i + 1, Unit: u, OutOfBounds: u.OutOfBounds}
 		for _, h := range u.Households {
 			if x := hs[h]; x != nil {
@@ -284,6 +337,20 @@ func (wb *Web) proposalPage(w http.ResponseWriter, r *http.Request, status int, 
 			}
 		}
 		p.Cards = append(p.Cards, c)
+	}
+	for i, u := range pr.Units {
+		if u.OutOfBounds {
+			p.Out = append(p.Out, proposalOut{Index: i, Number: i + 1, Name: u.Name, Households: len(u.Households)})
+		}
+	}
+	if n > 0 {
+		p.Pager.Summary = wb.t("proposal.page", cursor+1, end, n)
+	}
+	if cursor > 0 {
+		p.Pager.FirstURL = proposalURL(id)
+	}
+	if end < n {
+		p.Pager.NextURL = proposalPageURL(id, end)
 	}
 	p.Crumbs = append(wb.scopeCrumbs(r, unitsURL), Crumb{Name: wb.t("units.title"), URL: "/units"},
 		Crumb{Name: wb.t("proposals.title"), URL: "/unit-proposals"}, Crumb{Name: pr.TerritoryName})
@@ -301,7 +368,8 @@ func (wb *Web) proposal(w http.ResponseWriter, r *http.Request) error {
 }
 
 // adjustProposal answers the adjustment forms of the proposal page (kind move, merge, split or
-// rename). Staff read draft numbers from 1; the store counts from 0.
+// rename), then shows the page of the draft adjusted, at its card. Staff read draft numbers
+// from 1; the store counts from 0.
 func (wb *Web) adjustProposal(kind string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
@@ -334,13 +402,26 @@ func (wb *Web) adjustProposal(kind string) handlerFunc {
 			f.add(field, wb.t("proposal.number.missing"))
 			return wb.proposalPage(w, r, http.StatusUnprocessableEntity, f, kind, card, newForm("confirm", nil))
 		}
-		if _, err := wb.st.AdjustProposal(r.Context(), scope(r), id, adj); err != nil {
+		pr, err := wb.st.AdjustProposal(r.Context(), scope(r), id, adj)
+		if err != nil {
 			if f.fail(err) {
 				return wb.proposalPage(w, r, formStatus(err), f, kind, card, newForm("confirm", nil))
 			}
 			return err
 		}
-		redirect(w, r, proposalURL(id), "proposal_"+kind)
+		// The adjusted draft's place now: a merge of a draft before it moved it up by one (a
+		// move that empties the draft drops it, and the next one takes its place).
+		at := card
+		if kind == "merge" && adj.B < card {
+			at--
+		}
+		at = min(max(at, 0), len(pr.Units)-1)
+		to := proposalPageURL(id, proposalCursor(at, len(pr.Units)))
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		redirect(w, r, to+sep+"done=proposal_"+kind+"#unit-"+strconv.Itoa(at+1), "")
 		return nil
 	}
 }
