@@ -1,7 +1,6 @@
 package model
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,18 +10,47 @@ import (
 
 // The duty rotation (联建轮值, issue 9 item 3): every household of a unit takes a monthly turn as
 // the duty household (轮值户). The rule is pure and deterministic here; the store keeps the
-// schedule (unit_duty) and calls ExtendRotation and FillVacated with what it read.
+// schedule (unit_duty) and calls PlanRotation with what it read.
 //
-// The rule: months are handed out in queue order, the household that served longest ago first
-// (least recently served); so over a set of households that does not change, the schedule is a
-// round robin, and in any 12 consecutive months each household's turns differ by at most one.
-// A household that moves in joins at the end of the queue (after the household of the last
-// month already assigned when it joined), so months already assigned keep their household.
-// Exempt households (elderly living alone, serious illness, away) are skipped in the months
-// their exemption covers. A household that moves out (or becomes exempt) leaves its future
-// months vacant; FillVacated gives each vacant month to the household whose turns in the
-// 12-month windows around it are fewest, which keeps the ≤1 difference as well as a month
-// already planned for others allows.
+// Eligibility. A household is eligible in month m when it is in the unit in m, its queue place
+// is before m (DutyMember.QueuedAfter < m: a household that moves in, or whose exemption is
+// lifted, queues after the month last assigned then, so months already assigned keep their
+// household), and no exemption covers m (DutyExemption.Covers; a lifted exemption covers its
+// months up to its queue place, see the store's LiftExemption).
+//
+// The property (the issue's "over any 12-month window each eligible household's turns differ
+// by at most one"): for every window of 12 consecutive months W, the households eligible in
+// every month of W have turns in W, as planned, that differ by at most one. A household not
+// eligible throughout W (it moved in or out, or was exempt, during W) is not compared in W:
+// it could not have taken its share of W.
+//
+// The rule that keeps it: every month is given to the eligible household that served least
+// recently (its queue key: the last month it served, or its queue place when later; ties go to
+// the household that served in that month, then to queue order). Proof: let A and B be
+// eligible throughout W and A serve in months t1 < t2 of W. When t2 was planned, A's key was
+// t1 and B's key was below t1 unless B served in (t1, t2) — B's queue place is before W, and
+// B's last turn before t2 is not t1, which was A's. So A could only be chosen at t2 if B served
+// between: within W the turns of A and B alternate, and their counts differ by at most one.
+// The argument needs each month chosen by the rule over the history as it now stands, from
+// candidates that include every household eligible in the end (choosing the least recent of
+// more households is still the least recent of fewer). So:
+//   - extending plans the months after the last assigned one (PlanRotation from there);
+//   - a household that moves out or becomes exempt takes every month from the first month it
+//     loses on with it: those months are planned again (PlanRotation from that month), the
+//     months before it keep their household — reshuffling the months after it cannot be
+//     avoided, filling only the lost months cannot keep the property (five households in a
+//     round robin, one leaves: no filling of its months gives the four others three turns in
+//     every window);
+//   - a household that moves in, or whose exemption is lifted, queues after the last assigned
+//     month: nothing is planned again;
+//   - a swap consented by both households exchanges their two months as served and leaves the
+//     months as planned alone (the store keeps both): the planned schedule, which is the only
+//     history the rule reads, keeps the property, and the schedule as served differs from it
+//     exactly at the swapped months. So in a window holding exactly one of the two months the
+//     two households' turns as served are one up and one down from those planned (a difference
+//     of up to three between them, two against a third household); in a window holding both
+//     months or neither, nothing changes. A later re-planning from a month at or before a
+//     swapped month re-decides that month, and the swap of it lapses.
 
 // Month is a calendar month counted from year 0 (year*12 + month-1), so that months add.
 type Month int
@@ -147,82 +175,77 @@ type DutyTurn struct {
 	HouseholdID int64
 }
 
-// ExtendRotation returns the turns to add so that every month from `from` through `until` has
-// a duty household where one is eligible. assigned is the unit's schedule so far (any order;
-// past months count as history). Months after the last assigned month are handed out in queue
-// order (least recently served first; see the package comment); vacant months inside the
-// assigned stretch are filled as FillVacated does. A month with no eligible household stays
-// vacant. The result is sorted by month; it is deterministic for the same input.
+// ExtendRotation returns the turns to add so that the months from `from` through `until` after
+// the last month of assigned are planned: PlanRotation from the month after the last assigned
+// one (or from `from` when the schedule ends before it), with assigned as history. Months
+// already assigned are never returned.
 func ExtendRotation(members []DutyMember, exemptions []DutyExemption, assigned []DutyTurn, from, until Month) []DutyTurn {
+	var last Month
+	for _, t := range assigned {
+		last = max(last, t.Month)
+	}
+	return PlanRotation(members, exemptions, assigned, max(from, last+1), until)
+}
+
+// PlanRotation plans the months from `from` through `until`: each is given, in order, to the
+// eligible household (see the package comment) that served least recently in history (the
+// months as planned; those from `from` on are ignored) and the months planned before it. A
+// month with no eligible household stays vacant. members lists the unit's current households
+// in queue order (founders first in address order, then the households that queued later by
+// their place). The result is sorted by month; it is deterministic for the same input.
+func PlanRotation(members []DutyMember, exemptions []DutyExemption, history []DutyTurn, from, until Month) []DutyTurn {
 	if len(members) == 0 || until < from {
 		return nil
 	}
-	sched := map[Month]int64{}
-	var last Month
-	for _, t := range assigned {
-		sched[t.Month] = t.HouseholdID
-		last = max(last, t.Month)
-	}
-	var out []DutyTurn
-	// Holes inside what is already assigned first: they do not move anyone's queue place
-	// beyond the horizon as much as the tail would.
-	for m := from; m <= min(until, last); m++ {
-		if _, ok := sched[m]; ok {
-			continue
-		}
-		if h := fillOne(members, exemptions, sched, m); h != 0 {
-			sched[m] = h
-			out = append(out, DutyTurn{m, h})
-		}
-	}
-	// The tail, in queue order.
+	// key: the household's last turn before from, or its queue place when later; served: the
+	// key is a month it served in (it goes before a household that only queued after it).
 	type place struct {
-		key   Month // last month served, or QueuedAfter when later
-		order int   // position in members: founding order, then joining order
+		key    Month
+		served bool
 	}
-	q := make(map[int64]place, len(members))
+	idx := make(map[int64]int, len(members))
+	q := make([]place, len(members))
 	for i, mb := range members {
-		q[mb.HouseholdID] = place{key: mb.QueuedAfter, order: i}
+		idx[mb.HouseholdID] = i
+		q[i] = place{key: mb.QueuedAfter}
 	}
-	for m, h := range sched {
-		if p, ok := q[h]; ok && m >= p.key {
-			// Serving in month m puts the household behind one that only queued after m.
-			p.key = m
-			q[h] = p
-		}
-	}
-	served := func(h int64) bool { return sched[q[h].key] == h }
-	for m := max(from, last+1); m <= until; m++ {
-		best := int64(0)
-		var bp place
-		for _, mb := range members {
-			if exempt(exemptions, mb.HouseholdID, m) {
-				continue
-			}
-			p := q[mb.HouseholdID]
-			if best == 0 || p.key < bp.key || p.key == bp.key && queueBefore(served(mb.HouseholdID), served(best), p.order, bp.order) {
-				best, bp = mb.HouseholdID, p
-			}
-		}
-		if best == 0 {
+	for _, t := range history {
+		i, ok := idx[t.HouseholdID]
+		if !ok || t.Month >= from {
 			continue
 		}
-		sched[m] = best
-		bp.key = m
-		q[best] = bp
-		out = append(out, DutyTurn{m, best})
+		if p := q[i]; t.Month > p.key || t.Month == p.key && !p.served {
+			q[i] = place{key: t.Month, served: true}
+		}
 	}
-	slices.SortFunc(out, func(a, b DutyTurn) int { return cmp.Compare(a.Month, b.Month) })
+	var ex map[int64][]DutyExemption
+	for _, e := range exemptions {
+		if _, ok := idx[e.HouseholdID]; ok && (e.Until == 0 || e.Until >= from) {
+			if ex == nil {
+				ex = map[int64][]DutyExemption{}
+			}
+			ex[e.HouseholdID] = append(ex[e.HouseholdID], e)
+		}
+	}
+	out := make([]DutyTurn, 0, until-from+1)
+	for m := from; m <= until; m++ {
+		best := -1
+		for i, mb := range members {
+			p := q[i]
+			if p.key >= m || exempt(ex[mb.HouseholdID], mb.HouseholdID, m) {
+				continue // queued after m (history is before from), or exempt in m
+			}
+			if best < 0 || p.key < q[best].key || p.key == q[best].key && p.served && !q[best].served {
+				best = i
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		q[best] = place{key: m, served: true}
+		out = append(out, DutyTurn{m, members[best].HouseholdID})
+	}
 	return out
-}
-
-// queueBefore breaks a tie of queue keys: a household that served in the key month goes before
-// one that only queued after it (it joined after that month was assigned), then by order.
-func queueBefore(aServed, bServed bool, aOrder, bOrder int) bool {
-	if aServed != bServed {
-		return aServed
-	}
-	return aOrder < bOrder
 }
 
 func exempt(es []DutyExemption, h int64, m Month) bool {
@@ -234,90 +257,10 @@ func exempt(es []DutyExemption, h int64, m Month) bool {
 	return false
 }
 
-// FillVacated gives each vacant month of months (a household moved out or became exempt) to an
-// eligible household, keeping everyone else's months: the household with the fewest turns in
-// the worst 12-month window containing that month, then the one whose nearest turn is
-// farthest, then queue order. assigned is the schedule without the vacated months.
-func FillVacated(members []DutyMember, exemptions []DutyExemption, assigned []DutyTurn, months []Month) []DutyTurn {
-	sched := map[Month]int64{}
-	for _, t := range assigned {
-		sched[t.Month] = t.HouseholdID
-	}
-	ms := slices.Clone(months)
-	slices.Sort(ms)
-	var out []DutyTurn
-	for _, m := range ms {
-		if _, ok := sched[m]; ok {
-			continue
-		}
-		if h := fillOne(members, exemptions, sched, m); h != 0 {
-			sched[m] = h
-			out = append(out, DutyTurn{m, h})
-		}
-	}
-	return out
-}
-
-func fillOne(members []DutyMember, exemptions []DutyExemption, sched map[Month]int64, m Month) int64 {
-	// For each 12-month window containing m: every member's turns in it.
-	type window struct {
-		counts map[int64]int
-		min    int // fewest turns of a member eligible throughout the window
-	}
-	ws := make([]window, 0, DutyHorizon)
-	for s := m - DutyHorizon + 1; s <= m; s++ {
-		w := window{counts: map[int64]int{}, min: 1 << 30}
-		for x := s; x < s+DutyHorizon; x++ {
-			if h, ok := sched[x]; ok {
-				w.counts[h]++
-			}
-		}
-		for _, mb := range members {
-			if mb.QueuedAfter < s && !exemptWithin(exemptions, mb.HouseholdID, s, s+DutyHorizon-1) {
-				w.min = min(w.min, w.counts[mb.HouseholdID])
-			}
-		}
-		ws = append(ws, w)
-	}
-	best, bestScore, bestGap := int64(0), 0, 0
-	for _, mb := range members {
-		h := mb.HouseholdID
-		if exempt(exemptions, h, m) || mb.QueuedAfter >= m {
-			continue
-		}
-		// The worst excess over the fewest turns that giving h month m makes in a window.
-		score := 0
-		for _, w := range ws {
-			lo := w.min
-			if lo == 1<<30 {
-				lo = 0
-			}
-			score = max(score, w.counts[h]+1-lo)
-		}
-		gap := 1 << 30
-		for x, hh := range sched {
-			if hh == h {
-				d := int(x - m)
-				if d < 0 {
-					d = -d
-				}
-				gap = min(gap, d)
-			}
-		}
-		if best == 0 || score < bestScore || score == bestScore && gap > bestGap {
-			best, bestScore, bestGap = h, score, gap
-		}
-	}
-	return best
-}
-
-func exemptWithin(es []DutyExemption, h int64, from, to Month) bool {
-	for _, e := range es {
-		if e.HouseholdID == h && e.From <= to && (e.Until == 0 || e.Until >= from) {
-			return true
-		}
-	}
-	return false
+// Eligible reports whether member mb is eligible in month m under exemptions (see the package
+// comment); membership of the unit is the caller's to know.
+func Eligible(mb DutyMember, exemptions []DutyExemption, m Month) bool {
+	return mb.QueuedAfter < m && !exempt(exemptions, mb.HouseholdID, m)
 }
 
 // DutySwap is a request by one household to exchange months with another; it takes effect only

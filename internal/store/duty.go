@@ -15,8 +15,10 @@ import (
 )
 
 // The duty rotation of joint-building units (联建轮值, issue 9 item 3): unit_duty holds one duty
-// household per unit and month; model.ExtendRotation and model.FillVacated decide who, and the
-// writes here keep what they decided. Who may see a unit's rotation: staff and grid leaders in
+// household per unit and month as served (household_id) and as planned (planned_household_id,
+// NULL when the same: only a consented swap makes them differ); model.PlanRotation decides the
+// plan from the plan so far (see its package comment for the property it keeps), and the
+// writes here keep what it decided. Who may see a unit's rotation: staff and grid leaders in
 // whose territory the unit lies, the unit's own leader (Scope.Unit), and the accounts linked to
 // a resident of one of its households (users.resident_id), who see their own unit only.
 
@@ -308,6 +310,9 @@ func (s *Store) ExtendRotations(ctx context.Context, sc authz.Scope, under int64
 // rotation does not reach cur+11, and writes the months it assigns.
 func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur model.Month) (rotationCount, error) {
 	var n rotationCount
+	if err := tx.lockDutyPlans(ctx); err != nil {
+		return n, err
+	}
 	target := cur + model.DutyHorizon - 1
 	unitWhere := where + ` AND u.status = 'active' AND u.rotation_until < ?`
 	uargs := append(slices.Clone(args), target.String())
@@ -369,18 +374,13 @@ func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur
 		}); err != nil {
 		return n, err
 	}
-	if err := eachRow(ctx, tx.conn, `SELECT e.unit_id, e.household_id, e.from_month, e.until_month FROM duty_exemptions e JOIN units u ON u.id = e.unit_id
-		WHERE `+unitWhere+` AND e.lifted_at IS NULL`, uargs,
+	if err := eachRow(ctx, tx.conn, `SELECT e.unit_id, `+ruleExemptionColumns+` FROM duty_exemptions e JOIN units u ON u.id = e.unit_id
+		WHERE `+unitWhere+` AND `+ruleExemptionWhere, append(slices.Clone(uargs), cur.String(), cur.String()),
 		func(r rowScanner) error {
-			var u, h int64
-			var from, until string
-			if err := r.Scan(&u, &h, &from, &until); err != nil {
+			var u int64
+			e, err := scanRuleExemption(r, &u)
+			if err != nil {
 				return err
-			}
-			e := model.DutyExemption{HouseholdID: h}
-			e.From, _ = model.ParseMonth(from)
-			if until != "" {
-				e.Until, _ = model.ParseMonth(until)
 			}
 			if x := units[u]; x != nil {
 				x.exempt = append(x.exempt, e)
@@ -389,8 +389,8 @@ func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur
 		}); err != nil {
 		return n, err
 	}
-	// History for the queue: ten years back is far more than any unit's cycle.
-	if err := eachRow(ctx, tx.conn, `SELECT d.unit_id, d.month, d.household_id FROM unit_duty d JOIN units u ON u.id = d.unit_id WHERE `+unitWhere+` AND d.month >= ?`,
+	// History for the queue, as planned: ten years back is far more than any unit's cycle.
+	if err := eachRow(ctx, tx.conn, `SELECT d.unit_id, d.month, COALESCE(d.planned_household_id, d.household_id) FROM unit_duty d JOIN units u ON u.id = d.unit_id WHERE `+unitWhere+` AND d.month >= ?`,
 		append(slices.Clone(uargs), (cur-120).String()),
 		func(r rowScanner) error {
 			var u, h int64
@@ -475,6 +475,23 @@ func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur
 	return n, nil
 }
 
+// dutyPlanLock is the PostgreSQL advisory lock taken first by the transactions that plan
+// months from what they read of a unit's rotation (extending, exempting, lifting, swapping):
+// an extension planned from a snapshot without an exemption another transaction was adding, or
+// a lift computed against a last month an extension was moving, would plan months the
+// property (model.PlanRotation) does not cover. They are short and occasional; SQLite has one
+// writer. The households' moves (dutyHouseholdsChanged) run under unitWriteLock and do not take
+// it: they would wait for it while holding unit rows an extension updates.
+const dutyPlanLock = 0x64757479 // "duty"
+
+func (tx *Tx) lockDutyPlans(ctx context.Context) error {
+	if tx.d.name != "postgres" {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(dutyPlanLock))
+	return err
+}
+
 // eachRow runs query and hands every row to f.
 func eachRow(ctx context.Context, c conn, query string, args []any, f func(rowScanner) error) error {
 	rows, err := c.query(ctx, query, args...)
@@ -532,11 +549,34 @@ func (tx *Tx) insertDuty(ctx context.Context, rows []dutyRow, ts time.Time) erro
 	return nil
 }
 
+// ruleExemptionColumns and ruleExemptionWhere read the exemptions the rule needs for months
+// from a given one (its two parameters): open ones and lifted ones through the last month they
+// still cover (lifted_until), ending at or after it. An exemption lifted before migration 0042
+// has no lifted_until and is ignored, as it was then.
+const (
+	ruleExemptionColumns = `e.household_id, e.from_month, COALESCE(e.lifted_until, e.until_month)`
+	ruleExemptionWhere   = `(e.lifted_at IS NULL AND (e.until_month = '' OR e.until_month >= ?) OR e.lifted_until >= ?)`
+)
+
+// scanRuleExemption reads ruleExemptionColumns, after the columns in pre.
+func scanRuleExemption(r rowScanner, pre ...any) (model.DutyExemption, error) {
+	var e model.DutyExemption
+	var from, until string
+	if err := r.Scan(append(pre, &e.HouseholdID, &from, &until)...); err != nil {
+		return e, err
+	}
+	e.From, _ = model.ParseMonth(from)
+	if until != "" {
+		e.Until, _ = model.ParseMonth(until)
+	}
+	return e, nil
+}
+
 // dutyHouseholdsChanged keeps the rotation of unit when households join or leave it; it is
 // called by setUnitHouseholds, the one place a household's unit changes. A household that
 // joins queues after the month last assigned (months already assigned keep their household);
-// one that leaves loses its months from the current one on, which go to the others
-// (model.FillVacated), and its pending swap requests lapse.
+// one that leaves loses its months from the current one on: every month from the first of
+// them is planned again (replan), and its pending swap requests lapse.
 func (tx *Tx) dutyHouseholdsChanged(ctx context.Context, unitID int64, added, removed []int64) error {
 	var until string
 	if err := tx.queryRow(ctx, `SELECT rotation_until FROM units WHERE id = ?`, []any{unitID}, &until); err != nil {
@@ -555,80 +595,103 @@ func (tx *Tx) dutyHouseholdsChanged(ctx context.Context, unitID int64, added, re
 		return nil
 	}
 	cur := model.ThisMonth(tx.s.now())
-	args := []any{unitID, cur.String()}
-	for _, h := range removed {
-		args = append(args, h)
+	hs := make([]any, len(removed))
+	for i, h := range removed {
+		hs[i] = h
 	}
 	in := inList(len(removed))
-	vacated, err := queryAll(ctx, tx.conn, `SELECT month FROM unit_duty WHERE unit_id = ? AND month >= ? AND household_id IN (`+in+`) ORDER BY month`, args,
-		func(r rowScanner) (string, error) {
-			var m string
-			err := r.Scan(&m)
-			return m, err
-		})
-	if err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM unit_duty_queue WHERE unit_id = ? AND household_id IN (`+in+`)`, append([]any{unitID}, args[2:]...)...); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM unit_duty_queue WHERE unit_id = ? AND household_id IN (`+in+`)`, append([]any{unitID}, hs...)...); err != nil {
 		return err
 	}
 	if _, err := tx.exec(ctx, `UPDATE duty_swaps SET status = 'declined', decided_at = ? WHERE unit_id = ? AND status = 'pending' AND (from_household IN (`+in+`) OR to_household IN (`+in+`))`,
-		append(append([]any{now(), unitID}, args[2:]...), args[2:]...)...); err != nil {
+		append(append([]any{now(), unitID}, hs...), hs...)...); err != nil {
 		return err
 	}
-	return tx.refill(ctx, unitID, vacated)
+	first, err := tx.firstHeld(ctx, unitID, `household_id IN (`+in+`) OR planned_household_id IN (`+in+`)`, append(slices.Clone(hs), hs...), cur, 0)
+	if err != nil || first == 0 {
+		return err
+	}
+	return tx.replan(ctx, unitID, first)
 }
 
-// refill gives the vacated months of unit (already held by a household that may no longer
-// serve them) to the eligible households by model.FillVacated; a month nobody can take is
-// removed.
-func (tx *Tx) refill(ctx context.Context, unitID int64, vacated []string) error {
-	if len(vacated) == 0 {
-		return nil
+// firstHeld is the first month of unit from `from` through until (0: no end) whose row matches
+// who (as served or as planned), 0 when none.
+func (tx *Tx) firstHeld(ctx context.Context, unitID int64, who string, args []any, from, until model.Month) (model.Month, error) {
+	q := `SELECT MIN(month) FROM unit_duty WHERE unit_id = ? AND month >= ? AND (` + who + `)`
+	a := append([]any{unitID, from.String()}, args...)
+	if until != 0 {
+		q += ` AND month <= ?`
+		a = append(a, until.String())
 	}
-	members, exempt, assigned, err := tx.rotationOf(ctx, unitID)
+	var first sql.NullString
+	if err := tx.queryRow(ctx, q, a, &first); err != nil || !first.Valid {
+		return 0, err
+	}
+	return model.ParseMonth(first.String)
+}
+
+// replan plans the months of unit from `from` through the last one assigned again
+// (model.PlanRotation over the plan before `from`): a month whose household changes is served
+// as planned again (a swap of it lapses) with its version raised, a month nobody can take is
+// removed; months before `from` keep their household.
+func (tx *Tx) replan(ctx context.Context, unitID int64, from model.Month) error {
+	members, exempt, assigned, err := tx.rotationOf(ctx, unitID, from)
 	if err != nil {
 		return err
 	}
-	gone := map[model.Month]bool{}
-	var months []model.Month
-	for _, s := range vacated {
-		m, err := model.ParseMonth(s)
-		if err != nil {
-			return err
-		}
-		gone[m] = true
-		months = append(months, m)
-	}
-	kept := assigned[:0]
+	type row struct{ served, planned int64 }
+	old := map[model.Month]row{}
+	var last model.Month
+	var history []model.DutyTurn
 	for _, t := range assigned {
-		if !gone[t.Month] {
-			kept = append(kept, t)
+		if t.Month < from {
+			history = append(history, model.DutyTurn{Month: t.Month, HouseholdID: t.planned})
+			continue
 		}
+		old[t.Month] = row{t.served, t.planned}
+		last = max(last, t.Month)
 	}
-	fill := model.FillVacated(members, exempt, kept, months)
+	plan := model.PlanRotation(members, exempt, history, from, last)
 	got := map[model.Month]int64{}
-	for _, t := range fill {
+	for _, t := range plan {
 		got[t.Month] = t.HouseholdID
 	}
 	ts := now()
-	for _, m := range months {
-		if h, ok := got[m]; ok {
-			if _, err := tx.exec(ctx, `UPDATE unit_duty SET household_id = ?, version = version + 1, updated_at = ? WHERE unit_id = ? AND month = ?`, h, ts, unitID, m.String()); err != nil {
+	for m := from; m <= last; m++ {
+		o, had := old[m]
+		h, ok := got[m]
+		switch {
+		case !had && !ok:
+		case !ok:
+			if _, err := tx.exec(ctx, `DELETE FROM unit_duty WHERE unit_id = ? AND month = ?`, unitID, m.String()); err != nil {
 				return err
 			}
-			continue
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM unit_duty WHERE unit_id = ? AND month = ?`, unitID, m.String()); err != nil {
-			return err
+		case !had:
+			// A month vacant in the plan that someone can take now: not reached by the rule's
+			// eligibility (a vacant month had nobody eligible), kept for completeness.
+			if _, err := tx.exec(ctx, `INSERT INTO unit_duty (unit_id, month, household_id, community_id, version, updated_at)
+				SELECT id, ?, ?, community_id, 1, ? FROM units WHERE id = ?`, m.String(), h, ts, unitID); err != nil {
+				return err
+			}
+		case o.served != h || o.planned != h:
+			if _, err := tx.exec(ctx, `UPDATE unit_duty SET household_id = ?, planned_household_id = NULL, version = version + 1, updated_at = ? WHERE unit_id = ? AND month = ?`,
+				h, ts, unitID, m.String()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
+// dutyRowTurn is a month of a unit as served and as planned.
+type dutyRowTurn struct {
+	Month           model.Month
+	served, planned int64
+}
+
 // rotationOf reads what the rule needs of one unit: its current households in queue order,
-// open exemptions and assigned months.
-func (tx *Tx) rotationOf(ctx context.Context, unitID int64) ([]model.DutyMember, []model.DutyExemption, []model.DutyTurn, error) {
+// the exemptions that matter from month from on, and every assigned month.
+func (tx *Tx) rotationOf(ctx context.Context, unitID int64, from model.Month) ([]model.DutyMember, []model.DutyExemption, []dutyRowTurn, error) {
 	queued := map[int64]model.Month{}
 	if err := eachRow(ctx, tx.conn, `SELECT household_id, queued_after FROM unit_duty_queue WHERE unit_id = ?`, []any{unitID}, func(r rowScanner) error {
 		var h int64
@@ -652,15 +715,16 @@ func (tx *Tx) rotationOf(ctx context.Context, unitID int64) ([]model.DutyMember,
 		return nil, nil, nil, err
 	}
 	slices.SortStableFunc(members, func(a, b model.DutyMember) int { return cmp.Compare(a.QueuedAfter, b.QueuedAfter) })
-	exempt, err := tx.openExemptions(ctx, unitID)
+	exempt, err := queryAll(ctx, tx.conn, `SELECT `+ruleExemptionColumns+` FROM duty_exemptions e WHERE e.unit_id = ? AND `+ruleExemptionWhere,
+		[]any{unitID, from.String(), from.String()}, func(r rowScanner) (model.DutyExemption, error) { return scanRuleExemption(r) })
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	assigned, err := queryAll(ctx, tx.conn, `SELECT month, household_id FROM unit_duty WHERE unit_id = ?`, []any{unitID},
-		func(r rowScanner) (model.DutyTurn, error) {
-			var t model.DutyTurn
+	assigned, err := queryAll(ctx, tx.conn, `SELECT month, household_id, COALESCE(planned_household_id, household_id) FROM unit_duty WHERE unit_id = ?`, []any{unitID},
+		func(r rowScanner) (dutyRowTurn, error) {
+			var t dutyRowTurn
 			var m string
-			if err := r.Scan(&m, &t.HouseholdID); err != nil {
+			if err := r.Scan(&m, &t.served, &t.planned); err != nil {
 				return t, err
 			}
 			t.Month, err = model.ParseMonth(m)
@@ -675,6 +739,9 @@ func (tx *Tx) rotationOf(ctx context.Context, unitID int64) ([]model.DutyMember,
 func (s *Store) AddExemption(ctx context.Context, sc authz.Scope, unitID int64, in model.DutyExemptionInput) (*model.DutyExemption, error) {
 	var out model.DutyExemption
 	err := s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockDutyPlans(ctx); err != nil {
+			return err
+		}
 		u, err := tx.dutyWritable(ctx, sc, unitID)
 		if err != nil {
 			return err
@@ -703,22 +770,15 @@ func (s *Store) AddExemption(ctx context.Context, sc authz.Scope, unitID int64, 
 		} else if err != nil {
 			return err
 		}
-		q := `SELECT month FROM unit_duty WHERE unit_id = ? AND household_id = ? AND month >= ?`
-		a := []any{unitID, in.HouseholdID, cur.String()}
-		if untilS != "" {
-			q += ` AND month <= ?`
-			a = append(a, untilS)
-		}
-		vacated, err := queryAll(ctx, tx.conn, q+` ORDER BY month`, a, func(r rowScanner) (string, error) {
-			var m string
-			err := r.Scan(&m)
-			return m, err
-		})
+		// Every month from the first one it held within the exemption is planned again.
+		first, err := tx.firstHeld(ctx, unitID, `household_id = ? OR planned_household_id = ?`, []any{in.HouseholdID, in.HouseholdID}, cur, until)
 		if err != nil {
 			return err
 		}
-		if err := tx.refill(ctx, unitID, vacated); err != nil {
-			return err
+		if first != 0 {
+			if err := tx.replan(ctx, unitID, first); err != nil {
+				return err
+			}
 		}
 		if err := tx.unitEvent(ctx, sc, unitID, "duty_exempt", fmt.Sprintf("住户 %d 免除轮值（%s）", in.HouseholdID, in.Reason.Label())); err != nil {
 			return err
@@ -734,19 +794,41 @@ func (s *Store) AddExemption(ctx context.Context, sc authz.Scope, unitID int64, 
 }
 
 // LiftExemption ends open exemption id (staff whose territory holds its unit, or the unit's
-// leader); the household takes turns again from the months generated next. ErrNotFound when
-// there is no such open exemption within reach.
+// leader); the household takes turns again from the months generated next, like a household
+// moving in: the exemption keeps covering the past and the months already assigned
+// (lifted_until: the unit's last assigned month or the last month, whichever is later, never
+// beyond the exemption's own end), so no month changes hands. ErrNotFound when there is no such open
+// exemption within reach.
 func (s *Store) LiftExemption(ctx context.Context, sc authz.Scope, id int64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockDutyPlans(ctx); err != nil {
+			return err
+		}
 		var unitID int64
-		if err := tx.queryRow(ctx, `SELECT unit_id FROM duty_exemptions WHERE id = ? AND lifted_at IS NULL`, []any{id}, &unitID); err != nil {
+		var fromS, untilS string
+		if err := tx.queryRow(ctx, `SELECT unit_id, from_month, until_month FROM duty_exemptions WHERE id = ? AND lifted_at IS NULL`, []any{id}, &unitID, &fromS, &untilS); err != nil {
 			return err
 		}
 		u, err := tx.dutyWritable(ctx, sc, unitID)
 		if err != nil {
 			return err
 		}
-		r, err := tx.exec(ctx, `UPDATE duty_exemptions SET lifted_at = ?, lifted_by = ? WHERE id = ? AND lifted_at IS NULL`, now(), nullID(sc.UserID), id)
+		var lastS string
+		if err := tx.queryRow(ctx, `SELECT rotation_until FROM units WHERE id = ?`, []any{unitID}, &lastS); err != nil {
+			return err
+		}
+		from, err := model.ParseMonth(fromS)
+		if err != nil {
+			return err
+		}
+		end := max(from, model.ThisMonth(tx.s.now())) - 1
+		if last, err := model.ParseMonth(lastS); err == nil {
+			end = max(end, last)
+		}
+		if until, err := model.ParseMonth(untilS); err == nil {
+			end = min(end, until)
+		}
+		r, err := tx.exec(ctx, `UPDATE duty_exemptions SET lifted_at = ?, lifted_by = ?, lifted_until = ? WHERE id = ? AND lifted_at IS NULL`, now(), nullID(sc.UserID), end.String(), id)
 		if err != nil {
 			return err
 		}

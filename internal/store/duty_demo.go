@@ -82,7 +82,8 @@ func (s *Store) SeedDutyDemo(ctx context.Context, sc authz.Scope, now time.Time)
 			var decided any
 			if status == model.SwapAccepted {
 				decided = ts
-				if _, err := tx.exec(ctx, `UPDATE unit_duty SET household_id = CASE WHEN month = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END, version = version + 1, updated_at = ?
+				if _, err := tx.exec(ctx, `UPDATE unit_duty SET planned_household_id = COALESCE(planned_household_id, household_id),
+					household_id = CASE WHEN month = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END, version = version + 1, updated_at = ?
 					WHERE unit_id = ? AND month IN (?, ?)`, a, p.hb, p.ha, ts, p.unit, a, b); err != nil {
 					return err
 				}

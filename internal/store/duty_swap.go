@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -62,6 +63,9 @@ func (s *Store) RequestSwap(ctx context.Context, sc authz.Scope, unitID int64, i
 		if toH == own {
 			return fieldErr("to_month", to.Label()+"本来就是您家的轮值月份")
 		}
+		if msg, err := tx.swapExempt(ctx, own, to.String(), toH, from.String()); err != nil || msg != "" {
+			return cmp.Or(err, fieldErr("to_month", msg))
+		}
 		var id int64
 		if err := tx.queryRow(ctx, `INSERT INTO duty_swaps (unit_id, community_id, from_household, from_month, to_household, to_month, status, note, requested_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id`,
@@ -88,6 +92,9 @@ func (s *Store) RequestSwap(ctx context.Context, sc authz.Scope, unitID int64, i
 func (s *Store) DecideSwap(ctx context.Context, sc authz.Scope, id int64, accept bool) (*model.DutySwap, error) {
 	var out *model.DutySwap
 	err := s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockDutyPlans(ctx); err != nil {
+			return err
+		}
 		own, err := tx.ownHousehold(ctx, sc)
 		if err != nil {
 			return err
@@ -120,7 +127,14 @@ func (s *Store) DecideSwap(ctx context.Context, sc authz.Scope, id int64, accept
 			if x.FromMonth < cur || x.ToMonth < cur {
 				return &model.ConflictError{Message: "申请中的月份已经过去，不能再互换"}
 			}
-			r, err := tx.exec(ctx, `UPDATE unit_duty SET household_id = CASE WHEN month = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END, version = version + 1, updated_at = ?
+			if msg, err := tx.swapExempt(ctx, x.FromHousehold, x.ToMonth, x.ToHousehold, x.FromMonth); err != nil {
+				return err
+			} else if msg != "" {
+				return &model.ConflictError{Message: msg}
+			}
+			// Who serves changes; the plan (planned_household_id, NULL while the same) stays.
+			r, err := tx.exec(ctx, `UPDATE unit_duty SET planned_household_id = COALESCE(planned_household_id, household_id),
+				household_id = CASE WHEN month = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END, version = version + 1, updated_at = ?
 				WHERE unit_id = ? AND ((month = ? AND household_id = ?) OR (month = ? AND household_id = ?))`,
 				x.FromMonth, x.ToHousehold, x.FromHousehold, ts, x.UnitID, x.FromMonth, x.FromHousehold, x.ToMonth, x.ToHousehold)
 			if err != nil {
@@ -146,6 +160,27 @@ func (s *Store) DecideSwap(ctx context.Context, sc authz.Scope, id int64, accept
 		return err
 	})
 	return out, err
+}
+
+// swapExempt refuses a swap that would give a household a month its exemption covers (a is to
+// take month am, b month bm) with the reason in Chinese, "" when none: the rule never plans
+// such a month, and a swap may not either.
+func (tx *Tx) swapExempt(ctx context.Context, a int64, am string, b int64, bm string) (string, error) {
+	for _, x := range []struct {
+		h     int64
+		month string
+		whose string
+	}{{a, am, "您家"}, {b, bm, "对方"}} {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM duty_exemptions e WHERE e.household_id = ? AND e.from_month <= ?
+			AND (e.lifted_at IS NULL AND (e.until_month = '' OR e.until_month >= ?) OR e.lifted_until >= ?)`, []any{x.h, x.month, x.month, x.month}, &n); err != nil {
+			return "", err
+		}
+		if n > 0 {
+			return x.whose + "在" + x.month + "免除轮值，不能换到这个月", nil
+		}
+	}
+	return "", nil
 }
 
 // DutySwaps lists the swap requests of unit, newest first: all of them for staff and the
