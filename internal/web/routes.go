@@ -223,6 +223,13 @@ func (wb *Web) Routes() []authz.Route {
 		// unitlead: a household's vote for its unit's leader (issue 9 item 2)
 		authz.NewRoute("GET /me/unit-election", authz.UnitVote, wb.h(wb.myUnitElection)),
 		authz.NewRoute("POST /me/unit-election", authz.UnitVote, wb.h(wb.voteInUnitElection)),
+		authz.NewRoute("GET /units/{id}/elections/new", authz.UnitElectionWrite, wb.h(wb.newElectionForm)),
+		authz.NewRoute("POST /units/{id}/elections/new", authz.UnitElectionWrite, wb.h(wb.openElection)),
+		authz.NewRoute("GET /units/{id}/leader/appoint", authz.UnitElectionWrite, wb.h(wb.appointForm)),
+		authz.NewRoute("POST /units/{id}/leader/appoint", authz.UnitElectionWrite, wb.h(wb.appointLeader)),
+		authz.NewRoute("GET /unit-elections/{id}", authz.UnitElectionRead, wb.h(wb.unitElection)),
+		authz.NewRoute("POST /unit-elections/{id}/proxy-votes", authz.UnitElectionWrite, wb.h(wb.proxyVote)),
+		authz.NewRoute("POST /unit-elections/{id}/close", authz.UnitElectionWrite, wb.h(wb.closeElection)),
 		// unitact: the units' five joint activities and coverage (issue 9 items 5–7)
 		authz.NewRoute("GET /units/activities", authz.UnitActivityRead, wb.h(wb.myActivities)),
 		authz.NewRoute("GET /units/{id}/activities", authz.UnitActivityRead, wb.h(wb.unitActivities)),

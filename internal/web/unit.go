@@ -86,6 +86,10 @@ type unitPage struct {
 	Households []*model.Household
 	Events     []model.UnitEvent
 	Dissolve   *Form
+	// Elections are the unit's leader elections, newest first (unit_election.go); Open is
+	// the one taking votes, nil when none.
+	Elections []*model.UnitElection
+	Open      *model.UnitElection
 }
 
 func (wb *Web) unitPage(w http.ResponseWriter, r *http.Request, status int, dissolve *Form) error {
@@ -103,6 +107,9 @@ func (wb *Web) unitPage(w http.ResponseWriter, r *http.Request, status int, diss
 		return err
 	}
 	if p.Events, err = wb.st.UnitEvents(ctx, sc, id); err != nil {
+		return err
+	}
+	if err := wb.unitElections(r, p); err != nil {
 		return err
 	}
 	p.Crumbs = append(wb.scopeCrumbs(r, unitsURL), Crumb{Name: wb.t("units.title"), URL: "/units"}, Crumb{Name: u.Name})

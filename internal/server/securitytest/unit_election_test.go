@@ -163,10 +163,15 @@ var electionPatternKinds = map[string]objKind{
 	"/api/v1/unit-elections/{id}/close":       elCloseObj,
 	"/api/v1/unit-elections/{id}/votes":       elElectionObj,
 	"/api/v1/unit-elections/{id}/proxy-votes": elElectionObj,
+	"/units/{id}/elections/new":               elUnitObj,
+	"/units/{id}/leader/appoint":              elUnitObj,
+	"/unit-elections/{id}/close":              elCloseObj,
+	"/unit-elections/{id}/proxy-votes":        elElectionObj,
 }
 
 var electionObjKinds = map[string]objKind{
 	"/api/v1/unit-elections/{id}": elElectionObj,
+	"/unit-elections/{id}":        elElectionObj,
 }
 
 var electionSpecs = map[string]spec{
@@ -187,6 +192,25 @@ var electionSpecs = map[string]spec{
 		return "application/json", fmt.Appendf(nil, `{"candidate_id":"%d","household_id":"%d"}`, w.electionCandidate(rel), h)
 	}},
 	"POST /api/v1/unit-elections/{id}/close": {kind: electionWrite, scoped: true, fresh: true},
+	// The staff pages: open an election (the standing one makes a valid request a 409),
+	// appoint, follow an election, proxy votes, close.
+	"GET /units/{id}/elections/new": {kind: electionWrite, scoped: true},
+	"POST /units/{id}/elections/new": {kind: electionWrite, scoped: true, lenient: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		_, r := w.electionHead(rel)
+		return url.Values{"closes_at": {time.Now().Add(48 * time.Hour).In(model.Shanghai).Format("2006-01-02T15:04")}, "term_months": {"36"},
+			"candidates": {strconv.FormatInt(r, 10)}}
+	})},
+	"GET /units/{id}/leader/appoint": {kind: electionWrite, scoped: true},
+	"POST /units/{id}/leader/appoint": {kind: electionWrite, scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		_, r := w.electionHead(rel)
+		return url.Values{"resident_id": {strconv.FormatInt(r, 10)}, "term_months": {"36"}, "reason": {"矩阵指定"}}
+	})},
+	"GET /unit-elections/{id}": {kind: electionRead, scoped: true},
+	"POST /unit-elections/{id}/proxy-votes": {kind: electionWrite, scoped: true, lenient: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		h, _ := w.electionHead(rel)
+		return url.Values{"household_id": {strconv.FormatInt(h, 10)}, "candidate_id": {strconv.FormatInt(w.electionCandidate(rel), 10)}}
+	})},
+	"POST /unit-elections/{id}/close": {kind: electionWrite, scoped: true, fresh: true},
 	// The pages: a household's own unit's election (not scoped: the caller's own).
 	"GET /me/unit-election": {kind: electionVote},
 	"POST /me/unit-election": {kind: electionVote, lenient: true, body: formBody(func(w *world, _ relation, _ int64) url.Values {
