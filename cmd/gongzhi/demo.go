@@ -223,7 +223,7 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoSubjects(ctx, st, stair); err != nil {
 		return nil, err
 	}
-	if err := demoLeaders(ctx, st, stair); err != nil {
+	if err := demoLeaders(ctx, st, community, stair); err != nil {
 		return nil, err
 	}
 	if err := demoConflicts(ctx, st, street, community, grid); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gongzhi/internal/authz"
+	"gongzhi/internal/demo"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -37,12 +38,36 @@ func demoLeaderUnit(ctx context.Context, st *store.Store, stair *model.Territory
 	return us[0], nil
 }
 
-// demoLeaders gives every unit of the demo city an elected leader (set-based, see
-// store.ElectDemoLeaders: elected eight months ago for three years) and links the demo's unit
-// leader account to the leader of its unit, a household head, so that it votes for its
-// household. A leader already linked to another demo account leaves the unit account unlinked.
-func demoLeaders(ctx context.Context, st *store.Store, stair *model.Territory) error {
+// demoLeaders holds real elections in the units of the demo community (demo.UnitElections:
+// bounded in number, through the store's election functions, closed months ago with their
+// ballots and tallies), the unit leader account's unit and the resident account's among them,
+// and leaves an open re-election in the resident's unit so that its phone shows a ballot; then
+// gives every other unit of the city an elected leader set-based (store.ElectDemoLeaders:
+// elected eight months ago for three years) and links the demo's unit leader account to the
+// leader of its unit, a household head, so that it votes for its household. A leader already
+// linked to another demo account leaves the unit account unlinked.
+func demoLeaders(ctx context.Context, st *store.Store, community, stair *model.Territory) error {
 	sys := authz.System()
+	var must []int64
+	var open int64
+	if acc, err := st.UserByUsername(ctx, "unit"); err == nil && acc.UnitID != 0 {
+		must = append(must, acc.UnitID)
+	}
+	if acc, err := st.UserByUsername(ctx, "resident"); err == nil {
+		_, _, unit, err := st.AccountUnit(ctx, acc.ID)
+		if err != nil {
+			return err
+		}
+		open = unit
+		must = append(must, unit)
+	}
+	avoid, err := st.LinkedResidents(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := demo.UnitElections(ctx, st, community.ID, must, open, avoid, demo.DefaultSeed, time.Now().In(model.Shanghai)); err != nil {
+		return fmt.Errorf("demo elections: %w", err)
+	}
 	if _, err := st.ElectDemoLeaders(ctx, time.Now().AddDate(0, -8, 0)); err != nil {
 		return fmt.Errorf("demo leaders: %w", err)
 	}

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 )
 
@@ -49,4 +52,61 @@ func (s *Store) ElectDemoLeaders(ctx context.Context, since time.Time) (int64, e
 		return 0, nil
 	}
 	return total, s.RebuildUnitCounts(ctx)
+}
+
+// AsOf returns a view of the store whose clock reads clock: the demo holds its past elections
+// through the real election functions (OpenUnitElection, CloseUnitElection, CastDemoVote) at
+// the times they took place, so their records, terms and events carry those times. The view
+// shares the database; it is for seeding, not serving (its sessions and TOTP follow the clock
+// too).
+func (s *Store) AsOf(clock func() time.Time) *Store {
+	v := *s
+	v.clock = clock
+	return &v
+}
+
+// CastDemoVote casts the vote of household (a current household of the election's unit) for
+// candidate in election id as Vote does — the turnout, the voters' row whose key refuses a
+// second vote, every tally in one statement, no link between the household and its choice —
+// for a demo household that has no account; proxy records it as cast by staff. Errors as Vote.
+func (s *Store) CastDemoVote(ctx context.Context, id, household, candidate int64, proxy bool) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		e, err := tx.election(ctx, authz.System(), id)
+		if err != nil {
+			return err
+		}
+		var unit sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT unit_id FROM households WHERE id = ? AND moved_out_at IS NULL`, []any{household}, &unit); err != nil {
+			return err
+		}
+		if unit.Int64 != e.UnitID {
+			return fieldErr("household_id", "只有本联建单元的住户可以投票")
+		}
+		return tx.castVote(ctx, authz.System(), e, household, candidate, proxy)
+	})
+}
+
+// AccountUnit returns the resident linked to account userID, that resident's household and
+// the household's current unit (zeros for what it lacks), for the demo's accounts.
+func (s *Store) AccountUnit(ctx context.Context, userID int64) (resident, household, unit int64, err error) {
+	var r, h, u sql.NullInt64
+	err = s.reader().queryRow(ctx, `SELECT u.resident_id, r.household_id, h.unit_id FROM users u
+		LEFT JOIN residents r ON r.id = u.resident_id LEFT JOIN households h ON h.id = r.household_id AND h.moved_out_at IS NULL
+		WHERE u.id = ?`, []any{userID}, &r, &h, &u)
+	if errors.Is(err, model.ErrNotFound) {
+		return 0, 0, 0, nil
+	}
+	return r.Int64, h.Int64, u.Int64, err
+}
+
+// LinkedResidents returns the residents linked to an account.
+func (s *Store) LinkedResidents(ctx context.Context) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	err := eachRow(ctx, s.reader(), `SELECT resident_id FROM users WHERE resident_id IS NOT NULL`, nil, func(r rowScanner) error {
+		var id int64
+		err := r.Scan(&id)
+		out[id] = true
+		return err
+	})
+	return out, err
 }
