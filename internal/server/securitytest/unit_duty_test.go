@@ -42,6 +42,7 @@ const (
 	dutySwapDecide                           // consent to or decline a swap asked of one's own household: residents and members
 	dutyTick                                 // tick the month's checklist: staff by territory, a unit leader its own unit, the month's duty household
 	dutyChecklist                            // a community's checklist: staff
+	ownMessages                              // mark one's own notifications read: any account but the auditor, which changes nothing (SECURITY.md, separation of duties)
 )
 
 // dutyMay is the oracle for the duty kinds: a unit's rotation is its neighbours' business (the
@@ -59,6 +60,8 @@ func dutyMay(r model.Role, k routeKind) (may, known bool) {
 		return staffRole(r) || r == model.RoleUnitLeader || r == model.RoleMember || r == model.RoleResident, true
 	case dutyChecklist:
 		return staffRole(r), true
+	case ownMessages:
+		return r != model.RoleAuditor, true
 	}
 	return false, false
 }
@@ -282,10 +285,10 @@ var dutySpecs = map[string]spec{
 	// An unknown (or revoked) link reads nothing, whoever asks.
 	"GET /feeds/duty/{file}":               {kind: public, fixed: notFound},
 	"GET /api/v1/notifications":            {kind: loggedIn},
-	"POST /api/v1/notifications/{id}/read": {kind: loggedIn, fresh: true},
+	"POST /api/v1/notifications/{id}/read": {kind: ownMessages, fresh: true},
 
 	// Pages
-	"POST /messages/{id}/read":       {kind: loggedIn, fresh: true},
+	"POST /messages/{id}/read":       {kind: ownMessages, fresh: true},
 	"GET /units/duty/mine":           {kind: dutySelf},
 	"GET /units/{id}/duty":           {kind: dutyRead, scoped: true},
 	"POST /units/{id}/duty/generate": {kind: dutyWrite, scoped: true},
@@ -309,7 +312,7 @@ var dutySpecs = map[string]spec{
 func init() {
 	extraMay = append(extraMay, dutyMay)
 	maps.Copy(extraKindNames, map[routeKind]string{dutyRead: "duty read", dutyHouseholdRead: "duty household read", dutyWrite: "duty write",
-		dutySelf: "duty self", dutySwapDecide: "duty swap decide", dutyTick: "duty tick", dutyChecklist: "duty checklist"})
+		dutySelf: "duty self", dutySwapDecide: "duty swap decide", dutyTick: "duty tick", dutyChecklist: "duty checklist", ownMessages: "own messages"})
 	maps.Copy(specs, dutySpecs)
 	maps.Copy(patternKinds, dutyPatternKinds)
 	maps.Copy(objKinds, dutyObjKinds)
