@@ -318,23 +318,35 @@ func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur
 	uargs := append(slices.Clone(args), target.String())
 	type unitState struct {
 		community int64
-		members   []model.DutyMember
-		exempt    []model.DutyExemption
-		assigned  []model.DutyTurn
+		// What the coverage counters count of the unit (unit_count.go), as read.
+		path, rotation, lastActivity string
+		leader                       bool
+		members                      []model.DutyMember
+		exempt                       []model.DutyExemption
+		assigned                     []model.DutyTurn
 	}
 	units := map[int64]*unitState{}
 	var order []int64
-	rows, err := tx.query(ctx, `SELECT u.id, u.community_id FROM units u WHERE `+unitWhere+` ORDER BY u.id`, uargs...)
+	// The units are locked as they are read (as unitCountsRows does when it takes counts out):
+	// a concurrent change of one of them (its leader) waits, so the counts taken out below are
+	// those of the rows updated.
+	lock := ""
+	if tx.d.name == "postgres" {
+		lock = ` FOR NO KEY UPDATE`
+	}
+	rows, err := tx.query(ctx, `SELECT u.id, u.community_id, u.path, u.leader_household_id IS NOT NULL, u.rotation_until, u.last_activity_month
+		FROM units u WHERE `+unitWhere+` ORDER BY u.id`+lock, uargs...)
 	if err != nil {
 		return n, err
 	}
 	for rows.Next() {
-		var id, community int64
-		if err := rows.Scan(&id, &community); err != nil {
+		x := &unitState{}
+		var id int64
+		if err := rows.Scan(&id, &x.community, &x.path, &x.leader, &x.rotation, &x.lastActivity); err != nil {
 			rows.Close()
 			return n, err
 		}
-		units[id] = &unitState{community: community}
+		units[id] = x
 		order = append(order, id)
 	}
 	if err := rows.Close(); err != nil {
@@ -412,8 +424,17 @@ func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur
 	// Households that joined after their unit's rotation began queue by their place; the
 	// founders keep address order ahead of them.
 	ts := now()
-	var rowsOut []dutyRow
-	until := map[string][]int64{}
+	rowsOut := make([]dutyRow, 0, len(order)*model.DutyHorizon)
+	until := map[string][]int64{} // new rotation_until → the units whose rotation_until it becomes
+	names := map[model.Month]string{}
+	name := func(m model.Month) string {
+		s, ok := names[m]
+		if !ok {
+			s = m.String()
+			names[m] = s
+		}
+		return s
+	}
 	for _, id := range order {
 		x := units[id]
 		slices.SortStableFunc(x.members, func(a, b model.DutyMember) int { return cmp.Compare(a.QueuedAfter, b.QueuedAfter) })
@@ -423,51 +444,31 @@ func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur
 			last = max(last, t.Month)
 		}
 		for _, t := range turns {
-			rowsOut = append(rowsOut, dutyRow{unit: id, month: t.Month.String(), household: t.HouseholdID, community: x.community})
+			rowsOut = append(rowsOut, dutyRow{unit: id, month: name(t.Month), household: t.HouseholdID, community: x.community})
 			last = max(last, t.Month)
 		}
-		if last != 0 {
-			until[last.String()] = append(until[last.String()], id)
+		if last != 0 && name(last) != x.rotation {
+			until[name(last)] = append(until[name(last)], id)
 		}
 	}
 	if err := tx.insertDuty(ctx, rowsOut, ts); err != nil {
 		return n, err
 	}
 	n.months = len(rowsOut)
-	// rotation_until moves, and with it the coverage counters (unit_count.go): the units'
-	// counts are taken out before and put back after, summed over all of them, written once.
+	// rotation_until moves, and with it the coverage counters (unit_count.go): each unit's
+	// counts as read (and locked) above are taken out and put back with the new month, summed
+	// over all of them, written once; the units are updated in one statement per 20,000 on
+	// PostgreSQL (unnest of two arrays), per month and 1,000 ids on SQLite.
 	agg := map[unitCountKey]int64{}
-	var changed []int64
-	for _, ids := range until {
-		changed = append(changed, ids...)
-	}
-	slices.Sort(changed)
-	chunkWhere := func(chunk []int64) (string, []any) {
-		a := make([]any, len(chunk))
-		for i, id := range chunk {
-			a[i] = id
-		}
-		return `id IN (` + inList(len(chunk)) + `)`, a
-	}
-	for chunk := range slices.Chunk(changed, 1000) {
-		w, a := chunkWhere(chunk)
-		if err := tx.unitCountsRows(ctx, agg, -1, w, a...); err != nil {
-			return n, err
-		}
-	}
 	for month, ids := range until {
-		for chunk := range slices.Chunk(ids, 1000) {
-			w, a := chunkWhere(chunk)
-			if _, err := tx.exec(ctx, `UPDATE units SET rotation_until = ? WHERE `+w, append([]any{month}, a...)...); err != nil {
-				return n, err
-			}
+		for _, id := range ids {
+			x := units[id]
+			addUnitCounts(agg, x.path, -1, x.leader, x.rotation, x.lastActivity)
+			addUnitCounts(agg, x.path, 1, x.leader, month, x.lastActivity)
 		}
 	}
-	for chunk := range slices.Chunk(changed, 1000) {
-		w, a := chunkWhere(chunk)
-		if err := tx.unitCountsRows(ctx, agg, 1, w, a...); err != nil {
-			return n, err
-		}
+	if err := tx.setRotationUntil(ctx, until); err != nil {
+		return n, err
 	}
 	if err := tx.unitCountsWrite(ctx, agg); err != nil {
 		return n, err
@@ -490,6 +491,41 @@ func (tx *Tx) lockDutyPlans(ctx context.Context) error {
 	}
 	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(dutyPlanLock))
 	return err
+}
+
+// setRotationUntil sets units.rotation_until to each month for its units.
+func (tx *Tx) setRotationUntil(ctx context.Context, until map[string][]int64) error {
+	if tx.d.name == "postgres" {
+		var ids []int64
+		var months []string
+		for month, us := range until {
+			for _, id := range us {
+				ids = append(ids, id)
+				months = append(months, month)
+			}
+		}
+		for lo := 0; lo < len(ids); lo += 20000 {
+			hi := min(lo+20000, len(ids))
+			if _, err := tx.exec(ctx, `UPDATE units SET rotation_until = x.m FROM unnest(?::bigint[], ?::text[]) AS x(id, m) WHERE units.id = x.id`,
+				ids[lo:hi], months[lo:hi]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for month, ids := range until {
+		for chunk := range slices.Chunk(ids, 1000) {
+			a := make([]any, 0, len(chunk)+1)
+			a = append(a, month)
+			for _, id := range chunk {
+				a = append(a, id)
+			}
+			if _, err := tx.exec(ctx, `UPDATE units SET rotation_until = ? WHERE id IN (`+inList(len(chunk))+`)`, a...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // eachRow runs query and hands every row to f.

@@ -270,6 +270,14 @@ func dutyPropertyRun(t *testing.T, st *store.Store, seed uint64) {
 		}
 	}
 	t.Logf("events: %v", events)
+	// The coverage counters the extensions maintained are those a recount gives.
+	kept := unitCountRows(t, st)
+	if err := st.RebuildUnitCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again := unitCountRows(t, st); !slices.Equal(kept, again) {
+		t.Fatalf("unit counts maintained:\n%v\nrecounted:\n%v", kept, again)
+	}
 
 	rows := dutyRows(t, st, unit.ID)
 	exs := dutyExemptionsAsRecorded(t, st, unit.ID)
@@ -383,4 +391,23 @@ func TestDutySwapIntoExemption(t *testing.T) {
 			t.Errorf("a refused swap changed the schedule")
 		}
 	})
+}
+
+func unitCountRows(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	rows, err := st.DB().QueryContext(context.Background(), `SELECT path, dim, value, n FROM unit_counts WHERE n <> 0 ORDER BY path, dim, value`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p, d, v string
+		var n int64
+		if err := rows.Scan(&p, &d, &v, &n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %d", p, d, v, n))
+	}
+	return out
 }
