@@ -17,7 +17,8 @@ import (
 
 // TestUnitElection: staff open an election of a unit's leader (a missing closing time answered
 // in the form first); a household votes on the phone at /me/unit-election; staff see that it
-// voted (not for whom) and cast a proxy vote for a household without a smartphone; staff close
+// voted (not for whom) and cast a proxy vote for a household without a smartphone; staff may not
+// close early while households are still to vote, then vote for them by proxy and close
 // the election and the unit page shows the elected leader, method, term and tallies; the same
 // household voting again from a page left open is refused with a clear message — on the phone
 // and at desktop size.
@@ -139,7 +140,23 @@ func TestUnitElection(t *testing.T) {
 			if s := stext(fmt.Sprintf(`tr[data-household="%d"]`, hs[2])); !strings.Contains(s, "已投票（代投）") {
 				t.Errorf("the proxy household's row: %q", s)
 			}
+			// Two households are still to vote: no early close (the tallies would give away the
+			// last voter's choice); the page says why.
+			if s := stext(`#election-close-wait`); !strings.Contains(s, "全部住户都投票后") {
+				t.Errorf("the early-close notice: %q", s)
+			}
+			if n, err := chromedp.Run(staff, chromedp.Evaluate[int](`document.querySelectorAll('#election-close').length`)); err != nil || n != 0 {
+				t.Errorf("a close button at turnout 2/4: %d (%v)", n, err)
+			}
+			for _, h := range []int64{hs[1], hs[3]} {
+				sstep(fmt.Sprintf("proxy vote for household %d", h),
+					chromedp.SetValue(chromedp.CSS(`select[name=household_id]`), itoa(h)),
+					press(`input[name=candidate_id][value="`+cand+`"]`),
+					press(`#proxy-submit`),
+					chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`tr[data-household="%d"] .tag-green`, h))))
+			}
 			sstep("close the election",
+				chromedp.WaitVisible(chromedp.CSS(`#election-close`)),
 				shot(t, vp, "election-08-before-close"),
 				press(`#election-close`),
 				chromedp.WaitVisible(chromedp.CSS(`#leader-name`)),
@@ -156,10 +173,10 @@ func TestUnitElection(t *testing.T) {
 				t.Errorf("term %q, want %s to %s", s, since, until)
 			}
 			tallies, err := chromedp.Run(staff, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('#unit-elections .election-tally tbody tr')).map(r => r.querySelector('th').textContent.trim().split(/\s/)[0] + '=' + r.querySelector('td.num').textContent.trim()).join(',')`))
-			if err != nil || tallies != "张家户主=0,李家户主=2,王家户主=0,赵家户主=0" {
+			if err != nil || tallies != "张家户主=0,李家户主=4,王家户主=0,赵家户主=0" {
 				t.Errorf("tallies %q (%v)", tallies, err)
 			}
-			if s := stext(`#unit-elections .turnout`); s != "已有 2 / 4 户投票" {
+			if s := stext(`#unit-elections .turnout`); s != "已有 4 / 4 户投票" {
 				t.Errorf("turnout after closing: %q", s)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,10 @@ func TestUnitElectionAPI(t *testing.T) {
 			}
 		}
 		mustProblem(t, f.mustDo(t, voter, "POST", one+"/votes", map[string]any{"candidate_id": cb}), http.StatusConflict)
+		// Closing early at turnout 1/2 would show that household's choice: refused.
+		if p := mustProblem(t, f.mustDo(t, staff, "POST", one+"/close", nil), http.StatusConflict); !strings.Contains(p.Detail, "全部住户") {
+			t.Errorf("early close: %+v", p)
+		}
 		mustProblem(t, f.mustDo(t, staff, "POST", one+"/proxy-votes", map[string]any{"candidate_id": cb, "household_id": c.ID}), http.StatusUnprocessableEntity)
 		mustJSON[electionOut](t, f.mustDo(t, staff, "POST", one+"/proxy-votes", map[string]any{"candidate_id": cb, "household_id": b.ID}), http.StatusCreated)
 

@@ -91,6 +91,18 @@ func (e *UnitElection) Due(now time.Time) bool {
 	return e.Status == ElectionOpen && !now.Before(e.ClosesAt)
 }
 
+// Closable reports whether staff may close the open election at now: at or after its closing
+// time, or before it once every household of the election has voted. Closing early with
+// households still to vote would let whoever follows the turnout household by household (staff
+// do) read a choice off the tallies: close right after the one household watched has voted.
+func (e *UnitElection) Closable(now time.Time) bool {
+	return e.Status == ElectionOpen && (!now.Before(e.ClosesAt) || e.Voted >= e.Households)
+}
+
+// ErrEarlyClose refuses closing an election early while households are still to vote (see
+// Closable).
+var ErrEarlyClose = &ConflictError{Message: "截止时间之前，只有全部住户都已投票才能提前结束选举：否则从计票结果能推算出刚投票住户的选择"}
+
 // Accepting reports whether the election takes votes at now.
 func (e *UnitElection) Accepting(now time.Time) bool {
 	return e.Status == ElectionOpen && !now.Before(e.OpensAt) && now.Before(e.ClosesAt)

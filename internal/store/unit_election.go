@@ -439,7 +439,8 @@ func (s *Store) ElectionHouseholds(ctx context.Context, sc authz.Scope, id int64
 		})
 }
 
-// CloseUnitElection closes election id now (staff): the tallies decide; one candidate with the
+// CloseUnitElection closes election id now (staff), before its closing time only once every
+// household has voted (model.ErrEarlyClose otherwise, see model.UnitElection.Closable): the tallies decide; one candidate with the
 // most votes becomes the unit's leader (method elected) for the election's term from today; a
 // tie or no votes leaves the unit as it was, for staff to appoint or call a new election. An
 // election no longer open is a *model.ConflictError.
@@ -451,6 +452,9 @@ func (s *Store) CloseUnitElection(ctx context.Context, sc authz.Scope, id int64)
 		e, err := tx.election(ctx, sc, id)
 		if err != nil {
 			return err
+		}
+		if e.Status == model.ElectionOpen && !e.Closable(tx.s.now()) {
+			return model.ErrEarlyClose
 		}
 		return tx.closeElection(ctx, sc, e)
 	})

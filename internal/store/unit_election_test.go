@@ -176,6 +176,14 @@ func TestUnitElection(t *testing.T) {
 		if _, err := st.CloseUnitElection(ctx, w.voters[0], e.ID); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("a resident closing: %v", err)
 		}
+		// Not before its closing time while a household is still to vote: staff follow who
+		// voted, and an early close would show the last voter's choice in the tallies.
+		if _, err := st.CloseUnitElection(ctx, w.staff, e.ID); !errors.Is(err, model.ErrEarlyClose) {
+			t.Errorf("closing early with a household still to vote: %v, want ErrEarlyClose", err)
+		}
+		if err := st.Vote(ctx, w.voters[1], e.ID, w.candidateOf(t, e, a.ID)); err != nil {
+			t.Fatal(err)
+		}
 		closed, err := st.CloseUnitElection(ctx, w.staff, e.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -204,8 +212,8 @@ func TestUnitElection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, h := range []*model.Household{a, c} {
-			if err := st.Vote(ctx, w.voters[2*i], tie.ID, w.candidateOf(t, tie, h.ID)); err != nil {
+		for i, h := range []*model.Household{a, b, c} {
+			if err := st.Vote(ctx, w.voters[i], tie.ID, w.candidateOf(t, tie, h.ID)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -344,9 +352,14 @@ func TestUnitElectionConcurrentVotes(t *testing.T) {
 				t.Errorf("a racing second vote: %v, want a conflict", err)
 			}
 		}
-		closed, err = st.CloseUnitElection(ctx, w.staff, second.ID)
-		if err != nil {
-			t.Fatal(err)
+		// One household of 50 voted: it closes by the clock, not early.
+		if _, err := st.CloseUnitElection(ctx, w.staff, second.ID); !errors.Is(err, model.ErrEarlyClose) {
+			t.Errorf("closing early at turnout 1/%d: %v", n, err)
+		}
+		st.SetNow(func() time.Time { return closes.Add(time.Minute) })
+		closed, err = st.UnitElection(ctx, w.staff, second.ID)
+		if err != nil || closed.Status != model.ElectionClosed {
+			t.Fatalf("after the closing time: %+v, %v", closed, err)
 		}
 		sum = 0
 		for _, c := range closed.Candidates {

@@ -298,6 +298,7 @@ type electionPage struct {
 	Page
 	Election   *model.UnitElection
 	Accepting  bool
+	Closable   bool                      // staff may close it now (model.UnitElection.Closable)
 	Households []store.ElectionHousehold // staff only: who voted, never the choice
 	Waiting    []store.ElectionHousehold // those that have not voted yet (the proxy form's choice)
 	Proxy      *Form
@@ -321,7 +322,7 @@ func (wb *Web) electionPageFor(w http.ResponseWriter, r *http.Request, status in
 		closing = newForm("close", nil)
 	}
 	p := &electionPage{Page: wb.base(r, wb.t("election.show.title", e.UnitName), "units"), Election: e, Accepting: e.Accepting(wb.st.Now()),
-		Proxy: proxy, Close: closing}
+		Closable: e.Closable(wb.st.Now()), Proxy: proxy, Close: closing}
 	if p.Can(authz.UnitElectionWrite) {
 		if p.Households, err = wb.st.ElectionHouseholds(ctx, sc, id); err != nil {
 			return err

@@ -178,6 +178,20 @@ func TestUnitElectionStaffPages(t *testing.T) {
 			}
 		}
 
+		// Before the closing time, with households still to vote, no early close: the page says
+		// why instead of the button, and a forged request is refused.
+		if len(all(res.Doc, "#election-close")) != 0 || !strings.Contains(text(one(t, res.Doc, "#election-close-wait")), "全部住户都投票后") {
+			t.Errorf("close offered at turnout 1/3: %s", excerpt(res.Body))
+		}
+		res = c.post(electionPath+"/close", url.Values{}).want(t, http.StatusConflict)
+		if !strings.Contains(text(one(t, res.Doc, ".error-summary")), "全部住户都已投票") {
+			t.Errorf("early close: %s", excerpt(res.Body))
+		}
+		for _, h := range hs[:2] {
+			c.post(proxyPath, url.Values{"household_id": {fmt.Sprint(h)}, "candidate_id": {cand}}).want(t, http.StatusSeeOther)
+		}
+		one(t, c.get(electionPath).want(t, http.StatusOK).Doc, "#election-close")
+
 		res = c.post(electionPath+"/close", url.Values{}).want(t, http.StatusSeeOther)
 		if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, unitPath) {
 			t.Errorf("after closing: %q", loc)
@@ -198,7 +212,7 @@ func TestUnitElectionStaffPages(t *testing.T) {
 			t.Errorf("term %q", got)
 		}
 		tally := texts(one(t, res.Doc, "#unit-elections"), ".election-tally td.num")
-		if strings.Join(tally, ",") != "0,1" {
+		if strings.Join(tally, ",") != "0,3" {
 			t.Errorf("tallies %v", tally)
 		}
 

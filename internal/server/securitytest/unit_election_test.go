@@ -132,10 +132,22 @@ func (w *world) electionObject(kind objKind, rel relation) int64 {
 	case elElectionObj:
 		return w.electionWorld().elections[rel]
 	case elCloseObj:
+		// Every household has voted (by proxy): closable before its closing time.
 		unit := w.freshUnitAt(rel)
 		hs := w.unitHouseholdsOf(unit)
 		w.head(hs[0])
-		return w.openElection(unit)
+		id := w.openElection(unit)
+		ctx := context.Background()
+		e, err := w.st.UnitElection(ctx, authz.System(), id)
+		if err != nil {
+			w.tb.Fatalf("election %d: %v", id, err)
+		}
+		for _, h := range hs {
+			if err := w.st.ProxyVote(ctx, authz.System(), id, h, e.Candidates[0].ID); err != nil {
+				w.tb.Fatalf("proxy vote in election %d: %v", id, err)
+			}
+		}
+		return id
 	}
 	return 0
 }
