@@ -355,13 +355,16 @@ func (tx *Tx) CreateMember(ctx context.Context, sc authz.Scope, in model.MemberI
 			return nil, err
 		}
 	}
+	// The counts before the org's row, as every other member write takes them (a transfer: the
+	// counts, then the orgs): the other order deadlocked a creation against a transfer in the
+	// same org on PostgreSQL (the matrix's fixture, 2026-12-02).
+	if err := tx.memberCountsApply(ctx, 1, "id = ?", id); err != nil {
+		return nil, err
+	}
 	if in.List == model.ListRegistered {
 		if err := tx.adjustOrgMembers(ctx, org.ID, 1); err != nil {
 			return nil, err
 		}
-	}
-	if err := tx.memberCountsApply(ctx, 1, "id = ?", id); err != nil {
-		return nil, err
 	}
 	detail := in.List.Label() + "，" + org.Name + "，" + in.Status.Label()
 	if err := tx.memberEvent(ctx, sc, id, "created", detail); err != nil {
