@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -227,6 +228,66 @@ func TestTransfersOfSecretaryByPost(t *testing.T) {
 		}
 		if _, err := st.Transfer(ctx, sec, tr.ID); err != nil {
 			t.Errorf("the secretary reads the transfer: %v", err)
+		}
+	})
+}
+
+// TestMembersCreatedDuringTransfers: members created in an org while transfers into and out of
+// it are accepted, all at once, all succeed with the counts right: on PostgreSQL every member
+// write takes the composition counts before the org's row (a creation once took them the
+// other way round and deadlocked against a transfer, 40P01).
+func TestMembersCreatedDuringTransfers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := mustMemberFixture(t, st)
+		there := transferScope(t, st, "dongsheng", f.tr.community2)
+		const n = 12
+		member := func(name string, org int64) (*model.Member, error) {
+			return st.CreateMember(ctx, authz.System(), model.MemberInput{Name: name, OrgID: org, Status: model.MemberFull,
+				JoinedOn: "2001-07-01", FullOn: "2002-07-01", Category: model.CategoryInWork, Education: model.EduBachelor})
+		}
+		var transfers []int64
+		for i := range n {
+			m, err := member(fmt.Sprintf("转出%d", i), f.branch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := st.RequestTransfer(ctx, authz.System(), model.TransferInput{MemberID: m.ID, ToOrgID: f.otherCommittee, Reason: "搬家"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			transfers = append(transfers, tr.ID)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 3*n)
+		for i := range n {
+			wg.Add(3)
+			go func() {
+				defer wg.Done()
+				_, err := st.AcceptTransfer(ctx, there, transfers[i], "欢迎", "")
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := member(fmt.Sprintf("新增%d", i), f.branch)
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := member(fmt.Sprintf("接收%d", i), f.otherCommittee)
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		if a, b := storetest.OrgMembers(t, st, f.branch), storetest.OrgMembers(t, st, f.otherCommittee); a != n || b != 2*n {
+			t.Errorf("counts: branch %d, other committee %d, want %d and %d", a, b, n, 2*n)
 		}
 	})
 }
