@@ -481,8 +481,9 @@ func (tx *Tx) extendRotations(ctx context.Context, where string, args []any, cur
 // an extension planned from a snapshot without an exemption another transaction was adding, or
 // a lift computed against a last month an extension was moving, would plan months the
 // property (model.PlanRotation) does not cover. They are short and occasional; SQLite has one
-// writer. The households' moves (dutyHouseholdsChanged) run under unitWriteLock and do not take
-// it: they would wait for it while holding unit rows an extension updates.
+// writer. The households' moves (dutyHouseholdsChanged) do not take it: they would wait for it
+// while holding unit rows an extension updates. They plan again under the unit's row lock
+// instead (lockDutyUnit), which the other planners take after this lock.
 const dutyPlanLock = 0x64757479 // "duty"
 
 func (tx *Tx) lockDutyPlans(ctx context.Context) error {
@@ -490,6 +491,21 @@ func (tx *Tx) lockDutyPlans(ctx context.Context) error {
 		return nil
 	}
 	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(dutyPlanLock))
+	return err
+}
+
+// lockDutyUnit takes, on PostgreSQL, the row lock of unit before a transaction plans its
+// months again from what it reads of them (replan): an exemption, a consented swap and a
+// household moving away at once would each plan from a snapshot without the other's change,
+// and the last to write would win (a household that left kept its months, or the turns came
+// apart by more than one). Every statement after the lock reads what the previous holder
+// committed. The planners take it after dutyPlanLock; a move takes it with the unit's count,
+// and never waits for dutyPlanLock.
+func (tx *Tx) lockDutyUnit(ctx context.Context, unitID int64) error {
+	if tx.d.name != "postgres" {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SELECT id FROM units WHERE id = ? FOR NO KEY UPDATE`, unitID)
 	return err
 }
 
@@ -614,6 +630,9 @@ func scanRuleExemption(r rowScanner, pre ...any) (model.DutyExemption, error) {
 // one that leaves loses its months from the current one on: every month from the first of
 // them is planned again (replan), and its pending swap requests lapse.
 func (tx *Tx) dutyHouseholdsChanged(ctx context.Context, unitID int64, added, removed []int64) error {
+	if err := tx.lockDutyUnit(ctx, unitID); err != nil {
+		return err
+	}
 	var until string
 	if err := tx.queryRow(ctx, `SELECT rotation_until FROM units WHERE id = ?`, []any{unitID}, &until); err != nil {
 		return err
@@ -782,6 +801,9 @@ func (s *Store) AddExemption(ctx context.Context, sc authz.Scope, unitID int64, 
 		if err != nil {
 			return err
 		}
+		if err := tx.lockDutyUnit(ctx, unitID); err != nil {
+			return err
+		}
 		cur := model.ThisMonth(tx.s.now())
 		until, err := in.Validate(cur)
 		if err != nil {
@@ -847,6 +869,9 @@ func (s *Store) LiftExemption(ctx context.Context, sc authz.Scope, id int64) err
 		}
 		u, err := tx.dutyWritable(ctx, sc, unitID)
 		if err != nil {
+			return err
+		}
+		if err := tx.lockDutyUnit(ctx, unitID); err != nil {
 			return err
 		}
 		var lastS string

@@ -48,6 +48,10 @@ func (s *Store) RequestSwap(ctx context.Context, sc authz.Scope, unitID int64, i
 		if own == 0 {
 			return &model.ForbiddenError{Message: "只有本联建单元的住户可以申请互换轮值月份"}
 		}
+		// The months are read as a household's move-out left them (its pending requests lapse).
+		if err := tx.lockDutyUnit(ctx, unitID); err != nil {
+			return err
+		}
 		cur := model.ThisMonth(tx.s.now())
 		from, to, err := in.Validate(cur)
 		if err != nil {
@@ -108,6 +112,9 @@ func (s *Store) DecideSwap(ctx context.Context, sc authz.Scope, id int64, accept
 		}
 		u, err := tx.unit(ctx, authz.System(), x.UnitID)
 		if err != nil {
+			return err
+		}
+		if err := tx.lockDutyUnit(ctx, x.UnitID); err != nil {
 			return err
 		}
 		status := model.SwapDeclined
