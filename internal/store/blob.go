@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"gongzhi/internal/model"
@@ -113,4 +114,31 @@ func (tx *Tx) storeBlobs(ctx context.Context, blobs []Blob) error {
 		}
 	}
 	return nil
+}
+
+// checkPhotos checks and re-encodes uploaded photos (model.CheckPhoto), at most
+// model.PhotosPerEntry: what is wrong with them goes into v (field photos[i]); the error is one
+// that is not the input's. Photos are decoded and encoded before a transaction begins: the work
+// is the CPU's, and the write connection is not held meanwhile.
+func checkPhotos(v *model.ValidationError, photos [][]byte) ([]*model.Photo, error) {
+	if len(photos) > model.PhotosPerEntry {
+		v.Add("photos", fmt.Sprintf("一条记录最多 %d 张照片，这里有 %d 张，请删去几张", model.PhotosPerEntry, len(photos)))
+	}
+	var checked []*model.Photo
+	for i, b := range photos {
+		if i >= model.PhotosPerEntry {
+			break
+		}
+		p, err := model.CheckPhoto(fmt.Sprintf("photos[%d]", i), b)
+		var pv *model.ValidationError
+		switch {
+		case errors.As(err, &pv):
+			v.Fields = append(v.Fields, pv.Fields...)
+			continue
+		case err != nil:
+			return nil, err
+		}
+		checked = append(checked, p)
+	}
+	return checked, nil
 }

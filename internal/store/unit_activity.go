@@ -87,32 +87,15 @@ func (s *Store) RecordUnitActivity(ctx context.Context, sc authz.Scope, unitID i
 	if err := in.Validate(s.now()); err != nil {
 		errors.As(err, &v)
 	}
-	if len(photos) > model.PhotosPerEntry {
-		v.Add("photos", fmt.Sprintf("一条记录最多 %d 张照片，这里有 %d 张，请删去几张", model.PhotosPerEntry, len(photos)))
-	}
-	// Photos are decoded and encoded before the transaction: the work is the CPU's, and the
-	// write connection is not held meanwhile.
-	var checked []*model.Photo
-	for i, b := range photos {
-		if i >= model.PhotosPerEntry {
-			break
-		}
-		p, err := model.CheckPhoto(fmt.Sprintf("photos[%d]", i), b)
-		var pv *model.ValidationError
-		switch {
-		case errors.As(err, &pv):
-			v.Fields = append(v.Fields, pv.Fields...)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		checked = append(checked, p)
+	checked, err := checkPhotos(v, photos)
+	if err != nil {
+		return nil, err
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	var id int64
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		u, err := tx.unitFor(ctx, sc, unitID)
 		if err != nil {
 			return err

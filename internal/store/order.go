@@ -1,0 +1,782 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// Volunteer service by orders (issue 10). An order lies at its household's path, so territory
+// scope works on it as on the household. Who may do what is decided per order by the parts the
+// caller plays in it (model.OrderActor: requester, taker, candidate, dispatcher) and by
+// model.OrderTransition; every change of status is one conditional UPDATE on the status and
+// version read, so of two changes racing on an order exactly one has an effect (the other is a
+// ConflictError).
+//
+// Who reads an order: its requester (the household's linked accounts, or whoever placed it),
+// its taker, dispatchers (staff and grid leaders) whose territory holds it, the unit leader of
+// its household's unit, and — while it is open for claiming — the registered takers of its
+// community, who see what the service is and where (the node), not the household's address,
+// contact or who placed it (withholdOrder) until one of them takes it.
+
+const orderColumns = `o.id, o.community_id, o.territory_id, o.path, o.household_id, h.address, COALESCE(h.unit_id, 0), o.category_id, c.name,
+	o.description, o.preferred_time, o.contact, o.status, o.level, COALESCE(o.taker_id, 0), COALESCE(t.name, ''), COALESCE(t.kind, ''), COALESCE(t.user_id, 0),
+	COALESCE(o.placed_by, 0), o.placed_by_name, o.on_behalf, o.stars, o.comment, o.minutes, o.placed_at, o.taken_at, o.done_at, o.due_at, o.updated_at, o.version`
+
+const orderFrom = ` FROM orders o JOIN households h ON h.id = o.household_id JOIN order_categories c ON c.id = o.category_id LEFT JOIN order_takers t ON t.id = o.taker_id`
+
+func scanOrder(r rowScanner) (*model.Order, error) {
+	o := &model.Order{}
+	var takerID, takerUser int64
+	var takerName, takerKind string
+	var taken, done, due sql.NullTime
+	if err := r.Scan(&o.ID, &o.CommunityID, &o.TerritoryID, &o.Path, &o.HouseholdID, &o.Address, &o.UnitID, &o.CategoryID, &o.Category,
+		&o.Description, &o.PreferredTime, &o.Contact, &o.Status, &o.Level, &takerID, &takerName, &takerKind, &takerUser,
+		&o.PlacedBy, &o.PlacedByName, &o.OnBehalf, &o.Stars, &o.Comment, &o.Minutes, &o.PlacedAt, &taken, &done, &due, &o.UpdatedAt, &o.Version); err != nil {
+		return nil, err
+	}
+	if takerID != 0 {
+		o.Taker = &model.OrderTaker{ID: takerID, Name: takerName, Kind: takerKind, UserID: takerUser}
+	}
+	for _, x := range []struct {
+		v   sql.NullTime
+		dst **time.Time
+	}{{taken, &o.TakenAt}, {done, &o.DoneAt}, {due, &o.DueAt}} {
+		if x.v.Valid {
+			t := x.v.Time
+			*x.dst = &t
+		}
+	}
+	return o, nil
+}
+
+// dispatcherRole reports whether r dispatches the orders of its territory.
+func dispatcherRole(r model.Role) bool {
+	switch r {
+	case model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader:
+		return true
+	}
+	return false
+}
+
+// orderCaller is the caller as the orders see it: its scope, its own household (0: none) and
+// the taker it acts as (nil: none; a member not yet registered has one with ID 0, registered
+// when it first takes an order).
+type orderCaller struct {
+	sc     authz.Scope
+	own    int64
+	taker  *model.OrderTaker
+	system bool // the time limits
+}
+
+func (c conn) orderCaller(ctx context.Context, sc authz.Scope) (*orderCaller, error) {
+	oc := &orderCaller{sc: sc}
+	var err error
+	if oc.own, err = c.ownHousehold(ctx, sc); err != nil {
+		return nil, err
+	}
+	if oc.taker, err = c.takerOfUser(ctx, sc); err != nil {
+		return nil, err
+	}
+	return oc, nil
+}
+
+// actors are the parts oc plays in o.
+func (oc *orderCaller) actors(o *model.Order) []model.OrderActor {
+	var out []model.OrderActor
+	if oc.system {
+		return []model.OrderActor{model.ActorSystem}
+	}
+	requester := oc.requester(o)
+	if requester {
+		out = append(out, model.ActorRequester)
+	}
+	if oc.taker != nil && o.Taker != nil && oc.taker.ID != 0 && o.Taker.ID == oc.taker.ID {
+		out = append(out, model.ActorTaker)
+	} else if oc.taker != nil && oc.taker.Active && oc.taker.CommunityID == o.CommunityID && !requester {
+		out = append(out, model.ActorCandidate)
+	}
+	if dispatcherRole(oc.sc.Role) && oc.sc.Contains(o.Path) {
+		out = append(out, model.ActorDispatcher)
+	}
+	return out
+}
+
+func (oc *orderCaller) requester(o *model.Order) bool {
+	return (oc.own != 0 && oc.own == o.HouseholdID) || (oc.sc.UserID != 0 && oc.sc.UserID == o.PlacedBy)
+}
+
+// visible reports whether oc may read o at all, and whether only as a candidate (withheld).
+func (oc *orderCaller) visible(o *model.Order) (ok, candidateOnly bool) {
+	as := oc.actors(o)
+	if oc.sc.UnitBound() && oc.sc.ContainsHousehold(o.Path, o.UnitID) {
+		return true, false
+	}
+	for _, a := range as {
+		if a != model.ActorCandidate {
+			return true, false
+		}
+	}
+	if slices.Contains(as, model.ActorCandidate) && o.Status == model.OrderOpen {
+		return true, true
+	}
+	return false, false
+}
+
+// withholdOrder clears what a candidate taker may not see of an open order.
+func withholdOrder(o *model.Order) {
+	o.HouseholdID = 0
+	o.Address = ""
+	o.Contact = ""
+	o.PlacedByName = ""
+	o.UnitID = 0
+}
+
+// orderFor reads order id as oc may: model.ErrNotFound when it is not oc's to read.
+func (c conn) orderFor(ctx context.Context, oc *orderCaller, id int64) (*model.Order, bool, error) {
+	o, err := queryOne(ctx, c, `SELECT `+orderColumns+orderFrom+` WHERE o.id = ?`, []any{id}, scanOrder)
+	if err != nil {
+		return nil, false, err
+	}
+	if oc.sc.All {
+		return o, false, nil
+	}
+	ok, candidate := oc.visible(o)
+	if !ok {
+		return nil, false, model.ErrNotFound
+	}
+	return o, candidate, nil
+}
+
+// Order reads an order with its history and the actions the caller may take now.
+func (s *Store) Order(ctx context.Context, sc authz.Scope, id int64) (*model.Order, error) {
+	c := s.reader()
+	oc, err := c.orderCaller(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	o, candidate, err := c.orderFor(ctx, oc, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.History, err = c.orderHistory(ctx, id); err != nil {
+		return nil, err
+	}
+	o.Actions = model.OrderActions(o.Status, oc.actors(o))
+	if candidate {
+		withholdOrder(o)
+		// Who acted is a name of staff or of a neighbour: a candidate sees what happened.
+		for i := range o.History {
+			o.History[i].ActorName = ""
+		}
+	}
+	return o, nil
+}
+
+func (c conn) orderHistory(ctx context.Context, id int64) ([]model.OrderEvent, error) {
+	return queryAll(ctx, c, `SELECT action, from_status, to_status, actor_name, reason, at FROM order_events WHERE order_id = ? ORDER BY id`, []any{id},
+		func(r rowScanner) (model.OrderEvent, error) {
+			var e model.OrderEvent
+			err := r.Scan(&e.Action, &e.From, &e.To, &e.ActorName, &e.Reason, &e.At)
+			return e, err
+		})
+}
+
+// PlaceOrder places an order for a household: the caller's own (in.HouseholdID 0 or its own)
+// or, on behalf of a resident without a smartphone, any current household in the scope of staff,
+// a grid leader or a unit leader (recorded as such, with who acted). photos are the uploaded
+// bytes (at most model.PhotosPerEntry, each checked and re-encoded). A non-empty
+// in.IdempotencyKey makes the call safe to resend: the key the caller used before with the same
+// body gives the order created then (created false); with another body it is a ConflictError.
+func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderInput, photos [][]byte) (o *model.Order, created bool, err error) {
+	v := &model.ValidationError{}
+	if err := in.Validate(); err != nil {
+		errors.As(err, &v)
+	}
+	checked, err := checkPhotos(v, photos)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, false, err
+	}
+	var id int64
+	err = s.Tx(ctx, func(tx *Tx) error {
+		oc, err := tx.orderCaller(ctx, sc)
+		if err != nil {
+			return err
+		}
+		if in.IdempotencyKey != "" {
+			if id, err = tx.replayedOrder(ctx, sc, in); err != nil || id != 0 {
+				return err
+			}
+		}
+		hid := in.HouseholdID
+		if hid == 0 {
+			hid = oc.own
+		}
+		if hid == 0 {
+			return fieldErr("household_id", "您的账号还没有关联住户，请联系社区工作人员代为下单")
+		}
+		onBehalf := hid != oc.own
+		if onBehalf && !dispatcherRole(sc.Role) && sc.Role != model.RoleUnitLeader {
+			return fieldErr("household_id", "只能为自己家下单")
+		}
+		h, err := tx.household(ctx, sc, hid)
+		if errors.Is(err, model.ErrNotFound) && !onBehalf {
+			// One's own household, read as itself: a resident's territory scope may be narrower.
+			h, err = tx.household(ctx, authz.System(), hid)
+		}
+		if errors.Is(err, model.ErrNotFound) {
+			return fieldErr("household_id", "没有这一户，或不在您的管辖范围内")
+		} else if err != nil {
+			return err
+		}
+		if h.MovedOutAt != nil {
+			return fieldErr("household_id", "该户已迁出")
+		}
+		var community int64
+		if err := tx.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{hid}, &community); err != nil {
+			return err
+		}
+		cat, err := tx.orderCategory(ctx, in.CategoryID)
+		if err != nil || cat.CommunityID != community || !cat.Active {
+			if err != nil && !errors.Is(err, model.ErrNotFound) {
+				return err
+			}
+			return fieldErr("category_id", "本社区没有这个服务类别")
+		}
+		name, err := tx.authorName(ctx, sc.UserID)
+		if err != nil {
+			return err
+		}
+		ts := tx.s.now()
+		status := model.OrderPlaced
+		if cat.OpenOnPlace {
+			status = model.OrderOpen
+		}
+		due := ts.Add(time.Duration(cat.TakeWithinHours) * time.Hour)
+		q := `INSERT INTO orders (community_id, territory_id, path, household_id, category_id, description, preferred_time, contact, status, level,
+			placed_by, placed_by_name, on_behalf, idem_key, idem_fingerprint, photos, placed_at, due_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'grid', ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		args := []any{community, h.TerritoryID, h.Path, hid, cat.ID, in.Description, in.PreferredTime, in.Contact, string(status),
+			nullID(sc.UserID), name, onBehalf, in.IdempotencyKey, in.Fingerprint(), len(checked), ts, due, ts}
+		if in.IdempotencyKey != "" {
+			// Two creates with one key at once: the second waits for the first and inserts nothing.
+			q += ` ON CONFLICT (placed_by, idem_key) WHERE idem_key <> '' DO NOTHING`
+		}
+		rows, err := queryAll(ctx, tx.conn, q+` RETURNING id`, args, func(r rowScanner) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			id, err = tx.replayedOrder(ctx, sc, in)
+			if err == nil && id == 0 {
+				err = errors.New("order: idempotency key conflict without a row")
+			}
+			return err
+		}
+		id, created = rows[0], true
+		blobs := make([]Blob, len(checked))
+		for i, p := range checked {
+			blobs[i] = Blob{ID: blobID("order", p.Data), ContentType: p.ContentType, Size: int64(len(p.Data)), Data: p.Data}
+			if _, err := tx.exec(ctx, `INSERT INTO order_photos (order_id, n, blob_id, content_type, size, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				id, i+1, blobs[i].ID, p.ContentType, len(p.Data), p.Width, p.Height); err != nil {
+				return err
+			}
+		}
+		if err := tx.storeBlobs(ctx, blobs); err != nil {
+			return err
+		}
+		reason := ""
+		if onBehalf {
+			reason = "代居民下单"
+		}
+		if err := tx.orderEvent(ctx, id, model.ActPlace, "", status, sc.UserID, name, reason); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("%s，%s", cat.Name, status.Label())
+		if onBehalf {
+			detail += "，代居民下单"
+		}
+		tx.auditAt(sc, h.Path, "order.place", "order", []int64{id}, detail)
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	o, err = s.Order(ctx, authz.System(), id)
+	if err != nil {
+		return nil, false, err
+	}
+	o.Actions = nil
+	return o, created, nil
+}
+
+// replayedOrder is the order sc created before with in's idempotency key: its id when the body
+// matches, 0 when there is none, a ConflictError when the body differs.
+func (tx *Tx) replayedOrder(ctx context.Context, sc authz.Scope, in model.OrderInput) (int64, error) {
+	var id int64
+	var fp string
+	err := tx.queryRow(ctx, `SELECT id, idem_fingerprint FROM orders WHERE placed_by = ? AND idem_key = ?`, []any{sc.UserID, in.IdempotencyKey}, &id, &fp)
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case fp != in.Fingerprint():
+		return 0, &model.ConflictError{Message: "这个幂等键已用于另一份内容不同的订单，请换一个键"}
+	}
+	return id, nil
+}
+
+func (tx *Tx) orderEvent(ctx context.Context, id int64, action model.OrderAction, from, to model.OrderStatus, actor int64, actorName, reason string) error {
+	_, err := tx.exec(ctx, `INSERT INTO order_events (order_id, action, from_status, to_status, actor_id, actor_name, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, string(action), string(from), string(to), nullID(actor), actorName, reason, tx.s.now())
+	return err
+}
+
+// TransitionOrder applies in.Action to order id as sc, as model.OrderTransition allows from
+// the status it is in: a *model.ConflictError when the order is not in a status the action
+// starts from (claimed by another meanwhile: "已被他人接单"), a *model.ForbiddenError when the
+// caller plays no part that may take it, model.ErrNotFound when it may not read the order.
+func (s *Store) TransitionOrder(ctx context.Context, sc authz.Scope, id int64, in model.OrderTransitionInput) (*model.Order, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		oc, err := tx.orderCaller(ctx, sc)
+		if err != nil {
+			return err
+		}
+		return tx.transitionOrder(ctx, oc, id, in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Order(ctx, sc, id)
+	if errors.Is(err, model.ErrNotFound) {
+		// The caller's part ended with its transition (a taker declining): it learns where the
+		// order stands, not who or where it is.
+		if o, err = s.Order(ctx, authz.System(), id); err == nil {
+			withholdOrder(o)
+			o.Taker, o.Actions, o.History = nil, nil, nil
+		}
+	}
+	return o, err
+}
+
+// transitionOrder is TransitionOrder inside tx.
+func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in model.OrderTransitionInput) error {
+	o, _, err := tx.orderFor(ctx, oc, id)
+	if errors.Is(err, model.ErrNotFound) && in.Action == model.ActClaim {
+		// A taker of the community who lost the race: the order is no longer open, so no longer
+		// theirs to read; they learn only that it was taken.
+		if raw, rerr := queryOne(ctx, tx.conn, `SELECT `+orderColumns+orderFrom+` WHERE o.id = ?`, []any{id}, scanOrder); rerr == nil &&
+			slices.Contains(oc.actors(raw), model.ActorCandidate) {
+			return &model.ConflictError{Message: "已被他人接单"}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	actors := oc.actors(o)
+	if in.Action == model.ActClaim && oc.requester(o) {
+		return &model.ForbiddenError{Message: "不能接自己下的单"}
+	}
+	to, err := model.OrderTransition(o.Status, in.Action, actors)
+	if err != nil {
+		return err
+	}
+	cat, err := tx.orderCategory(ctx, o.CategoryID)
+	if err != nil {
+		return err
+	}
+	ts := tx.s.now()
+	takeBy := ts.Add(time.Duration(cat.TakeWithinHours) * time.Hour)
+	finishBy := ts.Add(time.Duration(cat.FinishWithinHours) * time.Hour)
+	sets := []string{"status = ?", "updated_at = ?", "version = version + 1"}
+	args := []any{string(to), ts}
+	set := func(col string, v any) {
+		sets = append(sets, col+" = ?")
+		args = append(args, v)
+	}
+	var oldTaker int64
+	if o.Taker != nil {
+		oldTaker = o.Taker.ID
+	}
+	newTaker := oldTaker
+	switch in.Action {
+	case model.ActDispatch:
+		t, err := tx.orderTaker(ctx, in.TakerID)
+		if errors.Is(err, model.ErrNotFound) || err == nil && (!t.Active || t.CommunityID != o.CommunityID) {
+			return fieldErr("taker_id", "接单人须是本社区登记在册的志愿者、党员或共建单位")
+		} else if err != nil {
+			return err
+		}
+		if t.UserID != 0 && t.UserID == o.PlacedBy {
+			return fieldErr("taker_id", "不能把订单派给下单人自己")
+		}
+		newTaker = t.ID
+		set("taker_id", t.ID)
+		set("due_at", takeBy)
+	case model.ActOpen:
+		newTaker = 0
+		set("taker_id", nil)
+		set("due_at", takeBy)
+	case model.ActClaim:
+		t, err := tx.registerTaker(ctx, oc)
+		if err != nil {
+			return err
+		}
+		newTaker = t.ID
+		set("taker_id", t.ID)
+		set("taken_at", ts)
+		set("due_at", finishBy)
+		set("reminded_at", nil)
+	case model.ActAccept:
+		set("taken_at", ts)
+		set("due_at", finishBy)
+		set("reminded_at", nil)
+	case model.ActDecline, model.ActReopen:
+		newTaker = 0
+		set("taker_id", nil)
+		set("taken_at", nil)
+		set("due_at", takeBy)
+		if in.Action == model.ActReopen {
+			set("done_at", nil)
+			set("stars", 0)
+			set("comment", "")
+		}
+	case model.ActDone:
+		set("done_at", ts)
+		set("minutes", in.Minutes())
+		set("due_at", nil)
+	case model.ActRate:
+		set("stars", in.Stars)
+		set("comment", in.Comment)
+	case model.ActClose, model.ActCancel:
+		set("due_at", nil)
+	case model.ActEscalate:
+		newTaker = 0
+		set("taker_id", nil)
+		set("taken_at", nil)
+		set("level", string(model.LevelCommunity))
+		set("due_at", takeBy)
+	case model.ActRemind:
+		set("reminded_at", ts)
+		set("due_at", finishBy)
+	}
+	args = append(args, id, string(o.Status), o.Version)
+	r, err := tx.exec(ctx, `UPDATE orders SET `+joinSets(sets)+` WHERE id = ? AND status = ? AND version = ?`, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		if in.Action == model.ActClaim {
+			return &model.ConflictError{Message: "已被他人接单"}
+		}
+		return &model.ConflictError{Message: "订单刚刚有了变化，请刷新后再试"}
+	}
+	// The load of the takers: the orders dispatched to or taken by each, not yet done.
+	loaded := func(s model.OrderStatus) bool { return s == model.OrderDispatched || s == model.OrderTaken }
+	if oldTaker != 0 && loaded(o.Status) && (newTaker != oldTaker || !loaded(to)) {
+		if _, err := tx.exec(ctx, `UPDATE order_takers SET open_orders = open_orders - 1 WHERE id = ?`, oldTaker); err != nil {
+			return err
+		}
+	}
+	if newTaker != 0 && loaded(to) && (newTaker != oldTaker || !loaded(o.Status)) {
+		if _, err := tx.exec(ctx, `UPDATE order_takers SET open_orders = open_orders + 1 WHERE id = ?`, newTaker); err != nil {
+			return err
+		}
+	}
+	name := "系统"
+	if !oc.system {
+		if name, err = tx.authorName(ctx, oc.sc.UserID); err != nil {
+			return err
+		}
+	}
+	reason := in.Reason
+	switch in.Action {
+	case model.ActRate:
+		reason = fmt.Sprintf("%d 星", in.Stars)
+		if in.Comment != "" {
+			reason += "：" + in.Comment
+		}
+	case model.ActDone:
+		reason = fmt.Sprintf("服务 %.1f 小时", float64(in.Minutes())/60)
+	}
+	var actor int64
+	if !oc.system {
+		actor = oc.sc.UserID
+	}
+	if err := tx.orderEvent(ctx, id, in.Action, o.Status, to, actor, name, reason); err != nil {
+		return err
+	}
+	if in.Action == model.ActDone && oldTaker != 0 {
+		if err := tx.orderServed(ctx, o, oldTaker, in.Minutes(), actor); err != nil {
+			return err
+		}
+	}
+	if err := tx.orderNotify(ctx, o, in.Action, oldTaker, newTaker); err != nil {
+		return err
+	}
+	auditSc := oc.sc
+	if oc.system {
+		auditSc = authz.System()
+	}
+	tx.auditAt(auditSc, o.Path, "order."+string(in.Action), "order", []int64{id}, fmt.Sprintf("%s → %s", o.Status.Label(), to.Label()))
+	return nil
+}
+
+// orderServed credits the taker with the service time of a done order and, when the taker is a
+// party member, the points an order earns (the points ledger's PointsOrder rule).
+func (tx *Tx) orderServed(ctx context.Context, o *model.Order, takerID int64, minutes int, by int64) error {
+	if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, takerID); err != nil {
+		return err
+	}
+	var member sql.NullInt64
+	if err := tx.queryRow(ctx, `SELECT member_id FROM order_takers WHERE id = ?`, []any{takerID}, &member); err != nil {
+		return err
+	}
+	if member.Valid {
+		if _, err := tx.AwardPoints(ctx, member.Int64, model.PointsOrder, o.ID, "志愿服务："+o.Category, by); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderNotify tells the household and the takers concerned what changed (in-app messages).
+func (tx *Tx) orderNotify(ctx context.Context, o *model.Order, a model.OrderAction, oldTaker, newTaker int64) error {
+	link := fmt.Sprintf("/orders/%d", o.ID)
+	household := func(title, body string) error {
+		return tx.notifyHousehold(ctx, o.HouseholdID, model.NotificationInput{Kind: "order." + string(a), Title: title, Body: body, Link: link})
+	}
+	taker := func(id int64, title, body string) error {
+		var user sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT user_id FROM order_takers WHERE id = ?`, []any{id}, &user); err != nil || !user.Valid {
+			return err
+		}
+		_, err := tx.Notify(ctx, model.NotificationInput{UserID: user.Int64, Kind: "order." + string(a), Title: title, Body: body, Link: link})
+		return err
+	}
+	switch a {
+	case model.ActClaim, model.ActAccept:
+		return household("您的订单已有人接单", fmt.Sprintf("“%s”已有志愿者接单，请留意联系。", o.Category))
+	case model.ActDone:
+		return household("服务已完成，请评价", fmt.Sprintf("“%s”已完成，请为这次服务打分。", o.Category))
+	case model.ActDispatch:
+		return taker(newTaker, "您有新的派单", fmt.Sprintf("社区给您派了一单“%s”，请确认接单。", o.Category))
+	case model.ActRate:
+		if oldTaker != 0 {
+			return taker(oldTaker, "居民评价了您的服务", fmt.Sprintf("“%s”收到了评价。", o.Category))
+		}
+	case model.ActRemind:
+		if oldTaker != 0 {
+			return taker(oldTaker, "订单催办", fmt.Sprintf("“%s”已超过约定时间，请尽快完成。", o.Category))
+		}
+	case model.ActEscalate, model.ActDecline:
+		if a == model.ActEscalate && oldTaker != 0 {
+			if err := taker(oldTaker, "订单已上报社区", fmt.Sprintf("“%s”超时未完成，已上报社区另行安排。", o.Category)); err != nil {
+				return err
+			}
+		}
+		return household("订单正在重新安排", fmt.Sprintf("“%s”正在重新安排接单人。", o.Category))
+	}
+	return nil
+}
+
+func joinSets(sets []string) string {
+	out := ""
+	for i, s := range sets {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}
+
+// OrderView picks whose orders Orders lists.
+type OrderView string
+
+// The views.
+const (
+	OrdersInScope OrderView = ""       // dispatchers and unit leaders: the orders of their territory (unit)
+	OrdersMine    OrderView = "mine"   // the caller's household's orders and those it placed
+	OrdersTaking  OrderView = "taking" // the orders the caller's taker holds or held
+	OrdersNear    OrderView = "near"   // open orders of the caller's taker's community, to claim
+)
+
+// OrderFilter narrows Orders.
+type OrderFilter struct {
+	View       OrderView
+	Under      int64 // a territory subtree (in scope view)
+	Status     model.OrderStatus
+	CategoryID int64
+	Overdue    bool // only orders whose time limit has passed
+	Limit      int
+	Cursor     string
+}
+
+// Orders lists orders of a view, newest first, with the total. A view the caller has no part
+// in lists nothing (a resident without a household has no "mine"; a caller who is no taker
+// has no "near").
+func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Page[*model.Order], error) {
+	c := s.reader()
+	oc, err := c.orderCaller(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	w := filter{}
+	empty := &Page[*model.Order]{}
+	candidate := false
+	switch f.View {
+	case OrdersInScope:
+		if !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() {
+			return nil, &model.ForbiddenError{Message: "只有社区工作人员、网格员和联建单元长可以查看辖区内的订单"}
+		}
+		prefix, ok, err := c.subtree(ctx, sc, f.Under)
+		if err != nil || !ok {
+			return empty, err
+		}
+		lo, hi := authz.PathRange(prefix)
+		w.add("o.path >= ? AND o.path < ?", lo, hi)
+		w.narrowToUnit(sc, "o.household_id")
+	case OrdersMine:
+		if oc.own == 0 && sc.UserID == 0 {
+			return empty, nil
+		}
+		w.add("(o.household_id = ? OR o.placed_by = ?)", oc.own, sc.UserID)
+	case OrdersTaking:
+		if oc.taker == nil || oc.taker.ID == 0 {
+			return empty, nil
+		}
+		w.add("o.taker_id = ?", oc.taker.ID)
+	case OrdersNear:
+		if oc.taker == nil || !oc.taker.Active {
+			return empty, nil
+		}
+		candidate = true
+		w.add("o.community_id = ? AND o.status = ?", oc.taker.CommunityID, string(model.OrderOpen))
+		if oc.own != 0 {
+			w.add("o.household_id <> ?", oc.own)
+		}
+		if sc.UserID != 0 {
+			w.add("(o.placed_by IS NULL OR o.placed_by <> ?)", sc.UserID)
+		}
+	default:
+		return nil, fieldErr("view", "视图应为 mine、taking、near 或留空")
+	}
+	if f.Status != "" {
+		if !f.Status.Valid() {
+			return nil, fieldErr("status", "没有这种订单状态")
+		}
+		if candidate && f.Status != model.OrderOpen {
+			return empty, nil
+		}
+		w.add("o.status = ?", string(f.Status))
+	}
+	if f.CategoryID != 0 {
+		w.add("o.category_id = ?", f.CategoryID)
+	}
+	if f.Overdue {
+		w.add("o.due_at < ?", s.now())
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	count := w.clone()
+	if cur.id != 0 {
+		w.add("o.id < ?", cur.id)
+	}
+	page, err := fetchPage(ctx, c, `SELECT `+orderColumns+orderFrom+` WHERE `+w.sql()+` ORDER BY o.id DESC`, w.args, clampLimit(f.Limit),
+		func(r rowScanner) (*model.Order, cursor, error) {
+			o, err := scanOrder(r)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			return o, cursor{key: "o", id: o.ID}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.queryRow(ctx, `SELECT COUNT(*)`+orderFrom+` WHERE `+count.sql(), count.args, &page.Total); err != nil {
+		return nil, err
+	}
+	for _, o := range page.Items {
+		if candidate {
+			withholdOrder(o)
+		}
+	}
+	return page, nil
+}
+
+// OrderLimits are what one sweep of the time limits did.
+type OrderLimits struct {
+	Escalated, Reminded int
+}
+
+// SweepOrderLimits applies the categories' time limits to the orders whose limit has passed
+// (at most 1000 a call): an order not taken in time is escalated to the community; one taken
+// but not done in time is reminded once, then escalated when its second limit passes. Each is
+// a transition of its own, decided like any other: an order a person changed meanwhile is
+// left as they left it.
+func (s *Store) SweepOrderLimits(ctx context.Context) (OrderLimits, error) {
+	var n OrderLimits
+	type due struct {
+		id       int64
+		status   model.OrderStatus
+		level    model.DispatchLevel
+		reminded bool
+	}
+	list, err := queryAll(ctx, s.reader(), `SELECT id, status, level, reminded_at IS NOT NULL FROM orders WHERE due_at <= ? ORDER BY due_at LIMIT 1000`,
+		[]any{s.now()}, func(r rowScanner) (due, error) {
+			var d due
+			err := r.Scan(&d.id, &d.status, &d.level, &d.reminded)
+			return d, err
+		})
+	if err != nil {
+		return n, err
+	}
+	for _, d := range list {
+		var a model.OrderAction
+		switch {
+		case d.status == model.OrderTaken && !d.reminded:
+			a = model.ActRemind
+		case d.status == model.OrderTaken, d.level == model.LevelGrid && d.status.Unassigned(), d.status == model.OrderDispatched && d.level == model.LevelGrid:
+			a = model.ActEscalate
+		default:
+			// At the community already (or done): nothing further to escalate to; the limit stops.
+			if _, err := s.write.ExecContext(ctx, s.d.rebind(`UPDATE orders SET due_at = NULL WHERE id = ? AND status = ?`), d.id, string(d.status)); err != nil {
+				return n, s.d.mapErr(err)
+			}
+			continue
+		}
+		err := s.Tx(ctx, func(tx *Tx) error {
+			return tx.transitionOrder(ctx, &orderCaller{sc: authz.System(), system: true}, d.id, model.OrderTransitionInput{Action: a, Reason: "超过时限"})
+		})
+		switch {
+		case errors.Is(err, model.ErrConflict):
+			continue // changed meanwhile
+		case err != nil:
+			return n, err
+		case a == model.ActRemind:
+			n.Reminded++
+		default:
+			n.Escalated++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,328 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// The takers of orders and the categories of service (issue 10 items 1 and 2). A taker acts
+// through an account: a party member's account is a taker of its member's community as soon as
+// it takes a first order (registerTaker); volunteers who are not members and co-building
+// organizations are registered by staff (RegisterTaker). A category belongs to a community;
+// a community without categories gets model.DefaultOrderCategories when its categories are
+// first asked for.
+
+const takerColumns = `id, COALESCE(user_id, 0), kind, name, COALESCE(member_id, 0), COALESCE(organization_id, 0), community_id, territory_id, path,
+	skills, availability, open_orders, minutes, active`
+
+func scanTaker(r rowScanner) (*model.OrderTaker, error) {
+	t := &model.OrderTaker{}
+	var minutes int64
+	err := r.Scan(&t.ID, &t.UserID, &t.Kind, &t.Name, &t.MemberID, &t.OrganizationID, &t.CommunityID, &t.TerritoryID, &t.Path,
+		&t.Skills, &t.Availability, &t.OpenOrders, &minutes, &t.Active)
+	t.Minutes = int(minutes)
+	return t, err
+}
+
+func (c conn) orderTaker(ctx context.Context, id int64) (*model.OrderTaker, error) {
+	return queryOne(ctx, c, `SELECT `+takerColumns+` FROM order_takers WHERE id = ?`, []any{id}, scanTaker)
+}
+
+// takerOfUser is the taker sc acts as: its registered row, or for a member account not yet
+// registered one built from its member record (ID 0); nil when none.
+func (c conn) takerOfUser(ctx context.Context, sc authz.Scope) (*model.OrderTaker, error) {
+	if sc.UserID == 0 {
+		return nil, nil
+	}
+	t, err := queryOne(ctx, c, `SELECT `+takerColumns+` FROM order_takers WHERE user_id = ?`, []any{sc.UserID}, scanTaker)
+	if err == nil || !errors.Is(err, model.ErrNotFound) {
+		return t, err
+	}
+	if sc.Role != model.RoleMember {
+		return nil, nil
+	}
+	m := &model.OrderTaker{Kind: "member", UserID: sc.UserID, Active: true}
+	var community sql.NullInt64
+	err = c.queryRow(ctx, `SELECT m.id, m.name, m.community_id, m.path FROM party_members m WHERE m.user_id = ? AND m.left_on IS NULL ORDER BY m.id LIMIT 1`,
+		[]any{sc.UserID}, &m.MemberID, &m.Name, &community, &m.Path)
+	if errors.Is(err, model.ErrNotFound) || err == nil && !community.Valid {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	m.CommunityID = community.Int64
+	err = c.queryRow(ctx, `SELECT id FROM territories WHERE path = ?`, []any{m.Path}, &m.TerritoryID)
+	if errors.Is(err, model.ErrNotFound) {
+		m.TerritoryID = m.CommunityID // an org of no node of its own serves its community
+		err = c.queryRow(ctx, `SELECT path FROM territories WHERE id = ?`, []any{m.CommunityID}, &m.Path)
+	}
+	return m, err
+}
+
+// registerTaker returns oc's taker, registering a member's on its first order.
+func (tx *Tx) registerTaker(ctx context.Context, oc *orderCaller) (*model.OrderTaker, error) {
+	t := oc.taker
+	if t == nil || !t.Active {
+		return nil, &model.ForbiddenError{Message: "只有登记的志愿者和党员可以接单"}
+	}
+	if t.ID != 0 {
+		return t, nil
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO order_takers (user_id, kind, name, member_id, community_id, territory_id, path, created_at)
+		VALUES (?, 'member', ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) WHERE user_id IS NOT NULL DO NOTHING`,
+		t.UserID, t.Name, t.MemberID, t.CommunityID, t.TerritoryID, t.Path, tx.s.now()); err != nil {
+		return nil, err
+	}
+	reg, err := queryOne(ctx, tx.conn, `SELECT `+takerColumns+` FROM order_takers WHERE user_id = ?`, []any{t.UserID}, scanTaker)
+	if err != nil {
+		return nil, err
+	}
+	oc.taker = reg
+	return reg, nil
+}
+
+// TakerInput registers a taker: a volunteer or a co-building organization acting through an
+// existing account, serving at a node of a community.
+type TakerInput struct {
+	UserID         int64  `json:"user_id,string"`
+	Kind           string `json:"kind"` // "volunteer" or "organization" (members register themselves by taking an order)
+	Name           string `json:"name"`
+	OrganizationID int64  `json:"organization_id,string,omitempty"`
+	TerritoryID    int64  `json:"territory_id,string"`
+	Skills         string `json:"skills"`
+	Availability   string `json:"availability"`
+}
+
+// RegisterTaker registers (or updates) the taker acting through account in.UserID, serving at
+// node in.TerritoryID of sc's territory. Staff only (the route's policy); the node must be in
+// sc's scope and inside a community.
+func (s *Store) RegisterTaker(ctx context.Context, sc authz.Scope, in TakerInput) (*model.OrderTaker, error) {
+	v := &model.ValidationError{}
+	in.Name = strings.TrimSpace(in.Name)
+	in.Skills = strings.TrimSpace(in.Skills)
+	in.Availability = strings.TrimSpace(in.Availability)
+	if in.Kind != "volunteer" && in.Kind != "organization" && in.Kind != "member" {
+		v.Add("kind", "类型应为 volunteer（志愿者）、organization（共建单位）或 member（党员）")
+	}
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 50 {
+		v.Add("name", "请填写名称（最多 50 个字）")
+	}
+	if in.UserID <= 0 {
+		v.Add("user_id", "请选择接单所用的账号")
+	}
+	if utf8.RuneCountInString(in.Skills) > 200 {
+		v.Add("skills", "特长最多 200 个字")
+	}
+	if utf8.RuneCountInString(in.Availability) > 100 {
+		v.Add("availability", "可服务时间最多 100 个字")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		node, err := tx.territory(ctx, sc, in.TerritoryID)
+		if errors.Is(err, model.ErrNotFound) {
+			return fieldErr("territory_id", "没有这个节点，或不在您的管辖范围内")
+		} else if err != nil {
+			return err
+		}
+		var community sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{node.ID}, &community); err != nil {
+			return err
+		}
+		if !community.Valid {
+			return fieldErr("territory_id", "请选择社区或社区以下的节点")
+		}
+		var disabled bool
+		if err := tx.queryRow(ctx, `SELECT disabled FROM users WHERE id = ?`, []any{in.UserID}, &disabled); errors.Is(err, model.ErrNotFound) || err == nil && disabled {
+			return fieldErr("user_id", "没有这个账号，或账号已停用")
+		} else if err != nil {
+			return err
+		}
+		var member, org any
+		if in.Kind == "member" {
+			var m sql.NullInt64
+			if err := tx.queryRow(ctx, `SELECT MIN(id) FROM party_members WHERE user_id = ?`, []any{in.UserID}, &m); err != nil {
+				return err
+			}
+			if !m.Valid {
+				return fieldErr("kind", "这个账号没有关联党员")
+			}
+			member = m.Int64
+		}
+		if in.Kind == "organization" {
+			if in.OrganizationID <= 0 {
+				return fieldErr("organization_id", "请选择共建单位")
+			}
+			if _, err := tx.organization(ctx, sc, in.OrganizationID); errors.Is(err, model.ErrNotFound) {
+				return fieldErr("organization_id", "没有这个共建单位，或不在您的管辖范围内")
+			} else if err != nil {
+				return err
+			}
+			org = in.OrganizationID
+		}
+		err = tx.queryRow(ctx, `INSERT INTO order_takers (user_id, kind, name, member_id, organization_id, community_id, territory_id, path, skills, availability, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (user_id) WHERE user_id IS NOT NULL DO UPDATE SET kind = excluded.kind, name = excluded.name, member_id = excluded.member_id,
+				organization_id = excluded.organization_id, community_id = excluded.community_id, territory_id = excluded.territory_id, path = excluded.path,
+				skills = excluded.skills, availability = excluded.availability, active = TRUE
+			RETURNING id`, []any{in.UserID, in.Kind, in.Name, member, org, community.Int64, node.ID, node.Path, in.Skills, in.Availability, tx.s.now()}, &id)
+		if err != nil {
+			return err
+		}
+		tx.auditAt(sc, node.Path, "order.taker.register", "order_taker", []int64{id}, in.Kind+" "+in.Name)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.reader().orderTaker(ctx, id)
+}
+
+// OrderTakers lists the takers registered under a node of sc's scope (0: the whole scope), by
+// path then id.
+func (s *Store) OrderTakers(ctx context.Context, sc authz.Scope, under int64, limit int, cur string) (*Page[*model.OrderTaker], error) {
+	c := s.reader()
+	prefix, ok, err := c.subtree(ctx, sc, under)
+	if err != nil || !ok {
+		return &Page[*model.OrderTaker]{}, err
+	}
+	w := underPath(prefix)
+	cr, err := decodeCursor(cur)
+	if err != nil {
+		return nil, err
+	}
+	count := w.clone()
+	w.afterPath(cr)
+	page, err := fetchPage(ctx, c, `SELECT `+takerColumns+` FROM order_takers WHERE `+w.sql()+` ORDER BY path, id`, w.args, clampLimit(limit),
+		func(r rowScanner) (*model.OrderTaker, cursor, error) {
+			t, err := scanTaker(r)
+			if err != nil {
+				return nil, cursor{}, err
+			}
+			return t, cursor{key: t.Path, id: t.ID}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return page, c.queryRow(ctx, `SELECT COUNT(*) FROM order_takers WHERE `+count.sql(), count.args, &page.Total)
+}
+
+const orderCategoryColumns = `id, community_id, name, open_on_place, take_within_hours, finish_within_hours, active`
+
+func scanOrderCategory(r rowScanner) (*model.OrderCategory, error) {
+	c := &model.OrderCategory{}
+	err := r.Scan(&c.ID, &c.CommunityID, &c.Name, &c.OpenOnPlace, &c.TakeWithinHours, &c.FinishWithinHours, &c.Active)
+	return c, err
+}
+
+func (c conn) orderCategory(ctx context.Context, id int64) (*model.OrderCategory, error) {
+	return queryOne(ctx, c, `SELECT `+orderCategoryColumns+` FROM order_categories WHERE id = ?`, []any{id}, scanOrderCategory)
+}
+
+// OrderCategories lists a community's categories of service (its default ones, created now,
+// when it has none). Any account whose scope reaches the community, or who lives in it, reads them.
+func (s *Store) OrderCategories(ctx context.Context, sc authz.Scope, community int64) ([]*model.OrderCategory, error) {
+	c := s.reader()
+	node, err := c.communityNode(ctx, sc, community)
+	if errors.Is(err, model.ErrNotFound) {
+		// A resident's scope may be its stairwell: its own community is readable too.
+		own, oerr := c.ownHousehold(ctx, sc)
+		if oerr != nil {
+			return nil, oerr
+		}
+		var hc int64
+		if own == 0 || c.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{own}, &hc) != nil || hc != community {
+			return nil, err
+		}
+		node, err = c.communityNode(ctx, authz.System(), community)
+	}
+	if err != nil {
+		return nil, err
+	}
+	list := func(c conn) ([]*model.OrderCategory, error) {
+		return queryAll(ctx, c, `SELECT `+orderCategoryColumns+` FROM order_categories WHERE community_id = ? ORDER BY id`, []any{node.ID}, scanOrderCategory)
+	}
+	cats, err := list(c)
+	if err != nil || len(cats) > 0 {
+		return cats, err
+	}
+	err = s.Tx(ctx, func(tx *Tx) error {
+		for _, name := range model.DefaultOrderCategories {
+			if _, err := tx.exec(ctx, `INSERT INTO order_categories (community_id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (community_id, name) DO NOTHING`,
+				node.ID, name, tx.s.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list(s.reader())
+}
+
+// OrderCategoryInput creates or changes a category of a community.
+type OrderCategoryInput struct {
+	Name              string `json:"name"`
+	OpenOnPlace       bool   `json:"open_on_place"`
+	TakeWithinHours   int    `json:"take_within_hours"`
+	FinishWithinHours int    `json:"finish_within_hours"`
+	Active            bool   `json:"active"`
+}
+
+// SaveOrderCategory creates (id 0) or changes category id of community (staff whose scope
+// reaches it).
+func (s *Store) SaveOrderCategory(ctx context.Context, sc authz.Scope, community, id int64, in OrderCategoryInput) (*model.OrderCategory, error) {
+	v := &model.ValidationError{}
+	in.Name = strings.TrimSpace(in.Name)
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 20 {
+		v.Add("name", "类别名称须为 1 到 20 个字")
+	}
+	if in.TakeWithinHours < 1 || in.TakeWithinHours > 720 {
+		v.Add("take_within_hours", "接单时限须为 1 到 720 小时")
+	}
+	if in.FinishWithinHours < 1 || in.FinishWithinHours > 2160 {
+		v.Add("finish_within_hours", "完成时限须为 1 到 2160 小时")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		node, err := tx.communityNode(ctx, sc, community)
+		if err != nil {
+			return err
+		}
+		if id == 0 {
+			err = tx.queryRow(ctx, `INSERT INTO order_categories (community_id, name, open_on_place, take_within_hours, finish_within_hours, active, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, []any{node.ID, in.Name, in.OpenOnPlace, in.TakeWithinHours, in.FinishWithinHours, in.Active, tx.s.now()}, &id)
+		} else {
+			var r sql.Result
+			r, err = tx.exec(ctx, `UPDATE order_categories SET name = ?, open_on_place = ?, take_within_hours = ?, finish_within_hours = ?, active = ? WHERE id = ? AND community_id = ?`,
+				in.Name, in.OpenOnPlace, in.TakeWithinHours, in.FinishWithinHours, in.Active, id, node.ID)
+			if err == nil {
+				if n, _ := r.RowsAffected(); n != 1 {
+					return model.ErrNotFound
+				}
+			}
+		}
+		if isConflict(err) {
+			return fieldErr("name", "本社区已有同名的服务类别")
+		} else if err != nil {
+			return err
+		}
+		tx.auditAt(sc, node.Path, "order.category.save", "order_category", []int64{id}, in.Name)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.reader().orderCategory(ctx, id)
+}

@@ -1,0 +1,446 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+)
+
+// orderWorld: two households of the stairwell with linked resident accounts, a household of
+// the second community; staff and a grid leader of the community; a party member account (a
+// taker once it takes an order) and a registered volunteer; a volunteer of the other
+// community. The clock stands still at 2 June 2026, 9:00 (Shanghai) until a test moves it.
+type orderWorld struct {
+	tree
+	hh, neighbour, far      *model.Household
+	res, neighbourRes       authz.Scope
+	staff, grid, otherStaff authz.Scope
+	member, volunteer, away authz.Scope
+	volunteerTaker          *model.OrderTaker
+	clock                   *time.Time
+	mu                      *sync.Mutex
+	cats                    []*model.OrderCategory
+}
+
+func mustOrderWorld(t *testing.T, st *store.Store) *orderWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := &orderWorld{tree: mustTree(t, st), mu: &sync.Mutex{}}
+	at := time.Date(2026, 6, 2, 9, 0, 0, 0, model.Shanghai)
+	w.clock = &at
+	st.SetNow(func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return *w.clock })
+	link := func(name string, h *model.Household, who string) authz.Scope {
+		u := storetest.RawUser(t, st, name, model.RoleResident, w.stairwell)
+		if err := st.LinkResident(ctx, authz.System(), u.ID, mustResidentNamed(t, st, h, who).ID); err != nil {
+			t.Fatal(err)
+		}
+		return authz.ForUser(u)
+	}
+	w.hh = mustHousehold(t, st, w.stairwell, "1栋1单元301室", model.ResidentInput{Name: "王奶奶", IDNumber: validID("510781", "19400101", 501), Relation: model.RelationHead})
+	w.neighbour = mustHousehold(t, st, w.stairwell, "1栋1单元302室", model.ResidentInput{Name: "李大哥", IDNumber: validID("510781", "19800101", 502), Relation: model.RelationHead})
+	w.far = mustHousehold(t, st, w.stairwell2, "8栋2单元101室", model.ResidentInput{Name: "远处", IDNumber: validID("510781", "19800101", 503), Relation: model.RelationHead})
+	w.res = link("wang", w.hh, "王奶奶")
+	w.neighbourRes = link("li", w.neighbour, "李大哥")
+	w.staff = authz.ForUser(storetest.RawUser(t, st, "staff", model.RoleCommunityStaff, w.community))
+	w.grid = authz.ForUser(storetest.RawUser(t, st, "grid", model.RoleGridLeader, w.tree.grid))
+	w.otherStaff = authz.ForUser(storetest.RawUser(t, st, "staff2", model.RoleCommunityStaff, w.community2))
+	branch := storetest.PartyOrg(t, st, "grid_branch", "branch", "第一网格党支部", w.tree.grid, 0)
+	mu := storetest.RawUser(t, st, "member", model.RoleMember, w.tree.grid)
+	storetest.PartyMember(t, st, "张党员", branch, mu.ID)
+	w.member = authz.ForUser(mu)
+	vu := storetest.RawUser(t, st, "volunteer", model.RoleResident, w.stairwell)
+	w.volunteer = authz.ForUser(vu)
+	var err error
+	w.volunteerTaker, err = st.RegisterTaker(ctx, w.staff, store.TakerInput{UserID: vu.ID, Kind: "volunteer", Name: "赵志愿", TerritoryID: w.tree.grid.ID, Skills: "维修"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	au := storetest.RawUser(t, st, "away", model.RoleResident, w.stairwell2)
+	if _, err := st.RegisterTaker(ctx, w.otherStaff, store.TakerInput{UserID: au.ID, Kind: "volunteer", Name: "东胜志愿者", TerritoryID: w.community2.ID}); err != nil {
+		t.Fatal(err)
+	}
+	w.away = authz.ForUser(au)
+	if w.cats, err = st.OrderCategories(ctx, w.res, w.community.ID); err != nil || len(w.cats) != len(model.DefaultOrderCategories) {
+		t.Fatalf("categories: %d, %v", len(w.cats), err)
+	}
+	return w
+}
+
+func (w *orderWorld) advance(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	*w.clock = w.clock.Add(d)
+}
+
+func (w *orderWorld) place(t *testing.T, st *store.Store, sc authz.Scope, h int64) *model.Order {
+	t.Helper()
+	o, created, err := st.PlaceOrder(context.Background(), sc, model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: h, Description: "帮忙买药", PreferredTime: "今天下午"}, nil)
+	if err != nil || !created {
+		t.Fatalf("place: %v (created %v)", err, created)
+	}
+	return o
+}
+
+func transition(st *store.Store, sc authz.Scope, id int64, a model.OrderAction, extra ...func(*model.OrderTransitionInput)) (*model.Order, error) {
+	in := model.OrderTransitionInput{Action: a, Reason: "测试"}
+	for _, f := range extra {
+		f(&in)
+	}
+	return st.TransitionOrder(context.Background(), sc, id, in)
+}
+
+// TestOrderFlow: a resident places an order, open for claiming; a member of the community
+// claims it (and becomes a taker), marks it done with the hours, earns points; the resident
+// rates it; staff close it. Each step is in the history with who and why; each party sees
+// what it may and no more.
+func TestOrderFlow(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		o := w.place(t, st, w.res, 0)
+		if o.Status != model.OrderOpen || o.HouseholdID != w.hh.ID || o.OnBehalf || o.Level != model.LevelGrid || o.DueAt == nil {
+			t.Fatalf("placed: %+v", o)
+		}
+		// A candidate of the community sees the service, not who or where exactly.
+		near, err := st.Orders(ctx, w.member, store.OrderFilter{View: store.OrdersNear})
+		if err != nil || near.Total != 1 || near.Items[0].Address != "" || near.Items[0].HouseholdID != 0 || near.Items[0].PlacedByName != "" {
+			t.Fatalf("near: %+v, %v", near, err)
+		}
+		got, err := st.Order(ctx, w.member, o.ID)
+		if err != nil || got.Address != "" || len(got.Actions) != 1 || got.Actions[0] != model.ActClaim {
+			t.Fatalf("candidate's view: %+v, %v", got, err)
+		}
+		// Another community's volunteer, and a neighbour, do not see it.
+		for name, sc := range map[string]authz.Scope{"away": w.away, "neighbour": w.neighbourRes, "other staff": w.otherStaff} {
+			if _, err := st.Order(ctx, sc, o.ID); !errors.Is(err, model.ErrNotFound) {
+				t.Errorf("%s reads the order: %v", name, err)
+			}
+		}
+		// Not the resident's to claim; not the neighbour's to rate.
+		if _, err := transition(st, w.res, o.ID, model.ActClaim); !errors.Is(err, model.ErrForbidden) {
+			t.Errorf("the requester claims: %v", err)
+		}
+		if _, err := transition(st, w.res, o.ID, model.ActRate, func(in *model.OrderTransitionInput) { in.Stars = 5 }); !errors.Is(err, model.ErrConflict) {
+			t.Errorf("rating an open order: %v", err)
+		}
+		taken, err := transition(st, w.member, o.ID, model.ActClaim)
+		if err != nil || taken.Status != model.OrderTaken || taken.Taker == nil || taken.Taker.Name != "张党员" || taken.Address == "" {
+			t.Fatalf("claimed: %+v, %v", taken, err)
+		}
+		if _, err := transition(st, w.volunteer, o.ID, model.ActClaim); !errors.Is(err, model.ErrConflict) {
+			t.Errorf("a second claim: %v", err)
+		}
+		w.advance(2 * time.Hour)
+		done, err := transition(st, w.member, o.ID, model.ActDone, func(in *model.OrderTransitionInput) { in.Hours = 1.5 })
+		if err != nil || done.Status != model.OrderDone || done.Minutes != 90 {
+			t.Fatalf("done: %+v, %v", done, err)
+		}
+		if _, err := transition(st, w.neighbourRes, o.ID, model.ActRate, func(in *model.OrderTransitionInput) { in.Stars = 1 }); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a neighbour rates: %v", err)
+		}
+		if _, err := transition(st, w.res, o.ID, model.ActRate, func(in *model.OrderTransitionInput) { in.Stars = 6 }); fieldOf(err) != "stars" {
+			t.Errorf("six stars: %v", err)
+		}
+		rated, err := transition(st, w.res, o.ID, model.ActRate, func(in *model.OrderTransitionInput) { in.Stars = 5; in.Comment = "很及时" })
+		if err != nil || rated.Status != model.OrderRated || rated.Stars != 5 {
+			t.Fatalf("rated: %+v, %v", rated, err)
+		}
+		if _, err := transition(st, w.res, o.ID, model.ActRate, func(in *model.OrderTransitionInput) { in.Stars = 1 }); !errors.Is(err, model.ErrConflict) {
+			t.Errorf("rating twice: %v", err)
+		}
+		closed, err := transition(st, w.staff, o.ID, model.ActClose)
+		if err != nil || closed.Status != model.OrderClosed {
+			t.Fatalf("closed: %+v, %v", closed, err)
+		}
+		var actions []string
+		for _, e := range closed.History {
+			actions = append(actions, string(e.Action)+":"+e.ActorName)
+		}
+		if want := "[place:wang claim:member done:member rate:wang close:staff]"; fmt.Sprint(actions) != want {
+			t.Errorf("history %v, want %s", actions, want)
+		}
+		// The member's service: 90 minutes, load back to 0, points in the ledger.
+		takers, err := st.OrderTakers(ctx, w.staff, 0, 10, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, tk := range takers.Items {
+			if tk.Kind == "member" {
+				found = true
+				if tk.Minutes != 90 || tk.OpenOrders != 0 {
+					t.Errorf("member taker: %+v", tk)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("the member was not registered as a taker: %+v", takers.Items)
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM party_points_entries WHERE source = 'order' AND source_id = $1`, o.ID); n != 1 {
+			t.Errorf("points entries for the order: %d", n)
+		}
+		// The household was told.
+		ns, err := st.Notifications(ctx, w.res, 10, "")
+		if err != nil || ns.Total < 2 {
+			t.Errorf("notifications of the household: %+v, %v", ns, err)
+		}
+	})
+}
+
+// TestOrderOnBehalfAndDispatch: staff place an order for a resident without a smartphone
+// (recorded as such); a resident cannot place one for a neighbour; a dispatched order waits for
+// the assigned taker, who declines it back to dispatch; cancelling before it is taken.
+func TestOrderOnBehalfAndDispatch(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		if _, _, err := st.PlaceOrder(ctx, w.res, model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: w.neighbour.ID, Description: "x"}, nil); fieldOf(err) != "household_id" {
+			t.Errorf("for a neighbour: %v", err)
+		}
+		if _, _, err := st.PlaceOrder(ctx, w.otherStaff, model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: w.hh.ID, Description: "x"}, nil); fieldOf(err) != "household_id" {
+			t.Errorf("out of scope: %v", err)
+		}
+		if _, _, err := st.PlaceOrder(ctx, w.staff, model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: w.far.ID, Description: "x"}, nil); fieldOf(err) != "household_id" {
+			t.Errorf("staff for another community's household: %v", err)
+		}
+		if _, _, err := st.PlaceOrder(ctx, w.staff, model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: w.hh.ID}, nil); fieldOf(err) != "description" {
+			t.Errorf("no description: %v", err)
+		}
+		if _, _, err := st.PlaceOrder(ctx, w.staff, model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: w.hh.ID, Description: "x"}, [][]byte{[]byte("not an image")}); fieldOf(err) != "photos[0]" {
+			t.Errorf("a photo that is not one: %v", err)
+		}
+		o := w.place(t, st, w.staff, w.hh.ID)
+		if !o.OnBehalf || o.PlacedByName != "staff" {
+			t.Errorf("on behalf: %+v", o)
+		}
+		// The household reads it as its own.
+		if mine, err := st.Orders(ctx, w.res, store.OrderFilter{View: store.OrdersMine}); err != nil || mine.Total != 1 {
+			t.Errorf("mine: %+v, %v", mine, err)
+		}
+		if _, err := transition(st, w.grid, o.ID, model.ActDispatch, func(in *model.OrderTransitionInput) { in.TakerID = 987654 }); fieldOf(err) != "taker_id" {
+			t.Errorf("dispatch to nobody: %v", err)
+		}
+		d, err := transition(st, w.grid, o.ID, model.ActDispatch, func(in *model.OrderTransitionInput) { in.TakerID = w.volunteerTaker.ID })
+		if err != nil || d.Status != model.OrderDispatched || d.Taker.ID != w.volunteerTaker.ID {
+			t.Fatalf("dispatched: %+v, %v", d, err)
+		}
+		if _, err := transition(st, w.member, o.ID, model.ActAccept); !errors.Is(err, model.ErrNotFound) && !errors.Is(err, model.ErrForbidden) {
+			t.Errorf("someone else accepts: %v", err)
+		}
+		if _, err := transition(st, w.volunteer, o.ID, model.ActDecline, func(in *model.OrderTransitionInput) { in.Reason = "" }); fieldOf(err) != "reason" {
+			t.Errorf("decline without a reason: %v", err)
+		}
+		back, err := transition(st, w.volunteer, o.ID, model.ActDecline)
+		if err != nil || back.Status != model.OrderPlaced || back.Taker != nil {
+			t.Fatalf("declined: %+v, %v", back, err)
+		}
+		c, err := transition(st, w.res, o.ID, model.ActCancel)
+		if err != nil || c.Status != model.OrderCancelled {
+			t.Fatalf("cancelled: %+v, %v", c, err)
+		}
+		tk, _ := st.OrderTakers(ctx, w.staff, w.tree.grid.ID, 10, "")
+		for _, x := range tk.Items {
+			if x.OpenOrders != 0 {
+				t.Errorf("taker %s still loaded: %d", x.Name, x.OpenOrders)
+			}
+		}
+	})
+}
+
+// TestOrderClaimRace: fifty takers claim one order at the same moment: exactly one succeeds,
+// the others get a conflict "已被他人接单"; the winner's load is one.
+func TestOrderClaimRace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		const n = 50
+		takers := make([]authz.Scope, n)
+		for i := range n {
+			u := storetest.RawUser(t, st, fmt.Sprintf("v%d", i), model.RoleResident, w.stairwell)
+			if _, err := st.RegisterTaker(ctx, w.staff, store.TakerInput{UserID: u.ID, Kind: "volunteer", Name: fmt.Sprintf("志愿者%d", i), TerritoryID: w.community.ID}); err != nil {
+				t.Fatal(err)
+			}
+			takers[i] = authz.ForUser(u)
+		}
+		o := w.place(t, st, w.res, 0)
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = transition(st, takers[i], o.ID, model.ActClaim)
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			var ce *model.ConflictError
+			switch {
+			case err == nil:
+				won++
+			case errors.As(err, &ce) && ce.Message == "已被他人接单":
+			default:
+				t.Errorf("claim: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d claims succeeded, want exactly 1", won)
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM order_events WHERE order_id = $1 AND action = 'claim'`, o.ID); n != 1 {
+			t.Errorf("%d claim events", n)
+		}
+		if n := mustCount(t, st, `SELECT SUM(open_orders) FROM order_takers`); n != 1 {
+			t.Errorf("load %d, want 1", n)
+		}
+		// Double transitions: the taker marking it done twice at once, the resident rating twice.
+		got, _ := st.Order(ctx, authz.System(), o.ID)
+		var winner authz.Scope
+		for _, sc := range takers {
+			if tk, _ := st.OrderTakers(ctx, w.staff, 0, 100, ""); tk != nil {
+				for _, x := range tk.Items {
+					if x.ID == got.Taker.ID && x.UserID == sc.UserID {
+						winner = sc
+					}
+				}
+			}
+		}
+		for _, step := range []struct {
+			sc authz.Scope
+			a  model.OrderAction
+		}{{winner, model.ActDone}, {w.res, model.ActRate}} {
+			errs := make([]error, 10)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = transition(st, step.sc, o.ID, step.a, func(in *model.OrderTransitionInput) { in.Stars = 4; in.Hours = 1 })
+				}()
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				if err == nil {
+					ok++
+				} else if !errors.Is(err, model.ErrConflict) {
+					t.Errorf("%s: %v", step.a, err)
+				}
+			}
+			if ok != 1 {
+				t.Errorf("%s: %d succeeded, want 1", step.a, ok)
+			}
+		}
+		if n := mustCount(t, st, `SELECT minutes FROM order_takers WHERE id = $1`, got.Taker.ID); n != 60 {
+			t.Errorf("minutes credited %d, want 60 (once)", n)
+		}
+	})
+}
+
+// TestOrderIdempotency: the same key and body resent (also at once) gives the one order; the
+// same key with another body is refused and changes nothing.
+func TestOrderIdempotency(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		in := model.OrderInput{CategoryID: w.cats[1].ID, Description: "水管漏水", IdempotencyKey: "k-1"}
+		var wg sync.WaitGroup
+		ids := make([]int64, 20)
+		created := make([]bool, 20)
+		errs := make([]error, 20)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o, c, err := st.PlaceOrder(ctx, w.res, in, nil)
+				errs[i], created[i] = err, c
+				if o != nil {
+					ids[i] = o.ID
+				}
+			}()
+		}
+		wg.Wait()
+		n := 0
+		for i := range ids {
+			if errs[i] != nil || ids[i] != ids[0] {
+				t.Fatalf("resend %d: %d, %v (first %d)", i, ids[i], errs[i], ids[0])
+			}
+			if created[i] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d calls created, want 1", n)
+		}
+		other := in
+		other.Description = "别的事"
+		if _, _, err := st.PlaceOrder(ctx, w.res, other, nil); !errors.Is(err, model.ErrConflict) {
+			t.Errorf("same key, other body: %v", err)
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM orders`); n != 1 {
+			t.Errorf("%d orders", n)
+		}
+		// Another account may use the same key.
+		if _, c, err := st.PlaceOrder(ctx, w.neighbourRes, in, nil); err != nil || !c {
+			t.Errorf("the same key by another account: %v, %v", c, err)
+		}
+	})
+}
+
+// TestOrderLimits: an order not taken within its category's limit is escalated to the
+// community; one taken but not done is reminded once, then escalated (its taker released).
+func TestOrderLimits(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		a := w.place(t, st, w.res, 0)
+		b := w.place(t, st, w.neighbourRes, 0)
+		if _, err := transition(st, w.volunteer, b.ID, model.ActClaim); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.SweepOrderLimits(ctx); err != nil || n != (store.OrderLimits{}) {
+			t.Fatalf("nothing due yet: %+v, %v", n, err)
+		}
+		w.advance(25 * time.Hour)
+		if n, err := st.SweepOrderLimits(ctx); err != nil || n.Escalated != 1 {
+			t.Fatalf("after 25 h: %+v, %v", n, err)
+		}
+		if o, _ := st.Order(ctx, authz.System(), a.ID); o.Status != model.OrderEscalated || o.Level != model.LevelCommunity {
+			t.Errorf("not taken in time: %s %s", o.Status, o.Level)
+		}
+		w.advance(48 * time.Hour) // 73 h after being taken (limit 72)
+		if n, err := st.SweepOrderLimits(ctx); err != nil || n.Reminded != 1 {
+			t.Fatalf("after 73 h: %+v, %v", n, err)
+		}
+		w.advance(73 * time.Hour)
+		if n, err := st.SweepOrderLimits(ctx); err != nil || n.Escalated != 1 {
+			t.Fatalf("after the second limit: %+v, %v", n, err)
+		}
+		o, _ := st.Order(ctx, authz.System(), b.ID)
+		if o.Status != model.OrderEscalated || o.Taker != nil {
+			t.Errorf("not done in time: %+v", o)
+		}
+		var seen []string
+		for _, e := range o.History {
+			seen = append(seen, string(e.Action)+":"+e.ActorName)
+		}
+		if want := "[place:li claim:volunteer remind:系统 escalate:系统]"; fmt.Sprint(seen) != want {
+			t.Errorf("history %v, want %s", seen, want)
+		}
+		if n := mustCount(t, st, `SELECT SUM(open_orders) FROM order_takers`); n != 0 {
+			t.Errorf("load %d after the escalation", n)
+		}
+	})
+}
