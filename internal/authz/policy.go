@@ -91,6 +91,14 @@ const (
 	UnitDutySelf      Action = "unit.duty.self"      // a household asks for and consents to or declines a swap of months
 	UnitDutyTick      Action = "unit.duty.tick"      // tick the month's checklist: the month's duty household, staff, the unit's leader
 	UnitDutyChecklist Action = "unit.duty.checklist" // define a community's monthly duty checklist (staff)
+
+	// orders: volunteer service by orders (issue 10). Who does what to an order is decided by
+	// the store from the part the caller plays in it (store/order.go: requester, taker,
+	// candidate taker of its community, dispatcher by territory) and model.OrderTransition.
+	OrderRead  Action = "order.read"  // read the orders one has a part in or dispatches, the categories
+	OrderPlace Action = "order.place" // place an order for one's own household, or on behalf of one in scope (staff, grid and unit leaders)
+	OrderWork  Action = "order.work"  // transitions: claim, accept, decline, done, rate, cancel, reopen, dispatch, escalate, close
+	OrderAdmin Action = "order.admin" // a community's categories and time limits, registering volunteers and co-building takers (staff)
 )
 
 var (
@@ -170,6 +178,12 @@ var policy = map[Action][]model.Role{
 	UnitDutySelf:      {model.RoleResident, model.RoleMember},
 	UnitDutyTick:      append(slices.Clone(staff), model.RoleUnitLeader, model.RoleResident, model.RoleMember),
 	UnitDutyChecklist: staff,
+
+	// orders
+	OrderRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident, model.RolePartner),
+	OrderPlace: append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	OrderWork:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident, model.RolePartner),
+	OrderAdmin: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
