@@ -539,9 +539,13 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 }
 
 // orderServed credits the taker with the service time of a done order and, when the taker is a
-// party member, the points an order earns (the points ledger's PointsOrder rule).
+// party member, the points an order earns (the points ledger's PointsOrder rule); the minutes
+// are banked in the taker's time bank (timebank.go, once per order and taker).
 func (tx *Tx) orderServed(ctx context.Context, o *model.Order, takerID int64, minutes int, by int64) error {
 	if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, takerID); err != nil {
+		return err
+	}
+	if _, err := tx.BankOrderMinutes(ctx, o.ID, takerID, minutes, by); err != nil {
 		return err
 	}
 	var member sql.NullInt64
