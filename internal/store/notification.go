@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -14,18 +16,15 @@ import (
 // unique index decides, so two instances or a rerun never notify twice).
 
 // Notify sends n inside tx; it reports whether it was sent (false: one with its key was sent
-// to that account before).
+// to that account before). A notification sent also publishes a "notification" event to its
+// account (event.go), so its open pages update their unread count.
 func (tx *Tx) Notify(ctx context.Context, n model.NotificationInput) (bool, error) {
 	var key any
 	if n.Key != "" {
 		key = n.Key
 	}
-	r, err := tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	k, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.UserID, n.Kind, n.Title, n.Body, n.Link, key, now())
-	if err != nil {
-		return false, err
-	}
-	k, err := r.RowsAffected()
 	return k == 1, err
 }
 
@@ -35,10 +34,48 @@ func (tx *Tx) notifyHousehold(ctx context.Context, h int64, n model.Notification
 	if n.Key != "" {
 		key = n.Key
 	}
-	_, err := tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
+	_, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
 		SELECT u.id, ?, ?, ?, ?, ?, ? FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ? AND u.disabled = ?
 		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, key, now(), h, false)
 	return err
+}
+
+// insertNotifications runs insert, an INSERT of notifications, and publishes a "notification"
+// event (model.EventNotification) to the account of each row it inserted; it returns how many
+// it inserted. Every write of notifications goes through it.
+func (tx *Tx) insertNotifications(ctx context.Context, insert string, args ...any) (int64, error) {
+	rows, err := tx.query(ctx, insert+` RETURNING id, user_id, kind, link`, args...)
+	if err != nil {
+		return 0, err
+	}
+	var evs []eventRow
+	for rows.Next() {
+		var id, user int64
+		var kind, link string
+		if err := rows.Scan(&id, &user, &kind, &link); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		// Kind and link only: the page needs to know that one arrived, and where it points;
+		// it reads the notification itself through the usual route.
+		data, err := json.Marshal(struct {
+			ID   int64  `json:"id,string"`
+			Kind string `json:"kind"`
+			Link string `json:"link,omitempty"`
+		}{id, kind, link})
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		evs = append(evs, eventRow{user: user, kind: model.EventNotification, subject: "notification:" + strconv.FormatInt(id, 10), data: string(data)})
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return 0, tx.d.mapErr(err)
+	}
+	return int64(len(evs)), tx.publishRows(ctx, evs)
 }
 
 const notificationColumns = `id, kind, title, body, link, created_at, read_at`
@@ -120,7 +157,7 @@ func (s *Store) SendDutyReminders(ctx context.Context, m model.Month) (int64, er
 		ts := now()
 		key := `'duty:' || CAST(d.unit_id AS TEXT) || ':' || d.month`
 		body := fmt.Sprintf("%s由您家担任联建轮值户，请按本月清单完成楼道卫生、安全巡查、走访困难户等事项，完成后在“我家轮值”中打勾。", m.Label())
-		r, err := tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
+		k, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
 			SELECT us.id, 'duty.reminder', '本月轮到您家轮值：' || un.name, ?, '/units/duty/mine', `+key+`, ?
 			FROM unit_duty d JOIN units un ON un.id = d.unit_id AND un.status = 'active'
 			JOIN residents r ON r.household_id = d.household_id JOIN users us ON us.resident_id = r.id AND us.disabled = ?
@@ -129,9 +166,8 @@ func (s *Store) SendDutyReminders(ctx context.Context, m model.Month) (int64, er
 		if err != nil {
 			return err
 		}
-		k, _ := r.RowsAffected()
 		sent += k
-		r, err = tx.exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
+		k, err = tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
 			SELECT us.id, 'duty.reminder', ? || '轮值户：' || h.address, '请提醒本月轮值户按清单完成各项事务。', '/units/' || CAST(d.unit_id AS TEXT) || '/duty', `+key+`, ?
 			FROM unit_duty d JOIN units un ON un.id = d.unit_id AND un.status = 'active' JOIN households h ON h.id = d.household_id
 			JOIN users us ON us.unit_id = d.unit_id AND us.role = 'unit_leader' AND us.disabled = ?
@@ -140,7 +176,6 @@ func (s *Store) SendDutyReminders(ctx context.Context, m model.Month) (int64, er
 		if err != nil {
 			return err
 		}
-		k, _ = r.RowsAffected()
 		sent += k
 		if sent > 0 {
 			tx.audit(authz.System(), "unit.duty.remind", "unit", nil, fmt.Sprintf("%s：%d 条提醒", m, sent))

@@ -38,6 +38,8 @@ type Store struct {
 	auditClock func() time.Time
 	// blobs stores uploaded photos' bytes (blob.go); nil: the database's blobs table.
 	blobs Blobs
+	// events wakes this process's followers of live updates (event.go).
+	events *eventHub
 }
 
 // Option configures Open.
@@ -124,7 +126,7 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetMaxIdleConns(8)
 		read.SetConnMaxIdleTime(0)
 	}
-	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), tokens: newTokenCache()}, nil
+	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), tokens: newTokenCache(), events: newEventHub()}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -141,11 +143,12 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db), tokens: newTokenCache()}, nil
+	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db), tokens: newTokenCache(), events: newEventHub()}, nil
 }
 
-// Close releases the pools.
+// Close releases the pools and ends the LISTEN connection of live updates, if any.
 func (s *Store) Close() error {
+	s.events.stopListen()
 	s.stmts.close()
 	err := s.write.Close()
 	if s.read != s.write {
@@ -258,6 +261,9 @@ type Tx struct {
 	// transaction made, written at its end (flushUnitCounts).
 	unitCounts     map[unitCountKey]int64
 	activityCounts map[activityCountKey]int64
+	// published are the recipients of the events this transaction published (event.go),
+	// woken when it commits.
+	published []int64
 }
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
@@ -301,11 +307,20 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 		_ = sqlTx.Rollback()
 		return err
 	}
+	// The other instances' wake-up of the events published: delivered by PostgreSQL at the
+	// commit, dropped with a rollback.
+	if err := tx.notifyPublished(ctx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return s.d.mapErr(err)
 	}
 	// Whatever it wrote, a token may no longer resolve to what the cache holds.
 	s.tokens.invalidate()
+	if len(tx.published) > 0 {
+		s.events.wake(tx.publishedUsers())
+	}
 	return nil
 }
 
