@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -16,11 +17,14 @@ type API struct {
 	maxBody int64
 	secure  bool // set the session cookie's Secure attribute (served over TLS)
 	jobs    apiJobs
+	// draining is closed when the server begins to shut down: open event streams end (Drain).
+	draining  chan struct{}
+	drainOnce sync.Once
 }
 
 // New returns the API over st; maxBody limits JSON request bodies.
 func New(st *store.Store, log *slog.Logger, maxBody int64, secure bool) *API {
-	return &API{st: st, log: log, maxBody: maxBody, secure: secure}
+	return &API{st: st, log: log, maxBody: maxBody, secure: secure, draining: make(chan struct{})}
 }
 
 // handlerFunc is a handler that returns its error for the one place that maps errors.
@@ -269,6 +273,9 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("GET /feeds/duty/{file}", authz.Public, a.h(a.feedByToken)),
 		authz.NewRoute("GET /api/v1/notifications", authz.LoggedIn, a.h(a.listNotifications)),
 		authz.NewRoute("POST /api/v1/notifications/{id}/read", authz.LoggedIn, a.h(a.readNotification)),
+
+		// events: live updates of what the caller is part of (Server-Sent Events)
+		authz.NewRoute("GET /api/v1/events", authz.LoggedIn, a.h(a.streamEvents)),
 
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}

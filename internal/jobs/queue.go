@@ -224,6 +224,10 @@ func (q *Queue) loop(ctx context.Context) {
 			if _, err := q.st.PurgeJobFiles(ctx, time.Now().Add(-q.opts.Retention)); err != nil && ctx.Err() == nil {
 				q.log.Error("purge job files", "err", err)
 			}
+			// Live updates (store/event.go) are kept for a page to catch up after a while away.
+			if _, err := q.st.PruneEvents(ctx, time.Now().Add(-store.EventRetention)); err != nil && ctx.Err() == nil {
+				q.log.Error("prune events", "err", err)
+			}
 		}
 	}
 }

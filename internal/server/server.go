@@ -44,7 +44,13 @@ type Server struct {
 	catchAll   map[string]Surface      // "/api/" and "/" → the surface that answers errors there
 	trusted    []netip.Prefix          // proxies whose X-Forwarded-For names the client
 	maxBody    int64                   // the largest request body any route accepts
+	drains     []func()                // the surfaces' Drain, called when shutdown begins
 }
+
+// Drainer is a Surface with requests that do not end by themselves (event streams): Drain,
+// called when the server begins to shut down, makes them end, so they do not hold the
+// shutdown up for its whole grace.
+type Drainer interface{ Drain() }
 
 // DefaultMaxBody is the largest request body a server accepts unless told otherwise
 // (LimitBody): the default upload limit of the import.
@@ -76,6 +82,9 @@ func New(st *store.Store, log *slog.Logger, token func(*http.Request) string, su
 			}
 		}
 		authz.Mount(s.mux, sf.Routes(), s.auditDeny(sf.Deny))
+		if d, ok := sf.(Drainer); ok {
+			s.drains = append(s.drains, d.Drain)
+		}
 		s.routes = append(s.routes, sf.Routes()...)
 	}
 	// Middleware, outermost first: metrics and log → security headers → recover → body limit →
@@ -126,7 +135,7 @@ func (s *Server) MetricsHandler() http.Handler { return s.metricsH }
 // a listener of its own because /metrics answers without a login: operators bind it to loopback
 // or a monitoring network (--metrics-addr), never to the address the public reaches.
 func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener, grace time.Duration) error {
-	return s.serveOn(ctx, ln, s.metricsH, grace, nil)
+	return s.serveOn(ctx, ln, s.metricsH, grace, nil, nil)
 }
 
 // ListenAndServe serves on addr until ctx is cancelled, then shuts down gracefully, giving
@@ -136,11 +145,20 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, grace time.Dur
 	if err != nil {
 		return err
 	}
-	return s.serveOn(ctx, ln, s.handler, grace, ready)
+	return s.serveOn(ctx, ln, s.handler, grace, ready, s.Drain)
 }
 
-// serveOn serves h on ln until ctx is cancelled, then shuts down gracefully within grace.
-func (s *Server) serveOn(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, ready func(net.Addr)) error {
+// Drain tells the surfaces that the server is shutting down (Drainer); ListenAndServe calls
+// it when its shutdown begins, tests that serve Handler themselves call it before closing.
+func (s *Server) Drain() {
+	for _, d := range s.drains {
+		d()
+	}
+}
+
+// serveOn serves h on ln until ctx is cancelled, then shuts down gracefully within grace;
+// onShutdown, when not nil, is called as the shutdown begins.
+func (s *Server) serveOn(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, ready func(net.Addr), onShutdown func()) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -149,6 +167,9 @@ func (s *Server) serveOn(ctx context.Context, ln net.Listener, h http.Handler, g
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if onShutdown != nil {
+		srv.RegisterOnShutdown(onShutdown)
 	}
 	if ready != nil {
 		ready(ln.Addr())

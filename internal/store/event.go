@@ -339,10 +339,10 @@ func (f *EventFollower) Wake() <-chan struct{} { return f.wake }
 // Close stops following.
 func (f *EventFollower) Close() { f.s.events.remove(f.user, f.wake) }
 
-// eventBatch is how many events Next returns at most, besides those it skips.
-const eventBatch = 500
+// EventBatch is how many events Next returns at most: a full batch means there may be more.
+const EventBatch = 500
 
-// Next returns the account's events not yet returned, oldest first, at most eventBatch of
+// Next returns the account's events not yet returned, oldest first, at most EventBatch of
 // them (call again while it returns a full batch).
 func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 	t := time.Now()
@@ -357,7 +357,7 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 		}
 	}
 	got, err := queryAll(ctx, f.s.reader(), `SELECT `+eventColumns+` FROM events WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?`,
-		[]any{f.user, f.floor, len(f.sent) + eventBatch}, scanEvent)
+		[]any{f.user, f.floor, len(f.sent) + EventBatch}, scanEvent)
 	if err != nil {
 		return nil, err
 	}

@@ -684,6 +684,12 @@ func (w *world) objectReach(sp spec, role model.Role) relation {
 }
 
 // actual classifies a response: the pages send a caller without a session to the login page.
+// streaming reports whether resp is a stream that stays open (Server-Sent Events): its status
+// and headers decide the case, and its body is not read (it would never end).
+func streaming(resp *http.Response) bool {
+	return strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream")
+}
+
 func actual(resp *http.Response, sp spec, isAPI, anon bool) decision {
 	switch c := resp.StatusCode; {
 	case c == http.StatusUnauthorized:
@@ -943,7 +949,10 @@ func (w *world) matrixCase(c matrixCase, tally *matrixTally) {
 		mark = w.journal.mark(w.tb)
 	}
 	resp := w.do(token, c.method, p, ct, body)
-	respBody, _ := io.ReadAll(resp.Body)
+	var respBody []byte
+	if !streaming(resp) {
+		respBody, _ = io.ReadAll(resp.Body)
+	}
 	resp.Body.Close()
 	changed := ""
 	if c.deniedWrite {
