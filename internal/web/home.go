@@ -37,6 +37,7 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
 	u := authz.UserFrom(r.Context())
 	sc := scope(r)
 	d := &homeData{Page: wb.base(r, wb.t("home.title"), "home")}
+	d.Live = true // the 消息 badge counts notifications as they arrive
 	d.Personal = !authz.Allowed(u.Role, authz.HouseholdRead)
 	f := store.TerritoryFilter{Limit: homeChildren}
 	if u.ScopeID != 0 {
@@ -103,6 +104,7 @@ func (wb *Web) services(w http.ResponseWriter, r *http.Request) error {
 // features send theirs through the same seam), newest first.
 func (wb *Web) messages(w http.ResponseWriter, r *http.Request) error {
 	d := &messagesData{Page: wb.base(r, wb.t("messages.title"), "messages")}
+	d.Live = true // a notification arriving reloads the list (messages.html)
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
 	p, err := wb.st.Notifications(r.Context(), scope(r), 50, "")
 	if err != nil {

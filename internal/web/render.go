@@ -243,6 +243,12 @@ type Page struct {
 	Notice string // confirmation after a redirect (?done=…)
 	Failed *Form  // the form whose errors the summary at the top lists
 	Bare   bool   // the page places notice and error summary itself (login)
+	// Live: the page follows the user's live updates (GET /api/v1/events, app.js): the 消息
+	// badge counts notifications as they arrive, and elements that name a subject
+	// (data-live-subject) or a kind (data-live-kind) refresh themselves. Only pages that
+	// show something that changes under the user's eyes set it: each open one holds a
+	// connection.
+	Live bool
 
 	// Manifest and TouchIcon make the site installable on a phone's home screen.
 	Manifest, TouchIcon string

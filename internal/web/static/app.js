@@ -53,4 +53,65 @@
       }, 0);
     });
   });
+
+  // Live updates on pages that ask for them (<body data-live="/api/v1/events">, Page.Live):
+  // Server-Sent Events of the user's own account. EventSource reconnects by itself and sends
+  // the last event id it saw, so the server replays what was missed meanwhile.
+  //  - "notification": the 消息 badges count the notifications that arrived while the page is
+  //    open (not on the 消息 page itself, whose list reloads instead);
+  //  - an element with data-live-subject="order:123" (subjects, space-separated) refreshes when
+  //    an event names one of them, and one with data-live-kind="notification" when an event of
+  //    that kind arrives: with htmx it is sent the "live" trigger (give it hx-get and
+  //    hx-trigger="live"), without htmx the page's [data-live-stale] notice is shown.
+  //  EventSource hears only the kinds it listens to: "notification", every data-live-kind on
+  //  the page, and for a subject "noun:id" the kind "noun.changed", the convention features
+  //  publish under.
+  //  - every event is also dispatched on document as "gongzhi:live" (detail: the event's JSON).
+  var liveURL = document.body.getAttribute("data-live");
+  if (liveURL && window.EventSource) {
+    var unread = 0;
+    var words = function (el, name) { return (el.getAttribute(name) || "").split(/\s+/).filter(Boolean); };
+    var refresh = function (el) {
+      if (window.htmx && el.hasAttribute("hx-get")) {
+        window.htmx.trigger(el, "live");
+        return;
+      }
+      document.querySelectorAll("[data-live-stale]").forEach(function (n) { n.hidden = false; });
+    };
+    var onEvent = function (e) {
+      var ev;
+      try { ev = JSON.parse(e.data); } catch (err) { return; }
+      if (ev.kind === "notification") {
+        document.querySelectorAll("[data-unread-badge]").forEach(function (b) {
+          var link = b.closest("a");
+          if (link && link.getAttribute("aria-current") === "page") return;
+          b.hidden = false;
+          var count = b.querySelector("[data-unread-count]");
+          if (count) count.textContent = String(unread + 1);
+        });
+        unread++;
+      }
+      document.querySelectorAll("[data-live-subject], [data-live-kind]").forEach(function (el) {
+        if ((ev.subject && words(el, "data-live-subject").indexOf(ev.subject) >= 0) || words(el, "data-live-kind").indexOf(ev.kind) >= 0) {
+          refresh(el);
+        }
+      });
+      document.dispatchEvent(new CustomEvent("gongzhi:live", { detail: ev }));
+    };
+    var kinds = { notification: true };
+    document.querySelectorAll("[data-live-kind]").forEach(function (el) {
+      words(el, "data-live-kind").forEach(function (k) { kinds[k] = true; });
+    });
+    document.querySelectorAll("[data-live-subject]").forEach(function (el) {
+      words(el, "data-live-subject").forEach(function (s) {
+        var i = s.indexOf(":");
+        if (i > 0) kinds[s.slice(0, i) + ".changed"] = true;
+      });
+    });
+    var source = new EventSource(liveURL);
+    Object.keys(kinds).forEach(function (k) { source.addEventListener(k, onEvent); });
+    // Leaving the page closes the stream at once, so it does not hold one of the browser's
+    // few connections to the site while the next page loads.
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
 })();
