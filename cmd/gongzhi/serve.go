@@ -49,7 +49,11 @@ func cmdServe(ctx context.Context, e *env) error {
 // started before the first request, stopped after the last (running jobs get the shutdown
 // grace to finish, then are cancelled: they roll back and are marked failed, saying so).
 func serve(ctx context.Context, e *env, cfg config.Config, st *store.Store, ready func(net.Addr)) error {
-	q, err := jobs.New(st, e.log, jobs.Options{})
+	opts := jobs.Options{}
+	if cfg.Outbound == "log" {
+		opts.Outbound = jobs.LogChannel{Log: e.log}
+	}
+	q, err := jobs.New(st, e.log, opts)
 	if err != nil {
 		return err
 	}

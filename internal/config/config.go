@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,15 @@ type Config struct {
 	// hour (--lookup-limit, GONGZHI_LOOKUP_LIMIT; default DefaultLookupLimit); over it the
 	// answer is 429 and the refusal is audited.
 	LookupLimit int
+	// Outbound names the channel that delivers notifications outside the app as well
+	// (--outbound, GONGZHI_OUTBOUND): "off" (the default: in the app only) or "log" (each
+	// message written to the log). Real providers (SMS, WeChat template messages) are added
+	// as further names: docs/notifications.md.
+	Outbound string
 }
+
+// OutboundChannels are the values Outbound may take.
+var OutboundChannels = []string{"off", "log"}
 
 // DefaultMetricsAddr is where /metrics is served unless told otherwise: loopback only.
 const DefaultMetricsAddr = "127.0.0.1:9090"
@@ -62,6 +71,7 @@ func Default(getenv func(string) string) Config {
 		MaxUploadBytes:  64 << 20,
 		SiteName:        "共治 · 区域化党建与社区治理平台",
 		LookupLimit:     DefaultLookupLimit,
+		Outbound:        "off",
 	}
 	if v := getenv("GONGZHI_DB"); v != "" {
 		c.DB = v
@@ -76,6 +86,9 @@ func Default(getenv func(string) string) Config {
 	c.Keys = getenv("GONGZHI_KEYS")
 	c.KeyFile = getenv("GONGZHI_KEY_FILE")
 	c.SecureCookies = getenv("GONGZHI_SECURE_COOKIES") == "true"
+	if v := getenv("GONGZHI_OUTBOUND"); v != "" {
+		c.Outbound = v
+	}
 	if v := getenv("GONGZHI_LOOKUP_LIMIT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -98,6 +111,7 @@ func (c *Config) FlagSet(name string, server bool, out io.Writer) *flag.FlagSet 
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of /metrics (no login: keep it on loopback or a private network); empty or off: no metrics")
 		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "behind a TLS-terminating proxy: __Host- session cookie with Secure")
 		fs.IntVar(&c.LookupLimit, "lookup-limit", c.LookupLimit, "exact lookups by ID number or phone per account per hour")
+		fs.StringVar(&c.Outbound, "outbound", c.Outbound, "deliver notifications outside the app too: off or log")
 	}
 	return fs
 }
@@ -132,6 +146,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LookupLimit <= 0 {
 		errs = append(errs, errors.New("--lookup-limit (GONGZHI_LOOKUP_LIMIT) must be a positive number of lookups per hour, e.g. 100"))
+	}
+	if !slices.Contains(OutboundChannels, c.Outbound) {
+		errs = append(errs, fmt.Errorf("--outbound (GONGZHI_OUTBOUND) %q: want one of %s", c.Outbound, strings.Join(OutboundChannels, ", ")))
 	}
 	if c.MaxBodyBytes <= 0 || c.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("body limits must be positive"))

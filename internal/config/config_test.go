@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestValidate(t *testing.T) {
 	env := func(k string) string {
@@ -78,5 +81,22 @@ func TestLookupLimit(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("GONGZHI_LOOKUP_LIMIT=%s accepted", v)
 		}
+	}
+}
+
+func TestOutbound(t *testing.T) {
+	if c := Default(func(string) string { return "" }); c.Outbound != "off" || c.Validate() != nil {
+		t.Errorf("default Outbound = %q (%v), want off", c.Outbound, c.Validate())
+	}
+	c := Default(func(k string) string { return map[string]string{"GONGZHI_OUTBOUND": "log"}[k] })
+	if c.Outbound != "log" || c.Validate() != nil {
+		t.Errorf("GONGZHI_OUTBOUND=log gave %q (%v)", c.Outbound, c.Validate())
+	}
+	fs := c.FlagSet("serve", true, nil)
+	if err := fs.Parse([]string{"--outbound", "sms"}); err != nil || c.Outbound != "sms" {
+		t.Fatalf("--outbound sms gave %q (%v)", c.Outbound, err)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "off, log") {
+		t.Errorf("--outbound sms: %v, want a refusal naming the channels", err)
 	}
 }

@@ -53,6 +53,9 @@ type Options struct {
 	// DutyEvery is how often the duty month runs (duty_month.go; default 1 h, and once at
 	// start); negative: never.
 	DutyEvery time.Duration
+	// Outbound, when set, delivers every notification also through this channel
+	// (outbound.go): a delivery job is queued in the notification's transaction.
+	Outbound Channel
 }
 
 func (o Options) withDefaults() Options {
@@ -120,6 +123,7 @@ func New(st *store.Store, log *slog.Logger, opts Options) (*Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &riverWorker{q: q})
 	periodic := dutyMonthJobs(workers, q, opts.DutyEvery)
+	outboundJobs(workers, q, opts.Outbound)
 	c, err := river.NewClient(st.QueueDriver(), &river.Config{
 		Logger:            log.With("component", "river"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
@@ -136,6 +140,9 @@ func New(st *store.Store, log *slog.Logger, opts Options) (*Queue, error) {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	q.client = c
+	if opts.Outbound != nil {
+		st.SetOutbox(q.enqueueOutbound)
+	}
 	return q, nil
 }
 

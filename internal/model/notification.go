@@ -24,3 +24,17 @@ type NotificationInput struct {
 	Link   string
 	Key    string
 }
+
+// OutboundMessage is a notification on its way out of the app (SMS, a WeChat template
+// message): what an outbound channel receives. It names the recipient's account, never a
+// phone number or ID number; a channel that needs the phone reads it through the store's
+// one audited call (see docs/notifications.md).
+type OutboundMessage struct {
+	NotificationID int64
+	UserID         int64 // the recipient's account
+	Kind           string
+	Title          string
+	Body           string
+	Link           string // a page path of this site
+	CreatedAt      time.Time
+}

@@ -67,6 +67,7 @@ func (tx *Tx) insertNotifications(ctx context.Context, insert string, args ...an
 			rows.Close()
 			return 0, err
 		}
+		tx.notified = append(tx.notified, id)
 		evs = append(evs, eventRow{user: user, kind: model.EventNotification, subject: "notification:" + strconv.FormatInt(id, 10), data: string(data)})
 	}
 	if err := rows.Close(); err != nil {
@@ -76,6 +77,27 @@ func (tx *Tx) insertNotifications(ctx context.Context, insert string, args ...an
 		return 0, tx.d.mapErr(err)
 	}
 	return int64(len(evs)), tx.publishRows(ctx, evs)
+}
+
+// SetOutbox makes every transaction that sends notifications call f with their ids, inside
+// the transaction, before it commits: the job queue enqueues their delivery through an
+// outbound channel there (internal/jobs/outbound.go), so a delivery is queued if and only if
+// its notification is committed. An error from f rolls the transaction back. Set it before
+// the store is used; nil: no outbound delivery.
+func (s *Store) SetOutbox(f func(ctx context.Context, tx *sql.Tx, notifications []int64) error) {
+	s.outbox = f
+}
+
+// OutboundMessage reads notification id as an outbound channel receives it: for the delivery
+// job, which runs as the system, not as a user. ErrNotFound when there is none.
+func (s *Store) OutboundMessage(ctx context.Context, id int64) (*model.OutboundMessage, error) {
+	var m model.OutboundMessage
+	err := s.reader().queryRow(ctx, `SELECT id, user_id, kind, title, body, link, created_at FROM notifications WHERE id = ?`, []any{id},
+		&m.NotificationID, &m.UserID, &m.Kind, &m.Title, &m.Body, &m.Link, &m.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 const notificationColumns = `id, kind, title, body, link, created_at, read_at`

@@ -40,6 +40,9 @@ type Store struct {
 	blobs Blobs
 	// events wakes this process's followers of live updates (event.go).
 	events *eventHub
+	// outbox, when set (SetOutbox), is called inside every transaction that sent
+	// notifications, with their ids, before it commits (notification.go).
+	outbox func(ctx context.Context, tx *sql.Tx, notifications []int64) error
 }
 
 // Option configures Open.
@@ -264,6 +267,8 @@ type Tx struct {
 	// published are the recipients of the events this transaction published (event.go),
 	// woken when it commits.
 	published []int64
+	// notified are the notifications this transaction sent, for the outbox (SetOutbox).
+	notified []int64
 }
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
@@ -312,6 +317,12 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 	if err := tx.notifyPublished(ctx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
+	}
+	if s.outbox != nil && len(tx.notified) > 0 {
+		if err := s.outbox(ctx, sqlTx, tx.notified); err != nil {
+			_ = sqlTx.Rollback()
+			return err
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return s.d.mapErr(err)
