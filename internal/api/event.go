@@ -14,7 +14,8 @@ import (
 )
 
 // sseHeartbeat is how often an idle event stream sends a comment, so proxies and the browser
-// keep the connection, and looks for events again (in case a wake-up was lost).
+// keep the connection, looks for events again (in case a wake-up was lost) and checks that
+// the caller's session or token is still live (API.heartbeat; tests shorten it).
 const sseHeartbeat = 25 * time.Second
 
 // sseRetry is the reconnection delay the stream asks browsers to wait, in milliseconds.
@@ -52,7 +53,7 @@ func (a *API) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	// send writes b and flushes it; the write deadline moves with every write, so the server's
 	// WriteTimeout (meant for exports) does not cut a stream that is alive.
 	send := func(b []byte) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(2 * sseHeartbeat))
+		_ = rc.SetWriteDeadline(time.Now().Add(2 * a.heartbeat))
 		if _, err := w.Write(b); err != nil {
 			return false
 		}
@@ -62,7 +63,7 @@ func (a *API) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	if !send([]byte("retry: " + strconv.Itoa(sseRetry) + "\n\n")) {
 		return nil
 	}
-	tick := time.NewTicker(sseHeartbeat)
+	tick := time.NewTicker(a.heartbeat)
 	defer tick.Stop()
 	for {
 		for {
@@ -87,6 +88,12 @@ func (a *API) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		case <-f.Wake():
 		case <-tick.C:
+			// The stream was let in once; a logout, a revoked token or a disabled account since
+			// ends it (the browser's reconnect then gets 401 and stops). Asked without counting
+			// as a use, so an open page does not keep an idle session alive.
+			if live, err := a.st.TokenLive(ctx, Token(r)); err == nil && !live {
+				return nil
+			}
 			if !send([]byte(": heartbeat\n\n")) {
 				return nil
 			}

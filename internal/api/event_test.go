@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -206,4 +207,30 @@ func TestEventsShutdown(t *testing.T) {
 	if _, ok := s.next(t); ok {
 		t.Error("the stream sent an event instead of ending")
 	}
+}
+
+// TestEventsEndOnLogout: a stream let in with a session ends at the next heartbeat after the
+// session is logged out, so the browser's reconnect meets 401; a live session's stream goes on.
+func TestEventsEndOnLogout(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := api.New(st, log, maxBody, false)
+	api.SetEventHeartbeat(a, 20*time.Millisecond)
+	srv := httptest.NewServer(server.New(st, log, api.Token, a).Handler())
+	defer srv.Close()
+	f := &fixture{st: st, url: srv.URL, tokens: map[string]string{}}
+	tok := f.mustToken(t, model.RoleSystemAdmin, nil)
+	s := mustStream(t, f.url, tok, "", "")
+	id := f.accountID(t, tok)
+	mustPublish(t, st, model.EventInput{UserIDs: []int64{id}, Kind: "order.changed", Subject: "order:1"})
+	if _, ok := s.next(t); !ok {
+		t.Fatal("the stream of a live session ended")
+	}
+	if r := f.mustDo(t, tok, "POST", "/api/v1/auth/logout", nil); r.status >= 300 {
+		t.Fatalf("logout: %v", r)
+	}
+	if e, ok := s.next(t); ok {
+		t.Errorf("after the logout the stream sent %+v instead of ending", e)
+	}
+	mustProblem(t, f.mustDo(t, tok, "GET", "/api/v1/events", nil), http.StatusUnauthorized)
 }

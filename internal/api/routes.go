@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -20,11 +21,12 @@ type API struct {
 	// draining is closed when the server begins to shut down: open event streams end (Drain).
 	draining  chan struct{}
 	drainOnce sync.Once
+	heartbeat time.Duration // of event streams: sseHeartbeat
 }
 
 // New returns the API over st; maxBody limits JSON request bodies.
 func New(st *store.Store, log *slog.Logger, maxBody int64, secure bool) *API {
-	return &API{st: st, log: log, maxBody: maxBody, secure: secure, draining: make(chan struct{})}
+	return &API{st: st, log: log, maxBody: maxBody, secure: secure, draining: make(chan struct{}), heartbeat: sseHeartbeat}
 }
 
 // handlerFunc is a handler that returns its error for the one place that maps errors.

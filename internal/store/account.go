@@ -402,6 +402,26 @@ func (s *Store) UserByToken(ctx context.Context, token string) (*model.User, err
 	return u, nil
 }
 
+// TokenLive reports whether token, a session or an API token, is still live, as UserByToken
+// would find it, without counting as a use: it does not move the session's idle timeout. A
+// request that lasts (an event stream) asks it now and then, so that a logout, a revoked token
+// or a disabled account ends it, while an open page alone does not keep a session alive.
+func (s *Store) TokenLive(ctx context.Context, token string) (bool, error) {
+	ts := s.now()
+	hash := authz.TokenHash(token)
+	q := `SELECT COUNT(*) FROM sessions k JOIN users u ON u.id = k.user_id
+		WHERE k.token_hash = ? AND k.expires_at > ? AND k.last_seen_at > ? AND u.disabled = ?`
+	args := []any{hash, ts, ts.Add(-SessionIdle), false}
+	if strings.HasPrefix(token, APITokenPrefix) {
+		q = `SELECT COUNT(*) FROM api_tokens k JOIN users u ON u.id = k.user_id
+			WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ? AND u.disabled = ?`
+		args = []any{hash, ts, false}
+	}
+	var n int
+	err := s.reader().queryRow(ctx, q, args, &n)
+	return n > 0, err
+}
+
 // touchTimeout bounds the write of a session's or a token's last use.
 const touchTimeout = 250 * time.Millisecond
 

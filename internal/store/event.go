@@ -231,8 +231,13 @@ func (h *eventHub) wakeAll() {
 	}
 }
 
+// listenWait is how long a new follower waits for the instance's first LISTEN. Past it the
+// follower goes on without: it then hears of other instances' events at its heartbeats only,
+// until the listener connects (and wakes everyone).
+const listenWait = 5 * time.Second
+
 // startListen starts, once per Store on PostgreSQL, the connection that LISTENs on
-// eventChannel, and waits until it listens (or ctx ends).
+// eventChannel, and waits until it listens (at most listenWait, or until ctx ends).
 func (s *Store) startListen(ctx context.Context) error {
 	if s.d.name != "postgres" {
 		return nil
@@ -243,8 +248,12 @@ func (s *Store) startListen(ctx context.Context) error {
 		h.stop, h.done = stop, make(chan struct{})
 		go s.listenEvents(lctx)
 	})
+	t := time.NewTimer(listenWait)
+	defer t.Stop()
 	select {
 	case <-h.listening:
+		return nil
+	case <-t.C:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
