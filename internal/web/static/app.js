@@ -110,6 +110,9 @@
     });
     var source = new EventSource(liveURL);
     Object.keys(kinds).forEach(function (k) { source.addEventListener(k, onEvent); });
+    // <body data-live-open> while the stream is connected (styles and browser tests use it).
+    source.addEventListener("open", function () { document.body.setAttribute("data-live-open", ""); });
+    source.addEventListener("error", function () { document.body.removeAttribute("data-live-open"); });
     // Leaving the page closes the stream at once, so it does not hold one of the browser's
     // few connections to the site while the next page loads.
     window.addEventListener("pagehide", function () { source.close(); });
