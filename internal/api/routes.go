@@ -132,6 +132,16 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("GET /api/v1/party/points/members/{id}", authz.PartyPointsRead, a.h(a.memberProfile)),
 		authz.NewRoute("GET /api/v1/party/points/members/{id}/ledger", authz.PartyPointsWrite, a.h(a.memberLedger)),
 		authz.NewRoute("POST /api/v1/party/points/members/{id}/corrections", authz.PartyPointsWrite, a.h(a.correctPoints)),
+
+		authz.NewRoute("GET /api/v1/timebank", authz.TimebankSelf, a.h(a.myTimebank)),
+		authz.NewRoute("POST /api/v1/timebank/spends", authz.TimebankSelf, a.h(a.spendTimebank)),
+		authz.NewRoute("POST /api/v1/timebank/gifts", authz.TimebankSelf, a.h(a.giveTimebank)),
+		authz.NewRoute("GET /api/v1/timebank/households", authz.TimebankSelf, a.h(a.timebankHouseholds)),
+		authz.NewRoute("GET /api/v1/timebank/certificate", authz.TimebankSelf, a.h(a.myCertificate)),
+		authz.NewRoute("GET /api/v1/timebank/takers/{id}", authz.TimebankRead, a.h(a.takerTimebank)),
+		authz.NewRoute("GET /api/v1/timebank/takers/{id}/certificate", authz.TimebankRead, a.h(a.takerCertificate)),
+		authz.NewRoute("POST /api/v1/timebank/takers/{id}/corrections", authz.TimebankCorrect, a.h(a.correctTimebank)),
+
 		// partymember
 		authz.NewRoute("GET /api/v1/party/members", authz.PartyMemberRead, a.h(a.listMembers)),
 		authz.NewRoute("POST /api/v1/party/members", authz.PartyMemberWrite, a.h(a.createMember)),

@@ -99,6 +99,13 @@ const (
 	OrderPlace Action = "order.place" // place an order for one's own household, or on behalf of one in scope (staff, grid and unit leaders)
 	OrderWork  Action = "order.work"  // transitions: claim, accept, decline, done, rate, cancel, reopen, dispatch, escalate, close
 	OrderAdmin Action = "order.admin" // a community's categories and time limits, registering volunteers and co-building takers (staff)
+
+	// timebank: the time bank of service hours (issue 10 item 4). The store decides whose
+	// balances: a taker's are its account's, a household's its linked accounts'; staff read and
+	// correct the takers of their territory.
+	TimebankSelf    Action = "timebank.self"    // one's own balances, ledger, service record and certificate; spend on one's household's orders, give to a household of one's community
+	TimebankRead    Action = "timebank.read"    // a taker's record, ledger and certificate in one's territory (staff and grid leaders)
+	TimebankCorrect Action = "timebank.correct" // correct a taker's balance, with a reason (staff)
 )
 
 var (
@@ -184,6 +191,11 @@ var policy = map[Action][]model.Role{
 	OrderPlace: append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	OrderWork:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident, model.RolePartner),
 	OrderAdmin: staff,
+
+	// timebank
+	TimebankSelf:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident, model.RolePartner),
+	TimebankRead:    fieldStaff,
+	TimebankCorrect: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -435,8 +435,9 @@ func (s *Store) TimebankHouseholds(ctx context.Context, sc authz.Scope, q string
 	})
 }
 
-// timebankTaker reads the taker whose record sc asks for: takerID 0 is the caller's own
-// (model.ErrNotFound when it is none); another is staff's in their territory.
+// timebankTaker reads the taker whose record sc asks for: takerID 0 is the caller's own (a
+// ConflictError when its account is no registered taker); another is staff's in their
+// territory (model.ErrNotFound otherwise).
 func (c conn) timebankTaker(ctx context.Context, sc authz.Scope, takerID int64) (*model.OrderTaker, error) {
 	if takerID == 0 {
 		tc, err := c.timebankCaller(ctx, sc)
@@ -444,7 +445,7 @@ func (c conn) timebankTaker(ctx context.Context, sc authz.Scope, takerID int64) 
 			return nil, err
 		}
 		if tc.taker == 0 {
-			return nil, model.ErrNotFound
+			return nil, &model.ConflictError{Message: "您还不是登记的志愿者，还没有服务时长记录"}
 		}
 		takerID = tc.taker
 	}
@@ -456,7 +457,8 @@ func (c conn) timebankTaker(ctx context.Context, sc authz.Scope, takerID int64) 
 
 // ServiceRecord is a taker's hours of service (takerID 0: the caller's own): the minutes the
 // time bank holds as earned on done orders and staff's corrections of them, the orders, by
-// month (Shanghai), and the balance. model.ErrNotFound when the taker is not the caller's to read.
+// month (Shanghai), and the balance. model.ErrNotFound when the taker is not the caller's to read,
+// a ConflictError when the caller asks for its own and is no taker.
 func (s *Store) ServiceRecord(ctx context.Context, sc authz.Scope, takerID int64) (*model.ServiceRecord, error) {
 	c := s.reader()
 	t, err := c.timebankTaker(ctx, sc, takerID)

@@ -145,7 +145,7 @@ func TestTimebankEarn(t *testing.T) {
 				t.Errorf("%s reads the entries: %v", name, err)
 			}
 		}
-		if _, err := st.ServiceRecord(ctx, w.res, 0); !errors.Is(err, model.ErrNotFound) {
+		if _, err := st.ServiceRecord(ctx, w.res, 0); !errors.Is(err, model.ErrConflict) {
 			t.Errorf("a resident who is no taker has a record: %v", err)
 		}
 	})

@@ -618,6 +618,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.dutyObject(kind, rel)
 	case elUnitObj, elElectionObj, elCloseObj:
 		return w.electionObject(kind, rel)
+	case tbTakerObj:
+		return w.timebankTaker(rel)
 	}
 	return 0
 }
