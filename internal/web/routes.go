@@ -236,6 +236,15 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /units/{id}/activities/new", authz.UnitActivityWrite, wb.h(wb.newActivityForm)),
 		authz.NewRoute("POST /units/{id}/activities/new", authz.UnitActivityWrite, wb.h(wb.recordActivity)),
 		authz.NewRoute("GET /units/coverage", authz.UnitCoverageRead, wb.h(wb.unitCoverage)),
+
+		// timebank: 我的时间银行, the certificate, staff's view of a taker
+		authz.NewRoute("GET /timebank", authz.TimebankSelf, wb.h(wb.myTimebank)),
+		authz.NewRoute("POST /timebank/spend", authz.TimebankSelf, wb.h(wb.spendTimebank)),
+		authz.NewRoute("POST /timebank/give", authz.TimebankSelf, wb.h(wb.giveTimebank)),
+		authz.NewRoute("GET /timebank/certificate", authz.TimebankSelf, wb.h(wb.myCertificate)),
+		authz.NewRoute("GET /timebank/takers/{id}", authz.TimebankRead, wb.h(wb.takerTimebank)),
+		authz.NewRoute("GET /timebank/takers/{id}/certificate", authz.TimebankRead, wb.h(wb.takerCertificate)),
+		authz.NewRoute("POST /timebank/takers/{id}/correct", authz.TimebankCorrect, wb.h(wb.correctTimebank)),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"sync"
 
 	"gongzhi/internal/authz"
@@ -79,10 +80,29 @@ var timebankSpecs = map[string]spec{
 	"GET /api/v1/timebank/takers/{id}":              {kind: tbRead, scoped: true},
 	"GET /api/v1/timebank/takers/{id}/certificate":  {kind: tbRead, scoped: true},
 	"POST /api/v1/timebank/takers/{id}/corrections": {kind: tbCorrect, scoped: true, body: jsonBody(`{"minutes":1,"reason":"矩阵"}`)},
+
+	"GET /timebank":             {kind: tbSelf},
+	"POST /timebank/spend":      {kind: tbSelf, lenient: true, body: formBody(tbForm("order_id"))},
+	"POST /timebank/give":       {kind: tbSelf, lenient: true, body: formBody(tbForm("household_id"))},
+	"GET /timebank/certificate": {kind: tbSelf},
+
+	"GET /timebank/takers/{id}":             {kind: tbRead, scoped: true},
+	"GET /timebank/takers/{id}/certificate": {kind: tbRead, scoped: true},
+	"POST /timebank/takers/{id}/correct": {kind: tbCorrect, scoped: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"minutes": {"1"}, "reason": {"矩阵"}}
+	})},
+}
+
+// tbForm is a spend or gift form naming object 1 in field.
+func tbForm(field string) func(*world, relation, int64) url.Values {
+	return func(*world, relation, int64) url.Values {
+		return url.Values{field: {"1"}, "hours": {"0.5"}}
+	}
 }
 
 var timebankObjKinds = map[string]objKind{
 	"/api/v1/timebank/takers/{id}": tbTakerObj,
+	"/timebank/takers/{id}":        tbTakerObj,
 }
 
 func init() {

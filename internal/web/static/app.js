@@ -117,4 +117,11 @@
     // few connections to the site while the next page loads.
     window.addEventListener("pagehide", function () { source.close(); });
   }
+
+  // A print button (the certificate of service hours): the browser's print dialog; without
+  // JavaScript the button is hidden and the browser's own menu prints the page.
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
 })();
