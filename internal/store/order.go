@@ -784,3 +784,65 @@ func (s *Store) SweepOrderLimits(ctx context.Context) (OrderLimits, error) {
 	}
 	return n, nil
 }
+
+// OrderPlaceFor is what the place form needs for household id (0: the caller's own): the
+// household and its community's active categories (the default ones created on first use). A
+// *model.ValidationError on household_id when the caller has no household of its own; for
+// another household than its own, model.ErrNotFound unless the caller places on behalf of
+// residents (staff, grid and unit leaders) and its scope holds the household.
+func (s *Store) OrderPlaceFor(ctx context.Context, sc authz.Scope, id int64) (*model.Household, []*model.OrderCategory, error) {
+	c := s.reader()
+	own, err := c.ownHousehold(ctx, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if id == 0 {
+		id = own
+	}
+	if id == 0 {
+		return nil, nil, fieldErr("household_id", "您的账号还没有关联住户，请联系社区工作人员代为下单")
+	}
+	var h *model.Household
+	if id == own {
+		h, err = c.household(ctx, authz.System(), id)
+	} else if dispatcherRole(sc.Role) || sc.Role == model.RoleUnitLeader {
+		h, err = c.household(ctx, sc, id)
+	} else {
+		err = model.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var community int64
+	if err := c.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{id}, &community); err != nil {
+		return nil, nil, err
+	}
+	cats, err := s.OrderCategories(ctx, authz.System(), community)
+	if err != nil {
+		return nil, nil, err
+	}
+	active := cats[:0]
+	for _, cat := range cats {
+		if cat.Active {
+			active = append(active, cat)
+		}
+	}
+	return h, active, nil
+}
+
+// OrderCategoriesInScope lists the categories of the communities sc's territory lies in or
+// holds (for the dispatch board's filter), by community then id, at most 200.
+func (s *Store) OrderCategoriesInScope(ctx context.Context, sc authz.Scope) ([]*model.OrderCategory, error) {
+	w := filter{}
+	if !sc.All {
+		lo, hi := authz.PathRange(sc.Path)
+		// A community under the scope, or the community a grid leader's scope lies in.
+		w.add("((t.path >= ? AND t.path < ?) OR ? LIKE t.path || '%')", lo, hi, sc.Path)
+	}
+	q := `SELECT c.id, c.community_id, c.name, c.open_on_place, c.take_within_hours, c.finish_within_hours, c.active
+		FROM order_categories c JOIN territories t ON t.id = c.community_id`
+	if len(w.args) > 0 {
+		q += ` WHERE ` + w.sql()
+	}
+	return queryAll(ctx, s.reader(), q+` ORDER BY c.community_id, c.id LIMIT 200`, w.args, scanOrderCategory)
+}
