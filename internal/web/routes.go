@@ -245,6 +245,18 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /timebank/takers/{id}", authz.TimebankRead, wb.h(wb.takerTimebank)),
 		authz.NewRoute("GET /timebank/takers/{id}/certificate", authz.TimebankRead, wb.h(wb.takerCertificate)),
 		authz.NewRoute("POST /timebank/takers/{id}/correct", authz.TimebankCorrect, wb.h(wb.correctTimebank)),
+		// orders: volunteer service by orders (issue 10 item 7)
+		authz.NewRoute("GET /orders", authz.OrderRead, wb.h(wb.orders)),
+		authz.NewRoute("GET /orders/mine", authz.OrderRead, wb.h(wb.myOrders)),
+		authz.NewRoute("GET /orders/near", authz.OrderRead, wb.h(wb.nearOrders)),
+		authz.NewRoute("GET /orders/taking", authz.OrderRead, wb.h(wb.takingOrders)),
+		authz.NewRoute("GET /orders/new", authz.OrderPlace, wb.h(wb.newOrderForm)),
+		authz.NewRoute("POST /orders/new", authz.OrderPlace, wb.h(wb.placeOrder)),
+		authz.NewRoute("GET /orders/{id}", authz.OrderRead, wb.h(wb.order)),
+		authz.NewRoute("POST /orders/{id}/act", authz.OrderWork, wb.h(wb.actOrder)),
+		authz.NewRoute("GET /orders/settings", authz.OrderAdmin, wb.h(wb.orderSettings)),
+		authz.NewRoute("POST /orders/settings/categories", authz.OrderAdmin, wb.h(wb.saveOrderCategory)),
+		authz.NewRoute("POST /orders/settings/takers", authz.OrderAdmin, wb.h(wb.registerOrderTaker)),
 	}
 }
 

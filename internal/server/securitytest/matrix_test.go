@@ -567,6 +567,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.freshDuty(kind, rel, role)
 	case elCloseObj:
 		return w.electionObject(kind, rel)
+	case orderPageObj:
+		return w.orderPageObject(rel, true)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -620,6 +622,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.electionObject(kind, rel)
 	case tbTakerObj:
 		return w.timebankTaker(rel)
+	case orderPageObj:
+		return w.orderPageObject(rel, false)
 	}
 	return 0
 }

@@ -75,6 +75,9 @@ func (k routeKind) String() string {
 var (
 	extraMay       []func(r model.Role, k routeKind) (bool, bool)
 	extraKindNames = map[routeKind]string{}
+	// extraReach answers (the farthest relation of a route's object the role reaches, known)
+	// for an area whose objects are reached otherwise than by territory (order_page_test.go).
+	extraReach []func(w *world, r model.Role, k routeKind) (relation, bool)
 )
 
 // The role groups of SECURITY.md, spelled out role by role.
@@ -192,6 +195,11 @@ func (w *world) partyReach(role model.Role, k routeKind) relation {
 	}
 	if k == unitRead && role == model.RoleUnitLeader {
 		return relUnit // a unit leader reads its own unit, the one of the own, same household and same unit relations
+	}
+	for _, f := range extraReach {
+		if r, ok := f(w, role, k); ok {
+			return r
+		}
 	}
 	return w.reach(role)
 }
