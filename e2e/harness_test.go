@@ -88,6 +88,13 @@ func chromiumPath(t *testing.T) string {
 // network) and returns a tab context at viewport vp.
 func mustBrowser(t *testing.T, vp viewport) context.Context {
 	t.Helper()
+	return mustBrowserFor(t, vp, 45*time.Second)
+}
+
+// mustBrowserFor is mustBrowser for a flow that keeps its tab open longer than 45 seconds
+// (a page that waits for another person's change).
+func mustBrowserFor(t *testing.T, vp viewport, limit time.Duration) context.Context {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Headless,
@@ -105,7 +112,7 @@ func mustBrowser(t *testing.T, vp viewport) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
-	ctx, cancelT := context.WithTimeout(ctx, 45*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	emulate := chromedp.EmulateViewport(vp.width, vp.height)
 	if vp.mobile {

@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+)
+
+// TestOrderFlow: volunteer service by orders on two phones. A resident opens 我要下单 from
+// 办事, picks a category, says what she needs, attaches a photo and sends it; a volunteer in a
+// second browser finds it in 附近订单 (no address yet), claims it, sees the address and marks it
+// done; the resident's open order page follows each change without a reload (it asks every
+// 10 s) and she rates the service five stars. Staff see the order on the dispatch board at a
+// desk.
+func TestOrderFlow(t *testing.T) {
+	a := mustApp(t)
+	stair := mustCommunity(t, a)
+	bg, sys := context.Background(), authz.System()
+	h, err := a.st.CreateHousehold(bg, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: "1栋1单元301室"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := "51078119400101501"
+	r, err := a.st.CreateResident(bg, sys, model.ResidentInput{HouseholdID: h.ID, Name: "王奶奶", IDNumber: id + string(model.IDCheckDigit(id)), Relation: model.RelationHead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pw = "neighbours help neighbours 2026"
+	res, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "wangnainai", DisplayName: "王奶奶", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.LinkResident(bg, sys, res.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	vol, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "xiaozhao", DisplayName: "赵志愿", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.RegisterTaker(bg, sys, store.TakerInput{UserID: vol.ID, Kind: "volunteer", Name: "赵志愿", TerritoryID: stair.ID, Skills: "水电维修"}); err != nil {
+		t.Fatal(err)
+	}
+	photo := filepath.Join(t.TempDir(), "IMG_0501.jpg")
+	if err := os.WriteFile(photo, storetest.JPEG(t, 800, 600), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	press := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
+			return err
+		})
+	}
+
+	vp := Phone
+	rb := mustBrowserFor(t, vp, 150*time.Second)
+	step, text := steps(t, rb)
+	step("the resident opens 我要下单 from 办事", append(login(a, "wangnainai", pw, ""),
+		chromedp.Navigate(a.url+"/services"),
+		chromedp.WaitVisible(chromedp.CSS(`#tile-order-new`)),
+		chromedp.Click(chromedp.CSS(`#tile-order-new`)),
+		chromedp.WaitVisible(chromedp.CSS(`#form-order`)),
+		shot(t, vp, "order-01-form"))...)
+	step("no description: told what to fix",
+		press(`#form-order .cat-chip input`),
+		press(`#place-order`),
+		chromedp.WaitVisible(chromedp.CSS(`.error-summary`)),
+		shot(t, vp, "order-02-error"))
+	if s := text(`.error-summary`); !strings.Contains(s, "请说明需要什么帮助") {
+		t.Errorf("summary %q", s)
+	}
+	step("the order, sent",
+		chromedp.SendKeys(chromedp.CSS(`textarea[name=description]`), "厨房水龙头漏水，想请人帮忙修一下"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=preferred_time]`), "周六上午"),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[type=file][name=photos]`), []string{photo}),
+		shot(t, vp, "order-03-filled"),
+		press(`#place-order`),
+		chromedp.WaitVisible(chromedp.CSS(`#order-status`)),
+		shot(t, vp, "order-04-placed"))
+	if s := text(`#order-status`); s != "待接单" {
+		t.Errorf("status %q", s)
+	}
+
+	vb := mustBrowserFor(t, vp, 90*time.Second)
+	vstep, vtext := steps(t, vb)
+	vstep("the volunteer's 附近订单", append(login(a, "xiaozhao", pw, ""),
+		chromedp.Navigate(a.url+"/orders/near"),
+		chromedp.WaitVisible(chromedp.CSS(`.order-item`)),
+		shot(t, vp, "order-05-near"))...)
+	if s := vtext(`.order-item`); !strings.Contains(s, "水龙头") || strings.Contains(s, "301室") {
+		t.Errorf("near: %q", s)
+	}
+	vstep("claims it",
+		press(`.order-claim button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#order-address`)),
+		shot(t, vp, "order-06-claimed"))
+	step("the resident's page follows: 服务中",
+		chromedp.WaitVisible(chromedp.CSS(`#order-taker`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#order-status') && document.querySelector('#order-status').textContent.trim() === '服务中'`, chromedp.WithPollingTimeout(25*time.Second)),
+		shot(t, vp, "order-07-taken-live"))
+	vstep("marks it done",
+		chromedp.SendKeys(chromedp.CSS(`input[name=hours]`), "1.5"),
+		press(`#act-done`),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+		shot(t, vp, "order-08-done"))
+	step("the resident's page follows: rate it",
+		chromedp.Poll[chromedp.Void](`!!document.querySelector('#act-rate')`, chromedp.WithPollingTimeout(25*time.Second)),
+		shot(t, vp, "order-09-rate"),
+		press(`#form-rate input[name=stars][value="5"]`),
+		chromedp.SendKeys(chromedp.CSS(`#form-rate textarea[name=comment]`), "小赵很细心，谢谢！"),
+		press(`#act-rate`),
+		chromedp.WaitVisible(chromedp.CSS(`#order-rating`)),
+		shot(t, vp, "order-10-rated"))
+	if s := text(`#order-rating`); !strings.Contains(s, "5 星") {
+		t.Errorf("rating %q", s)
+	}
+
+	db := mustBrowser(t, Desktop)
+	dstep, _ := steps(t, db)
+	dstep("staff's dispatch board at a desk", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),
+		chromedp.Navigate(a.url+"/orders"),
+		chromedp.WaitVisible(chromedp.CSS(`#board-all`)),
+		shot(t, Desktop, "order-11-board"))...)
+}
