@@ -301,6 +301,7 @@ func (wb *Web) orderShow(w http.ResponseWriter, r *http.Request, status int, id 
 		d.Acts[string(a)] = true
 	}
 	d.Live = o.Status != model.OrderClosed && o.Status != model.OrderCancelled
+	d.Page.Live = d.Live
 	d.Overdue = o.DueAt != nil && o.DueAt.Before(wb.st.Now())
 	if o.Address == "" {
 		d.Place = wb.placeName(r, o.TerritoryID)

@@ -120,7 +120,10 @@ func TestOrderPages(t *testing.T) {
 		}
 		live := one(t, page.Doc, "#order-live")
 		poll := attr(live, "hx-get")
-		if !strings.Contains(poll, "since=") || attr(live, "hx-trigger") != "every 10s" {
+		if attr(live, "data-live-subject") != "order:"+id || attr(one(t, page.Doc, "body"), "data-live") == "" {
+			t.Errorf("the page does not follow the order's live updates: subject %q", attr(live, "data-live-subject"))
+		}
+		if !strings.Contains(poll, "since=") || attr(live, "hx-trigger") != "live, every 10s" {
 			t.Errorf("the page does not follow the order: hx-get=%q trigger=%q", poll, attr(live, "hx-trigger"))
 		}
 		res.get(poll, "HX-Request", "true").want(t, http.StatusNoContent)
