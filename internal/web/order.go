@@ -502,9 +502,21 @@ func (wb *Web) orderSettingsPage(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	if cid != 0 {
-		if d.Community, err = wb.st.Territory(ctx, sc, cid); err != nil {
+		d.Community, err = wb.st.Territory(ctx, sc, cid)
+		if errors.Is(err, model.ErrNotFound) && (catForm != nil || takerForm != nil) {
+			// A refused form named a community the caller does not reach: its errors say
+			// why; the page offers the communities it does.
+			d.Community, cid = nil, 0
+			p, err := wb.st.Territories(ctx, sc, store.TerritoryFilter{Kind: model.KindCommunity, Limit: 100})
+			if err != nil {
+				return err
+			}
+			d.Communities = p.Items
+		} else if err != nil {
 			return err
 		}
+	}
+	if cid != 0 {
 		if d.Community.Kind != model.KindCommunity {
 			return model.ErrNotFound
 		}

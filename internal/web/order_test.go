@@ -311,5 +311,10 @@ func TestOrderSettingsPage(t *testing.T) {
 	if got := strings.Join(texts(page.Doc, "#order-takers tbody th"), "/"); !strings.Contains(got, "邻居志愿者") || !strings.Contains(got, "王志愿") {
 		t.Errorf("takers %q", got)
 	}
+	far := staff.post("/orders/settings/takers", url.Values{"community": {fmt.Sprint(w.community2.ID)}, "username": {"neighbour"}, "kind": {"volunteer"},
+		"name": {"邻居志愿者"}, "territory_id": {fmt.Sprint(w.stairwell2.ID)}}).want(t, http.StatusUnprocessableEntity)
+	if got := strings.Join(texts(far.Doc, ".error-summary li"), ""); !strings.Contains(got, "不在您的管辖范围内") {
+		t.Errorf("a taker at another community's node: %q", got)
+	}
 	w.as(t, "gridleader").get("/orders/settings").want(t, http.StatusForbidden)
 }
