@@ -232,6 +232,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoParty(ctx, st, grid); err != nil {
 		return nil, err
 	}
+	if err := demoOrders(ctx, st, community); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

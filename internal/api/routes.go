@@ -289,6 +289,19 @@ func (a *API) Routes() []authz.Route {
 		// events: live updates of what the caller is part of (Server-Sent Events)
 		authz.NewRoute("GET /api/v1/events", authz.LoggedIn, a.h(a.streamEvents)),
 
+		// orders: volunteer service by orders (issue 10)
+		authz.NewRoute("GET /api/v1/orders", authz.OrderRead, a.h(a.listOrders)),
+		authz.NewRoute("POST /api/v1/orders", authz.OrderPlace, a.h(a.placeOrder)),
+		authz.NewRoute("GET /api/v1/orders/{id}", authz.OrderRead, a.h(a.getOrder)),
+		authz.NewRoute("GET /api/v1/orders/{id}/photos/{n}", authz.OrderRead, a.h(a.orderPhoto)),
+		authz.NewRoute("POST /api/v1/orders/{id}/claim", authz.OrderWork, a.h(a.claimOrder)),
+		authz.NewRoute("POST /api/v1/orders/{id}/transitions", authz.OrderWork, a.h(a.transitionOrder)),
+		authz.NewRoute("GET /api/v1/orders/categories", authz.OrderRead, a.h(a.listOrderCategories)),
+		authz.NewRoute("POST /api/v1/orders/categories", authz.OrderAdmin, a.h(a.createOrderCategory)),
+		authz.NewRoute("PUT /api/v1/orders/categories/{id}", authz.OrderAdmin, a.h(a.updateOrderCategory)),
+		authz.NewRoute("GET /api/v1/orders/takers", authz.OrderAdmin, a.h(a.listOrderTakers)),
+		authz.NewRoute("POST /api/v1/orders/takers", authz.OrderAdmin, a.h(a.registerOrderTaker)),
+
 		authz.NewRoute("/api/", authz.Public, a.h(a.notFound)),
 	}
 }

@@ -56,6 +56,9 @@ type Options struct {
 	// Outbound, when set, delivers every notification also through this channel
 	// (outbound.go): a delivery job is queued in the notification's transaction.
 	Outbound Channel
+	// OrderLimitsEvery is how often the orders' time limits are applied (order_limits.go;
+	// default 5 min, and once at start); negative: never.
+	OrderLimitsEvery time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -65,6 +68,7 @@ func (o Options) withDefaults() Options {
 	o.StaleAfter = cmp.Or(o.StaleAfter, time.Minute)
 	o.Retention = cmp.Or(o.Retention, 7*24*time.Hour)
 	o.DutyEvery = cmp.Or(o.DutyEvery, time.Hour)
+	o.OrderLimitsEvery = cmp.Or(o.OrderLimitsEvery, 5*time.Minute)
 	return o
 }
 
@@ -122,7 +126,7 @@ func New(st *store.Store, log *slog.Logger, opts Options) (*Queue, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &riverWorker{q: q})
-	periodic := dutyMonthJobs(workers, q, opts.DutyEvery)
+	periodic := append(dutyMonthJobs(workers, q, opts.DutyEvery), orderLimitsJobs(workers, q, opts.OrderLimitsEvery)...)
 	outboundJobs(workers, q, opts.Outbound)
 	c, err := river.NewClient(st.QueueDriver(), &river.Config{
 		Logger:            log.With("component", "river"),

@@ -374,6 +374,7 @@ type Order struct {
 	Stars         int           `json:"stars,omitempty"`
 	Comment       string        `json:"comment,omitempty"`
 	Minutes       int           `json:"service_minutes,omitempty"`
+	Photos        int           `json:"photos"` // how many, numbered from 1
 	PlacedAt      time.Time     `json:"placed_at"`
 	TakenAt       *time.Time    `json:"taken_at,omitempty"`
 	DoneAt        *time.Time    `json:"done_at,omitempty"`

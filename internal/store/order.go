@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -27,7 +28,7 @@ import (
 
 const orderColumns = `o.id, o.community_id, o.territory_id, o.path, o.household_id, h.address, COALESCE(h.unit_id, 0), o.category_id, c.name,
 	o.description, o.preferred_time, o.contact, o.status, o.level, COALESCE(o.taker_id, 0), COALESCE(t.name, ''), COALESCE(t.kind, ''), COALESCE(t.user_id, 0),
-	COALESCE(o.placed_by, 0), o.placed_by_name, o.on_behalf, o.stars, o.comment, o.minutes, o.placed_at, o.taken_at, o.done_at, o.due_at, o.updated_at, o.version`
+	COALESCE(o.placed_by, 0), o.placed_by_name, o.on_behalf, o.stars, o.comment, o.minutes, o.placed_at, o.taken_at, o.done_at, o.due_at, o.updated_at, o.version, o.photos`
 
 const orderFrom = ` FROM orders o JOIN households h ON h.id = o.household_id JOIN order_categories c ON c.id = o.category_id LEFT JOIN order_takers t ON t.id = o.taker_id`
 
@@ -38,7 +39,7 @@ func scanOrder(r rowScanner) (*model.Order, error) {
 	var taken, done, due sql.NullTime
 	if err := r.Scan(&o.ID, &o.CommunityID, &o.TerritoryID, &o.Path, &o.HouseholdID, &o.Address, &o.UnitID, &o.CategoryID, &o.Category,
 		&o.Description, &o.PreferredTime, &o.Contact, &o.Status, &o.Level, &takerID, &takerName, &takerKind, &takerUser,
-		&o.PlacedBy, &o.PlacedByName, &o.OnBehalf, &o.Stars, &o.Comment, &o.Minutes, &o.PlacedAt, &taken, &done, &due, &o.UpdatedAt, &o.Version); err != nil {
+		&o.PlacedBy, &o.PlacedByName, &o.OnBehalf, &o.Stars, &o.Comment, &o.Minutes, &o.PlacedAt, &taken, &done, &due, &o.UpdatedAt, &o.Version, &o.Photos); err != nil {
 		return nil, err
 	}
 	if takerID != 0 {
@@ -72,7 +73,8 @@ type orderCaller struct {
 	sc     authz.Scope
 	own    int64
 	taker  *model.OrderTaker
-	system bool // the time limits
+	system bool   // the time limits
+	name   string // the name history records for the caller ("": its account's display name)
 }
 
 func (c conn) orderCaller(ctx context.Context, sc authz.Scope) (*orderCaller, error) {
@@ -212,6 +214,24 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 		if err != nil {
 			return err
 		}
+		id, created, err = tx.placeOrder(ctx, oc, in, checked)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	o, err = s.Order(ctx, authz.System(), id)
+	if err != nil {
+		return nil, false, err
+	}
+	o.Actions = nil
+	return o, created, nil
+}
+
+// placeOrder is PlaceOrder inside tx, the input validated and the photos checked.
+func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInput, checked []*model.Photo) (id int64, created bool, err error) {
+	sc := oc.sc
+	err = func() error {
 		if in.IdempotencyKey != "" {
 			if id, err = tx.replayedOrder(ctx, sc, in); err != nil || id != 0 {
 				return err
@@ -252,9 +272,11 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 			}
 			return fieldErr("category_id", "本社区没有这个服务类别")
 		}
-		name, err := tx.authorName(ctx, sc.UserID)
-		if err != nil {
-			return err
+		name := oc.name
+		if name == "" {
+			if name, err = tx.authorName(ctx, sc.UserID); err != nil {
+				return err
+			}
 		}
 		ts := tx.s.now()
 		status := model.OrderPlaced
@@ -310,16 +332,8 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 		}
 		tx.auditAt(sc, h.Path, "order.place", "order", []int64{id}, detail)
 		return nil
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	o, err = s.Order(ctx, authz.System(), id)
-	if err != nil {
-		return nil, false, err
-	}
-	o.Actions = nil
-	return o, created, nil
+	}()
+	return id, created, err
 }
 
 // replayedOrder is the order sc created before with in's idempotency key: its id when the body
@@ -499,8 +513,8 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 			return err
 		}
 	}
-	name := "系统"
-	if !oc.system {
+	name := cmp.Or(oc.name, "系统")
+	if !oc.system && oc.name == "" {
 		if name, err = tx.authorName(ctx, oc.sc.UserID); err != nil {
 			return err
 		}
@@ -616,7 +630,7 @@ type OrderView string
 
 // The views.
 const (
-	OrdersInScope OrderView = ""       // dispatchers and unit leaders: the orders of their territory (unit)
+	OrdersInScope OrderView = ""       // dispatchers and unit leaders: the orders of their territory (unit); anyone else: mine
 	OrdersMine    OrderView = "mine"   // the caller's household's orders and those it placed
 	OrdersTaking  OrderView = "taking" // the orders the caller's taker holds or held
 	OrdersNear    OrderView = "near"   // open orders of the caller's taker's community, to claim
@@ -645,11 +659,14 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	w := filter{}
 	empty := &Page[*model.Order]{}
 	candidate := false
-	switch f.View {
-	case OrdersInScope:
-		if !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() {
+	if f.View == OrdersInScope && !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() {
+		if f.Under != 0 {
 			return nil, &model.ForbiddenError{Message: "只有社区工作人员、网格员和联建单元长可以查看辖区内的订单"}
 		}
+		f.View = OrdersMine // a household's orders are its own
+	}
+	switch f.View {
+	case OrdersInScope:
 		prefix, ok, err := c.subtree(ctx, sc, f.Under)
 		if err != nil || !ok {
 			return empty, err
@@ -845,4 +862,32 @@ func (s *Store) OrderCategoriesInScope(ctx context.Context, sc authz.Scope) ([]*
 		q += ` WHERE ` + w.sql()
 	}
 	return queryAll(ctx, s.reader(), q+` ORDER BY c.community_id, c.id LIMIT 200`, w.args, scanOrderCategory)
+}
+
+// OrderPhoto returns photo n (from 1) of an order sc may read, with its bytes; model.ErrNotFound
+// when either is missing or the order is not sc's. A candidate taker sees the photos of an
+// open order (they show the job, e.g. the broken tap).
+func (s *Store) OrderPhoto(ctx context.Context, sc authz.Scope, id int64, n int) (*model.ActivityPhoto, *Blob, error) {
+	c := s.reader()
+	oc, err := c.orderCaller(ctx, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, _, err := c.orderFor(ctx, oc, id); err != nil {
+		return nil, nil, err
+	}
+	p, err := queryOne(ctx, c, `SELECT n, blob_id, content_type, size, width, height FROM order_photos WHERE order_id = ? AND n = ?`, []any{id, n},
+		func(r rowScanner) (*model.ActivityPhoto, error) {
+			p := &model.ActivityPhoto{}
+			err := r.Scan(&p.N, &p.BlobID, &p.ContentType, &p.Size, &p.Width, &p.Height)
+			return p, err
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.Blobs().Get(ctx, p.BlobID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, b, nil
 }

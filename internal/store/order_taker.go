@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -227,23 +228,44 @@ func (c conn) orderCategory(ctx context.Context, id int64) (*model.OrderCategory
 	return queryOne(ctx, c, `SELECT `+orderCategoryColumns+` FROM order_categories WHERE id = ?`, []any{id}, scanOrderCategory)
 }
 
-// OrderCategories lists a community's categories of service (its default ones, created now,
-// when it has none). Any account whose scope reaches the community, or who lives in it, reads them.
-func (s *Store) OrderCategories(ctx context.Context, sc authz.Scope, community int64) ([]*model.OrderCategory, error) {
-	c := s.reader()
-	node, err := c.communityNode(ctx, sc, community)
-	if errors.Is(err, model.ErrNotFound) {
-		// A resident's scope may be its stairwell: its own community is readable too.
-		own, oerr := c.ownHousehold(ctx, sc)
-		if oerr != nil {
-			return nil, oerr
-		}
-		var hc int64
-		if own == 0 || c.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{own}, &hc) != nil || hc != community {
+// orderCommunity is community node id as sc may use its categories: to change them, a
+// community in sc's scope; to read them also the community sc's scope lies in (a grid or unit
+// leader placing an order on behalf) or its own household's. field names the id in errors.
+func (c conn) orderCommunity(ctx context.Context, sc authz.Scope, id int64, write bool, field string) (*model.Territory, error) {
+	t, err := c.territory(ctx, authz.System(), id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case sc.Contains(t.Path):
+	case write:
+		return nil, model.ErrNotFound
+	case sc.Path != "" && strings.HasPrefix(sc.Path, t.Path):
+	default:
+		own, err := c.ownHousehold(ctx, sc)
+		if err != nil {
 			return nil, err
 		}
-		node, err = c.communityNode(ctx, authz.System(), community)
+		var hc int64
+		if own == 0 {
+			return nil, model.ErrNotFound
+		}
+		if err := c.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{own}, &hc); err != nil || hc != id {
+			return nil, cmp.Or(err, model.ErrNotFound)
+		}
 	}
+	if t.Kind != model.KindCommunity {
+		return nil, fieldErr(field, "服务类别按社区设置，请选择一个社区")
+	}
+	return t, nil
+}
+
+// OrderCategories lists a community's categories of service (its default ones, created now,
+// when it has none), for accounts whose scope reaches the community or lies in it, and for the
+// community's own households.
+func (s *Store) OrderCategories(ctx context.Context, sc authz.Scope, community int64) ([]*model.OrderCategory, error) {
+	c := s.reader()
+	node, err := c.orderCommunity(ctx, sc, community, false, "community")
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +318,7 @@ func (s *Store) SaveOrderCategory(ctx context.Context, sc authz.Scope, community
 		return nil, err
 	}
 	err := s.Tx(ctx, func(tx *Tx) error {
-		node, err := tx.communityNode(ctx, sc, community)
+		node, err := tx.orderCommunity(ctx, sc, community, true, "community_id")
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,16 @@ import (
 // from the route tables) from a foreign site with the session cookie, as a forged form or
 // fetch would: each is rejected with 403 and changes nothing (the journal does not move). The
 // same request from the site's own pages goes through.
+// csrfAs names, for a route no role may take on the caller's own relation, the role and the
+// relation the same-origin request is sent as (a claim: a member on an open order of another
+// household of its community).
+var csrfAs = map[string]struct {
+	role model.Role
+	rel  relation
+}{
+	"POST /api/v1/orders/{id}/claim": {model.RoleMember, relUnit},
+}
+
 func runCrossSite(t *testing.T, w *world) {
 	apiRoutes, pageRoutes := surfaceRoutes(t, w.st)
 	role := model.RoleSystemAdmin
@@ -45,30 +55,34 @@ func runCrossSite(t *testing.T, w *world) {
 				continue
 			}
 		}
+		rel := relOwn
+		if as, ok := csrfAs[rt.Pattern]; ok {
+			who, rel = as.role, as.rel
+		}
 		// prepare builds the request on a fresh object (created now, before any digest).
 		prepare := func(crossSite bool) (*http.Request, func()) {
 			p := path
 			var id int64 // the object the path names (0: none), handed to the body as the matrix does
 			if kind != noObject {
-				id = w.object(kind, relOwn)
+				id = w.object(kind, rel)
 				if sp.subject {
-					id = w.targets[relOwn].subject.ID
+					id = w.targets[rel].subject.ID
 				}
 				if sp.container {
-					id = w.targets[relOwn].container.ID
+					id = w.targets[rel].container.ID
 				}
 				if sp.fresh {
-					id = w.fresh(kind, relOwn, who)
+					id = w.fresh(kind, rel, who)
 				}
 				p = wildcard.ReplaceAllString(path, strconv.FormatInt(id, 10))
 			}
 			if sp.query != nil {
-				p += "?" + sp.query(w, relOwn)
+				p += "?" + sp.query(w, rel)
 			}
 			var ct string
 			var body []byte
 			if sp.body != nil {
-				ct, body = sp.body(w, relOwn, id)
+				ct, body = sp.body(w, rel, id)
 			}
 			token := w.session(w.users[who])
 			done := func() {}

@@ -569,6 +569,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.electionObject(kind, rel)
 	case orderPageObj:
 		return w.orderPageObject(rel, true)
+	case orderOpenObj, orderPlacedObj:
+		return w.orderObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -624,6 +626,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.timebankTaker(rel)
 	case orderPageObj:
 		return w.orderPageObject(rel, false)
+	case orderObj, orderCategoryObj:
+		return w.orderObject(kind, rel)
 	}
 	return 0
 }
@@ -663,6 +667,8 @@ func (w *world) expected(sp spec, role model.Role, rel relation) decision {
 		return unauthorized
 	case !may(role, sp.kind):
 		return forbidden
+	case orderKind(sp.kind):
+		return w.orderExpected(sp, role, rel)
 	case sp.rootOnly && !unscoped(role):
 		return forbidden
 	case sp.owned && rel != relOwn && (!administrator(role) || rel > w.reach(role)):
