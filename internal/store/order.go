@@ -544,6 +544,9 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	if err := tx.orderNotify(ctx, o, in.Action, oldTaker, newTaker); err != nil {
 		return err
 	}
+	if err := tx.orderPublish(ctx, id, o.HouseholdID, to, oldTaker, newTaker); err != nil {
+		return err
+	}
 	auditSc := oc.sc
 	if oc.system {
 		auditSc = authz.System()
@@ -890,4 +893,27 @@ func (s *Store) OrderPhoto(ctx context.Context, sc authz.Scope, id int64, n int)
 		return nil, nil, err
 	}
 	return p, b, nil
+}
+
+// orderPublish tells the open pages of the order's parties that it changed (an "order.changed"
+// event on subject order:ID, data {"status"}): the household's linked accounts, whoever placed
+// it, and the takers it left and went to. Delivered when the transaction commits.
+func (tx *Tx) orderPublish(ctx context.Context, id, household int64, status model.OrderStatus, takers ...int64) error {
+	args := []any{household, id}
+	q := `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?
+		UNION SELECT placed_by FROM orders WHERE id = ? AND placed_by IS NOT NULL`
+	for _, t := range takers {
+		if t != 0 {
+			q += ` UNION SELECT user_id FROM order_takers WHERE id = ? AND user_id IS NOT NULL`
+			args = append(args, t)
+		}
+	}
+	users, err := queryAll(ctx, tx.conn, q, args, func(r rowScanner) (int64, error) {
+		var u int64
+		return u, r.Scan(&u)
+	})
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	return tx.Publish(ctx, model.EventInput{UserIDs: users, Kind: "order.changed", Subject: fmt.Sprintf("order:%d", id), Data: map[string]string{"status": string(status)}})
 }

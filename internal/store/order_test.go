@@ -444,3 +444,25 @@ func TestOrderLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderEvents: a claim publishes "order.changed" on subject order:ID to the household's
+// account and the taker's, and to nobody else.
+func TestOrderEvents(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := mustOrderWorld(t, st)
+		o := w.place(t, st, w.res, 0)
+		if _, err := transition(st, w.volunteer, o.ID, model.ActClaim); err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range map[string]struct {
+			sc   authz.Scope
+			want int
+		}{"household": {w.res, 1}, "taker": {w.volunteer, 1}, "neighbour": {w.neighbourRes, 0}, "member": {w.member, 0}} {
+			n := mustCount(t, st, `SELECT COUNT(*) FROM events WHERE user_id = $1 AND kind = 'order.changed' AND subject = $2`, c.sc.UserID, fmt.Sprintf("order:%d", o.ID))
+			if n != c.want {
+				t.Errorf("%s: %d events, want %d", name, n, c.want)
+			}
+		}
+	})
+}
