@@ -94,6 +94,7 @@ type running struct {
 	done, total int64
 	dirty       bool // progress not yet written
 	cancel      context.CancelCauseFunc
+	stopping    bool // a cancel request has stopped it already
 }
 
 // errCancelled is the cause of a job's context when someone asked for it to stop.
@@ -303,12 +304,20 @@ func (q *Queue) reap(ctx context.Context) {
 	}
 }
 
-// cancelLocal stops job id if it runs here; it reports whether it did.
+// cancelLocal stops job id if it runs here and no request stopped it before; it reports
+// whether it did.
 func (q *Queue) cancelLocal(id int64) bool {
 	q.mu.Lock()
 	r := q.running[id]
+	first := r != nil && !r.stopping
+	if first {
+		r.stopping = true
+	}
 	q.mu.Unlock()
-	if r == nil {
+	if !first {
+		// None here, or stopped by an earlier request: a second cancel of a job that ended
+		// cancelled is a conflict like any cancel of an ended job, even while its worker has
+		// not yet returned (TestJobCancel failed so under load).
 		return false
 	}
 	r.cancel(errCancelled)
