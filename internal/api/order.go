@@ -391,3 +391,33 @@ func (a *API) registerOrderTaker(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusCreated, t)
 }
+
+// suggestionJSON is a taker ranked for an order.
+type suggestionJSON struct {
+	Taker  *model.OrderTaker `json:"taker"`
+	Score  int               `json:"score"`
+	Reason string            `json:"reason"`
+}
+
+func (a *API) suggestTakers(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	lq, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	if lq.Territory != 0 || lq.Cursor != "" {
+		return malformed("查询参数有误", model.FieldError{Field: "territory", Message: "推荐接单人只接受 limit"})
+	}
+	got, err := a.st.SuggestTakers(r.Context(), authz.ScopeFrom(r.Context()), id, lq.Limit)
+	if err != nil {
+		return err
+	}
+	out := list[suggestionJSON]{Items: []suggestionJSON{}}
+	for _, g := range got {
+		out.Items = append(out.Items, suggestionJSON(g))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -145,6 +145,15 @@ func TestOrderAPI(t *testing.T) {
 			}
 			vols[i] = tok
 		}
+		sug := someJSON[struct {
+			Items []struct {
+				Reason string `json:"reason"`
+			} `json:"items"`
+		}](t, f.mustDo(t, staff, "GET", path+"/suggestions?limit=5", nil), http.StatusOK)
+		if len(sug.Items) != 5 || sug.Items[0].Reason == "" {
+			t.Errorf("suggestions: %+v", sug)
+		}
+		mustProblem(t, f.mustDo(t, res, "GET", path+"/suggestions", nil), http.StatusForbidden)
 		var wg sync.WaitGroup
 		replies := make([]reply, k)
 		for i := range k {

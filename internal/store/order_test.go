@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -463,6 +464,40 @@ func TestOrderEvents(t *testing.T) {
 			if n != c.want {
 				t.Errorf("%s: %d events, want %d", name, n, c.want)
 			}
+		}
+	})
+}
+
+// TestSuggestTakers: for an order, the takers of its community ranked by skills, closeness and
+// load, each with its reasons; a taker of another community is never suggested; only a
+// dispatcher asks.
+func TestSuggestTakers(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		// A second volunteer of the building, skilled for the category (代办跑腿), and busy.
+		u := storetest.RawUser(t, st, "near", model.RoleResident, w.stairwell)
+		near, err := st.RegisterTaker(ctx, w.staff, store.TakerInput{UserID: u.ID, Kind: "volunteer", Name: "楼里的志愿者", TerritoryID: w.building.ID, Skills: "代办跑腿", Availability: "晚上"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := w.place(t, st, w.res, 0)
+		got, err := st.SuggestTakers(ctx, w.grid, o.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Taker.ID != near.ID || got[0].Reason == "" || !strings.Contains(got[0].Reason, "特长对口") || !strings.Contains(got[0].Reason, "同在1栋") {
+			for _, g := range got {
+				t.Logf("%s %d %s", g.Taker.Name, g.Score, g.Reason)
+			}
+			t.Fatalf("suggestions: %d, first %+v", len(got), got[0])
+		}
+		if _, err := st.SuggestTakers(ctx, w.res, o.ID, 0); !errors.Is(err, model.ErrForbidden) {
+			t.Errorf("the household asks: %v", err)
+		}
+		if _, err := st.SuggestTakers(ctx, w.otherStaff, o.ID, 0); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("staff of another community: %v", err)
 		}
 	})
 }
