@@ -200,18 +200,8 @@ func readOrderForm(r *http.Request) (model.OrderInput, [][]byte, error) {
 	if err := v.Err(); err != nil {
 		return in, nil, err
 	}
-	var photos [][]byte
-	for _, fh := range f.File["photos"] {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue
-		}
-		b, err := readPart(fh)
-		if err != nil {
-			return in, nil, err
-		}
-		photos = append(photos, b)
-	}
-	return in, photos, nil
+	photos, err := formPhotos(f)
+	return in, photos, err
 }
 
 func (a *API) getOrder(w http.ResponseWriter, r *http.Request) error {

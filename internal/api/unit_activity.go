@@ -173,6 +173,13 @@ func ReadActivityForm(r *http.Request) (model.UnitActivityInput, [][]byte, error
 	if err := v.Err(); err != nil {
 		return in, nil, err
 	}
+	photos, err := formPhotos(f)
+	return in, photos, err
+}
+
+// formPhotos reads the files of field photos of a parsed multipart form (an empty file input
+// sends none), each up to one byte over model.PhotoMax, so that CheckPhoto names it.
+func formPhotos(f *multipart.Form) ([][]byte, error) {
 	var photos [][]byte
 	for _, fh := range f.File["photos"] {
 		if fh.Size == 0 && fh.Filename == "" {
@@ -180,11 +187,11 @@ func ReadActivityForm(r *http.Request) (model.UnitActivityInput, [][]byte, error
 		}
 		b, err := readPart(fh)
 		if err != nil {
-			return in, nil, err
+			return nil, err
 		}
 		photos = append(photos, b)
 	}
-	return in, photos, nil
+	return photos, nil
 }
 
 func readPart(fh *multipart.FileHeader) ([]byte, error) {

@@ -156,14 +156,20 @@ func (c conn) orderFor(ctx context.Context, oc *orderCaller, id int64) (*model.O
 	return o, candidate, nil
 }
 
+// readOrder is order id as sc may read it, with the caller as the orders see it; candidate
+// says it reads it only as a candidate taker (withheld).
+func (c conn) readOrder(ctx context.Context, sc authz.Scope, id int64) (oc *orderCaller, o *model.Order, candidate bool, err error) {
+	if oc, err = c.orderCaller(ctx, sc); err != nil {
+		return nil, nil, false, err
+	}
+	o, candidate, err = c.orderFor(ctx, oc, id)
+	return oc, o, candidate, err
+}
+
 // Order reads an order with its history and the actions the caller may take now.
 func (s *Store) Order(ctx context.Context, sc authz.Scope, id int64) (*model.Order, error) {
 	c := s.reader()
-	oc, err := c.orderCaller(ctx, sc)
-	if err != nil {
-		return nil, err
-	}
-	o, candidate, err := c.orderFor(ctx, oc, id)
+	oc, o, candidate, err := c.readOrder(ctx, sc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -872,11 +878,7 @@ func (s *Store) OrderCategoriesInScope(ctx context.Context, sc authz.Scope) ([]*
 // open order (they show the job, e.g. the broken tap).
 func (s *Store) OrderPhoto(ctx context.Context, sc authz.Scope, id int64, n int) (*model.ActivityPhoto, *Blob, error) {
 	c := s.reader()
-	oc, err := c.orderCaller(ctx, sc)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, _, err := c.orderFor(ctx, oc, id); err != nil {
+	if _, _, _, err := c.readOrder(ctx, sc, id); err != nil {
 		return nil, nil, err
 	}
 	p, err := queryOne(ctx, c, `SELECT n, blob_id, content_type, size, width, height FROM order_photos WHERE order_id = ? AND n = ?`, []any{id, n},

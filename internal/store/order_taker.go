@@ -365,11 +365,7 @@ type TakerSuggestion struct {
 // (default 10). model.ErrNotFound when the order is not the caller's to dispatch.
 func (s *Store) SuggestTakers(ctx context.Context, sc authz.Scope, orderID int64, limit int) ([]TakerSuggestion, error) {
 	c := s.reader()
-	oc, err := c.orderCaller(ctx, sc)
-	if err != nil {
-		return nil, err
-	}
-	o, _, err := c.orderFor(ctx, oc, orderID)
+	oc, o, _, err := c.readOrder(ctx, sc, orderID)
 	if err != nil {
 		return nil, err
 	}
