@@ -143,9 +143,13 @@ func (s *Store) RegisterTaker(ctx context.Context, sc authz.Scope, in TakerInput
 		if !community.Valid {
 			return fieldErr("territory_id", "请选择社区或社区以下的节点")
 		}
+		// The account must be one of sc's territory (its scope node in sc's scope): staff
+		// register the volunteers of their own area, and learn nothing of accounts elsewhere.
 		var disabled bool
-		if err := tx.queryRow(ctx, `SELECT disabled FROM users WHERE id = ?`, []any{in.UserID}, &disabled); errors.Is(err, model.ErrNotFound) || err == nil && disabled {
-			return fieldErr("user_id", "没有这个账号，或账号已停用")
+		var home sql.NullString
+		err = tx.queryRow(ctx, `SELECT u.disabled, t.path FROM users u LEFT JOIN territories t ON t.id = u.scope_id WHERE u.id = ?`, []any{in.UserID}, &disabled, &home)
+		if errors.Is(err, model.ErrNotFound) || err == nil && (disabled || !sc.All && !(home.Valid && sc.Contains(home.String))) {
+			return fieldErr("user_id", "没有这个账号，或账号已停用，或不在您的管辖范围内")
 		} else if err != nil {
 			return err
 		}

@@ -220,6 +220,10 @@ func TestOrderOnBehalfAndDispatch(t *testing.T) {
 		if _, _, err := st.PlaceOrder(ctx, w.staff, model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: w.hh.ID, Description: "x"}, [][]byte{[]byte("not an image")}); fieldOf(err) != "photos[0]" {
 			t.Errorf("a photo that is not one: %v", err)
 		}
+		// Staff register the volunteers of their own area only.
+		if _, err := st.RegisterTaker(ctx, w.otherStaff, store.TakerInput{UserID: w.volunteer.UserID, Kind: "volunteer", Name: "外区", TerritoryID: w.community2.ID}); fieldOf(err) != "user_id" {
+			t.Errorf("registering an account of another community: %v", err)
+		}
 		o := w.place(t, st, w.staff, w.hh.ID)
 		if !o.OnBehalf || o.PlacedByName != "staff" {
 			t.Errorf("on behalf: %+v", o)

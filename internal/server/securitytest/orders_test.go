@@ -13,13 +13,14 @@ import (
 	"gongzhi/internal/store/storetest"
 )
 
-// orders' part of the matrix (volunteer service by orders, issue 10). Each relation's standing
-// household has a standing order placed by the system, waiting for a dispatcher (a category
-// that does not open on placing), with a photo. The resident and member accounts live in the
-// own household (relOwn and relHousehold), so they are the requester of those two; the member
-// account is also a party member of community c1, so it may claim the open orders of c1 but its
-// own household's. No other account is a registered taker. Dispatchers are staff and grid
-// leaders by territory; a unit leader reads the orders of its unit's households.
+// orders' part of the matrix for the API (volunteer service by orders, issue 10; the pages'
+// part is order_page_test.go). Each relation's standing household has a standing order placed
+// by the system, waiting for a dispatcher (a category that does not open on placing), with a
+// photo. The resident and member accounts live in the own household (relOwn and relHousehold),
+// so they are the requester of those two; both are also registered volunteers of community c1
+// (the time bank's fixture), so they may claim the open orders of c1 but their own household's.
+// Dispatchers are staff and grid leaders by territory; a unit leader reads the orders of its
+// unit's households.
 
 const (
 	orderObj         objKind = 1600 // the relation's standing order (placed, with a photo)
@@ -97,7 +98,9 @@ func (w *world) orderExpected(sp spec, role model.Role, rel relation) decision {
 		}
 		return invalidRef
 	case orderClaim:
-		if role == model.RoleMember && rel >= relUnit && rel <= relCommunity {
+		// The resident and member accounts are registered takers of c1 (timebank_test.go
+		// registers every relation's subject account as a volunteer; orders() makes sure).
+		if (role == model.RoleMember || role == model.RoleResident) && rel >= relUnit && rel <= relCommunity {
 			return allow // an open order of its community, not its own household's
 		}
 		if visible {
@@ -142,6 +145,15 @@ func (w *world) orders() *ordersWorld {
 	}
 	ctx := context.Background()
 	o := &ordersWorld{categories: map[relation]int64{}, orders: map[relation]int64{}}
+	// The time bank's fixture registers the relations' subject accounts (the resident's and
+	// the member's among them) as takers on first use: registered here first, so that what
+	// the accounts may claim does not depend on which routes ran before.
+	ordersMu.Unlock()
+	w.timebankTaker(relOwn)
+	ordersMu.Lock()
+	if o, ok := ordersWorlds[w.fixture]; ok {
+		return o
+	}
 	byCommunity := map[int64]int64{}
 	for _, rel := range placed {
 		c := w.communityOf(rel).ID
@@ -225,6 +237,7 @@ var ordersSpecs = map[string]spec{
 	"GET /api/v1/orders/{id}":              {kind: apiOrderRead, scoped: true},
 	"GET /api/v1/orders/{id}/photos/{n}":   {kind: apiOrderRead, scoped: true},
 	"POST /api/v1/orders/{id}/claim":       {kind: orderClaim, scoped: true, fresh: true},
+	"GET /api/v1/orders/{id}/suggestions":  {kind: orderDispatch, scoped: true},
 	"POST /api/v1/orders/{id}/transitions": {kind: orderDispatch, scoped: true, fresh: true, body: jsonBody(`{"action":"escalate","reason":"矩阵上报"}`)},
 	"GET /api/v1/orders/categories":        {kind: orderCategoryRead, scoped: true, query: apiOrderCommunityQuery},
 	"POST /api/v1/orders/categories":       {kind: apiOrderAdmin, scoped: true, body: orderCategoryBody},
