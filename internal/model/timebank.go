@@ -2,7 +2,6 @@ package model
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -249,12 +248,7 @@ func (c *ServiceCertificate) Hours() string { return FormatHours(c.Minutes) }
 // verify a paper certificate by opening the taker's certificate for that period and comparing;
 // a number altered by hand fails the check code.
 func CertificateNumber(takerID int64, from, to time.Time, minutes, orders int) string {
-	var b [8 * 5]byte
-	binary.BigEndian.PutUint64(b[0:], uint64(takerID))
-	binary.BigEndian.PutUint64(b[8:], uint64(from.Unix()))
-	binary.BigEndian.PutUint64(b[16:], uint64(to.Unix()))
-	binary.BigEndian.PutUint64(b[24:], uint64(minutes))
-	binary.BigEndian.PutUint64(b[32:], uint64(orders))
-	sum := sha256.Sum256(append([]byte("gongzhi-timebank-certificate/"), b[:]...))
+	// The facts as decimal text: no conversion between signed and unsigned to get wrong.
+	sum := sha256.Sum256(fmt.Appendf(nil, "gongzhi-timebank-certificate/%d/%d/%d/%d/%d", takerID, from.Unix(), to.Unix(), minutes, orders))
 	return fmt.Sprintf("SJ%s%s-%d-%X", from.In(Shanghai).Format("20060102"), to.In(Shanghai).Format("0102"), takerID, sum[:4])
 }
