@@ -33,7 +33,7 @@ var headLine = regexp.MustCompile(`(?m)^(\d+:[0-9a-f]{64})$`)
 func TestAuditVerifyAndPurge(t *testing.T) {
 	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	st := mustOpenDB(t, db)
 	for range 2 {
 		if err := st.RecordAccess(context.Background(), authz.System(), "household.export", "household", nil, "households=0"); err != nil {
@@ -77,7 +77,7 @@ func TestAuditVerifyAndPurge(t *testing.T) {
 func TestAuditVerifyExpectHead(t *testing.T) {
 	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	st := mustOpenDB(t, db)
 	for range 6 {
 		if err := st.RecordAccess(context.Background(), authz.System(), "household.export", "household", nil, ""); err != nil {

@@ -170,7 +170,7 @@ func TestDemoKeysOnPostgreSQL(t *testing.T) {
 	keyFile := filepath.Join(dir, demoKeyFile)
 
 	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"demo", "--db", pg, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err != nil {
+	if err := run(ctx, []string{"demo", "--db", pg, "--households", "20", "--no-serve"}, noenv, &out, &errOut); err != nil {
 		t.Fatalf("demo on PostgreSQL without keys: %v\n%s", err, errOut.String())
 	}
 	if !strings.Contains(out.String(), "已生成个人信息加密密钥文件 "+keyFile) || !strings.Contains(out.String(), "--keys "+keyFile) {
@@ -184,7 +184,7 @@ func TestDemoKeysOnPostgreSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := run(ctx, []string{"demo", "--db", pg, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err != nil {
+	if err := run(ctx, []string{"demo", "--db", pg, "--households", "20", "--no-serve"}, noenv, &out, &errOut); err != nil {
 		t.Fatalf("second demo: %v", err)
 	}
 	if !strings.Contains(out.String(), "使用个人信息加密密钥文件 "+keyFile) || !strings.Contains(out.String(), "直接使用") {
@@ -200,7 +200,7 @@ func TestDemoKeysOnPostgreSQL(t *testing.T) {
 	if err := os.Rename(keyFile, keyFile+".away"); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(ctx, []string{"demo", "--db", pg, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err == nil || !strings.Contains(err.Error(), "找不到密钥文件") {
+	if err := run(ctx, []string{"demo", "--db", pg, "--households", "20", "--no-serve"}, noenv, &out, &errOut); err == nil || !strings.Contains(err.Error(), "找不到密钥文件") {
 		t.Errorf("demo without the key file of a sealed database: %v", err)
 	}
 	if _, err := os.Stat(keyFile); err == nil {

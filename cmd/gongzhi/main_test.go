@@ -173,7 +173,7 @@ func TestMigrateUserServeLoginBackup(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	cases := [][]string{
 		{},
 		{"nonsense"},
@@ -201,7 +201,7 @@ func TestImportCommands(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "g.db")
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	tpl := filepath.Join(dir, "模板.xlsx")
 	mustRun(t, "import", "households", "--template", tpl)
 	if fi, err := os.Stat(tpl); err != nil || fi.Size() == 0 {
@@ -226,36 +226,19 @@ func TestImportCommands(t *testing.T) {
 
 func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 	t.Parallel()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
-	env := func(k string) string {
-		switch k {
-		case "GONGZHI_ADMIN_PASSWORD":
-			return "the boss's own passphrase"
-		case "GONGZHI_ADMIN_TOTP_SECRET":
-			return "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
-		}
-		return ""
-	}
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "300", "--no-serve"}, env, &out, &errOut); err != nil {
-		t.Fatalf("demo: %v\n%s", err, errOut.String())
-	}
+	db, c := mustDemoCopy(t)
 	for _, want := range []string{"已生成江油市演示数据", "admin      the boss's own passphrase", "动态验证码密钥 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "grid_leader", "resident", "partner", "auditor"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(c.first, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, c.first)
 		}
 	}
-	out.Reset()
-	if err := run(context.Background(), []string{"demo", "--db", db, "--households", "300", "--no-serve"}, env, &out, &errOut); err != nil {
-		t.Fatalf("second demo: %v", err)
-	}
-	if !strings.Contains(out.String(), "直接使用") {
-		t.Errorf("second demo run did not reuse the city:\n%s", out.String())
+	if !strings.Contains(c.second, "直接使用") {
+		t.Errorf("second demo run did not reuse the city:\n%s", c.second)
 	}
 	// The printed grid leader password logs in and sees households of its grid only.
-	m := regexp.MustCompile(`grid\s+(\S+) — .*动态验证码密钥 (\S+)`).FindStringSubmatch(out.String())
+	m := regexp.MustCompile(`grid\s+(\S+) — .*动态验证码密钥 (\S+)`).FindStringSubmatch(c.second)
 	if m == nil {
-		t.Fatalf("no grid account in:\n%s", out.String())
+		t.Fatalf("no grid account in:\n%s", c.second)
 	}
 	base, stop := startServe(t, db)
 	defer stop()
@@ -269,9 +252,9 @@ func TestDemoLoadsOnceAndPrintsAccounts(t *testing.T) {
 	}
 	// Separation of duties: the demo's community administrator cannot make an auditor of its
 	// own community, who would read the record of its own actions.
-	m = regexp.MustCompile(`community\s+(\S+) — .*动态验证码密钥 (\S+)`).FindStringSubmatch(out.String())
+	m = regexp.MustCompile(`community\s+(\S+) — .*动态验证码密钥 (\S+)`).FindStringSubmatch(c.second)
 	if m == nil {
-		t.Fatalf("no community account in:\n%s", out.String())
+		t.Fatalf("no community account in:\n%s", c.second)
 	}
 	resp, err = http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"community","password":"`+m[1]+`","otp":"`+mustOTPCode(t, m[2], 0)+`"}`))
 	if err != nil {

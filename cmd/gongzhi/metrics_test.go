@@ -34,7 +34,7 @@ func mustGet(t *testing.T, url string) (int, string) {
 func TestMetricsOwnListener(t *testing.T) {
 	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	base, out, stop := startServeOut(t, "--db", db, "--metrics-addr", "127.0.0.1:0")
 	defer stop()
 	m := regexp.MustCompile(`监控指标 (http://127\.0\.0\.1:\d+)/metrics`).FindStringSubmatch(out.String())
@@ -66,7 +66,7 @@ func TestMetricsOwnListener(t *testing.T) {
 func TestMetricsOff(t *testing.T) {
 	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	base, out, stop := startServeOut(t, "--db", db, "--metrics-addr", "")
 	if strings.Contains(out.String(), "监控指标") {
 		t.Errorf("metrics announced with --metrics-addr '':\n%s", out.String())

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,14 +18,7 @@ import (
 func TestDemoSubjectsAndUserAddResident(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
-	noenv := func(string) string { return "" }
-	var out, errOut bytes.Buffer
-	for range 2 { // a second run keeps the links and adds no second request
-		if err := run(ctx, []string{"demo", "--db", db, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err != nil {
-			t.Fatalf("demo: %v\n%s", err, errOut.String())
-		}
-	}
+	db, _ := mustDemoCopy(t) // the demo run twice: a second run keeps the links and adds no second request
 	st, err := open(ctx, config.Config{DB: db})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +109,7 @@ func TestDemoSubjectsAndUserAddResident(t *testing.T) {
 		{[]string{"--username", "r3", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", strconv.FormatInt(linked[0], 10)}, "已关联其他账号"},
 		{[]string{"--username", "r4", "--role", "resident", "--scope", strconv.FormatInt(free.TerritoryID, 10), "--resident", rid}, ""},
 	} {
-		out.Reset()
+		var out, errOut bytes.Buffer
 		args := append([]string{"user", "add", "--db", db, "--password", "长城-correct-horse-7x!"}, c.args...)
 		err := run(ctx, args, noenv, &out, &errOut)
 		switch {

@@ -18,7 +18,7 @@ func TestUserAddSecretUnlockAndOTP(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "g.db")
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	// A staff role without --totp-secret gets a new one, printed once.
 	out := mustRun(t, "user", "add", "--db", db, "--username", "root", "--password", "a long enough password", "--role", "system_admin")
 	m := regexp.MustCompile(`otpauth://totp/\S+secret=([A-Z2-7]+)`).FindStringSubmatch(out)
@@ -77,7 +77,7 @@ func TestSweepInactive(t *testing.T) {
 	defer cancel()
 	path := filepath.Join(t.TempDir(), "g.db")
 	db := "sqlite:" + path
-	mustRun(t, "migrate", "--db", db)
+	mustMigrate(t, db)
 	// TOTP secrets are sealed: the store opens with the key file migrate made beside the database.
 	st, err := store.Open(ctx, db, store.WithKeys(mustFileKeys(t, path+".keys")))
 	if err != nil {
