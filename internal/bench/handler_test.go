@@ -3,13 +3,17 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,6 +47,46 @@ func mustCity(tb testing.TB, households int) (*store.Store, string) {
 		tb.Fatal(err)
 	}
 	return st, tok
+}
+
+// smallCity is mustCity(tb, 300) made once per test binary for the tests that need a small
+// city: the bytes of a copy of its SQLite file (VACUUM INTO) and the district admin's token,
+// which every copy holds. Generating a city under the race detector costs a minute or more.
+var smallCity struct {
+	once sync.Once
+	db   []byte
+	tok  string
+	err  error
+}
+
+// mustSmallCity returns a store on a fresh copy of the small city (with the test keyring) and
+// the district admin's token.
+func mustSmallCity(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	smallCity.once.Do(func() {
+		smallCity.err = errors.New("generating the small city failed in the test that made it")
+		st, tok := mustCity(t, 300)
+		file := filepath.Join(t.TempDir(), "city.db")
+		if _, err := st.DB().Exec(`VACUUM INTO '` + file + `'`); err != nil {
+			smallCity.err = err
+			return
+		}
+		smallCity.db, smallCity.err = os.ReadFile(file) // #nosec G304 -- the copy this function just made in its own temporary directory
+		smallCity.tok = tok
+	})
+	if smallCity.err != nil {
+		t.Fatal(smallCity.err)
+	}
+	file := filepath.Join(t.TempDir(), "city.db")
+	if err := os.WriteFile(file, smallCity.db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), "sqlite:"+file, store.WithKeys(storetest.Keyring(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, smallCity.tok
 }
 
 // BenchmarkHandler is the in-process cost of each pair `gongzhi bench` measures, through the
@@ -170,6 +214,7 @@ func mustLargestCommunity(tb testing.TB, st *store.Store) int64 {
 
 // TestRunSmall runs the whole benchmark on a tiny city: every figure is measured and sane.
 func TestRunSmall(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("generates a city")
 	}
@@ -236,7 +281,8 @@ func TestRunSmall(t *testing.T) {
 
 // TestCheckUnitsFormed: the bench refuses a city with households in no unit.
 func TestCheckUnitsFormed(t *testing.T) {
-	st, _ := mustCity(t, 300)
+	t.Parallel()
+	st, _ := mustSmallCity(t)
 	ctx := context.Background()
 	nodes, err := pickNodes(ctx, st)
 	if err != nil {
@@ -261,7 +307,8 @@ func TestCheckUnitsFormed(t *testing.T) {
 // benchmark's district admin (the page byte for byte, the JSON as values), so that a pair
 // compares the cost of the same answer.
 func TestBareAnswersLikeFull(t *testing.T) {
-	st, tok := mustCity(t, 300)
+	t.Parallel()
+	st, tok := mustSmallCity(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pages, err := web.New(st, log, web.Options{})
 	if err != nil {
