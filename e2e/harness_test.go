@@ -4,12 +4,14 @@ package e2e
 
 import (
 	"context"
+	"log"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,8 +86,9 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// mustBrowser starts a headless Chromium with the flags this machine needs (no outside
-// network) and returns a tab context at viewport vp.
+// mustBrowser returns a tab context at viewport vp in a browser context of its own (cookies,
+// storage, cache and service workers apart from every other tab's, as a second browser
+// profile would have them) on the package's shared headless Chromium.
 func mustBrowser(t *testing.T, vp viewport) context.Context {
 	t.Helper()
 	return mustBrowserFor(t, vp, 45*time.Second)
@@ -95,33 +98,86 @@ func mustBrowser(t *testing.T, vp viewport) context.Context {
 // (a page that waits for another person's change).
 func mustBrowserFor(t *testing.T, vp viewport, limit time.Duration) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.WindowSize(int(vp.width), int(vp.height)),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	return mustTab(t, vp, limit, chromedp.WithNewBrowserContext())
+}
+
+// mustProfileTab is mustBrowser in the browser's default context, the one profile that is not
+// incognito (Chromium installs apps only from such a profile; every other browser context is
+// incognito). Its cookies and storage are per origin, and each app has an origin of its own.
+func mustProfileTab(t *testing.T, vp viewport) context.Context {
+	t.Helper()
+	return mustTab(t, vp, 45*time.Second)
+}
+
+func mustTab(t *testing.T, vp viewport, limit time.Duration, opts ...chromedp.ContextOption) context.Context {
+	t.Helper()
+	browser := mustSharedBrowser(t)
+	ctx, cancelC := chromedp.NewContext(browser, opts...)
 	ctx, cancelT := context.WithTimeout(ctx, limit)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	t.Cleanup(func() { cancelT(); cancelC() })
 	emulate := chromedp.EmulateViewport(vp.width, vp.height)
 	if vp.mobile {
 		emulate = chromedp.EmulateViewport(vp.width, vp.height, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
 	}
 	if err := chromedp.Do(ctx, emulate); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		t.Fatalf("open a tab: %v", err)
 	}
 	return ctx
+}
+
+// browser is the package's one headless Chromium, started by the first test that needs it
+// (with the flags this machine needs: no outside network) and stopped by TestMain. Starting a
+// browser per tab cost a second or more each, several times per test.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	err    error
+	cancel func()
+}
+
+func mustSharedBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	browser.once.Do(func() {
+		dir, err := os.MkdirTemp("", "gongzhi-e2e-chromium-")
+		if err != nil {
+			browser.err = err
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.UserDataDir(dir),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("lang", "zh-CN"),
+			chromedp.WindowSize(int(Desktop.width), int(Desktop.height)),
+		}
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+		// The browser outlives every test: its errors go to the log, not to a test's.
+		ctx, cancelC := chromedp.NewContext(actx, chromedp.WithErrorf(log.Printf))
+		browser.ctx = ctx
+		browser.cancel = func() { cancelC(); cancelA(); os.RemoveAll(dir) }
+		browser.err = chromedp.Do(ctx) // starts the browser on its first tab
+	})
+	if browser.err != nil {
+		t.Fatalf("start chromium: %v", browser.err)
+	}
+	return browser.ctx
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+	os.Exit(code)
 }
 
 // screenshotDir is where screenshots go: E2E_SCREENSHOTS or e2e/screenshots.

@@ -25,7 +25,7 @@ func TestInstallableOffline(t *testing.T) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			mustCommunity(t, a)
-			ctx := mustBrowser(t, vp)
+			ctx := mustProfileTab(t, vp)
 			step, _ := steps(t, ctx)
 
 			step("open the login page",
@@ -176,8 +176,15 @@ func mustNetSwitch(t *testing.T, tab context.Context) *netSwitch {
 		t.Fatal(err)
 	}
 	n := &netSwitch{tab: tab}
+	// The browser is shared: only the workers of this tab's browser context.
+	var own cdp.BrowserContextID
 	for _, tg := range targets {
-		if tg.Type == "service_worker" {
+		if tg.TargetID == chromedp.FromContext(tab).Target.TargetID {
+			own = tg.BrowserContextID
+		}
+	}
+	for _, tg := range targets {
+		if tg.Type == "service_worker" && tg.BrowserContextID == own {
 			ctx, cancel := chromedp.NewContext(tab, chromedp.WithTargetID(tg.TargetID))
 			t.Cleanup(cancel)
 			n.workers = append(n.workers, ctx)
