@@ -106,6 +106,13 @@ const (
 	TimebankSelf    Action = "timebank.self"    // one's own balances, ledger, service record and certificate; spend on one's household's orders, give to a household of one's community
 	TimebankRead    Action = "timebank.read"    // a taker's record, ledger and certificate in one's territory (staff and grid leaders)
 	TimebankCorrect Action = "timebank.correct" // correct a taker's balance, with a reason (staff)
+
+	// lists: the three lists (三张清单, issue 10 item 5): needs, resources, projects. The store
+	// narrows by territory; members, residents and unit leaders read approved projects only.
+	ListRead        Action = "list.read"         // the needs and resources lists, suggestions from recurring orders, the matching page
+	ListWrite       Action = "list.write"        // record needs and resources, adopt suggestions, match (propose projects), start, complete, cancel, milestones
+	ListApprove     Action = "list.approve"      // approve or reject a proposed project: the community's staff
+	ListProjectRead Action = "list.project.read" // read projects: all of them for staff and grid leaders, approved ones for members and residents
 )
 
 var (
@@ -196,6 +203,12 @@ var policy = map[Action][]model.Role{
 	TimebankSelf:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident, model.RolePartner),
 	TimebankRead:    fieldStaff,
 	TimebankCorrect: staff,
+
+	// lists
+	ListRead:        fieldStaff,
+	ListWrite:       fieldStaff,
+	ListApprove:     staff,
+	ListProjectRead: append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
