@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -18,7 +20,8 @@ import (
 //
 // Who sees what: staff and grid leaders read every project of their subtree and work them;
 // approving and rejecting is the staff's (community staff and administrators: the community
-// decides). Members, residents and unit leaders read the projects of their scope once approved
+// decides). Members, residents and unit leaders read the projects of their community (the community of
+// their scope's node) once approved
 // (approved, in progress, done), as public disclosure of what the community does with its
 // partners; proposals, rejections and cancellations are the office's and are model.ErrNotFound
 // to them.
@@ -77,6 +80,20 @@ func (s *Store) Project(ctx context.Context, sc authz.Scope, id int64) (*model.P
 }
 
 func (c conn) project(ctx context.Context, sc authz.Scope, id int64) (*model.Project, error) {
+	if !worksLists(sc) {
+		community, err := c.publicReach(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		p, err := queryOne(ctx, c, `SELECT `+projectColumns+projectFrom+` WHERE p.id = ? AND p.community_id = ?`, []any{id, community}, scanProject)
+		if err != nil {
+			return nil, err
+		}
+		if !p.Status.Public() {
+			return nil, model.ErrNotFound
+		}
+		return p, nil
+	}
 	p, err := scopedOne(ctx, c, sc, `SELECT `+projectColumns+projectFrom+` WHERE p.id = ?`, []any{id}, scanProject, func(p *model.Project) string { return p.Path })
 	if err != nil {
 		return nil, err
@@ -85,6 +102,22 @@ func (c conn) project(ctx context.Context, sc authz.Scope, id int64) (*model.Pro
 		return nil, model.ErrNotFound
 	}
 	return p, nil
+}
+
+// publicReach is the community whose approved projects a caller who does not work the lists
+// reads: the community of its scope's node (0: none). Members and residents see the projects of
+// their whole community, not only of the node their account is scoped to.
+func (c conn) publicReach(ctx context.Context, sc authz.Scope) (int64, error) {
+	parts := strings.Split(strings.Trim(sc.Path, "/"), "/")
+	id, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
+	if err != nil {
+		return 0, nil
+	}
+	var community sql.NullInt64
+	if err := c.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{id}, &community); err != nil && !isNotFound(err) {
+		return 0, err
+	}
+	return community.Int64, nil
 }
 
 func (c conn) milestones(ctx context.Context, project int64) ([]*model.Milestone, error) {
@@ -118,21 +151,36 @@ func (s *Store) Projects(ctx context.Context, sc authz.Scope, f ProjectFilter) (
 		return nil, fieldErr("status", "状态应为 proposed、approved、in_progress、done、rejected 或 cancelled")
 	}
 	c := s.reader()
-	prefix, ok, err := c.subtree(ctx, sc, f.Under)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return &Page[*model.Project]{}, nil
+	var w filter
+	if worksLists(sc) {
+		prefix, ok, err := c.subtree(ctx, sc, f.Under)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return &Page[*model.Project]{}, nil
+		}
+		lo, hi := authz.PathRange(prefix)
+		w = filter{where: []string{"p.path >= ?", "p.path < ?"}, args: []any{lo, hi}}
+	} else {
+		community, err := c.publicReach(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		w.add("p.community_id = ?", community)
+		w.add("p.status IN ('approved', 'in_progress', 'done')")
+		if f.Under != 0 {
+			var path string
+			if err := c.queryRow(ctx, `SELECT path FROM territories WHERE id = ? AND community_id = ?`, []any{f.Under, community}, &path); err != nil {
+				return nil, err
+			}
+			lo, hi := authz.PathRange(path)
+			w.add("p.path >= ? AND p.path < ?", lo, hi)
+		}
 	}
 	cur, err := decodeCursor(f.Cursor)
 	if err != nil {
 		return nil, err
-	}
-	lo, hi := authz.PathRange(prefix)
-	w := filter{where: []string{"p.path >= ?", "p.path < ?"}, args: []any{lo, hi}}
-	if !worksLists(sc) {
-		w.add("p.status IN ('approved', 'in_progress', 'done')")
 	}
 	if f.Status != "" {
 		w.add("p.status = ?", string(f.Status))
