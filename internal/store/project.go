@@ -20,9 +20,9 @@ import (
 //
 // Who sees what: staff and grid leaders read every project of their subtree and work them;
 // approving and rejecting is the staff's (community staff and administrators: the community
-// decides). Members, residents and unit leaders read the projects of their community (the community of
-// their scope's node) once approved
-// (approved, in progress, done), as public disclosure of what the community does with its
+// decides). Members, residents and unit leaders read the projects of their community (the
+// community of their scope's node) once approved (approved, in progress, done), as public
+// disclosure of what the community does with its
 // partners; proposals, rejections and cancellations are the office's and are model.ErrNotFound
 // to them.
 
