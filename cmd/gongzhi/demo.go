@@ -235,6 +235,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoOrders(ctx, st, community); err != nil {
 		return nil, err
 	}
+	if err := demoLists(ctx, st, community); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -200,7 +201,11 @@ func (wb *Web) matchPage(w http.ResponseWriter, r *http.Request, status int, fai
 		p.Failed = failed
 	}
 	if needID != 0 {
-		if p.Need, p.Matches, err = wb.st.ResourceMatches(ctx, sc, needID); err != nil {
+		p.Need, p.Matches, err = wb.st.ResourceMatches(ctx, sc, needID)
+		if errors.Is(err, model.ErrNotFound) && failed != nil {
+			p.Need, err = nil, nil // the failed proposal named a need out of reach: its error says so
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -571,6 +571,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.orderPageObject(rel, true)
 	case orderOpenObj, orderPlacedObj:
 		return w.orderObject(kind, rel)
+	case lsNeedFreshObj, lsResourceFreshObj, lsProposedObj, lsApprovedObj:
+		return w.listsObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -628,6 +630,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.orderPageObject(rel, false)
 	case orderObj, orderCategoryObj:
 		return w.orderObject(kind, rel)
+	case lsNeedObj, lsResourceObj, lsProjectObj:
+		return w.listsObject(kind, rel)
 	}
 	return 0
 }
