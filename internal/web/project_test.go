@@ -52,7 +52,7 @@ func TestListsPages(t *testing.T) {
 		t.Errorf("resource row %q, want its kind 技能", got)
 	}
 
-	match := staff.get("/lists/match?need=" + need).want(t, http.StatusOK)
+	match := staff.get("/lists/match?need="+need).want(t, http.StatusOK)
 	why := text(one(t, match.Doc, "#match-"+res+" .match-why"))
 	if !strings.Contains(why, "标签含“维修”") || !strings.Contains(why, "服务范围覆盖需求所在地") {
 		t.Errorf("rank explained as %q", why)
@@ -60,7 +60,7 @@ func TestListsPages(t *testing.T) {
 	proj := id(staff.post("/lists/projects", url.Values{"need_id": {need}, "resource_id": {res}, "title": {"水电维修进楼栋"}, "owner": {"王主任"}, "starts_on": {"2026-06-10"}}))
 
 	grid := f.as(t, "gridleader")
-	page := grid.get("/lists/projects/" + proj).want(t, http.StatusOK)
+	page := grid.get("/lists/projects/"+proj).want(t, http.StatusOK)
 	if len(all(page.Doc, "#act-approve")) != 0 || len(all(page.Doc, "#project-awaiting")) != 1 {
 		t.Errorf("a grid leader is offered the approval")
 	}
@@ -76,10 +76,10 @@ func TestListsPages(t *testing.T) {
 		t.Errorf("milestone before the start: no clear error")
 	}
 	staff.post("/lists/projects/"+proj+"/milestones", url.Values{"title": {"入户摸排"}, "due_on": {"2026-06-20"}}).want(t, http.StatusSeeOther)
-	page = staff.get("/lists/projects/" + proj).want(t, http.StatusOK)
+	page = staff.get("/lists/projects/"+proj).want(t, http.StatusOK)
 	tick := one(t, page.Doc, "#project-milestones form.inline-form input[name=milestone_id]")
 	staff.post("/lists/projects/"+proj+"/tick", url.Values{"milestone_id": {attr(tick, "value")}}).want(t, http.StatusSeeOther)
-	page = staff.get("/lists/projects/" + proj).want(t, http.StatusOK)
+	page = staff.get("/lists/projects/"+proj).want(t, http.StatusOK)
 	if got := text(one(t, page.Doc, "#project-status")); got != "已批准" {
 		t.Errorf("status %q", got)
 	}
