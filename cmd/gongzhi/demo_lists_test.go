@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
 
 	"gongzhi/internal/authz"
@@ -18,14 +16,7 @@ import (
 func TestDemoLists(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "demo.db")
-	noenv := func(string) string { return "" }
-	var out, errOut bytes.Buffer
-	for range 2 {
-		if err := run(ctx, []string{"demo", "--db", db, "--households", "300", "--no-serve"}, noenv, &out, &errOut); err != nil {
-			t.Fatalf("demo: %v\n%s", err, errOut.String())
-		}
-	}
+	db, _ := mustDemoCopy(t) // the demo run twice
 	st, err := open(ctx, config.Config{DB: db})
 	if err != nil {
 		t.Fatal(err)
