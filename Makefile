@@ -80,6 +80,13 @@ e2e-deps:
 # production cost was most of the web and security tests' time), SQLite stores start from a
 # migrated template, and the store's, api's, web's and cmd's tests run in parallel: a fresh clone
 # ran the race line in about 7 minutes and both lines in 17.5, before fuzzing (2026-12-02, 2 cores).
+# A fresh clone then took 1842 s for the whole of make test (CI, 2 cores): cmd/gongzhi's tests
+# now share one demo city and one migrated database (each test on a copy; the PostgreSQL key-file
+# test makes a 20-household city), internal/bench's two small-city tests one city, and e2e one
+# Chromium (a browser context per tab instead of a browser). Measured on a machine shared with
+# other sessions (load average 11 to 35), so as CPU seconds of the race test binary (user + sys,
+# PostgreSQL's own time not counted): cmd/gongzhi 282 -> 104, internal/bench 180 -> 126
+# (2026-12-02); the whole run is not yet measured after these changes.
 # go test starts the packages in the order it is given them, as many at once as there are cores:
 # the longest go first (RACE_FIRST; the two longest of RACE_EXCLUDED lead it too), so that none
 # of them starts near the end and runs alone (in `go list` order internal/store, the longest, came
