@@ -65,6 +65,12 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 				return len(res), fmt.Errorf("migrate: count the members: %w", err)
 			}
 		}
+		if r.Source != nil && r.Source.Version == 48 && r.Error == nil {
+			// order_stats is new: count the orders placed before.
+			if err := s.RebuildOrderStats(ctx); err != nil {
+				return len(res), fmt.Errorf("migrate: count the orders: %w", err)
+			}
+		}
 		if r.Source != nil && r.Source.Version == 37 && r.Error == nil {
 			// unit_counts is new: count the units already formed.
 			if err := s.RebuildUnitCounts(ctx); err != nil {

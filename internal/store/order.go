@@ -314,6 +314,7 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 			return err
 		}
 		id, created = rows[0], true
+		tx.orderStatsAddFacts(h.Path, cat.Name, model.OrderStatFacts{Status: status, PlacedAt: ts}, 1)
 		blobs := make([]Blob, len(checked))
 		for i, p := range checked {
 			blobs[i] = Blob{ID: blobID("order", p.Data), ContentType: p.ContentType, Size: int64(len(p.Data)), Data: p.Data}
@@ -506,6 +507,11 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 			return &model.ConflictError{Message: "已被他人接单"}
 		}
 		return &model.ConflictError{Message: "订单刚刚有了变化，请刷新后再试"}
+	}
+	// The statistics: the order as it was (o, of the version the UPDATE matched), as it is.
+	tx.orderStatsAddFacts(o.Path, o.Category, orderStatFactsOf(o), -1)
+	if err := tx.orderStatsAdd(ctx, 1, "o.id = ?", id); err != nil {
+		return err
 	}
 	// The load of the takers: the orders dispatched to or taken by each, not yet done.
 	loaded := func(s model.OrderStatus) bool { return s == model.OrderDispatched || s == model.OrderTaken }

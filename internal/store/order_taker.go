@@ -328,10 +328,27 @@ func (s *Store) SaveOrderCategory(ctx context.Context, sc authz.Scope, community
 		if err != nil {
 			return err
 		}
+		renamed := false
 		if id == 0 {
 			err = tx.queryRow(ctx, `INSERT INTO order_categories (community_id, name, open_on_place, take_within_hours, finish_within_hours, active, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, []any{node.ID, in.Name, in.OpenOnPlace, in.TakeWithinHours, in.FinishWithinHours, in.Active, tx.s.now()}, &id)
 		} else {
+			var old string
+			if err := tx.queryRow(ctx, `SELECT name FROM order_categories WHERE id = ? AND community_id = ?`, []any{id, node.ID}, &old); err != nil {
+				return err
+			}
+			if old != in.Name {
+				// The statistics count by name: the category's orders move to the new one. Their
+				// versions move first (locking them: a transition under way finishes first, one
+				// that read the old name conflicts), then their figures are taken out as they are.
+				if _, err := tx.exec(ctx, `UPDATE orders SET version = version + 1 WHERE category_id = ?`, id); err != nil {
+					return err
+				}
+				if err := tx.orderStatsAdd(ctx, -1, "o.category_id = ?", id); err != nil {
+					return err
+				}
+				renamed = true
+			}
 			var r sql.Result
 			r, err = tx.exec(ctx, `UPDATE order_categories SET name = ?, open_on_place = ?, take_within_hours = ?, finish_within_hours = ?, active = ? WHERE id = ? AND community_id = ?`,
 				in.Name, in.OpenOnPlace, in.TakeWithinHours, in.FinishWithinHours, in.Active, id, node.ID)
@@ -345,6 +362,11 @@ func (s *Store) SaveOrderCategory(ctx context.Context, sc authz.Scope, community
 			return fieldErr("name", "本社区已有同名的服务类别")
 		} else if err != nil {
 			return err
+		}
+		if renamed {
+			if err := tx.orderStatsAdd(ctx, 1, "o.category_id = ?", id); err != nil {
+				return err
+			}
 		}
 		tx.auditAt(sc, node.Path, "order.category.save", "order_category", []int64{id}, in.Name)
 		return nil

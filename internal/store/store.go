@@ -15,6 +15,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
+	"gongzhi/internal/model"
 	"gongzhi/internal/pii"
 )
 
@@ -264,6 +265,9 @@ type Tx struct {
 	// transaction made, written at its end (flushUnitCounts).
 	unitCounts     map[unitCountKey]int64
 	activityCounts map[activityCountKey]int64
+	// orderStats are the adjustments of the order statistics this transaction made, written
+	// at its end (flushOrderStats).
+	orderStats map[orderStatKey]*model.OrderStatVector
 	// published are the recipients of the events this transaction published (event.go),
 	// woken when it commits.
 	published []int64
@@ -299,6 +303,10 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 	// of the transaction and are locked here in key order after every other lock it took, so
 	// two writers never wait for each other's counter and row in opposite orders.
 	if err := tx.flushUnitCounts(ctx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := tx.flushOrderStats(ctx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// Order statistics, maintained (issue 10 item 7; migration 0048). order_stats holds, for every
+// node path above an order (and the root "/"), per month placed and category name, the figures
+// of model.OrderStatFacts.Vector summed. Every write of an order takes its figures out as they
+// were and puts them back as they are, in its own transaction (placeOrder, transitionOrder, a
+// category's rename); the adjustments are summed in the Tx and upserted in key order when it
+// ends (flushOrderStats, beside the units' counters), so concurrent writers add, never
+// overwrite, and lock the rows in one order. The statistics of any subtree read the rows of
+// one path: a few hundred at most, whatever the size of the city.
+
+// orderStatKey is one row of order_stats.
+type orderStatKey struct{ path, month, category string }
+
+// orderStatColumns are order_stats' figure columns, in model.OrderStatVector's order.
+const orderStatColumns = `placed, taken, done, cancelled, take_minutes, take_b1, take_b2, take_b3, take_b4, take_b5,
+	finish_minutes, finish_b1, finish_b2, finish_b3, finish_b4, finish_b5, stars_1, stars_2, stars_3, stars_4, stars_5`
+
+// orderStatSet adds excluded's figures to the row's, for the upsert.
+var orderStatSet = func() string {
+	var b strings.Builder
+	for i, c := range strings.Split(orderStatColumns, ",") {
+		c = strings.TrimSpace(c)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = order_stats." + c + " + excluded." + c)
+	}
+	return b.String()
+}()
+
+// orderStatsAddFacts adds sign × the figures of one order (at path, of category) to the
+// transaction's adjustments.
+func (tx *Tx) orderStatsAddFacts(path, category string, f model.OrderStatFacts, sign int64) {
+	if tx.orderStats == nil {
+		tx.orderStats = map[orderStatKey]*model.OrderStatVector{}
+	}
+	v := f.Vector()
+	month := model.OrderStatMonth(f.PlacedAt)
+	for _, p := range memberCountsAncestors(path) {
+		k := orderStatKey{p, month, category}
+		acc := tx.orderStats[k]
+		if acc == nil {
+			acc = &model.OrderStatVector{}
+			tx.orderStats[k] = acc
+		}
+		acc.Add(v, sign)
+	}
+}
+
+// orderStatFactsOf is what the figures of the order o read need.
+func orderStatFactsOf(o *model.Order) model.OrderStatFacts {
+	return model.OrderStatFacts{Status: o.Status, Stars: o.Stars, PlacedAt: o.PlacedAt, TakenAt: o.TakenAt, DoneAt: o.DoneAt}
+}
+
+// orderStatsAdd adds sign × the figures of the orders where (on orders o) selects, as they
+// are in the transaction now.
+func (tx *Tx) orderStatsAdd(ctx context.Context, sign int64, where string, args ...any) error {
+	rows, err := tx.query(ctx, `SELECT o.path, c.name, o.status, o.stars, o.placed_at, o.taken_at, o.done_at
+		FROM orders o JOIN order_categories c ON c.id = o.category_id WHERE `+where, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var path, category string
+		var f model.OrderStatFacts
+		var taken, done sql.NullTime
+		if err := rows.Scan(&path, &category, &f.Status, &f.Stars, &f.PlacedAt, &taken, &done); err != nil {
+			return err
+		}
+		if taken.Valid {
+			f.TakenAt = &taken.Time
+		}
+		if done.Valid {
+			f.DoneAt = &done.Time
+		}
+		tx.orderStatsAddFacts(path, category, f, sign)
+	}
+	return rows.Err()
+}
+
+// flushOrderStats upserts the transaction's non-zero adjustments in key order, 100 rows a
+// statement. Store.Tx calls it before COMMIT, after every other write but the audit's.
+func (tx *Tx) flushOrderStats(ctx context.Context) error {
+	keys := make([]orderStatKey, 0, len(tx.orderStats))
+	for k, v := range tx.orderStats {
+		if !v.Zero() {
+			keys = append(keys, k)
+		}
+	}
+	agg := tx.orderStats
+	tx.orderStats = nil
+	return tx.writeOrderStats(ctx, keys, func(k orderStatKey) model.OrderStatVector { return *agg[k] })
+}
+
+// writeOrderStats upserts vec(k) for the keys, sorted here, 100 rows a statement.
+func (tx *Tx) writeOrderStats(ctx context.Context, keys []orderStatKey, vec func(orderStatKey) model.OrderStatVector) error {
+	slices.SortFunc(keys, func(a, b orderStatKey) int {
+		return strings.Compare(a.path+"\x00"+a.month+"\x00"+a.category, b.path+"\x00"+b.month+"\x00"+b.category)
+	})
+	const cols = 3 + len(model.OrderStatVector{})
+	for chunk := range slices.Chunk(keys, 100) {
+		args := make([]any, 0, cols*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k.path, k.month, k.category)
+			for _, n := range vec(k) {
+				args = append(args, n)
+			}
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO order_stats (path, month, category, `+orderStatColumns+`) VALUES `+valuesList(len(chunk), cols)+`
+			ON CONFLICT (path, month, category) DO UPDATE SET `+orderStatSet, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RebuildOrderStats recounts order_stats from the orders, in one transaction: after the
+// migration that made it, after a bulk load, for repair.
+func (s *Store) RebuildOrderStats(ctx context.Context) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM order_stats`); err != nil {
+			return err
+		}
+		return tx.orderStatsAdd(ctx, 1, `1 = 1`)
+	})
+}
+
+// OrderStatsFilter picks the orders OrderStats sums.
+type OrderStatsFilter struct {
+	Under    int64  // a territory subtree (0: the caller's scope)
+	From, To string // months YYYY-MM, both included ("": the twelve months up to this one)
+	Category string // a category name ("": all)
+}
+
+// OrderStatsMaxMonths is the longest range OrderStats sums.
+const OrderStatsMaxMonths = 120
+
+// OrderStats returns the statistics of the orders of a subtree placed in months f.From–f.To:
+// in total, by month and by category. Staff and grid leaders (the dispatchers) read those of
+// their territory; anyone else gets a *model.ForbiddenError; a node outside the scope is
+// model.ErrNotFound; a malformed or reversed range is a *model.ValidationError. The figures
+// are the maintained rows of one path: no order is read.
+func (s *Store) OrderStats(ctx context.Context, sc authz.Scope, f OrderStatsFilter) (*model.OrderStats, error) {
+	if !sc.All && (!dispatcherRole(sc.Role) || sc.UnitBound()) {
+		return nil, &model.ForbiddenError{Message: "只有社区工作人员和网格员可以查看订单统计"}
+	}
+	v := &model.ValidationError{}
+	now := model.ThisMonth(s.now())
+	from, to := now-11, now
+	if f.To != "" {
+		m, err := model.ParseMonth(f.To)
+		if err != nil {
+			v.Add("to", err.Error())
+		}
+		to = m
+		if f.From == "" {
+			from = m - 11
+		}
+	}
+	if f.From != "" {
+		m, err := model.ParseMonth(f.From)
+		if err != nil {
+			v.Add("from", err.Error())
+		}
+		from = m
+	}
+	if len(v.Fields) == 0 && from > to {
+		v.Add("from", "起始月份不能晚于结束月份")
+	}
+	if len(v.Fields) == 0 && to-from >= OrderStatsMaxMonths {
+		v.Add("to", "一次最多统计 120 个月")
+	}
+	if len([]rune(f.Category)) > 40 {
+		v.Add("category", "服务类别名称过长")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	c := s.reader()
+	prefix, ok, err := c.subtree(ctx, sc, f.Under)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, model.ErrNotFound
+	}
+	out := &model.OrderStats{From: from.String(), To: to.String(), Category: f.Category, Bounds: model.OrderStatBounds}
+	path := prefix
+	if path == "" {
+		path, out.Territory = "/", "全部"
+	} else {
+		ids := model.PathIDs(prefix)
+		out.TerritoryID = ids[len(ids)-1]
+		if err := c.queryRow(ctx, `SELECT name FROM territories WHERE id = ?`, []any{out.TerritoryID}, &out.Territory); err != nil {
+			return nil, err
+		}
+	}
+	w := filter{}
+	w.add("path = ?", path)
+	w.add("month >= ? AND month <= ?", from.String(), to.String())
+	if f.Category != "" {
+		w.add("category = ?", f.Category)
+	}
+	var total model.OrderStatVector
+	months := map[string]*model.OrderStatVector{}
+	cats := map[string]*model.OrderStatVector{}
+	rows, err := c.query(ctx, `SELECT month, category, `+orderStatColumns+` FROM order_stats WHERE `+w.sql(), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var month, category string
+		var vec model.OrderStatVector
+		dst := []any{&month, &category}
+		for i := range vec {
+			dst = append(dst, &vec[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, err
+		}
+		total.Add(vec, 1)
+		for _, m := range []struct {
+			into map[string]*model.OrderStatVector
+			key  string
+		}{{months, month}, {cats, category}} {
+			acc := m.into[m.key]
+			if acc == nil {
+				acc = &model.OrderStatVector{}
+				m.into[m.key] = acc
+			}
+			acc.Add(vec, 1)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out.Total = total.Figures()
+	for m := from; m <= to; m++ {
+		var vec model.OrderStatVector
+		if acc := months[m.String()]; acc != nil {
+			vec = *acc
+		}
+		out.Months = append(out.Months, model.OrderMonthFigures{Month: m.String(), OrderFigures: vec.Figures()})
+	}
+	names := make([]string, 0, len(cats))
+	for name := range cats {
+		names = append(names, name)
+	}
+	// The busiest first; ties by name.
+	slices.SortFunc(names, func(a, b string) int {
+		if d := cats[b][0] - cats[a][0]; d != 0 {
+			if d > 0 {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	out.Categories = []model.OrderCategoryFigures{}
+	for _, name := range names {
+		out.Categories = append(out.Categories, model.OrderCategoryFigures{Category: name, OrderFigures: cats[name].Figures()})
+	}
+	return out, nil
+}
