@@ -315,6 +315,7 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/orders/{id}/claim", authz.OrderWork, a.h(a.claimOrder)),
 		authz.NewRoute("POST /api/v1/orders/{id}/transitions", authz.OrderWork, a.h(a.transitionOrder)),
 		authz.NewRoute("GET /api/v1/orders/{id}/suggestions", authz.OrderRead, a.h(a.suggestTakers)),
+		authz.NewRoute("GET /api/v1/orders/stats", authz.OrderStats, a.h(a.orderStats)),
 		authz.NewRoute("GET /api/v1/orders/categories", authz.OrderRead, a.h(a.listOrderCategories)),
 		authz.NewRoute("POST /api/v1/orders/categories", authz.OrderAdmin, a.h(a.createOrderCategory)),
 		authz.NewRoute("PUT /api/v1/orders/categories/{id}", authz.OrderAdmin, a.h(a.updateOrderCategory)),

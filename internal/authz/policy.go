@@ -98,6 +98,7 @@ const (
 	OrderRead  Action = "order.read"  // read the orders one has a part in or dispatches, the categories
 	OrderPlace Action = "order.place" // place an order for one's own household, or on behalf of one in scope (staff, grid and unit leaders)
 	OrderWork  Action = "order.work"  // transitions: claim, accept, decline, done, rate, cancel, reopen, dispatch, escalate, close
+	OrderStats Action = "order.stats" // the statistics of the orders of a subtree (staff and grid leaders, by territory)
 	OrderAdmin Action = "order.admin" // a community's categories and time limits, registering volunteers and co-building takers (staff)
 
 	// timebank: the time bank of service hours (issue 10 item 4). The store decides whose
@@ -197,6 +198,7 @@ var policy = map[Action][]model.Role{
 	OrderRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident, model.RolePartner),
 	OrderPlace: append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	OrderWork:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident, model.RolePartner),
+	OrderStats: fieldStaff,
 	OrderAdmin: staff,
 
 	// timebank
