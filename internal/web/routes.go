@@ -274,6 +274,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /orders/new", authz.OrderPlace, wb.h(wb.placeOrder)),
 		authz.NewRoute("GET /orders/{id}", authz.OrderRead, wb.h(wb.order)),
 		authz.NewRoute("POST /orders/{id}/act", authz.OrderWork, wb.h(wb.actOrder)),
+		authz.NewRoute("GET /orders/stats", authz.OrderStats, wb.h(wb.orderStats)),
 		authz.NewRoute("GET /orders/settings", authz.OrderAdmin, wb.h(wb.orderSettings)),
 		authz.NewRoute("POST /orders/settings/categories", authz.OrderAdmin, wb.h(wb.saveOrderCategory)),
 		authz.NewRoute("POST /orders/settings/takers", authz.OrderAdmin, wb.h(wb.registerOrderTaker)),

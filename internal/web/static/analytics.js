@@ -1,4 +1,4 @@
-// Composition analytics: draws an ECharts chart over each [data-chart] element of the page
+// Charts of the analytics pages (party composition, order statistics): draws an ECharts chart over each [data-chart] element of the page
 // (the table below it carries the same numbers for readers without script). Loaded after
 // vendor/echarts.min.js; does nothing without it.
 (function () {
@@ -10,12 +10,18 @@
       var spec;
       try { spec = JSON.parse(el.getAttribute("data-chart")); } catch (e) { return; }
       var option;
-      if (spec.type === "stack") { // categories, and series of {name, data, color} stacked per category
+      // "stack": categories, and series of {name, data, color} stacked per category; "series":
+      // the same side by side, a series with line set drawn as a line (null: no point), the
+      // axis named unit.
+      if (spec.type === "stack" || spec.type === "series") {
+        var stacked = spec.type === "stack";
         option = { tooltip: { trigger: "axis" }, legend: { bottom: 0 },
-          grid: { left: 40, right: 12, top: 12, bottom: 56 },
-          xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0 } },
-          yAxis: { type: "value", minInterval: 1 },
-          series: spec.series.map(function (s) { return { type: "bar", stack: "all", name: s.name, data: s.data, itemStyle: { color: s.color } }; }) };
+          grid: { left: 40, right: 12, top: spec.unit ? 28 : 12, bottom: 56 },
+          xAxis: { type: "category", data: spec.categories, axisLabel: { interval: stacked ? 0 : "auto" } },
+          yAxis: { type: "value", minInterval: spec.unit ? 0 : 1, name: spec.unit || "" },
+          series: spec.series.map(function (s) {
+            return { type: s.line ? "line" : "bar", stack: stacked ? "all" : undefined, connectNulls: true, name: s.name, data: s.data, itemStyle: { color: s.color }, lineStyle: s.line ? { color: s.color } : undefined };
+          }) };
       }
       // A pie of nothing (no course assigned yet) would draw equal slices: the table says it.
       if (spec.type === "pie" && !spec.data.some(function (d) { return d.value > 0; })) return;
