@@ -25,6 +25,8 @@ func cmdBench(ctx context.Context, e *env) error {
 		fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each throughput run")
 		fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per throughput run (0: 4 × GOMAXPROCS)")
 		fs.BoolVar(&opts.SkipHTTP, "skip-http", false, "skip the HTTP load runs")
+		fs.BoolVar(&opts.SkipOrderFlow, "skip-order-flow", false, "skip placing, claiming and finishing orders through the API")
+		fs.IntVar(&opts.Orders, "orders", 500_000, "historical orders to add to the city (0: measure no orders)")
 		fs.StringVar(&markdown, "markdown", "", "append the report as Markdown to this file")
 		fs.BoolVar(&opts.Reuse, "reuse", false, "measure the city an earlier run left in --db instead of generating one")
 	})

@@ -31,6 +31,10 @@ type Options struct {
 	Duration    time.Duration // length of each throughput run
 	Concurrency int           // workers of each throughput run (0: 4 × GOMAXPROCS)
 	SkipHTTP    bool
+	// SkipOrderFlow skips placing, claiming and finishing orders through the API (it runs
+	// without SkipHTTP's pairs, which need the keys the city was sealed with).
+	SkipOrderFlow bool
+	Orders        int // historical orders the city gets (issue 10), added once (0: none, no orders measured)
 	// Reuse measures the city an earlier run left in the database instead of generating one,
 	// so the slow generation can run on a busy machine and the reads be measured on a quiet one.
 	Reuse bool
@@ -59,6 +63,10 @@ type Report struct {
 	Units        []UnitTiming   // coverage of the units (issue 9 item 6)
 	Propose      *ProposeTiming // a street's unit proposal; nil when Reused (timed during generation)
 	Feeds        []FeedTiming   // a unit's duty calendar feeds (issue 9 item 4)
+	Orders       int64          // orders in the city
+	OrdersLoad   time.Duration  // adding them (0: an earlier run did)
+	OrderReads   []OrderTiming  // statistics, dispatch board, suggestions (issue 10)
+	OrderFlow    *OrderFlow     // place → claim → done through the API
 	LookupsPerS  float64
 	Pairs        []Pair // full stack against bare handler, when HTTPMeasured
 	Concurrency  int
@@ -195,6 +203,25 @@ func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, pr
 	}
 	for _, f := range rep.Feeds {
 		fmt.Fprintf(progress, "  %s (%s, %d households, %d months): p50 %v p99 %v\n", f.What, f.Unit, f.Households, f.Events, f.P50, f.P99)
+	}
+
+	if opts.Orders > 0 {
+		if err := ensureOrders(ctx, st, opts, rep, progress); err != nil {
+			return nil, err
+		}
+		if rep.OrderReads, err = measureOrders(ctx, st, nodes, opts.Samples); err != nil {
+			return nil, err
+		}
+		for _, o := range rep.OrderReads {
+			fmt.Fprintf(progress, "  %s, %s: p50 %v p99 %v\n", o.What, o.Node, o.P50, o.P99)
+		}
+		if !opts.SkipOrderFlow {
+			if rep.OrderFlow, err = measureOrderFlow(ctx, st, nodes[2], opts, discardLog()); err != nil {
+				return nil, err
+			}
+			f := rep.OrderFlow
+			fmt.Fprintf(progress, "  place → claim → done through the API, %d workers: %.0f orders/s (%d orders; p50 %v p99 %v an order)\n", f.Workers, f.PerSecond, f.Orders, f.P50, f.P99)
+		}
 	}
 
 	maxID, err := maxHouseholdID(ctx, st)

@@ -220,10 +220,37 @@ func TestRunSmall(t *testing.T) {
 	}
 	dsn := storetest.DSN(t, "sqlite")
 	rep, err := Run(context.Background(), Options{DSN: dsn, Households: 1500, Samples: 20,
-		Duration: 300_000_000, Concurrency: 4}, io.Discard)
+		Duration: 300_000_000, Concurrency: 4, Orders: 3000}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The orders: added in bulk with statistics that agree with a recount; every read timed;
+	// orders placed, claimed and done through the API.
+	if rep.Orders != 3000 || rep.OrdersLoad <= 0 || len(rep.OrderReads) < 8 || rep.OrderFlow == nil || rep.OrderFlow.Orders == 0 || rep.OrderFlow.PerSecond <= 0 {
+		t.Fatalf("orders: %d, load %v, reads %+v, flow %+v", rep.Orders, rep.OrdersLoad, rep.OrderReads, rep.OrderFlow)
+	}
+	for _, o := range rep.OrderReads {
+		if o.P99 <= 0 || o.P99 < o.P50 {
+			t.Errorf("orders read %+v", o)
+		}
+	}
+	func() {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var orders, placed int64
+		if err := st.ReadDB().QueryRow(`SELECT COUNT(*) FROM orders`).Scan(&orders); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ReadDB().QueryRow(`SELECT SUM(placed) FROM order_stats WHERE path = '/'`).Scan(&placed); err != nil {
+			t.Fatal(err)
+		}
+		if want := 3000 + rep.OrderFlow.Orders; orders < want || placed != orders {
+			t.Errorf("%d orders (want at least %d), the statistics count %d", orders, want, placed)
+		}
+	}()
 	t.Run("reuse", func(t *testing.T) {
 		// A filled database is refused without --reuse, and measured with it.
 		if _, err := Run(context.Background(), Options{DSN: dsn, Households: 1500, Samples: 5, SkipHTTP: true, Duration: 100_000_000}, io.Discard); err == nil {

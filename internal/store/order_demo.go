@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"math/rand/v2"
+	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -92,4 +94,137 @@ func (s *Store) StepDemoOrder(ctx context.Context, id, household, taker int64, n
 		}
 		return tx.transitionOrder(ctx, oc, id, in)
 	})
+}
+
+// BulkOrderOptions shape BulkOrders' history.
+type BulkOrderOptions struct {
+	N      int       // orders to add
+	Seed   uint64    // the generator's seed
+	Now    time.Time // the end of the history (placed in the two years before it)
+	Takers int       // party members registered as takers per community (DemoTakers)
+}
+
+// BulkOrders adds o.N historical orders to the households of the city, spread over every
+// community and the two years before o.Now — most of them done, rated and closed, some
+// cancelled, a few still open or taken — set-based, 500 rows a statement, without the history
+// of their transitions; then it recounts the takers' loads and minutes and the statistics
+// (RebuildOrderStats), so that what is maintained agrees with the rows. For the benchmark
+// (`gongzhi bench`), which needs the orders of a large city fast. It returns how many it added.
+func (s *Store) BulkOrders(ctx context.Context, o BulkOrderOptions) (int, error) {
+	type hh struct {
+		id, community, territory int64
+		path                     string
+	}
+	var households []hh
+	rows, err := s.reader().query(ctx, `SELECT id, community_id, territory_id, path FROM households WHERE moved_out_at IS NULL ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var h hh
+		if err := rows.Scan(&h.id, &h.community, &h.territory, &h.path); err != nil {
+			_ = rows.Close()
+			return 0, err
+		}
+		households = append(households, h)
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	if len(households) == 0 || o.N <= 0 {
+		return 0, nil
+	}
+	cats := map[int64][]int64{}
+	takers := map[int64][]int64{}
+	for _, h := range households {
+		if _, ok := cats[h.community]; ok {
+			continue
+		}
+		cs, err := s.OrderCategories(ctx, authz.System(), h.community)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range cs {
+			cats[h.community] = append(cats[h.community], c.ID)
+		}
+		ts, err := s.DemoTakers(ctx, h.community, o.Takers, func(i int) string { return model.DefaultOrderCategories[i%len(model.DefaultOrderCategories)] })
+		if err != nil {
+			return 0, err
+		}
+		takers[h.community] = nil
+		for _, t := range ts {
+			takers[h.community] = append(takers[h.community], t.ID)
+		}
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 10)) // #nosec G404 -- generated history, reproducible by seed
+	step := max(1, len(households)/o.N)      // households apart, then round the city again
+	const cols = `community_id, territory_id, path, household_id, category_id, description, status, level, taker_id, placed_by_name,
+		stars, minutes, placed_at, taken_at, done_at, due_at, updated_at`
+	const ncols = 17
+	added := 0
+	err = s.Tx(ctx, func(tx *Tx) error {
+		batch := make([]any, 0, 500*ncols)
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			_, err := tx.exec(ctx, `INSERT INTO orders (`+cols+`) VALUES `+valuesList(len(batch)/ncols, ncols), batch...)
+			batch = batch[:0]
+			return err
+		}
+		for i := 0; added < o.N; i++ {
+			h := households[(i*step+i/len(households))%len(households)]
+			cs, ts := cats[h.community], takers[h.community]
+			placed := o.Now.Add(-time.Duration(rng.Int64N(int64(730 * 24 * time.Hour))))
+			taken := placed.Add(time.Duration(10+rng.ExpFloat64()*300) * time.Minute)
+			done := taken.Add(time.Duration(60+rng.ExpFloat64()*1200) * time.Minute)
+			var takenAt, doneAt, due, taker any
+			stars, minutes := 0, 0
+			status := model.OrderClosed
+			switch r := rng.IntN(100); {
+			case r < 10:
+				status = model.OrderCancelled
+			case r < 13 && placed.After(o.Now.Add(-30*24*time.Hour)):
+				status, due = model.OrderOpen, placed.Add(24*time.Hour)
+			case r < 17 && placed.After(o.Now.Add(-30*24*time.Hour)):
+				status, due = model.OrderTaken, placed.Add(72*time.Hour)
+			case r < 25:
+				status = model.OrderDone
+			case r < 40:
+				status = model.OrderRated
+			}
+			if status == model.OrderOpen && len(ts) > 0 {
+				// keep it open
+			} else if status != model.OrderCancelled && len(ts) > 0 {
+				taker, takenAt = ts[rng.IntN(len(ts))], taken
+				if status != model.OrderTaken {
+					doneAt, minutes = done, 30+30*rng.IntN(6)
+				}
+				if status == model.OrderRated || status == model.OrderClosed {
+					stars = []int{5, 5, 5, 4, 4, 3, 2, 1}[rng.IntN(8)]
+				}
+			} else if status != model.OrderCancelled {
+				status, due = model.OrderPlaced, placed.Add(24*time.Hour)
+			}
+			batch = append(batch, h.community, h.territory, h.path, h.id, cs[rng.IntN(len(cs))], "历史订单", string(status), "grid", taker, "居民",
+				stars, minutes, placed, takenAt, doneAt, due, placed)
+			added++
+			if len(batch) == cap(batch) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `UPDATE order_takers SET
+			open_orders = (SELECT COUNT(*) FROM orders o WHERE o.taker_id = order_takers.id AND o.status IN ('dispatched', 'taken')),
+			minutes = (SELECT COALESCE(SUM(o.minutes), 0) FROM orders o WHERE o.taker_id = order_takers.id AND o.done_at IS NOT NULL)`)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return added, s.RebuildOrderStats(ctx)
 }

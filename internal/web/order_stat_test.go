@@ -62,7 +62,7 @@ func TestOrderStatsPage(t *testing.T) {
 			t.Errorf("%d rows of stars", n)
 		}
 		// One category: the other's order is not counted.
-		one1 := staff.get("/orders/stats?category=" + w.cats[1].Name).want(t, http.StatusOK)
+		one1 := staff.get("/orders/stats?category="+w.cats[1].Name).want(t, http.StatusOK)
 		if got := text(one(t, one1.Doc, "#stats-placed")); got != "1" {
 			t.Errorf("one category: placed %q", got)
 		}
