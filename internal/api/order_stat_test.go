@@ -40,7 +40,8 @@ func TestOrderStatsAPI(t *testing.T) {
 		}
 		type stats struct {
 			TerritoryID string    `json:"territory_id"`
-			From, To    string    `json:"from"`
+			From        string    `json:"from"`
+			To          string    `json:"to"`
 			Total       figures   `json:"total"`
 			Months      []figures `json:"months"`
 			Categories  []struct {
