@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -737,7 +738,12 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	if cur.id != 0 {
 		w.add("o.id < ?", cur.id)
 	}
-	page, err := fetchPage(ctx, c, `SELECT `+orderColumns+orderFrom+` WHERE `+w.sql()+` ORDER BY o.id DESC`, w.args, clampLimit(f.Limit),
+	// The page's ids first, from the orders alone (the (path, id) index covers a subtree's),
+	// then their rows with the joins: joining every order of a street before sorting took
+	// seconds at 500,000 orders.
+	limit := clampLimit(f.Limit)
+	ids := `SELECT o.id FROM orders o WHERE ` + w.sql() + ` ORDER BY o.id DESC LIMIT ` + strconv.Itoa(limit+1)
+	page, err := fetchPage(ctx, c, `SELECT `+orderColumns+orderFrom+` WHERE o.id IN (`+ids+`) ORDER BY o.id DESC`, w.args, limit,
 		func(r rowScanner) (*model.Order, cursor, error) {
 			o, err := scanOrder(r)
 			if err != nil {
