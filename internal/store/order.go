@@ -876,11 +876,18 @@ func (s *Store) OrderCategoriesInScope(ctx context.Context, sc authz.Scope) ([]*
 	w := filter{}
 	if !sc.All {
 		lo, hi := authz.PathRange(sc.Path)
-		// A community under the scope, or the community a grid leader's scope lies in.
-		w.add("((t.path >= ? AND t.path < ?) OR ? LIKE t.path || '%')", lo, hi, sc.Path)
+		// A community under the scope, or the community a grid leader's scope lies in (one of
+		// the nodes on its path): two index reads, not a scan of every node as a join on the
+		// territories with a LIKE was (0.6 s at 1M households).
+		ids := model.PathIDs(sc.Path)
+		args := []any{string(model.KindCommunity), lo, hi}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		w.add("(c.community_id IN (SELECT id FROM territories WHERE kind = ? AND path >= ? AND path < ?) OR c.community_id IN ("+inList(len(ids))+"))", args...)
 	}
 	q := `SELECT c.id, c.community_id, c.name, c.open_on_place, c.take_within_hours, c.finish_within_hours, c.active
-		FROM order_categories c JOIN territories t ON t.id = c.community_id`
+		FROM order_categories c`
 	if len(w.args) > 0 {
 		q += ` WHERE ` + w.sql()
 	}
