@@ -98,7 +98,7 @@ const (
 	ActorRequester  OrderActor = "requester"  // the household's resident, or whoever placed it for them
 	ActorTaker      OrderActor = "taker"      // the taker assigned to or holding the order
 	ActorCandidate  OrderActor = "candidate"  // a registered taker who is not the order's
-	ActorDispatcher OrderActor = "dispatcher" // staff and grid leaders whose territory holds the order
+	ActorDispatcher OrderActor = "dispatcher" // staff and grid leaders whose territory holds the order, and the secretaries of its branch or committees
 	ActorSystem     OrderActor = "system"     // the time limits
 )
 
@@ -126,9 +126,11 @@ func init() {
 	add(ActDispatch, OrderDispatched, dispatchers, OrderPlaced, OrderOpen, OrderEscalated, OrderDispatched)
 	add(ActOpen, OrderOpen, dispatchers, OrderPlaced, OrderEscalated)
 	add(ActClaim, OrderTaken, []OrderActor{ActorCandidate}, OrderOpen)
-	add(ActAccept, OrderTaken, []OrderActor{ActorTaker}, OrderDispatched)
+	// A dispatcher accepts and marks done for a taker without a phone or an account (the
+	// history records who acted, on whose behalf).
+	add(ActAccept, OrderTaken, []OrderActor{ActorTaker, ActorDispatcher}, OrderDispatched)
 	add(ActDecline, OrderPlaced, []OrderActor{ActorTaker}, OrderDispatched, OrderTaken)
-	add(ActDone, OrderDone, []OrderActor{ActorTaker}, OrderTaken)
+	add(ActDone, OrderDone, []OrderActor{ActorTaker, ActorDispatcher}, OrderTaken)
 	add(ActRate, OrderRated, []OrderActor{ActorRequester}, OrderDone)
 	add(ActClose, OrderClosed, dispatchers, OrderDone, OrderRated)
 	add(ActCancel, OrderCancelled, []OrderActor{ActorRequester, ActorDispatcher}, OrderPlaced, OrderOpen, OrderDispatched, OrderEscalated)
@@ -172,14 +174,16 @@ func orderWho(a OrderAction) string {
 	switch a {
 	case ActClaim:
 		return "只有登记的志愿者和党员可以接单，不能接自己下的单"
-	case ActAccept, ActDecline, ActDone:
+	case ActAccept, ActDone:
+		return "只有接单人，或代其操作的社区工作人员、网格员和支部书记可以" + a.Label()
+	case ActDecline:
 		return "只有接单人可以" + a.Label()
 	case ActRate, ActReopen:
 		return "只有下单的住户可以" + a.Label()
 	case ActCancel:
-		return "只有下单的住户或社区工作人员可以取消"
+		return "只有下单的住户、社区工作人员、网格员或支部书记可以取消"
 	}
-	return "只有社区工作人员或网格员可以" + a.Label()
+	return "只有社区工作人员、网格员或支部书记可以" + a.Label()
 }
 
 // DispatchLevel is who dispatches an order: the grid (branch) first, the community after an

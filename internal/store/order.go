@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -74,8 +75,9 @@ type orderCaller struct {
 	sc     authz.Scope
 	own    int64
 	taker  *model.OrderTaker
-	system bool   // the time limits
-	name   string // the name history records for the caller ("": its account's display name)
+	system bool     // the time limits
+	name   string   // the name history records for the caller ("": its account's display name)
+	posts  []string // the paths it dispatches by a secretary's post (order_dispatch.go)
 }
 
 func (c conn) orderCaller(ctx context.Context, sc authz.Scope) (*orderCaller, error) {
@@ -86,6 +88,11 @@ func (c conn) orderCaller(ctx context.Context, sc authz.Scope) (*orderCaller, er
 	}
 	if oc.taker, err = c.takerOfUser(ctx, sc); err != nil {
 		return nil, err
+	}
+	if !sc.All && !dispatcherRole(sc.Role) {
+		if oc.posts, err = c.dispatchPosts(ctx, sc.UserID); err != nil {
+			return nil, err
+		}
 	}
 	return oc, nil
 }
@@ -105,7 +112,7 @@ func (oc *orderCaller) actors(o *model.Order) []model.OrderActor {
 	} else if oc.taker != nil && oc.taker.Active && oc.taker.CommunityID == o.CommunityID && !requester {
 		out = append(out, model.ActorCandidate)
 	}
-	if dispatcherRole(oc.sc.Role) && oc.sc.Contains(o.Path) {
+	if oc.dispatches(o.Path) {
 		out = append(out, model.ActorDispatcher)
 	}
 	return out
@@ -339,7 +346,7 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 			detail += "，代居民下单"
 		}
 		tx.auditAt(sc, h.Path, "order.place", "order", []int64{id}, detail)
-		return nil
+		return tx.orderPublish(ctx, id, h.ID, h.Path, status)
 	}()
 	return id, created, err
 }
@@ -533,6 +540,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		}
 	}
 	reason := in.Reason
+	onBehalf := (in.Action == model.ActAccept || in.Action == model.ActDone) && !slices.Contains(actors, model.ActorTaker)
 	switch in.Action {
 	case model.ActRate:
 		reason = fmt.Sprintf("%d 星", in.Stars)
@@ -541,6 +549,10 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		}
 	case model.ActDone:
 		reason = fmt.Sprintf("服务 %.1f 小时", float64(in.Minutes())/60)
+	}
+	if onBehalf {
+		// A dispatcher acting for a taker without a phone or an account: the history says so.
+		reason = strings.TrimSpace("代接单人操作 " + reason)
 	}
 	var actor int64
 	if !oc.system {
@@ -557,7 +569,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	if err := tx.orderNotify(ctx, o, in.Action, oldTaker, newTaker); err != nil {
 		return err
 	}
-	if err := tx.orderPublish(ctx, id, o.HouseholdID, to, oldTaker, newTaker); err != nil {
+	if err := tx.orderPublish(ctx, id, o.HouseholdID, o.Path, to, oldTaker, newTaker); err != nil {
 		return err
 	}
 	auditSc := oc.sc
@@ -675,14 +687,19 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	w := filter{}
 	empty := &Page[*model.Order]{}
 	candidate := false
-	if f.View == OrdersInScope && !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() {
+	byPost := f.View == OrdersInScope && !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() && len(oc.posts) > 0
+	if f.View == OrdersInScope && !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() && !byPost {
 		if f.Under != 0 {
 			return nil, &model.ForbiddenError{Message: "只有社区工作人员、网格员和联建单元长可以查看辖区内的订单"}
 		}
 		f.View = OrdersMine // a household's orders are its own
 	}
-	switch f.View {
-	case OrdersInScope:
+	switch {
+	case byPost:
+		if err := c.dispatchSubtree(ctx, oc, f.Under, &w); err != nil {
+			return nil, err
+		}
+	case f.View == OrdersInScope:
 		prefix, ok, err := c.subtree(ctx, sc, f.Under)
 		if err != nil || !ok {
 			return empty, err
@@ -690,17 +707,17 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 		lo, hi := authz.PathRange(prefix)
 		w.add("o.path >= ? AND o.path < ?", lo, hi)
 		w.narrowToUnit(sc, "o.household_id")
-	case OrdersMine:
+	case f.View == OrdersMine:
 		if oc.own == 0 && sc.UserID == 0 {
 			return empty, nil
 		}
 		w.add("(o.household_id = ? OR o.placed_by = ?)", oc.own, sc.UserID)
-	case OrdersTaking:
+	case f.View == OrdersTaking:
 		if oc.taker == nil || oc.taker.ID == 0 {
 			return empty, nil
 		}
 		w.add("o.taker_id = ?", oc.taker.ID)
-	case OrdersNear:
+	case f.View == OrdersNear:
 		if oc.taker == nil || !oc.taker.Active {
 			return empty, nil
 		}
@@ -921,7 +938,7 @@ func (s *Store) OrderPhoto(ctx context.Context, sc authz.Scope, id int64, n int)
 // orderPublish tells the open pages of the order's parties that it changed (an "order.changed"
 // event on subject order:ID, data {"status"}): the household's linked accounts, whoever placed
 // it, and the takers it left and went to. Delivered when the transaction commits.
-func (tx *Tx) orderPublish(ctx context.Context, id, household int64, status model.OrderStatus, takers ...int64) error {
+func (tx *Tx) orderPublish(ctx context.Context, id, household int64, path string, status model.OrderStatus, takers ...int64) error {
 	args := []any{household, id}
 	q := `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?
 		UNION SELECT placed_by FROM orders WHERE id = ? AND placed_by IS NOT NULL`
@@ -935,8 +952,18 @@ func (tx *Tx) orderPublish(ctx context.Context, id, household int64, status mode
 		var u int64
 		return u, r.Scan(&u)
 	})
-	if err != nil || len(users) == 0 {
+	if err != nil {
 		return err
+	}
+	// The dispatchers' boards follow the orders of their territory too.
+	dispatchers, err := tx.orderDispatchers(ctx, path)
+	if err != nil {
+		return err
+	}
+	users = append(users, dispatchers...)
+	slices.Sort(users)
+	if users = slices.Compact(users); len(users) == 0 {
+		return nil
 	}
 	return tx.Publish(ctx, model.EventInput{UserIDs: users, Kind: "order.changed", Subject: fmt.Sprintf("order:%d", id), Data: map[string]string{"status": string(status)}})
 }

@@ -450,8 +450,9 @@ func TestOrderLimits(t *testing.T) {
 	})
 }
 
-// TestOrderEvents: a claim publishes "order.changed" on subject order:ID to the household's
-// account and the taker's, and to nobody else.
+// TestOrderEvents: placing and claiming publish "order.changed" on subject order:ID to the
+// household's account, the taker's (the claim) and the dispatchers of the order's territory
+// (staff, the grid leader), and to nobody else.
 func TestOrderEvents(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -463,7 +464,8 @@ func TestOrderEvents(t *testing.T) {
 		for name, c := range map[string]struct {
 			sc   authz.Scope
 			want int
-		}{"household": {w.res, 1}, "taker": {w.volunteer, 1}, "neighbour": {w.neighbourRes, 0}, "member": {w.member, 0}} {
+		}{"household": {w.res, 2}, "taker": {w.volunteer, 1}, "neighbour": {w.neighbourRes, 0}, "member": {w.member, 0},
+			"staff": {w.staff, 2}, "grid leader": {w.grid, 2}, "another community's staff": {w.otherStaff, 0}} {
 			n := mustCount(t, st, `SELECT COUNT(*) FROM events WHERE user_id = $1 AND kind = 'order.changed' AND subject = $2`, c.sc.UserID, fmt.Sprintf("order:%d", o.ID))
 			if n != c.want {
 				t.Errorf("%s: %d events, want %d", name, n, c.want)

@@ -84,8 +84,15 @@ func (wb *Web) home(w http.ResponseWriter, r *http.Request) error {
 func (wb *Web) services(w http.ResponseWriter, r *http.Request) error {
 	d := &struct {
 		Page
-		Dues bool // the 党费 tile: staff who keep dues, and a member who is secretary (or holds a post) of an org
+		Dues     bool // the 党费 tile: staff who keep dues, and a member who is secretary (or holds a post) of an org
+		Dispatch bool // the 派单 board tile: staff, grid leaders, and secretaries by post
 	}{Page: wb.base(r, wb.t("services.title"), "services")}
+	if d.Can("order.read") {
+		var err error
+		if d.Dispatch, err = wb.dispatches(r); err != nil {
+			return err
+		}
+	}
 	d.Crumbs = wb.scopeCrumbs(r, territoryURL)
 	if d.Can("party.dues.write") {
 		d.Dues = true

@@ -26,13 +26,20 @@ import (
 // action to /orders/{id}/act: the store decides whether the caller may (Order.Actions are the
 // buttons shown), so the page offers nothing the store would refuse.
 
-// dispatches reports whether sc sees the dispatch board (staff, grid and unit leaders).
-func dispatches(sc authz.Scope) bool {
+// placesOnBehalf reports whether sc places orders for households of its territory (staff, grid
+// and unit leaders; a secretary dispatches by post but places only for its own household).
+func placesOnBehalf(sc authz.Scope) bool {
 	switch sc.Role {
 	case model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader:
 		return true
 	}
 	return sc.All || sc.UnitBound()
+}
+
+// dispatches reports whether the caller sees the dispatch board: staff, grid and unit leaders,
+// and the secretaries of branches and committees by their post (store.DispatchesOrders).
+func (wb *Web) dispatches(r *http.Request) (bool, error) {
+	return wb.st.DispatchesOrders(r.Context(), scope(r))
 }
 
 type orderListPage struct {
@@ -153,7 +160,7 @@ func (wb *Web) orderForm(w http.ResponseWriter, r *http.Request, status int, f *
 		d.Household, d.Cats = h, cats
 		d.OnBehalf = hid != 0
 	}
-	if d.Household == nil && dispatches(sc) {
+	if d.Household == nil && placesOnBehalf(sc) {
 		d.Q = strings.TrimSpace(r.URL.Query().Get("q"))
 		if d.Q != "" {
 			p, err := wb.st.Households(ctx, sc, store.HouseholdFilter{Q: d.Q, Limit: 20})
@@ -256,7 +263,7 @@ type orderPage struct {
 	Order   *model.Order
 	Place   string
 	Acts    map[string]bool     // the actions the caller may take, for the buttons
-	Takers  []*model.OrderTaker // dispatch: the community's takers in the caller's scope
+	Takers  []store.TakerSuggestion // dispatch: the community's takers, ranked, with why
 	Form    *Form
 	Live    bool // the order may still change: the page asks for changes
 	Stars   []int
@@ -307,22 +314,22 @@ func (wb *Web) orderShow(w http.ResponseWriter, r *http.Request, status int, id 
 		d.Place = wb.placeName(r, o.TerritoryID)
 	}
 	if d.Acts[string(model.ActDispatch)] {
-		p, err := wb.st.OrderTakers(ctx, sc, 0, 100, "")
-		if err != nil {
+		// The community's takers, best suited first, each with why (the same ranking as the
+		// API's suggestions), whoever dispatches: staff, a grid leader or a branch secretary.
+		if d.Takers, err = wb.st.SuggestTakers(ctx, sc, o.ID, 50); err != nil {
 			return err
-		}
-		for _, t := range p.Items {
-			if t.Active && t.CommunityID == o.CommunityID {
-				d.Takers = append(d.Takers, t)
-			}
 		}
 	}
 	if f.Invalid() {
 		d.Failed = f
 	}
 	back := "/orders/mine"
+	disp, err := wb.dispatches(r)
+	if err != nil {
+		return err
+	}
 	switch {
-	case dispatches(sc):
+	case disp:
 		back = "/orders"
 	case o.Taker != nil && o.Taker.UserID == sc.UserID:
 		back = "/orders/taking"
@@ -410,7 +417,9 @@ type orderBoardPage struct {
 // category. Residents and members go to their own orders.
 func (wb *Web) orders(w http.ResponseWriter, r *http.Request) error {
 	ctx, sc := r.Context(), scope(r)
-	if !dispatches(sc) {
+	if disp, err := wb.dispatches(r); err != nil {
+		return err
+	} else if !disp {
 		redirect(w, r, "/orders/mine", "")
 		return nil
 	}

@@ -251,7 +251,7 @@ func TestOrderDispatchPage(t *testing.T) {
 		}
 		page := staff.get("/orders/"+id).want(t, http.StatusOK)
 		opts := all(page.Doc, "#form-dispatch select[name=taker_id] option")
-		if len(opts) != 1 || !strings.Contains(text(opts[0]), "王志愿") || !strings.Contains(text(opts[0]), "在办 0 单") {
+		if len(opts) != 1 || !strings.Contains(text(opts[0]), "王志愿") || !strings.Contains(text(opts[0]), "手头没有未完成的单") {
 			t.Fatalf("takers offered: %q", texts(page.Doc, "#form-dispatch option"))
 		}
 		staff.post("/orders/"+id+"/act", url.Values{"action": {"dispatch"}, "taker_id": {attr(opts[0], "value")}}).want(t, http.StatusSeeOther)
@@ -317,4 +317,51 @@ func TestOrderSettingsPage(t *testing.T) {
 		t.Errorf("a taker at another community's node: %q", got)
 	}
 	w.as(t, "gridleader").get("/orders/settings").want(t, http.StatusForbidden)
+}
+
+// TestOrderBoardForSecretary: a member's account (scoped to the stairwell it lives in) has no
+// dispatch board until it holds the grid branch's secretary post; then 办事 offers the board, the
+// board lists the grid's orders, and the order's page offers the ranked takers to dispatch to.
+func TestOrderBoardForSecretary(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, "sqlite")
+	w := mustOrderWorld(t, st)
+	ctx, sys := context.Background(), authz.System()
+	branch := storetest.PartyOrg(t, st, "grid_branch", "", "第一网格党支部", w.grid, 0)
+	u, err := st.CreateUser(ctx, sys, store.UserInput{Username: "secretary", DisplayName: "钱书记", Password: password, Role: model.RoleMember, ScopeID: w.stairwell.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := storetest.PartyMember(t, st, "钱书记", branch, u.ID)
+	res := w.as(t, "resident")
+	key := attr(one(t, res.get("/orders/new").Doc, "#form-order input[name=idem_key]"), "value")
+	loc := res.postMultipart("/orders/new", map[string][]string{"category_id": {fmt.Sprint(w.cats[1].ID)}, "description": {"厨房水龙头漏水"},
+		"idem_key": {key}}).want(t, http.StatusSeeOther).Header.Get("Location")
+	id := orderID(t, loc)
+
+	sec := w.as(t, "secretary")
+	if n := len(all(sec.get("/services").want(t, http.StatusOK).Doc, "#tile-orders-board")); n != 0 {
+		t.Error("办事 offers the board before the post")
+	}
+	sec.get("/orders").want(t, http.StatusSeeOther)
+
+	if _, err := st.AddPost(ctx, sys, branch, model.PostInput{Post: model.PostSecretary, MemberID: mid, StartsOn: w.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(all(sec.get("/services").want(t, http.StatusOK).Doc, "#tile-orders-board")); n != 1 {
+		t.Error("办事 does not offer the board to the branch secretary")
+	}
+	board := sec.get("/orders").want(t, http.StatusOK)
+	if len(all(board.Doc, "#board-all #row-"+id)) != 1 {
+		t.Fatal("the secretary's board does not list the grid's order")
+	}
+	page := sec.get("/orders/"+id).want(t, http.StatusOK)
+	opts := all(page.Doc, "#form-dispatch select[name=taker_id] option")
+	if len(opts) != 1 || !strings.Contains(text(opts[0]), "王志愿") {
+		t.Fatalf("takers offered: %q", texts(page.Doc, "#form-dispatch option"))
+	}
+	sec.post("/orders/"+id+"/act", url.Values{"action": {"dispatch"}, "taker_id": {attr(opts[0], "value")}}).want(t, http.StatusSeeOther)
+	if got := text(one(t, sec.get("/orders/"+id).want(t, http.StatusOK).Doc, "#order-status")); got != "已派单" {
+		t.Errorf("status after the secretary dispatched: %q", got)
+	}
 }
