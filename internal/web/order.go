@@ -262,7 +262,7 @@ type orderPage struct {
 	Page
 	Order   *model.Order
 	Place   string
-	Acts    map[string]bool     // the actions the caller may take, for the buttons
+	Acts    map[string]bool         // the actions the caller may take, for the buttons
 	Takers  []store.TakerSuggestion // dispatch: the community's takers, ranked, with why
 	Form    *Form
 	Live    bool // the order may still change: the page asks for changes
