@@ -485,6 +485,9 @@ func (s *Store) ArchiveTerritory(ctx context.Context, sc authz.Scope, id int64) 
 }
 
 // adjustCounts adds dh households and dr residents to the node at path and all its ancestors.
+// On PostgreSQL the rows are locked first in id order: the UPDATE alone locks them in the order
+// its scan meets them, which moves as rows are updated, and two writers under a shared ancestor
+// locking in opposite orders deadlocked (TestCountsConcurrent).
 func (c conn) adjustCounts(ctx context.Context, path string, dh, dr int64) error {
 	if dh == 0 && dr == 0 {
 		return nil
@@ -493,6 +496,11 @@ func (c conn) adjustCounts(ctx context.Context, path string, dh, dr int64) error
 	args := []any{dh, dr}
 	for _, id := range ids {
 		args = append(args, id)
+	}
+	if c.d.name == "postgres" {
+		if _, err := c.exec(ctx, `SELECT id FROM territories WHERE id IN (`+inList(len(ids))+`) ORDER BY id FOR NO KEY UPDATE`, args[2:]...); err != nil {
+			return err
+		}
 	}
 	_, err := c.exec(ctx, `UPDATE territories SET households = households + ?, residents = residents + ? WHERE id IN (`+inList(len(ids))+`)`, args...)
 	return err
