@@ -576,19 +576,29 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	if oc.system {
 		auditSc = authz.System()
 	}
+	if in.Action == model.ActCancel {
+		if err := tx.refundOrderSpends(ctx, auditSc, o, actor); err != nil {
+			return err
+		}
+	}
 	tx.auditAt(auditSc, o.Path, "order."+string(in.Action), "order", []int64{id}, fmt.Sprintf("%s → %s", o.Status.Label(), to.Label()))
 	return nil
 }
 
 // orderServed credits the taker with the service time of a done order and, when the taker is a
-// party member, the points an order earns (the points ledger's PointsOrder rule); the minutes
-// are banked in the taker's time bank (timebank.go, once per order and taker).
+// party member, the points an order earns (the points ledger's PointsOrder rule). The minutes
+// are banked in the taker's time bank (timebank.go) and counted on its record
+// (order_takers.minutes) together, once per order and taker: a reopened order done again by
+// the same taker adds to neither.
 func (tx *Tx) orderServed(ctx context.Context, o *model.Order, takerID int64, minutes int, by int64) error {
-	if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, takerID); err != nil {
+	banked, err := tx.BankOrderMinutes(ctx, o.ID, takerID, minutes, by)
+	if err != nil {
 		return err
 	}
-	if _, err := tx.BankOrderMinutes(ctx, o.ID, takerID, minutes, by); err != nil {
-		return err
+	if banked {
+		if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, takerID); err != nil {
+			return err
+		}
 	}
 	var member sql.NullInt64
 	if err := tx.queryRow(ctx, `SELECT member_id FROM order_takers WHERE id = ?`, []any{takerID}, &member); err != nil {

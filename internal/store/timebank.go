@@ -28,6 +28,10 @@ import (
 // (BankOrderMinutes). One taker earns once per order: a replay banks nothing, and a reopened
 // order done again by the same taker banks nothing more (the first done stands; staff correct
 // it if the hours were wrong); done again by another taker, that taker earns its own.
+//
+// Spending and cancelling: minutes are spent on an order of one's own household that is not
+// cancelled; cancelling the order gives them back (refundOrderSpends, in the cancel's
+// transaction).
 
 // BankOrderMinutes banks minutes of service on order orderID for taker takerID inside tx (the
 // order's transaction, or the demo's): it reports whether they were banked (false when this
@@ -251,8 +255,7 @@ func (s *Store) SpendTimebank(ctx context.Context, sc authz.Scope, in model.Time
 	if in.OrderID <= 0 {
 		return nil, fieldErr("order_id", "请选择要兑换服务的订单")
 	}
-	var id int64
-	var holder int64
+	var id, holder int64
 	err := s.Tx(ctx, func(tx *Tx) error {
 		tc, err := tx.timebankCaller(ctx, sc)
 		if err != nil {
@@ -261,36 +264,95 @@ func (s *Store) SpendTimebank(ctx context.Context, sc authz.Scope, in model.Time
 		if holder, err = tc.spender(in.From); err != nil {
 			return err
 		}
-		var household int64
-		var status model.OrderStatus
-		var path string
-		err = tx.queryRow(ctx, `SELECT household_id, status, path FROM orders WHERE id = ?`, []any{in.OrderID}, &household, &status, &path)
-		if isNotFound(err) || err == nil && (tc.household == 0 || household != tc.household) {
-			return fieldErr("order_id", "只能用于自家的订单")
-		} else if err != nil {
-			return err
-		}
-		if status == model.OrderCancelled {
-			return fieldErr("order_id", "订单已取消，不能兑换")
-		}
-		h, err := tx.timebankHolder(ctx, in.From, holder)
-		if err != nil {
-			return err
-		}
-		if err := tx.debit(ctx, in.From, holder, in.Minutes); err != nil {
-			return err
-		}
-		if id, err = tx.timebankEntry(ctx, &model.TimebankEntry{HolderKind: in.From, HolderID: holder, Kind: model.TimebankSpend, Minutes: -in.Minutes,
-			OrderID: in.OrderID, Reason: in.Note}, h.CommunityID, sc.UserID); err != nil {
-			return err
-		}
-		tx.auditAt(sc, path, "timebank.spend", "order", []int64{in.OrderID}, fmt.Sprintf("%s 兑换 %s 小时", in.From.Label(), model.FormatHours(in.Minutes)))
-		return nil
+		id, err = tx.spendTimebank(ctx, sc, holder, tc.household, in)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.timebankEntryByID(ctx, in.From, holder, id)
+}
+
+// spendTimebank is SpendTimebank inside tx for holder (of kind in.From) of household own (the
+// household whose orders it may spend on; 0: none): the new entry's id.
+func (tx *Tx) spendTimebank(ctx context.Context, sc authz.Scope, holder, own int64, in model.TimebankTransfer) (int64, error) {
+	var household int64
+	var status model.OrderStatus
+	var path string
+	q := `SELECT household_id, status, path FROM orders WHERE id = ?`
+	if tx.d.name == "postgres" {
+		// A cancel committing between this read and the debit would leave minutes spent on a
+		// cancelled order that its refund (refundOrderSpends) did not see: the share lock makes
+		// the cancel's UPDATE wait for this spend, and this read wait for a cancel under way.
+		// SQLite has one writer.
+		q += ` FOR SHARE`
+	}
+	err := tx.queryRow(ctx, q, []any{in.OrderID}, &household, &status, &path)
+	if isNotFound(err) || err == nil && (own == 0 || household != own) {
+		return 0, fieldErr("order_id", "只能用于自家的订单")
+	} else if err != nil {
+		return 0, err
+	}
+	if status == model.OrderCancelled {
+		return 0, fieldErr("order_id", "订单已取消，不能兑换")
+	}
+	h, err := tx.timebankHolder(ctx, in.From, holder)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.debit(ctx, in.From, holder, in.Minutes); err != nil {
+		return 0, err
+	}
+	id, err := tx.timebankEntry(ctx, &model.TimebankEntry{HolderKind: in.From, HolderID: holder, Kind: model.TimebankSpend, Minutes: -in.Minutes,
+		OrderID: in.OrderID, Reason: in.Note}, h.CommunityID, sc.UserID)
+	if err != nil {
+		return 0, err
+	}
+	tx.auditAt(sc, path, "timebank.spend", "order", []int64{in.OrderID}, fmt.Sprintf("%s 兑换 %s 小时", in.From.Label(), model.FormatHours(in.Minutes)))
+	return id, nil
+}
+
+// refundOrderSpends gives back, inside the transaction that cancels order o, every spend on it
+// to its holder: a correction entry each (a correction has no order; its reason names the
+// order) and the credit. by is the account that cancelled (0: the system). It runs once per
+// order: cancelled is terminal (model.OrderTransition has no edge out of it) and the cancel is
+// one conditional UPDATE, and no spend lands after it (spendTimebank refuses a cancelled
+// order, and on PostgreSQL holds the order's row until it commits), so no spend on a
+// cancelled order is left, nor any refunded twice. Holders are credited in key order, so two
+// cancels refunding one holder never wait for each other in opposite orders.
+func (tx *Tx) refundOrderSpends(ctx context.Context, sc authz.Scope, o *model.Order, by int64) error {
+	type spent struct {
+		kind     model.TimebankHolderKind
+		id, comm int64
+		minutes  int
+	}
+	list, err := queryAll(ctx, tx.conn, `SELECT holder_kind, holder_id, community_id, CAST(SUM(minutes) AS BIGINT) FROM timebank_entries
+		WHERE order_id = ? AND kind = 'spend' GROUP BY holder_kind, holder_id, community_id ORDER BY holder_kind, holder_id`, []any{o.ID},
+		func(r rowScanner) (spent, error) {
+			var x spent
+			var m int64
+			err := r.Scan(&x.kind, &x.id, &x.comm, &m)
+			x.minutes = -int(m)
+			return x, err
+		})
+	if err != nil {
+		return err
+	}
+	reason := fmt.Sprintf("订单 #%d 已取消，退回兑换的时长", o.ID)
+	for _, x := range list {
+		if x.minutes <= 0 {
+			continue
+		}
+		if err := tx.credit(ctx, x.kind, x.id, x.comm, x.minutes); err != nil {
+			return err
+		}
+		if _, err := tx.timebankEntry(ctx, &model.TimebankEntry{HolderKind: x.kind, HolderID: x.id, Kind: model.TimebankCorrection, Minutes: x.minutes,
+			Reason: reason}, x.comm, by); err != nil {
+			return err
+		}
+		tx.auditAt(sc, o.Path, "timebank.refund", string(x.kind), []int64{x.id}, fmt.Sprintf("订单 #%d 已取消，退回 %s 小时", o.ID, model.FormatHours(x.minutes)))
+	}
+	return nil
 }
 
 // GiveTimebank gives in.Minutes of the caller's banked minutes (its taker's; a household's
@@ -317,46 +379,54 @@ func (s *Store) GiveTimebank(ctx context.Context, sc authz.Scope, in model.Timeb
 		if taker, err = tc.spender(model.HolderTaker); err != nil {
 			return err
 		}
-		if in.HouseholdID == tc.household {
-			return fieldErr("household_id", "不能转赠给自己家：自家的订单可以直接兑换")
-		}
-		giver, err := tx.timebankHolder(ctx, model.HolderTaker, taker)
-		if err != nil {
-			return err
-		}
-		var community sql.NullInt64
-		var moved sql.NullTime
-		var path string
-		err = tx.queryRow(ctx, `SELECT community_id, moved_out_at, path FROM households WHERE id = ?`, []any{in.HouseholdID}, &community, &moved, &path)
-		if isNotFound(err) || err == nil && community.Int64 != giver.CommunityID {
-			return fieldErr("household_id", "本社区没有这一户：只能转赠给本社区的住户")
-		} else if err != nil {
-			return err
-		}
-		if moved.Valid {
-			return fieldErr("household_id", "该户已迁出，不能受赠")
-		}
-		if err := tx.debit(ctx, model.HolderTaker, taker, in.Minutes); err != nil {
-			return err
-		}
-		if id, err = tx.timebankEntry(ctx, &model.TimebankEntry{HolderKind: model.HolderTaker, HolderID: taker, Kind: model.TimebankGive, Minutes: -in.Minutes,
-			CounterpartyKind: model.HolderHousehold, CounterpartyID: in.HouseholdID, Reason: in.Note}, giver.CommunityID, sc.UserID); err != nil {
-			return err
-		}
-		if err := tx.credit(ctx, model.HolderHousehold, in.HouseholdID, giver.CommunityID, in.Minutes); err != nil {
-			return err
-		}
-		if _, err := tx.timebankEntry(ctx, &model.TimebankEntry{HolderKind: model.HolderHousehold, HolderID: in.HouseholdID, Kind: model.TimebankReceive, Minutes: in.Minutes,
-			CounterpartyKind: model.HolderTaker, CounterpartyID: taker, Reason: in.Note}, giver.CommunityID, sc.UserID); err != nil {
-			return err
-		}
-		tx.auditAt(sc, path, "timebank.give", "household", []int64{in.HouseholdID}, fmt.Sprintf("%s 转赠 %s 小时", giver.Name, model.FormatHours(in.Minutes)))
-		return nil
+		id, err = tx.giveTimebank(ctx, sc, taker, tc.household, in)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.timebankEntryByID(ctx, model.HolderTaker, taker, id)
+}
+
+// giveTimebank is GiveTimebank inside tx for taker, whose own household is own (0: none): the
+// giver's entry's id.
+func (tx *Tx) giveTimebank(ctx context.Context, sc authz.Scope, taker, own int64, in model.TimebankTransfer) (int64, error) {
+	if in.HouseholdID == own {
+		return 0, fieldErr("household_id", "不能转赠给自己家：自家的订单可以直接兑换")
+	}
+	giver, err := tx.timebankHolder(ctx, model.HolderTaker, taker)
+	if err != nil {
+		return 0, err
+	}
+	var community sql.NullInt64
+	var moved sql.NullTime
+	var path string
+	err = tx.queryRow(ctx, `SELECT community_id, moved_out_at, path FROM households WHERE id = ?`, []any{in.HouseholdID}, &community, &moved, &path)
+	if isNotFound(err) || err == nil && community.Int64 != giver.CommunityID {
+		return 0, fieldErr("household_id", "本社区没有这一户：只能转赠给本社区的住户")
+	} else if err != nil {
+		return 0, err
+	}
+	if moved.Valid {
+		return 0, fieldErr("household_id", "该户已迁出，不能受赠")
+	}
+	if err := tx.debit(ctx, model.HolderTaker, taker, in.Minutes); err != nil {
+		return 0, err
+	}
+	id, err := tx.timebankEntry(ctx, &model.TimebankEntry{HolderKind: model.HolderTaker, HolderID: taker, Kind: model.TimebankGive, Minutes: -in.Minutes,
+		CounterpartyKind: model.HolderHousehold, CounterpartyID: in.HouseholdID, Reason: in.Note}, giver.CommunityID, sc.UserID)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.credit(ctx, model.HolderHousehold, in.HouseholdID, giver.CommunityID, in.Minutes); err != nil {
+		return 0, err
+	}
+	if _, err := tx.timebankEntry(ctx, &model.TimebankEntry{HolderKind: model.HolderHousehold, HolderID: in.HouseholdID, Kind: model.TimebankReceive, Minutes: in.Minutes,
+		CounterpartyKind: model.HolderTaker, CounterpartyID: taker, Reason: in.Note}, giver.CommunityID, sc.UserID); err != nil {
+		return 0, err
+	}
+	tx.auditAt(sc, path, "timebank.give", "household", []int64{in.HouseholdID}, fmt.Sprintf("%s 转赠 %s 小时", giver.Name, model.FormatHours(in.Minutes)))
+	return id, nil
 }
 
 // CorrectTimebank appends staff's correction to a holder of their territory (staff and grid

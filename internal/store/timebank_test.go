@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -230,9 +231,12 @@ func TestTimebankSpendAndGive(t *testing.T) {
 		if b := checkLedger(t, st, model.HolderHousehold, w.neighbour.ID); b != 0 {
 			t.Errorf("neighbour's balance %d", b)
 		}
-		// A cancelled order takes no spend.
+		// A cancelled order takes no spend, and gives back what was spent on it.
 		if _, err := transition(st, w.volunteer, w.ownOr.ID, model.ActCancel); err != nil {
 			t.Fatal(err)
+		}
+		if b := checkLedger(t, st, model.HolderTaker, tk); b != 75 {
+			t.Errorf("after the cancel: %d, want 75 (15 and the 60 spent given back)", b)
 		}
 		if _, err := st.SpendTimebank(ctx, w.volunteer, model.TimebankTransfer{OrderID: w.ownOr.ID, Minutes: 5}); fieldOf(err) != "order_id" {
 			t.Errorf("spending on a cancelled order: %v", err)
@@ -244,7 +248,7 @@ func TestTimebankSpendAndGive(t *testing.T) {
 		if _, err := st.CorrectTimebank(ctx, w.volunteer, model.TimebankCorrectionInput{HolderKind: model.HolderTaker, HolderID: tk, Minutes: 60, Reason: "补录"}); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("a volunteer corrects itself: %v", err)
 		}
-		if _, err := st.CorrectTimebank(ctx, w.staff, model.TimebankCorrectionInput{HolderKind: model.HolderTaker, HolderID: tk, Minutes: -60, Reason: "多记"}); !errors.Is(err, model.ErrConflict) {
+		if _, err := st.CorrectTimebank(ctx, w.staff, model.TimebankCorrectionInput{HolderKind: model.HolderTaker, HolderID: tk, Minutes: -90, Reason: "多记"}); !errors.Is(err, model.ErrConflict) {
 			t.Errorf("a correction below zero: %v", err)
 		}
 		if _, err := st.CorrectTimebank(ctx, w.staff, model.TimebankCorrectionInput{HolderKind: model.HolderTaker, HolderID: tk, Minutes: 60}); fieldOf(err) != "reason" {
@@ -254,8 +258,8 @@ func TestTimebankSpendAndGive(t *testing.T) {
 		if err != nil || c.Kind != model.TimebankCorrection || c.Minutes != 60 {
 			t.Fatalf("correction: %+v, %v", c, err)
 		}
-		if b := checkLedger(t, st, model.HolderTaker, tk); b != 75 {
-			t.Errorf("after the correction: %d, want 75", b)
+		if b := checkLedger(t, st, model.HolderTaker, tk); b != 135 {
+			t.Errorf("after the correction: %d, want 135", b)
 		}
 		// Address search for a gift: the community's households, not its own, not another community's.
 		found, err := st.TimebankHouseholds(ctx, w.volunteer, "1单元")
@@ -324,5 +328,197 @@ func TestTimebankConcurrentSpends(t *testing.T) {
 		if spent := mustCount(t, st, `SELECT COUNT(*) FROM timebank_entries WHERE holder_kind = 'taker' AND kind IN ('spend', 'give')`); spent != ok {
 			t.Errorf("%d debit entries for %d successes", spent, ok)
 		}
+	})
+}
+
+// TestTimebankMinutesOnce: a reopened order done again by the same taker counts its minutes
+// once on the taker's record, as in its time bank; done again by another taker, that one
+// counts its own.
+func TestTimebankMinutesOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustTimebankWorld(t, st)
+		recorded := func(name string) int {
+			t.Helper()
+			page, err := st.OrderTakers(ctx, w.staff, 0, 10, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tk := range page.Items {
+				if tk.Name == name {
+					return tk.Minutes
+				}
+			}
+			t.Fatalf("no taker %s in %+v", name, page.Items)
+			return 0
+		}
+		again := func(id int64) {
+			t.Helper()
+			if _, err := transition(st, w.res, id, model.ActReopen); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := transition(st, w.staff, id, model.ActOpen); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o := w.place(t, st, w.res, 0)
+		serve(t, st, w.volunteer, o.ID, 2)
+		again(o.ID)
+		serve(t, st, w.volunteer, o.ID, 3)
+		if got, bank := recorded("赵志愿"), checkLedger(t, st, model.HolderTaker, w.volunteerTaker.ID); got != 120 || bank != 120 {
+			t.Errorf("done twice by the same taker: %d minutes recorded, %d banked; want 120 both", got, bank)
+		}
+		again(o.ID)
+		serve(t, st, w.member, o.ID, 1)
+		if got := recorded("张党员"); got != 60 {
+			t.Errorf("done again by another taker: %d minutes recorded, want 60", got)
+		}
+		if got := recorded("赵志愿"); got != 120 {
+			t.Errorf("the first taker's record changed to %d", got)
+		}
+	})
+}
+
+// TestTimebankCancelRefunds: cancelling an order gives back every holder's spends on it, one
+// correction each naming the order, by who cancelled; an order reopened after its service and
+// then cancelled gives back what was spent before and after, once; cancelled is terminal, so
+// nothing is given back twice; a spend on an order served and not cancelled stays spent.
+func TestTimebankCancelRefunds(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustTimebankWorld(t, st)
+		tk, home := w.volunteerTaker.ID, w.home.ID
+		for _, c := range []model.TimebankCorrectionInput{
+			{HolderKind: model.HolderTaker, HolderID: tk, Minutes: 300, Reason: "期初余额"},
+			{HolderKind: model.HolderHousehold, HolderID: home, Minutes: 60, Reason: "期初余额"},
+		} {
+			if _, err := st.CorrectTimebank(ctx, w.staff, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		spend := func(from model.TimebankHolderKind, order int64, minutes int) {
+			t.Helper()
+			if _, err := st.SpendTimebank(ctx, w.volunteer, model.TimebankTransfer{From: from, OrderID: order, Minutes: minutes}); err != nil {
+				t.Fatalf("spend %d from %s: %v", minutes, from, err)
+			}
+		}
+		refunds := func() int {
+			return mustCount(t, st, `SELECT COUNT(*) FROM timebank_entries WHERE kind = 'correction' AND reason LIKE '订单 #%'`)
+		}
+		// Two holders, three spends on one order: each holder gets its own back.
+		spend(model.HolderTaker, w.ownOr.ID, 30)
+		spend(model.HolderTaker, w.ownOr.ID, 10)
+		spend(model.HolderHousehold, w.ownOr.ID, 20)
+		if _, err := transition(st, w.volunteer, w.ownOr.ID, model.ActCancel); err != nil {
+			t.Fatal(err)
+		}
+		if b := checkLedger(t, st, model.HolderTaker, tk); b != 300 {
+			t.Errorf("taker's balance after the cancel: %d, want 300", b)
+		}
+		if b := checkLedger(t, st, model.HolderHousehold, home); b != 40+20 {
+			t.Errorf("household's balance after the cancel: %d, want 60", b)
+		}
+		page, err := st.TimebankEntries(ctx, w.volunteer, model.HolderTaker, tk, 1, "")
+		want := fmt.Sprintf("订单 #%d 已取消，退回兑换的时长", w.ownOr.ID)
+		if err != nil || page.Items[0].Kind != model.TimebankCorrection || page.Items[0].Minutes != 40 || page.Items[0].Reason != want ||
+			page.Items[0].OrderID != 0 || page.Items[0].ActorName != "volunteer" {
+			t.Fatalf("the taker's refund: %+v, %v", page.Items[0], err)
+		}
+		if n := refunds(); n != 2 {
+			t.Errorf("%d refunds, want 2 (one per holder)", n)
+		}
+		// Served, reopened, then cancelled: the spends before and after are given back once.
+		o := w.place(t, st, w.volunteer, 0)
+		spend(model.HolderTaker, o.ID, 30)
+		serve(t, st, w.member, o.ID, 1)
+		if _, err := transition(st, w.volunteer, o.ID, model.ActReopen); err != nil {
+			t.Fatal(err)
+		}
+		spend(model.HolderTaker, o.ID, 15)
+		if b := balanceOf(t, st, model.HolderTaker, tk); b != 255 {
+			t.Fatalf("balance before the cancel: %d, want 255", b)
+		}
+		if _, err := transition(st, w.staff, o.ID, model.ActCancel); err != nil {
+			t.Fatal(err)
+		}
+		if b := checkLedger(t, st, model.HolderTaker, tk); b != 300 {
+			t.Errorf("after the reopened order's cancel: %d, want 300", b)
+		}
+		if _, err := transition(st, w.staff, o.ID, model.ActCancel); !errors.Is(err, model.ErrConflict) {
+			t.Errorf("cancelling twice: %v", err)
+		}
+		if n := refunds(); n != 3 {
+			t.Errorf("%d refunds, want 3", n)
+		}
+		// Nothing leads out of cancelled: a refund is never followed by another cancel.
+		all := []model.OrderActor{model.ActorRequester, model.ActorTaker, model.ActorCandidate, model.ActorDispatcher, model.ActorSystem}
+		for _, a := range []model.OrderAction{model.ActClaim, model.ActAccept, model.ActDone, model.ActDecline, model.ActRate, model.ActReopen,
+			model.ActDispatch, model.ActOpen, model.ActEscalate, model.ActClose, model.ActCancel, model.ActRemind} {
+			if to, err := model.OrderTransition(model.OrderCancelled, a, all); err == nil {
+				t.Errorf("%s leads from cancelled to %s", a, to)
+			}
+		}
+		// A spend on an order served and not cancelled stays spent.
+		o = w.place(t, st, w.volunteer, 0)
+		spend(model.HolderTaker, o.ID, 30)
+		serve(t, st, w.member, o.ID, 1)
+		if b := checkLedger(t, st, model.HolderTaker, tk); b != 270 {
+			t.Errorf("after a spend on a served order: %d, want 270", b)
+		}
+	})
+}
+
+// TestTimebankSpendCancelRace: a spend and a cancel of the same order at once, 20 times: the
+// cancel always succeeds, and either the spend was refused (the order cancelled) or it went
+// through and the cancel gave it back; the balance ends each round as it began.
+func TestTimebankSpendCancelRace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustTimebankWorld(t, st)
+		tk := w.volunteerTaker.ID
+		if _, err := st.CorrectTimebank(ctx, w.staff, model.TimebankCorrectionInput{HolderKind: model.HolderTaker, HolderID: tk, Minutes: 600, Reason: "期初余额"}); err != nil {
+			t.Fatal(err)
+		}
+		spent, refused := 0, 0
+		for round := range 20 {
+			o := w.place(t, st, w.volunteer, 0)
+			var wg sync.WaitGroup
+			var spendErr, cancelErr error
+			start := make(chan struct{})
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, spendErr = st.SpendTimebank(ctx, w.volunteer, model.TimebankTransfer{OrderID: o.ID, Minutes: 30})
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				_, cancelErr = transition(st, w.volunteer, o.ID, model.ActCancel)
+			}()
+			close(start)
+			wg.Wait()
+			if cancelErr != nil {
+				t.Fatalf("round %d: cancel: %v", round, cancelErr)
+			}
+			switch {
+			case spendErr == nil:
+				spent++
+			case fieldOf(spendErr) == "order_id":
+				refused++
+			default:
+				t.Fatalf("round %d: spend: %v", round, spendErr)
+			}
+			if b := checkLedger(t, st, model.HolderTaker, tk); b != 600 {
+				t.Fatalf("round %d: balance %d, want 600 (spend error %v)", round, b, spendErr)
+			}
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM timebank_entries WHERE kind = 'correction' AND reason LIKE '订单 #%'`); n != spent {
+			t.Errorf("%d refunds for %d spends that went through", n, spent)
+		}
+		t.Logf("%d spends went through and were given back, %d were refused", spent, refused)
 	})
 }
