@@ -13,8 +13,9 @@ import (
 )
 
 // demoOrders gives the demo community its volunteer service (demo.Orders): the demo resident's
-// household has orders of its own, and the demo member account is a taker of the community, so
-// that its phone lists the open orders near it. A second run adds nothing.
+// household has orders of its own and hours given to it in the time bank, part of them spent
+// on its open order, and the demo member account is a taker of the community, so that its
+// phone lists the open orders near it. A second run adds nothing.
 func demoOrders(ctx context.Context, st *store.Store, community *model.Territory) error {
 	var own int64
 	if acc, err := st.UserByUsername(ctx, "resident"); err == nil {

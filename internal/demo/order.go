@@ -1,9 +1,11 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -20,7 +22,10 @@ import (
 // satisfied. Every step goes through the store's order functions at the time it took place
 // (store.AsOf), so the history, the takers' load and hours, the members' points and the time
 // bank are what the live system would have kept. The household given (the demo resident's)
-// has orders of its own: one open, one done to rate, one rated.
+// has orders of its own: one open, one done to rate, one rated. Then the time bank
+// (demoTimebank): the takers who banked the most give some of their hours to households of
+// elderly people living alone, the demo resident's first, and some of those spend part of what
+// they received on an order of theirs waiting for a taker.
 
 // DemoOrders is how many orders the demo community gets.
 const DemoOrders = 300
@@ -41,9 +46,12 @@ var takerSkills = []string{"水电维修", "家电维修", "跑腿代办", "陪�
 var lowComments = []string{"来得有点晚", "没修好，还在漏", "态度还可以，效率一般"}
 var goodComments = []string{"很及时，谢谢！", "小伙子很耐心", "修得很好", "党员就是不一样", "下次还找你们", ""}
 
-// OrdersResult counts what Orders did.
+// OrdersResult counts what Orders did: the orders placed, the takers registered, and the time
+// bank's gifts (of Given minutes in all) and spends (of Spent minutes).
 type OrdersResult struct {
 	Orders, Takers int
+	Gifts, Given   int
+	Spends, Spent  int
 }
 
 // Orders builds the volunteer service of community (see the file comment); own is the demo
@@ -91,7 +99,7 @@ func Orders(ctx context.Context, st *store.Store, community, own int64, seed int
 		if len(takers) == 0 && state != "open" && state != "placed" && state != "cancelled" {
 			state = "placed"
 		}
-		if err := demoOrder(ctx, at, &clock, r, cats, takers, h.ID, h.HeadName, state, i%10 == 3, now); err != nil {
+		if _, err := demoOrder(ctx, at, &clock, r, cats, takers, h.ID, h.HeadName, state, i%10 == 3, now); err != nil {
 			return res, fmt.Errorf("order %d (%s): %w", i, state, err)
 		}
 		res.Orders++
@@ -102,18 +110,147 @@ func Orders(ctx context.Context, st *store.Store, community, own int64, seed int
 			return res, err
 		}
 		for _, state := range []string{"rated", "done", "open"} {
-			if err := demoOrder(ctx, at, &clock, r, cats, takers, own, h.HeadName, state, false, now); err != nil {
+			if _, err := demoOrder(ctx, at, &clock, r, cats, takers, own, h.HeadName, state, false, now); err != nil {
 				return res, fmt.Errorf("the demo resident's order (%s): %w", state, err)
 			}
 			res.Orders++
 		}
 	}
+	if err := demoTimebank(ctx, at, &clock, r, cats, takers, community, own, now, &res); err != nil {
+		return res, fmt.Errorf("time bank: %w", err)
+	}
 	return res, nil
 }
 
-// demoOrder places one order of household and takes it to state, each step at its time.
+var giftNotes = []string{"邻里互助，远亲不如近邻", "给老人家的一点心意", "有需要随时叫我们", "祝您身体健康"}
+
+// demoTimebank gives the time bank of community its gifts and spends (see the file comment),
+// at the end of the history, through the store's time bank functions: five gifts, by the (up
+// to five) takers who banked the most in turn, each of half what the giver has left (whole
+// half hours, at most four hours, none under half an hour), to households in turn — own (the
+// demo resident's, 0: none) first, then elderly people living alone, then households whose
+// head is 60 or over, then any with a head; then the first three of them spend half of what
+// they received on an open order of theirs, placed now when they have none.
+func demoTimebank(ctx context.Context, st *store.Store, clock *time.Time, r *rand.Rand, cats []*model.OrderCategory, takers []*model.OrderTaker,
+	community, own int64, now time.Time, res *OrdersResult) error {
+	const gifts = 5
+	sys := authz.System()
+	type giver struct {
+		id      int64
+		balance int
+	}
+	var givers []giver
+	for _, t := range takers {
+		h, err := st.TimebankHolder(ctx, sys, model.HolderTaker, t.ID)
+		if err != nil {
+			return err
+		}
+		if h.Balance >= 60 {
+			givers = append(givers, giver{t.ID, h.Balance})
+		}
+	}
+	slices.SortStableFunc(givers, func(a, b giver) int { return cmp.Compare(b.balance, a.balance) })
+	givers = givers[:min(len(givers), gifts)]
+	if len(givers) == 0 {
+		return nil
+	}
+	// The receivers: the demo resident's household, the elderly living alone, anyone.
+	type receiver struct {
+		id   int64
+		head string
+	}
+	var receivers []receiver
+	seen := map[int64]bool{}
+	if own != 0 {
+		h, err := st.Household(ctx, sys, own)
+		if err != nil {
+			return err
+		}
+		receivers, seen[own] = append(receivers, receiver{own, h.HeadName}), true
+	}
+	add := func(id int64, head string) {
+		if head != "" && !seen[id] && len(receivers) < gifts {
+			receivers, seen[id] = append(receivers, receiver{id, head}), true
+		}
+	}
+	alone, err := st.Households(ctx, sys, store.HouseholdFilter{Under: community, Flag: "elderly_alone", Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	for _, i := range r.Perm(len(alone.Items)) {
+		add(alone.Items[i].ID, alone.Items[i].HeadName)
+	}
+	people, err := st.Residents(ctx, sys, store.ResidentFilter{Under: community, Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	for _, i := range r.Perm(len(people.Items)) {
+		if p := people.Items[i]; p.Relation == model.RelationHead && p.Age(now) >= 60 {
+			add(p.HouseholdID, p.Name)
+		}
+	}
+	anyone, err := st.Households(ctx, sys, store.HouseholdFilter{Under: community, Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	for _, i := range r.Perm(len(anyone.Items)) {
+		add(anyone.Items[i].ID, anyone.Items[i].HeadName)
+	}
+	given := map[int64]int{}
+	for i, to := range receivers {
+		g := &givers[i%len(givers)]
+		minutes := min(g.balance/2/30*30, 240)
+		if minutes < 30 {
+			continue
+		}
+		*clock = now.Add(time.Duration(i-60) * time.Minute)
+		if err := st.GiveDemoTimebank(ctx, g.id, model.TimebankTransfer{HouseholdID: to.id, Minutes: minutes, Note: giftNotes[i%len(giftNotes)]}); err != nil {
+			return fmt.Errorf("gift %d: %w", i, err)
+		}
+		g.balance -= minutes
+		given[to.id] += minutes
+		res.Gifts++
+		res.Given += minutes
+	}
+	// The spends: on an open order of the household's own (the demo resident has one).
+	open, err := st.Orders(ctx, sys, store.OrderFilter{Under: community, Status: model.OrderOpen, Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	openOf := map[int64]int64{}
+	for _, o := range open.Items {
+		if openOf[o.HouseholdID] == 0 {
+			openOf[o.HouseholdID] = o.ID
+		}
+	}
+	for i, to := range receivers[:min(len(receivers), 3)] {
+		if given[to.id] == 0 {
+			continue
+		}
+		order := openOf[to.id]
+		if order == 0 {
+			id, err := demoOrder(ctx, st, clock, r, cats, takers, to.id, to.head, "open", false, now)
+			if err != nil {
+				return err
+			}
+			order = id
+			res.Orders++
+		}
+		*clock = now.Add(time.Duration(i-30) * time.Minute)
+		minutes := max(given[to.id]/2/30*30, 30)
+		if err := st.SpendDemoTimebank(ctx, to.id, model.TimebankTransfer{OrderID: order, Minutes: minutes, Note: "用邻里赠送的时长兑换"}); err != nil {
+			return fmt.Errorf("spend %d: %w", i, err)
+		}
+		res.Spends++
+		res.Spent += minutes
+	}
+	return nil
+}
+
+// demoOrder places one order of household and takes it to state, each step at its time: the
+// order's id.
 func demoOrder(ctx context.Context, st *store.Store, clock *time.Time, r *rand.Rand, cats []*model.OrderCategory, takers []*model.OrderTaker,
-	household int64, head, state string, onBehalf bool, now time.Time) error {
+	household int64, head, state string, onBehalf bool, now time.Time) (int64, error) {
 	cat := cats[r.IntN(len(cats))]
 	texts := orderTexts[cat.Name]
 	if len(texts) == 0 {
@@ -147,11 +284,11 @@ func demoOrder(ctx context.Context, st *store.Store, clock *time.Time, r *rand.R
 	id, err := st.PlaceDemoOrder(ctx, household, model.OrderInput{CategoryID: cat.ID, Description: texts[r.IntN(len(texts))],
 		PreferredTime: []string{"尽快", "今天下午", "周六上午", "工作日晚上"}[r.IntN(4)]}, placedBy, onBehalf)
 	if err != nil {
-		return err
+		return id, err
 	}
 	o, err := st.Order(ctx, authz.System(), id)
 	if err != nil {
-		return err
+		return id, err
 	}
 	var taker *model.OrderTaker
 	if len(takers) > 0 {
@@ -207,59 +344,59 @@ func demoOrder(ctx context.Context, st *store.Store, clock *time.Time, r *rand.R
 	}
 	switch state {
 	case "open":
-		return open()
+		return id, open()
 	case "placed":
 		if o.Status != model.OrderPlaced && taker != nil {
 			// Dispatched, and given back by its taker: waiting for a dispatcher again.
 			step(30 * time.Minute)
 			if err := dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID}); err != nil {
-				return err
+				return id, err
 			}
 			step(time.Duration(20+r.IntN(60)) * time.Minute)
-			return asTaker(model.ActDecline, model.OrderTransitionInput{Reason: "这几天出差，接不了"})
+			return id, asTaker(model.ActDecline, model.OrderTransitionInput{Reason: "这几天出差，接不了"})
 		}
-		return nil
+		return id, nil
 	case "escalated":
 		step(24 * time.Hour)
-		return dispatcher(model.ActEscalate, model.OrderTransitionInput{Reason: "超过时限"})
+		return id, dispatcher(model.ActEscalate, model.OrderTransitionInput{Reason: "超过时限"})
 	case "dispatched":
 		step(30 * time.Minute)
-		return dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID})
+		return id, dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID})
 	case "cancelled":
 		step(time.Duration(1+r.IntN(5)) * time.Hour)
-		return asHousehold(model.ActCancel, model.OrderTransitionInput{Reason: "问题已经自己解决了"})
+		return id, asHousehold(model.ActCancel, model.OrderTransitionInput{Reason: "问题已经自己解决了"})
 	}
 	if err := take(); err != nil {
-		return err
+		return id, err
 	}
 	if state == "taken" {
-		return nil
+		return id, nil
 	}
 	if err := done(); err != nil {
-		return err
+		return id, err
 	}
 	if state == "reopened" {
 		step(time.Duration(2+r.IntN(10)) * time.Hour)
 		if err := asHousehold(model.ActReopen, model.OrderTransitionInput{Reason: "问题没有解决，又坏了"}); err != nil {
-			return err
+			return id, err
 		}
 		if err := take(); err != nil {
-			return err
+			return id, err
 		}
 		if err := done(); err != nil {
-			return err
+			return id, err
 		}
-		return rate()
+		return id, rate()
 	}
 	if state == "done" {
-		return nil
+		return id, nil
 	}
 	if err := rate(); err != nil {
-		return err
+		return id, err
 	}
 	if state == "closed" {
 		step(24 * time.Hour)
-		return dispatcher(model.ActClose, model.OrderTransitionInput{})
+		return id, dispatcher(model.ActClose, model.OrderTransitionInput{})
 	}
-	return nil
+	return id, nil
 }

@@ -11,7 +11,8 @@ import (
 
 // The demo city's orders (demo/order.go) go through the real order functions (placeOrder,
 // transitionOrder) at the times they took place (AsOf), acting for households and takers that
-// have no account: each step says whose part it plays and the name history records.
+// have no account: each step says whose part it plays and the name history records. Its time
+// bank's gifts and spends go through giveTimebank and spendTimebank the same way.
 
 // DemoTakers registers up to n party members of community who serve as volunteers and have no
 // taker yet (kind member, no account: they are dispatched by staff), with skills drawn by the
@@ -93,6 +94,32 @@ func (s *Store) StepDemoOrder(ctx context.Context, id, household, taker int64, n
 			oc.taker = t
 		}
 		return tx.transitionOrder(ctx, oc, id, in)
+	})
+}
+
+// GiveDemoTimebank gives in.Minutes of taker's banked minutes to household in.HouseholdID as
+// GiveTimebank does, for a demo taker that has no account (recorded as the system).
+func (s *Store) GiveDemoTimebank(ctx context.Context, taker int64, in model.TimebankTransfer) error {
+	in.From = model.HolderTaker
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.giveTimebank(ctx, authz.System(), taker, 0, in)
+		return err
+	})
+}
+
+// SpendDemoTimebank spends in.Minutes of household's received minutes on its order in.OrderID
+// as SpendTimebank does, for a household acting without an account (recorded as the system).
+func (s *Store) SpendDemoTimebank(ctx context.Context, household int64, in model.TimebankTransfer) error {
+	in.From = model.HolderHousehold
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.spendTimebank(ctx, authz.System(), household, household, in)
+		return err
 	})
 }
 
