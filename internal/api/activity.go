@@ -27,12 +27,20 @@ type activityJSON struct {
 	Status        model.ActivityStatus `json:"status"`
 	StatusLabel   string               `json:"status_label"`
 	SignedUp      bool                 `json:"signed_up"`
+	// Service: volunteer service; ServiceHours what it banks for each registered taker
+	// checked in at it when it is closed.
+	Service      bool    `json:"service"`
+	ServiceHours float64 `json:"service_hours,omitempty"`
 }
 
 func toActivityJSON(x *model.Activity) activityJSON {
-	return activityJSON{ID: ID(x.ID), TerritoryID: ID(x.TerritoryID), TerritoryName: x.TerritoryName, OrgID: optID(x.OrgID), Title: x.Title,
+	out := activityJSON{ID: ID(x.ID), TerritoryID: ID(x.TerritoryID), TerritoryName: x.TerritoryName, OrgID: optID(x.OrgID), Title: x.Title,
 		Description: x.Description, Place: x.Place, StartsAt: x.StartsAt.In(model.Shanghai), EndsAt: x.EndsAt.In(model.Shanghai), Limit: x.Limit,
 		Signups: x.Signups, CheckedIn: x.CheckedIn, Status: x.Status, StatusLabel: x.Status.Label(), SignedUp: x.Mine != nil}
+	if x.Service {
+		out.Service, out.ServiceHours = true, float64(x.ServiceMinutes())/60
+	}
+	return out
 }
 
 func (a *API) listActivities(w http.ResponseWriter, r *http.Request) error {
@@ -61,12 +69,13 @@ func (a *API) createActivity(w http.ResponseWriter, r *http.Request) error {
 		StartsAt    time.Time `json:"starts_at"`
 		EndsAt      time.Time `json:"ends_at"`
 		Limit       int       `json:"limit"`
+		Service     bool      `json:"service"`
 	}
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
 	x, err := a.st.PublishActivity(r.Context(), authz.ScopeFrom(r.Context()), model.ActivityInput{TerritoryID: int64(req.TerritoryID), OrgID: int64(req.OrgID),
-		Title: req.Title, Description: req.Description, Place: req.Place, StartsAt: req.StartsAt, EndsAt: req.EndsAt, Limit: req.Limit})
+		Title: req.Title, Description: req.Description, Place: req.Place, StartsAt: req.StartsAt, EndsAt: req.EndsAt, Limit: req.Limit, Service: req.Service})
 	if err != nil {
 		return err
 	}
@@ -95,4 +104,20 @@ func (a *API) signUpActivity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, toActivityJSON(x))
+}
+
+// activityStatus closes or cancels a published activity (staff): closing a volunteer service
+// activity banks its hours for the registered takers checked in at it.
+func (a *API) activityStatus(status model.ActivityStatus) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		x, err := a.st.SetActivityStatus(r.Context(), authz.ScopeFrom(r.Context()), id, status)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, toActivityJSON(x))
+	}
 }

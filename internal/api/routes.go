@@ -125,6 +125,8 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/party/activities", authz.PartyActivityWrite, a.h(a.createActivity)),
 		authz.NewRoute("GET /api/v1/party/activities/{id}", authz.PartyActivityRead, a.h(a.getActivity)),
 		authz.NewRoute("POST /api/v1/party/activities/{id}/signup", authz.PartyActivityJoin, a.h(a.signUpActivity)),
+		authz.NewRoute("POST /api/v1/party/activities/{id}/close", authz.PartyActivityWrite, a.h(a.activityStatus(model.ActivityClosed))),
+		authz.NewRoute("POST /api/v1/party/activities/{id}/cancel", authz.PartyActivityWrite, a.h(a.activityStatus(model.ActivityCancelled))),
 		authz.NewRoute("GET /api/v1/party/points", authz.PartyPointsRead, a.h(a.leaderboard)),
 		authz.NewRoute("GET /api/v1/party/points/me", authz.PartySelf, a.h(a.myPoints)),
 		authz.NewRoute("GET /api/v1/party/points/rules", authz.PartyPointsWrite, a.h(a.pointsRules)),

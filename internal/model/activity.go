@@ -42,8 +42,11 @@ type Activity struct {
 	Signups       int
 	CheckedIn     int
 	Status        ActivityStatus
-	CreatedBy     int64
-	CreatedAt     time.Time
+	// Service: a volunteer service activity — when it is closed, every registered taker checked
+	// in at it banks its length (at most ServiceMinutesMax) in the time bank (issue 10 item 4).
+	Service   bool
+	CreatedBy int64
+	CreatedAt time.Time
 	// Mine is set for the caller's own sign-up on reads made for one account.
 	Mine *ActivitySignup
 }
@@ -76,7 +79,21 @@ type ActivityInput struct {
 	StartsAt    time.Time
 	EndsAt      time.Time
 	Limit       int
+	Service     bool // volunteer service: the checked-in takers bank its hours when it closes
 }
+
+// ServiceMinutesMax is the most minutes one service activity banks for a taker (a day's work),
+// however long the activity runs.
+const ServiceMinutesMax = 8 * 60
+
+// ServiceMinutes is what a service activity banks for each taker checked in at it: its length
+// in whole minutes, at most ServiceMinutesMax.
+func (a *Activity) ServiceMinutes() int {
+	return min(int(a.EndsAt.Sub(a.StartsAt)/time.Minute), ServiceMinutesMax)
+}
+
+// ServiceHours is ServiceMinutes in hours as the time bank shows them.
+func (a *Activity) ServiceHours() string { return FormatHours(a.ServiceMinutes()) }
 
 // Validate checks the input; every problem is one field error in Chinese.
 func (in *ActivityInput) Validate() error {

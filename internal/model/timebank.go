@@ -71,6 +71,7 @@ type TimebankEntry struct {
 	Kind             TimebankKind       `json:"kind"`
 	Minutes          int                `json:"minutes"` // signed: + adds to the balance, − takes away
 	OrderID          int64              `json:"order_id,string,omitempty"`
+	ActivityID       int64              `json:"activity_id,string,omitempty"` // an earn from a volunteer service activity
 	CounterpartyKind TimebankHolderKind `json:"counterparty_kind,omitempty"`
 	CounterpartyID   int64              `json:"counterparty_id,string,omitempty"`
 	Counterparty     string             `json:"counterparty,omitempty"` // the taker's name or the household's address

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 const activityCols = `a.id, a.territory_id, t.name, a.path, a.community_id, a.org_id, a.title, a.description, a.place, a.starts_at, a.ends_at,
 	a.closes_at, a.signup_limit, a.signups, (SELECT COUNT(*) FROM party_activity_signups s WHERE s.activity_id = a.id AND s.checked_in_at IS NOT NULL),
-	a.status, a.created_by, a.created_at`
+	a.status, a.service, a.created_by, a.created_at`
 
 const activityFrom = ` FROM party_activities a JOIN territories t ON t.id = a.territory_id`
 
@@ -24,7 +25,7 @@ func scanActivity(r rowScanner) (*model.Activity, error) {
 	a := &model.Activity{}
 	var community, org, by sql.NullInt64
 	err := r.Scan(&a.ID, &a.TerritoryID, &a.TerritoryName, &a.Path, &community, &org, &a.Title, &a.Description, &a.Place, &a.StartsAt, &a.EndsAt,
-		&a.ClosesAt, &a.Limit, &a.Signups, &a.CheckedIn, &a.Status, &by, &a.CreatedAt)
+		&a.ClosesAt, &a.Limit, &a.Signups, &a.CheckedIn, &a.Status, &a.Service, &by, &a.CreatedAt)
 	a.CommunityID, a.OrgID, a.CreatedBy = community.Int64, org.Int64, by.Int64
 	a.StartsAt, a.EndsAt, a.ClosesAt = a.StartsAt.UTC(), a.EndsAt.UTC(), a.ClosesAt.UTC()
 	return a, err
@@ -117,9 +118,9 @@ func (s *Store) PublishActivity(ctx context.Context, sc authz.Scope, in model.Ac
 		now := s.now()
 		var id int64
 		if err := tx.queryRow(ctx, `INSERT INTO party_activities (territory_id, path, community_id, org_id, title, description, place, starts_at, ends_at,
-			closes_at, signup_limit, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?) RETURNING id`,
+			closes_at, signup_limit, status, service, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?) RETURNING id`,
 			[]any{t.ID, t.Path, community, nullID(in.OrgID), in.Title, in.Description, in.Place, in.StartsAt.UTC(), in.EndsAt.UTC(),
-				in.EndsAt.UTC().Add(model.CheckinGrace), in.Limit, nullID(sc.UserID), now, now}, &id); err != nil {
+				in.EndsAt.UTC().Add(model.CheckinGrace), in.Limit, in.Service, nullID(sc.UserID), now, now}, &id); err != nil {
 			return err
 		}
 		tx.auditAt(sc, t.Path, "party.activity.publish", "party_activity", []int64{id}, "")
@@ -395,7 +396,15 @@ func (s *Store) SetActivityStatus(ctx context.Context, sc authz.Scope, id int64,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &model.ConflictError{Message: "活动已" + a.Status.Label() + "，不能再改变"}
 		}
-		tx.auditAt(sc, a.Path, "party.activity."+string(status), "party_activity", []int64{id}, "")
+		detail := ""
+		if status == model.ActivityClosed && a.Service {
+			n, err := tx.bankActivityMinutes(ctx, a, sc.UserID)
+			if err != nil {
+				return err
+			}
+			detail = fmt.Sprintf("%d 名志愿者记入服务时长", n)
+		}
+		tx.auditAt(sc, a.Path, "party.activity."+string(status), "party_activity", []int64{id}, detail)
 		out, err = tx.activity(ctx, sc, id)
 		return err
 	})

@@ -209,7 +209,7 @@ func (s *Store) TimebankEntries(ctx context.Context, sc authz.Scope, kind model.
 	if cr.id != 0 {
 		w.add("e.id < ?", cr.id)
 	}
-	page, err := fetchPage(ctx, c, `SELECT e.id, e.holder_kind, e.holder_id, e.kind, e.minutes, COALESCE(e.order_id, 0), e.counterparty_kind, e.counterparty_id,
+	page, err := fetchPage(ctx, c, `SELECT e.id, e.holder_kind, e.holder_id, e.kind, e.minutes, COALESCE(e.order_id, 0), COALESCE(e.activity_id, 0), e.counterparty_kind, e.counterparty_id,
 		COALESCE(t.name, h.address, ''), e.reason, COALESCE(NULLIF(u.display_name, ''), u.username, '系统'), e.created_at
 		FROM timebank_entries e
 		LEFT JOIN order_takers t ON e.counterparty_kind = 'taker' AND t.id = e.counterparty_id
@@ -219,7 +219,7 @@ func (s *Store) TimebankEntries(ctx context.Context, sc authz.Scope, kind model.
 		func(r rowScanner) (*model.TimebankEntry, cursor, error) {
 			e := &model.TimebankEntry{}
 			var minutes int64
-			err := r.Scan(&e.ID, &e.HolderKind, &e.HolderID, &e.Kind, &minutes, &e.OrderID, &e.CounterpartyKind, &e.CounterpartyID,
+			err := r.Scan(&e.ID, &e.HolderKind, &e.HolderID, &e.Kind, &minutes, &e.OrderID, &e.ActivityID, &e.CounterpartyKind, &e.CounterpartyID,
 				&e.Counterparty, &e.Reason, &e.ActorName, &e.At)
 			e.Minutes = int(minutes)
 			return e, cursor{key: "e", id: e.ID}, err
@@ -637,4 +637,75 @@ func (s *Store) ServiceCertificate(ctx context.Context, sc authz.Scope, takerID 
 	cert.Minutes, cert.Orders = max(int(minutes.Int64), 0), int(orders.Int64)
 	cert.Number = model.CertificateNumber(t.ID, from, to, cert.Minutes, cert.Orders)
 	return cert, nil
+}
+
+// bankActivityMinutes banks, when service activity a closes, its service minutes for every
+// active registered taker whose account checked in at it (a member's registered as on its
+// first order): once per activity and taker (a unique
+// index decides), added to the taker's service record as an order's minutes are, with a
+// message to the taker's account. It returns how many takers earned. by is the account that
+// closed the activity.
+func (tx *Tx) bankActivityMinutes(ctx context.Context, a *model.Activity, by int64) (int, error) {
+	minutes := a.ServiceMinutes()
+	if minutes <= 0 {
+		return 0, nil
+	}
+	// A member checked in who is no registered taker yet registers as on its first order.
+	members, err := queryAll(ctx, tx.conn, `SELECT s.user_id FROM party_activity_signups s JOIN users u ON u.id = s.user_id
+		LEFT JOIN order_takers t ON t.user_id = s.user_id
+		WHERE s.activity_id = ? AND s.checked_in_at IS NOT NULL AND t.id IS NULL AND u.role = ? ORDER BY s.user_id`, []any{a.ID, string(model.RoleMember)},
+		func(r rowScanner) (int64, error) {
+			var u int64
+			return u, r.Scan(&u)
+		})
+	if err != nil {
+		return 0, err
+	}
+	for _, u := range members {
+		oc := &orderCaller{sc: authz.Scope{UserID: u, Role: model.RoleMember}}
+		if oc.taker, err = tx.takerOfUser(ctx, oc.sc); err != nil {
+			return 0, err
+		}
+		if oc.taker != nil {
+			if _, err := tx.registerTaker(ctx, oc); err != nil {
+				return 0, err
+			}
+		}
+	}
+	type earner struct{ taker, community, user int64 }
+	earners, err := queryAll(ctx, tx.conn, `SELECT t.id, t.community_id, s.user_id FROM party_activity_signups s JOIN order_takers t ON t.user_id = s.user_id
+		WHERE s.activity_id = ? AND s.checked_in_at IS NOT NULL AND t.active = ? ORDER BY t.id`, []any{a.ID, true},
+		func(r rowScanner) (earner, error) {
+			var e earner
+			return e, r.Scan(&e.taker, &e.community, &e.user)
+		})
+	if err != nil {
+		return 0, err
+	}
+	reason := "党群活动：" + a.Title
+	n := 0
+	for _, e := range earners {
+		res, err := tx.exec(ctx, `INSERT INTO timebank_entries (community_id, holder_kind, holder_id, kind, minutes, activity_id, reason, created_by, created_at)
+			VALUES (?, 'taker', ?, 'earn', ?, ?, ?, ?, ?) ON CONFLICT (activity_id, holder_kind, holder_id) WHERE kind = 'earn' AND activity_id IS NOT NULL DO NOTHING`,
+			e.community, e.taker, minutes, a.ID, reason, nullID(by), tx.s.now())
+		if err != nil {
+			return 0, err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			continue
+		}
+		if err := tx.credit(ctx, model.HolderTaker, e.taker, e.community, minutes); err != nil {
+			return 0, err
+		}
+		if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, e.taker); err != nil {
+			return 0, err
+		}
+		if _, err := tx.Notify(ctx, model.NotificationInput{UserID: e.user, Kind: "timebank.earn", Title: "志愿服务时长已记入时间银行",
+			Body: fmt.Sprintf("您参加的「%s」记入志愿服务 %s 小时", a.Title, model.FormatHours(minutes)), Link: "/timebank",
+			Key: fmt.Sprintf("timebank.activity.%d", a.ID)}); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
 }

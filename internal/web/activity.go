@@ -67,6 +67,27 @@ func (wb *Web) signUp(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// closeActivity closes (or, with cancel, cancels) an activity: closing a volunteer service
+// activity banks its hours for the registered takers checked in at it.
+func (wb *Web) closeActivity(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	status, done := model.ActivityClosed, "activity_closed"
+	if r.PostForm.Get("cancel") != "" {
+		status, done = model.ActivityCancelled, "activity_cancelled"
+	}
+	if _, err := wb.st.SetActivityStatus(r.Context(), scope(r), id, status); err != nil {
+		return err
+	}
+	redirect(w, r, "/party/activities/"+strconv.FormatInt(id, 10), done)
+	return nil
+}
+
 func (wb *Web) activityQR(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {

@@ -155,6 +155,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/activities/{id}", authz.PartyActivityRead, wb.h(wb.activity)),
 		authz.NewRoute("POST /party/activities/{id}/signup", authz.PartyActivityJoin, wb.h(wb.signUp)),
 		authz.NewRoute("GET /party/activities/{id}/qr", authz.PartyActivityWrite, wb.h(wb.activityQR)),
+		authz.NewRoute("POST /party/activities/{id}/close", authz.PartyActivityWrite, wb.h(wb.closeActivity)),
 		authz.NewRoute("GET /party/points", authz.PartyPointsRead, wb.h(wb.points)),
 		authz.NewRoute("GET /party/points/rules", authz.PartyPointsWrite, wb.h(wb.pointsRules)),
 		authz.NewRoute("POST /party/points/rules", authz.PartyPointsWrite, wb.h(wb.savePointsRules)),

@@ -100,6 +100,8 @@ var lifeSpecs = map[string]spec{
 	"POST /api/v1/party/activities":             {kind: activityWrite, scoped: true, ref: true, body: lifeActivityBody},
 	"GET /api/v1/party/activities/{id}":         {kind: activityRead, scoped: true},
 	"POST /api/v1/party/activities/{id}/signup": {kind: activityJoin, scoped: true, fresh: true},
+	"POST /api/v1/party/activities/{id}/close":  {kind: activityWrite, scoped: true, fresh: true},
+	"POST /api/v1/party/activities/{id}/cancel": {kind: activityWrite, scoped: true, fresh: true},
 	"GET /api/v1/party/points":                  {kind: pointsRead, scoped: true, query: underNode},
 	"GET /api/v1/party/points/me":               {kind: partySelf},
 
@@ -123,6 +125,7 @@ var lifeSpecs = map[string]spec{
 	"GET /party/activities/{id}":         {kind: activityRead, scoped: true},
 	"POST /party/activities/{id}/signup": {kind: activityJoin, scoped: true, fresh: true},
 	"GET /party/activities/{id}/qr":      {kind: activityWrite, scoped: true},
+	"POST /party/activities/{id}/close":  {kind: activityWrite, scoped: true, fresh: true},
 	"GET /party/points":                  {kind: pointsRead},
 	"GET /party/me":                      {kind: partySelf},
 }
