@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gongzhi/internal/authz"
-	"gongzhi/internal/config"
 	"gongzhi/internal/store"
 )
 
@@ -14,12 +13,7 @@ import (
 func TestDemoSecretaryDispatches(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, _ := mustDemoCopy(t)
-	st, err := open(ctx, config.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := mustDemoStore(t)
 	acc, err := st.UserByUsername(ctx, "secretary")
 	if err != nil {
 		t.Fatal(err)

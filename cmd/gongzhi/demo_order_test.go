@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gongzhi/internal/authz"
-	"gongzhi/internal/config"
 	"gongzhi/internal/model"
 )
 
@@ -16,12 +15,7 @@ import (
 func TestDemoTimebank(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, _ := mustDemoCopy(t) // the demo run twice
-	st, err := open(ctx, config.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := mustDemoStore(t) // the demo run twice
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int

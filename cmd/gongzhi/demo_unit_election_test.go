@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gongzhi/internal/authz"
-	"gongzhi/internal/config"
 	"gongzhi/internal/demo"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
@@ -18,12 +17,7 @@ import (
 func TestDemoElections(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, _ := mustDemoCopy(t) // the demo run twice
-	st, err := open(ctx, config.Config{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := mustDemoStore(t) // the demo run twice
 	sys := authz.System()
 	unitAcc, err := st.UserByUsername(ctx, "unit")
 	if err != nil {

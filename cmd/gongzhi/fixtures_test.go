@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"gongzhi/internal/config"
+	"gongzhi/internal/store"
 )
 
 // demoEnv is the environment of the shared demo runs: an admin password and second-factor
@@ -70,6 +73,18 @@ func mustDemoCopy(t *testing.T) (string, demoCity) {
 	dir := t.TempDir()
 	mustCopyFiles(t, c.dir, dir)
 	return "sqlite:" + filepath.Join(dir, "demo.db"), c
+}
+
+// mustDemoStore opens a copy of the shared demo city (mustDemoCopy), closed when t ends.
+func mustDemoStore(t *testing.T) *store.Store {
+	t.Helper()
+	db, _ := mustDemoCopy(t)
+	st, err := open(context.Background(), config.Config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // migrated is the directory of a SQLite file g.db on which `gongzhi migrate` ran, with the key
