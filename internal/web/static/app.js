@@ -30,6 +30,18 @@
   var crumbs = document.querySelector(".crumbs");
   if (crumbs) crumbs.scrollLeft = crumbs.scrollWidth;
 
+  // At a desk the side navigation scrolls by itself; it opens with the current page's item in
+  // view, in the middle (app.css asks the browser for it with scroll-initial-target; this does it
+  // where the browser does not know that). Hidden on a phone, it has no height and is left alone.
+  var sidenav = document.querySelector(".sidenav");
+  var current = sidenav && sidenav.querySelector("a[aria-current=page]");
+  if (current && sidenav.scrollHeight > sidenav.clientHeight) {
+    var top = current.offsetTop, bottom = top + current.offsetHeight;
+    if (top < sidenav.scrollTop || bottom > sidenav.scrollTop + sidenav.clientHeight) {
+      sidenav.scrollTop = top - (sidenav.clientHeight - current.offsetHeight) / 2;
+    }
+  }
+
   // Without htmx, a filter select still applies at once.
   if (!window.htmx) {
     document.querySelectorAll("form.filters select").forEach(function (sel) {
