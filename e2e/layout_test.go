@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+)
+
+// layoutFaults lists what looks broken on the page in the browser: a page wider than the
+// screen, an element shown although it is hidden, a text that touches its card's edge (a card
+// whose parts have no padding), a form squeezed beside its label in a phone's table card.
+const layoutFaults = `(() => {
+  const out = [];
+  if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
+  for (const el of document.querySelectorAll('main [hidden]')) {
+    if (el.getClientRects().length) out.push('shown although hidden: ' + el.outerHTML.slice(0, 80));
+  }
+  const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode());) {
+    const el = n.parentElement, card = el.closest('.card');
+    if (!n.data.trim() || !card || el.closest('.table-scroll, .visually-hidden, .analytics-chart, select')) continue;
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    const t = r.getBoundingClientRect(), c = card.getBoundingClientRect();
+    if (!t.width) continue;
+    if (t.left - c.left < 8 || c.right - t.right < 8) {
+      out.push('touches its card: "' + n.data.trim().slice(0, 24) + '" (' + Math.round(t.left - c.left) + ' px left, ' + Math.round(c.right - t.right) + ' px right)');
+    }
+  }
+  for (const f of document.querySelectorAll('.table-cards td > form')) {
+    if (getComputedStyle(f.parentElement).display === 'table-cell') continue; // a desk's table
+    const row = f.closest('tr').getBoundingClientRect(), w = f.getBoundingClientRect().width;
+    if (w < row.width * 0.6) out.push('a form in a table cell ' + Math.round(w) + ' px wide in a row of ' + Math.round(row.width) + ' px');
+  }
+  return out.slice(0, 12).join('\n');
+})()`
+
+// TestVolunteerPagesLayout: the pages of volunteer service by orders, the time bank, the
+// three lists and the messages, as staff, a resident and a volunteer, at phone and desk
+// sizes, checked in the browser for what looks broken (layoutFaults): on a phone and at a
+// desk every text keeps its distance from its card's edge, nothing hidden shows (the 消息
+// page's "new messages" notice), no page is wider than the screen, and a form in a table's
+// cell (需求对接) takes the row's width on a phone.
+func TestVolunteerPagesLayout(t *testing.T) {
+	for _, vp := range []viewport{Phone, Desktop} {
+		t.Run(vp.name, func(t *testing.T) {
+			a := mustApp(t)
+			stair := mustCommunity(t, a)
+			bg, sys := context.Background(), authz.System()
+			ids := model.PathIDs(stair.Path)
+			community := ids[2]
+			h, err := a.st.CreateHousehold(bg, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: "1栋1单元301室"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := "51078119400101501"
+			r, err := a.st.CreateResident(bg, sys, model.ResidentInput{HouseholdID: h.ID, Name: "王奶奶", IDNumber: id + string(model.IDCheckDigit(id)), Relation: model.RelationHead})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const pw = "neighbours help neighbours 2026"
+			res, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "wangnainai", DisplayName: "王奶奶", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.st.LinkResident(bg, sys, res.ID, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			vol, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "xiaozhao", DisplayName: "赵志愿", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			taker, err := a.st.RegisterTaker(bg, sys, store.TakerInput{UserID: vol.ID, Kind: "volunteer", Name: "赵志愿", TerritoryID: stair.ID, Skills: "水电维修"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, cats, err := a.st.OrderPlaceFor(bg, authz.ForUser(res), 0)
+			if err != nil || len(cats) < 2 {
+				t.Fatalf("categories: %v", err)
+			}
+			var orders []*model.Order
+			for i, what := range []string{"厨房水龙头漏水，想请人帮忙修一下", "陪我去医院复查"} {
+				o, _, err := a.st.PlaceOrder(bg, authz.ForUser(res), model.OrderInput{CategoryID: cats[i].ID, Description: what, PreferredTime: "周六上午"}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				orders = append(orders, o)
+			}
+			for _, step := range []model.OrderTransitionInput{{Action: model.ActClaim}, {Action: model.ActDone, Hours: 1.5}} {
+				if _, err := a.st.TransitionOrder(bg, authz.ForUser(vol), orders[0].ID, step); err != nil {
+					t.Fatal(err)
+				}
+			}
+			need, err := a.st.CreateNeed(bg, sys, model.NeedInput{Title: "老旧楼栋水电维修", Category: "家电维修", TerritoryID: community, Households: 24})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fix, err := a.st.CreateOrganization(bg, sys, model.OrganizationInput{Type: model.OrgCoBuilding, Subtype: model.SubtypeCompany, Name: "天宝物业服务有限公司", TerritoryID: community})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.st.CreateResource(bg, sys, model.ResourceInput{Kind: model.ResourceSkill, Title: "水电维修服务队", Tags: "家电维修 水电", Capacity: 6,
+				TerritoryID: community, OrganizationID: fix.ID, Availability: "每周六上午"}); err != nil {
+				t.Fatal(err)
+			}
+
+			for _, who := range []struct {
+				username, password, secret string
+				paths                      []string
+			}{
+				{"tianbao", "zhongba street 2026 spring", staffSecret, []string{"/orders", "/orders/" + itoa(orders[1].ID), "/orders/new", "/orders/settings",
+					"/orders/stats", "/timebank/takers/" + itoa(taker.ID), "/lists/needs", "/lists/resources", "/lists/projects", "/lists/match?need=" + itoa(need.ID), "/messages"}},
+				{"wangnainai", pw, "", []string{"/orders/mine", "/orders/" + itoa(orders[0].ID), "/timebank", "/messages"}},
+				{"xiaozhao", pw, "", []string{"/orders/near", "/orders/taking", "/timebank", "/timebank/certificate", "/messages"}},
+			} {
+				b := mustBrowser(t, vp)
+				step, _ := steps(t, b)
+				step("log in as "+who.username, login(a, who.username, who.password, who.secret)...)
+				for _, path := range who.paths {
+					step(who.username+" opens "+path, chromedp.Navigate(a.url+path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+					got, err := chromedp.Run(b, chromedp.Evaluate[string](layoutFaults))
+					if err != nil {
+						t.Fatalf("%s: %v", path, err)
+					}
+					if got != "" {
+						t.Errorf("%s as %s:\n%s", path, who.username, got)
+					}
+				}
+			}
+		})
+	}
+}
