@@ -169,6 +169,43 @@ func TestOrderPages(t *testing.T) {
 	})
 }
 
+// TestOrderNearWithoutPlace: 附近订单 names an order's place where the volunteer's account reaches
+// it; where it does not (an account scoped to its own stairwell, an order of another building),
+// the line says when the resident would like it, without a separator before it.
+func TestOrderNearWithoutPlace(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, "sqlite")
+	w := mustOrderWorld(t, st)
+	ctx, sys := context.Background(), authz.System()
+	stair, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: w.grid.ID, Kind: model.KindStairwell, Name: "2单元"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: "1栋2单元201室"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff, err := st.UserByUsername(ctx, "staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _, err := st.PlaceOrder(ctx, authz.ForUser(staff), model.OrderInput{CategoryID: w.cats[0].ID, HouseholdID: h.ID, Description: "帮忙换个灯泡", PreferredTime: "周六上午"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, sys, store.UserInput{Username: "xiaoli", DisplayName: "小李", Password: password, Role: model.RoleMember, ScopeID: w.stairwell.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RegisterTaker(ctx, sys, store.TakerInput{UserID: u.ID, Kind: "volunteer", Name: "小李", TerritoryID: w.community.ID}); err != nil {
+		t.Fatal(err)
+	}
+	near := w.as(t, "xiaoli").get("/orders/near").want(t, http.StatusOK)
+	if got := text(one(t, near.Doc, fmt.Sprintf("#order-%d p.hint", o.ID))); got != "希望：周六上午" {
+		t.Errorf("the order's line reads %q, want 希望：周六上午", got)
+	}
+}
+
 // TestOrderPageErrors: the place form keeps the input and says in Chinese what to fix: no
 // description, a file that is not an image; a lost claim says 已被他人接单.
 func TestOrderPageErrors(t *testing.T) {
@@ -228,6 +265,10 @@ func TestOrderDispatchPage(t *testing.T) {
 		ctx := context.Background()
 		staff := w.as(t, "staff")
 		pick := staff.get("/orders/new?q="+url.QueryEscape("102")).want(t, http.StatusOK)
+		// Staff place on behalf of a household: not told to ask staff to, for want of one of their own.
+		if len(all(pick.Doc, "#no-household")) != 0 {
+			t.Errorf("staff are told %q", text(one(t, pick.Doc, "#no-household")))
+		}
 		href := attr(one(t, pick.Doc, ".order-pick a"), "href")
 		form := staff.get(href).want(t, http.StatusOK)
 		if !strings.Contains(text(one(t, form.Doc, "#order-for")), "102室") {
@@ -282,6 +323,11 @@ func TestOrderSettingsPage(t *testing.T) {
 	page := staff.get("/orders/settings").want(t, http.StatusOK)
 	if n := len(all(page.Doc, "#order-categories tbody tr")); n != len(model.DefaultOrderCategories) {
 		t.Errorf("%d categories listed, want the %d defaults", n, len(model.DefaultOrderCategories))
+	}
+	for i, th := range all(page.Doc, "#order-categories thead th") {
+		if text(th) == "" {
+			t.Errorf("column %d of the categories has no heading", i+1)
+		}
 	}
 	c := fmt.Sprint(w.community.ID)
 	bad := staff.post("/orders/settings/categories", url.Values{"community": {c}, "name": {"理发"}, "take_within_hours": {"0"}, "finish_within_hours": {"两天"}}).
