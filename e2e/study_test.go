@@ -57,7 +57,7 @@ func TestStudyQuiz(t *testing.T) {
 			}
 			q1, q2 := full.Questions[0], full.Questions[1]
 			// pick ticks an option as a tap would; on the phone the sticky submit button and the tab
-			// bar cover the bottom of the screen, so the tap is the element's own click.
+			// bar cover the bottom of the screen, so the tap (here and on 提交答案) is the element's own click.
 			pick := func(q model.Question, i int) chromedp.Action[chromedp.Void] {
 				sel := `input[name="q` + itoa(q.ID) + `"][value="` + itoa(q.Options[i].ID) + `"]`
 				click := chromedp.Evaluate[bool](`(document.querySelector('` + sel + `').click(), true)`)
@@ -96,7 +96,7 @@ func TestStudyQuiz(t *testing.T) {
 			step("answer wrongly",
 				pick(q1, 0),
 				pick(q2, 0),
-				chromedp.Click(chromedp.CSS(`#form-quiz button[type=submit]`)),
+				tap(`#form-quiz button[type=submit]`),
 				chromedp.WaitVisible(chromedp.CSS(`#quiz-result`)),
 				shot(t, vp, "study-03-failed"),
 			)
@@ -110,7 +110,7 @@ func TestStudyQuiz(t *testing.T) {
 				pick(q2, 0),
 				pick(q2, 1),
 				pick(q2, 2),
-				chromedp.Click(chromedp.CSS(`#form-quiz button[type=submit]`)),
+				tap(`#form-quiz button[type=submit]`),
 				chromedp.WaitVisible(chromedp.CSS(`#form-quiz legend .tag-green`)),
 				shot(t, vp, "study-04-passed"),
 			)

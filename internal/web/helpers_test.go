@@ -271,6 +271,10 @@ func (r *response) want(t *testing.T, code int) *response {
 	if r.StatusCode != code {
 		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, code, excerpt(r.Body))
 	}
+	// A catalog message given an argument its verb does not take prints "%!s(int=0)".
+	if i := strings.Index(r.Body, "%!"); i >= 0 {
+		t.Errorf("%s %s: a message printed a bad verb: %q", r.Request.Method, r.Request.URL.Path, r.Body[max(0, i-60):min(len(r.Body), i+60)])
+	}
 	return r
 }
 
