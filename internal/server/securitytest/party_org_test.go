@@ -118,25 +118,32 @@ var runs = struct {
 
 // generatorRun adds a grid to the relation's community and runs "one branch per grid" there. A
 // run of another case at the same time may take the new grid into its own batch: then the
-// batch is the one that holds the grid's branch.
+// batch is the one that holds the grid's branch. That batch may be a fresh one an undo case
+// undoes at once (the grid's branch is gone with it): then it tries again with a new grid.
 func (w *world) generatorRun(rel relation) int64 {
 	w.tb.Helper()
 	ctx := context.Background()
 	community := w.communityOf(rel)
-	g := w.node(community, model.KindGrid, fmt.Sprintf("生成网格%d", w.nextSeq()))
-	b, err := w.st.RunGenerator(ctx, authz.System(), community.ID, model.GenBranches)
-	if err == nil {
-		return b.ID
+	for range 5 {
+		g := w.node(community, model.KindGrid, fmt.Sprintf("生成网格%d", w.nextSeq()))
+		b, err := w.st.RunGenerator(ctx, authz.System(), community.ID, model.GenBranches)
+		if err == nil {
+			return b.ID
+		}
+		var conflict *model.ConflictError
+		if !errors.As(err, &conflict) {
+			w.tb.Fatalf("generator run at %s: %v", rel, err)
+		}
+		orgs, err := w.st.Orgs(ctx, authz.System(), store.OrgFilter{Under: g.ID, Kind: model.OrgGridBranch, Limit: 10})
+		if err != nil {
+			w.tb.Fatalf("the branch of the generated grid at %s: %v", rel, err)
+		}
+		if len(orgs.Items) == 1 && orgs.Items[0].BatchID != 0 {
+			return orgs.Items[0].BatchID
+		}
 	}
-	var conflict *model.ConflictError
-	if !errors.As(err, &conflict) {
-		w.tb.Fatalf("generator run at %s: %v", rel, err)
-	}
-	orgs, err := w.st.Orgs(ctx, authz.System(), store.OrgFilter{Under: g.ID, Kind: model.OrgGridBranch, Limit: 10})
-	if err != nil || len(orgs.Items) != 1 || orgs.Items[0].BatchID == 0 {
-		w.tb.Fatalf("the branch of the generated grid at %s: %v %+v", rel, err, orgs)
-	}
-	return orgs.Items[0].BatchID
+	w.tb.Fatalf("no generator run at %s: five grids in a row were taken by runs undone at once", rel)
+	return 0
 }
 
 // standingRun is the relation's standing generator run (made once).
