@@ -42,3 +42,34 @@ func (s *Store) MigrateApply(ctx context.Context, v int64) error {
 // RebuildMemberCounts counts every current member afresh into party_member_counts (the test
 // compares what the writes maintained with it).
 func (s *Store) RebuildMemberCounts(ctx context.Context) error { return s.rebuildMemberCounts(ctx) }
+
+// TestQueryInt runs a one-row, one-integer query in tx as the store's own SQL runs.
+func (tx *Tx) TestQueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, query, args, &n)
+	return n, err
+}
+
+// TestExec runs a statement in tx as the store's own SQL runs.
+func (tx *Tx) TestExec(ctx context.Context, query string, args ...any) error {
+	_, err := tx.exec(ctx, query, args...)
+	return err
+}
+
+// TxStatements counts the write connection's prepared statements and the queries that failed
+// to prepare (SQLite; 0, 0 on PostgreSQL).
+func (s *Store) TxStatements() (prepared, failed int) {
+	if s.txStmts == nil {
+		return 0, 0
+	}
+	s.txStmts.mu.Lock()
+	defer s.txStmts.mu.Unlock()
+	for _, st := range s.txStmts.m {
+		if st != nil {
+			prepared++
+		} else {
+			failed++
+		}
+	}
+	return prepared, failed
+}

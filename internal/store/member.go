@@ -78,9 +78,12 @@ func orgSubtree(inner string) string {
 
 // managedOrgs is the subquery of the orgs whose current secretary or deputy secretary is the
 // account ? (by the post's user_id or through the member the post names), with the orgs under
-// them.
-const managedOrgsInner = `SELECT p.org_id FROM party_posts p LEFT JOIN party_members pm ON pm.id = p.member_id
-	WHERE p.post IN ('secretary', 'deputy_secretary') AND p.ended_at IS NULL AND (p.user_id = ? OR pm.user_id = ?)`
+// them. Each side of the OR is an index read (party_posts_user; party_members_user, then
+// party_posts_member): a join of every post to its member, as it was, scanned all the posts of
+// the city for every order a resident placed.
+const managedOrgsInner = `SELECT p.org_id FROM party_posts p
+	WHERE p.post IN ('secretary', 'deputy_secretary') AND p.ended_at IS NULL
+		AND (p.user_id = ? OR p.member_id IN (SELECT pm.id FROM party_members pm WHERE pm.user_id = ?))`
 
 // staffManager reports whether sc's role manages party members by territory: the administrators
 // and community staff (authz's staff group), within their scope.

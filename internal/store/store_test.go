@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -497,4 +499,65 @@ func TestPathsCollateC(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("found %d path columns, want the territory, people, party and register ones", n)
 	}
+}
+
+// TestTxStatementsPrepared: on SQLite a transaction's statements are prepared on the write
+// connection after their first run and reused by the next transactions, and a prepared
+// statement still belongs to the transaction that runs it: what a rolled-back transaction
+// wrote through one is gone, what a committed one wrote stays. SQL that does not prepare keeps
+// failing with its error. On PostgreSQL the driver keeps the statements.
+func TestTxStatementsPrepared(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		sqlite := st.Engine() == "sqlite"
+		const count = `SELECT COUNT(*) FROM order_categories WHERE community_id = ? AND name LIKE '预备语句测试%'`
+		const insert = `INSERT INTO order_categories (community_id, name, created_at) VALUES (?, ?, ?)`
+		tr := mustTree(t, st)
+		seq := 0
+		run := func(fail bool) (int64, error) {
+			var n int64
+			seq++
+			err := st.Tx(ctx, func(tx *store.Tx) error {
+				if err := tx.TestExec(ctx, insert, tr.community.ID, fmt.Sprintf("预备语句测试%d", seq), time.Now()); err != nil {
+					return err
+				}
+				var err error
+				if n, err = tx.TestQueryInt(ctx, count, tr.community.ID); err != nil {
+					return err
+				}
+				if fail {
+					return errors.New("rolled back")
+				}
+				return nil
+			})
+			return n, err
+		}
+		before, _ := st.TxStatements()
+		for i := range 3 {
+			// Rolled back: the row the transaction saw is not kept.
+			if n, err := run(true); err == nil || n != int64(i+1) {
+				t.Fatalf("run %d rolled back: %d rows inside, %v", i, n, err)
+			}
+			if n, err := run(false); err != nil || n != int64(i+1) {
+				t.Fatalf("run %d committed: %d rows inside, %v", i, n, err)
+			}
+		}
+		prepared, _ := st.TxStatements()
+		if sqlite && prepared < before+2 || !sqlite && prepared != 0 {
+			t.Errorf("%d statements prepared before, %d after", before, prepared)
+		}
+		for range 2 {
+			err := st.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.TestQueryInt(ctx, `SELECT COUNT(*) FROM no_such_table`)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), "no_such_table") {
+				t.Fatalf("a query of a missing table: %v", err)
+			}
+		}
+		if _, failed := st.TxStatements(); sqlite && failed == 0 {
+			t.Error("the query that does not prepare is not remembered as such")
+		}
+	})
 }
