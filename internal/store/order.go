@@ -697,6 +697,9 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	w := filter{}
 	empty := &Page[*model.Order]{}
 	candidate := false
+	// whole: the page lists every order of the subtree at path subtree (a board without filters).
+	var subtree string
+	whole := false
 	byPost := f.View == OrdersInScope && !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() && len(oc.posts) > 0
 	if f.View == OrdersInScope && !sc.All && !dispatcherRole(sc.Role) && !sc.UnitBound() && !byPost {
 		if f.Under != 0 {
@@ -714,6 +717,7 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 		if err != nil || !ok {
 			return empty, err
 		}
+		subtree, whole = prefix, !sc.UnitBound()
 		lo, hi := authz.PathRange(prefix)
 		w.add("o.path >= ? AND o.path < ?", lo, hi)
 		w.narrowToUnit(sc, "o.household_id")
@@ -761,6 +765,13 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	if err != nil {
 		return nil, err
 	}
+	whole = whole && f.Status == "" && f.CategoryID == 0 && !f.Overdue
+	var total, all int64 = -1, 0
+	if whole {
+		if total, all, err = c.orderTotals(ctx, subtree); err != nil {
+			return nil, err
+		}
+	}
 	count := w.clone()
 	if cur.id != 0 {
 		w.add("o.id < ?", cur.id)
@@ -769,7 +780,15 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	// then their rows with the joins: joining every order of a street before sorting took
 	// seconds at 500,000 orders.
 	limit := clampLimit(f.Limit)
-	ids := `SELECT o.id FROM orders o WHERE ` + w.sql() + ` ORDER BY o.id DESC LIMIT ` + strconv.Itoa(limit+1)
+	from := `orders o`
+	if whole && c.d.name == "sqlite" && total*20 >= all {
+		// A subtree holding a twentieth of the orders or more (a street's 165,000 of 500,000):
+		// its newest are found by walking the table from the newest id back, a few hundred
+		// rows, where the (path, id) index made SQLite sort every order of the subtree by id
+		// (80 ms). A small subtree is read from the index, as before.
+		from = `orders o NOT INDEXED`
+	}
+	ids := `SELECT o.id FROM ` + from + ` WHERE ` + w.sql() + ` ORDER BY o.id DESC LIMIT ` + strconv.Itoa(limit+1)
 	page, err := fetchPage(ctx, c, `SELECT `+orderColumns+orderFrom+` WHERE o.id IN (`+ids+`) ORDER BY o.id DESC`, w.args, limit,
 		func(r rowScanner) (*model.Order, cursor, error) {
 			o, err := scanOrder(r)
@@ -782,8 +801,11 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 		return nil, err
 	}
 	// Every condition is on the order's own columns and the joins never drop a row (foreign
-	// keys): the total counts the orders alone, from the index, without joining a row each.
-	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM orders o WHERE `+count.sql(), count.args, &page.Total); err != nil {
+	// keys): the total counts the orders alone, from the index, without joining a row each;
+	// a whole subtree's is the maintained statistics' (orders are never deleted nor moved).
+	if total >= 0 {
+		page.Total = total
+	} else if err := c.queryRow(ctx, `SELECT COUNT(*) FROM orders o WHERE `+count.sql(), count.args, &page.Total); err != nil {
 		return nil, err
 	}
 	for _, o := range page.Items {
@@ -792,6 +814,31 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 		}
 	}
 	return page, nil
+}
+
+// orderTotals are the orders ever placed under path (prefix "" the whole city) and in the whole
+// city, from the maintained statistics (order_stat.go): a row per month and category at each.
+func (c conn) orderTotals(ctx context.Context, prefix string) (under, all int64, err error) {
+	path := cmp.Or(prefix, "/")
+	rows, err := c.query(ctx, `SELECT path, COALESCE(SUM(placed), 0) FROM order_stats WHERE path IN (?, '/') GROUP BY path`, path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var n int64
+		if err := rows.Scan(&p, &n); err != nil {
+			return 0, 0, err
+		}
+		if p == path {
+			under = n
+		}
+		if p == "/" {
+			all = n
+		}
+	}
+	return under, all, rows.Err()
 }
 
 // OrderLimits are what one sweep of the time limits did.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -504,6 +505,97 @@ func TestSuggestTakers(t *testing.T) {
 		}
 		if _, err := st.SuggestTakers(ctx, w.otherStaff, o.ID, 0); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("staff of another community: %v", err)
+		}
+	})
+}
+
+// TestOrderBoardPages: the dispatch board pages through every order of the caller's subtree,
+// newest first, with the total on each page — for a subtree holding most of the city's orders
+// (read from the newest id back on SQLite, its total from the statistics) and for one holding
+// few of them (read from the path index), with and without a filter (the total counted).
+func TestOrderBoardPages(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		otherCats, err := st.OrderCategories(ctx, w.otherStaff, w.community2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 40 {
+			switch {
+			case i == 17: // the second community's only order: 1 in 41, under a twentieth
+				if _, _, err := st.PlaceOrder(ctx, w.otherStaff, model.OrderInput{CategoryID: otherCats[0].ID, HouseholdID: w.far.ID, Description: "远处的一单"}, nil); err != nil {
+					t.Fatal(err)
+				}
+			case i%2 == 0:
+				w.place(t, st, w.res, 0)
+			default:
+				w.place(t, st, w.staff, w.neighbour.ID)
+			}
+		}
+		if _, err := transition(st, w.member, w.place(t, st, w.res, 0).ID, model.ActClaim); err != nil {
+			t.Fatal(err)
+		}
+		want := func(prefix string, status model.OrderStatus) []int64 {
+			lo, hi := authz.PathRange(prefix)
+			q := `SELECT id FROM orders WHERE path >= $1 AND path < $2`
+			args := []any{lo, hi}
+			if status != "" {
+				q += ` AND status = $3`
+				args = append(args, string(status))
+			}
+			rows, err := st.DB().QueryContext(ctx, q+` ORDER BY id DESC`, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			return ids
+		}
+		for _, c := range []struct {
+			name   string
+			sc     authz.Scope
+			under  int64
+			prefix string
+			status model.OrderStatus
+		}{
+			{"city", authz.System(), 0, "", ""},
+			{"street", authz.System(), w.street.ID, w.street.Path, ""},
+			{"community", w.staff, 0, w.community.Path, ""},
+			{"community open", w.staff, 0, w.community.Path, model.OrderOpen},
+			{"community taken", w.staff, 0, w.community.Path, model.OrderTaken},
+			{"grid", w.grid, 0, w.tree.grid.Path, ""},
+			{"second community", w.otherStaff, 0, w.community2.Path, ""},
+		} {
+			exp := want(c.prefix, c.status)
+			var got []int64
+			cursor := ""
+			for {
+				p, err := st.Orders(ctx, c.sc, store.OrderFilter{Under: c.under, Status: c.status, Limit: 7, Cursor: cursor})
+				if err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				if p.Total != int64(len(exp)) {
+					t.Fatalf("%s: total %d, want %d", c.name, p.Total, len(exp))
+				}
+				for _, o := range p.Items {
+					got = append(got, o.ID)
+				}
+				if cursor = p.Next; cursor == "" {
+					break
+				}
+			}
+			if !slices.Equal(got, exp) || len(exp) == 0 {
+				t.Errorf("%s: pages %v, want %v", c.name, got, exp)
+			}
 		}
 	})
 }
