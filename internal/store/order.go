@@ -177,7 +177,18 @@ func (c conn) readOrder(ctx context.Context, sc authz.Scope, id int64) (oc *orde
 // Order reads an order with its history and the actions the caller may take now.
 func (s *Store) Order(ctx context.Context, sc authz.Scope, id int64) (*model.Order, error) {
 	c := s.reader()
-	oc, o, candidate, err := c.readOrder(ctx, sc, id)
+	oc, err := c.orderCaller(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	return c.orderView(ctx, oc, id)
+}
+
+// orderView is Order for the caller as the orders see it (a transition's response reuses the
+// caller its transaction worked out: no part of it changes with the transition but the taker
+// a claim registers, which the transaction sets in oc).
+func (c conn) orderView(ctx context.Context, oc *orderCaller, id int64) (*model.Order, error) {
+	o, candidate, err := c.orderFor(ctx, oc, id)
 	if err != nil {
 		return nil, err
 	}
@@ -382,9 +393,10 @@ func (s *Store) TransitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	var oc *orderCaller
 	err := s.Tx(ctx, func(tx *Tx) error {
-		oc, err := tx.orderCaller(ctx, sc)
-		if err != nil {
+		var err error
+		if oc, err = tx.orderCaller(ctx, sc); err != nil {
 			return err
 		}
 		return tx.transitionOrder(ctx, oc, id, in)
@@ -392,7 +404,7 @@ func (s *Store) TransitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.Order(ctx, sc, id)
+	o, err := s.reader().orderView(ctx, oc, id)
 	if errors.Is(err, model.ErrNotFound) {
 		// The caller's part ended with its transition (a taker declining): it learns where the
 		// order stands, not who or where it is.
