@@ -21,6 +21,7 @@ var icons = map[string]string{
 	"logout":   `<path d="M10 4H5v16h5"/><path d="M14 8l4 4-4 4M18 12H9"/>`,
 	"alert":    `<path d="M12 3 2 20h20z"/><path d="M12 10v4.5M12 17.5h.01"/>`,
 	"check":    `<path d="m5 12.5 4.5 4.5L19 7.5"/>`,
+	"clock":    `<circle cx="12" cy="12" r="8.5"/><path d="M12 7.5V12l3 2"/>`,
 	"edit":     `<path d="M4 20h4L19 9l-4-4L4 16z"/><path d="m13.5 6.5 4 4"/>`,
 	"move":     `<path d="M5 12h14M15 8l4 4-4 4"/><path d="M5 5v14"/>`,
 	"archive":  `<rect x="3" y="4" width="18" height="4.5" rx="1"/><path d="M5 8.5V20h14V8.5M10 12.5h4"/>`,

@@ -39,7 +39,7 @@ func (wb *Web) myTimebank(w http.ResponseWriter, r *http.Request) error {
 
 func (wb *Web) myTimebankPage(w http.ResponseWriter, r *http.Request, status int, spend, give *Form) error {
 	ctx, sc := r.Context(), scope(r)
-	p := &timebankPage{Page: wb.base(r, wb.t("timebank.title"), "services"), Spend: spend, Give: give}
+	p := &timebankPage{Page: wb.base(r, wb.t("timebank.title"), "timebank"), Spend: spend, Give: give}
 	p.Crumbs = []Crumb{{Name: wb.t("services.title"), URL: "/services"}, {Name: wb.t("timebank.title")}}
 	var err error
 	if p.Holders, err = wb.st.TimebankHolders(ctx, sc); err != nil {
@@ -155,7 +155,7 @@ type certificatePage struct {
 
 // certificate is the printable certificate of takerID (0: the caller's own).
 func (wb *Web) certificate(w http.ResponseWriter, r *http.Request, takerID int64, action string) error {
-	p := &certificatePage{Page: wb.base(r, wb.t("timebank.cert.title"), "services"), Action: action}
+	p := &certificatePage{Page: wb.base(r, wb.t("timebank.cert.title"), "timebank"), Action: action}
 	p.Crumbs = []Crumb{{Name: wb.t("timebank.title"), URL: "/timebank"}, {Name: wb.t("timebank.cert.title")}}
 	if takerID != 0 {
 		p.Crumbs[0] = Crumb{Name: wb.t("timebank.taker.title"), URL: "/timebank/takers/" + strconv.FormatInt(takerID, 10)}
@@ -227,7 +227,7 @@ func (wb *Web) takerTimebankPage(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	ctx, sc := r.Context(), scope(r)
-	p := &takerTimebankPage{Page: wb.base(r, wb.t("timebank.taker.title"), "services"), Form: f}
+	p := &takerTimebankPage{Page: wb.base(r, wb.t("timebank.taker.title"), "orders-settings"), Form: f}
 	rec, err := wb.st.ServiceRecord(ctx, sc, id)
 	if err != nil {
 		return err

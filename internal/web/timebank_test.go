@@ -54,6 +54,10 @@ func TestTimebankPages(t *testing.T) {
 	if len(all(page.Doc, "#give")) != 0 {
 		t.Errorf("a resident who is no taker is offered to give")
 	}
+	// The page lights its own item in the navigation (it lit none).
+	if got := attr(one(t, page.Doc, ".sidenav a[aria-current=page]"), "href"); got != "/timebank" {
+		t.Errorf("the navigation's current item is %q", got)
+	}
 
 	taker, err := st.RegisterTaker(ctx, sys, store.TakerInput{UserID: uid, Kind: "volunteer", Name: "赵志愿", TerritoryID: f.grid.ID})
 	if err != nil {
