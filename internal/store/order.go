@@ -777,11 +777,30 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	if err != nil {
 		return nil, err
 	}
+	byStatus := whole && f.Status != ""
 	whole = whole && f.Status == "" && f.CategoryID == 0 && !f.Overdue
 	var total, all int64 = -1, 0
 	if whole {
 		if total, all, err = c.orderTotals(ctx, subtree); err != nil {
 			return nil, err
+		}
+	}
+	from := `orders o`
+	if byStatus {
+		// A status of a community or more (待派单 on a street's board): the orders of that
+		// status, community by community, from the (community_id, status, id) index, where the
+		// path index read every order of the subtree to check its status (≈100 ms for a
+		// street's 165,000, twice with the count). Below a community the path index is narrower.
+		above, err := c.communityOrAbove(ctx, subtree)
+		if err != nil {
+			return nil, err
+		}
+		if above {
+			lo, hi := authz.PathRange(subtree)
+			w.add("o.community_id IN (SELECT id FROM territories WHERE kind = 'community' AND path >= ? AND path < ?)", lo, hi)
+			if c.d.name == "sqlite" {
+				from = `orders o INDEXED BY orders_status`
+			}
 		}
 	}
 	count := w.clone()
@@ -792,7 +811,6 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	// then their rows with the joins: joining every order of a street before sorting took
 	// seconds at 500,000 orders.
 	limit := clampLimit(f.Limit)
-	from := `orders o`
 	if whole && c.d.name == "sqlite" && total*20 >= all {
 		// A subtree holding a twentieth of the orders or more (a street's 165,000 of 500,000):
 		// its newest are found by walking the table from the newest id back, a few hundred
@@ -817,7 +835,7 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 	// a whole subtree's is the maintained statistics' (orders are never deleted nor moved).
 	if total >= 0 {
 		page.Total = total
-	} else if err := c.queryRow(ctx, `SELECT COUNT(*) FROM orders o WHERE `+count.sql(), count.args, &page.Total); err != nil {
+	} else if err := c.queryRow(ctx, `SELECT COUNT(*) FROM `+from+` WHERE `+count.sql(), count.args, &page.Total); err != nil {
 		return nil, err
 	}
 	for _, o := range page.Items {
@@ -826,6 +844,20 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 		}
 	}
 	return page, nil
+}
+
+// communityOrAbove reports whether the node at path prefix is a community or lies above one
+// ("" is the whole tree).
+func (c conn) communityOrAbove(ctx context.Context, prefix string) (bool, error) {
+	ids := model.PathIDs(prefix)
+	if len(ids) == 0 {
+		return true, nil
+	}
+	var kind model.TerritoryKind
+	if err := c.queryRow(ctx, `SELECT kind FROM territories WHERE id = ?`, []any{ids[len(ids)-1]}, &kind); err != nil {
+		return false, err
+	}
+	return kind.Rank() <= model.KindCommunity.Rank(), nil
 }
 
 // orderTotals are the orders ever placed under path (prefix "" the whole city) and in the whole

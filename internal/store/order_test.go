@@ -512,7 +512,8 @@ func TestSuggestTakers(t *testing.T) {
 // TestOrderBoardPages: the dispatch board pages through every order of the caller's subtree,
 // newest first, with the total on each page — for a subtree holding most of the city's orders
 // (read from the newest id back on SQLite, its total from the statistics) and for one holding
-// few of them (read from the path index), with and without a filter (the total counted).
+// few of them (read from the path index), with and without a filter (the total counted; a
+// status at a community or above read community by community from the status index).
 func TestOrderBoardPages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -572,7 +573,10 @@ func TestOrderBoardPages(t *testing.T) {
 			{"community", w.staff, 0, w.community.Path, ""},
 			{"community open", w.staff, 0, w.community.Path, model.OrderOpen},
 			{"community taken", w.staff, 0, w.community.Path, model.OrderTaken},
+			{"city open", authz.System(), 0, "", model.OrderOpen},
+			{"street taken", authz.System(), w.street.ID, w.street.Path, model.OrderTaken},
 			{"grid", w.grid, 0, w.tree.grid.Path, ""},
+			{"grid open", w.grid, 0, w.tree.grid.Path, model.OrderOpen},
 			{"second community", w.otherStaff, 0, w.community2.Path, ""},
 		} {
 			exp := want(c.prefix, c.status)
