@@ -58,6 +58,11 @@ func ensureOrders(ctx context.Context, st *store.Store, opts Options, rep *Repor
 	if err != nil {
 		return err
 	}
+	// The planner's statistics of the tables just filled (the city's were taken before they
+	// had a row: PostgreSQL then planned a grid's board as a walk of every order).
+	if err := st.Analyze(ctx, "orders", "order_stats", "order_events", "order_takers"); err != nil {
+		return err
+	}
 	rep.Orders, rep.OrdersLoad = have+int64(n), time.Since(t0)
 	fmt.Fprintf(progress, "  %d orders with their statistics in %v\n", n, rep.OrdersLoad.Round(time.Millisecond))
 	return nil

@@ -127,10 +127,16 @@ func (d dialect) lockMembersForBulk(ctx context.Context, c conn) error {
 // freshly loaded table as nearly empty and sorts a whole subtree for a first page. On
 // PostgreSQL the tables whose counts the analytics read from covering indexes are also
 // vacuumed, which marks their pages all-visible: until then an index-only scan fetches every
-// row from the table anyway (autovacuum would get there, later).
-func (s *Store) Analyze(ctx context.Context) error {
-	q := `ANALYZE`
-	if s.d.name == "postgres" {
+// row from the table anyway (autovacuum would get there, later). With tables named, only
+// those are analyzed (a bulk load into a few tables of a large city).
+func (s *Store) Analyze(ctx context.Context, tables ...string) error {
+	q := []string{`ANALYZE`}
+	if len(tables) > 0 {
+		q = q[:0]
+		for _, t := range tables {
+			q = append(q, `ANALYZE `+pgx.Identifier{t}.Sanitize())
+		}
+	} else if s.d.name == "postgres" {
 		if _, err := s.writer().exec(ctx, `VACUUM (ANALYZE) party_orgs, party_org_life, party_members, party_member_counts, party_posts`); err != nil {
 			return s.d.mapErr(err)
 		}
@@ -148,9 +154,14 @@ func (s *Store) Analyze(ctx context.Context) error {
 		for i, t := range tables {
 			tables[i] = pgx.Identifier{t}.Sanitize()
 		}
-		q = `ANALYZE ` + strings.Join(tables, ", ")
+		q = []string{`ANALYZE ` + strings.Join(tables, ", ")}
 	}
-	_, err := s.writer().exec(ctx, q)
+	var err error
+	for _, stmt := range q {
+		if _, err = s.writer().exec(ctx, stmt); err != nil {
+			break
+		}
+	}
 	if err == nil && s.d.name == "sqlite" {
 		// SQLite keeps the per-index counts (sqlite_stat1), which choose every plan we have,
 		// and drops the samples (sqlite_stat4): with samples, each statement whose scope

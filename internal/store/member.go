@@ -78,12 +78,15 @@ func orgSubtree(inner string) string {
 
 // managedOrgs is the subquery of the orgs whose current secretary or deputy secretary is the
 // account ? (by the post's user_id or through the member the post names), with the orgs under
-// them. Each side of the OR is an index read (party_posts_user; party_members_user, then
+// them. Each side is an index read (party_posts_user; party_members_user, then
 // party_posts_member): a join of every post to its member, as it was, scanned all the posts of
-// the city for every order a resident placed.
-const managedOrgsInner = `SELECT p.org_id FROM party_posts p
-	WHERE p.post IN ('secretary', 'deputy_secretary') AND p.ended_at IS NULL
-		AND (p.user_id = ? OR p.member_id IN (SELECT pm.id FROM party_members pm WHERE pm.user_id = ?))`
+// the city for every order a resident placed, and an OR of the two scanned them on PostgreSQL.
+const managedOrgsInner = `SELECT org_id FROM (
+	SELECT p.org_id FROM party_posts p
+		WHERE p.user_id = ? AND p.post IN ('secretary', 'deputy_secretary') AND p.ended_at IS NULL
+	UNION ALL
+	SELECT p.org_id FROM party_members pm JOIN party_posts p ON p.member_id = pm.id
+		WHERE pm.user_id = ? AND p.post IN ('secretary', 'deputy_secretary') AND p.ended_at IS NULL) managed`
 
 // staffManager reports whether sc's role manages party members by territory: the administrators
 // and community staff (authz's staff group), within their scope.
