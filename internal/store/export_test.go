@@ -73,3 +73,10 @@ func (s *Store) TxStatements() (prepared, failed int) {
 	}
 	return prepared, failed
 }
+
+// TestQueryString runs a one-row, one-text query in tx as the store's own SQL runs.
+func (tx *Tx) TestQueryString(ctx context.Context, query string, args ...any) (string, error) {
+	var s string
+	err := tx.queryRow(ctx, query, args, &s)
+	return s, err
+}

@@ -564,7 +564,8 @@ func TestTxStatementsPrepared(t *testing.T) {
 
 // TestPostgresPlansForValues: on PostgreSQL every connection plans each statement for its values
 // (a generic plan of a path range read every order of a street per community: 670 ms for a
-// count that takes 0.7 ms), unless the DSN sets plan_cache_mode itself.
+// count that takes 0.7 ms), unless the DSN sets plan_cache_mode itself; a transaction's
+// statements, by key and run again and again, keep the cached plans.
 func TestPostgresPlansForValues(t *testing.T) {
 	t.Parallel()
 	st := storetest.Open(t, "postgres")
@@ -573,5 +574,21 @@ func TestPostgresPlansForValues(t *testing.T) {
 		if err := st.ReadDB().QueryRowContext(context.Background(), `SHOW plan_cache_mode`).Scan(&mode); err != nil || mode != "force_custom_plan" {
 			t.Fatalf("plan_cache_mode %q, %v", mode, err)
 		}
+	}
+	for range 2 {
+		err := st.Tx(context.Background(), func(tx *store.Tx) error {
+			mode, err := tx.TestQueryString(context.Background(), `SHOW plan_cache_mode`)
+			if err == nil && mode != "auto" {
+				t.Errorf("in a transaction plan_cache_mode %q", mode)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mode string
+	if err := st.ReadDB().QueryRowContext(context.Background(), `SHOW plan_cache_mode`).Scan(&mode); err != nil || mode != "force_custom_plan" {
+		t.Fatalf("after transactions plan_cache_mode %q, %v", mode, err)
 	}
 }
