@@ -148,11 +148,13 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	// driver's for the rest) otherwise switch to a generic plan after five runs, and a plan for
 	// "path >= $1 AND path < $2" made without the range is wrong for most of them: a street's
 	// 待接单 count took 670 ms with one (ANDing a bitmap of every order of the street per
-	// community), 0.7 ms planned for its values. A DSN that sets plan_cache_mode keeps its own.
-	if _, set := cfg.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
-	db := stdlib.OpenDB(*cfg)
+	// community), 0.7 ms planned for its values. Set on each new connection, not as a startup
+	// parameter (a pooler such as PgBouncer refuses unknown ones), and only over the default:
+	// a plan_cache_mode the DSN's options, the role or the database set is kept.
+	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `SELECT set_config('plan_cache_mode', 'force_custom_plan', false) WHERE current_setting('plan_cache_mode') = 'auto'`)
+		return err
+	}))
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -282,20 +284,32 @@ func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
 // transaction holds it (prepareWanted, after a transaction ends: preparing through the pool
 // inside one would wait for the connection the transaction holds), so a query runs unprepared
 // the first time and prepared from then on; tx.StmtContext finds it prepared on the
-// transaction's connection and does not parse it again.
+// transaction's connection and does not parse it again. Preparing happens in the background,
+// one goroutine at a time, each statement waiting at most a second for the connection: a
+// request that committed does not wait behind the next writer (a bulk import holds the
+// connection for minutes). Texts longer than txStmtMaxLen (the multi-row INSERTs of bulk
+// loads, long IN lists) are not kept.
+//
+// One text is one SQLite statement for the whole transaction: a query must not be run again
+// while rows of the same text are still open in it (SQLite answers "bad parameter or other
+// API misuse"); read the rows, close them, then run it again.
 type txStmtCache struct {
-	db     *sql.DB
-	mu     sync.Mutex
-	m      map[string]*sql.Stmt
-	wanted []string
+	db        *sql.DB
+	mu        sync.Mutex
+	m         map[string]*sql.Stmt
+	wanted    []string
+	preparing bool
 }
+
+// txStmtMaxLen is the longest query text txStmtCache keeps prepared.
+const txStmtMaxLen = 4096
 
 // in is query's statement for transaction tx, nil when it is not prepared yet (it is wanted
 // then) or the cache is full.
 func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 	c.mu.Lock()
 	st, ok := c.m[query]
-	if !ok && len(c.m)+len(c.wanted) < stmtCacheMax && !slices.Contains(c.wanted, query) {
+	if !ok && len(query) <= txStmtMaxLen && len(c.m)+len(c.wanted) < stmtCacheMax && !slices.Contains(c.wanted, query) {
 		c.wanted = append(c.wanted, query)
 	}
 	c.mu.Unlock()
@@ -305,30 +319,52 @@ func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stm
 	return tx.StmtContext(ctx, st)
 }
 
-// prepareWanted prepares the statements transactions ran unprepared. Called with no transaction
-// of the caller open; one that fails to prepare runs unprepared next time too.
-func (c *txStmtCache) prepareWanted(ctx context.Context) {
+// prepareWanted starts preparing, in the background, the statements transactions ran
+// unprepared, unless that is already under way.
+func (c *txStmtCache) prepareWanted() {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
-	wanted := c.wanted
-	c.wanted = nil
+	start := len(c.wanted) > 0 && !c.preparing
+	c.preparing = c.preparing || start
 	c.mu.Unlock()
-	ctx = context.WithoutCancel(ctx) // a request that ended does not make its statements fail
-	for _, q := range wanted {
-		st, err := c.db.PrepareContext(ctx, q)
+	if start {
+		go c.prepare()
+	}
+}
+
+// prepare prepares the wanted statements until none is left. One that does not prepare runs
+// unprepared from then on; one that waited a second for the connection is wanted again the
+// next time it runs.
+func (c *txStmtCache) prepare() {
+	for {
 		c.mu.Lock()
-		switch _, seen := c.m[q]; {
-		case seen && err == nil: // prepared meanwhile by another transaction's end
-			st.Close()
-		case seen:
-		case err != nil:
-			c.m[q] = nil // runs unprepared from now on
-		default:
-			c.m[q] = st
+		wanted := c.wanted
+		c.wanted = nil
+		if len(wanted) == 0 {
+			c.preparing = false
+			c.mu.Unlock()
+			return
 		}
 		c.mu.Unlock()
+		for _, q := range wanted {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			st, err := c.db.PrepareContext(ctx, q)
+			busy := ctx.Err() != nil
+			cancel()
+			c.mu.Lock()
+			switch _, seen := c.m[q]; {
+			case seen && err == nil:
+				st.Close()
+			case seen || err != nil && busy:
+			case err != nil:
+				c.m[q] = nil
+			default:
+				c.m[q] = st
+			}
+			c.mu.Unlock()
+		}
 	}
 }
 
@@ -402,7 +438,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts}, s: s}
 	// Whatever the transaction ran unprepared is prepared once it has released the connection.
-	defer s.txStmts.prepareWanted(ctx)
+	defer s.txStmts.prepareWanted()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		if len(tx.conflicts) > 0 {
