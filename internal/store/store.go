@@ -284,11 +284,8 @@ func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
 // transaction holds it (prepareWanted, after a transaction ends: preparing through the pool
 // inside one would wait for the connection the transaction holds), so a query runs unprepared
 // the first time and prepared from then on; tx.StmtContext finds it prepared on the
-// transaction's connection and does not parse it again. Preparing happens in the background,
-// one goroutine at a time, each statement waiting at most a second for the connection: a
-// request that committed does not wait behind the next writer (a bulk import holds the
-// connection for minutes). Texts longer than txStmtMaxLen (the multi-row INSERTs of bulk
-// loads, long IN lists) are not kept.
+// transaction's connection and does not parse it again. Texts longer than txStmtMaxLen (the
+// multi-row INSERTs of bulk loads, long IN lists) are not kept.
 //
 // One text is one SQLite statement for the whole transaction: a query must not be run again
 // while rows of the same text are still open in it (SQLite answers "bad parameter or other
@@ -319,53 +316,48 @@ func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stm
 	return tx.StmtContext(ctx, st)
 }
 
-// prepareWanted starts preparing, in the background, the statements transactions ran
-// unprepared, unless that is already under way.
-func (c *txStmtCache) prepareWanted() {
+// prepareWanted prepares the statements transactions ran unprepared, when the write
+// connection is free (the caller's transaction has ended): at most 100 ms waiting for it, so a
+// request that committed does not wait behind the next writer (a bulk import holds it for
+// minutes). What it did not reach stays wanted for the next transaction's end. One that does not
+// prepare runs unprepared from then on.
+func (c *txStmtCache) prepareWanted(ctx context.Context) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
-	start := len(c.wanted) > 0 && !c.preparing
-	c.preparing = c.preparing || start
-	c.mu.Unlock()
-	if start {
-		go c.prepare()
+	if len(c.wanted) == 0 || c.preparing || c.db.Stats().InUse > 0 {
+		c.mu.Unlock()
+		return
 	}
-}
-
-// prepare prepares the wanted statements until none is left. One that does not prepare runs
-// unprepared from then on; one that waited a second for the connection is wanted again the
-// next time it runs.
-func (c *txStmtCache) prepare() {
-	for {
+	wanted := c.wanted
+	c.wanted, c.preparing = nil, true
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 100*time.Millisecond)
+	defer cancel()
+	for i, q := range wanted {
+		st, err := c.db.PrepareContext(ctx, q)
 		c.mu.Lock()
-		wanted := c.wanted
-		c.wanted = nil
-		if len(wanted) == 0 {
+		_, seen := c.m[q]
+		switch {
+		case err != nil && ctx.Err() != nil: // the connection stayed busy: later
+			c.wanted = append(c.wanted, wanted[i:]...)
 			c.preparing = false
 			c.mu.Unlock()
 			return
+		case seen && err == nil:
+			st.Close()
+		case seen:
+		case err != nil:
+			c.m[q] = nil
+		default:
+			c.m[q] = st
 		}
 		c.mu.Unlock()
-		for _, q := range wanted {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			st, err := c.db.PrepareContext(ctx, q)
-			busy := ctx.Err() != nil
-			cancel()
-			c.mu.Lock()
-			switch _, seen := c.m[q]; {
-			case seen && err == nil:
-				st.Close()
-			case seen || err != nil && busy:
-			case err != nil:
-				c.m[q] = nil
-			default:
-				c.m[q] = st
-			}
-			c.mu.Unlock()
-		}
 	}
+	c.mu.Lock()
+	c.preparing = false
+	c.mu.Unlock()
 }
 
 func (c *txStmtCache) close() {
@@ -438,7 +430,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts}, s: s}
 	// Whatever the transaction ran unprepared is prepared once it has released the connection.
-	defer s.txStmts.prepareWanted()
+	defer s.txStmts.prepareWanted(ctx)
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		if len(tx.conflicts) > 0 {
