@@ -281,11 +281,12 @@ func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
 // txStmtCache keeps the prepared statements of SQLite's one write connection by query text, for
 // the statements of transactions: parsing each statement anew was a third of the CPU time of
 // placing, claiming and finishing an order. A statement is prepared on the connection while no
-// transaction holds it (prepareWanted, after a transaction ends: preparing through the pool
-// inside one would wait for the connection the transaction holds), so a query runs unprepared
-// the first time and prepared from then on; tx.StmtContext finds it prepared on the
-// transaction's connection and does not parse it again. Texts longer than txStmtMaxLen (the
-// multi-row INSERTs of bulk loads, long IN lists) are not kept.
+// transaction holds it (preparing through the pool inside one would wait for the connection the
+// transaction holds): a query runs unprepared the first time, the next transaction prepares it
+// before it begins (prepareWanted: it waits for the connection then anyway), and
+// tx.StmtContext finds it prepared on the transaction's connection and does not parse it again.
+// Texts longer than txStmtMaxLen (the multi-row INSERTs of bulk loads, long IN lists) are not
+// kept.
 //
 // One text is one SQLite statement for the whole transaction: a query must not be run again
 // while rows of the same text are still open in it (SQLite answers "bad parameter or other
@@ -316,31 +317,30 @@ func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stm
 	return tx.StmtContext(ctx, st)
 }
 
-// prepareWanted prepares the statements transactions ran unprepared, when the write
-// connection is free (the caller's transaction has ended): at most 100 ms waiting for it, so a
-// request that committed does not wait behind the next writer (a bulk import holds it for
-// minutes). What it did not reach stays wanted for the next transaction's end. One that does not
-// prepare runs unprepared from then on.
+// prepareWanted prepares the statements earlier transactions ran unprepared. It runs before a
+// transaction begins, when the caller waits for the write connection anyway: after a commit the
+// committed request would wait behind the next writer, and under steady load the connection is
+// never free (it goes from one transaction straight to the next), so nothing was prepared. One
+// transaction prepares at a time; the others go on unprepared meanwhile. What ctx ends before
+// stays wanted; a text that does not prepare runs unprepared from then on.
 func (c *txStmtCache) prepareWanted(ctx context.Context) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
-	if len(c.wanted) == 0 || c.preparing || c.db.Stats().InUse > 0 {
+	if len(c.wanted) == 0 || c.preparing {
 		c.mu.Unlock()
 		return
 	}
 	wanted := c.wanted
 	c.wanted, c.preparing = nil, true
 	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 100*time.Millisecond)
-	defer cancel()
 	for i, q := range wanted {
 		st, err := c.db.PrepareContext(ctx, q)
 		c.mu.Lock()
 		_, seen := c.m[q]
 		switch {
-		case err != nil && ctx.Err() != nil: // the connection stayed busy: later
+		case err != nil && ctx.Err() != nil: // the caller gave up: later
 			c.wanted = append(c.wanted, wanted[i:]...)
 			c.preparing = false
 			c.mu.Unlock()
@@ -409,6 +409,7 @@ type Tx struct {
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	s.txStmts.prepareWanted(ctx)
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return s.d.mapErr(err)
@@ -429,8 +430,6 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 // back when fn or the audit fails.
 func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts}, s: s}
-	// Whatever the transaction ran unprepared is prepared once it has released the connection.
-	defer s.txStmts.prepareWanted(ctx)
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		if len(tx.conflicts) > 0 {
