@@ -146,7 +146,7 @@ func (a *API) vote(proxy bool) handlerFunc {
 		if proxy {
 			err = a.st.ProxyVote(r.Context(), sc, id, int64(req.HouseholdID), int64(req.CandidateID))
 		} else {
-			err = a.st.Vote(r.Context(), sc, id, int64(req.CandidateID))
+			err = a.st.UnitVote(r.Context(), sc, id, int64(req.CandidateID))
 		}
 		if err != nil {
 			return err

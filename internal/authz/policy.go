@@ -114,6 +114,13 @@ const (
 	ListWrite       Action = "list.write"        // record needs and resources, adopt suggestions, match (propose projects), start, complete, cancel, milestones
 	ListApprove     Action = "list.approve"      // approve or reject a proposed project: the community's staff
 	ListProjectRead Action = "list.project.read" // read projects: all of them for staff and grid leaders, approved ones for members and residents
+
+	// votes: votes of compound affairs (小区议事, issue 11 item 2). Who sees a vote is decided by
+	// the store: staff and grid leaders by territory (in and above theirs), a unit leader the
+	// votes over its unit, a resident or member the votes over its own household.
+	VoteRead  Action = "vote.read"  // see votes: turnout while open, the result once closed; check a ballot's receipt
+	VoteWrite Action = "vote.write" // open, close and cancel votes in one's territory, see the roll, cast proxy ballots for voters without a phone
+	VoteCast  Action = "vote.cast"  // cast one's own ballot (the store checks the roll)
 )
 
 var (
@@ -211,6 +218,11 @@ var policy = map[Action][]model.Role{
 	ListWrite:       fieldStaff,
 	ListApprove:     staff,
 	ListProjectRead: append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+
+	// votes
+	VoteRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	VoteWrite: staff,
+	VoteCast:  {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -311,14 +311,14 @@ func (s *Store) OpenUnitElection(ctx context.Context, sc authz.Scope, unitID int
 	return s.UnitElection(ctx, sc, id)
 }
 
-// Vote casts the caller's household's vote for candidate candidateID in election id. The
+// UnitVote casts the caller's household's vote for candidate candidateID in election id. The
 // household is the one of the resident linked to the caller's account. model.ErrNotFound when
 // the caller may not see the election (another unit's), a *model.ForbiddenError when its account
 // has no household or its household is not in the unit, a *model.ConflictError when the
 // election does not take votes (not yet open, closed) or the household has voted already (the
 // database decides), a *model.ValidationError for a candidate not standing. Nothing is changed
 // on any error.
-func (s *Store) Vote(ctx context.Context, sc authz.Scope, id, candidateID int64) error {
+func (s *Store) UnitVote(ctx context.Context, sc authz.Scope, id, candidateID int64) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		e, err := tx.election(ctx, sc, id)
 		if err != nil {
@@ -340,7 +340,7 @@ func (s *Store) Vote(ctx context.Context, sc authz.Scope, id, candidateID int64)
 
 // ProxyVote is staff casting the vote of household householdID (one of the unit's, without a
 // smartphone) for candidate candidateID in election id; recorded as a proxy vote, without the
-// choice. Errors as Vote; a household not in the unit is a *model.ValidationError on
+// choice. Errors as UnitVote; a household not in the unit is a *model.ValidationError on
 // household_id.
 func (s *Store) ProxyVote(ctx context.Context, sc authz.Scope, id, householdID, candidateID int64) error {
 	if !authz.Allowed(sc.Role, authz.UnitElectionWrite) {

@@ -109,23 +109,23 @@ func TestUnitElection(t *testing.T) {
 		if _, err := st.UnitElection(ctx, w.outsider, e.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("the neighbour reads the election: %v", err)
 		}
-		if err := st.Vote(ctx, w.outsider, e.ID, e.Candidates[0].ID); !errors.Is(err, model.ErrNotFound) {
+		if err := st.UnitVote(ctx, w.outsider, e.ID, e.Candidates[0].ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("a vote from outside the unit: %v", err)
 		}
 		nobody := authz.ForUser(storetest.RawUser(t, st, "nohousehold", model.RoleResident, w.community))
-		if err := st.Vote(ctx, nobody, e.ID, e.Candidates[0].ID); !errors.Is(err, model.ErrNotFound) {
+		if err := st.UnitVote(ctx, nobody, e.ID, e.Candidates[0].ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("a vote from an account without a household: %v", err)
 		}
 
 		// One household, one vote.
 		cb := w.candidateOf(t, e, b.ID)
-		if err := st.Vote(ctx, w.voters[0], e.ID, 999999); firstField(err) != "candidate_id" {
+		if err := st.UnitVote(ctx, w.voters[0], e.ID, 999999); firstField(err) != "candidate_id" {
 			t.Errorf("a vote for nobody standing: %v", err)
 		}
-		if err := st.Vote(ctx, w.voters[0], e.ID, cb); err != nil {
+		if err := st.UnitVote(ctx, w.voters[0], e.ID, cb); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Vote(ctx, w.voters[0], e.ID, w.candidateOf(t, e, a.ID)); !conflictOf(err) {
+		if err := st.UnitVote(ctx, w.voters[0], e.ID, w.candidateOf(t, e, a.ID)); !conflictOf(err) {
 			t.Errorf("a second vote of household a: %v, want a conflict", err)
 		}
 		if err := st.ProxyVote(ctx, w.staff, e.ID, a.ID, cb); !conflictOf(err) {
@@ -183,7 +183,7 @@ func TestUnitElection(t *testing.T) {
 		if _, err := st.CloseUnitElection(ctx, w.staff, e.ID); !errors.Is(err, model.ErrEarlyClose) {
 			t.Errorf("closing early with a household still to vote: %v, want ErrEarlyClose", err)
 		}
-		if err := st.Vote(ctx, w.voters[1], e.ID, w.candidateOf(t, e, a.ID)); err != nil {
+		if err := st.UnitVote(ctx, w.voters[1], e.ID, w.candidateOf(t, e, a.ID)); err != nil {
 			t.Fatal(err)
 		}
 		closed, err := st.CloseUnitElection(ctx, w.staff, e.ID)
@@ -202,7 +202,7 @@ func TestUnitElection(t *testing.T) {
 			l.Until != today.AddDate(3, 0, -1).Format(time.DateOnly) || l.ElectionID != e.ID || l.Name != "户主1" {
 			t.Errorf("unit leader after the election: %+v", u.Leader)
 		}
-		if err := st.Vote(ctx, w.voters[2], e.ID, cb); !conflictOf(err) {
+		if err := st.UnitVote(ctx, w.voters[2], e.ID, cb); !conflictOf(err) {
 			t.Errorf("a vote after closing: %v", err)
 		}
 		if _, err := st.CloseUnitElection(ctx, w.staff, e.ID); !conflictOf(err) {
@@ -215,7 +215,7 @@ func TestUnitElection(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, h := range []*model.Household{a, b, c} {
-			if err := st.Vote(ctx, w.voters[i], tie.ID, w.candidateOf(t, tie, h.ID)); err != nil {
+			if err := st.UnitVote(ctx, w.voters[i], tie.ID, w.candidateOf(t, tie, h.ID)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -263,12 +263,12 @@ func TestUnitElection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Vote(ctx, w.voters[1], due.ID, w.candidateOf(t, due, c.ID)); err != nil {
+		if err := st.UnitVote(ctx, w.voters[1], due.ID, w.candidateOf(t, due, c.ID)); err != nil {
 			t.Fatal(err)
 		}
 		st.SetNow(func() time.Time { return time.Now().Add(2 * time.Hour) })
 		defer st.SetNow(nil)
-		if err := st.Vote(ctx, w.voters[0], due.ID, w.candidateOf(t, due, c.ID)); !conflictOf(err) {
+		if err := st.UnitVote(ctx, w.voters[0], due.ID, w.candidateOf(t, due, c.ID)); !conflictOf(err) {
 			t.Errorf("a vote after the closing time: %v", err)
 		}
 		got, err = st.UnitElection(ctx, w.voters[0], due.ID)
@@ -310,7 +310,7 @@ func TestUnitElectionConcurrentVotes(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = st.Vote(ctx, w.voters[i], e.ID, e.Candidates[i%3].ID)
+				errs[i] = st.UnitVote(ctx, w.voters[i], e.ID, e.Candidates[i%3].ID)
 			}()
 		}
 		wg.Wait()
@@ -341,7 +341,7 @@ func TestUnitElectionConcurrentVotes(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = st.Vote(ctx, w.voters[7], second.ID, second.Candidates[i%len(second.Candidates)].ID)
+				errs[i] = st.UnitVote(ctx, w.voters[7], second.ID, second.Candidates[i%len(second.Candidates)].ID)
 			}()
 		}
 		wg.Wait()

@@ -72,7 +72,7 @@ func (wb *Web) voteInUnitElection(w http.ResponseWriter, r *http.Request) error 
 		f.add("candidate_id", wb.t("election.pick"))
 		return wb.myElectionPage(w, r, http.StatusUnprocessableEntity, f)
 	}
-	if err := wb.st.Vote(r.Context(), scope(r), election, candidate); err != nil {
+	if err := wb.st.UnitVote(r.Context(), scope(r), election, candidate); err != nil {
 		if f.fail(err) {
 			return wb.myElectionPage(w, r, formStatus(err), f)
 		}

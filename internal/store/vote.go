@@ -1,0 +1,823 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// Votes of compound affairs (issue 11 item 2; model/vote.go says what a vote is). Secrecy is a
+// matter of what is stored: the roll (vote_roll) says that a voter voted, a ballot
+// (vote_ballots) what was chosen under a random receipt code, and no column, time or sequence
+// joins the two. The audit record of a ballot names the vote and, for a proxy, the household;
+// never the choice. Tallies are counted from the ballots when the vote closes.
+//
+// Who sees a vote: staff and grid leaders whose territory lies under the vote's or above it
+// (a community's staff see the street's votes their households take part in), unit leaders
+// the votes over their unit, and the accounts linked to a resident whose household lies under
+// the vote's territory. Who votes: such an account, if it (rule resident) or its household
+// (rule household) is on the roll. Staff open, close and cancel votes in their territory and
+// cast proxy ballots for voters without a smartphone.
+
+const voteColumns = `v.id, v.title, v.description, v.territory_id, t.name, v.path, COALESCE(v.community_id, 0), v.rule, v.kind, v.max_choices,
+	v.quorum_num, v.quorum_den, v.threshold, v.opens_at, v.closes_at, v.status, v.eligible, v.voted, v.cancel_reason, v.closed_at,
+	COALESCE(u.display_name, ''), v.created_at`
+
+const voteFrom = ` FROM votes v JOIN territories t ON t.id = v.territory_id LEFT JOIN users u ON u.id = v.created_by`
+
+func scanVote(r rowScanner) (*model.Vote, error) {
+	var v model.Vote
+	var closed sql.NullTime
+	if err := r.Scan(&v.ID, &v.Title, &v.Description, &v.TerritoryID, &v.TerritoryName, &v.Path, &v.CommunityID, &v.Rule, &v.Kind, &v.MaxChoices,
+		&v.Quorum.Num, &v.Quorum.Den, &v.Threshold, &v.OpensAt, &v.ClosesAt, &v.Status, &v.Eligible, &v.Voted, &v.CancelReason, &closed,
+		&v.CreatedByName, &v.CreatedAt); err != nil {
+		return nil, err
+	}
+	if closed.Valid {
+		v.ClosedAt = &closed.Time
+	}
+	return &v, nil
+}
+
+// voteReader is who the caller is to votes: its scope and its own household (path, id).
+type voteReader struct {
+	sc            authz.Scope
+	household     int64
+	householdPath string
+	resident      int64
+}
+
+// voteReaderOf reads the caller's own household and resident (by its account's link).
+func (c conn) voteReaderOf(ctx context.Context, sc authz.Scope) (voteReader, error) {
+	vr := voteReader{sc: sc}
+	if sc.UserID == 0 {
+		return vr, nil
+	}
+	var rid, hid sql.NullInt64
+	var path sql.NullString
+	err := c.queryRow(ctx, `SELECT r.id, h.id, h.path FROM users u JOIN residents r ON r.id = u.resident_id
+		JOIN households h ON h.id = r.household_id AND h.moved_out_at IS NULL WHERE u.id = ?`, []any{sc.UserID}, &rid, &hid, &path)
+	if errors.Is(err, model.ErrNotFound) {
+		return vr, nil
+	}
+	vr.resident, vr.household, vr.householdPath = rid.Int64, hid.Int64, path.String
+	return vr, err
+}
+
+// reads reports whether the caller may see a vote over the territory at path.
+func (vr voteReader) reads(path string) bool {
+	if vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path) {
+		return true
+	}
+	switch {
+	case householdRole(vr.sc.Role):
+		return false
+	case vr.sc.UnitBound():
+		// A unit leader: the votes over its unit's anchor.
+		return vr.sc.Path != "" && strings.HasPrefix(vr.sc.Path, path)
+	}
+	return vr.sc.Contains(path) || vr.sc.Path != "" && strings.HasPrefix(vr.sc.Path, path)
+}
+
+// vote reads vote id as the caller may see it (model.ErrNotFound otherwise), with its options
+// (tallies once closed) and the caller's standing.
+func (c conn) vote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, voteReader, error) {
+	v, err := queryOne(ctx, c, `SELECT `+voteColumns+voteFrom+` WHERE v.id = ?`, []any{id}, scanVote)
+	if err != nil {
+		return nil, voteReader{}, err
+	}
+	vr, err := c.voteReaderOf(ctx, sc)
+	if err != nil {
+		return nil, vr, err
+	}
+	if !vr.reads(v.Path) {
+		return nil, vr, model.ErrNotFound
+	}
+	if err := c.fillVoteOptions(ctx, []*model.Vote{v}); err != nil {
+		return nil, vr, err
+	}
+	if voter := vr.voterIn(v); voter != 0 {
+		var voted bool
+		err := c.queryRow(ctx, `SELECT voted FROM vote_roll WHERE vote_id = ? AND voter_id = ?`, []any{v.ID, voter}, &voted)
+		switch {
+		case err == nil:
+			v.Caller = model.VoteCaller{OnRoll: true, Voted: voted}
+		case !errors.Is(err, model.ErrNotFound):
+			return nil, vr, err
+		}
+	}
+	return v, vr, nil
+}
+
+// voterIn is the caller's voter id in v (its household or itself by the rule), 0 when none.
+func (vr voteReader) voterIn(v *model.Vote) int64 {
+	if vr.household == 0 || !strings.HasPrefix(vr.householdPath, v.Path) {
+		return 0
+	}
+	if v.Rule == model.RuleResident {
+		return vr.resident
+	}
+	return vr.household
+}
+
+// fillVoteOptions reads the options of the votes; tallies only of closed votes.
+func (c conn) fillVoteOptions(ctx context.Context, vs []*model.Vote) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*model.Vote, len(vs))
+	args := make([]any, 0, len(vs))
+	for _, v := range vs {
+		byID[v.ID] = v
+		args = append(args, v.ID)
+	}
+	return eachRow(ctx, c, `SELECT vote_id, id, label, abstain, votes FROM vote_options WHERE vote_id IN (`+inList(len(args))+`) ORDER BY vote_id, position`, args,
+		func(r rowScanner) error {
+			var vid int64
+			var o model.VoteOption
+			var votes sql.NullInt64
+			if err := r.Scan(&vid, &o.ID, &o.Label, &o.Abstain, &votes); err != nil {
+				return err
+			}
+			v := byID[vid]
+			if v.Status == model.VoteClosed && votes.Valid {
+				n := int(votes.Int64)
+				o.Votes = &n
+			}
+			v.Options = append(v.Options, o)
+			return nil
+		})
+}
+
+// Vote returns vote id as the caller may see it; model.ErrNotFound when it does not exist or
+// the caller may not see it. A vote whose closing time has passed is closed first.
+func (s *Store) Vote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, error) {
+	v, _, err := s.reader().vote(ctx, sc, id)
+	if err != nil || !v.Due(s.now()) {
+		return v, err
+	}
+	if err := s.closeDueVote(ctx, v.ID); err != nil {
+		return nil, err
+	}
+	v, _, err = s.reader().vote(ctx, sc, id)
+	return v, err
+}
+
+// VoteFilter narrows the votes a caller lists.
+type VoteFilter struct {
+	Status model.VoteStatus // "": all
+	Limit  int
+	Cursor string
+}
+
+// Votes lists the votes the caller may see, newest first: staff and grid leaders those in and
+// above their territory, residents and members those over their household. Due votes are
+// closed first.
+func (s *Store) Votes(ctx context.Context, sc authz.Scope, f VoteFilter) (*Page[*model.Vote], error) {
+	if f.Status != "" && f.Status != model.VoteOpen && f.Status != model.VoteClosed && f.Status != model.VoteCancelled {
+		return nil, fieldErr("status", "状态应为 open、closed 或 cancelled")
+	}
+	if err := s.closeDueVotes(ctx); err != nil {
+		return nil, err
+	}
+	c := s.reader()
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	vr, err := c.voteReaderOf(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	// The territories above the caller's household or scope: the votes over them.
+	var above []string
+	for _, p := range []string{vr.householdPath, sc.Path} {
+		prefix := ""
+		for _, id := range model.PathIDs(p) {
+			prefix = model.ChildPath(prefix, id)
+			above = append(above, prefix)
+		}
+	}
+	var or []string
+	var args []any
+	if len(above) > 0 {
+		or = append(or, "v.path IN ("+inList(len(above))+")")
+		for _, p := range above {
+			args = append(args, p)
+		}
+	}
+	if !householdRole(sc.Role) && !sc.UnitBound() {
+		if sc.All {
+			or = append(or, "1 = 1")
+		} else if sc.Path != "" {
+			lo, hi := authz.PathRange(sc.Path)
+			or = append(or, "(v.path >= ? AND v.path < ?)")
+			args = append(args, lo, hi)
+		}
+	}
+	if len(or) == 0 {
+		return &Page[*model.Vote]{}, nil
+	}
+	w := filter{where: []string{"(" + strings.Join(or, " OR ") + ")"}, args: args}
+	if f.Status != "" {
+		w.add("v.status = ?", string(f.Status))
+	}
+	count := w.clone()
+	if cur.id != 0 {
+		w.add("v.id < ?", cur.id)
+	}
+	limit := clampLimit(f.Limit)
+	items, err := queryAll(ctx, c, `SELECT `+voteColumns+voteFrom+` WHERE `+w.sql()+` ORDER BY v.id DESC LIMIT ?`, append(w.args, limit+1), scanVote)
+	if err != nil {
+		return nil, err
+	}
+	p := &Page[*model.Vote]{}
+	if len(items) > limit {
+		items = items[:limit]
+		p.Next = cursor{id: items[limit-1].ID}.encode()
+	}
+	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM votes v WHERE `+count.sql(), count.args, &p.Total); err != nil {
+		return nil, err
+	}
+	if err := c.fillVoteOptions(ctx, items); err != nil {
+		return nil, err
+	}
+	if vr.household != 0 && len(items) > 0 {
+		voters := map[int64]int64{}
+		var ids []any
+		for _, v := range items {
+			if id := vr.voterIn(v); id != 0 {
+				voters[v.ID] = id
+				ids = append(ids, v.ID)
+			}
+		}
+		if len(ids) > 0 {
+			err := eachRow(ctx, c, `SELECT vote_id, voted FROM vote_roll WHERE vote_id IN (`+inList(len(ids))+`) AND voter_id IN (?, ?)`,
+				append(ids, vr.household, vr.resident), func(r rowScanner) error {
+					var vid int64
+					var voted bool
+					if err := r.Scan(&vid, &voted); err != nil {
+						return err
+					}
+					for _, v := range items {
+						if v.ID == vid {
+							v.Caller = model.VoteCaller{OnRoll: true, Voted: voted}
+						}
+					}
+					return nil
+				})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	p.Items = items
+	return p, nil
+}
+
+// OpenVote opens a vote over territory in.TerritoryID (staff, in their territory) and fixes
+// its roll: the current households under it, or their residents aged 18 or over on the
+// opening day. A territory without voters is a *model.ValidationError.
+func (s *Store) OpenVote(ctx context.Context, sc authz.Scope, in model.VoteInput) (*model.Vote, error) {
+	if !authz.Allowed(sc.Role, authz.VoteWrite) {
+		return nil, model.ErrForbidden
+	}
+	ts := s.now()
+	if err := in.Validate(ts); err != nil {
+		return nil, err
+	}
+	if in.OpensAt.IsZero() {
+		in.OpensAt = ts
+	}
+	var id int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		t, err := tx.territory(ctx, sc, in.TerritoryID)
+		if errors.Is(err, model.ErrNotFound) {
+			return fieldErr("territory_id", "投票范围不存在或不在您的管辖范围内")
+		} else if err != nil {
+			return err
+		}
+		switch t.Kind {
+		case model.KindDistrict, model.KindBuilding, model.KindStairwell:
+			return fieldErr("territory_id", "投票范围应为街道、社区、居民小组、网格或小区")
+		}
+		var community sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{t.ID}, &community); err != nil {
+			return err
+		}
+		err = tx.queryRow(ctx, `INSERT INTO votes (title, description, territory_id, community_id, path, rule, kind, max_choices, quorum_num, quorum_den,
+			threshold, opens_at, closes_at, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id`,
+			[]any{in.Title, in.Description, t.ID, community, t.Path, string(in.Rule), string(in.Kind), in.MaxChoices, in.Quorum.Num, in.Quorum.Den,
+				string(in.Threshold), in.OpensAt.UTC(), in.ClosesAt.UTC(), nullID(sc.UserID), ts}, &id)
+		if err != nil {
+			return err
+		}
+		for i, o := range in.Options {
+			abstain := in.Kind == model.VoteYesNo && i == len(in.Options)-1
+			if _, err := tx.exec(ctx, `INSERT INTO vote_options (vote_id, position, label, abstain) VALUES (?, ?, ?, ?)`, id, i, o, abstain); err != nil {
+				return err
+			}
+		}
+		lo, hi := authz.PathRange(t.Path)
+		var res sql.Result
+		if in.Rule == model.RuleHousehold {
+			res, err = tx.exec(ctx, `INSERT INTO vote_roll (vote_id, voter_id, household_id)
+				SELECT ?, h.id, h.id FROM households h WHERE h.path >= ? AND h.path < ? AND h.moved_out_at IS NULL`, id, lo, hi)
+		} else {
+			adult := day(in.OpensAt).AddDate(-18, 0, 0)
+			res, err = tx.exec(ctx, `INSERT INTO vote_roll (vote_id, voter_id, household_id)
+				SELECT ?, r.id, h.id FROM households h JOIN residents r ON r.household_id = h.id
+				WHERE h.path >= ? AND h.path < ? AND h.moved_out_at IS NULL AND r.birth_date <= ?`, id, lo, hi, adult)
+		}
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		if n == 0 {
+			return fieldErr("territory_id", "该范围内没有可投票的"+map[model.VoteRule]string{model.RuleHousehold: "住户", model.RuleResident: "成年居民"}[in.Rule])
+		}
+		if _, err := tx.exec(ctx, `UPDATE votes SET eligible = ? WHERE id = ?`, n, id); err != nil {
+			return err
+		}
+		tx.auditAt(sc, t.Path, "vote.open", "vote", []int64{id}, fmt.Sprintf("%s, %d on the roll", in.Rule, n))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Vote(ctx, sc, id)
+}
+
+// Ballot is a cast ballot's answer to its voter: the receipt code to check it was counted.
+type Ballot struct {
+	Receipt string
+	Proxy   bool
+}
+
+// CastBallot casts the caller's ballot in vote id: by rule household for its household
+// (any linked member of it, recorded), by rule resident for itself. model.ErrNotFound when the
+// caller may not see the vote, a *model.ForbiddenError when it is not on the roll, a
+// *model.ConflictError when the vote takes no ballots (not yet open, closed) or the voter has
+// voted already (the database decides), a *model.ValidationError for bad choices. Nothing is
+// changed on any error.
+func (s *Store) CastBallot(ctx context.Context, sc authz.Scope, id int64, choices []int64) (*Ballot, error) {
+	var b *Ballot
+	err := s.Tx(ctx, func(tx *Tx) error {
+		v, vr, err := tx.vote(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		voter := vr.voterIn(v)
+		switch {
+		case vr.household == 0:
+			return &model.ForbiddenError{Message: "您的账号还没有关联住户，无法投票；请联系社区工作人员"}
+		case voter == 0 || !v.Caller.OnRoll:
+			return &model.ForbiddenError{Message: "您不在本次投票的选民名册上（名册以投票开始时为准）"}
+		}
+		b, err = tx.castBallot(ctx, sc, v, voter, vr.resident, choices, false)
+		return err
+	})
+	return b, err
+}
+
+// ProxyBallot is staff casting the ballot of a voter on the roll without a smartphone: the
+// household (rule household) or the resident (rule resident) voterID, recorded as a proxy
+// ballot without the choice. Errors as CastBallot; a voter not on the roll or out of the
+// caller's territory is a *model.ValidationError on voter_id.
+func (s *Store) ProxyBallot(ctx context.Context, sc authz.Scope, id, voterID int64, choices []int64) (*Ballot, error) {
+	if !authz.Allowed(sc.Role, authz.VoteWrite) {
+		return nil, model.ErrForbidden
+	}
+	var b *Ballot
+	err := s.Tx(ctx, func(tx *Tx) error {
+		v, _, err := tx.vote(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		var household int64
+		err = tx.queryRow(ctx, `SELECT household_id FROM vote_roll WHERE vote_id = ? AND voter_id = ?`, []any{v.ID, voterID}, &household)
+		if errors.Is(err, model.ErrNotFound) {
+			return fieldErr("voter_id", "该"+voterNoun(v.Rule)+"不在本次投票的选民名册上")
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.household(ctx, sc, household); errors.Is(err, model.ErrNotFound) {
+			return fieldErr("voter_id", "该"+voterNoun(v.Rule)+"不在您的管辖范围内")
+		} else if err != nil {
+			return err
+		}
+		b, err = tx.castBallot(ctx, sc, v, voterID, 0, choices, true)
+		return err
+	})
+	return b, err
+}
+
+func voterNoun(r model.VoteRule) string {
+	if r == model.RuleResident {
+		return "居民"
+	}
+	return "住户"
+}
+
+// castBallot marks voter on v's roll as voted (a conditional UPDATE: the database refuses a
+// second ballot), stores the ballot under a new receipt code, and counts the turnout.
+func (tx *Tx) castBallot(ctx context.Context, sc authz.Scope, v *model.Vote, voter, castBy int64, choices []int64, proxy bool) (*Ballot, error) {
+	ts := tx.s.now()
+	switch {
+	case v.Status != model.VoteOpen || v.Due(ts):
+		return nil, &model.ConflictError{Message: "投票已截止"}
+	case ts.Before(v.OpensAt):
+		return nil, &model.ConflictError{Message: "投票尚未开始，开始时间 " + v.OpensAt.In(model.Shanghai).Format("2006-01-02 15:04")}
+	}
+	choices, err := v.CheckChoices(choices)
+	if err != nil {
+		return nil, err
+	}
+	var proxyBy int64
+	if proxy {
+		proxyBy = sc.UserID
+	}
+	res, err := tx.exec(ctx, `UPDATE vote_roll SET voted = TRUE, cast_by = ?, proxy_by = ? WHERE vote_id = ? AND voter_id = ? AND NOT voted`,
+		nullID(castBy), nullID(proxyBy), v.ID, voter)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if v.Rule == model.RuleResident {
+			return nil, &model.ConflictError{Message: "您已经投过票了，每人只能投一票"}
+		}
+		return nil, &model.ConflictError{Message: "这一户已经投过票了，每户只能投一票"}
+	}
+	parts := make([]string, len(choices))
+	for i, c := range choices {
+		parts[i] = strconv.FormatInt(c, 10)
+	}
+	b := &Ballot{Proxy: proxy}
+	for range 3 {
+		var raw [8]byte
+		_, _ = rand.Read(raw[:])
+		b.Receipt = model.ReceiptCode(binary.LittleEndian.Uint64(raw[:]))
+		_, err = tx.exec(ctx, `INSERT INTO vote_ballots (vote_id, receipt, choices) VALUES (?, ?, ?)`, v.ID, b.Receipt, strings.Join(parts, ","))
+		if !isConflict(err) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err = tx.exec(ctx, `UPDATE votes SET voted = voted + 1 WHERE id = ? AND status = 'open' AND opens_at <= ? AND closes_at > ?`, v.ID, ts, ts)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, &model.ConflictError{Message: "投票已截止"}
+	}
+	action, detail := "vote.ballot", "a voter on the roll voted"
+	if proxy {
+		var h int64
+		if err := tx.queryRow(ctx, `SELECT household_id FROM vote_roll WHERE vote_id = ? AND voter_id = ?`, []any{v.ID, voter}, &h); err != nil {
+			return nil, err
+		}
+		action, detail = "vote.ballot.proxy", fmt.Sprintf("proxy ballot for %s %d of household %d", v.Rule, voter, h)
+	}
+	tx.auditAt(sc, v.Path, action, "vote", []int64{v.ID}, detail)
+	return b, nil
+}
+
+// VoteRollEntry is one voter of a vote's roll as staff see it: whether it voted and whether by
+// proxy, never what it chose.
+type VoteRollEntry struct {
+	VoterID     int64
+	HouseholdID int64
+	Address     string
+	Name        string // the household's head, or the resident
+	Voted       bool
+	Proxy       bool
+}
+
+// VoteRoll lists the roll of vote id in the caller's territory (staff, for proxy ballots),
+// those not voted first, at most limit entries from the query q (an address or a name).
+func (s *Store) VoteRoll(ctx context.Context, sc authz.Scope, id int64, q string, limit int) ([]VoteRollEntry, error) {
+	if !authz.Allowed(sc.Role, authz.VoteWrite) {
+		return nil, model.ErrForbidden
+	}
+	c := s.reader()
+	v, _, err := c.vote(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	prefix, ok := sc.Narrow(v.Path)
+	if !ok {
+		return nil, nil
+	}
+	lo, hi := authz.PathRange(prefix)
+	name := `h.head_name`
+	join := ``
+	if v.Rule == model.RuleResident {
+		name, join = `r.name`, ` JOIN residents r ON r.id = l.voter_id`
+	}
+	where := `l.vote_id = ? AND h.path >= ? AND h.path < ?`
+	args := []any{v.ID, lo, hi}
+	if q = strings.TrimSpace(q); q != "" {
+		where += ` AND (h.address LIKE ? ESCAPE '\' OR ` + name + ` LIKE ? ESCAPE '\')`
+		like := "%" + escapeLike(q) + "%"
+		args = append(args, like, like)
+	}
+	return queryAll(ctx, c, `SELECT l.voter_id, l.household_id, h.address, `+name+`, l.voted, l.proxy_by IS NOT NULL
+		FROM vote_roll l JOIN households h ON h.id = l.household_id`+join+` WHERE `+where+`
+		ORDER BY l.voted, h.path, l.voter_id LIMIT ?`, append(args, clampLimit(limit)),
+		func(r rowScanner) (VoteRollEntry, error) {
+			var e VoteRollEntry
+			err := r.Scan(&e.VoterID, &e.HouseholdID, &e.Address, &e.Name, &e.Voted, &e.Proxy)
+			return e, err
+		})
+}
+
+// CloseVote closes vote id now (staff in its territory): before its closing time only once
+// everyone on the roll has voted (model.ErrVoteEarlyClose otherwise). The ballots are tallied
+// and the tallies recorded on the options. A vote no longer open is a *model.ConflictError.
+func (s *Store) CloseVote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, error) {
+	if !authz.Allowed(sc.Role, authz.VoteWrite) {
+		return nil, model.ErrForbidden
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		v, err := tx.writableVote(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if v.Status == model.VoteOpen && !v.Closable(tx.s.now()) {
+			return model.ErrVoteEarlyClose
+		}
+		return tx.closeVote(ctx, sc, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Vote(ctx, sc, id)
+}
+
+// CancelVote cancels open vote id (staff in its territory) with a stated reason: no result is
+// published; the ballots stay stored.
+func (s *Store) CancelVote(ctx context.Context, sc authz.Scope, id int64, reason string) (*model.Vote, error) {
+	if !authz.Allowed(sc.Role, authz.VoteWrite) {
+		return nil, model.ErrForbidden
+	}
+	reason = strings.TrimSpace(reason)
+	switch n := len([]rune(reason)); {
+	case n == 0:
+		return nil, fieldErr("reason", "请写明取消投票的理由")
+	case n > 200:
+		return nil, fieldErr("reason", "理由不能超过 200 个字")
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		v, err := tx.writableVote(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE votes SET status = 'cancelled', cancel_reason = ?, closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'`,
+			reason, tx.s.now(), nullID(sc.UserID), v.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &model.ConflictError{Message: "该投票已经结束或已取消"}
+		}
+		tx.auditAt(sc, v.Path, "vote.cancel", "vote", []int64{v.ID}, reason)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Vote(ctx, sc, id)
+}
+
+// writableVote reads vote id for staff changing it: in their territory (a vote over a
+// territory above it is read-only to them: model.ErrForbidden).
+func (c conn) writableVote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, error) {
+	v, _, err := c.vote(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.Contains(v.Path) {
+		return nil, &model.ForbiddenError{Message: "该投票由上级组织发起，只有发起范围的工作人员可以结束或取消"}
+	}
+	return v, nil
+}
+
+// closeDueVote closes vote id by the clock, as the system, when it is still open and due.
+func (s *Store) closeDueVote(ctx context.Context, id int64) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
+		v, _, err := tx.vote(ctx, authz.System(), id)
+		if err != nil || !v.Due(tx.s.now()) {
+			return err
+		}
+		return tx.closeVote(ctx, authz.System(), v)
+	})
+	var ce *model.ConflictError
+	if errors.As(err, &ce) {
+		return nil // closed meanwhile by someone else
+	}
+	return err
+}
+
+// closeDueVotes closes every open vote whose closing time has passed.
+func (s *Store) closeDueVotes(ctx context.Context) error {
+	ids, err := queryAll(ctx, s.reader(), `SELECT id FROM votes WHERE status = 'open' AND closes_at <= ? ORDER BY id`, []any{s.now()},
+		func(r rowScanner) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		})
+	for _, id := range ids {
+		if err == nil {
+			err = s.closeDueVote(ctx, id)
+		}
+	}
+	return err
+}
+
+// closeVote ends v (a conditional UPDATE: an open vote closes once) and records on each option
+// its tally counted from the ballots.
+func (tx *Tx) closeVote(ctx context.Context, sc authz.Scope, v *model.Vote) error {
+	res, err := tx.exec(ctx, `UPDATE votes SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'`,
+		tx.s.now(), nullID(sc.UserID), v.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &model.ConflictError{Message: "该投票已经结束或已取消"}
+	}
+	ballots, err := tx.ballots(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	r := model.Tally(v, ballots)
+	for _, o := range r.Options {
+		if _, err := tx.exec(ctx, `UPDATE vote_options SET votes = ? WHERE id = ?`, *o.Votes, o.ID); err != nil {
+			return err
+		}
+	}
+	tx.auditAt(sc, v.Path, "vote.close", "vote", []int64{v.ID}, fmt.Sprintf("%d of %d voted", r.Ballots, v.Eligible))
+	return nil
+}
+
+// ballots reads the choices of every ballot of vote id.
+func (c conn) ballots(ctx context.Context, id int64) ([][]int64, error) {
+	var out [][]int64
+	err := eachRow(ctx, c, `SELECT choices FROM vote_ballots WHERE vote_id = ?`, []any{id}, func(r rowScanner) error {
+		var s string
+		if err := r.Scan(&s); err != nil {
+			return err
+		}
+		var b []int64
+		for p := range strings.SplitSeq(s, ",") {
+			n, err := strconv.ParseInt(p, 10, 64)
+			if err != nil {
+				return fmt.Errorf("ballot of vote %d: %w", id, err)
+			}
+			b = append(b, n)
+		}
+		out = append(out, b)
+		return nil
+	})
+	return out, err
+}
+
+// VoteResult is the result of closed vote id, tallied again from its stored ballots (and
+// compared with the tallies recorded at closing), with the turnout by building. An open or
+// cancelled vote is a *model.ConflictError: results are published when a vote closes.
+func (s *Store) VoteResult(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, *model.VoteResult, error) {
+	v, err := s.Vote(ctx, sc, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch v.Status {
+	case model.VoteOpen:
+		return nil, nil, &model.ConflictError{Message: "投票进行中，结果在投票结束后公布"}
+	case model.VoteCancelled:
+		return nil, nil, &model.ConflictError{Message: "该投票已取消，不公布结果：" + v.CancelReason}
+	}
+	c := s.reader()
+	ballots, err := c.ballots(ctx, v.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := model.Tally(v, ballots)
+	r.Reproduced = len(r.Options) == len(v.Options)
+	for i, o := range r.Options {
+		r.Reproduced = r.Reproduced && v.Options[i].Votes != nil && *v.Options[i].Votes == *o.Votes
+	}
+	if r.Buildings, err = c.buildingTurnout(ctx, v); err != nil {
+		return nil, nil, err
+	}
+	return v, &r, nil
+}
+
+// buildingTurnout counts the roll and its voters by the building each household lies in (a
+// household under no building counts at its own node).
+func (c conn) buildingTurnout(ctx context.Context, v *model.Vote) ([]model.BuildingTurnout, error) {
+	type row struct {
+		path         string
+		roll, voters int
+	}
+	rows, err := queryAll(ctx, c, `SELECT h.path, COUNT(*), SUM(CASE WHEN l.voted THEN 1 ELSE 0 END) FROM vote_roll l
+		JOIN households h ON h.id = l.household_id WHERE l.vote_id = ? GROUP BY h.path`, []any{v.ID},
+		func(r rowScanner) (row, error) {
+			var x row
+			err := r.Scan(&x.path, &x.roll, &x.voters)
+			return x, err
+		})
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := authz.PathRange(v.Path)
+	buildings := map[int64]string{}
+	if err := eachRow(ctx, c, `SELECT id, name FROM territories WHERE path >= ? AND path < ? AND kind = 'building'`, []any{lo, hi}, func(r rowScanner) error {
+		var id int64
+		var name string
+		err := r.Scan(&id, &name)
+		buildings[id] = name
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	by := map[int64]*model.BuildingTurnout{}
+	var order []int64
+	for _, x := range rows {
+		ids := model.PathIDs(x.path)
+		key := int64(0)
+		if len(ids) > 0 {
+			key = ids[len(ids)-1]
+		}
+		for _, id := range ids {
+			if _, ok := buildings[id]; ok {
+				key = id
+			}
+		}
+		b := by[key]
+		if b == nil {
+			b = &model.BuildingTurnout{TerritoryID: key, Name: buildings[key]}
+			by[key] = b
+			order = append(order, key)
+		}
+		b.Eligible += x.roll
+		b.Voted += x.voters
+	}
+	var missing []any
+	for _, id := range order {
+		if by[id].Name == "" {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		if err := eachRow(ctx, c, `SELECT id, name FROM territories WHERE id IN (`+inList(len(missing))+`)`, missing, func(r rowScanner) error {
+			var id int64
+			var name string
+			err := r.Scan(&id, &name)
+			by[id].Name = name
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]model.BuildingTurnout, 0, len(order))
+	for _, id := range order {
+		out = append(out, *by[id])
+	}
+	slices.SortFunc(out, func(a, b model.BuildingTurnout) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// ReceiptCheck is what checking a receipt code tells its holder.
+type ReceiptCheck struct {
+	Receipt string
+	Found   bool             // a ballot of the vote has this code
+	Status  model.VoteStatus // counted in the result once closed
+}
+
+// CheckReceipt looks receipt up among the ballots of vote id (anyone who may see the vote): it
+// says whether the ballot is stored (and, once the vote has closed, counted), never the
+// choice, so a receipt cannot prove to anyone else how its holder voted.
+func (s *Store) CheckReceipt(ctx context.Context, sc authz.Scope, id int64, receipt string) (*ReceiptCheck, error) {
+	code, ok := model.NormalizeReceipt(receipt)
+	if !ok {
+		return nil, fieldErr("receipt", "回执码应为 12 位字母和数字，例如 7K3M-Q9XA-2RTD")
+	}
+	v, err := s.Vote(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := s.reader().queryRow(ctx, `SELECT COUNT(*) FROM vote_ballots WHERE vote_id = ? AND receipt = ?`, []any{v.ID, code}, &n); err != nil {
+		return nil, err
+	}
+	return &ReceiptCheck{Receipt: code, Found: n > 0, Status: v.Status}, nil
+}
