@@ -116,8 +116,8 @@ const (
 	ListProjectRead Action = "list.project.read" // read projects: all of them for staff and grid leaders, approved ones for members and residents
 
 	// votes: votes of compound affairs (小区议事, issue 11 item 2). Who sees a vote is decided by
-	// the store: staff and grid leaders by territory (in and above theirs), a unit leader the
-	// votes over its unit, a resident or member the votes over its own household.
+	// the store: staff and grid leaders by territory, a resident, member or unit leader the votes
+	// over its own household (its linked resident).
 	VoteRead  Action = "vote.read"  // see votes: turnout while open, the result once closed; check a ballot's receipt
 	VoteWrite Action = "vote.write" // open, close and cancel votes in one's territory, see the roll, cast proxy ballots for voters without a phone
 	VoteCast  Action = "vote.cast"  // cast one's own ballot (the store checks the roll)

@@ -21,10 +21,9 @@ import (
 // joins the two. The audit record of a ballot names the vote and, for a proxy, the household;
 // never the choice. Tallies are counted from the ballots when the vote closes.
 //
-// Who sees a vote: staff and grid leaders whose territory lies under the vote's or above it
-// (a community's staff see the street's votes their households take part in), unit leaders
-// the votes over their unit, and the accounts linked to a resident whose household lies under
-// the vote's territory. Who votes: such an account, if it (rule resident) or its household
+// Who sees a vote: staff and grid leaders whose territory holds the vote's, and the accounts
+// (residents, members, unit leaders) linked to a resident whose household lies under the
+// vote's territory. Who votes: such an account, if it (rule resident) or its household
 // (rule household) is on the roll. Staff open, close and cancel votes in their territory and
 // cast proxy ballots for voters without a smartphone.
 
@@ -73,19 +72,13 @@ func (c conn) voteReaderOf(ctx context.Context, sc authz.Scope) (voteReader, err
 	return vr, err
 }
 
-// reads reports whether the caller may see a vote over the territory at path.
+// reads reports whether the caller may see a vote over the territory at path: staff and grid
+// leaders in their territory, anyone whose own household lies under it.
 func (vr voteReader) reads(path string) bool {
 	if vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path) {
 		return true
 	}
-	switch {
-	case householdRole(vr.sc.Role):
-		return false
-	case vr.sc.UnitBound():
-		// A unit leader: the votes over its unit's anchor.
-		return vr.sc.Path != "" && strings.HasPrefix(vr.sc.Path, path)
-	}
-	return vr.sc.Contains(path) || vr.sc.Path != "" && strings.HasPrefix(vr.sc.Path, path)
+	return !householdRole(vr.sc.Role) && !vr.sc.UnitBound() && vr.sc.Contains(path)
 }
 
 // vote reads vote id as the caller may see it (model.ErrNotFound otherwise), with its options
@@ -179,8 +172,8 @@ type VoteFilter struct {
 	Cursor string
 }
 
-// Votes lists the votes the caller may see, newest first: staff and grid leaders those in and
-// above their territory, residents and members those over their household. Due votes are
+// Votes lists the votes the caller may see, newest first: staff and grid leaders those in their
+// territory, anyone those over its own household. Due votes are
 // closed first.
 func (s *Store) Votes(ctx context.Context, sc authz.Scope, f VoteFilter) (*Page[*model.Vote], error) {
 	if f.Status != "" && f.Status != model.VoteOpen && f.Status != model.VoteClosed && f.Status != model.VoteCancelled {
@@ -198,14 +191,12 @@ func (s *Store) Votes(ctx context.Context, sc authz.Scope, f VoteFilter) (*Page[
 	if err != nil {
 		return nil, err
 	}
-	// The territories above the caller's household or scope: the votes over them.
+	// The territories above the caller's household: the votes over them.
 	var above []string
-	for _, p := range []string{vr.householdPath, sc.Path} {
-		prefix := ""
-		for _, id := range model.PathIDs(p) {
-			prefix = model.ChildPath(prefix, id)
-			above = append(above, prefix)
-		}
+	prefix := ""
+	for _, id := range model.PathIDs(vr.householdPath) {
+		prefix = model.ChildPath(prefix, id)
+		above = append(above, prefix)
 	}
 	var or []string
 	var args []any
