@@ -297,9 +297,8 @@ func (s *Store) OpenVote(ctx context.Context, sc authz.Scope, in model.VoteInput
 		} else if err != nil {
 			return err
 		}
-		switch t.Kind {
-		case model.KindDistrict, model.KindBuilding, model.KindStairwell:
-			return fieldErr("territory_id", "投票范围应为街道、社区、居民小组、网格或小区")
+		if t.Kind == model.KindDistrict {
+			return fieldErr("territory_id", "投票范围应为街道、社区、网格、小区、楼栋或单元")
 		}
 		var community sql.NullInt64
 		if err := tx.queryRow(ctx, `SELECT community_id FROM territories WHERE id = ?`, []any{t.ID}, &community); err != nil {
@@ -798,13 +797,13 @@ type ReceiptCheck struct {
 // says whether the ballot is stored (and, once the vote has closed, counted), never the
 // choice, so a receipt cannot prove to anyone else how its holder voted.
 func (s *Store) CheckReceipt(ctx context.Context, sc authz.Scope, id int64, receipt string) (*ReceiptCheck, error) {
-	code, ok := model.NormalizeReceipt(receipt)
-	if !ok {
-		return nil, fieldErr("receipt", "回执码应为 12 位字母和数字，例如 7K3M-Q9XA-2RTD")
-	}
 	v, err := s.Vote(ctx, sc, id)
 	if err != nil {
 		return nil, err
+	}
+	code, ok := model.NormalizeReceipt(receipt)
+	if !ok {
+		return nil, fieldErr("receipt", "回执码应为 12 位字母和数字，例如 7K3M-Q9XA-2RTD")
 	}
 	var n int
 	if err := s.reader().queryRow(ctx, `SELECT COUNT(*) FROM vote_ballots WHERE vote_id = ? AND receipt = ?`, []any{v.ID, code}, &n); err != nil {

@@ -573,6 +573,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.orderObject(kind, rel)
 	case lsNeedFreshObj, lsResourceFreshObj, lsProposedObj, lsApprovedObj:
 		return w.listsObject(kind, rel)
+	case voteFreshObj:
+		return w.voteObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -632,6 +634,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.orderObject(kind, rel)
 	case lsNeedObj, lsResourceObj, lsProjectObj:
 		return w.listsObject(kind, rel)
+	case voteOpenObj, voteClosedObj:
+		return w.voteObject(kind, rel)
 	}
 	return 0
 }
