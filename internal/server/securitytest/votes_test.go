@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -153,10 +155,13 @@ var votePatternKinds = map[string]objKind{
 	"/api/v1/votes/{id}/receipts/{code}": voteClosedObj,
 	"/api/v1/votes/{id}/close":           voteFreshObj,
 	"/api/v1/votes/{id}/cancel":          voteFreshObj,
+	"/votes/{id}/close":                  voteFreshObj,
+	"/votes/{id}/cancel":                 voteFreshObj,
 }
 
 var voteObjKinds = map[string]objKind{
 	"/api/v1/votes/{id}": voteOpenObj,
+	"/votes/{id}":        voteOpenObj,
 }
 
 var voteSpecs = map[string]spec{
@@ -177,6 +182,23 @@ var voteSpecs = map[string]spec{
 	"GET /api/v1/votes/{id}/receipts/{code}": {kind: voteRead, scoped: true, lenient: true},
 	"POST /api/v1/votes/{id}/close":          {kind: voteWrite, scoped: true, fresh: true, body: jsonBody(`{}`)},
 	"POST /api/v1/votes/{id}/cancel":         {kind: voteWrite, scoped: true, fresh: true, body: jsonBody(`{"reason":"矩阵取消"}`)},
+
+	// The pages: the list, the form, a vote with its ballot (a resident's), proxy, close, cancel.
+	"GET /votes":     {kind: voteRead},
+	"GET /votes/new": {kind: voteWrite},
+	"POST /votes/new": {kind: voteWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"title": {fmt.Sprintf("矩阵页面表决%d", w.nextSeq())}, "territory_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "rule": {"household"},
+			"kind": {"yes_no"}, "quorum": {"1/2"}, "threshold": {"majority"}, "closes_at": {time.Now().Add(48 * time.Hour).In(model.Shanghai).Format("2006-01-02T15:04")}}
+	})},
+	"GET /votes/{id}": {kind: voteRead, scoped: true},
+	"POST /votes/{id}/ballot": {kind: voteCast, scoped: true, lenient: true, body: formBody(func(w *world, _ relation, id int64) url.Values {
+		return url.Values{"choices": {strconv.FormatInt(w.voteYes(id), 10)}}
+	})},
+	"POST /votes/{id}/proxy": {kind: voteWrite, scoped: true, lenient: true, body: formBody(func(w *world, rel relation, id int64) url.Values {
+		return url.Values{"choices": {strconv.FormatInt(w.voteYes(id), 10)}, "voter_id": {strconv.FormatInt(w.targets[rel].household.ID, 10)}}
+	})},
+	"POST /votes/{id}/close":  {kind: voteWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{} })},
+	"POST /votes/{id}/cancel": {kind: voteWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"reason": {"矩阵页面取消"}} })},
 }
 
 func init() {
