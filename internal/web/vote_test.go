@@ -77,7 +77,7 @@ func TestVotePages(t *testing.T) {
 		if got := text(one(t, res.Doc, "#vote-"+id)); !strings.Contains(got, "待投票") {
 			t.Errorf("the resident's list: %q", got)
 		}
-		res = resident.get("/votes/" + id).want(t, http.StatusOK)
+		res = resident.get("/votes/"+id).want(t, http.StatusOK)
 		if n := len(all(res.Doc, "#ballot input[name=choices]")); n != 3 {
 			t.Fatalf("%d choices on the ballot", n)
 		}
@@ -100,7 +100,7 @@ func TestVotePages(t *testing.T) {
 		}
 
 		// Staff: the roll says who voted, never what; a proxy for the other household.
-		res = staff.get("/votes/" + id).want(t, http.StatusOK)
+		res = staff.get("/votes/"+id).want(t, http.StatusOK)
 		roll := text(one(t, res.Doc, "#vote-roll"))
 		if !strings.Contains(roll, "已投票") || !strings.Contains(roll, "未投票") || strings.Contains(roll, "同意") {
 			t.Errorf("roll: %q", roll)
@@ -114,7 +114,7 @@ func TestVotePages(t *testing.T) {
 			t.Errorf("proxy: %q", got)
 		}
 		staff.post("/votes/"+id+"/close", url.Values{}).want(t, http.StatusSeeOther)
-		res = resident.get("/votes/" + id + "?receipt=" + url.QueryEscape(strings.ToLower(receipt))).want(t, http.StatusOK)
+		res = resident.get("/votes/"+id+"?receipt="+url.QueryEscape(strings.ToLower(receipt))).want(t, http.StatusOK)
 		if got := text(one(t, res.Doc, "#outcome")); got != "表决通过" {
 			t.Errorf("outcome %q", got)
 		}
@@ -124,7 +124,7 @@ func TestVotePages(t *testing.T) {
 		if got := text(one(t, res.Doc, "#receipt-answer")); !strings.Contains(got, "已计入结果") {
 			t.Errorf("receipt check: %q", got)
 		}
-		res = resident.get("/votes/" + id + "?receipt=ZZZZ-ZZZZ-ZZZZ").want(t, http.StatusOK)
+		res = resident.get("/votes/"+id+"?receipt=ZZZZ-ZZZZ-ZZZZ").want(t, http.StatusOK)
 		if got := text(one(t, res.Doc, "#receipt-answer")); !strings.Contains(got, "没有找到") {
 			t.Errorf("unknown receipt: %q", got)
 		}
@@ -140,7 +140,7 @@ func TestVotePages(t *testing.T) {
 		if err := st.LinkResident(ctx, sys, u.ID, other.ID); err != nil {
 			t.Fatal(err)
 		}
-		f.as(t, "far").get("/votes/" + id).want(t, http.StatusNotFound)
+		f.as(t, "far").get("/votes/"+id).want(t, http.StatusNotFound)
 	})
 }
 
