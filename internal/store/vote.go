@@ -728,9 +728,14 @@ func (c conn) buildingTurnout(ctx context.Context, v *model.Vote) ([]model.Build
 	if err != nil {
 		return nil, err
 	}
+	// The buildings under the vote's territory, or the one above it (a vote over a stairwell).
 	lo, hi := authz.PathRange(v.Path)
+	args := []any{lo, hi}
+	for _, id := range model.PathIDs(v.Path) {
+		args = append(args, id)
+	}
 	buildings := map[int64]string{}
-	if err := eachRow(ctx, c, `SELECT id, name FROM territories WHERE path >= ? AND path < ? AND kind = 'building'`, []any{lo, hi}, func(r rowScanner) error {
+	if err := eachRow(ctx, c, `SELECT id, name FROM territories WHERE kind = 'building' AND (path >= ? AND path < ? OR id IN (`+inList(len(args)-2)+`))`, args, func(r rowScanner) error {
 		var id int64
 		var name string
 		err := r.Scan(&id, &name)
