@@ -34,7 +34,7 @@ func TestOrgSpace(t *testing.T) {
 				t.Fatal(err)
 			}
 			storetest.PartyMember(t, a.st, "王党员", branch, u.ID)
-			if _, err := a.st.PublishNotice(bg, sys, branch, model.NoticeInput{Title: "关于召开十二月主题党日活动的通知",
+			if _, err := a.st.PublishOrgNotice(bg, sys, branch, model.OrgNoticeInput{Title: "关于召开十二月主题党日活动的通知",
 				Body: "本月主题党日定于本周六上午九点在社区党群服务中心二楼举行。"}); err != nil {
 				t.Fatal(err)
 			}

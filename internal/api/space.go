@@ -18,7 +18,7 @@ import (
 // (the lists and the creates), and /api/v1/party/space/... for one notice, thread, post or
 // file. The store decides who reaches a space; authors are shown by name only.
 
-type noticeJSON struct {
+type orgNoticeJSON struct {
 	ID         ID        `json:"id"`
 	OrgID      ID        `json:"org_id"`
 	Title      string    `json:"title"`
@@ -27,8 +27,8 @@ type noticeJSON struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-func toNoticeJSON(n *model.OrgNotice) noticeJSON {
-	return noticeJSON{ID: ID(n.ID), OrgID: ID(n.OrgID), Title: n.Title, Body: n.Body, AuthorName: n.AuthorName, CreatedAt: n.CreatedAt.In(model.Shanghai)}
+func toOrgNoticeJSON(n *model.OrgNotice) orgNoticeJSON {
+	return orgNoticeJSON{ID: ID(n.ID), OrgID: ID(n.OrgID), Title: n.Title, Body: n.Body, AuthorName: n.AuthorName, CreatedAt: n.CreatedAt.In(model.Shanghai)}
 }
 
 type spacePostJSON struct {
@@ -97,49 +97,49 @@ func mapList[T, J any](p *store.Page[T], to func(T) J) list[J] {
 	return out
 }
 
-func (a *API) listNotices(w http.ResponseWriter, r *http.Request) error {
+func (a *API) listOrgNotices(w http.ResponseWriter, r *http.Request) error {
 	org, lq, err := spaceList(r)
 	if err != nil {
 		return err
 	}
-	p, err := a.st.Notices(r.Context(), authz.ScopeFrom(r.Context()), org, lq.Limit, lq.Cursor)
+	p, err := a.st.OrgNotices(r.Context(), authz.ScopeFrom(r.Context()), org, lq.Limit, lq.Cursor)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, mapList(p, toNoticeJSON))
+	return writeJSON(w, http.StatusOK, mapList(p, toOrgNoticeJSON))
 }
 
-type noticeRequest struct {
+type orgNoticeRequest struct {
 	Title string `json:"title"`
 	Body  string `json:"body"`
 }
 
-func (a *API) publishNotice(w http.ResponseWriter, r *http.Request) error {
+func (a *API) publishOrgNotice(w http.ResponseWriter, r *http.Request) error {
 	org, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	var req noticeRequest
+	var req orgNoticeRequest
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
-	n, err := a.st.PublishNotice(r.Context(), authz.ScopeFrom(r.Context()), org, model.NoticeInput{Title: req.Title, Body: req.Body})
+	n, err := a.st.PublishOrgNotice(r.Context(), authz.ScopeFrom(r.Context()), org, model.OrgNoticeInput{Title: req.Title, Body: req.Body})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, toNoticeJSON(n))
+	return writeJSON(w, http.StatusCreated, toOrgNoticeJSON(n))
 }
 
-func (a *API) getNotice(w http.ResponseWriter, r *http.Request) error {
+func (a *API) getOrgNotice(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	n, _, err := a.st.Notice(r.Context(), authz.ScopeFrom(r.Context()), id)
+	n, _, err := a.st.OrgNotice(r.Context(), authz.ScopeFrom(r.Context()), id)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, toNoticeJSON(n))
+	return writeJSON(w, http.StatusOK, toOrgNoticeJSON(n))
 }
 
 func (a *API) listThreads(w http.ResponseWriter, r *http.Request) error {

@@ -121,6 +121,13 @@ const (
 	VoteRead  Action = "vote.read"  // see votes: turnout while open, the result once closed; check a ballot's receipt
 	VoteWrite Action = "vote.write" // open, close and cancel votes in one's territory, see the roll, cast proxy ballots for voters without a phone
 	VoteCast  Action = "vote.cast"  // cast one's own ballot (the store checks the roll)
+
+	// notices: notices to a territory subtree (公告, issue 11 item 4). The store narrows: staff
+	// and grid leaders by territory, a resident, member or unit leader the notices over its own
+	// household, whose first reading is its read receipt.
+	NoticeRead     Action = "notice.read"     // the notice feed, a notice (marking it read for one's household)
+	NoticeReceipts Action = "notice.receipts" // the households of one's territory that have not read a notice
+	NoticeWrite    Action = "notice.write"    // publish, pin and withdraw notices in one's territory
 )
 
 var (
@@ -223,6 +230,11 @@ var policy = map[Action][]model.Role{
 	VoteRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	VoteWrite: staff,
 	VoteCast:  {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
+
+	// notices
+	NoticeRead:     append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	NoticeReceipts: fieldStaff,
+	NoticeWrite:    staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -66,14 +66,14 @@ type OrgFile struct {
 	Withdrawn   bool
 }
 
-// NoticeInput is a notice to publish.
-type NoticeInput struct {
+// OrgNoticeInput is a notice of an org's space to publish.
+type OrgNoticeInput struct {
 	Title string
 	Body  string
 }
 
 // Validate trims the input and names every bad field.
-func (in *NoticeInput) Validate() error {
+func (in *OrgNoticeInput) Validate() error {
 	in.Title, in.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
 	e := &ValidationError{}
 	checkSpaceTitle(e, in.Title, "公告标题")

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strings"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -88,4 +91,79 @@ func (c conn) unitCounts(ctx context.Context, sc authz.Scope, ts ...*model.Terri
 		}
 	}
 	return nil
+}
+
+// householder is the caller as the features that reach residents by their own household see
+// it (votes, notices: what is held over a territory reaches the households under it): its scope
+// and the household of the resident its account is linked to (users.resident_id).
+type householder struct {
+	sc            authz.Scope
+	household     int64
+	householdPath string
+	resident      int64
+}
+
+// householderOf reads the caller's own current household and resident (by its account's link).
+func (c conn) householderOf(ctx context.Context, sc authz.Scope) (householder, error) {
+	vr := householder{sc: sc}
+	if sc.UserID == 0 {
+		return vr, nil
+	}
+	var rid, hid sql.NullInt64
+	var path sql.NullString
+	err := c.queryRow(ctx, `SELECT r.id, h.id, h.path FROM users u JOIN residents r ON r.id = u.resident_id
+		JOIN households h ON h.id = r.household_id AND h.moved_out_at IS NULL WHERE u.id = ?`, []any{sc.UserID}, &rid, &hid, &path)
+	if errors.Is(err, model.ErrNotFound) {
+		return vr, nil
+	}
+	vr.resident, vr.household, vr.householdPath = rid.Int64, hid.Int64, path.String
+	return vr, err
+}
+
+// readsAt reports whether the caller may see what is held over the territory at path: staff
+// and grid leaders in their territory, anyone whose own household lies under it.
+func (vr householder) readsAt(path string) bool {
+	if vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path) {
+		return true
+	}
+	return !householdRole(vr.sc.Role) && !vr.sc.UnitBound() && vr.sc.Contains(path)
+}
+
+// ancestorPaths are the paths of the territories above (and at) the caller's household, for
+// "held over my household" lists (path IN …).
+func (vr householder) ancestorPaths() []string {
+	var out []string
+	prefix := ""
+	for _, id := range model.PathIDs(vr.householdPath) {
+		prefix = model.ChildPath(prefix, id)
+		out = append(out, prefix)
+	}
+	return out
+}
+
+// listWhere is the condition of a list of things held over territories (column col holds the
+// path) that the caller may see: over its household, and for staff and grid leaders in their
+// territory; "" when it may see none.
+func (vr householder) listWhere(col string) (string, []any) {
+	var or []string
+	var args []any
+	if above := vr.ancestorPaths(); len(above) > 0 {
+		or = append(or, col+" IN ("+inList(len(above))+")")
+		for _, p := range above {
+			args = append(args, p)
+		}
+	}
+	if !householdRole(vr.sc.Role) && !vr.sc.UnitBound() {
+		if vr.sc.All {
+			or = append(or, "1 = 1")
+		} else if vr.sc.Path != "" {
+			lo, hi := authz.PathRange(vr.sc.Path)
+			or = append(or, "("+col+" >= ? AND "+col+" < ?)")
+			args = append(args, lo, hi)
+		}
+	}
+	if len(or) == 0 {
+		return "", nil
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
 }

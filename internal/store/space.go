@@ -140,16 +140,16 @@ func spaceLimit(n int) int {
 
 const noticeCols = `id, org_id, path, title, body, author_name, created_at`
 
-func scanNotice(r rowScanner) (*model.OrgNotice, error) {
+func scanOrgNotice(r rowScanner) (*model.OrgNotice, error) {
 	n := &model.OrgNotice{}
 	err := r.Scan(&n.ID, &n.OrgID, &n.Path, &n.Title, &n.Body, &n.AuthorName, &n.CreatedAt)
 	n.CreatedAt = n.CreatedAt.UTC()
 	return n, err
 }
 
-// PublishNotice publishes a notice in org's space: for those who manage the org (errNotModerator
+// PublishOrgNotice publishes a notice in org's space: for those who manage the org (errNotModerator
 // otherwise), on an active org; a *model.ValidationError names bad fields.
-func (s *Store) PublishNotice(ctx context.Context, sc authz.Scope, org int64, in model.NoticeInput) (*model.OrgNotice, error) {
+func (s *Store) PublishOrgNotice(ctx context.Context, sc authz.Scope, org int64, in model.OrgNoticeInput) (*model.OrgNotice, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -170,26 +170,26 @@ func (s *Store) PublishNotice(ctx context.Context, sc authz.Scope, org int64, in
 			return err
 		}
 		tx.auditAt(sc, sp.Path, "party.space.notice", "org_notice", []int64{id}, "")
-		out, err = queryOne(ctx, tx.conn, `SELECT `+noticeCols+` FROM org_notices WHERE id = ?`, []any{id}, scanNotice)
+		out, err = queryOne(ctx, tx.conn, `SELECT `+noticeCols+` FROM org_notices WHERE id = ?`, []any{id}, scanOrgNotice)
 		return err
 	})
 	return out, err
 }
 
-// Notices lists org's notices, newest first.
-func (s *Store) Notices(ctx context.Context, sc authz.Scope, org int64, limit int, cur string) (*Page[*model.OrgNotice], error) {
+// OrgNotices lists org's notices, newest first.
+func (s *Store) OrgNotices(ctx context.Context, sc authz.Scope, org int64, limit int, cur string) (*Page[*model.OrgNotice], error) {
 	c := s.reader()
 	if _, err := c.space(ctx, sc, org); err != nil {
 		return nil, err
 	}
 	return spacePage(ctx, c, `SELECT `+noticeCols+` FROM org_notices WHERE org_id = ?`, `SELECT COUNT(*) FROM org_notices WHERE org_id = ?`, org, limit, cur,
-		scanNotice, func(n *model.OrgNotice) int64 { return n.ID })
+		scanOrgNotice, func(n *model.OrgNotice) int64 { return n.ID })
 }
 
-// Notice returns one notice with its space; model.ErrNotFound when missing or not sc's.
-func (s *Store) Notice(ctx context.Context, sc authz.Scope, id int64) (*model.OrgNotice, *SpaceOrg, error) {
+// OrgNotice returns one notice with its space; model.ErrNotFound when missing or not sc's.
+func (s *Store) OrgNotice(ctx context.Context, sc authz.Scope, id int64) (*model.OrgNotice, *SpaceOrg, error) {
 	c := s.reader()
-	n, err := queryOne(ctx, c, `SELECT `+noticeCols+` FROM org_notices WHERE id = ?`, []any{id}, scanNotice)
+	n, err := queryOne(ctx, c, `SELECT `+noticeCols+` FROM org_notices WHERE id = ?`, []any{id}, scanOrgNotice)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -51,21 +51,21 @@ func TestSpaceWho(t *testing.T) {
 				t.Errorf("%s: got %+v, %v; want moderate=%v", c.name, sp, err, c.moderate)
 			}
 		}
-		if _, err := st.PublishNotice(ctx, member, w.branch, model.NoticeInput{Title: "通知", Body: "内容"}); !errors.Is(err, model.ErrForbidden) {
+		if _, err := st.PublishOrgNotice(ctx, member, w.branch, model.OrgNoticeInput{Title: "通知", Body: "内容"}); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("member publishes a notice: %v, want forbidden", err)
 		}
 		if _, err := st.OpenThread(ctx, w.outsider, w.branch, model.MessageInput{Title: "外来话题", Body: "内容"}); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("outsider opens a thread: %v, want not found", err)
 		}
-		n, err := st.PublishNotice(ctx, secretary, w.branch, model.NoticeInput{Title: " 本月主题党日 ", Body: "周六上午九点，社区活动室。"})
+		n, err := st.PublishOrgNotice(ctx, secretary, w.branch, model.OrgNoticeInput{Title: " 本月主题党日 ", Body: "周六上午九点，社区活动室。"})
 		if err != nil || n.Title != "本月主题党日" || n.AuthorName == "" {
 			t.Fatalf("secretary publishes: %+v, %v", n, err)
 		}
-		p, err := st.Notices(ctx, member, w.branch, 0, "")
+		p, err := st.OrgNotices(ctx, member, w.branch, 0, "")
 		if err != nil || p.Total != 1 || p.Items[0].ID != n.ID {
 			t.Errorf("member lists notices: %+v, %v", p, err)
 		}
-		if _, _, err := st.Notice(ctx, w.outsider, n.ID); !errors.Is(err, model.ErrNotFound) {
+		if _, _, err := st.OrgNotice(ctx, w.outsider, n.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("outsider reads the notice: %v, want not found", err)
 		}
 		if ms, err := st.MySpaces(ctx, member); err != nil || len(ms) != 3 || ms[0].ID != w.group || ms[1].ID != w.branch {

@@ -47,52 +47,18 @@ func scanVote(r rowScanner) (*model.Vote, error) {
 	return &v, nil
 }
 
-// voteReader is who the caller is to votes: its scope and its own household (path, id).
-type voteReader struct {
-	sc            authz.Scope
-	household     int64
-	householdPath string
-	resident      int64
-}
-
-// voteReaderOf reads the caller's own household and resident (by its account's link).
-func (c conn) voteReaderOf(ctx context.Context, sc authz.Scope) (voteReader, error) {
-	vr := voteReader{sc: sc}
-	if sc.UserID == 0 {
-		return vr, nil
-	}
-	var rid, hid sql.NullInt64
-	var path sql.NullString
-	err := c.queryRow(ctx, `SELECT r.id, h.id, h.path FROM users u JOIN residents r ON r.id = u.resident_id
-		JOIN households h ON h.id = r.household_id AND h.moved_out_at IS NULL WHERE u.id = ?`, []any{sc.UserID}, &rid, &hid, &path)
-	if errors.Is(err, model.ErrNotFound) {
-		return vr, nil
-	}
-	vr.resident, vr.household, vr.householdPath = rid.Int64, hid.Int64, path.String
-	return vr, err
-}
-
-// reads reports whether the caller may see a vote over the territory at path: staff and grid
-// leaders in their territory, anyone whose own household lies under it.
-func (vr voteReader) reads(path string) bool {
-	if vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path) {
-		return true
-	}
-	return !householdRole(vr.sc.Role) && !vr.sc.UnitBound() && vr.sc.Contains(path)
-}
-
 // vote reads vote id as the caller may see it (model.ErrNotFound otherwise), with its options
 // (tallies once closed) and the caller's standing.
-func (c conn) vote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, voteReader, error) {
+func (c conn) vote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, householder, error) {
 	v, err := queryOne(ctx, c, `SELECT `+voteColumns+voteFrom+` WHERE v.id = ?`, []any{id}, scanVote)
 	if err != nil {
-		return nil, voteReader{}, err
+		return nil, householder{}, err
 	}
-	vr, err := c.voteReaderOf(ctx, sc)
+	vr, err := c.householderOf(ctx, sc)
 	if err != nil {
 		return nil, vr, err
 	}
-	if !vr.reads(v.Path) {
+	if !vr.readsAt(v.Path) {
 		return nil, vr, model.ErrNotFound
 	}
 	if err := c.fillVoteOptions(ctx, []*model.Vote{v}); err != nil {
@@ -112,7 +78,7 @@ func (c conn) vote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, 
 }
 
 // voterIn is the caller's voter id in v (its household or itself by the rule), 0 when none.
-func (vr voteReader) voterIn(v *model.Vote) int64 {
+func (vr householder) voterIn(v *model.Vote) int64 {
 	if vr.household == 0 || !strings.HasPrefix(vr.householdPath, v.Path) {
 		return 0
 	}
@@ -187,38 +153,15 @@ func (s *Store) Votes(ctx context.Context, sc authz.Scope, f VoteFilter) (*Page[
 	if err != nil {
 		return nil, err
 	}
-	vr, err := c.voteReaderOf(ctx, sc)
+	vr, err := c.householderOf(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
-	// The territories above the caller's household: the votes over them.
-	var above []string
-	prefix := ""
-	for _, id := range model.PathIDs(vr.householdPath) {
-		prefix = model.ChildPath(prefix, id)
-		above = append(above, prefix)
-	}
-	var or []string
-	var args []any
-	if len(above) > 0 {
-		or = append(or, "v.path IN ("+inList(len(above))+")")
-		for _, p := range above {
-			args = append(args, p)
-		}
-	}
-	if !householdRole(sc.Role) && !sc.UnitBound() {
-		if sc.All {
-			or = append(or, "1 = 1")
-		} else if sc.Path != "" {
-			lo, hi := authz.PathRange(sc.Path)
-			or = append(or, "(v.path >= ? AND v.path < ?)")
-			args = append(args, lo, hi)
-		}
-	}
-	if len(or) == 0 {
+	cond, args := vr.listWhere("v.path")
+	if cond == "" {
 		return &Page[*model.Vote]{}, nil
 	}
-	w := filter{where: []string{"(" + strings.Join(or, " OR ") + ")"}, args: args}
+	w := filter{where: []string{cond}, args: args}
 	if f.Status != "" {
 		w.add("v.status = ?", string(f.Status))
 	}

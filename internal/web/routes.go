@@ -96,7 +96,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/orgs/{id}/holders", authz.PartyOrgWrite, wb.h(wb.postHolders)),
 		// space: each org's online space (网缘)
 		authz.NewRoute("GET /party/orgs/{id}/space", authz.PartySpaceRead, wb.h(wb.space)),
-		authz.NewRoute("POST /party/orgs/{id}/space/notices", authz.PartySpaceModerate, wb.h(wb.spaceForm("notices", "notice", "space_notice", []string{"title", "body"}, wb.publishNotice))),
+		authz.NewRoute("POST /party/orgs/{id}/space/notices", authz.PartySpaceModerate, wb.h(wb.spaceForm("notices", "notice", "space_notice", []string{"title", "body"}, wb.publishOrgNotice))),
 		authz.NewRoute("POST /party/orgs/{id}/space/threads", authz.PartySpaceWrite, wb.h(wb.spaceForm("threads", "thread", "space_thread", []string{"title", "body"}, wb.openThread))),
 		authz.NewRoute("POST /party/orgs/{id}/space/files", authz.PartySpaceWrite, wb.h(wb.shareFile)),
 		authz.NewRoute("GET /party/space/threads/{id}", authz.PartySpaceRead, wb.h(wb.thread)),
@@ -247,6 +247,13 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /timebank/takers/{id}/certificate", authz.TimebankRead, wb.h(wb.takerCertificate)),
 		authz.NewRoute("POST /timebank/takers/{id}/correct", authz.TimebankCorrect, wb.h(wb.correctTimebank)),
 		// lists: the three lists (三张清单) and the matching page
+		authz.NewRoute("GET /notices", authz.NoticeRead, wb.h(wb.listNotices)),
+		authz.NewRoute("GET /notices/new", authz.NoticeWrite, wb.h(wb.newNotice)),
+		authz.NewRoute("POST /notices/new", authz.NoticeWrite, wb.h(wb.publishNotice)),
+		authz.NewRoute("GET /notices/{id}", authz.NoticeRead, wb.h(wb.showNotice)),
+		authz.NewRoute("POST /notices/{id}/read", authz.NoticeRead, wb.h(wb.readNotice)),
+		authz.NewRoute("POST /notices/{id}/pin", authz.NoticeWrite, wb.h(wb.pinNotice)),
+		authz.NewRoute("POST /notices/{id}/withdraw", authz.NoticeWrite, wb.h(wb.withdrawNotice)),
 		authz.NewRoute("GET /votes", authz.VoteRead, wb.h(wb.listVotes)),
 		authz.NewRoute("GET /votes/new", authz.VoteWrite, wb.h(wb.newVote)),
 		authz.NewRoute("POST /votes/new", authz.VoteWrite, wb.h(wb.openVote)),

@@ -72,7 +72,7 @@ func (wb *Web) spacePageFor(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	default:
 		p.Tab = "notices"
-		p.Notices, err = wb.st.Notices(ctx, sc, org, 0, cur)
+		p.Notices, err = wb.st.OrgNotices(ctx, sc, org, 0, cur)
 		if f == nil {
 			f = newForm("notice", nil, "title", "body")
 		}
@@ -128,8 +128,8 @@ func (wb *Web) spaceForm(tab, name, done string, fields []string, save func(r *h
 	}
 }
 
-func (wb *Web) publishNotice(r *http.Request, org int64) error {
-	_, err := wb.st.PublishNotice(r.Context(), scope(r), org, model.NoticeInput{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body")})
+func (wb *Web) publishOrgNotice(r *http.Request, org int64) error {
+	_, err := wb.st.PublishOrgNotice(r.Context(), scope(r), org, model.OrgNoticeInput{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body")})
 	return err
 }
 

@@ -55,7 +55,7 @@ func (w *world) freshSpace(kind objKind, rel relation) int64 {
 	switch kind {
 	case spaceNoticeObj:
 		var n *model.OrgNotice
-		n, err = w.st.PublishNotice(ctx, sys, org, model.NoticeInput{Title: fmt.Sprintf("矩阵公告%d", w.nextSeq()), Body: "矩阵"})
+		n, err = w.st.PublishOrgNotice(ctx, sys, org, model.OrgNoticeInput{Title: fmt.Sprintf("矩阵公告%d", w.nextSeq()), Body: "矩阵"})
 		if n != nil {
 			id = n.ID
 		}

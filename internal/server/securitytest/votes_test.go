@@ -49,7 +49,7 @@ func init() {
 	})
 	extraReach = append(extraReach, func(w *world, r model.Role, k routeKind) (relation, bool) {
 		if (k == voteRead || k == voteCast) && (r == model.RoleUnitLeader || r == model.RoleMember || r == model.RoleResident) {
-			w.voteWorld()        // links the unit leader's account to its household
+			// (voteWorld links the unit leader to its household first: electionWorld)
 			return relUnit, true // the votes over the own stairwell
 		}
 		return 0, false
