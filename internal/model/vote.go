@@ -370,13 +370,30 @@ func Tally(v *Vote, ballots [][]int64) VoteResult {
 			counts[c]++
 		}
 	}
-	r := VoteResult{Ballots: len(ballots), Eligible: v.Eligible}
-	r.QuorumMet = v.Quorum.Met(len(ballots), v.Eligible)
+	return v.result(counts, len(ballots))
+}
+
+// RecordedResult is a closed vote's result from the tallies recorded on its options at closing
+// (Tally counted them from the ballots), without reading the ballots again.
+func (v *Vote) RecordedResult() VoteResult {
+	counts := map[int64]int{}
+	for _, o := range v.Options {
+		if o.Votes != nil {
+			counts[o.ID] = *o.Votes
+		}
+	}
+	return v.result(counts, v.Voted)
+}
+
+// result is the outcome of counts (votes by option id) of ballots ballots.
+func (v *Vote) result(counts map[int64]int, ballots int) VoteResult {
+	r := VoteResult{Ballots: ballots, Eligible: v.Eligible}
+	r.QuorumMet = v.Quorum.Met(ballots, v.Eligible)
 	best, bestVotes, tie := int64(0), -1, false
 	for _, o := range v.Options {
 		n := counts[o.ID]
 		o.Votes = &n
-		o.Passed = r.QuorumMet && !o.Abstain && v.Threshold.Meets(n, len(ballots))
+		o.Passed = r.QuorumMet && !o.Abstain && v.Threshold.Meets(n, ballots)
 		if !o.Abstain {
 			switch {
 			case n > bestVotes:
