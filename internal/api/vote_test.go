@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -142,15 +143,16 @@ func TestVoteAPI(t *testing.T) {
 		for _, c := range []struct {
 			name   string
 			change map[string]any
-			want   string
+			want   []string
 		}{
-			{"blank title", map[string]any{"title": "  "}, "title"},
-			{"closing in the past", map[string]any{"closes_at": time.Now().Add(-time.Hour)}, "closes_at"},
-			{"quorum above one", map[string]any{"quorum": "3/2"}, "quorum"},
+			{"blank title", map[string]any{"title": "  "}, []string{"title"}},
+			{"closing in the past", map[string]any{"closes_at": time.Now().Add(-time.Hour)}, []string{"closes_at"}},
+			{"quorum above one", map[string]any{"quorum": "3/2"}, []string{"quorum"}},
+			{"every bad field named", map[string]any{"title": "", "quorum": "3/2"}, []string{"quorum", "title"}},
 		} {
 			p := mustProblem(t, f.mustDo(t, staff, "POST", "/api/v1/votes", with(body, c.change)), http.StatusUnprocessableEntity)
-			if got := fields(p); len(got) != 1 || got[0] != c.want {
-				t.Errorf("%s: fields %v, want [%s] (%+v)", c.name, got, c.want, p)
+			if got := fields(p); !slices.Equal(got, c.want) {
+				t.Errorf("%s: fields %v, want %v (%+v)", c.name, got, c.want, p)
 			}
 		}
 		mustProblem(t, f.mustDo(t, voter, "POST", "/api/v1/votes", body), http.StatusForbidden)
