@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -95,10 +96,7 @@ func (a *API) openVote(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
-	q, err := model.ParseQuorum(req.Quorum)
-	if err != nil {
-		return &model.ValidationError{Fields: []model.FieldError{{Field: "quorum", Message: "参与率应写成分数，例如 2/3 或 1/2；不设要求写 0"}}}
-	}
+	q, qerr := model.ParseQuorum(req.Quorum)
 	in := model.VoteInput{Title: req.Title, Description: req.Description, TerritoryID: int64(req.TerritoryID), Rule: model.VoteRule(req.Rule),
 		Kind: model.VoteKind(req.Kind), Options: req.Options, MaxChoices: req.MaxChoices, Quorum: q, Threshold: model.Threshold(req.Threshold)}
 	if req.OpensAt != nil {
@@ -106,6 +104,15 @@ func (a *API) openVote(w http.ResponseWriter, r *http.Request) error {
 	}
 	if req.ClosesAt != nil {
 		in.ClosesAt = *req.ClosesAt
+	}
+	if qerr != nil {
+		// The problem names every bad field (API.md), not only the quorum.
+		bad := &model.ValidationError{Fields: []model.FieldError{{Field: "quorum", Message: "参与率应写成分数，例如 2/3 或 1/2；不设要求写 0"}}}
+		var ve *model.ValidationError
+		if errors.As(in.Validate(time.Now()), &ve) {
+			bad.Fields = append(bad.Fields, ve.Fields...)
+		}
+		return bad
 	}
 	v, err := a.st.OpenVote(r.Context(), authz.ScopeFrom(r.Context()), in)
 	if err != nil {

@@ -195,12 +195,17 @@ func (s *Store) Votes(ctx context.Context, sc authz.Scope, f VoteFilter) (*Page[
 			}
 		}
 		if len(ids) > 0 {
-			err := eachRow(ctx, c, `SELECT vote_id, voted FROM vote_roll WHERE vote_id IN (`+inList(len(ids))+`) AND voter_id IN (?, ?)`,
+			// Household and resident ids are counted apart: the caller's resident id may be
+			// another household's voter id, so only the row of the vote's own voter counts.
+			err := eachRow(ctx, c, `SELECT vote_id, voter_id, voted FROM vote_roll WHERE vote_id IN (`+inList(len(ids))+`) AND voter_id IN (?, ?)`,
 				append(ids, vr.household, vr.resident), func(r rowScanner) error {
-					var vid int64
+					var vid, voter int64
 					var voted bool
-					if err := r.Scan(&vid, &voted); err != nil {
+					if err := r.Scan(&vid, &voter, &voted); err != nil {
 						return err
+					}
+					if voters[vid] != voter {
+						return nil
 					}
 					for _, v := range items {
 						if v.ID == vid {
