@@ -400,16 +400,20 @@ func (tx *Tx) castBallot(ctx context.Context, sc authz.Scope, v *model.Vote, vot
 		parts[i] = strconv.FormatInt(c, 10)
 	}
 	b := &Ballot{Proxy: proxy}
-	for range 3 {
+	for stored := false; !stored; {
 		var raw [8]byte
 		_, _ = rand.Read(raw[:])
 		b.Receipt = model.ReceiptCode(binary.LittleEndian.Uint64(raw[:]))
-		_, err = tx.exec(ctx, `INSERT INTO vote_ballots (vote_id, receipt, choices) VALUES (?, ?, ?)`, v.ID, b.Receipt, strings.Join(parts, ","))
-		if !isConflict(err) {
-			break
+		// ON CONFLICT: a taken code (one in 2⁶⁰) draws another without aborting the
+		// transaction, which a failed INSERT does on PostgreSQL.
+		res, err := tx.exec(ctx, `INSERT INTO vote_ballots (vote_id, receipt, choices) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, v.ID, b.Receipt, strings.Join(parts, ","))
+		if err != nil {
+			return nil, err
 		}
+		n, _ := res.RowsAffected()
+		stored = n == 1
 	}
-	if err != nil {
+	if err := tx.blurBallot(ctx, v.ID); err != nil {
 		return nil, err
 	}
 	res, err = tx.exec(ctx, `UPDATE votes SET voted = voted + 1 WHERE id = ? AND status = 'open' AND opens_at <= ? AND closes_at > ?`, v.ID, ts, ts)
@@ -429,6 +433,47 @@ func (tx *Tx) castBallot(ctx context.Context, sc authz.Scope, v *model.Vote, vot
 	}
 	tx.auditAt(sc, v.Path, action, "vote", []int64{v.ID}, detail)
 	return b, nil
+}
+
+// ballotDecoys is how many other ballots and roll rows each ballot's transaction rewrites.
+const ballotDecoys = 8
+
+// blurBallot rewrites, unchanged, up to ballotDecoys other ballots and as many other roll rows
+// of voters who voted in vote id, in the transaction that casts a ballot. PostgreSQL stamps
+// every row a transaction writes with its id (xmin, readable by anyone who may read the
+// tables): the new ballot and its voter's roll row would share it alone and name each other.
+// Rewritten, the transaction's rows are nine ballots and nine voters, and a ballot rewritten
+// by a later transaction no longer carries its voter's at all; the rewrites also move the rows
+// in the table, so their order no longer follows the order of voting. The rows are picked
+// from a random point of the receipt codes and of the voter ids, by the primary keys.
+func (tx *Tx) blurBallot(ctx context.Context, id int64) error {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	from := model.ReceiptCode(binary.LittleEndian.Uint64(raw[:8]))
+	if err := tx.rewriteFrom(ctx, `UPDATE vote_ballots SET choices = choices WHERE vote_id = ? AND receipt IN
+		(SELECT receipt FROM vote_ballots WHERE vote_id = ? AND receipt %s ? ORDER BY receipt LIMIT ?)`, id, from); err != nil {
+		return err
+	}
+	var lo, hi sql.NullInt64
+	if err := tx.queryRow(ctx, `SELECT MIN(voter_id), MAX(voter_id) FROM vote_roll WHERE vote_id = ?`, []any{id}, &lo, &hi); err != nil || !lo.Valid {
+		return err
+	}
+	start := lo.Int64 + int64(binary.LittleEndian.Uint64(raw[8:])%uint64(hi.Int64-lo.Int64+1))
+	return tx.rewriteFrom(ctx, `UPDATE vote_roll SET voted = voted WHERE vote_id = ? AND voter_id IN
+		(SELECT voter_id FROM vote_roll WHERE vote_id = ? AND voted AND voter_id %s ? ORDER BY voter_id LIMIT ?)`, id, start)
+}
+
+// rewriteFrom runs update (whose %s is the comparison with the key from) over ballotDecoys
+// rows from key from on, wrapping round to the first keys for what it did not find after it.
+func (tx *Tx) rewriteFrom(ctx context.Context, update string, id int64, from any) error {
+	res, err := tx.exec(ctx, fmt.Sprintf(update, ">="), id, id, from, ballotDecoys)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n < ballotDecoys {
+		_, err = tx.exec(ctx, fmt.Sprintf(update, "<"), id, id, from, ballotDecoys-n)
+	}
+	return err
 }
 
 // VoteRollEntry is one voter of a vote's roll as staff see it: whether it voted and whether by

@@ -393,3 +393,42 @@ func firstFields[T any](_ T, err error) []string {
 	}
 	return out
 }
+
+// TestBallotUnlinkedOnPostgres: PostgreSQL stamps every row a transaction writes with its id
+// (xmin), which anyone who may read the tables can read. A ballot's transaction also rewrites
+// other ballots and roll rows of the vote, so the last voter's transaction id is shared by
+// several ballots and several voters: joining the roll with the ballots on it names nobody.
+func TestBallotUnlinkedOnPostgres(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, "postgres")
+	ctx := context.Background()
+	w := mustVoterWorld(t, st, 12)
+	v, err := st.OpenVote(ctx, w.staff, model.VoteInput{Title: "不可关联", TerritoryID: w.grid.ID, Rule: model.RuleHousehold, Kind: model.VoteYesNo,
+		Threshold: model.ThresholdMajority, ClosesAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, voter := range w.voters {
+		if _, err := st.CastBallot(ctx, voter, v.ID, []int64{v.Options[i%2].ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := w.households[len(w.households)-1].ID
+	var ballots, voters int64
+	err = st.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if ballots, err = tx.TestQueryInt(ctx, `SELECT COUNT(*) FROM vote_ballots b WHERE b.vote_id = ? AND b.xmin::text =
+			(SELECT l.xmin::text FROM vote_roll l WHERE l.vote_id = ? AND l.voter_id = ?)`, v.ID, v.ID, last); err != nil {
+			return err
+		}
+		voters, err = tx.TestQueryInt(ctx, `SELECT COUNT(*) FROM vote_roll l WHERE l.vote_id = ? AND l.xmin::text =
+			(SELECT m.xmin::text FROM vote_roll m WHERE m.vote_id = ? AND m.voter_id = ?)`, v.ID, v.ID, last)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ballots < 2 || voters < 2 {
+		t.Errorf("the last voter's transaction wrote %d ballots and %d roll rows: they name each other", ballots, voters)
+	}
+}
