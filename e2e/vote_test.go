@@ -165,6 +165,28 @@ func TestVote(t *testing.T) {
 			if s := htext(`#turnout-buildings`); !strings.Contains(s, "1栋") {
 				t.Errorf("turnout by building: %q", s)
 			}
+
+			// The community's public disclosure page, without login: the result is there.
+			comm, err := a.st.Territory(bg, sys, model.PathIDs(stair.Path)[2]) // district, street, community
+			if err != nil || comm.Kind != model.KindCommunity {
+				t.Fatalf("the community: %+v %v", comm, err)
+			}
+			code := "510781006001"
+			if _, err := a.st.RenameTerritory(bg, sys, comm.ID, comm.Name, &code); err != nil {
+				t.Fatal(err)
+			}
+			public := mustBrowser(t, vp)
+			pstep, ptext := steps(t, public)
+			pstep("anyone opens the disclosure page",
+				chromedp.Navigate(a.url+"/p/"+code),
+				chromedp.WaitVisible(chromedp.CSS(`#disclosure-votes`)),
+				shot(t, vp, "vote-10-disclosure"))
+			if s := ptext(`#disclosure-votes`); !strings.Contains(s, "1单元是否加装电梯") || !strings.Contains(s, "表决通过") {
+				t.Errorf("the disclosure's votes: %q", s)
+			}
+			if s := ptext(`body`); strings.Contains(s, "张家户主") || strings.Contains(s, "1栋1单元101室") {
+				t.Errorf("personal data on the disclosure page: %q", s)
+			}
 		})
 	}
 }

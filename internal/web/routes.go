@@ -13,6 +13,8 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /static/{name}", authz.Public, http.HandlerFunc(wb.static)),
 		authz.NewRoute("GET /sw.js", authz.Public, http.HandlerFunc(wb.serviceWorker)),
 		authz.NewRoute("GET /login", authz.Public, wb.h(wb.loginForm)),
+		authz.NewRoute("GET /p/{code}", authz.Public, wb.h(wb.disclosure)),
+		authz.NewRoute("GET /p/{code}/feed.atom", authz.Public, wb.h(wb.disclosureFeed)),
 		authz.NewRoute("POST /login", authz.Public, wb.h(wb.login)),
 		authz.NewRoute("POST /login/otp", authz.Public, wb.h(wb.loginOTP)),
 		authz.NewRoute("POST /logout", authz.LoggedIn, wb.h(wb.logout)),

@@ -21,6 +21,7 @@ import (
 const (
 	noticeObj      objKind = 2100 + iota // the relation's standing notice
 	noticeFreshObj                       // a fresh notice at the relation (withdrawn by the route)
+	disclosureObj                        // the statistical code of community c1, whose public disclosure page anyone reads
 )
 
 const (
@@ -70,8 +71,21 @@ func (w *world) publishNotice(rel relation) int64 {
 	return n.ID
 }
 
+var disclosureOnce sync.Map // *fixture → the code given to community c1
+
 func (w *world) noticeObject(kind objKind, rel relation) int64 {
 	w.tb.Helper()
+	if kind == disclosureObj {
+		const code = "510781006001"
+		if _, done := disclosureOnce.LoadOrStore(w.fixture, true); !done {
+			c := code
+			if _, err := w.st.RenameTerritory(context.Background(), authz.System(), w.c1.ID, w.c1.Name, &c); err != nil {
+				w.tb.Fatalf("code of %s: %v", w.c1.Name, err)
+			}
+		}
+		n, _ := strconv.ParseInt(code, 10, 64)
+		return n
+	}
 	w.electionWorld() // the unit leader's account is linked to the same-unit household's head
 	if kind == noticeFreshObj {
 		return w.publishNotice(rel)
@@ -100,6 +114,7 @@ var noticePatternKinds = map[string]objKind{
 }
 
 var noticeObjKinds = map[string]objKind{
+	"/p/{code}":            disclosureObj,
 	"/api/v1/notices/{id}": noticeObj,
 	"/notices/{id}":        noticeObj,
 }
@@ -114,6 +129,10 @@ var noticeSpecs = map[string]spec{
 	"POST /api/v1/notices/{id}/pin":      {kind: noticeWrite, scoped: true, body: jsonBody(`{"pinned":true}`)},
 	"POST /api/v1/notices/{id}/withdraw": {kind: noticeWrite, scoped: true, fresh: true, body: jsonBody(`{"reason":"矩阵撤回"}`)},
 	"GET /api/v1/notices/{id}/unread":    {kind: noticeReceipts, scoped: true},
+
+	// The public disclosure page of a community and its feed: anyone, logged in or not.
+	"GET /p/{code}":           {kind: public},
+	"GET /p/{code}/feed.atom": {kind: public},
 
 	"GET /notices":     {kind: noticeRead},
 	"GET /notices/new": {kind: noticeWrite},
