@@ -68,7 +68,7 @@ func TestDisclosurePage(t *testing.T) {
 		storetest.MustPost(t, st, org, "secretary", staff.ID)
 
 		anon := f.anon(t)
-		res := anon.get("/p/" + f.community.Code).want(t, http.StatusOK)
+		res := anon.get("/p/"+f.community.Code).want(t, http.StatusOK)
 		body := res.Body
 		for _, want := range []string{"公开：垃圾分类宣传周", "是否加装电梯", "表决通过", "天宝社区党委", "书记"} {
 			if !strings.Contains(body, want) {
@@ -97,10 +97,10 @@ func TestDisclosurePage(t *testing.T) {
 		if err := st.LinkResident(ctx, sys, mustUserID(t, st, "resident"), heads[0]); err != nil {
 			t.Fatal(err)
 		}
-		if got := f.as(t, "resident").get("/p/" + f.community.Code).want(t, http.StatusOK); got.Header.Get("ETag") != etag {
+		if got := f.as(t, "resident").get("/p/"+f.community.Code).want(t, http.StatusOK); got.Header.Get("ETag") != etag {
 			t.Error("a logged-in resident gets another page")
 		}
-		feed := anon.get("/p/" + f.community.Code + "/feed.atom").want(t, http.StatusOK)
+		feed := anon.get("/p/"+f.community.Code+"/feed.atom").want(t, http.StatusOK)
 		var parsed struct {
 			Entries []struct {
 				Title string `xml:"title"`
