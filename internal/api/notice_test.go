@@ -227,7 +227,8 @@ func TestNoticeAPI(t *testing.T) {
 			t.Errorf("staff's feed after pinning = %v, want %v", got, want)
 		}
 
-		// A notice of the street reaches the community's households; its staff may not change it.
+		// A notice of the street reaches the community's households; its staff read it and see
+		// which of their own households have not read it, but may not change it.
 		street := mustJSON[territoryNoticeOut](t, f.mustDo(t, admin, "POST", "/api/v1/notices", newNotice(tr.street, "街道防汛通知")), http.StatusCreated)
 		if street.Audience != 4 {
 			t.Errorf("the street's notice goes to %d households, want 4", street.Audience)
@@ -235,7 +236,10 @@ func TestNoticeAPI(t *testing.T) {
 		mustJSON[territoryNoticeOut](t, f.mustDo(t, reader, "GET", "/api/v1/notices/"+street.ID, nil), http.StatusOK)
 		mustProblem(t, f.mustDo(t, staff, "POST", "/api/v1/notices/"+street.ID+"/pin", map[string]any{"pinned": true}), http.StatusNotFound)
 		mustProblem(t, f.mustDo(t, staff, "POST", "/api/v1/notices/"+street.ID+"/withdraw", map[string]any{"reason": "不归我管"}), http.StatusNotFound)
-		mustProblem(t, f.mustDo(t, staff, "GET", "/api/v1/notices/"+street.ID+"/unread", nil), http.StatusNotFound)
+		mustJSON[territoryNoticeOut](t, f.mustDo(t, staff, "GET", "/api/v1/notices/"+street.ID, nil), http.StatusOK)
+		if unread := mustJSON[listOut[map[string]any]](t, f.mustDo(t, staff, "GET", "/api/v1/notices/"+street.ID+"/unread", nil), http.StatusOK); len(unread.Items) != 3 {
+			t.Errorf("the street notice's unread households in the staff's community: %v, want its 3", unread.Items)
+		}
 	})
 }
 

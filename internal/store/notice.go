@@ -326,7 +326,7 @@ func (s *Store) NoticeUnreadHouseholds(ctx context.Context, sc authz.Scope, id i
 		return nil, model.ErrForbidden
 	}
 	prefix, ok := sc.Narrow(n.Path)
-	if !ok || !vr.staffReads(n.Path) {
+	if !ok || !vr.readsAt(n.Path) {
 		return nil, model.ErrNotFound
 	}
 	lo, hi := authz.PathRange(prefix)

@@ -97,6 +97,29 @@ func TestNotice(t *testing.T) {
 		if p, err := st.Notices(ctx, farReader, store.NoticeFilter{}); err != nil || len(p.Items) != 0 {
 			t.Errorf("a resident elsewhere's feed: %+v %v", p, err)
 		}
+		// A community's notice: its grid leader reads it and sees its own grid's households not
+		// reached yet, but may not change it.
+		gridLeader := authz.ForUser(mustUser(t, st, "gridleader", model.RoleGridLeader, w.grid))
+		whole, err := st.PublishNotice(ctx, w.staff, model.NoticeInput{Title: "社区通知", Body: "全社区", TerritoryID: w.community.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Notice(ctx, gridLeader, whole.ID); err != nil {
+			t.Errorf("the grid leader reads the community's notice: %v", err)
+		}
+		if p, err := st.Notices(ctx, gridLeader, store.NoticeFilter{}); err != nil || p.Total != 4 {
+			t.Errorf("the grid leader's feed: %+v %v", p, err)
+		}
+		if unread, err := st.NoticeUnreadHouseholds(ctx, gridLeader, whole.ID, 0); err != nil || len(unread) != 4 {
+			t.Errorf("the grid's unread households: %d %v", len(unread), err)
+		}
+		if _, err := st.WithdrawNotice(ctx, gridLeader, whole.ID, "不归我管"); !errors.Is(err, model.ErrForbidden) {
+			t.Errorf("a grid leader withdrawing: %v", err)
+		}
+		if _, err := st.WithdrawNotice(ctx, w.staff, whole.ID, "测试完毕"); err != nil {
+			t.Fatal(err)
+		}
+
 		// Pin, withdraw.
 		if _, err := st.PinNotice(ctx, w.voters[0], latest.ID, true); !errors.Is(err, model.ErrForbidden) {
 			t.Errorf("a resident pinning: %v", err)
@@ -116,7 +139,7 @@ func TestNotice(t *testing.T) {
 		if p, err := st.Notices(ctx, w.voters[0], store.NoticeFilter{}); err != nil || len(p.Items) != 2 {
 			t.Errorf("feed after withdrawing: %+v %v", p, err)
 		}
-		if p, err := st.Notices(ctx, w.staff, store.NoticeFilter{Status: model.NoticeWithdrawn}); err != nil || len(p.Items) != 1 || p.Items[0].WithdrawReason != "时间改了，另行通知" {
+		if p, err := st.Notices(ctx, w.staff, store.NoticeFilter{Status: model.NoticeWithdrawn}); err != nil || len(p.Items) != 2 || p.Items[1].WithdrawReason != "时间改了，另行通知" {
 			t.Errorf("staff's withdrawn notices: %+v %v", p, err)
 		}
 	})

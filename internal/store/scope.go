@@ -120,23 +120,38 @@ func (c conn) householderOf(ctx context.Context, sc authz.Scope) (householder, e
 	return vr, err
 }
 
-// readsAt reports whether the caller may see what is held over the territory at path: staff
-// and grid leaders in their territory, anyone whose own household lies under it.
+// readsAt reports whether the caller may see what is held over the territory at path: anyone
+// whose own household lies under it; staff and grid leaders when it lies in their territory or
+// above it (a community's staff and its grid leaders see the street's notices and votes, to
+// pass them on to their households).
 func (vr householder) readsAt(path string) bool {
 	if vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path) {
 		return true
 	}
-	return !householdRole(vr.sc.Role) && !vr.sc.UnitBound() && vr.sc.Contains(path)
+	if householdRole(vr.sc.Role) || vr.sc.UnitBound() {
+		return false
+	}
+	return vr.sc.Contains(path) || vr.sc.Path != "" && strings.HasPrefix(vr.sc.Path, path)
 }
 
-// ancestorPaths are the paths of the territories above (and at) the caller's household, for
-// "held over my household" lists (path IN …).
+// ancestorPaths are the paths of the territories above (and at) the caller's household, and
+// for staff and grid leaders above their territory, for "held over me" lists (path IN …).
 func (vr householder) ancestorPaths() []string {
 	var out []string
-	prefix := ""
-	for _, id := range model.PathIDs(vr.householdPath) {
-		prefix = model.ChildPath(prefix, id)
-		out = append(out, prefix)
+	seen := map[string]bool{}
+	paths := []string{vr.householdPath}
+	if !householdRole(vr.sc.Role) && !vr.sc.UnitBound() {
+		paths = append(paths, vr.sc.Path)
+	}
+	for _, p := range paths {
+		prefix := ""
+		for _, id := range model.PathIDs(p) {
+			prefix = model.ChildPath(prefix, id)
+			if !seen[prefix] {
+				seen[prefix] = true
+				out = append(out, prefix)
+			}
+		}
 	}
 	return out
 }

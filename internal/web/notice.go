@@ -119,7 +119,7 @@ func (wb *Web) noticePageFor(w http.ResponseWriter, r *http.Request, status int,
 	if withdraw.Invalid() {
 		p.Failed = withdraw
 	}
-	if p.Can(authz.NoticeReceipts) && n.Status == model.NoticePublished && sc.Contains(n.Path) {
+	if p.Can(authz.NoticeReceipts) && n.Status == model.NoticePublished {
 		if p.Unread, err = wb.st.NoticeUnreadHouseholds(ctx, sc, id, 100); err != nil {
 			return err
 		}
