@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -73,12 +74,13 @@ func cmdDemo(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	public := demoPublicPath(ctx, st)
 	if noServe {
-		printAccounts(e.stdout, "", accounts)
+		printAccounts(e.stdout, "", accounts, public)
 		return nil
 	}
 	return serve(ctx, e, cfg, st, func(addr net.Addr) {
-		printAccounts(e.stdout, "http://"+addr.String()+"/", accounts)
+		printAccounts(e.stdout, "http://"+addr.String()+"/", accounts, public)
 	})
 }
 
@@ -241,6 +243,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoVotes(ctx, st, street, community); err != nil {
 		return nil, err
 	}
+	if err := demoNotices(ctx, st, community); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -260,7 +265,21 @@ func randomPassword(username string) string {
 	}
 }
 
-func printAccounts(w io.Writer, url string, accounts []demoAccount) {
+// demoPublicPath is the path of the demo community's public disclosure page (/p/{code}), ""
+// when the demo staff account's community has no code.
+func demoPublicPath(ctx context.Context, st *store.Store) string {
+	u, err := st.UserByUsername(ctx, "staff")
+	if err != nil || u.ScopeID == 0 {
+		return ""
+	}
+	t, err := st.Territory(ctx, authz.System(), u.ScopeID)
+	if err != nil || t.Code == "" {
+		return ""
+	}
+	return "/p/" + t.Code
+}
+
+func printAccounts(w io.Writer, url string, accounts []demoAccount, public string) {
 	if url != "" {
 		fmt.Fprintf(w, "\n共治演示已启动：%s\n\n", url)
 	}
@@ -277,5 +296,8 @@ func printAccounts(w io.Writer, url string, accounts []demoAccount) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "工作人员登录时还要输入6位动态验证码：把密钥添加到手机上的身份验证器应用，或运行 gongzhi otp 密钥 获取当前验证码。")
+	if public != "" {
+		fmt.Fprintf(w, "演示社区的党务居务公开栏（无需登录）：%s%s\n", strings.TrimSuffix(url, "/"), public)
+	}
 	fmt.Fprintln(w)
 }

@@ -35,6 +35,9 @@ var demoNotices = []noticePlan{
 		where: "community", ago: 12, read: 0.38},
 }
 
+// NoticeCount is how many notices Notices publishes in a community with a grid and a compound.
+func NoticeCount() int { return len(demoNotices) }
+
 // Notices publishes the demo's notices in community (by staff: by), the compound ones over
 // compound (the demo resident's; 0: the first compound of the community), with read receipts;
 // the households of keep stay unread. A community that has notices already gets none.
