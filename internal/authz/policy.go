@@ -121,6 +121,13 @@ const (
 	VoteRead  Action = "vote.read"  // see votes: turnout while open, the result once closed; check a ballot's receipt
 	VoteWrite Action = "vote.write" // open, close and cancel votes in one's territory, see the roll, cast proxy ballots for voters without a phone
 	VoteCast  Action = "vote.cast"  // cast one's own ballot (the store checks the roll)
+
+	// topics: topics of compound affairs (议题, issue 11 item 1). Who reads a topic is decided
+	// by the store as for votes: staff and grid leaders by territory, a resident, member or unit
+	// leader the topics over its own household (its linked resident).
+	TopicRead     Action = "topic.read"     // read topics and their replies (hidden posts show their reason, not their text)
+	TopicWrite    Action = "topic.write"    // raise a topic over a territory one reads, reply, follow
+	TopicModerate Action = "topic.moderate" // hide and unhide topics and replies with a reason, see their text, turn a topic into a vote (staff in their territory)
 )
 
 var (
@@ -223,6 +230,11 @@ var policy = map[Action][]model.Role{
 	VoteRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	VoteWrite: staff,
 	VoteCast:  {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
+
+	// topics
+	TopicRead:     append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	TopicWrite:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	TopicModerate: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
