@@ -40,13 +40,13 @@ type TopicPost struct {
 }
 
 // Hidden reports whether a moderator hid the post.
-func (p *TopicPost) Hidden() bool { return p.HiddenAt != nil }
+func (p TopicPost) Hidden() bool { return p.HiddenAt != nil }
 
 // HiddenNotice is "此内容已被隐藏：<reason>".
-func (p *TopicPost) HiddenNotice() string { return HiddenText(p.HiddenReason) }
+func (p TopicPost) HiddenNotice() string { return HiddenText(p.HiddenReason) }
 
 // AuthorLabel is how a post's author is introduced: staff by role, the rest by name.
-func (p *TopicPost) AuthorLabel() string {
+func (p TopicPost) AuthorLabel() string {
 	switch p.AuthorRole {
 	case RoleResident, RoleMember, RoleUnitLeader, "":
 		return p.AuthorName

@@ -611,3 +611,17 @@ func (s *Store) TopicOfVote(ctx context.Context, sc authz.Scope, vote int64) (*m
 	t, _, err := c.topic(ctx, sc, id)
 	return t, err
 }
+
+// TopicOfReply returns the id of reply id's topic when the caller may see it;
+// model.ErrNotFound otherwise.
+func (s *Store) TopicOfReply(ctx context.Context, sc authz.Scope, id int64) (int64, error) {
+	c := s.reader()
+	var topic int64
+	if err := c.queryRow(ctx, `SELECT topic_id FROM topic_replies WHERE id = ?`, []any{id}, &topic); err != nil {
+		return 0, err
+	}
+	if _, _, err := c.topic(ctx, sc, topic); err != nil {
+		return 0, err
+	}
+	return topic, nil
+}

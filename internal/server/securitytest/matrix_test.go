@@ -638,7 +638,7 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.listsObject(kind, rel)
 	case voteOpenObj, voteClosedObj:
 		return w.voteObject(kind, rel)
-	case topicObj, topicReplyFreshObj:
+	case topicObj, topicFreshObj, topicReplyFreshObj:
 		return w.topicObject(kind, rel)
 	}
 	return 0

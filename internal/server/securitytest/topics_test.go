@@ -85,6 +85,7 @@ func (w *world) topicReply(rel relation) int64 {
 
 func (w *world) topicObject(kind objKind, rel relation) int64 {
 	w.tb.Helper()
+	w.electionWorld() // the unit leader's link to its household, made before any case checks the database
 	ctx, sys := context.Background(), authz.System()
 	switch kind {
 	case topicObj:
