@@ -21,7 +21,7 @@ func topicURL(id int64) string { return "/topics/" + strconv.FormatInt(id, 10) }
 // topicLevel is one tap of the "near me" filter: a territory above the caller's household.
 type topicLevel struct {
 	ID    int64
-	Label string // its kind's name and its own, 小区 · 锦绣花园
+	Label string // its name: 1单元, 锦绣花园, 天宝社区
 }
 
 type topicsPage struct {
@@ -51,7 +51,7 @@ func (wb *Web) listTopics(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, t := range levels {
-		p.Levels = append(p.Levels, topicLevel{ID: t.ID, Label: t.Kind.Label() + " · " + t.Name})
+		p.Levels = append(p.Levels, topicLevel{ID: t.ID, Label: t.Name})
 	}
 	page, err := wb.st.Topics(ctx, sc, store.TopicFilter{Territory: p.Territory, Followed: p.Followed, Cursor: q.Get("cursor"), Limit: 30})
 	if err != nil {
