@@ -111,6 +111,9 @@ func Topics(ctx context.Context, st *store.Store, stair *model.Territory, as Top
 				continue
 			}
 			rp, err := st.ReplyTopic(ctx, rsc, t.ID, r.body)
+			if errors.Is(err, model.ErrNotFound) {
+				continue // the account's household lies outside the topic's territory in this city
+			}
 			if err != nil {
 				return n, fmt.Errorf("reply to %s: %w", d.title, err)
 			}
