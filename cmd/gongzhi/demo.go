@@ -246,6 +246,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoNotices(ctx, st, community); err != nil {
 		return nil, err
 	}
+	if err := demoTopics(ctx, st, stair); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -128,6 +128,12 @@ const (
 	NoticeRead     Action = "notice.read"     // the notice feed, a notice (marking it read for one's household)
 	NoticeReceipts Action = "notice.receipts" // the households of one's territory that have not read a notice
 	NoticeWrite    Action = "notice.write"    // publish, pin and withdraw notices in one's territory
+	// topics: topics of compound affairs (议题, issue 11 item 1). Who reads a topic is decided
+	// by the store as for votes: staff and grid leaders by territory, a resident, member or unit
+	// leader the topics over its own household (its linked resident).
+	TopicRead     Action = "topic.read"     // read topics and their replies (hidden posts show their reason, not their text)
+	TopicWrite    Action = "topic.write"    // raise a topic over a territory one reads, reply, follow
+	TopicModerate Action = "topic.moderate" // hide and unhide topics and replies with a reason, see their text, turn a topic into a vote (staff in their territory)
 )
 
 var (
@@ -235,6 +241,10 @@ var policy = map[Action][]model.Role{
 	NoticeRead:     append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	NoticeReceipts: fieldStaff,
 	NoticeWrite:    staff,
+	// topics
+	TopicRead:     append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	TopicWrite:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	TopicModerate: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

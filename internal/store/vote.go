@@ -239,6 +239,22 @@ func (s *Store) OpenVote(ctx context.Context, sc authz.Scope, in model.VoteInput
 	}
 	var id int64
 	err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		id, err = tx.openVote(ctx, sc, in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Vote(ctx, sc, id)
+}
+
+// openVote is OpenVote inside tx for input validated with its opening time set (ProposeTopic
+// opens the vote of a topic in the transaction that claims the topic).
+func (tx *Tx) openVote(ctx context.Context, sc authz.Scope, in model.VoteInput) (int64, error) {
+	var id int64
+	ts := tx.s.now()
+	err := func() error {
 		t, err := tx.territory(ctx, sc, in.TerritoryID)
 		if errors.Is(err, model.ErrNotFound) {
 			return fieldErr("territory_id", "投票范围不存在或不在您的管辖范围内")
@@ -288,11 +304,8 @@ func (s *Store) OpenVote(ctx context.Context, sc authz.Scope, in model.VoteInput
 		}
 		tx.auditAt(sc, t.Path, "vote.open", "vote", []int64{id}, fmt.Sprintf("%s, %d on the roll", in.Rule, n))
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Vote(ctx, sc, id)
+	}()
+	return id, err
 }
 
 // Ballot is a cast ballot's answer to its voter: the receipt code to check it was counted.

@@ -48,19 +48,36 @@ var voteFields = []string{"title", "territory_id", "rule", "kind", "options", "m
 
 type voteFormPage struct {
 	Page
-	Form       *Form
-	Nodes      []territoryOption
+	voteRuleChoices
+	Form  *Form
+	Nodes []territoryOption
+}
+
+// voteRuleChoices are the choices of the "voteRules" partial (partials/vote.html).
+type voteRuleChoices struct {
 	Rules      []model.VoteRule
 	Kinds      []model.VoteKind
 	Thresholds []model.Threshold
 	Quorums    []model.Quorum
 }
 
-func (wb *Web) newVote(w http.ResponseWriter, r *http.Request) error {
-	// A week from now at 20:00 in Shanghai: after work, when households are home.
+func newVoteRuleChoices() voteRuleChoices {
+	return voteRuleChoices{Rules: []model.VoteRule{model.RuleHousehold, model.RuleResident}, Kinds: []model.VoteKind{model.VoteYesNo, model.VoteSingle, model.VoteMultiple},
+		Thresholds: []model.Threshold{model.ThresholdMajority, model.ThresholdTwoThirds},
+		Quorums:    []model.Quorum{{Num: 2, Den: 3}, {Num: 1, Den: 2}, {Num: 0, Den: 1}}}
+}
+
+// voteRuleDefaults are the rules a new vote's form starts from: one household one vote, yes or
+// no, two thirds taking part, a majority, closing a week from now at 20:00 in Shanghai (after
+// work, when households are home).
+func (wb *Web) voteRuleDefaults() url.Values {
 	y, m, d := wb.st.Now().In(model.Shanghai).AddDate(0, 0, 7).Date()
-	v := url.Values{"rule": {string(model.RuleHousehold)}, "kind": {string(model.VoteYesNo)}, "quorum": {"2/3"}, "threshold": {string(model.ThresholdMajority)},
+	return url.Values{"rule": {string(model.RuleHousehold)}, "kind": {string(model.VoteYesNo)}, "quorum": {"2/3"}, "threshold": {string(model.ThresholdMajority)},
 		"closes_at": {time.Date(y, m, d, 20, 0, 0, 0, model.Shanghai).Format(datetimeLocal)}, "max_choices": {"2"}}
+}
+
+func (wb *Web) newVote(w http.ResponseWriter, r *http.Request) error {
+	v := wb.voteRuleDefaults()
 	if t := r.URL.Query().Get("territory"); t != "" {
 		v.Set("territory_id", t)
 	}
@@ -68,10 +85,7 @@ func (wb *Web) newVote(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (wb *Web) voteForm(w http.ResponseWriter, r *http.Request, status int, f *Form) error {
-	p := &voteFormPage{Page: wb.base(r, wb.t("votes.new.title"), "votes"), Form: f,
-		Rules: []model.VoteRule{model.RuleHousehold, model.RuleResident}, Kinds: []model.VoteKind{model.VoteYesNo, model.VoteSingle, model.VoteMultiple},
-		Thresholds: []model.Threshold{model.ThresholdMajority, model.ThresholdTwoThirds},
-		Quorums:    []model.Quorum{{Num: 2, Den: 3}, {Num: 1, Den: 2}, {Num: 0, Den: 1}}}
+	p := &voteFormPage{Page: wb.base(r, wb.t("votes.new.title"), "votes"), Form: f, voteRuleChoices: newVoteRuleChoices()}
 	p.Crumbs = []Crumb{{Name: wb.t("votes.title"), URL: "/votes"}, {Name: p.Title}}
 	if f.Invalid() {
 		p.Failed = f
@@ -88,32 +102,8 @@ func (wb *Web) openVote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := newForm("vote", r.PostForm, voteFields...)
-	in := model.VoteInput{Title: f.Values.Get("title"), Description: f.Values.Get("description"), Rule: model.VoteRule(f.Values.Get("rule")),
-		Kind: model.VoteKind(f.Values.Get("kind")), Threshold: model.Threshold(f.Values.Get("threshold"))}
+	in := wb.readVoteRules(f)
 	in.TerritoryID, _ = strconv.ParseInt(f.Values.Get("territory_id"), 10, 64)
-	// One option per line.
-	for o := range strings.SplitSeq(strings.ReplaceAll(f.Values.Get("options"), "\r", ""), "\n") {
-		in.Options = append(in.Options, o)
-	}
-	if in.Kind == model.VoteMultiple {
-		n, err := strconv.Atoi(strings.TrimSpace(f.Values.Get("max_choices")))
-		if err != nil {
-			f.add("max_choices", wb.t("votes.max_choices.bad"))
-		}
-		in.MaxChoices = n
-	}
-	q, err := model.ParseQuorum(f.Values.Get("quorum"))
-	if err != nil {
-		f.add("quorum", wb.t("votes.quorum.bad"))
-	}
-	in.Quorum = q
-	if v := strings.TrimSpace(f.Values.Get("closes_at")); v == "" {
-		f.add("closes_at", wb.t("votes.closes_at.missing"))
-	} else if t, err := parseLocalTime(v); err != nil {
-		f.add("closes_at", wb.t("votes.closes_at.bad"))
-	} else {
-		in.ClosesAt = t
-	}
 	if f.Invalid() {
 		return wb.voteForm(w, r, http.StatusUnprocessableEntity, f)
 	}
@@ -146,6 +136,7 @@ type votePage struct {
 	Cancel    *Form
 	Close     *Form
 	Cast      *store.Ballot // the ballot just cast: its receipt
+	Topic     *model.Topic  // the topic the vote was proposed from, when the caller sees it
 }
 
 func (wb *Web) votePageFor(w http.ResponseWriter, r *http.Request, status int, fill func(p *votePage)) error {
@@ -165,6 +156,11 @@ func (wb *Web) votePageFor(w http.ResponseWriter, r *http.Request, status int, f
 	p.Crumbs = []Crumb{{Name: wb.t("votes.title"), URL: "/votes"}, {Name: wb.t("votes.crumb")}}
 	if fill != nil {
 		fill(p)
+	}
+	if p.Topic, err = wb.st.TopicOfVote(ctx, sc, id); errors.Is(err, model.ErrNotFound) {
+		p.Topic = nil
+	} else if err != nil {
+		return err
 	}
 	for _, f := range []*Form{p.Ballot, p.Proxy, p.Cancel, p.Close} {
 		if f.Invalid() {
@@ -308,4 +304,35 @@ func (wb *Web) cancelVote(w http.ResponseWriter, r *http.Request) error {
 	}
 	redirect(w, r, voteURL(id), "vote_cancelled")
 	return nil
+}
+
+// readVoteRules reads the fields of the "voteRules" partial and the title and description
+// from f into a vote's input, recording on f what cannot be read.
+func (wb *Web) readVoteRules(f *Form) model.VoteInput {
+	in := model.VoteInput{Title: f.Values.Get("title"), Description: f.Values.Get("description"), Rule: model.VoteRule(f.Values.Get("rule")),
+		Kind: model.VoteKind(f.Values.Get("kind")), Threshold: model.Threshold(f.Values.Get("threshold"))}
+	// One option per line.
+	for o := range strings.SplitSeq(strings.ReplaceAll(f.Values.Get("options"), "\r", ""), "\n") {
+		in.Options = append(in.Options, o)
+	}
+	if in.Kind == model.VoteMultiple {
+		n, err := strconv.Atoi(strings.TrimSpace(f.Values.Get("max_choices")))
+		if err != nil {
+			f.add("max_choices", wb.t("votes.max_choices.bad"))
+		}
+		in.MaxChoices = n
+	}
+	q, err := model.ParseQuorum(f.Values.Get("quorum"))
+	if err != nil {
+		f.add("quorum", wb.t("votes.quorum.bad"))
+	}
+	in.Quorum = q
+	if v := strings.TrimSpace(f.Values.Get("closes_at")); v == "" {
+		f.add("closes_at", wb.t("votes.closes_at.missing"))
+	} else if t, err := parseLocalTime(v); err != nil {
+		f.add("closes_at", wb.t("votes.closes_at.bad"))
+	} else {
+		in.ClosesAt = t
+	}
+	return in
 }

@@ -577,6 +577,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.voteObject(kind, rel)
 	case noticeFreshObj:
 		return w.noticeObject(kind, rel)
+	case topicFreshObj, topicHiddenObj, topicReplyFreshObj, topicReplyHiddenObj:
+		return w.topicObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -640,6 +642,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.voteObject(kind, rel)
 	case noticeObj, disclosureObj:
 		return w.noticeObject(kind, rel)
+	case topicObj, topicFreshObj, topicReplyFreshObj:
+		return w.topicObject(kind, rel)
 	}
 	return 0
 }
