@@ -121,6 +121,14 @@ const (
 	VoteRead  Action = "vote.read"  // see votes: turnout while open, the result once closed; check a ballot's receipt
 	VoteWrite Action = "vote.write" // open, close and cancel votes in one's territory, see the roll, cast proxy ballots for voters without a phone
 	VoteCast  Action = "vote.cast"  // cast one's own ballot (the store checks the roll)
+
+	// surveys: surveys of residents and the perception index (issue 11 item 3). Who sees a
+	// survey is decided by the store as for votes: staff and grid leaders by territory, a
+	// resident, member or unit leader the surveys over its own household.
+	SurveyRead    Action = "survey.read"    // see surveys and their questions
+	SurveyWrite   Action = "survey.write"   // send surveys to one's territory (custom or the ready-made perception survey), close them
+	SurveyAnswer  Action = "survey.answer"  // answer a survey over one's own household, once (the store checks the household)
+	SurveyResults Action = "survey.results" // a survey's results (an anonymous one's once closed) and the perception index of one's territory
 )
 
 var (
@@ -223,6 +231,12 @@ var policy = map[Action][]model.Role{
 	VoteRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	VoteWrite: staff,
 	VoteCast:  {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
+
+	// surveys
+	SurveyRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	SurveyWrite:   staff,
+	SurveyAnswer:  {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
+	SurveyResults: fieldStaff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
