@@ -331,7 +331,9 @@ type Answer struct {
 }
 
 // Blank reports whether a carries no answer.
-func (a Answer) Blank() bool { return len(a.Choices) == 0 && a.Scale == 0 && strings.TrimSpace(a.Text) == "" }
+func (a Answer) Blank() bool {
+	return len(a.Choices) == 0 && a.Scale == 0 && strings.TrimSpace(a.Text) == ""
+}
 
 // CheckAnswers validates answers against the survey's questions and returns them in question
 // order, one per answered question (an unanswered optional question is left out). Each bad
