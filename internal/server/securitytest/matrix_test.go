@@ -575,6 +575,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.listsObject(kind, rel)
 	case voteFreshObj:
 		return w.voteObject(kind, rel)
+	case surveyFreshObj:
+		return w.surveyObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -636,6 +638,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.listsObject(kind, rel)
 	case voteOpenObj, voteClosedObj:
 		return w.voteObject(kind, rel)
+	case surveyOpenObj, surveyClosedObj:
+		return w.surveyObject(kind, rel)
 	}
 	return 0
 }
