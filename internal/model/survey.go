@@ -109,6 +109,9 @@ type SurveyQuestion struct {
 	Points    []int     // perception single questions: the score of each option
 }
 
+// Number is the question's number in its survey, from 1.
+func (q SurveyQuestion) Number() int { return q.Position + 1 }
+
 // ScaleValues is 1 … ScaleMax, for the form's choices.
 func (q SurveyQuestion) ScaleValues() []int {
 	out := make([]int, q.ScaleMax)
@@ -475,6 +478,14 @@ type PerceptionPoint struct {
 	Responses  int
 	Index      *float64
 	Dimensions map[Dimension]float64 // empty when Index is nil
+}
+
+// IndexLabel is the index with one decimal, "" when withheld.
+func (p PerceptionPoint) IndexLabel() string {
+	if p.Index == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.1f", *p.Index)
 }
 
 // PerceptionSeries is one area's perception index over the periods.

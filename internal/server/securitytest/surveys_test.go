@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -141,13 +143,35 @@ func (w *world) surveyAnswers(id int64) []byte {
 	return b
 }
 
+// surveyForm is a full response to survey id as the answer form sends it.
+func (w *world) surveyForm(id int64) url.Values {
+	w.tb.Helper()
+	s, err := w.st.Survey(context.Background(), authz.System(), id)
+	if err != nil {
+		w.tb.Fatalf("survey %d: %v", id, err)
+	}
+	v := url.Values{}
+	for _, q := range s.Questions {
+		switch q.Kind {
+		case model.QuestionSingle, model.QuestionMultiple:
+			v.Set(fmt.Sprintf("q%d", q.ID), "0")
+		case model.QuestionScale:
+			v.Set(fmt.Sprintf("q%d", q.ID), "4")
+		}
+	}
+	return v
+}
+
 var surveyPatternKinds = map[string]objKind{
 	"/api/v1/surveys/{id}/results": surveyClosedObj,
 	"/api/v1/surveys/{id}/close":   surveyFreshObj,
+	"/surveys/{id}/results":        surveyClosedObj,
+	"/surveys/{id}/close":          surveyFreshObj,
 }
 
 var surveyObjKinds = map[string]objKind{
 	"/api/v1/surveys/{id}": surveyOpenObj,
+	"/surveys/{id}":        surveyOpenObj,
 }
 
 var surveySpecs = map[string]spec{
@@ -163,6 +187,21 @@ var surveySpecs = map[string]spec{
 	}},
 	"GET /api/v1/surveys/{id}/results": {kind: surveyResults, scoped: true},
 	"POST /api/v1/surveys/{id}/close":  {kind: surveyWrite, scoped: true, fresh: true, body: jsonBody(`{}`)},
+
+	// The pages: the list, the form, the trend, a survey with its answer form, close, results.
+	"GET /surveys":     {kind: surveyRead},
+	"GET /surveys/new": {kind: surveyWrite},
+	"POST /surveys/new": {kind: surveyWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"kind": {"perception"}, "territory_id": {strconv.FormatInt(w.targets[rel].node.ID, 10)}, "anonymous": {"1"},
+			"closes_at": {time.Now().Add(48 * time.Hour).In(model.Shanghai).Format("2006-01-02T15:04")}}
+	})},
+	"GET /surveys/perception": {kind: surveyResults, scoped: true, query: underNode},
+	"GET /surveys/{id}":       {kind: surveyRead, scoped: true},
+	"POST /surveys/{id}/response": {kind: surveyAnswer, scoped: true, lenient: true, body: formBody(func(w *world, _ relation, id int64) url.Values {
+		return w.surveyForm(id)
+	})},
+	"POST /surveys/{id}/close":  {kind: surveyWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{} })},
+	"GET /surveys/{id}/results": {kind: surveyResults, scoped: true},
 }
 
 func init() {
