@@ -338,35 +338,11 @@ func (s *Store) AnswerSurvey(ctx context.Context, sc authz.Scope, id int64, answ
 			return err
 		}
 		// The respondent's area: its grid, or its community outside grids.
-		areaID, areaPath, community, err := tx.surveyArea(ctx, vr.householdPath)
+		a, err := tx.surveyArea(ctx, vr.householdPath)
 		if err != nil {
 			return err
 		}
-		raw, err := json.Marshal(clean)
-		if err != nil {
-			return err
-		}
-		var score [6]sql.NullFloat64
-		if sv.Kind == model.SurveyPerception {
-			if p, ok := model.ScorePerception(sv.Questions, clean); ok {
-				score[0] = sql.NullFloat64{Float64: p.Index, Valid: true}
-				for i, d := range model.Dimensions {
-					if v, ok := p.Dimensions[d]; ok {
-						score[i+1] = sql.NullFloat64{Float64: v, Valid: true}
-					}
-				}
-			}
-		}
-		var named int64
-		if !sv.Anonymous {
-			named = vr.resident
-		}
-		var key [12]byte
-		_, _ = rand.Read(key[:])
-		if _, err := tx.exec(ctx, `INSERT INTO survey_responses (survey_id, rkey, community_id, area_id, area_path, resident_id, answers,
-			score, awareness, presence, satisfaction, identity, belonging) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sv.ID, hex.EncodeToString(key[:]), nullID(community), areaID, areaPath, nullID(named), string(raw),
-			score[0], score[1], score[2], score[3], score[4], score[5]); err != nil {
+		if err := tx.storeResponse(ctx, sv, vr.resident, a, clean); err != nil {
 			return err
 		}
 		res, err := tx.exec(ctx, `UPDATE surveys SET responses = responses + 1 WHERE id = ? AND status = 'open' AND closes_at > ?`, sv.ID, ts)
@@ -381,12 +357,48 @@ func (s *Store) AnswerSurvey(ctx context.Context, sc authz.Scope, id int64, answ
 	})
 }
 
+// responseArea is where a response is counted: the respondent's grid (or community) and community.
+type responseArea struct {
+	id, community int64
+	path          string
+}
+
+// storeResponse stores clean, the checked answers of resident (named surveys only) living in
+// area a, under a random key with its perception score.
+func (tx *Tx) storeResponse(ctx context.Context, sv *model.Survey, resident int64, a responseArea, clean []model.Answer) error {
+	raw, err := json.Marshal(clean)
+	if err != nil {
+		return err
+	}
+	var score [6]sql.NullFloat64
+	if sv.Kind == model.SurveyPerception {
+		if p, ok := model.ScorePerception(sv.Questions, clean); ok {
+			score[0] = sql.NullFloat64{Float64: p.Index, Valid: true}
+			for i, d := range model.Dimensions {
+				if v, ok := p.Dimensions[d]; ok {
+					score[i+1] = sql.NullFloat64{Float64: v, Valid: true}
+				}
+			}
+		}
+	}
+	if sv.Anonymous {
+		resident = 0
+	}
+	var key [12]byte
+	_, _ = rand.Read(key[:])
+	_, err = tx.exec(ctx, `INSERT INTO survey_responses (survey_id, rkey, community_id, area_id, area_path, resident_id, answers,
+		score, awareness, presence, satisfaction, identity, belonging) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sv.ID, hex.EncodeToString(key[:]), nullID(a.community), a.id, a.path, nullID(resident), string(raw),
+		score[0], score[1], score[2], score[3], score[4], score[5])
+	return err
+}
+
 // surveyArea is the grid a household at path lies in, or its community when it lies in no
 // grid (or the deepest node above it when neither: a tree without communities).
-func (c conn) surveyArea(ctx context.Context, path string) (id int64, areaPath string, community int64, err error) {
+func (c conn) surveyArea(ctx context.Context, path string) (responseArea, error) {
 	ids := model.PathIDs(path)
 	if len(ids) == 0 {
-		return 0, "", 0, fmt.Errorf("survey area of %q", path)
+		return responseArea{}, fmt.Errorf("survey area of %q", path)
 	}
 	args := make([]any, len(ids))
 	for i, x := range ids {
@@ -404,7 +416,7 @@ func (c conn) surveyArea(ctx context.Context, path string) (id int64, areaPath s
 			return n, err
 		})
 	if err != nil {
-		return 0, "", 0, err
+		return responseArea{}, err
 	}
 	var grid, comm, deepest *node
 	for i := range nodes {
@@ -426,11 +438,11 @@ func (c conn) surveyArea(ctx context.Context, path string) (id int64, areaPath s
 	if pick == nil {
 		pick = deepest
 	}
-	community = pick.community
+	a := responseArea{id: pick.id, path: pick.path, community: pick.community}
 	if comm != nil {
-		community = comm.id
+		a.community = comm.id
 	}
-	return pick.id, pick.path, community, nil
+	return a, nil
 }
 
 // CloseSurvey closes open survey id now (staff in its territory). A survey no longer open is a
