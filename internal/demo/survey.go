@@ -63,7 +63,7 @@ func Perception(ctx context.Context, st *store.Store, street int64, communities 
 		}
 		at := st.AsOf(func() time.Time { return opens })
 		sv, err := at.CreateSurvey(ctx, by, model.SurveyInput{Kind: model.SurveyPerception, TerritoryID: street, Anonymous: true, ClosesAt: closes,
-			Title: fmt.Sprintf("%s（%d年第%d季度）", model.PerceptionTitle, opens.Year(), (int(opens.Month())-1)/3+1),
+			Title:       fmt.Sprintf("%s（%d年第%d季度）", model.PerceptionTitle, opens.Year(), (int(opens.Month())-1)/3+1),
 			Description: "了解居民对网格党支部、联建单元和社区服务的感受，匿名填写，约三分钟。结果用于改进社区工作。"})
 		if err != nil {
 			return res, fmt.Errorf("round %d: %w", round, err)
