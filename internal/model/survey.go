@@ -121,12 +121,13 @@ func (q SurveyQuestion) ScaleValues() []int {
 	return out
 }
 
-// ScaleLabel names value v of a five-point scale question (1 很不满意 … 5 很满意).
+// ScaleLabel names value v of a five-point scale question: 1 很不满意 … 5 很满意 when it asks
+// about satisfaction, "v 分" otherwise (such a question says in its text what 1 and 5 mean).
 func (q SurveyQuestion) ScaleLabel(v int) string {
-	if q.ScaleMax == 5 && v >= 1 && v <= 5 {
+	if q.ScaleMax == 5 && v >= 1 && v <= 5 && strings.Contains(q.Text, "满意") {
 		return scaleLabels[v-1]
 	}
-	return fmt.Sprint(v)
+	return fmt.Sprintf("%d 分", v)
 }
 
 var scaleLabels = [5]string{"1 很不满意", "2 不满意", "3 一般", "4 满意", "5 很满意"}

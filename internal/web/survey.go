@@ -416,7 +416,7 @@ func (wb *Web) perception(w http.ResponseWriter, r *http.Request) error {
 		dst    *string
 		series []map[string]any
 	}{{&p.Chart, series}, {&p.DimChart, dims}} {
-		b, err := json.Marshal(map[string]any{"type": "series", "unit": wb.t("surveys.perception.unit"), "categories": tr.Periods, "series": c.series})
+		b, err := json.Marshal(map[string]any{"type": "series", "unit": wb.t("surveys.perception.unit"), "max": 100, "categories": tr.Periods, "series": c.series})
 		if err != nil {
 			return err
 		}
