@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -126,9 +127,40 @@ func TestSurveyAPI(t *testing.T) {
 				Index     *float64 `json:"index"`
 			} `json:"perception"`
 		}
+		// One anonymous response is one neighbour's answers: withheld until five answered.
+		mustProblem(t, f.mustDo(t, staff, "GET", one+"/results", nil), http.StatusConflict)
+		svID, _ := strconv.ParseInt(sv.ID, 10, 64)
+		full, err := st.Survey(ctx, authz.System(), svID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var more []store.DemoSurveyResponse
+		for i := range 4 {
+			h, err := st.CreateHousehold(ctx, authz.System(), model.HouseholdInput{TerritoryID: tr.stairA.ID, Address: fmt.Sprintf("%d02室", i+1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := st.CreateResident(ctx, authz.System(), model.ResidentInput{HouseholdID: h.ID, Name: "邻居", IDNumber: validID("510781", "19700101", 60+i), Relation: model.RelationHead})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var as []model.Answer
+			for _, q := range full.Questions {
+				switch q.Kind {
+				case model.QuestionSingle:
+					as = append(as, model.Answer{QuestionID: q.ID, Choices: []int{0}})
+				case model.QuestionScale:
+					as = append(as, model.Answer{QuestionID: q.ID, Scale: 4})
+				}
+			}
+			more = append(more, store.DemoSurveyResponse{ResidentID: r.ID, Answers: as})
+		}
+		if _, err := st.AnswerDemoSurvey(ctx, svID, more); err != nil {
+			t.Fatal(err)
+		}
 		mustLoose(t, f.mustDo(t, staff, "GET", one+"/results", nil), &res)
-		if res.Responses != 1 || res.Questions[0].Counts[0] != 1 || res.Questions[3].Average == nil || *res.Questions[3].Average != 4 ||
-			res.Perception == nil || res.Perception.Responses != 1 || res.Perception.Index != nil {
+		if res.Responses != 5 || res.Questions[0].Counts[0] != 5 || res.Questions[3].Average == nil || *res.Questions[3].Average != 4 ||
+			res.Perception == nil || res.Perception.Responses != 5 || res.Perception.Index == nil {
 			t.Errorf("results %+v", res)
 		}
 		var list struct {
@@ -153,7 +185,7 @@ func TestSurveyAPI(t *testing.T) {
 			Weights map[string]int `json:"weights"`
 		}
 		mustLoose(t, f.mustDo(t, staff, "GET", "/api/v1/surveys/perception?territory="+id(tr.community.ID), nil), &trend)
-		if len(trend.Periods) != 1 || trend.Total.Points[0].Responses != 1 || len(trend.Areas) != 1 || trend.Areas[0].Name != tr.gridA.Name || trend.Weights["awareness"] != 25 {
+		if len(trend.Periods) != 1 || trend.Total.Points[0].Responses != 5 || len(trend.Areas) != 1 || trend.Areas[0].Name != tr.gridA.Name || trend.Weights["awareness"] != 25 {
 			t.Errorf("trend %+v", trend)
 		}
 		mustProblem(t, f.mustDo(t, resident, "GET", "/api/v1/surveys/perception", nil), http.StatusForbidden)

@@ -487,8 +487,9 @@ func resultsReader(sc authz.Scope) bool {
 
 // SurveyResults counts the answers of survey id (staff and grid leaders who may see it): per
 // option, per scale value with the mean, the texts in no particular order (by the random key),
-// and for a perception survey its index. An anonymous survey still open is a
-// *model.ConflictError: its results are published when it closes.
+// and for a perception survey its index. An anonymous survey still open, or answered by fewer
+// than model.MinPerceptionSample residents, is a *model.ConflictError: its results are published
+// when it closes, and only when they cannot be read as one neighbour's answers.
 func (s *Store) SurveyResults(ctx context.Context, sc authz.Scope, id int64) (*model.Survey, *model.SurveyResults, error) {
 	if !resultsReader(sc) {
 		return nil, nil, model.ErrForbidden
@@ -522,6 +523,9 @@ func (s *Store) SurveyResults(ctx context.Context, sc authz.Scope, id int64) (*m
 		})
 	if err != nil {
 		return nil, nil, err
+	}
+	if sv.Anonymous && len(responses) < model.MinPerceptionSample {
+		return nil, nil, &model.ConflictError{Message: fmt.Sprintf("匿名问卷只有 %d 人填写，不足 %d 人不公布结果：人数太少，容易看出是谁的回答", len(responses), model.MinPerceptionSample)}
 	}
 	res := model.Tabulate(sv.Questions, responses)
 	if sv.Kind == model.SurveyPerception {

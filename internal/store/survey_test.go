@@ -53,7 +53,7 @@ func TestSurvey(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		w := mustVoterWorld(t, st, 3)
+		w := mustVoterWorld(t, st, 4)
 		in := model.SurveyInput{Title: "小区停车意向调查", TerritoryID: w.grid.ID, Anonymous: true, ClosesAt: time.Now().Add(72 * time.Hour),
 			Questions: []model.SurveyQuestionInput{
 				{Kind: model.QuestionSingle, Text: "您家有几辆汽车？", Options: []string{"没有", "一辆", "两辆及以上"}, Required: true},
@@ -147,12 +147,27 @@ func TestSurvey(t *testing.T) {
 		if n := surveyRows(t, st, `SELECT COUNT(*) FROM survey_respondents WHERE survey_id = ?`, sv.ID); n != 2 {
 			t.Errorf("%d respondents after a refused answer", n)
 		}
+		// Two answers of an anonymous survey are two neighbours' answers: withheld.
+		if _, _, err := st.SurveyResults(ctx, w.staff, sv.ID); !conflictOf(err) {
+			t.Errorf("results of two anonymous responses: %v", err)
+		}
+		var more []store.DemoSurveyResponse
+		for _, h := range []*model.Household{w.households[2], w.households[3], w.outsideH} {
+			rs, err := st.Residents(ctx, authz.System(), store.ResidentFilter{HouseholdID: h.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			more = append(more, store.DemoSurveyResponse{ResidentID: rs.Items[0].ID, Answers: surveyAnswers(sv, 3)})
+		}
+		if n, err := st.AnswerDemoSurvey(ctx, sv.ID, more); err != nil || n != 3 {
+			t.Fatalf("three more responses: %d %v", n, err)
+		}
 		_, res, err := st.SurveyResults(ctx, w.staff, sv.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Responses != 2 || !slices.Equal(res.Questions[0].Counts, []int{2, 0, 0}) || res.Questions[2].Average != 3 ||
-			!slices.Equal(res.Questions[2].Counts, []int{0, 1, 0, 1, 0}) || len(res.Questions[3].Texts) != 2 || res.Perception != nil {
+		if res.Responses != 5 || !slices.Equal(res.Questions[0].Counts, []int{5, 0, 0}) || res.Questions[2].Average != 3 ||
+			!slices.Equal(res.Questions[2].Counts, []int{0, 1, 3, 1, 0}) || len(res.Questions[3].Texts) != 5 || res.Perception != nil {
 			t.Errorf("results %+v", res)
 		}
 

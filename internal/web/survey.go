@@ -179,7 +179,7 @@ func (wb *Web) surveyPageFor(w http.ResponseWriter, r *http.Request, status int,
 		Answer:    newForm("answer", nil, answerFields(s)...), Close: newForm("close", nil)}
 	p.Crumbs = []Crumb{{Name: wb.t("surveys.title"), URL: "/surveys"}, {Name: wb.t("surveys.crumb")}}
 	p.Staff = p.Can(authz.SurveyWrite) && sc.Contains(s.Path) && s.Status == model.SurveyOpen
-	p.Results = p.Can(authz.SurveyResults) && (s.Status == model.SurveyClosed || s.ResultsLive())
+	p.Results = p.Can(authz.SurveyResults) && (s.Status == model.SurveyClosed || s.ResultsLive()) && resultsShown(s)
 	if fill != nil {
 		fill(p)
 	}
@@ -189,6 +189,12 @@ func (wb *Web) surveyPageFor(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	return wb.render(w, r, status, "surveys/show", p)
+}
+
+// resultsShown reports whether s has results to show as far as its answers go: a named survey
+// always, an anonymous one once enough residents answered (store.SurveyResults says why).
+func resultsShown(s *model.Survey) bool {
+	return !s.Anonymous || s.Responses >= model.MinPerceptionSample
 }
 
 func (wb *Web) showSurvey(w http.ResponseWriter, r *http.Request) error {
@@ -260,14 +266,19 @@ func (wb *Web) closeSurvey(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if _, err := wb.st.CloseSurvey(r.Context(), scope(r), id); err != nil {
+	s, err := wb.st.CloseSurvey(r.Context(), scope(r), id)
+	if err != nil {
 		f := newForm("close", r.PostForm)
 		if f.fail(err) {
 			return wb.surveyPageFor(w, r, formStatus(err), func(p *surveyPage) { p.Close = f })
 		}
 		return err
 	}
-	redirect(w, r, surveyURL(id)+"/results", "survey_closed")
+	if resultsShown(s) {
+		redirect(w, r, surveyURL(id)+"/results", "survey_closed")
+	} else {
+		redirect(w, r, surveyURL(id), "survey_closed_few")
+	}
 	return nil
 }
 

@@ -111,9 +111,38 @@ func TestSurveyPages(t *testing.T) {
 			t.Error("results offered while the anonymous survey is open")
 		}
 		staff.get("/surveys/"+id+"/results").want(t, http.StatusConflict)
-		staff.post("/surveys/"+id+"/close", url.Values{}).want(t, http.StatusSeeOther)
+		res = staff.post("/surveys/"+id+"/close", url.Values{}).want(t, http.StatusSeeOther)
+		if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/surveys/"+id+"?") {
+			t.Errorf("closing with one response goes to %q, not the survey", loc)
+		}
+		// One anonymous response is one neighbour's answers: no results until five answered.
+		staff.get("/surveys/"+id+"/results").want(t, http.StatusConflict)
+		var more []store.DemoSurveyResponse
+		for i := range 4 {
+			h, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: f.stairwell.ID, Address: fmt.Sprintf("1栋1单元%d室", 201+i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "邻居", IDNumber: validID("510781", "19700101", 70+i), Relation: model.RelationHead})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var as []model.Answer
+			for _, q := range sv.Questions {
+				switch q.Kind {
+				case model.QuestionSingle:
+					as = append(as, model.Answer{QuestionID: q.ID, Choices: []int{1}})
+				case model.QuestionScale:
+					as = append(as, model.Answer{QuestionID: q.ID, Scale: 3})
+				}
+			}
+			more = append(more, store.DemoSurveyResponse{ResidentID: r.ID, Answers: as})
+		}
+		if _, err := st.AnswerDemoSurvey(ctx, sv.ID, more); err != nil {
+			t.Fatal(err)
+		}
 		res = staff.get("/surveys/"+id+"/results").want(t, http.StatusOK)
-		if got := text(one(t, res.Doc, "#results-responses")); !strings.Contains(got, "1") {
+		if got := text(one(t, res.Doc, "#results-responses")); !strings.Contains(got, "5") {
 			t.Errorf("responses: %q", got)
 		}
 		if n := len(all(res.Doc, ".analytics-chart[data-chart]")); n != 8 {
@@ -122,11 +151,11 @@ func TestSurveyPages(t *testing.T) {
 		if n := len(all(res.Doc, "table.result-table")); n != 8 {
 			t.Errorf("%d tables under the charts", n)
 		}
-		if got := text(one(t, res.Doc, "#perception-few")); !strings.Contains(got, "不足") {
-			t.Errorf("one response, an index: %q", got)
+		if got := text(one(t, res.Doc, "#perception-index")); got == "" {
+			t.Error("no perception index of five responses")
 		}
 		res = staff.get("/surveys/perception?territory="+fmt.Sprint(f.community.ID)).want(t, http.StatusOK)
-		if got := text(one(t, res.Doc, "#trend-table")); !strings.Contains(got, "第一网格") || !strings.Contains(got, "1 份") {
+		if got := text(one(t, res.Doc, "#trend-table")); !strings.Contains(got, "第一网格") || !strings.Contains(got, "5 份") {
 			t.Errorf("trend table: %q", got)
 		}
 		resident.get("/surveys/perception").want(t, http.StatusForbidden)
@@ -136,7 +165,7 @@ func TestSurveyPages(t *testing.T) {
 		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "问卷已截止") {
 			t.Errorf("an answer after closing: %q", got)
 		}
-		if got, err := st.Survey(ctx, sys, sv.ID); err != nil || got.Responses != 1 {
+		if got, err := st.Survey(ctx, sys, sv.ID); err != nil || got.Responses != 5 {
 			t.Errorf("after a refused answer: %d %v", got.Responses, err)
 		}
 

@@ -15,7 +15,8 @@ import (
 )
 
 // Surveys' part of the matrix (issue 11 item 3). Each relation has a standing open named survey
-// and a standing closed anonymous one over its node (own, same household and same unit share the
+// and a standing closed named one (an anonymous survey without five answers has no results to
+// read) over its node (own, same household and same unit share the
 // stairwell's), as votes do. Staff and grid leaders reach the surveys of their territory and
 // read their results; residents, members and unit leaders (linked to a head of the same-unit
 // household, as for votes) the surveys over their own household, which they answer. An answer is
@@ -24,7 +25,7 @@ import (
 
 const (
 	surveyOpenObj   objKind = 2000 + iota // the relation's standing open named survey
-	surveyClosedObj                       // the relation's standing closed anonymous survey
+	surveyClosedObj                       // the relation's standing closed named survey
 	surveyFreshObj                        // a fresh open survey at the relation
 )
 
@@ -96,7 +97,7 @@ func (w *world) surveyWorld() *surveyWorld {
 		node := w.targets[rel].node.ID
 		ids, ok := byNode[node]
 		if !ok {
-			ids = [2]int64{w.sendSurvey(rel, false), w.sendSurvey(rel, true)}
+			ids = [2]int64{w.sendSurvey(rel, false), w.sendSurvey(rel, false)}
 			if _, err := w.st.CloseSurvey(context.Background(), authz.System(), ids[1]); err != nil {
 				w.tb.Fatalf("close survey %d: %v", ids[1], err)
 			}
