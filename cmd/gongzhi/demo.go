@@ -249,6 +249,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoTopics(ctx, st, stair); err != nil {
 		return nil, err
 	}
+	if err := demoSurveys(ctx, st, street, community); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

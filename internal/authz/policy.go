@@ -134,6 +134,13 @@ const (
 	TopicRead     Action = "topic.read"     // read topics and their replies (hidden posts show their reason, not their text)
 	TopicWrite    Action = "topic.write"    // raise a topic over a territory one reads, reply, follow
 	TopicModerate Action = "topic.moderate" // hide and unhide topics and replies with a reason, see their text, turn a topic into a vote (staff in their territory)
+	// surveys: surveys of residents and the perception index (issue 11 item 3). Who sees a
+	// survey is decided by the store as for votes: staff and grid leaders by territory, a
+	// resident, member or unit leader the surveys over its own household.
+	SurveyRead    Action = "survey.read"    // see surveys and their questions
+	SurveyWrite   Action = "survey.write"   // send surveys to one's territory (custom or the ready-made perception survey), close them
+	SurveyAnswer  Action = "survey.answer"  // answer a survey over one's own household, once (the store checks the household)
+	SurveyResults Action = "survey.results" // a survey's results (an anonymous one's once closed) and the perception index of one's territory
 )
 
 var (
@@ -245,6 +252,11 @@ var policy = map[Action][]model.Role{
 	TopicRead:     append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	TopicWrite:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	TopicModerate: staff,
+	// surveys
+	SurveyRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	SurveyWrite:   staff,
+	SurveyAnswer:  {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
+	SurveyResults: fieldStaff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -579,6 +579,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.noticeObject(kind, rel)
 	case topicFreshObj, topicHiddenObj, topicReplyFreshObj, topicReplyHiddenObj:
 		return w.topicObject(kind, rel)
+	case surveyFreshObj:
+		return w.surveyObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -644,6 +646,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.noticeObject(kind, rel)
 	case topicObj, topicFreshObj, topicReplyFreshObj:
 		return w.topicObject(kind, rel)
+	case surveyOpenObj, surveyClosedObj:
+		return w.surveyObject(kind, rel)
 	}
 	return 0
 }

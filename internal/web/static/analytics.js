@@ -12,13 +12,13 @@
       var option;
       // "stack": categories, and series of {name, data, color} stacked per category; "series":
       // the same side by side, a series with line set drawn as a line (null: no point), the
-      // axis named unit.
+      // axis named unit and ending at max when given (an index of 0–100).
       if (spec.type === "stack" || spec.type === "series") {
         var stacked = spec.type === "stack";
-        option = { tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+        option = { tooltip: { trigger: "axis" }, legend: { bottom: 0, type: "scroll" },
           grid: { left: 40, right: 12, top: spec.unit ? 28 : 12, bottom: 56 },
           xAxis: { type: "category", data: spec.categories, axisLabel: { interval: stacked ? 0 : "auto" } },
-          yAxis: { type: "value", minInterval: spec.unit ? 0 : 1, name: spec.unit || "" },
+          yAxis: { type: "value", minInterval: spec.unit ? 0 : 1, name: spec.unit || "", max: spec.max },
           series: spec.series.map(function (s) {
             return { type: s.line ? "line" : "bar", stack: stacked ? "all" : undefined, connectNulls: true, name: s.name, data: s.data, itemStyle: { color: s.color }, lineStyle: s.line ? { color: s.color } : undefined };
           }) };
