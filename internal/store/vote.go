@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -460,9 +461,9 @@ const ballotDecoys = 8
 // in the table, so their order no longer follows the order of voting. The rows are picked
 // from a random point of the receipt codes and of the voter ids, by the primary keys.
 func (tx *Tx) blurBallot(ctx context.Context, id int64) error {
-	var raw [16]byte
+	var raw [8]byte
 	_, _ = rand.Read(raw[:])
-	from := model.ReceiptCode(binary.LittleEndian.Uint64(raw[:8]))
+	from := model.ReceiptCode(binary.LittleEndian.Uint64(raw[:]))
 	if err := tx.rewriteFrom(ctx, `UPDATE vote_ballots SET choices = choices WHERE vote_id = ? AND receipt IN
 		(SELECT receipt FROM vote_ballots WHERE vote_id = ? AND receipt %s ? ORDER BY receipt LIMIT ?)`, id, from); err != nil {
 		return err
@@ -471,7 +472,11 @@ func (tx *Tx) blurBallot(ctx context.Context, id int64) error {
 	if err := tx.queryRow(ctx, `SELECT MIN(voter_id), MAX(voter_id) FROM vote_roll WHERE vote_id = ?`, []any{id}, &lo, &hi); err != nil || !lo.Valid {
 		return err
 	}
-	start := lo.Int64 + int64(binary.LittleEndian.Uint64(raw[8:])%uint64(hi.Int64-lo.Int64+1))
+	off, err := rand.Int(rand.Reader, big.NewInt(hi.Int64-lo.Int64+1))
+	if err != nil {
+		return err
+	}
+	start := lo.Int64 + off.Int64()
 	return tx.rewriteFrom(ctx, `UPDATE vote_roll SET voted = voted WHERE vote_id = ? AND voter_id IN
 		(SELECT voter_id FROM vote_roll WHERE vote_id = ? AND voted AND voter_id %s ? ORDER BY voter_id LIMIT ?)`, id, start)
 }
