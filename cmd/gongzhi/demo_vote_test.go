@@ -35,7 +35,8 @@ func TestDemoVotes(t *testing.T) {
 		}
 	}
 	n := len(communities)
-	if n == 0 || n > 1+demoVoteCommunities || states[model.VoteClosed] != 3*n || states[model.VoteOpen] != 2*n || states[model.VoteCancelled] != n {
+	// Open: two per community, and the demo's topics propose one more to a vote (demoTopics).
+	if n == 0 || n > 1+demoVoteCommunities || states[model.VoteClosed] != 3*n || states[model.VoteOpen] < 2*n || states[model.VoteCancelled] != n {
 		t.Errorf("%d votes by state %v in %d communities; want 3 closed, 2 open, 1 cancelled in each of a few", len(p.Items), states, n)
 	}
 	for _, name := range []string{"resident", "member"} {
