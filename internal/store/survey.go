@@ -160,27 +160,11 @@ func (s *Store) Surveys(ctx context.Context, sc authz.Scope, f SurveyFilter) (*P
 	if err != nil {
 		return nil, err
 	}
-	var or []string
-	var args []any
-	if above := pathsAbove(vr.householdPath); len(above) > 0 {
-		or = append(or, "s.path IN ("+inList(len(above))+")")
-		for _, p := range above {
-			args = append(args, p)
-		}
-	}
-	if !householdRole(sc.Role) && !sc.UnitBound() {
-		if sc.All {
-			or = append(or, "1 = 1")
-		} else if sc.Path != "" {
-			lo, hi := authz.PathRange(sc.Path)
-			or = append(or, "(s.path >= ? AND s.path < ?)")
-			args = append(args, lo, hi)
-		}
-	}
-	if len(or) == 0 {
+	cond, args := vr.listWhere("s.path")
+	if cond == "" {
 		return &Page[*model.Survey]{}, nil
 	}
-	w := filter{where: []string{"(" + strings.Join(or, " OR ") + ")"}, args: args}
+	w := filter{where: []string{cond}, args: args}
 	if f.Status != "" {
 		w.add("s.status = ?", string(f.Status))
 	}
@@ -231,17 +215,6 @@ func (s *Store) Surveys(ctx context.Context, sc authz.Scope, f SurveyFilter) (*P
 	}
 	p.Items = items
 	return p, nil
-}
-
-// pathsAbove is path and every path above it ("/1/5/23/" → "/1/", "/1/5/", "/1/5/23/").
-func pathsAbove(path string) []string {
-	var out []string
-	prefix := ""
-	for _, id := range model.PathIDs(path) {
-		prefix = model.ChildPath(prefix, id)
-		out = append(out, prefix)
-	}
-	return out
 }
 
 // CreateSurvey sends a survey to territory in.TerritoryID (staff, in their territory). A

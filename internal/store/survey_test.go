@@ -327,3 +327,41 @@ func deref(f *float64) any {
 	}
 	return *f
 }
+
+// TestStaffListsWhatIsHeldAbove: a survey and a topic held over the street reach the
+// community's staff (readsAt: staff read what is held over their territory or above it, to pass
+// it on to their households); the lists agree with the single reads. They listed only what lay
+// inside the staff's own territory while Survey and Topic opened the street's.
+func TestStaffListsWhatIsHeldAbove(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustVoterWorld(t, st, 1)
+		streetAdmin := authz.ForUser(mustUser(t, st, "street", model.RoleStreetAdmin, w.street))
+		sv, err := st.CreateSurvey(ctx, streetAdmin, model.SurveyInput{Title: "街道居民满意度调查", TerritoryID: w.street.ID, ClosesAt: time.Now().Add(72 * time.Hour),
+			Questions: []model.SurveyQuestionInput{{Kind: model.QuestionScale, Text: "您对街道的服务满意吗？", Required: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, err := st.RaiseTopic(ctx, streetAdmin, model.TopicInput{TerritoryID: w.street.ID, Title: "街道主干道改造", Body: "请各社区议一议施工时间。"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range []authz.Scope{w.staff, w.voters[0]} {
+			if _, err := st.Survey(ctx, sc, sv.ID); err != nil {
+				t.Errorf("%s opens the street's survey: %v", sc.Role, err)
+			}
+			surveys, err := st.Surveys(ctx, sc, store.SurveyFilter{})
+			if err != nil || !slices.ContainsFunc(surveys.Items, func(s *model.Survey) bool { return s.ID == sv.ID }) {
+				t.Errorf("%s lists the street's survey: %v", sc.Role, err)
+			}
+			if _, _, err := st.Topic(ctx, sc, tp.ID); err != nil {
+				t.Errorf("%s opens the street's topic: %v", sc.Role, err)
+			}
+			topics, err := st.Topics(ctx, sc, store.TopicFilter{})
+			if err != nil || !slices.ContainsFunc(topics.Items, func(x *model.Topic) bool { return x.ID == tp.ID }) {
+				t.Errorf("%s lists the street's topic: %v", sc.Role, err)
+			}
+		}
+	})
+}

@@ -172,27 +172,11 @@ func (s *Store) Topics(ctx context.Context, sc authz.Scope, f TopicFilter) (*Pag
 	if err != nil {
 		return nil, err
 	}
-	var or []string
-	var args []any
-	prefix := ""
-	for _, id := range model.PathIDs(vr.householdPath) {
-		prefix = model.ChildPath(prefix, id)
-		or = append(or, "p.path = ?")
-		args = append(args, prefix)
-	}
-	if !householdRole(sc.Role) && !sc.UnitBound() {
-		if sc.All {
-			or = append(or, "1 = 1")
-		} else if sc.Path != "" {
-			lo, hi := authz.PathRange(sc.Path)
-			or = append(or, "(p.path >= ? AND p.path < ?)")
-			args = append(args, lo, hi)
-		}
-	}
-	if len(or) == 0 {
+	cond, args := vr.listWhere("p.path")
+	if cond == "" {
 		return &Page[*model.Topic]{}, nil
 	}
-	w := filter{where: []string{"(" + strings.Join(or, " OR ") + ")"}, args: args}
+	w := filter{where: []string{cond}, args: args}
 	if f.Territory != 0 {
 		n, err := c.territory(ctx, authz.System(), f.Territory)
 		if err != nil {
