@@ -27,6 +27,7 @@ func cmdBench(ctx context.Context, e *env) error {
 		fs.BoolVar(&opts.SkipHTTP, "skip-http", false, "skip the HTTP load runs")
 		fs.BoolVar(&opts.SkipOrderFlow, "skip-order-flow", false, "skip placing, claiming and finishing orders through the API")
 		fs.IntVar(&opts.Orders, "orders", 500_000, "historical orders to add to the city (0: measure no orders)")
+		fs.IntVar(&opts.Ballots, "ballots", 0, "households of the largest street that vote through the API (issue 11; 0: no vote measured)")
 		fs.StringVar(&markdown, "markdown", "", "append the report as Markdown to this file")
 		fs.BoolVar(&opts.Reuse, "reuse", false, "measure the city an earlier run left in --db instead of generating one")
 	})

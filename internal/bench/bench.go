@@ -35,6 +35,9 @@ type Options struct {
 	// without SkipHTTP's pairs, which need the keys the city was sealed with).
 	SkipOrderFlow bool
 	Orders        int // historical orders the city gets (issue 10), added once (0: none, no orders measured)
+	// Ballots is how many households of the largest street vote through the API (issue 11; 0:
+	// no vote measured).
+	Ballots int
 	// Reuse measures the city an earlier run left in the database instead of generating one,
 	// so the slow generation can run on a busy machine and the reads be measured on a quiet one.
 	Reuse bool
@@ -67,6 +70,7 @@ type Report struct {
 	OrdersLoad   time.Duration  // adding them (0: an earlier run did)
 	OrderReads   []OrderTiming  // statistics, dispatch board, suggestions (issue 10)
 	OrderFlow    *OrderFlow     // place → claim → done through the API
+	VoteFlow     *VoteFlow      // a street's households voting through the API, the tally
 	LookupsPerS  float64
 	Pairs        []Pair // full stack against bare handler, when HTTPMeasured
 	Concurrency  int
@@ -222,6 +226,15 @@ func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, pr
 			f := rep.OrderFlow
 			fmt.Fprintf(progress, "  place → claim → done through the API, %d workers: %.0f orders/s (%d orders; p50 %v p99 %v an order)\n", f.Workers, f.PerSecond, f.Orders, f.P50, f.P99)
 		}
+	}
+
+	if opts.Ballots > 0 {
+		if rep.VoteFlow, err = measureVoteFlow(ctx, st, nodes[1], opts, progress, discardLog()); err != nil {
+			return nil, err
+		}
+		f := rep.VoteFlow
+		fmt.Fprintf(progress, "  %d ballots through the API, %d workers: %.0f ballots/s (p50 %v p99 %v); %d identical ballots at once: %d accepted, %d refused, %d counted; close %v, result %v\n",
+			f.Ballots, f.Workers, f.PerSecond, f.P50, f.P99, f.Same, f.Accepted, f.Refused, f.Counted, f.CloseTook.Round(time.Millisecond), f.ResultTook.Round(time.Millisecond))
 	}
 
 	maxID, err := maxHouseholdID(ctx, st)

@@ -220,9 +220,15 @@ func TestRunSmall(t *testing.T) {
 	}
 	dsn := storetest.DSN(t, "sqlite")
 	rep, err := Run(context.Background(), Options{DSN: dsn, Households: 1500, Samples: 20,
-		Duration: 300_000_000, Concurrency: 4, Orders: 3000}, io.Discard)
+		Duration: 300_000_000, Concurrency: 4, Orders: 3000, Ballots: 200}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The vote: every household's ballot accepted through the API, fifty identical ballots of
+	// one household counted once, the vote closed and its result read.
+	if f := rep.VoteFlow; f == nil || f.Ballots != 200 || f.Eligible <= 200 || f.PerSecond <= 0 || f.P99 < f.P50 ||
+		f.Same != 50 || f.Accepted != 1 || f.Refused != 49 || f.Counted != 1 || f.CloseTook <= 0 || f.ResultTook <= 0 {
+		t.Errorf("vote flow %+v", rep.VoteFlow)
 	}
 	// The orders: added in bulk with statistics that agree with a recount; every read timed;
 	// orders placed, claimed and done through the API.
@@ -299,7 +305,7 @@ func TestRunSmall(t *testing.T) {
 	}
 	var md strings.Builder
 	rep.WriteMarkdown(&md, "gongzhi bench")
-	for _, want := range []string{"units proposed for the largest street, " + rep.Propose.Street, "`GET /api/v1/units/{id}/duty.ics`", "`GET /feeds/duty/{token}.ics`"} {
+	for _, want := range []string{"units proposed for the largest street, " + rep.Propose.Street, "ballots/s", "turnout grew by **1**", "`GET /api/v1/units/{id}/duty.ics`", "`GET /feeds/duty/{token}.ics`"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
 		}

@@ -67,5 +67,13 @@ func (r *Report) WriteMarkdown(w io.Writer, command string) {
 			}
 		}
 	}
+	if f := r.VoteFlow; f != nil {
+		fmt.Fprintf(w, "\n- vote over the largest street, %s, one household one vote: roll of **%d** households fixed at opening in %s\n", f.Street, f.Eligible, f.OpenTook.Round(time.Millisecond))
+		fmt.Fprintf(w, "- %d households casting their ballots through the API over loopback (`POST /api/v1/votes/{id}/ballots`, each its own session), %d workers: **%.0f ballots/s** sustained (p50 %s, p99 %s)\n",
+			f.Ballots, f.Workers, f.PerSecond, f.P50, f.P99)
+		fmt.Fprintf(w, "- %d identical ballots of one household at once: %d accepted, %d refused with 409, turnout grew by **%d**\n", f.Same, f.Accepted, f.Refused, f.Counted)
+		fmt.Fprintf(w, "- closing the vote (tally of %d ballots from the stored ballots, written to the options): **%s** (goal ≤ 1 s); reading the result (tallied again and compared, turnout by building): %s\n",
+			f.Ballots+f.Counted, f.CloseTook.Round(time.Millisecond), f.ResultTook.Round(time.Millisecond))
+	}
 	fmt.Fprintln(w)
 }
