@@ -42,16 +42,12 @@ func (vr householder) staffReads(path string) bool {
 // notice reads notice id as the caller may see it (model.ErrNotFound otherwise), with whether
 // the caller's household has read it.
 func (c conn) notice(ctx context.Context, sc authz.Scope, id int64) (*model.Notice, householder, error) {
-	n, err := queryOne(ctx, c, `SELECT `+noticeColumns+noticeFrom+` WHERE n.id = ?`, []any{id}, scanNotice)
-	if err != nil {
-		return nil, householder{}, err
-	}
-	vr, err := c.householderOf(ctx, sc)
+	n, vr, err := householderOne(ctx, c, sc, `SELECT `+noticeColumns+noticeFrom+` WHERE n.id = ?`, []any{id}, scanNotice,
+		func(vr householder, n *model.Notice) bool {
+			return vr.readsAt(n.Path) && (n.Status != model.NoticeWithdrawn || vr.staffReads(n.Path))
+		})
 	if err != nil {
 		return nil, vr, err
-	}
-	if !vr.readsAt(n.Path) || n.Status == model.NoticeWithdrawn && !vr.staffReads(n.Path) {
-		return nil, vr, model.ErrNotFound
 	}
 	if vr.household != 0 && strings.HasPrefix(vr.householdPath, n.Path) {
 		var k int

@@ -120,6 +120,26 @@ func (c conn) householderOf(ctx context.Context, sc authz.Scope) (householder, e
 	return vr, err
 }
 
+// householderOne reads one row of something held over a territory (scan) and the caller as a
+// householder, and returns the row when reads says the caller may see it (model.ErrNotFound
+// otherwise); the householder then tells the caller's standing (its household on a roll, its
+// read receipt).
+func householderOne[T any](ctx context.Context, c conn, sc authz.Scope, query string, args []any, scan func(rowScanner) (T, error), reads func(householder, T) bool) (T, householder, error) {
+	var zero T
+	v, err := queryOne(ctx, c, query, args, scan)
+	if err != nil {
+		return zero, householder{}, err
+	}
+	vr, err := c.householderOf(ctx, sc)
+	if err != nil {
+		return zero, vr, err
+	}
+	if !reads(vr, v) {
+		return zero, vr, model.ErrNotFound
+	}
+	return v, vr, nil
+}
+
 // readsAt reports whether the caller may see what is held over the territory at path: anyone
 // whose own household lies under it; staff and grid leaders when it lies in their territory or
 // above it (a community's staff and its grid leaders see the street's notices and votes, to

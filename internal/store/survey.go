@@ -48,16 +48,10 @@ func scanSurvey(r rowScanner) (*model.Survey, error) {
 // survey reads survey id as the caller may see it (model.ErrNotFound otherwise), with its
 // questions and the caller's standing.
 func (c conn) survey(ctx context.Context, sc authz.Scope, id int64) (*model.Survey, householder, error) {
-	s, err := queryOne(ctx, c, `SELECT `+surveyColumns+surveyFrom+` WHERE s.id = ?`, []any{id}, scanSurvey)
-	if err != nil {
-		return nil, householder{}, err
-	}
-	vr, err := c.householderOf(ctx, sc)
+	s, vr, err := householderOne(ctx, c, sc, `SELECT `+surveyColumns+surveyFrom+` WHERE s.id = ?`, []any{id}, scanSurvey,
+		func(vr householder, s *model.Survey) bool { return vr.readsAt(s.Path) })
 	if err != nil {
 		return nil, vr, err
-	}
-	if !vr.readsAt(s.Path) {
-		return nil, vr, model.ErrNotFound
 	}
 	if err := c.fillSurveyQuestions(ctx, []*model.Survey{s}); err != nil {
 		return nil, vr, err

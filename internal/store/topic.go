@@ -102,16 +102,10 @@ func (vr householder) presentTopic(t *model.Topic) {
 // topic reads topic id as the caller may see it (model.ErrNotFound otherwise), with the
 // caller's standing.
 func (c conn) topic(ctx context.Context, sc authz.Scope, id int64) (*model.Topic, householder, error) {
-	t, err := queryOne(ctx, c, `SELECT `+topicColumns+topicFrom+` WHERE p.id = ?`, []any{id}, scanTopic)
-	if err != nil {
-		return nil, householder{}, err
-	}
-	vr, err := c.householderOf(ctx, sc)
+	t, vr, err := householderOne(ctx, c, sc, `SELECT `+topicColumns+topicFrom+` WHERE p.id = ?`, []any{id}, scanTopic,
+		func(vr householder, t *model.Topic) bool { return vr.readsTopics(t.Path) })
 	if err != nil {
 		return nil, vr, err
-	}
-	if !vr.readsTopics(t.Path) {
-		return nil, vr, model.ErrNotFound
 	}
 	vr.presentTopic(t)
 	if sc.UserID != 0 {

@@ -51,16 +51,10 @@ func scanVote(r rowScanner) (*model.Vote, error) {
 // vote reads vote id as the caller may see it (model.ErrNotFound otherwise), with its options
 // (tallies once closed) and the caller's standing.
 func (c conn) vote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote, householder, error) {
-	v, err := queryOne(ctx, c, `SELECT `+voteColumns+voteFrom+` WHERE v.id = ?`, []any{id}, scanVote)
-	if err != nil {
-		return nil, householder{}, err
-	}
-	vr, err := c.householderOf(ctx, sc)
+	v, vr, err := householderOne(ctx, c, sc, `SELECT `+voteColumns+voteFrom+` WHERE v.id = ?`, []any{id}, scanVote,
+		func(vr householder, v *model.Vote) bool { return vr.readsAt(v.Path) })
 	if err != nil {
 		return nil, vr, err
-	}
-	if !vr.readsAt(v.Path) {
-		return nil, vr, model.ErrNotFound
 	}
 	if err := c.fillVoteOptions(ctx, []*model.Vote{v}); err != nil {
 		return nil, vr, err
