@@ -277,7 +277,7 @@ func TestRunSmall(t *testing.T) {
 			t.Errorf("markdown of a reused run:\n%s", md.String())
 		}
 	})
-	if len(rep.Levels) != 4 || rep.Households != 1500 || rep.LookupsPerS <= 0 || len(rep.Pairs) != 3 {
+	if len(rep.Levels) != 4 || rep.Households != 1500 || rep.LookupsPerS <= 0 || len(rep.Pairs) != 4 {
 		t.Fatalf("report = %+v", rep)
 	}
 	for _, p := range rep.Pairs {
@@ -382,6 +382,14 @@ func TestBareAnswersLikeFull(t *testing.T) {
 			t.Errorf("household page %s: bare page differs from the full stack's (when the page changes, make bare_page.html from its new output):\n%s\n---\n%s", id, got, want)
 		}
 		sameJSON("household "+id, get(http.HandlerFunc(bh.householdJSON), "/households/"+id, nil), get(full, "/api/v1/households/"+id, bearer))
+	}
+	community, err := st.Territory(context.Background(), authz.System(), mustLargestCommunity(t, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	disclosure := bareMux("GET /p/{code}", bh.disclosurePage(st))
+	if got, want := get(disclosure, "/p/"+community.Code, nil), get(full, "/p/"+community.Code, nil); got != want {
+		t.Errorf("disclosure page of %s: bare page differs from the full stack's (when the page changes, make bare_disclosure.html from its new output):\n%s\n---\n%s", community.Code, got, want)
 	}
 	for _, limit := range []string{"2", "50"} {
 		list := "?territory=" + strconv.FormatInt(mustLargestCommunity(t, st), 10) + "&limit=" + limit

@@ -59,13 +59,16 @@ type target struct {
 	path   func(rng *rand.Rand) string
 }
 
-// measureHTTP measures three pairs over loopback (127.0.0.1 only), each full stack against a
+// measureHTTP measures four pairs over loopback (127.0.0.1 only), each full stack against a
 // bare handler:
 //
 //   - GET /api/v1/households/{id} for random ids, JSON;
 //   - GET /households/{id} for random ids, the household page as HTML;
 //   - GET /api/v1/households?territory={community}&limit=50, the first page of the largest
-//     community's households with its total, JSON.
+//     community's households with its total, JSON;
+//   - GET /p/{code}, the largest community's public disclosure page without a login (issue 11;
+//     both sides read it through the store: see disclosure.go), requested without
+//     If-None-Match, so that every request renders the page.
 //
 // The full stack is the server as `gongzhi serve` builds it (session lookup, policy guard,
 // scoped store reads, redaction, audit of denials, request log at the level serve uses, metrics,
@@ -112,6 +115,9 @@ func measureHTTP(ctx context.Context, st *store.Store, maxID int64, community *m
 		{"GET /api/v1/households?territory={community}&limit=50", 0.7,
 			target{full, bearer, listPath("/api/v1/households")},
 			target{http.HandlerFunc(b.householdList), nil, listPath("/households")}},
+		{"GET /p/{code} (public disclosure page, no login)", 0.6,
+			target{full, nil, func(*rand.Rand) string { return "/p/" + community.Code }},
+			target{bareMux("GET /p/{code}", b.disclosurePage(st)), nil, func(*rand.Rand) string { return "/p/" + community.Code }}},
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.Concurrency * 2, MaxConnsPerHost: opts.Concurrency * 2}}
 	for _, p := range pairs {
@@ -131,6 +137,13 @@ func measureHTTP(ctx context.Context, st *store.Store, maxID int64, community *m
 	}
 	rep.HTTPMeasured = true
 	return nil
+}
+
+// bareMux routes pattern to h (a bare handler that reads a path value).
+func bareMux(pattern string, h http.HandlerFunc) http.Handler {
+	m := http.NewServeMux()
+	m.HandleFunc(pattern, h)
+	return m
 }
 
 // sample is one load run: its latencies and how long it took.
