@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Runs every test of `make test` (the Makefile builds the assets first): the static checks
+# (make check), the race line (every package under -race but those of RACE_EXCLUDED), the
+# second line (RACE_EXCLUDED without -race: the authorization matrix, the browser tests, the
+# demo cities and the pages), and the fuzz targets (scripts/fuzz.sh).
+#
+# They ran one after another until 2026-12-03, and a fresh clone on 2 cores took 44:27 while
+# using 1.06 cores on average (2,839 s of CPU): module downloads, the Chromium install, the
+# matrix's denied writes (each runs alone, between two reads of the journal), the browser and
+# the fuzz targets' instrumented builds (one at a time) each left a core idle for minutes. Now
+# what does not depend on the rest runs beside it:
+#
+#   start:               static checks  |  race line  |  Chromium install (network, dpkg)
+#   race line done,
+#   Chromium installed:  second line  |  fuzz targets (once the static checks are done too)
+#
+# Each job writes its own log; a job's log is printed whole when it ends (so that the output
+# of two jobs never interleaves), with its time, and a summary closes the run. Every job runs
+# to its end even when another failed: one run shows every failure. The exit status is 1 when
+# any job failed.
+set -uo pipefail
+GO=${GO:-go}
+: "${RACE_PKGS:?the race line's packages (the Makefile sets it)}"
+: "${SECOND_PKGS:?the second line's packages (the Makefile sets it)}"
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+t0=$(date +%s)
+declare -A pid started
+
+# start NAME CMD...: runs CMD in the background, its output to NAME's log.
+start() {
+	local name=$1
+	shift
+	started[$name]=$(date +%s)
+	echo "--- $name: started at +$(($(date +%s) - t0)) s"
+	("$@" >"$logs/$name.log" 2>&1; echo $? >"$logs/$name.rc") &
+	pid[$name]=$!
+}
+
+# finish NAME: waits for NAME and prints its log and result.
+finish() {
+	local name=$1
+	wait "${pid[$name]}" 2>/dev/null
+	local rc
+	rc=$(cat "$logs/$name.rc" 2>/dev/null || echo 1)
+	local took=$(($(date +%s) - started[$name]))
+	echo "=== $name: $([ "$rc" = 0 ] && echo passed || echo "FAILED (exit $rc)") in ${took} s (ended at +$(($(date +%s) - t0)) s)"
+	cat "$logs/$name.log"
+	echo "$name $rc $took" >>"$logs/summary"
+}
+
+start check make --no-print-directory check
+# shellcheck disable=SC2086 # the package lists are word lists
+start race "$GO" test -race -count=1 -timeout 30m $RACE_PKGS
+start chromium scripts/ensure-chromium.sh
+
+finish chromium
+finish race
+# shellcheck disable=SC2086
+start second "$GO" test -count=1 -timeout 30m $SECOND_PKGS
+finish check
+start fuzz env FUZZTIME="${FUZZTIME:-5s}" scripts/fuzz.sh
+finish fuzz
+finish second
+
+echo "=== make test: $(($(date +%s) - t0)) s"
+status=0
+while read -r name rc took; do
+	printf '  %-9s %-7s %5d s\n' "$name" "$([ "$rc" = 0 ] && echo passed || echo FAILED)" "$took"
+	[ "$rc" = 0 ] || status=1
+done <"$logs/summary"
+exit $status
