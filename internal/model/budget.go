@@ -25,6 +25,9 @@ const BudgetRuleText = "按得票数从高到低依次入选；某项目费用�
 // BudgetZeroText is the one thing the rule leaves implicit: a project nobody ticked never wins.
 const BudgetZeroText = "未获得任何票数的项目不入选。"
 
+// BudgetOutcome is the outcome line of a round's vote: the round decides, not a threshold.
+const BudgetOutcome = "按民生微实事的选定规则，在预算内依得票确定入选项目，详见轮次页面"
+
 // Limits of budgeting.
 const (
 	BudgetRoundTitleMax    = 80     // runes of a round's title (its vote's title adds a suffix)
@@ -35,7 +38,7 @@ const (
 	BudgetVotingMaxOptions = 20     // feasible projects one vote holds (a vote's option limit)
 	BudgetMaxFen           = 1e11   // a round's budget: at most 10 亿元
 	budgetMinFen           = 100_00 // a round's budget: at least 100 元
-	budgetRuleSuffix       = "（民生微实事投票）"
+	budgetRuleSuffix       = "：项目投票"
 )
 
 // BudgetRoundStatus is where a round stands.
