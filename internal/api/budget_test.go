@@ -233,7 +233,7 @@ func TestBudgetAPI(t *testing.T) {
 
 		// Carrying the winner out.
 		w := "/api/v1/projects/" + p2.ID
-		m := mustJSON[smallProjectOut](t, f.mustDo(t, staff, "POST", w+"/milestones", map[string]any{"title": "施工", "due_on": fmt.Sprintf("%d-10-01", year)}), http.StatusCreated)
+		m := mustJSON[smallProjectOut](t, f.mustDo(t, staff, "POST", w+"/milestones", map[string]any{"title": "施工", "due_on": fmt.Sprintf("%d-10-01", year+1)}), http.StatusCreated)
 		mustJSON[smallProjectOut](t, f.mustDo(t, staff, "POST", w+"/milestone-ticks", map[string]any{"milestone_id": m.Milestones[0].ID}), http.StatusOK)
 		mustProblem(t, f.mustDo(t, staff, "POST", w+"/milestone-ticks", map[string]any{"milestone_id": m.Milestones[0].ID}), http.StatusConflict)
 		ct, pbody := photoForm(t, storetest.JPEG(t, 64, 48))

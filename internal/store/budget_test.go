@@ -223,10 +223,10 @@ func TestBudgetRound(t *testing.T) {
 		}
 
 		// Carrying the winners out.
-		if _, err := st.AddSmallProjectMilestone(ctx, w.staff, b.ID, model.MilestoneInput{Title: "采购", DueOn: fmt.Sprintf("%d-06-30", year)}); !conflictOf(err) {
+		if _, err := st.AddSmallProjectMilestone(ctx, w.staff, b.ID, model.MilestoneInput{Title: "采购", DueOn: fmt.Sprintf("%d-06-30", year+1)}); !conflictOf(err) {
 			t.Errorf("a milestone of a loser: %v", err)
 		}
-		p, err := st.AddSmallProjectMilestone(ctx, w.staff, a.ID, model.MilestoneInput{Title: "采购座椅", DueOn: fmt.Sprintf("%d-06-30", year)})
+		p, err := st.AddSmallProjectMilestone(ctx, w.staff, a.ID, model.MilestoneInput{Title: "采购座椅", DueOn: fmt.Sprintf("%d-06-30", year+1)})
 		if err != nil || len(p.Milestones) != 1 {
 			t.Fatalf("milestone: %+v, %v", p, err)
 		}

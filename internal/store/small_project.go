@@ -407,7 +407,7 @@ func (tx *Tx) winnerOf(ctx context.Context, sc authz.Scope, id int64, what strin
 }
 
 // AddSmallProjectMilestone adds a milestone to winner id (staff who manage its round), due on
-// or after the first day of the round's year. A project not won, or done, is a
+// or after the day its round was decided. A project not won, or done, is a
 // *model.ConflictError.
 func (s *Store) AddSmallProjectMilestone(ctx context.Context, sc authz.Scope, id int64, in model.MilestoneInput) (*model.SmallProject, error) {
 	err := s.Tx(ctx, func(tx *Tx) error {
@@ -418,7 +418,12 @@ func (s *Store) AddSmallProjectMilestone(ctx context.Context, sc authz.Scope, id
 		if p.Status == model.SmallDone {
 			return &model.ConflictError{Message: "项目已完成，不能再添加里程碑"}
 		}
-		due, err := in.Validate(time.Date(p.RoundYear, 1, 1, 0, 0, 0, 0, time.UTC))
+		var decided sql.NullTime
+		if err := tx.queryRow(ctx, `SELECT decided_at FROM budget_rounds WHERE id = ?`, []any{p.RoundID}, &decided); err != nil {
+			return err
+		}
+		y, m, d := decided.Time.In(model.Shanghai).Date()
+		due, err := in.Validate(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			return err
 		}
