@@ -571,3 +571,17 @@ func (s *Store) PublicSmallProjectPhoto(ctx context.Context, code string, id int
 	}
 	return s.projectPhoto(ctx, x.p, n)
 }
+
+// BudgetPlaces lists the places a proposal of round id may name (the proposal form's choices):
+// the community's residents' groups, grids and compounds, by path, for a caller who reads the
+// round (model.ErrNotFound otherwise).
+func (s *Store) BudgetPlaces(ctx context.Context, sc authz.Scope, id int64) ([]*model.Territory, error) {
+	c := s.reader()
+	r, _, err := c.budgetRound(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := authz.PathRange(r.Path)
+	return queryAll(ctx, c, `SELECT `+territoryColumns+` FROM territories WHERE path >= ? AND path < ? AND kind IN ('resident_group', 'grid', 'compound')
+		AND archived_at IS NULL ORDER BY path LIMIT 200`, []any{lo, hi}, scanTerritory)
+}

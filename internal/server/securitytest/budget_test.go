@@ -223,6 +223,7 @@ func (w *world) budgetObject(kind objKind, rel relation) int64 {
 // propose routes' bodies name one each, so no account reaches its cap).
 func (w *world) freshProposingRound(rel relation) int64 {
 	w.tb.Helper()
+	w.budgetWorld() // links the unit leader's account, as for every budget case
 	budgetMu.Lock()
 	defer budgetMu.Unlock()
 	return w.budgetRound(rel)
@@ -319,6 +320,36 @@ var budgetSpecs = map[string]spec{
 	"POST /api/v1/projects/{id}/photos":      {kind: budgetWrite, scoped: true, fresh: true, body: budgetPhotoBody},
 	"GET /api/v1/projects/{id}/photos/{n}":   {kind: budgetRead, scoped: true},
 	"GET /p/{code}/projects/{id}/photos/{n}": {kind: public, path: publicPhotoPath},
+
+	// The pages: the rounds with the staff's form, a round, the proposal form (of the relation's
+	// round: a round the caller does not read is 404, there is no form to answer on), a
+	// proposal, and the staff's forms.
+	"GET /projects":                        {kind: budgetRead},
+	"POST /projects/rounds":                {kind: budgetWrite, scoped: true, ref: true, body: roundYearBody(1, false)},
+	"GET /projects/rounds/{id}":            {kind: budgetRead, scoped: true},
+	"POST /projects/rounds/{id}/reviewing": {kind: budgetWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{} })},
+	"POST /projects/rounds/{id}/voting": {kind: budgetWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"closes_at": {time.Now().Add(48 * time.Hour).In(model.Shanghai).Format("2006-01-02T15:04")}}
+	})},
+	"POST /projects/rounds/{id}/cancel": {kind: budgetWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"reason": {"矩阵页面取消"}} })},
+	"GET /projects/new": {kind: budgetPropose, scoped: true, query: func(w *world, rel relation) string {
+		return "round=" + strconv.FormatInt(w.budgetObject(roundObj, rel), 10)
+	}},
+	"POST /projects/new": {kind: budgetPropose, scoped: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"round_id": {strconv.FormatInt(w.freshProposingRound(rel), 10)}, "title": {fmt.Sprintf("矩阵页面提议%d", w.nextSeq())}, "description": {"说明"}}
+	})},
+	"GET /projects/{id}": {kind: budgetRead, scoped: true},
+	"POST /projects/{id}/review": {kind: budgetWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"feasible": {"1"}, "cost": {"200"}}
+	})},
+	"POST /projects/{id}/act": {kind: budgetWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"action": {"start"}} })},
+	"POST /projects/{id}/milestones": {kind: budgetWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"title": {"矩阵页面里程碑"}, "due_on": {"2099-01-01"}}
+	})},
+	"POST /projects/{id}/tick": {kind: budgetWrite, scoped: true, fresh: true, body: formBody(func(w *world, _ relation, id int64) url.Values {
+		return url.Values{"milestone_id": {strconv.FormatInt(w.milestoneOf(id), 10)}}
+	})},
+	"POST /projects/{id}/photos": {kind: budgetWrite, scoped: true, fresh: true, body: budgetPhotoBody},
 }
 
 func init() {
