@@ -265,6 +265,14 @@ func (p *SmallProject) Cost() string {
 	return FormatYuan(p.CostFen)
 }
 
+// Votes is the approvals of a decided project (0 before the decision).
+func (p *SmallProject) Votes() int {
+	if p.Approvals == nil {
+		return 0
+	}
+	return *p.Approvals
+}
+
 // MilestonesDone counts the milestones done.
 func (p *SmallProject) MilestonesDone() int {
 	n := 0
