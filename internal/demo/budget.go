@@ -245,8 +245,9 @@ func budgetRound(ctx context.Context, st *store.Store, by authz.Scope, community
 // demoPhoto is a small generated picture (sky, a lawn, a bench), 320×240, as a JPEG.
 func demoPhoto(rng *rand.Rand) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
-	sky := color.RGBA{R: uint8(150 + rng.IntN(40)), G: uint8(190 + rng.IntN(40)), B: 235, A: 255}
-	grass := color.RGBA{R: 90, G: uint8(150 + rng.IntN(40)), B: 80, A: 255}
+	shade := func(base uint8) uint8 { return base + byte(rng.UintN(40)) } // #nosec G115 -- below 40
+	sky := color.RGBA{R: shade(150), G: shade(190), B: 235, A: 255}
+	grass := color.RGBA{R: 90, G: shade(150), B: 80, A: 255}
 	wood := color.RGBA{R: 150, G: 100, B: 60, A: 255}
 	for y := range 240 {
 		for x := range 320 {
