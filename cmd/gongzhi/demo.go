@@ -252,6 +252,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoSurveys(ctx, st, street, community); err != nil {
 		return nil, err
 	}
+	if err := demoBudget(ctx, st, street, community); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -194,6 +194,10 @@ func formPhotos(f *multipart.Form) ([][]byte, error) {
 	return photos, nil
 }
 
+// FormPhotos reads the files of field photos of r's parsed multipart form (the pages' photo
+// uploads read them as the API does).
+func FormPhotos(r *http.Request) ([][]byte, error) { return formPhotos(r.MultipartForm) }
+
 func readPart(fh *multipart.FileHeader) ([]byte, error) {
 	f, err := fh.Open()
 	if err != nil {

@@ -47,6 +47,9 @@ type voteJSON struct {
 	CancelReason  string           `json:"cancel_reason,omitempty"`
 	ClosedAt      string           `json:"closed_at,omitempty"`
 	CreatedAt     string           `json:"created_at"`
+	// RoundID names the budget round (/api/v1/projects/rounds/{id}) whose voting this is: its
+	// decision, not "passed", tells which options won.
+	RoundID *ID `json:"round_id,omitempty"`
 }
 
 func toVoteJSON(v *model.Vote) voteJSON {
@@ -54,7 +57,7 @@ func toVoteJSON(v *model.Vote) voteJSON {
 		Rule: string(v.Rule), Kind: string(v.Kind), MaxChoices: v.MaxChoices, Quorum: v.Quorum.String(), Threshold: string(v.Threshold),
 		OpensAt: rfc3339(v.OpensAt), ClosesAt: rfc3339(v.ClosesAt), Status: string(v.Status), StatusLabel: v.PhaseLabel(time.Now()),
 		Eligible: v.Eligible, Voted: v.Voted, OnRoll: v.Caller.OnRoll, CallerVoted: v.Caller.Voted, CancelReason: v.CancelReason,
-		CreatedAt: rfc3339(v.CreatedAt), Options: make([]voteOptionJSON, 0, len(v.Options))}
+		CreatedAt: rfc3339(v.CreatedAt), Options: make([]voteOptionJSON, 0, len(v.Options)), RoundID: optID(v.RoundID)}
 	if v.ClosedAt != nil {
 		out.ClosedAt = rfc3339(*v.ClosedAt)
 	}
@@ -211,8 +214,17 @@ func (a *API) voteResult(w http.ResponseWriter, r *http.Request) error {
 		out.WinnerID = &id
 	}
 	for _, o := range res.Options {
-		passed := o.Passed
-		out.Options = append(out.Options, voteOptionJSON{ID: ID(o.ID), Label: o.Label, Abstain: o.Abstain, Votes: o.Votes, Passed: &passed})
+		oj := voteOptionJSON{ID: ID(o.ID), Label: o.Label, Abstain: o.Abstain, Votes: o.Votes}
+		if v.RoundID == 0 {
+			passed := o.Passed
+			oj.Passed = &passed
+		}
+		out.Options = append(out.Options, oj)
+	}
+	if v.RoundID != 0 {
+		// A budget round's voting: the round's decision (SelectWinners within the budget)
+		// says which projects won, not a threshold per option.
+		out.Passed, out.Outcome = false, model.BudgetOutcome
 	}
 	for _, b := range res.Buildings {
 		out.Buildings = append(out.Buildings, buildingTurnoutJSON{TerritoryID: ID(b.TerritoryID), Name: b.Name, Eligible: b.Eligible, Voted: b.Voted})

@@ -48,6 +48,7 @@ type voteOut struct {
 	CancelReason  string          `json:"cancel_reason"`
 	ClosedAt      string          `json:"closed_at"`
 	CreatedAt     string          `json:"created_at"`
+	RoundID       string          `json:"round_id"`
 }
 
 // ballotOut is the answer to a ballot: a receipt, nothing about the choice.

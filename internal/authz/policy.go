@@ -141,6 +141,12 @@ const (
 	SurveyWrite   Action = "survey.write"   // send surveys to one's territory (custom or the ready-made perception survey), close them
 	SurveyAnswer  Action = "survey.answer"  // answer a survey over one's own household, once (the store checks the household)
 	SurveyResults Action = "survey.results" // a survey's results (an anonymous one's once closed) and the perception index of one's territory
+	// budget: small-project budgeting (民生微实事, issue 11 item 5). Who reads a round is decided by
+	// the store as for votes: staff and grid leaders in or below its community, a resident,
+	// member or unit leader of a household in it. Proposers' names are shown to staff only.
+	BudgetRead    Action = "budget.read"    // see budget rounds and their proposals, winners, milestones and photos
+	BudgetPropose Action = "budget.propose" // propose small projects in a round of one's own community while it collects them (staff: of their territory)
+	BudgetWrite   Action = "budget.write"   // create rounds, review proposals, open voting, cancel, carry winners out (milestones, photos): staff by territory
 )
 
 var (
@@ -257,6 +263,10 @@ var policy = map[Action][]model.Role{
 	SurveyWrite:   staff,
 	SurveyAnswer:  {model.RoleResident, model.RoleMember, model.RoleUnitLeader},
 	SurveyResults: fieldStaff,
+	// budget
+	BudgetRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	BudgetPropose: append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	BudgetWrite:   staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

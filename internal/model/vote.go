@@ -166,6 +166,9 @@ type Vote struct {
 	CancelReason  string
 	ClosedAt      *time.Time
 	CreatedAt     time.Time
+	// RoundID is the budget round (民生微实事, budget.go) whose voting this vote is (0: none):
+	// the round's decision replaces "passed" per option, and the vote is cancelled with it.
+	RoundID int64
 	// Caller is what the caller may do: set by the store for the caller who read it.
 	Caller VoteCaller
 }

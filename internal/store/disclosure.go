@@ -28,6 +28,7 @@ type Disclosure struct {
 	Orgs          []DisclosedOrg
 	Service       DisclosedService
 	Projects      []DisclosedProject
+	Rounds        []DisclosedRound
 	// Updated is the latest change shown (the Atom feed's updated, the page's Last-Modified).
 	Updated time.Time
 }
@@ -73,6 +74,58 @@ type DisclosedProject struct {
 	UpdatedAt      time.Time
 }
 
+// DisclosedRound is a decided budget round (民生微实事) with its winners: the budget, the rule
+// and what the winners cost, never who proposed them.
+type DisclosedRound struct {
+	ID        int64
+	Title     string
+	Year      int
+	BudgetFen int64
+	UsedFen   int64
+	Rule      model.VoteRule
+	DecidedAt time.Time
+	Ballots   int
+	Eligible  int
+	Winners   []DisclosedWinner
+}
+
+// Budget, Used and Left are the round's money in yuan.
+func (r DisclosedRound) Budget() string { return model.FormatYuan(r.BudgetFen) }
+
+// Used is what the winners cost, in yuan.
+func (r DisclosedRound) Used() string { return model.FormatYuan(r.UsedFen) }
+
+// Left is what they left of the budget, in yuan.
+func (r DisclosedRound) Left() string { return model.FormatYuan(r.BudgetFen - r.UsedFen) }
+
+// RuleText is how the winners were chosen.
+func (r DisclosedRound) RuleText() string { return model.BudgetRuleText + model.BudgetZeroText }
+
+// DisclosedWinner is a winning project and how far it got.
+type DisclosedWinner struct {
+	ID             int64
+	Title          string
+	TerritoryName  string
+	CostFen        int64
+	Approvals      int
+	Status         model.SmallProjectStatus
+	Milestones     int
+	MilestonesDone int
+	Photos         int
+}
+
+// Cost is the project's cost in yuan.
+func (w DisclosedWinner) Cost() string { return model.FormatYuan(w.CostFen) }
+
+// PhotoNumbers are the numbers of its photos, 1 … Photos.
+func (w DisclosedWinner) PhotoNumbers() []int {
+	out := make([]int, w.Photos)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
+
 // Disclosure reads the public disclosure of the community with statistical code code;
 // model.ErrNotFound when there is none (or the node is not a community).
 func (s *Store) Disclosure(ctx context.Context, code string) (*Disclosure, error) {
@@ -104,8 +157,8 @@ func (s *Store) Disclosure(ctx context.Context, code string) (*Disclosure, error
 		n.Audience, n.Reads, n.PublishedByName = 0, 0, "" // not part of the disclosure
 		touch(n.PublishedAt)
 	}
-	// Closed votes: the result recorded at closing.
-	votes, err := queryAll(ctx, c, `SELECT `+voteColumns+voteFrom+` WHERE v.community_id = ? AND v.status = 'closed' ORDER BY v.closed_at DESC, v.id DESC LIMIT 10`,
+	// Closed votes: the result recorded at closing (a budget round's vote: its round below).
+	votes, err := queryAll(ctx, c, `SELECT `+voteColumns+voteFrom+` WHERE v.community_id = ? AND v.status = 'closed' AND br.id IS NULL ORDER BY v.closed_at DESC, v.id DESC LIMIT 10`,
 		[]any{d.CommunityID}, scanVote)
 	if err != nil {
 		return nil, err
@@ -187,5 +240,48 @@ func (s *Store) Disclosure(ctx context.Context, code string) (*Disclosure, error
 	for _, p := range d.Projects {
 		touch(p.UpdatedAt)
 	}
+	if err := c.disclosedRounds(ctx, d, touch); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// disclosedRounds reads the community's decided budget rounds (the last five years') with their
+// winners, the latest first.
+func (c conn) disclosedRounds(ctx context.Context, d *Disclosure, touch func(time.Time)) error {
+	rounds, err := queryAll(ctx, c, `SELECT r.id, r.title, r.year, r.budget_fen, r.used_fen, r.rule, r.decided_at, COALESCE(v.voted, 0), COALESCE(v.eligible, 0)
+		FROM budget_rounds r LEFT JOIN votes v ON v.id = r.vote_id WHERE r.community_id = ? AND r.status = 'decided' ORDER BY r.year DESC, r.id DESC LIMIT 5`,
+		[]any{d.CommunityID}, func(rs rowScanner) (DisclosedRound, error) {
+			var r DisclosedRound
+			err := rs.Scan(&r.ID, &r.Title, &r.Year, &r.BudgetFen, &r.UsedFen, &r.Rule, &r.DecidedAt, &r.Ballots, &r.Eligible)
+			return r, err
+		})
+	if err != nil {
+		return err
+	}
+	for i := range rounds {
+		r := &rounds[i]
+		touch(r.DecidedAt)
+		var updated []time.Time
+		r.Winners, err = queryAll(ctx, c, `SELECT p.id, p.title, t.name, p.cost_fen, COALESCE(p.approvals, 0), p.status, p.photos, p.updated_at,
+				(SELECT COUNT(*) FROM small_project_milestones m WHERE m.project_id = p.id),
+				(SELECT COUNT(*) FROM small_project_milestones m WHERE m.project_id = p.id AND m.done_at IS NOT NULL)
+			FROM small_projects p JOIN territories t ON t.id = p.territory_id
+			WHERE p.round_id = ? AND p.status IN ('won', 'in_progress', 'done') ORDER BY COALESCE(p.approvals, 0) DESC, p.cost_fen, p.id`,
+			[]any{r.ID}, func(rs rowScanner) (DisclosedWinner, error) {
+				var w DisclosedWinner
+				var at time.Time
+				err := rs.Scan(&w.ID, &w.Title, &w.TerritoryName, &w.CostFen, &w.Approvals, &w.Status, &w.Photos, &at, &w.Milestones, &w.MilestonesDone)
+				updated = append(updated, at)
+				return w, err
+			})
+		if err != nil {
+			return err
+		}
+		for _, t := range updated {
+			touch(t)
+		}
+	}
+	d.Rounds = rounds
+	return nil
 }

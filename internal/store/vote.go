@@ -30,16 +30,17 @@ import (
 
 const voteColumns = `v.id, v.title, v.description, v.territory_id, t.name, v.path, COALESCE(v.community_id, 0), v.rule, v.kind, v.max_choices,
 	v.quorum_num, v.quorum_den, v.threshold, v.opens_at, v.closes_at, v.status, v.eligible, v.voted, v.cancel_reason, v.closed_at,
-	COALESCE(u.display_name, ''), v.created_at`
+	COALESCE(u.display_name, ''), v.created_at, COALESCE(br.id, 0)`
 
-const voteFrom = ` FROM votes v JOIN territories t ON t.id = v.territory_id LEFT JOIN users u ON u.id = v.created_by`
+const voteFrom = ` FROM votes v JOIN territories t ON t.id = v.territory_id LEFT JOIN users u ON u.id = v.created_by
+	LEFT JOIN budget_rounds br ON br.vote_id = v.id`
 
 func scanVote(r rowScanner) (*model.Vote, error) {
 	var v model.Vote
 	var closed sql.NullTime
 	if err := r.Scan(&v.ID, &v.Title, &v.Description, &v.TerritoryID, &v.TerritoryName, &v.Path, &v.CommunityID, &v.Rule, &v.Kind, &v.MaxChoices,
 		&v.Quorum.Num, &v.Quorum.Den, &v.Threshold, &v.OpensAt, &v.ClosesAt, &v.Status, &v.Eligible, &v.Voted, &v.CancelReason, &closed,
-		&v.CreatedByName, &v.CreatedAt); err != nil {
+		&v.CreatedByName, &v.CreatedAt, &v.RoundID); err != nil {
 		return nil, err
 	}
 	if closed.Valid {
@@ -578,6 +579,9 @@ func (s *Store) CancelVote(ctx context.Context, sc authz.Scope, id int64, reason
 		if err != nil {
 			return err
 		}
+		if v.RoundID != 0 {
+			return ErrRoundVoteCancel
+		}
 		res, err := tx.exec(ctx, `UPDATE votes SET status = 'cancelled', cancel_reason = ?, closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'`,
 			reason, tx.s.now(), nullID(sc.UserID), v.ID)
 		if err != nil {
@@ -594,6 +598,10 @@ func (s *Store) CancelVote(ctx context.Context, sc authz.Scope, id int64, reason
 	}
 	return s.Vote(ctx, sc, id)
 }
+
+// ErrRoundVoteCancel refuses cancelling the vote of a budget round directly: the round is
+// cancelled instead, which cancels its vote in the same transaction.
+var ErrRoundVoteCancel = &model.ConflictError{Message: "该投票是民生微实事项目投票，不能单独取消；如需取消，请取消该轮次（投票会随之取消）"}
 
 // writableVote reads vote id for staff changing it: in their territory (a vote over a
 // territory above it is read-only to them: model.ErrForbidden).
@@ -661,6 +669,11 @@ func (tx *Tx) closeVote(ctx context.Context, sc authz.Scope, v *model.Vote) erro
 		}
 	}
 	tx.auditAt(sc, v.Path, "vote.close", "vote", []int64{v.ID}, fmt.Sprintf("%d of %d voted", r.Ballots, v.Eligible))
+	if v.RoundID != 0 {
+		// The vote of a budget round: the round is decided by this tally, in this transaction,
+		// whether staff closed the vote or the clock did.
+		return tx.decideBudgetRound(ctx, sc, v.RoundID, r)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"gongzhi/internal/model"
@@ -17,7 +18,8 @@ import (
 // The public disclosure page of a community (党务公开、居务公开, issue 11 item 6) at
 // /p/{community_code}: no login, phone-first, the same for everyone, so shared caches may keep
 // it for a few minutes (renderPublic); an Atom feed of its notices and vote results at
-// /p/{code}/feed.atom. The page is rendered without the session: whoever is logged in sees what
+// /p/{code}/feed.atom, and the photos of the winners of its small-project rounds at
+// /p/{code}/projects/{id}/photos/{n}. The page is rendered without the session: whoever is logged in sees what
 // an anonymous visitor sees, and no personal data beyond a name with its post.
 
 type disclosurePage struct {
@@ -77,8 +79,36 @@ func writePublic(w http.ResponseWriter, r *http.Request, contentType string, bod
 	if r.Method == http.MethodHead {
 		return nil
 	}
+	// #nosec G705 -- a page the templates escaped, a feed the XML encoder wrote, or a JPEG the
+	// server encoded itself (model.CheckPhoto) under nosniff and a sandboxing CSP
 	_, err := w.Write(body)
 	return err
+}
+
+// disclosurePhoto serves a photo of a winning small project of the community (民生微实事) to
+// anyone, cacheable as the page is: only photos of winners of its decided rounds, as the
+// stored JPEG, shown as a picture and never as a page.
+func (wb *Web) disclosurePhoto(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		return model.ErrNotFound
+	}
+	ph, b, err := wb.st.PublicSmallProjectPhoto(r.Context(), r.PathValue("code"), id, n)
+	if err != nil {
+		return err
+	}
+	if ph.ContentType != model.PhotoType {
+		return model.ErrNotFound // CheckPhoto stores nothing else; never serve what is not a photo
+	}
+	h := w.Header()
+	h.Set("Content-Disposition", fmt.Sprintf(`inline; filename="project-%d-%d.jpg"`, id, n))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; sandbox")
+	return writePublic(w, r, ph.ContentType, b.Data, time.Time{})
 }
 
 // The Atom feed (RFC 4287) of the disclosure: public notices and vote results.
@@ -138,6 +168,15 @@ func (wb *Web) disclosureFeed(w http.ResponseWriter, r *http.Request) error {
 		f.Entries = append(f.Entries, atomEntry{Title: wb.t("disclosure.vote.entry", v.Title), ID: id + "/vote/" + strconv.FormatInt(v.ID, 10),
 			Updated: v.ClosedAt.UTC().Format(time.RFC3339), Link: atomLink{Href: page + "#vote-" + strconv.FormatInt(v.ID, 10)},
 			Content: atomText{Type: "text", Body: wb.t("disclosure.vote.summary", v.TerritoryName, v.Outcome, v.Ballots, v.Eligible)}})
+	}
+	for _, rd := range d.Rounds {
+		var names []string
+		for _, x := range rd.Winners {
+			names = append(names, x.Title)
+		}
+		f.Entries = append(f.Entries, atomEntry{Title: wb.t("disclosure.budget.entry", rd.Title), ID: id + "/budget/" + strconv.FormatInt(rd.ID, 10),
+			Updated: rd.DecidedAt.UTC().Format(time.RFC3339), Link: atomLink{Href: page + "#budget-" + strconv.FormatInt(rd.ID, 10)},
+			Content: atomText{Type: "text", Body: wb.t("disclosure.budget.summary", rd.Budget(), rd.Used(), strings.Join(names, "、"))}})
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)

@@ -172,6 +172,9 @@ func (wb *Web) votePageFor(w http.ResponseWriter, r *http.Request, status int, f
 			return err
 		}
 		p.Outcome = p.Result.Outcome(v)
+		if v.RoundID != 0 {
+			p.Outcome = model.BudgetOutcome // the round decides which projects won, not a threshold per option
+		}
 	}
 	if code := strings.TrimSpace(r.URL.Query().Get("receipt")); code != "" && r.Method == http.MethodGet {
 		p.ReceiptIn = code

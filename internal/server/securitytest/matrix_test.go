@@ -162,6 +162,13 @@ type spec struct {
 	// leader reaches the nodes of its unit's anchor (its territory), and the list holds its
 	// unit's households there only (the list proof checks which).
 	node bool
+	// household: a ref'd object is reached through the caller's own household (a round of its
+	// community), not its territory scope: a unit leader, scoped to its unit's anchor, proposes
+	// in its community's round. Only objectReach bounds such a reference.
+	household bool
+	// path builds the whole path of a route whose wildcards name different objects (a public
+	// photo under a community's code and a project's id), instead of one id for them all.
+	path func(w *world, rel relation) string
 }
 
 func jsonBody(format string, args ...any) func(*world, relation, int64) (string, []byte) {
@@ -584,6 +591,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.topicObject(kind, rel)
 	case surveyFreshObj:
 		return w.surveyObject(kind, rel)
+	case roundFreshObj, projectFreshObj, projectWonObj:
+		return w.budgetObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -651,6 +660,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.topicObject(kind, rel)
 	case surveyOpenObj, surveyClosedObj:
 		return w.surveyObject(kind, rel)
+	case roundObj, projectObj, projectPhotoObj:
+		return w.budgetObject(kind, rel)
 	}
 	return 0
 }
@@ -702,7 +713,7 @@ func (w *world) expected(sp spec, role model.Role, rel relation) decision {
 		return invalidRef
 	case sp.own && partnerOwnOnly(role) && rel != relOwn:
 		return notFound
-	case sp.scoped && rel > w.reach(role) && sp.ref:
+	case sp.scoped && rel > w.reach(role) && sp.ref && !sp.household:
 		return invalidRef
 	case sp.scoped && rel > w.objectReach(sp, role):
 		return notFound
@@ -974,6 +985,9 @@ func (w *world) matrixCase(c matrixCase, tally *matrixTally) {
 		p = wildcard.ReplaceAllString(c.path, strconv.FormatInt(id, 10))
 	} else {
 		p = strings.ReplaceAll(p, "{name}", c.static)
+	}
+	if sp.path != nil {
+		p = sp.path(w, objRel)
 	}
 	if sp.query != nil {
 		p += "?" + sp.query(w, objRel)
