@@ -6,7 +6,9 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
+	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 	"gongzhi/internal/web"
 )
@@ -19,7 +21,10 @@ import (
 //go:embed bare_disclosure.html
 var bareDisclosureHTML string
 
-var bareDisclosureTemplate = template.Must(template.New("disclosure").Parse(strings.TrimSuffix(bareDisclosureHTML, "\n")))
+var bareDisclosureTemplate = template.Must(template.New("disclosure").Funcs(template.FuncMap{
+	"datetime": func(t time.Time) string { return t.In(model.Shanghai).Format("2006-01-02 15:04") },
+	"num":      web.FormatNum,
+}).Parse(strings.TrimSuffix(bareDisclosureHTML, "\n")))
 
 type bareDisclosurePage struct {
 	Chrome web.Chrome

@@ -164,6 +164,10 @@ func templateFuncs(msg catalog) template.FuncMap {
 }
 
 // formatNum writes an integer with thousands separators: 12,345.
+// FormatNum writes n with thousands separators, as the pages' num does (the benchmark's bare
+// pages use it).
+func FormatNum(n int64) string { return formatNum(n) }
+
 func formatNum(v any) string {
 	var n int64
 	switch x := v.(type) {
