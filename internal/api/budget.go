@@ -71,7 +71,7 @@ func (a *API) listRounds(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := a.st.BudgetRounds(r.Context(), authz.ScopeFrom(r.Context()), store.BudgetRoundFilter{Status: model.BudgetRoundStatus(r.URL.Query().Get("status")),
-		Limit: lq.Limit, Cursor: lq.Cursor})
+		Territory: lq.Territory, Limit: lq.Limit, Cursor: lq.Cursor})
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (a *API) listNotices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := a.st.Notices(r.Context(), authz.ScopeFrom(r.Context()), store.NoticeFilter{Status: model.NoticeStatus(r.URL.Query().Get("status")),
-		Limit: lq.Limit, Cursor: lq.Cursor})
+		Territory: lq.Territory, Limit: lq.Limit, Cursor: lq.Cursor})
 	if err != nil {
 		return err
 	}

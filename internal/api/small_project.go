@@ -90,7 +90,7 @@ func (a *API) listSmallProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := store.SmallProjectFilter{Status: model.SmallProjectStatus(r.URL.Query().Get("status")), Limit: lq.Limit, Cursor: lq.Cursor}
+	f := store.SmallProjectFilter{Status: model.SmallProjectStatus(r.URL.Query().Get("status")), Territory: lq.Territory, Limit: lq.Limit, Cursor: lq.Cursor}
 	if s := r.URL.Query().Get("round"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {

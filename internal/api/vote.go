@@ -73,7 +73,7 @@ func (a *API) listVotes(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := a.st.Votes(r.Context(), authz.ScopeFrom(r.Context()), store.VoteFilter{Status: model.VoteStatus(r.URL.Query().Get("status")),
-		Limit: lq.Limit, Cursor: lq.Cursor})
+		Territory: lq.Territory, Limit: lq.Limit, Cursor: lq.Cursor})
 	if err != nil {
 		return err
 	}

@@ -172,6 +172,15 @@ func TestVoteAPI(t *testing.T) {
 			t.Errorf("the outsider lists %+v", l.Items)
 		}
 
+		// territory=ID narrows the list to that node and under it (it was ignored): a vote over
+		// the second stairwell is not under the first.
+		b2 := mustJSON[voteOut](t, f.mustDo(t, staff, "POST", "/api/v1/votes", with(body, map[string]any{"territory_id": id(tr.stairB.ID), "title": "2栋是否更换门禁"})), http.StatusCreated)
+		if l := mustJSON[listOut[voteOut]](t, f.mustDo(t, staff, "GET", "/api/v1/votes?territory="+id(tr.stairB.ID), nil), http.StatusOK); len(l.Items) != 1 || l.Items[0].ID != b2.ID {
+			t.Errorf("votes under the second stairwell: %+v", l.Items)
+		}
+		mustProblem(t, f.mustDo(t, staff, "GET", "/api/v1/votes?territory="+id(otherStair.ID), nil), http.StatusNotFound)
+		mustJSON[voteOut](t, f.mustDo(t, staff, "POST", "/api/v1/votes/"+b2.ID+"/cancel", map[string]any{"reason": "重复发起"}), http.StatusOK)
+
 		// A ballot answers a receipt, never the choice.
 		r := f.mustDo(t, voter, "POST", one+"/ballots", map[string]any{"choices": []string{yes.ID}})
 		receipt := mustJSON[ballotOut](t, r, http.StatusCreated)

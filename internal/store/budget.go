@@ -134,9 +134,10 @@ func (s *Store) BudgetRound(ctx context.Context, sc authz.Scope, id int64) (*mod
 
 // BudgetRoundFilter narrows the rounds a caller lists.
 type BudgetRoundFilter struct {
-	Status model.BudgetRoundStatus // "": all
-	Limit  int
-	Cursor string
+	Status    model.BudgetRoundStatus // "": all
+	Territory int64                   // rounds of communities at that node or under it (0: all the caller reads)
+	Limit     int
+	Cursor    string
 }
 
 // BudgetRounds lists the rounds the caller may see, newest year first: staff and grid leaders
@@ -167,6 +168,9 @@ func (s *Store) BudgetRounds(ctx context.Context, sc authz.Scope, f BudgetRoundF
 		return &Page[*model.BudgetRound]{}, nil
 	}
 	w := filter{where: []string{cond}, args: args}
+	if err := c.underTerritory(ctx, vr, &w, "r.path", f.Territory); err != nil {
+		return nil, err
+	}
 	if f.Status != "" {
 		w.add("r.status = ?", string(f.Status))
 	}

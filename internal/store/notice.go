@@ -75,9 +75,10 @@ func (s *Store) NoticeReachesHousehold(ctx context.Context, sc authz.Scope, n *m
 
 // NoticeFilter narrows the notices a caller lists.
 type NoticeFilter struct {
-	Status model.NoticeStatus // "": published ones (staff may ask for withdrawn)
-	Limit  int
-	Cursor string
+	Status    model.NoticeStatus // "": published ones (staff may ask for withdrawn)
+	Territory int64              // held at that node or under it (0: all the caller reads)
+	Limit     int
+	Cursor    string
 }
 
 // Notices lists the published notices the caller may see, pinned first, then newest first (the
@@ -110,6 +111,9 @@ func (s *Store) Notices(ctx context.Context, sc authz.Scope, f NoticeFilter) (*P
 		return &Page[*model.Notice]{}, nil
 	}
 	w := filter{where: []string{cond, "n.status = ?"}, args: append(args, string(status))}
+	if err := c.underTerritory(ctx, vr, &w, "n.path", f.Territory); err != nil {
+		return nil, err
+	}
 	count := w.clone()
 	limit := clampLimit(f.Limit)
 	var items []*model.Notice

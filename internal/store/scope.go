@@ -140,6 +140,25 @@ func householderOne[T any](ctx context.Context, c conn, sc authz.Scope, query st
 	return v, vr, nil
 }
 
+// underTerritory narrows w to what lies at node id and everything under it (col holds the
+// path: API.md's territory=ID), when the caller reads what is held there (readsAt); a node it
+// does not read is model.ErrNotFound, as any object outside its scope. Id 0 leaves w as it is.
+func (c conn) underTerritory(ctx context.Context, vr householder, w *filter, col string, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	n, err := c.territory(ctx, authz.System(), id)
+	if err != nil {
+		return err
+	}
+	if !vr.readsAt(n.Path) {
+		return model.ErrNotFound
+	}
+	lo, hi := authz.PathRange(n.Path)
+	w.add("("+col+" >= ? AND "+col+" < ?)", lo, hi)
+	return nil
+}
+
 // readsAt reports whether the caller may see what is held over the territory at path: anyone
 // whose own household lies under it; staff and grid leaders when it lies in their territory or
 // above it (a community's staff and its grid leaders see the street's notices and votes, to

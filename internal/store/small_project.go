@@ -155,10 +155,11 @@ func (s *Store) SmallProject(ctx context.Context, sc authz.Scope, id int64) (*mo
 
 // SmallProjectFilter narrows the proposals a caller lists.
 type SmallProjectFilter struct {
-	Round  int64                    // one round's (0: every round the caller reads)
-	Status model.SmallProjectStatus // "": all
-	Limit  int
-	Cursor string
+	Round     int64                    // one round's (0: every round the caller reads)
+	Territory int64                    // projects at that node or under it (0: anywhere)
+	Status    model.SmallProjectStatus // "": all
+	Limit     int
+	Cursor    string
 }
 
 // SmallProjects lists the proposals the caller may see, those of the rounds it reads, newest
@@ -185,6 +186,9 @@ func (s *Store) SmallProjects(ctx context.Context, sc authz.Scope, f SmallProjec
 		return &Page[*model.SmallProject]{}, nil
 	}
 	w := filter{where: []string{cond}, args: args}
+	if err := c.underTerritory(ctx, vr, &w, "p.path", f.Territory); err != nil {
+		return nil, err
+	}
 	order, after := "p.id DESC", "p.id < ?"
 	if f.Round != 0 {
 		if _, _, err := c.budgetRound(ctx, sc, f.Round); err != nil {

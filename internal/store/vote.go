@@ -129,9 +129,10 @@ func (s *Store) Vote(ctx context.Context, sc authz.Scope, id int64) (*model.Vote
 
 // VoteFilter narrows the votes a caller lists.
 type VoteFilter struct {
-	Status model.VoteStatus // "": all
-	Limit  int
-	Cursor string
+	Status    model.VoteStatus // "": all
+	Territory int64            // held at that node or under it (0: all the caller reads)
+	Limit     int
+	Cursor    string
 }
 
 // Votes lists the votes the caller may see, newest first: staff and grid leaders those in their
@@ -158,6 +159,9 @@ func (s *Store) Votes(ctx context.Context, sc authz.Scope, f VoteFilter) (*Page[
 		return &Page[*model.Vote]{}, nil
 	}
 	w := filter{where: []string{cond}, args: args}
+	if err := c.underTerritory(ctx, vr, &w, "v.path", f.Territory); err != nil {
+		return nil, err
+	}
 	if f.Status != "" {
 		w.add("v.status = ?", string(f.Status))
 	}

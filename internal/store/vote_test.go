@@ -432,3 +432,58 @@ func TestBallotUnlinkedOnPostgres(t *testing.T) {
 		t.Errorf("the last voter's transaction wrote %d ballots and %d roll rows: they name each other", ballots, voters)
 	}
 }
+
+// TestListsUnderTerritory: territory=ID narrows the lists of votes, notices and budget rounds
+// to that node and everything under it (API.md), and a node the caller does not read is not
+// found. The lists ignored the filter and answered everything the caller reads.
+func TestListsUnderTerritory(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustVoterWorld(t, st, 1)
+		sys := authz.System()
+		vote := func(node *model.Territory) int64 {
+			v, err := st.OpenVote(ctx, sys, model.VoteInput{Title: "表决" + node.Name, TerritoryID: node.ID, Rule: model.RuleHousehold, Kind: model.VoteYesNo,
+				Threshold: model.ThresholdMajority, ClosesAt: time.Now().Add(48 * time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v.ID
+		}
+		notice := func(node *model.Territory) int64 {
+			n, err := st.PublishNotice(ctx, sys, model.NoticeInput{Title: "公告" + node.Name, Body: "通知内容", TerritoryID: node.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n.ID
+		}
+		inGrid, inCommunity := vote(w.grid), vote(w.community)
+		gridNotice, communityNotice := notice(w.grid), notice(w.community)
+		round, err := st.CreateBudgetRound(ctx, sys, model.BudgetRoundInput{CommunityID: w.community.ID, Title: "民生微实事", Year: time.Now().Year(), Budget: "50000", Rule: model.RuleHousehold})
+		if err != nil {
+			t.Fatal(err)
+		}
+		votes, err := st.Votes(ctx, w.staff, store.VoteFilter{Territory: w.grid.ID})
+		if err != nil || len(votes.Items) != 1 || votes.Items[0].ID != inGrid {
+			t.Errorf("votes under the grid: %v, want only %d (not the community's %d)", err, inGrid, inCommunity)
+		}
+		notices, err := st.Notices(ctx, w.staff, store.NoticeFilter{Territory: w.grid.ID})
+		if err != nil || len(notices.Items) != 1 || notices.Items[0].ID != gridNotice {
+			t.Errorf("notices under the grid: %v, want only %d (not the community's %d)", err, gridNotice, communityNotice)
+		}
+		rounds, err := st.BudgetRounds(ctx, w.staff, store.BudgetRoundFilter{Territory: w.street.ID})
+		if err != nil || len(rounds.Items) != 1 || rounds.Items[0].ID != round.ID {
+			t.Errorf("rounds under the street: %v", err)
+		}
+		if rounds, err := st.BudgetRounds(ctx, w.staff, store.BudgetRoundFilter{Territory: w.grid.ID}); err != nil || len(rounds.Items) != 0 {
+			t.Errorf("rounds under the grid (a round is the community's): %v", err)
+		}
+		// The other community: not the staff's, not found.
+		if _, err := st.Votes(ctx, w.staff, store.VoteFilter{Territory: w.community2.ID}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("votes under another community: %v", err)
+		}
+		if _, err := st.Notices(ctx, w.voters[0], store.NoticeFilter{Territory: w.community2.ID}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a resident's notices under another community: %v", err)
+		}
+	})
+}
