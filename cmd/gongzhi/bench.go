@@ -40,6 +40,12 @@ func cmdBench(ctx context.Context, e *env) error {
 		}
 	}
 	opts.DSN = cfg.DB
+	// The keys the city is sealed with: those configured (--keys, GONGZHI_KEYS, the key file
+	// beside a SQLite database), so that a --reuse run opens what the generating run sealed;
+	// none configured, a key for this run only.
+	if opts.Keys, err = loadKeys(cfg); err != nil {
+		return err
+	}
 	if !dbSet {
 		dir, err := os.MkdirTemp("", "gongzhi-bench-")
 		if err != nil {
