@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -80,3 +81,7 @@ func (tx *Tx) TestQueryString(ctx context.Context, query string, args ...any) (s
 	err := tx.queryRow(ctx, query, args, &s)
 	return s, err
 }
+
+// VotedDecoysQuery is the query of the voters a ballot's transaction rewrites (blurBallot), for
+// the engine of s, with its comparison ">=".
+func (s *Store) VotedDecoysQuery() string { return s.d.rebind(fmt.Sprintf(votedFrom(s.d), ">=")) }

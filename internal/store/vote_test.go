@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -486,4 +487,29 @@ func TestListsUnderTerritory(t *testing.T) {
 			t.Errorf("a resident's notices under another community: %v", err)
 		}
 	})
+}
+
+// TestBallotDecoysUseVotedIndex: the decoy roll rows each ballot rewrites are found through the
+// index of the voters who voted (migration 0056), not by scanning the roll from a random voter
+// on: at low turnout on a large roll that scan read thousands of unvoted rows per ballot.
+func TestBallotDecoysUseVotedIndex(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, "sqlite")
+	rows, err := st.ReadDB().Query(`EXPLAIN QUERY PLAN `+st.VotedDecoysQuery(), 1, 5, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "vote_roll_voted") {
+		t.Errorf("the decoys' query plan is %q, want the index vote_roll_voted", got)
+	}
 }
