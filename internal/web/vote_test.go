@@ -101,6 +101,13 @@ func TestVotePages(t *testing.T) {
 
 		// Staff: the roll says who voted, never what; a proxy for the other household.
 		res = staff.get("/votes/"+id).want(t, http.StatusOK)
+		// The turnout follows the ballots while the vote is open (its fragment every 15 s).
+		if box := one(t, res.Doc, "#turnout-box"); attr(box, "hx-trigger") != "every 15s" || attr(box, "hx-select") != "#turnout-box" {
+			t.Errorf("the open vote's turnout is not live: hx-trigger %q", attr(box, "hx-trigger"))
+		}
+		if got := text(one(t, res.Doc, "#turnout")); !strings.Contains(got, "1") {
+			t.Errorf("turnout %q", got)
+		}
 		roll := text(one(t, res.Doc, "#vote-roll"))
 		if !strings.Contains(roll, "已投票") || !strings.Contains(roll, "未投票") || strings.Contains(roll, "同意") {
 			t.Errorf("roll: %q", roll)
@@ -115,6 +122,9 @@ func TestVotePages(t *testing.T) {
 		}
 		staff.post("/votes/"+id+"/close", url.Values{}).want(t, http.StatusSeeOther)
 		res = resident.get("/votes/"+id+"?receipt="+url.QueryEscape(strings.ToLower(receipt))).want(t, http.StatusOK)
+		if box := one(t, res.Doc, "#turnout-box"); hasAttr(box, "hx-trigger") {
+			t.Error("a closed vote's turnout still polls")
+		}
 		if got := text(one(t, res.Doc, "#outcome")); got != "表决通过" {
 			t.Errorf("outcome %q", got)
 		}
