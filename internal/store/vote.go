@@ -463,8 +463,11 @@ func (tx *Tx) blurBallot(ctx context.Context, id int64) error {
 	var raw [8]byte
 	_, _ = rand.Read(raw[:])
 	from := model.ReceiptCode(binary.LittleEndian.Uint64(raw[:]))
-	if err := tx.rewriteFrom(ctx, `UPDATE vote_ballots SET choices = choices WHERE vote_id = ? AND receipt IN
-		(SELECT receipt FROM vote_ballots WHERE vote_id = ? AND receipt %s ? ORDER BY receipt LIMIT ?)`, id, from); err != nil {
+	receipts, err := tx.decoyKeys(ctx, `SELECT receipt FROM vote_ballots WHERE vote_id = ? AND receipt %s ? ORDER BY receipt LIMIT ?`, id, from)
+	if err != nil {
+		return err
+	}
+	if err := tx.rewriteDecoys(ctx, "vote_ballots", "receipt", "choices = choices", id, receipts); err != nil {
 		return err
 	}
 	var lo, hi sql.NullInt64
@@ -478,8 +481,11 @@ func (tx *Tx) blurBallot(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	start := lo.Int64 + off.Int64()
-	return tx.rewriteFrom(ctx, `UPDATE vote_roll SET voted = voted WHERE vote_id = ? AND voter_id IN (`+votedFrom(tx.d)+`)`, id, start)
+	voters, err := tx.decoyKeys(ctx, votedFrom(tx.d), id, lo.Int64+off.Int64())
+	if err != nil {
+		return err
+	}
+	return tx.rewriteDecoys(ctx, "vote_roll", "voter_id", "voted = voted", id, voters)
 }
 
 // votedFrom is the query of up to n voters who voted in a vote from a voter id on (its %s is the
@@ -495,16 +501,42 @@ func votedFrom(d dialect) string {
 	return `SELECT voter_id FROM ` + roll + ` WHERE vote_id = ? AND voted AND voter_id %s ? ORDER BY voter_id LIMIT ?`
 }
 
-// rewriteFrom runs update (whose %s is the comparison with the key from) over ballotDecoys
-// rows from key from on, wrapping round to the first keys for what it did not find after it.
-func (tx *Tx) rewriteFrom(ctx context.Context, update string, id int64, from any) error {
-	res, err := tx.exec(ctx, fmt.Sprintf(update, ">="), id, id, from, ballotDecoys)
-	if err != nil {
-		return err
+// decoyKeys runs pick (whose %s is the comparison with the key from) for up to ballotDecoys
+// keys from key from on, wrapping round to the first keys for what it did not find after it.
+func (tx *Tx) decoyKeys(ctx context.Context, pick string, id int64, from any) ([]any, error) {
+	scan := func(r rowScanner) (any, error) {
+		var k any
+		err := r.Scan(&k)
+		if b, ok := k.([]byte); ok {
+			k = string(b) // a receipt: compared as text
+		}
+		return k, err
 	}
-	if n, _ := res.RowsAffected(); n < ballotDecoys {
-		_, err = tx.exec(ctx, fmt.Sprintf(update, "<"), id, id, from, ballotDecoys-n)
+	keys, err := queryAll(ctx, tx.conn, fmt.Sprintf(pick, ">="), []any{id, from, ballotDecoys}, scan)
+	if err != nil || len(keys) == ballotDecoys {
+		return keys, err
 	}
+	more, err := queryAll(ctx, tx.conn, fmt.Sprintf(pick, "<"), []any{id, from, ballotDecoys - len(keys)}, scan)
+	return append(keys, more...), err
+}
+
+// rewriteDecoys rewrites, unchanged (set), the rows of table of vote id whose key is among
+// keys. On PostgreSQL it first locks them in key order: every ballot's transaction takes the
+// decoys of a table in the same order, so two ballots whose decoys overlap wait for each other
+// instead of deadlocking (their picks start at random points and wrap round, and an UPDATE
+// over a list locks in whatever order its plan reads). SQLite has one writer.
+func (tx *Tx) rewriteDecoys(ctx context.Context, table, key, set string, id int64, keys []any) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	args := append([]any{id}, keys...)
+	in := inList(len(keys))
+	if tx.d.name == "postgres" {
+		if _, err := tx.exec(ctx, `SELECT `+key+` FROM `+table+` WHERE vote_id = ? AND `+key+` IN (`+in+`) ORDER BY `+key+` FOR UPDATE`, args...); err != nil {
+			return err
+		}
+	}
+	_, err := tx.exec(ctx, `UPDATE `+table+` SET `+set+` WHERE vote_id = ? AND `+key+` IN (`+in+`)`, args...)
 	return err
 }
 
