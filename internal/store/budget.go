@@ -174,23 +174,11 @@ func (s *Store) BudgetRounds(ctx context.Context, sc authz.Scope, f BudgetRoundF
 	if f.Status != "" {
 		w.add("r.status = ?", string(f.Status))
 	}
-	count := w.clone()
-	if cur.id != 0 {
-		w.add("r.id < ?", cur.id)
-	}
-	limit := clampLimit(f.Limit)
-	items, err := queryAll(ctx, c, `SELECT `+roundColumns+roundFrom+` WHERE `+w.sql()+` ORDER BY r.id DESC LIMIT ?`, append(w.args, limit+1), scanRound)
+	p, err := newestPage(ctx, c, `SELECT `+roundColumns+roundFrom, `FROM budget_rounds r`, "r.id", w, cur, clampLimit(f.Limit), scanRound, func(x *model.BudgetRound) int64 { return x.ID })
 	if err != nil {
 		return nil, err
 	}
-	p := &Page[*model.BudgetRound]{}
-	if len(items) > limit {
-		items = items[:limit]
-		p.Next = cursor{id: items[limit-1].ID}.encode()
-	}
-	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM budget_rounds r WHERE `+count.sql(), count.args, &p.Total); err != nil {
-		return nil, err
-	}
+	items := p.Items
 	for _, r := range items {
 		vr.presentRound(r)
 	}

@@ -155,3 +155,28 @@ func and(where []string) string {
 	}
 	return strings.Join(where, " AND ")
 }
+
+// newestPage reads one page of a list kept newest first by id (the votes, surveys, topics,
+// budget rounds): selectFrom is the SELECT up to its WHERE, countFrom the FROM clause the total
+// is counted over, idCol the listed table's id column. The total ignores the cursor.
+func newestPage[T any](ctx context.Context, c conn, selectFrom, countFrom, idCol string, w filter, cur cursor, limit int,
+	scan func(rowScanner) (T, error), id func(T) int64) (*Page[T], error) {
+	count := w.clone()
+	if cur.id != 0 {
+		w.add(idCol+" < ?", cur.id)
+	}
+	items, err := queryAll(ctx, c, selectFrom+` WHERE `+w.sql()+` ORDER BY `+idCol+` DESC LIMIT ?`, append(w.args, limit+1), scan)
+	if err != nil {
+		return nil, err
+	}
+	p := &Page[T]{}
+	if len(items) > limit {
+		items = items[:limit]
+		p.Next = cursor{id: id(items[limit-1])}.encode()
+	}
+	if err := c.queryRow(ctx, `SELECT COUNT(*) `+countFrom+` WHERE `+count.sql(), count.args, &p.Total); err != nil {
+		return nil, err
+	}
+	p.Items = items
+	return p, nil
+}

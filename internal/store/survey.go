@@ -165,23 +165,11 @@ func (s *Store) Surveys(ctx context.Context, sc authz.Scope, f SurveyFilter) (*P
 	if f.Kind != "" {
 		w.add("s.kind = ?", string(f.Kind))
 	}
-	count := w.clone()
-	if cur.id != 0 {
-		w.add("s.id < ?", cur.id)
-	}
-	limit := clampLimit(f.Limit)
-	items, err := queryAll(ctx, c, `SELECT `+surveyColumns+surveyFrom+` WHERE `+w.sql()+` ORDER BY s.id DESC LIMIT ?`, append(w.args, limit+1), scanSurvey)
+	p, err := newestPage(ctx, c, `SELECT `+surveyColumns+surveyFrom, `FROM surveys s`, "s.id", w, cur, clampLimit(f.Limit), scanSurvey, func(x *model.Survey) int64 { return x.ID })
 	if err != nil {
 		return nil, err
 	}
-	p := &Page[*model.Survey]{}
-	if len(items) > limit {
-		items = items[:limit]
-		p.Next = cursor{id: items[limit-1].ID}.encode()
-	}
-	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM surveys s WHERE `+count.sql(), count.args, &p.Total); err != nil {
-		return nil, err
-	}
+	items := p.Items
 	if vr.resident != 0 && len(items) > 0 {
 		var ids []any
 		for _, sv := range items {

@@ -186,23 +186,11 @@ func (s *Store) Topics(ctx context.Context, sc authz.Scope, f TopicFilter) (*Pag
 	if f.Followed {
 		w.add("p.id IN (SELECT topic_id FROM topic_follows WHERE user_id = ?)", sc.UserID)
 	}
-	count := w.clone()
-	if cur.id != 0 {
-		w.add("p.id < ?", cur.id)
-	}
-	limit := clampLimit(f.Limit)
-	items, err := queryAll(ctx, c, `SELECT `+topicColumns+topicFrom+` WHERE `+w.sql()+` ORDER BY p.id DESC LIMIT ?`, append(w.args, limit+1), scanTopic)
+	p, err := newestPage(ctx, c, `SELECT `+topicColumns+topicFrom, `FROM topics p`, "p.id", w, cur, clampLimit(f.Limit), scanTopic, func(x *model.Topic) int64 { return x.ID })
 	if err != nil {
 		return nil, err
 	}
-	p := &Page[*model.Topic]{}
-	if len(items) > limit {
-		items = items[:limit]
-		p.Next = cursor{id: items[limit-1].ID}.encode()
-	}
-	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM topics p WHERE `+count.sql(), count.args, &p.Total); err != nil {
-		return nil, err
-	}
+	items := p.Items
 	if len(items) > 0 && sc.UserID != 0 {
 		ids := make([]any, 0, len(items)+1)
 		ids = append(ids, sc.UserID)

@@ -165,23 +165,11 @@ func (s *Store) Votes(ctx context.Context, sc authz.Scope, f VoteFilter) (*Page[
 	if f.Status != "" {
 		w.add("v.status = ?", string(f.Status))
 	}
-	count := w.clone()
-	if cur.id != 0 {
-		w.add("v.id < ?", cur.id)
-	}
-	limit := clampLimit(f.Limit)
-	items, err := queryAll(ctx, c, `SELECT `+voteColumns+voteFrom+` WHERE `+w.sql()+` ORDER BY v.id DESC LIMIT ?`, append(w.args, limit+1), scanVote)
+	p, err := newestPage(ctx, c, `SELECT `+voteColumns+voteFrom, `FROM votes v`, "v.id", w, cur, clampLimit(f.Limit), scanVote, func(x *model.Vote) int64 { return x.ID })
 	if err != nil {
 		return nil, err
 	}
-	p := &Page[*model.Vote]{}
-	if len(items) > limit {
-		items = items[:limit]
-		p.Next = cursor{id: items[limit-1].ID}.encode()
-	}
-	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM votes v WHERE `+count.sql(), count.args, &p.Total); err != nil {
-		return nil, err
-	}
+	items := p.Items
 	if err := c.fillVoteOptions(ctx, items); err != nil {
 		return nil, err
 	}
