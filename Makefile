@@ -8,7 +8,7 @@ DIVISIONS := internal/division/data/divisions.tsv.gz
 HTMX := internal/web/static/vendor/htmx.min.js
 ECHARTS := internal/web/static/vendor/echarts.min.js
 
-.PHONY: all build run test check assets divisions bench e2e-deps clean
+.PHONY: all build run test check fuzz assets divisions bench e2e-deps clean
 
 all: build
 
@@ -103,6 +103,11 @@ RACE_FIRST := gongzhi/internal/store gongzhi/internal/api gongzhi/internal/jobs 
 test: assets
 	GO=$(GO) FUZZTIME=5s RACE_PKGS="$(RACE_FIRST) $$($(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_EXCLUDED) $(RACE_FIRST),-e $(p)))" \
 		SECOND_PKGS="$(RACE_EXCLUDED)" scripts/test.sh
+
+# Every fuzz target, 10 s each (make test fuzzes only those of packages without a database
+# driver: scripts/fuzz.sh says why).
+fuzz: assets
+	FUZZTIME=10s scripts/fuzz.sh
 
 bench: build
 	$(BIN) bench --households 1000000

@@ -12,8 +12,8 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
-	"gongzhi/internal/store/storetest"
 )
 
 // TestOrderFlow: volunteer service by orders on two phones. A resident opens 我要下单 from
@@ -51,7 +51,7 @@ func TestOrderFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	photo := filepath.Join(t.TempDir(), "IMG_0501.jpg")
-	if err := os.WriteFile(photo, storetest.JPEG(t, 800, 600), 0o600); err != nil {
+	if err := os.WriteFile(photo, modeltest.JPEG(t, 800, 600), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	press := func(sel string) chromedp.Action[chromedp.Void] {

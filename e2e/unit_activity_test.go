@@ -16,6 +16,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -45,7 +46,7 @@ func TestUnitActivityRecord(t *testing.T) {
 	}
 	dir := t.TempDir()
 	photo := filepath.Join(dir, "IMG_0420.jpg")
-	if err := os.WriteFile(photo, storetest.JPEGWithGPS(t, 1200, 900), 0o600); err != nil {
+	if err := os.WriteFile(photo, modeltest.JPEGWithGPS(t, 1200, 900), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	fake := filepath.Join(dir, "IMG_0421.jpg")

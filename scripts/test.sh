@@ -59,7 +59,7 @@ finish race
 # shellcheck disable=SC2086
 start second "$GO" test -count=1 -timeout 30m $SECOND_PKGS
 finish check
-start fuzz env FUZZTIME="${FUZZTIME:-5s}" scripts/fuzz.sh
+start fuzz env FUZZTIME="${FUZZTIME:-5s}" FUZZ_SKIP_DB="${FUZZ_SKIP_DB:-1}" scripts/fuzz.sh
 finish fuzz
 finish second
 

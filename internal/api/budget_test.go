@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -236,7 +237,7 @@ func TestBudgetAPI(t *testing.T) {
 		m := mustJSON[smallProjectOut](t, f.mustDo(t, staff, "POST", w+"/milestones", map[string]any{"title": "施工", "due_on": fmt.Sprintf("%d-10-01", year+1)}), http.StatusCreated)
 		mustJSON[smallProjectOut](t, f.mustDo(t, staff, "POST", w+"/milestone-ticks", map[string]any{"milestone_id": m.Milestones[0].ID}), http.StatusOK)
 		mustProblem(t, f.mustDo(t, staff, "POST", w+"/milestone-ticks", map[string]any{"milestone_id": m.Milestones[0].ID}), http.StatusConflict)
-		ct, pbody := photoForm(t, storetest.JPEG(t, 64, 48))
+		ct, pbody := photoForm(t, modeltest.JPEG(t, 64, 48))
 		ph := mustJSON[smallProjectOut](t, f.mustDoAs(t, staff, "POST", w+"/photos", ct, pbody), http.StatusCreated)
 		if len(ph.Photos) != 1 || ph.Photos[0].URL != w+"/photos/1" {
 			t.Fatalf("photos: %+v", ph.Photos)

@@ -11,6 +11,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -96,7 +97,7 @@ func TestUnitActivityAPI(t *testing.T) {
 		other := f.mustToken(t, model.RoleUnitLeader, f.tree.stairB)
 
 		ct, body := activityForm(t, map[string]string{"category": "environment", "households": strings.Join(hh, ","), "description": "清理楼道杂物"},
-			storetest.JPEGWithGPS(t, 120, 90))
+			modeltest.JPEGWithGPS(t, 120, 90))
 		r := f.mustDoAs(t, leader, "POST", fmt.Sprintf("/api/v1/units/%d/activities", u.ID), ct, body)
 		rec := mustJSON[activityOut](t, r, http.StatusCreated)
 		if rec.Category != "environment" || len(rec.Photos) != 1 || rec.HouseholdCount != 3 || r.header.Get("Location") != "/api/v1/activities/"+rec.ID {
@@ -127,7 +128,7 @@ func TestUnitActivityAPI(t *testing.T) {
 			{"not an image", []byte("%PDF-1.4 not a photo")},
 			{"oversized", make([]byte, model.PhotoMax+10)},
 		} {
-			ct, body := activityForm(t, map[string]string{"category": "safety", "households": hh[0], "description": "巡逻"}, storetest.JPEG(t, 8, 8), c.photo)
+			ct, body := activityForm(t, map[string]string{"category": "safety", "households": hh[0], "description": "巡逻"}, modeltest.JPEG(t, 8, 8), c.photo)
 			pr := mustProblem(t, f.mustDoAs(t, leader, "POST", list, ct, body), http.StatusUnprocessableEntity)
 			if got := fields(pr); len(got) != 1 || got[0] != "photos[1]" {
 				t.Errorf("%s: fields %v, want photos[1]", c.name, got)

@@ -10,13 +10,13 @@ import (
 	"testing"
 
 	"gongzhi/internal/model"
-	"gongzhi/internal/store/storetest"
+	"gongzhi/internal/model/modeltest"
 )
 
 func TestCheckPhoto(t *testing.T) {
 	t.Parallel()
-	jpg := storetest.JPEG(t, 64, 48)
-	big := storetest.JPEG(t, 400, 300)
+	jpg := modeltest.JPEG(t, 64, 48)
+	big := modeltest.JPEG(t, 400, 300)
 	var pngBuf bytes.Buffer
 	img := image.NewNRGBA(image.Rect(0, 0, 30, 20))
 	img.Set(1, 1, color.NRGBA{255, 0, 0, 128})
@@ -50,9 +50,9 @@ func TestCheckPhoto(t *testing.T) {
 	}{
 		{"JPEG", jpg, 64, 48},
 		{"PNG with transparency", pngBuf.Bytes(), 30, 20},
-		{"WebP", storetest.WebP(t), 0, 0},
-		{"JPEG with EXIF GPS", storetest.JPEGWithGPS(t, 40, 30), 40, 30},
-		{"large JPEG, scaled down", storetest.JPEG(t, 3000, 1500), model.PhotoLongest, model.PhotoLongest / 2},
+		{"WebP", modeltest.WebP(t), 0, 0},
+		{"JPEG with EXIF GPS", modeltest.JPEGWithGPS(t, 40, 30), 40, 30},
+		{"large JPEG, scaled down", modeltest.JPEG(t, 3000, 1500), model.PhotoLongest, model.PhotoLongest / 2},
 		// A polyglot: a real JPEG that carries an HTML page after its end. It is a picture,
 		// so it is accepted, but only the picture survives the re-encoding.
 		{"JPEG carrying HTML", append(append([]byte{}, jpg...), []byte("<html><script>alert(1)</script></html>")...), 64, 48},
@@ -78,7 +78,7 @@ func TestCheckPhoto(t *testing.T) {
 			t.Errorf("%s: the stored photo does not decode: %v", c.name, err)
 		}
 	}
-	if !bytes.Contains(storetest.JPEGWithGPS(t, 40, 30), []byte("Exif\x00\x00MM")) {
+	if !bytes.Contains(modeltest.JPEGWithGPS(t, 40, 30), []byte("Exif\x00\x00MM")) {
 		t.Fatal("the fixture carries no EXIF")
 	}
 }

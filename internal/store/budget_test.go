@@ -12,6 +12,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -245,13 +246,13 @@ func TestBudgetRound(t *testing.T) {
 		if got := errField(firstFields(st.AddSmallProjectPhotos(ctx, w.staff, a.ID, [][]byte{[]byte("<html>")}))); got != "photos[0]" {
 			t.Errorf("a page for a photo: %v", got)
 		}
-		p, err = st.AddSmallProjectPhotos(ctx, w.staff, a.ID, [][]byte{storetest.JPEG(t, 40, 30), storetest.JPEG(t, 30, 40)})
+		p, err = st.AddSmallProjectPhotos(ctx, w.staff, a.ID, [][]byte{modeltest.JPEG(t, 40, 30), modeltest.JPEG(t, 30, 40)})
 		if err != nil || len(p.Photos) != 2 || p.Photos[1].N != 2 {
 			t.Fatalf("photos: %+v, %v", p, err)
 		}
 		five := make([][]byte, 5)
 		for i := range five {
-			five[i] = storetest.JPEG(t, 20+i, 20)
+			five[i] = modeltest.JPEG(t, 20+i, 20)
 		}
 		if got := errField(firstFields(st.AddSmallProjectPhotos(ctx, w.staff, a.ID, five))); got != "photos" {
 			t.Errorf("photos over the limit: %v", got)

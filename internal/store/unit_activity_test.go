@@ -13,6 +13,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -36,7 +37,7 @@ func TestRecordUnitActivity(t *testing.T) {
 		today := model.CurrentMonth(time.Now())
 
 		in := model.UnitActivityInput{Category: model.ActivityEnvironment, Households: w.a[:6], Description: "清理楼道杂物"}
-		a, err := st.RecordUnitActivity(ctx, leader, u.ID, in, [][]byte{storetest.JPEGWithGPS(t, 80, 60), storetest.WebP(t)})
+		a, err := st.RecordUnitActivity(ctx, leader, u.ID, in, [][]byte{modeltest.JPEGWithGPS(t, 80, 60), modeltest.WebP(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +84,7 @@ func TestRecordUnitActivity(t *testing.T) {
 			photos [][]byte
 			field  string
 		}{
-			{"oversized photo", in, [][]byte{storetest.JPEG(t, 10, 10), make([]byte, model.PhotoMax+1)}, "photos[1]"},
+			{"oversized photo", in, [][]byte{modeltest.JPEG(t, 10, 10), make([]byte, model.PhotoMax+1)}, "photos[1]"},
 			{"not an image", in, [][]byte{[]byte("hello")}, "photos[0]"},
 			{"HTML renamed .jpg", in, [][]byte{html}, "photos[0]"},
 			{"too many photos", in, make([][]byte, 7), "photos"},
@@ -114,7 +115,7 @@ func TestRecordUnitActivity(t *testing.T) {
 		// Hardship: the leader reports a case; it sees the record withheld, never the case;
 		// staff move the case, and two racing moves from one status: one wins.
 		h, err := st.RecordUnitActivity(ctx, leader, u.ID, model.UnitActivityInput{Category: model.ActivityHardship, Households: w.a[:3],
-			Description: "看望独居老人王大爷，帮忙修水管", CaseHouseholdID: w.a[5]}, [][]byte{storetest.JPEG(t, 20, 20)})
+			Description: "看望独居老人王大爷，帮忙修水管", CaseHouseholdID: w.a[5]}, [][]byte{modeltest.JPEG(t, 20, 20)})
 		if err != nil {
 			t.Fatal(err)
 		}

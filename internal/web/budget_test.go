@@ -10,6 +10,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 	"gongzhi/internal/web"
@@ -134,7 +135,7 @@ func TestBudgetPages(t *testing.T) {
 		}
 
 		// Carrying it out, and the public page.
-		if _, err := st.AddSmallProjectPhotos(ctx, sys, seat.ID, [][]byte{storetest.JPEG(t, 40, 30)}); err != nil {
+		if _, err := st.AddSmallProjectPhotos(ctx, sys, seat.ID, [][]byte{modeltest.JPEG(t, 40, 30)}); err != nil {
 			t.Fatal(err)
 		}
 		staff.post(fmt.Sprintf("/projects/%d/act", seat.ID), url.Values{"action": {"start"}}).want(t, http.StatusSeeOther)

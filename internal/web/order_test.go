@@ -10,6 +10,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 	"gongzhi/internal/web"
@@ -101,9 +102,9 @@ func TestOrderPages(t *testing.T) {
 		}
 		fields := map[string][]string{"category_id": {fmt.Sprint(w.cats[1].ID)}, "description": {"水龙头漏水，想请人修一下"},
 			"preferred_time": {"周六上午"}, "idem_key": {key}}
-		first := res.postMultipart("/orders/new", fields, storetest.JPEG(t, 32, 24)).want(t, http.StatusSeeOther)
+		first := res.postMultipart("/orders/new", fields, modeltest.JPEG(t, 32, 24)).want(t, http.StatusSeeOther)
 		id := orderID(t, first.Header.Get("Location"))
-		second := res.postMultipart("/orders/new", fields, storetest.JPEG(t, 32, 24)).want(t, http.StatusSeeOther)
+		second := res.postMultipart("/orders/new", fields, modeltest.JPEG(t, 32, 24)).want(t, http.StatusSeeOther)
 		if got := orderID(t, second.Header.Get("Location")); got != id {
 			t.Errorf("the double submit went to order %s, want %s", got, id)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store/storetest"
 	"gongzhi/internal/web"
 )
@@ -93,7 +94,7 @@ func TestUnitActivityPages(t *testing.T) {
 	if count(t, st, `SELECT COUNT(*) FROM unit_activities`) != 0 {
 		t.Fatal("a refused record was stored")
 	}
-	ok := leader.postMultipart(list+"/new", fields, storetest.JPEGWithGPS(t, 64, 48)).want(t, http.StatusSeeOther)
+	ok := leader.postMultipart(list+"/new", fields, modeltest.JPEGWithGPS(t, 64, 48)).want(t, http.StatusSeeOther)
 	if loc := ok.Header.Get("Location"); !strings.HasPrefix(loc, list) {
 		t.Errorf("after recording: %q", loc)
 	}

@@ -13,8 +13,8 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
-	"gongzhi/internal/store/storetest"
 )
 
 // Budgeting's part of the matrix (民生微实事, issue 11 item 5). A round belongs to a community:
@@ -180,7 +180,7 @@ func (w *world) budgetWorld() *budgetWorld {
 		b.round[c] = w.budgetRound(rel)
 		b.project[c] = w.proposeIn(b.round[c], 1, "")[0]
 		b.photo[c] = w.winners(rel)[0]
-		if _, err := w.st.AddSmallProjectPhotos(context.Background(), authz.System(), b.photo[c], [][]byte{storetest.JPEG(w.tb, 32, 24)}); err != nil {
+		if _, err := w.st.AddSmallProjectPhotos(context.Background(), authz.System(), b.photo[c], [][]byte{modeltest.JPEG(w.tb, 32, 24)}); err != nil {
 			w.tb.Fatalf("photo: %v", err)
 		}
 	}
@@ -244,7 +244,7 @@ func budgetPhotoBody(w *world, _ relation, _ int64) (string, []byte) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	fw, _ := mw.CreateFormFile("photos", "p.jpg")
-	_, _ = fw.Write(storetest.JPEG(w.tb, 24, 18))
+	_, _ = fw.Write(modeltest.JPEG(w.tb, 24, 18))
 	_ = mw.Close()
 	return mw.FormDataContentType(), b.Bytes()
 }

@@ -9,6 +9,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -169,7 +170,7 @@ func (w *world) orders() *ordersWorld {
 	}
 	for _, rel := range placed {
 		ord, _, err := w.st.PlaceOrder(ctx, authz.System(), model.OrderInput{CategoryID: o.categories[rel], HouseholdID: w.targets[rel].household.ID,
-			Description: "矩阵订单"}, [][]byte{storetest.JPEG(w.tb, 16, 16)})
+			Description: "矩阵订单"}, [][]byte{modeltest.JPEG(w.tb, 16, 16)})
 		if err != nil {
 			w.tb.Fatalf("order at %s: %v", rel, err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store/storetest"
 )
 
@@ -92,7 +93,7 @@ func (w *world) unitAct() *unitActWorld {
 	}
 	for _, rel := range placed {
 		a, err := w.st.RecordUnitActivity(context.Background(), authz.System(), u.units[rel], model.UnitActivityInput{Category: model.ActivityEnvironment,
-			Households: u.members[rel], Description: "矩阵活动"}, [][]byte{storetest.JPEG(w.tb, 16, 16)})
+			Households: u.members[rel], Description: "矩阵活动"}, [][]byte{modeltest.JPEG(w.tb, 16, 16)})
 		if err != nil {
 			w.tb.Fatalf("record at %s: %v", rel, err)
 		}
@@ -128,7 +129,7 @@ func unitActBody(w *world, rel relation, _ int64) (string, []byte) {
 	_ = mw.WriteField("description", fmt.Sprintf("矩阵巡逻%d", w.nextSeq()))
 	_ = mw.WriteField("households", strconv.FormatInt(w.unitAct().members[rel][0], 10))
 	fw, _ := mw.CreateFormFile("photos", "IMG_0001.jpg")
-	_, _ = fw.Write(storetest.JPEG(w.tb, 12, 12))
+	_, _ = fw.Write(modeltest.JPEG(w.tb, 12, 12))
 	_ = mw.Close()
 	return mw.FormDataContentType(), b.Bytes()
 }

@@ -1,4 +1,7 @@
-package storetest
+// Package modeltest builds the values model tests and others need as input: photos made in code
+// (none is committed as a file). It links no database driver, so that the model package's fuzz
+// targets build without one.
+package modeltest
 
 import (
 	"bytes"
