@@ -236,6 +236,17 @@ func TestMoveTerritory(t *testing.T) {
 		if err != nil || len(events) != 2 || events[0].Action != "moved" {
 			t.Errorf("events = %+v, %v", events, err)
 		}
+		// A grid holding a Party branch (its organization carries the grid's path) does not
+		// move: a conflict naming what it holds, nothing changed.
+		storetest.MustOrg(t, st, "grid_branch", "第一网格党支部", tr.grid.ID, 0)
+		_, err = st.MoveTerritory(ctx, sys, tr.grid.ID, tr.community2.ID)
+		var ce *model.ConflictError
+		if !errors.As(err, &ce) || !strings.Contains(ce.Message, "党组织") {
+			t.Errorf("move of a grid with a branch: err = %v, want a conflict naming 党组织", err)
+		}
+		if g, _ := st.Territory(ctx, sys, tr.grid.ID); g.ParentID != tr.community.ID || g.Path != tr.grid.Path {
+			t.Errorf("after the refused move the grid is at %q under %d", g.Path, g.ParentID)
+		}
 		// Archive refuses while households remain.
 		if _, err := st.ArchiveTerritory(ctx, sys, tr.building.ID); !errors.Is(err, model.ErrConflict) {
 			t.Errorf("archive with households: err = %v, want conflict", err)

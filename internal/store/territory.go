@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -375,7 +376,11 @@ func (s *Store) RenameTerritory(ctx context.Context, sc authz.Scope, id int64, n
 
 // MoveTerritory puts node id under newParent, carrying its subtree, its households and residents
 // along, and keeps the maintained counts right. Moving a node under itself or its own descendant
-// is a *model.ValidationError on parent_id.
+// is a *model.ValidationError on parent_id; a node whose subtree holds anything besides
+// households and residents (Party organizations, orders, votes, … : every table that carries a
+// path) is a *model.ConflictError, nothing moved — those rows belong to and are counted at
+// their place, and leaving them there (as moves did until 2026-12-03) split a grid's orders,
+// members and votes from the grid.
 func (s *Store) MoveTerritory(ctx context.Context, sc authz.Scope, id, newParent int64) (*model.Territory, error) {
 	var t *model.Territory
 	err := s.Tx(ctx, func(tx *Tx) error {
@@ -415,6 +420,12 @@ func (s *Store) MoveTerritory(ctx context.Context, sc authz.Scope, id, newParent
 		}
 		if err := tx.adjustCounts(ctx, parent.Path, node.Households, node.Residents); err != nil {
 			return err
+		}
+		if held, err := tx.dataUnder(ctx, node.Path); err != nil {
+			return err
+		} else if len(held) > 0 {
+			return &model.ConflictError{Message: "该节点下已有" + strings.Join(held, "、") +
+				"等业务数据，它们按所在位置归属和统计，移动节点会使其与新位置脱节，暂不支持移动；可在新位置新建节点，再迁移住户"}
 		}
 		newPath := model.ChildPath(parent.Path, node.ID)
 		lo, hi := authz.PathRange(node.Path)
@@ -482,6 +493,62 @@ func (s *Store) ArchiveTerritory(ctx context.Context, sc authz.Scope, id int64) 
 		return err
 	})
 	return t, err
+}
+
+// movableTables are the tables with a path that MoveTerritory carries along.
+var movableTables = map[string]bool{"territories": true, "households": true, "residents": true}
+
+// heldDataLabels names, for the error of a refused move, what the tables with a path hold; a
+// table without a label is named as it is.
+var heldDataLabels = map[string]string{
+	"party_orgs": "党组织", "party_members": "党员", "orders": "服务订单", "votes": "投票", "units": "联建单元",
+	"topics": "议题", "notices": "公告", "surveys": "问卷", "organizations": "组织", "budget_rounds": "民生微实事",
+	"order_takers": "接单人", "party_activities": "党组织活动", "party_meetings": "组织生活会议",
+	"order_stats": "服务订单", "party_member_counts": "党员", "unit_counts": "联建单元", "unit_activity_counts": "联建单元",
+	"unit_activities": "联建单元", "unit_proposals": "联建单元", "party_org_life": "组织生活会议", "org_posts": "党组织",
+	"org_files": "党组织", "org_notices": "党组织", "party_dues_payments": "党员", "party_points_entries": "党员",
+	"party_candidates": "党员", "party_courses": "学习课程", "party_course_assignments": "学习课程", "party_quiz_attempts": "学习课程",
+	"small_projects": "民生微实事", "list_needs": "三张清单", "list_resources": "三张清单", "list_projects": "三张清单",
+	"vote_roll": "投票", "topic_follows": "议题", "notice_reads": "公告", "survey_respondents": "问卷",
+}
+
+// dataUnder lists (labelled, sorted) the tables other than movableTables that hold a row whose
+// path lies in the subtree at path. The tables are read from the database's catalog, so that a
+// feature's new table is covered without a list to keep.
+func (c conn) dataUnder(ctx context.Context, path string) ([]string, error) {
+	q := `SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'path' ORDER BY m.name`
+	if c.d.name == "postgres" {
+		q = `SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'path' ORDER BY table_name`
+	}
+	tables, err := queryAll(ctx, c, q, nil, func(r rowScanner) (string, error) {
+		var t string
+		return t, r.Scan(&t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := authz.PathRange(path)
+	var held []string
+	for _, t := range tables {
+		if movableTables[t] {
+			continue
+		}
+		var n int
+		// #nosec G202 -- t is a table name read from the database's own catalog
+		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+t+` WHERE path >= ? AND path < ? LIMIT 1) x`, []any{lo, hi}, &n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			label := heldDataLabels[t]
+			if label == "" {
+				label = t
+			}
+			if !slices.Contains(held, label) {
+				held = append(held, label)
+			}
+		}
+	}
+	return held, nil
 }
 
 // adjustCounts adds dh households and dr residents to the node at path and all its ancestors.
