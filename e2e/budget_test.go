@@ -22,6 +22,7 @@ import (
 // community's public page shows the round without login, with no proposer's name — on the
 // phone and at desktop size.
 func TestBudget(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -21,6 +21,7 @@ import (
 // says already checked in, and a tampered code is refused with its reason — one attendance row
 // in the database.
 func TestMeetingCheckin(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

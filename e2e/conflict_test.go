@@ -18,6 +18,7 @@ import (
 // the record with the number masked, and moves the person into the requesting household — at
 // phone and at desktop size.
 func TestConflictFlow(t *testing.T) {
+	t.Parallel()
 	for i, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

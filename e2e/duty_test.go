@@ -24,6 +24,7 @@ import (
 // link and the feed behind it parses as iCalendar with its months only; staff see the unit's
 // twelve-month table with the tick counted.
 func TestDutyRotation(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

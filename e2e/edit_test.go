@@ -15,6 +15,7 @@ import (
 // type a phone number that is not one, see the Chinese error with the input kept, fix it, and
 // see the change saved and in the household's history — at phone and at desktop size.
 func TestEditResidentFlow(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -86,15 +86,21 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// tabLimit is how long a tab may take for its whole flow. The tests run two at a time
+// (t.Parallel: most of a browser test's time is spent waiting for pages, 250 s of CPU in 750 s
+// of wall time for the package) beside the matrix and the fuzz targets on 2 cores; a flow of
+// a dozen pages that took 30 s alone took 50 under that load.
+const tabLimit = 90 * time.Second
+
 // mustBrowser returns a tab context at viewport vp in a browser context of its own (cookies,
 // storage, cache and service workers apart from every other tab's, as a second browser
 // profile would have them) on the package's shared headless Chromium.
 func mustBrowser(t *testing.T, vp viewport) context.Context {
 	t.Helper()
-	return mustBrowserFor(t, vp, 45*time.Second)
+	return mustBrowserFor(t, vp, tabLimit)
 }
 
-// mustBrowserFor is mustBrowser for a flow that keeps its tab open longer than 45 seconds
+// mustBrowserFor is mustBrowser for a flow that keeps its tab open longer than tabLimit
 // (a page that waits for another person's change).
 func mustBrowserFor(t *testing.T, vp viewport, limit time.Duration) context.Context {
 	t.Helper()
@@ -106,7 +112,7 @@ func mustBrowserFor(t *testing.T, vp viewport, limit time.Duration) context.Cont
 // incognito). Its cookies and storage are per origin, and each app has an origin of its own.
 func mustProfileTab(t *testing.T, vp viewport) context.Context {
 	t.Helper()
-	return mustTab(t, vp, 45*time.Second)
+	return mustTab(t, vp, tabLimit)
 }
 
 func mustTab(t *testing.T, vp viewport, limit time.Duration, opts ...chromedp.ContextOption) context.Context {

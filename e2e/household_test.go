@@ -56,6 +56,7 @@ func idWith(birth, seq string) (good, bad string, want byte) {
 // invalid ID number, see the Chinese error with the input kept, fix it, and see the resident
 // listed with a masked ID number — at phone and at desktop size.
 func TestAddHouseholdFlow(t *testing.T) {
+	t.Parallel()
 	for i, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

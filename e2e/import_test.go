@@ -48,6 +48,7 @@ func mustJobApp(t *testing.T) *app {
 // job's page, watch the progress bar (htmx polling) reach 100 %, and see the result — at phone
 // and at desktop size.
 func TestImportProgressFlow(t *testing.T) {
+	t.Parallel()
 	for i, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustJobApp(t)

@@ -47,6 +47,7 @@ const layoutFaults = `(() => {
 // page's "new messages" notice), no page is wider than the screen, and a form in a table's
 // cell (需求对接) takes the row's width on a phone.
 func TestVolunteerPagesLayout(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

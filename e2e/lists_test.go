@@ -18,6 +18,7 @@ import (
 // proposed project), approves the project, adds a milestone and ticks it done; the history
 // names each step.
 func TestListsMatching(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

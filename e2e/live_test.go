@@ -17,6 +17,7 @@ import (
 // badge with its count, and on the 消息 page the list reloads itself with the new message —
 // at phone size (the tab bar's badge) and desktop size (the top bar's).
 func TestLiveMessages(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

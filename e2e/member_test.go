@@ -18,6 +18,7 @@ import (
 // organizational relation waiting; the secretary by post of the receiving branch (a member
 // account) sees it waiting there too, opens it and accepts it — at phone and desktop size.
 func TestMemberFlows(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

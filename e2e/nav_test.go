@@ -33,6 +33,7 @@ const withoutInitialTarget = `(() => {
 // bar without a label; on the home page it stays at its top. The stylesheet does it where the
 // browser knows scroll-initial-target, app.js where it does not.
 func TestSideNavShowsCurrentItem(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []struct{ name, script string }{
 		{"scroll-initial-target", ""},
 		{"app.js", withoutInitialTarget},

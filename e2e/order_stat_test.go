@@ -17,6 +17,7 @@ import (
 // the monthly bars, the time lines and the rating distribution over their tables, and the
 // summary counts the orders of the last months — at phone and desktop size.
 func TestOrderStatsCharts(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -23,6 +23,7 @@ import (
 // 10 s) and she rates the service five stars. Staff see the order on the dispatch board at a
 // desk.
 func TestOrderFlow(t *testing.T) {
+	t.Parallel()
 	a := mustApp(t)
 	stair := mustCommunity(t, a)
 	bg, sys := context.Background(), authz.System()

@@ -16,6 +16,7 @@ import (
 // branch per grid": picks the community and the generator, previews (nothing written), confirms
 // (the branches are written as one batch), and undoes the batch — at phone and desktop size.
 func TestOrgGeneratorFlow(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

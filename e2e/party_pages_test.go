@@ -128,6 +128,7 @@ func browse(t *testing.T, vp viewport) (step func(string, ...chromedp.Action[chr
 // nothing assigned, keeps its table alone), and
 // the compliance counts the three orgs — at phone and desktop size.
 func TestAnalyticsCharts(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			w := mustPartyWorld(t)
@@ -162,6 +163,7 @@ func TestAnalyticsCharts(t *testing.T) {
 // previews the monthly amount as typed and refuses a fraction of a fen), then record the first
 // month owed on the member's behalf — at phone and desktop size.
 func TestDuesPaymentAndIncome(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			w := mustPartyWorld(t)
@@ -218,6 +220,7 @@ func TestDuesPaymentAndIncome(t *testing.T) {
 // TestMemberPoints: a member opens 我的支部 from the phone's 办事 tab or the navigation and sees
 // their points, their ledger and the branch's leaderboard — at phone and desktop size.
 func TestMemberPoints(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			w := mustPartyWorld(t)

@@ -21,6 +21,7 @@ import (
 // takes control; its cache holds static files only, never a page; and with the network gone a
 // page is answered by the Chinese offline page, styled from the cache — at phone and desktop size.
 func TestInstallableOffline(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

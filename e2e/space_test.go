@@ -18,6 +18,7 @@ import (
 // in Chinese, nothing written), then a reply, and sees it under the thread — on the phone and
 // at desktop size.
 func TestOrgSpace(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

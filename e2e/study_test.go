@@ -17,6 +17,7 @@ import (
 // its due-date reminder, reads the lesson, answers the quiz wrongly, then rightly, and sees it
 // passed and the course completed — at phone and at desktop size.
 func TestStudyQuiz(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -17,6 +17,7 @@ import (
 // checks the answers, submits, and sees the request 待处理; once staff accept it, 已更正 and the new
 // number — at phone and at desktop size.
 func TestSubjectFlow(t *testing.T) {
+	t.Parallel()
 	for i, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -21,6 +21,7 @@ import (
 // over a table per question, the perception index) and the perception trend of the community
 // — on the phone and at desktop size.
 func TestSurvey(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -20,6 +20,7 @@ import (
 // reads 此内容已被隐藏：<reason>) and turn the topic into a vote, which the topic then links to
 // — on the phone and at desktop size.
 func TestTopic(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

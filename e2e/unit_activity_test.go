@@ -27,6 +27,7 @@ import (
 // photo is served as image/jpeg under nosniff with no EXIF left. First an HTML page renamed .jpg
 // is refused with the reason and nothing stored.
 func TestUnitActivityRecord(t *testing.T) {
+	t.Parallel()
 	a := mustApp(t)
 	stair := mustCommunity(t, a)
 	bg, sys := context.Background(), authz.System()

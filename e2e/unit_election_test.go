@@ -23,6 +23,7 @@ import (
 // household voting again from a page left open is refused with a clear message — on the phone
 // and at desktop size.
 func TestUnitElection(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

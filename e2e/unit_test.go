@@ -19,6 +19,7 @@ import (
 // unit needs (refused, the unit named), give it and confirm; the units list shows them — on
 // the phone and at desktop size.
 func TestUnitFormation(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

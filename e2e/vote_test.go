@@ -20,6 +20,7 @@ import (
 // roll says who voted, never what), close the vote, and the result appears on the resident's
 // page with the turnout by building and the receipt counted — on the phone and at desktop size.
 func TestVote(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

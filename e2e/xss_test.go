@@ -103,6 +103,7 @@ func runesAtMost(n int) func(string) bool {
 // and no element carries the marker outside a value that is the payload itself (an input's
 // value, a title holding the text).
 func TestXSSPayloadsStayText(t *testing.T) {
+	t.Parallel()
 	if len(xssPayloads) < 50 {
 		t.Fatalf("corpus has %d payloads, want at least 50", len(xssPayloads))
 	}
