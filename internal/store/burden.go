@@ -610,7 +610,7 @@ func (s *Store) BurdenView(ctx context.Context, sc authz.Scope, territory int64,
 	first, last := v.Months[0].Month, v.Months[11].Month
 	dayFirst, dayLast := fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year)
 
-	comms, err := queryAll(ctx, c, `SELECT id, name FROM territories WHERE kind = 'community' AND path >= ? AND path < ? ORDER BY path LIMIT 1000`, []any{lo, hi},
+	comms, err := queryAll(ctx, c, `SELECT id, name FROM territories WHERE kind = 'community' AND path >= ? AND path < ? ORDER BY name, id LIMIT 1000`, []any{lo, hi},
 		func(rs rowScanner) (model.BurdenCommunityRow, error) {
 			var r model.BurdenCommunityRow
 			return r, rs.Scan(&r.ID, &r.Name)

@@ -185,7 +185,9 @@ func TestBurdenRegister(t *testing.T) {
 		if v.TaskMinutes != 150 || v.ServeMinutes != 90 || m.TaskMinutes != 150 || m.ServeMinutes != 90 || v.Tasks != 3 || v.OffList != 2 || v.Refused != 1 || v.Pending != 0 {
 			t.Errorf("view: %+v, month %+v", v, m)
 		}
-		if len(v.Departments) != 1 || v.Departments[0].Tasks != 3 || v.Departments[0].Minutes != 150 || len(v.Communities) != 2 || v.Communities[0].TaskMinutes != 150 {
+		at := slices.IndexFunc(v.Communities, func(r model.BurdenCommunityRow) bool { return r.ID == w.community.ID })
+		if len(v.Departments) != 1 || v.Departments[0].Tasks != 3 || v.Departments[0].Minutes != 150 || len(v.Communities) != 2 || at < 0 ||
+			v.Communities[at].TaskMinutes != 150 || v.Communities[at].ServeMinutes != 90 {
 			t.Errorf("view rows: %+v %+v", v.Departments, v.Communities)
 		}
 		if _, err := st.BurdenView(ctx, w.other, w.community.ID, 2026); !errors.Is(err, model.ErrNotFound) {
