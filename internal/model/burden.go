@@ -331,3 +331,18 @@ func (v *BurdenView) SortDepartments() {
 
 // BurdenMonthOf is the month (Asia/Shanghai) of t, "2026-03".
 func BurdenMonthOf(t time.Time) string { return t.In(Shanghai).Format("2006-01") }
+
+// TaskHours is the month's task hours, "1.5".
+func (m BurdenMonth) TaskHours() string { return FormatHours(m.TaskMinutes) }
+
+// ServeHours is the month's hours serving residents.
+func (m BurdenMonth) ServeHours() string { return FormatHours(m.ServeMinutes) }
+
+// Hours is the sender's task hours.
+func (r BurdenDepartmentRow) Hours() string { return FormatHours(r.Minutes) }
+
+// TaskHours is the community's task hours.
+func (r BurdenCommunityRow) TaskHours() string { return FormatHours(r.TaskMinutes) }
+
+// ServeHours is the community's hours serving residents.
+func (r BurdenCommunityRow) ServeHours() string { return FormatHours(r.ServeMinutes) }

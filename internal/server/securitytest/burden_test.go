@@ -209,6 +209,29 @@ var burdenSpecs = map[string]spec{
 	"POST /api/v1/burden/tasks/{id}/decision": {kind: burdenApprove, scoped: true, fresh: true, body: jsonBody(`{"approve":true,"reason":"矩阵同意"}`)},
 	"POST /api/v1/burden/tasks/{id}/done":     {kind: burdenWrite, scoped: true, fresh: true, body: jsonBody(`{"hours":"1.5"}`)},
 	"GET /api/v1/burden/view":                 {kind: burdenRead, scoped: true, query: burdenView},
+
+	// The pages: the list and its export, the task form, a task with its forms, the view, the
+	// catalogue with the administrators' forms.
+	"GET /burden":                    {kind: burdenRead},
+	"GET /burden/tasks.xlsx":         {kind: burdenRead},
+	"GET /burden/tasks/new":          {kind: burdenWrite},
+	"POST /burden/tasks/new":         {kind: burdenWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values { return w.burdenTaskValues(rel) })},
+	"GET /burden/tasks/{id}":         {kind: burdenRead, scoped: true},
+	"POST /burden/tasks/{id}/accept": {kind: burdenWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{} })},
+	"POST /burden/tasks/{id}/decision": {kind: burdenApprove, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"approve": {"0"}, "reason": {"矩阵页面退回"}}
+	})},
+	"POST /burden/tasks/{id}/done": {kind: burdenWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"hours": {"2"}} })},
+	"GET /burden/view":             {kind: burdenRead, scoped: true, query: burdenView},
+	"GET /burden/catalog":          {kind: burdenRead},
+	"POST /burden/departments":     {kind: burdenCatalog, scoped: true, ref: true, body: burdenOwnerBody(false, "dept")},
+	"POST /burden/departments/{id}": {kind: burdenCatalog, scoped: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"name": {"矩阵页面改名部门"}, "line": {"民政"}, "active": {"1"}}
+	})},
+	"POST /burden/duties": {kind: burdenCatalog, scoped: true, ref: true, body: burdenOwnerBody(false, "duty")},
+	"POST /burden/duties/{id}": {kind: burdenCatalog, scoped: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"code": {"MZ-01"}, "name": {"低保受理"}, "basis": {"《社会救助暂行办法》"}, "active": {"1"}}
+	})},
 }
 
 func init() {
