@@ -152,6 +152,10 @@ const (
 	BurdenWrite   Action = "burden.write"   // record handed-down tasks, accept those on the list, record them done with their hours: staff by territory
 	BurdenApprove Action = "burden.approve" // approve or refuse a task off the list: street, district and system administrators by territory
 	BurdenCatalog Action = "burden.catalog" // keep the duty list and the department register of a street or district: street, district and system administrators
+	// standards: basic public service standards, 基本公共服务达标 (issue 12 item 5)
+	StandardRead    Action = "standard.read"    // see the standards catalogue and the communities' compliance: staff by territory
+	StandardWrite   Action = "standard.write"   // enter a community's value of a manual item with its evidence: staff by territory
+	StandardCatalog Action = "standard.catalog" // keep the standards catalogue of a street or district: street, district and system administrators
 )
 
 var (
@@ -277,6 +281,10 @@ var policy = map[Action][]model.Role{
 	BurdenWrite:   staff,
 	BurdenApprove: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
 	BurdenCatalog: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	// standards
+	StandardRead:    staff,
+	StandardWrite:   staff,
+	StandardCatalog: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
