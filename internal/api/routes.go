@@ -211,6 +211,12 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/burden/tasks/{id}/decision", authz.BurdenApprove, a.h(a.decideBurdenTask)),
 		authz.NewRoute("POST /api/v1/burden/tasks/{id}/done", authz.BurdenWrite, a.h(a.finishBurdenTask)),
 		authz.NewRoute("GET /api/v1/burden/view", authz.BurdenRead, a.h(a.burdenView)),
+		// standards: basic public service standards, 基本公共服务达标 (issue 12 item 5)
+		authz.NewRoute("GET /api/v1/standards/items", authz.StandardRead, a.h(a.listStandardItems)),
+		authz.NewRoute("POST /api/v1/standards/items", authz.StandardCatalog, a.h(a.saveStandardItem(true))),
+		authz.NewRoute("PUT /api/v1/standards/items/{id}", authz.StandardCatalog, a.h(a.saveStandardItem(false))),
+		authz.NewRoute("POST /api/v1/standards/values", authz.StandardWrite, a.h(a.recordStandardValue)),
+		authz.NewRoute("GET /api/v1/standards/compliance", authz.StandardRead, a.h(a.standardCompliance)),
 		authz.NewRoute("GET /api/v1/lists/needs", authz.ListRead, a.h(a.listNeeds)),
 		authz.NewRoute("POST /api/v1/lists/needs", authz.ListWrite, a.h(a.createNeed)),
 		authz.NewRoute("GET /api/v1/lists/needs/suggestions", authz.ListRead, a.h(a.needSuggestions)),

@@ -666,6 +666,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.budgetObject(kind, rel)
 	case burdenDeptObj, burdenDutyObj, burdenTaskObj:
 		return w.burdenObject(kind, rel)
+	case standardItemObj:
+		return w.standardObject(kind, rel)
 	}
 	return 0
 }
