@@ -318,6 +318,11 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /burden/departments/{id}", authz.BurdenCatalog, wb.h(wb.saveBurdenDepartment)),
 		authz.NewRoute("POST /burden/duties", authz.BurdenCatalog, wb.h(wb.saveBurdenDuty)),
 		authz.NewRoute("POST /burden/duties/{id}", authz.BurdenCatalog, wb.h(wb.saveBurdenDuty)),
+		// standards: basic public service standards, 基本公共服务达标 (issue 12 item 5)
+		authz.NewRoute("GET /standards", authz.StandardRead, wb.h(wb.standards)),
+		authz.NewRoute("POST /standards/items", authz.StandardCatalog, wb.h(wb.createStandardItem)),
+		authz.NewRoute("GET /standards/communities/{id}", authz.StandardRead, wb.h(wb.standardCommunity)),
+		authz.NewRoute("POST /standards/values", authz.StandardWrite, wb.h(wb.recordStandardValue)),
 		authz.NewRoute("GET /lists/needs", authz.ListRead, wb.h(wb.listNeeds)),
 		authz.NewRoute("GET /lists/needs/new", authz.ListWrite, wb.h(wb.newNeed)),
 		authz.NewRoute("POST /lists/needs", authz.ListWrite, wb.h(wb.createNeed)),

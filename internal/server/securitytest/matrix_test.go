@@ -666,7 +666,7 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.budgetObject(kind, rel)
 	case burdenDeptObj, burdenDutyObj, burdenTaskObj:
 		return w.burdenObject(kind, rel)
-	case standardItemObj:
+	case standardItemObj, standardCommunityObj:
 		return w.standardObject(kind, rel)
 	}
 	return 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"strconv"
 	"sync"
 
@@ -17,7 +18,8 @@ import (
 // as the burden register's catalogues are (burden_test.go).
 
 const (
-	standardItemObj objKind = 2410 + iota // a manual item of the relation's street catalogue
+	standardItemObj      objKind = 2410 + iota // a manual item of the relation's street catalogue
+	standardCommunityObj                       // the relation's community, whose compliance page the route shows
 )
 
 const (
@@ -68,8 +70,12 @@ func (w *world) standardItem(rel relation) int64 {
 }
 
 func (w *world) standardObject(kind objKind, rel relation) int64 {
-	if kind == standardItemObj {
+	switch kind {
+	case standardItemObj:
 		return w.standardItem(rel)
+	case standardCommunityObj:
+		w.standardItem(rel)
+		return w.communityOfRel(rel).ID
 	}
 	return 0
 }
@@ -88,9 +94,22 @@ var standardSpecs = map[string]spec{
 		w.standardItem(rel)
 		return "territory=" + strconv.FormatInt(w.communityOfRel(rel).ID, 10)
 	}},
+
+	// The pages: the overview with the catalogue and its form, a community's page with the
+	// value forms.
+	"GET /standards": {kind: standardRead},
+	"POST /standards/items": {kind: standardCatalog, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"owner_id": {strconv.FormatInt(w.streetOfRel(rel).ID, 10)}, "code": {fmt.Sprintf("YM-%d", w.nextSeq())}, "name": {"矩阵页面达标事项"},
+			"method": {"manual"}, "op": {">="}, "threshold": {"1"}, "unit": {"项"}}
+	})},
+	"GET /standards/communities/{id}": {kind: standardRead, scoped: true},
+	"POST /standards/values": {kind: standardWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"item_id": {strconv.FormatInt(w.standardItem(rel), 10)}, "community_id": {strconv.FormatInt(w.communityOfRel(rel).ID, 10)}, "value": {"42"}, "evidence": {"公示牌"}}
+	})},
 }
 
 func init() {
 	maps.Copy(specs, standardSpecs)
 	objKinds["/api/v1/standards/items/{id}"] = standardItemObj
+	objKinds["/standards/communities/{id}"] = standardCommunityObj
 }
