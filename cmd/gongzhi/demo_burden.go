@@ -16,7 +16,8 @@ import (
 // department register and the duty list kept by the street, a year of handed-down tasks for
 // the demo community (recorded by the staff account, the off-list ones decided by the street
 // account) and fewer for two other communities of the street, so the street's burden view
-// compares them. A second run adds nothing.
+// compares them; and the street's standards catalogue with those communities' reported values
+// (the other items are checked from the demo's data). A second run adds nothing.
 func demoBurden(ctx context.Context, st *store.Store, street, community *model.Territory) error {
 	scopeOf := func(username string) (authz.Scope, error) {
 		u, err := st.UserByUsername(ctx, username)
@@ -48,6 +49,10 @@ func demoBurden(ctx context.Context, st *store.Store, street, community *model.T
 	}
 	if _, err := demo.Burden(ctx, st, staff, by, street, comms, demo.DefaultSeed, time.Now()); err != nil {
 		return fmt.Errorf("demo burden register of %s: %w", street.Name, err)
+	}
+	// The street's basic public service standards, with the same communities' values (demo.Standards).
+	if err := demo.Standards(ctx, st, by, staff, street, comms); err != nil {
+		return fmt.Errorf("demo standards of %s: %w", street.Name, err)
 	}
 	return nil
 }

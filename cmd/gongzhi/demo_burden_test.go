@@ -57,3 +57,36 @@ func TestDemoBurden(t *testing.T) {
 		t.Errorf("view: %d communities, %d task minutes, %d serving, %d senders", len(v.Communities), v.TaskMinutes, v.ServeMinutes, len(v.Departments))
 	}
 }
+
+// TestDemoStandards: after `gongzhi demo` (twice), the demo street keeps a standards catalogue of
+// automatic and reported items, and its communities' compliance has items met, not met and
+// (a metric without data) none, once each item.
+func TestDemoStandards(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := mustDemoStore(t)
+	acc, err := st.UserByUsername(ctx, "street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := authz.ForUser(acc)
+	items, err := st.StandardItems(ctx, sc, store.BurdenCatalogFilter{})
+	if err != nil || len(items) != 7 {
+		t.Fatalf("items: %d, %v", len(items), err)
+	}
+	rows, err := st.StandardCompliance(ctx, sc, acc.ScopeID, st.Now().In(model.Shanghai).Year())
+	if err != nil {
+		t.Fatal(err)
+	}
+	met, unmet, withItems := 0, 0, 0
+	for _, r := range rows {
+		met += r.Met
+		unmet += r.Unmet
+		if len(r.Results) == 7 {
+			withItems++
+		}
+	}
+	if withItems < 3 || met < 5 || unmet < 3 {
+		t.Errorf("compliance: %d communities with every item, %d met, %d not met", withItems, met, unmet)
+	}
+}
