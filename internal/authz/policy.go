@@ -147,6 +147,15 @@ const (
 	BudgetRead    Action = "budget.read"    // see budget rounds and their proposals, winners, milestones and photos
 	BudgetPropose Action = "budget.propose" // propose small projects in a round of one's own community while it collects them (staff: of their territory)
 	BudgetWrite   Action = "budget.write"   // create rounds, review proposals, open voting, cancel, carry winners out (milestones, photos): staff by territory
+	// burden: the administrative-burden register, 准入清单 (issue 12 item 2)
+	BurdenRead    Action = "burden.read"    // see the duty list, the department register, handed-down tasks and the burden view: staff by territory
+	BurdenWrite   Action = "burden.write"   // record handed-down tasks, accept those on the list, record them done with their hours: staff by territory
+	BurdenApprove Action = "burden.approve" // approve or refuse a task off the list: street, district and system administrators by territory
+	BurdenCatalog Action = "burden.catalog" // keep the duty list and the department register of a street or district: street, district and system administrators
+	// standards: basic public service standards, 基本公共服务达标 (issue 12 item 5)
+	StandardRead    Action = "standard.read"    // see the standards catalogue and the communities' compliance: staff by territory
+	StandardWrite   Action = "standard.write"   // enter a community's value of a manual item with its evidence: staff by territory
+	StandardCatalog Action = "standard.catalog" // keep the standards catalogue of a street or district: street, district and system administrators
 )
 
 var (
@@ -267,6 +276,15 @@ var policy = map[Action][]model.Role{
 	BudgetRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetPropose: append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetWrite:   staff,
+	// burden
+	BurdenRead:    staff,
+	BurdenWrite:   staff,
+	BurdenApprove: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	BurdenCatalog: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	// standards
+	StandardRead:    staff,
+	StandardWrite:   staff,
+	StandardCatalog: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

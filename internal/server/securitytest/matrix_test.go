@@ -593,6 +593,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.surveyObject(kind, rel)
 	case roundFreshObj, projectFreshObj, projectWonObj:
 		return w.budgetObject(kind, rel)
+	case burdenTaskReceivedObj, burdenTaskPendingObj, burdenTaskAcceptedObj:
+		return w.burdenObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -662,6 +664,10 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.surveyObject(kind, rel)
 	case roundObj, projectObj, projectPhotoObj:
 		return w.budgetObject(kind, rel)
+	case burdenDeptObj, burdenDutyObj, burdenTaskObj:
+		return w.burdenObject(kind, rel)
+	case standardItemObj, standardCommunityObj:
+		return w.standardObject(kind, rel)
 	}
 	return 0
 }
