@@ -147,6 +147,13 @@ const (
 	BudgetRead    Action = "budget.read"    // see budget rounds and their proposals, winners, milestones and photos
 	BudgetPropose Action = "budget.propose" // propose small projects in a round of one's own community while it collects them (staff: of their territory)
 	BudgetWrite   Action = "budget.write"   // create rounds, review proposals, open voting, cancel, carry winners out (milestones, photos): staff by territory
+	// workers: community workers (社区工作者) and their visits (issue 12 item 3). The roster is
+	// office work: staff of the worker's community or above; visits are logged and read by staff
+	// and grid leaders at the places of their territory.
+	WorkerRead  Action = "worker.read"  // the roster of one's territory's communities: positions, qualifications, training, recruitment, grids, coverage (phone and ID number masked)
+	WorkerWrite Action = "worker.write" // add and change workers, their trainings, recruitment steps and grids; reveal a worker's phone and ID number (audited)
+	VisitRead   Action = "visit.read"   // visits at the places of one's territory, and the places nobody has visited for N days
+	VisitWrite  Action = "visit.write"  // log a visit to a place or household of one's territory, close its follow-up
 )
 
 var (
@@ -267,6 +274,11 @@ var policy = map[Action][]model.Role{
 	BudgetRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetPropose: append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetWrite:   staff,
+	// workers
+	WorkerRead:  staff,
+	WorkerWrite: staff,
+	VisitRead:   fieldStaff,
+	VisitWrite:  fieldStaff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
