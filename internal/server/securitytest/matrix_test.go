@@ -593,6 +593,10 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.surveyObject(kind, rel)
 	case roundFreshObj, projectFreshObj, projectWonObj:
 		return w.budgetObject(kind, rel)
+	case workerObj, workerFreshObj:
+		return w.workersObject(workerFreshObj, rel)
+	case visitOpenObj:
+		return w.workersObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -662,6 +666,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.surveyObject(kind, rel)
 	case roundObj, projectObj, projectPhotoObj:
 		return w.budgetObject(kind, rel)
+	case workerObj, visitObj:
+		return w.workersObject(kind, rel)
 	}
 	return 0
 }
