@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"strconv"
 	"sync"
 
@@ -139,11 +140,17 @@ var workersPatternKinds = map[string]objKind{
 	"/api/v1/workers/{id}/recruitments":  workerFreshObj,
 	"/api/v1/workers/{id}/reveal":        workerFreshObj,
 	"/api/v1/visits/{id}/follow-up-done": visitOpenObj,
+	"/workers/{id}/grids":                workerFreshObj,
+	"/workers/{id}/trainings":            workerFreshObj,
+	"/workers/{id}/recruitments":         workerFreshObj,
+	"/workers/{id}/reveal":               workerFreshObj,
+	"/visits/{id}/done":                  visitOpenObj,
 }
 
 var workersObjKinds = map[string]objKind{
 	"/api/v1/workers/{id}": workerObj,
 	"/api/v1/visits/{id}":  visitObj,
+	"/workers/{id}":        workerObj,
 }
 
 var workersSpecs = map[string]spec{
@@ -171,6 +178,39 @@ var workersSpecs = map[string]spec{
 	"GET /api/v1/visits/months":               {kind: workerRead, scoped: true, query: communityQuery},
 	"GET /api/v1/visits/{id}":                 {kind: visitRead, scoped: true},
 	"POST /api/v1/visits/{id}/follow-up-done": {kind: visitWrite, scoped: true, fresh: true},
+
+	// The pages: the roster with its filters, the new-worker form, a worker's page and its
+	// forms (the reveal renders the page), the visits, the phone form, the places nobody
+	// visited, closing a follow-up.
+	"GET /workers":     {kind: workerRead, scoped: true, query: underNode},
+	"GET /workers/new": {kind: workerWrite},
+	"POST /workers": {kind: workerWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"community_id": {strconv.FormatInt(w.communityOf(rel).ID, 10)}, "name": {fmt.Sprintf("矩阵页面工作者%d", w.nextSeq())}, "position": {"社工"}}
+	})},
+	"GET /workers/{id}": {kind: workerRead, scoped: true},
+	"POST /workers/{id}": {kind: workerWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"name": {"矩阵页面改名"}, "position": {"社工"}, "qualification": {"none"}}
+	})},
+	"POST /workers/{id}/grids": {kind: workerWrite, scoped: true, fresh: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		if g := w.workerGridOf(rel); g != "" {
+			return url.Values{"grid_id": {g}}
+		}
+		return url.Values{}
+	})},
+	"POST /workers/{id}/trainings": {kind: workerWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"date": {"2026-01-05"}, "title": {"矩阵培训"}, "hours": {"2"}}
+	})},
+	"POST /workers/{id}/recruitments": {kind: workerWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"stage": {"interview"}, "date": {"2025-01-05"}, "result": {"passed"}}
+	})},
+	"POST /workers/{id}/reveal": {kind: workerWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{"reason": {"矩阵"}} })},
+	"GET /visits":               {kind: visitRead, scoped: true, query: underNode},
+	"GET /visits/new":           {kind: visitWrite},
+	"POST /visits": {kind: visitWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		return url.Values{"household_id": {strconv.FormatInt(w.targets[rel].household.ID, 10)}, "minutes": {"30"}, "findings": {fmt.Sprintf("矩阵页面走访%d", w.nextSeq())}}
+	})},
+	"GET /visits/unvisited":  {kind: visitRead, scoped: true, query: func(w *world, rel relation) string { return underNode(w, rel) + "&days=30" }},
+	"POST /visits/{id}/done": {kind: visitWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values { return url.Values{} })},
 }
 
 func init() {
