@@ -154,6 +154,9 @@ const (
 	WorkerWrite Action = "worker.write" // add and change workers, their trainings, recruitment steps and grids; reveal a worker's phone and ID number (audited)
 	VisitRead   Action = "visit.read"   // visits at the places of one's territory, and the places nobody has visited for N days
 	VisitWrite  Action = "visit.write"  // log a visit to a place or household of one's territory, close its follow-up
+	// bodies: the residents' (villagers') committee beside the Party committee (issue 12 item 4).
+	BodyRead  Action = "body.read"  // the terms, members (with their cross appointments) and decisions of the committee of one's community
+	BodyWrite Action = "body.write" // record a term with its elected members, and the meetings, decisions and tasks the committee owns: staff by territory
 )
 
 var (
@@ -279,6 +282,8 @@ var policy = map[Action][]model.Role{
 	WorkerWrite: staff,
 	VisitRead:   fieldStaff,
 	VisitWrite:  fieldStaff,
+	BodyRead:    fieldStaff,
+	BodyWrite:   staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
