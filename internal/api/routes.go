@@ -212,6 +212,12 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("GET /api/v1/visits/months", authz.WorkerRead, a.h(a.visitMonths)),
 		authz.NewRoute("GET /api/v1/visits/{id}", authz.VisitRead, a.h(a.getVisit)),
 		authz.NewRoute("POST /api/v1/visits/{id}/follow-up-done", authz.VisitWrite, a.h(a.closeVisitFollowUp)),
+		// bodies: the residents' (villagers') committee beside the Party committee (issue 12 item 4)
+		authz.NewRoute("GET /api/v1/bodies", authz.BodyRead, a.h(a.listBodyTerms)),
+		authz.NewRoute("POST /api/v1/bodies", authz.BodyWrite, a.h(a.createBodyTerm)),
+		authz.NewRoute("GET /api/v1/bodies/{id}", authz.BodyRead, a.h(a.getBodyTerm)),
+		authz.NewRoute("GET /api/v1/bodies/{id}/decisions", authz.BodyRead, a.h(a.listBodyDecisions)),
+		authz.NewRoute("POST /api/v1/bodies/{id}/decisions", authz.BodyWrite, a.h(a.addBodyDecision)),
 		authz.NewRoute("GET /api/v1/lists/needs", authz.ListRead, a.h(a.listNeeds)),
 		authz.NewRoute("POST /api/v1/lists/needs", authz.ListWrite, a.h(a.createNeed)),
 		authz.NewRoute("GET /api/v1/lists/needs/suggestions", authz.ListRead, a.h(a.needSuggestions)),

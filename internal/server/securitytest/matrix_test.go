@@ -668,6 +668,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.budgetObject(kind, rel)
 	case workerObj, visitObj:
 		return w.workersObject(kind, rel)
+	case bodyTermObj:
+		return w.bodyTerm(rel)
 	}
 	return 0
 }
