@@ -318,6 +318,9 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /visits", authz.VisitWrite, wb.h(wb.logVisit)),
 		authz.NewRoute("GET /visits/unvisited", authz.VisitRead, wb.h(wb.unvisitedPlaces)),
 		authz.NewRoute("POST /visits/{id}/done", authz.VisitWrite, wb.h(wb.closeVisitFollowUp)),
+		// bodies: the residents' (villagers') committee (issue 12 item 4)
+		authz.NewRoute("GET /bodies", authz.BodyRead, wb.h(wb.showBodies)),
+		authz.NewRoute("POST /bodies/{id}/decisions", authz.BodyWrite, wb.h(wb.addBodyDecision)),
 		authz.NewRoute("GET /lists/needs", authz.ListRead, wb.h(wb.listNeeds)),
 		authz.NewRoute("GET /lists/needs/new", authz.ListWrite, wb.h(wb.newNeed)),
 		authz.NewRoute("POST /lists/needs", authz.ListWrite, wb.h(wb.createNeed)),

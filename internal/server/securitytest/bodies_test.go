@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"sync"
 	"time"
 
@@ -81,6 +82,7 @@ func (w *world) bodyTerm(rel relation) int64 {
 
 var bodiesObjKinds = map[string]objKind{
 	"/api/v1/bodies/{id}": bodyTermObj,
+	"/bodies/{id}":        bodyTermObj,
 }
 
 var bodiesSpecs = map[string]spec{
@@ -89,6 +91,11 @@ var bodiesSpecs = map[string]spec{
 	"GET /api/v1/bodies/{id}":            {kind: bodyRead, scoped: true},
 	"GET /api/v1/bodies/{id}/decisions":  {kind: bodyRead, scoped: true},
 	"POST /api/v1/bodies/{id}/decisions": {kind: bodyWrite, scoped: true, body: jsonBody(`{"kind":"meeting","date":"2026-03-01","title":"矩阵居民会议"}`)},
+	// The page of a community's committee and its decision form.
+	"GET /bodies": {kind: bodyRead, scoped: true, query: communityQuery},
+	"POST /bodies/{id}/decisions": {kind: bodyWrite, scoped: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"kind": {"task"}, "date": {"2026-03-01"}, "title": {"矩阵页面任务"}}
+	})},
 }
 
 func init() {
