@@ -258,6 +258,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoWorkers(ctx, st, community); err != nil {
 		return nil, err
 	}
+	if err := demoBodies(ctx, st, street); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
