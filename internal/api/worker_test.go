@@ -128,6 +128,6 @@ func TestWorkerAPI(t *testing.T) {
 		if len(months.Items) != 12 || months.Items[11].Visits != 1 {
 			t.Errorf("months: %+v", months)
 		}
-		mustProblem(t, f.mustDo(t, grid, "GET", "/api/v1/visits/months?community="+id(tr.community.ID), nil), http.StatusNotFound)
+		mustProblem(t, f.mustDo(t, grid, "GET", "/api/v1/visits/months?community="+id(tr.community.ID), nil), http.StatusForbidden)
 	})
 }
