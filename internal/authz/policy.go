@@ -156,6 +156,16 @@ const (
 	StandardRead    Action = "standard.read"    // see the standards catalogue and the communities' compliance: staff by territory
 	StandardWrite   Action = "standard.write"   // enter a community's value of a manual item with its evidence: staff by territory
 	StandardCatalog Action = "standard.catalog" // keep the standards catalogue of a street or district: street, district and system administrators
+	// workers: community workers (社区工作者) and their visits (issue 12 item 3). The roster is
+	// office work: staff of the worker's community or above; visits are logged and read by staff
+	// and grid leaders at the places of their territory.
+	WorkerRead  Action = "worker.read"  // the roster of one's territory's communities: positions, qualifications, training, recruitment, grids, coverage (phone and ID number masked)
+	WorkerWrite Action = "worker.write" // add and change workers, their trainings, recruitment steps and grids; reveal a worker's phone and ID number (audited)
+	VisitRead   Action = "visit.read"   // visits at the places of one's territory, and the places nobody has visited for N days
+	VisitWrite  Action = "visit.write"  // log a visit to a place or household of one's territory, close its follow-up
+	// bodies: the residents' (villagers') committee beside the Party committee (issue 12 item 4).
+	BodyRead  Action = "body.read"  // the terms, members (with their cross appointments) and decisions of the committee of one's community
+	BodyWrite Action = "body.write" // record a term with its elected members, and the meetings, decisions and tasks the committee owns: staff by territory
 )
 
 var (
@@ -285,6 +295,13 @@ var policy = map[Action][]model.Role{
 	StandardRead:    staff,
 	StandardWrite:   staff,
 	StandardCatalog: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	// workers
+	WorkerRead:  staff,
+	WorkerWrite: staff,
+	VisitRead:   fieldStaff,
+	VisitWrite:  fieldStaff,
+	BodyRead:    fieldStaff,
+	BodyWrite:   staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -260,6 +260,9 @@ func (s *Store) KeyUsage(ctx context.Context) (map[string]int64, error) {
 	if err := s.addTOTPKeyUsage(ctx, out); err != nil {
 		return nil, err
 	}
+	if err := s.addWorkerKeyUsage(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -348,8 +351,11 @@ func (s *Store) Reencrypt(ctx context.Context, batch int, progress func(done, to
 			if _, err := s.reencryptSealed(ctx, "id_conflicts", "attempt", attemptColumn); err != nil {
 				return done, err
 			}
-			_, err := s.reencryptTOTP(ctx)
-			return done, err
+			if _, err := s.reencryptTOTP(ctx); err != nil {
+				return done, err
+			}
+			// Community workers seal their phone and ID number (worker.go).
+			return done, s.reencryptWorkers(ctx)
 		}
 	}
 }

@@ -595,6 +595,10 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.budgetObject(kind, rel)
 	case burdenTaskReceivedObj, burdenTaskPendingObj, burdenTaskAcceptedObj:
 		return w.burdenObject(kind, rel)
+	case workerObj, workerFreshObj:
+		return w.workersObject(workerFreshObj, rel)
+	case visitOpenObj:
+		return w.workersObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -668,6 +672,10 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.burdenObject(kind, rel)
 	case standardItemObj, standardCommunityObj:
 		return w.standardObject(kind, rel)
+	case workerObj, visitObj:
+		return w.workersObject(kind, rel)
+	case bodyTermObj:
+		return w.bodyTerm(rel)
 	}
 	return 0
 }
