@@ -147,6 +147,12 @@ const (
 	BudgetRead    Action = "budget.read"    // see budget rounds and their proposals, winners, milestones and photos
 	BudgetPropose Action = "budget.propose" // propose small projects in a round of one's own community while it collects them (staff: of their territory)
 	BudgetWrite   Action = "budget.write"   // create rounds, review proposals, open voting, cancel, carry winners out (milestones, photos): staff by territory
+	// centres: service centres and bookings (issue 12 item 6). Who reads a centre is decided by
+	// the store as for votes: staff and grid leaders in or below its community, a resident,
+	// member or unit leader of a household in it. Bookers' names are shown to staff only.
+	CentreRead  Action = "centre.read"  // see centres, their rooms, hours, closed days and free slots
+	CentreBook  Action = "centre.book"  // book a room of a centre of one's own community (staff: of their territory), see and cancel one's bookings
+	CentreWrite Action = "centre.write" // create centres, add rooms and closed days, see the day's bookings, check people in: staff by territory
 )
 
 var (
@@ -267,6 +273,10 @@ var policy = map[Action][]model.Role{
 	BudgetRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetPropose: append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetWrite:   staff,
+	// centres
+	CentreRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	CentreBook:  append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	CentreWrite: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
