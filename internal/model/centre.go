@@ -403,6 +403,9 @@ type Slot struct {
 // StartText is "09:00".
 func (s Slot) StartText() string { return ClockText(s.Start) }
 
+// Key is "0900", for element ids.
+func (s Slot) Key() string { return fmt.Sprintf("%02d%02d", s.Start/60, s.Start%60) }
+
 // EndText is "10:00".
 func (s Slot) EndText() string { return ClockText(s.End) }
 

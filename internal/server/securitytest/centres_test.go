@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -139,12 +141,17 @@ func tomorrow() string { return model.DayOf(time.Now()).AddDate(0, 0, 1).Format(
 
 var centrePatternKinds = map[string]objKind{
 	"/api/v1/bookings/{id}/check-in": bookingSoonObj,
+	"/bookings/{id}/check-in":        bookingSoonObj,
 }
 
 var centreObjKinds = map[string]objKind{
 	"/api/v1/centres/{id}":  centreObj,
 	"/api/v1/bookings/{id}": bookingObj,
+	"/centres/{id}":         centreObj,
+	"/bookings/{id}":        bookingObj,
 }
+
+func noForm(*world, relation, int64) url.Values { return url.Values{} }
 
 var centreSpecs = map[string]spec{
 	"GET /api/v1/centres": {kind: centreRead},
@@ -171,4 +178,33 @@ var centreSpecs = map[string]spec{
 	"GET /api/v1/bookings/{id}":           {kind: centreBook, scoped: true, fresh: true},
 	"POST /api/v1/bookings/{id}/cancel":   {kind: centreBook, scoped: true, fresh: true},
 	"POST /api/v1/bookings/{id}/check-in": {kind: centreWrite, scoped: true, fresh: true, body: jsonBody(`{"outcome":"checked_in"}`)},
+
+	// The pages: the list, the staff's new centre, a centre with the staff's forms, the
+	// booking flow and its one-tap booking, the staff's day, my bookings, cancel and check-in.
+	"GET /centres":     {kind: centreRead},
+	"GET /centres/new": {kind: centreWrite},
+	"POST /centres": {kind: centreWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		v := url.Values{"community_id": {strconv.FormatInt(w.communityOfRel(rel).ID, 10)}, "name": {fmt.Sprintf("矩阵页面中心%d", w.nextSeq())}, "kind": {"life"}}
+		for i := range 7 {
+			v.Set(fmt.Sprintf("hours.%d", i), "08:00-17:00")
+		}
+		return v
+	})},
+	"GET /centres/{id}": {kind: centreRead, scoped: true},
+	"POST /centres/{id}/rooms": {kind: centreWrite, scoped: true, body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"name": {fmt.Sprintf("矩阵页面活动室%d", w.nextSeq())}, "kind": {"room"}, "capacity": {"8"}}
+	})},
+	"POST /centres/{id}/closed-days": {kind: centreWrite, scoped: true, body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"day": {model.DayOf(time.Now()).AddDate(0, 0, 100+w.nextSeq()).Format(time.DateOnly)}, "reason": {"矩阵页面闭馆"}}
+	})},
+	"GET /centres/{id}/book": {kind: centreBook, scoped: true},
+	"POST /centres/{id}/book": {kind: centreBook, scoped: true, body: formBody(func(w *world, _ relation, id int64) url.Values {
+		return url.Values{"room_id": {strconv.FormatInt(w.freshRoom(id), 10)}, "day": {tomorrow()}, "start": {"10:00"}, "slots": {"1"}}
+	})},
+	"GET /centres/{id}/bookings": {kind: centreWrite, scoped: true},
+	"GET /bookings":              {kind: centreBook},
+	"POST /bookings/{id}/cancel": {kind: centreBook, scoped: true, fresh: true, body: formBody(noForm)},
+	"POST /bookings/{id}/check-in": {kind: centreWrite, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"outcome": {"checked_in"}}
+	})},
 }
