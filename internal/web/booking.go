@@ -93,7 +93,7 @@ func (wb *Web) bookPageFor(w http.ResponseWriter, r *http.Request, status int, q
 	if p.Form == nil {
 		p.Form = newForm("book", url.Values{"slots": {"1"}}, "room_id", "day", "start", "slots", "people", "purpose")
 	}
-	if p.Form.Invalid() {
+	if len(p.Form.Errors) > 0 { // a refused slot (Message alone) has its own box above the slots
 		p.Failed = p.Form
 	}
 	return wb.render(w, r, status, "centres/book", p)
