@@ -79,6 +79,9 @@ type Booking struct {
 type BookingCaller struct {
 	Cancel  bool // the booker before the start, or staff who manage the centre, while booked
 	CheckIn bool // staff who manage the centre, while booked
+	// ArrivedNow and NoShowNow say which outcome the desk may record at the time it was read
+	// (CheckOutcome): checked in from CheckInEarly before the start, no-show once it started.
+	ArrivedNow, NoShowNow bool
 }
 
 // Day is the booking's date in Shanghai, "2027-01-05".

@@ -55,6 +55,8 @@ func (vr householder) presentBooking(x bookingRow, now time.Time) *model.Booking
 	booked := b.Status == model.BookingBooked
 	b.Caller.Cancel = booked && (manage || b.Mine && b.StartsAt.After(now))
 	b.Caller.CheckIn = booked && manage
+	b.Caller.ArrivedNow = b.Caller.CheckIn && model.CheckOutcome(b, model.BookingCheckedIn, now) == nil
+	b.Caller.NoShowNow = b.Caller.CheckIn && model.CheckOutcome(b, model.BookingNoShow, now) == nil
 	return b
 }
 

@@ -21,7 +21,7 @@ import (
 // books a free slot with one tap on the phone flow; a second booking of that slot by another
 // resident is refused on the same page (409, the reason in the summary, the slot shown taken);
 // the resident's bookings list it with a cancel button; staff's day lists it with the booker's
-// name and check-in; a resident of another community gets 404.
+// name (check-in opens 30 minutes ahead: tomorrow's says so); a resident of another community gets 404.
 func TestCentrePages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -110,7 +110,8 @@ func TestCentrePages(t *testing.T) {
 		// Staff's day: the name and check-in.
 		res = staff.get(fmt.Sprintf("%s/bookings?day=%s", path, dayText)).want(t, http.StatusOK)
 		rows := all(res.Doc, "#results tbody tr")
-		if len(rows) != 1 || !strings.Contains(text(rows[0]), "resident") || len(all(rows[0], "button[id^='checkin-']")) != 1 {
+		if len(rows) != 1 || !strings.Contains(text(rows[0]), "resident") || len(all(rows[0], "button[id^='checkin-']")) != 0 ||
+			!strings.Contains(text(rows[0]), "开始前 30 分钟起可签到") {
 			t.Errorf("the day's bookings: %d rows", len(rows))
 		}
 		resident.get(path+"/bookings").want(t, http.StatusForbidden)
