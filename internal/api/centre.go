@@ -159,6 +159,27 @@ func (a *API) addClosedDay(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, toCentreJSON(c))
 }
 
+type hoursRequest struct {
+	Hours []string `json:"hours"`
+}
+
+// setCentreHours replaces a centre's opening hours.
+func (a *API) setCentreHours(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req hoursRequest
+	if err := decode(w, r, a.maxBody, &req); err != nil {
+		return err
+	}
+	c, err := a.st.SetCentreHours(r.Context(), authz.ScopeFrom(r.Context()), id, req.Hours)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toCentreJSON(c))
+}
+
 type slotJSON struct {
 	Start  string `json:"start"`
 	End    string `json:"end"`

@@ -150,6 +150,16 @@ func TestCentreAPI(t *testing.T) {
 		mustProblem(t, f.mustDo(t, w.voter, "POST", "/api/v1/centres", map[string]any{"community_id": id(f.tree.community.ID), "name": "x", "kind": "life", "hours": apiHours(3)}), http.StatusForbidden)
 		mustProblem(t, f.mustDo(t, w.staff, "POST", one+"/rooms", map[string]any{"name": "多功能活动室", "kind": "room", "capacity": 5}), http.StatusConflict)
 		mustJSON[centreOut](t, f.mustDo(t, w.staff, "POST", one+"/closed-days", map[string]any{"day": apiDay(2), "reason": "设备检修"}), http.StatusCreated)
+		bad := apiHours(3)
+		bad[0] = "8点"
+		p = mustProblem(t, f.mustDo(t, w.staff, "PUT", one+"/hours", map[string]any{"hours": bad}), http.StatusUnprocessableEntity)
+		if got := fields(p); !slices.Equal(got, []string{"hours.0"}) || !strings.Contains(message(p, "hours.0"), "周一") {
+			t.Errorf("bad hours: %+v", p)
+		}
+		mustProblem(t, f.mustDo(t, w.voter, "PUT", one+"/hours", map[string]any{"hours": apiHours(3)}), http.StatusForbidden)
+		if got := mustJSON[centreOut](t, f.mustDo(t, w.staff, "PUT", one+"/hours", map[string]any{"hours": apiHours(3)}), http.StatusOK); !slices.Equal(got.Hours, apiHours(3)) {
+			t.Errorf("the hours: %v", got.Hours)
+		}
 
 		c := mustJSON[centreOut](t, f.mustDo(t, w.voter, "GET", one, nil), http.StatusOK)
 		if !c.CanBook || c.CanManage || len(c.Rooms) != 1 || len(c.ClosedDays) != 1 || c.ClosedDays[0].Reason != "设备检修" {

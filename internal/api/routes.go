@@ -202,6 +202,7 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/centres", authz.CentreWrite, a.h(a.createCentre)),
 		authz.NewRoute("GET /api/v1/centres/{id}", authz.CentreRead, a.h(a.getCentre)),
 		authz.NewRoute("POST /api/v1/centres/{id}/rooms", authz.CentreWrite, a.h(a.addCentreRoom)),
+		authz.NewRoute("PUT /api/v1/centres/{id}/hours", authz.CentreWrite, a.h(a.setCentreHours)),
 		authz.NewRoute("POST /api/v1/centres/{id}/closed-days", authz.CentreWrite, a.h(a.addClosedDay)),
 		authz.NewRoute("GET /api/v1/centres/{id}/slots", authz.CentreRead, a.h(a.centreSlots)),
 		authz.NewRoute("GET /api/v1/centres/{id}/bookings", authz.CentreWrite, a.h(a.centreBookings)),

@@ -298,24 +298,41 @@ func (in *CentreInput) Validate() error {
 	if utf8.RuneCountInString(in.Address) > CentreAddressMax {
 		v.Add("address", fmt.Sprintf("地址不能超过 %d 个字", CentreAddressMax))
 	}
-	if len(in.Hours) != weekdayCount {
-		v.Add("hours", "请按周一到周日填写 7 天的开放时间（不开放的日子留空）")
-	} else {
-		open := false
-		for i, s := range in.Hours {
-			h, msg := parseDayHours(s)
-			if msg != "" {
-				v.Add("hours."+strconv.Itoa(i), weekdayNames[i]+"："+msg)
-				continue
-			}
-			in.Week[i] = h
-			open = open || !h.Closed()
-		}
-		if !open && len(v.Fields) == 0 {
-			v.Add("hours", "一周至少要有一天开放")
-		}
-	}
+	in.Week = weekInput(v, in.Hours)
 	return v.Err()
+}
+
+// weekInput reads seven entries Monday first into a week, adding to v what is wrong ("hours",
+// or "hours.i" for weekday i).
+func weekInput(v *ValidationError, hours []string) WeekHours {
+	var w WeekHours
+	if len(hours) != weekdayCount {
+		v.Add("hours", "请按周一到周日填写 7 天的开放时间（不开放的日子留空）")
+		return w
+	}
+	open, bad := false, false
+	for i, s := range hours {
+		h, msg := parseDayHours(s)
+		if msg != "" {
+			v.Add("hours."+strconv.Itoa(i), weekdayNames[i]+"："+msg)
+			bad = true
+			continue
+		}
+		w[i] = h
+		open = open || !h.Closed()
+	}
+	if !open && !bad {
+		v.Add("hours", "一周至少要有一天开放")
+	}
+	return w
+}
+
+// ValidateWeek reads a centre's new opening hours (seven entries Monday first), naming every
+// bad weekday.
+func ValidateWeek(hours []string) (WeekHours, error) {
+	v := &ValidationError{}
+	w := weekInput(v, hours)
+	return w, v.Err()
 }
 
 // RoomInput adds a room or a window to a centre.

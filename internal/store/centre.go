@@ -331,6 +331,37 @@ func (s *Store) AddClosedDay(ctx context.Context, sc authz.Scope, id int64, in m
 	return s.Centre(ctx, sc, id)
 }
 
+// SetCentreHours replaces the opening hours of centre id (staff who manage it), in turn with
+// the bookings of the centre (lockCentre): bookings from then on are checked against the new
+// hours; those already made stay, and the staff's day pages list them as before.
+func (s *Store) SetCentreHours(ctx context.Context, sc authz.Scope, id int64, hours []string) (*model.Centre, error) {
+	if !authz.Allowed(sc.Role, authz.CentreWrite) {
+		return nil, model.ErrForbidden
+	}
+	week, err := model.ValidateWeek(hours)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Tx(ctx, func(tx *Tx) error {
+		ce, err := tx.managedCentre(ctx, sc, id, model.DayOf(s.now()))
+		if err != nil {
+			return err
+		}
+		if err := tx.lockCentre(ctx, ce.ID, true); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE centres SET hours = ? WHERE id = ?`, week.String(), ce.ID); err != nil {
+			return err
+		}
+		tx.auditAt(sc, ce.Path, "centre.hours", "centre", []int64{ce.ID}, week.String())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Centre(ctx, sc, id)
+}
+
 // lockCentre locks the centre's row on PostgreSQL, exclusively for a closed day being added,
 // shared for a booking (bookings of one centre still run side by side), so the two take turns;
 // SQLite's single writer already serializes them.

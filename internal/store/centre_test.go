@@ -96,6 +96,22 @@ func TestCentreBooking(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// The hours: staff change them (a bad weekday named); a resident may not.
+		if got := firstFields(st.SetCentreHours(ctx, w.staff, c2.ID, centreHours(3))); errField(got) != fmt.Sprint(model.ErrNotFound) {
+			t.Errorf("staff changing another community's hours: %v", got)
+		}
+		bad := centreHours(3)
+		bad[1] = "18:00-08:00"
+		if got := firstFields(st.SetCentreHours(ctx, w.staff, w.centre.ID, bad)); !slices.Equal(got, []string{"hours.1"}) {
+			t.Errorf("bad hours: %v", got)
+		}
+		if _, err := st.SetCentreHours(ctx, res, w.centre.ID, centreHours(3)); !errors.Is(err, model.ErrForbidden) {
+			t.Errorf("a resident changing the hours: %v", err)
+		}
+		if c, err := st.SetCentreHours(ctx, w.staff, w.centre.ID, centreHours(3)); err != nil || c.Hours.String() != w.centre.Hours.String() {
+			t.Errorf("the hours again: %+v, %v", c, err)
+		}
+
 		// Reading: the community's residents and staff; not the other community's centre.
 		if _, err := st.Centre(ctx, res, c2.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("a resident reading another community's centre: %v", err)

@@ -125,6 +125,8 @@ type centrePage struct {
 	Today  string
 	Room   *Form // staff: a new room or window
 	Closed *Form // staff: a closed day
+	Hours  *Form // staff: the week's hours
+	Days   []string
 	Kinds  []model.RoomKind
 }
 
@@ -141,11 +143,17 @@ func (wb *Web) centrePageFor(w http.ResponseWriter, r *http.Request, status int,
 	p := &centrePage{Page: wb.base(r, c.Name, "centres"), Centre: c, Today: today, Kinds: []model.RoomKind{model.RoomRoom, model.RoomWindow},
 		Room:   newForm("room", url.Values{"kind": {string(model.RoomRoom)}, "slot_minutes": {"60"}, "max_slots": {"2"}}, "name", "kind", "capacity", "slot_minutes", "max_slots"),
 		Closed: newForm("closed", nil, "day", "reason")}
+	hv := url.Values{}
+	for i, h := range c.Hours.Days() {
+		hv.Set("hours."+strconv.Itoa(i), h)
+		p.Days = append(p.Days, model.WeekdayName(i))
+	}
+	p.Hours = newForm("hours", hv, centreFields[4:]...)
 	p.Crumbs = []Crumb{{Name: wb.t("centres.title"), URL: "/centres"}, {Name: c.Name}}
 	if fill != nil {
 		fill(p)
 	}
-	for _, f := range []*Form{p.Room, p.Closed} {
+	for _, f := range []*Form{p.Room, p.Closed, p.Hours} {
 		if f.Invalid() {
 			p.Failed = f
 		}
@@ -209,5 +217,29 @@ func (wb *Web) addClosedDay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	redirect(w, r, centreURL(id), "closed_day_added")
+	return nil
+}
+
+// setCentreHours replaces the centre's week of opening hours.
+func (wb *Web) setCentreHours(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("hours", r.PostForm, centreFields[4:]...)
+	var hours []string
+	for i := range 7 {
+		hours = append(hours, f.Values.Get("hours."+strconv.Itoa(i)))
+	}
+	if _, err := wb.st.SetCentreHours(r.Context(), scope(r), id, hours); err != nil {
+		if f.fail(err) {
+			return wb.centrePageFor(w, r, formStatus(err), func(p *centrePage) { p.Hours = f })
+		}
+		return err
+	}
+	redirect(w, r, centreURL(id), "hours_set")
 	return nil
 }

@@ -64,6 +64,18 @@ func TestCentrePages(t *testing.T) {
 		path := strings.Split(res.Header.Get("Location"), "?")[0]
 		centre := mustInt(t, strings.TrimPrefix(path, "/centres/"))
 		staff.post(path+"/rooms", url.Values{"name": {"多功能活动室"}, "kind": {"room"}, "capacity": {"30"}, "slot_minutes": {"60"}, "max_slots": {"2"}}).want(t, http.StatusSeeOther)
+		hours := url.Values{}
+		for i := range 7 {
+			hours.Set(fmt.Sprintf("hours.%d", i), "08:00-20:00")
+		}
+		hours.Set("hours.2", "")
+		hours.Set("hours.4", "20:00-08:00")
+		res = staff.post(path+"/hours", hours).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "周五") {
+			t.Errorf("bad hours: %q", got)
+		}
+		hours.Set("hours.4", "08:00-20:00")
+		staff.post(path+"/hours", hours).want(t, http.StatusSeeOther)
 		c, err := st.Centre(ctx, sys, centre)
 		if err != nil || len(c.Rooms) != 1 {
 			t.Fatalf("the centre: %+v, %v", c, err)

@@ -309,6 +309,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /centres", authz.CentreWrite, wb.h(wb.createCentre)),
 		authz.NewRoute("GET /centres/{id}", authz.CentreRead, wb.h(wb.showCentre)),
 		authz.NewRoute("POST /centres/{id}/rooms", authz.CentreWrite, wb.h(wb.addCentreRoom)),
+		authz.NewRoute("POST /centres/{id}/hours", authz.CentreWrite, wb.h(wb.setCentreHours)),
 		authz.NewRoute("POST /centres/{id}/closed-days", authz.CentreWrite, wb.h(wb.addClosedDay)),
 		authz.NewRoute("GET /centres/{id}/book", authz.CentreBook, wb.h(wb.bookFlow)),
 		authz.NewRoute("POST /centres/{id}/book", authz.CentreBook, wb.h(wb.book)),

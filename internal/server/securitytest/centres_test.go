@@ -167,6 +167,14 @@ var centreSpecs = map[string]spec{
 		day := model.DayOf(time.Now()).AddDate(0, 0, 100+w.nextSeq()).Format(time.DateOnly)
 		return "application/json", fmt.Appendf(nil, `{"day":%q,"reason":"矩阵闭馆"}`, day)
 	}},
+	"PUT /api/v1/centres/{id}/hours": {kind: centreWrite, scoped: true, body: jsonBody(`{"hours":["00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00"]}`)},
+	"POST /centres/{id}/hours": {kind: centreWrite, scoped: true, body: formBody(func(*world, relation, int64) url.Values {
+		v := url.Values{}
+		for i := range 7 {
+			v.Set(fmt.Sprintf("hours.%d", i), "00:00-24:00")
+		}
+		return v
+	})},
 	"GET /api/v1/centres/{id}/slots": {kind: centreRead, scoped: true, query: func(w *world, rel relation) string {
 		return fmt.Sprintf("room=%d&day=%s", w.freshRoom(w.centreOf(rel)), tomorrow())
 	}},
