@@ -260,6 +260,7 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 		return nil, err
 	}
 	if err := demoBodies(ctx, st, street); err != nil {
+	if err := demoCentres(ctx, st, community); err != nil {
 		return nil, err
 	}
 	return out, nil

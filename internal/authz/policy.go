@@ -166,6 +166,12 @@ const (
 	// bodies: the residents' (villagers') committee beside the Party committee (issue 12 item 4).
 	BodyRead  Action = "body.read"  // the terms, members (with their cross appointments) and decisions of the committee of one's community
 	BodyWrite Action = "body.write" // record a term with its elected members, and the meetings, decisions and tasks the committee owns: staff by territory
+	// centres: service centres and bookings (issue 12 item 6). Who reads a centre is decided by
+	// the store as for votes: staff and grid leaders in or below its community, a resident,
+	// member or unit leader of a household in it. Bookers' names are shown to staff only.
+	CentreRead  Action = "centre.read"  // see centres, their rooms, hours, closed days and free slots
+	CentreBook  Action = "centre.book"  // book a room of a centre of one's own community (staff: of their territory), see and cancel one's bookings
+	CentreWrite Action = "centre.write" // create centres, add rooms and closed days, see the day's bookings, check people in: staff by territory
 )
 
 var (
@@ -302,6 +308,10 @@ var policy = map[Action][]model.Role{
 	VisitWrite:  fieldStaff,
 	BodyRead:    fieldStaff,
 	BodyWrite:   staff,
+	// centres
+	CentreRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	CentreBook:  append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	CentreWrite: staff,
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

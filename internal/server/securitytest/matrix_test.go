@@ -599,6 +599,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.workersObject(workerFreshObj, rel)
 	case visitOpenObj:
 		return w.workersObject(kind, rel)
+	case bookingObj, bookingSoonObj:
+		return w.centreObject(kind, rel, role)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -676,6 +678,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.workersObject(kind, rel)
 	case bodyTermObj:
 		return w.bodyTerm(rel)
+	case centreObj:
+		return w.centreObject(kind, rel, "")
 	}
 	return 0
 }

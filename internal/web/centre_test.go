@@ -1,0 +1,149 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+	"gongzhi/internal/web"
+)
+
+// TestCentrePages: staff create a centre from the form (a bad weekday answered under its
+// field, the input kept) and add a room; a resident of the community sees it in the list and
+// books a free slot with one tap on the phone flow; a second booking of that slot by another
+// resident is refused on the same page (409, the reason in the summary, the slot shown taken);
+// the resident's bookings list it with a cancel button; staff's day lists it with the booker's
+// name (check-in opens 30 minutes ahead: tomorrow's says so); a resident of another community gets 404.
+func TestCentrePages(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st, web.Options{})
+		ctx, sys := t.Context(), authz.System()
+		var heads []int64
+		for i, name := range []string{"王建华", "李秀英"} {
+			h, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: f.stairwell.ID, Address: fmt.Sprintf("1栋1单元%d室", 101+i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: name, IDNumber: validID("510781", "19650308", 70+i), Relation: model.RelationHead})
+			if err != nil {
+				t.Fatal(err)
+			}
+			heads = append(heads, r.ID)
+		}
+		for i, name := range []string{"resident", "member"} {
+			if err := st.LinkResident(ctx, sys, mustUserID(t, st, name), heads[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		staff := f.as(t, "staff")
+		res := staff.get("/centres/new").want(t, http.StatusOK)
+		one(t, res.Doc, "#form-centre")
+		form := url.Values{"community_id": {fmt.Sprint(f.community.ID)}, "name": {"天宝社区文化活动中心"}, "kind": {"culture"}}
+		for i := range 7 {
+			form.Set(fmt.Sprintf("hours.%d", i), "08:00-20:00")
+		}
+		form.Set("hours.2", "9点到5点")
+		res = staff.post("/centres", form).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "周三") {
+			t.Errorf("a bad weekday: %q", got)
+		}
+		if got := attr(one(t, res.Doc, "input[name='hours.2']"), "value"); got != "9点到5点" {
+			t.Errorf("the input is not kept: %q", got)
+		}
+		form.Set("hours.2", "")
+		res = staff.post("/centres", form).want(t, http.StatusSeeOther)
+		path := strings.Split(res.Header.Get("Location"), "?")[0]
+		centre := mustInt(t, strings.TrimPrefix(path, "/centres/"))
+		staff.post(path+"/rooms", url.Values{"name": {"多功能活动室"}, "kind": {"room"}, "capacity": {"30"}, "slot_minutes": {"60"}, "max_slots": {"2"}}).want(t, http.StatusSeeOther)
+		hours := url.Values{}
+		for i := range 7 {
+			hours.Set(fmt.Sprintf("hours.%d", i), "08:00-20:00")
+		}
+		hours.Set("hours.2", "")
+		hours.Set("hours.4", "20:00-08:00")
+		res = staff.post(path+"/hours", hours).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "周五") {
+			t.Errorf("bad hours: %q", got)
+		}
+		hours.Set("hours.4", "08:00-20:00")
+		staff.post(path+"/hours", hours).want(t, http.StatusSeeOther)
+		c, err := st.Centre(ctx, sys, centre)
+		if err != nil || len(c.Rooms) != 1 {
+			t.Fatalf("the centre: %+v, %v", c, err)
+		}
+		room := c.Rooms[0].ID
+
+		// The resident: list, centre, flow, one tap.
+		resident, member := f.as(t, "resident"), f.as(t, "member")
+		res = resident.get("/centres").want(t, http.StatusOK)
+		one(t, res.Doc, fmt.Sprintf("#centre-%d", centre))
+		res = resident.get(path).want(t, http.StatusOK)
+		one(t, res.Doc, fmt.Sprintf("#book-room-%d", room))
+		day := model.DayOf(time.Now()).AddDate(0, 0, 1)
+		for day.Weekday() == time.Wednesday {
+			day = day.AddDate(0, 0, 1)
+		}
+		dayText := day.Format(time.DateOnly)
+		flow := fmt.Sprintf("%s/book?room=%d&day=%s", path, room, dayText)
+		res = resident.get(flow).want(t, http.StatusOK)
+		one(t, res.Doc, "#slot-0900")
+		booking := url.Values{"room_id": {fmt.Sprint(room)}, "day": {dayText}, "slots": {"1"}, "start": {"09:00"}, "purpose": {"书法班"}}
+		res = resident.post(path+"/book", booking).want(t, http.StatusSeeOther)
+		if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/bookings") {
+			t.Errorf("after booking: %q", loc)
+		}
+		res = member.post(path+"/book", booking).want(t, http.StatusConflict)
+		if got := text(one(t, res.Doc, "#book-conflict")); !strings.Contains(got, "该时段已被预约") {
+			t.Errorf("the second booking: %q", got)
+		}
+		if got := text(one(t, res.Doc, "#slot-0900")); !strings.Contains(got, "已约") {
+			t.Errorf("the taken slot: %q", got)
+		}
+		booking.Set("start", "07:00")
+		res = member.post(path+"/book", booking).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, "#start-error")); !strings.Contains(got, "超出开放时间") {
+			t.Errorf("before opening: %q", got)
+		}
+		res = resident.get("/bookings").want(t, http.StatusOK)
+		if n := len(all(res.Doc, ".booking-item")); n != 1 {
+			t.Errorf("my bookings: %d", n)
+		}
+		one(t, res.Doc, "form[action$='/cancel'] button")
+
+		// Staff's day: the name and check-in.
+		res = staff.get(fmt.Sprintf("%s/bookings?day=%s", path, dayText)).want(t, http.StatusOK)
+		rows := all(res.Doc, "#results tbody tr")
+		if len(rows) != 1 || !strings.Contains(text(rows[0]), "resident") || len(all(rows[0], "button[id^='checkin-']")) != 0 ||
+			!strings.Contains(text(rows[0]), "开始前 30 分钟起可签到") {
+			t.Errorf("the day's bookings: %d rows", len(rows))
+		}
+		resident.get(path+"/bookings").want(t, http.StatusForbidden)
+
+		// Another community's resident.
+		p, err := st.Centres(ctx, sys, store.CentreFilter{})
+		if err != nil || !slices.ContainsFunc(p.Items, func(c *model.Centre) bool { return c.ID == centre }) {
+			t.Fatal(err)
+		}
+		u, err := st.CreateUser(ctx, sys, store.UserInput{Username: "dongsheng", DisplayName: "东胜居民", Password: password, Role: model.RoleResident, ScopeID: f.community2.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := st.Residents(ctx, sys, store.ResidentFilter{HouseholdID: f.household2.ID})
+		if err != nil || len(rs.Items) == 0 {
+			t.Fatal(err)
+		}
+		if err := st.LinkResident(ctx, sys, u.ID, rs.Items[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		f.as(t, "dongsheng").get(path).want(t, http.StatusNotFound)
+	})
+}
