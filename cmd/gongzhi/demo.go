@@ -256,10 +256,14 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 		return nil, err
 	}
 	if err := demoBurden(ctx, st, street, community); err != nil {
+		return nil, err
+	}
 	if err := demoWorkers(ctx, st, community); err != nil {
 		return nil, err
 	}
 	if err := demoBodies(ctx, st, street); err != nil {
+		return nil, err
+	}
 	if err := demoCentres(ctx, st, community); err != nil {
 		return nil, err
 	}
