@@ -147,6 +147,13 @@ const (
 	BudgetRead    Action = "budget.read"    // see budget rounds and their proposals, winners, milestones and photos
 	BudgetPropose Action = "budget.propose" // propose small projects in a round of one's own community while it collects them (staff: of their territory)
 	BudgetWrite   Action = "budget.write"   // create rounds, review proposals, open voting, cancel, carry winners out (milestones, photos): staff by territory
+	// funds (issue 12 item 1)
+	FundRead     Action = "fund.read"     // see budgets, spending requests, receipts, the ledger and statements: staff by territory
+	FundRequest  Action = "fund.request"  // make spending requests and add their receipts: staff by territory
+	FundApprove  Action = "fund.approve"  // decide a request's pending step: staff whose role the step names, by territory, never on their own request
+	FundAllocate Action = "fund.allocate" // allocate budget to a community's category: street and district admins by territory
+	FundOverride Action = "fund.override" // allow a payment over the budget, with a reason (audited): street and district admins
+	FundConfig   Action = "fund.config"   // the category catalogue and the approval chain: district admins
 )
 
 var (
@@ -267,6 +274,13 @@ var policy = map[Action][]model.Role{
 	BudgetRead:    append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetPropose: append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	BudgetWrite:   staff,
+	// funds
+	FundRead:     staff,
+	FundRequest:  staff,
+	FundApprove:  staff,
+	FundAllocate: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	FundOverride: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	FundConfig:   {model.RoleSystemAdmin, model.RoleDistrictAdmin},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;
