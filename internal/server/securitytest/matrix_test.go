@@ -593,6 +593,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.surveyObject(kind, rel)
 	case roundFreshObj, projectFreshObj, projectWonObj:
 		return w.budgetObject(kind, rel)
+	case fundFreshObj, fundDecideObj: // funds (issue 12)
+		return w.fundFresh(kind, rel, role)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -662,6 +664,8 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.surveyObject(kind, rel)
 	case roundObj, projectObj, projectPhotoObj:
 		return w.budgetObject(kind, rel)
+	case fundRequestObj, fundCategoryObj: // funds (issue 12)
+		return w.fundObject(kind, rel)
 	}
 	return 0
 }
