@@ -79,8 +79,6 @@ func benchEntries() int {
 
 type fundNode struct{ id, street int64 }
 
-
-
 // mustFundLedger builds the district and loads entries ledger entries in bulk; it returns the
 // streets and communities and a street admin of each street.
 func mustFundLedger(tb testing.TB, st *store.Store, engine string, entries int) ([]fundNode, map[int64]authz.Scope) {

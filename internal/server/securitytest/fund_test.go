@@ -183,10 +183,13 @@ var fundPatternKinds = map[string]objKind{
 	"/api/v1/funds/requests/{id}/decision":   fundDecideObj,
 	"/api/v1/funds/requests/{id}/receipts/1": fundRequestObj,
 	"/api/v1/funds/categories/{id}":          fundCategoryObj,
+	"/funds/{id}/decide":                     fundDecideObj,
+	"/funds/{id}/receipts":                   fundFreshObj,
 }
 
 var fundObjKinds = map[string]objKind{
 	"/api/v1/funds/requests/{id}": fundRequestObj,
+	"/funds/{id}":                 fundRequestObj,
 }
 
 var fundSpecs = map[string]spec{
@@ -209,6 +212,21 @@ var fundSpecs = map[string]spec{
 	"POST /api/v1/funds/requests/{id}/receipts":    {kind: fundRequest, scoped: true, fresh: true, body: fundReceiptBody},
 	"GET /api/v1/funds/requests/{id}/receipts/{n}": {kind: fundRead, scoped: true},
 	"POST /api/v1/funds/requests/{id}/decision":    {kind: fundApprove, scoped: true, fresh: true, body: jsonBody(`{"decision":"reject","reason":"矩阵驳回","step":1}`)},
+
+	// The pages: the requests, the form, the budgets with the street's allocation form, the
+	// statement and its xlsx, a request with its decision and receipts forms.
+	"GET /funds":                {kind: fundRead},
+	"GET /funds/new":            {kind: fundRequest},
+	"POST /funds/new":           {kind: fundRequest, scoped: true, ref: true, body: fundRequestBody(false)},
+	"GET /funds/budgets":        {kind: fundRead},
+	"POST /funds/budgets":       {kind: fundAllocate, scoped: true, ref: true, body: fundAllocationBody(false)},
+	"GET /funds/statement":      {kind: fundRead},
+	"GET /funds/statement.xlsx": {kind: fundRead},
+	"GET /funds/{id}":           {kind: fundRead, scoped: true},
+	"POST /funds/{id}/decide": {kind: fundApprove, scoped: true, fresh: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"decision": {"reject"}, "reason": {"矩阵页面驳回"}, "step": {"1"}}
+	})},
+	"POST /funds/{id}/receipts": {kind: fundRequest, scoped: true, fresh: true, body: fundReceiptBody},
 }
 
 func init() {
