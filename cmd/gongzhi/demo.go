@@ -255,6 +255,9 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoBudget(ctx, st, street, community); err != nil {
 		return nil, err
 	}
+	if err := demoFunds(ctx, st, community); err != nil { // special funds (issue 12)
+		return nil, err
+	}
 	return out, nil
 }
 
