@@ -154,6 +154,10 @@ const (
 	FundAllocate Action = "fund.allocate" // allocate budget to a community's category: street and district admins by territory
 	FundOverride Action = "fund.override" // allow a payment over the budget, with a reason (audited): street and district admins
 	FundConfig   Action = "fund.config"   // the category catalogue and the approval chain: district admins
+	// contracts (issue 12 item 7)
+	ContractRead  Action = "contract.read"  // see purchased-service contracts, milestones and ratings: staff by territory, households of the community
+	ContractWrite Action = "contract.write" // make contracts, add milestones, accept them (the payment posted in the funds ledger): staff by territory
+	ContractRate  Action = "contract.rate"  // rate a milestone 1–5, once: residents, members and unit leaders of the community
 )
 
 var (
@@ -281,6 +285,10 @@ var policy = map[Action][]model.Role{
 	FundAllocate: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
 	FundOverride: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
 	FundConfig:   {model.RoleSystemAdmin, model.RoleDistrictAdmin},
+	// contracts
+	ContractRead:  append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	ContractWrite: staff,
+	ContractRate:  {model.RoleUnitLeader, model.RoleMember, model.RoleResident},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

@@ -77,8 +77,13 @@ func (s *Store) FundStatementOf(ctx context.Context, sc authz.Scope, territory i
 		st.Total.ClosingFen += l.ClosingFen
 	}
 	st.Total.CategoryName = "合计"
-	st.Payments, err = queryAll(ctx, c, `SELECT r.id, t.name, fc.name, r.purpose, r.payee, x.amount_fen, r.override_reason <> '', x.created_at
-		FROM fund_txns x JOIN fund_requests r ON r.id = x.request_id JOIN territories t ON t.id = x.community_id JOIN fund_categories fc ON fc.id = x.category_id
+	// A payment is a request's, or a contract milestone's (contract.go): its payee the contract's
+	// organization.
+	st.Payments, err = queryAll(ctx, c, `SELECT COALESCE(r.id, 0), t.name, fc.name, COALESCE(r.purpose, x.memo), COALESCE(r.payee, o.name, ''), x.amount_fen,
+			COALESCE(r.override_reason, '') <> '', x.created_at
+		FROM fund_txns x LEFT JOIN fund_requests r ON r.id = x.request_id LEFT JOIN contract_milestones cm ON cm.id = x.contract_milestone_id
+		LEFT JOIN contracts k ON k.id = cm.contract_id LEFT JOIN organizations o ON o.id = k.organization_id
+		JOIN territories t ON t.id = x.community_id JOIN fund_categories fc ON fc.id = x.category_id
 		WHERE x.kind = 'payment' AND x.year = ? AND x.path >= ? AND x.path < ? AND x.created_at >= ? AND x.created_at < ?
 		ORDER BY x.created_at, x.id LIMIT 5000`, []any{year, lo, hi, st.From, st.To}, func(rs rowScanner) (model.FundPayment, error) {
 		var p model.FundPayment
