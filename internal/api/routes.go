@@ -213,6 +213,13 @@ func (a *API) Routes() []authz.Route {
 		authz.NewRoute("POST /api/v1/funds/requests/{id}/receipts", authz.FundRequest, a.h(a.addFundReceipts)),
 		authz.NewRoute("GET /api/v1/funds/requests/{id}/receipts/{n}", authz.FundRead, a.h(a.fundReceipt)),
 		authz.NewRoute("POST /api/v1/funds/requests/{id}/decision", authz.FundApprove, a.h(a.decideFundRequest)),
+		// contracts: purchased services, 政府购买服务 (issue 12 item 7)
+		authz.NewRoute("GET /api/v1/contracts", authz.ContractRead, a.h(a.listContracts)),
+		authz.NewRoute("POST /api/v1/contracts", authz.ContractWrite, a.h(a.createContract)),
+		authz.NewRoute("GET /api/v1/contracts/{id}", authz.ContractRead, a.h(a.getContract)),
+		authz.NewRoute("POST /api/v1/contracts/{id}/milestones", authz.ContractWrite, a.h(a.addContractMilestone)),
+		authz.NewRoute("POST /api/v1/contracts/{id}/acceptances", authz.ContractWrite, a.h(a.acceptContractMilestone)),
+		authz.NewRoute("POST /api/v1/contracts/{id}/ratings", authz.ContractRate, a.h(a.rateContractMilestone)),
 		authz.NewRoute("GET /api/v1/lists/needs", authz.ListRead, a.h(a.listNeeds)),
 		authz.NewRoute("POST /api/v1/lists/needs", authz.ListWrite, a.h(a.createNeed)),
 		authz.NewRoute("GET /api/v1/lists/needs/suggestions", authz.ListRead, a.h(a.needSuggestions)),

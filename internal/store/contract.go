@@ -291,3 +291,53 @@ func (s *Store) RateContractMilestone(ctx context.Context, sc authz.Scope, id, m
 	}
 	return s.Contract(ctx, sc, id)
 }
+
+// Contracts lists the contracts the caller reads, newest first: staff those of the communities
+// in their territory, a household's account those of its community (without milestones).
+func (s *Store) Contracts(ctx context.Context, sc authz.Scope, limit int, after string) (*Page[*model.Contract], error) {
+	if !authz.Allowed(sc.Role, authz.ContractRead) {
+		return &Page[*model.Contract]{}, nil
+	}
+	c := s.reader()
+	cur, err := decodeCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	vr, err := c.householderOf(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	w := filter{}
+	switch {
+	case householdRole(sc.Role) || sc.Role == model.RoleUnitLeader:
+		if vr.householdPath == "" {
+			return &Page[*model.Contract]{}, nil
+		}
+		// The contracts of the community its household lies in: a path that prefixes it.
+		w.add("? LIKE c.path || '%'", vr.householdPath)
+	case sc.All:
+		w.add("1 = 1")
+	default:
+		lo, hi := authz.PathRange(sc.Path)
+		w.add("c.path >= ? AND c.path < ?", lo, hi)
+	}
+	count := w.clone()
+	if cur.id != 0 {
+		w.add("c.id < ?", cur.id)
+	}
+	n := clampLimit(limit)
+	items, err := queryAll(ctx, c, `SELECT `+contractColumns+contractFrom+` WHERE `+w.sql()+` ORDER BY c.id DESC LIMIT ?`, append(w.args, n+1), scanContract)
+	if err != nil {
+		return nil, err
+	}
+	p := &Page[*model.Contract]{}
+	if len(items) > n {
+		items = items[:n]
+		p.Next = cursor{id: items[n-1].ID}.encode()
+	}
+	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM contracts c WHERE `+count.sql(), count.args, &p.Total); err != nil {
+		return nil, err
+	}
+	p.Items = items
+	return p, nil
+}
