@@ -314,6 +314,9 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /funds/{id}", authz.FundRead, wb.h(wb.showFund)),
 		authz.NewRoute("POST /funds/{id}/decide", authz.FundApprove, wb.h(wb.decideFund)),
 		authz.NewRoute("POST /funds/{id}/receipts", authz.FundRequest, wb.h(wb.addFundReceipts)),
+		// contracts: purchased services, 政府购买服务 (issue 12 item 7)
+		authz.NewRoute("GET /contracts", authz.ContractRead, wb.h(wb.listContracts)),
+		authz.NewRoute("GET /contracts/{id}", authz.ContractRead, wb.h(wb.showContract)),
 		authz.NewRoute("GET /lists/needs", authz.ListRead, wb.h(wb.listNeeds)),
 		authz.NewRoute("GET /lists/needs/new", authz.ListWrite, wb.h(wb.newNeed)),
 		authz.NewRoute("POST /lists/needs", authz.ListWrite, wb.h(wb.createNeed)),

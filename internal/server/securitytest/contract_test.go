@@ -137,6 +137,7 @@ var contractPatternKinds = map[string]objKind{
 
 var contractObjKinds = map[string]objKind{
 	"/api/v1/contracts/{id}": contractObj,
+	"/contracts/{id}":        contractObj,
 }
 
 var contractSpecs = map[string]spec{
@@ -149,6 +150,10 @@ var contractSpecs = map[string]spec{
 	"POST /api/v1/contracts/{id}/milestones":  {kind: contractWrite, scoped: true, fresh: true, body: jsonBody(`{"title":"矩阵新节点","kpi":"指标","due_on":"2099-06-30","amount":"5"}`)},
 	"POST /api/v1/contracts/{id}/acceptances": {kind: contractWrite, scoped: true, fresh: true, body: milestoneBody("")},
 	"POST /api/v1/contracts/{id}/ratings":     {kind: contractRate, scoped: true, fresh: true, household: true, body: milestoneBody(`,"score":4`)},
+
+	// The pages: the list and a contract's page.
+	"GET /contracts":      {kind: contractRead},
+	"GET /contracts/{id}": {kind: contractRead, scoped: true},
 }
 
 func init() {
