@@ -46,7 +46,16 @@ func TestDemoFunds(t *testing.T) {
 		t.Error(err)
 	}
 	s, err := st.FundStatementOf(ctx, sys, 0, year, 0)
-	if err != nil || s.Total.SpentFen <= 0 || len(s.Payments) != states[model.FundPaid] || s.Total.ClosingFen != s.Total.AllocatedFen-s.Total.SpentFen {
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests := 0 // the payments of requests (the contract's milestones are paid too: demo_contract.go)
+	for _, p := range s.Payments {
+		if p.RequestID != 0 {
+			requests++
+		}
+	}
+	if s.Total.SpentFen <= 0 || requests != states[model.FundPaid] || s.Total.ClosingFen != s.Total.AllocatedFen-s.Total.SpentFen {
 		t.Errorf("the yearly statement: %+v, %v", s, err)
 	}
 	for _, name := range []string{"community", "street"} {
