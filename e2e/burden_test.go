@@ -20,6 +20,7 @@ import (
 // the task list shows it done, and the burden view shows the hours with its charts drawn — on
 // the phone and at desktop size.
 func TestBurden(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -20,6 +20,7 @@ import (
 // on the same page that it is taken, the slot now shown as booked; staff see the day's booking
 // with the resident's name and a check-in button — on the phone and at desktop size.
 func TestCentreBooking(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

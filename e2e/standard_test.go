@@ -15,6 +15,7 @@ import (
 // page, reports the service centre's weekly opening hours with evidence (a missing evidence
 // answered first), and sees the item met — on the phone and at desktop size.
 func TestStandards(t *testing.T) {
+	t.Parallel()
 	for _, vp := range []viewport{Phone, Desktop} {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)

@@ -20,6 +20,7 @@ import (
 // reveals the phone (audited) and finds the worker in the roster with its coverage and the
 // phone masked.
 func TestWorkers(t *testing.T) {
+	t.Parallel()
 	a := mustApp(t)
 	stair := mustCommunity(t, a)
 	bg, sys := context.Background(), authz.System()

@@ -267,6 +267,12 @@ func demoAccounts(ctx context.Context, st *store.Store, districtID int64, adminP
 	if err := demoCentres(ctx, st, community); err != nil {
 		return nil, err
 	}
+	if err := demoFunds(ctx, st, community); err != nil { // special funds (issue 12)
+		return nil, err
+	}
+	if err := demoContract(ctx, st, community); err != nil { // purchased services (issue 12)
+		return nil, err
+	}
 	return out, nil
 }
 

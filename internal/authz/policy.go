@@ -172,6 +172,17 @@ const (
 	CentreRead  Action = "centre.read"  // see centres, their rooms, hours, closed days and free slots
 	CentreBook  Action = "centre.book"  // book a room of a centre of one's own community (staff: of their territory), see and cancel one's bookings
 	CentreWrite Action = "centre.write" // create centres, add rooms and closed days, see the day's bookings, check people in: staff by territory
+	// funds (issue 12 item 1)
+	FundRead     Action = "fund.read"     // see budgets, spending requests, receipts, the ledger and statements: staff by territory
+	FundRequest  Action = "fund.request"  // make spending requests and add their receipts: staff by territory
+	FundApprove  Action = "fund.approve"  // decide a request's pending step: staff whose role the step names, by territory, never on their own request
+	FundAllocate Action = "fund.allocate" // allocate budget to a community's category: street and district admins by territory
+	FundOverride Action = "fund.override" // allow a payment over the budget, with a reason (audited): street and district admins
+	FundConfig   Action = "fund.config"   // the category catalogue and the approval chain: district admins
+	// contracts (issue 12 item 7)
+	ContractRead  Action = "contract.read"  // see purchased-service contracts, milestones and ratings: staff by territory, households of the community
+	ContractWrite Action = "contract.write" // make contracts, add milestones, accept them (the payment posted in the funds ledger): staff by territory
+	ContractRate  Action = "contract.rate"  // rate a milestone 1–5, once: residents, members and unit leaders of the community
 )
 
 var (
@@ -312,6 +323,17 @@ var policy = map[Action][]model.Role{
 	CentreRead:  append(slices.Clone(fieldStaff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	CentreBook:  append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
 	CentreWrite: staff,
+	// funds
+	FundRead:     staff,
+	FundRequest:  staff,
+	FundApprove:  staff,
+	FundAllocate: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	FundOverride: {model.RoleSystemAdmin, model.RoleDistrictAdmin, model.RoleStreetAdmin},
+	FundConfig:   {model.RoleSystemAdmin, model.RoleDistrictAdmin},
+	// contracts
+	ContractRead:  append(slices.Clone(staff), model.RoleUnitLeader, model.RoleMember, model.RoleResident),
+	ContractWrite: staff,
+	ContractRate:  {model.RoleUnitLeader, model.RoleMember, model.RoleResident},
 }
 
 // Allowed reports whether role may take action. Public is allowed to everyone, logged in or not;

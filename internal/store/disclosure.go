@@ -29,6 +29,9 @@ type Disclosure struct {
 	Service       DisclosedService
 	Projects      []DisclosedProject
 	Rounds        []DisclosedRound
+	// Funds is the community's special-funds spending of FundsYear per category (issue 12).
+	Funds     []model.FundSpending
+	FundsYear int
 	// Updated is the latest change shown (the Atom feed's updated, the page's Last-Modified).
 	Updated time.Time
 }
@@ -241,6 +244,10 @@ func (s *Store) Disclosure(ctx context.Context, code string) (*Disclosure, error
 		touch(p.UpdatedAt)
 	}
 	if err := c.disclosedRounds(ctx, d, touch); err != nil {
+		return nil, err
+	}
+	d.FundsYear = fundYear(s.now())
+	if d.Funds, err = c.disclosedFunds(ctx, d.CommunityID, d.FundsYear); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -601,6 +601,10 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.workersObject(kind, rel)
 	case bookingObj, bookingSoonObj:
 		return w.centreObject(kind, rel, role)
+	case fundFreshObj, fundDecideObj: // funds (issue 12)
+		return w.fundFresh(kind, rel, role)
+	case contractFreshObj: // contracts (issue 12)
+		return w.contractObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
 	return 0
@@ -680,6 +684,10 @@ func (w *world) object(kind objKind, rel relation) int64 {
 		return w.bodyTerm(rel)
 	case centreObj:
 		return w.centreObject(kind, rel, "")
+	case fundRequestObj, fundCategoryObj: // funds (issue 12)
+		return w.fundObject(kind, rel)
+	case contractObj: // contracts (issue 12)
+		return w.contractObject(kind, rel)
 	}
 	return 0
 }

@@ -1,0 +1,149 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
+	"gongzhi/internal/store"
+)
+
+// TestFunds: a spending request with a receipt goes through the approval chain in the browser —
+// the street has allocated this year's 党建活动经费; community staff fill the request form on the
+// phone (an amount with a fraction of a fen answered first, the input kept), attach a receipt
+// photo and submit; the community's secretary finds it under 待我审批 and approves step 1; the
+// street admin approves step 2 and the request is paid; the statement shows the payment — on
+// the phone and at desktop size.
+func TestFunds(t *testing.T) {
+	t.Parallel()
+	for _, vp := range []viewport{Phone, Desktop} {
+		t.Run(vp.name, func(t *testing.T) {
+			a := mustApp(t)
+			stair := mustCommunity(t, a)
+			bg, sys := context.Background(), authz.System()
+			var community, street *model.Territory
+			for n := stair; n.ParentID != 0; {
+				p, err := a.st.Territory(bg, sys, n.ParentID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch p.Kind {
+				case model.KindCommunity:
+					community = p
+				case model.KindStreet:
+					street = p
+				}
+				n = p
+			}
+			pw := "funds ledger 2026 冬至"
+			for _, u := range []store.UserInput{
+				{Username: "zhoushe", DisplayName: "周社工", Password: pw, Role: model.RoleCommunityStaff, ScopeID: community.ID, TOTPSecret: staffSecret},
+				{Username: "jiedao", DisplayName: "街道王主任", Password: pw, Role: model.RoleStreetAdmin, ScopeID: street.ID, TOTPSecret: staffSecret},
+			} {
+				if _, err := a.st.CreateUser(bg, sys, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cats, err := a.st.FundCategories(bg, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.st.AllocateFund(bg, sys, model.FundAllocationInput{CommunityID: community.ID, CategoryID: cats[0].ID,
+				Year: time.Now().In(model.Shanghai).Year(), Amount: "20000"}); err != nil {
+				t.Fatal(err)
+			}
+			receipt := filepath.Join(t.TempDir(), "发票.jpg")
+			if err := os.WriteFile(receipt, modeltest.JPEG(t, 800, 600), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			press := func(sel string) chromedp.Action[chromedp.Void] {
+				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
+					return err
+				})
+			}
+
+			// Staff request on the phone form.
+			sb := mustBrowserFor(t, vp, 150*time.Second)
+			sstep, stext := steps(t, sb)
+			sstep("staff open the request form", append(login(a, "zhoushe", pw, staffSecret),
+				chromedp.Navigate(a.url+"/funds/new"),
+				chromedp.WaitVisible(chromedp.CSS(`#form-fund`)),
+				chromedp.SetValue(chromedp.CSS(`select[name=category_id]`), itoa(cats[0].ID)),
+				chromedp.SendKeys(chromedp.CSS(`input[name=purpose]`), "七一主题党日活动场地布置"),
+				chromedp.SendKeys(chromedp.CSS(`input[name=amount]`), "1280.505"),
+				chromedp.SendKeys(chromedp.CSS(`input[name=payee]`), "江油市红旗广告制作部"),
+				shot(t, vp, "funds-01-form"),
+				press(`#submit-fund`),
+				chromedp.WaitVisible(chromedp.CSS(`.error-summary`)),
+				shot(t, vp, "funds-02-fen-error"))...)
+			if s := stext(`.error-summary`); !strings.Contains(s, "最小单位为分") {
+				t.Errorf("a fraction of a fen: %q", s)
+			}
+			sstep("fix the amount, attach the receipt, submit",
+				chromedp.SetValue(chromedp.CSS(`input[name=amount]`), "1280.50"),
+				chromedp.SetUploadFiles(chromedp.CSS(`input[type=file][name=receipts]`), []string{receipt}),
+				press(`#submit-fund`),
+				chromedp.WaitVisible(chromedp.CSS(`#fund-chain`)),
+				shot(t, vp, "funds-03-submitted"))
+			if s := stext(`#fund-status`); !strings.Contains(s, "审批中") || !strings.Contains(s, "社区书记审批") {
+				t.Errorf("status after submitting: %q", s)
+			}
+			if s := stext(`#fund-receipts`); !strings.Contains(s, "票据（1）") {
+				t.Errorf("receipts: %q", s)
+			}
+			fundPath, err := chromedp.Run(sb, chromedp.Evaluate[string](`location.pathname`))
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// The community's secretary approves step 1.
+			cb := mustBrowserFor(t, vp, 150*time.Second)
+			cstep, ctext := steps(t, cb)
+			cstep("the secretary finds it under 待我审批", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),
+				chromedp.Navigate(a.url+"/funds?mine=1"),
+				chromedp.WaitVisible(chromedp.CSS(`tbody tr a`)),
+				shot(t, vp, "funds-04-to-decide"),
+				press(`tbody tr a`),
+				chromedp.WaitVisible(chromedp.CSS(`#form-decision`)),
+				chromedp.SendKeys(chromedp.CSS(`input[name=reason]`), "同意，按实报销"),
+				shot(t, vp, "funds-05-decide"),
+				press(`#approve`),
+				chromedp.WaitVisible(chromedp.CSS(`#fund-waiting`)))...)
+			if s := ctext(`#fund-step-1`); !strings.Contains(s, "同意") || !strings.Contains(s, "李书记") {
+				t.Errorf("step 1: %q", s)
+			}
+
+			// The street approves step 2: paid.
+			wb := mustBrowserFor(t, vp, 150*time.Second)
+			wstep, wtext := steps(t, wb)
+			wstep("the street approves", append(login(a, "jiedao", pw, staffSecret),
+				chromedp.Navigate(a.url+fundPath),
+				chromedp.WaitVisible(chromedp.CSS(`#form-decision`)),
+				press(`#approve`),
+				chromedp.WaitVisible(chromedp.CSS(`#fund-step-2`)),
+				shot(t, vp, "funds-06-paid"))...)
+			if s := wtext(`#fund-status`); !strings.Contains(s, "已批准支付") {
+				t.Errorf("status after the street: %q", s)
+			}
+			if s := wtext(`#fund-budget`); !strings.Contains(s, "18719.50") {
+				t.Errorf("budget left: %q", s)
+			}
+			wstep("the statement",
+				chromedp.Navigate(a.url+"/funds/statement"),
+				chromedp.WaitVisible(chromedp.CSS(`#statement-total`)),
+				shot(t, vp, "funds-07-statement"))
+			if s := wtext(`#statement-payments`); !strings.Contains(s, "1280.50") || !strings.Contains(s, "七一主题党日活动场地布置") {
+				t.Errorf("statement payments: %q", s)
+			}
+		})
+	}
+}

@@ -1,0 +1,116 @@
+package web_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
+	"gongzhi/internal/store"
+	"gongzhi/internal/store/storetest"
+	"gongzhi/internal/web"
+)
+
+func (c *client) postReceipts(path string, fields map[string]string, files map[string][]byte) *response {
+	c.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	for name, data := range files {
+		fw, _ := mw.CreateFormFile("receipts", name)
+		_, _ = fw.Write(data)
+	}
+	_ = mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.base+path, &b)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", c.base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+// TestFundPages: the street allocates from the budgets page; staff request from the phone form
+// (a receipt that is no photo nor PDF refused with its reason and the input kept; a fraction of
+// a fen refused); the community admin and the street approve on the request's page; the
+// statement page and its xlsx show the payment; the public disclosure page shows the category's
+// spending without the payee.
+func TestFundPages(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st, web.Options{})
+		cats, err := st.FundCategories(t.Context(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat := fmt.Sprint(cats[0].ID)
+		year := fmt.Sprint(time.Now().In(model.Shanghai).Year())
+		street, comadmin, staff := f.as(t, "streetadmin"), f.as(t, "comadmin"), f.as(t, "staff")
+		res := street.get("/funds/budgets").want(t, http.StatusOK)
+		one(t, res.Doc, "#form-allocation")
+		alloc := url.Values{"community_id": {fmt.Sprint(f.community.ID)}, "category_id": {cat}, "year": {year}, "amount": {"3000.005"}}
+		res = street.post("/funds/budgets", alloc).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "分") {
+			t.Errorf("a fraction of a fen: %q", got)
+		}
+		alloc.Set("amount", "3000")
+		street.post("/funds/budgets", alloc).want(t, http.StatusSeeOther)
+
+		res = staff.get("/funds/new").want(t, http.StatusOK)
+		one(t, res.Doc, "#f-fund-receipts")
+		fields := map[string]string{"community_id": fmt.Sprint(f.community.ID), "category_id": cat, "purpose": "七一主题党日活动", "amount": "1280.50", "payee": "江油市印务公司"}
+		res = staff.postReceipts("/funds/new", fields, map[string][]byte{"发票.pdf": []byte("<html>假发票</html>")}).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "第 1 个文件") || !strings.Contains(got, "PDF") {
+			t.Errorf("a fake receipt: %q", got)
+		}
+		if v := one(t, res.Doc, "#f-fund-purpose").Attr; !strings.Contains(fmt.Sprint(v), "七一主题党日活动") {
+			t.Errorf("the input kept: %v", v)
+		}
+		res = staff.postReceipts("/funds/new", fields, map[string][]byte{"发票.jpg": modeltest.JPEG(t, 60, 40)}).want(t, http.StatusSeeOther)
+		path := strings.Split(res.Header.Get("Location"), "?")[0]
+
+		res = staff.get(path).want(t, http.StatusOK)
+		if len(all(res.Doc, "#fund-receipts img")) != 1 || len(all(res.Doc, "#form-decision")) != 0 {
+			t.Errorf("the requester's page: receipts %d, decision form %d", len(all(res.Doc, "#fund-receipts img")), len(all(res.Doc, "#form-decision")))
+		}
+		res = comadmin.get(path).want(t, http.StatusOK)
+		one(t, res.Doc, "#form-decision")
+		comadmin.post(path+"/decide", url.Values{"step": {"1"}, "decision": {"reject"}}).want(t, http.StatusUnprocessableEntity)
+		comadmin.post(path+"/decide", url.Values{"step": {"1"}, "decision": {"approve"}, "reason": {"同意"}}).want(t, http.StatusSeeOther)
+		res = comadmin.post(path+"/decide", url.Values{"step": {"1"}, "decision": {"approve"}}).want(t, http.StatusConflict)
+		street.post(path+"/decide", url.Values{"step": {"2"}, "decision": {"approve"}}).want(t, http.StatusSeeOther)
+		res = staff.get(path).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, "#fund-status")); !strings.Contains(got, "已批准支付") {
+			t.Errorf("status: %q", got)
+		}
+
+		res = staff.get("/funds?status=paid").want(t, http.StatusOK)
+		if len(all(res.Doc, "tbody tr")) != 1 {
+			t.Errorf("paid requests listed: %d", len(all(res.Doc, "tbody tr")))
+		}
+		res = street.get("/funds/statement?year="+year).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, "#statement-total")); !strings.Contains(got, "1280.50") || !strings.Contains(got, "1719.50") {
+			t.Errorf("statement total: %q", got)
+		}
+		x := street.get("/funds/statement.xlsx?year="+year).want(t, http.StatusOK)
+		if !strings.HasPrefix(x.Body, "PK") {
+			t.Errorf("xlsx: %.20q", x.Body)
+		}
+		f.as(t, "resident").get("/funds").want(t, http.StatusForbidden)
+		anon := f.anon(t)
+		res = anon.get("/p/"+f.community.Code).want(t, http.StatusOK)
+		got := text(one(t, res.Doc, "#disclosure-funds"))
+		if !strings.Contains(got, "1280.50") || strings.Contains(got, "印务公司") {
+			t.Errorf("disclosure: %q", got)
+		}
+	})
+}
