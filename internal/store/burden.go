@@ -714,8 +714,9 @@ func viewDepartment(v *model.BurdenView, name, line string) *model.BurdenDepartm
 // residentServiceMinutes sums the minutes spent serving residents in year, by month
 // (Asia/Shanghai, "2026-03") and by community, of what lies in the path range [lo, hi): the
 // minutes of volunteer service orders done in the year (orders.minutes, recorded when an order
-// is done). It is the one place the burden view reads "serving residents" from: the visits
-// of community workers (issue 12 item 3) are to add their hours here.
+// is done) and of community workers' visits to the places and households of the range
+// (visits.minutes, logged with the visit). It is the one place the burden view reads
+// "serving residents" from.
 func (c conn) residentServiceMinutes(ctx context.Context, lo, hi string, year int) (map[string]int, map[int64]int, error) {
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, model.Shanghai).UTC()
 	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, model.Shanghai).UTC()
@@ -730,6 +731,21 @@ func (c conn) residentServiceMinutes(ctx context.Context, lo, hi string, year in
 				return err
 			}
 			byMonth[model.BurdenMonthOf(done)] += minutes
+			byComm[comm] += minutes
+			return nil
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	err = eachRow(ctx, c, `SELECT community_id, visited_at, minutes FROM visits WHERE path >= ? AND path < ? AND visited_at >= ? AND visited_at < ?`,
+		[]any{lo, hi, from, to}, func(rs rowScanner) error {
+			var comm int64
+			var at time.Time
+			var minutes int
+			if err := rs.Scan(&comm, &at, &minutes); err != nil {
+				return err
+			}
+			byMonth[model.BurdenMonthOf(at)] += minutes
 			byComm[comm] += minutes
 			return nil
 		})

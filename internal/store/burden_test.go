@@ -165,12 +165,16 @@ func TestBurdenRegister(t *testing.T) {
 			t.Errorf("second page: %v %v", p2, err)
 		}
 
-		// The view: 2.5 task hours this month, and a done order of 90 minutes.
+		// The view: 2.5 task hours this month; serving residents, a done order of 90 minutes
+		// and a worker's visit of 40.
 		h := mustHousehold(t, st, w.stairwell, "1栋1单元101室")
 		now := time.Now().UTC()
 		cat := storetest.Exec(t, st, `INSERT INTO order_categories (community_id, name, created_at) VALUES (?, '助老', ?) RETURNING id`, w.community.ID, now)
 		storetest.Exec(t, st, `INSERT INTO orders (community_id, territory_id, path, household_id, category_id, description, status, minutes, placed_at, done_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, '陪同就医', 'rated', 90, ?, ?, ?) RETURNING id`, w.community.ID, w.stairwell.ID, h.Path, h.ID, cat, now, now, now)
+			VALUES (?, ?, ?, ?, ?, '陪同就医', 'rated', 60, ?, ?, ?) RETURNING id`, w.community.ID, w.stairwell.ID, h.Path, h.ID, cat, now, now, now)
+		if _, err := st.LogVisit(ctx, w.staff, model.VisitInput{HouseholdID: h.ID, Minutes: 30, Findings: "老人独居，身体尚可"}); err != nil {
+			t.Fatal(err)
+		}
 		v, err := st.BurdenView(ctx, w.street, w.tree.street.ID, time.Now().In(model.Shanghai).Year())
 		if err != nil {
 			t.Fatal(err)
