@@ -1,12 +1,15 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/store"
 )
 
 // The residents' committee's page (issue 12 item 4): a community's terms with their members,
@@ -21,7 +24,77 @@ type bodiesPage struct {
 	Decisions   []*model.BodyDecision
 	Form        *Form
 	Kinds       []model.BodyDecisionKind
+	// The staff's form to record a term: its body kind follows the community; each member row
+	// picks a person from People (the community's Party members and residents) by name.
+	TermForm *Form
+	BodyKind model.BodyKind
+	Posts    []model.BodyPost
+	Rows     []bodyRow
+	People   []bodyPerson
 }
+
+// bodyRow is one member row of the term form: its key in the field names, its number shown.
+type bodyRow struct {
+	Key string
+	No  int
+}
+
+// bodyTermRows is how many member rows the term form offers (blank rows are skipped).
+const bodyTermRows = 9
+
+// bodyPerson is one choice of the member picker: the datalist's value names the person and,
+// after "#", the record (P for a Party member, R for a resident) the member links to.
+type bodyPerson struct {
+	Value string
+}
+
+// bodyPersonRef reads a picker value: the name before " · ", the linked resident or Party
+// member after "#"; ok is false when there is text but no valid "#P…" or "#R…".
+func bodyPersonRef(v string) (name string, resident, member int64, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", 0, 0, true
+	}
+	i := strings.LastIndex(v, "#")
+	if i < 0 || i+2 > len(v) {
+		return "", 0, 0, false
+	}
+	id, err := strconv.ParseInt(v[i+2:], 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, 0, false
+	}
+	name, _, _ = strings.Cut(v[:i], " · ")
+	name = strings.TrimSpace(name)
+	switch v[i+1] {
+	case 'P':
+		return name, 0, id, true
+	case 'R':
+		return name, id, 0, true
+	}
+	return "", 0, 0, false
+}
+
+// bodyPeople lists the community's Party members and residents for the member picker.
+func (wb *Web) bodyPeople(r *http.Request, community int64) ([]bodyPerson, error) {
+	var out []bodyPerson
+	ms, err := wb.st.Members(r.Context(), scope(r), store.MemberFilter{Under: community, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms.Items {
+		out = append(out, bodyPerson{Value: fmt.Sprintf("%s · %s #P%d", m.Name, wb.t("bodies.person.member"), m.ID)})
+	}
+	rs, err := wb.st.Residents(r.Context(), scope(r), store.ResidentFilter{Under: community, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rs.Items {
+		out = append(out, bodyPerson{Value: fmt.Sprintf("%s · %s #R%d", x.Name, wb.t("bodies.person.resident"), x.ID)})
+	}
+	return out, nil
+}
+
+var bodyTermFields = []string{"starts_on", "ends_on", "elected_on", "election_result", "members"}
 
 // bodyCommunity is the community the page shows: ?community=ID, else the community at or
 // above the caller's territory (0 when there is none: a street's staff choose).
@@ -46,6 +119,10 @@ func (wb *Web) showBodies(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (wb *Web) bodiesPageFor(w http.ResponseWriter, r *http.Request, status int, community int64, f *Form) error {
+	return wb.bodiesPage(w, r, status, community, f, nil)
+}
+
+func (wb *Web) bodiesPage(w http.ResponseWriter, r *http.Request, status int, community int64, f, tf *Form) error {
 	p := &bodiesPage{Page: wb.base(r, wb.t("bodies.title"), "bodies"), Form: f, Kinds: []model.BodyDecisionKind{model.DecisionMeeting, model.DecisionDecision, model.DecisionTask}}
 	p.Crumbs = []Crumb{{Name: p.Title}}
 	var err error
@@ -70,6 +147,21 @@ func (wb *Web) bodiesPageFor(w http.ResponseWriter, r *http.Request, status int,
 	}
 	if p.Form.Invalid() {
 		p.Failed = p.Form
+	}
+	if p.Community != nil && p.Can("body.write") {
+		p.BodyKind, p.Posts, p.TermForm = model.BodyKindOf(p.Community.Code), model.BodyPosts, tf
+		for i := range bodyTermRows {
+			p.Rows = append(p.Rows, bodyRow{Key: strconv.Itoa(i), No: i + 1})
+		}
+		if p.TermForm == nil {
+			p.TermForm = newForm("term", url.Values{"post_0": {string(model.BodyDirector)}}, bodyTermFields...)
+		}
+		if p.People, err = wb.bodyPeople(r, p.Community.ID); err != nil {
+			return err
+		}
+	}
+	if tf.Invalid() {
+		p.Failed = tf
 	}
 	return wb.render(w, r, status, "bodies/show", p)
 }
@@ -101,4 +193,58 @@ func (wb *Web) addBodyDecision(w http.ResponseWriter, r *http.Request) error {
 	}
 	redirect(w, r, "/bodies?community="+strconv.FormatInt(t.CommunityID, 10), "body_decision")
 	return nil
+}
+
+// createBodyTerm records a term of the community's body from the page (POST /bodies): the
+// dates, the election result and the filled member rows, each a post, a name and optionally
+// a person picked from the community's Party members or residents. Any error re-renders the
+// page with the form kept and the errors inline; nothing is written then.
+func (wb *Web) createBodyTerm(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("term", r.PostForm, bodyTermFields...)
+	community, err := strconv.ParseInt(f.Values.Get("community_id"), 10, 64)
+	if err != nil || community <= 0 {
+		return model.ErrNotFound
+	}
+	in := model.BodyTermInput{CommunityID: community, StartsOn: f.Values.Get("starts_on"), EndsOn: f.Values.Get("ends_on"),
+		ElectedOn: f.Values.Get("elected_on"), ElectionResult: f.Values.Get("election_result")}
+	for i := range bodyTermRows {
+		n := strconv.Itoa(i)
+		name, person := strings.TrimSpace(f.Values.Get("name_"+n)), f.Values.Get("person_"+n)
+		if name == "" && strings.TrimSpace(person) == "" {
+			continue
+		}
+		picked, resident, member, ok := bodyPersonRef(person)
+		if !ok {
+			f.add("members", wb.t("bodies.person.unknown", i+1))
+			continue
+		}
+		if name == "" {
+			name = picked
+		}
+		in.Members = append(in.Members, model.BodyMemberInput{Post: model.BodyPost(f.Values.Get("post_" + n)), Name: name, ResidentID: resident, PartyMemberID: member})
+	}
+	if len(in.Members) == 0 {
+		f.add("members", wb.t("bodies.members.none"))
+	}
+	if len(f.Errors) == 0 {
+		var b *model.BodyTerm
+		if b, err = wb.st.CreateBodyTerm(r.Context(), scope(r), in); err == nil {
+			redirect(w, r, "/bodies?community="+strconv.FormatInt(b.CommunityID, 10), "body_term")
+			return nil
+		}
+		if !f.fail(err) {
+			return err
+		}
+	}
+	status := http.StatusUnprocessableEntity
+	if err != nil {
+		status = formStatus(err)
+	}
+	if f.Err("community_id") != "" {
+		community = 0 // not one the caller may enter: the page offers the choice again
+	}
+	return wb.bodiesPage(w, r, status, community, nil, f)
 }

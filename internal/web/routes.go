@@ -340,6 +340,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /visits/{id}/done", authz.VisitWrite, wb.h(wb.closeVisitFollowUp)),
 		// bodies: the residents' (villagers') committee (issue 12 item 4)
 		authz.NewRoute("GET /bodies", authz.BodyRead, wb.h(wb.showBodies)),
+		authz.NewRoute("POST /bodies", authz.BodyWrite, wb.h(wb.createBodyTerm)),
 		authz.NewRoute("POST /bodies/{id}/decisions", authz.BodyWrite, wb.h(wb.addBodyDecision)),
 		// centres: service centres and bookings (issue 12 item 6)
 		authz.NewRoute("GET /centres", authz.CentreRead, wb.h(wb.listCentres)),

@@ -93,6 +93,12 @@ var bodiesSpecs = map[string]spec{
 	"POST /api/v1/bodies/{id}/decisions": {kind: bodyWrite, scoped: true, body: jsonBody(`{"kind":"meeting","date":"2026-03-01","title":"矩阵居民会议"}`)},
 	// The page of a community's committee and its decision form.
 	"GET /bodies": {kind: bodyRead, scoped: true, query: communityQuery},
+	// The page's term form: a term of the relation's community (its id in the form, as the API's body has it).
+	"POST /bodies": {kind: bodyWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
+		start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, w.nextSeq())
+		return url.Values{"community_id": {fmt.Sprint(w.communityOf(rel).ID)}, "starts_on": {start.Format(time.DateOnly)}, "ends_on": {start.AddDate(3, 0, 0).Format(time.DateOnly)},
+			"elected_on": {start.Format(time.DateOnly)}, "post_0": {"director"}, "name_0": {"矩阵主任"}}
+	})},
 	"POST /bodies/{id}/decisions": {kind: bodyWrite, scoped: true, body: formBody(func(*world, relation, int64) url.Values {
 		return url.Values{"kind": {"task"}, "date": {"2026-03-01"}, "title": {"矩阵页面任务"}}
 	})},
