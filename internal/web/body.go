@@ -154,7 +154,11 @@ func (wb *Web) bodiesPage(w http.ResponseWriter, r *http.Request, status int, co
 			p.Rows = append(p.Rows, bodyRow{Key: strconv.Itoa(i), No: i + 1})
 		}
 		if p.TermForm == nil {
-			p.TermForm = newForm("term", url.Values{"post_0": {string(model.BodyDirector)}}, bodyTermFields...)
+			v := url.Values{"post_0": {string(model.BodyDirector)}}
+			for i := 1; i < bodyTermRows; i++ {
+				v.Set("post_"+strconv.Itoa(i), string(model.BodyCommittee))
+			}
+			p.TermForm = newForm("term", v, bodyTermFields...)
 		}
 		if p.People, err = wb.bodyPeople(r, p.Community.ID); err != nil {
 			return err
