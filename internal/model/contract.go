@@ -56,6 +56,7 @@ type ContractMilestone struct {
 	AcceptedAt     *time.Time
 	Ratings        int
 	ScoreSum       int
+	MyScore        int // the caller's own rating, 0 when they have not rated it
 }
 
 // Amount is the amount in yuan.

@@ -61,11 +61,12 @@ func (c conn) contract(ctx context.Context, sc authz.Scope, id int64) (*model.Co
 		return nil, vr, model.ErrNotFound
 	}
 	k.Milestones, err = queryAll(ctx, c, `SELECT m.id, m.title, m.kpi, m.due_on, m.amount_fen, m.status = 'accepted', m.accepted_by_name, m.accepted_at,
-			(SELECT COUNT(*) FROM contract_ratings r WHERE r.milestone_id = m.id), (SELECT COALESCE(SUM(score), 0) FROM contract_ratings r WHERE r.milestone_id = m.id)
-		FROM contract_milestones m WHERE m.contract_id = ? ORDER BY m.due_on, m.id`, []any{k.ID}, func(rs rowScanner) (model.ContractMilestone, error) {
+			(SELECT COUNT(*) FROM contract_ratings r WHERE r.milestone_id = m.id), (SELECT COALESCE(SUM(score), 0) FROM contract_ratings r WHERE r.milestone_id = m.id),
+			COALESCE((SELECT r.score FROM contract_ratings r WHERE r.milestone_id = m.id AND r.user_id = ?), 0)
+		FROM contract_milestones m WHERE m.contract_id = ? ORDER BY m.due_on, m.id`, []any{sc.UserID, k.ID}, func(rs rowScanner) (model.ContractMilestone, error) {
 		var m model.ContractMilestone
 		var at sql.NullTime
-		err := rs.Scan(&m.ID, &m.Title, &m.KPI, &m.DueOn, &m.AmountFen, &m.Accepted, &m.AcceptedByName, &at, &m.Ratings, &m.ScoreSum)
+		err := rs.Scan(&m.ID, &m.Title, &m.KPI, &m.DueOn, &m.AmountFen, &m.Accepted, &m.AcceptedByName, &at, &m.Ratings, &m.ScoreSum, &m.MyScore)
 		m.AcceptedAt = timePtr(at)
 		return m, err
 	})

@@ -117,13 +117,13 @@ func TestContract(t *testing.T) {
 		if _, err := st.RateContractMilestone(ctx, vw.voters[0], k.ID, m1, 6); firstField(err) != "score" {
 			t.Errorf("a score of 6: %v", err)
 		}
-		if k, err = st.RateContractMilestone(ctx, vw.voters[0], k.ID, m1, 5); err != nil || k.Milestones[0].Satisfaction() != "5.0" {
+		if k, err = st.RateContractMilestone(ctx, vw.voters[0], k.ID, m1, 5); err != nil || k.Milestones[0].Satisfaction() != "5.0" || k.Milestones[0].MyScore != 5 {
 			t.Fatalf("rated: %+v, %v", k, err)
 		}
 		if _, err := st.RateContractMilestone(ctx, vw.voters[0], k.ID, m1, 4); !conflictOf(err) {
 			t.Errorf("rating twice: %v", err)
 		}
-		if k, err = st.RateContractMilestone(ctx, vw.voters[1], k.ID, m1, 4); err != nil || k.Milestones[0].Satisfaction() != "4.5" || k.Milestones[0].Ratings != 2 {
+		if k, err = st.RateContractMilestone(ctx, vw.voters[1], k.ID, m1, 4); err != nil || k.Milestones[0].Satisfaction() != "4.5" || k.Milestones[0].Ratings != 2 || k.Milestones[0].MyScore != 4 {
 			t.Errorf("two ratings: %+v, %v", k.Milestones[0], err)
 		}
 		if _, err := st.RateContractMilestone(ctx, w.staff, k.ID, m1, 5); !errors.Is(err, model.ErrForbidden) {

@@ -370,6 +370,8 @@ func (wb *Web) Routes() []authz.Route {
 		// contracts: purchased services, 政府购买服务 (issue 12 item 7)
 		authz.NewRoute("GET /contracts", authz.ContractRead, wb.h(wb.listContracts)),
 		authz.NewRoute("GET /contracts/{id}", authz.ContractRead, wb.h(wb.showContract)),
+		authz.NewRoute("POST /contracts/{id}/acceptances", authz.ContractWrite, wb.h(wb.acceptContract)),
+		authz.NewRoute("POST /contracts/{id}/ratings", authz.ContractRate, wb.h(wb.rateContract)),
 		authz.NewRoute("GET /lists/needs", authz.ListRead, wb.h(wb.listNeeds)),
 		authz.NewRoute("GET /lists/needs/new", authz.ListWrite, wb.h(wb.newNeed)),
 		authz.NewRoute("POST /lists/needs", authz.ListWrite, wb.h(wb.createNeed)),

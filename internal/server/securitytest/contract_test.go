@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"sync"
 
 	"gongzhi/internal/authz"
@@ -133,6 +134,8 @@ var contractPatternKinds = map[string]objKind{
 	"/api/v1/contracts/{id}/milestones":  contractFreshObj,
 	"/api/v1/contracts/{id}/acceptances": contractFreshObj,
 	"/api/v1/contracts/{id}/ratings":     contractFreshObj,
+	"/contracts/{id}/acceptances":        contractFreshObj,
+	"/contracts/{id}/ratings":            contractFreshObj,
 }
 
 var contractObjKinds = map[string]objKind{
@@ -151,9 +154,24 @@ var contractSpecs = map[string]spec{
 	"POST /api/v1/contracts/{id}/acceptances": {kind: contractWrite, scoped: true, fresh: true, body: milestoneBody("")},
 	"POST /api/v1/contracts/{id}/ratings":     {kind: contractRate, scoped: true, fresh: true, household: true, body: milestoneBody(`,"score":4`)},
 
-	// The pages: the list and a contract's page.
+	// The pages: the list, a contract's page and its forms (accept, rate).
 	"GET /contracts":      {kind: contractRead},
 	"GET /contracts/{id}": {kind: contractRead, scoped: true},
+	"POST /contracts/{id}/acceptances": {kind: contractWrite, scoped: true, fresh: true, body: formBody(func(w *world, _ relation, id int64) url.Values {
+		return url.Values{"milestone_id": {fmt.Sprint(w.firstMilestone(id))}}
+	})},
+	"POST /contracts/{id}/ratings": {kind: contractRate, scoped: true, fresh: true, household: true, body: formBody(func(w *world, _ relation, id int64) url.Values {
+		return url.Values{"milestone_id": {fmt.Sprint(w.firstMilestone(id))}, "score": {"4"}}
+	})},
+}
+
+// firstMilestone is the first milestone of contract id.
+func (w *world) firstMilestone(id int64) int64 {
+	k, err := w.st.Contract(context.Background(), authz.System(), id)
+	if err != nil || len(k.Milestones) == 0 {
+		w.tb.Fatalf("milestone of %d: %v", id, err)
+	}
+	return k.Milestones[0].ID
 }
 
 func init() {
