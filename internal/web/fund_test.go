@@ -86,7 +86,7 @@ func TestFundPages(t *testing.T) {
 		one(t, res.Doc, "#form-decision")
 		comadmin.post(path+"/decide", url.Values{"step": {"1"}, "decision": {"reject"}}).want(t, http.StatusUnprocessableEntity)
 		comadmin.post(path+"/decide", url.Values{"step": {"1"}, "decision": {"approve"}, "reason": {"同意"}}).want(t, http.StatusSeeOther)
-		res = comadmin.post(path+"/decide", url.Values{"step": {"1"}, "decision": {"approve"}}).want(t, http.StatusConflict)
+		comadmin.post(path+"/decide", url.Values{"step": {"1"}, "decision": {"approve"}}).want(t, http.StatusConflict)
 		street.post(path+"/decide", url.Values{"step": {"2"}, "decision": {"approve"}}).want(t, http.StatusSeeOther)
 		res = staff.get(path).want(t, http.StatusOK)
 		if got := text(one(t, res.Doc, "#fund-status")); !strings.Contains(got, "已批准支付") {
