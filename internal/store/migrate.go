@@ -3,7 +3,9 @@ package store
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -126,4 +128,28 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 		return cmp.Or(err, ErrStaleSchema) // the audit chain waits to be keyed by Migrate
 	}
 	return nil
+}
+
+// SchemaDigest names this binary's migrations: a hash of every migration file of every engine.
+// Two binaries with the same digest build the same schema with Migrate (River's own tables
+// aside, which Migrate brings up to date on any database), so a migrated database can stand
+// for another (storetest keeps one migrated PostgreSQL database per digest and copies it).
+func SchemaDigest() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(migrationFS, "migrations", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := migrationFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", p, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/jobs"
@@ -47,8 +48,8 @@ type Web struct {
 	jobs   webJobs
 }
 
-// New parses the templates and the message catalog once and returns the pages. It fails when a
-// template does not parse or uses a message key the catalog lacks.
+// New returns the pages. The templates and the message catalog are parsed once per process (see
+// shared); New fails when a template does not parse or uses a message key the catalog lacks.
 func New(st *store.Store, log *slog.Logger, opts Options) (*Web, error) {
 	return newWeb(st, log, opts, true)
 }
@@ -59,25 +60,51 @@ func newWeb(st *store.Store, log *slog.Logger, opts Options, fold bool) (*Web, e
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = 64 << 20
 	}
-	msg, err := loadCatalog(messageFS, "zh-Hans")
+	sh, err := sharedParts[fold]()
 	if err != nil {
 		return nil, err
 	}
 	if opts.SiteName == "" {
-		opts.SiteName = msg.text("site.name")
+		opts.SiteName = sh.msg.text("site.name")
 	}
-	as, err := loadAssets()
+	wb := &Web{st: st, log: log, opts: opts, msg: sh.msg, assets: sh.assets, pages: sh.pages, nav: sh.nav}
+	return wb, nil
+}
+
+// shared is what every Web of the process has in common, made from the embedded files alone:
+// the catalog, the parsed (and, with fold, escaped and folded) pages, the navigation and the
+// hashed static files. None of it changes after it is made, so the Webs of one process (the
+// instances of a test binary, each with a store of its own) share one copy: parsing the pages
+// allocates some 125 MB and takes a good part of a second.
+type shared struct {
+	msg    catalog
+	pages  map[string]*pageTemplate
+	nav    *navCache
+	assets *assets
+}
+
+// sharedParts makes shared once per fold setting (index: fold).
+var sharedParts = map[bool]func() (*shared, error){
+	false: sync.OnceValues(func() (*shared, error) { return parseShared(false) }),
+	true:  sync.OnceValues(func() (*shared, error) { return parseShared(true) }),
+}
+
+func parseShared(fold bool) (*shared, error) {
+	msg, err := loadCatalog(messageFS, "zh-Hans")
 	if err != nil {
 		return nil, err
 	}
-	wb := &Web{st: st, log: log, opts: opts, msg: msg, assets: as}
-	if wb.pages, err = parsePages(msg, fold); err != nil {
+	sh := &shared{msg: msg}
+	if sh.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if wb.nav, err = newNavCache(templateFuncs(msg), fold); err != nil {
+	if sh.pages, err = parsePages(msg, fold); err != nil {
 		return nil, err
 	}
-	return wb, nil
+	if sh.nav, err = newNavCache(templateFuncs(msg), fold); err != nil {
+		return nil, err
+	}
+	return sh, nil
 }
 
 // handlerFunc is a page handler that returns its error to the one place that maps errors.
