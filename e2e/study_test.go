@@ -62,7 +62,13 @@ func TestStudyQuiz(t *testing.T) {
 			pick := func(q model.Question, i int) chromedp.Action[chromedp.Void] {
 				sel := `input[name="q` + itoa(q.ID) + `"][value="` + itoa(q.Options[i].ID) + `"]`
 				click := chromedp.Evaluate[bool](`(document.querySelector('` + sel + `').click(), true)`)
+				// The option must be there first: after the lesson's form is sent, the old page's
+				// button is gone before the new page has its quiz (seen under load).
+				ready := chromedp.WaitReady(chromedp.CSS(sel))
 				return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+					if _, err := ready(ctx, tg); err != nil {
+						return chromedp.Void{}, err
+					}
 					_, err := click(ctx, tg)
 					return chromedp.Void{}, err
 				}
