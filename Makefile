@@ -100,6 +100,10 @@ RACE_FIRST := gongzhi/internal/store gongzhi/internal/api gongzhi/internal/jobs 
 # scripts/test.sh runs the static checks, the two lines and the fuzz targets side by side where
 # they do not depend on each other (run one after another, they left a core idle most of the
 # time: 44:27 for 2,839 s of CPU on 2 cores, 2026-12-03); it says why and how.
+# Measured alone on a quiet 2-core machine after the pages' templates became per-process and
+# PostgreSQL test stores copies of a template database (2026-12-03, warm build cache): the race
+# line 418 s (800 s of CPU), internal/web 32 s (was 160 s and 17 GB of RSS), securitytest 253 s,
+# e2e 477 s (Chromium keeps both cores busy), cmd + demo + bench 61 s.
 test: assets
 	GO=$(GO) FUZZTIME=5s RACE_PKGS="$(RACE_FIRST) $$($(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_EXCLUDED) $(RACE_FIRST),-e $(p)))" \
 		SECOND_PKGS="$(RACE_EXCLUDED)" scripts/test.sh
