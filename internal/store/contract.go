@@ -253,7 +253,8 @@ func (s *Store) AcceptContractMilestone(ctx context.Context, sc authz.Scope, id,
 
 // RateContractMilestone records the caller's 1–5 rating of milestone mid of contract id
 // (contract.rate: a household's account of the community). A second rating by the same account
-// is a *model.ConflictError (the primary key decides); a score outside 1–5 a
+// is a *model.ConflictError (the primary key decides), and so is a rating of a milestone not
+// accepted yet (the INSERT requires its accepted_at); a score outside 1–5 a
 // *model.ValidationError.
 func (s *Store) RateContractMilestone(ctx context.Context, sc authz.Scope, id, mid int64, score int) (*model.Contract, error) {
 	if !authz.Allowed(sc.Role, authz.ContractRate) {
@@ -277,12 +278,18 @@ func (s *Store) RateContractMilestone(ctx context.Context, sc authz.Scope, id, m
 		if !found {
 			return model.ErrNotFound
 		}
-		_, err = tx.exec(ctx, `INSERT INTO contract_ratings (milestone_id, user_id, community_id, score, created_at) VALUES (?, ?, ?, ?, ?)`,
-			mid, sc.UserID, k.CommunityID, score, s.now())
+		// Only an accepted milestone is rated: the INSERT selects the milestone on its
+		// acceptance, so a rating and an acceptance racing are decided by the database.
+		res, err := tx.exec(ctx, `INSERT INTO contract_ratings (milestone_id, user_id, community_id, score, created_at)
+			SELECT id, ?, ?, ?, ? FROM contract_milestones WHERE id = ? AND accepted_at IS NOT NULL`,
+			sc.UserID, k.CommunityID, score, s.now(), mid)
 		if errors.Is(err, model.ErrConflict) {
 			return &model.ConflictError{Message: "您已评价过这个节点，每人评价一次"}
 		} else if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &model.ConflictError{Message: "该节点尚未验收，验收后才能评价"}
 		}
 		tx.auditAt(sc, k.Path, "contract.milestone.rate", "contract", []int64{k.ID, mid}, "")
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 // line — a volunteer team refused as the provider, milestones within the amount, acceptance
 // posting the payment in the ledger in the same transaction (once: fifty staff accepting at
 // once, one pays), a milestone the budget cannot pay refused with nothing changed, residents of
-// the community rating each milestone once, a neighbour community's resident not at all; the
+// the community rating each accepted milestone once (a pending one not at all), a neighbour community's resident not at all; the
 // payment in the statement with the organization as payee.
 func TestContract(t *testing.T) {
 	t.Parallel()
@@ -113,6 +114,13 @@ func TestContract(t *testing.T) {
 		}
 		if _, err := st.RateContractMilestone(ctx, vw.voters[2], k.ID, m1, 5); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("a neighbour community's resident: %v", err)
+		}
+		var ce *model.ConflictError
+		if _, err := st.RateContractMilestone(ctx, vw.voters[0], k.ID, m2, 3); !errors.As(err, &ce) || !strings.Contains(ce.Message, "尚未验收") {
+			t.Errorf("rating a milestone not accepted: %v", err)
+		}
+		if k, _ := st.Contract(ctx, vw.voters[0], k.ID); k.Milestones[1].Ratings != 0 || k.Milestones[1].MyScore != 0 {
+			t.Errorf("the pending milestone was rated: %+v", k.Milestones[1])
 		}
 		if _, err := st.RateContractMilestone(ctx, vw.voters[0], k.ID, m1, 6); firstField(err) != "score" {
 			t.Errorf("a score of 6: %v", err)

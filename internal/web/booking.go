@@ -186,7 +186,17 @@ func (wb *Web) checkInBooking(w http.ResponseWriter, r *http.Request) error {
 	}
 	b, err := wb.st.CheckInBooking(r.Context(), scope(r), id, model.BookingStatus(r.PostForm.Get("outcome")))
 	if err != nil {
-		return err
+		// A refusal (another desk checked the same person in first, an early outcome) is shown
+		// on the booking's row of its day, with the day as it now stands.
+		f := newForm("checkin-"+strconv.FormatInt(id, 10), r.PostForm)
+		if !f.fail(err) {
+			return err
+		}
+		cur, rerr := wb.st.Booking(r.Context(), scope(r), id)
+		if rerr != nil {
+			return rerr
+		}
+		return wb.dayBookingsFor(w, r, cur.CentreID, url.Values{"day": {cur.Day()}}, 0, formStatus(err), f, id)
 	}
 	redirect(w, r, dayURL(b), "booking_"+string(b.Status))
 	return nil
@@ -195,9 +205,10 @@ func (wb *Web) checkInBooking(w http.ResponseWriter, r *http.Request) error {
 type dayBookingsPage struct {
 	Page
 	List
-	Centre *model.Centre
-	Rows   []*model.Booking
-	Day    string
+	Centre  *model.Centre
+	Rows    []*model.Booking
+	Day     string
+	Refused int64 // the booking whose check-in was refused (Page.Failed says why), 0 when none
 }
 
 // dayBookings is staff's desk: a centre's bookings of a day by start, filtered by status and
@@ -207,7 +218,16 @@ func (wb *Web) dayBookings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	room, err := queryID(r, "room")
+	if err != nil {
+		return err
+	}
+	return wb.dayBookingsFor(w, r, id, r.URL.Query(), room, http.StatusOK, nil, 0)
+}
+
+// dayBookingsFor renders centre id's day as query q asks (room: its room filter, 0 for all)
+// with code; failed and refused name a refused check-in to show on its row.
+func (wb *Web) dayBookingsFor(w http.ResponseWriter, r *http.Request, id int64, q url.Values, room int64, code int, failed *Form, refused int64) error {
 	day := q.Get("day")
 	if day == "" {
 		day = wb.st.Now().In(model.Shanghai).Format(time.DateOnly)
@@ -215,10 +235,6 @@ func (wb *Web) dayBookings(w http.ResponseWriter, r *http.Request) error {
 	status := q.Get("status")
 	if status != "" && !model.BookingStatus(status).Valid() {
 		return model.ErrNotFound
-	}
-	room, err := queryID(r, "room")
-	if err != nil {
-		return err
 	}
 	c, pg, err := wb.st.DayBookings(r.Context(), scope(r), id, store.DayBookingFilter{Day: day, Status: model.BookingStatus(status), Room: room, Cursor: q.Get("cursor"), Limit: 50})
 	if err != nil {
@@ -247,5 +263,9 @@ func (wb *Web) dayBookings(w http.ResponseWriter, r *http.Request) error {
 	p.Empty = Empty{Icon: "clock", Title: wb.t("bookings.day.empty"), Text: wb.t("bookings.day.empty.next")}
 	p.Crumbs = []Crumb{{Name: wb.t("centres.title"), URL: "/centres"}, {Name: c.Name, URL: centreURL(c.ID)}, {Name: wb.t("bookings.day.crumb")}}
 	p.Pager = newPager(wb.t("bookings.total", strconv.FormatInt(pg.Total, 10)), base, q, q.Get("cursor"), pg.Next)
+	if failed != nil {
+		p.Failed, p.Refused = failed, refused
+		return wb.render(w, r, code, "centres/day", p)
+	}
 	return wb.renderList(w, r, "centres/day", p)
 }

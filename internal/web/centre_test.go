@@ -21,7 +21,8 @@ import (
 // books a free slot with one tap on the phone flow; a second booking of that slot by another
 // resident is refused on the same page (409, the reason in the summary, the slot shown taken);
 // the resident's bookings list it with a cancel button; staff's day lists it with the booker's
-// name (check-in opens 30 minutes ahead: tomorrow's says so); a resident of another community gets 404.
+// name (check-in opens 30 minutes ahead: tomorrow's says so); a check-in lost to another desk is
+// refused on the day's list, on the booking's row (409); a resident of another community gets 404.
 func TestCentrePages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -127,6 +128,24 @@ func TestCentrePages(t *testing.T) {
 			t.Errorf("the day's bookings: %d rows", len(rows))
 		}
 		resident.get(path+"/bookings").want(t, http.StatusForbidden)
+
+		// A check-in lost to another desk: the day again, the refusal on the booking's row.
+		bid := mustInt(t, strings.TrimPrefix(attr(rows[0], "id"), "booking-"))
+		b, err := st.Booking(ctx, sys, bid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AsOf(func() time.Time { return b.StartsAt.Add(-10 * time.Minute) }).CheckInBooking(ctx, sys, bid, model.BookingCheckedIn); err != nil {
+			t.Fatal(err)
+		}
+		res = staff.post(fmt.Sprintf("/bookings/%d/check-in", bid), url.Values{"outcome": {"checked_in"}}).want(t, http.StatusConflict)
+		if got := text(one(t, res.Doc, fmt.Sprintf("#booking-%d #form-checkin-%d", bid, bid))); !strings.Contains(got, "已签到") {
+			t.Errorf("the lost check-in on its row: %q", got)
+		}
+		if got := attr(one(t, res.Doc, ".error-summary a"), "href"); got != fmt.Sprintf("#form-checkin-%d", bid) {
+			t.Errorf("the summary links to %q", got)
+		}
+		one(t, res.Doc, fmt.Sprintf("#booking-%d .tag", bid))
 
 		// Another community's resident.
 		p, err := st.Centres(ctx, sys, store.CentreFilter{})

@@ -16,12 +16,17 @@ import (
 // the contracts of their territory; residents, members and unit leaders (linked to a household
 // of c1, as for budgets) read and rate c1's: the community reach. Contracts are made as the
 // system with a social organization registered at c1's street, paid from the funds world's
-// budget line; a rating's fresh contract has a fresh milestone, so no account rates twice.
+// budget line; a rating's fresh contract has a fresh accepted milestone, so no account rates
+// twice.
 
 const (
 	contractObj      objKind = 2310 + iota // the standing contract of the relation's community
 	contractFreshObj                       // a fresh contract with one pending milestone
 )
+
+// contractRatedObj is a fresh contract whose one milestone is accepted: only an accepted
+// milestone takes a rating.
+const contractRatedObj objKind = 2700
 
 const (
 	contractRead  routeKind = 3210 + iota // see contracts: staff by territory, residents, members, unit leaders of the community
@@ -95,8 +100,15 @@ func (w *world) freshContract(rel relation) int64 {
 }
 
 func (w *world) contractObject(kind objKind, rel relation) int64 {
-	if kind == contractFreshObj {
+	switch kind {
+	case contractFreshObj:
 		return w.freshContract(rel)
+	case contractRatedObj:
+		id := w.freshContract(rel)
+		if _, err := w.st.AcceptContractMilestone(context.Background(), authz.System(), id, w.firstMilestone(id)); err != nil {
+			w.tb.Fatalf("accept the milestone of %d: %v", id, err)
+		}
+		return id
 	}
 	w.contractOrg()
 	contractMu.Lock()
@@ -133,9 +145,9 @@ func milestoneBody(extra string) func(w *world, _ relation, id int64) (string, [
 var contractPatternKinds = map[string]objKind{
 	"/api/v1/contracts/{id}/milestones":  contractFreshObj,
 	"/api/v1/contracts/{id}/acceptances": contractFreshObj,
-	"/api/v1/contracts/{id}/ratings":     contractFreshObj,
+	"/api/v1/contracts/{id}/ratings":     contractRatedObj,
 	"/contracts/{id}/acceptances":        contractFreshObj,
-	"/contracts/{id}/ratings":            contractFreshObj,
+	"/contracts/{id}/ratings":            contractRatedObj,
 }
 
 var contractObjKinds = map[string]objKind{

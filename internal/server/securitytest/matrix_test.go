@@ -603,7 +603,7 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.centreObject(kind, rel, role)
 	case fundFreshObj, fundDecideObj: // funds (issue 12)
 		return w.fundFresh(kind, rel, role)
-	case contractFreshObj: // contracts (issue 12)
+	case contractFreshObj, contractRatedObj: // contracts (issue 12)
 		return w.contractObject(kind, rel)
 	}
 	w.tb.Fatalf("no fresh object of kind %d", kind)
