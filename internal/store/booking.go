@@ -167,6 +167,9 @@ func (s *Store) Book(ctx context.Context, sc authz.Scope, id int64, in model.Boo
 		if err != nil {
 			return err
 		}
+		if !ce.Active { // not "only the community's residents": nobody may book it now
+			return &model.ConflictError{Message: "该中心已停用，不能预约"}
+		}
 		if !ce.Caller.Book {
 			return &model.ForbiddenError{Message: "只有本社区的居民（或本社区的工作人员）可以预约这个中心"}
 		}

@@ -96,6 +96,18 @@ func TestCentreBooking(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A centre no longer active takes no booking, and says so (a conflict, not "only the
+		// community's residents"), even to those who manage it.
+		if _, err := st.DB().ExecContext(ctx, `UPDATE centres SET active = FALSE WHERE id = `+fmt.Sprint(c2.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Book(ctx, authz.System(), c2.ID, model.BookingInput{RoomID: room2.ID, Day: centreDay(1), Start: "09:00", Slots: 1, Purpose: "开会", People: 1}); !conflictOf(err) {
+			t.Errorf("booking in an inactive centre: %v", err)
+		}
+		if _, err := st.DB().ExecContext(ctx, `UPDATE centres SET active = TRUE WHERE id = `+fmt.Sprint(c2.ID)); err != nil {
+			t.Fatal(err)
+		}
+
 		// The hours: staff change them (a bad weekday named); a resident may not.
 		if got := firstFields(st.SetCentreHours(ctx, w.staff, c2.ID, centreHours(3))); errField(got) != fmt.Sprint(model.ErrNotFound) {
 			t.Errorf("staff changing another community's hours: %v", got)
