@@ -77,6 +77,18 @@ func TestOwningBody(t *testing.T) {
 			t.Errorf("a bad meeting filter: %v", err)
 		}
 
+		// Organizational life counts the Party organization's meetings only: the new one and the
+		// old one, not the committee's.
+		comp, err := st.Compliance(ctx, w.staff, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range comp {
+			if c.OrgID == committee && c.Type == model.CommitteeMeeting && c.HeldInYear != 2 {
+				t.Errorf("the Party committee's meetings in the year: %d, want 2", c.HeldInYear)
+			}
+		}
+
 		got, err := st.BodyOwned(ctx, w.staff, w.community.ID)
 		if want := (model.BodyOwned{Tasks: 2, Meetings: 1}); err != nil || got != want {
 			t.Errorf("BodyOwned = %+v %v, want %+v", got, err, want)
