@@ -21,7 +21,7 @@ func TestDemoBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withTerm, cross := 0, 0
+	withTerm, cross, committeeTasks := 0, 0, 0
 	for _, o := range orgs.Items {
 		terms, err := st.BodyTerms(ctx, sys, o.TerritoryID)
 		if err != nil {
@@ -39,8 +39,20 @@ func TestDemoBodies(t *testing.T) {
 		if err != nil || len(ds) != 4 {
 			t.Errorf("%s: decisions %v %d", o.Name, err, len(ds))
 		}
+		// The committee's own meetings, and tasks owned by each body.
+		owned, err := st.BodyOwned(ctx, sys, o.TerritoryID)
+		if err != nil || owned.Meetings != 3 || owned.Decisions != 4 {
+			t.Errorf("%s: the committee owns %+v %v", o.Name, owned, err)
+		}
+		if owned.Tasks > 0 {
+			committeeTasks++
+		}
 	}
-	if withTerm == 0 || cross == 0 {
-		t.Errorf("%d communities with a term, %d cross appointments", withTerm, cross)
+	if withTerm == 0 || cross == 0 || committeeTasks == 0 {
+		t.Errorf("%d communities with a term, %d cross appointments, %d with the committee's tasks", withTerm, cross, committeeTasks)
+	}
+	party, err := st.BurdenTasks(ctx, sys, store.BurdenTaskFilter{Body: model.OwnerParty, Limit: 1})
+	if err != nil || party.Total == 0 {
+		t.Errorf("the Party organizations' tasks: %v %v", party, err)
 	}
 }

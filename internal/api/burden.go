@@ -163,6 +163,8 @@ type burdenTaskJSON struct {
 	DutyID         *ID    `json:"duty_id,omitempty"`
 	DutyCode       string `json:"duty_code,omitempty"`
 	DutyName       string `json:"duty_name,omitempty"`
+	Body           string `json:"body"`
+	BodyLabel      string `json:"body_label"`
 	Title          string `json:"title"`
 	Detail         string `json:"detail"`
 	ReceivedOn     string `json:"received_on"`
@@ -184,7 +186,7 @@ type burdenTaskJSON struct {
 
 func toBurdenTaskJSON(t *model.BurdenTask) burdenTaskJSON {
 	out := burdenTaskJSON{ID: ID(t.ID), CommunityID: ID(t.CommunityID), CommunityName: t.CommunityName, DepartmentID: ID(t.DepartmentID), DepartmentName: t.DepartmentName,
-		DepartmentLine: t.DepartmentLine, OnList: t.OnList(), DutyID: optID(t.DutyID), DutyCode: t.DutyCode, DutyName: t.DutyName, Title: t.Title, Detail: t.Detail,
+		DepartmentLine: t.DepartmentLine, OnList: t.OnList(), DutyID: optID(t.DutyID), DutyCode: t.DutyCode, DutyName: t.DutyName, Body: string(t.Body), BodyLabel: t.Body.Label(), Title: t.Title, Detail: t.Detail,
 		ReceivedOn: t.ReceivedOn, DueOn: t.DueOn, Status: string(t.Status), StatusLabel: t.Status.Label(), Minutes: t.Minutes, Hours: t.Hours(),
 		DecisionReason: t.DecisionReason, DecidedBy: t.DecidedByName, DoneBy: t.DoneByName, CreatedBy: t.CreatedByName, CreatedAt: rfc3339(t.CreatedAt),
 		CanWork: t.Caller.Work, CanDecide: t.Caller.Decide}
@@ -199,11 +201,11 @@ func toBurdenTaskJSON(t *model.BurdenTask) burdenTaskJSON {
 
 // burdenTaskFilter reads a task list's query: territory, status, department, on_list, year.
 func burdenTaskFilter(r *http.Request) (store.BurdenTaskFilter, error) {
-	lq, err := parseList(r, "status", "department", "on_list", "year")
+	lq, err := parseList(r, "status", "department", "on_list", "year", "body")
 	fields := queryFields(err)
 	q := r.URL.Query()
 	f := store.BurdenTaskFilter{Territory: lq.Territory, Limit: lq.Limit, Cursor: lq.Cursor, Status: model.BurdenTaskStatus(q.Get("status")),
-		Department: queryID(q.Get("department"), "department", &fields), OnList: q.Get("on_list")}
+		Department: queryID(q.Get("department"), "department", &fields), OnList: q.Get("on_list"), Body: model.OwnerBody(q.Get("body"))}
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil || n < 2000 || n > 2200 {
@@ -233,6 +235,7 @@ type burdenTaskCreate struct {
 	CommunityID  ID     `json:"community_id"`
 	DepartmentID ID     `json:"department_id"`
 	DutyID       ID     `json:"duty_id"`
+	Body         string `json:"body"`
 	Title        string `json:"title"`
 	Detail       string `json:"detail"`
 	ReceivedOn   string `json:"received_on"`
@@ -245,7 +248,7 @@ func (a *API) createBurdenTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t, err := a.st.CreateBurdenTask(r.Context(), authz.ScopeFrom(r.Context()), model.BurdenTaskInput{CommunityID: int64(req.CommunityID), DepartmentID: int64(req.DepartmentID),
-		DutyID: int64(req.DutyID), Title: req.Title, Detail: req.Detail, ReceivedOn: req.ReceivedOn, DueOn: req.DueOn})
+		DutyID: int64(req.DutyID), Body: model.OwnerBody(req.Body), Title: req.Title, Detail: req.Detail, ReceivedOn: req.ReceivedOn, DueOn: req.DueOn})
 	if err != nil {
 		return err
 	}

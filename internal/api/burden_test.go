@@ -23,6 +23,8 @@ type burdenTaskOut struct {
 	DutyID         string `json:"duty_id"`
 	DutyCode       string `json:"duty_code"`
 	DutyName       string `json:"duty_name"`
+	Body           string `json:"body"`
+	BodyLabel      string `json:"body_label"`
 	Title          string `json:"title"`
 	Detail         string `json:"detail"`
 	ReceivedOn     string `json:"received_on"`

@@ -19,6 +19,8 @@ type meetingJSON struct {
 	OrgName     string              `json:"org_name"`
 	Type        model.MeetingType   `json:"type"`
 	TypeLabel   string              `json:"type_label"`
+	Body        model.OwnerBody     `json:"body"`
+	BodyLabel   string              `json:"body_label"`
 	Title       string              `json:"title"`
 	StartsAt    time.Time           `json:"starts_at"`
 	EndsAt      time.Time           `json:"ends_at"`
@@ -32,7 +34,7 @@ type meetingJSON struct {
 }
 
 func toMeetingJSON(m *model.Meeting) meetingJSON {
-	return meetingJSON{ID: ID(m.ID), OrgID: ID(m.OrgID), OrgName: m.OrgName, Type: m.Type, TypeLabel: m.Type.Label(), Title: m.Title,
+	return meetingJSON{ID: ID(m.ID), OrgID: ID(m.OrgID), OrgName: m.OrgName, Type: m.Type, TypeLabel: m.Type.Label(), Body: m.Body, BodyLabel: m.Body.Label(), Title: m.Title,
 		StartsAt: m.StartsAt.In(model.Shanghai), EndsAt: m.EndsAt.In(model.Shanghai), ClosesAt: m.ClosesAt.In(model.Shanghai), Place: m.Place,
 		SeriesID: optID(m.SeriesID), Minutes: m.Minutes, Status: m.Status, StatusLabel: m.Status.Label(), Attendees: m.Attendees}
 }
@@ -50,7 +52,7 @@ func optionalID(r *http.Request, name string, fields *[]model.FieldError) int64 
 }
 
 func (a *API) listMeetings(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r, "org", "type", "status")
+	lq, err := parseList(r, "org", "type", "status", "body")
 	fields := queryFields(err)
 	if err != nil && fields == nil {
 		return err
@@ -64,10 +66,14 @@ func (a *API) listMeetings(w http.ResponseWriter, r *http.Request) error {
 	if status != "" && !status.Valid() {
 		fields = append(fields, model.FieldError{Field: "status", Message: "status 应为 scheduled、closed 或 cancelled"})
 	}
+	body := model.OwnerBody(r.URL.Query().Get("body"))
+	if body != "" && !body.Valid() {
+		fields = append(fields, model.FieldError{Field: "body", Message: "body 应为 party 或 committee"})
+	}
 	if len(fields) > 0 {
 		return malformed("查询参数有误", fields...)
 	}
-	p, err := a.st.Meetings(r.Context(), authz.ScopeFrom(r.Context()), store.MeetingFilter{OrgID: org, Under: lq.Territory, Type: typ, Status: status, Limit: lq.Limit, Cursor: lq.Cursor})
+	p, err := a.st.Meetings(r.Context(), authz.ScopeFrom(r.Context()), store.MeetingFilter{OrgID: org, Under: lq.Territory, Type: typ, Status: status, Body: body, Limit: lq.Limit, Cursor: lq.Cursor})
 	if err != nil {
 		return err
 	}
@@ -81,6 +87,7 @@ func (a *API) listMeetings(w http.ResponseWriter, r *http.Request) error {
 type meetingRequest struct {
 	OrgID    ID                `json:"org_id"`
 	Type     model.MeetingType `json:"type"`
+	Body     model.OwnerBody   `json:"body"`
 	Title    string            `json:"title"`
 	StartsAt time.Time         `json:"starts_at"`
 	EndsAt   time.Time         `json:"ends_at"`
@@ -94,7 +101,7 @@ func (a *API) createMeetings(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, a.maxBody, &req); err != nil {
 		return err
 	}
-	ms, err := a.st.ScheduleMeetings(r.Context(), authz.ScopeFrom(r.Context()), model.MeetingInput{OrgID: int64(req.OrgID), Type: req.Type, Title: req.Title,
+	ms, err := a.st.ScheduleMeetings(r.Context(), authz.ScopeFrom(r.Context()), model.MeetingInput{OrgID: int64(req.OrgID), Type: req.Type, Body: req.Body, Title: req.Title,
 		StartsAt: req.StartsAt.UTC(), EndsAt: req.EndsAt.UTC(), Place: req.Place, Repeat: req.Repeat, Count: req.Count})
 	if err != nil {
 		return err

@@ -15,7 +15,8 @@ import (
 // general election's day, a director, two deputies and four members; the director and one
 // deputy are registered Party members of the community who also sit on its Party committee as
 // part-time members (兼职委员: the demo gives them that post, so that the cross appointment is
-// found from the link), and the term's first meetings and decisions. A community with a term
+// found from the link), the term's first meetings and decisions, and the committee's own
+// monthly meetings of the last quarter (owned by the committee, not the Party organization). A community with a term
 // already gets nothing. It returns how many terms it recorded.
 func Bodies(ctx context.Context, st *store.Store, node int64, seed int64, today time.Time) (int, error) {
 	sys := authz.System()
@@ -72,6 +73,14 @@ func Bodies(ctx context.Context, st *store.Store, node int64, seed int64, today 
 			if _, err := st.AddBodyDecision(ctx, sys, b.ID, d); err != nil {
 				return n, err
 			}
+		}
+		// The committee's own monthly meetings of the last quarter, held in its own right (in
+		// the community's Party service centre, recorded beside the Party organization's).
+		first := time.Date(today.Year(), today.Month(), 10, 1, 0, 0, 0, time.UTC).AddDate(0, -3, 0) // 9:00 in Shanghai
+		if _, err := st.ScheduleMeetings(ctx, sys, model.MeetingInput{OrgID: o.ID, Type: model.CommitteeMeeting, Body: model.OwnerCommittee,
+			Title: b.Kind.Label() + "月度例会", StartsAt: first, EndsAt: first.Add(90 * time.Minute), Place: "社区党群服务中心",
+			Repeat: model.RepeatMonthly, Count: 3}); err != nil {
+			return n, fmt.Errorf("%s: committee meetings: %w", o.Name, err)
 		}
 	}
 	return n, nil

@@ -160,6 +160,9 @@ func Burden(ctx context.Context, st *store.Store, recorder, approver authz.Scope
 			}
 			due := received.AddDate(0, 0, 5+rng.IntN(20))
 			in := model.BurdenTaskInput{CommunityID: c.ID, ReceivedOn: day(received), DueOn: day(due)}
+			if i%5 == 2 {
+				in.Body = model.OwnerParty // a fifth the community's Party organization takes on itself
+			}
 			isOff := i%offEvery == offEvery-1
 			var o = demoBurdenOffList[off%len(demoBurdenOffList)]
 			if isOff {

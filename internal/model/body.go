@@ -248,3 +248,51 @@ func (in *BodyDecisionInput) Validate() error {
 	}
 	return v.Err()
 }
+
+// OwnerBody is which community body owns a meeting or a handed-down task: the Party
+// organization (党组织) or the residents' or villagers' committee (居委会/村委会), so the
+// community can show the committee acting for residents in its own right.
+type OwnerBody string
+
+// The owning bodies, in the order pages list them.
+const (
+	OwnerParty     OwnerBody = "party"     // 党组织
+	OwnerCommittee OwnerBody = "committee" // 居（村）民委员会
+)
+
+// OwnerBodies lists the owning bodies in order.
+var OwnerBodies = []OwnerBody{OwnerParty, OwnerCommittee}
+
+// Valid reports whether b is a known owning body.
+func (b OwnerBody) Valid() bool { return slices.Contains(OwnerBodies, b) }
+
+// Label is the body's short Chinese name.
+func (b OwnerBody) Label() string {
+	switch b {
+	case OwnerParty:
+		return "党组织"
+	case OwnerCommittee:
+		return "居（村）委会"
+	}
+	return ""
+}
+
+// OwnerBodyOr is b, or def when b is empty (an input that does not say).
+func OwnerBodyOr(b, def OwnerBody) OwnerBody {
+	if b == "" {
+		return def
+	}
+	return b
+}
+
+// ownerBodyMessage is the field error for an unknown owning body.
+const ownerBodyMessage = "归属主体应为党组织或居（村）委会"
+
+// BodyOwned is what a community's residents' (villagers') committee owns in its own right:
+// the handed-down tasks and the meetings (not cancelled) recorded as the committee's, and the
+// entries (meetings, decisions, tasks) of its terms' records.
+type BodyOwned struct {
+	Tasks     int
+	Meetings  int
+	Decisions int
+}

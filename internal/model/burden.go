@@ -151,6 +151,7 @@ type BurdenTask struct {
 	DutyID         int64 // 0: not on the duty list
 	DutyCode       string
 	DutyName       string
+	Body           OwnerBody // the owning body: the committee unless the Party organization holds it
 	Title          string
 	Detail         string
 	ReceivedOn     string // 2006-01-02, Asia/Shanghai
@@ -190,7 +191,8 @@ func (t *BurdenTask) Overdue(now time.Time) bool {
 type BurdenTaskInput struct {
 	CommunityID  int64
 	DepartmentID int64
-	DutyID       int64 // 0: not on the list
+	DutyID       int64     // 0: not on the list
+	Body         OwnerBody // "": the residents' (villagers') committee, where handed-down tasks land
 	Title        string
 	Detail       string
 	ReceivedOn   string
@@ -207,6 +209,9 @@ func (in *BurdenTaskInput) Validate(now time.Time) error {
 	}
 	if in.DepartmentID <= 0 {
 		v.Add("department_id", "请从部门名录中选择交办部门")
+	}
+	if in.Body = OwnerBodyOr(in.Body, OwnerCommittee); !in.Body.Valid() {
+		v.Add("body", ownerBodyMessage)
 	}
 	switch n := utf8.RuneCountInString(in.Title); {
 	case n == 0:

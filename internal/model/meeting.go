@@ -64,6 +64,7 @@ type Meeting struct {
 	Path        string
 	CommunityID int64
 	Type        MeetingType
+	Body        OwnerBody // the owning body: the Party organization unless the committee holds it
 	Title       string
 	StartsAt    time.Time
 	EndsAt      time.Time
@@ -106,6 +107,7 @@ const MaxSeries = 24
 type MeetingInput struct {
 	OrgID    int64
 	Type     MeetingType
+	Body     OwnerBody // "": the Party organization
 	Title    string
 	StartsAt time.Time
 	EndsAt   time.Time
@@ -121,6 +123,9 @@ func (in *MeetingInput) Validate() error {
 	in.Place = strings.TrimSpace(in.Place)
 	if in.OrgID <= 0 {
 		ve.Add("org_id", "请选择召开会议的党组织")
+	}
+	if in.Body = OwnerBodyOr(in.Body, OwnerParty); !in.Body.Valid() {
+		ve.Add("body", ownerBodyMessage)
 	}
 	if !in.Type.Valid() {
 		ve.Add("type", "会议类型应为支部党员大会、支委会、党小组会或党课")

@@ -298,7 +298,7 @@ func (tx *Tx) refreshOrgLife(ctx context.Context, t time.Time, ids []int64) erro
 		type held struct{ last, next sqlTime }
 		got := map[key]held{}
 		rows, err := queryAll(ctx, tx.conn, `SELECT org_id, type, MAX(CASE WHEN starts_at <= ? THEN starts_at END), MIN(CASE WHEN starts_at > ? THEN starts_at END)
-			FROM party_meetings WHERE org_id IN (`+in+`) AND status <> 'cancelled' GROUP BY org_id, type`, append([]any{t, t}, args...),
+			FROM party_meetings WHERE org_id IN (`+in+`) AND status <> 'cancelled' AND body = 'party' GROUP BY org_id, type`, append([]any{t, t}, args...),
 			func(r rowScanner) (struct {
 				k key
 				h held

@@ -207,3 +207,23 @@ func (s *Store) BodyDecisions(ctx context.Context, sc authz.Scope, termID int64,
 		return &d, err
 	})
 }
+
+// BodyOwned counts what community id's residents' (villagers') committee owns: the burden
+// register's tasks and the meetings recorded as the committee's, and its terms' decisions.
+// model.ErrNotFound when the caller does not read the community's bodies.
+func (s *Store) BodyOwned(ctx context.Context, sc authz.Scope, community int64) (model.BodyOwned, error) {
+	var o model.BodyOwned
+	c := s.reader()
+	t, err := c.territory(ctx, authz.System(), community)
+	if err != nil {
+		return o, err
+	}
+	if t.Kind != model.KindCommunity || !readsBody(sc, t.Path) {
+		return o, model.ErrNotFound
+	}
+	err = c.queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM burden_tasks WHERE community_id = ? AND body = 'committee'),
+		(SELECT COUNT(*) FROM party_meetings WHERE community_id = ? AND body = 'committee' AND status <> 'cancelled'),
+		(SELECT COUNT(*) FROM body_decisions WHERE community_id = ?)`, []any{community, community, community}, &o.Tasks, &o.Meetings, &o.Decisions)
+	return o, err
+}

@@ -274,7 +274,7 @@ func (s *Store) SaveBurdenDuty(ctx context.Context, sc authz.Scope, id int64, in
 }
 
 const burdenTaskColumns = `t.id, t.community_id, c.name, t.path, t.department_id, d.name, d.line, COALESCE(t.duty_id, 0), COALESCE(u.code, ''), COALESCE(u.name, ''),
-	t.title, t.detail, t.received_on, t.due_on, t.status, t.minutes, t.decision_reason, t.decided_by_name, t.decided_at, t.done_at, t.done_by_name,
+	t.body, t.title, t.detail, t.received_on, t.due_on, t.status, t.minutes, t.decision_reason, t.decided_by_name, t.decided_at, t.done_at, t.done_by_name,
 	COALESCE(t.created_by, 0), t.created_by_name, t.created_at`
 
 const burdenTaskFrom = ` FROM burden_tasks t JOIN territories c ON c.id = t.community_id JOIN burden_departments d ON d.id = t.department_id
@@ -284,7 +284,7 @@ func scanBurdenTask(rs rowScanner) (*model.BurdenTask, error) {
 	var t model.BurdenTask
 	var decided, done sql.NullTime
 	if err := rs.Scan(&t.ID, &t.CommunityID, &t.CommunityName, &t.Path, &t.DepartmentID, &t.DepartmentName, &t.DepartmentLine, &t.DutyID, &t.DutyCode, &t.DutyName,
-		&t.Title, &t.Detail, &t.ReceivedOn, &t.DueOn, &t.Status, &t.Minutes, &t.DecisionReason, &t.DecidedByName, &decided, &done, &t.DoneByName,
+		&t.Body, &t.Title, &t.Detail, &t.ReceivedOn, &t.DueOn, &t.Status, &t.Minutes, &t.DecisionReason, &t.DecidedByName, &decided, &done, &t.DoneByName,
 		&t.CreatedBy, &t.CreatedByName, &t.CreatedAt); err != nil {
 		return nil, err
 	}
@@ -324,8 +324,9 @@ type BurdenTaskFilter struct {
 	Territory  int64 // tasks of the communities at that node or under it (0: the whole scope)
 	Status     model.BurdenTaskStatus
 	Department int64
-	OnList     string // "yes", "no" or "" for both
-	Year       int    // received in that year (0: any)
+	Body       model.OwnerBody // the owning body ("": either)
+	OnList     string          // "yes", "no" or "" for both
+	Year       int             // received in that year (0: any)
 	Limit      int
 	Cursor     string
 }
@@ -339,6 +340,9 @@ func (s *Store) BurdenTasks(ctx context.Context, sc authz.Scope, f BurdenTaskFil
 	}
 	if f.OnList != "" && f.OnList != "yes" && f.OnList != "no" {
 		return nil, fieldErr("on_list", "应为 yes（清单内）或 no（清单外）")
+	}
+	if f.Body != "" && !f.Body.Valid() {
+		return nil, fieldErr("body", "归属主体应为 party（党组织）或 committee（居（村）委会）")
 	}
 	if !authz.Allowed(sc.Role, authz.BurdenRead) {
 		return &Page[*model.BurdenTask]{}, nil
@@ -359,6 +363,9 @@ func (s *Store) BurdenTasks(ctx context.Context, sc authz.Scope, f BurdenTaskFil
 	}
 	if f.Department != 0 {
 		w.add("t.department_id = ?", f.Department)
+	}
+	if f.Body != "" {
+		w.add("t.body = ?", string(f.Body))
 	}
 	switch f.OnList {
 	case "yes":
@@ -451,9 +458,9 @@ func (s *Store) CreateBurdenTask(ctx context.Context, sc authz.Scope, in model.B
 		if in.DutyID > 0 {
 			status = model.TaskReceived
 		}
-		if err := tx.queryRow(ctx, `INSERT INTO burden_tasks (community_id, path, department_id, duty_id, title, detail, received_on, due_on, status, created_by, created_by_name, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			[]any{t.ID, t.Path, in.DepartmentID, nullID(in.DutyID), in.Title, in.Detail, in.ReceivedOn, in.DueOn, string(status), nullID(sc.UserID), name, s.now()}, &id); err != nil {
+		if err := tx.queryRow(ctx, `INSERT INTO burden_tasks (community_id, path, department_id, duty_id, body, title, detail, received_on, due_on, status, created_by, created_by_name, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			[]any{t.ID, t.Path, in.DepartmentID, nullID(in.DutyID), string(in.Body), in.Title, in.Detail, in.ReceivedOn, in.DueOn, string(status), nullID(sc.UserID), name, s.now()}, &id); err != nil {
 			return err
 		}
 		tx.auditAt(sc, t.Path, "burden.task.create", "burden_task", []int64{id}, string(status)+" "+in.Title)

@@ -104,7 +104,7 @@ func lifeOrgsOf(sc authz.Scope, col string) (string, []any) {
 	return col + " IN " + orgSubtree(managedOrgsInner), []any{sc.UserID, sc.UserID}
 }
 
-const meetingCols = `m.id, m.org_id, o.name, m.path, m.community_id, m.type, m.title, m.starts_at, m.ends_at, m.closes_at, m.place,
+const meetingCols = `m.id, m.org_id, o.name, m.path, m.community_id, m.type, m.body, m.title, m.starts_at, m.ends_at, m.closes_at, m.place,
 	m.series_id, m.minutes, m.status, m.attendees, m.created_by, m.created_at, m.updated_at`
 
 const meetingFrom = ` FROM party_meetings m JOIN party_orgs o ON o.id = m.org_id`
@@ -112,7 +112,7 @@ const meetingFrom = ` FROM party_meetings m JOIN party_orgs o ON o.id = m.org_id
 func scanMeeting(r rowScanner) (*model.Meeting, error) {
 	m := &model.Meeting{}
 	var community, series, by sql.NullInt64
-	err := r.Scan(&m.ID, &m.OrgID, &m.OrgName, &m.Path, &community, &m.Type, &m.Title, &m.StartsAt, &m.EndsAt, &m.ClosesAt, &m.Place,
+	err := r.Scan(&m.ID, &m.OrgID, &m.OrgName, &m.Path, &community, &m.Type, &m.Body, &m.Title, &m.StartsAt, &m.EndsAt, &m.ClosesAt, &m.Place,
 		&series, &m.Minutes, &m.Status, &m.Attendees, &by, &m.CreatedAt, &m.UpdatedAt)
 	m.CommunityID, m.SeriesID, m.CreatedBy = community.Int64, series.Int64, by.Int64
 	m.StartsAt, m.EndsAt, m.ClosesAt = m.StartsAt.UTC(), m.EndsAt.UTC(), m.ClosesAt.UTC()
@@ -155,9 +155,9 @@ func (s *Store) ScheduleMeetings(ctx context.Context, sc authz.Scope, in model.M
 		var series sql.NullInt64
 		for i, occ := range in.Occurrences() {
 			var id int64
-			if err := tx.queryRow(ctx, `INSERT INTO party_meetings (org_id, path, community_id, type, title, starts_at, ends_at, closes_at, place,
-				series_id, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?) RETURNING id`,
-				[]any{o.ID, o.Path, o.CommunityID, in.Type, in.Title, occ[0], occ[1], occ[1].Add(model.CheckinGrace), in.Place,
+			if err := tx.queryRow(ctx, `INSERT INTO party_meetings (org_id, path, community_id, type, body, title, starts_at, ends_at, closes_at, place,
+				series_id, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?) RETURNING id`,
+				[]any{o.ID, o.Path, o.CommunityID, in.Type, in.Body, in.Title, occ[0], occ[1], occ[1].Add(model.CheckinGrace), in.Place,
 					series, nullID(sc.UserID), t, t}, &id); err != nil {
 				return err
 			}
@@ -191,6 +191,7 @@ type MeetingFilter struct {
 	OrgID  int64
 	Under  int64 // territory node: meetings of orgs anchored in its subtree
 	Type   model.MeetingType
+	Body   model.OwnerBody // "": either body
 	Status model.MeetingStatus
 	Limit  int
 	Cursor string
@@ -198,6 +199,9 @@ type MeetingFilter struct {
 
 // Meetings lists the meetings in sc, latest start first, with their total.
 func (s *Store) Meetings(ctx context.Context, sc authz.Scope, f MeetingFilter) (*Page[*model.Meeting], error) {
+	if f.Body != "" && !f.Body.Valid() {
+		return nil, fieldErr("body", "归属主体应为 party（党组织）或 committee（居（村）委会）")
+	}
 	c := s.reader()
 	var fl filter
 	var prefix string
@@ -225,6 +229,9 @@ func (s *Store) Meetings(ctx context.Context, sc authz.Scope, f MeetingFilter) (
 	}
 	if f.Status != "" {
 		fl.add("m.status = ?", f.Status)
+	}
+	if f.Body != "" {
+		fl.add("m.body = ?", f.Body)
 	}
 	count := fl.clone()
 	cur, err := decodeCursor(f.Cursor)
@@ -662,7 +669,7 @@ func (s *Store) Compliance(ctx context.Context, sc authz.Scope, under int64) ([]
 	}
 	got := map[key]held{}
 	rows, err := queryAll(ctx, c, `SELECT org_id, type, MAX(starts_at), SUM(CASE WHEN starts_at >= ? THEN 1 ELSE 0 END) FROM party_meetings
-		WHERE path >= ? AND path < ? AND status <> 'cancelled' AND starts_at <= ? GROUP BY org_id, type`, []any{yearAgo, lo, hi, t},
+		WHERE path >= ? AND path < ? AND status <> 'cancelled' AND body = 'party' AND starts_at <= ? GROUP BY org_id, type`, []any{yearAgo, lo, hi, t},
 		func(r rowScanner) (struct {
 			k key
 			h held

@@ -22,6 +22,7 @@ type bodiesPage struct {
 	Community   *model.Territory
 	Terms       []*model.BodyTerm
 	Decisions   []*model.BodyDecision
+	Owned       model.BodyOwned // what the committee owns in its own right
 	Form        *Form
 	Kinds       []model.BodyDecisionKind
 	// The staff's form to record a term: its body kind follows the community; each member row
@@ -134,6 +135,9 @@ func (wb *Web) bodiesPage(w http.ResponseWriter, r *http.Request, status int, co
 			return err
 		}
 		if p.Community, err = wb.st.Territory(r.Context(), authz.System(), community); err != nil {
+			return err
+		}
+		if p.Owned, err = wb.st.BodyOwned(r.Context(), scope(r), community); err != nil {
 			return err
 		}
 		if len(p.Terms) > 0 {

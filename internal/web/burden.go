@@ -22,7 +22,7 @@ import (
 
 func burdenTaskURL(id int64) string { return "/burden/tasks/" + strconv.FormatInt(id, 10) }
 
-var burdenTaskFields = []string{"community_id", "department_id", "duty_id", "title", "detail", "received_on", "due_on"}
+var burdenTaskFields = []string{"community_id", "department_id", "duty_id", "body", "title", "detail", "received_on", "due_on"}
 
 type burdenListPage struct {
 	Page
@@ -33,7 +33,8 @@ type burdenListPage struct {
 
 // burdenFilter reads the list's filters (the page's and the export's).
 func burdenFilter(q url.Values) store.BurdenTaskFilter {
-	f := store.BurdenTaskFilter{Status: model.BurdenTaskStatus(q.Get("status")), OnList: q.Get("on_list"), Cursor: q.Get("cursor"), Limit: 30}
+	f := store.BurdenTaskFilter{Status: model.BurdenTaskStatus(q.Get("status")), OnList: q.Get("on_list"), Body: model.OwnerBody(q.Get("body")),
+		Cursor: q.Get("cursor"), Limit: 30}
 	f.Territory, _ = strconv.ParseInt(q.Get("territory"), 10, 64)
 	f.Department, _ = strconv.ParseInt(q.Get("department"), 10, 64)
 	f.Year, _ = strconv.Atoi(q.Get("year"))
@@ -93,6 +94,8 @@ func (wb *Web) burdenTasks(w http.ResponseWriter, r *http.Request) error {
 		selectFilter("on_list", wb.t("burden.col.list"), q.Get("on_list"), Option{Label: wb.t("list.all")},
 			Option{Value: "yes", Label: wb.t("burden.onlist.yes")}, Option{Value: "no", Label: wb.t("burden.onlist.no")}),
 		selectFilter("department", wb.t("burden.col.department"), q.Get("department"), deptOpts...),
+		selectFilter("body", wb.t("owner.filter"), q.Get("body"), Option{Label: wb.t("list.all")},
+			Option{Value: string(model.OwnerParty), Label: wb.t("owner.party")}, Option{Value: string(model.OwnerCommittee), Label: wb.t("owner.committee")}),
 		selectFilter("year", wb.t("burden.filter.year"), q.Get("year"), years...))
 	p.Filters = FilterBar{Action: "/burden", Fields: fields}
 	if len(cloneValues(burdenExportQuery(q))) > 0 {
@@ -123,7 +126,7 @@ func listRefused(l *List, err error) bool {
 // burdenExportQuery is the list's filters without the page's own parameters.
 func burdenExportQuery(q url.Values) url.Values {
 	out := url.Values{}
-	for _, k := range []string{"territory", "status", "on_list", "department", "year"} {
+	for _, k := range []string{"territory", "status", "on_list", "department", "year", "body"} {
 		if v := q.Get(k); v != "" {
 			out.Set(k, v)
 		}
@@ -154,7 +157,7 @@ type burdenNewPage struct {
 
 func (wb *Web) newBurdenTask(w http.ResponseWriter, r *http.Request) error {
 	today := wb.st.Now().In(model.Shanghai).Format(time.DateOnly)
-	v := url.Values{"received_on": {today}, "community_id": {r.URL.Query().Get("community")}}
+	v := url.Values{"received_on": {today}, "community_id": {r.URL.Query().Get("community")}, "body": {string(model.OwnerCommittee)}}
 	return wb.burdenNewPageFor(w, r, http.StatusOK, newForm("task", v, burdenTaskFields...))
 }
 
@@ -195,7 +198,7 @@ func (wb *Web) createBurdenTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := newForm("task", r.PostForm, burdenTaskFields...)
-	in := model.BurdenTaskInput{Title: f.Values.Get("title"), Detail: f.Values.Get("detail"), ReceivedOn: f.Values.Get("received_on"), DueOn: f.Values.Get("due_on")}
+	in := model.BurdenTaskInput{Body: model.OwnerBody(f.Values.Get("body")), Title: f.Values.Get("title"), Detail: f.Values.Get("detail"), ReceivedOn: f.Values.Get("received_on"), DueOn: f.Values.Get("due_on")}
 	in.CommunityID, _ = strconv.ParseInt(f.Values.Get("community_id"), 10, 64)
 	in.DepartmentID, _ = strconv.ParseInt(f.Values.Get("department_id"), 10, 64)
 	in.DutyID, _ = strconv.ParseInt(f.Values.Get("duty_id"), 10, 64)

@@ -56,7 +56,7 @@ type meetingNewPage struct {
 }
 
 func meetingForm() *Form {
-	return newForm("meeting", nil, "org_id", "type", "title", "starts_at", "ends_at", "place", "repeat", "count")
+	return newForm("meeting", nil, "org_id", "type", "body", "title", "starts_at", "ends_at", "place", "repeat", "count")
 }
 
 func (wb *Web) meetingNewPage(w http.ResponseWriter, r *http.Request, status int, f *Form) error {
@@ -74,6 +74,7 @@ func (wb *Web) meetingNewPage(w http.ResponseWriter, r *http.Request, status int
 
 func (wb *Web) newMeetingForm(w http.ResponseWriter, r *http.Request) error {
 	f := meetingForm()
+	f.Values.Set("body", string(model.OwnerParty))
 	if org := r.URL.Query().Get("org"); org != "" {
 		f.Values.Set("org_id", org)
 	}
@@ -100,7 +101,7 @@ func (wb *Web) createMeeting(w http.ResponseWriter, r *http.Request) error {
 	v := r.PostForm
 	org, _ := strconv.ParseInt(v.Get("org_id"), 10, 64)
 	count, _ := strconv.Atoi(v.Get("count"))
-	in := model.MeetingInput{OrgID: org, Type: model.MeetingType(v.Get("type")), Title: v.Get("title"), Place: v.Get("place"),
+	in := model.MeetingInput{OrgID: org, Type: model.MeetingType(v.Get("type")), Body: model.OwnerBody(v.Get("body")), Title: v.Get("title"), Place: v.Get("place"),
 		StartsAt: parseLocal(v.Get("starts_at")), EndsAt: parseLocal(v.Get("ends_at")), Repeat: model.Repeat(v.Get("repeat")), Count: count}
 	ms, err := wb.st.ScheduleMeetings(r.Context(), scope(r), in)
 	if err != nil {
