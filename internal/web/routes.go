@@ -320,7 +320,9 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /burden/duties/{id}", authz.BurdenCatalog, wb.h(wb.saveBurdenDuty)),
 		// standards: basic public service standards, 基本公共服务达标 (issue 12 item 5)
 		authz.NewRoute("GET /standards", authz.StandardRead, wb.h(wb.standards)),
-		authz.NewRoute("POST /standards/items", authz.StandardCatalog, wb.h(wb.createStandardItem)),
+		authz.NewRoute("POST /standards/items", authz.StandardCatalog, wb.h(wb.saveStandardItem)),
+		authz.NewRoute("POST /standards/items/{id}", authz.StandardCatalog, wb.h(wb.saveStandardItem)),
+		authz.NewRoute("GET /standards/compliance.xlsx", authz.StandardRead, wb.h(wb.standardsXLSX)),
 		authz.NewRoute("GET /standards/communities/{id}", authz.StandardRead, wb.h(wb.standardCommunity)),
 		authz.NewRoute("POST /standards/values", authz.StandardWrite, wb.h(wb.recordStandardValue)),
 		// workers: community workers and their visits (issue 12 item 3)
