@@ -12,7 +12,7 @@ import (
 )
 
 // TestStandards: the community secretary opens the standards overview, goes to the community's
-// page, reports the service centre's weekly opening hours with evidence (a missing evidence
+// page (the overview's chart drawn beside its table, with the xlsx download), reports the service centre's weekly opening hours with evidence (a missing evidence
 // answered first), and sees the item met — on the phone and at desktop size.
 func TestStandards(t *testing.T) {
 	t.Parallel()
@@ -44,6 +44,8 @@ func TestStandards(t *testing.T) {
 			step("the secretary opens the overview", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),
 				chromedp.Navigate(a.url+"/standards"),
 				chromedp.WaitVisible(chromedp.CSS(`#overview-table`)),
+				chromedp.WaitVisible(chromedp.CSS(`#chart-compliance.drawn svg`)),
+				chromedp.WaitVisible(chromedp.CSS(`#standards-xlsx`)),
 				shot(t, vp, "standards-01-overview"),
 				chromedp.Navigate(a.url+"/standards/communities/"+itoa(comms.Items[0].ID)),
 				chromedp.WaitVisible(chromedp.CSS(`#entry-`+id)),

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -81,8 +82,8 @@ type FundChainStep struct {
 	Label string // "社区书记审批"
 }
 
-// fundChainRoles are the roles a step may name: staff who hold a territory.
-var fundChainRoles = map[Role]bool{RoleCommunityAdmin: true, RoleCommunityStaff: true, RoleStreetAdmin: true, RoleDistrictAdmin: true}
+// FundChainRoles are the roles a step may name, in their order: staff who hold a territory.
+var FundChainRoles = []Role{RoleCommunityAdmin, RoleCommunityStaff, RoleStreetAdmin, RoleDistrictAdmin}
 
 // ValidateFundChain checks a chain: 1 to FundChainMax steps, each a staff role with a label,
 // numbered from 1 in order (Validate renumbers them).
@@ -94,7 +95,7 @@ func ValidateFundChain(steps []FundChainStep) error {
 	for i := range steps {
 		steps[i].Step = i + 1
 		steps[i].Label = strings.TrimSpace(steps[i].Label)
-		if !fundChainRoles[steps[i].Role] {
+		if !slices.Contains(FundChainRoles, steps[i].Role) {
 			v.Add(fmt.Sprintf("steps[%d].role", i), "审批角色应为社区管理员、社区工作人员、街道管理员或区县管理员")
 		}
 		if steps[i].Label == "" {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,6 +55,9 @@ func (wb *Web) listFunds(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Head.Actions = append(p.Head.Actions, Link{Label: wb.t("funds.budgets"), URL: "/funds/budgets", Icon: "file"},
 		Link{Label: wb.t("funds.statement"), URL: "/funds/statement", Icon: "download"})
+	if p.Can(authz.FundConfig) {
+		p.Head.Actions = append(p.Head.Actions, Link{Label: wb.t("funds.config"), URL: "/funds/config", Icon: "edit"})
+	}
 	statuses := []Option{{Label: wb.t("list.all")}}
 	for _, s := range model.FundRequestStatuses {
 		statuses = append(statuses, Option{Value: string(s), Label: s.Label()})
@@ -409,4 +413,160 @@ func (wb *Web) fundStatementXLSX(w http.ResponseWriter, r *http.Request) error {
 	attachment(w, xlsxType, name, "funds-"+strconv.Itoa(year)+".xlsx")
 	_, err = w.Write(data) // #nosec G705 -- an xlsx download (Content-Disposition: attachment) the importer wrote, not HTML
 	return err
+}
+
+// The funds' settings (fund.config, district administrators): the category catalogue with a
+// form to add a category and one to change each, and the approval chain as FundChainMax rows
+// of a role and a step name (blank rows left out). Every form goes through the store's
+// validators; a refused one is shown again with its errors and nothing saved.
+
+type fundConfigPage struct {
+	Page
+	Categories []*model.FundCategory
+	Category   *Form // the new category's form
+	Edit       *Form // a category's form that failed ("entry" names it)
+	Chain      *Form
+	Rows       []int // the chain form's rows, 1…FundChainMax
+	Roles      []model.Role
+}
+
+// EditFor is the form of category c: the one that failed, or one with its values.
+func (p *fundConfigPage) EditFor(c *model.FundCategory) *Form {
+	key := strconv.FormatInt(c.ID, 10)
+	if p.Edit != nil && p.Edit.Values.Get("entry") == key {
+		return p.Edit
+	}
+	return newForm("category-"+key, url.Values{"entry": {key}, "name": {c.Name}, "sort": {strconv.Itoa(c.Sort)}, "active": {boolValue(c.Active)}},
+		"name", "sort", "active")
+}
+
+// fundChainFields are the chain form's fields: role_1, label_1 … role_N, label_N.
+func fundChainFields() []string {
+	var out []string
+	for n := 1; n <= model.FundChainMax; n++ {
+		out = append(out, "role_"+strconv.Itoa(n), "label_"+strconv.Itoa(n))
+	}
+	return out
+}
+
+func (wb *Web) fundConfig(w http.ResponseWriter, r *http.Request) error {
+	return wb.fundConfigFor(w, r, http.StatusOK, nil)
+}
+
+func (wb *Web) fundConfigFor(w http.ResponseWriter, r *http.Request, status int, fill func(p *fundConfigPage)) error {
+	ctx := r.Context()
+	p := &fundConfigPage{Page: wb.base(r, wb.t("funds.config"), "funds"), Roles: model.FundChainRoles,
+		Category: newForm("category", nil, "name", "sort")}
+	p.Crumbs = []Crumb{{Name: wb.t("funds.title"), URL: "/funds"}, {Name: p.Title}}
+	for n := 1; n <= model.FundChainMax; n++ {
+		p.Rows = append(p.Rows, n)
+	}
+	var err error
+	if p.Categories, err = wb.st.FundCategories(ctx, true); err != nil {
+		return err
+	}
+	chain, err := wb.st.FundChain(ctx)
+	if err != nil {
+		return err
+	}
+	v := url.Values{}
+	for _, s := range chain {
+		v.Set("role_"+strconv.Itoa(s.Step), string(s.Role))
+		v.Set("label_"+strconv.Itoa(s.Step), s.Label)
+	}
+	p.Chain = newForm("chain", v, fundChainFields()...)
+	if fill != nil {
+		fill(p)
+	}
+	for _, f := range []*Form{p.Category, p.Edit, p.Chain} {
+		if f.Invalid() {
+			p.Failed = f
+		}
+	}
+	return wb.render(w, r, status, "funds/config", p)
+}
+
+// saveFundCategory creates (POST /funds/config/categories) or changes (…/{id}) a category.
+func (wb *Web) saveFundCategory(w http.ResponseWriter, r *http.Request) error {
+	var id int64
+	if r.PathValue("id") != "" {
+		var err error
+		if id, err = pathID(r); err != nil {
+			return err
+		}
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	name := "category"
+	if id != 0 {
+		name = "category-" + strconv.FormatInt(id, 10)
+	}
+	f := newForm(name, r.PostForm, "name", "sort", "active")
+	in := model.FundCategoryInput{Name: f.Values.Get("name"), Active: id == 0 || f.Checked("active")}
+	sort, err := strconv.Atoi(strings.TrimSpace(f.Values.Get("sort")))
+	if s := strings.TrimSpace(f.Values.Get("sort")); s != "" && err != nil {
+		f.add("sort", wb.t("funds.config.sort.bad"))
+	}
+	in.Sort = sort
+	status := http.StatusUnprocessableEntity
+	if !f.Invalid() {
+		if id == 0 {
+			_, err = wb.st.CreateFundCategory(r.Context(), scope(r), in)
+		} else {
+			_, err = wb.st.UpdateFundCategory(r.Context(), scope(r), id, in)
+		}
+		if err != nil && !f.fail(err) {
+			return err
+		}
+		if err != nil {
+			status = formStatus(err)
+		}
+	}
+	if f.Invalid() {
+		return wb.fundConfigFor(w, r, status, func(p *fundConfigPage) {
+			if id == 0 {
+				p.Category = f
+			} else {
+				p.Edit = f
+			}
+		})
+	}
+	redirect(w, r, "/funds/config#categories", "fund_config_saved")
+	return nil
+}
+
+// setFundChain replaces the approval chain with the form's filled rows, in their order.
+func (wb *Web) setFundChain(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("chain", r.PostForm, fundChainFields()...)
+	var steps []model.FundChainStep
+	var rows []int // the form's row of each step
+	for n := 1; n <= model.FundChainMax; n++ {
+		role, label := f.Values.Get("role_"+strconv.Itoa(n)), f.Values.Get("label_"+strconv.Itoa(n))
+		if role == "" && strings.TrimSpace(label) == "" {
+			continue
+		}
+		steps = append(steps, model.FundChainStep{Role: model.Role(role), Label: label})
+		rows = append(rows, n)
+	}
+	_, err := wb.st.SetFundChain(r.Context(), scope(r), steps)
+	if err != nil {
+		if !f.fail(err) {
+			return err
+		}
+		// The store names steps by their index; the page by the row they came from.
+		for i, e := range f.Errors {
+			var k int
+			var field string
+			if _, serr := fmt.Sscanf(e.Field, "steps[%d].%s", &k, &field); serr == nil && k < len(rows) {
+				f.Errors[i].Field = field + "_" + strconv.Itoa(rows[k])
+			}
+		}
+		return wb.fundConfigFor(w, r, formStatus(err), func(p *fundConfigPage) { p.Chain = f })
+	}
+	redirect(w, r, "/funds/config#chain", "fund_chain_saved")
+	return nil
 }

@@ -114,3 +114,82 @@ func TestFundPages(t *testing.T) {
 		}
 	})
 }
+
+// TestFundConfigPage: the system administrator reaches the settings from the funds page, adds
+// and renames a category and retires it, and sets a two-step chain; a bad sort, a name in use
+// and a chain step with a role that may not approve are refused on the page with the input
+// kept and nothing saved. A street administrator is refused the page.
+func TestFundConfigPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st, web.Options{})
+		admin := f.as(t, "sysadmin")
+		res := admin.get("/funds").want(t, http.StatusOK)
+		one(t, res.Doc, `a[href="/funds/config"]`)
+		res = admin.get("/funds/config").want(t, http.StatusOK)
+		one(t, res.Doc, "#form-category")
+		one(t, res.Doc, "#form-chain")
+		before, err := st.FundCategories(t.Context(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		res = admin.post("/funds/config/categories", url.Values{"name": {"社区微更新经费"}, "sort": {"十"}}).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "整数") {
+			t.Errorf("a bad sort: %q", got)
+		}
+		if got := attr(one(t, res.Doc, "#f-category-name"), "value"); got != "社区微更新经费" {
+			t.Errorf("the name is not kept: %q", got)
+		}
+		res = admin.post("/funds/config/categories", url.Values{"name": {before[0].Name}}).want(t, http.StatusConflict)
+		if got := text(one(t, res.Doc, ".error-summary")); !strings.Contains(got, "已有名为") {
+			t.Errorf("a name in use: %q", got)
+		}
+		if cs, _ := st.FundCategories(t.Context(), true); len(cs) != len(before) {
+			t.Fatalf("a refused form saved a category: %d, want %d", len(cs), len(before))
+		}
+		admin.post("/funds/config/categories", url.Values{"name": {"社区微更新经费"}, "sort": {"90"}}).want(t, http.StatusSeeOther)
+		cs, err := st.FundCategories(t.Context(), true)
+		if err != nil || len(cs) != len(before)+1 {
+			t.Fatalf("categories: %d %v", len(cs), err)
+		}
+		added := cs[len(cs)-1]
+		path := fmt.Sprintf("/funds/config/categories/%d", added.ID)
+		res = admin.post(path, url.Values{"entry": {fmt.Sprint(added.ID)}, "name": {""}, "sort": {"90"}, "active": {"1"}}).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, fmt.Sprintf("#form-category-%d", added.ID))); !strings.Contains(got, "请填写经费类别名称") {
+			t.Errorf("an empty name: %q", got)
+		}
+		admin.post(path, url.Values{"entry": {fmt.Sprint(added.ID)}, "name": {"小区微更新经费"}, "sort": {"95"}}).want(t, http.StatusSeeOther)
+		res = admin.get("/funds/config").want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, fmt.Sprintf("#category-%d", added.ID))); !strings.Contains(got, "小区微更新经费") || !strings.Contains(got, "已停用") {
+			t.Errorf("the changed category: %q", got)
+		}
+
+		chain, err := st.FundChain(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res = admin.post("/funds/config/chain", url.Values{"role_1": {"community_admin"}, "label_1": {"社区书记审批"}, "role_3": {"resident"}, "label_3": {"居民审批"}}).
+			want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, "#chain-step-3")); !strings.Contains(got, "审批角色应为") {
+			t.Errorf("a role that may not approve: %q", got)
+		}
+		if got := attr(one(t, res.Doc, "#f-chain-label_1"), "value"); got != "社区书记审批" {
+			t.Errorf("the chain's input is not kept: %q", got)
+		}
+		if now, _ := st.FundChain(t.Context()); fmt.Sprint(now) != fmt.Sprint(chain) {
+			t.Fatalf("a refused chain was saved: %v", now)
+		}
+		admin.post("/funds/config/chain", url.Values{"role_1": {"community_admin"}, "label_1": {"社区书记审批"}, "role_3": {"district_admin"}}).want(t, http.StatusSeeOther)
+		got, err := st.FundChain(t.Context())
+		if err != nil || len(got) != 2 || got[0].Role != model.RoleCommunityAdmin || got[1].Role != model.RoleDistrictAdmin || got[1].Step != 2 {
+			t.Fatalf("chain: %v %v", got, err)
+		}
+		res = admin.get("/funds/config").want(t, http.StatusOK)
+		if got := attr(one(t, res.Doc, "#f-chain-label_2"), "value"); got != "区县管理员审批" {
+			t.Errorf("the second step's label: %q", got)
+		}
+		f.as(t, "streetadmin").get("/funds/config").want(t, http.StatusForbidden)
+		f.as(t, "streetadmin").post("/funds/config/chain", url.Values{"role_1": {"street_admin"}}).want(t, http.StatusForbidden)
+	})
+}

@@ -320,7 +320,9 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /burden/duties/{id}", authz.BurdenCatalog, wb.h(wb.saveBurdenDuty)),
 		// standards: basic public service standards, 基本公共服务达标 (issue 12 item 5)
 		authz.NewRoute("GET /standards", authz.StandardRead, wb.h(wb.standards)),
-		authz.NewRoute("POST /standards/items", authz.StandardCatalog, wb.h(wb.createStandardItem)),
+		authz.NewRoute("POST /standards/items", authz.StandardCatalog, wb.h(wb.saveStandardItem)),
+		authz.NewRoute("POST /standards/items/{id}", authz.StandardCatalog, wb.h(wb.saveStandardItem)),
+		authz.NewRoute("GET /standards/compliance.xlsx", authz.StandardRead, wb.h(wb.standardsXLSX)),
 		authz.NewRoute("GET /standards/communities/{id}", authz.StandardRead, wb.h(wb.standardCommunity)),
 		authz.NewRoute("POST /standards/values", authz.StandardWrite, wb.h(wb.recordStandardValue)),
 		// workers: community workers and their visits (issue 12 item 3)
@@ -362,6 +364,10 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /funds/new", authz.FundRequest, wb.h(wb.createFund)),
 		authz.NewRoute("GET /funds/budgets", authz.FundRead, wb.h(wb.fundBudgets)),
 		authz.NewRoute("POST /funds/budgets", authz.FundAllocate, wb.h(wb.allocateFund)),
+		authz.NewRoute("GET /funds/config", authz.FundConfig, wb.h(wb.fundConfig)),
+		authz.NewRoute("POST /funds/config/categories", authz.FundConfig, wb.h(wb.saveFundCategory)),
+		authz.NewRoute("POST /funds/config/categories/{id}", authz.FundConfig, wb.h(wb.saveFundCategory)),
+		authz.NewRoute("POST /funds/config/chain", authz.FundConfig, wb.h(wb.setFundChain)),
 		authz.NewRoute("GET /funds/statement", authz.FundRead, wb.h(wb.fundStatement)),
 		authz.NewRoute("GET /funds/statement.xlsx", authz.FundRead, wb.h(wb.fundStatementXLSX)),
 		authz.NewRoute("GET /funds/{id}", authz.FundRead, wb.h(wb.showFund)),

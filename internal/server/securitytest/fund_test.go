@@ -185,6 +185,7 @@ var fundPatternKinds = map[string]objKind{
 	"/api/v1/funds/categories/{id}":          fundCategoryObj,
 	"/funds/{id}/decide":                     fundDecideObj,
 	"/funds/{id}/receipts":                   fundFreshObj,
+	"/funds/config/categories/{id}":          fundCategoryObj,
 }
 
 var fundObjKinds = map[string]objKind{
@@ -227,6 +228,18 @@ var fundSpecs = map[string]spec{
 		return url.Values{"decision": {"reject"}, "reason": {"矩阵页面驳回"}, "step": {"1"}}
 	})},
 	"POST /funds/{id}/receipts": {kind: fundRequest, scoped: true, fresh: true, body: fundReceiptBody},
+
+	// The settings: the catalogue with its forms, the chain's form.
+	"GET /funds/config": {kind: fundConfig},
+	"POST /funds/config/categories": {kind: fundConfig, body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"name": {fmt.Sprintf("矩阵页面类别%d", w.nextSeq())}, "sort": {"5"}}
+	})},
+	"POST /funds/config/categories/{id}": {kind: fundConfig, body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"name": {fmt.Sprintf("矩阵页面改名%d", w.nextSeq())}, "active": {"1"}}
+	})},
+	"POST /funds/config/chain": {kind: fundConfig, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"role_1": {"community_admin"}, "label_1": {"社区书记审批"}, "role_2": {"street_admin"}, "label_2": {"街道审批"}}
+	})},
 }
 
 func init() {

@@ -102,6 +102,10 @@ var standardSpecs = map[string]spec{
 		return url.Values{"owner_id": {strconv.FormatInt(w.streetOfRel(rel).ID, 10)}, "code": {fmt.Sprintf("YM-%d", w.nextSeq())}, "name": {"矩阵页面达标事项"},
 			"method": {"manual"}, "op": {">="}, "threshold": {"1"}, "unit": {"项"}}
 	})},
+	"POST /standards/items/{id}": {kind: standardCatalog, scoped: true, body: formBody(func(*world, relation, int64) url.Values {
+		return url.Values{"code": {"BZ-01"}, "name": {"服务中心每周开放不少于 40 小时"}, "method": {"manual"}, "op": {">="}, "threshold": {"40"}, "unit": {"小时"}, "active": {"1"}}
+	})},
+	"GET /standards/compliance.xlsx":  {kind: standardRead},
 	"GET /standards/communities/{id}": {kind: standardRead, scoped: true},
 	"POST /standards/values": {kind: standardWrite, scoped: true, ref: true, body: formBody(func(w *world, rel relation, _ int64) url.Values {
 		return url.Values{"item_id": {strconv.FormatInt(w.standardItem(rel), 10)}, "community_id": {strconv.FormatInt(w.communityOfRel(rel).ID, 10)}, "value": {"42"}, "evidence": {"公示牌"}}
@@ -112,4 +116,5 @@ func init() {
 	maps.Copy(specs, standardSpecs)
 	objKinds["/api/v1/standards/items/{id}"] = standardItemObj
 	objKinds["/standards/communities/{id}"] = standardCommunityObj
+	objKinds["/standards/items/{id}"] = standardItemObj
 }
