@@ -535,12 +535,9 @@ func (wb *Web) burdenCatalogFor(w http.ResponseWriter, r *http.Request, status i
 
 // saveBurdenDepartment creates (POST /burden/departments) or changes (…/{id}) a department.
 func (wb *Web) saveBurdenDepartment(w http.ResponseWriter, r *http.Request) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r)
+	if err != nil {
+		return err
 	}
 	if err := parseForm(w, r); err != nil {
 		return err
@@ -570,12 +567,9 @@ func (wb *Web) saveBurdenDepartment(w http.ResponseWriter, r *http.Request) erro
 
 // saveBurdenDuty creates (POST /burden/duties) or changes (…/{id}) a duty.
 func (wb *Web) saveBurdenDuty(w http.ResponseWriter, r *http.Request) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r)
+	if err != nil {
+		return err
 	}
 	if err := parseForm(w, r); err != nil {
 		return err

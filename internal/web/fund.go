@@ -488,12 +488,9 @@ func (wb *Web) fundConfigFor(w http.ResponseWriter, r *http.Request, status int,
 
 // saveFundCategory creates (POST /funds/config/categories) or changes (…/{id}) a category.
 func (wb *Web) saveFundCategory(w http.ResponseWriter, r *http.Request) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r)
+	if err != nil {
+		return err
 	}
 	if err := parseForm(w, r); err != nil {
 		return err

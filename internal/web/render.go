@@ -380,6 +380,14 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// optionalPathID is the {id} of a route that both creates (no {id}: 0) and changes (…/{id}).
+func optionalPathID(r *http.Request) (int64, error) {
+	if r.PathValue("id") == "" {
+		return 0, nil
+	}
+	return pathID(r)
+}
+
 // queryID reads an optional id query parameter; absent is 0, malformed is not found.
 func queryID(r *http.Request, name string) (int64, error) {
 	s := r.URL.Query().Get(name)

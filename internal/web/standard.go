@@ -148,12 +148,9 @@ func (wb *Web) standardsFor(w http.ResponseWriter, r *http.Request, status int, 
 // saveStandardItem creates (POST /standards/items) or changes (…/{id}) a catalogue item; a
 // changed item keeps its owner.
 func (wb *Web) saveStandardItem(w http.ResponseWriter, r *http.Request) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r)
+	if err != nil {
+		return err
 	}
 	if err := parseForm(w, r); err != nil {
 		return err
