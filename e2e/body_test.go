@@ -20,7 +20,7 @@ import (
 // her 交叉任职; then a decision the residents' committee owns — on the phone and at desktop size.
 func TestBodyTerm(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

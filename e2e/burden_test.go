@@ -21,7 +21,7 @@ import (
 // the phone and at desktop size.
 func TestBurden(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			mustCommunity(t, a)

@@ -19,7 +19,7 @@ import (
 // phone and at desktop size.
 func TestConflictFlow(t *testing.T) {
 	t.Parallel()
-	for i, vp := range []viewport{Phone, Desktop} {
+	for i, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a) // 天宝社区 › … › 1单元, with its admin tianbao

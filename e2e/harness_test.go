@@ -37,6 +37,38 @@ type viewport struct {
 	mobile        bool
 }
 
+// other is the viewport a shot at vp is also taken at.
+func (vp viewport) other() viewport {
+	if vp.mobile {
+		return Desktop
+	}
+	return Phone
+}
+
+// emulate sets a tab's viewport to vp (a phone is a mobile device with touch at twice the
+// pixels; the desktop neither).
+func (vp viewport) emulate() chromedp.Action[chromedp.Void] {
+	if vp.mobile {
+		return chromedp.EmulateViewport(vp.width, vp.height, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	}
+	return chromedp.EmulateViewport(vp.width, vp.height)
+}
+
+// everySize runs each flow at both viewports (E2E_SIZES=all). By default a flow runs once, at
+// the size its users hold, and each of its shots is taken at both sizes: a flow is driven at
+// one size, its pages are seen at both, and the browser's work is halved (Chromium's rendering
+// was most of the package's CPU, every flow doubled only for its screenshots).
+var everySize = os.Getenv("E2E_SIZES") == "all"
+
+// sizes is the viewports a flow runs at: primary, the size its users hold, or both under
+// E2E_SIZES=all.
+func sizes(primary viewport) []viewport {
+	if everySize {
+		return []viewport{primary, primary.other()}
+	}
+	return []viewport{primary}
+}
+
 // app is a running server with its store.
 type app struct {
 	st  *store.Store
@@ -121,11 +153,7 @@ func mustTab(t *testing.T, vp viewport, limit time.Duration, opts ...chromedp.Co
 	ctx, cancelC := chromedp.NewContext(browser, opts...)
 	ctx, cancelT := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelT(); cancelC() })
-	emulate := chromedp.EmulateViewport(vp.width, vp.height)
-	if vp.mobile {
-		emulate = chromedp.EmulateViewport(vp.width, vp.height, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
-	}
-	if err := chromedp.Do(ctx, emulate); err != nil {
+	if err := chromedp.Do(ctx, vp.emulate()); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
 	return ctx
@@ -199,14 +227,30 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
-// shot saves a full-page screenshot named NAME-VIEWPORT.png.
+// shot saves a full-page screenshot named NAME-VIEWPORT.png of a tab at vp, and (unless every
+// flow runs at both sizes) one at the other viewport, NAME-OTHER.png: the tab is set to the
+// other size for it and back to vp.
 func shot(t *testing.T, vp viewport, name string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	save := func(ctx context.Context, tg *chromedp.Target, vp viewport) error {
 		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
 		if err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(screenshotDir(t), name+"-"+vp.name+".png"), buf, 0o644)
+	}
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if err := save(ctx, tg, vp); err != nil || everySize {
+			return err
+		}
+		o := vp.other()
+		if _, err := o.emulate()(ctx, tg); err != nil {
+			return err
+		}
+		if err := save(ctx, tg, o); err != nil {
+			return err
+		}
+		_, err := vp.emulate()(ctx, tg)
+		return err
 	})
 }
 

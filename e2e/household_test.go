@@ -57,7 +57,7 @@ func idWith(birth, seq string) (good, bad string, want byte) {
 // listed with a masked ID number — at phone and at desktop size.
 func TestAddHouseholdFlow(t *testing.T) {
 	t.Parallel()
-	for i, vp := range []viewport{Phone, Desktop} {
+	for i, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

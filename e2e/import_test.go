@@ -49,7 +49,7 @@ func mustJobApp(t *testing.T) *app {
 // and at desktop size.
 func TestImportProgressFlow(t *testing.T) {
 	t.Parallel()
-	for i, vp := range []viewport{Phone, Desktop} {
+	for i, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustJobApp(t)
 			stair := mustCommunity(t, a)

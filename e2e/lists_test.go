@@ -19,7 +19,7 @@ import (
 // names each step.
 func TestListsMatching(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

@@ -19,7 +19,7 @@ import (
 // account) sees it waiting there too, opens it and accepts it — at phone and desktop size.
 func TestMemberFlows(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			mustCommunity(t, a)

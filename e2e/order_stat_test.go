@@ -18,7 +18,7 @@ import (
 // summary counts the orders of the last months — at phone and desktop size.
 func TestOrderStatsCharts(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

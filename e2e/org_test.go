@@ -17,7 +17,7 @@ import (
 // (the branches are written as one batch), and undoes the batch — at phone and desktop size.
 func TestOrgGeneratorFlow(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			mustCommunity(t, a)

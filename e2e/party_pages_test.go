@@ -129,7 +129,7 @@ func browse(t *testing.T, vp viewport) (step func(string, ...chromedp.Action[chr
 // the compliance counts the three orgs — at phone and desktop size.
 func TestAnalyticsCharts(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			w := mustPartyWorld(t)
 			step, text, ctx := browse(t, vp)
@@ -164,7 +164,7 @@ func TestAnalyticsCharts(t *testing.T) {
 // month owed on the member's behalf — at phone and desktop size.
 func TestDuesPaymentAndIncome(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			w := mustPartyWorld(t)
 			step, text, _ := browse(t, vp)
@@ -221,7 +221,7 @@ func TestDuesPaymentAndIncome(t *testing.T) {
 // their points, their ledger and the branch's leaderboard — at phone and desktop size.
 func TestMemberPoints(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			w := mustPartyWorld(t)
 			step, text, _ := browse(t, vp)

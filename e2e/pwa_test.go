@@ -22,7 +22,7 @@ import (
 // page is answered by the Chinese offline page, styled from the cache — at phone and desktop size.
 func TestInstallableOffline(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			mustCommunity(t, a)

@@ -19,7 +19,7 @@ import (
 // at desktop size.
 func TestOrgSpace(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

@@ -16,7 +16,7 @@ import (
 // answered first), and sees the item met — on the phone and at desktop size.
 func TestStandards(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Desktop) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			mustCommunity(t, a)

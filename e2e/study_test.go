@@ -18,7 +18,7 @@ import (
 // passed and the course completed — at phone and at desktop size.
 func TestStudyQuiz(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

@@ -18,7 +18,7 @@ import (
 // number — at phone and at desktop size.
 func TestSubjectFlow(t *testing.T) {
 	t.Parallel()
-	for i, vp := range []viewport{Phone, Desktop} {
+	for i, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)

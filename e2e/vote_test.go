@@ -21,7 +21,7 @@ import (
 // page with the turnout by building and the receipt counted — on the phone and at desktop size.
 func TestVote(t *testing.T) {
 	t.Parallel()
-	for _, vp := range []viewport{Phone, Desktop} {
+	for _, vp := range sizes(Phone) {
 		t.Run(vp.name, func(t *testing.T) {
 			a := mustApp(t)
 			stair := mustCommunity(t, a)
