@@ -147,3 +147,116 @@ func TestFunds(t *testing.T) {
 		})
 	}
 }
+
+// TestFundsConfig: a district admin keeps the funds' settings at the desk — opens 经费设置 from the
+// funds list, adds a category (a sort that is not a number answered first, the input kept),
+// retires it from its row's edit form, names the street's step of the approval chain anew after
+// a step without a role is refused; the store holds what the page said.
+func TestFundsConfig(t *testing.T) {
+	t.Parallel()
+	for _, vp := range sizes(Desktop) {
+		t.Run(vp.name, func(t *testing.T) {
+			a := mustApp(t)
+			stair := mustCommunity(t, a)
+			bg, sys := context.Background(), authz.System()
+			district := stair
+			for district.Kind != model.KindDistrict {
+				p, err := a.st.Territory(bg, sys, district.ParentID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				district = p
+			}
+			pw := "funds settings 2026 小雪"
+			if _, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "quzhang", DisplayName: "区委组织部张科长", Password: pw,
+				Role: model.RoleDistrictAdmin, ScopeID: district.ID, TOTPSecret: staffSecret}); err != nil {
+				t.Fatal(err)
+			}
+			b := mustBrowser(t, vp)
+			step, text := steps(t, b)
+			step("open the settings from the funds list", append(login(a, "quzhang", pw, staffSecret),
+				chromedp.Navigate(a.url+"/funds"),
+				chromedp.WaitVisible(chromedp.CSS(`a[href="/funds/config"]`)),
+				chromedp.Click(chromedp.CSS(`a[href="/funds/config"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#form-category`)),
+				shot(t, vp, "funds-config-01"))...)
+
+			step("a sort that is not a number",
+				chromedp.SendKeys(chromedp.CSS(`#form-category input[name=name]`), "社区微更新经费"),
+				chromedp.SendKeys(chromedp.CSS(`#form-category input[name=sort]`), "十"),
+				chromedp.Click(chromedp.CSS(`#add-category`)),
+				chromedp.WaitVisible(chromedp.CSS(`#form-category .field-invalid`)),
+				shot(t, vp, "funds-config-02-sort-error"))
+			if s := text(`#form-category`); !strings.Contains(s, "排序请填写整数") {
+				t.Errorf("the sort's error: %q", s)
+			}
+			name, err := chromedp.Run(b, chromedp.Value(chromedp.CSS(`#form-category input[name=name]`)))
+			if err != nil || name != "社区微更新经费" {
+				t.Errorf("the name after the error = %q (%v), want it kept", name, err)
+			}
+			step("add it",
+				chromedp.SetValue(chromedp.CSS(`#form-category input[name=sort]`), "90"),
+				chromedp.Click(chromedp.CSS(`#add-category`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+			if s := text(`.notice`); !strings.Contains(s, "经费类别已保存") {
+				t.Errorf("notice after adding: %q", s)
+			}
+			cats, err := a.st.FundCategories(bg, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var added *model.FundCategory
+			for _, c := range cats {
+				if c.Name == "社区微更新经费" {
+					added = c
+				}
+			}
+			if added == nil || added.Sort != 90 || !added.Active {
+				t.Fatalf("the added category: %+v", added)
+			}
+
+			row := `#category-` + itoa(added.ID)
+			step("retire it from its row",
+				chromedp.Click(chromedp.CSS(row+` summary`)),
+				chromedp.WaitVisible(chromedp.CSS(row+` input[name=active]`)),
+				chromedp.Click(chromedp.CSS(row+` input[name=active]`)),
+				shot(t, vp, "funds-config-03-retire"),
+				chromedp.Click(chromedp.CSS(row+` button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+				chromedp.WaitVisible(chromedp.CSS(row)))
+			if s := text(row); !strings.Contains(s, "已停用") {
+				t.Errorf("the retired category's row: %q", s)
+			}
+
+			step("a step without a role",
+				chromedp.SendKeys(chromedp.CSS(`#form-chain input[name=label_3]`), "区委组织部备案"),
+				chromedp.Click(chromedp.CSS(`#save-chain`)),
+				chromedp.WaitVisible(chromedp.CSS(`#chain-step-3 .field-invalid`)),
+				shot(t, vp, "funds-config-04-chain-error"))
+			if s := text(`#chain-step-3`); !strings.Contains(s, "审批角色应为") {
+				t.Errorf("the role's error: %q", s)
+			}
+			step("name the street's step anew",
+				js(`document.querySelector('#form-chain input[name=label_3]').value = ''`),
+				chromedp.SetValue(chromedp.CSS(`#form-chain input[name=label_2]`), "街道党工委审批"),
+				chromedp.Click(chromedp.CSS(`#save-chain`)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+				shot(t, vp, "funds-config-05-chain-saved"))
+			if s := text(`.notice`); !strings.Contains(s, "审批流程已保存") {
+				t.Errorf("notice after the chain: %q", s)
+			}
+			chain, err := a.st.FundChain(bg)
+			if err != nil || len(chain) != 2 || chain[1].Label != "街道党工委审批" || chain[1].Role != model.RoleStreetAdmin {
+				t.Errorf("the chain after saving: %+v (%v)", chain, err)
+			}
+			if cats, err = a.st.FundCategories(bg, true); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cats {
+				if c.ID == added.ID && c.Active {
+					t.Errorf("the retired category is still active: %+v", c)
+				}
+			}
+		})
+	}
+}

@@ -148,7 +148,16 @@ func TestFundConfigPage(t *testing.T) {
 		if cs, _ := st.FundCategories(t.Context(), true); len(cs) != len(before) {
 			t.Fatalf("a refused form saved a category: %d, want %d", len(cs), len(before))
 		}
-		admin.post("/funds/config/categories", url.Values{"name": {"社区微更新经费"}, "sort": {"90"}}).want(t, http.StatusSeeOther)
+		res = admin.post("/funds/config/categories", url.Values{"name": {"社区微更新经费"}, "sort": {"90"}}).want(t, http.StatusSeeOther)
+		// The notice's query goes before the fragment (after it, it was part of the fragment
+		// and the page showed no notice).
+		if loc := res.Header.Get("Location"); loc != "/funds/config?done=fund_config_saved#categories" {
+			t.Errorf("Location = %q", loc)
+		}
+		res = admin.get(res.Header.Get("Location")).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, ".notice")); !strings.Contains(got, "经费类别已保存") {
+			t.Errorf("the notice: %q", got)
+		}
 		cs, err := st.FundCategories(t.Context(), true)
 		if err != nil || len(cs) != len(before)+1 {
 			t.Fatalf("categories: %d %v", len(cs), err)

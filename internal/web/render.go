@@ -339,14 +339,26 @@ func (wb *Web) renderList(w http.ResponseWriter, r *http.Request, name string, d
 
 // redirect answers a successful POST: see the result with GET (303), with a confirmation.
 func redirect(w http.ResponseWriter, r *http.Request, to, done string) {
-	if done != "" {
-		sep := "?"
-		if strings.Contains(to, "?") {
-			sep = "&"
-		}
-		to += sep + "done=" + url.QueryEscape(done)
-	}
+	to = withDone(to, done)
 	http.Redirect(w, r, to, http.StatusSeeOther) // #nosec G710 -- to is a local path built by the handlers, never from the request
+}
+
+// withDone adds done to the query of the local URL to, before its fragment: a query after the
+// '#' would be part of the fragment, and the page would show no notice.
+func withDone(to, done string) string {
+	if done == "" {
+		return to
+	}
+	path, frag, hasFrag := strings.Cut(to, "#")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	path += sep + "done=" + url.QueryEscape(done)
+	if hasFrag {
+		path += "#" + frag
+	}
+	return path
 }
 
 // errorData is the error page.
