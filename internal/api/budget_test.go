@@ -247,6 +247,9 @@ func TestBudgetAPI(t *testing.T) {
 			t.Errorf("the photo: %d %v", got.status, got.header)
 		}
 		mustProblem(t, f.mustDo(t, outsider, "GET", ph.Photos[0].URL, nil), http.StatusNotFound)
+		for _, n := range []string{"0", "2", "-1", "x", "99999999999999999999"} { // pathIDAndIndex: no such photo
+			mustProblem(t, f.mustDo(t, neighbour, "GET", w+"/photos/"+n, nil), http.StatusNotFound)
+		}
 		ct, pbody = photoForm(t, []byte("<html><script>alert(1)</script></html>"))
 		if pb := mustProblem(t, f.mustDoAs(t, staff, "POST", w+"/photos", ct, pbody), http.StatusUnprocessableEntity); !slices.Equal(fields(pb), []string{"photos[0]"}) {
 			t.Errorf("a page as a photo: %+v", pb)

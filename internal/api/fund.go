@@ -411,13 +411,9 @@ func (a *API) addFundReceipts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) fundReceipt(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, n, err := pathIDAndIndex(r)
 	if err != nil {
 		return err
-	}
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		return model.ErrNotFound
 	}
 	rc, b, err := a.st.FundReceiptOf(r.Context(), authz.ScopeFrom(r.Context()), id, n)
 	if err != nil {

@@ -173,4 +173,18 @@ func pathID(r *http.Request) (int64, error) {
 	return n, nil
 }
 
+// pathIDAndIndex reads the {id} and the 1-based {n} of a route such as
+// /orders/{id}/photos/{n}: a path that names no such thing is 404.
+func pathIDAndIndex(r *http.Request) (int64, int, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		return 0, 0, model.ErrNotFound
+	}
+	return id, n, nil
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -255,13 +255,9 @@ func (a *API) transition(w http.ResponseWriter, r *http.Request, in model.OrderT
 }
 
 func (a *API) orderPhoto(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, n, err := pathIDAndIndex(r)
 	if err != nil {
 		return err
-	}
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		return model.ErrNotFound
 	}
 	p, b, err := a.st.OrderPhoto(r.Context(), authz.ScopeFrom(r.Context()), id, n)
 	if err != nil {

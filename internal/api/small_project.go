@@ -248,13 +248,9 @@ func (a *API) addSmallProjectPhotos(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (a *API) smallProjectPhoto(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, n, err := pathIDAndIndex(r)
 	if err != nil {
 		return err
-	}
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		return model.ErrNotFound
 	}
 	p, b, err := a.st.SmallProjectPhoto(r.Context(), authz.ScopeFrom(r.Context()), id, n)
 	if err != nil {

@@ -265,13 +265,9 @@ func (a *API) getActivityRecord(w http.ResponseWriter, r *http.Request) error {
 // re-encoded), inline, under nosniff and a CSP that lets the response run nothing, so that
 // it is shown as a picture and never as a page in the site's origin.
 func (a *API) activityPhoto(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, n, err := pathIDAndIndex(r)
 	if err != nil {
 		return err
-	}
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 1 {
-		return model.ErrNotFound
 	}
 	p, b, err := a.st.UnitActivityPhoto(r.Context(), authz.ScopeFrom(r.Context()), id, n)
 	if err != nil {
