@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -47,26 +46,16 @@ func scanRound(rs rowScanner) (*model.BudgetRound, error) {
 }
 
 // readsBudget reports whether the caller reads rounds of the community at path.
-func (vr householder) readsBudget(path string) bool {
-	return authz.Allowed(vr.sc.Role, authz.BudgetRead) && vr.readsAt(path)
-}
+func (vr householder) readsBudget(path string) bool { return vr.reads(authz.BudgetRead, path) }
 
 // managesBudget reports whether the caller manages rounds of the community at path: staff
 // whose territory holds it.
-func (vr householder) managesBudget(path string) bool {
-	return authz.Allowed(vr.sc.Role, authz.BudgetWrite) && vr.sc.Contains(path)
-}
+func (vr householder) managesBudget(path string) bool { return vr.manages(authz.BudgetWrite, path) }
 
 // proposesIn reports whether the caller may propose in a round of the community at path (while
 // it collects proposals): a household's account of the community, or staff who manage it.
 func (vr householder) proposesIn(path string) bool {
-	if !authz.Allowed(vr.sc.Role, authz.BudgetPropose) {
-		return false
-	}
-	if householdRole(vr.sc.Role) || vr.sc.Role == model.RoleUnitLeader {
-		return vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path)
-	}
-	return vr.managesBudget(path)
+	return vr.actsFor(authz.BudgetPropose, authz.BudgetWrite, path)
 }
 
 // presentRound fills the caller's standing.

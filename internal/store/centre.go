@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -48,26 +47,16 @@ func scanRoom(rs rowScanner) (*model.CentreRoom, error) {
 }
 
 // readsCentre reports whether the caller reads centres of the community at path.
-func (vr householder) readsCentre(path string) bool {
-	return authz.Allowed(vr.sc.Role, authz.CentreRead) && vr.readsAt(path)
-}
+func (vr householder) readsCentre(path string) bool { return vr.reads(authz.CentreRead, path) }
 
 // managesCentre reports whether the caller manages centres of the community at path: staff
 // whose territory holds it.
-func (vr householder) managesCentre(path string) bool {
-	return authz.Allowed(vr.sc.Role, authz.CentreWrite) && vr.sc.Contains(path)
-}
+func (vr householder) managesCentre(path string) bool { return vr.manages(authz.CentreWrite, path) }
 
 // booksAt reports whether the caller may book rooms of a centre of the community at path: a
 // household's account of the community, or staff who manage it.
 func (vr householder) booksAt(path string) bool {
-	if !authz.Allowed(vr.sc.Role, authz.CentreBook) {
-		return false
-	}
-	if householdRole(vr.sc.Role) || vr.sc.Role == model.RoleUnitLeader {
-		return vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path)
-	}
-	return vr.managesCentre(path)
+	return vr.actsFor(authz.CentreBook, authz.CentreWrite, path)
 }
 
 // centre reads centre id as the caller may see it (model.ErrNotFound otherwise), with its rooms

@@ -37,13 +37,7 @@ func scanContract(rs rowScanner) (*model.Contract, error) {
 
 // readsContract reports whether the caller reads contracts of the community at path.
 func (vr householder) readsContract(path string) bool {
-	if !authz.Allowed(vr.sc.Role, authz.ContractRead) {
-		return false
-	}
-	if householdRole(vr.sc.Role) || vr.sc.Role == model.RoleUnitLeader {
-		return vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path)
-	}
-	return vr.sc.Contains(path)
+	return vr.actsFor(authz.ContractRead, authz.ContractRead, path)
 }
 
 // contract reads contract id with its milestones as the caller may see it (model.ErrNotFound

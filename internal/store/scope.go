@@ -173,6 +173,31 @@ func (vr householder) readsAt(path string) bool {
 	return vr.sc.Contains(path) || vr.sc.Path != "" && strings.HasPrefix(vr.sc.Path, path)
 }
 
+// reads reports whether the caller may do a of what is held over the territory at path and
+// sees it there (readsAt): the read check of every feature held over territories.
+func (vr householder) reads(a authz.Action, path string) bool {
+	return authz.Allowed(vr.sc.Role, a) && vr.readsAt(path)
+}
+
+// manages reports whether the caller may do a over the territory at path as staff whose
+// territory holds it.
+func (vr householder) manages(a authz.Action, path string) bool {
+	return authz.Allowed(vr.sc.Role, a) && vr.sc.Contains(path)
+}
+
+// actsFor reports whether the caller may do a (a resident's act: book, propose, read a
+// contract of its community) at the territory at path: a household's account or a unit leader
+// for its own household under path, staff when they may also do staff over it.
+func (vr householder) actsFor(a, staff authz.Action, path string) bool {
+	if !authz.Allowed(vr.sc.Role, a) {
+		return false
+	}
+	if householdRole(vr.sc.Role) || vr.sc.Role == model.RoleUnitLeader {
+		return vr.householdPath != "" && strings.HasPrefix(vr.householdPath, path)
+	}
+	return vr.manages(staff, path)
+}
+
 // ancestorPaths are the paths of the territories above (and at) the caller's household, and
 // for staff and grid leaders above their territory, for "held over me" lists (path IN …).
 func (vr householder) ancestorPaths() []string {

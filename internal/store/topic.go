@@ -70,14 +70,10 @@ func scanTopicReply(r rowScanner) (*model.TopicReply, error) {
 
 // moderates reports whether the caller moderates topics over the territory at path: staff
 // whose territory holds it.
-func (vr householder) moderates(path string) bool {
-	return authz.Allowed(vr.sc.Role, authz.TopicModerate) && vr.sc.Contains(path)
-}
+func (vr householder) moderates(path string) bool { return vr.manages(authz.TopicModerate, path) }
 
 // readsTopics reports whether the caller may read topics over the territory at path.
-func (vr householder) readsTopics(path string) bool {
-	return authz.Allowed(vr.sc.Role, authz.TopicRead) && vr.readsAt(path)
-}
+func (vr householder) readsTopics(path string) bool { return vr.reads(authz.TopicRead, path) }
 
 // present withholds what the caller may not see of a post and marks the caller's own.
 func (vr householder) present(p *model.TopicPost, moderate bool) {
