@@ -181,6 +181,12 @@ func TestFundsConfig(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(`#form-category`)),
 				shot(t, vp, "funds-config-01"))...)
 
+			// Beside the taller chain form, the category form's row stretched it and its fields
+			// with it (inputs 85 px tall at desk size) until forms kept their fields at the top.
+			h, err := chromedp.Run(b, chromedp.Evaluate[float64](`document.querySelector('#form-category input[name=name]').getBoundingClientRect().height`))
+			if err != nil || h > 60 {
+				t.Errorf("the new category's name input is %.0f px tall (%v)", h, err)
+			}
 			step("a sort that is not a number",
 				chromedp.SendKeys(chromedp.CSS(`#form-category input[name=name]`), "社区微更新经费"),
 				chromedp.SendKeys(chromedp.CSS(`#form-category input[name=sort]`), "十"),
