@@ -255,6 +255,10 @@ func TestCentreEditPages(t *testing.T) {
 		if n := len(all(res.Doc, fmt.Sprintf("#room-%d", room.ID))); n != 0 {
 			t.Errorf("a resident sees the stopped room")
 		}
+		res = staff.get(fmt.Sprintf("%s/book?room=%d", path, room.ID)).want(t, http.StatusOK)
+		if n := len(all(res.Doc, "#book-rooms, #form-book")); n != 0 {
+			t.Errorf("the booking flow offers the stopped room to staff")
+		}
 		staff.post(roomPath, url.Values{"name": {"多功能厅"}, "capacity": {"12"}, "active": {"1"}}).want(t, http.StatusSeeOther)
 
 		// The centre stopped, then started again.
@@ -263,6 +267,10 @@ func TestCentreEditPages(t *testing.T) {
 		one(t, res.Doc, "#centre-inactive")
 		if n := len(all(res.Doc, "a[id^='book-room-']")); n != 0 {
 			t.Errorf("a stopped centre offers %d booking buttons", n)
+		}
+		res = resident.get(path + "/book").want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, "#book-closed")); !strings.Contains(got, "已停用") {
+			t.Errorf("the booking flow of a stopped centre: %q", got)
 		}
 		edit.Set("active", "1")
 		staff.post(path, edit).want(t, http.StatusSeeOther)
