@@ -268,7 +268,7 @@ func TestCentreEditPages(t *testing.T) {
 		if n := len(all(res.Doc, "a[id^='book-room-']")); n != 0 {
 			t.Errorf("a stopped centre offers %d booking buttons", n)
 		}
-		res = resident.get(path + "/book").want(t, http.StatusOK)
+		res = resident.get(path+"/book").want(t, http.StatusOK)
 		if got := text(one(t, res.Doc, "#book-closed")); !strings.Contains(got, "已停用") {
 			t.Errorf("the booking flow of a stopped centre: %q", got)
 		}
