@@ -462,3 +462,55 @@ func TestCentreChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestStopRoomWhileBooking: a room is stopped while 40 bookings of its free slots run at once,
+// on both engines. Whichever wins each race, no booking to come is left in a stopped room: the
+// stop is refused (409) when a booking got in first, and the bookings after it are refused
+// (the room stopped); nothing else goes wrong.
+func TestStopRoomWhileBooking(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustCentreWorld(t, st)
+		const n = 40
+		var booked, refused atomic.Int32
+		var stopErr error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, err := st.Book(ctx, w.staff, w.centre.ID, model.BookingInput{RoomID: w.window.ID, Day: centreDay(1), Start: model.ClockText(8*60 + 15*i)})
+				switch {
+				case err == nil:
+					booked.Add(1)
+				case errField(firstFields(0, err)) == "room_id":
+					refused.Add(1)
+				default:
+					t.Errorf("booking %d: %v", i, err)
+				}
+			})
+		}
+		wg.Go(func() {
+			<-start
+			_, stopErr = st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.window.ID, model.RoomPatch{Active: ptr(false)})
+		})
+		close(start)
+		wg.Wait()
+		var active bool
+		var upcoming int
+		if err := st.DB().QueryRowContext(ctx, `SELECT active, (SELECT COUNT(*) FROM bookings WHERE room_id = r.id AND status = 'booked') FROM centre_rooms r WHERE id = $1`,
+			w.window.ID).Scan(&active, &upcoming); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case stopErr == nil && (active || upcoming != 0):
+			t.Errorf("the room stopped with %d bookings to come (active %t)", upcoming, active)
+		case stopErr != nil && (!conflictOf(stopErr) || !active || upcoming == 0):
+			t.Errorf("the stop refused (%v) with %d bookings to come (active %t)", stopErr, upcoming, active)
+		case int(booked.Load()) != upcoming || booked.Load()+refused.Load() != n:
+			t.Errorf("%d booked, %d refused, %d written", booked.Load(), refused.Load(), upcoming)
+		}
+		t.Logf("stop: %v; %d booked, %d refused", stopErr, booked.Load(), refused.Load())
+	})
+}
