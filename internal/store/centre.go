@@ -396,7 +396,7 @@ func (s *Store) UpdateCentre(ctx context.Context, sc authz.Scope, id int64, p mo
 			return err
 		}
 		if ce.Active && !u.Active {
-			if n, err := tx.upcomingBookings(ctx, `centre_id = ?`, ce.ID, now); err != nil {
+			if n, err := tx.upcomingBookings(ctx, now, `centre_id = ?`, ce.ID); err != nil {
 				return err
 			} else if n > 0 {
 				return &model.ConflictError{Message: fmt.Sprintf("%s还有 %d 条尚未开始的预约，请先取消这些预约并通知预约人，再停用", ce.Name, n)}
@@ -446,14 +446,14 @@ func (s *Store) UpdateCentreRoom(ctx context.Context, sc authz.Scope, id, room i
 			return err
 		}
 		if r.Active && !u.Active {
-			if n, err := tx.upcomingBookings(ctx, `room_id = ?`, r.ID, now); err != nil {
+			if n, err := tx.upcomingBookings(ctx, now, `room_id = ?`, r.ID); err != nil {
 				return err
 			} else if n > 0 {
 				return &model.ConflictError{Message: fmt.Sprintf("%s还有 %d 条尚未开始的预约，请先取消这些预约并通知预约人，再停用", r.Name, n)}
 			}
 		}
 		if u.Capacity < r.Capacity {
-			if n, err := tx.upcomingBookings(ctx, `room_id = ? AND people > ?`, r.ID, now, u.Capacity); err != nil {
+			if n, err := tx.upcomingBookings(ctx, now, `room_id = ? AND people > ?`, r.ID, u.Capacity); err != nil {
 				return err
 			} else if n > 0 {
 				return &model.ConflictError{Message: fmt.Sprintf("%s有 %d 条尚未开始的预约超过 %d 人，请先与预约人商量取消或改约，再调低容纳人数", r.Name, n, u.Capacity)}
@@ -468,11 +468,10 @@ func (s *Store) UpdateCentreRoom(ctx context.Context, sc authz.Scope, id, room i
 	return queryOne(ctx, s.reader(), `SELECT `+roomColumns+` FROM centre_rooms WHERE id = ?`, []any{room}, scanRoom)
 }
 
-// upcomingBookings counts the bookings still booked that start after now and match cond (on
-// the bookings table, its arguments args).
-func (tx *Tx) upcomingBookings(ctx context.Context, cond string, arg any, now time.Time, more ...any) (int, error) {
+// upcomingBookings counts the bookings still booked that start after now and match cond (a
+// condition on the bookings table with its arguments args).
+func (tx *Tx) upcomingBookings(ctx context.Context, now time.Time, cond string, args ...any) (int, error) {
 	var n int
-	args := append([]any{arg}, more...)
 	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM bookings WHERE `+cond+` AND status = 'booked' AND starts_at > ?`, append(args, now), &n)
 	return n, err
 }
