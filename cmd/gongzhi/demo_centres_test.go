@@ -11,8 +11,8 @@ import (
 )
 
 // TestDemoCentres: after `gongzhi demo` (twice), the demo community has its two centres with
-// rooms, past bookings mostly checked in (and some no-shows), bookings to come, the resident
-// account among their bookers; nothing twice.
+// rooms (one of them stopped, with past bookings only), past bookings mostly checked in (and
+// some no-shows), bookings to come, the resident account among their bookers; nothing twice.
 func TestDemoCentres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -31,6 +31,21 @@ func TestDemoCentres(t *testing.T) {
 	}
 	if len(p.Items) != 2 || kinds[model.CentreLife] != 1 || kinds[model.CentreCulture] != 1 {
 		t.Fatalf("centres %v; want one life and one culture centre", kinds)
+	}
+	var stopped int
+	for _, c := range p.Items {
+		full, err := st.Centre(ctx, sys, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range full.Rooms {
+			if !r.Active {
+				stopped++
+			}
+		}
+	}
+	if stopped != 1 {
+		t.Errorf("%d stopped rooms, want 1", stopped)
 	}
 	status := map[model.BookingStatus]int{}
 	var upcoming int

@@ -10,11 +10,12 @@ import (
 )
 
 // Service centres (issue 12 item 6) at /api/v1/centres: list and read (the community's
-// residents, members and unit leaders; staff and grid leaders by territory), create, add rooms
-// and closed days (staff), a room's free slots of a day, the day's bookings (staff), and
-// booking a room (POST /api/v1/centres/{id}/bookings). The caller's own bookings, cancelling and
-// checking in are booking.go's, under /api/v1/bookings. Opening hours are seven strings Monday
-// first, "08:30-17:30" or "" for a day the centre is closed.
+// residents, members and unit leaders; staff and grid leaders by territory), create, change
+// (PATCH: rename, stop, start again), add and change rooms, add and remove closed days (staff),
+// a room's free slots of a day, the day's bookings (staff), and booking a room (POST
+// /api/v1/centres/{id}/bookings). The caller's own bookings, cancelling and checking in are
+// booking.go's, under /api/v1/bookings. Opening hours are seven strings Monday first,
+// "08:30-17:30" or "" for a day the centre is closed.
 
 type roomJSON struct {
 	ID          ID     `json:"id"`
@@ -157,6 +158,77 @@ func (a *API) addClosedDay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, toCentreJSON(c))
+}
+
+// centrePatch changes a centre's name, kind, address or state; absent fields stay.
+type centrePatch struct {
+	Name    *string `json:"name"`
+	Kind    *string `json:"kind"`
+	Address *string `json:"address"`
+	Active  *bool   `json:"active"`
+}
+
+// updateCentre renames a centre or stops it (active false) and starts it again.
+func (a *API) updateCentre(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req centrePatch
+	if err := decode(w, r, a.maxBody, &req); err != nil {
+		return err
+	}
+	p := model.CentrePatch{Name: req.Name, Address: req.Address, Active: req.Active}
+	if req.Kind != nil {
+		k := model.CentreKind(*req.Kind)
+		p.Kind = &k
+	}
+	c, err := a.st.UpdateCentre(r.Context(), authz.ScopeFrom(r.Context()), id, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toCentreJSON(c))
+}
+
+// roomPatch changes a room's name, capacity or state; absent fields stay.
+type roomPatch struct {
+	Name     *string `json:"name"`
+	Capacity *int    `json:"capacity"`
+	Active   *bool   `json:"active"`
+}
+
+// updateCentreRoom changes room {room} of centre {id}.
+func (a *API) updateCentreRoom(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	room, err := strconv.ParseInt(r.PathValue("room"), 10, 64)
+	if err != nil || room <= 0 {
+		return model.ErrNotFound
+	}
+	var req roomPatch
+	if err := decode(w, r, a.maxBody, &req); err != nil {
+		return err
+	}
+	rm, err := a.st.UpdateCentreRoom(r.Context(), authz.ScopeFrom(r.Context()), id, room, model.RoomPatch{Name: req.Name, Capacity: req.Capacity, Active: req.Active})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toRoomJSON(rm))
+}
+
+// removeClosedDay opens a centre again on closed day {day} (YYYY-MM-DD).
+func (a *API) removeClosedDay(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.st.RemoveClosedDay(r.Context(), authz.ScopeFrom(r.Context()), id, r.PathValue("day"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toCentreJSON(c))
 }
 
 type hoursRequest struct {

@@ -240,6 +240,84 @@ func TestCentreAPI(t *testing.T) {
 	})
 }
 
+// TestCentreChangesAPI: staff rename a centre and a room with PATCH (absent fields stay; bad
+// input 422 naming the field; a second of the name 409), stop them (409 while a booking is
+// ahead; then a booking is 409 "该中心已停用") and start them again; a capacity below a
+// booking's people is 409; a closed day is removed with DELETE (again: 404; a day gone by 422);
+// a resident gets 403, staff of another community 404.
+func TestCentreChangesAPI(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := mustCentreAPIWorld(t, st)
+		f := w.f
+		one := "/api/v1/centres/" + w.centre
+		room := one + "/rooms/" + w.room
+		otherStaff := f.mustToken(t, model.RoleCommunityStaff, mustTerritory(t, st, f.tree.street, model.KindCommunity, "中坝社区"))
+
+		p := mustProblem(t, f.mustDo(t, w.staff, "PATCH", one, map[string]any{"name": " ", "kind": "x"}), http.StatusUnprocessableEntity)
+		if got := fields(p); !slices.Equal(got, []string{"kind", "name"}) || !strings.Contains(message(p, "name"), "请填写中心名称") {
+			t.Errorf("a bad change: %+v", p)
+		}
+		c := mustJSON[centreOut](t, f.mustDo(t, w.staff, "PATCH", one, map[string]any{"name": "天宝社区文化活动中心", "kind": "culture"}), http.StatusOK)
+		if c.Name != "天宝社区文化活动中心" || c.Kind != "culture" || c.Address != "天宝路8号" || !c.Active {
+			t.Errorf("renamed: %+v", c)
+		}
+		mustProblem(t, f.mustDo(t, w.voter, "PATCH", one, map[string]any{"active": false}), http.StatusForbidden)
+		mustProblem(t, f.mustDo(t, otherStaff, "PATCH", one, map[string]any{"active": false}), http.StatusNotFound)
+		mustProblem(t, f.mustDo(t, otherStaff, "PATCH", room, map[string]any{"active": false}), http.StatusNotFound)
+		mustProblem(t, f.mustDo(t, w.staff, "PATCH", one+"/rooms/"+w.otherRoom, map[string]any{"active": false}), http.StatusNotFound)
+		mustProblem(t, f.mustDo(t, w.staff, "PATCH", one, map[string]any{"active": "no"}), http.StatusBadRequest)
+
+		good := map[string]any{"room_id": w.room, "day": apiDay(1), "start": "09:00", "people": 8, "purpose": "书法班"}
+		b := mustJSON[bookingOut](t, f.mustDo(t, w.voter, "POST", one+"/bookings", good), http.StatusCreated)
+		p = mustProblem(t, f.mustDo(t, w.staff, "PATCH", one, map[string]any{"active": false}), http.StatusConflict)
+		if !strings.Contains(p.Detail, "1 条尚未开始的预约") {
+			t.Errorf("stopping with a booking ahead: %+v", p)
+		}
+		p = mustProblem(t, f.mustDo(t, w.staff, "PATCH", room, map[string]any{"capacity": 5}), http.StatusConflict)
+		if !strings.Contains(p.Detail, "超过 5 人") {
+			t.Errorf("a capacity below a booking: %+v", p)
+		}
+		mustProblem(t, f.mustDo(t, w.staff, "PATCH", room, map[string]any{"active": false}), http.StatusConflict)
+		r := mustJSON[roomOut](t, f.mustDo(t, w.staff, "PATCH", room, map[string]any{"name": "书画室", "capacity": 8}), http.StatusOK)
+		if r.Name != "书画室" || r.Capacity != 8 || !r.Active || r.SlotMinutes != 60 {
+			t.Errorf("the room changed: %+v", r)
+		}
+		p = mustProblem(t, f.mustDo(t, w.staff, "PATCH", room, map[string]any{"capacity": 0}), http.StatusUnprocessableEntity)
+		if got := fields(p); !slices.Equal(got, []string{"capacity"}) {
+			t.Errorf("a zero capacity: %v", got)
+		}
+		mustJSON[bookingOut](t, f.mustDo(t, w.voter, "POST", "/api/v1/bookings/"+b.ID+"/cancel", nil), http.StatusOK)
+		if r := mustJSON[roomOut](t, f.mustDo(t, w.staff, "PATCH", room, map[string]any{"active": false}), http.StatusOK); r.Active {
+			t.Errorf("the room stopped: %+v", r)
+		}
+		if c := mustJSON[centreOut](t, f.mustDo(t, w.voter, "GET", one, nil), http.StatusOK); len(c.Rooms) != 0 {
+			t.Errorf("a resident sees a stopped room: %+v", c.Rooms)
+		}
+		mustJSON[roomOut](t, f.mustDo(t, w.staff, "PATCH", room, map[string]any{"active": true}), http.StatusOK)
+		if c := mustJSON[centreOut](t, f.mustDo(t, w.staff, "PATCH", one, map[string]any{"active": false}), http.StatusOK); c.Active || c.CanBook {
+			t.Errorf("the centre stopped: %+v", c)
+		}
+		p = mustProblem(t, f.mustDo(t, w.voter, "POST", one+"/bookings", good), http.StatusConflict)
+		if !strings.Contains(p.Detail, "该中心已停用") {
+			t.Errorf("booking a stopped centre: %+v", p)
+		}
+		mustJSON[centreOut](t, f.mustDo(t, w.staff, "PATCH", one, map[string]any{"active": true}), http.StatusOK)
+
+		mustJSON[centreOut](t, f.mustDo(t, w.staff, "POST", one+"/closed-days", map[string]any{"day": apiDay(2), "reason": "设备检修"}), http.StatusCreated)
+		mustProblem(t, f.mustDo(t, w.voter, "DELETE", one+"/closed-days/"+apiDay(2), nil), http.StatusForbidden)
+		mustProblem(t, f.mustDo(t, otherStaff, "DELETE", one+"/closed-days/"+apiDay(2), nil), http.StatusNotFound)
+		p = mustProblem(t, f.mustDo(t, w.staff, "DELETE", one+"/closed-days/"+apiDay(-1), nil), http.StatusUnprocessableEntity)
+		if !strings.Contains(message(p, "day"), "已经过去") {
+			t.Errorf("removing a day gone by: %+v", p)
+		}
+		if c := mustJSON[centreOut](t, f.mustDo(t, w.staff, "DELETE", one+"/closed-days/"+apiDay(2), nil), http.StatusOK); len(c.ClosedDays) != 0 {
+			t.Errorf("after the removal: %+v", c.ClosedDays)
+		}
+		mustProblem(t, f.mustDo(t, w.staff, "DELETE", one+"/closed-days/"+apiDay(2), nil), http.StatusNotFound)
+	})
+}
+
 // TestConcurrentBookingsAPI: 50 requests for one slot at once over HTTP, on both engines:
 // exactly one 201, 49 problem details 409, one booking written. The time it took is logged
 // (docs/benchmarks.md, issue 12).

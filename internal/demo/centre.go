@@ -14,7 +14,8 @@ import (
 // The demo's service centres (issue 12 item 6). A community given to Centres gets a life
 // service centre (a service window and a multi-purpose room; closed on Sundays) and a culture
 // centre (a calligraphy room, a dance hall and a reading room; closed on Mondays, and a closed
-// day for maintenance ten days ahead), with two weeks of past bookings at the desk (most
+// day for maintenance ten days ahead, and a chess room stopped today after two weeks of use, so a
+// stopped room shows), with two weeks of past bookings at the desk (most
 // checked in, some no-shows, a few cancelled) and bookings for the coming week, among them the
 // demo resident and member accounts'. As the votes do, every step runs on a view of the store
 // whose clock reads the time the step took place (store.AsOf). A community that has centres
@@ -32,6 +33,7 @@ type demoRoom struct {
 	slot     int
 	max      int
 	purposes []string
+	stopped  bool // stopped today (UpdateCentreRoom): past bookings only
 }
 
 type demoCentre struct {
@@ -44,13 +46,14 @@ type demoCentre struct {
 
 var demoCentres = []demoCentre{
 	{"生活服务中心", model.CentreLife, "社区党群服务中心一楼", []string{"08:30-17:30", "08:30-17:30", "08:30-17:30", "08:30-17:30", "08:30-17:30", "09:00-12:00", ""}, []demoRoom{
-		{"便民服务窗口", model.RoomWindow, 1, 15, 2, []string{"办理居住证明", "高龄补贴申领", "医保参保咨询", "开具证明材料"}},
-		{"多功能活动室", model.RoomRoom, 40, 60, 3, []string{"楼栋议事会", "老年健康讲座", "志愿者培训", "联建单元碰头会"}},
+		{"便民服务窗口", model.RoomWindow, 1, 15, 2, []string{"办理居住证明", "高龄补贴申领", "医保参保咨询", "开具证明材料"}, false},
+		{"多功能活动室", model.RoomRoom, 40, 60, 3, []string{"楼栋议事会", "老年健康讲座", "志愿者培训", "联建单元碰头会"}, false},
 	}},
 	{"文化活动中心", model.CentreCulture, "社区文化广场东侧", []string{"", "09:00-21:00", "09:00-21:00", "09:00-21:00", "09:00-21:00", "09:00-21:00", "09:00-21:00"}, []demoRoom{
-		{"书画室", model.RoomRoom, 20, 60, 3, []string{"老年书法班", "少儿国画课", "书画协会交流"}},
-		{"舞蹈排练厅", model.RoomRoom, 30, 60, 3, []string{"广场舞队排练", "合唱团排练", "太极拳晨练"}},
-		{"阅览室", model.RoomRoom, 16, 30, 4, []string{"读书会", "课后作业辅导", "党史学习小组"}},
+		{"书画室", model.RoomRoom, 20, 60, 3, []string{"老年书法班", "少儿国画课", "书画协会交流"}, false},
+		{"舞蹈排练厅", model.RoomRoom, 30, 60, 3, []string{"广场舞队排练", "合唱团排练", "太极拳晨练"}, false},
+		{"阅览室", model.RoomRoom, 16, 30, 4, []string{"读书会", "课后作业辅导", "党史学习小组"}, false},
+		{"棋牌室", model.RoomRoom, 12, 60, 3, []string{"象棋比赛", "老年棋牌活动"}, true},
 	}},
 }
 
@@ -105,6 +108,9 @@ func Centres(ctx context.Context, st *store.Store, by authz.Scope, community *mo
 			}
 			for i, room := range rooms {
 				plan := dc.rooms[i]
+				if plan.stopped && d >= 0 {
+					continue
+				}
 				n := 1 + rng.IntN(3)
 				if d >= 0 {
 					n = rng.IntN(3)
@@ -163,6 +169,15 @@ func Centres(ctx context.Context, st *store.Store, by authz.Scope, community *mo
 						}
 						res.CheckedIn++
 					}
+				}
+			}
+		}
+		clock = today
+		stop := false
+		for i, room := range rooms {
+			if dc.rooms[i].stopped {
+				if _, err := at.UpdateCentreRoom(ctx, by, c.ID, room.ID, model.RoomPatch{Active: &stop}); err != nil {
+					return res, err
 				}
 			}
 		}

@@ -284,14 +284,7 @@ func (in *CentreInput) Validate() error {
 	if in.CommunityID <= 0 {
 		v.Add("community_id", "请选择社区")
 	}
-	switch n := utf8.RuneCountInString(in.Name); {
-	case n == 0:
-		v.Add("name", "请填写中心名称，例如“幸福社区生活服务中心”")
-	case n > CentreNameMax:
-		v.Add("name", fmt.Sprintf("名称不能超过 %d 个字", CentreNameMax))
-	case strings.ContainsAny(in.Name, "\r\n\t\x00"):
-		v.Add("name", "名称只能是一行文字")
-	}
+	centreNameInput(v, in.Name)
 	if !in.Kind.Valid() {
 		v.Add("kind", "请选择中心类型：生活服务中心、文化活动中心或其他")
 	}
@@ -327,6 +320,63 @@ func weekInput(v *ValidationError, hours []string) WeekHours {
 	return w
 }
 
+// CentrePatch changes a centre (UpdateCentre): a nil field keeps its value. The opening hours
+// have their own change (ValidateWeek).
+type CentrePatch struct {
+	Name    *string
+	Kind    *CentreKind
+	Address *string
+	Active  *bool
+}
+
+// CentreUpdate is a centre's name, kind, address and state after a CentrePatch.
+type CentreUpdate struct {
+	Name    string
+	Kind    CentreKind
+	Address string
+	Active  bool
+}
+
+// Apply is c's fields with the patch's over them, trimmed and checked: a
+// *ValidationError names every bad field.
+func (p CentrePatch) Apply(c *Centre) (CentreUpdate, error) {
+	u := CentreUpdate{Name: c.Name, Kind: c.Kind, Address: c.Address, Active: c.Active}
+	if p.Name != nil {
+		u.Name = *p.Name
+	}
+	if p.Kind != nil {
+		u.Kind = *p.Kind
+	}
+	if p.Address != nil {
+		u.Address = *p.Address
+	}
+	if p.Active != nil {
+		u.Active = *p.Active
+	}
+	v := &ValidationError{}
+	u.Name, u.Address = strings.TrimSpace(u.Name), strings.TrimSpace(u.Address)
+	centreNameInput(v, u.Name)
+	if !u.Kind.Valid() {
+		v.Add("kind", "请选择中心类型：生活服务中心、文化活动中心或其他")
+	}
+	if utf8.RuneCountInString(u.Address) > CentreAddressMax {
+		v.Add("address", fmt.Sprintf("地址不能超过 %d 个字", CentreAddressMax))
+	}
+	return u, v.Err()
+}
+
+// centreNameInput checks a centre's name, adding to v what is wrong.
+func centreNameInput(v *ValidationError, name string) {
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		v.Add("name", "请填写中心名称，例如“幸福社区生活服务中心”")
+	case n > CentreNameMax:
+		v.Add("name", fmt.Sprintf("名称不能超过 %d 个字", CentreNameMax))
+	case strings.ContainsAny(name, "\r\n\t\x00"):
+		v.Add("name", "名称只能是一行文字")
+	}
+}
+
 // ValidateWeek reads a centre's new opening hours (seven entries Monday first), naming every
 // bad weekday.
 func ValidateWeek(hours []string) (WeekHours, error) {
@@ -349,18 +399,11 @@ type RoomInput struct {
 func (in *RoomInput) Validate() error {
 	v := &ValidationError{}
 	in.Name = strings.TrimSpace(in.Name)
-	switch n := utf8.RuneCountInString(in.Name); {
-	case n == 0:
-		v.Add("name", "请填写名称，例如“多功能活动室”或“1号窗口”")
-	case n > CentreNameMax:
-		v.Add("name", fmt.Sprintf("名称不能超过 %d 个字", CentreNameMax))
-	}
+	roomNameInput(v, in.Name)
 	if !in.Kind.Valid() {
 		v.Add("kind", "请选择类型：活动室或服务窗口")
 	}
-	if in.Capacity < 1 || in.Capacity > RoomCapacityMax {
-		v.Add("capacity", fmt.Sprintf("容纳人数应在 1 到 %d 之间", RoomCapacityMax))
-	}
+	roomCapacityInput(v, in.Capacity)
 	if in.SlotMinutes == 0 {
 		in.SlotMinutes = defaultSlotMinute
 	}
@@ -374,6 +417,72 @@ func (in *RoomInput) Validate() error {
 		v.Add("max_slots", fmt.Sprintf("一次最多可约的时段数应在 1 到 %d 之间", RoomMaxSlotsMax))
 	}
 	return v.Err()
+}
+
+// RoomPatch changes a room or a window (UpdateCentreRoom): a nil field keeps its value. Its
+// kind and slot length stay as they were created: the bookings it holds lie on its slot grid.
+type RoomPatch struct {
+	Name     *string
+	Capacity *int
+	Active   *bool
+}
+
+// RoomUpdate is a room's name, capacity and state after a RoomPatch.
+type RoomUpdate struct {
+	Name     string
+	Capacity int
+	Active   bool
+}
+
+// Apply is r's fields with the patch's over them, trimmed and checked: a *ValidationError
+// names every bad field.
+func (p RoomPatch) Apply(r *CentreRoom) (RoomUpdate, error) {
+	u := RoomUpdate{Name: r.Name, Capacity: r.Capacity, Active: r.Active}
+	if p.Name != nil {
+		u.Name = *p.Name
+	}
+	if p.Capacity != nil {
+		u.Capacity = *p.Capacity
+	}
+	if p.Active != nil {
+		u.Active = *p.Active
+	}
+	v := &ValidationError{}
+	u.Name = strings.TrimSpace(u.Name)
+	roomNameInput(v, u.Name)
+	roomCapacityInput(v, u.Capacity)
+	return u, v.Err()
+}
+
+func roomNameInput(v *ValidationError, name string) {
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		v.Add("name", "请填写名称，例如“多功能活动室”或“1号窗口”")
+	case n > CentreNameMax:
+		v.Add("name", fmt.Sprintf("名称不能超过 %d 个字", CentreNameMax))
+	case strings.ContainsAny(name, "\r\n\t\x00"):
+		v.Add("name", "名称只能是一行文字")
+	}
+}
+
+func roomCapacityInput(v *ValidationError, n int) {
+	if n < 1 || n > RoomCapacityMax {
+		v.Add("capacity", fmt.Sprintf("容纳人数应在 1 到 %d 之间", RoomCapacityMax))
+	}
+}
+
+// ParseClosedDay reads the day of a closed day to remove (YYYY-MM-DD, Shanghai), which must be
+// today or later at now: a closed day gone by is the centre's history.
+func ParseClosedDay(day string, now time.Time) (string, error) {
+	day = strings.TrimSpace(day)
+	d, err := time.ParseInLocation(time.DateOnly, day, Shanghai)
+	switch {
+	case err != nil:
+		return "", fieldErrorf("day", "日期应写成 2027-01-01")
+	case d.Before(DayOf(now)):
+		return "", fieldErrorf("day", "已经过去的闭馆日不能删除")
+	}
+	return day, nil
 }
 
 // ClosedDayInput closes a centre on a day.

@@ -351,9 +351,158 @@ func (s *Store) SetCentreHours(ctx context.Context, sc authz.Scope, id int64, ho
 	return s.Centre(ctx, sc, id)
 }
 
-// lockCentre locks the centre's row on PostgreSQL, exclusively for a closed day being added,
-// shared for a booking (bookings of one centre still run side by side), so the two take turns;
-// SQLite's single writer already serializes them.
+// UpdateCentre changes centre id's name, kind, address or state (staff who manage it; nil
+// fields of p stay), in turn with the bookings of the centre (lockCentre). A name the community
+// has already is a *model.ConflictError. Stopping a centre (active false) keeps its rooms, its
+// closed days and every booking it holds for the record, and refuses new bookings from then on
+// ("该中心已停用"); it is itself refused, a *model.ConflictError naming how many, while bookings
+// from now on are still booked: staff cancel them first and tell the bookers, as for a closed
+// day, so no resident comes to a closed door. A stopped centre starts again with active true.
+func (s *Store) UpdateCentre(ctx context.Context, sc authz.Scope, id int64, p model.CentrePatch) (*model.Centre, error) {
+	if !authz.Allowed(sc.Role, authz.CentreWrite) {
+		return nil, model.ErrForbidden
+	}
+	now := s.now()
+	err := s.Tx(ctx, func(tx *Tx) error {
+		// Locked before it is read, so two changes take turns and neither is lost; a booking
+		// checks the centre's state after locking its row (PostgreSQL) or behind the single
+		// writer (SQLite), so none is added once it is stopped.
+		if err := tx.lockCentre(ctx, id, true); err != nil {
+			return err
+		}
+		ce, err := tx.managedCentre(ctx, sc, id, model.DayOf(now))
+		if err != nil {
+			return err
+		}
+		u, err := p.Apply(ce)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `UPDATE centres SET name = ?, kind = ?, address = ?, active = ? WHERE id = ?`, u.Name, string(u.Kind), u.Address, u.Active, ce.ID)
+		if errors.Is(err, model.ErrConflict) {
+			return &model.ConflictError{Message: fmt.Sprintf("%s已有名为“%s”的服务中心", ce.CommunityName, u.Name)}
+		} else if err != nil {
+			return err
+		}
+		if ce.Active && !u.Active {
+			if n, err := tx.upcomingBookings(ctx, now, `centre_id = ?`, ce.ID); err != nil {
+				return err
+			} else if n > 0 {
+				return &model.ConflictError{Message: fmt.Sprintf("%s还有 %d 条尚未开始的预约，请先取消这些预约并通知预约人，再停用", ce.Name, n)}
+			}
+		}
+		tx.auditAt(sc, ce.Path, "centre.update", "centre", []int64{ce.ID}, fmt.Sprintf("%s, %s, active %t", u.Name, u.Kind, u.Active))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Centre(ctx, sc, id)
+}
+
+// UpdateCentreRoom changes room of centre id: its name, capacity or state (staff who manage the
+// centre; nil fields of p stay), in turn with the bookings of the centre (lockCentre).
+// model.ErrNotFound when the centre has no such room; a name the centre has already is a
+// *model.ConflictError. Stopping a room keeps its bookings for the record and refuses new ones;
+// it is refused, a *model.ConflictError naming how many, while bookings of it from now on are
+// still booked. A capacity below the people of such a booking is refused likewise (cancel or
+// move those first).
+func (s *Store) UpdateCentreRoom(ctx context.Context, sc authz.Scope, id, room int64, p model.RoomPatch) (*model.CentreRoom, error) {
+	if !authz.Allowed(sc.Role, authz.CentreWrite) {
+		return nil, model.ErrForbidden
+	}
+	now := s.now()
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if err := tx.lockCentre(ctx, id, true); err != nil {
+			return err
+		}
+		ce, err := tx.managedCentre(ctx, sc, id, model.DayOf(now))
+		if err != nil {
+			return err
+		}
+		r := ce.Room(room)
+		if r == nil {
+			return model.ErrNotFound
+		}
+		u, err := p.Apply(r)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `UPDATE centre_rooms SET name = ?, capacity = ?, active = ? WHERE id = ?`, u.Name, u.Capacity, u.Active, r.ID)
+		if errors.Is(err, model.ErrConflict) {
+			return &model.ConflictError{Message: fmt.Sprintf("%s已有名为“%s”的活动室或窗口", ce.Name, u.Name)}
+		} else if err != nil {
+			return err
+		}
+		if r.Active && !u.Active {
+			if n, err := tx.upcomingBookings(ctx, now, `room_id = ?`, r.ID); err != nil {
+				return err
+			} else if n > 0 {
+				return &model.ConflictError{Message: fmt.Sprintf("%s还有 %d 条尚未开始的预约，请先取消这些预约并通知预约人，再停用", r.Name, n)}
+			}
+		}
+		if u.Capacity < r.Capacity {
+			if n, err := tx.upcomingBookings(ctx, now, `room_id = ? AND people > ?`, r.ID, u.Capacity); err != nil {
+				return err
+			} else if n > 0 {
+				return &model.ConflictError{Message: fmt.Sprintf("%s有 %d 条尚未开始的预约超过 %d 人，请先与预约人商量取消或改约，再调低容纳人数", r.Name, n, u.Capacity)}
+			}
+		}
+		tx.auditAt(sc, ce.Path, "centre.room.update", "centre", []int64{ce.ID, r.ID}, fmt.Sprintf("%s, %d people, active %t", u.Name, u.Capacity, u.Active))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return queryOne(ctx, s.reader(), `SELECT `+roomColumns+` FROM centre_rooms WHERE id = ?`, []any{room}, scanRoom)
+}
+
+// upcomingBookings counts the bookings still booked that start after now and match cond (a
+// condition on the bookings table with its arguments args).
+func (tx *Tx) upcomingBookings(ctx context.Context, now time.Time, cond string, args ...any) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM bookings WHERE `+cond+` AND status = 'booked' AND starts_at > ?`, append(args, now), &n)
+	return n, err
+}
+
+// RemoveClosedDay opens centre id again on day (YYYY-MM-DD; staff who manage it): bookings of
+// that day are taken from then on. A day gone by or malformed is a *model.ValidationError;
+// model.ErrNotFound when the day is not a closed day of the centre.
+func (s *Store) RemoveClosedDay(ctx context.Context, sc authz.Scope, id int64, day string) (*model.Centre, error) {
+	if !authz.Allowed(sc.Role, authz.CentreWrite) {
+		return nil, model.ErrForbidden
+	}
+	now := s.now()
+	day, err := model.ParseClosedDay(day, now)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Tx(ctx, func(tx *Tx) error {
+		ce, err := tx.managedCentre(ctx, sc, id, model.DayOf(now))
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `DELETE FROM centre_closed_days WHERE centre_id = ? AND day = ?`, ce.ID, dateArg(day))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return model.ErrNotFound
+		}
+		tx.auditAt(sc, ce.Path, "centre.closed_day.remove", "centre", []int64{ce.ID}, day)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Centre(ctx, sc, id)
+}
+
+// lockCentre locks the centre's row on PostgreSQL, exclusively for a closed day being added or
+// the centre or a room being changed, shared for a booking (bookings of one centre still run
+// side by side), so the two take turns; SQLite's single writer already serializes them.
 func (tx *Tx) lockCentre(ctx context.Context, id int64, exclusive bool) error {
 	if tx.d.name != "postgres" {
 		return nil

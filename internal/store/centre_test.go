@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -315,5 +316,201 @@ func TestConcurrentBookings(t *testing.T) {
 		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE room_id = $1`, w.room.ID).Scan(&rows); err != nil || rows != 1 {
 			t.Errorf("%d bookings of the room written (%v), want 1", rows, err)
 		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestCentreChanges: staff rename a centre and a room (bad input named, a second of the name a
+// conflict) and stop and start them again: stopping is refused while bookings from now on are
+// booked, then a stopped centre or room takes no booking (a room stopped is hidden from
+// residents, kept for staff); a room's capacity below an upcoming booking's people is refused;
+// a closed day is removed (a day not closed, or gone by, refused); staff of another community,
+// a grid leader and a resident change nothing; every change is audited.
+func TestCentreChanges(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustCentreWorld(t, st)
+		res := w.voters[0]
+		other := authz.ForUser(mustUser(t, st, "staff2", model.RoleCommunityStaff, w.community2))
+		leader := authz.ForUser(mustUser(t, st, "leader", model.RoleGridLeader, w.grid))
+
+		// The centre: bad input, a rename, a second of the name, who may not.
+		if got := firstFields(st.UpdateCentre(ctx, w.staff, w.centre.ID, model.CentrePatch{Name: ptr(" "), Kind: ptr(model.CentreKind("x")), Address: ptr(strings.Repeat("路", 121))})); !slices.Equal(got, []string{"name", "kind", "address"}) {
+			t.Errorf("a bad change: %v", got)
+		}
+		c, err := st.UpdateCentre(ctx, w.staff, w.centre.ID, model.CentrePatch{Name: ptr(" 天宝社区文化活动中心 "), Kind: ptr(model.CentreCulture)})
+		if err != nil || c.Name != "天宝社区文化活动中心" || c.Kind != model.CentreCulture || c.Address != "幸福路1号" || !c.Active {
+			t.Fatalf("a rename: %+v, %v", c, err)
+		}
+		if _, err := st.CreateCentre(ctx, w.staff, model.CentreInput{CommunityID: w.community.ID, Name: "第二中心", Kind: model.CentreOther, Hours: centreHours(3)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.UpdateCentre(ctx, w.staff, w.centre.ID, model.CentrePatch{Name: ptr("第二中心")}); !conflictOf(err) {
+			t.Errorf("a second centre of the name: %v", err)
+		}
+		for name, sc := range map[string]authz.Scope{"another community's staff": other, "a grid leader": leader, "a resident": res} {
+			_, err := st.UpdateCentre(ctx, sc, w.centre.ID, model.CentrePatch{Active: ptr(false)})
+			var fe *model.ForbiddenError
+			if !errors.Is(err, model.ErrNotFound) && !errors.Is(err, model.ErrForbidden) && !errors.As(err, &fe) {
+				t.Errorf("%s stopping the centre: %v", name, err)
+			}
+			if _, err := st.UpdateCentreRoom(ctx, sc, w.centre.ID, w.room.ID, model.RoomPatch{Active: ptr(false)}); err == nil {
+				t.Errorf("%s stopping a room", name)
+			}
+			if _, err := st.RemoveClosedDay(ctx, sc, w.centre.ID, centreDay(2)); err == nil {
+				t.Errorf("%s removing a closed day", name)
+			}
+		}
+		if _, err := st.UpdateCentre(ctx, other, w.centre.ID, model.CentrePatch{}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("another community's staff: %v, want not found", err)
+		}
+
+		// Stopping the centre: refused while a booking is ahead; then no booking; started again.
+		in := model.BookingInput{RoomID: w.room.ID, Day: centreDay(1), Start: "09:00", People: 12, Purpose: "合唱排练"}
+		b, err := st.Book(ctx, res, w.centre.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.UpdateCentre(ctx, w.staff, w.centre.ID, model.CentrePatch{Active: ptr(false)}); !conflictOf(err) {
+			t.Errorf("stopping a centre with a booking ahead: %v", err)
+		}
+		if c, err := st.Centre(ctx, w.staff, w.centre.ID); err != nil || !c.Active || c.Name != "天宝社区文化活动中心" {
+			t.Errorf("after the refusal: %+v, %v", c, err)
+		}
+
+		// The room: capacity below the booking's 12 refused; 12 itself taken; stopping refused.
+		if got := firstFields(st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID, model.RoomPatch{Name: ptr(""), Capacity: ptr(0)})); !slices.Equal(got, []string{"name", "capacity"}) {
+			t.Errorf("a bad room change: %v", got)
+		}
+		if _, err := st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID, model.RoomPatch{Capacity: ptr(10)}); !conflictOf(err) {
+			t.Errorf("a capacity below a booking: %v", err)
+		}
+		if r, err := st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID, model.RoomPatch{Name: ptr("合唱室"), Capacity: ptr(12)}); err != nil || r.Name != "合唱室" || r.Capacity != 12 || !r.Active {
+			t.Errorf("renaming the room: %+v, %v", r, err)
+		}
+		if _, err := st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID, model.RoomPatch{Name: ptr(w.window.Name)}); !conflictOf(err) {
+			t.Errorf("a second room of the name: %v", err)
+		}
+		if _, err := st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID, model.RoomPatch{Active: ptr(false)}); !conflictOf(err) {
+			t.Errorf("stopping a room with a booking ahead: %v", err)
+		}
+		if _, err := st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID+w.window.ID+100, model.RoomPatch{}); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("a room the centre has not: %v", err)
+		}
+		if _, err := st.CancelBooking(ctx, res, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		r, err := st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID, model.RoomPatch{Active: ptr(false)})
+		if err != nil || r.Active {
+			t.Fatalf("stopping the room: %+v, %v", r, err)
+		}
+		in.People = 1
+		if got := errField(firstFields(st.Book(ctx, res, w.centre.ID, in))); got != "room_id" {
+			t.Errorf("booking a stopped room: %v", got)
+		}
+		if c, err := st.Centre(ctx, res, w.centre.ID); err != nil || c.Room(w.room.ID) != nil || c.RoomCount != 1 {
+			t.Errorf("a resident sees the stopped room: %+v, %v", c, err)
+		}
+		if c, err := st.Centre(ctx, w.staff, w.centre.ID); err != nil || c.Room(w.room.ID) == nil || c.Room(w.room.ID).Active {
+			t.Errorf("staff's stopped room: %+v, %v", c, err)
+		}
+		if r, err := st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.room.ID, model.RoomPatch{Active: ptr(true)}); err != nil || !r.Active {
+			t.Errorf("starting the room again: %+v, %v", r, err)
+		}
+
+		// The centre stopped, refusing bookings; started again, taking them.
+		if c, err := st.UpdateCentre(ctx, w.staff, w.centre.ID, model.CentrePatch{Active: ptr(false)}); err != nil || c.Active || c.Caller.Book {
+			t.Fatalf("stopping the centre: %+v, %v", c, err)
+		}
+		if _, err := st.Book(ctx, res, w.centre.ID, in); !conflictOf(err) {
+			t.Errorf("booking a stopped centre: %v", err)
+		}
+		if c, err := st.UpdateCentre(ctx, w.staff, w.centre.ID, model.CentrePatch{Active: ptr(true)}); err != nil || !c.Active {
+			t.Fatalf("starting the centre: %+v, %v", c, err)
+		}
+		if _, err := st.Book(ctx, res, w.centre.ID, in); err != nil {
+			t.Errorf("booking after the start: %v", err)
+		}
+
+		// Closed days: removed once; not closed, gone by or malformed refused.
+		if _, err := st.AddClosedDay(ctx, w.staff, w.centre.ID, model.ClosedDayInput{Day: centreDay(2), Reason: "设备检修"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := errField(firstFields(st.RemoveClosedDay(ctx, w.staff, w.centre.ID, "明天"))); got != "day" {
+			t.Errorf("a malformed day: %v", got)
+		}
+		if got := errField(firstFields(st.RemoveClosedDay(ctx, w.staff, w.centre.ID, centreDay(-1)))); got != "day" {
+			t.Errorf("a day gone by: %v", got)
+		}
+		c, err = st.RemoveClosedDay(ctx, w.staff, w.centre.ID, centreDay(2))
+		if err != nil || len(c.ClosedDays) != 0 {
+			t.Errorf("removing a closed day: %+v, %v", c, err)
+		}
+		if _, err := st.RemoveClosedDay(ctx, w.staff, w.centre.ID, centreDay(2)); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("removing it again: %v", err)
+		}
+		in.Day = centreDay(2)
+		if _, err := st.Book(ctx, res, w.centre.ID, in); err != nil {
+			t.Errorf("booking the day opened again: %v", err)
+		}
+
+		var n int
+		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action IN ('centre.update', 'centre.room.update', 'centre.closed_day.remove')`).Scan(&n); err != nil || n != 7 {
+			t.Errorf("audited changes: %d, %v", n, err)
+		}
+	})
+}
+
+// TestStopRoomWhileBooking: a room is stopped while 40 bookings of its free slots run at once,
+// on both engines. Whichever wins each race, no booking to come is left in a stopped room: the
+// stop is refused (409) when a booking got in first, and the bookings after it are refused
+// (the room stopped); nothing else goes wrong.
+func TestStopRoomWhileBooking(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustCentreWorld(t, st)
+		const n = 40
+		var booked, refused atomic.Int32
+		var stopErr error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, err := st.Book(ctx, w.staff, w.centre.ID, model.BookingInput{RoomID: w.window.ID, Day: centreDay(1), Start: model.ClockText(8*60 + 15*i)})
+				switch {
+				case err == nil:
+					booked.Add(1)
+				case errField(firstFields(0, err)) == "room_id":
+					refused.Add(1)
+				default:
+					t.Errorf("booking %d: %v", i, err)
+				}
+			})
+		}
+		wg.Go(func() {
+			<-start
+			_, stopErr = st.UpdateCentreRoom(ctx, w.staff, w.centre.ID, w.window.ID, model.RoomPatch{Active: ptr(false)})
+		})
+		close(start)
+		wg.Wait()
+		var active bool
+		var upcoming int
+		if err := st.DB().QueryRowContext(ctx, `SELECT active, (SELECT COUNT(*) FROM bookings WHERE room_id = r.id AND status = 'booked') FROM centre_rooms r WHERE id = $1`,
+			w.window.ID).Scan(&active, &upcoming); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case stopErr == nil && (active || upcoming != 0):
+			t.Errorf("the room stopped with %d bookings to come (active %t)", upcoming, active)
+		case stopErr != nil && (!conflictOf(stopErr) || !active || upcoming == 0):
+			t.Errorf("the stop refused (%v) with %d bookings to come (active %t)", stopErr, upcoming, active)
+		case int(booked.Load()) != upcoming || booked.Load()+refused.Load() != n:
+			t.Errorf("%d booked, %d refused, %d written", booked.Load(), refused.Load(), upcoming)
+		}
+		t.Logf("stop: %v; %d booked, %d refused", stopErr, booked.Load(), refused.Load())
 	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -53,6 +54,9 @@ func (wb *Web) bookPageFor(w http.ResponseWriter, r *http.Request, status int, q
 	if err != nil {
 		return err
 	}
+	// The flow offers the rooms that take bookings; staff who manage the centre read its
+	// stopped rooms too, which the centre's page shows them.
+	c.Rooms = slices.DeleteFunc(slices.Clone(c.Rooms), func(rm *model.CentreRoom) bool { return !rm.Active })
 	now := wb.st.Now().In(model.Shanghai)
 	p := &bookPage{Page: wb.base(r, wb.t("bookings.book.title", c.Name), "centres"), Centre: c, Day: q.Get("day"), Form: f}
 	p.Crumbs = []Crumb{{Name: wb.t("centres.title"), URL: "/centres"}, {Name: c.Name, URL: centreURL(c.ID)}, {Name: wb.t("bookings.book.crumb")}}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -13,7 +14,8 @@ import (
 
 // Service centres (生活服务中心、文化活动中心, issue 12 item 6). Staff at a desk: the list of
 // centres (filter by kind, pager), a new centre with its week's hours, a centre's page with its
-// rooms and windows and closed days (forms to add both), and the day's bookings with check-in
+// rooms and windows and closed days (forms to add both, to rename or stop the centre and each
+// room, to remove a closed day), and the day's bookings with check-in
 // (booking.go). A resident on a phone: its community's centres as cards, a centre's rooms with a
 // big "预约" each, then the booking flow (booking.go): day, free slots, one tap books.
 
@@ -121,13 +123,30 @@ func (wb *Web) createCentre(w http.ResponseWriter, r *http.Request) error {
 // centrePage is one centre as the caller sees it.
 type centrePage struct {
 	Page
-	Centre *model.Centre
-	Today  string
-	Room   *Form // staff: a new room or window
-	Closed *Form // staff: a closed day
-	Hours  *Form // staff: the week's hours
-	Days   []string
-	Kinds  []model.RoomKind
+	Centre      *model.Centre
+	Today       string
+	Room        *Form // staff: a new room or window
+	Closed      *Form // staff: a closed day
+	Hours       *Form // staff: the week's hours
+	Edit        *Form // staff: the centre's name, kind, address and state
+	RoomEdit    *Form // staff: a room's change that failed ("entry" names the room)
+	Remove      *Form // staff: a closed day's removal that failed (its message)
+	Days        []string
+	Kinds       []model.RoomKind
+	CentreKinds []model.CentreKind
+}
+
+var centreEditFields = []string{"name", "kind", "address", "active"}
+
+var roomEditFields = []string{"name", "capacity", "active"}
+
+// RoomForm is the edit form of room r: the one that failed, or one with its values.
+func (p *centrePage) RoomForm(r *model.CentreRoom) *Form {
+	key := strconv.FormatInt(r.ID, 10)
+	if p.RoomEdit != nil && p.RoomEdit.Values.Get("entry") == key {
+		return p.RoomEdit
+	}
+	return newForm("room-"+key, url.Values{"entry": {key}, "name": {r.Name}, "capacity": {strconv.Itoa(r.Capacity)}, "active": {boolValue(r.Active)}}, roomEditFields...)
 }
 
 func (wb *Web) centrePageFor(w http.ResponseWriter, r *http.Request, status int, fill func(p *centrePage)) error {
@@ -141,8 +160,11 @@ func (wb *Web) centrePageFor(w http.ResponseWriter, r *http.Request, status int,
 	}
 	today := wb.st.Now().In(model.Shanghai).Format(time.DateOnly)
 	p := &centrePage{Page: wb.base(r, c.Name, "centres"), Centre: c, Today: today, Kinds: []model.RoomKind{model.RoomRoom, model.RoomWindow},
-		Room:   newForm("room", url.Values{"kind": {string(model.RoomRoom)}, "slot_minutes": {"60"}, "max_slots": {"2"}}, "name", "kind", "capacity", "slot_minutes", "max_slots"),
-		Closed: newForm("closed", nil, "day", "reason")}
+		CentreKinds: model.CentreKinds,
+		Room:        newForm("room", url.Values{"kind": {string(model.RoomRoom)}, "slot_minutes": {"60"}, "max_slots": {"2"}}, "name", "kind", "capacity", "slot_minutes", "max_slots"),
+		Closed:      newForm("closed", nil, "day", "reason"),
+		Edit: newForm("centre-edit", url.Values{"name": {c.Name}, "kind": {string(c.Kind)}, "address": {c.Address}, "active": {boolValue(c.Active)}},
+			centreEditFields...)}
 	hv := url.Values{}
 	for i, h := range c.Hours.Days() {
 		hv.Set("hours."+strconv.Itoa(i), h)
@@ -153,7 +175,7 @@ func (wb *Web) centrePageFor(w http.ResponseWriter, r *http.Request, status int,
 	if fill != nil {
 		fill(p)
 	}
-	for _, f := range []*Form{p.Room, p.Closed, p.Hours} {
+	for _, f := range []*Form{p.Room, p.Closed, p.Hours, p.Edit, p.RoomEdit, p.Remove} {
 		if f.Invalid() {
 			p.Failed = f
 		}
@@ -241,5 +263,83 @@ func (wb *Web) setCentreHours(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	redirect(w, r, centreURL(id), "hours_set")
+	return nil
+}
+
+// updateCentre changes the centre's name, kind, address and state (POST /centres/{id}): a
+// stopped centre takes no booking; stopping one with bookings ahead is refused on the form.
+func (wb *Web) updateCentre(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("centre-edit", r.PostForm, centreEditFields...)
+	name, kind, address, active := f.Values.Get("name"), model.CentreKind(f.Values.Get("kind")), f.Values.Get("address"), f.Checked("active")
+	if _, err := wb.st.UpdateCentre(r.Context(), scope(r), id, model.CentrePatch{Name: &name, Kind: &kind, Address: &address, Active: &active}); err != nil {
+		if f.fail(err) {
+			return wb.centrePageFor(w, r, formStatus(err), func(p *centrePage) { p.Edit = f })
+		}
+		return err
+	}
+	redirect(w, r, centreURL(id), "centre_updated")
+	return nil
+}
+
+// updateCentreRoom changes a room's name, capacity and state (POST /centres/{id}/rooms/{room});
+// a refusal opens that room's form again with the input kept.
+func (wb *Web) updateCentreRoom(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	room, err := strconv.ParseInt(r.PathValue("room"), 10, 64)
+	if err != nil || room <= 0 {
+		return model.ErrNotFound
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	key := strconv.FormatInt(room, 10)
+	r.PostForm.Set("entry", key)
+	f := newForm("room-"+key, r.PostForm, roomEditFields...)
+	name, active := f.Values.Get("name"), f.Checked("active")
+	capacity, convErr := strconv.Atoi(strings.TrimSpace(f.Values.Get("capacity")))
+	if convErr != nil {
+		f.add("capacity", wb.t("centres.number.bad"))
+	} else if _, err = wb.st.UpdateCentreRoom(r.Context(), scope(r), id, room, model.RoomPatch{Name: &name, Capacity: &capacity, Active: &active}); err != nil && !f.fail(err) {
+		return err
+	}
+	if f.Invalid() {
+		return wb.centrePageFor(w, r, formStatus(err), func(p *centrePage) { p.RoomEdit = f })
+	}
+	redirect(w, r, centreURL(id), "room_updated")
+	return nil
+}
+
+// removeClosedDay opens the centre again on a closed day (POST
+// /centres/{id}/closed-days/{day}/remove); a refusal is shown above the closed days.
+func (wb *Web) removeClosedDay(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("closed-remove", nil)
+	if _, err := wb.st.RemoveClosedDay(r.Context(), scope(r), id, r.PathValue("day")); err != nil {
+		if !f.fail(err) {
+			return err
+		}
+		for _, e := range f.Errors { // the day is the path's, not a field of the page: one line
+			f.Message = e.Message
+		}
+		f.Errors = nil
+		return wb.centrePageFor(w, r, formStatus(err), func(p *centrePage) { p.Remove = f })
+	}
+	redirect(w, r, centreURL(id), "closed_day_removed")
 	return nil
 }

@@ -166,3 +166,141 @@ func TestCentrePages(t *testing.T) {
 		f.as(t, "dongsheng").get(path).want(t, http.StatusNotFound)
 	})
 }
+
+// TestCentreEditPages: staff rename the centre on its page (a blank name answered under its
+// field, the input kept), stop it while a booking is ahead (refused on the form, 409, in
+// Chinese), then, the booking cancelled, stop it (the page says so, the resident has no booking
+// button) and start it again; a room's form lowers its capacity below the booking (409 on that
+// room's form, opened) and stops the room (shown stopped to staff, hidden from residents); a
+// closed day's button removes it (a day gone by: the reason above the list); staff of another
+// community get 404, a resident 403, and no form is shown to a resident.
+func TestCentreEditPages(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := mustFixture(t, st, web.Options{})
+		ctx, sys := t.Context(), authz.System()
+		h, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: f.stairwell.ID, Address: "1栋1单元101室"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := st.CreateResident(ctx, sys, model.ResidentInput{HouseholdID: h.ID, Name: "王建华", IDNumber: validID("510781", "19650308", 70), Relation: model.RelationHead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.LinkResident(ctx, sys, mustUserID(t, st, "resident"), head.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CreateUser(ctx, sys, store.UserInput{Username: "dsstaff", DisplayName: "东胜工作人员", Password: password, Role: model.RoleCommunityStaff, ScopeID: f.community2.ID, TOTPSecret: totpSecret}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := st.CreateCentre(ctx, sys, model.CentreInput{CommunityID: f.community.ID, Name: "天宝社区生活服务中心", Kind: model.CentreLife, Address: "天宝路8号", Hours: slices.Repeat([]string{"08:00-20:00"}, 7)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		room, err := st.AddCentreRoom(ctx, sys, c.ID, model.RoomInput{Name: "多功能活动室", Kind: model.RoomRoom, Capacity: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		day := model.DayOf(f.clock.Now()).AddDate(0, 0, 1).Format(time.DateOnly)
+		b, err := st.Book(ctx, sys, c.ID, model.BookingInput{RoomID: room.ID, Day: day, Start: "09:00", People: 12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := centreURLOf(c.ID)
+		staff, resident := f.as(t, "staff"), f.as(t, "resident")
+
+		res := resident.get(path).want(t, http.StatusOK)
+		if n := len(all(res.Doc, "#form-centre-edit, form[action*='/rooms/'], form[action$='/remove']")); n != 0 {
+			t.Errorf("a resident sees %d edit forms", n)
+		}
+
+		// The centre: a blank name, then a stop refused, then a rename.
+		edit := url.Values{"name": {" "}, "kind": {"culture"}, "address": {"天宝路9号"}, "active": {"1"}}
+		res = staff.post(path, edit).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, "#f-centre-edit-name-error")); !strings.Contains(got, "请填写中心名称") {
+			t.Errorf("a blank name: %q", got)
+		}
+		if got := attr(one(t, res.Doc, "#f-centre-edit-address"), "value"); got != "天宝路9号" {
+			t.Errorf("the input is not kept: %q", got)
+		}
+		edit.Set("name", "天宝社区文化活动中心")
+		edit.Del("active")
+		res = staff.post(path, edit).want(t, http.StatusConflict)
+		if got := text(one(t, res.Doc, "#centre-edit-error")); !strings.Contains(got, "1 条尚未开始的预约") {
+			t.Errorf("stopping with a booking ahead: %q", got)
+		}
+
+		// A room: a capacity below the booking's 12 refused on its own form, opened.
+		roomPath := fmt.Sprintf("%s/rooms/%d", path, room.ID)
+		res = staff.post(roomPath, url.Values{"name": {"多功能厅"}, "capacity": {"10"}, "active": {"1"}}).want(t, http.StatusConflict)
+		if got := text(one(t, res.Doc, fmt.Sprintf("#room-%d-error", room.ID))); !strings.Contains(got, "超过 10 人") {
+			t.Errorf("a capacity below a booking: %q", got)
+		}
+		if !hasAttr(one(t, res.Doc, fmt.Sprintf("#room-%d details", room.ID)), "open") {
+			t.Errorf("the room's form is not open")
+		}
+		res = staff.post(roomPath, url.Values{"name": {"多功能厅"}, "capacity": {"十二"}, "active": {"1"}}).want(t, http.StatusUnprocessableEntity)
+		one(t, res.Doc, fmt.Sprintf("#f-room-%d-capacity-error", room.ID))
+		staff.post(roomPath, url.Values{"name": {"多功能厅"}, "capacity": {"12"}, "active": {"1"}}).want(t, http.StatusSeeOther)
+
+		if _, err := st.CancelBooking(ctx, sys, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		staff.post(roomPath, url.Values{"name": {"多功能厅"}, "capacity": {"12"}}).want(t, http.StatusSeeOther)
+		res = staff.get(path).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, fmt.Sprintf("#room-%d", room.ID))); !strings.Contains(got, "多功能厅") || !strings.Contains(got, "已停用") {
+			t.Errorf("staff's stopped room: %q", got)
+		}
+		res = resident.get(path).want(t, http.StatusOK)
+		if n := len(all(res.Doc, fmt.Sprintf("#room-%d", room.ID))); n != 0 {
+			t.Errorf("a resident sees the stopped room")
+		}
+		res = staff.get(fmt.Sprintf("%s/book?room=%d", path, room.ID)).want(t, http.StatusOK)
+		if n := len(all(res.Doc, "#book-rooms, #form-book")); n != 0 {
+			t.Errorf("the booking flow offers the stopped room to staff")
+		}
+		staff.post(roomPath, url.Values{"name": {"多功能厅"}, "capacity": {"12"}, "active": {"1"}}).want(t, http.StatusSeeOther)
+
+		// The centre stopped, then started again.
+		staff.post(path, edit).want(t, http.StatusSeeOther)
+		res = resident.get(path).want(t, http.StatusOK)
+		one(t, res.Doc, "#centre-inactive")
+		if n := len(all(res.Doc, "a[id^='book-room-']")); n != 0 {
+			t.Errorf("a stopped centre offers %d booking buttons", n)
+		}
+		res = resident.get(path+"/book").want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, "#book-closed")); !strings.Contains(got, "已停用") {
+			t.Errorf("the booking flow of a stopped centre: %q", got)
+		}
+		edit.Set("active", "1")
+		staff.post(path, edit).want(t, http.StatusSeeOther)
+		res = resident.get(path).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, "h1")); got != "天宝社区文化活动中心" {
+			t.Errorf("the renamed centre: %q", got)
+		}
+		one(t, res.Doc, fmt.Sprintf("#book-room-%d", room.ID))
+
+		// Closed days: removed with its button; a day gone by refused above the list.
+		if _, err := st.AddClosedDay(ctx, sys, c.ID, model.ClosedDayInput{Day: day, Reason: "设备检修"}); err != nil {
+			t.Fatal(err)
+		}
+		res = staff.get(path).want(t, http.StatusOK)
+		one(t, res.Doc, "#remove-closed-"+day)
+		past := model.DayOf(f.clock.Now()).AddDate(0, 0, -1).Format(time.DateOnly)
+		res = staff.post(path+"/closed-days/"+past+"/remove", url.Values{}).want(t, http.StatusUnprocessableEntity)
+		if got := text(one(t, res.Doc, "#closed-remove-error")); !strings.Contains(got, "已经过去") {
+			t.Errorf("removing a day gone by: %q", got)
+		}
+		resident.post(path+"/closed-days/"+day+"/remove", url.Values{}).want(t, http.StatusForbidden)
+		f.as(t, "dsstaff").post(path+"/closed-days/"+day+"/remove", url.Values{}).want(t, http.StatusNotFound)
+		f.as(t, "dsstaff").post(path, edit).want(t, http.StatusNotFound)
+		staff.post(path+"/closed-days/"+day+"/remove", url.Values{}).want(t, http.StatusSeeOther)
+		res = staff.get(path).want(t, http.StatusOK)
+		if n := len(all(res.Doc, "#closed-days li")); n != 0 {
+			t.Errorf("closed days after the removal: %d", n)
+		}
+		staff.post(path+"/closed-days/"+day+"/remove", url.Values{}).want(t, http.StatusNotFound)
+	})
+}
+
+func centreURLOf(id int64) string { return fmt.Sprintf("/centres/%d", id) }

@@ -33,7 +33,7 @@ const (
 const (
 	centreRead  routeKind = 3500 + iota // see centres, rooms, slots: staff by territory; grid leaders, residents, members, unit leaders of the community
 	centreBook                          // book, see and cancel one's bookings: staff by territory; residents, members, unit leaders of the community
-	centreWrite                         // create centres, rooms, closed days, the day's bookings, check-in: staff by territory
+	centreWrite                         // create and change centres, rooms, closed days, the day's bookings, check-in: staff by territory
 )
 
 func centreHousehold(r model.Role) bool {
@@ -106,6 +106,16 @@ func (w *world) freshRoom(centre int64) int64 {
 	return r.ID
 }
 
+// freshClosedDay closes centre on a day of its own far ahead (as the system) and returns it.
+func (w *world) freshClosedDay(centre int64) string {
+	w.tb.Helper()
+	day := model.DayOf(time.Now()).AddDate(0, 0, 400+w.nextSeq()).Format(time.DateOnly)
+	if _, err := w.st.AddClosedDay(context.Background(), authz.System(), centre, model.ClosedDayInput{Day: day, Reason: "矩阵闭馆"}); err != nil {
+		w.tb.Fatalf("closed day of %d: %v", centre, err)
+	}
+	return day
+}
+
 // centreObject is the object of kind at the relation for role.
 func (w *world) centreObject(kind objKind, rel relation, role model.Role) int64 {
 	w.tb.Helper()
@@ -166,6 +176,34 @@ var centreSpecs = map[string]spec{
 	"POST /api/v1/centres/{id}/closed-days": {kind: centreWrite, scoped: true, body: func(w *world, _ relation, _ int64) (string, []byte) {
 		day := model.DayOf(time.Now()).AddDate(0, 0, 100+w.nextSeq()).Format(time.DateOnly)
 		return "application/json", fmt.Appendf(nil, `{"day":%q,"reason":"矩阵闭馆"}`, day)
+	}},
+	// Changing a centre, a room, a closed day (issue 12 item 6, the remaining part): the
+	// standing centre's address (it stays open), a fresh room's name, a fresh closed day.
+	"PATCH /api/v1/centres/{id}": {kind: centreWrite, scoped: true, body: func(w *world, _ relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"address":"矩阵路%d号"}`, w.nextSeq())
+	}},
+	"PATCH /api/v1/centres/{id}/rooms/{room}": {kind: centreWrite, scoped: true, path: func(w *world, rel relation) string {
+		c := w.centreOf(rel)
+		return fmt.Sprintf("/api/v1/centres/%d/rooms/%d", c, w.freshRoom(c))
+	}, body: func(w *world, _ relation, _ int64) (string, []byte) {
+		return "application/json", fmt.Appendf(nil, `{"name":"矩阵改名活动室%d","capacity":12}`, w.nextSeq())
+	}},
+	"DELETE /api/v1/centres/{id}/closed-days/{day}": {kind: centreWrite, scoped: true, path: func(w *world, rel relation) string {
+		c := w.centreOf(rel)
+		return fmt.Sprintf("/api/v1/centres/%d/closed-days/%s", c, w.freshClosedDay(c))
+	}},
+	"POST /centres/{id}": {kind: centreWrite, scoped: true, body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"name": {fmt.Sprintf("矩阵改名中心%d", w.nextSeq())}, "kind": {"life"}, "address": {"矩阵路"}, "active": {"1"}}
+	})},
+	"POST /centres/{id}/rooms/{room}": {kind: centreWrite, scoped: true, path: func(w *world, rel relation) string {
+		c := w.centreOf(rel)
+		return fmt.Sprintf("/centres/%d/rooms/%d", c, w.freshRoom(c))
+	}, body: formBody(func(w *world, _ relation, _ int64) url.Values {
+		return url.Values{"name": {fmt.Sprintf("矩阵页面改名活动室%d", w.nextSeq())}, "capacity": {"12"}, "active": {"1"}}
+	})},
+	"POST /centres/{id}/closed-days/{day}/remove": {kind: centreWrite, scoped: true, body: formBody(noForm), path: func(w *world, rel relation) string {
+		c := w.centreOf(rel)
+		return fmt.Sprintf("/centres/%d/closed-days/%s/remove", c, w.freshClosedDay(c))
 	}},
 	"PUT /api/v1/centres/{id}/hours": {kind: centreWrite, scoped: true, body: jsonBody(`{"hours":["00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00","00:00-24:00"]}`)},
 	"POST /centres/{id}/hours": {kind: centreWrite, scoped: true, body: formBody(func(*world, relation, int64) url.Values {

@@ -76,6 +76,9 @@ func runCrossSite(t *testing.T, w *world) {
 				}
 				p = wildcard.ReplaceAllString(path, strconv.FormatInt(id, 10))
 			}
+			if sp.path != nil { // wildcards naming different objects, as the matrix builds them
+				p = sp.path(w, rel)
+			}
 			if sp.query != nil {
 				p += "?" + sp.query(w, rel)
 			}
