@@ -58,7 +58,8 @@ func TestCentreBooking(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.st.AddCentreRoom(bg, sys, c.ID, model.RoomInput{Name: "舞蹈排练厅", Kind: model.RoomRoom, Capacity: 30, SlotMinutes: 60, MaxSlots: 3}); err != nil {
+			dance, err := a.st.AddCentreRoom(bg, sys, c.ID, model.RoomInput{Name: "舞蹈排练厅", Kind: model.RoomRoom, Capacity: 30, SlotMinutes: 60, MaxSlots: 3})
+			if err != nil {
 				t.Fatal(err)
 			}
 			tomorrow := model.DayOf(time.Now()).AddDate(0, 0, 1).Format(time.DateOnly)
@@ -125,6 +126,39 @@ func TestCentreBooking(t *testing.T) {
 				shot(t, vp, "centres-06-staff-day"))...)
 			if s := stext(`#results tbody`); !strings.Contains(s, "张建国") || !strings.Contains(s, "签到") {
 				t.Errorf("the staff's day: %q", s)
+			}
+
+			// Staff stop rooms: the booked one is refused while its booking is to come; the other
+			// stops, and the resident's centre page no longer offers it.
+			booked, free := fmt.Sprintf(`#room-%d`, room.ID), fmt.Sprintf(`#room-%d`, dance.ID)
+			sstep("stopping the booked room is refused",
+				chromedp.Navigate(fmt.Sprintf("%s/centres/%d", a.url, c.ID)),
+				press(booked+` summary`),
+				chromedp.WaitVisible(chromedp.CSS(booked+` input[name=active]`)),
+				press(booked+` input[name=active]`),
+				press(fmt.Sprintf(`#save-room-%d`, room.ID)),
+				chromedp.WaitVisible(chromedp.CSS(booked+` .field-error`)),
+				shot(t, vp, "centres-07-stop-refused"))
+			if s := stext(booked + ` .field-error`); !strings.Contains(s, "尚未开始的预约") {
+				t.Errorf("stopping a booked room: %q", s)
+			}
+			sstep("stop the other room",
+				chromedp.Navigate(fmt.Sprintf("%s/centres/%d", a.url, c.ID)),
+				press(free+` summary`),
+				chromedp.WaitVisible(chromedp.CSS(free+` input[name=active]`)),
+				press(free+` input[name=active]`),
+				press(fmt.Sprintf(`#save-room-%d`, dance.ID)),
+				chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+				chromedp.WaitVisible(chromedp.CSS(free)),
+				shot(t, vp, "centres-08-stopped"))
+			if s := stext(free); !strings.Contains(s, "已停用") {
+				t.Errorf("the stopped room: %q", s)
+			}
+			rstep("the resident's centre page",
+				chromedp.Navigate(fmt.Sprintf("%s/centres/%d", a.url, c.ID)),
+				chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#book-room-%d`, room.ID))))
+			if n, err := chromedp.Run(res, chromedp.Evaluate[int](`document.querySelectorAll('`+free+`, #book-room-`+itoa(dance.ID)+`').length`)); err != nil || n != 0 {
+				t.Errorf("the stopped room is still offered to the resident (%d elements, %v)", n, err)
 			}
 		})
 	}
