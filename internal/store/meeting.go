@@ -105,15 +105,19 @@ func lifeOrgsOf(sc authz.Scope, col string) (string, []any) {
 }
 
 const meetingCols = `m.id, m.org_id, o.name, m.path, m.community_id, m.type, m.body, m.title, m.starts_at, m.ends_at, m.closes_at, m.place,
-	m.series_id, m.minutes, m.status, m.attendees, m.created_by, m.created_at, m.updated_at`
+	m.series_id, m.minutes, m.status, m.attendees, m.created_by, m.created_at, m.updated_at, COALESCE(ct.code, '')`
 
-const meetingFrom = ` FROM party_meetings m JOIN party_orgs o ON o.id = m.org_id`
+// meetingFrom joins the org (its name) and the community (its code says whether its body is a
+// villagers' committee, which names the committee's meetings 村民…).
+const meetingFrom = ` FROM party_meetings m JOIN party_orgs o ON o.id = m.org_id LEFT JOIN territories ct ON ct.id = m.community_id`
 
 func scanMeeting(r rowScanner) (*model.Meeting, error) {
 	m := &model.Meeting{}
 	var community, series, by sql.NullInt64
+	var code string
 	err := r.Scan(&m.ID, &m.OrgID, &m.OrgName, &m.Path, &community, &m.Type, &m.Body, &m.Title, &m.StartsAt, &m.EndsAt, &m.ClosesAt, &m.Place,
-		&series, &m.Minutes, &m.Status, &m.Attendees, &by, &m.CreatedAt, &m.UpdatedAt)
+		&series, &m.Minutes, &m.Status, &m.Attendees, &by, &m.CreatedAt, &m.UpdatedAt, &code)
+	m.BodyKind = model.BodyKindOf(code)
 	m.CommunityID, m.SeriesID, m.CreatedBy = community.Int64, series.Int64, by.Int64
 	m.StartsAt, m.EndsAt, m.ClosesAt = m.StartsAt.UTC(), m.EndsAt.UTC(), m.ClosesAt.UTC()
 	return m, err
@@ -316,6 +320,46 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 			return &model.ConflictError{Message: "会议已" + m.Status.Label() + "，不能再改变"}
 		}
 		tx.auditAt(sc, m.Path, "party.meeting."+string(status), "party_meeting", []int64{id}, "")
+		if err := tx.refreshOrgLife(ctx, t, []int64{m.OrgID}); err != nil {
+			return err
+		}
+		out, err = tx.meeting(ctx, sc, id)
+		return err
+	})
+	return out, err
+}
+
+// SetMeetingBody changes which body owns a meeting the caller manages (scheduled or closed; a
+// cancelled meeting is a *model.ConflictError) and, with it, its type: in.Type may be left
+// empty when the meeting's type is one of the new body's. A type that is not the body's is a
+// *model.ValidationError on type. The org's organizational life is refreshed, since only the
+// Party organization's meetings count in it (三会一课).
+func (s *Store) SetMeetingBody(ctx context.Context, sc authz.Scope, id int64, in model.MeetingBodyInput) (*model.Meeting, error) {
+	var out *model.Meeting
+	err := s.Tx(ctx, func(tx *Tx) error {
+		m, err := tx.meeting(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
+			return err
+		}
+		if err := in.Validate(m.Type); err != nil {
+			return err
+		}
+		if m.Status == model.MeetingCancelled {
+			return &model.ConflictError{Message: "会议已取消，不能更改归属主体"}
+		}
+		if in.Body == m.Body && in.Type == m.Type {
+			out = m
+			return nil
+		}
+		t := s.now()
+		if _, err := tx.exec(ctx, `UPDATE party_meetings SET body = ?, type = ?, updated_at = ? WHERE id = ?`, in.Body, in.Type, t, id); err != nil {
+			return err
+		}
+		tx.auditAt(sc, m.Path, "party.meeting.body", "party_meeting", []int64{id},
+			string(m.Body)+"/"+string(m.Type)+" → "+string(in.Body)+"/"+string(in.Type))
 		if err := tx.refreshOrgLife(ctx, t, []int64{m.OrgID}); err != nil {
 			return err
 		}
@@ -742,8 +786,8 @@ func (c conn) meetingRules(ctx context.Context) (map[int64]map[model.MeetingType
 // SetMeetingFrequency sets how often meetings of typ are expected in community (a territory
 // node of kind community in sc), in months 1–12.
 func (s *Store) SetMeetingFrequency(ctx context.Context, sc authz.Scope, community int64, typ model.MeetingType, months int) error {
-	if !typ.Valid() {
-		return &model.ValidationError{Fields: []model.FieldError{{Field: "type", Message: "会议类型无效"}}}
+	if typ.Body() != model.OwnerParty { // only the Party organization's meetings have a frequency (三会一课)
+		return &model.ValidationError{Fields: []model.FieldError{{Field: "type", Message: "会议类型无效：频次只为支部党员大会、支委会、党小组会、党课设置"}}}
 	}
 	if months < 1 || months > 12 {
 		return &model.ValidationError{Fields: []model.FieldError{{Field: "months", Message: "频次应为每 1 到 12 个月一次"}}}
