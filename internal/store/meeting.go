@@ -331,7 +331,7 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 
 // SetMeetingBody changes which body owns a meeting the caller manages (scheduled or closed; a
 // cancelled meeting is a *model.ConflictError) and, with it, its type: in.Type may be left
-// empty when the meeting's type is one of the new body's. A type that is not the body's is a
+// empty when the meeting's type is one of the new body's, in.Body when only the type changes. A type that is not the body's is a
 // *model.ValidationError on type. The org's organizational life is refreshed, since only the
 // Party organization's meetings count in it (三会一课).
 func (s *Store) SetMeetingBody(ctx context.Context, sc authz.Scope, id int64, in model.MeetingBodyInput) (*model.Meeting, error) {
@@ -343,6 +343,9 @@ func (s *Store) SetMeetingBody(ctx context.Context, sc authz.Scope, id int64, in
 		}
 		if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
 			return err
+		}
+		if in.Body == "" {
+			in.Body = m.Body // a new type alone: the body stays
 		}
 		if err := in.Validate(m.Type); err != nil {
 			return err
