@@ -485,7 +485,7 @@ func (s *Store) CheckIn(ctx context.Context, sc authz.Scope, code string) (*Chec
 			return err
 		}
 		if !ok {
-			return &model.ForbiddenError{Message: "这次会议是「" + m.OrgName + "」的" + m.Type.Label() + "，您不在参会范围内，未记录签到"}
+			return &model.ForbiddenError{Message: "这次会议是「" + m.OrgName + "」的" + m.TypeLabel() + "，您不在参会范围内，未记录签到"}
 		}
 		added, err := tx.addAttendance(ctx, sc, m, me.ID, "qr", t)
 		if err != nil {
@@ -495,7 +495,7 @@ func (s *Store) CheckIn(ctx context.Context, sc authz.Scope, code string) (*Chec
 			res.Already = true
 			return nil
 		}
-		res.Points, err = tx.AwardPoints(ctx, me.ID, model.PointsMeeting, m.ID, m.Type.Label()+"："+m.Title, sc.UserID)
+		res.Points, err = tx.AwardPoints(ctx, me.ID, model.PointsMeeting, m.ID, m.TypeLabel()+"："+m.Title, sc.UserID)
 		return err
 	})
 	if err != nil {
@@ -609,7 +609,7 @@ func (s *Store) MarkAttendance(ctx context.Context, sc authz.Scope, id int64, me
 			}
 			if ok {
 				added++
-				if _, err := tx.AwardPoints(ctx, mid, model.PointsMeeting, m.ID, m.Type.Label()+"："+m.Title, sc.UserID); err != nil {
+				if _, err := tx.AwardPoints(ctx, mid, model.PointsMeeting, m.ID, m.TypeLabel()+"："+m.Title, sc.UserID); err != nil {
 					return err
 				}
 			}
@@ -829,7 +829,7 @@ func (s *Store) PeekCheckin(ctx context.Context, code string) (title string, mee
 		if err != nil {
 			return "", false, ErrCheckinForged
 		}
-		return m.OrgName + " · " + m.Type.Label() + "：" + m.Title, true, nil
+		return m.OrgName + " · " + m.TypeLabel() + "：" + m.Title, true, nil
 	}
 	a, err := s.reader().activity(ctx, authz.System(), id)
 	if err != nil {
