@@ -12,6 +12,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -91,11 +92,13 @@ func (wb *Web) meetingNewPage(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
+	// The committee's types are named as the chosen org's community names them (only its code is
+	// read: the org is one the caller may schedule for).
 	kind := model.BodyResidents
 	if org, _ := strconv.ParseInt(f.Values.Get("org_id"), 10, 64); org > 0 {
 		for _, o := range orgs {
 			if o.ID == org && o.CommunityID != 0 {
-				if t, err := wb.st.Territory(r.Context(), scope(r), o.CommunityID); err == nil {
+				if t, err := wb.st.Territory(r.Context(), authz.System(), o.CommunityID); err == nil {
 					kind = model.BodyKindOf(t.Code)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
@@ -15,7 +16,7 @@ import (
 )
 
 // TestMeetingBodyPages: the meeting form offers the chosen body's types (the Party's by default,
-// the committee's when htmx asks with body=committee); a committee meeting of a Party type is
+// the committee's when htmx asks with body=committee, 村民… for a village's org); a committee meeting of a Party type is
 // refused at the type field; the meeting's page moves it to the committee with one of the
 // committee's types (refused with a Party type, nothing changed) and shows the new type; a
 // task's page moves it to the Party organization and refuses a body that is neither.
@@ -42,6 +43,16 @@ func TestMeetingBodyPages(t *testing.T) {
 		res = staff.get("/party/meetings/new?body=committee&org_id="+itoa(org)).want(t, http.StatusOK)
 		if got := strings.Join(options(res), ","); got != "居民委员会会议,居民代表会议,居民会议" {
 			t.Errorf("the committee's types: %s", got)
+		}
+		// A village names the committee's meetings 村民….
+		village, err := st.CreateTerritory(t.Context(), authz.System(), model.TerritoryInput{ParentID: f.street.ID, Kind: model.KindCommunity, Name: "青莲村", Code: "510781006201"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vorg := storetest.PartyOrg(t, st, "community_committee", "", "青莲村党委", village, 0)
+		res = f.as(t, "streetadmin").get("/party/meetings/new?body=committee&org_id="+itoa(vorg)).want(t, http.StatusOK)
+		if got := strings.Join(options(res), ","); got != "村民委员会会议,村民代表会议,村民会议" {
+			t.Errorf("a village committee's types: %s", got)
 		}
 		start := time.Now().In(model.Shanghai).Add(24 * time.Hour)
 		form := func(body, typ string) url.Values {
