@@ -73,6 +73,14 @@ func TestMeetingBodyPages(t *testing.T) {
 		if got := attr(one(t, res.Doc, "#form-meeting-body"), "action"); got != page+"/body" {
 			t.Errorf("the body form posts to %q", got)
 		}
+		res = staff.get(page+"?body=committee&type=committee_meeting", "HX-Request", "true").want(t, http.StatusOK)
+		var offered []string
+		for _, o := range all(res.Doc, "#f-mbody-type option") {
+			offered = append(offered, text(o))
+		}
+		if got := strings.Join(offered, ","); got != "居民委员会会议,居民代表会议,居民会议" {
+			t.Errorf("the page's types for the committee: %s", got)
+		}
 		res = staff.post(page+"/body", url.Values{"body": {"committee"}, "type": {"committee_meeting"}}).want(t, http.StatusUnprocessableEntity)
 		if got := text(one(t, res.Doc, "#f-mbody-type-field .field-error")); got == "" {
 			t.Error("no error at the type")
