@@ -331,9 +331,10 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 
 // SetMeetingBody changes which body owns a meeting the caller manages (scheduled or closed; a
 // cancelled meeting is a *model.ConflictError) and, with it, its type: in.Type may be left
-// empty when the meeting's type is one of the new body's, in.Body when only the type changes. A type that is not the body's is a
-// *model.ValidationError on type. The org's organizational life is refreshed, since only the
-// Party organization's meetings count in it (三会一课).
+// empty when the meeting's type is one of the new body's, in.Body when only the type changes.
+// A type that is not the body's is a *model.ValidationError on type. The change is audited and
+// the org's organizational life refreshed, since only the Party organization's meetings count
+// in it (三会一课).
 func (s *Store) SetMeetingBody(ctx context.Context, sc authz.Scope, id int64, in model.MeetingBodyInput) (*model.Meeting, error) {
 	var out *model.Meeting
 	err := s.Tx(ctx, func(tx *Tx) error {
