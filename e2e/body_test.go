@@ -15,9 +15,9 @@ import (
 )
 
 // TestBodyTerm: staff record the residents' committee's term on the community's page — a first
-// try with no 主任 refused inline, nothing written; then the director picked from the residents,
-// who is the Party committee's secretary through her Party member record, so the page marks
-// her 交叉任职; then a decision the residents' committee owns — on the phone and at desktop size.
+// try with no 主任 refused inline, nothing written; then the director picked from the residents
+// (the picker searching the community as one types), who is the Party committee's secretary
+// through her Party member record, so the page marks her 交叉任职; then a decision the residents' committee owns — on the phone and at desktop size.
 func TestBodyTerm(t *testing.T) {
 	t.Parallel()
 	for _, vp := range sizes(Desktop) {
@@ -59,13 +59,23 @@ func TestBodyTerm(t *testing.T) {
 			if s := text(`#new-term h2`); !strings.Contains(s, "居民委员会") {
 				t.Errorf("the form's body: %q", s)
 			}
+			// The member picker searches the community on the server as one types (htmx fills the
+			// datalist): she is offered as a resident and as a Party member.
+			step("the picker finds her as one types",
+				chromedp.SendKeys(chromedp.CSS(`#f-term-person_0`), "陈淑"),
+				chromedp.Poll[chromedp.Void](`document.querySelectorAll("#body-people option").length >= 2`))
+			offered, err := chromedp.Run(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#body-people option')].map(o => o.value).join('|')`))
+			pick := fmt.Sprintf("陈淑芬 · 居民 #R%d", chen.ID)
+			if err != nil || !strings.Contains(offered, pick) || !strings.Contains(offered, fmt.Sprintf("陈淑芬 · 党员 #P%d", member)) {
+				t.Fatalf("the picker offers %q (%v), want %q and her Party record", offered, err, pick)
+			}
 			step("a term without a director",
 				chromedp.SetValue(chromedp.CSS(`#f-term-starts_on`), "2026-01-01"),
 				chromedp.SetValue(chromedp.CSS(`#f-term-ends_on`), "2030-12-31"),
 				chromedp.SetValue(chromedp.CSS(`#f-term-elected_on`), "2025-12-20"),
 				chromedp.SetValue(chromedp.CSS(`#f-term-election_result`), "应到选民 2310 人，实到 1986 人，2 人当选"),
 				chromedp.SetValue(chromedp.CSS(`#f-term-post_0`), "deputy"),
-				chromedp.SetValue(chromedp.CSS(`#f-term-person_0`), fmt.Sprintf("陈淑芬 · 居民 #R%d", chen.ID)),
+				chromedp.SetValue(chromedp.CSS(`#f-term-person_0`), pick), // chosen from the list
 				chromedp.SetValue(chromedp.CSS(`#f-term-post_1`), "member"),
 				chromedp.SetValue(chromedp.CSS(`#f-term-name_1`), "王建华"),
 				press(`#add-term`),

@@ -267,6 +267,27 @@ func (a *API) getBurdenTask(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, toBurdenTaskJSON(t))
 }
 
+// burdenTaskPatch moves a task to another owning body (PATCH).
+type burdenTaskPatch struct {
+	Body model.OwnerBody `json:"body"`
+}
+
+func (a *API) updateBurdenTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req burdenTaskPatch
+	if err := decode(w, r, a.maxBody, &req); err != nil {
+		return err
+	}
+	t, err := a.st.SetBurdenTaskBody(r.Context(), authz.ScopeFrom(r.Context()), id, req.Body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toBurdenTaskJSON(t))
+}
+
 func (a *API) acceptBurdenTask(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {

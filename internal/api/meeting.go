@@ -34,7 +34,7 @@ type meetingJSON struct {
 }
 
 func toMeetingJSON(m *model.Meeting) meetingJSON {
-	return meetingJSON{ID: ID(m.ID), OrgID: ID(m.OrgID), OrgName: m.OrgName, Type: m.Type, TypeLabel: m.Type.Label(), Body: m.Body, BodyLabel: m.Body.Label(), Title: m.Title,
+	return meetingJSON{ID: ID(m.ID), OrgID: ID(m.OrgID), OrgName: m.OrgName, Type: m.Type, TypeLabel: m.TypeLabel(), Body: m.Body, BodyLabel: m.Body.Label(), Title: m.Title,
 		StartsAt: m.StartsAt.In(model.Shanghai), EndsAt: m.EndsAt.In(model.Shanghai), ClosesAt: m.ClosesAt.In(model.Shanghai), Place: m.Place,
 		SeriesID: optID(m.SeriesID), Minutes: m.Minutes, Status: m.Status, StatusLabel: m.Status.Label(), Attendees: m.Attendees}
 }
@@ -60,7 +60,7 @@ func (a *API) listMeetings(w http.ResponseWriter, r *http.Request) error {
 	org := optionalID(r, "org", &fields)
 	typ := model.MeetingType(r.URL.Query().Get("type"))
 	if typ != "" && !typ.Valid() {
-		fields = append(fields, model.FieldError{Field: "type", Message: "type 应为 branch_assembly、committee_meeting、group_meeting 或 party_lecture"})
+		fields = append(fields, model.FieldError{Field: "type", Message: "type 应为 branch_assembly、committee_meeting、group_meeting、party_lecture（党组织）或 residents_committee、residents_representatives、residents_assembly（居（村）委会）"})
 	}
 	status := model.MeetingStatus(r.URL.Query().Get("status"))
 	if status != "" && !status.Valid() {
@@ -111,6 +111,29 @@ func (a *API) createMeetings(w http.ResponseWriter, r *http.Request) error {
 		out.Items[i] = toMeetingJSON(m)
 	}
 	return writeJSON(w, http.StatusCreated, out)
+}
+
+// meetingPatch moves a meeting to another owning body or type (PATCH): either may be left out
+// (the meeting's stays); a type must be one of the body's.
+type meetingPatch struct {
+	Body model.OwnerBody   `json:"body"`
+	Type model.MeetingType `json:"type"`
+}
+
+func (a *API) updateMeeting(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req meetingPatch
+	if err := decode(w, r, a.maxBody, &req); err != nil {
+		return err
+	}
+	m, err := a.st.SetMeetingBody(r.Context(), authz.ScopeFrom(r.Context()), id, model.MeetingBodyInput{Body: req.Body, Type: req.Type})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, toMeetingJSON(m))
 }
 
 func (a *API) getMeeting(w http.ResponseWriter, r *http.Request) error {

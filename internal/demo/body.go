@@ -77,10 +77,16 @@ func Bodies(ctx context.Context, st *store.Store, node int64, seed int64, today 
 		// The committee's own monthly meetings of the last quarter, held in its own right (in
 		// the community's Party service centre, recorded beside the Party organization's).
 		first := time.Date(today.Year(), today.Month(), 10, 1, 0, 0, 0, time.UTC).AddDate(0, -3, 0) // 9:00 in Shanghai
-		if _, err := st.ScheduleMeetings(ctx, sys, model.MeetingInput{OrgID: o.ID, Type: model.CommitteeMeeting, Body: model.OwnerCommittee,
+		if _, err := st.ScheduleMeetings(ctx, sys, model.MeetingInput{OrgID: o.ID, Type: model.ResidentsCommittee, Body: model.OwnerCommittee,
 			Title: b.Kind.Label() + "月度例会", StartsAt: first, EndsAt: first.Add(90 * time.Minute), Place: "社区党群服务中心",
 			Repeat: model.RepeatMonthly, Count: 3}); err != nil {
 			return n, fmt.Errorf("%s: committee meetings: %w", o.Name, err)
+		}
+		// and the representatives' meeting on parking the decisions above record.
+		reps := time.Date(today.Year(), today.Month(), 15, 11, 0, 0, 0, time.UTC).AddDate(0, -1, 0) // 19:00 in Shanghai
+		if _, err := st.ScheduleMeetings(ctx, sys, model.MeetingInput{OrgID: o.ID, Type: model.ResidentsRepresentatives, Body: model.OwnerCommittee,
+			Title: model.ResidentsRepresentatives.LabelIn(b.Kind) + "：小区停车管理", StartsAt: reps, EndsAt: reps.Add(2 * time.Hour), Place: "社区议事厅"}); err != nil {
+			return n, fmt.Errorf("%s: representatives' meeting: %w", o.Name, err)
 		}
 	}
 	return n, nil

@@ -1,15 +1,17 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// MeetingType is one of the four kinds of organizational life (三会一课).
+// MeetingType is the kind of a meeting: one of the Party organization's four kinds of
+// organizational life (三会一课), or one of the residents' (villagers') committee's own meetings.
 type MeetingType string
 
-// 支部党员大会, 支委会, 党小组会, 党课.
+// The Party organization's: 支部党员大会, 支委会, 党小组会, 党课.
 const (
 	BranchAssembly   MeetingType = "branch_assembly"
 	CommitteeMeeting MeetingType = "committee_meeting"
@@ -17,18 +19,91 @@ const (
 	PartyLecture     MeetingType = "party_lecture"
 )
 
-// MeetingTypes lists the types in the order pages show them.
+// The residents' committee's (居民委员会; in a village the villagers' committee, 村民委员会):
+// 居民委员会会议, 居民代表会议, 居民会议 (村民委员会会议, 村民代表会议, 村民会议).
+const (
+	ResidentsCommittee       MeetingType = "residents_committee"
+	ResidentsRepresentatives MeetingType = "residents_representatives"
+	ResidentsAssembly        MeetingType = "residents_assembly"
+)
+
+// MeetingTypes lists the Party organization's types in the order pages show them.
 var MeetingTypes = []MeetingType{BranchAssembly, CommitteeMeeting, GroupMeeting, PartyLecture}
+
+// CommitteeMeetingTypes lists the committee's types in the order pages show them.
+var CommitteeMeetingTypes = []MeetingType{ResidentsCommittee, ResidentsRepresentatives, ResidentsAssembly}
+
+// MeetingTypesFor lists the types a meeting owned by body may have (none for an unknown body).
+func MeetingTypesFor(body OwnerBody) []MeetingType {
+	switch body {
+	case OwnerParty:
+		return MeetingTypes
+	case OwnerCommittee:
+		return CommitteeMeetingTypes
+	}
+	return nil
+}
 
 var meetingTypeLabels = map[MeetingType]string{
 	BranchAssembly: "支部党员大会", CommitteeMeeting: "支委会", GroupMeeting: "党小组会", PartyLecture: "党课",
+	ResidentsCommittee: "居民委员会会议", ResidentsRepresentatives: "居民代表会议", ResidentsAssembly: "居民会议",
 }
 
-// Valid reports whether t is a known type.
+var villageMeetingTypeLabels = map[MeetingType]string{
+	ResidentsCommittee: "村民委员会会议", ResidentsRepresentatives: "村民代表会议", ResidentsAssembly: "村民会议",
+}
+
+// Valid reports whether t is a known type (of either body).
 func (t MeetingType) Valid() bool { _, ok := meetingTypeLabels[t]; return ok }
 
-// Label is the type's Chinese name.
+// Body is the body whose meetings are of type t ("" for an unknown type).
+func (t MeetingType) Body() OwnerBody {
+	switch {
+	case slices.Contains(MeetingTypes, t):
+		return OwnerParty
+	case slices.Contains(CommitteeMeetingTypes, t):
+		return OwnerCommittee
+	}
+	return ""
+}
+
+// Label is the type's Chinese name (a committee's type as a residents' committee names it).
 func (t MeetingType) Label() string { return meetingTypeLabels[t] }
+
+// LabelIn is the type's Chinese name in a community whose body is of kind k: a villagers'
+// committee's meetings are 村民委员会会议, 村民代表会议, 村民会议.
+func (t MeetingType) LabelIn(k BodyKind) string {
+	if l, ok := villageMeetingTypeLabels[t]; ok && k == BodyVillagers {
+		return l
+	}
+	return meetingTypeLabels[t]
+}
+
+// Key is the type's message key suffix in a community whose body is of kind k (the village
+// names of the committee's types end in "_village").
+func (t MeetingType) Key(k BodyKind) string {
+	if _, ok := villageMeetingTypeLabels[t]; ok && k == BodyVillagers {
+		return string(t) + "_village"
+	}
+	return string(t)
+}
+
+// meetingTypeMessage is the field error for a type that is not the body's.
+func meetingTypeMessage(body OwnerBody) string {
+	if body == OwnerCommittee {
+		return "居（村）委会的会议类型应为居民委员会会议、居民代表会议或居民会议（村为村民委员会会议、村民代表会议、村民会议），支部党员大会、支委会、党小组会、党课是党组织的会议"
+	}
+	return "党组织的会议类型应为支部党员大会、支委会、党小组会或党课，居（村）民委员会会议、代表会议和居（村）民会议是居（村）委会的会议"
+}
+
+// CheckMeetingType checks that typ is a type of body's meetings (body already valid): a
+// *ValidationError on "type" otherwise.
+func CheckMeetingType(body OwnerBody, typ MeetingType) error {
+	if typ.Body() != body {
+		return &ValidationError{Fields: []FieldError{{Field: "type", Message: meetingTypeMessage(body)}}}
+	}
+	return nil
+}
 
 // DefaultMeetingMonths is how often each type is expected, in months, unless a community sets
 // its own: committee and group meetings monthly, branch assemblies and lectures quarterly.
@@ -65,6 +140,7 @@ type Meeting struct {
 	CommunityID int64
 	Type        MeetingType
 	Body        OwnerBody // the owning body: the Party organization unless the committee holds it
+	BodyKind    BodyKind  // the community's body (a villagers' committee names the committee's meetings 村民…)
 	Title       string
 	StartsAt    time.Time
 	EndsAt      time.Time
@@ -78,6 +154,12 @@ type Meeting struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// TypeLabel is the meeting's type as its community names it.
+func (m *Meeting) TypeLabel() string { return m.Type.LabelIn(m.BodyKind) }
+
+// TypeKey is the meeting's type's message key suffix (see MeetingType.Key).
+func (m *Meeting) TypeKey() string { return m.Type.Key(m.BodyKind) }
 
 // CheckinOpen reports whether a member may check in at t.
 func (m *Meeting) CheckinOpen(t time.Time) bool {
@@ -124,11 +206,14 @@ func (in *MeetingInput) Validate() error {
 	if in.OrgID <= 0 {
 		ve.Add("org_id", "请选择召开会议的党组织")
 	}
-	if in.Body = OwnerBodyOr(in.Body, OwnerParty); !in.Body.Valid() {
-		ve.Add("body", ownerBodyMessage)
+	def := OwnerParty
+	if in.Type.Body() == OwnerCommittee {
+		def = OwnerCommittee // a committee's type says whose meeting it is
 	}
-	if !in.Type.Valid() {
-		ve.Add("type", "会议类型应为支部党员大会、支委会、党小组会或党课")
+	if in.Body = OwnerBodyOr(in.Body, def); !in.Body.Valid() {
+		ve.Add("body", ownerBodyMessage)
+	} else if in.Type.Body() != in.Body {
+		ve.Add("type", meetingTypeMessage(in.Body))
 	}
 	if in.Title == "" {
 		ve.Add("title", "请填写会议主题")
@@ -159,6 +244,28 @@ func (in *MeetingInput) Validate() error {
 		ve.Add("repeat", "重复方式应为不重复、每月或每季度")
 	}
 	return ve.Err()
+}
+
+// MeetingBodyInput moves a meeting to another owning body, and with it to one of that body's
+// types (Type "": the meeting's type stays, when it is one of the body's).
+type MeetingBodyInput struct {
+	Body OwnerBody
+	Type MeetingType
+}
+
+// Validate checks the input against the meeting's current type cur, filling Type from it when
+// empty; every problem is one field error in Chinese.
+func (in *MeetingBodyInput) Validate(cur MeetingType) error {
+	if !in.Body.Valid() {
+		return &ValidationError{Fields: []FieldError{{Field: "body", Message: ownerBodyMessage}}}
+	}
+	if in.Type == "" {
+		in.Type = cur
+		if cur.Body() != in.Body {
+			return &ValidationError{Fields: []FieldError{{Field: "type", Message: "改为" + in.Body.Label() + "的会议，请同时选择" + in.Body.Label() + "的会议类型"}}}
+		}
+	}
+	return CheckMeetingType(in.Body, in.Type)
 }
 
 // Occurrences returns the start and end of every meeting of the series: the same local

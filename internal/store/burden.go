@@ -593,6 +593,39 @@ func (s *Store) FinishBurdenTask(ctx context.Context, sc authz.Scope, id int64, 
 	return s.reader().burdenTask(ctx, sc, id)
 }
 
+// SetBurdenTaskBody changes which body owns task id (staff whose territory holds its community,
+// in any state): the Party organization or the residents' (villagers') committee. An unknown
+// body is a *model.ValidationError on body; the change is audited.
+func (s *Store) SetBurdenTaskBody(ctx context.Context, sc authz.Scope, id int64, body model.OwnerBody) (*model.BurdenTask, error) {
+	if !authz.Allowed(sc.Role, authz.BurdenWrite) {
+		return nil, model.ErrForbidden
+	}
+	if !body.Valid() {
+		return nil, fieldErr("body", "归属主体应为 party（党组织）或 committee（居（村）委会）")
+	}
+	err := s.Tx(ctx, func(tx *Tx) error {
+		t, err := tx.burdenTask(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if !t.Caller.Work {
+			return model.ErrForbidden
+		}
+		if t.Body == body {
+			return nil
+		}
+		if _, err := tx.exec(ctx, `UPDATE burden_tasks SET body = ? WHERE id = ?`, string(body), t.ID); err != nil {
+			return err
+		}
+		tx.auditAt(sc, t.Path, "burden.task.body", "burden_task", []int64{t.ID}, string(t.Body)+" → "+string(body))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.reader().burdenTask(ctx, sc, id)
+}
+
 // BurdenView sums the burden of the communities at node territory or under it (0: the whole
 // scope) in year: hours of tasks done in the year by month, by sender and by community, set
 // against the hours serving residents (residentServiceMinutes). A node outside the scope is

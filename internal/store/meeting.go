@@ -105,15 +105,19 @@ func lifeOrgsOf(sc authz.Scope, col string) (string, []any) {
 }
 
 const meetingCols = `m.id, m.org_id, o.name, m.path, m.community_id, m.type, m.body, m.title, m.starts_at, m.ends_at, m.closes_at, m.place,
-	m.series_id, m.minutes, m.status, m.attendees, m.created_by, m.created_at, m.updated_at`
+	m.series_id, m.minutes, m.status, m.attendees, m.created_by, m.created_at, m.updated_at, COALESCE(ct.code, '')`
 
-const meetingFrom = ` FROM party_meetings m JOIN party_orgs o ON o.id = m.org_id`
+// meetingFrom joins the org (its name) and the community (its code says whether its body is a
+// villagers' committee, which names the committee's meetings 村民…).
+const meetingFrom = ` FROM party_meetings m JOIN party_orgs o ON o.id = m.org_id LEFT JOIN territories ct ON ct.id = m.community_id`
 
 func scanMeeting(r rowScanner) (*model.Meeting, error) {
 	m := &model.Meeting{}
 	var community, series, by sql.NullInt64
+	var code string
 	err := r.Scan(&m.ID, &m.OrgID, &m.OrgName, &m.Path, &community, &m.Type, &m.Body, &m.Title, &m.StartsAt, &m.EndsAt, &m.ClosesAt, &m.Place,
-		&series, &m.Minutes, &m.Status, &m.Attendees, &by, &m.CreatedAt, &m.UpdatedAt)
+		&series, &m.Minutes, &m.Status, &m.Attendees, &by, &m.CreatedAt, &m.UpdatedAt, &code)
+	m.BodyKind = model.BodyKindOf(code)
 	m.CommunityID, m.SeriesID, m.CreatedBy = community.Int64, series.Int64, by.Int64
 	m.StartsAt, m.EndsAt, m.ClosesAt = m.StartsAt.UTC(), m.EndsAt.UTC(), m.ClosesAt.UTC()
 	return m, err
@@ -325,6 +329,50 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 	return out, err
 }
 
+// SetMeetingBody changes which body owns a meeting the caller manages (scheduled or closed; a
+// cancelled meeting is a *model.ConflictError) and, with it, its type: in.Type may be left
+// empty when the meeting's type is one of the new body's, in.Body when only the type changes.
+// A type that is not the body's is a *model.ValidationError on type. The change is audited and
+// the org's organizational life refreshed, since only the Party organization's meetings count
+// in it (三会一课).
+func (s *Store) SetMeetingBody(ctx context.Context, sc authz.Scope, id int64, in model.MeetingBodyInput) (*model.Meeting, error) {
+	var out *model.Meeting
+	err := s.Tx(ctx, func(tx *Tx) error {
+		m, err := tx.meeting(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
+			return err
+		}
+		if in.Body == "" {
+			in.Body = m.Body // a new type alone: the body stays
+		}
+		if err := in.Validate(m.Type); err != nil {
+			return err
+		}
+		if m.Status == model.MeetingCancelled {
+			return &model.ConflictError{Message: "会议已取消，不能更改归属主体"}
+		}
+		if in.Body == m.Body && in.Type == m.Type {
+			out = m
+			return nil
+		}
+		t := s.now()
+		if _, err := tx.exec(ctx, `UPDATE party_meetings SET body = ?, type = ?, updated_at = ? WHERE id = ?`, in.Body, in.Type, t, id); err != nil {
+			return err
+		}
+		tx.auditAt(sc, m.Path, "party.meeting.body", "party_meeting", []int64{id},
+			string(m.Body)+"/"+string(m.Type)+" → "+string(in.Body)+"/"+string(in.Type))
+		if err := tx.refreshOrgLife(ctx, t, []int64{m.OrgID}); err != nil {
+			return err
+		}
+		out, err = tx.meeting(ctx, sc, id)
+		return err
+	})
+	return out, err
+}
+
 // MeetingCode returns the QR check-in code of a scheduled meeting the caller manages, for now,
 // and when it expires.
 func (s *Store) MeetingCode(ctx context.Context, sc authz.Scope, id int64) (*model.Meeting, string, time.Time, error) {
@@ -438,7 +486,7 @@ func (s *Store) CheckIn(ctx context.Context, sc authz.Scope, code string) (*Chec
 			return err
 		}
 		if !ok {
-			return &model.ForbiddenError{Message: "这次会议是「" + m.OrgName + "」的" + m.Type.Label() + "，您不在参会范围内，未记录签到"}
+			return &model.ForbiddenError{Message: "这次会议是「" + m.OrgName + "」的" + m.TypeLabel() + "，您不在参会范围内，未记录签到"}
 		}
 		added, err := tx.addAttendance(ctx, sc, m, me.ID, "qr", t)
 		if err != nil {
@@ -448,7 +496,7 @@ func (s *Store) CheckIn(ctx context.Context, sc authz.Scope, code string) (*Chec
 			res.Already = true
 			return nil
 		}
-		res.Points, err = tx.AwardPoints(ctx, me.ID, model.PointsMeeting, m.ID, m.Type.Label()+"："+m.Title, sc.UserID)
+		res.Points, err = tx.AwardPoints(ctx, me.ID, model.PointsMeeting, m.ID, m.TypeLabel()+"："+m.Title, sc.UserID)
 		return err
 	})
 	if err != nil {
@@ -562,7 +610,7 @@ func (s *Store) MarkAttendance(ctx context.Context, sc authz.Scope, id int64, me
 			}
 			if ok {
 				added++
-				if _, err := tx.AwardPoints(ctx, mid, model.PointsMeeting, m.ID, m.Type.Label()+"："+m.Title, sc.UserID); err != nil {
+				if _, err := tx.AwardPoints(ctx, mid, model.PointsMeeting, m.ID, m.TypeLabel()+"："+m.Title, sc.UserID); err != nil {
 					return err
 				}
 			}
@@ -742,8 +790,8 @@ func (c conn) meetingRules(ctx context.Context) (map[int64]map[model.MeetingType
 // SetMeetingFrequency sets how often meetings of typ are expected in community (a territory
 // node of kind community in sc), in months 1–12.
 func (s *Store) SetMeetingFrequency(ctx context.Context, sc authz.Scope, community int64, typ model.MeetingType, months int) error {
-	if !typ.Valid() {
-		return &model.ValidationError{Fields: []model.FieldError{{Field: "type", Message: "会议类型无效"}}}
+	if typ.Body() != model.OwnerParty { // only the Party organization's meetings have a frequency (三会一课)
+		return &model.ValidationError{Fields: []model.FieldError{{Field: "type", Message: "会议类型无效：频次只为支部党员大会、支委会、党小组会、党课设置"}}}
 	}
 	if months < 1 || months > 12 {
 		return &model.ValidationError{Fields: []model.FieldError{{Field: "months", Message: "频次应为每 1 到 12 个月一次"}}}
@@ -782,7 +830,7 @@ func (s *Store) PeekCheckin(ctx context.Context, code string) (title string, mee
 		if err != nil {
 			return "", false, ErrCheckinForged
 		}
-		return m.OrgName + " · " + m.Type.Label() + "：" + m.Title, true, nil
+		return m.OrgName + " · " + m.TypeLabel() + "：" + m.Title, true, nil
 	}
 	a, err := s.reader().activity(ctx, authz.System(), id)
 	if err != nil {

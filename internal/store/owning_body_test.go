@@ -52,7 +52,11 @@ func TestOwningBody(t *testing.T) {
 		committee := storetest.PartyOrg(t, st, "community_committee", "", "天宝社区大党委", w.community, 0)
 		start := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Minute)
 		meet := func(body model.OwnerBody) ([]*model.Meeting, error) {
-			return st.ScheduleMeetings(ctx, w.staff, model.MeetingInput{OrgID: committee, Type: model.CommitteeMeeting, Body: body, Title: "例会" + string(body),
+			typ := model.CommitteeMeeting
+			if body == model.OwnerCommittee {
+				typ = model.ResidentsCommittee
+			}
+			return st.ScheduleMeetings(ctx, w.staff, model.MeetingInput{OrgID: committee, Type: typ, Body: body, Title: "例会" + string(body),
 				StartsAt: start, EndsAt: start.Add(time.Hour)})
 		}
 		if ms, err := meet(""); err != nil || ms[0].Body != model.OwnerParty {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,7 +27,8 @@ type bodiesPage struct {
 	Form        *Form
 	Kinds       []model.BodyDecisionKind
 	// The staff's form to record a term: its body kind follows the community; each member row
-	// picks a person from People (the community's Party members and residents) by name.
+	// picks a person by name from People, the community's Party members and residents matching
+	// what was typed (searched on the server as one types: searchBodyPeople).
 	TermForm *Form
 	BodyKind model.BodyKind
 	Posts    []model.BodyPost
@@ -75,17 +77,28 @@ func bodyPersonRef(v string) (name string, resident, member int64, ok bool) {
 	return "", 0, 0, false
 }
 
-// bodyPeople lists the community's Party members and residents for the member picker.
-func (wb *Web) bodyPeople(r *http.Request, community int64) ([]bodyPerson, error) {
+// bodyPeopleLimit bounds the matches of each kind (Party members, residents) the member
+// picker offers for what was typed.
+const bodyPeopleLimit = 10
+
+// bodyPeople lists, for the member picker, the community's Party members and residents whose
+// name contains q (the name part of a picked value), within the caller's scope, at most
+// bodyPeopleLimit of each; none for an empty q: the picker searches as one types. Only names
+// are offered, never an ID number or a phone.
+func (wb *Web) bodyPeople(r *http.Request, community int64, q string) ([]bodyPerson, error) {
+	q, _, _ = strings.Cut(q, " · ")
+	if q = strings.TrimSpace(q); q == "" {
+		return nil, nil
+	}
 	var out []bodyPerson
-	ms, err := wb.st.Members(r.Context(), scope(r), store.MemberFilter{Under: community, Limit: 200})
+	ms, err := wb.st.Members(r.Context(), scope(r), store.MemberFilter{Under: community, Q: q, Limit: bodyPeopleLimit})
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range ms.Items {
 		out = append(out, bodyPerson{Value: fmt.Sprintf("%s · %s #P%d", m.Name, wb.t("bodies.person.member"), m.ID)})
 	}
-	rs, err := wb.st.Residents(r.Context(), scope(r), store.ResidentFilter{Under: community, Limit: 200})
+	rs, err := wb.st.Residents(r.Context(), scope(r), store.ResidentFilter{Under: community, Q: q, Limit: bodyPeopleLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +106,49 @@ func (wb *Web) bodyPeople(r *http.Request, community int64) ([]bodyPerson, error
 		out = append(out, bodyPerson{Value: fmt.Sprintf("%s · %s #R%d", x.Name, wb.t("bodies.person.resident"), x.ID)})
 	}
 	return out, nil
+}
+
+// bodyPeopleQuery is what the picker searches for: ?q=, else the first member row's person
+// field that says something (htmx sends the row's own field).
+func bodyPeopleQuery(v url.Values) string {
+	if q := strings.TrimSpace(v.Get("q")); q != "" {
+		return q
+	}
+	for i := range bodyTermRows {
+		if q := strings.TrimSpace(v.Get("person_" + strconv.Itoa(i))); q != "" {
+			return q
+		}
+	}
+	return ""
+}
+
+// searchBodyPeople answers the member picker (GET /bodies/people?community=&q=): with htmx the
+// datalist of matches alone; without script (the term form's search button sends the form,
+// community_id and all) the committee's page with the form as typed and the matches offered.
+// A community outside the caller's territory is not found.
+func (wb *Web) searchBodyPeople(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	community, err := strconv.ParseInt(cmp.Or(q.Get("community"), q.Get("community_id")), 10, 64)
+	if err != nil || community <= 0 {
+		return model.ErrNotFound
+	}
+	t, err := wb.st.Territory(r.Context(), scope(r), community)
+	if err != nil {
+		return err
+	}
+	if t.Kind != model.KindCommunity {
+		return model.ErrNotFound
+	}
+	varyHTMX(w)
+	if htmxTarget(r) == "body-people" {
+		people, err := wb.bodyPeople(r, community, bodyPeopleQuery(q))
+		if err != nil {
+			return err
+		}
+		return wb.renderBlock(w, http.StatusOK, "bodies/show", "results", &bodiesPage{People: people})
+	}
+	// The term form's search button (no script): the form comes back as typed.
+	return wb.bodiesPage(w, r, http.StatusOK, community, nil, newForm("term", q, bodyTermFields...))
 }
 
 var bodyTermFields = []string{"starts_on", "ends_on", "elected_on", "election_result", "members"}
@@ -164,7 +220,7 @@ func (wb *Web) bodiesPage(w http.ResponseWriter, r *http.Request, status int, co
 			}
 			p.TermForm = newForm("term", v, bodyTermFields...)
 		}
-		if p.People, err = wb.bodyPeople(r, p.Community.ID); err != nil {
+		if p.People, err = wb.bodyPeople(r, p.Community.ID, bodyPeopleQuery(r.URL.Query())); err != nil {
 			return err
 		}
 	}

@@ -47,7 +47,7 @@ func TestBodyPages(t *testing.T) {
 
 // TestBodyTermForm: staff record a term on the page — a term without a 主任 refused inline in
 // Chinese with the rows kept and nothing written; then the term with a deputy picked from the
-// community's Party members (the picker lists them), who holds a Party committee post, shown
+// community's Party members (the picker finds them by name), who holds a Party committee post, shown
 // with the 交叉任职 mark. A grid leader is not offered the form and may not post it.
 func TestBodyTermForm(t *testing.T) {
 	t.Parallel()
@@ -66,7 +66,8 @@ func TestBodyTermForm(t *testing.T) {
 		res := staff.get("/bodies").want(t, http.StatusOK)
 		pick := "刘组织 · 党员 #P" + itoa(liu)
 		found := false
-		for _, o := range all(res.Doc, "#body-people option") {
+		picker := staff.get("/bodies/people?community="+itoa(f.community.ID)+"&person_1=刘", "HX-Request", "true", "HX-Target", "body-people").want(t, http.StatusOK)
+		for _, o := range all(picker.Doc, "#body-people option") {
 			found = found || attr(o, "value") == pick
 		}
 		if !found {

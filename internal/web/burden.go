@@ -224,6 +224,7 @@ type burdenTaskPage struct {
 	Accept   *Form
 	Decision *Form
 	Done     *Form
+	Body     *Form // the owning body, to change it
 }
 
 func (wb *Web) burdenTaskPageFor(w http.ResponseWriter, r *http.Request, status int, fill func(p *burdenTaskPage)) error {
@@ -236,12 +237,13 @@ func (wb *Web) burdenTaskPageFor(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	p := &burdenTaskPage{Page: wb.base(r, t.Title, "burden"), T: t, Now: wb.st.Now(),
-		Accept: newForm("accept", nil), Decision: newForm("decision", nil, "reason"), Done: newForm("done", nil, "hours")}
+		Accept: newForm("accept", nil), Decision: newForm("decision", nil, "reason"), Done: newForm("done", nil, "hours"),
+		Body: newForm("tbody", url.Values{"body": {string(t.Body)}}, "body")}
 	p.Crumbs = []Crumb{{Name: wb.t("burden.title"), URL: "/burden"}, {Name: wb.t("burden.task.crumb")}}
 	if fill != nil {
 		fill(p)
 	}
-	for _, f := range []*Form{p.Accept, p.Decision, p.Done} {
+	for _, f := range []*Form{p.Accept, p.Decision, p.Done, p.Body} {
 		if f.Invalid() {
 			p.Failed = f
 		}
@@ -251,6 +253,26 @@ func (wb *Web) burdenTaskPageFor(w http.ResponseWriter, r *http.Request, status 
 
 func (wb *Web) showBurdenTask(w http.ResponseWriter, r *http.Request) error {
 	return wb.burdenTaskPageFor(w, r, http.StatusOK, nil)
+}
+
+// saveBurdenTaskBody moves a task to another owning body (POST /burden/tasks/{id}/body).
+func (wb *Web) saveBurdenTaskBody(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	if _, err := wb.st.SetBurdenTaskBody(r.Context(), scope(r), id, model.OwnerBody(r.PostForm.Get("body"))); err != nil {
+		f := newForm("tbody", r.PostForm, "body")
+		if f.fail(err) {
+			return wb.burdenTaskPageFor(w, r, formStatus(err), func(p *burdenTaskPage) { p.Body = f })
+		}
+		return err
+	}
+	redirect(w, r, burdenTaskURL(id), "burden_body_saved")
+	return nil
 }
 
 func (wb *Web) acceptBurdenTask(w http.ResponseWriter, r *http.Request) error {

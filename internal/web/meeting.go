@@ -5,12 +5,14 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 	"gongzhi/internal/store"
 )
@@ -50,9 +52,35 @@ func (wb *Web) meetings(w http.ResponseWriter, r *http.Request) error {
 
 type meetingNewPage struct {
 	Page
-	Form  *Form
-	Orgs  []*model.Org
-	Types []model.MeetingType
+	Form     *Form
+	Orgs     []*model.Org
+	BodyType meetingBodyType
+}
+
+// typeOption is one choice of a meeting type select.
+type typeOption struct{ Value, Label string }
+
+// meetingBodyType is the owning body and type pair of a meeting form: the types offered are
+// the chosen body's (named as the community's body names them); choosing another body asks
+// Refresh (the form's own page, with the form's values) for the type field again (htmx).
+type meetingBodyType struct {
+	Body, Type Field
+	Options    []typeOption
+	Refresh    string
+}
+
+// newMeetingBodyType is the pair for form f, whose body (party unless it says committee) picks
+// the types, labelled for a community whose body is of kind kind.
+func newMeetingBodyType(f *Form, kind model.BodyKind, refresh string) meetingBodyType {
+	body := model.OwnerBody(f.Values.Get("body"))
+	if !body.Valid() {
+		body = model.OwnerParty
+	}
+	bt := meetingBodyType{Body: f.Field("body"), Type: f.Field("type"), Refresh: refresh}
+	for _, t := range model.MeetingTypesFor(body) {
+		bt.Options = append(bt.Options, typeOption{Value: string(t), Label: t.LabelIn(kind)})
+	}
+	return bt
 }
 
 func meetingForm() *Form {
@@ -64,7 +92,19 @@ func (wb *Web) meetingNewPage(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	p := &meetingNewPage{Page: wb.base(r, wb.t("meeting.new.title"), "party-meetings"), Form: f, Orgs: orgs, Types: model.MeetingTypes}
+	// The committee's types are named as the chosen org's community names them (only its code is
+	// read: the org is one the caller may schedule for).
+	kind := model.BodyResidents
+	if org, _ := strconv.ParseInt(f.Values.Get("org_id"), 10, 64); org > 0 {
+		for _, o := range orgs {
+			if o.ID == org && o.CommunityID != 0 {
+				if t, err := wb.st.Territory(r.Context(), authz.System(), o.CommunityID); err == nil {
+					kind = model.BodyKindOf(t.Code)
+				}
+			}
+		}
+	}
+	p := &meetingNewPage{Page: wb.base(r, wb.t("meeting.new.title"), "party-meetings"), Form: f, Orgs: orgs, BodyType: newMeetingBodyType(f, kind, "/party/meetings/new")}
 	p.Crumbs = []Crumb{{Name: wb.t("meetings.title"), URL: "/party/meetings"}, {Name: p.Title}}
 	if f.Invalid() {
 		p.Failed = f
@@ -72,10 +112,20 @@ func (wb *Web) meetingNewPage(w http.ResponseWriter, r *http.Request, status int
 	return wb.render(w, r, status, "party/meeting_new", p)
 }
 
+// newMeetingForm is the schedule form: blank, for ?org=, or (htmx asking for the type field of
+// another body or org) with the form's values in the query.
 func (wb *Web) newMeetingForm(w http.ResponseWriter, r *http.Request) error {
 	f := meetingForm()
-	f.Values.Set("body", string(model.OwnerParty))
-	if org := r.URL.Query().Get("org"); org != "" {
+	q := r.URL.Query()
+	for _, k := range []string{"org_id", "type", "body", "title", "starts_at", "ends_at", "place", "repeat", "count"} {
+		if v := q.Get(k); v != "" {
+			f.Values.Set(k, v)
+		}
+	}
+	if f.Values.Get("body") == "" {
+		f.Values.Set("body", string(model.OwnerParty))
+	}
+	if org := q.Get("org"); org != "" {
 		f.Values.Set("org_id", org)
 	}
 	return wb.meetingNewPage(w, r, http.StatusOK, f)
@@ -116,14 +166,22 @@ func (wb *Web) createMeeting(w http.ResponseWriter, r *http.Request) error {
 
 type meetingPage struct {
 	Page
-	M       *model.Meeting
-	Roster  []store.Attendee
-	Present int
-	Minutes *Form
-	Manage  bool
+	M        *model.Meeting
+	Roster   []store.Attendee
+	Present  int
+	Minutes  *Form
+	Manage   bool
+	Body     *Form           // the owning body and type, to change them
+	BodyType meetingBodyType // its fields
 }
 
 func (wb *Web) meetingPage(w http.ResponseWriter, r *http.Request, status int, minutes *Form) error {
+	return wb.meetingPageWith(w, r, status, minutes, nil)
+}
+
+// meetingPageWith renders the meeting's page with the minutes form and the body form (nil: as
+// stored, or, when htmx asks for the type field of another body, ?body= and ?type=).
+func (wb *Web) meetingPageWith(w http.ResponseWriter, r *http.Request, status int, minutes, body *Form) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -138,6 +196,14 @@ func (wb *Web) meetingPage(w http.ResponseWriter, r *http.Request, status int, m
 	}
 	p := &meetingPage{Page: wb.base(r, m.Title, "party-meetings"), M: m, Roster: roster, Minutes: minutes}
 	p.Manage = p.Can("party.meeting.write")
+	if body == nil {
+		body = newForm("mbody", url.Values{"body": {string(m.Body)}, "type": {string(m.Type)}}, "body", "type")
+		if b := r.URL.Query().Get("body"); b != "" {
+			body.Values.Set("body", b)
+			body.Values.Set("type", r.URL.Query().Get("type"))
+		}
+	}
+	p.Body, p.BodyType = body, newMeetingBodyType(body, m.BodyKind, "/party/meetings/"+strconv.FormatInt(m.ID, 10))
 	for _, a := range roster {
 		if a.Present {
 			p.Present++
@@ -146,6 +212,9 @@ func (wb *Web) meetingPage(w http.ResponseWriter, r *http.Request, status int, m
 	p.Crumbs = []Crumb{{Name: wb.t("meetings.title"), URL: "/party/meetings"}, {Name: m.Title}}
 	if minutes.Invalid() {
 		p.Failed = minutes
+	}
+	if body.Invalid() {
+		p.Failed = body
 	}
 	return wb.render(w, r, status, "party/meeting_show", p)
 }
@@ -197,6 +266,28 @@ func (wb *Web) saveMinutes(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	redirect(w, r, "/party/meetings/"+strconv.FormatInt(id, 10), "minutes_saved")
+	return nil
+}
+
+// saveMeetingBody moves a meeting to another owning body and type (POST /party/meetings/{id}/body);
+// a type that is not the body's re-renders the page with the error at the type.
+func (wb *Web) saveMeetingBody(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := newForm("mbody", r.PostForm, "body", "type")
+	in := model.MeetingBodyInput{Body: model.OwnerBody(r.PostForm.Get("body")), Type: model.MeetingType(r.PostForm.Get("type"))}
+	if _, err := wb.st.SetMeetingBody(r.Context(), scope(r), id, in); err != nil {
+		if f.fail(err) {
+			return wb.meetingPageWith(w, r, formStatus(err), nil, f)
+		}
+		return err
+	}
+	redirect(w, r, "/party/meetings/"+strconv.FormatInt(id, 10), "meeting_body_saved")
 	return nil
 }
 
@@ -263,7 +354,7 @@ func (wb *Web) meetingQR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return wb.qrScreen(w, r, m.Title, m.OrgName+" · "+m.Type.Label(), "/party/meetings/"+strconv.FormatInt(id, 10), code, exp)
+	return wb.qrScreen(w, r, m.Title, m.OrgName+" · "+m.TypeLabel(), "/party/meetings/"+strconv.FormatInt(id, 10), code, exp)
 }
 
 type checkinPage struct {
@@ -321,7 +412,7 @@ func (wb *Web) postCheckin(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Result = res
 	if res.Meeting != nil {
-		p.What, p.Meeting = res.Meeting.OrgName+" · "+res.Meeting.Type.Label()+"："+res.Meeting.Title, true
+		p.What, p.Meeting = res.Meeting.OrgName+" · "+res.Meeting.TypeLabel()+"："+res.Meeting.Title, true
 	} else {
 		p.What = res.Activity.Title
 	}

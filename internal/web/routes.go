@@ -150,6 +150,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("GET /party/meetings/{id}", authz.PartyMeetingRead, wb.h(wb.meeting)),
 		authz.NewRoute("POST /party/meetings/{id}/attendance", authz.PartyMeetingWrite, wb.h(wb.tickAttendance)),
 		authz.NewRoute("POST /party/meetings/{id}/minutes", authz.PartyMeetingWrite, wb.h(wb.saveMinutes)),
+		authz.NewRoute("POST /party/meetings/{id}/body", authz.PartyMeetingWrite, wb.h(wb.saveMeetingBody)),
 		authz.NewRoute("POST /party/meetings/{id}/close", authz.PartyMeetingWrite, wb.h(wb.closeMeeting)),
 		authz.NewRoute("GET /party/meetings/{id}/qr", authz.PartyMeetingWrite, wb.h(wb.meetingQR)),
 		authz.NewRoute("GET /party/checkin", authz.PartyActivityJoin, wb.h(wb.checkin)),
@@ -310,6 +311,7 @@ func (wb *Web) Routes() []authz.Route {
 		authz.NewRoute("POST /burden/tasks/new", authz.BurdenWrite, wb.h(wb.createBurdenTask)),
 		authz.NewRoute("GET /burden/tasks/{id}", authz.BurdenRead, wb.h(wb.showBurdenTask)),
 		authz.NewRoute("POST /burden/tasks/{id}/accept", authz.BurdenWrite, wb.h(wb.acceptBurdenTask)),
+		authz.NewRoute("POST /burden/tasks/{id}/body", authz.BurdenWrite, wb.h(wb.saveBurdenTaskBody)),
 		authz.NewRoute("POST /burden/tasks/{id}/decision", authz.BurdenApprove, wb.h(wb.decideBurdenTask)),
 		authz.NewRoute("POST /burden/tasks/{id}/done", authz.BurdenWrite, wb.h(wb.finishBurdenTask)),
 		authz.NewRoute("GET /burden/view", authz.BurdenRead, wb.h(wb.burdenViewPage)),
@@ -343,6 +345,7 @@ func (wb *Web) Routes() []authz.Route {
 		// bodies: the residents' (villagers') committee (issue 12 item 4)
 		authz.NewRoute("GET /bodies", authz.BodyRead, wb.h(wb.showBodies)),
 		authz.NewRoute("POST /bodies", authz.BodyWrite, wb.h(wb.createBodyTerm)),
+		authz.NewRoute("GET /bodies/people", authz.BodyWrite, wb.h(wb.searchBodyPeople)),
 		authz.NewRoute("POST /bodies/{id}/decisions", authz.BodyWrite, wb.h(wb.addBodyDecision)),
 		// centres: service centres and bookings (issue 12 item 6)
 		authz.NewRoute("GET /centres", authz.CentreRead, wb.h(wb.listCentres)),
