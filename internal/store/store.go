@@ -46,6 +46,9 @@ type Store struct {
 	blobs Blobs
 	// events wakes this process's followers of live updates (event.go).
 	events *eventHub
+	// batch commits SQLite's transactions in groups (tx_batch.go); nil on PostgreSQL and
+	// in memory.
+	batch *txBatch
 	// outbox, when set (SetOutbox), is called inside every transaction that sent
 	// notifications, with their ids, before it commits (notification.go).
 	outbox func(ctx context.Context, tx *sql.Tx, notifications []int64) error
@@ -112,8 +115,11 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		uri = "file:" + path + "?" + pragmas
 	}
 	// The writer gets a 64 MiB page cache: blind indexes (internal/pii) insert in random order,
-	// and with the default 2 MiB every bulk batch rereads and rewrites index pages.
-	write, err := sql.Open("sqlite", uri+"&_pragma=cache_size(-65536)&_txlock=immediate")
+	// and with the default 2 MiB every bulk batch rereads and rewrites index pages. Its temporary
+	// files are kept in memory: each transaction of a group commit (tx_batch.go) is a savepoint,
+	// whose sub-journal (the pages as they were before it, to roll back to) would otherwise be
+	// written to a file page by page — more writes than the commit's own.
+	write, err := sql.Open("sqlite", uri+"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +141,12 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetMaxIdleConns(8)
 		read.SetConnMaxIdleTime(0)
 	}
-	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, m: map[string]*sql.Stmt{}},
-		tokens: newTokenCache(), events: newEventHub()}, nil
+	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, m: map[string]*sql.Stmt{}},
+		tokens: newTokenCache(), events: newEventHub()}
+	if !memory {
+		s.batch = &txBatch{s: s}
+	}
+	return s, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -409,6 +419,9 @@ type Tx struct {
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.batch != nil {
+		return s.batch.run(ctx, fn)
+	}
 	s.txStmts.prepareWanted(ctx)
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -430,9 +443,9 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 // back when fn or the audit fails.
 func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
 	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts}, s: s}
-	if err := fn(tx); err != nil {
+	if fnFailed, err := tx.runFlushed(ctx, fn); err != nil {
 		_ = sqlTx.Rollback()
-		if len(tx.conflicts) > 0 {
+		if fnFailed && len(tx.conflicts) > 0 {
 			// The refusal stands; what it refused is still recorded (and a caller over its
 			// lookup limit gets that answer instead).
 			if kerr := s.keepConflicts(ctx, tx.conflicts, tx.created); kerr != nil {
@@ -440,39 +453,6 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 			}
 		}
 		return err
-	}
-	// The units' counters (unit_count.go) last but for the audit: their rows are the hottest
-	// of the transaction and are locked here in key order after every other lock it took, so
-	// two writers never wait for each other's counter and row in opposite orders.
-	if err := tx.flushUnitCounts(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if err := tx.flushOrderStats(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if err := tx.writeConflicts(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	// The audit records go into the same transaction: if they cannot be written, neither is
-	// the change they record.
-	if err := tx.flushAudit(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	// The other instances' wake-up of the events published: delivered by PostgreSQL at the
-	// commit, dropped with a rollback.
-	if err := tx.notifyPublished(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if s.outbox != nil && len(tx.notified) > 0 {
-		if err := s.outbox(ctx, sqlTx, tx.notified); err != nil {
-			_ = sqlTx.Rollback()
-			return err
-		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return s.d.mapErr(err)
@@ -483,6 +463,44 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 		s.events.wake(tx.publishedUsers())
 	}
 	return nil
+}
+
+// runFlushed runs fn in tx and then writes what the transaction kept for its end (the
+// counters, the statistics, the refused registrations, the audit records, the wake-ups and
+// the outbox): everything but the commit. fnFailed says the error is fn's own.
+func (tx *Tx) runFlushed(ctx context.Context, fn func(tx *Tx) error) (fnFailed bool, err error) {
+	s := tx.s
+	if err := fn(tx); err != nil {
+		return true, err
+	}
+	// The units' counters (unit_count.go) last but for the audit: their rows are the hottest
+	// of the transaction and are locked here in key order after every other lock it took, so
+	// two writers never wait for each other's counter and row in opposite orders.
+	if err := tx.flushUnitCounts(ctx); err != nil {
+		return false, err
+	}
+	if err := tx.flushOrderStats(ctx); err != nil {
+		return false, err
+	}
+	if err := tx.writeConflicts(ctx); err != nil {
+		return false, err
+	}
+	// The audit records go into the same transaction: if they cannot be written, neither is
+	// the change they record.
+	if err := tx.flushAudit(ctx); err != nil {
+		return false, err
+	}
+	// The other instances' wake-up of the events published: delivered by PostgreSQL at the
+	// commit, dropped with a rollback.
+	if err := tx.notifyPublished(ctx); err != nil {
+		return false, err
+	}
+	if s.outbox != nil && len(tx.notified) > 0 {
+		if err := s.outbox(ctx, tx.tx, tx.notified); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // reader runs SQL on the read pool through its prepared statements; writer on the write
