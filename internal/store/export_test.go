@@ -94,3 +94,7 @@ func (s *Store) GroupCommits() (commits, transactions int64) {
 	}
 	return s.batch.commits.Load(), s.batch.runs.Load()
 }
+
+// TokenCacheGeneration is the token cache's generation: a committed write that may change what
+// a token resolves to advances it.
+func (s *Store) TokenCacheGeneration() uint64 { return s.tokens.gen.Load() }

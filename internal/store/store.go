@@ -35,7 +35,8 @@ type Store struct {
 	keys    *pii.Keyring
 	// lookupLimit is the allowance of exact lookups per account per LookupWindow (lookup.go).
 	lookupLimit int
-	// tokens remembers for a second whom a token resolved to; every committed Tx ends it.
+	// tokens remembers for a second whom a token resolved to; a committed Tx that wrote to the
+	// accounts' tables ends it (tokenWrite).
 	tokens *tokenCache
 	// auditIDStep spaces the ids audit appends assign (0 or 1: contiguous); tests set 2 to leave
 	// gaps a forged row could be slipped into (the verifier must not rely on contiguous ids).
@@ -209,6 +210,16 @@ type conn struct {
 	tx      *sql.Tx    // the transaction, when txStmts is set
 	txStmts *txStmtCache
 	keys    *pii.Keyring
+	// accounts, inside a transaction, is set by its first statement that may change what a
+	// token resolves to (tokenWrite); nil outside transactions.
+	accounts *bool
+}
+
+// noteWrite records in the transaction that query may change what a token resolves to.
+func (c conn) noteWrite(query string) {
+	if c.accounts != nil && !*c.accounts && tokenWrite(query) {
+		*c.accounts = true
+	}
 }
 
 // prepared is the prepared statement of query (rebound) for c, nil when it has none (yet).
@@ -220,6 +231,7 @@ func (c conn) prepared(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st := c.prepared(ctx, q); st != nil {
 		r, err := st.ExecContext(ctx, args...)
@@ -230,6 +242,7 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st := c.prepared(ctx, q); st != nil {
 		r, err := st.QueryContext(ctx, args...)
@@ -241,6 +254,7 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // queryRow runs a one-row query and scans it; no row is model.ErrNotFound.
 func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st := c.prepared(ctx, q); st != nil {
 		return c.d.mapErr(st.QueryRowContext(ctx, args...).Scan(dest...))
@@ -442,7 +456,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 // runTx runs fn in the begun transaction sqlTx, appends its audit records and commits, or rolls
 // back when fn or the audit fails.
 func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
-	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts}, s: s}
+	tx := newTx(s, sqlTx)
 	if fnFailed, err := tx.runFlushed(ctx, fn); err != nil {
 		_ = sqlTx.Rollback()
 		if fnFailed && len(tx.conflicts) > 0 {
@@ -457,13 +471,24 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 	if err := sqlTx.Commit(); err != nil {
 		return s.d.mapErr(err)
 	}
-	// Whatever it wrote, a token may no longer resolve to what the cache holds.
-	s.tokens.invalidate()
+	if *tx.accounts {
+		// A token may no longer resolve to what the cache holds.
+		s.tokens.invalidate()
+	}
 	if len(tx.published) > 0 {
 		s.events.wake(tx.publishedUsers())
 	}
 	return nil
 }
+
+// newTx is a transaction of s on the begun sqlTx.
+func newTx(s *Store, sqlTx *sql.Tx) *Tx {
+	return &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts, accounts: new(bool)}, s: s}
+}
+
+// touchesAccounts marks tx as changing what tokens resolve to, for writes that do not go
+// through its statements (the bulk load's own prepared ones).
+func (tx *Tx) touchesAccounts() { *tx.accounts = true }
 
 // runFlushed runs fn in tx and then writes what the transaction kept for its end (the
 // counters, the statistics, the refused registrations, the audit records, the wake-ups and

@@ -57,6 +57,7 @@ type txOutcome struct {
 	conflicts []queuedConflict
 	created   map[int64]bool
 	published []int64
+	accounts  bool // it may have changed what a token resolves to
 	committed bool
 }
 
@@ -167,12 +168,14 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 		fail(s.d.mapErr(err))
 		return
 	}
-	s.tokens.invalidate()
 	b.commits.Add(1)
 	for _, w := range *batch {
 		if w.out.err == nil && w.out.panicked == nil {
 			w.out.committed = true
 			b.runs.Add(1)
+			if w.out.accounts {
+				s.tokens.invalidate()
+			}
 		}
 	}
 }
@@ -191,7 +194,7 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter) (txErr error) {
 	if _, err := sqlTx.ExecContext(ctx, `SAVEPOINT gc`); err != nil {
 		return s.d.mapErr(err)
 	}
-	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts}, s: s}
+	tx := newTx(s, sqlTx)
 	rollback := func() error {
 		if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO gc`); err != nil {
 			return fmt.Errorf("group commit: rolling back a failed transaction: %w", s.d.mapErr(err))
@@ -219,5 +222,6 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter) (txErr error) {
 		return s.d.mapErr(err)
 	}
 	w.out.published = tx.publishedUsers()
+	w.out.accounts = *tx.accounts
 	return nil
 }
