@@ -98,3 +98,6 @@ func (s *Store) GroupCommits() (commits, transactions int64) {
 // TokenCacheGeneration is the token cache's generation: a committed write that may change what
 // a token resolves to advances it.
 func (s *Store) TokenCacheGeneration() uint64 { return s.tokens.gen.Load() }
+
+// TestNow is the time tx stamps its writes with (the clock of the Store it runs for).
+func (tx *Tx) TestNow() time.Time { return tx.s.now() }

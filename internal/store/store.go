@@ -434,7 +434,7 @@ type Tx struct {
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.batch != nil {
-		return s.batch.run(ctx, fn)
+		return s.batch.run(s, ctx, fn)
 	}
 	s.txStmts.prepareWanted(ctx)
 	sqlTx, err := s.write.BeginTx(ctx, nil)

@@ -42,6 +42,7 @@ type txBatch struct {
 const txBatchMax = 16
 
 type txWaiter struct {
+	s   *Store // the Store the caller called Tx on (AsOf makes copies with clocks of their own)
 	ctx context.Context
 	fn  func(tx *Tx) error
 	// done receives the outcome once the batch committed or failed, or lead when the waiter
@@ -62,38 +63,38 @@ type txOutcome struct {
 }
 
 // run runs fn as one transaction of a batch.
-func (b *txBatch) run(ctx context.Context, fn func(tx *Tx) error) error {
-	w := &txWaiter{ctx: ctx, fn: fn, done: make(chan txOutcome, 1)}
+func (b *txBatch) run(s *Store, ctx context.Context, fn func(tx *Tx) error) error {
+	w := &txWaiter{s: s, ctx: ctx, fn: fn, done: make(chan txOutcome, 1)}
 	b.mu.Lock()
 	if b.busy {
 		b.queue = append(b.queue, w)
 		b.mu.Unlock()
 		if out := <-w.done; !out.lead {
-			return b.finish(ctx, out)
+			return w.finish(ctx, out)
 		}
 	} else {
 		b.busy = true
 		b.mu.Unlock()
 	}
 	b.lead(w)
-	return b.finish(ctx, w.out)
+	return w.finish(ctx, w.out)
 }
 
 // finish is what a transaction's caller does after the batch: a panic of its function is
 // raised again in its own goroutine, refused ID-number registrations are still recorded, and
 // the followers of what it published are woken.
-func (b *txBatch) finish(ctx context.Context, out txOutcome) error {
+func (w *txWaiter) finish(ctx context.Context, out txOutcome) error {
 	if out.panicked != nil {
 		panic(out.panicked)
 	}
 	if out.committed {
 		if len(out.published) > 0 {
-			b.s.events.wake(out.published)
+			w.s.events.wake(out.published)
 		}
 		return nil
 	}
 	if out.err != nil && len(out.conflicts) > 0 {
-		if kerr := b.s.keepConflicts(ctx, out.conflicts, out.created); kerr != nil {
+		if kerr := w.s.keepConflicts(ctx, out.conflicts, out.created); kerr != nil {
 			return kerr
 		}
 	}
@@ -194,7 +195,7 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter) (txErr error) {
 	if _, err := sqlTx.ExecContext(ctx, `SAVEPOINT gc`); err != nil {
 		return s.d.mapErr(err)
 	}
-	tx := newTx(s, sqlTx)
+	tx := newTx(w.s, sqlTx)
 	rollback := func() error {
 		if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO gc`); err != nil {
 			return fmt.Errorf("group commit: rolling back a failed transaction: %w", s.d.mapErr(err))

@@ -117,3 +117,32 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("cancelled while queued: %v, ran %v", err, ran)
 	}
 }
+
+// TestGroupCommitKeepsCallersStore: a transaction queued behind another runs for the Store it
+// was called on — a copy with a clock of its own (AsOf) stamps its writes with that clock, not
+// with the clock of the Store that leads the group (closing a vote "later" failed so).
+func TestGroupCommitKeepsCallersStore(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, "sqlite")
+	ctx := context.Background()
+	later := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	asOf := st.AsOf(func() time.Time { return later })
+	hold, started := make(chan struct{}), make(chan struct{})
+	go func() {
+		_ = st.Tx(ctx, func(tx *store.Tx) error { close(started); <-hold; return nil })
+	}()
+	<-started
+	got := make(chan time.Time, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- asOf.Tx(ctx, func(tx *store.Tx) error { got <- tx.TestNow(); return nil })
+	}()
+	time.Sleep(20 * time.Millisecond) // queued behind the first
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if at := <-got; !at.Equal(later) {
+		t.Errorf("the queued transaction of an AsOf store ran at %v, want %v", at, later)
+	}
+}
