@@ -164,9 +164,6 @@ func (a *API) placeOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if o, err = a.st.Order(r.Context(), authz.ScopeFrom(r.Context()), o.ID); err != nil {
-		return err
-	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/orders/%d", o.ID))
 	status := http.StatusCreated
 	if !created {

@@ -85,3 +85,19 @@ func (tx *Tx) TestQueryString(ctx context.Context, query string, args ...any) (s
 // VotedDecoysQuery is the query of the voters a ballot's transaction rewrites (blurBallot), for
 // the engine of s, with its comparison ">=".
 func (s *Store) VotedDecoysQuery() string { return s.d.rebind(fmt.Sprintf(votedFrom(s.d), ">=")) }
+
+// GroupCommits counts SQLite's group commits and the transactions they committed (0, 0 on
+// PostgreSQL).
+func (s *Store) GroupCommits() (commits, transactions int64) {
+	if s.batch == nil {
+		return 0, 0
+	}
+	return s.batch.commits.Load(), s.batch.runs.Load()
+}
+
+// TokenCacheGeneration is the token cache's generation: a committed write that may change what
+// a token resolves to advances it.
+func (s *Store) TokenCacheGeneration() uint64 { return s.tokens.gen.Load() }
+
+// TestNow is the time tx stamps its writes with (the clock of the Store it runs for).
+func (tx *Tx) TestNow() time.Time { return tx.s.now() }

@@ -221,6 +221,7 @@ func (c conn) orderHistory(ctx context.Context, id int64) ([]model.OrderEvent, e
 // bytes (at most model.PhotosPerEntry, each checked and re-encoded). A non-empty
 // in.IdempotencyKey makes the call safe to resend: the key the caller used before with the same
 // body gives the order created then (created false); with another body it is a ConflictError.
+// The order returned is as the caller reads it (Order), with the actions it may take now.
 func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderInput, photos [][]byte) (o *model.Order, created bool, err error) {
 	v := &model.ValidationError{}
 	if err := in.Validate(); err != nil {
@@ -234,9 +235,10 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 		return nil, false, err
 	}
 	var id int64
+	var oc *orderCaller
 	err = s.Tx(ctx, func(tx *Tx) error {
-		oc, err := tx.orderCaller(ctx, sc)
-		if err != nil {
+		var err error
+		if oc, err = tx.orderCaller(ctx, sc); err != nil {
 			return err
 		}
 		id, created, err = tx.placeOrder(ctx, oc, in, checked)
@@ -245,11 +247,12 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 	if err != nil {
 		return nil, false, err
 	}
-	o, err = s.Order(ctx, authz.System(), id)
-	if err != nil {
+	// As the caller reads it, with the caller the transaction worked out (as TransitionOrder's
+	// answer): the API answers with it, without working the caller out again.
+	// Whoever placed an order reads it (requester).
+	if o, err = s.reader().orderView(ctx, oc, id); err != nil {
 		return nil, false, err
 	}
-	o.Actions = nil
 	return o, created, nil
 }
 
@@ -447,9 +450,27 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	finishBy := ts.Add(time.Duration(cat.FinishWithinHours) * time.Hour)
 	sets := []string{"status = ?", "updated_at = ?", "version = version + 1"}
 	args := []any{string(to), ts}
+	// after are the order's statistics facts as the UPDATE leaves them (the statistics below
+	// adjust by them without reading the row back).
+	after := orderStatFactsOf(o)
+	after.Status = to
 	set := func(col string, v any) {
 		sets = append(sets, col+" = ?")
 		args = append(args, v)
+		switch col {
+		case "taken_at", "done_at":
+			var t *time.Time
+			if at, ok := v.(time.Time); ok {
+				t = &at
+			}
+			if col == "taken_at" {
+				after.TakenAt = t
+			} else {
+				after.DoneAt = t
+			}
+		case "stars":
+			after.Stars, _ = v.(int)
+		}
 	}
 	var oldTaker int64
 	if o.Taker != nil {
@@ -530,9 +551,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	}
 	// The statistics: the order as it was (o, of the version the UPDATE matched), as it is.
 	tx.orderStatsAddFacts(o.Path, o.Category, orderStatFactsOf(o), -1)
-	if err := tx.orderStatsAdd(ctx, 1, "o.id = ?", id); err != nil {
-		return err
-	}
+	tx.orderStatsAddFacts(o.Path, o.Category, after, 1)
 	// The load of the takers: the orders dispatched to or taken by each, not yet done.
 	loaded := func(s model.OrderStatus) bool { return s == model.OrderDispatched || s == model.OrderTaken }
 	if oldTaker != 0 && loaded(o.Status) && (newTaker != oldTaker || !loaded(to)) {

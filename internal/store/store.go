@@ -35,7 +35,8 @@ type Store struct {
 	keys    *pii.Keyring
 	// lookupLimit is the allowance of exact lookups per account per LookupWindow (lookup.go).
 	lookupLimit int
-	// tokens remembers for a second whom a token resolved to; every committed Tx ends it.
+	// tokens remembers for a second whom a token resolved to; a committed Tx that wrote to the
+	// accounts' tables ends it (tokenWrite).
 	tokens *tokenCache
 	// auditIDStep spaces the ids audit appends assign (0 or 1: contiguous); tests set 2 to leave
 	// gaps a forged row could be slipped into (the verifier must not rely on contiguous ids).
@@ -46,6 +47,9 @@ type Store struct {
 	blobs Blobs
 	// events wakes this process's followers of live updates (event.go).
 	events *eventHub
+	// batch commits SQLite's transactions in groups (tx_batch.go); nil on PostgreSQL and
+	// in memory.
+	batch *txBatch
 	// outbox, when set (SetOutbox), is called inside every transaction that sent
 	// notifications, with their ids, before it commits (notification.go).
 	outbox func(ctx context.Context, tx *sql.Tx, notifications []int64) error
@@ -112,8 +116,11 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		uri = "file:" + path + "?" + pragmas
 	}
 	// The writer gets a 64 MiB page cache: blind indexes (internal/pii) insert in random order,
-	// and with the default 2 MiB every bulk batch rereads and rewrites index pages.
-	write, err := sql.Open("sqlite", uri+"&_pragma=cache_size(-65536)&_txlock=immediate")
+	// and with the default 2 MiB every bulk batch rereads and rewrites index pages. Its temporary
+	// files are kept in memory: each transaction of a group commit (tx_batch.go) is a savepoint,
+	// whose sub-journal (the pages as they were before it, to roll back to) would otherwise be
+	// written to a file page by page — more writes than the commit's own.
+	write, err := sql.Open("sqlite", uri+"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +142,12 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetMaxIdleConns(8)
 		read.SetConnMaxIdleTime(0)
 	}
-	return &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, m: map[string]*sql.Stmt{}},
-		tokens: newTokenCache(), events: newEventHub()}, nil
+	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, m: map[string]*sql.Stmt{}},
+		tokens: newTokenCache(), events: newEventHub()}
+	if !memory {
+		s.batch = &txBatch{s: s}
+	}
+	return s, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -199,6 +210,16 @@ type conn struct {
 	tx      *sql.Tx    // the transaction, when txStmts is set
 	txStmts *txStmtCache
 	keys    *pii.Keyring
+	// accounts, inside a transaction, is set by its first statement that may change what a
+	// token resolves to (tokenWrite); nil outside transactions.
+	accounts *bool
+}
+
+// noteWrite records in the transaction that query may change what a token resolves to.
+func (c conn) noteWrite(query string) {
+	if c.accounts != nil && !*c.accounts && tokenWrite(query) {
+		*c.accounts = true
+	}
 }
 
 // prepared is the prepared statement of query (rebound) for c, nil when it has none (yet).
@@ -210,6 +231,7 @@ func (c conn) prepared(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st := c.prepared(ctx, q); st != nil {
 		r, err := st.ExecContext(ctx, args...)
@@ -220,6 +242,7 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st := c.prepared(ctx, q); st != nil {
 		r, err := st.QueryContext(ctx, args...)
@@ -231,6 +254,7 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // queryRow runs a one-row query and scans it; no row is model.ErrNotFound.
 func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st := c.prepared(ctx, q); st != nil {
 		return c.d.mapErr(st.QueryRowContext(ctx, args...).Scan(dest...))
@@ -409,6 +433,9 @@ type Tx struct {
 
 // Tx runs fn in a transaction: committed when fn returns nil, rolled back otherwise.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.batch != nil {
+		return s.batch.run(s, ctx, fn)
+	}
 	s.txStmts.prepareWanted(ctx)
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -429,10 +456,10 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 // runTx runs fn in the begun transaction sqlTx, appends its audit records and commits, or rolls
 // back when fn or the audit fails.
 func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error) error {
-	tx := &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts}, s: s}
-	if err := fn(tx); err != nil {
+	tx := newTx(s, sqlTx)
+	if fnFailed, err := tx.runFlushed(ctx, fn); err != nil {
 		_ = sqlTx.Rollback()
-		if len(tx.conflicts) > 0 {
+		if fnFailed && len(tx.conflicts) > 0 {
 			// The refusal stands; what it refused is still recorded (and a caller over its
 			// lookup limit gets that answer instead).
 			if kerr := s.keepConflicts(ctx, tx.conflicts, tx.created); kerr != nil {
@@ -441,48 +468,64 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 		}
 		return err
 	}
-	// The units' counters (unit_count.go) last but for the audit: their rows are the hottest
-	// of the transaction and are locked here in key order after every other lock it took, so
-	// two writers never wait for each other's counter and row in opposite orders.
-	if err := tx.flushUnitCounts(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if err := tx.flushOrderStats(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if err := tx.writeConflicts(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	// The audit records go into the same transaction: if they cannot be written, neither is
-	// the change they record.
-	if err := tx.flushAudit(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	// The other instances' wake-up of the events published: delivered by PostgreSQL at the
-	// commit, dropped with a rollback.
-	if err := tx.notifyPublished(ctx); err != nil {
-		_ = sqlTx.Rollback()
-		return err
-	}
-	if s.outbox != nil && len(tx.notified) > 0 {
-		if err := s.outbox(ctx, sqlTx, tx.notified); err != nil {
-			_ = sqlTx.Rollback()
-			return err
-		}
-	}
 	if err := sqlTx.Commit(); err != nil {
 		return s.d.mapErr(err)
 	}
-	// Whatever it wrote, a token may no longer resolve to what the cache holds.
-	s.tokens.invalidate()
+	if *tx.accounts {
+		// A token may no longer resolve to what the cache holds.
+		s.tokens.invalidate()
+	}
 	if len(tx.published) > 0 {
 		s.events.wake(tx.publishedUsers())
 	}
 	return nil
+}
+
+// newTx is a transaction of s on the begun sqlTx.
+func newTx(s *Store, sqlTx *sql.Tx) *Tx {
+	return &Tx{conn: conn{q: sqlTx, d: s.d, keys: s.keys, tx: sqlTx, txStmts: s.txStmts, accounts: new(bool)}, s: s}
+}
+
+// touchesAccounts marks tx as changing what tokens resolve to, for writes that do not go
+// through its statements (the bulk load's own prepared ones).
+func (tx *Tx) touchesAccounts() { *tx.accounts = true }
+
+// runFlushed runs fn in tx and then writes what the transaction kept for its end (the
+// counters, the statistics, the refused registrations, the audit records, the wake-ups and
+// the outbox): everything but the commit. fnFailed says the error is fn's own.
+func (tx *Tx) runFlushed(ctx context.Context, fn func(tx *Tx) error) (fnFailed bool, err error) {
+	s := tx.s
+	if err := fn(tx); err != nil {
+		return true, err
+	}
+	// The units' counters (unit_count.go) last but for the audit: their rows are the hottest
+	// of the transaction and are locked here in key order after every other lock it took, so
+	// two writers never wait for each other's counter and row in opposite orders.
+	if err := tx.flushUnitCounts(ctx); err != nil {
+		return false, err
+	}
+	if err := tx.flushOrderStats(ctx); err != nil {
+		return false, err
+	}
+	if err := tx.writeConflicts(ctx); err != nil {
+		return false, err
+	}
+	// The audit records go into the same transaction: if they cannot be written, neither is
+	// the change they record.
+	if err := tx.flushAudit(ctx); err != nil {
+		return false, err
+	}
+	// The other instances' wake-up of the events published: delivered by PostgreSQL at the
+	// commit, dropped with a rollback.
+	if err := tx.notifyPublished(ctx); err != nil {
+		return false, err
+	}
+	if s.outbox != nil && len(tx.notified) > 0 {
+		if err := s.outbox(ctx, tx.tx, tx.notified); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // reader runs SQL on the read pool through its prepared statements; writer on the write

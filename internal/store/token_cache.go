@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,13 +14,13 @@ import (
 // lookup was half of the server's own work on a point read; docs/benchmarks.md).
 //
 // It never widens what a token may do: a hit needs the entry younger than tokenCacheTTL, made
-// since the last write this Store committed (any Tx: a logout, a revoked token, a changed role,
-// a disabled account all commit one), before the token's expiry, and within LastSeenEvery of
-// the token's last recorded use, so that last_seen_at and the idle limit keep working as
-// without a cache. A change committed through another instance reaches this one within
+// since the last write to the accounts this Store committed (a Tx that wrote to tokenTables: a
+// logout, a revoked token, a changed role, a disabled account, a moved territory all do),
+// before the token's expiry, and within LastSeenEvery of the token's last recorded use, so
+// that last_seen_at and the idle limit keep working as without a cache. A change committed through another instance reaches this one within
 // tokenCacheTTL.
 type tokenCache struct {
-	gen atomic.Uint64 // bumped by every committed write of the Store
+	gen atomic.Uint64 // bumped by every committed write of the Store to tokenTables
 	mu  sync.Mutex
 	m   map[string]tokenEntry // token hash → entry
 }
@@ -38,6 +39,64 @@ const (
 )
 
 func newTokenCache() *tokenCache { return &tokenCache{m: map[string]tokenEntry{}} }
+
+// tokenTables are the tables whose rows decide what a token resolves to (UserByToken reads
+// them; no trigger or cascade writes them from another table but users.resident_id, which it
+// does not read).
+var tokenTables = map[string]bool{"users": true, "sessions": true, "api_tokens": true, "territories": true}
+
+// tokenWrite reports whether query may change what a token resolves to: an INSERT, UPDATE,
+// DELETE or REPLACE into one of tokenTables, and any statement that is none of these nor a
+// SELECT (DDL, WITH, anything else: assumed to). A SELECT writes nothing (INSERT … SELECT FROM
+// users writes the table it inserts into).
+func tokenWrite(query string) bool {
+	f := strings.Fields(query)
+	if len(f) == 0 {
+		return false
+	}
+	word := func(i int) string {
+		if i < len(f) {
+			return strings.ToUpper(f[i])
+		}
+		return ""
+	}
+	i := 1
+	switch word(0) {
+	case "SELECT":
+		return false
+	case "INSERT", "REPLACE":
+		if word(i) == "OR" {
+			i += 2
+		}
+		if word(i) != "INTO" {
+			return true
+		}
+		i++
+	case "UPDATE":
+		if word(i) == "OR" {
+			i += 2
+		}
+	case "DELETE":
+		if word(i) != "FROM" {
+			return true
+		}
+		i++
+	default:
+		return true
+	}
+	if i >= len(f) {
+		return true
+	}
+	table := f[i]
+	if j := strings.IndexAny(table, "("); j >= 0 {
+		table = table[:j]
+	}
+	table = strings.ToLower(strings.Trim(table, `"`+"`"))
+	if j := strings.LastIndexByte(table, '.'); j >= 0 {
+		table = strings.Trim(table[j+1:], `"`)
+	}
+	return table == "" || tokenTables[table]
+}
 
 // invalidate ends every entry: something that decides who a token is may have changed.
 func (c *tokenCache) invalidate() { c.gen.Add(1) }

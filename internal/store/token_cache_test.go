@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -79,6 +81,50 @@ func TestTokenCacheEndsWithWrites(t *testing.T) {
 		}
 		if lookup(tok) != nil {
 			t.Error("a session looked up before its account was disabled is still live")
+		}
+	})
+}
+
+// TestTokenCacheKeptByOtherWrites: a transaction that writes nothing a token resolves to (an
+// order, a notification) leaves the cached lookups alone; one that writes an account ends them.
+func TestTokenCacheKeptByOtherWrites(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tr := mustTree(t, st)
+		u := mustAccount(t, st, "staff", model.RoleCommunityStaff, tr.community.ID, "")
+		gen := st.TokenCacheGeneration()
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.TestExec(ctx, `INSERT INTO order_categories (community_id, name, created_at) VALUES (?, ?, ?)`, tr.community.ID, "缓存测试", time.Now().UTC()); err != nil {
+				return err
+			}
+			_, err := tx.TestQueryInt(ctx, `SELECT COUNT(*) FROM users WHERE id = ?`, u.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := st.TokenCacheGeneration(); got != gen {
+			t.Errorf("a write of order categories ended the token cache (%d → %d)", gen, got)
+		}
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			return tx.TestExec(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, "改名", u.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := st.TokenCacheGeneration(); got == gen {
+			t.Error("a write of an account left the token cache")
+		}
+		gen = st.TokenCacheGeneration()
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.TestExec(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, "又改名", u.ID); err != nil {
+				return err
+			}
+			return errors.New("rolled back")
+		}); err == nil {
+			t.Fatal("the failing transaction succeeded")
+		}
+		if got := st.TokenCacheGeneration(); got != gen {
+			t.Errorf("a rolled-back write ended the token cache (%d → %d)", gen, got)
 		}
 	})
 }
