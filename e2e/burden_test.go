@@ -111,6 +111,21 @@ func TestBurden(t *testing.T) {
 			step("the task list", chromedp.Navigate(a.url+"/burden"),
 				chromedp.WaitVisible(chromedp.CSS(`#burden-rows`)),
 				shot(t, vp, "burden-06-list"))
+			// On a phone a row is a card: the department's name and its line (住建) are one
+			// value beside the label, not spread across the card with the name in its middle.
+			step("the task list on a phone", Phone.emulate(), chromedp.Navigate(a.url+"/burden"),
+				chromedp.WaitVisible(chromedp.CSS(`#burden-rows`)))
+			gap, err := chromedp.Run(sec, chromedp.Evaluate[float64](`(() => {
+  const h = document.querySelector('#burden-rows td .hint'), td = h.closest('td');
+  const w = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+  let n; while ((n = w.nextNode()) && !n.data.trim());
+  const r = document.createRange(); r.selectNodeContents(n);
+  return h.getBoundingClientRect().left - r.getBoundingClientRect().right;
+})()`))
+			if err != nil || gap > 12 {
+				t.Errorf("on a phone the department's line is %.0f px from its name (%v)", gap, err)
+			}
+			step("back at the desk", vp.emulate())
 			step("the burden view", chromedp.Navigate(a.url+"/burden/view"),
 				chromedp.WaitVisible(chromedp.CSS(`#chart-months.drawn`)),
 				shot(t, vp, "burden-07-view"))

@@ -144,6 +144,16 @@ func TestFunds(t *testing.T) {
 			if s := wtext(`#statement-payments`); !strings.Contains(s, "1280.50") || !strings.Contains(s, "七一主题党日活动场地布置") {
 				t.Errorf("statement payments: %q", s)
 			}
+			// Nothing looks broken on the phone: the tables of budgets and of the statement are
+			// cards (not squeezed into a page wider than the screen), the cards of the request
+			// (审批流程, 票据) and of the form (本年度可用余额) keep their text off their edges.
+			noLayoutFaults(t, wb, "/funds/statement")
+			for _, page := range []string{"/funds/budgets", fundPath} {
+				wstep("open "+page, chromedp.Navigate(a.url+page), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+				noLayoutFaults(t, wb, page)
+			}
+			sstep("open /funds/new", chromedp.Navigate(a.url+"/funds/new"), chromedp.WaitVisible(chromedp.CSS(`#fund-available`)))
+			noLayoutFaults(t, sb, "/funds/new")
 		})
 	}
 }

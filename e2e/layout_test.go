@@ -136,3 +136,16 @@ func TestVolunteerPagesLayout(t *testing.T) {
 		})
 	}
 }
+
+// noLayoutFaults fails the test when the page open in tab b looks broken (layoutFaults), naming
+// the page.
+func noLayoutFaults(t *testing.T, b context.Context, page string) {
+	t.Helper()
+	got, err := chromedp.Run(b, chromedp.Evaluate[string](layoutFaults))
+	if err != nil {
+		t.Fatalf("%s: %v", page, err)
+	}
+	if got != "" {
+		t.Errorf("%s looks broken:\n%s", page, got)
+	}
+}

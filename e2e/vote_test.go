@@ -141,6 +141,9 @@ func TestVote(t *testing.T) {
 			if s := stext(`#vote-roll`); !strings.Contains(s, "已投票") || strings.Contains(s, "同意") {
 				t.Errorf("the roll: %q", s)
 			}
+			// The vote's cards (the ballot's turnout, the staff's proxy form and roll) keep their
+			// text and fields off the cards' edges.
+			noLayoutFaults(t, staff, "/votes/"+voteID+" as staff")
 			sstep("proxy for 李家",
 				chromedp.SetValue(chromedp.CSS(`select[name=voter_id]`), itoa(hs[1])),
 				press(`#proxy input[name=choices]`),
@@ -157,6 +160,7 @@ func TestVote(t *testing.T) {
 				chromedp.Navigate(a.url+"/votes/"+voteID+"?receipt="+receipt),
 				chromedp.WaitVisible(chromedp.CSS(`#result`)),
 				shot(t, vp, "vote-09-result"))
+			noLayoutFaults(t, head, "/votes/"+voteID+" with its result and receipt check")
 			if s := htext(`#outcome`); s != "表决通过" {
 				t.Errorf("outcome %q", s)
 			}
