@@ -103,7 +103,9 @@ RACE_FIRST := gongzhi/internal/store gongzhi/internal/api gongzhi/internal/jobs 
 # Measured alone on a quiet 2-core machine after the pages' templates became per-process and
 # PostgreSQL test stores copies of a template database (2026-12-03, warm build cache): the race
 # line 418 s (800 s of CPU), internal/web 32 s (was 160 s and 17 GB of RSS), securitytest 253 s,
-# e2e 477 s (Chromium keeps both cores busy), cmd + demo + bench 61 s.
+# e2e 477 s (Chromium keeps both cores busy), cmd + demo + bench 61 s. Since then a browser flow
+# runs once, at the size its users hold, and each shot is taken at both sizes (E2E_SIZES=all
+# runs every flow at both, as before): e2e took 452 s under load average 14 (2026-12-03).
 test: assets
 	GO=$(GO) FUZZTIME=5s RACE_PKGS="$(RACE_FIRST) $$($(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_EXCLUDED) $(RACE_FIRST),-e $(p)))" \
 		SECOND_PKGS="$(RACE_EXCLUDED)" scripts/test.sh
