@@ -267,6 +267,18 @@ func (s *Store) Meetings(ctx context.Context, sc authz.Scope, f MeetingFilter) (
 	return p, nil
 }
 
+// managedMeeting reads meeting id for a change by the caller, who must manage its organization.
+func (tx *Tx) managedMeeting(ctx context.Context, sc authz.Scope, id int64) (*model.Meeting, error) {
+	m, err := tx.meeting(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // SetMinutes records the minutes of a meeting the caller manages.
 func (s *Store) SetMinutes(ctx context.Context, sc authz.Scope, id int64, minutes string) (*model.Meeting, error) {
 	if n := len([]rune(minutes)); n > 20000 {
@@ -274,11 +286,8 @@ func (s *Store) SetMinutes(ctx context.Context, sc authz.Scope, id int64, minute
 	}
 	var out *model.Meeting
 	err := s.Tx(ctx, func(tx *Tx) error {
-		m, err := tx.meeting(ctx, sc, id)
+		m, err := tx.managedMeeting(ctx, sc, id)
 		if err != nil {
-			return err
-		}
-		if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
 			return err
 		}
 		if m.Status == model.MeetingCancelled {
@@ -303,11 +312,8 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 	}
 	var out *model.Meeting
 	err := s.Tx(ctx, func(tx *Tx) error {
-		m, err := tx.meeting(ctx, sc, id)
+		m, err := tx.managedMeeting(ctx, sc, id)
 		if err != nil {
-			return err
-		}
-		if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
 			return err
 		}
 		t := s.now()
@@ -338,11 +344,8 @@ func (s *Store) SetMeetingStatus(ctx context.Context, sc authz.Scope, id int64, 
 func (s *Store) SetMeetingBody(ctx context.Context, sc authz.Scope, id int64, in model.MeetingBodyInput) (*model.Meeting, error) {
 	var out *model.Meeting
 	err := s.Tx(ctx, func(tx *Tx) error {
-		m, err := tx.meeting(ctx, sc, id)
+		m, err := tx.managedMeeting(ctx, sc, id)
 		if err != nil {
-			return err
-		}
-		if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
 			return err
 		}
 		if in.Body == "" {
@@ -579,11 +582,8 @@ func (c conn) roster(ctx context.Context, m *model.Meeting) ([]Attendee, error) 
 func (s *Store) MarkAttendance(ctx context.Context, sc authz.Scope, id int64, memberIDs []int64) (int, error) {
 	added := 0
 	err := s.Tx(ctx, func(tx *Tx) error {
-		m, err := tx.meeting(ctx, sc, id)
+		m, err := tx.managedMeeting(ctx, sc, id)
 		if err != nil {
-			return err
-		}
-		if _, err := tx.managedOrg(ctx, sc, m.OrgID); err != nil {
 			return err
 		}
 		if m.Status == model.MeetingCancelled {
