@@ -39,9 +39,10 @@ func TestDemoBodies(t *testing.T) {
 		if err != nil || len(ds) != 4 {
 			t.Errorf("%s: decisions %v %d", o.Name, err, len(ds))
 		}
-		// The committee's own meetings, and tasks owned by each body.
+		// The committee's own meetings (three monthly and the representatives' meeting on
+		// parking), and tasks owned by each body.
 		owned, err := st.BodyOwned(ctx, sys, o.TerritoryID)
-		if err != nil || owned.Meetings != 3 || owned.Decisions != 4 {
+		if err != nil || owned.Meetings != 4 || owned.Decisions != 4 {
 			t.Errorf("%s: the committee owns %+v %v", o.Name, owned, err)
 		}
 		if owned.Tasks > 0 {
