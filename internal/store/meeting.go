@@ -499,13 +499,23 @@ func (s *Store) CheckIn(ctx context.Context, sc authz.Scope, code string) (*Chec
 			res.Already = true
 			return nil
 		}
-		res.Points, err = tx.AwardPoints(ctx, me.ID, model.PointsMeeting, m.ID, m.TypeLabel()+"："+m.Title, sc.UserID)
+		res.Points, err = tx.meetingPoints(ctx, sc, m, me.ID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// meetingPoints awards the member the community's points for attending m, a meeting of the
+// Party organization; a meeting of the residents' committee earns no Party points (it is not
+// Party life, though the Party members who sit on the committee are on its roster).
+func (tx *Tx) meetingPoints(ctx context.Context, sc authz.Scope, m *model.Meeting, memberID int64) (int, error) {
+	if m.Type.Body() != model.OwnerParty {
+		return 0, nil
+	}
+	return tx.AwardPoints(ctx, memberID, model.PointsMeeting, m.ID, m.TypeLabel()+"："+m.Title, sc.UserID)
 }
 
 // addAttendance inserts one attendance row unless the member has one; the primary key decides,
@@ -610,7 +620,7 @@ func (s *Store) MarkAttendance(ctx context.Context, sc authz.Scope, id int64, me
 			}
 			if ok {
 				added++
-				if _, err := tx.AwardPoints(ctx, mid, model.PointsMeeting, m.ID, m.TypeLabel()+"："+m.Title, sc.UserID); err != nil {
+				if _, err := tx.meetingPoints(ctx, sc, m, mid); err != nil {
 					return err
 				}
 			}

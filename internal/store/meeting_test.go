@@ -198,6 +198,25 @@ func TestMeetingCheckin(t *testing.T) {
 		if _, err := st.CorrectPoints(ctx, w.staff2, 0, my.Entries[0].ID, 5, "x"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("correction by other community's staff: %v, want not found", err)
 		}
+
+		// The residents' committee's meeting records attendance but earns no Party points, by a
+		// check-in or by staff.
+		cm := mustSchedule(t, st, w.staff, model.MeetingInput{OrgID: w.branch, Type: model.ResidentsCommittee, Title: "居委会月度例会",
+			StartsAt: start.Add(24 * time.Hour), EndsAt: start.Add(25 * time.Hour)})[0]
+		at(st, start.Add(24*time.Hour))
+		_, code, _, err = st.MeetingCode(ctx, w.staff, cm.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := st.CheckIn(ctx, w.memberScopes[1], code); err != nil || res.Already || res.Points != 0 {
+			t.Errorf("committee meeting CheckIn = %+v, %v; want recorded with no points", res, err)
+		}
+		if n, err := st.MarkAttendance(ctx, w.staff, cm.ID, []int64{w.members[2]}); err != nil || n != 1 {
+			t.Errorf("committee meeting MarkAttendance = %d, %v; want 1 new", n, err)
+		}
+		if n := lifeCount(t, st, `SELECT COUNT(*) FROM party_points_entries WHERE source = 'meeting' AND source_id = ?`, cm.ID); n != 0 {
+			t.Errorf("%d points entries for the committee's meeting, want none", n)
+		}
 	})
 }
 
