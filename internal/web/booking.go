@@ -250,10 +250,16 @@ func (wb *Web) dayBookingsFor(w http.ResponseWriter, r *http.Request, id int64, 
 	for _, s := range model.BookingStatuses {
 		statuses = append(statuses, Option{Value: string(s), Label: s.Label()})
 	}
-	rooms := []Option{{Label: wb.t("list.all")}}
+	// Open rooms first; a stopped one keeps its past bookings and says so.
+	rooms, stopped := []Option{{Label: wb.t("list.all")}}, []Option{}
 	for _, rm := range c.Rooms {
-		rooms = append(rooms, Option{Value: strconv.FormatInt(rm.ID, 10), Label: rm.Name})
+		if rm.Active {
+			rooms = append(rooms, Option{Value: strconv.FormatInt(rm.ID, 10), Label: rm.Name})
+		} else {
+			stopped = append(stopped, Option{Value: strconv.FormatInt(rm.ID, 10), Label: wb.t("bookings.filter.room.stopped", rm.Name)})
+		}
 	}
+	rooms = append(rooms, stopped...)
 	roomValue := ""
 	if room != 0 {
 		roomValue = strconv.FormatInt(room, 10)

@@ -259,6 +259,11 @@ func TestCentreEditPages(t *testing.T) {
 		if n := len(all(res.Doc, "#book-rooms, #form-book")); n != 0 {
 			t.Errorf("the booking flow offers the stopped room to staff")
 		}
+		// The day's bookings still filter by the stopped room, named as stopped.
+		res = staff.get(path+"/bookings?day="+day).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, fmt.Sprintf("select#room option[value='%d']", room.ID))); got != "多功能厅（已停用）" {
+			t.Errorf("the stopped room in the day's filter: %q", got)
+		}
 		staff.post(roomPath, url.Values{"name": {"多功能厅"}, "capacity": {"12"}, "active": {"1"}}).want(t, http.StatusSeeOther)
 
 		// The centre stopped, then started again.
