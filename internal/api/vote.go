@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -273,27 +272,28 @@ type rollEntryJSON struct {
 	Proxy       bool   `json:"proxy"`
 }
 
-// voteRoll lists the roll in the caller's territory for proxy ballots: who voted, never what.
+// voteRoll lists the roll in the caller's territory for proxy ballots: who voted, never what,
+// a page at a time.
 func (a *API) voteRoll(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	limit := 0
-	if s := r.URL.Query().Get("limit"); s != "" {
-		if limit, err = strconv.Atoi(s); err != nil || limit <= 0 {
-			return &model.ValidationError{Fields: []model.FieldError{{Field: "limit", Message: "limit 应为正整数"}}}
-		}
+	lq, err := parseList(r, "q")
+	fields := queryFields(err)
+	if lq.Territory != 0 {
+		fields = append(fields, model.FieldError{Field: "territory", Message: "选民名册不按节点筛选，请用 q 查找住址或姓名"})
 	}
-	es, err := a.st.VoteRoll(r.Context(), authz.ScopeFrom(r.Context()), id, r.URL.Query().Get("q"), limit)
+	if len(fields) > 0 {
+		return malformed("查询参数有误", fields...)
+	}
+	p, err := a.st.VoteRoll(r.Context(), authz.ScopeFrom(r.Context()), id, store.VoteRollFilter{Q: r.URL.Query().Get("q"), Cursor: lq.Cursor, Limit: lq.Limit})
 	if err != nil {
 		return err
 	}
-	out := list[rollEntryJSON]{Items: make([]rollEntryJSON, 0, len(es))}
-	for _, e := range es {
-		out.Items = append(out.Items, rollEntryJSON{VoterID: ID(e.VoterID), HouseholdID: ID(e.HouseholdID), Address: e.Address, Name: e.Name, Voted: e.Voted, Proxy: e.Proxy})
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, mapList(p, func(e store.VoteRollEntry) rollEntryJSON {
+		return rollEntryJSON{VoterID: ID(e.VoterID), HouseholdID: ID(e.HouseholdID), Address: e.Address, Name: e.Name, Voted: e.Voted, Proxy: e.Proxy}
+	}))
 }
 
 type receiptJSON struct {

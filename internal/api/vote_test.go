@@ -219,6 +219,19 @@ func TestVoteAPI(t *testing.T) {
 		if len(roll.Items) != 2 || roll.Items[0].VoterID != b.ID || roll.Items[0].Voted || roll.Items[1].VoterID != a.ID || !roll.Items[1].Voted || roll.Items[1].Proxy {
 			t.Fatalf("roll: %+v", roll.Items)
 		}
+		// A page at a time: the second page is the voter who voted, and the end.
+		page := mustJSON[listOut[rollEntryOut]](t, f.mustDo(t, staff, "GET", one+"/roll?limit=1", nil), http.StatusOK)
+		if len(page.Items) != 1 || page.Items[0].VoterID != b.ID || page.NextCursor == "" || page.Total == nil || *page.Total != 2 {
+			t.Fatalf("roll's first page: %+v", page)
+		}
+		page = mustJSON[listOut[rollEntryOut]](t, f.mustDo(t, staff, "GET", one+"/roll?limit=1&cursor="+page.NextCursor, nil), http.StatusOK)
+		if len(page.Items) != 1 || page.Items[0].VoterID != a.ID || page.NextCursor != "" {
+			t.Fatalf("roll's second page: %+v", page)
+		}
+		for _, q := range []string{"?limit=0", "?territory=1", "?sort=name"} {
+			mustProblem(t, f.mustDo(t, staff, "GET", one+"/roll"+q, nil), http.StatusBadRequest)
+		}
+		mustProblem(t, f.mustDo(t, staff, "GET", one+"/roll?cursor=x", nil), http.StatusUnprocessableEntity)
 		mustProblem(t, f.mustDo(t, staff, "POST", one+"/proxy-ballots", map[string]any{"choices": []string{no.ID}, "voter_id": far.ID}), http.StatusUnprocessableEntity)
 		r = f.mustDo(t, staff, "POST", one+"/proxy-ballots", map[string]any{"choices": []string{no.ID}, "voter_id": b.ID})
 		if proxy := mustJSON[ballotOut](t, r, http.StatusCreated); !proxy.Proxy || proxy.Receipt == receipt.Receipt || strings.Contains(string(r.body), no.Label) {

@@ -157,10 +157,11 @@ func budgetRound(ctx context.Context, st *store.Store, by authz.Scope, community
 	if err != nil {
 		return err
 	}
-	roll, err := at.VoteRoll(ctx, authz.System(), r.VoteID, "", store.MaxLimit)
+	rp, err := at.VoteRoll(ctx, authz.System(), r.VoteID, store.VoteRollFilter{Limit: store.MaxLimit})
 	if err != nil {
 		return err
 	}
+	roll := rp.Items
 	roll = slices.DeleteFunc(roll, func(e store.VoteRollEntry) bool { return slices.Contains(keep, e.HouseholdID) })
 	v, err := at.Vote(ctx, authz.System(), r.VoteID)
 	if err != nil {

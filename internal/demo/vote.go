@@ -194,10 +194,11 @@ func holdVote(ctx context.Context, st *store.Store, by authz.Scope, plan votePla
 	if err != nil {
 		return res, err
 	}
-	roll, err := at.VoteRoll(ctx, by, v.ID, "", store.MaxLimit)
+	rp, err := at.VoteRoll(ctx, by, v.ID, store.VoteRollFilter{Limit: store.MaxLimit})
 	if err != nil {
 		return res, err
 	}
+	roll := rp.Items
 	if plan.status == model.VoteOpen {
 		roll = slices.DeleteFunc(roll, func(e store.VoteRollEntry) bool { return slices.Contains(keep, e.HouseholdID) })
 	}

@@ -86,10 +86,11 @@ func TestVotes(t *testing.T) {
 			if v.CommunityID != community.ID || v.CreatedByName != "staff" || v.Eligible == 0 {
 				t.Errorf("vote %s: community %d, opened by %q, %d on the roll", v.Title, v.CommunityID, v.CreatedByName, v.Eligible)
 			}
-			roll, err := st.VoteRoll(ctx, authz.ForUser(staff), v.ID, "", store.MaxLimit)
+			rp, err := st.VoteRoll(ctx, authz.ForUser(staff), v.ID, store.VoteRollFilter{Limit: store.MaxLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
+			roll := rp.Items
 			for _, e := range roll {
 				if e.Proxy {
 					proxies++

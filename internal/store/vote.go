@@ -554,42 +554,86 @@ type VoteRollEntry struct {
 	Proxy       bool
 }
 
+// VoteRollFilter narrows a vote's roll: Q finds an address or a name; Cursor and Limit page it.
+type VoteRollFilter struct {
+	Q      string
+	Cursor string
+	Limit  int
+}
+
 // VoteRoll lists the roll of vote id in the caller's territory (staff, for proxy ballots),
-// those not voted first, at most limit entries from the query q (an address or a name).
-func (s *Store) VoteRoll(ctx context.Context, sc authz.Scope, id int64, q string, limit int) ([]VoteRollEntry, error) {
+// those not voted first, then by place, a page at a time; Total counts the roll the filter
+// finds.
+func (s *Store) VoteRoll(ctx context.Context, sc authz.Scope, id int64, f VoteRollFilter) (*Page[VoteRollEntry], error) {
 	if !authz.Allowed(sc.Role, authz.VoteWrite) {
 		return nil, model.ErrForbidden
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, err
 	}
 	c := s.reader()
 	v, _, err := c.vote(ctx, sc, id)
 	if err != nil {
 		return nil, err
 	}
+	p := &Page[VoteRollEntry]{}
 	prefix, ok := sc.Narrow(v.Path)
 	if !ok {
-		return nil, nil
+		return p, nil
 	}
 	lo, hi := authz.PathRange(prefix)
-	name := `h.head_name`
-	join := ``
+	name, join := `h.head_name`, ``
 	if v.Rule == model.RuleResident {
 		name, join = `r.name`, ` JOIN residents r ON r.id = l.voter_id`
 	}
-	where := `l.vote_id = ? AND h.path >= ? AND h.path < ?`
-	args := []any{v.ID, lo, hi}
-	if q = strings.TrimSpace(q); q != "" {
-		where += ` AND (h.address LIKE ? ESCAPE '\' OR ` + name + ` LIKE ? ESCAPE '\')`
+	from := ` FROM vote_roll l JOIN households h ON h.id = l.household_id` + join
+	w := filter{where: []string{"l.vote_id = ?", "h.path >= ?", "h.path < ?"}, args: []any{v.ID, lo, hi}}
+	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(q) + "%"
-		args = append(args, like, like)
+		w.add(`(h.address LIKE ? ESCAPE '\' OR `+name+` LIKE ? ESCAPE '\')`, like, like)
 	}
-	return queryAll(ctx, c, `SELECT l.voter_id, l.household_id, h.address, `+name+`, l.voted, l.proxy_by IS NOT NULL
-		FROM vote_roll l JOIN households h ON h.id = l.household_id`+join+` WHERE `+where+`
-		ORDER BY l.voted, h.path, l.voter_id LIMIT ?`, append(args, clampLimit(limit)),
-		func(r rowScanner) (VoteRollEntry, error) {
-			var e VoteRollEntry
-			err := r.Scan(&e.VoterID, &e.HouseholdID, &e.Address, &e.Name, &e.Voted, &e.Proxy)
+	count := w.clone()
+	if cur.id != 0 {
+		// The key is "0:path" or "1:path": whether the voter had voted, and its household's place.
+		voted, path, ok := strings.Cut(cur.key, ":")
+		if !ok || (voted != "0" && voted != "1") {
+			return nil, ErrBadCursor
+		}
+		w.add("(l.voted > ? OR l.voted = ? AND (h.path > ? OR h.path = ? AND l.voter_id > ?))", voted == "1", voted == "1", path, path, cur.id)
+	}
+	limit := clampLimit(f.Limit)
+	rows, err := queryAll(ctx, c, `SELECT l.voter_id, l.household_id, h.path, h.address, `+name+`, l.voted, l.proxy_by IS NOT NULL`+from+`
+		WHERE `+w.sql()+` ORDER BY l.voted, h.path, l.voter_id LIMIT ?`, append(w.args, limit+1),
+		func(r rowScanner) (rollRow, error) {
+			var e rollRow
+			err := r.Scan(&e.VoterID, &e.HouseholdID, &e.path, &e.Address, &e.Name, &e.Voted, &e.Proxy)
 			return e, err
 		})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last, voted := rows[limit-1], "0"
+		if last.Voted {
+			voted = "1"
+		}
+		p.Next = cursor{key: voted + ":" + last.path, id: last.VoterID}.encode()
+	}
+	for _, e := range rows {
+		p.Items = append(p.Items, e.VoteRollEntry)
+	}
+	if err := c.queryRow(ctx, `SELECT COUNT(*)`+from+` WHERE `+count.sql(), count.args, &p.Total); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// rollRow is a roll entry with its household's place, the cursor's key.
+type rollRow struct {
+	VoteRollEntry
+	path string
 }
 
 // CloseVote closes vote id now (staff in its territory): before its closing time only once

@@ -143,10 +143,29 @@ func TestVote(t *testing.T) {
 		if _, err := st.ProxyBallot(ctx, w.staff, v.ID, w.households[0].ID, []int64{no}); !conflictOf(err) {
 			t.Errorf("a proxy for a household that voted: %v", err)
 		}
-		roll, err := st.VoteRoll(ctx, w.staff, v.ID, "", 0)
-		if err != nil || len(roll) != 4 || roll[0].Voted || !roll[3].Voted {
-			t.Fatalf("roll %+v %v", roll, err)
+		rp, err := st.VoteRoll(ctx, w.staff, v.ID, store.VoteRollFilter{})
+		if err != nil || len(rp.Items) != 4 || rp.Total != 4 || rp.Items[0].Voted || !rp.Items[3].Voted {
+			t.Fatalf("roll %+v %v", rp, err)
 		}
+		// A page at a time: the pages joined are the whole roll in its order.
+		var paged []store.VoteRollEntry
+		for cur, n := "", 0; n == 0 || cur != ""; n++ {
+			pg, err := st.VoteRoll(ctx, w.staff, v.ID, store.VoteRollFilter{Cursor: cur, Limit: 1})
+			if err != nil || pg.Total != 4 || n > 4 {
+				t.Fatalf("page %d: %+v %v", n, pg, err)
+			}
+			paged, cur = append(paged, pg.Items...), pg.Next
+		}
+		if !slices.Equal(paged, rp.Items) {
+			t.Errorf("the roll a page at a time %+v, whole %+v", paged, rp.Items)
+		}
+		if _, err := st.VoteRoll(ctx, w.staff, v.ID, store.VoteRollFilter{Cursor: "bm9wZXw1"}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("a forged cursor: %v", err)
+		}
+		if pg, err := st.VoteRoll(ctx, w.staff, v.ID, store.VoteRollFilter{Q: w.households[2].Address}); err != nil || pg.Total != 1 || len(pg.Items) != 1 || !pg.Items[0].Proxy {
+			t.Errorf("the roll found by address: %+v %v", pg, err)
+		}
+		roll := rp.Items
 		proxies := 0
 		for _, e := range roll {
 			if e.Proxy {

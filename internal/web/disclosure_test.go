@@ -115,12 +115,12 @@ func TestDisclosurePage(t *testing.T) {
 
 func mustRoll(t *testing.T, st *store.Store, vote int64) []int64 {
 	t.Helper()
-	roll, err := st.VoteRoll(t.Context(), authz.System(), vote, "", 0)
+	roll, err := st.VoteRoll(t.Context(), authz.System(), vote, store.VoteRollFilter{Limit: store.MaxLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64
-	for _, e := range roll {
+	for _, e := range roll.Items {
 		ids = append(ids, e.VoterID)
 	}
 	return ids

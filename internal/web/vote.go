@@ -127,8 +127,9 @@ type votePage struct {
 	Now       time.Time
 	Result    *model.VoteResult
 	Outcome   string
-	Roll      []store.VoteRollEntry // staff: the roll in their territory, those to vote first
-	RollQ     string
+	Roll      *store.Page[store.VoteRollEntry] // staff: a page of the roll in their territory, those to vote first
+	RollQ     string                           // the address or name the roll was searched for
+	RollPager Pager
 	Receipt   *store.ReceiptCheck // the answer to ?receipt=
 	ReceiptIn string
 	Ballot    *Form
@@ -138,6 +139,9 @@ type votePage struct {
 	Cast      *store.Ballot // the ballot just cast: its receipt
 	Topic     *model.Topic  // the topic the vote was proposed from, when the caller sees it
 }
+
+// rollPageSize is how much of the roll a vote's page shows at once.
+const rollPageSize = 50
 
 func (wb *Web) votePageFor(w http.ResponseWriter, r *http.Request, status int, fill func(p *votePage)) error {
 	id, err := pathID(r)
@@ -190,10 +194,13 @@ func (wb *Web) votePageFor(w http.ResponseWriter, r *http.Request, status int, f
 		}
 	}
 	if p.Can(authz.VoteWrite) && v.Status == model.VoteOpen && sc.Contains(v.Path) {
-		p.RollQ = strings.TrimSpace(r.URL.Query().Get("q"))
-		if p.Roll, err = wb.st.VoteRoll(ctx, sc, id, p.RollQ, 200); err != nil {
+		q := r.URL.Query()
+		p.RollQ = strings.TrimSpace(q.Get("q"))
+		if p.Roll, err = wb.st.VoteRoll(ctx, sc, id, store.VoteRollFilter{Q: p.RollQ, Cursor: q.Get("cursor"), Limit: rollPageSize}); err != nil {
 			return err
 		}
+		roll := url.Values{"q": {p.RollQ}}
+		p.RollPager = newPager(wb.t("votes.roll.total."+string(v.Rule), p.Roll.Total), voteURL(id), roll, q.Get("cursor"), p.Roll.Next)
 	}
 	return wb.render(w, r, status, "votes/show", p)
 }

@@ -112,6 +112,29 @@ func TestVotePages(t *testing.T) {
 		if !strings.Contains(roll, "已投票") || !strings.Contains(roll, "未投票") || strings.Contains(roll, "同意") {
 			t.Errorf("roll: %q", roll)
 		}
+		if got := text(one(t, res.Doc, "#vote-staff .pager-total")); got != "名册共 2 户" {
+			t.Errorf("the roll's total: %q", got)
+		}
+		if got := text(one(t, res.Doc, "#f-proxy-voter_id")); !strings.Contains(got, "1栋1单元102室") || strings.Contains(got, "101室") {
+			t.Errorf("the proxy's voters are those still to vote: %q", got)
+		}
+		// Found by address; nothing found says so and keeps the search.
+		res = staff.get("/votes/"+id+"?q="+url.QueryEscape("101室")).want(t, http.StatusOK)
+		if rows := all(res.Doc, "#vote-roll tbody tr"); len(rows) != 1 || !strings.Contains(text(rows[0]), "王建华") {
+			t.Errorf("the roll found by address: %d rows", len(rows))
+		}
+		if got := attr(one(t, res.Doc, "#roll-q"), "value"); got != "101室" {
+			t.Errorf("the search is not kept: %q", got)
+		}
+		res = staff.get("/votes/"+id+"?q="+url.QueryEscape("<b>9栋</b>")).want(t, http.StatusOK)
+		if got := text(one(t, res.Doc, "#roll-none")); !strings.Contains(got, "<b>9栋</b>") {
+			t.Errorf("nothing found: %q", got)
+		}
+		if n := len(all(res.Doc, "#vote-roll, #proxy, #roll-none b")); n != 0 {
+			t.Errorf("nothing found shows %d rolls, proxy forms or markup", n)
+		}
+		staff.get("/votes/"+id+"?cursor=x").want(t, http.StatusBadRequest)
+		res = staff.get("/votes/"+id).want(t, http.StatusOK)
 		if attr(one(t, res.Doc, "#close button"), "disabled") == "" && !hasAttr(one(t, res.Doc, "#close button"), "disabled") {
 			t.Error("close is offered with a household still to vote")
 		}
