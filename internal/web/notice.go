@@ -85,11 +85,15 @@ func (wb *Web) publishNotice(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// unreadShown is how many households not reached a notice's page lists.
+const unreadShown = 100
+
 type noticePage struct {
 	Page
-	Notice   *model.Notice
-	Unread   []store.NoticeUnread // staff and grid leaders: households not reached yet
-	Withdraw *Form
+	Notice     *model.Notice
+	Unread     []store.NoticeUnread // staff and grid leaders: households not reached yet, the first unreadShown
+	UnreadMore int                  // households not reached beyond those listed
+	Withdraw   *Form
 	// CanAcknowledge: the caller's household is under the notice and has not read it.
 	CanAcknowledge bool
 }
@@ -120,9 +124,10 @@ func (wb *Web) noticePageFor(w http.ResponseWriter, r *http.Request, status int,
 		p.Failed = withdraw
 	}
 	if p.Can(authz.NoticeReceipts) && n.Status == model.NoticePublished {
-		if p.Unread, err = wb.st.NoticeUnreadHouseholds(ctx, sc, id, 100); err != nil {
+		if p.Unread, err = wb.st.NoticeUnreadHouseholds(ctx, sc, id, unreadShown); err != nil {
 			return err
 		}
+		p.UnreadMore = max(0, n.Audience-n.Reads-len(p.Unread))
 	}
 	return wb.render(w, r, status, "notices/show", p)
 }

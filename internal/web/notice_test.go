@@ -74,6 +74,9 @@ func TestNoticePages(t *testing.T) {
 		if got := text(one(t, res.Doc, "#notice-unread")); !strings.Contains(got, "1栋1单元102室") || strings.Contains(got, "101室") {
 			t.Errorf("unread households: %q", got)
 		}
+		if n := len(all(res.Doc, "#unread-more")); n != 0 {
+			t.Errorf("all unread households listed, yet %d notes of more", n)
+		}
 		resident.post(loc+"/withdraw", url.Values{"reason": {"x"}}).want(t, http.StatusForbidden)
 		staff.post(loc+"/withdraw", url.Values{"reason": {""}}).want(t, http.StatusUnprocessableEntity)
 		staff.post(loc+"/withdraw", url.Values{"reason": {"时间改了"}}).want(t, http.StatusSeeOther)
@@ -82,5 +85,24 @@ func TestNoticePages(t *testing.T) {
 			t.Errorf("%d notices after withdrawing", n)
 		}
 		resident.get(loc).want(t, http.StatusNotFound)
+
+		// More households than the page lists: it says how many more.
+		for i := range unreadShownForTest + 1 {
+			if _, err := st.CreateHousehold(ctx, sys, model.HouseholdInput{TerritoryID: f.stairwell.ID, Address: fmt.Sprintf("2栋%d室", 101+i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		form.Set("title", "冬季用电安全提示")
+		res = staff.post("/notices/new", form).want(t, http.StatusSeeOther)
+		res = staff.get(strings.Split(res.Header.Get("Location"), "?")[0]).want(t, http.StatusOK)
+		if n := len(all(res.Doc, "#notice-unread tbody tr")); n != unreadShownForTest {
+			t.Errorf("%d unread households listed, want %d", n, unreadShownForTest)
+		}
+		if got := text(one(t, res.Doc, "#unread-more")); got != "只列出前 100 户，另有 3 户未读" {
+			t.Errorf("the households beyond the list: %q", got)
+		}
 	})
 }
+
+// unreadShownForTest is how many unread households a notice's page lists.
+const unreadShownForTest = 100
