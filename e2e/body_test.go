@@ -43,12 +43,6 @@ func TestBodyTerm(t *testing.T) {
 			member := storetest.Exec(t, a.st, `INSERT INTO party_members (list, resident_id, name, org_id, path, community_id, status, category, created_at, updated_at)
 				SELECT 'registered', ?, '陈淑芬', ?, path, id, 'full', 'retired', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM territories WHERE id = ? RETURNING id`, chen.ID, committee, community.ID)
 			storetest.Exec(t, a.st, `INSERT INTO party_posts (org_id, post, member_id, starts_on, created_at) VALUES (?, 'secretary', ?, CURRENT_DATE, CURRENT_TIMESTAMP) RETURNING id`, committee, member)
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			b := mustBrowser(t, vp)
 			step, text := steps(t, b)

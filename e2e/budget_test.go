@@ -48,12 +48,6 @@ func TestBudget(t *testing.T) {
 				}
 				scopes = append(scopes, authz.ForUser(u))
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			// Staff create the round.
 			staff := mustBrowser(t, vp)
@@ -194,14 +188,7 @@ func TestBudget(t *testing.T) {
 			}
 
 			// The public page, without login.
-			comm, err := a.st.Territory(bg, sys, model.PathIDs(stair.Path)[2])
-			if err != nil || comm.Kind != model.KindCommunity {
-				t.Fatalf("the community: %+v %v", comm, err)
-			}
-			code := "510781006001"
-			if _, err := a.st.RenameTerritory(bg, sys, comm.ID, comm.Name, &code); err != nil {
-				t.Fatal(err)
-			}
+			code := mustPublicCode(t, a, stair)
 			public := mustBrowser(t, vp)
 			pstep, ptext := steps(t, public)
 			pstep("anyone opens the disclosure page",

@@ -43,12 +43,6 @@ func TestBurden(t *testing.T) {
 			if _, err := a.st.SaveBurdenDuty(bg, sys, 0, model.BurdenDutyInput{OwnerID: street.ID, Code: "MZ-01", Name: "最低生活保障申请受理与入户调查", Basis: "《社会救助暂行办法》第十一条"}); err != nil {
 				t.Fatal(err)
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 			choose := func(sel, label string) chromedp.Action[chromedp.Void] {
 				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 					_, err := chromedp.Evaluate[bool](`(function(){var s=document.querySelector('`+sel+`');for(var o of s.options){if(o.text.indexOf('`+label+`')>=0){s.value=o.value;return true}}return false})()`)(ctx, tg)

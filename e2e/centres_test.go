@@ -63,12 +63,6 @@ func TestCentreBooking(t *testing.T) {
 				t.Fatal(err)
 			}
 			tomorrow := model.DayOf(time.Now()).AddDate(0, 0, 1).Format(time.DateOnly)
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			// The neighbour has tomorrow's slots on screen, 10:00 free.
 			nb := mustBrowser(t, vp)

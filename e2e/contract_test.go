@@ -83,12 +83,6 @@ func TestContracts(t *testing.T) {
 				t.Fatal(err)
 			}
 			path, m := "/contracts/"+itoa(k.ID), itoa(k.Milestones[0].ID)
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			// Staff accept the milestone behind the confirmation.
 			sb := mustBrowserFor(t, vp, 150*time.Second)

@@ -62,12 +62,6 @@ func TestDutyRotation(t *testing.T) {
 
 			b := mustBrowser(t, vp)
 			step, text := steps(t, b)
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 			step("log in, open 我家轮值", append(login(a, "zhangjia", "duty month 2026 冬至", ""),
 				chromedp.Navigate(a.url+"/services"),
 				chromedp.WaitVisible(chromedp.CSS(`#tile-duty`)),

@@ -64,12 +64,6 @@ func TestFunds(t *testing.T) {
 			if err := os.WriteFile(receipt, modeltest.JPEG(t, 800, 600), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			// Staff request on the phone form.
 			sb := mustBrowserFor(t, vp, 150*time.Second)

@@ -254,6 +254,15 @@ func shot(t *testing.T, vp viewport, name string) chromedp.Action[chromedp.Void]
 	})
 }
 
+// press clicks the first element that matches the CSS selector sel, by script: it needs no
+// layout (a button under the phone's tab bar is pressed as well) and waits for nothing.
+func press(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
+		return err
+	})
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // login is the steps of logging in as username through the login page, with the second

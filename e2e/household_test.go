@@ -140,3 +140,19 @@ func TestAddHouseholdFlow(t *testing.T) {
 		})
 	}
 }
+
+// mustPublicCode gives the community above stairwell stair (district, street, community …)
+// the code 510781006001 and returns it: the address of its disclosure page, /p/{code}.
+func mustPublicCode(t *testing.T, a *app, stair *model.Territory) string {
+	t.Helper()
+	bg, sys := context.Background(), authz.System()
+	comm, err := a.st.Territory(bg, sys, model.PathIDs(stair.Path)[2])
+	if err != nil || comm.Kind != model.KindCommunity {
+		t.Fatalf("the community: %+v %v", comm, err)
+	}
+	code := "510781006001"
+	if _, err := a.st.RenameTerritory(bg, sys, comm.ID, comm.Name, &code); err != nil {
+		t.Fatal(err)
+	}
+	return code
+}

@@ -50,12 +50,6 @@ func TestListsMatching(t *testing.T) {
 				t.Fatal(err)
 			}
 			due := time.Now().In(model.Shanghai).AddDate(0, 0, 14).Format(time.DateOnly)
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 			b := mustBrowserFor(t, vp, 150*time.Second)
 			step, text := steps(t, b)
 			rep := itoa(repair.ID)

@@ -45,12 +45,6 @@ func TestNotice(t *testing.T) {
 			if err := a.st.LinkResident(bg, sys, u.ID, people[0]); err != nil {
 				t.Fatal(err)
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			staff := mustBrowser(t, vp)
 			sstep, stext := steps(t, staff)
@@ -121,14 +115,7 @@ func TestNotice(t *testing.T) {
 			noLayoutFaults(t, staff, "the notice's receipts")
 
 			// The public notice on the disclosure page, without login or a household's data.
-			comm, err := a.st.Territory(bg, sys, model.PathIDs(stair.Path)[2]) // district, street, community
-			if err != nil || comm.Kind != model.KindCommunity {
-				t.Fatalf("the community: %+v %v", comm, err)
-			}
-			code := "510781006001"
-			if _, err := a.st.RenameTerritory(bg, sys, comm.ID, comm.Name, &code); err != nil {
-				t.Fatal(err)
-			}
+			code := mustPublicCode(t, a, stair)
 			public := mustBrowser(t, vp)
 			pstep, ptext := steps(t, public)
 			pstep("anyone opens the disclosure page",

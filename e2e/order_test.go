@@ -55,12 +55,6 @@ func TestOrderFlow(t *testing.T) {
 	if err := os.WriteFile(photo, modeltest.JPEG(t, 800, 600), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-			return err
-		})
-	}
 
 	vp := Phone
 	rb := mustBrowserFor(t, vp, 150*time.Second)

@@ -48,12 +48,6 @@ func TestOrgSpace(t *testing.T) {
 			step, text := steps(t, b)
 			// On the phone the fixed tab bar covers the bottom of the screen: buttons are
 			// pressed by their own click, as a tap on them does.
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 			step("log in, open my branch", append(login(a, "wangdangyuan", "serve the people 2026 冬", ""),
 				chromedp.Navigate(a.url+"/party/me"),
 				chromedp.WaitVisible(chromedp.CSS(`#my-spaces a`)),

@@ -57,12 +57,6 @@ func TestSurvey(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 			// fill ticks the first choice of every choice question and 4 of every scale.
 			fill := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := chromedp.Evaluate[bool](`(document.querySelectorAll('#form-answer fieldset').forEach(fs => {

@@ -45,12 +45,6 @@ func TestTopic(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 			// pick chooses the option of select sel whose label starts with prefix.
 			pick := func(sel, prefix string) chromedp.Action[chromedp.Void] {
 				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

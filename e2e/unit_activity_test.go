@@ -58,12 +58,6 @@ func TestUnitActivityRecord(t *testing.T) {
 	vp := Phone
 	b := mustBrowser(t, vp)
 	step, text := steps(t, b)
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-			return err
-		})
-	}
 	step("log in, open 办事", append(login(a, "zuzhang", pw, ""),
 		chromedp.Navigate(a.url+"/services"),
 		chromedp.WaitVisible(chromedp.CSS(`#tile-unit-activities`)),

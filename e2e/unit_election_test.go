@@ -51,12 +51,6 @@ func TestUnitElection(t *testing.T) {
 			if err := a.st.LinkResident(bg, sys, acct.ID, heads[0]); err != nil {
 				t.Fatal(err)
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			staff := mustBrowser(t, vp)
 			sstep, stext := steps(t, staff)

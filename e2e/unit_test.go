@@ -69,12 +69,6 @@ func TestUnitFormation(t *testing.T) {
 			step, text := steps(t, b)
 			// The fixed tab bar of the phone covers the bottom of the screen: buttons are pressed
 			// by their own click, as a tap on them does.
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 			step("log in, open 组建联建单元", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),
 				chromedp.Navigate(a.url+"/unit-proposals"),
 				chromedp.WaitVisible(chromedp.CSS(`select[name=node_id]`)),

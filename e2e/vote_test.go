@@ -54,12 +54,6 @@ func TestVote(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			press := func(sel string) chromedp.Action[chromedp.Void] {
-				return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-					_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-					return err
-				})
-			}
 
 			staff := mustBrowser(t, vp)
 			sstep, stext := steps(t, staff)
@@ -172,14 +166,7 @@ func TestVote(t *testing.T) {
 			}
 
 			// The community's public disclosure page, without login: the result is there.
-			comm, err := a.st.Territory(bg, sys, model.PathIDs(stair.Path)[2]) // district, street, community
-			if err != nil || comm.Kind != model.KindCommunity {
-				t.Fatalf("the community: %+v %v", comm, err)
-			}
-			code := "510781006001"
-			if _, err := a.st.RenameTerritory(bg, sys, comm.ID, comm.Name, &code); err != nil {
-				t.Fatal(err)
-			}
+			code := mustPublicCode(t, a, stair)
 			public := mustBrowser(t, vp)
 			pstep, ptext := steps(t, public)
 			pstep("anyone opens the disclosure page",

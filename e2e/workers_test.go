@@ -45,12 +45,6 @@ func TestWorkers(t *testing.T) {
 		Role: model.RoleGridLeader, ScopeID: grid.ID, TOTPSecret: staffSecret}); err != nil {
 		t.Fatal(err)
 	}
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').click(), true)`)(ctx, tg)
-			return err
-		})
-	}
 
 	t.Run("visit on the phone", func(t *testing.T) {
 		vp := Phone
