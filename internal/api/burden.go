@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -85,25 +86,14 @@ type burdenDepartmentSave struct {
 }
 
 func (a *API) saveBurdenDepartment(create bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var id int64
-		if !create {
-			var err error
-			if id, err = pathID(r); err != nil {
-				return err
-			}
-		}
-		var req burdenDepartmentSave
-		if err := decode(w, r, a.maxBody, &req); err != nil {
-			return err
-		}
-		d, err := a.st.SaveBurdenDepartment(r.Context(), authz.ScopeFrom(r.Context()), id, model.BurdenDepartmentInput{OwnerID: int64(req.OwnerID), Name: req.Name,
+	return saveEntry(a, create, func(ctx context.Context, sc authz.Scope, id int64, req burdenDepartmentSave) (any, error) {
+		d, err := a.st.SaveBurdenDepartment(ctx, sc, id, model.BurdenDepartmentInput{OwnerID: int64(req.OwnerID), Name: req.Name,
 			Line: req.Line, Active: req.Active == nil || *req.Active})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return writeJSON(w, map[bool]int{true: http.StatusCreated, false: http.StatusOK}[create], toBurdenDepartmentJSON(d))
-	}
+		return toBurdenDepartmentJSON(d), nil
+	})
 }
 
 func (a *API) listBurdenDuties(w http.ResponseWriter, r *http.Request) error {
@@ -131,25 +121,14 @@ type burdenDutySave struct {
 }
 
 func (a *API) saveBurdenDuty(create bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var id int64
-		if !create {
-			var err error
-			if id, err = pathID(r); err != nil {
-				return err
-			}
-		}
-		var req burdenDutySave
-		if err := decode(w, r, a.maxBody, &req); err != nil {
-			return err
-		}
-		d, err := a.st.SaveBurdenDuty(r.Context(), authz.ScopeFrom(r.Context()), id, model.BurdenDutyInput{OwnerID: int64(req.OwnerID), Code: req.Code, Name: req.Name,
+	return saveEntry(a, create, func(ctx context.Context, sc authz.Scope, id int64, req burdenDutySave) (any, error) {
+		d, err := a.st.SaveBurdenDuty(ctx, sc, id, model.BurdenDutyInput{OwnerID: int64(req.OwnerID), Code: req.Code, Name: req.Name,
 			Basis: req.Basis, Active: req.Active == nil || *req.Active})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return writeJSON(w, map[bool]int{true: http.StatusCreated, false: http.StatusOK}[create], toBurdenDutyJSON(d))
-	}
+		return toBurdenDutyJSON(d), nil
+	})
 }
 
 type burdenTaskJSON struct {

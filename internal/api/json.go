@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 )
 
@@ -36,6 +38,34 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	}
 	*id = ID(n)
 	return nil
+}
+
+// saveEntry makes the handler of a catalogue entry's POST (create) or PATCH …/{id}: the path's
+// id (0 when creating), the body decoded into a Req, save, and what it returns as JSON — 201
+// when created, 200 when changed.
+func saveEntry[Req any](a *API, create bool, save func(ctx context.Context, sc authz.Scope, id int64, req Req) (any, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var id int64
+		if !create {
+			var err error
+			if id, err = pathID(r); err != nil {
+				return err
+			}
+		}
+		var req Req
+		if err := decode(w, r, a.maxBody, &req); err != nil {
+			return err
+		}
+		out, err := save(r.Context(), authz.ScopeFrom(r.Context()), id, req)
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if create {
+			status = http.StatusCreated
+		}
+		return writeJSON(w, status, out)
+	}
 }
 
 // decode reads one JSON object from the body into dst: unknown fields, wrong types, trailing

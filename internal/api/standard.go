@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -62,25 +63,14 @@ type standardItemSave struct {
 }
 
 func (a *API) saveStandardItem(create bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var id int64
-		if !create {
-			var err error
-			if id, err = pathID(r); err != nil {
-				return err
-			}
-		}
-		var req standardItemSave
-		if err := decode(w, r, a.maxBody, &req); err != nil {
-			return err
-		}
-		it, err := a.st.SaveStandardItem(r.Context(), authz.ScopeFrom(r.Context()), id, model.StandardItemInput{OwnerID: int64(req.OwnerID), Code: req.Code, Name: req.Name,
+	return saveEntry(a, create, func(ctx context.Context, sc authz.Scope, id int64, req standardItemSave) (any, error) {
+		it, err := a.st.SaveStandardItem(ctx, sc, id, model.StandardItemInput{OwnerID: int64(req.OwnerID), Code: req.Code, Name: req.Name,
 			Method: model.StandardMethod(req.Method), Metric: model.StandardMetric(req.Metric), Op: req.Op, Threshold: req.Threshold, Unit: req.Unit, Active: req.Active == nil || *req.Active})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return writeJSON(w, map[bool]int{true: http.StatusCreated, false: http.StatusOK}[create], toStandardItemJSON(it))
-	}
+		return toStandardItemJSON(it), nil
+	})
 }
 
 type standardValue struct {
