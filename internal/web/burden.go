@@ -557,18 +557,10 @@ func (wb *Web) burdenCatalogFor(w http.ResponseWriter, r *http.Request, status i
 
 // saveBurdenDepartment creates (POST /burden/departments) or changes (…/{id}) a department.
 func (wb *Web) saveBurdenDepartment(w http.ResponseWriter, r *http.Request) error {
-	id, err := optionalPathID(r)
+	id, f, err := entryForm(w, r, "dept", "edit-department-", "owner_id", "code", "name", "basis", "line", "active")
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	name := "dept"
-	if id != 0 {
-		name = "edit-department-" + strconv.FormatInt(id, 10)
-	}
-	f := newForm(name, r.PostForm, "owner_id", "code", "name", "basis", "line", "active")
 	in := model.BurdenDepartmentInput{Name: f.Values.Get("name"), Line: f.Values.Get("line"), Active: id == 0 || f.Values.Get("active") != ""}
 	in.OwnerID, _ = strconv.ParseInt(f.Values.Get("owner_id"), 10, 64)
 	if _, err := wb.st.SaveBurdenDepartment(r.Context(), scope(r), id, in); err != nil {
@@ -589,18 +581,10 @@ func (wb *Web) saveBurdenDepartment(w http.ResponseWriter, r *http.Request) erro
 
 // saveBurdenDuty creates (POST /burden/duties) or changes (…/{id}) a duty.
 func (wb *Web) saveBurdenDuty(w http.ResponseWriter, r *http.Request) error {
-	id, err := optionalPathID(r)
+	id, f, err := entryForm(w, r, "duty", "edit-duty-", "owner_id", "code", "name", "basis", "line", "active")
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	name := "duty"
-	if id != 0 {
-		name = "edit-duty-" + strconv.FormatInt(id, 10)
-	}
-	f := newForm(name, r.PostForm, "owner_id", "code", "name", "basis", "line", "active")
 	in := model.BurdenDutyInput{Code: f.Values.Get("code"), Name: f.Values.Get("name"), Basis: f.Values.Get("basis"), Active: id == 0 || f.Values.Get("active") != ""}
 	in.OwnerID, _ = strconv.ParseInt(f.Values.Get("owner_id"), 10, 64)
 	if _, err := wb.st.SaveBurdenDuty(r.Context(), scope(r), id, in); err != nil {

@@ -488,18 +488,10 @@ func (wb *Web) fundConfigFor(w http.ResponseWriter, r *http.Request, status int,
 
 // saveFundCategory creates (POST /funds/config/categories) or changes (…/{id}) a category.
 func (wb *Web) saveFundCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := optionalPathID(r)
+	id, f, err := entryForm(w, r, "category", "category-", "name", "sort", "active")
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	name := "category"
-	if id != 0 {
-		name = "category-" + strconv.FormatInt(id, 10)
-	}
-	f := newForm(name, r.PostForm, "name", "sort", "active")
 	in := model.FundCategoryInput{Name: f.Values.Get("name"), Active: id == 0 || f.Checked("active")}
 	sort, err := strconv.Atoi(strings.TrimSpace(f.Values.Get("sort")))
 	if s := strings.TrimSpace(f.Values.Get("sort")); s != "" && err != nil {

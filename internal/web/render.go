@@ -392,12 +392,24 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// optionalPathID is the {id} of a route that both creates (no {id}: 0) and changes (…/{id}).
-func optionalPathID(r *http.Request) (int64, error) {
-	if r.PathValue("id") == "" {
-		return 0, nil
+// entryForm reads the posted form of a catalogue entry's route that both creates (no {id}: id
+// 0, the form named create) and changes (…/{id}: the form named prefix and the id), with fields.
+func entryForm(w http.ResponseWriter, r *http.Request, create, prefix string, fields ...string) (int64, *Form, error) {
+	var id int64
+	if r.PathValue("id") != "" {
+		var err error
+		if id, err = pathID(r); err != nil {
+			return 0, nil, err
+		}
 	}
-	return pathID(r)
+	if err := parseForm(w, r); err != nil {
+		return 0, nil, err
+	}
+	name := create
+	if id != 0 {
+		name = prefix + strconv.FormatInt(id, 10)
+	}
+	return id, newForm(name, r.PostForm, fields...), nil
 }
 
 // queryID reads an optional id query parameter; absent is 0, malformed is not found.

@@ -148,21 +148,15 @@ func (wb *Web) standardsFor(w http.ResponseWriter, r *http.Request, status int, 
 // saveStandardItem creates (POST /standards/items) or changes (…/{id}) a catalogue item; a
 // changed item keeps its owner.
 func (wb *Web) saveStandardItem(w http.ResponseWriter, r *http.Request) error {
-	id, err := optionalPathID(r)
+	id, f, err := entryForm(w, r, "item", "item-", standardItemFields...)
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	name := "item"
 	if id != 0 {
-		name = "item-" + strconv.FormatInt(id, 10)
-		r.PostForm.Set("entry", strconv.FormatInt(id, 10))
+		f.Values.Set("entry", strconv.FormatInt(id, 10))
 	} else {
-		r.PostForm.Del("entry")
+		f.Values.Del("entry")
 	}
-	f := newForm(name, r.PostForm, standardItemFields...)
 	in := model.StandardItemInput{Code: f.Values.Get("code"), Name: f.Values.Get("name"), Method: model.StandardMethod(f.Values.Get("method")),
 		Metric: model.StandardMetric(f.Values.Get("metric")), Op: f.Values.Get("op"), Threshold: f.Values.Get("threshold"), Unit: f.Values.Get("unit"),
 		Active: id == 0 || f.Checked("active")}
