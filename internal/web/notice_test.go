@@ -62,6 +62,9 @@ func TestNoticePages(t *testing.T) {
 		}
 		res = resident.get(loc).want(t, http.StatusOK)
 		one(t, res.Doc, "#acknowledge")
+		if got := text(one(t, res.Doc, ".crumbs")); !strings.Contains(got, "公告详情") {
+			t.Errorf("the crumbs name the section twice: %q", got)
+		}
 		resident.post(loc+"/read", url.Values{}).want(t, http.StatusSeeOther)
 		res = resident.get(loc).want(t, http.StatusOK)
 		if got := text(one(t, res.Doc, "#acknowledged")); got != "本户已读" {
