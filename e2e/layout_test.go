@@ -13,7 +13,8 @@ import (
 
 // layoutFaults lists what looks broken on the page in the browser: a page wider than the
 // screen, an element shown although it is hidden, a text that touches its card's edge (a card
-// whose parts have no padding), a form squeezed beside its label in a phone's table card.
+// whose parts have no padding), a form squeezed beside its label in a phone's table card, a
+// chart drawn narrower than its box.
 const layoutFaults = `(() => {
   const out = [];
   if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
@@ -36,6 +37,10 @@ const layoutFaults = `(() => {
     if (getComputedStyle(f.parentElement).display === 'table-cell') continue; // a desk's table
     const row = f.closest('tr').getBoundingClientRect(), w = f.getBoundingClientRect().width;
     if (w < row.width * 0.6) out.push('a form in a table cell ' + Math.round(w) + ' px wide in a row of ' + Math.round(row.width) + ' px');
+  }
+  for (const c of document.querySelectorAll('main .analytics-chart.drawn')) {
+    const svg = c.querySelector('svg');
+    if (svg && c.clientWidth - svg.getBoundingClientRect().width > 8) out.push('a chart drawn ' + Math.round(svg.getBoundingClientRect().width) + ' px wide in a box of ' + c.clientWidth + ' px');
   }
   return out.slice(0, 12).join('\n');
 })()`

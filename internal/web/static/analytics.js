@@ -35,9 +35,11 @@
             xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 5 ? 30 : 0 } },
             yAxis: { type: "value", minInterval: 1 },
             series: [{ type: "bar", data: spec.data.map(function (d) { return d.value; }), itemStyle: { color: "#c8161d" } }] });
+      // Shown before it is drawn: ECharts measures the box, and a hidden one (display: none
+      // until drawn) measured 100 px wide, the bars squeezed against the axis.
+      el.classList.add("drawn");
       var c = window.echarts.init(el, null, { renderer: "svg" });
       c.setOption(option);
-      el.classList.add("drawn");
       charts.push(c);
     });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
