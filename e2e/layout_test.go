@@ -14,7 +14,7 @@ import (
 // layoutFaults lists what looks broken on the page in the browser: a page wider than the
 // screen, an element shown although it is hidden, a text that touches its card's edge (a card
 // whose parts have no padding), a form squeezed beside its label in a phone's table card, a
-// chart drawn narrower than its box.
+// chart drawn narrower than its box, a heading glued to the text above it.
 const layoutFaults = `(() => {
   const out = [];
   if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
@@ -37,6 +37,16 @@ const layoutFaults = `(() => {
     if (getComputedStyle(f.parentElement).display === 'table-cell') continue; // a desk's table
     const row = f.closest('tr').getBoundingClientRect(), w = f.getBoundingClientRect().width;
     if (w < row.width * 0.6) out.push('a form in a table cell ' + Math.round(w) + ' px wide in a row of ' + Math.round(row.width) + ' px');
+  }
+  for (const h of document.querySelectorAll('main h2, main h3')) {
+    const prev = h.previousElementSibling;
+    if (!prev || !prev.matches('p, table, ul, ol, dl, #turnout-box') || !prev.getClientRects().length || !h.getClientRects().length) continue;
+    const gap = h.getBoundingClientRect().top - prev.getBoundingClientRect().bottom;
+    if (gap < 6) out.push('a heading glued to the text above it: "' + h.textContent.trim().slice(0, 24) + '" (' + Math.round(gap) + ' px)');
+  }
+  for (const d of document.querySelectorAll('main p + #turnout-box')) {
+    const gap = d.getBoundingClientRect().top - d.previousElementSibling.getBoundingClientRect().bottom;
+    if (gap < 6) out.push("a vote's turnout glued to the text above it (" + Math.round(gap) + ' px)');
   }
   for (const c of document.querySelectorAll('main .analytics-chart.drawn')) {
     const svg = c.querySelector('svg');
