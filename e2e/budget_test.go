@@ -124,6 +124,7 @@ func TestBudget(t *testing.T) {
 				press(`#open-voting-submit`),
 				chromedp.WaitVisible(chromedp.CSS(`#round-vote`)),
 				shot(t, vp, "budget-07-voting"))
+			noLayoutFaults(t, staff, "the round open for voting")
 			r, err := a.st.BudgetRound(bg, sys, round)
 			if err != nil || r.VoteID == 0 {
 				t.Fatalf("voting: %+v %v", r, err)

@@ -14,7 +14,8 @@ import (
 // layoutFaults lists what looks broken on the page in the browser: a page wider than the
 // screen, an element shown although it is hidden, a text that touches its card's edge (a card
 // whose parts have no padding), a form squeezed beside its label in a phone's table card, a
-// chart drawn narrower than its box, a heading glued to the text above it.
+// chart drawn narrower than its box, a heading glued to the text above it, a button glued to
+// what follows it on its line.
 const layoutFaults = `(() => {
   const out = [];
   if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
@@ -47,6 +48,12 @@ const layoutFaults = `(() => {
   for (const d of document.querySelectorAll('main p + #turnout-box')) {
     const gap = d.getBoundingClientRect().top - d.previousElementSibling.getBoundingClientRect().bottom;
     if (gap < 6) out.push("a vote's turnout glued to the text above it (" + Math.round(gap) + ' px)');
+  }
+  for (const b of document.querySelectorAll('main .btn')) {
+    const next = b.nextElementSibling;
+    if (!next || !next.getClientRects().length || !b.getClientRects().length || !next.textContent.trim()) continue;
+    const r = b.getBoundingClientRect(), q = next.getBoundingClientRect();
+    if (q.top < r.bottom && q.bottom > r.top && q.left - r.right < 8) out.push('a button glued to what follows it: "' + b.textContent.trim().slice(0, 12) + '" (' + Math.round(q.left - r.right) + ' px)');
   }
   for (const c of document.querySelectorAll('main .analytics-chart.drawn')) {
     const svg = c.querySelector('svg');
