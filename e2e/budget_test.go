@@ -85,6 +85,7 @@ func TestBudget(t *testing.T) {
 				press(`#submit-proposal`),
 				chromedp.WaitVisible(chromedp.CSS(`#project`)),
 				shot(t, vp, "budget-04-proposed"))
+			noLayoutFaults(t, res, "the proposed project")
 			if s := rtext(`#proposer`); !strings.Contains(s, "居民提出") {
 				t.Errorf("the proposer as the resident reads it: %q", s)
 			}

@@ -15,7 +15,7 @@ import (
 // screen, an element shown although it is hidden, a text that touches its card's edge (a card
 // whose parts have no padding), a form squeezed beside its label in a phone's table card, a
 // chart drawn narrower than its box, a heading glued to the text above it, a button glued to
-// what follows it on its line.
+// what follows it on its line, a summary (dl) indented twice inside its card.
 const layoutFaults = `(() => {
   const out = [];
   if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
@@ -54,6 +54,10 @@ const layoutFaults = `(() => {
     if (!next || !next.getClientRects().length || !b.getClientRects().length || !next.textContent.trim()) continue;
     const r = b.getBoundingClientRect(), q = next.getBoundingClientRect();
     if (q.top < r.bottom && q.bottom > r.top && q.left - r.right < 8) out.push('a button glued to what follows it: "' + b.textContent.trim().slice(0, 12) + '" (' + Math.round(q.left - r.right) + ' px)');
+  }
+  for (const dt of document.querySelectorAll('main .card .summary dt')) {
+    const inset = dt.getBoundingClientRect().left - dt.closest('.card').getBoundingClientRect().left;
+    if (inset > 24) out.push('a summary indented ' + Math.round(inset) + ' px inside its card: "' + dt.textContent.trim().slice(0, 12) + '"');
   }
   for (const c of document.querySelectorAll('main .analytics-chart.drawn')) {
     const svg = c.querySelector('svg');
