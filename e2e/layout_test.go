@@ -15,7 +15,8 @@ import (
 // screen, an element shown although it is hidden, a text that touches its card's edge (a card
 // whose parts have no padding), a form squeezed beside its label in a phone's table card, a
 // chart drawn narrower than its box, a heading glued to the text above it, a button glued to
-// what follows it on its line, a summary (dl) indented twice inside its card.
+// what follows it on its line, a summary (dl) indented twice inside its card, a list's rows
+// standing in from their card's heading.
 const layoutFaults = `(() => {
   const out = [];
   if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
@@ -58,6 +59,12 @@ const layoutFaults = `(() => {
   for (const dt of document.querySelectorAll('main .card .summary dt')) {
     const inset = dt.getBoundingClientRect().left - dt.closest('.card').getBoundingClientRect().left;
     if (inset > 24) out.push('a summary indented ' + Math.round(inset) + ' px inside its card: "' + dt.textContent.trim().slice(0, 12) + '"');
+  }
+  for (const t of document.querySelectorAll('main .list-card > .topic-list .topic-title')) {
+    const h = t.closest('.list-card').querySelector(':scope > h2');
+    if (!h) continue;
+    const d = t.getBoundingClientRect().left - h.getBoundingClientRect().left;
+    if (Math.abs(d) > 4) out.push('a list row stands ' + Math.round(d) + ' px in from its card\'s heading: "' + t.textContent.trim().slice(0, 12) + '"');
   }
   for (const c of document.querySelectorAll('main .analytics-chart.drawn')) {
     const svg = c.querySelector('svg');
