@@ -14,7 +14,7 @@ import (
 // layoutFaults lists what looks broken on the page in the browser: a page wider than the
 // screen, an element shown although it is hidden, a text that touches its card's edge (a card
 // whose parts have no padding), a form squeezed beside its label in a phone's table card, a
-// chart drawn narrower than its box, a heading glued to the text above it, a button glued to
+// chart drawn narrower than its box or with labels on top of each other, a heading glued to the text above it, a button glued to
 // what follows it on its line, a summary (dl) indented twice inside its card, a list's rows
 // standing in from their card's heading.
 const layoutFaults = `(() => {
@@ -67,6 +67,13 @@ const layoutFaults = `(() => {
     if (Math.abs(d) > 4) out.push('a list row stands ' + Math.round(d) + ' px in from its card\'s heading: "' + t.textContent.trim().slice(0, 12) + '"');
   }
   for (const c of document.querySelectorAll('main .analytics-chart.drawn')) {
+    // (not the page count of a scrolling legend, under which the legend's last name is clipped;
+    // the lines of one broken label touch, so an overlap is more than a third of a line)
+    const texts = [...c.querySelectorAll('svg text')].map(t => [t.textContent, t.getBoundingClientRect()]).filter(([s, r]) => s.trim() && r.width && !/^\d+\/\d+$/.test(s.trim()));
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+      const a = texts[i][1], b = texts[j][1];
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > Math.min(a.height, b.height) / 3) out.push("a chart's labels overlap: \"" + texts[i][0].slice(0, 12) + '" and "' + texts[j][0].slice(0, 12) + '"');
+    }
     const svg = c.querySelector('svg');
     if (svg && c.clientWidth - svg.getBoundingClientRect().width > 8) out.push('a chart drawn ' + Math.round(svg.getBoundingClientRect().width) + ' px wide in a box of ' + c.clientWidth + ' px');
   }

@@ -31,8 +31,11 @@
             legend: { bottom: 0, type: "scroll" },
             series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: spec.data, label: { show: false } }] }
         : { tooltip: { trigger: "axis" },
-            grid: { left: 40, right: 12, top: 12, bottom: 48 },
-            xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 5 ? 30 : 0 } },
+            grid: { left: 40, right: 12, top: 12, bottom: 56 },
+            // A long option's name breaks into lines within its bar's width (on a phone two
+            // names side by side ran into each other); more than five names are turned instead.
+            xAxis: { type: "category", data: names, axisLabel: names.length > 5 ? { interval: 0, rotate: 30 }
+              : { interval: 0, width: Math.max(40, (el.clientWidth - 52) / Math.max(names.length, 1) - 8), overflow: "break" } },
             yAxis: { type: "value", minInterval: 1 },
             series: [{ type: "bar", data: spec.data.map(function (d) { return d.value; }), itemStyle: { color: "#c8161d" } }] });
       // Shown before it is drawn: ECharts measures the box, and a hidden one (display: none
