@@ -74,6 +74,8 @@ const layoutFaults = `(() => {
       const a = texts[i][1], b = texts[j][1];
       if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > Math.min(a.height, b.height) / 3) out.push("a chart's labels overlap: \"" + texts[i][0].slice(0, 12) + '" and "' + texts[j][0].slice(0, 12) + '"');
     }
+    const box = c.getBoundingClientRect();
+    for (const [s, r] of texts) if (r.bottom > box.bottom + 1) out.push("a chart's label runs out of its box: \"" + s.slice(0, 12) + '"');
     const svg = c.querySelector('svg');
     if (svg && c.clientWidth - svg.getBoundingClientRect().width > 8) out.push('a chart drawn ' + Math.round(svg.getBoundingClientRect().width) + ' px wide in a box of ' + c.clientWidth + ' px');
   }

@@ -9,6 +9,12 @@
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var spec;
       try { spec = JSON.parse(el.getAttribute("data-chart")); } catch (e) { return; }
+      // A pie of nothing (no course assigned yet) would draw equal slices: the table says it.
+      if (spec.type === "pie" && !spec.data.some(function (d) { return d.value > 0; })) return;
+      // Shown before it is drawn: ECharts measures the box, and a hidden one (display: none
+      // until drawn) measured 100 px wide, the bars squeezed against the axis; the labels'
+      // width below is the box's too.
+      el.classList.add("drawn");
       var option;
       // "stack": categories, and series of {name, data, color} stacked per category; "series":
       // the same side by side, a series with line set drawn as a line (null: no point), the
@@ -23,8 +29,6 @@
             return { type: s.line ? "line" : "bar", stack: stacked ? "all" : undefined, connectNulls: true, name: s.name, data: s.data, itemStyle: { color: s.color }, lineStyle: s.line ? { color: s.color } : undefined };
           }) };
       }
-      // A pie of nothing (no course assigned yet) would draw equal slices: the table says it.
-      if (spec.type === "pie" && !spec.data.some(function (d) { return d.value > 0; })) return;
       var names = (spec.data || []).map(function (d) { return d.name; });
       option = option || (spec.type === "pie"
         ? { tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
@@ -38,9 +42,6 @@
               : { interval: 0, width: Math.max(40, (el.clientWidth - 52) / Math.max(names.length, 1) - 8), overflow: "break" } },
             yAxis: { type: "value", minInterval: 1 },
             series: [{ type: "bar", data: spec.data.map(function (d) { return d.value; }), itemStyle: { color: "#c8161d" } }] });
-      // Shown before it is drawn: ECharts measures the box, and a hidden one (display: none
-      // until drawn) measured 100 px wide, the bars squeezed against the axis.
-      el.classList.add("drawn");
       var c = window.echarts.init(el, null, { renderer: "svg" });
       c.setOption(option);
       charts.push(c);
