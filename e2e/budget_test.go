@@ -85,6 +85,7 @@ func TestBudget(t *testing.T) {
 				press(`#submit-proposal`),
 				chromedp.WaitVisible(chromedp.CSS(`#project`)),
 				shot(t, vp, "budget-04-proposed"))
+			noLayoutFaults(t, res, "the proposed project")
 			if s := rtext(`#proposer`); !strings.Contains(s, "居民提出") {
 				t.Errorf("the proposer as the resident reads it: %q", s)
 			}
@@ -124,6 +125,7 @@ func TestBudget(t *testing.T) {
 				press(`#open-voting-submit`),
 				chromedp.WaitVisible(chromedp.CSS(`#round-vote`)),
 				shot(t, vp, "budget-07-voting"))
+			noLayoutFaults(t, staff, "the round open for voting")
 			r, err := a.st.BudgetRound(bg, sys, round)
 			if err != nil || r.VoteID == 0 {
 				t.Fatalf("voting: %+v %v", r, err)

@@ -13,7 +13,10 @@ import (
 
 // layoutFaults lists what looks broken on the page in the browser: a page wider than the
 // screen, an element shown although it is hidden, a text that touches its card's edge (a card
-// whose parts have no padding), a form squeezed beside its label in a phone's table card.
+// whose parts have no padding), a form squeezed beside its label in a phone's table card, a
+// chart drawn narrower than its box or with labels on top of each other, a heading glued to the text above it, a button glued to
+// what follows it on its line, a summary (dl) indented twice inside its card, a list's rows
+// standing in from their card's heading.
 const layoutFaults = `(() => {
   const out = [];
   if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
@@ -36,6 +39,45 @@ const layoutFaults = `(() => {
     if (getComputedStyle(f.parentElement).display === 'table-cell') continue; // a desk's table
     const row = f.closest('tr').getBoundingClientRect(), w = f.getBoundingClientRect().width;
     if (w < row.width * 0.6) out.push('a form in a table cell ' + Math.round(w) + ' px wide in a row of ' + Math.round(row.width) + ' px');
+  }
+  for (const h of document.querySelectorAll('main h2, main h3')) {
+    const prev = h.previousElementSibling;
+    if (!prev || !prev.matches('p, table, ul, ol, dl, #turnout-box') || !prev.getClientRects().length || !h.getClientRects().length) continue;
+    const gap = h.getBoundingClientRect().top - prev.getBoundingClientRect().bottom;
+    if (gap < 6) out.push('a heading glued to the text above it: "' + h.textContent.trim().slice(0, 24) + '" (' + Math.round(gap) + ' px)');
+  }
+  for (const d of document.querySelectorAll('main p + #turnout-box')) {
+    const gap = d.getBoundingClientRect().top - d.previousElementSibling.getBoundingClientRect().bottom;
+    if (gap < 6) out.push("a vote's turnout glued to the text above it (" + Math.round(gap) + ' px)');
+  }
+  for (const b of document.querySelectorAll('main .btn')) {
+    const next = b.nextElementSibling;
+    if (!next || !next.getClientRects().length || !b.getClientRects().length || !next.textContent.trim()) continue;
+    const r = b.getBoundingClientRect(), q = next.getBoundingClientRect();
+    if (q.top < r.bottom && q.bottom > r.top && q.left - r.right < 8) out.push('a button glued to what follows it: "' + b.textContent.trim().slice(0, 12) + '" (' + Math.round(q.left - r.right) + ' px)');
+  }
+  for (const dt of document.querySelectorAll('main .card .summary dt')) {
+    const inset = dt.getBoundingClientRect().left - dt.closest('.card').getBoundingClientRect().left;
+    if (inset > 24) out.push('a summary indented ' + Math.round(inset) + ' px inside its card: "' + dt.textContent.trim().slice(0, 12) + '"');
+  }
+  for (const t of document.querySelectorAll('main .list-card > .topic-list .topic-title')) {
+    const h = t.closest('.list-card').querySelector(':scope > h2');
+    if (!h) continue;
+    const d = t.getBoundingClientRect().left - h.getBoundingClientRect().left;
+    if (Math.abs(d) > 4) out.push('a list row stands ' + Math.round(d) + ' px in from its card\'s heading: "' + t.textContent.trim().slice(0, 12) + '"');
+  }
+  for (const c of document.querySelectorAll('main .analytics-chart.drawn')) {
+    // (not the page count of a scrolling legend, under which the legend's last name is clipped;
+    // the lines of one broken label touch, so an overlap is more than a third of a line)
+    const texts = [...c.querySelectorAll('svg text')].map(t => [t.textContent, t.getBoundingClientRect()]).filter(([s, r]) => s.trim() && r.width && !/^\d+\/\d+$/.test(s.trim()));
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+      const a = texts[i][1], b = texts[j][1];
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > Math.min(a.height, b.height) / 3) out.push("a chart's labels overlap: \"" + texts[i][0].slice(0, 12) + '" and "' + texts[j][0].slice(0, 12) + '"');
+    }
+    const box = c.getBoundingClientRect();
+    for (const [s, r] of texts) if (r.bottom > box.bottom + 1) out.push("a chart's label runs out of its box: \"" + s.slice(0, 12) + '"');
+    const svg = c.querySelector('svg');
+    if (svg && c.clientWidth - svg.getBoundingClientRect().width > 8) out.push('a chart drawn ' + Math.round(svg.getBoundingClientRect().width) + ' px wide in a box of ' + c.clientWidth + ' px');
   }
   return out.slice(0, 12).join('\n');
 })()`

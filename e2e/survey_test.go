@@ -153,8 +153,9 @@ func TestSurvey(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(`#close-survey`)),
 				press(`#close-survey`),
 				chromedp.WaitVisible(chromedp.CSS(`#perception-index`)),
-				chromedp.WaitVisible(chromedp.CSS(`.analytics-chart.drawn`)),
-				shot(t, vp, "survey-07-results"))
+				chromedp.WaitVisible(chromedp.CSS(`.analytics-chart.drawn`)))
+			noLayoutFaults(t, staff, "the survey's results") // before a shot's resize redraws the charts
+			sstep("the results' shot", shot(t, vp, "survey-07-results"))
 			if s := stext(`#results-responses`); !strings.Contains(s, "6") {
 				t.Errorf("results: %q", s)
 			}
@@ -177,8 +178,9 @@ func TestSurvey(t *testing.T) {
 				chromedp.Navigate(a.url+"/surveys/perception"),
 				chromedp.WaitVisible(chromedp.CSS(`#trend-table`)),
 				chromedp.WaitVisible(chromedp.CSS(`#chart-trend.drawn`)),
-				chromedp.Sleep(1500*time.Millisecond), // the lines' animation
-				shot(t, vp, "survey-09-trend"))
+				chromedp.Sleep(1500*time.Millisecond)) // the lines' animation
+			noLayoutFaults(t, staff, "the perception trend")
+			sstep("the trend's shot", shot(t, vp, "survey-09-trend"))
 			if s := stext(`#trend-table`); !strings.Contains(s, "第一网格") || !strings.Contains(s, "6 份") {
 				t.Errorf("trend table: %q", s)
 			}

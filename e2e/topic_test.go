@@ -94,16 +94,18 @@ func TestTopic(t *testing.T) {
 			// The neighbour replies from its phone.
 			nb := mustBrowser(t, vp)
 			nstep, _ := steps(t, nb)
-			nstep("the neighbour finds it in its list and replies", append(login(a, "zhaojia", "talk it over 2026 大雪", ""),
+			nstep("the neighbour finds it in its list", append(login(a, "zhaojia", "talk it over 2026 大雪", ""),
 				chromedp.Navigate(a.url+"/topics"),
 				chromedp.WaitVisible(chromedp.CSS(`#topic-list`)),
-				shot(t, vp, "topic-04-list"),
+				shot(t, vp, "topic-04-list"))...)
+			noLayoutFaults(t, nb, "the list of topics")
+			nstep("the neighbour replies",
 				chromedp.Navigate(a.url+topicPath),
 				chromedp.WaitVisible(chromedp.CSS(`#form-reply`)),
 				chromedp.SetValue(chromedp.CSS(`#form-reply textarea[name=body]`), "赞成！有事打我电话 13912345678"),
 				press(`#reply-submit`),
 				chromedp.WaitVisible(chromedp.CSS(`#replies`)),
-				shot(t, vp, "topic-05-replied"))...)
+				shot(t, vp, "topic-05-replied"))
 			if ran, err := chromedp.Run(nb, chromedp.Evaluate[bool](`window.__xss === 1`)); err != nil || ran {
 				t.Errorf("the list's title ran a script: %v (%v)", ran, err)
 			}

@@ -71,6 +71,7 @@ func TestVote(t *testing.T) {
 			}
 			sstep("give the question and open",
 				chromedp.SetValue(chromedp.CSS(`input[name=title]`), "1单元是否加装电梯"),
+				chromedp.SetValue(chromedp.CSS(`textarea[name=description]`), "费用按楼层分摊，详见公告。"),
 				chromedp.SetValue(chromedp.CSS(`select[name=territory_id]`), itoa(stair.ID)),
 				press(`#form-vote button[type=submit]`),
 				chromedp.WaitVisible(chromedp.CSS(`#vote-roll`)),

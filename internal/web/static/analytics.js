@@ -9,6 +9,12 @@
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var spec;
       try { spec = JSON.parse(el.getAttribute("data-chart")); } catch (e) { return; }
+      // A pie of nothing (no course assigned yet) would draw equal slices: the table says it.
+      if (spec.type === "pie" && !spec.data.some(function (d) { return d.value > 0; })) return;
+      // Shown before it is drawn: ECharts measures the box, and a hidden one (display: none
+      // until drawn) measured 100 px wide, the bars squeezed against the axis; the labels'
+      // width below is the box's too.
+      el.classList.add("drawn");
       var option;
       // "stack": categories, and series of {name, data, color} stacked per category; "series":
       // the same side by side, a series with line set drawn as a line (null: no point), the
@@ -23,21 +29,21 @@
             return { type: s.line ? "line" : "bar", stack: stacked ? "all" : undefined, connectNulls: true, name: s.name, data: s.data, itemStyle: { color: s.color }, lineStyle: s.line ? { color: s.color } : undefined };
           }) };
       }
-      // A pie of nothing (no course assigned yet) would draw equal slices: the table says it.
-      if (spec.type === "pie" && !spec.data.some(function (d) { return d.value > 0; })) return;
       var names = (spec.data || []).map(function (d) { return d.name; });
       option = option || (spec.type === "pie"
         ? { tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
             legend: { bottom: 0, type: "scroll" },
             series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: spec.data, label: { show: false } }] }
         : { tooltip: { trigger: "axis" },
-            grid: { left: 40, right: 12, top: 12, bottom: 48 },
-            xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 5 ? 30 : 0 } },
+            grid: { left: 40, right: 12, top: 12, bottom: 56 },
+            // A long option's name breaks into lines within its bar's width (on a phone two
+            // names side by side ran into each other); more than five names are turned instead.
+            xAxis: { type: "category", data: names, axisLabel: names.length > 5 ? { interval: 0, rotate: 30 }
+              : { interval: 0, width: Math.max(40, (el.clientWidth - 52) / Math.max(names.length, 1) - 8), overflow: "break" } },
             yAxis: { type: "value", minInterval: 1 },
             series: [{ type: "bar", data: spec.data.map(function (d) { return d.value; }), itemStyle: { color: "#c8161d" } }] });
       var c = window.echarts.init(el, null, { renderer: "svg" });
       c.setOption(option);
-      el.classList.add("drawn");
       charts.push(c);
     });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
