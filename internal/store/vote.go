@@ -850,12 +850,15 @@ func (c conn) buildingTurnout(ctx context.Context, v *model.Vote) ([]model.Build
 	for _, id := range model.PathIDs(v.Path) {
 		args = append(args, id)
 	}
-	buildings := map[int64]string{}
-	if err := eachRow(ctx, c, `SELECT id, name FROM territories WHERE kind = 'building' AND (path >= ? AND path < ? OR id IN (`+inList(len(args)-2)+`))`, args, func(r rowScanner) error {
+	buildings, parents := map[int64]string{}, map[int64]int64{}
+	if err := eachRow(ctx, c, `SELECT id, name, path FROM territories WHERE kind = 'building' AND (path >= ? AND path < ? OR id IN (`+inList(len(args)-2)+`))`, args, func(r rowScanner) error {
 		var id int64
-		var name string
-		err := r.Scan(&id, &name)
+		var name, path string
+		err := r.Scan(&id, &name, &path)
 		buildings[id] = name
+		if ids := model.PathIDs(path); len(ids) > 1 {
+			parents[id] = ids[len(ids)-2]
+		}
 		return err
 	}); err != nil {
 		return nil, err
@@ -899,12 +902,49 @@ func (c conn) buildingTurnout(ctx context.Context, v *model.Vote) ([]model.Build
 			return nil, err
 		}
 	}
+	if err := c.qualifyBuildings(ctx, by, parents); err != nil {
+		return nil, err
+	}
 	out := make([]model.BuildingTurnout, 0, len(order))
 	for _, id := range order {
 		out = append(out, *by[id])
 	}
 	slices.SortFunc(out, func(a, b model.BuildingTurnout) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// qualifyBuildings puts the compound's name (the parent's) before a building's name that more
+// than one building of the turnout has: 锦江苑 1栋 and 银杏苑 1栋, not 1栋 twice.
+func (c conn) qualifyBuildings(ctx context.Context, by map[int64]*model.BuildingTurnout, parents map[int64]int64) error {
+	named := map[string]int{}
+	for _, b := range by {
+		named[b.Name]++
+	}
+	var ids []any
+	for id, b := range by {
+		if p, ok := parents[id]; ok && named[b.Name] > 1 {
+			ids = append(ids, p)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names := map[int64]string{}
+	if err := eachRow(ctx, c, `SELECT id, name FROM territories WHERE id IN (`+inList(len(ids))+`)`, ids, func(r rowScanner) error {
+		var id int64
+		var name string
+		err := r.Scan(&id, &name)
+		names[id] = name
+		return err
+	}); err != nil {
+		return err
+	}
+	for id, b := range by {
+		if p, ok := parents[id]; ok && named[b.Name] > 1 && names[p] != "" {
+			b.Name = names[p] + " " + b.Name
+		}
+	}
+	return nil
 }
 
 // ReceiptCheck is what checking a receipt code tells its holder.

@@ -578,3 +578,55 @@ func TestConcurrentBallotsOfManyHouseholds(t *testing.T) {
 		}
 	})
 }
+
+// TestVoteTurnoutBuildings: the turnout by building names a building by its compound when
+// another building of the vote has the same name (the demo's 1栋 of several compounds read
+// as one name repeated).
+func TestVoteTurnoutBuildings(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx, sys := context.Background(), authz.System()
+		w := mustVoterWorld(t, st, 1)
+		compound, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: w.grid.ID, Kind: model.KindCompound, Name: "锦江苑"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		building, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: compound.ID, Kind: model.KindBuilding, Name: "1栋"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stair, err := st.CreateTerritory(ctx, sys, model.TerritoryInput{ParentID: building.ID, Kind: model.KindStairwell, Name: "1单元"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustHousehold(t, st, stair, "锦江苑1栋1单元101室", model.ResidentInput{Name: "锦江住户", IDNumber: validID("510781", "19610101", 7), Relation: model.RelationHead})
+		v, err := st.OpenVote(ctx, w.staff, model.VoteInput{Title: "两个小区共用的停车场收费", TerritoryID: w.grid.ID, Rule: model.RuleHousehold, Kind: model.VoteYesNo,
+			Quorum: model.Quorum{Num: 1, Den: 2}, Threshold: model.ThresholdMajority, ClosesAt: time.Now().Add(72 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		roll, err := st.VoteRoll(ctx, w.staff, v.ID, store.VoteRollFilter{})
+		if err != nil || roll.Total != 3 {
+			t.Fatalf("roll %+v %v", roll, err)
+		}
+		for _, e := range roll.Items {
+			if _, err := st.ProxyBallot(ctx, w.staff, v.ID, e.VoterID, []int64{optionID(t, v, "同意")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.CloseVote(ctx, w.staff, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, r, err := st.VoteResult(ctx, w.staff, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, b := range r.Buildings {
+			got = append(got, fmt.Sprintf("%s %d/%d", b.Name, b.Voted, b.Eligible))
+		}
+		if want := []string{"第一网格 1栋 2/2", "锦江苑 1栋 1/1"}; !slices.Equal(got, want) {
+			t.Errorf("turnout by building %q, want %q", got, want)
+		}
+	})
+}
