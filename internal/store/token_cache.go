@@ -50,7 +50,16 @@ var tokenTables = map[string]bool{"users": true, "sessions": true, "api_tokens":
 // SELECT (DDL, WITH, anything else: assumed to). A SELECT writes nothing (INSERT … SELECT FROM
 // users writes the table it inserts into).
 func tokenWrite(query string) bool {
-	f := strings.Fields(query)
+	// The first five words decide it (INSERT OR REPLACE INTO table is the longest prefix); the
+	// statements of an order's transactions ran strings.Fields over their whole text, 3% of the
+	// single writer's time.
+	var words [5]string
+	f := words[:0]
+	for w := range strings.FieldsSeq(query) {
+		if f = append(f, w); len(f) == 5 {
+			break
+		}
+	}
 	if len(f) == 0 {
 		return false
 	}

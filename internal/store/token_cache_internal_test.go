@@ -39,3 +39,15 @@ func TestTokenWrite(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTokenWrite is the check every statement of a transaction makes, on a long INSERT.
+func BenchmarkTokenWrite(b *testing.B) {
+	q := `INSERT INTO orders (community_id, territory_id, path, household_id, category_id, description, preferred_time, contact, status, level,
+			placed_by, placed_by_name, on_behalf, idem_key, idem_fingerprint, photos, placed_at, due_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'grid', ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for b.Loop() {
+		if tokenWrite(q) {
+			b.Fatal("orders is no token table")
+		}
+	}
+}
