@@ -234,14 +234,20 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
+	// What the order names is read before it queues for SQLite's one writer (orderPrep.go).
+	r := s.reader()
+	oc, err := r.orderCaller(ctx, sc)
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := r.prepPlace(ctx, oc, in)
+	if err != nil {
+		return nil, false, err
+	}
 	var id int64
-	var oc *orderCaller
 	err = s.Tx(ctx, func(tx *Tx) error {
 		var err error
-		if oc, err = tx.orderCaller(ctx, sc); err != nil {
-			return err
-		}
-		id, created, err = tx.placeOrder(ctx, oc, in, checked)
+		id, created, err = tx.placeOrder(ctx, oc, in, checked, p)
 		return err
 	})
 	if err != nil {
@@ -256,8 +262,9 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 	return o, created, nil
 }
 
-// placeOrder is PlaceOrder inside tx, the input validated and the photos checked.
-func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInput, checked []*model.Photo) (id int64, created bool, err error) {
+// placeOrder is PlaceOrder inside tx, the input validated, the photos checked and what the
+// order names read (p). A replayed idempotency key is answered before p's refusal, if any.
+func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInput, checked []*model.Photo, p *placing) (id int64, created bool, err error) {
 	sc := oc.sc
 	err = func() error {
 		if in.IdempotencyKey != "" {
@@ -265,47 +272,11 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 				return err
 			}
 		}
-		hid := in.HouseholdID
-		if hid == 0 {
-			hid = oc.own
+		if p.err != nil {
+			return p.err
 		}
-		if hid == 0 {
-			return fieldErr("household_id", "您的账号还没有关联住户，请联系社区工作人员代为下单")
-		}
-		onBehalf := hid != oc.own
-		if onBehalf && !dispatcherRole(sc.Role) && sc.Role != model.RoleUnitLeader {
-			return fieldErr("household_id", "只能为自己家下单")
-		}
-		h, err := tx.household(ctx, sc, hid)
-		if errors.Is(err, model.ErrNotFound) && !onBehalf {
-			// One's own household, read as itself: a resident's territory scope may be narrower.
-			h, err = tx.household(ctx, authz.System(), hid)
-		}
-		if errors.Is(err, model.ErrNotFound) {
-			return fieldErr("household_id", "没有这一户，或不在您的管辖范围内")
-		} else if err != nil {
-			return err
-		}
-		if h.MovedOutAt != nil {
-			return fieldErr("household_id", "该户已迁出")
-		}
-		var community int64
-		if err := tx.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{hid}, &community); err != nil {
-			return err
-		}
-		cat, err := tx.orderCategory(ctx, in.CategoryID)
-		if err != nil || cat.CommunityID != community || !cat.Active {
-			if err != nil && !errors.Is(err, model.ErrNotFound) {
-				return err
-			}
-			return fieldErr("category_id", "本社区没有这个服务类别")
-		}
-		name := oc.name
-		if name == "" {
-			if name, err = tx.authorName(ctx, sc.UserID); err != nil {
-				return err
-			}
-		}
+		h, cat, name := p.h, p.cat, p.name
+		onBehalf := h.ID != oc.own
 		ts := tx.s.now()
 		status := model.OrderPlaced
 		if cat.OpenOnPlace {
@@ -315,7 +286,7 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 		q := `INSERT INTO orders (community_id, territory_id, path, household_id, category_id, description, preferred_time, contact, status, level,
 			placed_by, placed_by_name, on_behalf, idem_key, idem_fingerprint, photos, placed_at, due_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'grid', ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-		args := []any{community, h.TerritoryID, h.Path, hid, cat.ID, in.Description, in.PreferredTime, in.Contact, string(status),
+		args := []any{cat.CommunityID, h.TerritoryID, h.Path, h.ID, cat.ID, in.Description, in.PreferredTime, in.Contact, string(status),
 			nullID(sc.UserID), name, onBehalf, in.IdempotencyKey, in.Fingerprint(), len(checked), ts, due, ts}
 		if in.IdempotencyKey != "" {
 			// Two creates with one key at once: the second waits for the first and inserts nothing.
@@ -338,10 +309,10 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 		id, created = rows[0], true
 		tx.orderStatsAddFacts(h.Path, cat.Name, model.OrderStatFacts{Status: status, PlacedAt: ts}, 1)
 		blobs := make([]Blob, len(checked))
-		for i, p := range checked {
-			blobs[i] = Blob{ID: blobID("order", p.Data), ContentType: p.ContentType, Size: int64(len(p.Data)), Data: p.Data}
+		for i, ph := range checked {
+			blobs[i] = Blob{ID: blobID("order", ph.Data), ContentType: ph.ContentType, Size: int64(len(ph.Data)), Data: ph.Data}
 			if _, err := tx.exec(ctx, `INSERT INTO order_photos (order_id, n, blob_id, content_type, size, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				id, i+1, blobs[i].ID, p.ContentType, len(p.Data), p.Width, p.Height); err != nil {
+				id, i+1, blobs[i].ID, ph.ContentType, len(ph.Data), ph.Width, ph.Height); err != nil {
 				return err
 			}
 		}
@@ -360,7 +331,7 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 			detail += "，代居民下单"
 		}
 		tx.auditAt(sc, h.Path, "order.place", "order", []int64{id}, detail)
-		return tx.orderPublish(ctx, id, h.ID, h.Path, status)
+		return tx.orderPublish(ctx, id, status, p.followers)
 	}()
 	return id, created, err
 }
@@ -393,16 +364,35 @@ func (tx *Tx) orderEvent(ctx context.Context, id int64, action model.OrderAction
 // starts from (claimed by another meanwhile: "已被他人接单"), a *model.ForbiddenError when the
 // caller plays no part that may take it, model.ErrNotFound when it may not read the order.
 func (s *Store) TransitionOrder(ctx context.Context, sc authz.Scope, id int64, in model.OrderTransitionInput) (*model.Order, error) {
+	return s.transitionOrder(ctx, sc, id, in, nil)
+}
+
+// transitionOrder is TransitionOrder; between, when not nil, runs after the order is read and
+// before the transaction (tests: another transition committed in between).
+func (s *Store) transitionOrder(ctx context.Context, sc authz.Scope, id int64, in model.OrderTransitionInput, between func()) (*model.Order, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	var oc *orderCaller
-	err := s.Tx(ctx, func(tx *Tx) error {
-		var err error
-		if oc, err = tx.orderCaller(ctx, sc); err != nil {
-			return err
-		}
-		return tx.transitionOrder(ctx, oc, id, in)
+	// The caller, the order as it is now and who follows it are read before the transition
+	// queues for SQLite's one writer (orderPrep.go); the transaction uses the order read if its
+	// version is still the order's.
+	r := s.reader()
+	oc, err := r.orderCaller(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if oc.name, err = r.authorName(ctx, sc.UserID); err != nil {
+		return nil, err
+	}
+	p, err := r.prepTransition(ctx, oc, id)
+	if err != nil {
+		return nil, err
+	}
+	if between != nil {
+		between()
+	}
+	err = s.Tx(ctx, func(tx *Tx) error {
+		return tx.transitionOrder(ctx, oc, id, in, p)
 	})
 	if err != nil {
 		return nil, err
@@ -419,9 +409,11 @@ func (s *Store) TransitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 	return o, err
 }
 
-// transitionOrder is TransitionOrder inside tx.
-func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in model.OrderTransitionInput) error {
-	o, _, err := tx.orderFor(ctx, oc, id)
+// transitionOrder is TransitionOrder inside tx. p is what was read of the order before the
+// transaction (nil: nothing, all is read here); its order is used only if no transition came
+// between (the same version).
+func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in model.OrderTransitionInput, p *transition) error {
+	o, cat, err := p.current(ctx, tx, oc, id)
 	if errors.Is(err, model.ErrNotFound) && in.Action == model.ActClaim {
 		// A taker of the community who lost the race: the order is no longer open, so no longer
 		// theirs to read; they learn only that it was taken.
@@ -438,10 +430,6 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		return &model.ForbiddenError{Message: "不能接自己下的单"}
 	}
 	to, err := model.OrderTransition(o.Status, in.Action, actors)
-	if err != nil {
-		return err
-	}
-	cat, err := tx.orderCategory(ctx, o.CategoryID)
 	if err != nil {
 		return err
 	}
@@ -472,11 +460,11 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 			after.Stars, _ = v.(int)
 		}
 	}
-	var oldTaker int64
+	var oldTaker, oldTakerUser int64
 	if o.Taker != nil {
-		oldTaker = o.Taker.ID
+		oldTaker, oldTakerUser = o.Taker.ID, o.Taker.UserID
 	}
-	newTaker := oldTaker
+	newTaker, newTakerUser := oldTaker, oldTakerUser
 	switch in.Action {
 	case model.ActDispatch:
 		t, err := tx.orderTaker(ctx, in.TakerID)
@@ -488,7 +476,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		if t.UserID != 0 && t.UserID == o.PlacedBy {
 			return fieldErr("taker_id", "不能把订单派给下单人自己")
 		}
-		newTaker = t.ID
+		newTaker, newTakerUser = t.ID, t.UserID
 		set("taker_id", t.ID)
 		set("due_at", takeBy)
 	case model.ActOpen:
@@ -500,7 +488,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		if err != nil {
 			return err
 		}
-		newTaker = t.ID
+		newTaker, newTakerUser = t.ID, t.UserID
 		set("taker_id", t.ID)
 		set("taken_at", ts)
 		set("due_at", finishBy)
@@ -600,7 +588,14 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	if err := tx.orderNotify(ctx, o, in.Action, oldTaker, newTaker); err != nil {
 		return err
 	}
-	if err := tx.orderPublish(ctx, id, o.HouseholdID, o.Path, to, oldTaker, newTaker); err != nil {
+	followers, err := p.orderFollowers(ctx, tx, o)
+	if err != nil {
+		return err
+	}
+	if newTaker == 0 {
+		newTakerUser = 0
+	}
+	if err := tx.orderPublish(ctx, id, to, followers, oldTakerUser, newTakerUser); err != nil {
 		return err
 	}
 	auditSc := oc.sc
@@ -953,7 +948,7 @@ func (s *Store) SweepOrderLimits(ctx context.Context) (OrderLimits, error) {
 			continue
 		}
 		err := s.Tx(ctx, func(tx *Tx) error {
-			return tx.transitionOrder(ctx, &orderCaller{sc: authz.System(), system: true}, d.id, model.OrderTransitionInput{Action: a, Reason: "超过时限"})
+			return tx.transitionOrder(ctx, &orderCaller{sc: authz.System(), system: true}, d.id, model.OrderTransitionInput{Action: a, Reason: "超过时限"}, nil)
 		})
 		switch {
 		case errors.Is(err, model.ErrConflict):
@@ -1063,33 +1058,17 @@ func (s *Store) OrderPhoto(ctx context.Context, sc authz.Scope, id int64, n int)
 }
 
 // orderPublish tells the open pages of the order's parties that it changed (an "order.changed"
-// event on subject order:ID, data {"status"}): the household's linked accounts, whoever placed
-// it, and the takers it left and went to. Delivered when the transaction commits.
-func (tx *Tx) orderPublish(ctx context.Context, id, household int64, path string, status model.OrderStatus, takers ...int64) error {
-	args := []any{household, id}
-	q := `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?
-		UNION SELECT placed_by FROM orders WHERE id = ? AND placed_by IS NOT NULL`
-	for _, t := range takers {
-		if t != 0 {
-			q += ` UNION SELECT user_id FROM order_takers WHERE id = ? AND user_id IS NOT NULL`
-			args = append(args, t)
-		}
-	}
-	users, err := queryAll(ctx, tx.conn, q, args, func(r rowScanner) (int64, error) {
-		var u int64
-		return u, r.Scan(&u)
-	})
-	if err != nil {
-		return err
-	}
-	// The dispatchers' boards follow the orders of their territory too.
-	dispatchers, err := tx.orderDispatchers(ctx, path)
-	if err != nil {
-		return err
-	}
-	users = append(users, dispatchers...)
+// event on subject order:ID, data {"status"}): its followers (orderFollowers: the household's
+// linked accounts, whoever placed it, the dispatchers of its territory) and the accounts of the
+// takers it left and went to (0: none). Delivered when the transaction commits.
+func (tx *Tx) orderPublish(ctx context.Context, id int64, status model.OrderStatus, followers []int64, takerUsers ...int64) error {
+	users := append(slices.Clone(followers), takerUsers...)
 	slices.Sort(users)
-	if users = slices.Compact(users); len(users) == 0 {
+	users = slices.Compact(users)
+	if len(users) > 0 && users[0] == 0 {
+		users = users[1:]
+	}
+	if len(users) == 0 {
 		return nil
 	}
 	return tx.Publish(ctx, model.EventInput{UserIDs: users, Kind: "order.changed", Subject: fmt.Sprintf("order:%d", id), Data: map[string]string{"status": string(status)}})

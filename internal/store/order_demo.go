@@ -71,7 +71,11 @@ func (s *Store) PlaceDemoOrder(ctx context.Context, household int64, in model.Or
 	var id int64
 	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
-		id, _, err = tx.placeOrder(ctx, oc, in, nil)
+		p, err := tx.prepPlace(ctx, oc, in)
+		if err != nil {
+			return err
+		}
+		id, _, err = tx.placeOrder(ctx, oc, in, nil, p)
 		return err
 	})
 	return id, err
@@ -93,7 +97,7 @@ func (s *Store) StepDemoOrder(ctx context.Context, id, household, taker int64, n
 			}
 			oc.taker = t
 		}
-		return tx.transitionOrder(ctx, oc, id, in)
+		return tx.transitionOrder(ctx, oc, id, in, nil)
 	})
 }
 

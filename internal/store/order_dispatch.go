@@ -85,7 +85,7 @@ func (c conn) dispatchSubtree(ctx context.Context, oc *orderCaller, under int64,
 // their boards: staff and grid leaders scoped to a node on the path (not system
 // administrators, who would hear every order of the country), and the secretaries of the
 // branches and committees anchored on those nodes (by the post's account or the member's).
-func (tx *Tx) orderDispatchers(ctx context.Context, path string) ([]int64, error) {
+func (c conn) orderDispatchers(ctx context.Context, path string) ([]int64, error) {
 	ids := model.PathIDs(path)
 	if len(ids) == 0 {
 		return nil, nil
@@ -104,7 +104,7 @@ func (tx *Tx) orderDispatchers(ctx context.Context, path string) ([]int64, error
 		UNION SELECT p.user_id FROM party_orgs g JOIN party_posts p ON p.org_id = g.id WHERE ` + held + ` AND p.user_id IS NOT NULL
 		UNION SELECT m.user_id FROM party_orgs g JOIN party_posts p ON p.org_id = g.id JOIN party_members m ON m.id = p.member_id
 		WHERE ` + held + ` AND m.user_id IS NOT NULL`
-	return queryAll(ctx, tx.conn, q, args, func(r rowScanner) (int64, error) {
+	return queryAll(ctx, c, q, args, func(r rowScanner) (int64, error) {
 		var u int64
 		return u, r.Scan(&u)
 	})

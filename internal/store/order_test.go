@@ -263,6 +263,56 @@ func TestOrderOnBehalfAndDispatch(t *testing.T) {
 	})
 }
 
+// TestOrderTransitionReadBefore: a transition reads its order before it queues for the writer
+// (order_prep.go); a transition committed in between is seen, not judged on the order as it
+// was read. The resident rates while the taker marks the order done: the rating, read when the
+// order was still taken, lands on the done order. A volunteer whose claim read the order open
+// loses to the claim committed in between with 409 已被他人接单, and the order keeps one taker.
+func TestOrderTransitionReadBefore(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		o := w.place(t, st, w.res, 0)
+		if _, err := transition(st, w.volunteer, o.ID, model.ActClaim); err != nil {
+			t.Fatal(err)
+		}
+		rated, err := st.TransitionOrderAfter(ctx, w.res, o.ID, model.OrderTransitionInput{Action: model.ActRate, Stars: 4}, func() {
+			if _, err := transition(st, w.volunteer, o.ID, model.ActDone, func(in *model.OrderTransitionInput) { in.Hours = 1 }); err != nil {
+				t.Error(err)
+			}
+		})
+		if err != nil || rated.Status != model.OrderRated || rated.Stars != 4 {
+			t.Fatalf("rate read before done: %+v, %v", rated, err)
+		}
+		var actions []model.OrderAction
+		for _, e := range rated.History {
+			actions = append(actions, e.Action)
+		}
+		if want := []model.OrderAction{model.ActPlace, model.ActClaim, model.ActDone, model.ActRate}; !slices.Equal(actions, want) {
+			t.Errorf("history %v, want %v", actions, want)
+		}
+
+		o = w.place(t, st, w.res, 0)
+		_, err = st.TransitionOrderAfter(ctx, w.volunteer, o.ID, model.OrderTransitionInput{Action: model.ActClaim}, func() {
+			if _, err := transition(st, w.member, o.ID, model.ActClaim); err != nil {
+				t.Error(err)
+			}
+		})
+		var ce *model.ConflictError
+		if !errors.As(err, &ce) || ce.Message != "已被他人接单" {
+			t.Fatalf("claim read before another's claim: %v, want 已被他人接单", err)
+		}
+		got, err := st.Order(ctx, w.member, o.ID)
+		if err != nil || got.Status != model.OrderTaken || got.Taker == nil || got.Taker.UserID != w.member.UserID {
+			t.Fatalf("order after the race: %+v, %v", got, err)
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM order_events WHERE order_id = $1 AND action = 'claim'`, o.ID); n != 1 {
+			t.Errorf("%d claim events, want 1", n)
+		}
+	})
+}
+
 // TestOrderClaimRace: fifty takers claim one order at the same moment: exactly one succeeds,
 // the others get a conflict "已被他人接单"; the winner's load is one.
 func TestOrderClaimRace(t *testing.T) {

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"gongzhi/internal/authz"
+	"gongzhi/internal/model"
+)
+
+// What placing or changing an order reads is read before it queues for the database's writer
+// (on SQLite the one write connection, which every order of the city shares): the caller as
+// the orders see it, the household, category and order it names, and who follows the order's
+// page. These reads run on the read pool beside other requests' transactions; the transaction
+// then writes, deciding what must be decided there — the idempotency key, and the order's
+// status and version, checked again before the order read is used. What is read early and not
+// checked again (the caller's household, taker and posts, a household moved out, a category
+// retired, who follows the order) can be a moment old: a race with it is one a user could not
+// tell from a request sent a moment earlier. Moving these reads out of SQLite's writer halved
+// the statements it runs for an order (docs/benchmarks.md, issue 10, fifth pass).
+
+// placing is what placing an order names, read before its transaction (prepPlace).
+type placing struct {
+	h         *model.Household
+	cat       *model.OrderCategory
+	name      string  // the name history records for whoever places it
+	followers []int64 // orderFollowers
+	// err refuses the input; the transaction still answers a replayed idempotency key first.
+	err error
+}
+
+// prepPlace reads what in names for oc: the household (oc's own when in names none), which
+// oc must be allowed to place for, and an active category of its community.
+func (c conn) prepPlace(ctx context.Context, oc *orderCaller, in model.OrderInput) (*placing, error) {
+	sc := oc.sc
+	p := &placing{}
+	refuse := func(field, msg string) (*placing, error) {
+		p.err = fieldErr(field, msg)
+		return p, nil
+	}
+	hid := in.HouseholdID
+	if hid == 0 {
+		hid = oc.own
+	}
+	if hid == 0 {
+		return refuse("household_id", "您的账号还没有关联住户，请联系社区工作人员代为下单")
+	}
+	onBehalf := hid != oc.own
+	if onBehalf && !dispatcherRole(sc.Role) && sc.Role != model.RoleUnitLeader {
+		return refuse("household_id", "只能为自己家下单")
+	}
+	h, err := c.household(ctx, sc, hid)
+	if errors.Is(err, model.ErrNotFound) && !onBehalf {
+		// One's own household, read as itself: a resident's territory scope may be narrower.
+		h, err = c.household(ctx, authz.System(), hid)
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		return refuse("household_id", "没有这一户，或不在您的管辖范围内")
+	} else if err != nil {
+		return nil, err
+	}
+	if h.MovedOutAt != nil {
+		return refuse("household_id", "该户已迁出")
+	}
+	var community int64
+	if err := c.queryRow(ctx, `SELECT community_id FROM households WHERE id = ?`, []any{hid}, &community); err != nil {
+		return nil, err
+	}
+	cat, err := c.orderCategory(ctx, in.CategoryID)
+	if err != nil || cat.CommunityID != community || !cat.Active {
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
+			return nil, err
+		}
+		return refuse("category_id", "本社区没有这个服务类别")
+	}
+	p.h, p.cat = h, cat
+	if p.name = oc.name; p.name == "" {
+		if p.name, err = c.authorName(ctx, sc.UserID); err != nil {
+			return nil, err
+		}
+	}
+	if p.followers, err = c.orderFollowers(ctx, h.ID, sc.UserID, h.Path); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// transition is what a transition reads of its order before its transaction (prepTransition).
+type transition struct {
+	o         *model.Order // as oc reads it
+	cat       *model.OrderCategory
+	followers []int64
+}
+
+// prepTransition reads order id as oc may read it, its category and its followers; nil when
+// oc may not read it (the transaction then reads it again and says why: a claim lost to
+// another taker is told so).
+func (c conn) prepTransition(ctx context.Context, oc *orderCaller, id int64) (*transition, error) {
+	o, _, err := c.orderFor(ctx, oc, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	p := &transition{o: o}
+	if p.cat, err = c.orderCategory(ctx, o.CategoryID); err != nil {
+		return nil, err
+	}
+	if p.followers, err = c.orderFollowers(ctx, o.HouseholdID, o.PlacedBy, o.Path); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// current is order id and its category inside tx: p's when the order's version is still the
+// one p read, read again otherwise (and when p is nil).
+func (p *transition) current(ctx context.Context, tx *Tx, oc *orderCaller, id int64) (*model.Order, *model.OrderCategory, error) {
+	if p != nil {
+		var version int64
+		if err := tx.queryRow(ctx, `SELECT version FROM orders WHERE id = ?`, []any{id}, &version); err != nil {
+			return nil, nil, err
+		}
+		if version == p.o.Version {
+			return p.o, p.cat, nil
+		}
+	}
+	o, _, err := tx.orderFor(ctx, oc, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := tx.orderCategory(ctx, o.CategoryID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, cat, nil
+}
+
+// orderFollowers are o's followers: p's (an order's household, placer and path never change),
+// or read inside tx when p is nil.
+func (p *transition) orderFollowers(ctx context.Context, tx *Tx, o *model.Order) ([]int64, error) {
+	if p != nil {
+		return p.followers, nil
+	}
+	return tx.orderFollowers(ctx, o.HouseholdID, o.PlacedBy, o.Path)
+}
+
+// orderFollowers are the accounts whose open pages follow an order of household at path placed
+// by account placedBy (0: none) besides its takers: the household's linked accounts, the
+// placer, and the dispatchers whose boards hold it (orderDispatchers).
+func (c conn) orderFollowers(ctx context.Context, household, placedBy int64, path string) ([]int64, error) {
+	users, err := queryAll(ctx, c, `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?`, []any{household},
+		func(r rowScanner) (int64, error) {
+			var u int64
+			return u, r.Scan(&u)
+		})
+	if err != nil {
+		return nil, err
+	}
+	dispatchers, err := c.orderDispatchers(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(users, placedBy), dispatchers...), nil
+}
