@@ -8,7 +8,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +52,9 @@ type Store struct {
 	// batch commits SQLite's transactions in groups (tx_batch.go); nil on PostgreSQL and
 	// in memory.
 	batch *txBatch
+	// checkpoints copies SQLite's WAL into the database file (checkpoint.go); nil on
+	// PostgreSQL and in memory.
+	checkpoints *checkpointer
 	// outbox, when set (SetOutbox), is called inside every transaction that sent
 	// notifications, with their ids, before it commits (notification.go).
 	outbox func(ctx context.Context, tx *sql.Tx, notifications []int64) error
@@ -120,7 +125,8 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 	// files are kept in memory: each transaction of a group commit (tx_batch.go) is a savepoint,
 	// whose sub-journal (the pages as they were before it, to roll back to) would otherwise be
 	// written to a file page by page — more writes than the commit's own.
-	write, err := sql.Open("sqlite", uri+"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate")
+	// It leaves checkpoints to the checkpointer (checkpoint.go) up to walBackstopPages.
+	write, err := sql.Open("sqlite", uri+"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint("+strconv.Itoa(walBackstopPages)+")&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -138,14 +144,24 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 			write.Close()
 			return nil, err
 		}
-		read.SetMaxOpenConns(8)
-		read.SetMaxIdleConns(8)
+		// Two readers a processor, at least four: SQLite in pure Go shares its allocator's and
+		// page caches' mutexes between connections, and more readers than processors running
+		// at once only wait on them and for the scheduler, the one writer with them (8 readers
+		// on 2 processors: the order flow 6% slower than 4, 10% than 2; docs/benchmarks.md).
+		// Four leave room for a long export beside the short reads.
+		n := max(4, 2*runtime.GOMAXPROCS(0))
+		read.SetMaxOpenConns(n)
+		read.SetMaxIdleConns(n)
 		read.SetConnMaxIdleTime(0)
 	}
 	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, m: map[string]*sql.Stmt{}},
 		tokens: newTokenCache(), events: newEventHub()}
 	if !memory {
 		s.batch = &txBatch{s: s}
+		if s.checkpoints, err = startCheckpointer(uri); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -181,9 +197,13 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 // Close releases the pools and ends the LISTEN connection of live updates, if any.
 func (s *Store) Close() error {
 	s.events.stopListen()
+	var err error
+	if s.checkpoints != nil {
+		err = s.checkpoints.close()
+	}
 	s.stmts.close()
 	s.txStmts.close()
-	err := s.write.Close()
+	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
