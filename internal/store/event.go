@@ -87,10 +87,23 @@ func (tx *Tx) Publish(ctx context.Context, e model.EventInput) error {
 	return tx.publishRows(ctx, rows)
 }
 
-// publishRows inserts rows, a few hundred a statement, and remembers their recipients for the
-// wake-up at commit.
-func (tx *Tx) publishRows(ctx context.Context, rows []eventRow) error {
+// publishRows queues rows for the end of the transaction (flushEvents) and remembers their
+// recipients for the wake-up at commit.
+func (tx *Tx) publishRows(_ context.Context, rows []eventRow) error {
+	for _, r := range rows {
+		tx.events = append(tx.events, r)
+		tx.published = append(tx.published, r.user)
+	}
+	return nil
+}
+
+// flushEvents inserts the events the transaction published, in the order published, a few
+// hundred a statement: an order's transition publishes to its followers and notifies its
+// household, two INSERTs on the one writer when each wrote its own.
+func (tx *Tx) flushEvents(ctx context.Context) error {
 	const batch = 200
+	rows := tx.events
+	tx.events = nil
 	ts := now()
 	for len(rows) > 0 {
 		n := min(len(rows), batch)
@@ -103,7 +116,6 @@ func (tx *Tx) publishRows(ctx context.Context, rows []eventRow) error {
 			}
 			q.WriteString("(?, ?, ?, ?, ?)")
 			args = append(args, r.user, r.kind, r.subject, r.data, ts)
-			tx.published = append(tx.published, r.user)
 		}
 		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
 			return err

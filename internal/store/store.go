@@ -444,8 +444,9 @@ type Tx struct {
 	// orderStats are the adjustments of the order statistics this transaction made, written
 	// at its end (flushOrderStats).
 	orderStats map[orderStatKey]*model.OrderStatVector
-	// published are the recipients of the events this transaction published (event.go),
-	// woken when it commits.
+	// events are the rows of the events this transaction published, written at its end
+	// (flushEvents); published are their recipients, woken when it commits (event.go).
+	events    []eventRow
 	published []int64
 	// notified are the notifications this transaction sent, for the outbox (SetOutbox).
 	notified []int64
@@ -528,6 +529,9 @@ func (tx *Tx) runFlushed(ctx context.Context, fn func(tx *Tx) error) (fnFailed b
 		return false, err
 	}
 	if err := tx.writeConflicts(ctx); err != nil {
+		return false, err
+	}
+	if err := tx.flushEvents(ctx); err != nil {
 		return false, err
 	}
 	// The audit records go into the same transaction: if they cannot be written, neither is
