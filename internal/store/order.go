@@ -234,18 +234,19 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
-	// What the order names is read before it queues for SQLite's one writer (orderPrep.go).
-	r := s.reader()
-	oc, err := r.orderCaller(ctx, sc)
-	if err != nil {
-		return nil, false, err
-	}
-	p, err := r.prepPlace(ctx, oc, in)
-	if err != nil {
-		return nil, false, err
-	}
+	// What the order names is read first (readThenWrite: on SQLite before it queues for the
+	// one writer).
+	var oc *orderCaller
+	var p *placing
 	var id int64
-	err = s.Tx(ctx, func(tx *Tx) error {
+	err = s.readThenWrite(ctx, func(c conn) error {
+		var err error
+		if oc, err = c.orderCaller(ctx, sc); err != nil {
+			return err
+		}
+		p, err = c.prepPlace(ctx, oc, in)
+		return err
+	}, func(tx *Tx) error {
 		var err error
 		id, created, err = tx.placeOrder(ctx, oc, in, checked, p)
 		return err
@@ -373,25 +374,27 @@ func (s *Store) transitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	// The caller, the order as it is now and who follows it are read before the transition
-	// queues for SQLite's one writer (orderPrep.go); the transaction uses the order read if its
-	// version is still the order's.
-	r := s.reader()
-	oc, err := r.orderCaller(ctx, sc)
-	if err != nil {
-		return nil, err
-	}
-	if oc.name, err = r.authorName(ctx, sc.UserID); err != nil {
-		return nil, err
-	}
-	p, err := r.prepTransition(ctx, oc, id)
-	if err != nil {
-		return nil, err
-	}
-	if between != nil {
-		between()
-	}
-	err = s.Tx(ctx, func(tx *Tx) error {
+	// The caller, the order as it is now and who follows it are read first (readThenWrite: on
+	// SQLite before the transition queues for the one writer); the transaction uses the order
+	// read if its version is still the order's.
+	var oc *orderCaller
+	var p *transition
+	err := s.readThenWrite(ctx, func(c conn) error {
+		var err error
+		if oc, err = c.orderCaller(ctx, sc); err != nil {
+			return err
+		}
+		if oc.name, err = c.authorName(ctx, sc.UserID); err != nil {
+			return err
+		}
+		if p, err = c.prepTransition(ctx, oc, id); err != nil {
+			return err
+		}
+		if between != nil {
+			between()
+		}
+		return nil
+	}, func(tx *Tx) error {
 		return tx.transitionOrder(ctx, oc, id, in, p)
 	})
 	if err != nil {
