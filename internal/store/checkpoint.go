@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,11 +12,12 @@ import (
 // inside the commit that takes the WAL past 1,000 pages, on the committing connection — here
 // the one writer every transaction queues for: every few batches of orders it stopped to copy
 // pages and wait for fsync, and everyone waited with it. A connection of its own checkpoints
-// every checkpointEvery instead, in PASSIVE mode (beside the writer and the readers, never
-// waiting for either). The writer still checkpoints when the WAL passes walBackstopPages, which
-// only happens when this one falls behind.
+// instead, in PASSIVE mode (beside the writer and the readers, never waiting for either): after
+// a transaction commits, at most once every checkpointEvery, and never while nothing was written
+// (a test process holds hundreds of idle stores). The writer still checkpoints when the WAL
+// passes walBackstopPages: when this one falls behind, and for writes outside transactions.
 
-// checkpointEvery is how often the checkpointer copies the WAL into the database file.
+// checkpointEvery is how often at most the checkpointer copies the WAL into the database file.
 const checkpointEvery = 200 * time.Millisecond
 
 // walBackstopPages is the writer's own wal_autocheckpoint (64 MiB of 4 KiB pages).
@@ -24,6 +26,8 @@ const walBackstopPages = 16384
 // checkpointer checkpoints one SQLite database on a connection of its own until closed.
 type checkpointer struct {
 	db       *sql.DB
+	written  chan struct{} // a transaction committed since the last checkpoint
+	runs     atomic.Int64  // checkpoints run (tests)
 	stop     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
@@ -38,23 +42,38 @@ func startCheckpointer(uri string) (*checkpointer, error) {
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, written: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c, nil
 }
 
+// committed tells the checkpointer that a transaction committed; it never waits.
+func (c *checkpointer) committed() {
+	select {
+	case c.written <- struct{}{}:
+	default:
+	}
+}
+
 func (c *checkpointer) run() {
 	defer close(c.done)
-	t := time.NewTicker(checkpointEvery)
-	defer t.Stop()
+	t := time.NewTimer(checkpointEvery)
+	t.Stop()
 	for {
 		select {
 		case <-c.stop:
 			return
+		case <-c.written:
+		}
+		// A checkpoint that fails (the disk full, the file locked by another process) is tried
+		// again after the next commit; the writer's backstop bounds the WAL meanwhile.
+		_, _ = c.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		c.runs.Add(1)
+		t.Reset(checkpointEvery)
+		select {
+		case <-c.stop:
+			return
 		case <-t.C:
-			// A checkpoint that fails (the disk full, the file locked by another process) is
-			// tried again at the next tick; the writer's backstop bounds the WAL meanwhile.
-			_, _ = c.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 // TestCheckpointer: what a transaction writes reaches the database file without another write
 // and without the writer checkpointing (a few pages, far below the writer's backstop and below
 // SQLite's default 1,000: before the checkpointer they stayed in the WAL until later commits
-// took it past 1,000 pages).
+// took it past 1,000 pages), and a store that writes nothing is not checkpointed.
 func TestCheckpointer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -22,7 +22,10 @@ func TestCheckpointer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := st.write.ExecContext(ctx, `CREATE TABLE scratch (x TEXT)`); err != nil {
+	if err := st.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `CREATE TABLE scratch (x TEXT)`)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	// Once the table is in the file, the file's size says when the rows are.
@@ -52,6 +55,12 @@ func TestCheckpointer(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("the row checkpointed", func() bool { return size() > before })
+	// Nothing written, nothing to do: no checkpoint runs.
+	runs := st.checkpoints.runs.Load()
+	time.Sleep(5 * checkpointEvery)
+	if n := st.checkpoints.runs.Load(); n != runs {
+		t.Errorf("%d checkpoints of an idle store", n-runs)
+	}
 	if err := st.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}

@@ -492,6 +492,9 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 	if err := sqlTx.Commit(); err != nil {
 		return s.d.mapErr(err)
 	}
+	if s.checkpoints != nil {
+		s.checkpoints.committed()
+	}
 	if *tx.accounts {
 		// A token may no longer resolve to what the cache holds.
 		s.tokens.invalidate()

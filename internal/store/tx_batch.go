@@ -170,6 +170,9 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 		return
 	}
 	b.commits.Add(1)
+	if s.checkpoints != nil {
+		s.checkpoints.committed()
+	}
 	for _, w := range *batch {
 		if w.out.err == nil && w.out.panicked == nil {
 			w.out.committed = true
