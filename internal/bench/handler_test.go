@@ -262,9 +262,27 @@ func TestRunSmall(t *testing.T) {
 		if _, err := Run(context.Background(), Options{DSN: dsn, Households: 1500, Samples: 5, SkipHTTP: true, Duration: 100_000_000}, io.Discard); err == nil {
 			t.Fatal("a second generation into a filled database was not refused")
 		}
+		// The staff accounts a run measures as are made once: a fresh one each run followed every
+		// order of its territory, and the orders' events fanned out to more of them each run.
+		staff := func() int64 {
+			st, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var n int64
+			if err := st.ReadDB().QueryRow(`SELECT COUNT(*) FROM users WHERE role <> 'resident'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := staff()
 		again, err := Run(context.Background(), Options{DSN: dsn, Reuse: true, Samples: 5, SkipHTTP: true, Duration: 100_000_000}, io.Discard)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if after := staff(); after != before {
+			t.Errorf("%d staff accounts after a reused run, %d before", after, before)
 		}
 		if !again.Reused || again.Households != 1500 || len(again.Levels) != 4 || len(again.Party) == 0 || again.Load != 0 ||
 			again.Propose != nil || len(again.Feeds) != 2 {

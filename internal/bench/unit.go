@@ -152,11 +152,9 @@ func measureFeeds(ctx context.Context, st *store.Store, nodes []*model.Territory
 	return out, nil
 }
 
-// benchUser creates a district admin of the district and a session for it.
+// benchUser is the bench's district admin of the district (benchAccount), with a new session.
 func benchUser(ctx context.Context, st *store.Store, district *model.Territory) (*model.User, string, error) {
-	sys := authz.System()
-	u, err := st.CreateUser(ctx, sys, store.UserInput{Username: "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		Password: "bench password long enough", Role: model.RoleDistrictAdmin, ScopeID: district.ID})
+	u, err := benchAccount(ctx, st, model.RoleDistrictAdmin, district)
 	if err != nil {
 		return nil, "", err
 	}
