@@ -84,17 +84,17 @@ func (tx *Tx) Publish(ctx context.Context, e model.EventInput) error {
 			rows = append(rows, eventRow{user: u, kind: e.Kind, subject: e.Subject, data: string(data)})
 		}
 	}
-	return tx.publishRows(ctx, rows)
+	tx.publishRows(rows)
+	return nil
 }
 
 // publishRows queues rows for the end of the transaction (flushEvents) and remembers their
 // recipients for the wake-up at commit.
-func (tx *Tx) publishRows(_ context.Context, rows []eventRow) error {
+func (tx *Tx) publishRows(rows []eventRow) {
+	tx.events = append(tx.events, rows...)
 	for _, r := range rows {
-		tx.events = append(tx.events, r)
 		tx.published = append(tx.published, r.user)
 	}
-	return nil
 }
 
 // flushEvents inserts the events the transaction published, in the order published, a few
