@@ -1009,7 +1009,7 @@ func (s *Store) sealPendingTOTP(ctx context.Context) (int, error) {
 	}
 	if s.d.name == "sqlite" {
 		// Fold the WAL, which still holds the pages written before VACUUM, into the file and empty it.
-		if _, err := s.writer().exec(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		if err := s.truncateWAL(ctx); err != nil {
 			return done, err
 		}
 	}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,4 +86,30 @@ func (c *checkpointer) close() error {
 	c.stopOnce.Do(func() { close(c.stop) })
 	<-c.done
 	return c.db.Close()
+}
+
+// truncateWAL copies the whole WAL into the database file and empties it: after a VACUUM that
+// sealed personal data no page of the plaintext may stay in the -wal file. SQLite answers such
+// a checkpoint busy at once (a result row, not an error) while another connection checkpoints
+// — the checkpointer, every checkpointEvery at most —, so it is tried again until done, for a
+// minute at most.
+func (s *Store) truncateWAL(ctx context.Context) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var busy, frames, copied int64
+		if err := s.writer().queryRow(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`, nil, &busy, &frames, &copied); err != nil {
+			return err
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("emptying the WAL: another connection kept it busy for a minute")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

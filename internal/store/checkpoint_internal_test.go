@@ -73,3 +73,37 @@ func TestCheckpointer(t *testing.T) {
 		t.Fatalf("close: %v", err)
 	}
 }
+
+// TestTruncateWAL: emptying the WAL after sealing personal data (0003_pii, 0009_totp_sealed)
+// succeeds while the checkpointer checkpoints beside it. SQLite answers such a TRUNCATE busy at
+// once, without waiting and without an error, and the WAL kept the pages written before the
+// VACUUM (TestMigrateTOTPPlaintext found plaintext left under load, 2026-12-04).
+func TestTruncateWAL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	st, err := Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.writer().exec(ctx, `CREATE TABLE scratch (x TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		// A commit wakes the checkpointer at once (its last run is a period ago).
+		time.Sleep(checkpointEvery + 10*time.Millisecond)
+		if err := st.Tx(ctx, func(tx *Tx) error {
+			_, err := tx.exec(ctx, `INSERT INTO scratch (x) VALUES (?)`, strings.Repeat("x", 100000))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.truncateWAL(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() != 0 {
+			t.Fatalf("round %d: the WAL holds %d bytes after the TRUNCATE (%v)", i, fi.Size(), err)
+		}
+	}
+}
