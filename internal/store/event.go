@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,16 +18,21 @@ import (
 )
 
 // Live updates (issue 10). A transaction publishes events (Tx.Publish): one row per recipient
-// account in the events table, the outbox. Whoever follows an account (FollowEvents, behind
-// GET /api/v1/events) reads its rows after the last id it saw; the table is the truth, and a
-// wake-up only says "look again":
+// account in the events table, the outbox, and one row for a territory path when the event
+// concerns whoever follows a subtree holding it (the dispatchers of an order's territory: who
+// they are is decided when they read, not written for each of them). Whoever follows an
+// account (FollowEvents, behind GET /api/v1/events) reads its rows, and the path rows under
+// the subtrees it follows, after the last id it saw; the table is the truth, and a wake-up
+// only says "look again":
 //   - on SQLite, after the commit, the store's hub wakes the followers of the recipients in
 //     this process (there is only one process on a SQLite file);
-//   - on PostgreSQL the transaction also issues NOTIFY on eventChannel with the recipients' ids,
-//     which PostgreSQL delivers to every listening session when (and only if) it commits; each
-//     instance keeps one LISTEN connection (listenEvents) that wakes its own hub. The local hub
-//     is also woken right after the commit, so followers on the publishing instance do not wait
-//     for the round trip.
+//   - on PostgreSQL the transaction also issues NOTIFY on eventChannel with the recipients'
+//     keys, which PostgreSQL delivers to every listening session when (and only if) it
+//     commits; each instance keeps one LISTEN connection (listenEvents) that wakes its own
+//     hub. The local hub is also woken right after the commit, so followers on the publishing
+//     instance do not wait for the round trip.
+// The hub's keys are account ids, and for a path's event the negated ids of the nodes on the
+// path: a follower of the subtree under node 7 listens on -7.
 // A wake-up lost (the LISTEN connection dropped) delays an event, never loses it: the
 // listener wakes everyone when it is back, and followers look again at every heartbeat.
 
@@ -49,17 +55,32 @@ const EventRetention = 7 * 24 * time.Hour
 // shows their effect).
 const eventLateWindow = time.Minute
 
-// eventRow is one recipient's row of a published event.
+// eventPathLate is how far below the newest event a follower of subtrees looks again for path
+// rows on PostgreSQL (on SQLite ids are handed out in commit order: nothing lands below what
+// was read). A path's event committed later than this after a higher id is not sent live.
+const eventPathLate = 10 * time.Second
+
+// eventPathCatchUp is how far back a follower of subtrees catching up from a Last-Event-ID
+// reads path rows (its own rows: EventRetention). The rows of every subtree are read together
+// in id order, so a catch-up reads all of them since then; a board away longer reloads.
+const eventPathCatchUp = 2 * time.Minute
+
+// followPathsEvery is how often a follower reads again which subtrees it follows: a post that
+// ended stops its board's live updates within this time.
+var followPathsEvery = time.Minute
+
+// eventRow is one row of a published event: for account user, or (user 0) for path.
 type eventRow struct {
 	user    int64
+	path    string
 	kind    string
 	subject string
 	data    string
 }
 
-// Publish writes e for each of its accounts inside tx; once tx commits, their followers on
-// every instance are woken. Nothing is sent if tx rolls back. An error when Kind is empty or
-// Data does not marshal to a JSON object.
+// Publish writes e for each of its accounts, and once for its path when set, inside tx; once
+// tx commits, their followers on every instance are woken. Nothing is sent if tx rolls back.
+// An error when Kind is empty or Data does not marshal to a JSON object.
 func (tx *Tx) Publish(ctx context.Context, e model.EventInput) error {
 	if e.Kind == "" {
 		return errors.New("publish: an event needs a kind")
@@ -78,22 +99,31 @@ func (tx *Tx) Publish(ctx context.Context, e model.EventInput) error {
 	users := slices.Clone(e.UserIDs)
 	slices.Sort(users)
 	users = slices.Compact(users)
-	rows := make([]eventRow, 0, len(users))
+	rows := make([]eventRow, 0, len(users)+1)
 	for _, u := range users {
 		if u != 0 {
 			rows = append(rows, eventRow{user: u, kind: e.Kind, subject: e.Subject, data: string(data)})
 		}
 	}
+	if e.Path != "" {
+		rows = append(rows, eventRow{path: e.Path, kind: e.Kind, subject: e.Subject, data: string(data)})
+	}
 	tx.publishRows(rows)
 	return nil
 }
 
-// publishRows queues rows for the end of the transaction (flushEvents) and remembers their
-// recipients for the wake-up at commit.
+// publishRows queues rows for the end of the transaction (flushEvents) and remembers the hub
+// keys to wake at commit.
 func (tx *Tx) publishRows(rows []eventRow) {
 	tx.events = append(tx.events, rows...)
 	for _, r := range rows {
-		tx.published = append(tx.published, r.user)
+		if r.path == "" {
+			tx.published = append(tx.published, r.user)
+			continue
+		}
+		for _, id := range model.PathIDs(r.path) {
+			tx.published = append(tx.published, -id)
+		}
 	}
 }
 
@@ -108,14 +138,20 @@ func (tx *Tx) flushEvents(ctx context.Context) error {
 	for len(rows) > 0 {
 		n := min(len(rows), batch)
 		var q strings.Builder
-		q.WriteString(`INSERT INTO events (user_id, kind, subject, data, created_at) VALUES `)
-		args := make([]any, 0, n*5)
+		q.WriteString(`INSERT INTO events (user_id, path, kind, subject, data, created_at) VALUES `)
+		args := make([]any, 0, n*6)
 		for i, r := range rows[:n] {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?)")
-			args = append(args, r.user, r.kind, r.subject, r.data, ts)
+			q.WriteString("(?, ?, ?, ?, ?, ?)")
+			var user, path any
+			if r.path != "" {
+				path = r.path
+			} else {
+				user = r.user
+			}
+			args = append(args, user, path, r.kind, r.subject, r.data, ts)
 		}
 		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
 			return err
@@ -125,7 +161,7 @@ func (tx *Tx) flushEvents(ctx context.Context) error {
 	return nil
 }
 
-// publishedUsers returns the distinct recipients of what tx published, sorted.
+// publishedUsers returns the distinct hub keys of what tx published, sorted.
 func (tx *Tx) publishedUsers() []int64 {
 	u := slices.Clone(tx.published)
 	slices.Sort(u)
@@ -147,7 +183,7 @@ func (tx *Tx) notifyPublished(ctx context.Context) error {
 	return nil
 }
 
-// notifyPayloads packs ids into comma-separated payloads of at most maxNotifyPayload bytes.
+// notifyPayloads packs hub keys into comma-separated payloads of at most maxNotifyPayload bytes.
 func notifyPayloads(ids []int64) []string {
 	var out []string
 	var b strings.Builder
@@ -168,7 +204,7 @@ func notifyPayloads(ids []int64) []string {
 	return out
 }
 
-// parsePayload reads the ids of a NOTIFY payload; what is not an id is skipped.
+// parsePayload reads the hub keys of a NOTIFY payload; what is not a key is skipped.
 func parsePayload(p string) []int64 {
 	var ids []int64
 	for f := range strings.SplitSeq(p, ",") {
@@ -179,7 +215,8 @@ func parsePayload(p string) []int64 {
 	return ids
 }
 
-// eventHub wakes this process's followers of accounts. It holds no events, only who listens.
+// eventHub wakes this process's followers by key (accounts, negated nodes). It holds no
+// events, only who listens.
 type eventHub struct {
 	mu   sync.Mutex
 	subs map[int64]map[chan struct{}]struct{}
@@ -195,32 +232,35 @@ func newEventHub() *eventHub {
 	return &eventHub{subs: map[int64]map[chan struct{}]struct{}{}, listening: make(chan struct{})}
 }
 
-func (h *eventHub) add(user int64) chan struct{} {
-	c := make(chan struct{}, 1)
+// add makes c signalled on a wake-up of any of keys.
+func (h *eventHub) add(keys []int64, c chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.subs[user] == nil {
-		h.subs[user] = map[chan struct{}]struct{}{}
-	}
-	h.subs[user][c] = struct{}{}
-	return c
-}
-
-func (h *eventHub) remove(user int64, c chan struct{}) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.subs[user], c)
-	if len(h.subs[user]) == 0 {
-		delete(h.subs, user)
+	for _, k := range keys {
+		if h.subs[k] == nil {
+			h.subs[k] = map[chan struct{}]struct{}{}
+		}
+		h.subs[k][c] = struct{}{}
 	}
 }
 
-// wake signals the followers of users; a follower already signalled stays signalled once.
-func (h *eventHub) wake(users []int64) {
+func (h *eventHub) remove(keys []int64, c chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, u := range users {
-		for c := range h.subs[u] {
+	for _, k := range keys {
+		delete(h.subs[k], c)
+		if len(h.subs[k]) == 0 {
+			delete(h.subs, k)
+		}
+	}
+}
+
+// wake signals the followers of keys; a follower already signalled stays signalled once.
+func (h *eventHub) wake(keys []int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, k := range keys {
+		for c := range h.subs[k] {
 			select {
 			case c <- struct{}{}:
 			default:
@@ -318,69 +358,170 @@ func (h *eventHub) stopListen() {
 	}
 }
 
-// EventFollower follows one account's events: Wake signals that there may be new ones, Next
-// returns them. Not safe for concurrent use; Close it.
+// EventFollower follows one account's events, and those of the territory paths under the
+// subtrees it follows (followedPaths): Wake signals that there may be new ones, Next returns
+// them. Not safe for concurrent use; Close it.
 type EventFollower struct {
 	s    *Store
-	user int64
+	sc   authz.Scope
 	wake chan struct{}
+	keys []int64 // the hub keys it listens on
 	// floor: every event of the account with an id up to it was sent or is given up; sent:
-	// the ids above it sent within eventLateWindow, with when.
+	// the ids above it sent within eventLateWindow (the paths' events too), with when.
 	floor int64
 	sent  map[int64]time.Time
+	// The subtrees followed (path prefixes), read at pathsAt, and pathFloor: every path row
+	// with an id up to it was looked at.
+	paths     []string
+	pathsAt   time.Time
+	pathFloor int64
 }
 
-// FollowEvents starts following sc's own account. after is the last event id the caller saw
-// (Last-Event-ID): Next first returns the account's events after it; after < 0 means "from
-// now". On PostgreSQL it waits until this instance listens for other instances' events.
+// FollowEvents starts following sc's own account, and the subtrees whose orders sc
+// dispatches. after is the last event id the caller saw (Last-Event-ID): Next first returns
+// the account's events after it (and the subtrees' of the last eventPathCatchUp); after < 0
+// means "from now". On PostgreSQL it waits until this instance listens for other instances'
+// events.
 func (s *Store) FollowEvents(ctx context.Context, sc authz.Scope, after int64) (*EventFollower, error) {
 	if sc.UserID == 0 {
 		return nil, model.ErrUnauthenticated
 	}
-	f := &EventFollower{s: s, user: sc.UserID, sent: map[int64]time.Time{}}
+	f := &EventFollower{s: s, sc: sc, wake: make(chan struct{}, 1), sent: map[int64]time.Time{}}
 	// Registered before the first read, so an event committed in between still wakes it.
-	f.wake = s.events.add(sc.UserID)
+	if err := f.follow(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.startListen(ctx); err != nil {
 		f.Close()
 		return nil, err
 	}
+	r := s.reader()
 	if after < 0 {
-		if err := s.reader().queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE user_id = ?`, []any{sc.UserID}, &after); err != nil {
+		if err := r.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, &after); err != nil {
 			f.Close()
 			return nil, err
 		}
+		f.floor, f.pathFloor = after, after
+		return f, nil
 	}
 	f.floor = after
+	before, err := r.eventBefore(ctx, now().Add(-eventPathCatchUp))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	f.pathFloor = max(after, before)
 	return f, nil
+}
+
+// follow reads the subtrees f follows and listens on its keys for them (again after
+// followPathsEvery: a post may have begun or ended).
+func (f *EventFollower) follow(ctx context.Context) error {
+	paths, err := f.s.reader().followedPaths(ctx, f.sc)
+	if err != nil {
+		return err
+	}
+	keys := []int64{f.sc.UserID}
+	for _, p := range paths {
+		if ids := model.PathIDs(p); len(ids) > 0 {
+			keys = append(keys, -ids[len(ids)-1])
+		}
+	}
+	f.s.events.remove(f.keys, f.wake)
+	f.s.events.add(keys, f.wake)
+	f.keys, f.paths, f.pathsAt = keys, paths, time.Now()
+	return nil
+}
+
+// followedPaths are the subtrees whose orders' live updates sc's account follows: its scope
+// for the staff and grid leaders (not system administrators, who would hear every order of
+// the country), and the territories of its secretary's posts (dispatchPosts), outermost
+// first, none inside another.
+func (c conn) followedPaths(ctx context.Context, sc authz.Scope) ([]string, error) {
+	var paths []string
+	switch sc.Role {
+	case model.RoleDistrictAdmin, model.RoleStreetAdmin, model.RoleCommunityAdmin, model.RoleCommunityStaff, model.RoleGridLeader:
+		if !sc.All && sc.Path != "" {
+			paths = append(paths, sc.Path)
+		}
+	}
+	posts, err := c.dispatchPosts(ctx, sc.UserID)
+	if err != nil {
+		return nil, err
+	}
+	paths = append(paths, posts...)
+	slices.Sort(paths)
+	out := paths[:0]
+	for _, p := range paths {
+		if len(out) == 0 || !strings.HasPrefix(p, out[len(out)-1]) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// eventBefore is the id of the last event created before t (0: none).
+func (c conn) eventBefore(ctx context.Context, t time.Time) (int64, error) {
+	var id int64
+	err := c.queryRow(ctx, `SELECT id FROM events WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT 1`, []any{t.UTC()}, &id)
+	if errors.Is(err, model.ErrNotFound) {
+		return 0, nil
+	}
+	return id, err
 }
 
 // Wake is signalled when the account may have new events.
 func (f *EventFollower) Wake() <-chan struct{} { return f.wake }
 
 // Close stops following.
-func (f *EventFollower) Close() { f.s.events.remove(f.user, f.wake) }
+func (f *EventFollower) Close() { f.s.events.remove(f.keys, f.wake) }
 
-// EventBatch is how many events Next returns at most: a full batch means there may be more.
+// EventBatch is how many events Next reads at a time: when it returns as many or more, there
+// may be more.
 const EventBatch = 500
 
-// Next returns the account's events not yet returned, oldest first, at most EventBatch of
-// them (call again while it returns a full batch).
+// Next returns the account's events not yet returned, and its subtrees', oldest first (call
+// again while it returns EventBatch or more).
 func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 	t := time.Now()
+	if t.Sub(f.pathsAt) > followPathsEvery {
+		if err := f.follow(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for id, at := range f.sent {
 		if t.Sub(at) > eventLateWindow {
 			f.floor = max(f.floor, id)
 		}
 	}
 	for id := range f.sent {
-		if id <= f.floor {
+		if id <= f.floor && id <= f.pathFloor {
 			delete(f.sent, id)
 		}
 	}
-	got, err := queryAll(ctx, f.s.reader(), `SELECT `+eventColumns+` FROM events WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?`,
-		[]any{f.user, f.floor, len(f.sent) + EventBatch}, scanEvent)
+	r := f.s.reader()
+	got, err := queryAll(ctx, r, `SELECT `+eventColumns+` FROM events WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?`,
+		[]any{f.sc.UserID, f.floor, len(f.sent) + EventBatch}, scanEvent)
 	if err != nil {
 		return nil, err
+	}
+	if len(f.paths) > 0 {
+		onPaths, err := f.pathEvents(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		got = append(got, onPaths...)
+		slices.SortFunc(got, func(a, b *model.Event) int { return cmp.Compare(a.ID, b.ID) })
+	}
+	// One publication is sent once: an account in an order's household that also dispatches
+	// its territory has a row of its own and the path's, written together.
+	type once struct {
+		kind, subject, data string
+		at                  time.Time
+	}
+	var seen map[once]bool
+	if len(f.paths) > 0 {
+		seen = map[once]bool{}
 	}
 	out := got[:0]
 	for _, e := range got {
@@ -388,12 +529,59 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 			continue
 		}
 		f.sent[e.ID] = t
+		if seen != nil {
+			k := once{e.Kind, e.Subject, string(e.Data), e.CreatedAt}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
 		out = append(out, e)
 	}
 	return out, nil
 }
 
-const eventColumns = `id, user_id, kind, subject, data, created_at`
+// pathEvents reads the path rows under f's subtrees above pathFloor and moves pathFloor up to
+// what no later commit can add below: on SQLite the newest id before the read, on PostgreSQL
+// the last id created eventPathLate ago (the rows above it are read again next time, and
+// what was sent is skipped).
+func (f *EventFollower) pathEvents(ctx context.Context, r conn) ([]*model.Event, error) {
+	var horizon int64
+	var err error
+	if r.d.name == "postgres" {
+		horizon, err = r.eventBefore(ctx, now().Add(-eventPathLate))
+	} else {
+		err = r.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, &horizon)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var where strings.Builder
+	args := []any{f.pathFloor}
+	for i, p := range f.paths {
+		if i > 0 {
+			where.WriteString(" OR ")
+		}
+		lo, hi := authz.PathRange(p)
+		where.WriteString("(path >= ? AND path < ?)")
+		args = append(args, lo, hi)
+	}
+	// As many more as were sent already: they may come again (above the horizon), and a full
+	// read must still hold a batch of new ones.
+	limit := len(f.sent) + EventBatch
+	args = append(args, limit)
+	got, err := queryAll(ctx, r, `SELECT `+eventColumns+` FROM events WHERE id > ? AND path IS NOT NULL AND (`+where.String()+`) ORDER BY id LIMIT ?`, args, scanEvent)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) == limit {
+		horizon = min(horizon, got[len(got)-1].ID)
+	}
+	f.pathFloor = max(f.pathFloor, horizon)
+	return got, nil
+}
+
+const eventColumns = `id, COALESCE(user_id, 0), kind, subject, data, created_at`
 
 func scanEvent(r rowScanner) (*model.Event, error) {
 	var e model.Event

@@ -213,4 +213,98 @@ func TestEventCrossInstance(t *testing.T) {
 	if len(got) != 1 || got[0].Subject != "order:2" {
 		t.Errorf("instance b got %s, want order:2 only", subjects(got))
 	}
+	// A path's event wakes the followers of its subtrees there too (the payload carries the
+	// path's nodes).
+	staff := eventAccount(t, a, "staff")
+	staff.All, staff.Role, staff.Path = false, model.RoleStreetAdmin, "/1/2/"
+	fs, err := b.FollowEvents(ctx, staff, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	select {
+	case <-fs.Wake():
+	default:
+	}
+	publish(t, a, model.EventInput{Path: "/1/2/9/", Kind: "order.changed", Subject: "order:3"}, false)
+	if got := awaitEvents(t, fs); len(got) != 1 || got[0].Subject != "order:3" {
+		t.Errorf("the street's follower on instance b got %s, want order:3", subjects(got))
+	}
+}
+
+// TestEventPaths: an event published on a territory path is one row, read by whoever follows
+// a subtree holding it — staff by their scope — and by no one else: not by staff of a sibling
+// whose path shares the prefix's digits, not by a system administrator. A catch-up reads it
+// too, each is sent once, and more than a batch arrives in batches.
+func TestEventPaths(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		staff := eventAccount(t, st, "staff")
+		staff.All, staff.Role, staff.Path = false, model.RoleCommunityStaff, "/1/2/"
+		sibling := eventAccount(t, st, "sibling")
+		sibling.All, sibling.Role, sibling.Path = false, model.RoleGridLeader, "/1/20/"
+		admin := eventAccount(t, st, "admin")
+		follow := func(sc authz.Scope, after int64) *store.EventFollower {
+			t.Helper()
+			f, err := st.FollowEvents(ctx, sc, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(f.Close)
+			return f
+		}
+		fs, fsib, fadm := follow(staff, -1), follow(sibling, -1), follow(admin, -1)
+
+		publish(t, st, model.EventInput{Path: "/1/2/3/", Kind: "order.changed", Subject: "order:1"}, true)
+		publish(t, st, model.EventInput{Path: "/1/4/", Kind: "order.changed", Subject: "order:2"}, false)
+		publish(t, st, model.EventInput{Path: "/1/2/3/", Kind: "order.changed", Subject: "order:3", Data: map[string]string{"status": "taken"}}, false)
+		if got := awaitEvents(t, fs); subjects(got) != `[order.changed order:3 {"status":"taken"}]` || got[0].UserID != 0 {
+			t.Errorf("staff of /1/2/ got %s", subjects(got))
+		}
+		if got := pending(t, fs); len(got) != 0 {
+			t.Errorf("sent again: %s", subjects(got))
+		}
+		if got := append(pending(t, fsib), pending(t, fadm)...); len(got) != 0 {
+			t.Errorf("outside the subtree: %s", subjects(got))
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM events WHERE subject = 'order:3'`); n != 1 {
+			t.Errorf("%d rows for one event on a path, want 1", n)
+		}
+		if got := pending(t, follow(staff, 0)); subjects(got) != `[order.changed order:3 {"status":"taken"}]` {
+			t.Errorf("catching up from 0: %s", subjects(got))
+		}
+
+		// A recipient that also follows the path hears the publication once.
+		publish(t, st, model.EventInput{UserIDs: []int64{staff.UserID}, Path: "/1/2/7/", Kind: "order.changed", Subject: "order:4"}, false)
+		if got := awaitEvents(t, fs); subjects(got) != `[order.changed order:4 {}]` {
+			t.Errorf("named and on the path: %s", subjects(got))
+		}
+
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			for i := range store.EventBatch + 1 {
+				if err := tx.Publish(ctx, model.EventInput{Path: "/1/2/5/", Kind: "k", Subject: fmt.Sprint(i)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got := awaitEvents(t, fs)
+		if len(got) < store.EventBatch {
+			t.Fatalf("first read: %d events, want a full batch", len(got))
+		}
+		for more := got; len(more) >= store.EventBatch; {
+			more = pending(t, fs)
+			got = append(got, more...)
+		}
+		seen := map[string]bool{}
+		for _, e := range got {
+			seen[e.Subject] = true
+		}
+		if len(got) != store.EventBatch+1 || len(seen) != len(got) {
+			t.Errorf("%d events in batches, %d distinct; want %d", len(got), len(seen), store.EventBatch+1)
+		}
+	})
 }

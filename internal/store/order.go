@@ -332,7 +332,7 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 			detail += "，代居民下单"
 		}
 		tx.auditAt(sc, h.Path, "order.place", "order", []int64{id}, detail)
-		return tx.orderPublish(ctx, id, status, p.followers)
+		return tx.orderPublish(ctx, id, h.Path, status, p.followers)
 	}()
 	return id, created, err
 }
@@ -598,7 +598,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	if newTaker == 0 {
 		newTakerUser = 0
 	}
-	if err := tx.orderPublish(ctx, id, to, followers, oldTakerUser, newTakerUser); err != nil {
+	if err := tx.orderPublish(ctx, id, o.Path, to, followers, oldTakerUser, newTakerUser); err != nil {
 		return err
 	}
 	auditSc := oc.sc
@@ -1062,17 +1062,10 @@ func (s *Store) OrderPhoto(ctx context.Context, sc authz.Scope, id int64, n int)
 
 // orderPublish tells the open pages of the order's parties that it changed (an "order.changed"
 // event on subject order:ID, data {"status"}): its followers (orderFollowers: the household's
-// linked accounts, whoever placed it, the dispatchers of its territory) and the accounts of the
-// takers it left and went to (0: none). Delivered when the transaction commits.
-func (tx *Tx) orderPublish(ctx context.Context, id int64, status model.OrderStatus, followers []int64, takerUsers ...int64) error {
+// linked accounts, whoever placed it), the accounts of the takers it left and went to (0:
+// none), and whoever follows a subtree holding its path (the dispatchers of its territory:
+// followedPaths). Delivered when the transaction commits.
+func (tx *Tx) orderPublish(ctx context.Context, id int64, path string, status model.OrderStatus, followers []int64, takerUsers ...int64) error {
 	users := append(slices.Clone(followers), takerUsers...)
-	slices.Sort(users)
-	users = slices.Compact(users)
-	if len(users) > 0 && users[0] == 0 {
-		users = users[1:]
-	}
-	if len(users) == 0 {
-		return nil
-	}
-	return tx.Publish(ctx, model.EventInput{UserIDs: users, Kind: "order.changed", Subject: fmt.Sprintf("order:%d", id), Data: map[string]string{"status": string(status)}})
+	return tx.Publish(ctx, model.EventInput{UserIDs: users, Path: path, Kind: "order.changed", Subject: fmt.Sprintf("order:%d", id), Data: map[string]string{"status": string(status)}})
 }

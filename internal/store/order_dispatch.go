@@ -80,32 +80,3 @@ func (c conn) dispatchSubtree(ctx context.Context, oc *orderCaller, under int64,
 	w.add("("+where+")", args...)
 	return nil
 }
-
-// orderDispatchers are the accounts that dispatch an order at path, for the live updates of
-// their boards: staff and grid leaders scoped to a node on the path (not system
-// administrators, who would hear every order of the country), and the secretaries of the
-// branches and committees anchored on those nodes (by the post's account or the member's).
-func (c conn) orderDispatchers(ctx context.Context, path string) ([]int64, error) {
-	ids := model.PathIDs(path)
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	in := inList(len(ids))
-	var args []any
-	for range 3 {
-		for _, id := range ids {
-			args = append(args, id)
-		}
-	}
-	held := `g.status = 'active' AND g.kind IN ('street_committee', 'community_committee', 'grid_branch')
-		AND p.post IN ('secretary', 'deputy_secretary') AND p.ended_at IS NULL AND g.territory_id IN (` + in + `)`
-	q := `SELECT id FROM users WHERE scope_id IN (` + in + `) AND NOT disabled
-		AND role IN ('district_admin', 'street_admin', 'community_admin', 'community_staff', 'grid_leader')
-		UNION SELECT p.user_id FROM party_orgs g JOIN party_posts p ON p.org_id = g.id WHERE ` + held + ` AND p.user_id IS NOT NULL
-		UNION SELECT m.user_id FROM party_orgs g JOIN party_posts p ON p.org_id = g.id JOIN party_members m ON m.id = p.member_id
-		WHERE ` + held + ` AND m.user_id IS NOT NULL`
-	return queryAll(ctx, c, q, args, func(r rowScanner) (int64, error) {
-		var u int64
-		return u, r.Scan(&u)
-	})
-}

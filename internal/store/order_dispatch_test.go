@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -94,7 +95,13 @@ func TestOrderDispatchByPost(t *testing.T) {
 		}
 
 		// Dispatch, then accept and mark done for the taker (no phone): the history says so.
-		before := mustCount(t, st, `SELECT COUNT(*) FROM events WHERE user_id = $1 AND kind = 'order.changed'`, su.ID)
+		// The secretary's open board hears the order's changes: the branch's territory is a
+		// subtree its follower reads (one row per change, however many follow it).
+		live, err := st.FollowEvents(ctx, sec, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer live.Close()
 		if _, err := transition(st, sec, mine.ID, model.ActDispatch, func(in *model.OrderTransitionInput) { in.TakerID = w.volunteerTaker.ID }); err != nil {
 			t.Fatalf("dispatch by post: %v", err)
 		}
@@ -119,8 +126,11 @@ func TestOrderDispatchByPost(t *testing.T) {
 		if n := mustCount(t, st, `SELECT minutes FROM order_takers WHERE id = $1`, w.volunteerTaker.ID); n != 90 {
 			t.Errorf("taker's minutes %d, want 90", n)
 		}
-		if after := mustCount(t, st, `SELECT COUNT(*) FROM events WHERE user_id = $1 AND kind = 'order.changed'`, su.ID); after != before+3 {
-			t.Errorf("the secretary heard %d changes, want 3", after-before)
+		if got := pending(t, live); subjects(got) != fmt.Sprintf("[order.changed order:%[1]d {\"status\":\"dispatched\"}][order.changed order:%[1]d {\"status\":\"taken\"}][order.changed order:%[1]d {\"status\":\"done\"}]", mine.ID) {
+			t.Errorf("the secretary's board heard %s, want the three changes of order %d", subjects(got), mine.ID)
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM events WHERE user_id = $1`, su.ID); n != 0 {
+			t.Errorf("%d events written for the secretary's account, want none (its board reads the path's)", n)
 		}
 
 		// The post ends: the board and the order are gone again.
@@ -132,6 +142,22 @@ func TestOrderDispatchByPost(t *testing.T) {
 		}
 		if _, err := transition(st, sec, mine.ID, model.ActClose); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("close after the post ended: %v", err)
+		}
+		// Nor its live updates: a stream opened now, and the open one once it reads its
+		// subtrees again (every followPathsEvery), hear nothing of the grid's orders.
+		fresh, err := st.FollowEvents(ctx, sec, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fresh.Close()
+		if err := live.Refollow(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := transition(st, w.res, mine.ID, model.ActRate, func(in *model.OrderTransitionInput) { in.Stars = 5 }); err != nil {
+			t.Fatal(err)
+		}
+		if got := append(pending(t, fresh), pending(t, live)...); len(got) != 0 {
+			t.Errorf("after the post ended the secretary heard %s", subjects(got))
 		}
 	})
 }

@@ -101,7 +101,7 @@ func (c conn) prepPlace(ctx context.Context, oc *orderCaller, in model.OrderInpu
 			return nil, err
 		}
 	}
-	if p.followers, err = c.orderFollowers(ctx, h.ID, sc.UserID, h.Path); err != nil {
+	if p.followers, err = c.orderFollowers(ctx, h.ID, sc.UserID); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -128,7 +128,7 @@ func (c conn) prepTransition(ctx context.Context, oc *orderCaller, id int64) (*t
 	if p.cat, err = c.orderCategory(ctx, o.CategoryID); err != nil {
 		return nil, err
 	}
-	if p.followers, err = c.orderFollowers(ctx, o.HouseholdID, o.PlacedBy, o.Path); err != nil {
+	if p.followers, err = c.orderFollowers(ctx, o.HouseholdID, o.PlacedBy); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -163,13 +163,13 @@ func (p *transition) orderFollowers(ctx context.Context, tx *Tx, o *model.Order)
 	if p != nil {
 		return p.followers, nil
 	}
-	return tx.orderFollowers(ctx, o.HouseholdID, o.PlacedBy, o.Path)
+	return tx.orderFollowers(ctx, o.HouseholdID, o.PlacedBy)
 }
 
-// orderFollowers are the accounts whose open pages follow an order of household at path placed
-// by account placedBy (0: none) besides its takers: the household's linked accounts, the
-// placer, and the dispatchers whose boards hold it (orderDispatchers).
-func (c conn) orderFollowers(ctx context.Context, household, placedBy int64, path string) ([]int64, error) {
+// orderFollowers are the accounts whose open pages follow an order of household placed by
+// account placedBy (0: none) besides its takers: the household's linked accounts and the
+// placer. The dispatchers whose boards hold it follow its path (orderPublish).
+func (c conn) orderFollowers(ctx context.Context, household, placedBy int64) ([]int64, error) {
 	users, err := queryAll(ctx, c, `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?`, []any{household},
 		func(r rowScanner) (int64, error) {
 			var u int64
@@ -178,9 +178,5 @@ func (c conn) orderFollowers(ctx context.Context, household, placedBy int64, pat
 	if err != nil {
 		return nil, err
 	}
-	dispatchers, err := c.orderDispatchers(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	return append(append(users, placedBy), dispatchers...), nil
+	return append(users, placedBy), nil
 }
