@@ -444,6 +444,11 @@ type Tx struct {
 	// orderStats are the adjustments of the order statistics this transaction made, written
 	// at its end (flushOrderStats).
 	orderStats map[orderStatKey]*model.OrderStatVector
+	// batched: the transaction is one of a group commit (tx_batch.go), which writes the
+	// order statistics of all its transactions once, at its end; statsReset: this one
+	// recounted them from the orders (RebuildOrderStats), so what the batch held before is
+	// in its count.
+	batched, statsReset bool
 	// events are the rows of the events this transaction published, written at its end
 	// (flushEvents); published are their recipients, woken when it commits (event.go).
 	events    []eventRow
@@ -528,8 +533,10 @@ func (tx *Tx) runFlushed(ctx context.Context, fn func(tx *Tx) error) (fnFailed b
 	if err := tx.flushUnitCounts(ctx); err != nil {
 		return false, err
 	}
-	if err := tx.flushOrderStats(ctx); err != nil {
-		return false, err
+	if !tx.batched {
+		if err := tx.flushOrderStats(ctx); err != nil {
+			return false, err
+		}
 	}
 	if err := tx.writeConflicts(ctx); err != nil {
 		return false, err

@@ -153,9 +153,10 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 		fail(s.d.mapErr(err))
 		return
 	}
+	stats := orderStatsBatch{}
 	for i := 0; i < len(*batch); i++ {
 		w := (*batch)[i]
-		if err := b.runOne(sqlTx, w); err != nil {
+		if err := b.runOne(sqlTx, w, stats); err != nil {
 			// The SQLite transaction itself is gone or unusable: nothing of it commits.
 			_ = sqlTx.Rollback()
 			fail(err)
@@ -164,6 +165,11 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 		if i == len(*batch)-1 {
 			b.take(batch)
 		}
+	}
+	if err := newTx(s, sqlTx).writeOrderStatsOf(ctx, stats); err != nil {
+		_ = sqlTx.Rollback()
+		fail(s.d.mapErr(err))
+		return
 	}
 	if err := sqlTx.Commit(); err != nil {
 		fail(s.d.mapErr(err))
@@ -186,9 +192,10 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 
 // runOne runs w's function in a savepoint of sqlTx with the flushes Store.runTx makes before
 // a commit, releasing the savepoint when all succeed and rolling back to it otherwise; w.out
-// says how it ended. An error returned means the savepoint could not be released or rolled
-// back: the transaction as a whole is unusable.
-func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter) (txErr error) {
+// says how it ended. The order statistics' adjustments of a released one go to stats, for the
+// batch to write. An error returned means the savepoint could not be released or rolled back:
+// the transaction as a whole is unusable.
+func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter, stats orderStatsBatch) (txErr error) {
 	s := b.s
 	if err := w.ctx.Err(); err != nil {
 		w.out.err = err
@@ -199,6 +206,7 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter) (txErr error) {
 		return s.d.mapErr(err)
 	}
 	tx := newTx(w.s, sqlTx)
+	tx.batched = true
 	rollback := func() error {
 		if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO gc`); err != nil {
 			return fmt.Errorf("group commit: rolling back a failed transaction: %w", s.d.mapErr(err))
@@ -225,6 +233,7 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter) (txErr error) {
 	if _, err := sqlTx.ExecContext(ctx, `RELEASE gc`); err != nil {
 		return s.d.mapErr(err)
 	}
+	stats.take(tx)
 	w.out.published = tx.publishedUsers()
 	w.out.accounts = *tx.accounts
 	return nil
