@@ -485,8 +485,13 @@ const EventBatch = 500
 func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 	t := time.Now()
 	if t.Sub(f.pathsAt) > followPathsEvery {
+		had := len(f.paths) > 0
 		if err := f.follow(ctx); err != nil {
 			return nil, err
+		}
+		if !had {
+			// A subtree followed from now on (a post begun): its rows from here.
+			f.pathFloor = max(f.pathFloor, f.floor)
 		}
 	}
 	for id, at := range f.sent {
@@ -495,7 +500,7 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 		}
 	}
 	for id := range f.sent {
-		if id <= f.floor && id <= f.pathFloor {
+		if id <= f.floor && (len(f.paths) == 0 || id <= f.pathFloor) {
 			delete(f.sent, id)
 		}
 	}
