@@ -244,7 +244,11 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 		if oc, err = c.orderCaller(ctx, sc); err != nil {
 			return err
 		}
-		p, err = c.prepPlace(ctx, oc, in)
+		if p, err = c.prepPlace(ctx, oc, in); err != nil || p.h == nil {
+			return err
+		}
+		// Known before the transaction, so that it does not read it on the writer.
+		_, err = s.orderStatDepth(ctx, c, p.h.Path)
 		return err
 	}, func(tx *Tx) error {
 		var err error
@@ -308,7 +312,9 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 			return err
 		}
 		id, created = rows[0], true
-		tx.orderStatsAddFacts(h.Path, cat.Name, model.OrderStatFacts{Status: status, PlacedAt: ts}, 1)
+		if err := tx.orderStatsAddFacts(ctx, h.Path, cat.Name, model.OrderStatFacts{Status: status, PlacedAt: ts}, 1); err != nil {
+			return err
+		}
 		blobs := make([]Blob, len(checked))
 		for i, ph := range checked {
 			blobs[i] = Blob{ID: blobID("order", ph.Data), ContentType: ph.ContentType, Size: int64(len(ph.Data)), Data: ph.Data}
@@ -389,6 +395,11 @@ func (s *Store) transitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 		}
 		if p, err = c.prepTransition(ctx, oc, id); err != nil {
 			return err
+		}
+		if p != nil {
+			if _, err := s.orderStatDepth(ctx, c, p.o.Path); err != nil {
+				return err
+			}
 		}
 		if between != nil {
 			between()
@@ -541,8 +552,12 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		return &model.ConflictError{Message: "订单刚刚有了变化，请刷新后再试"}
 	}
 	// The statistics: the order as it was (o, of the version the UPDATE matched), as it is.
-	tx.orderStatsAddFacts(o.Path, o.Category, orderStatFactsOf(o), -1)
-	tx.orderStatsAddFacts(o.Path, o.Category, after, 1)
+	if err := tx.orderStatsAddFacts(ctx, o.Path, o.Category, orderStatFactsOf(o), -1); err != nil {
+		return err
+	}
+	if err := tx.orderStatsAddFacts(ctx, o.Path, o.Category, after, 1); err != nil {
+		return err
+	}
 	// The load of the takers: the orders dispatched to or taken by each, not yet done.
 	loaded := func(s model.OrderStatus) bool { return s == model.OrderDispatched || s == model.OrderTaken }
 	if oldTaker != 0 && loaded(o.Status) && (newTaker != oldTaker || !loaded(to)) {
@@ -885,9 +900,24 @@ func (c conn) communityOrAbove(ctx context.Context, prefix string) (bool, error)
 }
 
 // orderTotals are the orders ever placed under path (prefix "" the whole city) and in the whole
-// city, from the maintained statistics (order_stat.go): a row per month and category at each.
+// city, from the maintained statistics (order_stat.go): a row per month and category at each;
+// below the grids, where no rows are kept, the subtree's orders are counted.
 func (c conn) orderTotals(ctx context.Context, prefix string) (under, all int64, err error) {
 	path := cmp.Or(prefix, "/")
+	if ids := model.PathIDs(prefix); len(ids) > 0 {
+		var kind model.TerritoryKind
+		if err := c.queryRow(ctx, `SELECT kind FROM territories WHERE id = ?`, []any{ids[len(ids)-1]}, &kind); err != nil {
+			return 0, 0, err
+		}
+		if !orderStatKept(kind) {
+			lo, hi := authz.PathRange(prefix)
+			if err := c.queryRow(ctx, `SELECT COUNT(*) FROM orders WHERE path >= ? AND path < ?`, []any{lo, hi}, &under); err != nil {
+				return 0, 0, err
+			}
+			_, all, err = c.orderTotals(ctx, "")
+			return under, all, err
+		}
+	}
 	rows, err := c.query(ctx, `SELECT path, COALESCE(SUM(placed), 0) FROM order_stats WHERE path IN (?, '/') GROUP BY path`, path)
 	if err != nil {
 		return 0, 0, err

@@ -5,19 +5,72 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
+	"sync"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
 )
 
-// Order statistics, maintained (issue 10 item 7; migration 0048). order_stats holds, for every
-// node path above an order (and the root "/"), per month placed and category name, the figures
-// of model.OrderStatFacts.Vector summed. Every write of an order takes its figures out as they
-// were and puts them back as they are, in its own transaction (placeOrder, transitionOrder, a
-// category's rename); the adjustments are summed in the Tx and upserted in key order when it
-// ends (flushOrderStats, beside the units' counters), so concurrent writers add, never
-// overwrite, and lock the rows in one order. The statistics of any subtree read the rows of
-// one path: a few hundred at most, whatever the size of the city.
+// Order statistics, maintained (issue 10 item 7; migrations 0048, 0068). order_stats holds,
+// for the nodes above an order down to its grid (orderStatKinds) and the root "/", per month
+// placed and category name, the figures of model.OrderStatFacts.Vector summed. Every write of
+// an order takes its figures out as they were and puts them back as they are, in its own
+// transaction (placeOrder, transitionOrder, a category's rename); the adjustments are summed
+// in the Tx and upserted in key order when it ends (flushOrderStats, beside the units'
+// counters), or once for a whole group commit (orderStatsBatch), so concurrent writers add,
+// never overwrite, and lock the rows in one order. The statistics of a subtree down to a grid
+// read the rows of one path: a few hundred at most, whatever the size of the city; those of a
+// compound, a building or a stairwell — a few hundred orders at most — are counted from the
+// orders when asked (orderStatsCounted). Rows for them were kept until 0068: three of the
+// eight an order's every change upserted, each for a handful of orders, on the one writer.
+
+// orderStatKinds are the kinds of node that keep rows in order_stats. Kinds rank strictly
+// down a path (TerritoryKind.CanContain) and never change, so the nodes that keep rows are the
+// first ones of a path, and how many is a function of the path (statDepthCache).
+const orderStatKinds = `'district', 'street', 'community', 'resident_group', 'grid'`
+
+// orderStatKept reports whether a node of kind k keeps rows in order_stats.
+func orderStatKept(k model.TerritoryKind) bool { return k.Rank() <= model.KindGrid.Rank() }
+
+// statDepthCache remembers, for an order's path, how many of its nodes keep rows.
+type statDepthCache struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+// statDepthCacheMax bounds the cache (a path is a few dozen bytes: a few MB); past it, it
+// starts again.
+const statDepthCacheMax = 1 << 17
+
+// orderStatDepth is how many of the nodes of path, from the top, keep order statistics, read
+// on c when not known yet (in a transaction, so that nodes it created count).
+func (s *Store) orderStatDepth(ctx context.Context, c conn, path string) (int, error) {
+	d := s.statDepths
+	d.mu.Lock()
+	n, ok := d.m[path]
+	d.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	ids := model.PathIDs(path)
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	if err := c.queryRow(ctx, `SELECT COUNT(*) FROM territories WHERE id IN (`+inList(len(ids))+`) AND kind IN (`+orderStatKinds+`)`, args, &n); err != nil {
+		return 0, err
+	}
+	d.mu.Lock()
+	if d.m == nil || len(d.m) >= statDepthCacheMax {
+		d.m = map[string]int{}
+	}
+	d.m[path] = n
+	d.mu.Unlock()
+	return n, nil
+}
 
 // orderStatKey is one row of order_stats.
 type orderStatKey struct{ path, month, category string }
@@ -41,13 +94,17 @@ var orderStatSet = func() string {
 
 // orderStatsAddFacts adds sign × the figures of one order (at path, of category) to the
 // transaction's adjustments.
-func (tx *Tx) orderStatsAddFacts(path, category string, f model.OrderStatFacts, sign int64) {
+func (tx *Tx) orderStatsAddFacts(ctx context.Context, path, category string, f model.OrderStatFacts, sign int64) error {
+	depth, err := tx.s.orderStatDepth(ctx, tx.conn, path)
+	if err != nil {
+		return err
+	}
 	if tx.orderStats == nil {
 		tx.orderStats = map[orderStatKey]*model.OrderStatVector{}
 	}
 	v := f.Vector()
 	month := model.OrderStatMonth(f.PlacedAt)
-	for _, p := range memberCountsAncestors(path) {
+	for _, p := range memberCountsAncestors(path)[:depth+1] {
 		k := orderStatKey{p, month, category}
 		acc := tx.orderStats[k]
 		if acc == nil {
@@ -56,6 +113,7 @@ func (tx *Tx) orderStatsAddFacts(path, category string, f model.OrderStatFacts, 
 		}
 		acc.Add(v, sign)
 	}
+	return nil
 }
 
 // orderStatFactsOf is what the figures of the order o read need.
@@ -66,7 +124,29 @@ func orderStatFactsOf(o *model.Order) model.OrderStatFacts {
 // orderStatsAdd adds sign × the figures of the orders where (on orders o) selects, as they
 // are in the transaction now.
 func (tx *Tx) orderStatsAdd(ctx context.Context, sign int64, where string, args ...any) error {
-	rows, err := tx.query(ctx, `SELECT o.path, c.name, o.status, o.stars, o.placed_at, o.taken_at, o.done_at
+	type fact struct {
+		path, category string
+		f              model.OrderStatFacts
+	}
+	// Read whole first: the depths are read on the same connection.
+	var facts []fact
+	if err := tx.orderFacts(ctx, where, args, func(path, category string, f model.OrderStatFacts) {
+		facts = append(facts, fact{path, category, f})
+	}); err != nil {
+		return err
+	}
+	for _, x := range facts {
+		if err := tx.orderStatsAddFacts(ctx, x.path, x.category, x.f, sign); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderFacts calls fn with the path, category name and figures of each order where (on
+// orders o) selects.
+func (c conn) orderFacts(ctx context.Context, where string, args []any, fn func(path, category string, f model.OrderStatFacts)) error {
+	rows, err := c.query(ctx, `SELECT o.path, c.name, o.status, o.stars, o.placed_at, o.taken_at, o.done_at
 		FROM orders o JOIN order_categories c ON c.id = o.category_id WHERE `+where, args...)
 	if err != nil {
 		return err
@@ -85,7 +165,7 @@ func (tx *Tx) orderStatsAdd(ctx context.Context, sign int64, where string, args 
 		if done.Valid {
 			f.DoneAt = &done.Time
 		}
-		tx.orderStatsAddFacts(path, category, f, sign)
+		fn(path, category, f)
 	}
 	return rows.Err()
 }
@@ -229,39 +309,22 @@ func (s *Store) OrderStats(ctx context.Context, sc authz.Scope, f OrderStatsFilt
 	}
 	out := &model.OrderStats{From: from.String(), To: to.String(), Category: f.Category, Bounds: model.OrderStatBounds}
 	path := prefix
+	kept := true
 	if path == "" {
 		path, out.Territory = "/", "全部"
 	} else {
 		ids := model.PathIDs(prefix)
 		out.TerritoryID = ids[len(ids)-1]
-		if err := c.queryRow(ctx, `SELECT name FROM territories WHERE id = ?`, []any{out.TerritoryID}, &out.Territory); err != nil {
+		var kind model.TerritoryKind
+		if err := c.queryRow(ctx, `SELECT name, kind FROM territories WHERE id = ?`, []any{out.TerritoryID}, &out.Territory, &kind); err != nil {
 			return nil, err
 		}
-	}
-	w := filter{}
-	w.add("path = ?", path)
-	w.add("month >= ? AND month <= ?", from.String(), to.String())
-	if f.Category != "" {
-		w.add("category = ?", f.Category)
+		kept = orderStatKept(kind)
 	}
 	var total model.OrderStatVector
 	months := map[string]*model.OrderStatVector{}
 	cats := map[string]*model.OrderStatVector{}
-	rows, err := c.query(ctx, `SELECT month, category, `+orderStatColumns+` FROM order_stats WHERE `+w.sql(), w.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var month, category string
-		var vec model.OrderStatVector
-		dst := []any{&month, &category}
-		for i := range vec {
-			dst = append(dst, &vec[i])
-		}
-		if err := rows.Scan(dst...); err != nil {
-			return nil, err
-		}
+	add := func(month, category string, vec model.OrderStatVector) {
 		total.Add(vec, 1)
 		for _, m := range []struct {
 			into map[string]*model.OrderStatVector
@@ -275,7 +338,12 @@ func (s *Store) OrderStats(ctx context.Context, sc authz.Scope, f OrderStatsFilt
 			acc.Add(vec, 1)
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if kept {
+		err = c.orderStatRows(ctx, path, from, to, f.Category, add)
+	} else {
+		err = c.orderStatsCounted(ctx, path, from, to, f.Category, add)
+	}
+	if err != nil {
 		return nil, err
 	}
 	out.Total = total.Figures()
@@ -305,4 +373,53 @@ func (s *Store) OrderStats(ctx context.Context, sc authz.Scope, f OrderStatsFilt
 		out.Categories = append(out.Categories, model.OrderCategoryFigures{Category: name, OrderFigures: cats[name].Figures()})
 	}
 	return out, nil
+}
+
+// orderStatRows calls add with the maintained figures at path (a node that keeps rows, or
+// "/") for each month from–to and category (all when ""), as order_stats holds them.
+func (c conn) orderStatRows(ctx context.Context, path string, from, to model.Month, category string, add func(month, category string, vec model.OrderStatVector)) error {
+	w := filter{}
+	w.add("path = ?", path)
+	w.add("month >= ? AND month <= ?", from.String(), to.String())
+	if category != "" {
+		w.add("category = ?", category)
+	}
+	rows, err := c.query(ctx, `SELECT month, category, `+orderStatColumns+` FROM order_stats WHERE `+w.sql(), w.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var month, cat string
+		var vec model.OrderStatVector
+		dst := []any{&month, &cat}
+		for i := range vec {
+			dst = append(dst, &vec[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return err
+		}
+		add(month, cat, vec)
+	}
+	return rows.Err()
+}
+
+// orderStatsCounted calls add with the figures of each order under path placed in from–to
+// (of category, all when ""), counted from the orders: for a node below the grids, which
+// keeps no rows (a compound holds a few hundred orders).
+func (c conn) orderStatsCounted(ctx context.Context, path string, from, to model.Month, category string, add func(month, category string, vec model.OrderStatVector)) error {
+	lo, hi := authz.PathRange(path)
+	w := filter{}
+	w.add("o.path >= ? AND o.path < ?", lo, hi)
+	// Months are placed_at in Shanghai time (model.OrderStatMonth): a day more on each side,
+	// then each order's own month decides.
+	w.add("o.placed_at >= ? AND o.placed_at < ?", from.First().AddDate(0, 0, -1), (to+1).First().AddDate(0, 0, 1))
+	if category != "" {
+		w.add("c.name = ?", category)
+	}
+	return c.orderFacts(ctx, w.sql(), w.args, func(_, cat string, f model.OrderStatFacts) {
+		if m := model.OrderStatMonth(f.PlacedAt); m >= from.String() && m <= to.String() {
+			add(m, cat, f.Vector())
+		}
+	})
 }

@@ -222,6 +222,17 @@ func TestOrderStats(t *testing.T) {
 				t.Errorf("%s: categories %+v", c.name, s.Categories)
 			}
 		}
+		// The building keeps no rows (below the grids its figures above are counted from the
+		// orders), the grid does; the board under the building counts its orders.
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM order_stats WHERE path = $1`, w.building.Path); n != 0 {
+			t.Errorf("%d statistics rows kept for a building", n)
+		}
+		if n := mustCount(t, st, `SELECT COUNT(*) FROM order_stats WHERE path = $1`, w.tree.grid.Path); n == 0 {
+			t.Error("no statistics rows kept for the grid")
+		}
+		if p, err := st.Orders(ctx, w.staff, store.OrderFilter{Under: w.building.ID}); err != nil || p.Total != 3 {
+			t.Errorf("the board under the building: %v, %v", p, err)
+		}
 		// One category, the default range (the twelve months up to this one: July 2026).
 		s, err := st.OrderStats(ctx, w.staff, store.OrderStatsFilter{Category: "不存在的类别"})
 		if err != nil || s.Total.Placed != 0 || len(s.Months) != 12 || s.To != "2026-07" || s.From != "2025-08" {

@@ -55,6 +55,9 @@ type Store struct {
 	// checkpoints copies SQLite's WAL into the database file (checkpoint.go); nil on
 	// PostgreSQL and in memory.
 	checkpoints *checkpointer
+	// statDepths remembers how many nodes of an order's path keep order statistics
+	// (order_stat.go).
+	statDepths *statDepthCache
 	// outbox, when set (SetOutbox), is called inside every transaction that sent
 	// notifications, with their ids, before it commits (notification.go).
 	outbox func(ctx context.Context, tx *sql.Tx, notifications []int64) error
@@ -155,7 +158,7 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetConnMaxIdleTime(0)
 	}
 	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, m: map[string]*sql.Stmt{}},
-		tokens: newTokenCache(), events: newEventHub()}
+		tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}
 	if !memory {
 		s.batch = &txBatch{s: s}
 		if s.checkpoints, err = startCheckpointer(uri); err != nil {
@@ -191,7 +194,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db), tokens: newTokenCache(), events: newEventHub()}, nil
+	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db), tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}, nil
 }
 
 // Close releases the pools and ends the LISTEN connection of live updates, if any.
