@@ -10,6 +10,21 @@ import (
 	"gongzhi/internal/model"
 )
 
+// migratedSQLite is a migrated SQLite store of the test's own, closed when it ends.
+func migratedSQLite(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // Refollow reads again which subtrees f follows, as Next does every followPathsEvery.
 func (f *EventFollower) Refollow(ctx context.Context) error { return f.follow(ctx) }
 
@@ -19,14 +34,7 @@ func (f *EventFollower) Refollow(ctx context.Context) error { return f.follow(ct
 func TestEventFollowerForgets(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	var id int64
 	if err := st.writer().queryRow(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('u', 'u', 'resident', 'x', ?) RETURNING id`,
 		[]any{time.Now().UTC()}, &id); err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,14 +16,7 @@ import (
 func TestGroupCommitOrderStats(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	placed := model.OrderStatFacts{Status: model.OrderPlaced, PlacedAt: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
 	count := func(path string) int64 {
 		t.Helper()
