@@ -10,13 +10,17 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
-	"gongzhi/internal/store"
 )
 
 // sseHeartbeat is how often an idle event stream sends a comment, so proxies and the browser
 // keep the connection, looks for events again (in case a wake-up was lost) and checks that
 // the caller's session or token is still live (API.heartbeat; tests shorten it).
 const sseHeartbeat = 25 * time.Second
+
+// ssePathGap is how often at most a stream that follows subtrees (a dispatcher's board) reads
+// its events: a busy street wakes it with every change, and each read looks at the rows of
+// every subtree since the last (store.EventFollower).
+const ssePathGap = 300 * time.Millisecond
 
 // sseRetry is the reconnection delay the stream asks browsers to wait, in milliseconds.
 const sseRetry = 3000
@@ -65,7 +69,25 @@ func (a *API) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	tick := time.NewTicker(a.heartbeat)
 	defer tick.Stop()
+	var read time.Time
 	for {
+		// A board's stream reads the rows of its subtrees among everyone's (on PostgreSQL the
+		// last seconds' again): woken by every change there, it looks at most every ssePathGap.
+		if f.FollowsPaths() {
+			if wait := ssePathGap - time.Since(read); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-a.draining:
+					t.Stop()
+					return nil
+				case <-t.C:
+				}
+			}
+			read = time.Now()
+		}
 		for {
 			evs, err := f.Next(ctx)
 			if err != nil {
@@ -77,7 +99,7 @@ func (a *API) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			if len(evs) > 0 && !send(sseFrames(evs)) {
 				return nil
 			}
-			if len(evs) < store.EventBatch {
+			if !f.More() {
 				break
 			}
 		}

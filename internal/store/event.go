@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,7 +135,12 @@ func (tx *Tx) flushEvents(ctx context.Context) error {
 	const batch = 200
 	rows := tx.events
 	tx.events = nil
-	ts := now()
+	// The rows' time: the database's clock on PostgreSQL, where several instances write and
+	// the followers compare it with that clock (eventBefore).
+	ts, row := any(now()), "(?, ?, ?, ?, ?, ?)"
+	if tx.d.name == "postgres" {
+		ts, row = nil, "(?, ?, ?, ?, ?, statement_timestamp())"
+	}
 	for len(rows) > 0 {
 		n := min(len(rows), batch)
 		var q strings.Builder
@@ -144,14 +150,17 @@ func (tx *Tx) flushEvents(ctx context.Context) error {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?)")
+			q.WriteString(row)
 			var user, path any
 			if r.path != "" {
 				path = r.path
 			} else {
 				user = r.user
 			}
-			args = append(args, user, path, r.kind, r.subject, r.data, ts)
+			args = append(args, user, path, r.kind, r.subject, r.data)
+			if ts != nil {
+				args = append(args, ts)
+			}
 		}
 		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
 			return err
@@ -375,6 +384,7 @@ type EventFollower struct {
 	paths     []string
 	pathsAt   time.Time
 	pathFloor int64
+	more      bool // the last Next stopped at a batch
 }
 
 // FollowEvents starts following sc's own account, and the subtrees whose orders sc
@@ -405,7 +415,7 @@ func (s *Store) FollowEvents(ctx context.Context, sc authz.Scope, after int64) (
 		return f, nil
 	}
 	f.floor = after
-	before, err := r.eventBefore(ctx, now().Add(-eventPathCatchUp))
+	before, err := r.eventBefore(ctx, eventPathCatchUp)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -460,10 +470,16 @@ func (c conn) followedPaths(ctx context.Context, sc authz.Scope) ([]string, erro
 	return out, nil
 }
 
-// eventBefore is the id of the last event created before t (0: none).
-func (c conn) eventBefore(ctx context.Context, t time.Time) (int64, error) {
+// eventBefore is the id of the last event created longer than ago before now (0: none): by
+// the database's clock on PostgreSQL, which stamps the rows there (flushEvents), so that
+// instances whose clocks differ agree; by this process's on SQLite, the only one.
+func (c conn) eventBefore(ctx context.Context, ago time.Duration) (int64, error) {
+	q, arg := `SELECT id FROM events WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT 1`, any(now().Add(-ago).UTC())
+	if c.d.name == "postgres" {
+		q, arg = `SELECT id FROM events WHERE created_at < clock_timestamp() - make_interval(secs => ?) ORDER BY created_at DESC, id DESC LIMIT 1`, ago.Seconds()
+	}
 	var id int64
-	err := c.queryRow(ctx, `SELECT id FROM events WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT 1`, []any{t.UTC()}, &id)
+	err := c.queryRow(ctx, q, []any{arg}, &id)
 	if errors.Is(err, model.ErrNotFound) {
 		return 0, nil
 	}
@@ -484,14 +500,19 @@ const EventBatch = 500
 // again while it returns EventBatch or more).
 func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 	t := time.Now()
+	r := f.s.reader()
 	if t.Sub(f.pathsAt) > followPathsEvery {
 		had := len(f.paths) > 0
 		if err := f.follow(ctx); err != nil {
 			return nil, err
 		}
-		if !had {
+		if !had && len(f.paths) > 0 {
 			// A subtree followed from now on (a post begun): its rows from here.
-			f.pathFloor = max(f.pathFloor, f.floor)
+			var newest int64
+			if err := r.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, &newest); err != nil {
+				return nil, err
+			}
+			f.pathFloor = max(f.pathFloor, newest)
 		}
 	}
 	for id, at := range f.sent {
@@ -504,22 +525,40 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 			delete(f.sent, id)
 		}
 	}
-	r := f.s.reader()
+	// As many more as were sent already: they may come again, and a full read must still
+	// hold a batch of new ones.
+	limit := len(f.sent) + EventBatch
+	f.more = false
 	got, err := queryAll(ctx, r, `SELECT `+eventColumns+` FROM events WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?`,
-		[]any{f.sc.UserID, f.floor, len(f.sent) + EventBatch}, scanEvent)
+		[]any{f.sc.UserID, f.floor, limit}, scanEvent)
 	if err != nil {
 		return nil, err
 	}
 	if len(f.paths) > 0 {
-		onPaths, err := f.pathEvents(ctx, r)
+		// cut: a read that was full stopped at its last id, and the other's rows above it
+		// would come before rows not read yet; they wait for the next call (ids go up).
+		cut := int64(math.MaxInt64)
+		if len(got) == limit {
+			cut = got[len(got)-1].ID
+		}
+		onPaths, floor, err := f.pathEvents(ctx, r, limit)
 		if err != nil {
 			return nil, err
 		}
+		if len(onPaths) == limit {
+			cut = min(cut, onPaths[len(onPaths)-1].ID)
+		}
 		got = append(got, onPaths...)
 		slices.SortFunc(got, func(a, b *model.Event) int { return cmp.Compare(a.ID, b.ID) })
+		got = slices.DeleteFunc(got, func(e *model.Event) bool { return e.ID > cut })
+		f.pathFloor = max(f.pathFloor, min(floor, cut))
+		f.more = cut != math.MaxInt64
+	} else {
+		f.more = len(got) == limit
 	}
 	// One publication is sent once: an account in an order's household that also dispatches
-	// its territory has a row of its own and the path's, written together.
+	// its territory has a row of its own and the path's, written together (read together,
+	// mostly: one on each side of a cut is sent twice).
 	type once struct {
 		kind, subject, data string
 		at                  time.Time
@@ -546,20 +585,27 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 	return out, nil
 }
 
-// pathEvents reads the path rows under f's subtrees above pathFloor and moves pathFloor up to
-// what no later commit can add below: on SQLite the newest id before the read, on PostgreSQL
-// the last id created eventPathLate ago (the rows above it are read again next time, and
-// what was sent is skipped).
-func (f *EventFollower) pathEvents(ctx context.Context, r conn) ([]*model.Event, error) {
+// More reports whether the last Next stopped at a batch: there may be more, call it again.
+func (f *EventFollower) More() bool { return f.more }
+
+// FollowsPaths reports whether f follows subtrees (whose rows it reads among everyone's).
+func (f *EventFollower) FollowsPaths() bool { return len(f.paths) > 0 }
+
+// pathEvents reads at most limit path rows under f's subtrees above pathFloor, and says up to
+// where no later commit can add a row below: on SQLite the newest id before the read (ids
+// follow commits), on PostgreSQL the last id created eventPathLate ago by the database's
+// clock (the rows above it are read again next time, and what was sent is skipped); a full
+// read, its last id at most.
+func (f *EventFollower) pathEvents(ctx context.Context, r conn, limit int) ([]*model.Event, int64, error) {
 	var horizon int64
 	var err error
 	if r.d.name == "postgres" {
-		horizon, err = r.eventBefore(ctx, now().Add(-eventPathLate))
+		horizon, err = r.eventBefore(ctx, eventPathLate)
 	} else {
 		err = r.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, &horizon)
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var where strings.Builder
 	args := []any{f.pathFloor}
@@ -571,19 +617,15 @@ func (f *EventFollower) pathEvents(ctx context.Context, r conn) ([]*model.Event,
 		where.WriteString("(path >= ? AND path < ?)")
 		args = append(args, lo, hi)
 	}
-	// As many more as were sent already: they may come again (above the horizon), and a full
-	// read must still hold a batch of new ones.
-	limit := len(f.sent) + EventBatch
 	args = append(args, limit)
 	got, err := queryAll(ctx, r, `SELECT `+eventColumns+` FROM events WHERE id > ? AND path IS NOT NULL AND (`+where.String()+`) ORDER BY id LIMIT ?`, args, scanEvent)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(got) == limit {
 		horizon = min(horizon, got[len(got)-1].ID)
 	}
-	f.pathFloor = max(f.pathFloor, horizon)
-	return got, nil
+	return got, horizon, nil
 }
 
 const eventColumns = `id, COALESCE(user_id, 0), kind, subject, data, created_at`

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -67,5 +68,46 @@ func TestEventFollowerForgets(t *testing.T) {
 			t.Errorf("%s: %d ids still remembered", sc.Role, len(f.sent))
 		}
 		f.Close()
+	}
+}
+
+// TestEventFollowerGainsSubtree: an account that comes to follow a subtree (a post begun, read
+// again every followPathsEvery) hears its changes from then on, not those from before.
+func TestEventFollowerGainsSubtree(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := migratedSQLite(t)
+	var id int64
+	if err := st.writer().queryRow(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('u', 'u', 'resident', 'x', ?) RETURNING id`,
+		[]any{time.Now().UTC()}, &id); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(subject string) {
+		t.Helper()
+		if err := st.Tx(ctx, func(tx *Tx) error {
+			return tx.Publish(ctx, model.EventInput{Path: "/1/2/3/", Kind: "k", Subject: subject})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := st.FollowEvents(ctx, authz.Scope{UserID: id, Role: model.RoleResident, Path: "/1/2/3/"}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := range 3 {
+		publish(fmt.Sprint("before", i))
+	}
+	if got, err := f.Next(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("a resident heard %d of the subtree's events (%v)", len(got), err)
+	}
+	// Its account now dispatches /1/2/ (as a post would make it), read at the next look.
+	f.sc.Role, f.sc.Path, f.pathsAt = model.RoleCommunityStaff, "/1/2/", time.Time{}
+	if got, err := f.Next(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("the changes from before it followed the subtree: %d (%v)", len(got), err)
+	}
+	publish("after")
+	if got, err := f.Next(ctx); err != nil || len(got) != 1 || got[0].Subject != "after" {
+		t.Errorf("after it followed the subtree: %v (%v)", got, err)
 	}
 }

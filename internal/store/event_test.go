@@ -295,9 +295,8 @@ func TestEventPaths(t *testing.T) {
 		if len(got) < store.EventBatch {
 			t.Fatalf("first read: %d events, want a full batch", len(got))
 		}
-		for more := got; len(more) >= store.EventBatch; {
-			more = pending(t, fs)
-			got = append(got, more...)
+		for fs.More() {
+			got = append(got, pending(t, fs)...)
 		}
 		seen := map[string]bool{}
 		for _, e := range got {
@@ -305,6 +304,52 @@ func TestEventPaths(t *testing.T) {
 		}
 		if len(got) != store.EventBatch+1 || len(seen) != len(got) {
 			t.Errorf("%d events in batches, %d distinct; want %d", len(got), len(seen), store.EventBatch+1)
+		}
+	})
+}
+
+// TestEventPathsInOrder: a follower of an account and a subtree with more than a batch of
+// its own events and then one on the path gets every one of them, in id order, batch after
+// batch: the path's, read in the first batch with a higher id, waits for the own events
+// below it (a reconnect from the last id sent would skip those otherwise).
+func TestEventPathsInOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		staff := eventAccount(t, st, "staff")
+		staff.All, staff.Role, staff.Path = false, model.RoleCommunityStaff, "/1/2/"
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			for i := range store.EventBatch + 100 {
+				if err := tx.Publish(ctx, model.EventInput{UserIDs: []int64{staff.UserID}, Kind: "own", Subject: fmt.Sprint(i)}); err != nil {
+					return err
+				}
+			}
+			return tx.Publish(ctx, model.EventInput{Path: "/1/2/3/", Kind: "path", Subject: "last"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := st.FollowEvents(ctx, staff, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var last int64
+		n := 0
+		for {
+			got := pending(t, f)
+			for _, e := range got {
+				if e.ID <= last {
+					t.Fatalf("id %d after %d", e.ID, last)
+				}
+				last = e.ID
+				n++
+			}
+			if !f.More() {
+				break
+			}
+		}
+		if n != store.EventBatch+101 {
+			t.Errorf("%d events, want %d", n, store.EventBatch+101)
 		}
 	})
 }
