@@ -71,17 +71,23 @@ func (w *world) publishNotice(rel relation) int64 {
 	return n.ID
 }
 
-var disclosureOnce sync.Map // *fixture → the code given to community c1
+var disclosureOnce sync.Map // *fixture → *sync.Once giving community c1 its code
 
 func (w *world) noticeObject(kind objKind, rel relation) int64 {
 	w.tb.Helper()
 	if kind == disclosureObj {
 		const code = "510781006001"
-		if _, done := disclosureOnce.LoadOrStore(w.fixture, true); !done {
+		// Every caller waits for the code to be given: a parallel subtest (the page, the feed)
+		// that went on while the first was still giving it asked for a code nobody had yet and
+		// got 404 (CI, 2026-12-04: the feed, every role, on PostgreSQL).
+		once, _ := disclosureOnce.LoadOrStore(w.fixture, new(sync.Once))
+		var err error
+		once.(*sync.Once).Do(func() {
 			c := code
-			if _, err := w.st.RenameTerritory(context.Background(), authz.System(), w.c1.ID, w.c1.Name, &c); err != nil {
-				w.tb.Fatalf("code of %s: %v", w.c1.Name, err)
-			}
+			_, err = w.st.RenameTerritory(context.Background(), authz.System(), w.c1.ID, w.c1.Name, &c)
+		})
+		if err != nil {
+			w.tb.Fatalf("code of %s: %v", w.c1.Name, err)
 		}
 		n, _ := strconv.ParseInt(code, 10, 64)
 		return n
