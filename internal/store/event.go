@@ -170,8 +170,8 @@ func (tx *Tx) flushEvents(ctx context.Context) error {
 	return nil
 }
 
-// publishedUsers returns the distinct hub keys of what tx published, sorted.
-func (tx *Tx) publishedUsers() []int64 {
+// publishedKeys returns the distinct hub keys of what tx published, sorted.
+func (tx *Tx) publishedKeys() []int64 {
 	u := slices.Clone(tx.published)
 	slices.Sort(u)
 	return slices.Compact(u)
@@ -184,7 +184,7 @@ func (tx *Tx) notifyPublished(ctx context.Context) error {
 	if tx.d.name != "postgres" || len(tx.published) == 0 {
 		return nil
 	}
-	for _, p := range notifyPayloads(tx.publishedUsers()) {
+	for _, p := range notifyPayloads(tx.publishedKeys()) {
 		if _, err := tx.exec(ctx, `SELECT pg_notify(?, ?)`, eventChannel, p); err != nil {
 			return err
 		}
@@ -406,22 +406,28 @@ func (s *Store) FollowEvents(ctx context.Context, sc authz.Scope, after int64) (
 		return nil, err
 	}
 	r := s.reader()
-	if after < 0 {
-		if err := r.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, &after); err != nil {
+	catchUp := after >= 0
+	if !catchUp {
+		if err := r.newestEvent(ctx, &after); err != nil {
 			f.Close()
 			return nil, err
 		}
-		f.floor, f.pathFloor = after, after
-		return f, nil
 	}
-	f.floor = after
-	before, err := r.eventBefore(ctx, eventPathCatchUp)
-	if err != nil {
-		f.Close()
-		return nil, err
+	f.floor, f.pathFloor = after, after
+	if catchUp && len(f.paths) > 0 {
+		before, err := r.eventBefore(ctx, eventPathCatchUp)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		f.pathFloor = max(after, before)
 	}
-	f.pathFloor = max(after, before)
 	return f, nil
+}
+
+// newestEvent sets id to the newest event's id (0: none).
+func (c conn) newestEvent(ctx context.Context, id *int64) error {
+	return c.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, id)
 }
 
 // follow reads the subtrees f follows and listens on its keys for them (again after
@@ -509,7 +515,7 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 		if !had && len(f.paths) > 0 {
 			// A subtree followed from now on (a post begun): its rows from here.
 			var newest int64
-			if err := r.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, &newest); err != nil {
+			if err := r.newestEvent(ctx, &newest); err != nil {
 				return nil, err
 			}
 			f.pathFloor = max(f.pathFloor, newest)
@@ -602,7 +608,7 @@ func (f *EventFollower) pathEvents(ctx context.Context, r conn, limit int) ([]*m
 	if r.d.name == "postgres" {
 		horizon, err = r.eventBefore(ctx, eventPathLate)
 	} else {
-		err = r.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`, nil, &horizon)
+		err = r.newestEvent(ctx, &horizon)
 	}
 	if err != nil {
 		return nil, 0, err

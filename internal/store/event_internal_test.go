@@ -26,6 +26,17 @@ func migratedSQLite(t *testing.T) *Store {
 	return st
 }
 
+// testAccount inserts a resident's account into st and returns its id.
+func testAccount(t *testing.T, st *Store) int64 {
+	t.Helper()
+	var id int64
+	if err := st.writer().queryRow(context.Background(), `INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('u', 'u', 'resident', 'x', ?) RETURNING id`,
+		[]any{time.Now().UTC()}, &id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // Refollow reads again which subtrees f follows, as Next does every followPathsEvery.
 func (f *EventFollower) Refollow(ctx context.Context) error { return f.follow(ctx) }
 
@@ -36,11 +47,7 @@ func TestEventFollowerForgets(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := migratedSQLite(t)
-	var id int64
-	if err := st.writer().queryRow(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('u', 'u', 'resident', 'x', ?) RETURNING id`,
-		[]any{time.Now().UTC()}, &id); err != nil {
-		t.Fatal(err)
-	}
+	id := testAccount(t, st)
 	for _, sc := range []authz.Scope{
 		{UserID: id, Role: model.RoleResident, Path: "/1/2/3/"},
 		{UserID: id, Role: model.RoleCommunityStaff, Path: "/1/2/"},
@@ -77,11 +84,7 @@ func TestEventFollowerGainsSubtree(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := migratedSQLite(t)
-	var id int64
-	if err := st.writer().queryRow(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('u', 'u', 'resident', 'x', ?) RETURNING id`,
-		[]any{time.Now().UTC()}, &id); err != nil {
-		t.Fatal(err)
-	}
+	id := testAccount(t, st)
 	publish := func(subject string) {
 		t.Helper()
 		if err := st.Tx(ctx, func(tx *Tx) error {

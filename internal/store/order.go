@@ -888,15 +888,19 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 // communityOrAbove reports whether the node at path prefix is a community or lies above one
 // ("" is the whole tree).
 func (c conn) communityOrAbove(ctx context.Context, prefix string) (bool, error) {
+	kind, err := c.subtreeKind(ctx, prefix)
+	return kind.Rank() <= model.KindCommunity.Rank(), err
+}
+
+// subtreeKind is the kind of the node at path prefix; "" for the whole tree (prefix "").
+func (c conn) subtreeKind(ctx context.Context, prefix string) (model.TerritoryKind, error) {
 	ids := model.PathIDs(prefix)
 	if len(ids) == 0 {
-		return true, nil
+		return "", nil
 	}
 	var kind model.TerritoryKind
-	if err := c.queryRow(ctx, `SELECT kind FROM territories WHERE id = ?`, []any{ids[len(ids)-1]}, &kind); err != nil {
-		return false, err
-	}
-	return kind.Rank() <= model.KindCommunity.Rank(), nil
+	err := c.queryRow(ctx, `SELECT kind FROM territories WHERE id = ?`, []any{ids[len(ids)-1]}, &kind)
+	return kind, err
 }
 
 // orderTotals are the orders ever placed under path (prefix "" the whole city) and in the whole
@@ -904,18 +908,15 @@ func (c conn) communityOrAbove(ctx context.Context, prefix string) (bool, error)
 // below the grids, where no rows are kept, the subtree's orders are counted.
 func (c conn) orderTotals(ctx context.Context, prefix string) (under, all int64, err error) {
 	path := cmp.Or(prefix, "/")
-	if ids := model.PathIDs(prefix); len(ids) > 0 {
-		var kind model.TerritoryKind
-		if err := c.queryRow(ctx, `SELECT kind FROM territories WHERE id = ?`, []any{ids[len(ids)-1]}, &kind); err != nil {
+	kind, err := c.subtreeKind(ctx, prefix)
+	if err != nil {
+		return 0, 0, err
+	}
+	kept := orderStatKept(kind)
+	if !kept {
+		lo, hi := authz.PathRange(prefix)
+		if err := c.queryRow(ctx, `SELECT COUNT(*) FROM orders WHERE path >= ? AND path < ?`, []any{lo, hi}, &under); err != nil {
 			return 0, 0, err
-		}
-		if !orderStatKept(kind) {
-			lo, hi := authz.PathRange(prefix)
-			if err := c.queryRow(ctx, `SELECT COUNT(*) FROM orders WHERE path >= ? AND path < ?`, []any{lo, hi}, &under); err != nil {
-				return 0, 0, err
-			}
-			_, all, err = c.orderTotals(ctx, "")
-			return under, all, err
 		}
 	}
 	rows, err := c.query(ctx, `SELECT path, COALESCE(SUM(placed), 0) FROM order_stats WHERE path IN (?, '/') GROUP BY path`, path)
@@ -929,7 +930,7 @@ func (c conn) orderTotals(ctx context.Context, prefix string) (under, all int64,
 		if err := rows.Scan(&p, &n); err != nil {
 			return 0, 0, err
 		}
-		if p == path {
+		if p == path && kept {
 			under = n
 		}
 		if p == "/" {

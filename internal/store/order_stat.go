@@ -24,13 +24,22 @@ import (
 // orders when asked (orderStatsCounted). Rows for them were kept until 0068: three of the
 // eight an order's every change upserted, each for a handful of orders, on the one writer.
 
-// orderStatKinds are the kinds of node that keep rows in order_stats. Kinds rank strictly
-// down a path (TerritoryKind.CanContain) and never change, so the nodes that keep rows are the
-// first ones of a path, and how many is a function of the path (statDepthCache).
-const orderStatKinds = `'district', 'street', 'community', 'resident_group', 'grid'`
-
-// orderStatKept reports whether a node of kind k keeps rows in order_stats.
+// orderStatKept reports whether a node of kind k keeps rows in order_stats: the kinds down to
+// the grids ("", the whole tree, too). Kinds rank strictly down a path
+// (TerritoryKind.CanContain) and never change, so the nodes that keep rows are the first ones
+// of a path, and how many is a function of the path (statDepthCache).
 func orderStatKept(k model.TerritoryKind) bool { return k.Rank() <= model.KindGrid.Rank() }
+
+// orderStatKinds lists the kinds orderStatKept keeps, for SQL.
+var orderStatKinds = func() string {
+	var q []string
+	for _, k := range model.Kinds {
+		if orderStatKept(k) {
+			q = append(q, "'"+string(k)+"'")
+		}
+	}
+	return strings.Join(q, ", ")
+}()
 
 // statDepthCache remembers, for an order's path, how many of its nodes keep rows.
 type statDepthCache struct {

@@ -453,7 +453,7 @@ type Tx struct {
 	// in its count.
 	batched, statsReset bool
 	// events are the rows of the events this transaction published, written at its end
-	// (flushEvents); published are their recipients, woken when it commits (event.go).
+	// (flushEvents); published are their hub keys, woken when it commits (event.go).
 	events    []eventRow
 	published []int64
 	// notified are the notifications this transaction sent, for the outbox (SetOutbox).
@@ -508,7 +508,7 @@ func (s *Store) runTx(ctx context.Context, sqlTx *sql.Tx, fn func(tx *Tx) error)
 		s.tokens.invalidate()
 	}
 	if len(tx.published) > 0 {
-		s.events.wake(tx.publishedUsers())
+		s.events.wake(tx.publishedKeys())
 	}
 	return nil
 }

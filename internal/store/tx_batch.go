@@ -234,7 +234,7 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter, stats orderStatsBatch) (txE
 		return s.d.mapErr(err)
 	}
 	stats.take(tx)
-	w.out.published = tx.publishedUsers()
+	w.out.published = tx.publishedKeys()
 	w.out.accounts = *tx.accounts
 	return nil
 }
