@@ -124,6 +124,9 @@ func (oc *orderCaller) requester(o *model.Order) bool {
 
 // visible reports whether oc may read o at all, and whether only as a candidate (withheld).
 func (oc *orderCaller) visible(o *model.Order) (ok, candidateOnly bool) {
+	if oc.sc.All {
+		return true, false
+	}
 	as := oc.actors(o)
 	if oc.sc.UnitBound() && oc.sc.ContainsHousehold(o.Path, o.UnitID) {
 		return true, false
@@ -153,9 +156,6 @@ func (c conn) orderFor(ctx context.Context, oc *orderCaller, id int64) (*model.O
 	o, err := queryOne(ctx, c, `SELECT `+orderColumns+orderFrom+` WHERE o.id = ?`, []any{id}, scanOrder)
 	if err != nil {
 		return nil, false, err
-	}
-	if oc.sc.All {
-		return o, false, nil
 	}
 	ok, candidate := oc.visible(o)
 	if !ok {
@@ -195,6 +195,13 @@ func (c conn) orderView(ctx context.Context, oc *orderCaller, id int64) (*model.
 	if o.History, err = c.orderHistory(ctx, id); err != nil {
 		return nil, err
 	}
+	oc.present(o, candidate)
+	return o, nil
+}
+
+// present fills in o, with its history, the actions oc may take now, and withholds what a
+// candidate taker may not see.
+func (oc *orderCaller) present(o *model.Order, candidate bool) {
 	o.Actions = model.OrderActions(o.Status, oc.actors(o))
 	if candidate {
 		withholdOrder(o)
@@ -203,7 +210,19 @@ func (c conn) orderView(ctx context.Context, oc *orderCaller, id int64) (*model.
 			o.History[i].ActorName = ""
 		}
 	}
-	return o, nil
+}
+
+// answer is o, with its history, as oc learns it after changing it: as oc reads it, or —
+// when oc's part in it ended with the change (a taker declining) — where it stands, not who
+// or where it is.
+func (oc *orderCaller) answer(o *model.Order) *model.Order {
+	if ok, candidate := oc.visible(o); ok {
+		oc.present(o, candidate)
+		return o
+	}
+	withholdOrder(o)
+	o.Taker, o.Actions, o.History = nil, nil, nil
+	return o
 }
 
 func (c conn) orderHistory(ctx context.Context, id int64) ([]model.OrderEvent, error) {
@@ -259,8 +278,15 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 		return nil, false, err
 	}
 	// As the caller reads it, with the caller the transaction worked out (as TransitionOrder's
-	// answer): the API answers with it, without working the caller out again.
-	// Whoever placed an order reads it (requester).
+	// answer): the API answers with it, without working the caller out again. Whoever placed
+	// an order reads it (requester); a new one is made of what the transaction inserted, one
+	// created before with the same idempotency key is read.
+	if created && p.placed != nil {
+		if ok, candidate := oc.visible(p.placed); ok {
+			oc.present(p.placed, candidate)
+			return p.placed, true, nil
+		}
+	}
 	if o, err = s.reader().orderView(ctx, oc, id); err != nil {
 		return nil, false, err
 	}
@@ -271,6 +297,7 @@ func (s *Store) PlaceOrder(ctx context.Context, sc authz.Scope, in model.OrderIn
 // order names read (p). A replayed idempotency key is answered before p's refusal, if any.
 func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInput, checked []*model.Photo, p *placing) (id int64, created bool, err error) {
 	sc := oc.sc
+	p.placed = nil
 	err = func() error {
 		if in.IdempotencyKey != "" {
 			if id, err = tx.replayedOrder(ctx, sc, in); err != nil || id != 0 {
@@ -330,9 +357,15 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 		if onBehalf {
 			reason = "代居民下单"
 		}
-		if err := tx.orderEvent(ctx, id, model.ActPlace, "", status, sc.UserID, name, reason); err != nil {
+		ev, err := tx.orderEvent(ctx, id, model.ActPlace, "", status, sc.UserID, name, reason, ts)
+		if err != nil {
 			return err
 		}
+		// The order as placed, for the answer: what was inserted, with the defaults it took.
+		p.placed = &model.Order{ID: id, CommunityID: cat.CommunityID, TerritoryID: h.TerritoryID, Path: h.Path, UnitID: h.UnitID, HouseholdID: h.ID,
+			Address: h.Address, CategoryID: cat.ID, Category: cat.Name, Description: in.Description, PreferredTime: in.PreferredTime, Contact: in.Contact,
+			Status: status, Level: model.LevelGrid, PlacedBy: sc.UserID, OnBehalf: onBehalf, PlacedByName: name, Photos: len(checked),
+			PlacedAt: ts, DueAt: &due, UpdatedAt: ts, Version: 1, History: []model.OrderEvent{ev}}
 		detail := fmt.Sprintf("%s，%s", cat.Name, status.Label())
 		if onBehalf {
 			detail += "，代居民下单"
@@ -360,10 +393,12 @@ func (tx *Tx) replayedOrder(ctx context.Context, sc authz.Scope, in model.OrderI
 	return id, nil
 }
 
-func (tx *Tx) orderEvent(ctx context.Context, id int64, action model.OrderAction, from, to model.OrderStatus, actor int64, actorName, reason string) error {
+// orderEvent records a step of order id's history at time at, returning it as the history
+// shows it.
+func (tx *Tx) orderEvent(ctx context.Context, id int64, action model.OrderAction, from, to model.OrderStatus, actor int64, actorName, reason string, at time.Time) (model.OrderEvent, error) {
 	_, err := tx.exec(ctx, `INSERT INTO order_events (order_id, action, from_status, to_status, actor_id, actor_name, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, string(action), string(from), string(to), nullID(actor), actorName, reason, tx.s.now())
-	return err
+		id, string(action), string(from), string(to), nullID(actor), actorName, reason, at)
+	return model.OrderEvent{Action: action, From: from, To: to, ActorName: actorName, Reason: reason, At: at}, err
 }
 
 // TransitionOrder applies in.Action to order id as sc, as model.OrderTransition allows from
@@ -411,13 +446,14 @@ func (s *Store) transitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 	if err != nil {
 		return nil, err
 	}
+	if o := p.answer(oc); o != nil {
+		return o, nil
+	}
 	o, err := s.reader().orderView(ctx, oc, id)
 	if errors.Is(err, model.ErrNotFound) {
-		// The caller's part ended with its transition (a taker declining): it learns where the
-		// order stands, not who or where it is.
+		// The caller's part ended with its transition: p.answer's case, read back.
 		if o, err = s.Order(ctx, authz.System(), id); err == nil {
-			withholdOrder(o)
-			o.Taker, o.Actions, o.History = nil, nil, nil
+			o = oc.answer(o)
 		}
 	}
 	return o, err
@@ -427,6 +463,7 @@ func (s *Store) transitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 // transaction (nil: nothing, all is read here); its order is used only if no transition came
 // between (the same version).
 func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in model.OrderTransitionInput, p *transition) error {
+	p.changed(nil, nil, model.OrderEvent{})
 	o, cat, err := p.current(ctx, tx, oc, id)
 	if errors.Is(err, model.ErrNotFound) && in.Action == model.ActClaim {
 		// A taker of the community who lost the race: the order is no longer open, so no longer
@@ -452,27 +489,40 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	finishBy := ts.Add(time.Duration(cat.FinishWithinHours) * time.Hour)
 	sets := []string{"status = ?", "updated_at = ?", "version = version + 1"}
 	args := []any{string(to), ts}
-	// after are the order's statistics facts as the UPDATE leaves them (the statistics below
-	// adjust by them without reading the row back).
-	after := orderStatFactsOf(o)
-	after.Status = to
+	// next is the order as the UPDATE leaves it: the statistics adjust by it and the caller's
+	// answer is made of it, neither reading the row back.
+	next := *o
+	next.Status, next.UpdatedAt, next.Version = to, ts, o.Version+1
 	set := func(col string, v any) {
 		sets = append(sets, col+" = ?")
 		args = append(args, v)
-		switch col {
-		case "taken_at", "done_at":
-			var t *time.Time
-			if at, ok := v.(time.Time); ok {
-				t = &at
-			}
-			if col == "taken_at" {
-				after.TakenAt = t
-			} else {
-				after.DoneAt = t
-			}
-		case "stars":
-			after.Stars, _ = v.(int)
+		var t *time.Time
+		if at, ok := v.(time.Time); ok {
+			t = &at
 		}
+		switch col {
+		case "taken_at":
+			next.TakenAt = t
+		case "done_at":
+			next.DoneAt = t
+		case "due_at":
+			next.DueAt = t
+		case "taker_id":
+			next.Taker = nil // a taker it goes to is set with its name below
+		case "stars":
+			next.Stars, _ = v.(int)
+		case "comment":
+			next.Comment, _ = v.(string)
+		case "minutes":
+			next.Minutes, _ = v.(int)
+		case "level":
+			s, _ := v.(string)
+			next.Level = model.DispatchLevel(s)
+		}
+	}
+	takenBy := func(t *model.OrderTaker) {
+		set("taker_id", t.ID)
+		next.Taker = &model.OrderTaker{ID: t.ID, Name: t.Name, Kind: t.Kind, UserID: t.UserID}
 	}
 	var oldTaker, oldTakerUser int64
 	if o.Taker != nil {
@@ -491,7 +541,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 			return fieldErr("taker_id", "不能把订单派给下单人自己")
 		}
 		newTaker, newTakerUser = t.ID, t.UserID
-		set("taker_id", t.ID)
+		takenBy(t)
 		set("due_at", takeBy)
 	case model.ActOpen:
 		newTaker = 0
@@ -503,7 +553,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 			return err
 		}
 		newTaker, newTakerUser = t.ID, t.UserID
-		set("taker_id", t.ID)
+		takenBy(t)
 		set("taken_at", ts)
 		set("due_at", finishBy)
 		set("reminded_at", nil)
@@ -555,7 +605,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	if err := tx.orderStatsAddFacts(ctx, o.Path, o.Category, orderStatFactsOf(o), -1); err != nil {
 		return err
 	}
-	if err := tx.orderStatsAddFacts(ctx, o.Path, o.Category, after, 1); err != nil {
+	if err := tx.orderStatsAddFacts(ctx, o.Path, o.Category, orderStatFactsOf(&next), 1); err != nil {
 		return err
 	}
 	// The load of the takers: the orders dispatched to or taken by each, not yet done.
@@ -595,9 +645,11 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	if !oc.system {
 		actor = oc.sc.UserID
 	}
-	if err := tx.orderEvent(ctx, id, in.Action, o.Status, to, actor, name, reason); err != nil {
+	ev, err := tx.orderEvent(ctx, id, in.Action, o.Status, to, actor, name, reason, ts)
+	if err != nil {
 		return err
 	}
+	p.changed(o, &next, ev)
 	if in.Action == model.ActDone && oldTaker != 0 {
 		if err := tx.orderServed(ctx, o, oldTaker, in.Minutes(), actor); err != nil {
 			return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -49,6 +50,8 @@ type placing struct {
 	followers []int64 // orderFollowers
 	// err refuses the input; the transaction still answers a replayed idempotency key first.
 	err error
+	// placed is the order the transaction inserted, as inserted, with its history (nil: none).
+	placed *model.Order
 }
 
 // prepPlace reads what in names for oc: the household (oc's own when in names none), which
@@ -107,11 +110,42 @@ func (c conn) prepPlace(ctx context.Context, oc *orderCaller, in model.OrderInpu
 	return p, nil
 }
 
-// transition is what a transition reads of its order before its transaction (prepTransition).
+// transition is what a transition reads of its order before its transaction (prepTransition),
+// and what the transaction made of that order.
 type transition struct {
 	o         *model.Order // as oc reads it
 	cat       *model.OrderCategory
 	followers []int64
+	history   []model.OrderEvent // o's history
+	// after is o as the transition left it and event the step it added to the history (nil:
+	// the transaction read the order again, since another transition came between).
+	after *model.Order
+	event model.OrderEvent
+}
+
+// changed records in p what the transaction made of order o: next, with history event. It
+// keeps it only when o is the order p read (the answer is then p's history and event, read
+// before the transaction); a nil o forgets what an earlier run of the transaction recorded.
+func (p *transition) changed(o, next *model.Order, event model.OrderEvent) {
+	if p == nil {
+		return
+	}
+	if o == nil || o != p.o {
+		p.after = nil
+		return
+	}
+	p.after, p.event = next, event
+}
+
+// answer is the order as oc reads it after the transition: made of what the transaction
+// wrote, without reading it back (nil when the transaction read the order again).
+func (p *transition) answer(oc *orderCaller) *model.Order {
+	if p == nil || p.after == nil {
+		return nil
+	}
+	o := p.after
+	o.History = append(slices.Clip(p.history), p.event)
+	return oc.answer(o)
 }
 
 // prepTransition reads order id as oc may read it, its category and its followers; nil when
@@ -126,6 +160,9 @@ func (c conn) prepTransition(ctx context.Context, oc *orderCaller, id int64) (*t
 	}
 	p := &transition{o: o}
 	if p.cat, err = c.orderCategory(ctx, o.CategoryID); err != nil {
+		return nil, err
+	}
+	if p.history, err = c.orderHistory(ctx, id); err != nil {
 		return nil, err
 	}
 	if p.followers, err = c.orderFollowers(ctx, o.HouseholdID, o.PlacedBy); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -311,6 +312,108 @@ func TestOrderTransitionReadBefore(t *testing.T) {
 			t.Errorf("%d claim events, want 1", n)
 		}
 	})
+}
+
+// TestOrderAnswerAsRead: the order a place or a transition answers with is made of what its
+// transaction wrote, not read back; through every edge of the machine, by every part, it is
+// the order as its caller then reads it (Order), history and actions included — or, for a
+// taker whose part ended (declining), the withheld order a system read gives.
+func TestOrderAnswerAsRead(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		check := func(what string, sc authz.Scope, got *model.Order, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			want, err := st.Order(ctx, sc, got.ID)
+			if errors.Is(err, model.ErrNotFound) {
+				// Where the order stands, not who or where it is.
+				if want, err = st.Order(ctx, authz.System(), got.ID); err == nil {
+					want.HouseholdID, want.Address, want.Contact, want.PlacedByName, want.UnitID = 0, "", "", "", 0
+					want.Taker, want.Actions, want.History = nil, nil, nil
+				}
+			}
+			if err != nil {
+				t.Fatalf("%s: read: %v", what, err)
+			}
+			w.advance(time.Minute)
+			if !reflect.DeepEqual(utcOrder(got), utcOrder(want)) {
+				t.Errorf("%s: answered\n%s\nread\n%s", what, orderDump(got), orderDump(want))
+			}
+		}
+		step := func(sc authz.Scope, id int64, a model.OrderAction, extra ...func(*model.OrderTransitionInput)) {
+			t.Helper()
+			o, err := transition(st, sc, id, a, extra...)
+			check(string(a), sc, o, err)
+		}
+		hours := func(in *model.OrderTransitionInput) { in.Hours = 1.5 }
+		to := func(id int64) func(*model.OrderTransitionInput) {
+			return func(in *model.OrderTransitionInput) { in.TakerID = id }
+		}
+		for _, cat := range w.cats[:2] {
+			o, created, err := st.PlaceOrder(ctx, w.res, model.OrderInput{CategoryID: cat.ID, Description: "帮忙修水管", PreferredTime: "周六上午", Contact: "139"}, nil)
+			if !created {
+				t.Fatalf("not created: %v", err)
+			}
+			check("place", w.res, o, err)
+			if o.Status == model.OrderPlaced {
+				step(w.staff, o.ID, model.ActOpen)
+			}
+			step(w.member, o.ID, model.ActClaim)
+			step(w.member, o.ID, model.ActDecline)
+			step(w.staff, o.ID, model.ActDispatch, to(w.volunteerTaker.ID))
+			step(w.volunteer, o.ID, model.ActAccept)
+			step(w.volunteer, o.ID, model.ActDone, hours)
+			step(w.res, o.ID, model.ActRate, func(in *model.OrderTransitionInput) { in.Stars, in.Comment = 5, "很及时" })
+			step(w.res, o.ID, model.ActReopen)
+			step(w.grid, o.ID, model.ActEscalate)
+			step(w.staff, o.ID, model.ActDispatch, to(w.volunteerTaker.ID))
+			step(w.grid, o.ID, model.ActAccept)
+			step(w.staff, o.ID, model.ActDone, hours)
+			step(w.staff, o.ID, model.ActClose)
+
+			o, created, err = st.PlaceOrder(ctx, w.staff, model.OrderInput{CategoryID: cat.ID, HouseholdID: w.neighbour.ID, Description: "陪同就医"}, nil)
+			if !created {
+				t.Fatalf("not created: %v", err)
+			}
+			check("place on behalf", w.staff, o, err)
+			step(w.neighbourRes, o.ID, model.ActCancel)
+		}
+	})
+}
+
+// utcOrder is a copy of o with its times in UTC (a time read back carries another *Location
+// for the same instant).
+func utcOrder(o *model.Order) model.Order {
+	c := *o
+	c.PlacedAt, c.UpdatedAt = c.PlacedAt.UTC(), c.UpdatedAt.UTC()
+	for _, p := range []**time.Time{&c.TakenAt, &c.DoneAt, &c.DueAt} {
+		if *p != nil {
+			t := (*p).UTC()
+			*p = &t
+		}
+	}
+	c.History = slices.Clone(c.History)
+	for i := range c.History {
+		c.History[i].At = c.History[i].At.UTC()
+	}
+	return c
+}
+
+func orderDump(o *model.Order) string {
+	s := fmt.Sprintf("%+v", *o)
+	for _, p := range []**time.Time{&o.TakenAt, &o.DoneAt, &o.DueAt} {
+		if *p != nil {
+			s += fmt.Sprintf(" %v", **p)
+		}
+	}
+	if o.Taker != nil {
+		s += fmt.Sprintf(" taker %+v", *o.Taker)
+	}
+	return s
 }
 
 // TestOrderClaimRace: fifty takers claim one order at the same moment: exactly one succeeds,
