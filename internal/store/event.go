@@ -132,9 +132,14 @@ func (tx *Tx) publishRows(rows []eventRow) {
 // hundred a statement: an order's transition publishes to its followers and notifies its
 // household, two INSERTs on the one writer when each wrote its own.
 func (tx *Tx) flushEvents(ctx context.Context) error {
-	const batch = 200
 	rows := tx.events
 	tx.events = nil
+	return tx.insertEvents(ctx, rows, false)
+}
+
+// insertEvents inserts rows, in order: up to 200 a statement, or for a group commit's
+// (batched) in runs of rowRun's few lengths.
+func (tx *Tx) insertEvents(ctx context.Context, rows []eventRow, batched bool) error {
 	// The rows' time: the database's clock on PostgreSQL, where several instances write and
 	// the followers compare it with that clock (eventBefore).
 	ts, row := any(now()), "(?, ?, ?, ?, ?, ?)"
@@ -142,7 +147,10 @@ func (tx *Tx) flushEvents(ctx context.Context) error {
 		ts, row = nil, "(?, ?, ?, ?, ?, statement_timestamp())"
 	}
 	for len(rows) > 0 {
-		n := min(len(rows), batch)
+		n := min(len(rows), 200)
+		if batched {
+			n = rowRun(len(rows), 128)
+		}
 		var q strings.Builder
 		q.WriteString(`INSERT INTO events (user_id, path, kind, subject, data, created_at) VALUES `)
 		args := make([]any, 0, n*6)

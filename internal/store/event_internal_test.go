@@ -12,10 +12,10 @@ import (
 )
 
 // migratedSQLite is a migrated SQLite store of the test's own, closed when it ends.
-func migratedSQLite(t *testing.T) *Store {
+func migratedSQLite(t *testing.T, opts ...Option) *Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
+	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -346,6 +346,17 @@ type txStmtCache struct {
 	preparing bool
 }
 
+// rowRun is how many of n rows a multi-row INSERT takes next: the largest power of two up to
+// n and limit (a power of two). A group commit's rows are as many as its transactions made;
+// with runs of a few lengths their statements have a few texts, each kept prepared.
+func rowRun(n, limit int) int {
+	r := 1
+	for r*2 <= min(n, limit) {
+		r *= 2
+	}
+	return r
+}
+
 // txStmtMaxLen is the longest query text txStmtCache keeps prepared.
 const txStmtMaxLen = 4096
 
@@ -544,8 +555,13 @@ func (tx *Tx) runFlushed(ctx context.Context, fn func(tx *Tx) error) (fnFailed b
 	if err := tx.writeConflicts(ctx); err != nil {
 		return false, err
 	}
-	if err := tx.flushEvents(ctx); err != nil {
-		return false, err
+	// A batched transaction's events are written by its batch, together with those of the
+	// batch's other transactions, before the one commit (tx_batch.go): no transaction reads
+	// them.
+	if !tx.batched {
+		if err := tx.flushEvents(ctx); err != nil {
+			return false, err
+		}
 	}
 	// The audit records go into the same transaction: if they cannot be written, neither is
 	// the change they record.

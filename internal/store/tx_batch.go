@@ -153,10 +153,10 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 		fail(s.d.mapErr(err))
 		return
 	}
-	stats := orderStatsBatch{}
+	kept := &batchWrites{stats: orderStatsBatch{}}
 	for i := 0; i < len(*batch); i++ {
 		w := (*batch)[i]
-		if err := b.runOne(sqlTx, w, stats); err != nil {
+		if err := b.runOne(sqlTx, w, kept); err != nil {
 			// The SQLite transaction itself is gone or unusable: nothing of it commits.
 			_ = sqlTx.Rollback()
 			fail(err)
@@ -166,7 +166,7 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 			b.take(batch)
 		}
 	}
-	if err := newTx(s, sqlTx).writeOrderStatsOf(ctx, stats); err != nil {
+	if err := kept.write(ctx, newTx(s, sqlTx)); err != nil {
 		_ = sqlTx.Rollback()
 		fail(s.d.mapErr(err))
 		return
@@ -190,12 +190,38 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 	}
 }
 
+// batchWrites are what the transactions of a batch that were kept (released) leave for the
+// batch to write once, before its commit: their order statistics' adjustments, summed, and
+// their events, in the order of the transactions — a statement or more each transaction
+// otherwise. Only what no transaction reads waits for the batch's end: the transactions of a
+// batch see each other's writes (the statistics are read from the orders inside a
+// transaction only by a recount, which replaces what the batch held); the audit records, which
+// the lookup allowance counts, are each transaction's own.
+type batchWrites struct {
+	stats  orderStatsBatch
+	events []eventRow
+}
+
+// take keeps what tx, released, left for the batch.
+func (k *batchWrites) take(tx *Tx) {
+	k.stats.take(tx)
+	k.events = append(k.events, tx.events...)
+}
+
+// write writes it in tx, the batch's transaction.
+func (k *batchWrites) write(ctx context.Context, tx *Tx) error {
+	if err := tx.writeOrderStatsOf(ctx, k.stats); err != nil {
+		return err
+	}
+	return tx.insertEvents(ctx, k.events, true)
+}
+
 // runOne runs w's function in a savepoint of sqlTx with the flushes Store.runTx makes before
 // a commit, releasing the savepoint when all succeed and rolling back to it otherwise; w.out
-// says how it ended. The order statistics' adjustments of a released one go to stats, for the
-// batch to write. An error returned means the savepoint could not be released or rolled back:
-// the transaction as a whole is unusable.
-func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter, stats orderStatsBatch) (txErr error) {
+// says how it ended. What a released one leaves for the batch to write goes to kept. An
+// error returned means the savepoint could not be released or rolled back: the transaction as
+// a whole is unusable.
+func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter, kept *batchWrites) (txErr error) {
 	s := b.s
 	if err := w.ctx.Err(); err != nil {
 		w.out.err = err
@@ -233,7 +259,7 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter, stats orderStatsBatch) (txE
 	if _, err := sqlTx.ExecContext(ctx, `RELEASE gc`); err != nil {
 		return s.d.mapErr(err)
 	}
-	stats.take(tx)
+	kept.take(tx)
 	w.out.published = tx.publishedKeys()
 	w.out.accounts = *tx.accounts
 	return nil

@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/pii"
 )
 
 // TestGroupCommitOrderStats: a group commit writes the order statistics of its transactions
@@ -103,5 +107,103 @@ func TestGroupCommitOrderStats(t *testing.T) {
 	}
 	if c := st.batch.commits.Load() - commits; c != 1 {
 		t.Logf("the four transactions took %d commits: the recount's place in a batch was not tested", c)
+	}
+}
+
+// TestGroupCommitEventsAndAudit: a group commit writes the events of its transactions once,
+// before its commit, in the order of the transactions (each audits its own); those rolled
+// back to their savepoint (an error after publishing and auditing) leave neither events nor
+// audit records, and the audit chain holds.
+func TestGroupCommitEventsAndAudit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, err := pii.NewKey("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak, err := pii.NewKey(pii.AuditKeyPrefix + "-t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := pii.New([]pii.Key{k, ak})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := migratedSQLite(t, WithKeys(kr))
+	user := testAccount(t, st)
+	errFail := errors.New("refused on purpose")
+	const workers, each = 12, 15
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var kept []string // subjects of the transactions kept, in their commit order per worker
+	commits, runs := st.batch.commits.Load(), st.batch.runs.Load()
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				subject := fmt.Sprintf("test:%d-%d", w, i)
+				err := st.Tx(ctx, func(tx *Tx) error {
+					for _, e := range []model.EventInput{{UserIDs: []int64{user}, Kind: "test", Subject: subject}, {Path: "/1/", Kind: "test", Subject: subject}} {
+						if err := tx.Publish(ctx, e); err != nil {
+							return err
+						}
+					}
+					tx.auditAt(authz.System(), "/1/", "test.batch", "test", nil, subject)
+					time.Sleep(200 * time.Microsecond) // the others queue meanwhile
+					if (w+i)%3 == 1 {
+						return errFail
+					}
+					return nil
+				})
+				switch {
+				case (w+i)%3 == 1 && !errors.Is(err, errFail):
+					t.Errorf("%d/%d: %v, want the refusal", w, i, err)
+				case (w+i)%3 != 1 && err != nil:
+					t.Errorf("%d/%d: %v", w, i, err)
+				case err == nil:
+					mu.Lock()
+					kept = append(kept, subject)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if c, r := st.batch.commits.Load()-commits, st.batch.runs.Load()-runs; c >= r {
+		t.Fatalf("%d commits for %d transactions: no batch formed, nothing tested", c, r)
+	}
+	// Each kept transaction's two events, one after the other (own row, then path row), and
+	// its audit record; nothing of the others.
+	events, err := queryAll(ctx, st.reader(), `SELECT subject, COALESCE(path, '') FROM events WHERE kind = 'test' ORDER BY id`, nil,
+		func(r rowScanner) ([2]string, error) {
+			var e [2]string
+			return e, r.Scan(&e[0], &e[1])
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited, err := queryAll(ctx, st.reader(), `SELECT detail FROM audit_log WHERE action = 'test.batch' ORDER BY id`, nil,
+		func(r rowScanner) (string, error) {
+			var d string
+			return d, r.Scan(&d)
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2*len(kept) || len(audited) != len(kept) {
+		t.Fatalf("%d events and %d audit records for %d transactions kept, want %d and %d", len(events), len(audited), len(kept), 2*len(kept), len(kept))
+	}
+	for i, subject := range audited {
+		if events[2*i] != [2]string{subject, ""} || events[2*i+1] != [2]string{subject, "/1/"} {
+			t.Errorf("events %d and %d: %v %v, want the own row and the path row of %s (audited %d-th)", 2*i, 2*i+1, events[2*i], events[2*i+1], subject, i)
+		}
+	}
+	slices.Sort(kept)
+	slices.Sort(audited)
+	if !slices.Equal(kept, audited) {
+		t.Errorf("audited %v, want the transactions kept %v", audited, kept)
+	}
+	v, err := st.VerifyAudit(ctx, nil)
+	if err != nil || v.BrokenAt != 0 {
+		t.Fatalf("audit chain: %+v, %v", v, err)
 	}
 }
