@@ -126,3 +126,106 @@ func TestOrderFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#board-all`)),
 		shot(t, Desktop, "order-11-board"))...)
 }
+
+// TestOrderDispatcherLive: dispatchers follow their area's orders live (events on the
+// orders' paths, store/event.go): a grid leader's open order page on a phone changes to 服务中
+// when a volunteer claims the order elsewhere, and the community's dispatch board at a desk
+// shows a new order as it is placed — each within 8 s, before the pages' own polling (every
+// 10 and 30 s) would, and each after the page heard the order's event on its stream.
+func TestOrderDispatcherLive(t *testing.T) {
+	t.Parallel()
+	a := mustApp(t)
+	stair := mustCommunity(t, a)
+	bg, sys := context.Background(), authz.System()
+	h, err := a.st.CreateHousehold(bg, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: "1栋1单元502室"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := "51078119450101502"
+	r, err := a.st.CreateResident(bg, sys, model.ResidentInput{HouseholdID: h.ID, Name: "陈爷爷", IDNumber: id + string(model.IDCheckDigit(id)), Relation: model.RelationHead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pw = "dispatch follows the grid 2026"
+	res, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "chenyeye", DisplayName: "陈爷爷", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.LinkResident(bg, sys, res.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	vol, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "xiaoli", DisplayName: "李志愿", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.RegisterTaker(bg, sys, store.TakerInput{UserID: vol.ID, Kind: "volunteer", Name: "李志愿", TerritoryID: stair.ID}); err != nil {
+		t.Fatal(err)
+	}
+	ids := model.PathIDs(stair.Path)
+	grid := ids[len(ids)-3] // district, street, community, grid, building, stairwell
+	if _, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "wanggrid", DisplayName: "王网格", Password: pw, Role: model.RoleGridLeader, ScopeID: grid, TOTPSecret: staffSecret}); err != nil {
+		t.Fatal(err)
+	}
+	cats, err := a.st.OrderCategories(bg, sys, ids[2])
+	if err != nil || len(cats) == 0 {
+		t.Fatalf("categories: %v", err)
+	}
+	var open int64
+	for _, c := range cats {
+		if c.OpenOnPlace {
+			open = c.ID
+		}
+	}
+	place := func(what string) *model.Order {
+		t.Helper()
+		o, _, err := a.st.PlaceOrder(bg, authz.ForUser(res), model.OrderInput{CategoryID: open, Description: what, PreferredTime: "明天上午"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	// heard waits (8 s at most) until the page heard an event of kind on its stream naming
+	// subject, and cond holds.
+	listen := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`(window.__heard = [], document.addEventListener("gongzhi:live", function (e) { window.__heard.push(e.detail); }), true)`)(ctx, tg)
+		return err
+	})
+	heard := func(kind, subject, cond string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](`window.__heard.some(function (e) { return e.kind === "`+kind+`" && e.subject === "`+subject+`"; }) && (`+cond+`)`,
+			chromedp.WithPollingTimeout(8*time.Second))
+	}
+
+	o := place("帮忙换灯泡")
+	gb := mustBrowser(t, Phone)
+	gstep, gtext := steps(t, gb)
+	gstep("the grid leader opens the order on a phone", append(login(a, "wanggrid", pw, staffSecret),
+		chromedp.Navigate(a.url+"/orders/"+itoa(o.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`#order-status`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-live-open]`)),
+		listen)...)
+	if s := gtext(`#order-status`); s != "待接单" {
+		t.Errorf("status %q", s)
+	}
+	if _, err := a.st.TransitionOrder(bg, authz.ForUser(vol), o.ID, model.OrderTransitionInput{Action: model.ActClaim}); err != nil {
+		t.Fatal(err)
+	}
+	gstep("a volunteer claims it elsewhere: the page follows",
+		heard("order.changed", "order:"+itoa(o.ID), `document.querySelector('#order-status').textContent.trim() === '服务中'`),
+		chromedp.WaitVisible(chromedp.CSS(`#order-taker`)),
+		shot(t, Phone, "order-12-dispatcher-live"))
+
+	db := mustBrowser(t, Desktop)
+	dstep, dtext := steps(t, db)
+	dstep("the community's dispatch board at a desk", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),
+		chromedp.Navigate(a.url+"/orders"),
+		chromedp.WaitVisible(chromedp.CSS(`#board-live`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-live-open]`)),
+		listen)...)
+	if s := dtext(`#board-all`); strings.Contains(s, "帮忙取药") {
+		t.Fatalf("board shows the order before it is placed: %q", s)
+	}
+	n := place("帮忙取药")
+	dstep("an order placed meanwhile shows on the board",
+		heard("order.changed", "order:"+itoa(n.ID), `document.querySelector('#board-all').textContent.indexOf('帮忙取药') >= 0`),
+		shot(t, Desktop, "order-13-board-live"))
+}

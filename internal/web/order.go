@@ -410,6 +410,7 @@ type orderBoardPage struct {
 	Status     string
 	Cats       []*model.OrderCategory
 	CategoryID int64
+	Self       string // the board as shown (its filters and page), which refreshes itself
 }
 
 // orders is the dispatch board for staff, grid and unit leaders: the overdue orders of their
@@ -440,7 +441,9 @@ func (wb *Web) orders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := &orderBoardPage{Page: wb.base(r, wb.t("orders.board.title"), "orders"), Items: p.Items, Next: p.Next, Total: p.Total,
-		Statuses: model.OrderStatuses, Status: string(f.Status), CategoryID: f.CategoryID}
+		Statuses: model.OrderStatuses, Status: string(f.Status), CategoryID: f.CategoryID, Self: r.URL.RequestURI()}
+	// The board follows the orders of the area as they change (board.html).
+	d.Page.Live = true
 	if f.Cursor == "" {
 		of := f
 		of.Overdue, of.Limit = true, 50
