@@ -8,7 +8,6 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
-	"gongzhi/internal/store"
 )
 
 // layoutFaults lists what looks broken on the page in the browser: a page wider than the
@@ -97,31 +96,9 @@ func TestVolunteerPagesLayout(t *testing.T) {
 			bg, sys := context.Background(), authz.System()
 			ids := model.PathIDs(stair.Path)
 			community := ids[2]
-			h, err := a.st.CreateHousehold(bg, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: "1栋1单元301室"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := "51078119400101501"
-			r, err := a.st.CreateResident(bg, sys, model.ResidentInput{HouseholdID: h.ID, Name: "王奶奶", IDNumber: id + string(model.IDCheckDigit(id)), Relation: model.RelationHead})
-			if err != nil {
-				t.Fatal(err)
-			}
 			const pw = "neighbours help neighbours 2026"
-			res, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "wangnainai", DisplayName: "王奶奶", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := a.st.LinkResident(bg, sys, res.ID, r.ID); err != nil {
-				t.Fatal(err)
-			}
-			vol, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "xiaozhao", DisplayName: "赵志愿", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			taker, err := a.st.RegisterTaker(bg, sys, store.TakerInput{UserID: vol.ID, Kind: "volunteer", Name: "赵志愿", TerritoryID: stair.ID, Skills: "水电维修"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			people := mustOrderPeople(t, a, stair, wangNainai, xiaoZhao, pw)
+			res, vol, taker := people.resident, people.volunteer, people.taker
 			_, cats, err := a.st.OrderPlaceFor(bg, authz.ForUser(res), 0)
 			if err != nil || len(cats) < 2 {
 				t.Fatalf("categories: %v", err)

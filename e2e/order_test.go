@@ -26,31 +26,8 @@ func TestOrderFlow(t *testing.T) {
 	t.Parallel()
 	a := mustApp(t)
 	stair := mustCommunity(t, a)
-	bg, sys := context.Background(), authz.System()
-	h, err := a.st.CreateHousehold(bg, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: "1栋1单元301室"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := "51078119400101501"
-	r, err := a.st.CreateResident(bg, sys, model.ResidentInput{HouseholdID: h.ID, Name: "王奶奶", IDNumber: id + string(model.IDCheckDigit(id)), Relation: model.RelationHead})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const pw = "neighbours help neighbours 2026"
-	res, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "wangnainai", DisplayName: "王奶奶", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.st.LinkResident(bg, sys, res.ID, r.ID); err != nil {
-		t.Fatal(err)
-	}
-	vol, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "xiaozhao", DisplayName: "赵志愿", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.st.RegisterTaker(bg, sys, store.TakerInput{UserID: vol.ID, Kind: "volunteer", Name: "赵志愿", TerritoryID: stair.ID, Skills: "水电维修"}); err != nil {
-		t.Fatal(err)
-	}
+	mustOrderPeople(t, a, stair, wangNainai, xiaoZhao, pw)
 	photo := filepath.Join(t.TempDir(), "IMG_0501.jpg")
 	if err := os.WriteFile(photo, modeltest.JPEG(t, 800, 600), 0o600); err != nil {
 		t.Fatal(err)
@@ -137,30 +114,10 @@ func TestOrderDispatcherLive(t *testing.T) {
 	a := mustApp(t)
 	stair := mustCommunity(t, a)
 	bg, sys := context.Background(), authz.System()
-	h, err := a.st.CreateHousehold(bg, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: "1栋1单元502室"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := "51078119450101502"
-	r, err := a.st.CreateResident(bg, sys, model.ResidentInput{HouseholdID: h.ID, Name: "陈爷爷", IDNumber: id + string(model.IDCheckDigit(id)), Relation: model.RelationHead})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const pw = "dispatch follows the grid 2026"
-	res, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "chenyeye", DisplayName: "陈爷爷", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.st.LinkResident(bg, sys, res.ID, r.ID); err != nil {
-		t.Fatal(err)
-	}
-	vol, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "xiaoli", DisplayName: "李志愿", Password: pw, Role: model.RoleResident, ScopeID: stair.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.st.RegisterTaker(bg, sys, store.TakerInput{UserID: vol.ID, Kind: "volunteer", Name: "李志愿", TerritoryID: stair.ID}); err != nil {
-		t.Fatal(err)
-	}
+	people := mustOrderPeople(t, a, stair, orderPerson{username: "chenyeye", name: "陈爷爷", address: "1栋1单元502室", id17: "51078119450101502"},
+		orderPerson{username: "xiaoli", name: "李志愿"}, pw)
+	res, vol := people.resident, people.volunteer
 	ids := model.PathIDs(stair.Path)
 	grid := ids[len(ids)-3] // district, street, community, grid, building, stairwell
 	if _, err := a.st.CreateUser(bg, sys, store.UserInput{Username: "wanggrid", DisplayName: "王网格", Password: pw, Role: model.RoleGridLeader, ScopeID: grid, TOTPSecret: staffSecret}); err != nil {
@@ -229,3 +186,49 @@ func TestOrderDispatcherLive(t *testing.T) {
 		heard("order.changed", "order:"+itoa(n.ID), `document.querySelector('#board-all').textContent.indexOf('帮忙取药') >= 0`),
 		shot(t, Desktop, "order-13-board-live"))
 }
+
+// orderPeople are an order's people in a test city (mustCommunity): the head of a household
+// of the stairwell with an account linked to it, and a volunteer of the stairwell registered
+// as a taker; both log in with password.
+type orderPeople struct {
+	household           *model.Household
+	resident, volunteer *model.User
+	taker               *model.OrderTaker
+}
+
+// orderPerson names one side of orderPeople: its account, display name, and for the household's
+// head the address and the first 17 digits of the ID number.
+type orderPerson struct{ username, name, address, id17 string }
+
+func mustOrderPeople(t *testing.T, a *app, stair *model.Territory, head, volunteer orderPerson, password string) orderPeople {
+	t.Helper()
+	bg, sys := context.Background(), authz.System()
+	var p orderPeople
+	var err error
+	if p.household, err = a.st.CreateHousehold(bg, sys, model.HouseholdInput{TerritoryID: stair.ID, Address: head.address}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := a.st.CreateResident(bg, sys, model.ResidentInput{HouseholdID: p.household.ID, Name: head.name, IDNumber: head.id17 + string(model.IDCheckDigit(head.id17)), Relation: model.RelationHead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.resident, err = a.st.CreateUser(bg, sys, store.UserInput{Username: head.username, DisplayName: head.name, Password: password, Role: model.RoleResident, ScopeID: stair.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.LinkResident(bg, sys, p.resident.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p.volunteer, err = a.st.CreateUser(bg, sys, store.UserInput{Username: volunteer.username, DisplayName: volunteer.name, Password: password, Role: model.RoleResident, ScopeID: stair.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if p.taker, err = a.st.RegisterTaker(bg, sys, store.TakerInput{UserID: p.volunteer.ID, Kind: "volunteer", Name: volunteer.name, TerritoryID: stair.ID, Skills: "水电维修"}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wangNainai and xiaoZhao are the order tests' usual people.
+var (
+	wangNainai = orderPerson{username: "wangnainai", name: "王奶奶", address: "1栋1单元301室", id17: "51078119400101501"}
+	xiaoZhao   = orderPerson{username: "xiaozhao", name: "赵志愿"}
+)

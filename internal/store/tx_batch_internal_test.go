@@ -30,41 +30,9 @@ func TestGroupCommitOrderStats(t *testing.T) {
 		}
 		return n
 	}
-	errFail := errors.New("refused on purpose")
-	const workers, each = 12, 15
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	kept := 0
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				err := st.Tx(ctx, func(tx *Tx) error {
-					if err := tx.orderStatsAddFacts(ctx, "/1/2/", "跑腿", placed, 1); err != nil {
-						return err
-					}
-					time.Sleep(200 * time.Microsecond) // the others queue meanwhile
-					if (w+i)%3 == 1 {
-						return errFail
-					}
-					return nil
-				})
-				switch {
-				case (w+i)%3 == 1 && !errors.Is(err, errFail):
-					t.Errorf("%d/%d: %v, want the refusal", w, i, err)
-				case (w+i)%3 != 1 && err != nil:
-					t.Errorf("%d/%d: %v", w, i, err)
-				case err == nil:
-					mu.Lock()
-					kept++
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if c, r := st.batch.commits.Load(), st.batch.runs.Load(); c >= r {
-		t.Fatalf("%d commits for %d transactions: no batch formed, nothing tested", c, r)
-	}
+	kept := len(mixedBatches(t, st, func(tx *Tx, _ string) error {
+		return tx.orderStatsAddFacts(ctx, "/1/2/", "跑腿", placed, 1)
+	}))
 	// (Nodes 1 and 2 do not exist: the root alone keeps rows.)
 	if n := count("/"); n != int64(kept) {
 		t.Errorf("placed: %d, want the %d transactions kept", n, kept)
@@ -86,6 +54,7 @@ func TestGroupCommitOrderStats(t *testing.T) {
 		}
 	}
 	commits := st.batch.commits.Load()
+	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := st.Tx(ctx, func(tx *Tx) error { time.Sleep(100 * time.Millisecond); return nil }); err != nil {
 			t.Error(err)
@@ -131,45 +100,18 @@ func TestGroupCommitEventsAndAudit(t *testing.T) {
 	}
 	st := migratedSQLite(t, WithKeys(kr))
 	user := testAccount(t, st)
-	errFail := errors.New("refused on purpose")
-	const workers, each = 12, 15
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var kept []string // subjects of the transactions kept, in their commit order per worker
-	commits, runs := st.batch.commits.Load(), st.batch.runs.Load()
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				subject := fmt.Sprintf("test:%d-%d", w, i)
-				err := st.Tx(ctx, func(tx *Tx) error {
-					for _, e := range []model.EventInput{{UserIDs: []int64{user}, Kind: "test", Subject: subject}, {Path: "/1/", Kind: "test", Subject: subject}} {
-						if err := tx.Publish(ctx, e); err != nil {
-							return err
-						}
-					}
-					tx.auditAt(authz.System(), "/1/", "test.batch", "test", nil, subject)
-					time.Sleep(200 * time.Microsecond) // the others queue meanwhile
-					if (w+i)%3 == 1 {
-						return errFail
-					}
-					return nil
-				})
-				switch {
-				case (w+i)%3 == 1 && !errors.Is(err, errFail):
-					t.Errorf("%d/%d: %v, want the refusal", w, i, err)
-				case (w+i)%3 != 1 && err != nil:
-					t.Errorf("%d/%d: %v", w, i, err)
-				case err == nil:
-					mu.Lock()
-					kept = append(kept, subject)
-					mu.Unlock()
-				}
+	kept := mixedBatches(t, st, func(tx *Tx, name string) error {
+		subject := "test:" + name
+		for _, e := range []model.EventInput{{UserIDs: []int64{user}, Kind: "test", Subject: subject}, {Path: "/1/", Kind: "test", Subject: subject}} {
+			if err := tx.Publish(ctx, e); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	if c, r := st.batch.commits.Load()-commits, st.batch.runs.Load()-runs; c >= r {
-		t.Fatalf("%d commits for %d transactions: no batch formed, nothing tested", c, r)
+		}
+		tx.auditAt(authz.System(), "/1/", "test.batch", "test", nil, subject)
+		return nil
+	})
+	for i := range kept {
+		kept[i] = "test:" + kept[i]
 	}
 	// Each kept transaction's two events, one after the other (own row, then path row), and
 	// its audit record; nothing of the others.
@@ -206,4 +148,51 @@ func TestGroupCommitEventsAndAudit(t *testing.T) {
 	if err != nil || v.BrokenAt != 0 {
 		t.Fatalf("audit chain: %+v, %v", v, err)
 	}
+}
+
+// mixedBatches runs workers × each transactions of fn on st at once, so that they queue into
+// batches: transaction i of worker w is refused after fn (an error: rolled back to its
+// savepoint) when (w+i)%3 == 1, kept otherwise. It checks each outcome and returns the names
+// "w-i" of the transactions kept, failing the test if no batch formed.
+func mixedBatches(t *testing.T, st *Store, fn func(tx *Tx, name string) error) []string {
+	t.Helper()
+	ctx := context.Background()
+	errFail := errors.New("refused on purpose")
+	const workers, each = 12, 15
+	commits, runs := st.batch.commits.Load(), st.batch.runs.Load()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var kept []string
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				name := fmt.Sprintf("%d-%d", w, i)
+				err := st.Tx(ctx, func(tx *Tx) error {
+					if err := fn(tx, name); err != nil {
+						return err
+					}
+					time.Sleep(200 * time.Microsecond) // the others queue meanwhile
+					if (w+i)%3 == 1 {
+						return errFail
+					}
+					return nil
+				})
+				switch {
+				case (w+i)%3 == 1 && !errors.Is(err, errFail):
+					t.Errorf("%s: %v, want the refusal", name, err)
+				case (w+i)%3 != 1 && err != nil:
+					t.Errorf("%s: %v", name, err)
+				case err == nil:
+					mu.Lock()
+					kept = append(kept, name)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if c, r := st.batch.commits.Load()-commits, st.batch.runs.Load()-runs; c >= r {
+		t.Fatalf("%d commits for %d transactions: no batch formed, nothing tested", c, r)
+	}
+	return kept
 }
