@@ -76,15 +76,23 @@ type orderCaller struct {
 	own    int64
 	taker  *model.OrderTaker
 	system bool     // the time limits
-	name   string   // the name history records for the caller ("": its account's display name)
+	name   string   // the name history records for the caller: its account's display name, or its username ("": none)
 	posts  []string // the paths it dispatches by a secretary's post (order_dispatch.go)
 }
 
 func (c conn) orderCaller(ctx context.Context, sc authz.Scope) (*orderCaller, error) {
 	oc := &orderCaller{sc: sc}
 	var err error
-	if oc.own, err = c.ownHousehold(ctx, sc); err != nil {
-		return nil, err
+	if sc.UserID != 0 {
+		// Its own household (ownHousehold) and its name (authorName), in one read.
+		var own sql.NullInt64
+		var name, username string
+		err := c.queryRow(ctx, `SELECT u.display_name, u.username, r.household_id FROM users u LEFT JOIN residents r ON r.id = u.resident_id WHERE u.id = ?`,
+			[]any{sc.UserID}, &name, &username, &own)
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
+			return nil, err
+		}
+		oc.own, oc.name = own.Int64, cmp.Or(name, username)
 	}
 	if oc.taker, err = c.takerOfUser(ctx, sc); err != nil {
 		return nil, err
@@ -423,9 +431,6 @@ func (s *Store) transitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 	err := s.readThenWrite(ctx, func(c conn) error {
 		var err error
 		if oc, err = c.orderCaller(ctx, sc); err != nil {
-			return err
-		}
-		if oc.name, err = c.authorName(ctx, sc.UserID); err != nil {
 			return err
 		}
 		if p, err = c.prepTransition(ctx, oc, id); err != nil {
