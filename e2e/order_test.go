@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,6 +186,30 @@ func TestOrderDispatcherLive(t *testing.T) {
 	dstep("an order placed meanwhile shows on the board",
 		heard("order.changed", "order:"+itoa(n.ID), `document.querySelector('#board-all').textContent.indexOf('帮忙取药') >= 0`),
 		shot(t, Desktop, "order-13-board-live"))
+	// Changes all the time (an order every 120 ms for 3 s): the board reloads at most every
+	// 2 s (data-live-gap; htmx's own throttle starts again with each new element, and reloaded
+	// the board after each change), and the last change shows.
+	dstep("count the board's reloads", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](`(window.__reloads = 0, document.addEventListener("htmx:beforeRequest", function () { window.__reloads++; }), true)`)(ctx, tg)
+		return err
+	}))
+	var last *model.Order
+	const burst = 25
+	began := time.Now()
+	for i := range burst {
+		last = place(fmt.Sprintf("连续下单%d", i))
+		time.Sleep(120 * time.Millisecond)
+	}
+	dstep("orders all the time: the last shows",
+		heard("order.changed", "order:"+itoa(last.ID), fmt.Sprintf(`document.querySelector('#board-all').textContent.indexOf('连续下单%d') >= 0`, burst-1)))
+	took := time.Since(began) // 3 s, longer on a busy machine
+	reloads, err := chromedp.Run(db, chromedp.Evaluate[int](`window.__reloads`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if most := int(took/(2*time.Second)) + 2; reloads < 1 || reloads > most {
+		t.Errorf("%d reloads of the board for %d orders in %v, want 1 to %d", reloads, burst, took.Round(time.Millisecond), most)
+	}
 }
 
 // orderPeople are an order's people in a test city (mustCommunity): the head of a household

@@ -74,7 +74,10 @@
   //  - an element with data-live-subject="order:123" (subjects, space-separated) refreshes when
   //    an event names one of them, and one with data-live-kind="notification" when an event of
   //    that kind arrives: with htmx it is sent the "live" trigger (give it hx-get and
-  //    hx-trigger="live"), without htmx the page's [data-live-stale] notice is shown.
+  //    hx-trigger="live"), without htmx the page's [data-live-stale] notice is shown. With
+  //    data-live-gap="MS" it is sent the trigger at most once every MS milliseconds, and the
+  //    last event of a burst is never dropped (a board whose area changes all the time); kept
+  //    by the element's id, since a refresh replaces the element.
   //  EventSource hears only the kinds it listens to: "notification", every data-live-kind on
   //  the page, and for a subject "noun:id" the kind "noun.changed", the convention features
   //  publish under.
@@ -83,12 +86,29 @@
   if (liveURL && window.EventSource) {
     var unread = 0;
     var words = function (el, name) { return (el.getAttribute(name) || "").split(/\s+/).filter(Boolean); };
-    var refresh = function (el) {
+    var trigger = function (el) {
       if (window.htmx && el.hasAttribute("hx-get")) {
         window.htmx.trigger(el, "live");
         return;
       }
       document.querySelectorAll("[data-live-stale]").forEach(function (n) { n.hidden = false; });
+    };
+    var lastSent = {}, waiting = {};
+    var refresh = function (el) {
+      var gap = parseInt(el.getAttribute("data-live-gap") || "0", 10);
+      if (!(gap > 0) || !el.id) {
+        trigger(el);
+        return;
+      }
+      var id = el.id;
+      if (waiting[id]) return; // a refresh is due: it shows this change too
+      waiting[id] = true;
+      setTimeout(function () {
+        waiting[id] = false;
+        lastSent[id] = Date.now();
+        var now = document.getElementById(id); // the element may have been replaced meanwhile
+        if (now) trigger(now);
+      }, Math.max(0, (lastSent[id] || 0) + gap - Date.now()));
     };
     var onEvent = function (e) {
       var ev;
