@@ -17,7 +17,12 @@ import (
 // idempotency key, and the order's status and version, checked again before the order read is
 // used. What is read early and not checked again (the caller's household, taker and posts, a
 // household moved out, a category retired, who follows the order) can be a moment old: a race
-// with it is one a user could not tell from a request sent a moment earlier. Moving these reads
+// with it is one a user could not tell from a request sent a moment earlier. The order a place
+// or a transition answers with is made of these reads and of what the transaction wrote (not
+// read back): what the order shows of other rows — its household's address and unit, its
+// taker's name, its category's name — is as read before, so a change of one of those in that
+// moment shows at the next read of the order, as it would after a request sent a moment
+// earlier; the transition itself was decided on the same reads. Moving these reads
 // out of SQLite's writer took its statements for an order from 54 to 29 (docs/benchmarks.md,
 // issue 10, fifth pass).
 

@@ -13,6 +13,7 @@ import (
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
+	"gongzhi/internal/model/modeltest"
 	"gongzhi/internal/store"
 	"gongzhi/internal/store/storetest"
 )
@@ -353,12 +354,19 @@ func TestOrderAnswerAsRead(t *testing.T) {
 		to := func(id int64) func(*model.OrderTransitionInput) {
 			return func(in *model.OrderTransitionInput) { in.TakerID = id }
 		}
-		for _, cat := range w.cats[:2] {
-			o, created, err := st.PlaceOrder(ctx, w.res, model.OrderInput{CategoryID: cat.ID, Description: "帮忙修水管", PreferredTime: "周六上午", Contact: "139"}, nil)
-			if !created {
-				t.Fatalf("not created: %v", err)
+		for i, cat := range w.cats[:2] {
+			in := model.OrderInput{CategoryID: cat.ID, Description: "帮忙修水管", PreferredTime: "周六上午", Contact: "139", IdempotencyKey: fmt.Sprintf("answer-%d", i)}
+			o, created, err := st.PlaceOrder(ctx, w.res, in, [][]byte{modeltest.JPEG(t, 40, 30)})
+			if !created || o.Photos != 1 {
+				t.Fatalf("not created with its photo: %+v, %v", o, err)
 			}
 			check("place", w.res, o, err)
+			// The same key and body again: the order created then, read (created false).
+			o, created, err = st.PlaceOrder(ctx, w.res, in, [][]byte{modeltest.JPEG(t, 40, 30)})
+			if created {
+				t.Fatal("replayed key created another order")
+			}
+			check("place replayed", w.res, o, err)
 			if o.Status == model.OrderPlaced {
 				step(w.staff, o.ID, model.ActOpen)
 			}
@@ -380,6 +388,28 @@ func TestOrderAnswerAsRead(t *testing.T) {
 				t.Fatalf("not created: %v", err)
 			}
 			check("place on behalf", w.staff, o, err)
+			// The other edges: decline from dispatched, escalate from taken, open and dispatch
+			// from escalated, cancel by a dispatcher and by the household.
+			if o.Status == model.OrderOpen {
+				step(w.staff, o.ID, model.ActDispatch, to(w.volunteerTaker.ID))
+			} else {
+				step(w.grid, o.ID, model.ActDispatch, to(w.volunteerTaker.ID))
+			}
+			step(w.volunteer, o.ID, model.ActDecline)
+			step(w.staff, o.ID, model.ActDispatch, to(w.volunteerTaker.ID))
+			step(w.volunteer, o.ID, model.ActAccept)
+			step(w.staff, o.ID, model.ActEscalate)
+			step(w.staff, o.ID, model.ActOpen)
+			step(w.member, o.ID, model.ActClaim)
+			step(w.grid, o.ID, model.ActEscalate)
+			step(w.staff, o.ID, model.ActDispatch, to(w.volunteerTaker.ID))
+			step(w.staff, o.ID, model.ActCancel)
+
+			o, created, err = st.PlaceOrder(ctx, w.neighbourRes, model.OrderInput{CategoryID: cat.ID, Description: "帮忙搬花盆"}, nil)
+			if !created {
+				t.Fatalf("not created: %v", err)
+			}
+			check("place by the household", w.neighbourRes, o, err)
 			step(w.neighbourRes, o.ID, model.ActCancel)
 		}
 	})
