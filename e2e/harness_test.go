@@ -294,7 +294,12 @@ func login(a *app, username, password, secret string) []chromedp.Action[chromedp
 func steps(t *testing.T, b context.Context) (step func(name string, actions ...chromedp.Action[chromedp.Void]), text func(sel string) string) {
 	step = func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(b, actions...); err != nil {
+		began := time.Now()
+		err := chromedp.Do(b, actions...)
+		// Each step's time is in the log (shown when a test fails or with -v): a flow that
+		// runs out of time under load says which step took it.
+		t.Logf("%s: %.1f s", name, time.Since(began).Seconds())
+		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
