@@ -231,7 +231,7 @@ func TestFundsConfig(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(row+` input[name=active]`)),
 				chromedp.Click(chromedp.CSS(row+` input[name=active]`)),
 				shot(t, vp, "funds-config-03-retire"),
-				chromedp.Click(chromedp.CSS(row+` button[type=submit]`)),
+				pressAway(row+` button[type=submit]`),
 				chromedp.WaitVisible(chromedp.CSS(`.notice`)),
 				chromedp.WaitVisible(chromedp.CSS(row)))
 			if s := text(row); !strings.Contains(s, "已停用") {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"log/slog"
 	"net/http/httptest"
@@ -263,6 +264,45 @@ func press(sel string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// pressAway presses sel, which sends a form or follows a link, and waits until the page it
+// leads to has loaded: the step's waits then look at that page. A wait for an element both
+// pages show (the notice of a change after the notice of the one before) otherwise matched the
+// page being left, or hung as that page went away under it: TestOrderFlow's "marks it done"
+// waited for its tab's whole 90 s, one run in eight on this machine (2026-12-04).
+func pressAway(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := chromedp.Evaluate[bool](`(window.gongzhiLeaving = true, document.querySelector('`+sel+`').click(), true)`)(ctx, tg); err != nil {
+			return err
+		}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			// Asked while the page changes, the browser may fail the evaluation: asked again.
+			arrived, err := chromedp.Evaluate[bool](`!window.gongzhiLeaving && document.readyState === 'complete'`)(ctx, tg)
+			if err == nil && arrived {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("pressed %s, the next page did not load: %w", sel, ctx.Err())
+			case <-tick.C:
+			}
+		}
+	})
+}
+
+// pageState says where a tab is and what it shows when a step failed: its address, title
+// and any error summary, read on a context of its own (the step's may have run out).
+func pageState(b context.Context) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(b), 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[location.href, document.title, (document.querySelector('.error-summary') || {}).innerText || '', (document.querySelector('main') || document.body).innerText.slice(0, 600)].join(' | ')`))
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	return s
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // login is the steps of logging in as username through the login page, with the second
@@ -300,6 +340,7 @@ func steps(t *testing.T, b context.Context) (step func(name string, actions ...c
 		// runs out of time under load says which step took it.
 		t.Logf("%s: %.1f s", name, time.Since(began).Seconds())
 		if err != nil {
+			t.Logf("%s: the page: %s", name, pageState(b))
 			t.Fatalf("%s: %v", name, err)
 		}
 	}

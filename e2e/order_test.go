@@ -82,9 +82,12 @@ func TestOrderFlow(t *testing.T) {
 		shot(t, vp, "order-07-taken-live"))
 	vstep("marks it done",
 		chromedp.SendKeys(chromedp.CSS(`input[name=hours]`), "1.5"),
-		press(`#act-done`),
+		pressAway(`#act-done`),
 		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
 		shot(t, vp, "order-08-done"))
+	if s := vtext(`#order-status`); s != "待评价" {
+		t.Errorf("status after done %q", s)
+	}
 	step("the resident's page follows: rate it",
 		chromedp.Poll[chromedp.Void](`!!document.querySelector('#act-rate')`, chromedp.WithPollingTimeout(25*time.Second)),
 		shot(t, vp, "order-09-rate"),

@@ -83,13 +83,10 @@ func TestOrgGeneratorFlow(t *testing.T) {
 			}
 			// On the phone the fixed tab bar covers the bottom of the screen, where a click at the
 			// button's centre would land once it is scrolled just into view: the tap is the
-			// button's own click, as in the quiz flow.
-			undo := chromedp.Evaluate[bool](`(document.querySelector('form[action="/party/generate/undo"] button').click(), true)`)
+			// button's own click, as in the quiz flow (pressAway: the page it leaves shows a
+			// notice too).
 			step("undo the batch",
-				func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-					_, err := undo(ctx, tg)
-					return chromedp.Void{}, err
-				},
+				pressAway(`form[action="/party/generate/undo"] button`),
 				chromedp.WaitVisible(chromedp.CSS(`.notice`)),
 				chromedp.WaitVisible(chromedp.CSS(`.badge-muted`)),
 				shot(t, vp, "64-generator-undone"),
