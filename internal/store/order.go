@@ -615,7 +615,8 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	}
 	// The load of the takers: the orders dispatched to or taken by each, not yet done.
 	loaded := func(s model.OrderStatus) bool { return s == model.OrderDispatched || s == model.OrderTaken }
-	if oldTaker != 0 && loaded(o.Status) && (newTaker != oldTaker || !loaded(to)) {
+	// A done order's taker is unloaded by orderServed, in the statement that credits it.
+	if oldTaker != 0 && loaded(o.Status) && (newTaker != oldTaker || !loaded(to)) && in.Action != model.ActDone {
 		if _, err := tx.exec(ctx, `UPDATE order_takers SET open_orders = open_orders - 1 WHERE id = ?`, oldTaker); err != nil {
 			return err
 		}
@@ -686,13 +687,21 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	return nil
 }
 
-// orderServed credits the taker with the service time of a done order and, when the taker is a
+// orderServed unloads the taker of a done order (one open order fewer: done is only ever
+// taken from a taker's taken order), credits it with the service time and, when the taker is a
 // party member, the points an order earns (the points ledger's PointsOrder rule). The minutes
 // are banked in the taker's time bank (timebank.go) and counted on its record
 // (order_takers.minutes) together, once per order and taker: a reopened order done again by
-// the same taker adds to neither.
+// the same taker adds to neither. A done order is the flow's busiest write: the taker's row
+// is read and written by one statement, and written again only when minutes were banked.
 func (tx *Tx) orderServed(ctx context.Context, o *model.Order, takerID int64, minutes int, by int64) error {
-	banked, err := tx.BankOrderMinutes(ctx, o.ID, takerID, minutes, by)
+	var community int64
+	var member sql.NullInt64
+	if err := tx.queryRow(ctx, `UPDATE order_takers SET open_orders = open_orders - 1 WHERE id = ? RETURNING community_id, member_id`,
+		[]any{takerID}, &community, &member); err != nil {
+		return err
+	}
+	banked, err := tx.BankOrderMinutes(ctx, o.ID, takerID, community, minutes, by)
 	if err != nil {
 		return err
 	}
@@ -700,10 +709,6 @@ func (tx *Tx) orderServed(ctx context.Context, o *model.Order, takerID int64, mi
 		if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, takerID); err != nil {
 			return err
 		}
-	}
-	var member sql.NullInt64
-	if err := tx.queryRow(ctx, `SELECT member_id FROM order_takers WHERE id = ?`, []any{takerID}, &member); err != nil {
-		return err
 	}
 	if member.Valid {
 		if _, err := tx.AwardPoints(ctx, member.Int64, model.PointsOrder, o.ID, "志愿服务："+o.Category, by); err != nil {

@@ -33,18 +33,13 @@ import (
 // cancelled; cancelling the order gives them back (refundOrderSpends, in the cancel's
 // transaction).
 
-// BankOrderMinutes banks minutes of service on order orderID for taker takerID inside tx (the
-// order's transaction, or the demo's): it reports whether they were banked (false when this
-// taker had already earned on this order, or minutes <= 0). by is the account that caused it
-// (0: the system).
-func (tx *Tx) BankOrderMinutes(ctx context.Context, orderID, takerID int64, minutes int, by int64) (bool, error) {
+// BankOrderMinutes banks minutes of service on order orderID for taker takerID, of community
+// community, inside tx (the order's transaction, or the demo's): it reports whether they were
+// banked (false when this taker had already earned on this order, or minutes <= 0). by is the
+// account that caused it (0: the system).
+func (tx *Tx) BankOrderMinutes(ctx context.Context, orderID, takerID, community int64, minutes int, by int64) (bool, error) {
 	if minutes <= 0 {
 		return false, nil
-	}
-	var community int64
-	var name string
-	if err := tx.queryRow(ctx, `SELECT community_id, name FROM order_takers WHERE id = ?`, []any{takerID}, &community, &name); err != nil {
-		return false, err
 	}
 	res, err := tx.exec(ctx, `INSERT INTO timebank_entries (community_id, holder_kind, holder_id, kind, minutes, order_id, created_by, created_at)
 		VALUES (?, 'taker', ?, 'earn', ?, ?, ?, ?) ON CONFLICT (order_id, holder_kind, holder_id) WHERE kind = 'earn' DO NOTHING`,
