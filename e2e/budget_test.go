@@ -115,10 +115,10 @@ func TestBudget(t *testing.T) {
 			other := fmt.Sprintf(`#review-%d`, light.ID)
 			sstep("review both",
 				chromedp.SetValue(chromedp.CSS(review+` input[name=cost]`), "5000"),
-				press(review+` button[type=submit]`),
+				pressAway(review+` button[type=submit]`),
 				chromedp.WaitVisible(chromedp.CSS(other)),
 				chromedp.SetValue(chromedp.CSS(other+` input[name=cost]`), "4000"),
-				press(other+` button[type=submit]`),
+				pressAway(other+` button[type=submit]`),
 				chromedp.WaitVisible(chromedp.CSS(`#open-voting`)),
 				shot(t, vp, "budget-06-reviewed"))
 			sstep("open the voting",

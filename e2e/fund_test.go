@@ -85,7 +85,7 @@ func TestFunds(t *testing.T) {
 			sstep("fix the amount, attach the receipt, submit",
 				chromedp.SetValue(chromedp.CSS(`input[name=amount]`), "1280.50"),
 				chromedp.SetUploadFiles(chromedp.CSS(`input[type=file][name=receipts]`), []string{receipt}),
-				press(`#submit-fund`),
+				pressAway(`#submit-fund`),
 				chromedp.WaitVisible(chromedp.CSS(`#fund-chain`)),
 				shot(t, vp, "funds-03-submitted"))
 			if s := stext(`#fund-status`); !strings.Contains(s, "审批中") || !strings.Contains(s, "社区书记审批") {
@@ -122,7 +122,7 @@ func TestFunds(t *testing.T) {
 			wstep("the street approves", append(login(a, "jiedao", pw, staffSecret),
 				chromedp.Navigate(a.url+fundPath),
 				chromedp.WaitVisible(chromedp.CSS(`#form-decision`)),
-				press(`#approve`),
+				pressAway(`#approve`),
 				chromedp.WaitVisible(chromedp.CSS(`#fund-step-2`)),
 				shot(t, vp, "funds-06-paid"))...)
 			if s := wtext(`#fund-status`); !strings.Contains(s, "已批准支付") {

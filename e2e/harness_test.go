@@ -264,14 +264,18 @@ func press(sel string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// pressAway presses sel, which sends a form or follows a link, and waits until the page it
-// leads to has loaded: the step's waits then look at that page. A wait for an element both
-// pages show (the notice of a change after the notice of the one before) otherwise matched the
-// page being left, or hung as that page went away under it: TestOrderFlow's "marks it done"
-// waited for its tab's whole 90 s, one run in eight on this machine (2026-12-04).
-func pressAway(sel string) chromedp.Action[chromedp.Void] {
+// away runs act, which leaves the page (a form sent, a link followed), and waits until the
+// page it leads to has loaded: the step's waits then look at that page. A wait for an element
+// both pages show (the notice of a change after the notice of the one before, a form both
+// render) otherwise matched the page being left, or hung the tab as that page went away under
+// it: TestOrderFlow's "marks it done" waited for its tab's whole 90 s in 3 runs of 12 on a
+// quiet machine (2026-12-04).
+func away(act chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := chromedp.Evaluate[bool](`(window.gongzhiLeaving = true, document.querySelector('`+sel+`').click(), true)`)(ctx, tg); err != nil {
+		if _, err := chromedp.Evaluate[bool](`window.gongzhiLeaving = true`)(ctx, tg); err != nil {
+			return err
+		}
+		if _, err := act(ctx, tg); err != nil {
 			return err
 		}
 		tick := time.NewTicker(50 * time.Millisecond)
@@ -284,12 +288,15 @@ func pressAway(sel string) chromedp.Action[chromedp.Void] {
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("pressed %s, the next page did not load: %w", sel, ctx.Err())
+				return fmt.Errorf("left the page, the next did not load: %w", ctx.Err())
 			case <-tick.C:
 			}
 		}
 	})
 }
+
+// pressAway presses sel (press) and waits for the page it leads to (away).
+func pressAway(sel string) chromedp.Action[chromedp.Void] { return away(press(sel)) }
 
 // pageState says where a tab is and what it shows when a step failed: its address, title
 // and any error summary, read on a context of its own (the step's may have run out).

@@ -77,7 +77,7 @@ func TestWorkers(t *testing.T) {
 			t.Errorf("my visit: %q", s)
 		}
 		step("close the follow-up",
-			press(`#results tbody form button`),
+			pressAway(`#results tbody form button`),
 			chromedp.WaitVisible(chromedp.CSS(`#results`)),
 			chromedp.Navigate(a.url+"/visits?mine=1"),
 			chromedp.WaitVisible(chromedp.CSS(`#results tbody tr`)))
@@ -115,7 +115,7 @@ func TestWorkers(t *testing.T) {
 			press(`#create-worker`),
 			chromedp.WaitVisible(chromedp.CSS(`#worker-grids`)),
 			press(`#worker-grids input[type=checkbox]`),
-			press(`#save-grids`),
+			pressAway(`#save-grids`),
 			chromedp.WaitVisible(chromedp.CSS(`#form-training`)),
 			chromedp.SetValue(chromedp.CSS(`#form-training input[name=title]`), "社会工作实务培训"),
 			chromedp.SetValue(chromedp.CSS(`#form-training input[name=hours]`), "3.5"),
