@@ -615,9 +615,12 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	}
 	// The load of the takers: the orders dispatched to or taken by each, not yet done.
 	loaded := func(s model.OrderStatus) bool { return s == model.OrderDispatched || s == model.OrderTaken }
-	// A done order's taker is unloaded by orderServed, in the statement that credits it.
-	if oldTaker != 0 && loaded(o.Status) && (newTaker != oldTaker || !loaded(to)) && in.Action != model.ActDone {
-		if _, err := tx.exec(ctx, `UPDATE order_takers SET open_orders = open_orders - 1 WHERE id = ?`, oldTaker); err != nil {
+	// The taker unloaded is read by the same statement: a done order's (done is only ever taken
+	// from a taker's taken order) is credited by orderServed below.
+	var unloaded servedTaker
+	if oldTaker != 0 && loaded(o.Status) && (newTaker != oldTaker || !loaded(to)) {
+		if err := tx.queryRow(ctx, `UPDATE order_takers SET open_orders = open_orders - 1 WHERE id = ? RETURNING id, community_id, member_id`,
+			[]any{oldTaker}, &unloaded.id, &unloaded.community, &unloaded.member); err != nil {
 			return err
 		}
 	}
@@ -656,8 +659,8 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		return err
 	}
 	p.changed(o, &next, ev)
-	if in.Action == model.ActDone && oldTaker != 0 {
-		if err := tx.orderServed(ctx, o, oldTaker, in.Minutes(), actor); err != nil {
+	if in.Action == model.ActDone && unloaded.id != 0 {
+		if err := tx.orderServed(ctx, o, unloaded, in.Minutes(), actor); err != nil {
 			return err
 		}
 	}
@@ -687,31 +690,30 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 	return nil
 }
 
-// orderServed unloads the taker of a done order (one open order fewer: done is only ever
-// taken from a taker's taken order), credits it with the service time and, when the taker is a
-// party member, the points an order earns (the points ledger's PointsOrder rule). The minutes
-// are banked in the taker's time bank (timebank.go) and counted on its record
-// (order_takers.minutes) together, once per order and taker: a reopened order done again by
-// the same taker adds to neither. A done order is the flow's busiest write: the taker's row
-// is read and written by one statement, and written again only when minutes were banked.
-func (tx *Tx) orderServed(ctx context.Context, o *model.Order, takerID int64, minutes int, by int64) error {
-	var community int64
-	var member sql.NullInt64
-	if err := tx.queryRow(ctx, `UPDATE order_takers SET open_orders = open_orders - 1 WHERE id = ? RETURNING community_id, member_id`,
-		[]any{takerID}, &community, &member); err != nil {
-		return err
-	}
-	banked, err := tx.BankOrderMinutes(ctx, o.ID, takerID, community, minutes, by)
+// servedTaker is the taker a transition unloaded, as the unloading statement returned it.
+type servedTaker struct {
+	id, community int64
+	member        sql.NullInt64
+}
+
+// orderServed credits the taker of a done order, already unloaded by transitionOrder, with
+// the service time and, when the taker is a party member, the points an order earns (the
+// points ledger's PointsOrder rule). The minutes are banked in the taker's time bank
+// (timebank.go) and counted on its record (order_takers.minutes) together, once per order and
+// taker: a reopened order done again by the same taker adds to neither. A done order is the
+// flow's busiest write: the taker's row is written again only when minutes were banked.
+func (tx *Tx) orderServed(ctx context.Context, o *model.Order, t servedTaker, minutes int, by int64) error {
+	banked, err := tx.bankOrderMinutes(ctx, o.ID, t.id, t.community, minutes, by)
 	if err != nil {
 		return err
 	}
 	if banked {
-		if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, takerID); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE order_takers SET minutes = minutes + ? WHERE id = ?`, minutes, t.id); err != nil {
 			return err
 		}
 	}
-	if member.Valid {
-		if _, err := tx.AwardPoints(ctx, member.Int64, model.PointsOrder, o.ID, "志愿服务："+o.Category, by); err != nil {
+	if t.member.Valid {
+		if _, err := tx.AwardPoints(ctx, t.member.Int64, model.PointsOrder, o.ID, "志愿服务："+o.Category, by); err != nil {
 			return err
 		}
 	}

@@ -25,7 +25,7 @@ import (
 // and correct the balances of their territory (takers by their node, households by theirs).
 //
 // Earning: when an order is done, transitionOrder's orderServed banks the minutes for its taker
-// (BankOrderMinutes). One taker earns once per order: a replay banks nothing, and a reopened
+// (bankOrderMinutes). One taker earns once per order: a replay banks nothing, and a reopened
 // order done again by the same taker banks nothing more (the first done stands; staff correct
 // it if the hours were wrong); done again by another taker, that taker earns its own.
 //
@@ -33,11 +33,11 @@ import (
 // cancelled; cancelling the order gives them back (refundOrderSpends, in the cancel's
 // transaction).
 
-// BankOrderMinutes banks minutes of service on order orderID for taker takerID, of community
-// community, inside tx (the order's transaction, or the demo's): it reports whether they were
+// bankOrderMinutes banks minutes of service on order orderID for taker takerID, of community
+// community, inside tx (the done order's transaction): it reports whether they were
 // banked (false when this taker had already earned on this order, or minutes <= 0). by is the
 // account that caused it (0: the system).
-func (tx *Tx) BankOrderMinutes(ctx context.Context, orderID, takerID, community int64, minutes int, by int64) (bool, error) {
+func (tx *Tx) bankOrderMinutes(ctx context.Context, orderID, takerID, community int64, minutes int, by int64) (bool, error) {
 	if minutes <= 0 {
 		return false, nil
 	}
