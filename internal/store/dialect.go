@@ -174,6 +174,18 @@ func (s *Store) Analyze(ctx context.Context, tables ...string) error {
 				_, err = s.writer().exec(ctx, `ANALYZE sqlite_schema`)
 			}
 		}
+		// A connection reads sqlite_stat1 when it reads the schema, and ANALYZE leaves the
+		// schema's version as it was: the readers (and the statements they keep prepared)
+		// would plan with the statistics they read first until they were closed — the street's
+		// dispatch board 6× slower right after the bench loaded its orders. A schema change
+		// that leaves nothing behind moves the version, so every connection reads the schema,
+		// and with it the statistics, again at its next statement (TestAnalyzeReachesReaders).
+		if err == nil {
+			return s.Tx(ctx, func(tx *Tx) error {
+				_, err := tx.exec(ctx, `CREATE VIEW gongzhi_analyzed AS SELECT 1; DROP VIEW gongzhi_analyzed`)
+				return err
+			})
+		}
 	}
 	return s.d.mapErr(err)
 }
