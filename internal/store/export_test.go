@@ -65,8 +65,8 @@ func (s *Store) TxStatements() (prepared, failed int) {
 	}
 	s.txStmts.mu.Lock()
 	defer s.txStmts.mu.Unlock()
-	for _, st := range s.txStmts.m {
-		if st != nil {
+	for _, e := range s.txStmts.lru.m {
+		if e.st != nil {
 			prepared++
 		} else {
 			failed++

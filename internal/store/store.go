@@ -9,10 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -157,7 +155,7 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetMaxIdleConns(n)
 		read.SetConnMaxIdleTime(0)
 	}
-	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, m: map[string]*sql.Stmt{}},
+	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, lru: newStmtLRU()},
 		tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}
 	if !memory {
 		s.batch = &txBatch{s: s}
@@ -245,10 +243,11 @@ func (c conn) noteWrite(query string) {
 	}
 }
 
-// prepared is the prepared statement of query (rebound) for c, nil when it has none (yet).
-func (c conn) prepared(ctx context.Context, query string) *sql.Stmt {
+// prepared is the prepared statement of query (rebound) for c, nil when it has none (yet),
+// and the func to call once the statement's call has begun (stmt_cache.go).
+func (c conn) prepared(ctx context.Context, query string) (*sql.Stmt, func()) {
 	if c.txStmts != nil {
-		return c.txStmts.in(ctx, c.tx, query)
+		return c.txStmts.in(ctx, c.tx, query), func() {}
 	}
 	return c.stmts.get(ctx, query)
 }
@@ -256,8 +255,9 @@ func (c conn) prepared(ctx context.Context, query string) *sql.Stmt {
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	c.noteWrite(query)
 	q := c.d.rebind(query)
-	if st := c.prepared(ctx, q); st != nil {
+	if st, begun := c.prepared(ctx, q); st != nil {
 		r, err := st.ExecContext(ctx, args...)
+		begun()
 		return r, c.d.mapErr(err)
 	}
 	r, err := c.q.ExecContext(ctx, q, args...)
@@ -267,8 +267,9 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	c.noteWrite(query)
 	q := c.d.rebind(query)
-	if st := c.prepared(ctx, q); st != nil {
+	if st, begun := c.prepared(ctx, q); st != nil {
 		r, err := st.QueryContext(ctx, args...)
+		begun()
 		return r, c.d.mapErr(err)
 	}
 	r, err := c.q.QueryContext(ctx, q, args...)
@@ -279,166 +280,13 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
 	c.noteWrite(query)
 	q := c.d.rebind(query)
-	if st := c.prepared(ctx, q); st != nil {
-		return c.d.mapErr(st.QueryRowContext(ctx, args...).Scan(dest...))
+	if st, begun := c.prepared(ctx, q); st != nil {
+		err := st.QueryRowContext(ctx, args...).Scan(dest...)
+		begun()
+		return c.d.mapErr(err)
 	}
 	err := c.q.QueryRowContext(ctx, q, args...).Scan(dest...)
 	return c.d.mapErr(err)
-}
-
-// stmtCache keeps prepared statements by query text, so hot reads skip SQL parsing and planning.
-// It stops growing at stmtCacheMax distinct queries; the rest run unprepared.
-type stmtCache struct {
-	db *sql.DB
-	mu sync.RWMutex
-	m  map[string]*sql.Stmt
-}
-
-const stmtCacheMax = 512
-
-func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
-
-// get returns the prepared statement for q, preparing it on first use; nil when c is nil, the
-// cache is full or preparing fails (the caller then runs the query unprepared and sees the error).
-func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
-	if c == nil {
-		return nil
-	}
-	c.mu.RLock()
-	st, ok := c.m[q]
-	n := len(c.m)
-	c.mu.RUnlock()
-	if ok || n >= stmtCacheMax {
-		return st
-	}
-	st, err := c.db.PrepareContext(ctx, q)
-	if err != nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[q]; ok {
-		st.Close()
-		return old
-	}
-	c.m[q] = st
-	return st
-}
-
-// txStmtCache keeps the prepared statements of SQLite's one write connection by query text, for
-// the statements of transactions: parsing each statement anew was a third of the CPU time of
-// placing, claiming and finishing an order. A statement is prepared on the connection while no
-// transaction holds it (preparing through the pool inside one would wait for the connection the
-// transaction holds): a query runs unprepared the first time, the next transaction prepares it
-// before it begins (prepareWanted: it waits for the connection then anyway), and
-// tx.StmtContext finds it prepared on the transaction's connection and does not parse it again.
-// Texts longer than txStmtMaxLen (the multi-row INSERTs of bulk loads, long IN lists) are not
-// kept.
-//
-// One text is one SQLite statement for the whole transaction: a query must not be run again
-// while rows of the same text are still open in it (SQLite answers "bad parameter or other
-// API misuse"); read the rows, close them, then run it again.
-type txStmtCache struct {
-	db        *sql.DB
-	mu        sync.Mutex
-	m         map[string]*sql.Stmt
-	wanted    []string
-	preparing bool
-}
-
-// rowRun is how many of n rows a multi-row INSERT takes next: the largest power of two up to
-// n and limit (a power of two). A group commit's rows are as many as its transactions made;
-// with runs of a few lengths their statements have a few texts, each kept prepared.
-func rowRun(n, limit int) int {
-	r := 1
-	for r*2 <= min(n, limit) {
-		r *= 2
-	}
-	return r
-}
-
-// txStmtMaxLen is the longest query text txStmtCache keeps prepared.
-const txStmtMaxLen = 4096
-
-// in is query's statement for transaction tx, nil when it is not prepared yet (it is wanted
-// then) or the cache is full.
-func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	c.mu.Lock()
-	st, ok := c.m[query]
-	if !ok && len(query) <= txStmtMaxLen && len(c.m)+len(c.wanted) < stmtCacheMax && !slices.Contains(c.wanted, query) {
-		c.wanted = append(c.wanted, query)
-	}
-	c.mu.Unlock()
-	if st == nil {
-		return nil
-	}
-	return tx.StmtContext(ctx, st)
-}
-
-// prepareWanted prepares the statements earlier transactions ran unprepared. It runs before a
-// transaction begins, when the caller waits for the write connection anyway: after a commit the
-// committed request would wait behind the next writer, and under steady load the connection is
-// never free (it goes from one transaction straight to the next), so nothing was prepared. One
-// transaction prepares at a time; the others go on unprepared meanwhile. What ctx ends before
-// stays wanted; a text that does not prepare runs unprepared from then on.
-func (c *txStmtCache) prepareWanted(ctx context.Context) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	if len(c.wanted) == 0 || c.preparing {
-		c.mu.Unlock()
-		return
-	}
-	wanted := c.wanted
-	c.wanted, c.preparing = nil, true
-	c.mu.Unlock()
-	for i, q := range wanted {
-		st, err := c.db.PrepareContext(ctx, q)
-		c.mu.Lock()
-		_, seen := c.m[q]
-		switch {
-		case err != nil && ctx.Err() != nil: // the caller gave up: later
-			c.wanted = append(c.wanted, wanted[i:]...)
-			c.preparing = false
-			c.mu.Unlock()
-			return
-		case seen && err == nil:
-			st.Close()
-		case seen:
-		case err != nil:
-			c.m[q] = nil
-		default:
-			c.m[q] = st
-		}
-		c.mu.Unlock()
-	}
-	c.mu.Lock()
-	c.preparing = false
-	c.mu.Unlock()
-}
-
-func (c *txStmtCache) close() {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
-		if st != nil {
-			st.Close()
-		}
-	}
-	c.m = map[string]*sql.Stmt{}
-}
-
-func (c *stmtCache) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
-		st.Close()
-	}
-	c.m = map[string]*sql.Stmt{}
 }
 
 // Tx is one transaction. Write methods live on Tx so that callers can group several writes;
