@@ -17,11 +17,7 @@ import (
 func TestAnalyzeReachesReaders(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testSQLite(t)
 	// a is almost unique, b has two values: with statistics the planner looks a row up by a.
 	// Without, it guesses both equal and takes the one it meets first (scratch_b, the newer).
 	if err := st.Tx(ctx, func(tx *Tx) error {
@@ -78,4 +74,15 @@ func TestAnalyzeReachesReaders(t *testing.T) {
 	if p := plan(); !strings.Contains(p, "scratch_a") {
 		t.Fatalf("after Analyze a reader planned %q, want the index on a (the statistics did not reach it)", p)
 	}
+}
+
+// testSQLite opens a store on a new SQLite file of the test's, closed when the test ends.
+func testSQLite(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

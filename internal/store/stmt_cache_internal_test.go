@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -15,11 +14,7 @@ import (
 func TestStmtCachesEvict(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testSQLite(t)
 	inTx := func(q string) {
 		t.Helper()
 		if err := st.Tx(ctx, func(tx *Tx) error {
@@ -82,11 +77,7 @@ func TestStmtCachesEvict(t *testing.T) {
 func TestStmtCachesEvictConcurrently(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testSQLite(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for w := range 8 {
