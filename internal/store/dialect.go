@@ -182,7 +182,8 @@ func (s *Store) Analyze(ctx context.Context, tables ...string) error {
 		// and with it the statistics, again at its next statement (TestAnalyzeReachesReaders).
 		if err == nil {
 			return s.Tx(ctx, func(tx *Tx) error {
-				_, err := tx.exec(ctx, `CREATE VIEW gongzhi_analyzed AS SELECT 1; DROP VIEW gongzhi_analyzed`)
+				// Straight to the driver: a text run once a bulk load is no statement to keep.
+				_, err := tx.tx.ExecContext(ctx, `CREATE VIEW gongzhi_analyzed AS SELECT 1; DROP VIEW gongzhi_analyzed`)
 				return err
 			})
 		}

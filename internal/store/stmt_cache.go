@@ -9,15 +9,24 @@ import (
 
 // The prepared statements the store keeps by query text: stmtCache for the read pool (and
 // PostgreSQL's one pool), txStmtCache for the transactions of SQLite's one write connection.
-// Each holds up to stmtCacheMax texts; a new text past that evicts the one used longest ago.
-// Until 2026-12-04 a full cache kept what it had and ran every new text unprepared: a process
-// that had generated the 1M-household bench city filled the write connection's cache with the
+// A text is prepared the second time it is run (a text run once — an IN list of a length seen
+// once — would cost a prepare and a close for nothing), and each cache holds up to
+// stmtCacheMax texts. On SQLite a new text past that evicts the one used longest ago. Until
+// 2026-12-04 a full cache kept what it had and ran every new text unprepared: a process that
+// had generated the 1M-household bench city filled the write connection's cache with the
 // generation's statements, and then parsed every statement of every order again (a third more
 // of the single writer's time, 722–798 orders/s where a fresh process made 1,020–1,070) — and
-// so would a server that had seen 512 texts.
+// so would a server that had seen 512 texts. PostgreSQL's full cache still keeps what it has:
+// closing a statement there deallocates it on every connection of the pool while
+// database/sql holds the pool's lock, and pgx keeps a cache of its own on each connection for
+// what runs unprepared here.
 
 // stmtCacheMax is how many texts each cache keeps prepared.
 const stmtCacheMax = 512
+
+// stmtSeenMax bounds the texts a cache remembers having run once (forgotten all at once when
+// full: a hot text is seen again soon after).
+const stmtSeenMax = 4 * stmtCacheMax
 
 // stmtEntry is a kept statement: when it was last taken (the eviction's order), and how many
 // callers hold it between taking it and their call. Once a call has begun it keeps the
@@ -35,10 +44,25 @@ type stmtEntry struct {
 // connections that prepared them).
 type stmtLRU struct {
 	m    map[string]*stmtEntry
+	seen map[string]struct{} // texts run once, not kept
 	tick uint64
 }
 
-func newStmtLRU() stmtLRU { return stmtLRU{m: map[string]*stmtEntry{}} }
+func newStmtLRU() stmtLRU { return stmtLRU{m: map[string]*stmtEntry{}, seen: map[string]struct{}{}} }
+
+// second reports whether q is run the second time (it was seen before and is not kept): the
+// time to prepare it. The first time it is only remembered.
+func (l *stmtLRU) second(q string) bool {
+	if _, ok := l.seen[q]; ok {
+		delete(l.seen, q)
+		return true
+	}
+	if len(l.seen) >= stmtSeenMax {
+		clear(l.seen)
+	}
+	l.seen[q] = struct{}{}
+	return false
+}
 
 // take is q's entry, marked used and held by the caller (nil when q is not kept).
 func (l *stmtLRU) take(q string) *stmtEntry {
@@ -105,22 +129,29 @@ func closeStmt(st *sql.Stmt) {
 // stmtCache keeps prepared statements of the read pool by query text, so hot reads skip SQL
 // parsing and planning.
 type stmtCache struct {
-	db  *sql.DB
-	mu  sync.Mutex
-	lru stmtLRU
+	db    *sql.DB
+	evict bool // a full cache evicts (SQLite) or keeps what it has (PostgreSQL)
+	mu    sync.Mutex
+	lru   stmtLRU
 }
 
-func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, lru: newStmtLRU()} }
+func newStmtCache(db *sql.DB, evict bool) *stmtCache {
+	return &stmtCache{db: db, evict: evict, lru: newStmtLRU()}
+}
 
-// get returns the prepared statement for q, preparing it on first use, and the func to call
-// once the statement's call has begun; nil when c is nil or preparing fails (the caller then
-// runs the query unprepared and sees the error).
+// get returns the prepared statement for q, preparing it the second time q is run, and the
+// func to call once the statement's call has begun; nil when c is nil, q is not to be prepared
+// (yet) or preparing fails (the caller then runs the query unprepared and sees the error).
 func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, func()) {
 	if c == nil {
 		return nil, nil
 	}
 	c.mu.Lock()
 	e := c.lru.take(q)
+	if e == nil && (!c.evict && len(c.lru.m) >= stmtCacheMax || !c.lru.second(q)) {
+		c.mu.Unlock()
+		return nil, nil
+	}
 	c.mu.Unlock()
 	if e == nil {
 		st, err := c.db.PrepareContext(ctx, q)
@@ -189,12 +220,15 @@ func rowRun(n, limit int) int {
 // txStmtMaxLen is the longest query text txStmtCache keeps prepared.
 const txStmtMaxLen = 4096
 
+// prepareAtOnce is how many wanted texts one transaction prepares before it begins.
+const prepareAtOnce = 32
+
 // in is query's statement for transaction tx, nil when it is not prepared yet (it is wanted
 // then) or does not prepare.
 func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 	c.mu.Lock()
 	e := c.lru.take(query)
-	if e == nil && len(query) <= txStmtMaxLen && len(c.wanted) < stmtCacheMax && !slices.Contains(c.wanted, query) {
+	if e == nil && len(query) <= txStmtMaxLen && len(c.wanted) < stmtCacheMax && !slices.Contains(c.wanted, query) && c.lru.second(query) {
 		c.wanted = append(c.wanted, query)
 	}
 	c.mu.Unlock()
@@ -217,8 +251,9 @@ func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stm
 // transaction begins, when the caller waits for the write connection anyway: after a commit the
 // committed request would wait behind the next writer, and under steady load the connection is
 // never free (it goes from one transaction straight to the next), so nothing was prepared. One
-// transaction prepares at a time; the others go on unprepared meanwhile. What ctx ends before
-// stays wanted; a text that does not prepare runs unprepared from then on (until evicted).
+// transaction prepares at a time, at most prepareAtOnce texts (its batch waits for them); the
+// others go on unprepared meanwhile. What ctx ends before stays wanted; a text that does not
+// prepare runs unprepared from then on (until evicted).
 func (c *txStmtCache) prepareWanted(ctx context.Context) {
 	if c == nil {
 		return
@@ -228,8 +263,9 @@ func (c *txStmtCache) prepareWanted(ctx context.Context) {
 		c.mu.Unlock()
 		return
 	}
-	wanted := c.wanted
-	c.wanted, c.preparing = nil, true
+	n := min(len(c.wanted), prepareAtOnce)
+	wanted := slices.Clone(c.wanted[:n])
+	c.wanted, c.preparing = slices.Delete(c.wanted, 0, n), true
 	c.mu.Unlock()
 	for i, q := range wanted {
 		st, err := c.db.PrepareContext(ctx, q)

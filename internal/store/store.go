@@ -155,7 +155,7 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		read.SetMaxIdleConns(n)
 		read.SetConnMaxIdleTime(0)
 	}
-	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read), txStmts: &txStmtCache{db: write, lru: newStmtLRU()},
+	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read, true), txStmts: &txStmtCache{db: write, lru: newStmtLRU()},
 		tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}
 	if !memory {
 		s.batch = &txBatch{s: s}
@@ -192,7 +192,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db), tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}, nil
+	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db, false), tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}, nil
 }
 
 // Close releases the pools and ends the LISTEN connection of live updates, if any.
@@ -256,8 +256,8 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st, begun := c.prepared(ctx, q); st != nil {
+		defer begun()
 		r, err := st.ExecContext(ctx, args...)
-		begun()
 		return r, c.d.mapErr(err)
 	}
 	r, err := c.q.ExecContext(ctx, q, args...)
@@ -268,8 +268,8 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st, begun := c.prepared(ctx, q); st != nil {
+		defer begun()
 		r, err := st.QueryContext(ctx, args...)
-		begun()
 		return r, c.d.mapErr(err)
 	}
 	r, err := c.q.QueryContext(ctx, q, args...)
@@ -281,9 +281,8 @@ func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...an
 	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st, begun := c.prepared(ctx, q); st != nil {
-		err := st.QueryRowContext(ctx, args...).Scan(dest...)
-		begun()
-		return c.d.mapErr(err)
+		defer begun()
+		return c.d.mapErr(st.QueryRowContext(ctx, args...).Scan(dest...))
 	}
 	err := c.q.QueryRowContext(ctx, q, args...).Scan(dest...)
 	return c.d.mapErr(err)
