@@ -17,6 +17,9 @@ import (
 // the caller's session or token is still live (API.heartbeat; tests shorten it).
 const sseHeartbeat = 25 * time.Second
 
+// sseWriteGrace is the least time a stream's write may take before the stream is given up.
+const sseWriteGrace = 10 * time.Second
+
 // ssePathGap is how often at most a stream that follows subtrees (a dispatcher's board) reads
 // its events: a busy street wakes it with every change, and each read looks at the rows of
 // every subtree since the last (store.EventFollower).
@@ -55,9 +58,11 @@ func (a *API) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on, do not buffer the stream
 	// send writes b and flushes it; the write deadline moves with every write, so the server's
-	// WriteTimeout (meant for exports) does not cut a stream that is alive.
+	// WriteTimeout (meant for exports) does not cut a stream that is alive. Two heartbeats, and
+	// never under sseWriteGrace: a test's 20 ms heartbeat gave a write 40 ms, which a loaded
+	// machine's scheduler can take from the goroutine between setting it and writing.
 	send := func(b []byte) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(2 * a.heartbeat))
+		_ = rc.SetWriteDeadline(time.Now().Add(max(2*a.heartbeat, sseWriteGrace)))
 		if _, err := w.Write(b); err != nil {
 			return false
 		}

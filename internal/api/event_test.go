@@ -213,7 +213,15 @@ func TestEventsShutdown(t *testing.T) {
 // session is logged out, so the browser's reconnect meets 401; a live session's stream goes on.
 func TestEventsEndOnLogout(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// What ends a stream early is logged: a failure says it (CI, 2026-12-04: "the stream of a
+	// live session ended", under -race on a loaded machine, with the log discarded).
+	var logged syncBuf
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the server's log:\n%s", logged.String())
+		}
+	})
+	log := slog.New(slog.NewTextHandler(&logged, nil))
 	a := api.New(st, log, maxBody, false)
 	api.SetEventHeartbeat(a, 20*time.Millisecond)
 	srv := httptest.NewServer(server.New(st, log, api.Token, a).Handler())
