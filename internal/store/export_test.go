@@ -101,3 +101,21 @@ func (s *Store) TokenCacheGeneration() uint64 { return s.tokens.gen.Load() }
 
 // TestNow is the time tx stamps its writes with (the clock of the Store it runs for).
 func (tx *Tx) TestNow() time.Time { return tx.s.now() }
+
+// StmtCacheMax is how many texts each cache of prepared statements keeps.
+const StmtCacheMax = stmtCacheMax
+
+// TestReadInt runs a one-row, one-integer query through the read pool, as the store's reads run.
+func (s *Store) TestReadInt(ctx context.Context, query string) (int64, error) {
+	var n int64
+	err := s.reader().queryRow(ctx, query, nil, &n)
+	return n, err
+}
+
+// ReadStatements counts the read pool's prepared statements and reports whether query's is one.
+func (s *Store) ReadStatements(query string) (n int, kept bool) {
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	e := s.stmts.lru.m[s.d.rebind(query)]
+	return len(s.stmts.lru.m), e != nil && e.st != nil
+}
