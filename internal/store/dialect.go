@@ -176,8 +176,8 @@ func (s *Store) Analyze(ctx context.Context, tables ...string) error {
 		}
 		// A connection reads sqlite_stat1 when it reads the schema, and ANALYZE leaves the
 		// schema's version as it was: the readers (and the statements they keep prepared)
-		// would plan with the statistics they read first until they were closed — the street's
-		// dispatch board 6× slower right after the bench loaded its orders. A schema change
+		// would plan with the statistics they read first until they were closed (after an
+		// import, say; docs/benchmarks.md, issue 10's ninth pass). A schema change
 		// that leaves nothing behind moves the version, so every connection reads the schema,
 		// and with it the statistics, again at its next statement (TestAnalyzeReachesReaders).
 		if err == nil {

@@ -107,16 +107,18 @@ func (l *stmtLRU) release(e *stmtEntry) *sql.Stmt {
 	return nil
 }
 
-// drain empties l and returns its statements.
-func (l *stmtLRU) drain() []*sql.Stmt {
-	var out []*sql.Stmt
+// closeAll empties l, guarded by mu, and closes its statements after unlocking.
+func (l *stmtLRU) closeAll(mu *sync.Mutex) {
+	mu.Lock()
+	var sts []*sql.Stmt
 	for _, e := range l.m {
-		if e.st != nil {
-			out = append(out, e.st)
-		}
+		sts = append(sts, e.st)
 	}
 	l.m = map[string]*stmtEntry{}
-	return out
+	mu.Unlock()
+	for _, st := range sts {
+		closeStmt(st)
+	}
 }
 
 // closeStmt closes st if there is one.
@@ -176,14 +178,7 @@ func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, func()) {
 	}
 }
 
-func (c *stmtCache) close() {
-	c.mu.Lock()
-	sts := c.lru.drain()
-	c.mu.Unlock()
-	for _, st := range sts {
-		closeStmt(st)
-	}
-}
+func (c *stmtCache) close() { c.lru.closeAll(&c.mu) }
 
 // txStmtCache keeps the prepared statements of SQLite's one write connection by query text, for
 // the statements of transactions: parsing each statement anew was a third of the CPU time of
@@ -302,10 +297,5 @@ func (c *txStmtCache) close() {
 	if c == nil {
 		return
 	}
-	c.mu.Lock()
-	sts := c.lru.drain()
-	c.mu.Unlock()
-	for _, st := range sts {
-		closeStmt(st)
-	}
+	c.lru.closeAll(&c.mu)
 }
