@@ -209,10 +209,13 @@ func (p *transition) orderFollowers(ctx context.Context, tx *Tx, o *model.Order)
 }
 
 // orderFollowers are the accounts whose open pages follow an order of household placed by
-// account placedBy (0: none) besides its takers: the household's linked accounts and the
-// placer. The dispatchers whose boards hold it follow its path (orderPublish).
+// account placedBy (0: none) besides its takers: the household's linked accounts, the leaders
+// of its unit (their board holds the unit's orders; they follow no path, which would tell them
+// of the other units' orders there) and the placer. The dispatchers whose boards hold it
+// follow its path (orderPublish).
 func (c conn) orderFollowers(ctx context.Context, household, placedBy int64) ([]int64, error) {
-	users, err := queryAll(ctx, c, `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?`, []any{household},
+	users, err := queryAll(ctx, c, `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?
+		UNION ALL SELECT u.id FROM households h JOIN users u ON u.unit_id = h.unit_id WHERE h.id = ? AND u.role = 'unit_leader'`, []any{household, household},
 		func(r rowScanner) (int64, error) {
 			var u int64
 			return u, r.Scan(&u)

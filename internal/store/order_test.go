@@ -635,12 +635,23 @@ func TestOrderLimits(t *testing.T) {
 }
 
 // TestOrderEvents: placing and claiming publish "order.changed" on subject order:ID to the
-// household's account, the taker's (the claim) and the dispatchers of the order's territory
-// (staff, the grid leader: through its path, no row of their own), and to nobody else.
+// household's account, the taker's (the claim), the leader of the household's unit and the
+// dispatchers of the order's territory (staff, the grid leader: through its path, no row of
+// their own), and to nobody else.
 func TestOrderEvents(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := mustOrderWorld(t, st)
+		// The leader of the household's unit follows its orders; the leader of the neighbour's
+		// unit, in the same building, does not.
+		leader := func(name string, u *model.Unit) authz.Scope {
+			lu := storetest.RawUser(t, st, name, model.RoleUnitLeader, w.building)
+			storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, u.ID, lu.ID)
+			lu.UnitID = u.ID
+			return authz.ForUser(lu)
+		}
+		lead := leader("leader", storetest.MustUnit(t, st, "一号联建单元", w.hh.ID))
+		otherLead := leader("otherlead", storetest.MustUnit(t, st, "二号联建单元", w.neighbour.ID))
 		o := w.place(t, st, w.res, 0)
 		if _, err := transition(st, w.volunteer, o.ID, model.ActClaim); err != nil {
 			t.Fatal(err)
@@ -649,7 +660,8 @@ func TestOrderEvents(t *testing.T) {
 			sc   authz.Scope
 			want int
 		}{"household": {w.res, 2}, "taker": {w.volunteer, 1}, "neighbour": {w.neighbourRes, 0}, "member": {w.member, 0},
-			"staff": {w.staff, 2}, "grid leader": {w.grid, 2}, "another community's staff": {w.otherStaff, 0}} {
+			"staff": {w.staff, 2}, "grid leader": {w.grid, 2}, "another community's staff": {w.otherStaff, 0},
+			"the unit's leader": {lead, 2}, "another unit's leader": {otherLead, 0}} {
 			f, err := st.FollowEvents(context.Background(), c.sc, 0)
 			if err != nil {
 				t.Fatal(err)
