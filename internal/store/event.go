@@ -392,7 +392,17 @@ type EventFollower struct {
 	paths     []string
 	pathsAt   time.Time
 	pathFloor int64
-	more      bool // the last Next stopped at a batch
+	// twins: the publications sent within eventLateWindow, with when, while it follows
+	// subtrees: one to its account on a path it follows is two rows, read apart when a full
+	// read stops between them.
+	twins map[eventTwin]time.Time
+	more  bool // the last Next stopped at a batch
+}
+
+// eventTwin is what the two rows of one publication share.
+type eventTwin struct {
+	kind, subject, data string
+	at                  time.Time
 }
 
 // FollowEvents starts following sc's own account, and the subtrees whose orders sc
@@ -539,6 +549,11 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 			delete(f.sent, id)
 		}
 	}
+	for k, at := range f.twins {
+		if t.Sub(at) > eventLateWindow {
+			delete(f.twins, k)
+		}
+	}
 	// As many more as were sent already: they may come again, and a full read must still
 	// hold a batch of new ones.
 	limit := len(f.sent) + EventBatch
@@ -571,28 +586,23 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 		f.more = len(got) == limit
 	}
 	// One publication is sent once: an account in an order's household that also dispatches
-	// its territory has a row of its own and the path's, written together (read together,
-	// mostly: one on each side of a cut is sent twice).
-	type once struct {
-		kind, subject, data string
-		at                  time.Time
-	}
-	var seen map[once]bool
-	if len(f.paths) > 0 {
-		seen = map[once]bool{}
-	}
+	// its territory has a row of its own and the path's, written together — read together,
+	// or one on each side of a cut, the other in a later call (twins).
 	out := got[:0]
 	for _, e := range got {
 		if _, ok := f.sent[e.ID]; ok {
 			continue
 		}
 		f.sent[e.ID] = t
-		if seen != nil {
-			k := once{e.Kind, e.Subject, string(e.Data), e.CreatedAt}
-			if seen[k] {
+		if len(f.paths) > 0 {
+			k := eventTwin{e.Kind, e.Subject, string(e.Data), e.CreatedAt}
+			if _, ok := f.twins[k]; ok {
 				continue
 			}
-			seen[k] = true
+			if f.twins == nil {
+				f.twins = map[eventTwin]time.Time{}
+			}
+			f.twins[k] = t
 		}
 		out = append(out, e)
 	}

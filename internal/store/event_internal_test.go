@@ -41,7 +41,7 @@ func testAccount(t *testing.T, st *Store) int64 {
 func (f *EventFollower) Refollow(ctx context.Context) error { return f.follow(ctx) }
 
 // TestEventFollowerForgets: what a follower sent longer than eventLateWindow ago leaves its
-// memory, whether it follows subtrees or not (a resident's page open for days would otherwise
+// memory (the ids, and the publications of a follower of subtrees), whether it follows subtrees or not (a resident's page open for days would otherwise
 // hold every id it was sent).
 func TestEventFollowerForgets(t *testing.T) {
 	t.Parallel()
@@ -68,11 +68,14 @@ func TestEventFollowerForgets(t *testing.T) {
 		for e := range f.sent {
 			f.sent[e] = time.Now().Add(-2 * eventLateWindow)
 		}
+		for k := range f.twins {
+			f.twins[k] = time.Now().Add(-2 * eventLateWindow)
+		}
 		if _, err := f.Next(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if len(f.sent) != 0 {
-			t.Errorf("%s: %d ids still remembered", sc.Role, len(f.sent))
+		if len(f.sent) != 0 || len(f.twins) != 0 {
+			t.Errorf("%s: %d ids and %d publications still remembered", sc.Role, len(f.sent), len(f.twins))
 		}
 		f.Close()
 	}
@@ -112,5 +115,49 @@ func TestEventFollowerGainsSubtree(t *testing.T) {
 	publish("after")
 	if got, err := f.Next(ctx); err != nil || len(got) != 1 || got[0].Subject != "after" {
 		t.Errorf("after it followed the subtree: %v (%v)", got, err)
+	}
+}
+
+// TestEventFollowerTwinAtCut: one publication to an account that also follows the subtree
+// is two rows, its own and the path's; when a full read stops between them (the own row the
+// last of a batch), the path row read by the next call is still the same publication, sent once.
+func TestEventFollowerTwinAtCut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := migratedSQLite(t)
+	id := testAccount(t, st)
+	f, err := st.FollowEvents(ctx, authz.Scope{UserID: id, Role: model.RoleCommunityStaff, Path: "/1/2/"}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := st.Tx(ctx, func(tx *Tx) error {
+		for i := range EventBatch - 1 {
+			if err := tx.Publish(ctx, model.EventInput{UserIDs: []int64{id}, Kind: "k", Subject: fmt.Sprint("own", i)}); err != nil {
+				return err
+			}
+		}
+		return tx.Publish(ctx, model.EventInput{UserIDs: []int64{id}, Path: "/1/2/3/", Kind: "k", Subject: "twin"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	twins, all := 0, 0
+	for range 5 {
+		got, err := f.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			all++
+			if e.Subject == "twin" {
+				twins++
+			}
+		}
+		if !f.More() {
+			break
+		}
+	}
+	if twins != 1 || all != EventBatch {
+		t.Errorf("the publication on both rows sent %d times, %d events in all (want 1 and %d)", twins, all, EventBatch)
 	}
 }
