@@ -119,3 +119,6 @@ func (s *Store) ReadStatements(query string) (n int, kept bool) {
 	e := s.stmts.lru.m[s.d.rebind(query)]
 	return len(s.stmts.lru.m), e != nil && e.st != nil
 }
+
+// SetOrderStatsChunk makes a recount of the order statistics read n orders at a time.
+func (s *Store) SetOrderStatsChunk(n int) { s.statsChunk = n }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"slices"
@@ -137,35 +138,50 @@ func (tx *Tx) orderStatsAdd(ctx context.Context, sign int64, where string, args 
 		path, category string
 		f              model.OrderStatFacts
 	}
-	// Read whole first: the depths are read on the same connection.
+	// A chunk at a time, in the orders' id order: each read whole before its figures are
+	// added (the depths are read on the same connection), none held longer (a rebuild reads
+	// every order of the city).
+	chunk := cmp.Or(tx.s.statsChunk, orderStatsChunk)
 	var facts []fact
-	if err := tx.orderFacts(ctx, where, args, func(path, category string, f model.OrderStatFacts) {
-		facts = append(facts, fact{path, category, f})
-	}); err != nil {
-		return err
-	}
-	for _, x := range facts {
-		if err := tx.orderStatsAddFacts(ctx, x.path, x.category, x.f, sign); err != nil {
+	for after := int64(0); ; {
+		facts = facts[:0]
+		err := tx.orderFacts(ctx, where+` AND o.id > ? ORDER BY o.id LIMIT ?`, append(slices.Clip(args), after, chunk),
+			func(id int64, path, category string, f model.OrderStatFacts) {
+				facts = append(facts, fact{path, category, f})
+				after = id
+			})
+		if err != nil {
 			return err
 		}
+		for _, x := range facts {
+			if err := tx.orderStatsAddFacts(ctx, x.path, x.category, x.f, sign); err != nil {
+				return err
+			}
+		}
+		if len(facts) < chunk {
+			return nil
+		}
 	}
-	return nil
 }
 
-// orderFacts calls fn with the path, category name and figures of each order where (on
+// orderStatsChunk is how many orders orderStatsAdd reads at a time.
+const orderStatsChunk = 10000
+
+// orderFacts calls fn with the id, path, category name and figures of each order where (on
 // orders o) selects.
-func (c conn) orderFacts(ctx context.Context, where string, args []any, fn func(path, category string, f model.OrderStatFacts)) error {
-	rows, err := c.query(ctx, `SELECT o.path, c.name, o.status, o.stars, o.placed_at, o.taken_at, o.done_at
+func (c conn) orderFacts(ctx context.Context, where string, args []any, fn func(id int64, path, category string, f model.OrderStatFacts)) error {
+	rows, err := c.query(ctx, `SELECT o.id, o.path, c.name, o.status, o.stars, o.placed_at, o.taken_at, o.done_at
 		FROM orders o JOIN order_categories c ON c.id = o.category_id WHERE `+where, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id int64
 		var path, category string
 		var f model.OrderStatFacts
 		var taken, done sql.NullTime
-		if err := rows.Scan(&path, &category, &f.Status, &f.Stars, &f.PlacedAt, &taken, &done); err != nil {
+		if err := rows.Scan(&id, &path, &category, &f.Status, &f.Stars, &f.PlacedAt, &taken, &done); err != nil {
 			return err
 		}
 		if taken.Valid {
@@ -174,7 +190,7 @@ func (c conn) orderFacts(ctx context.Context, where string, args []any, fn func(
 		if done.Valid {
 			f.DoneAt = &done.Time
 		}
-		fn(path, category, f)
+		fn(id, path, category, f)
 	}
 	return rows.Err()
 }
@@ -426,7 +442,7 @@ func (c conn) orderStatsCounted(ctx context.Context, path string, from, to model
 	if category != "" {
 		w.add("c.name = ?", category)
 	}
-	return c.orderFacts(ctx, w.sql(), w.args, func(_, cat string, f model.OrderStatFacts) {
+	return c.orderFacts(ctx, w.sql(), w.args, func(_ int64, _, cat string, f model.OrderStatFacts) {
 		if m := model.OrderStatMonth(f.PlacedAt); m >= from.String() && m <= to.String() {
 			add(m, cat, f.Vector())
 		}

@@ -56,6 +56,9 @@ type Store struct {
 	// statDepths remembers how many nodes of an order's path keep order statistics
 	// (order_stat.go).
 	statDepths *statDepthCache
+	// statsChunk is how many orders a recount of the statistics reads at a time (0:
+	// orderStatsChunk; tests set fewer).
+	statsChunk int
 	// outbox, when set (SetOutbox), is called inside every transaction that sent
 	// notifications, with their ids, before it commits (notification.go).
 	outbox func(ctx context.Context, tx *sql.Tx, notifications []int64) error
