@@ -392,9 +392,9 @@ type EventFollower struct {
 	paths     []string
 	pathsAt   time.Time
 	pathFloor int64
-	// twins: the publications sent within eventLateWindow, with when, while it follows
-	// subtrees: one to its account on a path it follows is two rows, read apart when a full
-	// read stops between them.
+	// twins: the publications sent to its account's own rows within eventLateWindow, with
+	// when, while it follows subtrees: one to its account on a path it follows is two rows,
+	// its own and then the path's, read apart when a full read stops between them.
 	twins map[eventTwin]time.Time
 	more  bool // the last Next stopped at a batch
 }
@@ -586,8 +586,10 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 		f.more = len(got) == limit
 	}
 	// One publication is sent once: an account in an order's household that also dispatches
-	// its territory has a row of its own and the path's, written together — read together,
-	// or one on each side of a cut, the other in a later call (twins).
+	// its territory has a row of its own and then the path's, written together — read
+	// together, or one on each side of a cut, the path's in a later call. The own rows sent
+	// are remembered (twins), the path rows checked against them: a street's dispatcher is
+	// sent every change under it, few of them its own.
 	out := got[:0]
 	for _, e := range got {
 		if _, ok := f.sent[e.ID]; ok {
@@ -596,13 +598,16 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 		f.sent[e.ID] = t
 		if len(f.paths) > 0 {
 			k := eventTwin{e.Kind, e.Subject, string(e.Data), e.CreatedAt}
-			if _, ok := f.twins[k]; ok {
-				continue
+			if e.UserID == 0 {
+				if _, ok := f.twins[k]; ok {
+					continue
+				}
+			} else {
+				if f.twins == nil {
+					f.twins = map[eventTwin]time.Time{}
+				}
+				f.twins[k] = t
 			}
-			if f.twins == nil {
-				f.twins = map[eventTwin]time.Time{}
-			}
-			f.twins[k] = t
 		}
 		out = append(out, e)
 	}

@@ -160,4 +160,16 @@ func TestEventFollowerTwinAtCut(t *testing.T) {
 	if twins != 1 || all != EventBatch {
 		t.Errorf("the publication on both rows sent %d times, %d events in all (want 1 and %d)", twins, all, EventBatch)
 	}
+	// It remembers the publications of its own rows, not every path row it was sent.
+	if err := st.Tx(ctx, func(tx *Tx) error {
+		return tx.Publish(ctx, model.EventInput{Path: "/1/2/4/", Kind: "k", Subject: "elsewhere"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.Next(ctx); err != nil || len(got) != 1 {
+		t.Fatalf("a path row alone: %d events (%v)", len(got), err)
+	}
+	if len(f.twins) != EventBatch {
+		t.Errorf("%d publications remembered, want its %d own", len(f.twins), EventBatch)
+	}
 }
