@@ -83,35 +83,24 @@ type orderCaller struct {
 func (c conn) orderCaller(ctx context.Context, sc authz.Scope) (*orderCaller, error) {
 	oc := &orderCaller{sc: sc}
 	var err error
-	// Its household, name and posts as read a moment ago (callerCache), or read now.
-	key := callerKey{user: sc.UserID, posts: !sc.All && !dispatcherRole(sc.Role)}
-	if e, ok := c.callers.get(key); ok {
-		oc.own, oc.name, oc.posts = e.own, e.name, e.posts
-	} else {
-		e := callerEntry{gen: c.callers.generation()}
-		if sc.UserID != 0 {
-			// Its own household (ownHousehold) and its name (authorName), in one read.
-			var own sql.NullInt64
-			var name, username string
-			err := c.queryRow(ctx, `SELECT u.display_name, u.username, r.household_id FROM users u LEFT JOIN residents r ON r.id = u.resident_id WHERE u.id = ?`,
-				[]any{sc.UserID}, &name, &username, &own)
-			if err != nil && !errors.Is(err, model.ErrNotFound) {
-				return nil, err
-			}
-			e.own, e.name = own.Int64, cmp.Or(name, username)
+	if sc.UserID != 0 {
+		// Its own household (ownHousehold) and its name (authorName), in one read.
+		var own sql.NullInt64
+		var name, username string
+		err := c.queryRow(ctx, `SELECT u.display_name, u.username, r.household_id FROM users u LEFT JOIN residents r ON r.id = u.resident_id WHERE u.id = ?`,
+			[]any{sc.UserID}, &name, &username, &own)
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
+			return nil, err
 		}
-		if key.posts {
-			if e.posts, err = c.dispatchPosts(ctx, sc.UserID); err != nil {
-				return nil, err
-			}
-		}
-		if sc.UserID != 0 {
-			c.callers.put(key, e)
-		}
-		oc.own, oc.name, oc.posts = e.own, e.name, e.posts
+		oc.own, oc.name = own.Int64, cmp.Or(name, username)
 	}
 	if oc.taker, err = c.takerOfUser(ctx, sc); err != nil {
 		return nil, err
+	}
+	if !sc.All && !dispatcherRole(sc.Role) {
+		if oc.posts, err = c.dispatchPosts(ctx, sc.UserID); err != nil {
+			return nil, err
+		}
 	}
 	return oc, nil
 }

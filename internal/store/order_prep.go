@@ -35,10 +35,7 @@ import (
 func (s *Store) readThenWrite(ctx context.Context, read func(c conn) error, write func(tx *Tx) error) error {
 	if s.batch == nil {
 		return s.Tx(ctx, func(tx *Tx) error {
-			// Nothing written yet: what the store remembers of the caller holds here too.
-			c := tx.conn
-			c.callers = s.callers
-			if err := read(c); err != nil {
+			if err := read(tx.conn); err != nil {
 				return err
 			}
 			return write(tx)

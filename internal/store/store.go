@@ -56,8 +56,6 @@ type Store struct {
 	// statDepths remembers how many nodes of an order's path keep order statistics
 	// (order_stat.go).
 	statDepths *statDepthCache
-	// callers remembers for a moment who an account is to the orders (caller_cache.go).
-	callers *callerCache
 	// statsChunk is how many orders a recount of the statistics reads at a time (0:
 	// orderStatsChunk; tests set fewer).
 	statsChunk int
@@ -162,7 +160,6 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 	}
 	s := &Store{d: sqliteDialect, read: read, write: write, dsn: dsn, stmts: newStmtCache(read, true), txStmts: &txStmtCache{db: write, lru: newStmtLRU()},
 		tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}
-	s.callers = newCallerCache(&s.tokens.gen)
 	if !memory {
 		s.batch = &txBatch{s: s}
 		if s.checkpoints, err = startCheckpointer(uri); err != nil {
@@ -198,9 +195,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db, false), tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}
-	s.callers = newCallerCache(&s.tokens.gen)
-	return s, nil
+	return &Store{d: postgresDialect, read: db, write: db, dsn: dsn, stmts: newStmtCache(db, false), tokens: newTokenCache(), events: newEventHub(), statDepths: &statDepthCache{}}, nil
 }
 
 // Close releases the pools and ends the LISTEN connection of live updates, if any.
@@ -242,9 +237,6 @@ type conn struct {
 	// accounts, inside a transaction, is set by its first statement that may change what a
 	// token resolves to (tokenWrite); nil outside transactions.
 	accounts *bool
-	// callers is the Store's callerCache on its readers (nil inside transactions, which may
-	// have written what it holds).
-	callers *callerCache
 }
 
 // noteWrite records in the transaction that query may change what a token resolves to.
@@ -443,9 +435,7 @@ func (tx *Tx) runFlushed(ctx context.Context, fn func(tx *Tx) error) (fnFailed b
 // connection outside a transaction (single statements whose own atomicity is enough). Every
 // statement of the store runs through one of them or a Tx: one path, one placeholder rewrite,
 // one error mapping.
-func (s *Store) reader() conn {
-	return conn{q: s.read, d: s.d, stmts: s.stmts, keys: s.keys, callers: s.callers}
-}
+func (s *Store) reader() conn { return conn{q: s.read, d: s.d, stmts: s.stmts, keys: s.keys} }
 
 func (s *Store) writer() conn { return conn{q: s.write, d: s.d, keys: s.keys} }
 

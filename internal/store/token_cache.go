@@ -42,10 +42,8 @@ func newTokenCache() *tokenCache { return &tokenCache{m: map[string]tokenEntry{}
 
 // tokenTables are the tables whose rows decide what a token resolves to (UserByToken reads
 // them; no trigger or cascade writes them from another table but users.resident_id, which it
-// does not read), and who the account is to the orders (callerCache: its household through
-// residents, its secretary's posts through party_posts, party_members and party_orgs).
-var tokenTables = map[string]bool{"users": true, "sessions": true, "api_tokens": true, "territories": true,
-	"residents": true, "party_posts": true, "party_members": true, "party_orgs": true}
+// does not read).
+var tokenTables = map[string]bool{"users": true, "sessions": true, "api_tokens": true, "territories": true}
 
 // tokenWrite reports whether query may change what a token resolves to: an INSERT, UPDATE,
 // DELETE or REPLACE into one of tokenTables, and any statement that is none of these nor a
@@ -111,12 +109,6 @@ func tokenWrite(query string) bool {
 
 // invalidate ends every entry: something that decides who a token is may have changed.
 func (c *tokenCache) invalidate() { c.gen.Add(1) }
-
-// ForgetAccounts drops what the Store remembers of accounts for a moment — whom a token
-// resolves to, who an account is to the orders — after a write to them made outside its
-// transactions (a test's raw statement, a repair by hand through this process); its own
-// transactions do so by themselves.
-func (s *Store) ForgetAccounts() { s.tokens.invalidate() }
 
 // get returns a copy of the account token hash resolved to, if the entry still holds at ts.
 func (c *tokenCache) get(hash string, ts time.Time) (*model.User, bool) {

@@ -29,8 +29,6 @@ func Exec(tb testing.TB, st *store.Store, q string, args ...any) int64 {
 		q = b.String()
 	}
 	ctx := context.Background()
-	// Written past the store's transactions: what it remembers of accounts may be stale.
-	defer st.ForgetAccounts()
 	if strings.HasSuffix(strings.TrimSpace(q), "RETURNING id") {
 		var id int64
 		if err := st.DB().QueryRowContext(ctx, q, args...).Scan(&id); err != nil {
