@@ -258,11 +258,7 @@ func (s *Store) BulkOrders(ctx context.Context, o BulkOrderOptions) (int, error)
 			batch = batch[:0]
 			for _, r := range rows {
 				h := households[r.household]
-				var taker any
-				if r.taker != 0 {
-					taker = r.taker
-				}
-				batch = append(batch, h.community, h.territory, h.path, h.id, r.category, "历史订单", string(r.status), "grid", taker, "居民",
+				batch = append(batch, h.community, h.territory, h.path, h.id, r.category, "历史订单", string(r.status), "grid", nullID(r.taker), "居民",
 					r.stars, r.minutes, r.placed, orNil(r.takenAt), orNil(r.doneAt), orNil(r.due), r.placed)
 			}
 			if _, err := tx.exec(ctx, `INSERT INTO orders (`+cols+`) VALUES `+valuesList(len(rows), ncols), batch...); err != nil {

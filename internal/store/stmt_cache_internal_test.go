@@ -9,8 +9,9 @@ import (
 
 // TestStmtCachesEvict: both caches of prepared statements, once full, make room for a new text
 // by evicting the one used longest ago, so a statement that comes into use late is still
-// prepared; a text run only once is not. Before (2026-12-04) a full cache kept what it had: after the bench's generation
-// filled the write connection's, every statement of every order was parsed again.
+// prepared; a text run only once is not. Before (2026-12-04) a full cache kept what it had:
+// after the bench's generation filled the write connection's, every statement of every order
+// was parsed again.
 func TestStmtCachesEvict(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
