@@ -107,6 +107,15 @@ func (l *stmtLRU) release(e *stmtEntry) *sql.Stmt {
 	return nil
 }
 
+// letGo releases e, guarded by mu, and closes its statement after unlocking when that was the
+// last hold of an evicted one.
+func (l *stmtLRU) letGo(mu *sync.Mutex, e *stmtEntry) {
+	mu.Lock()
+	st := l.release(e)
+	mu.Unlock()
+	closeStmt(st)
+}
+
 // closeAll empties l, guarded by mu, and closes its statements after unlocking.
 func (l *stmtLRU) closeAll(mu *sync.Mutex) {
 	mu.Lock()
@@ -170,12 +179,7 @@ func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, func()) {
 		c.mu.Unlock()
 		closeStmt(toClose)
 	}
-	return e.st, func() {
-		c.mu.Lock()
-		st := c.lru.release(e)
-		c.mu.Unlock()
-		closeStmt(st)
-	}
+	return e.st, func() { c.lru.letGo(&c.mu, e) }
 }
 
 func (c *stmtCache) close() { c.lru.closeAll(&c.mu) }
@@ -235,10 +239,7 @@ func (c *txStmtCache) in(ctx context.Context, tx *sql.Tx, query string) *sql.Stm
 		// The transaction's copy keeps the statement open from here on, evicted or not.
 		st = tx.StmtContext(ctx, e.st)
 	}
-	c.mu.Lock()
-	toClose := c.lru.release(e)
-	c.mu.Unlock()
-	closeStmt(toClose)
+	c.lru.letGo(&c.mu, e)
 	return st
 }
 
