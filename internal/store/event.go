@@ -397,6 +397,9 @@ type EventFollower struct {
 	// its own and then the path's, read apart when a full read stops between them.
 	twins map[eventTwin]time.Time
 	more  bool // the last Next stopped at a batch
+	// between, when not nil, runs between Next's read of the path rows and its read of the
+	// account's own (tests: a commit in between).
+	between func()
 }
 
 // eventTwin is what the two rows of one publication share.
@@ -558,6 +561,21 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 	// hold a batch of new ones.
 	limit := len(f.sent) + EventBatch
 	f.more = false
+	// The path rows are read before the account's own: a publication committed between the two
+	// reads then shows its own row first (remembered in twins below) and its path row in a
+	// later call (checked against it). The other way round its path row came first, and its
+	// own row, a call later, was sent again.
+	var onPaths []*model.Event
+	var pathHorizon int64
+	if len(f.paths) > 0 {
+		var err error
+		if onPaths, pathHorizon, err = f.pathEvents(ctx, r, limit); err != nil {
+			return nil, err
+		}
+	}
+	if f.between != nil {
+		f.between()
+	}
 	got, err := queryAll(ctx, r, `SELECT `+eventColumns+` FROM events WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?`,
 		[]any{f.sc.UserID, f.floor, limit}, scanEvent)
 	if err != nil {
@@ -570,17 +588,13 @@ func (f *EventFollower) Next(ctx context.Context) ([]*model.Event, error) {
 		if len(got) == limit {
 			cut = got[len(got)-1].ID
 		}
-		onPaths, floor, err := f.pathEvents(ctx, r, limit)
-		if err != nil {
-			return nil, err
-		}
 		if len(onPaths) == limit {
 			cut = min(cut, onPaths[len(onPaths)-1].ID)
 		}
 		got = append(got, onPaths...)
 		slices.SortFunc(got, func(a, b *model.Event) int { return cmp.Compare(a.ID, b.ID) })
 		got = slices.DeleteFunc(got, func(e *model.Event) bool { return e.ID > cut })
-		f.pathFloor = max(f.pathFloor, min(floor, cut))
+		f.pathFloor = max(f.pathFloor, min(pathHorizon, cut))
 		f.more = cut != math.MaxInt64
 	} else {
 		f.more = len(got) == limit

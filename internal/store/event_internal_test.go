@@ -173,3 +173,47 @@ func TestEventFollowerTwinAtCut(t *testing.T) {
 		t.Errorf("%d publications remembered, want its %d own", len(f.twins), EventBatch)
 	}
 }
+
+// TestEventFollowerTwinBetweenReads: a publication to the account on a path it follows,
+// committed between Next's read of the path rows and its read of its own, is sent once. Read
+// the other way round (own rows first) its path row was sent at once and its own row again a
+// call later.
+func TestEventFollowerTwinBetweenReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := migratedSQLite(t)
+	id := testAccount(t, st)
+	f, err := st.FollowEvents(ctx, authz.Scope{UserID: id, Role: model.RoleCommunityStaff, Path: "/1/2/"}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const twins = 3
+	n := 0
+	f.between = func() {
+		if n == twins {
+			return
+		}
+		n++
+		if err := st.Tx(ctx, func(tx *Tx) error {
+			return tx.Publish(ctx, model.EventInput{UserIDs: []int64{id}, Path: "/1/2/3/", Kind: "k", Subject: fmt.Sprint("twin", n)})
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+	sent := map[string]int{}
+	for range twins + 2 {
+		got, err := f.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			sent[e.Subject]++
+		}
+	}
+	for i := 1; i <= twins; i++ {
+		if s := fmt.Sprint("twin", i); sent[s] != 1 {
+			t.Errorf("%s sent %d times, want once (all: %v)", s, sent[s], sent)
+		}
+	}
+}
