@@ -680,6 +680,83 @@ func TestOrderEvents(t *testing.T) {
 	})
 }
 
+// TestOrderEventsLeaderAnchor: a unit's leader reads, and follows, the orders of the households
+// of its unit. A household that moves into the unit from another stairwell widens the unit's
+// anchor and its leader's scope with it (the scope stayed the old stairwell: the leader could
+// not read the household). A leader whose scope does not hold a household of its unit is not
+// sent its orders' events either, as it may not read them (ContainsHousehold).
+func TestOrderEventsLeaderAnchor(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		unit := storetest.MustUnit(t, st, "一号联建单元", w.hh.ID)
+		lu := storetest.RawUser(t, st, "leader", model.RoleUnitLeader, w.stairwell)
+		storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, unit.ID, lu.ID)
+		sw2, err := st.CreateTerritory(ctx, authz.System(), model.TerritoryInput{ParentID: w.building.ID, Kind: model.KindStairwell, Name: "2单元"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := mustHousehold(t, st, sw2, "1栋2单元101室")
+		storetest.MustUnit(t, st, "二号联建单元", moved.ID, mustHousehold(t, st, sw2, "1栋2单元102室").ID)
+		if err := st.MoveHouseholdToUnit(ctx, authz.System(), moved.ID, unit.ID); err != nil {
+			t.Fatal(err)
+		}
+		leader := func() authz.Scope {
+			u, err := st.User(ctx, authz.System(), lu.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return authz.ForUser(u)
+		}
+		lead := leader()
+		if lead.Path != w.building.Path {
+			t.Fatalf("the leader's scope is %s after the unit's anchor moved to the building %s", lead.Path, w.building.Path)
+		}
+		// events: how many events of each of orders the scope's follower is sent.
+		events := func(sc authz.Scope, orders ...*model.Order) []int {
+			f, err := st.FollowEvents(ctx, sc, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for _, o := range orders {
+				if _, err := transition(st, w.staff, o.ID, model.ActCancel); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n := map[string]int{}
+			for _, e := range pending(t, f) {
+				n[e.Subject]++
+			}
+			var out []int
+			for _, o := range orders {
+				out = append(out, n[fmt.Sprintf("order:%d", o.ID)])
+			}
+			return out
+		}
+		outside, inside := w.place(t, st, w.staff, moved.ID), w.place(t, st, w.staff, w.hh.ID)
+		for _, o := range []*model.Order{outside, inside} {
+			if _, err := st.Order(ctx, lead, o.ID); err != nil {
+				t.Errorf("the leader reads order %d of its unit: %v", o.ID, err)
+			}
+		}
+		if got := events(lead, outside, inside); !slices.Equal(got, []int{1, 1}) {
+			t.Errorf("the leader is sent %v events of its unit's two orders, want 1 each", got)
+		}
+		// A scope that does not hold the moved household (set by hand: the store keeps it in step).
+		storetest.Exec(t, st, `UPDATE users SET scope_id = ? WHERE id = ?`, w.stairwell.ID, lu.ID)
+		stale := leader()
+		outside, inside = w.place(t, st, w.staff, moved.ID), w.place(t, st, w.staff, w.hh.ID)
+		if _, err := st.Order(ctx, stale, outside.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Fatalf("a leader scoped to the stairwell reads the order of the household outside it: %v", err)
+		}
+		if got := events(stale, outside, inside); !slices.Equal(got, []int{0, 1}) {
+			t.Errorf("a leader scoped to the stairwell is sent %v events (outside, inside), want [0 1]", got)
+		}
+	})
+}
+
 // TestSuggestTakers: for an order, the takers of its community ranked by skills, closeness and
 // load, each with its reasons; a taker of another community is never suggested; only a
 // dispatcher asks.

@@ -65,14 +65,25 @@ func (tx *Tx) joinedAnchor(ctx context.Context, field, anchorPath string, paths 
 	return tx.territory(ctx, authz.System(), ids2[len(ids2)-1])
 }
 
-// setUnitAnchor moves a unit to the anchor node when it changed.
+// setUnitAnchor moves a unit to the anchor node when it changed, and its leaders' accounts with
+// it: a unit leader is scoped to its unit's anchor (CreateUser, UpdateUser), so a household that
+// joins from another stairwell is theirs to read, and one that left takes the wider scope along.
 func (tx *Tx) setUnitAnchor(ctx context.Context, u *model.Unit, anchor *model.Territory) error {
 	if anchor.ID == u.TerritoryID {
 		return nil
 	}
 	return tx.unitCountsChange(ctx, []int64{u.ID}, func() error {
-		_, err := tx.exec(ctx, `UPDATE units SET territory_id = ?, path = ?, updated_at = ? WHERE id = ?`, anchor.ID, anchor.Path, now(), u.ID)
-		return err
+		if _, err := tx.exec(ctx, `UPDATE units SET territory_id = ?, path = ?, updated_at = ? WHERE id = ?`, anchor.ID, anchor.Path, now(), u.ID); err != nil {
+			return err
+		}
+		r, err := tx.exec(ctx, `UPDATE users SET scope_id = ? WHERE unit_id = ? AND role = 'unit_leader' AND scope_id <> ?`, anchor.ID, u.ID, anchor.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n > 0 {
+			tx.touchesAccounts()
+		}
+		return nil
 	})
 }
 
