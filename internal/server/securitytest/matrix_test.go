@@ -583,8 +583,8 @@ func (w *world) fresh(kind objKind, rel relation, role model.Role) int64 {
 		return w.orderObject(kind, rel)
 	case lsNeedFreshObj, lsResourceFreshObj, lsProposedObj, lsApprovedObj:
 		return w.listsObject(kind, rel)
-	case voteFreshObj:
-		return w.voteObject(kind, rel)
+	case voteFreshObj, voteFreshOpenObj:
+		return w.freshVote(kind, rel, role)
 	case noticeFreshObj:
 		return w.noticeObject(kind, rel)
 	case topicFreshObj, topicHiddenObj, topicReplyFreshObj, topicReplyHiddenObj:
