@@ -210,10 +210,10 @@ func (p *transition) orderFollowers(ctx context.Context, tx *Tx, o *model.Order)
 
 // orderFollowers are the accounts whose open pages follow an order of household placed by
 // account placedBy (0: none) besides its takers: the household's linked accounts, the leaders
-// of its unit whose scope holds the household (their board holds the unit's orders; they follow
-// no path, which would tell them of the other units' orders there; a household that moved in
-// from outside a leader's anchor is not theirs to read, ContainsHousehold) and the placer. The dispatchers whose boards hold it
-// follow its path (orderPublish).
+// of its unit whose scope holds the household (their board holds the unit's orders; they
+// follow no path, which would tell them of the other units' orders there; a household outside
+// a leader's scope is not theirs to read, ContainsHousehold) and the placer. The dispatchers
+// whose boards hold it follow its path (orderPublish).
 func (c conn) orderFollowers(ctx context.Context, household, placedBy int64) ([]int64, error) {
 	users, err := queryAll(ctx, c, `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?
 		UNION ALL SELECT u.id FROM households h JOIN users u ON u.unit_id = h.unit_id JOIN territories t ON t.id = u.scope_id

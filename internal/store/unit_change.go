@@ -67,7 +67,7 @@ func (tx *Tx) joinedAnchor(ctx context.Context, field, anchorPath string, paths 
 
 // setUnitAnchor moves a unit to the anchor node when it changed, and its leaders' accounts with
 // it: a unit leader is scoped to its unit's anchor (CreateUser, UpdateUser), so a household that
-// joins from another stairwell is theirs to read, and one that left takes the wider scope along.
+// joins from another stairwell is theirs to read, and their scope narrows when the unit's does.
 func (tx *Tx) setUnitAnchor(ctx context.Context, u *model.Unit, anchor *model.Territory) error {
 	if anchor.ID == u.TerritoryID {
 		return nil
