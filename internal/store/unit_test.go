@@ -185,3 +185,44 @@ func TestFormUnitsConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrateUnitLeadersScope: migration 0070 moves the leaders an earlier binary left at their
+// unit's old anchor to the anchor; other accounts keep their scope.
+func TestMigrateUnitLeadersScope(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines {
+		t.Run(e, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, storetest.DSN(t, e), store.WithKeys(storetest.Keyring(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.MigrateTo(ctx, 69); err != nil {
+				t.Fatal(err)
+			}
+			w := mustOrderWorld(t, st)
+			unit := storetest.MustUnit(t, st, "一号联建单元", w.hh.ID)
+			leader := storetest.RawUser(t, st, "leader", model.RoleUnitLeader, w.stairwell)
+			storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, unit.ID, leader.ID)
+			staff := storetest.RawUser(t, st, "stairwellstaff", model.RoleCommunityStaff, w.stairwell)
+			// The unit's anchor moved to the building under a binary that left its leader behind.
+			storetest.Exec(t, st, `UPDATE units SET territory_id = ?, path = ? WHERE id = ?`, w.building.ID, w.building.Path, unit.ID)
+			if _, err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				id   int64
+				want string
+			}{{leader.ID, w.building.Path}, {staff.ID, w.stairwell.Path}} {
+				u, err := st.User(ctx, authz.System(), c.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u.ScopePath != c.want {
+					t.Errorf("%s (%s): scope %s after the migration, want %s", u.Username, u.Role, u.ScopePath, c.want)
+				}
+			}
+		})
+	}
+}
