@@ -137,17 +137,30 @@ func (tx *Tx) flushEvents(ctx context.Context) error {
 	return tx.insertEvents(ctx, rows, false)
 }
 
-// insertEvents inserts rows, in order: up to 200 a statement, or for a group commit's
-// (batched) in runs of rowRun's few lengths.
+// eventInsertRows is how many event rows one INSERT writes outside a group commit.
+const eventInsertRows = 200
+
+// insertEvents inserts rows, in order: up to eventInsertRows a statement, or for a group
+// commit's (batched) in runs of rowRun's few lengths.
 func (tx *Tx) insertEvents(ctx context.Context, rows []eventRow, batched bool) error {
 	// The rows' time: the database's clock on PostgreSQL, where several instances write and
-	// the followers compare it with that clock (eventBefore).
+	// the followers compare it with that clock (eventBefore). One time for all the rows of a
+	// call: the two rows of one publication (an account's own and its path's) share it, and a
+	// follower of both knows them for one by it (EventFollower's twins), also when they fall in
+	// two statements.
 	ts, row := any(now()), "(?, ?, ?, ?, ?, ?)"
 	if tx.d.name == "postgres" {
 		ts, row = nil, "(?, ?, ?, ?, ?, statement_timestamp())"
+		if len(rows) > eventInsertRows {
+			var at time.Time
+			if err := tx.queryRow(ctx, `SELECT statement_timestamp()`, nil, &at); err != nil {
+				return err
+			}
+			ts, row = at, "(?, ?, ?, ?, ?, ?)"
+		}
 	}
 	for len(rows) > 0 {
-		n := min(len(rows), 200)
+		n := min(len(rows), eventInsertRows)
 		if batched {
 			n = rowRun(len(rows), 128)
 		}

@@ -353,3 +353,46 @@ func TestEventPathsInOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestEventPublicationAcrossStatements: one publication to many accounts and a path is written
+// in more than one INSERT; a follower that is one of the accounts and follows the path is sent
+// it once. On PostgreSQL each statement stamped its rows with its own time, and the follower,
+// which knows the two rows of one publication by their time, sent both.
+func TestEventPublicationAcrossStatements(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		follower := storetest.Exec(t, st, `INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('follower', 'follower', 'resident', 'x', ?) RETURNING id`,
+			time.Now().UTC())
+		storetest.Exec(t, st, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250)
+			INSERT INTO users (username, display_name, role, password_hash, created_at) SELECT 'many' || i, 'many', 'resident', 'x', ? FROM n`, time.Now().UTC())
+		ids := []int64{follower}
+		rows, err := st.DB().QueryContext(ctx, `SELECT id FROM users WHERE username LIKE 'many%'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := st.FollowEvents(ctx, authz.Scope{UserID: follower, Role: model.RoleCommunityStaff, Path: "/1/2/"}, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			return tx.Publish(ctx, model.EventInput{UserIDs: ids, Path: "/1/2/3/", Kind: "k", Subject: "many"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := pending(t, f); len(got) != 1 {
+			t.Errorf("the publication sent %d times: %s", len(got), subjects(got))
+		}
+	})
+}
