@@ -290,6 +290,37 @@ func MaskPhone(p string) string {
 	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
 }
 
+// MaskContact masks the numbers in a free-text contact ("王阿姨 13812345678"): every run of five
+// or more digits as MaskPhone masks it (138****5678; up to seven digits, all of them); the rest
+// of the text stays.
+func MaskContact(s string) string {
+	var b strings.Builder
+	run := -1 // where the run of digits before i began (-1: none)
+	flush := func(end int) {
+		if run < 0 {
+			return
+		}
+		if d := s[run:end]; len(d) >= 5 {
+			b.WriteString(MaskPhone(d))
+		} else {
+			b.WriteString(d)
+		}
+		run = -1
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			if run < 0 {
+				run = i
+			}
+			continue
+		}
+		flush(i)
+		b.WriteByte(s[i])
+	}
+	flush(len(s))
+	return b.String()
+}
+
 // MaskIDNumber shows the region prefix's first 4 and the last 4 characters: 5107**********123X.
 func MaskIDNumber(id string) string {
 	if len(id) < 9 {

@@ -155,3 +155,19 @@ func TestRelationIDs(t *testing.T) {
 		t.Errorf("Validate with 邻居: %v", err)
 	}
 }
+
+// TestMaskContact: the numbers of a free-text contact are masked, the words kept.
+func TestMaskContact(t *testing.T) {
+	for in, want := range map[string]string{
+		"13812345678":          "138****5678",
+		"王阿姨 13812345678，白天在家": "王阿姨 138****5678，白天在家",
+		"0816-3221234":         "0816-*******",
+		"3栋2单元":                "3栋2单元",
+		"12345":                "*****",
+		"":                     "",
+	} {
+		if got := MaskContact(in); got != want {
+			t.Errorf("MaskContact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func (oc *orderCaller) actors(o *model.Order) []model.OrderActor {
 	if requester {
 		out = append(out, model.ActorRequester)
 	}
-	if oc.taker != nil && o.Taker != nil && oc.taker.ID != 0 && o.Taker.ID == oc.taker.ID {
+	if oc.holds(o) {
 		out = append(out, model.ActorTaker)
 	} else if oc.taker != nil && oc.taker.Active && oc.taker.CommunityID == o.CommunityID && !requester {
 		out = append(out, model.ActorCandidate)
@@ -148,6 +148,23 @@ func (oc *orderCaller) visible(o *model.Order) (ok, candidateOnly bool) {
 		return true, true
 	}
 	return false, false
+}
+
+// guardContact masks o's contact (free text, mostly a phone: model.MaskContact) unless oc may
+// see it in full: the household's accounts and whoever placed it, the taker holding it, and the
+// roles that see phones in full (staff and grid leaders, authz.FieldPhone). A unit leader, or a
+// member dispatching by a secretary's post, reads the order with it masked, as it reads the
+// register's phones.
+func (oc *orderCaller) guardContact(o *model.Order) {
+	if o.Contact == "" || oc.system || oc.sc.CanSee(authz.FieldPhone) || oc.requester(o) || oc.holds(o) {
+		return
+	}
+	o.Contact = model.MaskContact(o.Contact)
+}
+
+// holds reports whether oc is the taker holding o.
+func (oc *orderCaller) holds(o *model.Order) bool {
+	return oc.taker != nil && o.Taker != nil && oc.taker.ID != 0 && o.Taker.ID == oc.taker.ID
 }
 
 // withholdOrder clears what a candidate taker may not see of an open order.
@@ -207,10 +224,11 @@ func (c conn) orderView(ctx context.Context, oc *orderCaller, id int64) (*model.
 	return o, nil
 }
 
-// present fills in o, with its history, the actions oc may take now, and withholds what a
-// candidate taker may not see.
+// present fills in o, with its history, the actions oc may take now, masks the contact where oc
+// may not see it in full (guardContact) and withholds what a candidate taker may not see.
 func (oc *orderCaller) present(o *model.Order, candidate bool) {
 	o.Actions = model.OrderActions(o.Status, oc.actors(o))
+	oc.guardContact(o)
 	if candidate {
 		withholdOrder(o)
 		// Who acted is a name of staff or of a neighbour: a candidate sees what happened.
@@ -945,6 +963,7 @@ func (s *Store) Orders(ctx context.Context, sc authz.Scope, f OrderFilter) (*Pag
 		if candidate {
 			withholdOrder(o)
 		}
+		oc.guardContact(o)
 	}
 	return page, nil
 }

@@ -757,6 +757,67 @@ func TestOrderEventsLeaderAnchor(t *testing.T) {
 	})
 }
 
+// TestOrderContactMasked: an order's contact (a phone, mostly) is read in full by its household,
+// whoever placed it, the taker holding it, staff and grid leaders; a unit leader and a member
+// dispatching by a secretary's post read it masked, as they read the register's phones — on
+// the order and on the board.
+func TestOrderContactMasked(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		unit := storetest.MustUnit(t, st, "一号联建单元", w.hh.ID)
+		lu := storetest.RawUser(t, st, "leader", model.RoleUnitLeader, w.stairwell)
+		storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, unit.ID, lu.ID)
+		lu.UnitID = unit.ID
+		branch := int64(mustCount(t, st, `SELECT id FROM party_orgs WHERE territory_id = $1 AND kind = 'grid_branch'`, w.tree.grid.ID))
+		su := storetest.RawUser(t, st, "secretary", model.RoleMember, w.stairwell)
+		mid := storetest.PartyMember(t, st, "钱书记", branch, su.ID)
+		if _, err := st.AddPost(ctx, authz.System(), branch, model.PostInput{Post: model.PostSecretary, MemberID: mid, StartsOn: *w.clock}); err != nil {
+			t.Fatal(err)
+		}
+		const contact, masked = "王奶奶 13812345678", "王奶奶 138****5678"
+		o, _, err := st.PlaceOrder(ctx, w.res, model.OrderInput{CategoryID: w.cats[0].ID, Description: "帮忙买药", Contact: contact}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := transition(st, w.volunteer, o.ID, model.ActClaim); err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range map[string]struct {
+			sc   authz.Scope
+			view store.OrderView
+			want string
+		}{"the household": {w.res, store.OrdersMine, contact}, "the taker": {w.volunteer, store.OrdersTaking, contact},
+			"staff": {w.staff, store.OrdersInScope, contact}, "the grid leader": {w.grid, store.OrdersInScope, contact},
+			"the unit's leader": {authz.ForUser(lu), store.OrdersInScope, masked}, "the secretary by post": {authz.ForUser(su), store.OrdersInScope, masked}} {
+			got, err := st.Order(ctx, c.sc, o.ID)
+			if err != nil {
+				t.Fatalf("%s reads the order: %v", name, err)
+			}
+			if got.Contact != c.want {
+				t.Errorf("%s reads the contact %q, want %q", name, got.Contact, c.want)
+			}
+			p, err := st.Orders(ctx, c.sc, store.OrderFilter{View: c.view})
+			if err != nil {
+				t.Fatalf("%s lists: %v", name, err)
+			}
+			listed := false
+			for _, l := range p.Items {
+				if l.ID == o.ID {
+					listed = true
+					if l.Contact != c.want {
+						t.Errorf("%s lists the contact %q, want %q", name, l.Contact, c.want)
+					}
+				}
+			}
+			if !listed {
+				t.Errorf("%s does not list the order", name)
+			}
+		}
+	})
+}
+
 // TestSuggestTakers: for an order, the takers of its community ranked by skills, closeness and
 // load, each with its reasons; a taker of another community is never suggested; only a
 // dispatcher asks.
