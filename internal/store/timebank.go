@@ -539,7 +539,9 @@ func (s *Store) ServiceRecord(ctx context.Context, sc authz.Scope, takerID int64
 		minutes int
 		at      time.Time
 	}
-	rows, err := queryAll(ctx, c, `SELECT kind, minutes, created_at FROM timebank_entries WHERE holder_kind = 'taker' AND holder_id = ? AND kind IN ('earn', 'correction') ORDER BY id`,
+	// In time order, not by id: entries written back-dated (the demo's history, an import) come
+	// after newer ones, and the first and last service and the months follow the time.
+	rows, err := queryAll(ctx, c, `SELECT kind, minutes, created_at FROM timebank_entries WHERE holder_kind = 'taker' AND holder_id = ? AND kind IN ('earn', 'correction') ORDER BY created_at, id`,
 		[]any{t.ID}, func(r rowScanner) (row, error) {
 			var x row
 			var m int64
@@ -605,7 +607,7 @@ func (s *Store) ServiceCertificate(ctx context.Context, sc authz.Scope, takerID 
 	to = day(to)
 	if from.IsZero() {
 		var first time.Time
-		err := c.queryRow(ctx, `SELECT created_at FROM timebank_entries WHERE holder_kind = 'taker' AND holder_id = ? AND kind = 'earn' ORDER BY id LIMIT 1`, []any{t.ID}, &first)
+		err := c.queryRow(ctx, `SELECT created_at FROM timebank_entries WHERE holder_kind = 'taker' AND holder_id = ? AND kind = 'earn' ORDER BY created_at, id LIMIT 1`, []any{t.ID}, &first)
 		switch {
 		case isNotFound(err):
 			from = to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -148,6 +149,42 @@ func TestTimebankEarn(t *testing.T) {
 		}
 		if _, err := st.ServiceRecord(ctx, w.res, 0); !errors.Is(err, model.ErrConflict) {
 			t.Errorf("a resident who is no taker has a record: %v", err)
+		}
+	})
+}
+
+// TestServiceRecordInTimeOrder: a taker's service record and certificate follow the time of
+// its earnings, not the order they were written in: an earning written after a later one (the
+// demo's back-dated history) is the first service, its month the oldest, and the certificate
+// starts on its day.
+func TestServiceRecordInTimeOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustTimebankWorld(t, st)
+		start := *w.clock
+		w.advance(60 * 24 * time.Hour) // August first
+		serve(t, st, w.volunteer, w.place(t, st, w.res, 0).ID, 2)
+		w.advance(-60 * 24 * time.Hour) // then June, written after it
+		serve(t, st, w.volunteer, w.place(t, st, w.res, 0).ID, 1)
+		rec, err := st.ServiceRecord(ctx, w.volunteer, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var months []string
+		for _, m := range rec.Months {
+			months = append(months, m.Month)
+		}
+		if rec.First == nil || rec.Last == nil || !rec.First.Before(*rec.Last) || rec.First.In(model.Shanghai).Month() != time.June ||
+			!slices.Equal(months, []string{"2026-08", "2026-06"}) {
+			t.Errorf("service record: first %v, last %v, months %v; want June, August, newest month first", rec.First, rec.Last, months)
+		}
+		cert, err := st.ServiceCertificate(ctx, w.staff, w.volunteerTaker.ID, time.Time{}, start.AddDate(0, 3, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if y, m, d := start.In(model.Shanghai).Date(); !cert.From.Equal(time.Date(y, m, d, 0, 0, 0, 0, model.Shanghai)) || cert.Minutes != 180 || cert.Orders != 2 {
+			t.Errorf("certificate from %v: %d minutes, %d orders; want from %v, 180 minutes, 2 orders", cert.From, cert.Minutes, cert.Orders, start)
 		}
 	})
 }
