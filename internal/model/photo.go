@@ -52,7 +52,9 @@ func CheckPhoto(field string, data []byte) (*Photo, error) {
 	case len(data) == 0:
 		return bad("照片是空的，请重新拍摄或选择照片")
 	case len(data) > PhotoMax:
-		return bad(fmt.Sprintf("照片不能超过 %d MB（这张 %.1f MB），请压缩或换一张", PhotoMax>>20, float64(len(data))/(1<<20)))
+		// No size of its own: uploads are read up to one byte over PhotoMax (a 12 MB photo
+		// said "8.0 MB").
+		return bad(fmt.Sprintf("照片不能超过 %d MB，这张超过了，请压缩或换一张", PhotoMax>>20))
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || !photoFormats[format] {

@@ -29,7 +29,7 @@ func TestCheckPhoto(t *testing.T) {
 		want string
 	}{
 		{"empty", nil, "空的"},
-		{"oversized", append(append([]byte{}, jpg...), make([]byte, model.PhotoMax)...), "不能超过 8 MB"},
+		{"oversized", append(append([]byte{}, jpg...), make([]byte, model.PhotoMax)...), "不能超过 8 MB，这张超过了"},
 		{"not an image", []byte("just some text, not a picture at all"), "不是照片"},
 		{"HTML renamed .jpg", []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"), "不是照片"},
 		{"HTML with a JPEG appended", append([]byte("<html><script>alert(1)</script></html>"), jpg...), "不是照片"},
