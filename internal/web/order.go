@@ -268,6 +268,7 @@ type orderPage struct {
 	Live    bool // the order may still change: the page asks for changes
 	Stars   []int
 	Overdue bool
+	Photos  []int // the photos' numbers, from 1
 }
 
 // order is an order's page: status, taker, history and the actions the caller may take. Asked
@@ -306,6 +307,9 @@ func (wb *Web) orderShow(w http.ResponseWriter, r *http.Request, status int, id 
 		Stars: []int{5, 4, 3, 2, 1}}
 	for _, a := range o.Actions {
 		d.Acts[string(a)] = true
+	}
+	for n := 1; n <= o.Photos; n++ {
+		d.Photos = append(d.Photos, n)
 	}
 	d.Live = o.Status != model.OrderClosed && o.Status != model.OrderCancelled
 	d.Page.Live = d.Live

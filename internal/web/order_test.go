@@ -119,6 +119,11 @@ func TestOrderPages(t *testing.T) {
 		if len(all(page.Doc, "#act-cancel")) != 1 || len(all(page.Doc, "#act-rate")) != 0 {
 			t.Error("the resident should be offered cancel only")
 		}
+		// The photo placed with it is on the page (served by the API's route to the session, as
+		// the activities' photos are).
+		if imgs := all(page.Doc, "#order-photos img"); len(imgs) != 1 || attr(imgs[0], "src") != "/api/v1/orders/"+id+"/photos/1" {
+			t.Errorf("the order's page shows %d photos, want its one", len(imgs))
+		}
 		live := one(t, page.Doc, "#order-live")
 		poll := attr(live, "hx-get")
 		if attr(live, "data-live-subject") != "order:"+id || attr(one(t, page.Doc, "body"), "data-live") == "" {
