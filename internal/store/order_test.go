@@ -93,6 +93,16 @@ func (w *orderWorld) place(t *testing.T, st *store.Store, sc authz.Scope, h int6
 	return o
 }
 
+// unitLeader makes the account of the leader of unit, scoped to node, as a unit's election makes
+// it.
+func unitLeader(t *testing.T, st *store.Store, name string, node *model.Territory, unit *model.Unit) *model.User {
+	t.Helper()
+	u := storetest.RawUser(t, st, name, model.RoleUnitLeader, node)
+	storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, unit.ID, u.ID)
+	u.UnitID = unit.ID
+	return u
+}
+
 func transition(st *store.Store, sc authz.Scope, id int64, a model.OrderAction, extra ...func(*model.OrderTransitionInput)) (*model.Order, error) {
 	in := model.OrderTransitionInput{Action: a, Reason: "测试"}
 	for _, f := range extra {
@@ -645,10 +655,7 @@ func TestOrderEvents(t *testing.T) {
 		// The leader of the household's unit follows its orders; the leader of the neighbour's
 		// unit, in the same building, does not.
 		leader := func(name string, u *model.Unit) authz.Scope {
-			lu := storetest.RawUser(t, st, name, model.RoleUnitLeader, w.building)
-			storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, u.ID, lu.ID)
-			lu.UnitID = u.ID
-			return authz.ForUser(lu)
+			return authz.ForUser(unitLeader(t, st, name, w.building, u))
 		}
 		lead := leader("leader", storetest.MustUnit(t, st, "一号联建单元", w.hh.ID))
 		otherLead := leader("otherlead", storetest.MustUnit(t, st, "二号联建单元", w.neighbour.ID))
@@ -691,8 +698,7 @@ func TestOrderEventsLeaderAnchor(t *testing.T) {
 		ctx := context.Background()
 		w := mustOrderWorld(t, st)
 		unit := storetest.MustUnit(t, st, "一号联建单元", w.hh.ID)
-		lu := storetest.RawUser(t, st, "leader", model.RoleUnitLeader, w.stairwell)
-		storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, unit.ID, lu.ID)
+		lu := unitLeader(t, st, "leader", w.stairwell, unit)
 		sw2, err := st.CreateTerritory(ctx, authz.System(), model.TerritoryInput{ParentID: w.building.ID, Kind: model.KindStairwell, Name: "2单元"})
 		if err != nil {
 			t.Fatal(err)
@@ -766,10 +772,7 @@ func TestOrderContactMasked(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		w := mustOrderWorld(t, st)
-		unit := storetest.MustUnit(t, st, "一号联建单元", w.hh.ID)
-		lu := storetest.RawUser(t, st, "leader", model.RoleUnitLeader, w.stairwell)
-		storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, unit.ID, lu.ID)
-		lu.UnitID = unit.ID
+		lu := unitLeader(t, st, "leader", w.stairwell, storetest.MustUnit(t, st, "一号联建单元", w.hh.ID))
 		branch := int64(mustCount(t, st, `SELECT id FROM party_orgs WHERE territory_id = $1 AND kind = 'grid_branch'`, w.tree.grid.ID))
 		su := storetest.RawUser(t, st, "secretary", model.RoleMember, w.stairwell)
 		mid := storetest.PartyMember(t, st, "钱书记", branch, su.ID)

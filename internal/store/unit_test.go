@@ -203,8 +203,7 @@ func TestMigrateUnitLeadersScope(t *testing.T) {
 			}
 			w := mustOrderWorld(t, st)
 			unit := storetest.MustUnit(t, st, "一号联建单元", w.hh.ID)
-			leader := storetest.RawUser(t, st, "leader", model.RoleUnitLeader, w.stairwell)
-			storetest.Exec(t, st, `UPDATE users SET unit_id = ? WHERE id = ?`, unit.ID, leader.ID)
+			leader := unitLeader(t, st, "leader", w.stairwell, unit)
 			staff := storetest.RawUser(t, st, "stairwellstaff", model.RoleCommunityStaff, w.stairwell)
 			// The unit's anchor moved to the building under a binary that left its leader behind.
 			storetest.Exec(t, st, `UPDATE units SET territory_id = ?, path = ? WHERE id = ?`, w.building.ID, w.building.Path, unit.ID)
