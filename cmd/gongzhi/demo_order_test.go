@@ -66,3 +66,28 @@ func TestDemoTimebank(t *testing.T) {
 		t.Errorf("the demo resident's household's entries by kind %v, want one gift received and one spend", kinds)
 	}
 }
+
+// TestDemoInTimeOrder: the demo's orders and their history are numbered in the order they
+// took place, as a running system numbers them, and so is each time bank holder's ledger (its
+// page lists the newest first by number). Before 2026-12-05 the demo wrote each order's whole
+// history (weeks back) before the next order's, so a taker's ledger listed the hours of an
+// order done weeks ago above those of yesterday's.
+func TestDemoInTimeOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := mustDemoStore(t)
+	for _, tc := range []struct{ table, at, by string }{
+		{"orders", "placed_at", ""},
+		{"order_events", "at", ""},
+		{"timebank_entries", "created_at", "PARTITION BY holder_kind, holder_id"},
+	} {
+		var rows, back int
+		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(back), 0) FROM (
+			SELECT CASE WHEN `+tc.at+` < LAG(`+tc.at+`) OVER (`+tc.by+` ORDER BY id) THEN 1 ELSE 0 END AS back FROM `+tc.table+`) b`).Scan(&rows, &back); err != nil {
+			t.Fatal(err)
+		}
+		if rows < 10 || back != 0 {
+			t.Errorf("%s: %d of %d rows numbered after a later one", tc.table, back, rows)
+		}
+	}
+}

@@ -20,8 +20,9 @@ import (
 // four or five stars, a few low ones with a comment), closed, cancelled, one in ten placed by
 // staff for a resident without a smartphone, a few reopened because the resident was not
 // satisfied. Every step goes through the store's order functions at the time it took place
-// (store.AsOf), so the history, the takers' load and hours, the members' points and the time
-// bank are what the live system would have kept. The household given (the demo resident's)
+// (store.AsOf), all orders' steps in one time order (runSteps), so the history, the takers'
+// load and hours, the members' points and the time bank are what the live system would have
+// kept, numbered as it would have numbered them. The household given (the demo resident's)
 // has orders of its own: one open, one done to rate, one rated. Then the time bank
 // (demoTimebank): the takers who banked the most give some of their hours to households of
 // elderly people living alone, the demo resident's first, and some of those spend part of what
@@ -93,15 +94,18 @@ func Orders(ctx context.Context, st *store.Store, community, own int64, seed int
 	// The states, one per order in turn: (what the last step is, share in 20).
 	plan := []string{"open", "open", "placed", "escalated", "dispatched", "taken", "taken", "done", "done", "done",
 		"rated", "rated", "rated", "rated", "rated", "closed", "closed", "closed", "cancelled", "reopened"}
+	// The orders' steps end before the last hour, which is the time bank's (demoTimebank).
+	historyUntil := now.Add(-65 * time.Minute)
+	var steps []demoStep
 	for i := range DemoOrders {
 		h := households[r.IntN(len(households))]
 		state := plan[i%len(plan)]
 		if len(takers) == 0 && state != "open" && state != "placed" && state != "cancelled" {
 			state = "placed"
 		}
-		if _, err := demoOrder(ctx, at, &clock, r, cats, takers, h.ID, h.HeadName, state, i%10 == 3, now); err != nil {
-			return res, fmt.Errorf("order %d (%s): %w", i, state, err)
-		}
+		_, s := planOrder(ctx, at, r, cats, takers, now, orderPlan{household: h.ID, head: h.HeadName, state: state, onBehalf: i%10 == 3,
+			until: historyUntil, label: fmt.Sprintf("order %d (%s)", i, state)})
+		steps = append(steps, s...)
 		res.Orders++
 	}
 	if own != 0 && len(takers) > 0 {
@@ -110,11 +114,14 @@ func Orders(ctx context.Context, st *store.Store, community, own int64, seed int
 			return res, err
 		}
 		for _, state := range []string{"rated", "done", "open"} {
-			if _, err := demoOrder(ctx, at, &clock, r, cats, takers, own, h.HeadName, state, false, now); err != nil {
-				return res, fmt.Errorf("the demo resident's order (%s): %w", state, err)
-			}
+			_, s := planOrder(ctx, at, r, cats, takers, now, orderPlan{household: own, head: h.HeadName, state: state,
+				until: historyUntil, label: fmt.Sprintf("the demo resident's order (%s)", state)})
+			steps = append(steps, s...)
 			res.Orders++
 		}
+	}
+	if err := runSteps(&clock, steps); err != nil {
+		return res, err
 	}
 	if err := demoTimebank(ctx, at, &clock, r, cats, takers, community, own, now, &res); err != nil {
 		return res, fmt.Errorf("time bank: %w", err)
@@ -223,34 +230,70 @@ func demoTimebank(ctx context.Context, st *store.Store, clock *time.Time, r *ran
 			openOf[o.HouseholdID] = o.ID
 		}
 	}
+	// The orders placed to spend on (after the gifts) and the spends, in time order.
+	var steps []demoStep
 	for i, to := range receivers[:min(len(receivers), 3)] {
 		if given[to.id] == 0 {
 			continue
 		}
-		order := openOf[to.id]
-		if order == 0 {
-			id, err := demoOrder(ctx, st, clock, r, cats, takers, to.id, to.head, "open", false, now)
-			if err != nil {
-				return err
-			}
-			order = id
+		order := new(int64)
+		*order = openOf[to.id]
+		if *order == 0 {
+			var s []demoStep
+			order, s = planOrder(ctx, st, r, cats, takers, now, orderPlan{household: to.id, head: to.head, state: "open",
+				placed: now.Add(time.Duration(i-50) * time.Minute), until: now.Add(-time.Minute), label: fmt.Sprintf("an order to spend on (%d)", i)})
+			steps = append(steps, s...)
 			res.Orders++
 		}
-		*clock = now.Add(time.Duration(i-30) * time.Minute)
 		minutes := max(given[to.id]/2/30*30, 30)
-		if err := st.SpendDemoTimebank(ctx, to.id, model.TimebankTransfer{OrderID: order, Minutes: minutes, Note: "用邻里赠送的时长兑换"}); err != nil {
-			return fmt.Errorf("spend %d: %w", i, err)
-		}
+		steps = append(steps, demoStep{now.Add(time.Duration(i-30) * time.Minute), func() error {
+			if err := st.SpendDemoTimebank(ctx, to.id, model.TimebankTransfer{OrderID: *order, Minutes: minutes, Note: "用邻里赠送的时长兑换"}); err != nil {
+				return fmt.Errorf("spend %d: %w", i, err)
+			}
+			return nil
+		}})
 		res.Spends++
 		res.Spent += minutes
+	}
+	return runSteps(clock, steps)
+}
+
+// demoStep is one step of the demo's history: what it does, at its time.
+type demoStep struct {
+	at time.Time
+	do func() error
+}
+
+// runSteps runs steps in time order, each at its time on clock (one order's steps, planned in
+// order, keep it among steps of one time), so that the orders, their history and the time
+// bank's entries are numbered in the order they took place, as a running system numbers them:
+// planned and run an order at a time, each back-dated, the ledger's "newest first" put an
+// order's steps of weeks ago above those of yesterday.
+func runSteps(clock *time.Time, steps []demoStep) error {
+	slices.SortStableFunc(steps, func(a, b demoStep) int { return a.at.Compare(b.at) })
+	for _, s := range steps {
+		*clock = s.at
+		if err := s.do(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// demoOrder places one order of household and takes it to state, each step at its time: the
-// order's id.
-func demoOrder(ctx context.Context, st *store.Store, clock *time.Time, r *rand.Rand, cats []*model.OrderCategory, takers []*model.OrderTaker,
-	household int64, head, state string, onBehalf bool, now time.Time) (int64, error) {
+// orderPlan is one demo order to plan: whose, the state its last step leaves it in, placed by
+// staff for the household (onBehalf) or by the household, and when: placed at placed (zero: at
+// a time drawn for its state, before now), no step after until.
+type orderPlan struct {
+	household     int64
+	head, state   string
+	onBehalf      bool
+	placed, until time.Time
+	label         string // what an error of its steps says it was
+}
+
+// planOrder plans one order of p.household taken to p.state: its steps, each at its time, the
+// first of them placing it, and where that step keeps the order's id.
+func planOrder(ctx context.Context, st *store.Store, r *rand.Rand, cats []*model.OrderCategory, takers []*model.OrderTaker, now time.Time, p orderPlan) (*int64, []demoStep) {
 	cat := cats[r.IntN(len(cats))]
 	texts := orderTexts[cat.Name]
 	if len(texts) == 0 {
@@ -258,9 +301,9 @@ func demoOrder(ctx context.Context, st *store.Store, clock *time.Time, r *rand.R
 	}
 	// How long ago it was placed: recent for the states that wait, weeks back for the rest.
 	var back time.Duration
-	switch state {
+	switch p.state {
 	case "open", "placed", "dispatched":
-		back = time.Duration(1+r.IntN(18)) * time.Hour
+		back = time.Duration(2+r.IntN(18)) * time.Hour
 	case "escalated":
 		back = time.Duration(26+r.IntN(40)) * time.Hour
 	case "taken":
@@ -270,133 +313,134 @@ func demoOrder(ctx context.Context, st *store.Store, clock *time.Time, r *rand.R
 	default:
 		back = time.Duration(4+r.IntN(56)) * 24 * time.Hour
 	}
-	*clock = now.Add(-back)
+	t := now.Add(-back)
+	if !p.placed.IsZero() {
+		t = p.placed
+	}
 	step := func(d time.Duration) {
-		*clock = clock.Add(d)
-		if clock.After(now) {
-			*clock = now.Add(-time.Minute)
+		t = t.Add(d)
+		if t.After(p.until) {
+			t = p.until
 		}
 	}
-	placedBy := head
-	if onBehalf {
+	id := new(int64)
+	var steps []demoStep
+	add := func(do func() error) {
+		steps = append(steps, demoStep{t, func() error {
+			if err := do(); err != nil {
+				return fmt.Errorf("%s: %w", p.label, err)
+			}
+			return nil
+		}})
+	}
+	placedBy := p.head
+	if p.onBehalf {
 		placedBy = "社区工作人员"
 	}
-	id, err := st.PlaceDemoOrder(ctx, household, model.OrderInput{CategoryID: cat.ID, Description: texts[r.IntN(len(texts))],
-		PreferredTime: []string{"尽快", "今天下午", "周六上午", "工作日晚上"}[r.IntN(4)]}, placedBy, onBehalf)
-	if err != nil {
-		return id, err
-	}
-	o, err := st.Order(ctx, authz.System(), id)
-	if err != nil {
-		return id, err
-	}
+	in := model.OrderInput{CategoryID: cat.ID, Description: texts[r.IntN(len(texts))],
+		PreferredTime: []string{"尽快", "今天下午", "周六上午", "工作日晚上"}[r.IntN(4)]}
+	add(func() error {
+		var err error
+		*id, err = st.PlaceDemoOrder(ctx, p.household, in, placedBy, p.onBehalf)
+		return err
+	})
 	var taker *model.OrderTaker
 	if len(takers) > 0 {
 		taker = takers[r.IntN(len(takers))]
 	}
-	dispatcher := func(a model.OrderAction, in model.OrderTransitionInput) error {
+	dispatcher := func(a model.OrderAction, in model.OrderTransitionInput) {
 		in.Action = a
-		return st.StepDemoOrder(ctx, id, 0, 0, "网格员", in)
+		add(func() error { return st.StepDemoOrder(ctx, *id, 0, 0, "网格员", in) })
 	}
-	asTaker := func(a model.OrderAction, in model.OrderTransitionInput) error {
+	asTaker := func(a model.OrderAction, in model.OrderTransitionInput) {
 		in.Action = a
-		return st.StepDemoOrder(ctx, id, 0, taker.ID, taker.Name, in)
+		add(func() error { return st.StepDemoOrder(ctx, *id, 0, taker.ID, taker.Name, in) })
 	}
-	asHousehold := func(a model.OrderAction, in model.OrderTransitionInput) error {
+	asHousehold := func(a model.OrderAction, in model.OrderTransitionInput) {
 		in.Action = a
-		return st.StepDemoOrder(ctx, id, household, 0, head, in)
+		add(func() error { return st.StepDemoOrder(ctx, *id, p.household, 0, p.head, in) })
 	}
 	// Into the pool (or straight to a taker) first.
-	open := func() error {
-		cur, err := st.Order(ctx, authz.System(), id)
-		if err != nil || cur.Status == model.OrderOpen {
-			return err
-		}
+	open := func() {
 		step(time.Duration(10+r.IntN(50)) * time.Minute)
-		return dispatcher(model.ActOpen, model.OrderTransitionInput{})
-	}
-	take := func() error {
-		step(time.Duration(20+r.IntN(300)) * time.Minute)
-		if r.IntN(4) == 0 {
-			if err := dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID}); err != nil {
+		add(func() error {
+			cur, err := st.Order(ctx, authz.System(), *id)
+			if err != nil || cur.Status == model.OrderOpen {
 				return err
 			}
+			return st.StepDemoOrder(ctx, *id, 0, 0, "网格员", model.OrderTransitionInput{Action: model.ActOpen})
+		})
+	}
+	take := func() {
+		step(time.Duration(20+r.IntN(300)) * time.Minute)
+		if r.IntN(4) == 0 {
+			dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID})
 			step(time.Duration(10+r.IntN(60)) * time.Minute)
-			return asTaker(model.ActAccept, model.OrderTransitionInput{})
+			asTaker(model.ActAccept, model.OrderTransitionInput{})
+			return
 		}
-		if err := open(); err != nil {
-			return err
-		}
-		return asTaker(model.ActClaim, model.OrderTransitionInput{})
+		open()
+		asTaker(model.ActClaim, model.OrderTransitionInput{})
 	}
-	done := func() error {
+	done := func() {
 		step(time.Duration(1+r.IntN(30)) * time.Hour)
-		return asTaker(model.ActDone, model.OrderTransitionInput{Hours: float64(1+r.IntN(6)) / 2})
+		asTaker(model.ActDone, model.OrderTransitionInput{Hours: float64(1+r.IntN(6)) / 2})
 	}
-	rate := func() error {
+	rate := func() {
 		step(time.Duration(1+r.IntN(20)) * time.Hour)
 		stars := []int{5, 5, 5, 4, 4, 3}[r.IntN(6)]
 		comment := goodComments[r.IntN(len(goodComments))]
 		if r.IntN(15) == 0 {
 			stars, comment = 2, lowComments[r.IntN(len(lowComments))]
 		}
-		return asHousehold(model.ActRate, model.OrderTransitionInput{Stars: stars, Comment: comment})
+		asHousehold(model.ActRate, model.OrderTransitionInput{Stars: stars, Comment: comment})
 	}
-	switch state {
+	switch p.state {
 	case "open":
-		return id, open()
+		open()
+		return id, steps
 	case "placed":
-		if o.Status != model.OrderPlaced && taker != nil {
+		if cat.OpenOnPlace && taker != nil {
 			// Dispatched, and given back by its taker: waiting for a dispatcher again.
 			step(30 * time.Minute)
-			if err := dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID}); err != nil {
-				return id, err
-			}
+			dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID})
 			step(time.Duration(20+r.IntN(60)) * time.Minute)
-			return id, asTaker(model.ActDecline, model.OrderTransitionInput{Reason: "这几天出差，接不了"})
+			asTaker(model.ActDecline, model.OrderTransitionInput{Reason: "这几天出差，接不了"})
 		}
-		return id, nil
+		return id, steps
 	case "escalated":
 		step(24 * time.Hour)
-		return id, dispatcher(model.ActEscalate, model.OrderTransitionInput{Reason: "超过时限"})
+		dispatcher(model.ActEscalate, model.OrderTransitionInput{Reason: "超过时限"})
+		return id, steps
 	case "dispatched":
 		step(30 * time.Minute)
-		return id, dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID})
+		dispatcher(model.ActDispatch, model.OrderTransitionInput{TakerID: taker.ID})
+		return id, steps
 	case "cancelled":
 		step(time.Duration(1+r.IntN(5)) * time.Hour)
-		return id, asHousehold(model.ActCancel, model.OrderTransitionInput{Reason: "问题已经自己解决了"})
+		asHousehold(model.ActCancel, model.OrderTransitionInput{Reason: "问题已经自己解决了"})
+		return id, steps
 	}
-	if err := take(); err != nil {
-		return id, err
+	take()
+	if p.state == "taken" {
+		return id, steps
 	}
-	if state == "taken" {
-		return id, nil
-	}
-	if err := done(); err != nil {
-		return id, err
-	}
-	if state == "reopened" {
+	done()
+	if p.state == "reopened" {
 		step(time.Duration(2+r.IntN(10)) * time.Hour)
-		if err := asHousehold(model.ActReopen, model.OrderTransitionInput{Reason: "问题没有解决，又坏了"}); err != nil {
-			return id, err
-		}
-		if err := take(); err != nil {
-			return id, err
-		}
-		if err := done(); err != nil {
-			return id, err
-		}
-		return id, rate()
+		asHousehold(model.ActReopen, model.OrderTransitionInput{Reason: "问题没有解决，又坏了"})
+		take()
+		done()
+		rate()
+		return id, steps
 	}
-	if state == "done" {
-		return id, nil
+	if p.state == "done" {
+		return id, steps
 	}
-	if err := rate(); err != nil {
-		return id, err
-	}
-	if state == "closed" {
+	rate()
+	if p.state == "closed" {
 		step(24 * time.Hour)
-		return id, dispatcher(model.ActClose, model.OrderTransitionInput{})
+		dispatcher(model.ActClose, model.OrderTransitionInput{})
 	}
-	return id, nil
+	return id, steps
 }
