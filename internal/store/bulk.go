@@ -126,7 +126,7 @@ func (s *Store) bulk(ctx context.Context, load bool, fn func(b *Bulk) error) err
 		// Its rows go in through statements of its own (and COPY), not tx's: it counts as
 		// writing everything, the accounts and territories among them.
 		tx.touchesAccounts()
-		b := &Bulk{tx: tx, ctx: ctx, raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now(), batchRows: bulkRows,
+		b := &Bulk{tx: tx, ctx: tx.detach(ctx), raw: raw, nodes: map[int64]bulkNode{}, deltas: map[int64][2]int64{}, pending: map[string]*batch{}, ts: now(), batchRows: bulkRows,
 			mem: memberBulk{orgs: map[int64]*memberOrgRef{}}}
 		if raw != nil {
 			b.batchRows = copyRows

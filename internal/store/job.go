@@ -111,7 +111,7 @@ func (s *Store) CreateJob(ctx context.Context, sc authz.Scope, in JobInput, enqu
 		}
 		tx.auditAt(sc, sc.Path, "job.create", "job", []int64{id}, "kind="+in.Kind)
 		if enqueue != nil {
-			return enqueue(ctx, tx.q.(*sql.Tx), id)
+			return enqueue(tx.detach(ctx), tx.q.(*sql.Tx), id)
 		}
 		return nil
 	})

@@ -237,6 +237,22 @@ type conn struct {
 	// accounts, inside a transaction, is set by its first statement that may change what a
 	// token resolves to (tokenWrite); nil outside transactions.
 	accounts *bool
+	// detached: its statements run without their context's cancellation (detach), as in a
+	// transaction of a group commit (tx_batch.go).
+	detached bool
+}
+
+// detach is ctx as c's statements run with it: without its cancellation when c is detached. A
+// transaction of a group commit shares SQLite's one transaction with the others of its batch,
+// and the pure-Go driver interrupts a statement whose context ends — SQLite then rolls back
+// the whole transaction, every other caller's writes with it —, watching each such statement
+// from a goroutine of its own. Its functions are called with the caller's request context,
+// which they pass on to their statements (tx.exec(ctx, …)); here it loses its cancellation.
+func (c conn) detach(ctx context.Context) context.Context {
+	if c.detached && ctx.Done() != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // noteWrite records in the transaction that query may change what a token resolves to.
@@ -256,6 +272,7 @@ func (c conn) prepared(ctx context.Context, query string) (*sql.Stmt, func()) {
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = c.detach(ctx)
 	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st, begun := c.prepared(ctx, q); st != nil {
@@ -268,6 +285,7 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = c.detach(ctx)
 	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st, begun := c.prepared(ctx, q); st != nil {
@@ -281,6 +299,7 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // queryRow runs a one-row query and scans it; no row is model.ErrNotFound.
 func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	ctx = c.detach(ctx)
 	c.noteWrite(query)
 	q := c.d.rebind(query)
 	if st, begun := c.prepared(ctx, q); st != nil {

@@ -24,10 +24,11 @@ import (
 // commit's WAL writes and the pages they all touch (the statistics rows, the tails of the
 // indexes, the audit chain's last page), which is most of a small transaction's cost.
 //
-// A queued transaction's function runs on the leader's goroutine with the caller's context
-// without its cancellation (a statement interrupted inside a transaction can roll the whole
-// SQLite transaction back, the other callers' writes with it); a caller whose context ended
-// before its turn is not run.
+// A queued transaction's function runs on the leader's goroutine, and its statements run
+// without their contexts' cancellation (conn.detach: a statement interrupted inside a
+// transaction can roll the whole SQLite transaction back, the other callers' writes with it);
+// a caller whose context ended before its turn is not run, one whose context ends while its
+// function runs sees it run to its end.
 type txBatch struct {
 	s     *Store
 	mu    sync.Mutex
@@ -119,6 +120,13 @@ func (b *txBatch) lead(first *txWaiter) {
 	b.queue = b.queue[1:]
 	b.mu.Unlock()
 	next.done <- txOutcome{lead: true}
+}
+
+// queued is how many transactions wait for the writer (tests).
+func (b *txBatch) queued() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
 }
 
 // take moves queued transactions into the batch, up to txBatchMax.
@@ -232,7 +240,7 @@ func (b *txBatch) runOne(sqlTx *sql.Tx, w *txWaiter, kept *batchWrites) (txErr e
 		return s.d.mapErr(err)
 	}
 	tx := newTx(w.s, sqlTx)
-	tx.batched = true
+	tx.batched, tx.detached = true, true
 	rollback := func() error {
 		if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO gc`); err != nil {
 			return fmt.Errorf("group commit: rolling back a failed transaction: %w", s.d.mapErr(err))

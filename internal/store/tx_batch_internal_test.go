@@ -196,3 +196,63 @@ func mixedBatches(t *testing.T, st *Store, fn func(tx *Tx, name string) error) [
 	}
 	return kept
 }
+
+// TestGroupCommitCallerGivesUpMidStatement: a caller whose context ends while its function's
+// statement runs inside a group commit does not take the other transactions of its batch with
+// it. The pure-Go driver interrupts a statement whose context ends, and SQLite rolls back the
+// whole transaction of an interrupted write — before 2026-12-05 the functions' statements ran
+// with their callers' request contexts, so one client that went away failed every other
+// transaction of its batch.
+func TestGroupCommitCallerGivesUpMidStatement(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := migratedSQLite(t)
+	if _, err := st.write.ExecContext(ctx, `CREATE TABLE gc_probe (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		// Leads the batch, and holds it until the second has queued behind it.
+		first <- st.Tx(ctx, func(tx *Tx) error {
+			close(held)
+			<-hold
+			_, err := tx.exec(ctx, `INSERT INTO gc_probe (n) VALUES (1)`)
+			return err
+		})
+	}()
+	<-held
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	running := make(chan struct{})
+	second := make(chan error, 1)
+	go func() {
+		second <- st.Tx(cctx, func(tx *Tx) error {
+			close(running)
+			// A write long enough to be running when its caller gives up.
+			_, err := tx.exec(cctx, `INSERT INTO gc_probe (n) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000)
+				SELECT COUNT(*) FROM c`)
+			return err
+		})
+	}()
+	for st.batch.queued() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	close(hold)
+	<-running
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	if err := <-first; err != nil {
+		t.Fatalf("the first transaction of the batch: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Errorf("the transaction whose caller gave up mid-statement: %v (it had begun: it runs to its end)", err)
+	}
+	var n int
+	if err := st.reader().queryRow(ctx, `SELECT COUNT(*) FROM gc_probe`, nil, &n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d rows committed, want both transactions'", n)
+	}
+}
