@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -51,7 +50,7 @@ func TestBurden(t *testing.T) {
 			}
 
 			// The secretary records a task off the list; the deadline is missing at first.
-			sec := mustBrowserFor(t, vp, 3*time.Minute) // open while the street decides
+			sec := mustBrowserFor(t, vp, 2*tabLimit) // open while the street decides
 			step, text := steps(t, sec)
 			step("the secretary opens the form", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),
 				chromedp.Navigate(a.url+"/burden/tasks/new"),

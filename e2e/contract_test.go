@@ -85,7 +85,7 @@ func TestContracts(t *testing.T) {
 			path, m := "/contracts/"+itoa(k.ID), itoa(k.Milestones[0].ID)
 
 			// Staff accept the milestone behind the confirmation.
-			sb := mustBrowserFor(t, vp, 150*time.Second)
+			sb := mustBrowserFor(t, vp, 2*tabLimit)
 			sstep, stext := steps(t, sb)
 			sstep("staff open the contract and press 验收", append(login(a, "zhoushe", pw, staffSecret),
 				chromedp.Navigate(a.url+path),
@@ -108,7 +108,7 @@ func TestContracts(t *testing.T) {
 			}
 
 			// A resident rates it.
-			rb := mustBrowserFor(t, vp, 150*time.Second)
+			rb := mustBrowserFor(t, vp, 2*tabLimit)
 			rstep, rtext := steps(t, rb)
 			rstep("the resident rates the milestone", append(login(a, "wangnainai", pw, ""),
 				chromedp.Navigate(a.url+path),

@@ -66,7 +66,7 @@ func TestFunds(t *testing.T) {
 			}
 
 			// Staff request on the phone form.
-			sb := mustBrowserFor(t, vp, 150*time.Second)
+			sb := mustBrowserFor(t, vp, 2*tabLimit)
 			sstep, stext := steps(t, sb)
 			sstep("staff open the request form", append(login(a, "zhoushe", pw, staffSecret),
 				chromedp.Navigate(a.url+"/funds/new"),
@@ -100,7 +100,7 @@ func TestFunds(t *testing.T) {
 			}
 
 			// The community's secretary approves step 1.
-			cb := mustBrowserFor(t, vp, 150*time.Second)
+			cb := mustBrowserFor(t, vp, 2*tabLimit)
 			cstep, ctext := steps(t, cb)
 			cstep("the secretary finds it under 待我审批", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),
 				chromedp.Navigate(a.url+"/funds?mine=1"),
@@ -117,7 +117,7 @@ func TestFunds(t *testing.T) {
 			}
 
 			// The street approves step 2: paid.
-			wb := mustBrowserFor(t, vp, 150*time.Second)
+			wb := mustBrowserFor(t, vp, 2*tabLimit)
 			wstep, wtext := steps(t, wb)
 			wstep("the street approves", append(login(a, "jiedao", pw, staffSecret),
 				chromedp.Navigate(a.url+fundPath),

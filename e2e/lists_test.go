@@ -50,7 +50,7 @@ func TestListsMatching(t *testing.T) {
 				t.Fatal(err)
 			}
 			due := time.Now().In(model.Shanghai).AddDate(0, 0, 14).Format(time.DateOnly)
-			b := mustBrowserFor(t, vp, 150*time.Second)
+			b := mustBrowserFor(t, vp, 2*tabLimit)
 			step, text := steps(t, b)
 			rep := itoa(repair.ID)
 			step("the secretary opens 需求对接", append(login(a, "tianbao", "zhongba street 2026 spring", staffSecret),

@@ -35,7 +35,7 @@ func TestOrderFlow(t *testing.T) {
 	}
 
 	vp := Phone
-	rb := mustBrowserFor(t, vp, 150*time.Second)
+	rb := mustBrowserFor(t, vp, 2*tabLimit)
 	step, text := steps(t, rb)
 	step("the resident opens 我要下单 from 办事", append(login(a, "wangnainai", pw, ""),
 		chromedp.Navigate(a.url+"/services"),
@@ -63,7 +63,7 @@ func TestOrderFlow(t *testing.T) {
 		t.Errorf("status %q", s)
 	}
 
-	vb := mustBrowserFor(t, vp, 90*time.Second)
+	vb := mustBrowser(t, vp)
 	vstep, vtext := steps(t, vb)
 	vstep("the volunteer's 附近订单", append(login(a, "xiaozhao", pw, ""),
 		chromedp.Navigate(a.url+"/orders/near"),
