@@ -230,7 +230,7 @@ func TestGroupCommitCallerGivesUpMidStatement(t *testing.T) {
 		second <- st.Tx(cctx, func(tx *Tx) error {
 			close(running)
 			// A write long enough to be running when its caller gives up.
-			_, err := tx.exec(cctx, `INSERT INTO gc_probe (n) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000)
+			_, err := tx.exec(cctx, `INSERT INTO gc_probe (n) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000)
 				SELECT COUNT(*) FROM c`)
 			return err
 		})
@@ -240,7 +240,7 @@ func TestGroupCommitCallerGivesUpMidStatement(t *testing.T) {
 	}
 	close(hold)
 	<-running
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(5 * time.Millisecond)
 	cancel()
 	if err := <-first; err != nil {
 		t.Fatalf("the first transaction of the batch: %v", err)
