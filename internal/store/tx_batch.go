@@ -27,8 +27,9 @@ import (
 // A queued transaction's function runs on the leader's goroutine, and its statements run
 // without their contexts' cancellation (conn.detach: a statement interrupted inside a
 // transaction can roll the whole SQLite transaction back, the other callers' writes with it);
-// a caller whose context ended before its turn is not run, one whose context ends while its
-// function runs sees it run to its end.
+// a caller whose context ended before its turn is not run; once it runs, its statements run to
+// their end even if the caller goes away (a function may still look at its context between
+// them, as the importer does between chunks).
 type txBatch struct {
 	s     *Store
 	mu    sync.Mutex
