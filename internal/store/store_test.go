@@ -94,11 +94,7 @@ func TestMigrateOutOfOrder(t *testing.T) {
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, storetest.DSN(t, e), store.WithKeys(storetest.Keyring(t)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := storetest.Unmigrated(t, e)
 			// 0010 landed after 0011–0013 had run on some databases.
 			if err := st.MigrateUpTo(ctx, 9); err != nil {
 				t.Fatal(err)
@@ -434,11 +430,7 @@ func TestMigrateRelationIDs(t *testing.T) {
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, storetest.DSN(t, e), store.WithKeys(storetest.Keyring(t)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := storetest.Unmigrated(t, e)
 			if err := st.MigrateTo(ctx, 9); err != nil {
 				t.Fatal(err)
 			}

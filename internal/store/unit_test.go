@@ -193,11 +193,7 @@ func TestMigrateUnitLeadersScope(t *testing.T) {
 	for _, e := range storetest.Engines {
 		t.Run(e, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, storetest.DSN(t, e), store.WithKeys(storetest.Keyring(t)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := storetest.Unmigrated(t, e)
 			if err := st.MigrateTo(ctx, 69); err != nil {
 				t.Fatal(err)
 			}

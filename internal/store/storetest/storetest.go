@@ -52,6 +52,19 @@ func DSN(tb testing.TB, engine string) string {
 	return ""
 }
 
+// Unmigrated returns a store on a fresh, empty database of engine, closed at the end of the
+// test, with the test keyring: for a migration's test, which migrates it to the version before
+// the migration (MigrateTo), writes what an earlier binary left, and migrates on.
+func Unmigrated(tb testing.TB, engine string) *store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), DSN(tb, engine), store.WithKeys(Keyring(tb)))
+	if err != nil {
+		tb.Fatalf("open %s: %v", engine, err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
 // Open returns a migrated store on a fresh database of engine, closed at the end of the test,
 // with the test keyring and opts. It starts as a copy of a database migrated once (see
 // sqliteTemplate and pgTemplate); Migrate then finds nothing pending.
