@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gongzhi/internal/authz"
 	"gongzhi/internal/model"
@@ -37,6 +38,31 @@ func (tx *Tx) notifyHousehold(ctx context.Context, h int64, n model.Notification
 	_, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
 		SELECT u.id, ?, ?, ?, ?, ?, ? FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ? AND u.disabled = ?
 		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, key, now(), h, false)
+	return err
+}
+
+// notifyUsers sends n to each of users (none: nothing is sent), as one statement.
+func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.NotificationInput) error {
+	if len(users) == 0 {
+		return nil
+	}
+	var key any
+	if n.Key != "" {
+		key = n.Key
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at) VALUES `)
+	args := make([]any, 0, 7*len(users))
+	at := now()
+	for i, u := range users {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, u, n.Kind, n.Title, n.Body, n.Link, key, at)
+	}
+	q.WriteString(` ON CONFLICT (user_id, dedup_key) DO NOTHING`)
+	_, err := tx.insertNotifications(ctx, q.String(), args...)
 	return err
 }
 

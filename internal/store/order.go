@@ -397,7 +397,7 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 			detail += "，代居民下单"
 		}
 		tx.auditAt(sc, h.Path, "order.place", "order", []int64{id}, detail)
-		return tx.orderPublish(ctx, id, h.Path, status, p.followers)
+		return tx.orderPublish(ctx, id, h.Path, status, p.aud.followers)
 	}()
 	return id, created, err
 }
@@ -682,17 +682,17 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 			return err
 		}
 	}
-	if err := tx.orderNotify(ctx, o, in.Action, oldTaker, newTaker); err != nil {
+	aud, err := p.audience(ctx, tx, o)
+	if err != nil {
 		return err
 	}
-	followers, err := p.orderFollowers(ctx, tx, o)
-	if err != nil {
+	if err := tx.orderNotify(ctx, o, aud.household, in.Action, oldTaker, newTaker); err != nil {
 		return err
 	}
 	if newTaker == 0 {
 		newTakerUser = 0
 	}
-	if err := tx.orderPublish(ctx, id, o.Path, to, followers, oldTakerUser, newTakerUser); err != nil {
+	if err := tx.orderPublish(ctx, id, o.Path, to, aud.followers, oldTakerUser, newTakerUser); err != nil {
 		return err
 	}
 	auditSc := oc.sc
@@ -738,11 +738,12 @@ func (tx *Tx) orderServed(ctx context.Context, o *model.Order, t servedTaker, mi
 	return nil
 }
 
-// orderNotify tells the household and the takers concerned what changed (in-app messages).
-func (tx *Tx) orderNotify(ctx context.Context, o *model.Order, a model.OrderAction, oldTaker, newTaker int64) error {
+// orderNotify tells the household (its accounts: orderAudience) and the takers concerned what
+// changed (in-app messages).
+func (tx *Tx) orderNotify(ctx context.Context, o *model.Order, householdUsers []int64, a model.OrderAction, oldTaker, newTaker int64) error {
 	link := fmt.Sprintf("/orders/%d", o.ID)
 	household := func(title, body string) error {
-		return tx.notifyHousehold(ctx, o.HouseholdID, model.NotificationInput{Kind: "order." + string(a), Title: title, Body: body, Link: link})
+		return tx.notifyUsers(ctx, householdUsers, model.NotificationInput{Kind: "order." + string(a), Title: title, Body: body, Link: link})
 	}
 	taker := func(id int64, title, body string) error {
 		var user sql.NullInt64
@@ -1175,7 +1176,7 @@ func (s *Store) OrderPhoto(ctx context.Context, sc authz.Scope, id int64, n int)
 }
 
 // orderPublish tells the open pages of the order's parties that it changed (an "order.changed"
-// event on subject order:ID, data {"status"}): its followers (orderFollowers: the household's
+// event on subject order:ID, data {"status"}): its followers (orderAudience: the household's
 // linked accounts, whoever placed it), the accounts of the takers it left and went to (0:
 // none), and whoever follows a subtree holding its path (the dispatchers of its territory:
 // followedPaths). Delivered when the transaction commits.

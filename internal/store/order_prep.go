@@ -49,10 +49,10 @@ func (s *Store) readThenWrite(ctx context.Context, read func(c conn) error, writ
 
 // placing is what placing an order names, read before its transaction (prepPlace).
 type placing struct {
-	h         *model.Household
-	cat       *model.OrderCategory
-	name      string  // the name history records for whoever places it
-	followers []int64 // orderFollowers
+	h    *model.Household
+	cat  *model.OrderCategory
+	name string // the name history records for whoever places it
+	aud  orderAudience
 	// err refuses the input; the transaction still answers a replayed idempotency key first.
 	err error
 	// placed is the order the transaction inserted, as inserted, with its history (nil: none).
@@ -109,7 +109,7 @@ func (c conn) prepPlace(ctx context.Context, oc *orderCaller, in model.OrderInpu
 			return nil, err
 		}
 	}
-	if p.followers, err = c.orderFollowers(ctx, h.ID, sc.UserID); err != nil {
+	if p.aud, err = c.orderAudience(ctx, h.ID, sc.UserID); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -118,10 +118,10 @@ func (c conn) prepPlace(ctx context.Context, oc *orderCaller, in model.OrderInpu
 // transition is what a transition reads of its order before its transaction (prepTransition),
 // and what the transaction made of that order.
 type transition struct {
-	o         *model.Order // as oc reads it
-	cat       *model.OrderCategory
-	followers []int64
-	history   []model.OrderEvent // o's history
+	o       *model.Order // as oc reads it
+	cat     *model.OrderCategory
+	aud     orderAudience
+	history []model.OrderEvent // o's history
 	// after is o as the transition left it and event the step it added to the history (nil:
 	// the transaction read the order again, since another transition came between).
 	after *model.Order
@@ -170,7 +170,7 @@ func (c conn) prepTransition(ctx context.Context, oc *orderCaller, id int64) (*t
 	if p.history, err = c.orderHistory(ctx, id); err != nil {
 		return nil, err
 	}
-	if p.followers, err = c.orderFollowers(ctx, o.HouseholdID, o.PlacedBy); err != nil {
+	if p.aud, err = c.orderAudience(ctx, o.HouseholdID, o.PlacedBy); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -199,31 +199,55 @@ func (p *transition) current(ctx context.Context, tx *Tx, oc *orderCaller, id in
 	return o, cat, nil
 }
 
-// orderFollowers are o's followers: p's (an order's household, placer and path never change),
-// or read inside tx when p is nil.
-func (p *transition) orderFollowers(ctx context.Context, tx *Tx, o *model.Order) ([]int64, error) {
+// audience is o's audience: p's (an order's household, placer and path never change), or read
+// inside tx when p is nil.
+func (p *transition) audience(ctx context.Context, tx *Tx, o *model.Order) (orderAudience, error) {
 	if p != nil {
-		return p.followers, nil
+		return p.aud, nil
 	}
-	return tx.orderFollowers(ctx, o.HouseholdID, o.PlacedBy)
+	return tx.orderAudience(ctx, o.HouseholdID, o.PlacedBy)
 }
 
-// orderFollowers are the accounts whose open pages follow an order of household placed by
-// account placedBy (0: none) besides its takers: the household's linked accounts, the leaders
-// of its unit whose scope holds the household (their board holds the unit's orders; they
-// follow no path, which would tell them of the other units' orders there; a household outside
-// a leader's scope is not theirs to read, ContainsHousehold) and the placer. The dispatchers
-// whose boards hold it follow its path (orderPublish).
-func (c conn) orderFollowers(ctx context.Context, household, placedBy int64) ([]int64, error) {
-	users, err := queryAll(ctx, c, `SELECT u.id FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?
-		UNION ALL SELECT u.id FROM households h JOIN users u ON u.unit_id = h.unit_id JOIN territories t ON t.id = u.scope_id
+// orderAudience is who hears of an order's changes besides its takers and its territory's
+// dispatchers (orderPublish).
+type orderAudience struct {
+	// followers are the accounts whose open pages follow the order: the household's linked
+	// accounts, the leaders of its unit whose scope holds the household (their board holds the
+	// unit's orders; they follow no path, which would tell them of the other units' orders
+	// there; a household outside a leader's scope is not theirs to read, ContainsHousehold) and
+	// the placer.
+	followers []int64
+	// household are the household's linked accounts that are not disabled: the in-app messages
+	// meant for the household go to them (orderNotify, as notifyHousehold would send them).
+	household []int64
+}
+
+// orderAudience reads the audience of an order of household placed by account placedBy (0:
+// none). Read before the transaction like the rest (readThenWrite): an account linked or
+// disabled in that moment is told from the next change on.
+func (c conn) orderAudience(ctx context.Context, household, placedBy int64) (orderAudience, error) {
+	var a orderAudience
+	type row struct {
+		user        int64
+		ofHousehold bool
+		disabled    bool
+	}
+	rows, err := queryAll(ctx, c, `SELECT u.id, 1, u.disabled FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ?
+		UNION ALL SELECT u.id, 0, u.disabled FROM households h JOIN users u ON u.unit_id = h.unit_id JOIN territories t ON t.id = u.scope_id
 			WHERE h.id = ? AND u.role = 'unit_leader' AND substr(h.path, 1, length(t.path)) = t.path`, []any{household, household},
-		func(r rowScanner) (int64, error) {
-			var u int64
-			return u, r.Scan(&u)
+		func(r rowScanner) (row, error) {
+			var x row
+			return x, r.Scan(&x.user, &x.ofHousehold, &x.disabled)
 		})
 	if err != nil {
-		return nil, err
+		return a, err
 	}
-	return append(users, placedBy), nil
+	for _, x := range rows {
+		a.followers = append(a.followers, x.user)
+		if x.ofHousehold && !x.disabled {
+			a.household = append(a.household, x.user)
+		}
+	}
+	a.followers = append(a.followers, placedBy)
+	return a, nil
 }

@@ -687,6 +687,60 @@ func TestOrderEvents(t *testing.T) {
 	})
 }
 
+// TestOrderNotifications: a claim and a done order send their in-app message to each account
+// linked to the order's household that is not disabled — the accounts read before the
+// transaction, with the order's followers — and to no other follower (the unit's leader).
+func TestOrderNotifications(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := mustOrderWorld(t, st)
+		link := func(name, who string, serial int) *model.User {
+			r, err := st.CreateResident(ctx, authz.System(), model.ResidentInput{HouseholdID: w.hh.ID, Name: who,
+				IDNumber: validID("510781", "19700101", serial), Relation: model.RelationChild})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := storetest.RawUser(t, st, name, model.RoleResident, w.stairwell)
+			if err := st.LinkResident(ctx, authz.System(), u.ID, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		son := link("son", "王小明", 601)
+		gone := link("gone", "王二", 602)
+		if _, err := st.AdminAccount(ctx, authz.System(), gone.ID, store.ActionDisable); err != nil {
+			t.Fatal(err)
+		}
+		lead := authz.ForUser(unitLeader(t, st, "leader", w.building, storetest.MustUnit(t, st, "一号联建单元", w.hh.ID)))
+		o := w.place(t, st, w.res, 0)
+		for _, a := range []model.OrderAction{model.ActClaim, model.ActDone} {
+			if _, err := transition(st, w.volunteer, o.ID, a); err != nil {
+				t.Fatal(a, err)
+			}
+		}
+		for name, c := range map[string]struct {
+			sc   authz.Scope
+			want []string
+		}{"the placer": {w.res, []string{"order.done", "order.claim"}}, "another account of the household": {authz.ForUser(son), []string{"order.done", "order.claim"}},
+			"a disabled account of the household": {authz.ForUser(gone), nil}, "the unit's leader": {lead, nil}} {
+			p, err := st.Notifications(ctx, c.sc, 50, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, n := range p.Items {
+				if n.Link == fmt.Sprintf("/orders/%d", o.ID) {
+					kinds = append(kinds, n.Kind)
+				}
+			}
+			if !slices.Equal(kinds, c.want) {
+				t.Errorf("%s: notifications %v, want %v", name, kinds, c.want)
+			}
+		}
+	})
+}
+
 // TestOrderEventsLeaderAnchor: a unit's leader reads, and follows, the orders of the households
 // of its unit. A household that moves into the unit from another stairwell widens the unit's
 // anchor and its leader's scope with it (the scope stayed the old stairwell: the leader could
