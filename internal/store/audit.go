@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,13 +124,30 @@ func (tx *Tx) auditLogin(username string, u *model.User, action string, result m
 	tx.audits = append(tx.audits, e)
 }
 
-// flushAudit appends the queued records to the chain, under the append lock. A batched
-// transaction appends its own, not its batch at its end: a later transaction of the batch may
-// count them (the lookup allowance, lookup.go).
+// flushAudit appends the queued records to the chain, under the append lock. A transaction
+// of a group commit (tx_batch.go) leaves them, made, to its batch, which appends those of all
+// its transactions at its end in one statement (batchWrites) — unless one of them is of a
+// limited action: a later transaction of the batch may count those (the lookup allowance,
+// lookup.go), so they are appended at once, as no other transaction reads the chain.
 func (tx *Tx) flushAudit(ctx context.Context) error {
 	if len(tx.audits) == 0 {
 		return nil
 	}
+	counted := slices.ContainsFunc(tx.audits, func(e auditEntry) bool { return slices.Contains(LimitedActions, e.action) })
+	recs, err := tx.auditRecords(ctx)
+	if err != nil {
+		return err
+	}
+	if tx.batched && !counted {
+		tx.auditsLeft = append(tx.auditsLeft, recs...)
+		return nil
+	}
+	return tx.appendAudit(ctx, recs)
+}
+
+// auditRecords makes the records of the queued entries (the actor's name, the territory of
+// the object as the transaction sees it now) and empties the queue.
+func (tx *Tx) auditRecords(ctx context.Context) ([]*model.AuditRecord, error) {
 	recs := make([]*model.AuditRecord, 0, len(tx.audits))
 	names := map[int64]string{}
 	req := authz.RequestFrom(ctx)
@@ -147,7 +165,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 			name, ok := names[r.ActorID]
 			if !ok {
 				if err := tx.queryRow(ctx, `SELECT username FROM users WHERE id = ?`, []any{r.ActorID}, &name); err != nil && !errors.Is(err, model.ErrNotFound) {
-					return err
+					return nil, err
 				}
 				names[r.ActorID] = name
 			}
@@ -160,7 +178,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		} else {
 			p, err := tx.objectPath(ctx, e.objectType, e.ids)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if p == "" {
 				p = e.sc.Path
@@ -170,7 +188,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		recs = append(recs, r)
 	}
 	tx.audits = nil
-	return tx.appendAudit(ctx, recs)
+	return recs, nil
 }
 
 // objectPath is the territory path of the first object, "" when unknown or gone.
@@ -201,7 +219,9 @@ func (tx *Tx) objectPath(ctx context.Context, objectType string, ids []int64) (s
 }
 
 // appendAudit links recs onto the chain and inserts them; it runs inside the writer's
-// transaction, after taking the append lock.
+// transaction, after taking the append lock. They take the time of the append, so that the
+// chain's times never go back (PurgeAudit cuts it by time): those a group commit appends at
+// its end, the batch's.
 func (tx *Tx) appendAudit(ctx context.Context, recs []*model.AuditRecord) error {
 	if tx.s.d.name == "postgres" {
 		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(auditLockKey)); err != nil {

@@ -316,6 +316,8 @@ type Tx struct {
 	conn
 	s      *Store
 	audits []auditEntry // audit records of this transaction's writes, appended before COMMIT
+	// auditsLeft are its records made and left for its group commit to append (flushAudit).
+	auditsLeft []*model.AuditRecord
 	// conflicts are refused registrations of ID numbers held outside the caller's scope
 	// (conflict.go): recorded with the write, or after its rollback in a transaction of their own.
 	conflicts []queuedConflict

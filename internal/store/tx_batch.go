@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"gongzhi/internal/model"
 )
 
 // txBatch is group commit on SQLite's one write connection. Transactions that arrive while
@@ -200,25 +202,33 @@ func (b *txBatch) commitBatch(batch *[]*txWaiter) {
 }
 
 // batchWrites are what the transactions of a batch that were kept (released) leave for the
-// batch to write once, before its commit: their order statistics' adjustments, summed, and
-// their events, in the order of the transactions — a statement or more each transaction
-// otherwise. Only what no transaction reads waits for the batch's end: the transactions of a
-// batch see each other's writes (the statistics are read from the orders inside a
-// transaction only by a recount, which replaces what the batch held); the audit records, which
-// the lookup allowance counts, are each transaction's own.
+// batch to write once, before its commit: their audit records, their order statistics'
+// adjustments, summed, and their events, in the order of the transactions — a statement or
+// more each transaction otherwise. Only what no transaction reads waits for the batch's end:
+// the transactions of a batch see each other's writes (the statistics are read from the orders
+// inside a transaction only by a recount, which replaces what the batch held); audit records
+// of the actions the lookup allowance counts are appended by their own transaction
+// (flushAudit).
 type batchWrites struct {
+	audits []*model.AuditRecord
 	stats  orderStatsBatch
 	events []eventRow
 }
 
 // take keeps what tx, released, left for the batch.
 func (k *batchWrites) take(tx *Tx) {
+	k.audits = append(k.audits, tx.auditsLeft...)
 	k.stats.take(tx)
 	k.events = append(k.events, tx.events...)
 }
 
 // write writes it in tx, the batch's transaction.
 func (k *batchWrites) write(ctx context.Context, tx *Tx) error {
+	if len(k.audits) > 0 {
+		if err := tx.appendAudit(ctx, k.audits); err != nil {
+			return err
+		}
+	}
 	if err := tx.writeOrderStatsOf(ctx, k.stats); err != nil {
 		return err
 	}

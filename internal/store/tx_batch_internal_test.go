@@ -79,10 +79,10 @@ func TestGroupCommitOrderStats(t *testing.T) {
 	}
 }
 
-// TestGroupCommitEventsAndAudit: a group commit writes the events of its transactions once,
-// before its commit, in the order of the transactions (each audits its own); those rolled
-// back to their savepoint (an error after publishing and auditing) leave neither events nor
-// audit records, and the audit chain holds.
+// TestGroupCommitEventsAndAudit: a group commit writes the events and the audit records of its
+// transactions once, before its commit, in the order of the transactions; those rolled back
+// to their savepoint (an error after publishing and auditing) leave neither events nor audit
+// records, and the audit chain holds.
 func TestGroupCommitEventsAndAudit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -143,6 +143,56 @@ func TestGroupCommitEventsAndAudit(t *testing.T) {
 	slices.Sort(audited)
 	if !slices.Equal(kept, audited) {
 		t.Errorf("audited %v, want the transactions kept %v", audited, kept)
+	}
+	v, err := st.VerifyAudit(ctx, nil)
+	if err != nil || v.BrokenAt != 0 {
+		t.Fatalf("audit chain: %+v, %v", v, err)
+	}
+}
+
+// TestGroupCommitCountedAuditAtOnce: the records of an action the lookup allowance counts are
+// appended by their own transaction, not left for the batch's end: a later transaction of the
+// same batch counts them. Each transaction counts the lookups before it and then records one;
+// the counts the kept ones saw are 0, 1, 2 … (a transaction rolled back leaves no record).
+func TestGroupCommitCountedAuditAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k, err := pii.NewKey("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak, err := pii.NewKey(pii.AuditKeyPrefix + "-t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := pii.New([]pii.Key{k, ak})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := migratedSQLite(t, WithKeys(kr))
+	var mu sync.Mutex
+	seen := map[string]int{}
+	kept := mixedBatches(t, st, func(tx *Tx, name string) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ?`, []any{ActionLookup}, &n); err != nil {
+			return err
+		}
+		mu.Lock()
+		seen[name] = n
+		mu.Unlock()
+		tx.auditAt(authz.System(), "/1/", ActionLookup, "resident", nil, name)
+		tx.auditAt(authz.System(), "/1/", "test.batch", "test", nil, name)
+		return nil
+	})
+	counts := make([]int, 0, len(kept))
+	for _, name := range kept {
+		counts = append(counts, seen[name])
+	}
+	slices.Sort(counts)
+	for i, n := range counts {
+		if n != i {
+			t.Fatalf("the kept transactions counted %v lookups before them, want 0 to %d each once", counts, len(kept)-1)
+		}
 	}
 	v, err := st.VerifyAudit(ctx, nil)
 	if err != nil || v.BrokenAt != 0 {
