@@ -11,11 +11,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/libc"
 	_ "modernc.org/sqlite" // registers "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"gongzhi/internal/model"
 	"gongzhi/internal/pii"
@@ -110,10 +113,38 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// SQLite's lookaside: each connection's own pool of small allocations, taken without the
+// allocator's mutex, which the pure-Go SQLite shares between all connections of the process.
+// SQLite's default (40 slots of 1,200 bytes, 48 KB) is held for good by the statements a
+// connection keeps prepared (stmt_cache.go): on the order flow the writer's lookaside was full
+// for 2.26 million allocations of 7,424 orders (305 an order, each then through the shared
+// mutex) and served 4,829. With 1,000 slots (1.2 MB a connection, a few MB in all) it served
+// them all (docs/benchmarks.md, issue 10, thirteenth pass).
+const (
+	lookasideSlot  = 1200
+	lookasideSlots = 1000
+)
+
+// configureSQLite sets what SQLite takes only before its first connection of the process
+// (sqlite3_config): the lookaside of every connection. If a connection was opened before (by
+// another package of the process), SQLite keeps its default and says so with SQLITE_MISUSE:
+// a slower allocator, not an error.
+var configureSQLite = sync.OnceFunc(func() {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	va := libc.Xmalloc(tls, 2*8) // two int arguments, a slot of 8 bytes each (libc.VaList)
+	if va == 0 {
+		return
+	}
+	defer libc.Xfree(tls, va)
+	sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_LOOKASIDE, libc.VaList(va, int32(lookasideSlot), int32(lookasideSlots)))
+})
+
 func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path")
 	}
+	configureSQLite()
 	// busy_timeout comes first so that the WAL switch itself waits for a lock instead of failing.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_time_format=sqlite"
 	memory := path == ":memory:"
