@@ -8,11 +8,14 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Asia/Shanghai on machines without a zone database
+
+	"gongzhi/internal/server"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	server.TuneGC()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "gongzhi:", err)
 		os.Exit(1)

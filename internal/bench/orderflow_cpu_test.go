@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gongzhi/internal/pii"
+	"gongzhi/internal/server"
 	"gongzhi/internal/store"
 )
 
@@ -25,6 +26,7 @@ func TestOrderFlowCPU(t *testing.T) {
 		t.Skip("GONGZHI_FLOW_DSN not set")
 	}
 	ctx := context.Background()
+	server.TuneGC() // as the gongzhi command does
 	// The city's personal data stays sealed with the generating run's key: the flow reads none.
 	k, err := pii.NewKey("bench")
 	if err != nil {
