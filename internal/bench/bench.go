@@ -56,29 +56,34 @@ type Level struct {
 
 // Report is what one run measured.
 type Report struct {
-	Engine       string
-	Households   int64
-	Residents    int64
-	Load         time.Duration // divisions, households and residents generated and loaded
-	Total        time.Duration // Load and the Party, register and study data of the demo city
-	Levels       []Level
-	Party        []PartyTiming  // composition analytics and a branch's first member page
-	Units        []UnitTiming   // coverage of the units (issue 9 item 6)
-	Propose      *ProposeTiming // a street's unit proposal; nil when Reused (timed during generation)
-	Feeds        []FeedTiming   // a unit's duty calendar feeds (issue 9 item 4)
-	Orders       int64          // orders in the city
-	OrdersLoad   time.Duration  // adding them (0: an earlier run did)
-	OrderReads   []OrderTiming  // statistics, dispatch board, suggestions (issue 10)
-	OrderFlow    *OrderFlow     // place → claim → done through the API
-	VoteFlow     *VoteFlow      // a street's households voting through the API, the tally
-	LookupsPerS  float64
-	Pairs        []Pair // full stack against bare handler, when HTTPMeasured
-	Concurrency  int
-	Duration     time.Duration
-	GOMAXPROCS   int
-	GeneratedAt  time.Time
-	HTTPMeasured bool
-	Reused       bool // measured a city an earlier run generated (Load and Total not measured)
+	Engine     string
+	Households int64
+	Residents  int64
+	Load       time.Duration // divisions, households and residents generated and loaded
+	Total      time.Duration // Load and the Party, register and study data of the demo city
+	Levels     []Level
+	Party      []PartyTiming  // composition analytics and a branch's first member page
+	Units      []UnitTiming   // coverage of the units (issue 9 item 6)
+	Propose    *ProposeTiming // a street's unit proposal; nil when Reused (timed during generation)
+	Feeds      []FeedTiming   // a unit's duty calendar feeds (issue 9 item 4)
+	Orders     int64          // orders in the city
+	OrdersLoad time.Duration  // adding them (0: an earlier run did)
+	OrderReads []OrderTiming  // statistics, dispatch board, suggestions (issue 10)
+	OrderFlow  *OrderFlow     // place → claim → done through the API
+	// OrderFlowBusy is the same flow with four times the workers: what the server carries when
+	// enough requests queue for SQLite's one writer that its group commits fill (each of
+	// OrderFlow's few workers waits for its answer before it sends again, so that flow is
+	// bound by one order's latency as much as by the server).
+	OrderFlowBusy *OrderFlow
+	VoteFlow      *VoteFlow // a street's households voting through the API, the tally
+	LookupsPerS   float64
+	Pairs         []Pair // full stack against bare handler, when HTTPMeasured
+	Concurrency   int
+	Duration      time.Duration
+	GOMAXPROCS    int
+	GeneratedAt   time.Time
+	HTTPMeasured  bool
+	Reused        bool // measured a city an earlier run generated (Load and Total not measured)
 }
 
 // Run fills the database at opts.DSN with a generated city and measures it, writing progress to
@@ -223,8 +228,14 @@ func measure(ctx context.Context, st *store.Store, opts Options, rep *Report, pr
 			if rep.OrderFlow, err = measureOrderFlow(ctx, st, nodes[2], opts, discardLog()); err != nil {
 				return nil, err
 			}
-			f := rep.OrderFlow
-			fmt.Fprintf(progress, "  place → claim → done through the API, %d workers: %.0f orders/s (%d orders; p50 %v p99 %v an order)\n", f.Workers, f.PerSecond, f.Orders, f.P50, f.P99)
+			busy := opts
+			busy.Concurrency *= 4
+			if rep.OrderFlowBusy, err = measureOrderFlow(ctx, st, nodes[2], busy, discardLog()); err != nil {
+				return nil, err
+			}
+			for _, f := range []*OrderFlow{rep.OrderFlow, rep.OrderFlowBusy} {
+				fmt.Fprintf(progress, "  place → claim → done through the API, %d workers: %.0f orders/s (%d orders; p50 %v p99 %v an order)\n", f.Workers, f.PerSecond, f.Orders, f.P50, f.P99)
+			}
 		}
 	}
 

@@ -235,6 +235,9 @@ func TestRunSmall(t *testing.T) {
 	if rep.Orders != 3000 || rep.OrdersLoad <= 0 || len(rep.OrderReads) < 8 || rep.OrderFlow == nil || rep.OrderFlow.Orders == 0 || rep.OrderFlow.PerSecond <= 0 {
 		t.Fatalf("orders: %d, load %v, reads %+v, flow %+v", rep.Orders, rep.OrdersLoad, rep.OrderReads, rep.OrderFlow)
 	}
+	if f := rep.OrderFlowBusy; f == nil || f.Workers != 4*rep.OrderFlow.Workers || f.Orders == 0 || f.PerSecond <= 0 {
+		t.Fatalf("the flow with four times the workers: %+v", rep.OrderFlowBusy)
+	}
 	for _, o := range rep.OrderReads {
 		if o.P99 <= 0 || o.P99 < o.P50 {
 			t.Errorf("orders read %+v", o)
@@ -253,7 +256,7 @@ func TestRunSmall(t *testing.T) {
 		if err := st.ReadDB().QueryRow(`SELECT SUM(placed) FROM order_stats WHERE path = '/'`).Scan(&placed); err != nil {
 			t.Fatal(err)
 		}
-		if want := 3000 + rep.OrderFlow.Orders; orders < want || placed != orders {
+		if want := 3000 + rep.OrderFlow.Orders + rep.OrderFlowBusy.Orders; orders < want || placed != orders {
 			t.Errorf("%d orders (want at least %d), the statistics count %d", orders, want, placed)
 		}
 	}()
