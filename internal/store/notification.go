@@ -25,7 +25,7 @@ func (tx *Tx) Notify(ctx context.Context, n model.NotificationInput) (bool, erro
 		key = n.Key
 	}
 	k, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.UserID, n.Kind, n.Title, n.Body, n.Link, key, now())
+		ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`, n.UserID, n.Kind, n.Title, n.Body, n.Link, key, now())
 	return k == 1, err
 }
 
@@ -37,7 +37,7 @@ func (tx *Tx) notifyHousehold(ctx context.Context, h int64, n model.Notification
 	}
 	_, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
 		SELECT u.id, ?, ?, ?, ?, ?, ? FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ? AND u.disabled = ?
-		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, key, now(), h, false)
+		ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, key, now(), h, false)
 	return err
 }
 
@@ -61,7 +61,7 @@ func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.Notificati
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, u, n.Kind, n.Title, n.Body, n.Link, key, at)
 	}
-	q.WriteString(` ON CONFLICT (user_id, dedup_key) DO NOTHING`)
+	q.WriteString(` ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`)
 	_, err := tx.insertNotifications(ctx, q.String(), args...)
 	return err
 }
@@ -211,7 +211,7 @@ func (s *Store) SendDutyReminders(ctx context.Context, m model.Month) (int64, er
 			FROM unit_duty d JOIN units un ON un.id = d.unit_id AND un.status = 'active'
 			JOIN residents r ON r.household_id = d.household_id JOIN users us ON us.resident_id = r.id AND us.disabled = ?
 			WHERE d.month = ?
-			ON CONFLICT (user_id, dedup_key) DO NOTHING`, body, ts, false, m.String())
+			ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`, body, ts, false, m.String())
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (s *Store) SendDutyReminders(ctx context.Context, m model.Month) (int64, er
 			FROM unit_duty d JOIN units un ON un.id = d.unit_id AND un.status = 'active' JOIN households h ON h.id = d.household_id
 			JOIN users us ON us.unit_id = d.unit_id AND us.role = 'unit_leader' AND us.disabled = ?
 			WHERE d.month = ?
-			ON CONFLICT (user_id, dedup_key) DO NOTHING`, m.Label(), ts, false, m.String())
+			ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`, m.Label(), ts, false, m.String())
 		if err != nil {
 			return err
 		}

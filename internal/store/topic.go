@@ -351,7 +351,7 @@ func (s *Store) ReplyTopic(ctx context.Context, sc authz.Scope, id int64, body s
 func (tx *Tx) notifyFollowers(ctx context.Context, topic, except int64, n model.NotificationInput) error {
 	_, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
 		SELECT u.id, ?, ?, ?, ?, ?, ? FROM topic_follows f JOIN users u ON u.id = f.user_id WHERE f.topic_id = ? AND f.user_id <> ? AND u.disabled = ?
-		ON CONFLICT (user_id, dedup_key) DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, n.Key, now(), topic, except, false)
+		ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, n.Key, now(), topic, except, false)
 	return err
 }
 
