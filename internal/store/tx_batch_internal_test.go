@@ -86,19 +86,7 @@ func TestGroupCommitOrderStats(t *testing.T) {
 func TestGroupCommitEventsAndAudit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	k, err := pii.NewKey("t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ak, err := pii.NewKey(pii.AuditKeyPrefix + "-t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := pii.New([]pii.Key{k, ak})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := migratedSQLite(t, WithKeys(kr))
+	st := auditedSQLite(t)
 	user := testAccount(t, st)
 	kept := mixedBatches(t, st, func(tx *Tx, name string) error {
 		subject := "test:" + name
@@ -157,19 +145,7 @@ func TestGroupCommitEventsAndAudit(t *testing.T) {
 func TestGroupCommitCountedAuditAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	k, err := pii.NewKey("t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ak, err := pii.NewKey(pii.AuditKeyPrefix + "-t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := pii.New([]pii.Key{k, ak})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := migratedSQLite(t, WithKeys(kr))
+	st := auditedSQLite(t)
 	var mu sync.Mutex
 	seen := map[string]int{}
 	kept := mixedBatches(t, st, func(tx *Tx, name string) error {
@@ -198,6 +174,24 @@ func TestGroupCommitCountedAuditAtOnce(t *testing.T) {
 	if err != nil || v.BrokenAt != 0 {
 		t.Fatalf("audit chain: %+v, %v", v, err)
 	}
+}
+
+// auditedSQLite is migratedSQLite with a personal-data and an audit key.
+func auditedSQLite(t *testing.T) *Store {
+	t.Helper()
+	k, err := pii.NewKey("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak, err := pii.NewKey(pii.AuditKeyPrefix + "-t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := pii.New([]pii.Key{k, ak})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return migratedSQLite(t, WithKeys(kr))
 }
 
 // mixedBatches runs workers × each transactions of fn on st at once, so that they queue into
