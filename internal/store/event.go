@@ -514,16 +514,54 @@ func (c conn) followedPaths(ctx context.Context, sc authz.Scope) ([]string, erro
 // the database's clock on PostgreSQL, which stamps the rows there (flushEvents), so that
 // instances whose clocks differ agree; by this process's on SQLite, the only one.
 func (c conn) eventBefore(ctx context.Context, ago time.Duration) (int64, error) {
-	q, arg := `SELECT id FROM events WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT 1`, any(now().Add(-ago).UTC())
-	if c.d.name == "postgres" {
-		q, arg = `SELECT id FROM events WHERE created_at < clock_timestamp() - make_interval(secs => ?) ORDER BY created_at DESC, id DESC LIMIT 1`, ago.Seconds()
+	if c.d.name != "postgres" {
+		return c.lastEventBefore(ctx, now().Add(-ago))
 	}
 	var id int64
-	err := c.queryRow(ctx, q, []any{arg}, &id)
+	err := c.queryRow(ctx, `SELECT id FROM events WHERE created_at < clock_timestamp() - make_interval(secs => ?) ORDER BY created_at DESC, id DESC LIMIT 1`,
+		[]any{ago.Seconds()}, &id)
 	if errors.Is(err, model.ErrNotFound) {
 		return 0, nil
 	}
 	return id, err
+}
+
+// lastEventBefore is, on SQLite, the id of the last event created before t (0: none), found by
+// bisecting the ids (a few dozen point reads), without an index on created_at: one process
+// writes the rows, in id order, each stamped with its clock as it inserts, so the times grow
+// with the ids (a clock set back while it runs makes the bound as uncertain as that step).
+// Not having the index saved a B-tree insert for each of the ten rows an order writes (issue
+// 10, thirteenth pass; migration 0072).
+func (c conn) lastEventBefore(ctx context.Context, t time.Time) (int64, error) {
+	var first, last int64
+	if err := c.queryRow(ctx, `SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events`, nil, &first, &last); err != nil {
+		return 0, err
+	}
+	if last == 0 {
+		return 0, nil
+	}
+	// Every event up to lo was created before t, none from hi on.
+	lo, hi := first-1, last+1
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		var id int64
+		var at time.Time
+		err := c.queryRow(ctx, `SELECT id, created_at FROM events WHERE id >= ? ORDER BY id LIMIT 1`, []any{mid}, &id, &at)
+		switch {
+		case errors.Is(err, model.ErrNotFound) || (err == nil && id >= hi):
+			hi = mid // no event in [mid, hi)
+		case err != nil:
+			return 0, err
+		case at.Before(t):
+			lo = id
+		default:
+			hi = id
+		}
+	}
+	if lo < first {
+		return 0, nil
+	}
+	return lo, nil
 }
 
 // Wake is signalled when the account may have new events.
@@ -699,7 +737,15 @@ func scanEvent(r rowScanner) (*model.Event, error) {
 // PruneEvents deletes the events created before before and returns how many. Every instance
 // may run it at any time.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
-	r, err := s.writer().exec(ctx, `DELETE FROM events WHERE created_at < ?`, before.UTC())
+	q, arg := `DELETE FROM events WHERE created_at < ?`, any(before.UTC())
+	if s.d.name != "postgres" {
+		last, err := s.reader().lastEventBefore(ctx, before)
+		if err != nil || last == 0 {
+			return 0, err
+		}
+		q, arg = `DELETE FROM events WHERE id <= ?`, last
+	}
+	r, err := s.writer().exec(ctx, q, arg)
 	if err != nil {
 		return 0, err
 	}

@@ -217,3 +217,71 @@ func TestEventFollowerTwinBetweenReads(t *testing.T) {
 		}
 	}
 }
+
+// TestLastEventBefore: on SQLite the last event before a time is found by bisecting the ids,
+// with gaps among them (pruned rows, rolled-back ones), several rows of one time (a call's
+// rows share it) and times before, between and after all rows; PruneEvents deletes exactly
+// the rows before its time.
+func TestLastEventBefore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := migratedSQLite(t)
+	user := testAccount(t, st)
+	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	type row struct {
+		id int64
+		at time.Time
+	}
+	var rows []row
+	id, at := int64(3), base
+	for i := range 300 {
+		id += 1 + int64(i%7)/5*int64(i%11) // runs of consecutive ids and gaps
+		if i%4 != 0 {
+			at = at.Add(time.Duration(1+i%3) * time.Second) // every fourth row shares its time
+		}
+		rows = append(rows, row{id, at})
+		if _, err := st.writer().exec(ctx, `INSERT INTO events (id, user_id, kind, created_at) VALUES (?, ?, 'test', ?)`, id, user, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(t0 time.Time) int64 {
+		var last int64
+		for _, r := range rows {
+			if r.at.Before(t0) {
+				last = r.id
+			}
+		}
+		return last
+	}
+	probes := []time.Time{base.Add(-time.Hour), base, rows[len(rows)-1].at, rows[len(rows)-1].at.Add(time.Nanosecond), base.Add(24 * time.Hour)}
+	for _, r := range rows {
+		probes = append(probes, r.at, r.at.Add(-time.Nanosecond), r.at.Add(500*time.Millisecond))
+	}
+	for _, p := range probes {
+		got, err := st.reader().lastEventBefore(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := want(p); got != w {
+			t.Fatalf("the last event before %v: %d, want %d", p, got, w)
+		}
+	}
+	cut := rows[150].at
+	n, err := st.PruneEvents(ctx, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left, before int64
+	if err := st.reader().queryRow(ctx, `SELECT COUNT(*), COUNT(CASE WHEN id <= ? THEN 1 END) FROM events`, []any{want(cut)}, &left, &before); err != nil {
+		t.Fatal(err)
+	}
+	var pruned int64
+	for _, r := range rows {
+		if r.at.Before(cut) {
+			pruned++
+		}
+	}
+	if n != pruned || before != 0 || left != int64(len(rows))-pruned {
+		t.Errorf("pruned %d, %d left of which %d before the cut; want %d pruned and %d left", n, left, before, pruned, int64(len(rows))-pruned)
+	}
+}
