@@ -483,10 +483,20 @@ func (s *Store) transitionOrder(ctx context.Context, sc authz.Scope, id int64, i
 }
 
 // transitionOrder is TransitionOrder inside tx. p is what was read of the order before the
-// transaction (nil: nothing, all is read here); its order is used only if no transition came
-// between (the same version).
-func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in model.OrderTransitionInput, p *transition) error {
+// transaction (nil: nothing, all is read here). Its order is taken as it is, and the UPDATE's
+// condition on the version checks it: should another transition have come between (the
+// UPDATE matches no row), or should p's order refuse the transition, it is decided again on
+// the order read here, so that every outcome is that of the order as it is now.
+func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in model.OrderTransitionInput, p *transition) (err error) {
 	p.changed(nil, nil, model.OrderEvent{})
+	updated := false
+	if p != nil {
+		defer func() {
+			if err != nil && !updated {
+				err = tx.transitionOrder(ctx, oc, id, in, nil)
+			}
+		}()
+	}
 	o, cat, err := p.current(ctx, tx, oc, id)
 	if errors.Is(err, model.ErrNotFound) && in.Action == model.ActClaim {
 		// A taker of the community who lost the race: the order is no longer open, so no longer
@@ -624,6 +634,7 @@ func (tx *Tx) transitionOrder(ctx context.Context, oc *orderCaller, id int64, in
 		}
 		return &model.ConflictError{Message: "订单刚刚有了变化，请刷新后再试"}
 	}
+	updated = true
 	// The statistics: the order as it was (o, of the version the UPDATE matched), as it is.
 	if err := tx.orderStatsAddFacts(ctx, o.Path, o.Category, orderStatFactsOf(o), -1); err != nil {
 		return err

@@ -176,17 +176,11 @@ func (c conn) prepTransition(ctx context.Context, oc *orderCaller, id int64) (*t
 	return p, nil
 }
 
-// current is order id and its category inside tx: p's when the order's version is still the
-// one p read, read again otherwise (and when p is nil).
+// current is order id and its category: p's as read before the transaction (the UPDATE that
+// changes it checks its version: transitionOrder), read inside tx when p is nil.
 func (p *transition) current(ctx context.Context, tx *Tx, oc *orderCaller, id int64) (*model.Order, *model.OrderCategory, error) {
 	if p != nil {
-		var version int64
-		if err := tx.queryRow(ctx, `SELECT version FROM orders WHERE id = ?`, []any{id}, &version); err != nil {
-			return nil, nil, err
-		}
-		if version == p.o.Version {
-			return p.o, p.cat, nil
-		}
+		return p.o, p.cat, nil
 	}
 	o, _, err := tx.orderFor(ctx, oc, id)
 	if err != nil {
