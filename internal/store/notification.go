@@ -61,6 +61,27 @@ func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.Notificati
 		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, u, n.Kind, n.Title, n.Body, n.Link, key, at)
 	}
+	if key == nil && tx.d.name != "postgres" {
+		// Without a key nothing conflicts (the unique index holds only keyed rows), and SQLite
+		// numbers the rows of one INSERT one after the other on its one writer: their ids end
+		// at the last inserted, read from the statement's result instead of RETURNING rows.
+		r, err := tx.exec(ctx, q.String(), args...)
+		if err != nil {
+			return err
+		}
+		last, err := r.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if k, err := r.RowsAffected(); err != nil || k != int64(len(users)) {
+			return fmt.Errorf("notifications: %d of %d inserted: %v", k, len(users), err)
+		}
+		sent := make([]sentNotification, len(users))
+		for i, u := range users {
+			sent[i] = sentNotification{id: last - int64(len(users)-1-i), user: u, kind: n.Kind, link: n.Link}
+		}
+		return tx.notifiedOf(sent)
+	}
 	q.WriteString(` ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`)
 	_, err := tx.insertNotifications(ctx, q.String(), args...)
 	return err
@@ -68,42 +89,44 @@ func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.Notificati
 
 // insertNotifications runs insert, an INSERT of notifications, and publishes a "notification"
 // event (model.EventNotification) to the account of each row it inserted; it returns how many
-// it inserted. Every write of notifications goes through it.
+// it inserted. Every write of notifications goes through it or notifiedOf.
 func (tx *Tx) insertNotifications(ctx context.Context, insert string, args ...any) (int64, error) {
-	rows, err := tx.query(ctx, insert+` RETURNING id, user_id, kind, link`, args...)
+	sent, err := queryAll(ctx, tx.conn, insert+` RETURNING id, user_id, kind, link`, args, func(r rowScanner) (sentNotification, error) {
+		var n sentNotification
+		return n, r.Scan(&n.id, &n.user, &n.kind, &n.link)
+	})
 	if err != nil {
 		return 0, err
 	}
-	var evs []eventRow
-	for rows.Next() {
-		var id, user int64
-		var kind, link string
-		if err := rows.Scan(&id, &user, &kind, &link); err != nil {
-			rows.Close()
-			return 0, err
-		}
+	return int64(len(sent)), tx.notifiedOf(sent)
+}
+
+// sentNotification is a notification inserted.
+type sentNotification struct {
+	id, user   int64
+	kind, link string
+}
+
+// notifiedOf publishes a "notification" event to the account of each of sent, and keeps their
+// ids for the outbox (SetOutbox).
+func (tx *Tx) notifiedOf(sent []sentNotification) error {
+	evs := make([]eventRow, 0, len(sent))
+	for _, n := range sent {
 		// Kind and link only: the page needs to know that one arrived, and where it points;
 		// it reads the notification itself through the usual route.
 		data, err := json.Marshal(struct {
 			ID   int64  `json:"id,string"`
 			Kind string `json:"kind"`
 			Link string `json:"link,omitempty"`
-		}{id, kind, link})
+		}{n.id, n.kind, n.link})
 		if err != nil {
-			rows.Close()
-			return 0, err
+			return err
 		}
-		tx.notified = append(tx.notified, id)
-		evs = append(evs, eventRow{user: user, kind: model.EventNotification, subject: "notification:" + strconv.FormatInt(id, 10), data: string(data)})
-	}
-	if err := rows.Close(); err != nil {
-		return 0, err
-	}
-	if err := rows.Err(); err != nil {
-		return 0, tx.d.mapErr(err)
+		tx.notified = append(tx.notified, n.id)
+		evs = append(evs, eventRow{user: n.user, kind: model.EventNotification, subject: "notification:" + strconv.FormatInt(n.id, 10), data: string(data)})
 	}
 	tx.publishRows(evs)
-	return int64(len(evs)), nil
+	return nil
 }
 
 // SetOutbox makes every transaction that sends notifications call f with their ids, inside

@@ -350,21 +350,17 @@ func (tx *Tx) placeOrder(ctx context.Context, oc *orderCaller, in model.OrderInp
 			// Two creates with one key at once: the second waits for the first and inserts nothing.
 			q += ` ON CONFLICT (placed_by, idem_key) WHERE idem_key <> '' DO NOTHING`
 		}
-		rows, err := queryAll(ctx, tx.conn, q+` RETURNING id`, args, func(r rowScanner) (int64, error) {
-			var id int64
-			return id, r.Scan(&id)
-		})
-		if err != nil {
+		if id, err = tx.insertID(ctx, q, args...); err != nil {
 			return err
 		}
-		if len(rows) == 0 {
+		if id == 0 {
 			id, err = tx.replayedOrder(ctx, sc, in)
 			if err == nil && id == 0 {
 				err = errors.New("order: idempotency key conflict without a row")
 			}
 			return err
 		}
-		id, created = rows[0], true
+		created = true
 		if err := tx.orderStatsAddFacts(ctx, h.Path, cat.Name, model.OrderStatFacts{Status: status, PlacedAt: ts}, 1); err != nil {
 			return err
 		}

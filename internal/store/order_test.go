@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -728,14 +730,34 @@ func TestOrderNotifications(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var kinds []string
+			var kinds, ids []string
 			for _, n := range p.Items {
 				if n.Link == fmt.Sprintf("/orders/%d", o.ID) {
 					kinds = append(kinds, n.Kind)
+					ids = append(ids, strconv.FormatInt(n.ID, 10))
 				}
 			}
 			if !slices.Equal(kinds, c.want) {
 				t.Errorf("%s: notifications %v, want %v", name, kinds, c.want)
+			}
+			// Each arrived on the account's open pages as a "notification" event naming it.
+			f, err := st.FollowEvents(ctx, c.sc, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var told []string
+			for _, e := range pending(t, f) {
+				var d struct {
+					ID   string `json:"id"`
+					Link string `json:"link"`
+				}
+				if e.Kind == model.EventNotification && json.Unmarshal(e.Data, &d) == nil && d.Link == fmt.Sprintf("/orders/%d", o.ID) {
+					told = append([]string{d.ID}, told...)
+				}
+			}
+			f.Close()
+			if !slices.Equal(told, ids) {
+				t.Errorf("%s: notification events name %v, want the notifications %v", name, told, ids)
 			}
 		}
 	})

@@ -328,6 +328,29 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return r, c.d.mapErr(err)
 }
 
+// insertID runs insert, an INSERT of one row into a table whose key is id (an ON CONFLICT …
+// DO NOTHING may skip it), and returns the row's id, 0 when it inserted none: on SQLite from
+// the statement's result (the rows it changed, the last rowid), which costs the one writer less
+// than reading a RETURNING row back; on PostgreSQL from RETURNING id.
+func (c conn) insertID(ctx context.Context, insert string, args ...any) (int64, error) {
+	if c.d.name == "postgres" {
+		var id int64
+		err := c.queryRow(ctx, insert+` RETURNING id`, args, &id)
+		if errors.Is(err, model.ErrNotFound) {
+			return 0, nil
+		}
+		return id, err
+	}
+	r, err := c.exec(ctx, insert, args...)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		return 0, err
+	}
+	return r.LastInsertId()
+}
+
 // queryRow runs a one-row query and scans it; no row is model.ErrNotFound.
 func (c conn) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
 	ctx = c.detach(ctx)
