@@ -89,13 +89,17 @@ type orderStatKey struct{ path, month, category string }
 const orderStatColumns = `placed, taken, done, cancelled, take_minutes, take_b1, take_b2, take_b3, take_b4, take_b5,
 	finish_minutes, finish_b1, finish_b2, finish_b3, finish_b4, finish_b5, stars_1, stars_2, stars_3, stars_4, stars_5`
 
-// orderStatNames are orderStatColumns one by one.
-var orderStatNames = func() []string {
-	names := strings.Split(orderStatColumns, ",")
-	for i, c := range names {
-		names[i] = strings.TrimSpace(c)
+// orderStatSet adds excluded's figures to the row's, for the upsert.
+var orderStatSet = func() string {
+	var b strings.Builder
+	for i, c := range strings.Split(orderStatColumns, ",") {
+		c = strings.TrimSpace(c)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = order_stats." + c + " + excluded." + c)
 	}
-	return names
+	return b.String()
 }()
 
 // orderStatsAddFacts adds sign × the figures of one order (at path, of category) to the
@@ -235,48 +239,22 @@ func (b orderStatsBatch) take(tx *Tx) {
 	tx.orderStats = nil
 }
 
-// writeOrderStats upserts vec(k) for the keys, sorted here, 100 rows a statement. A statement
-// names only the figures some row of it changes (a transition changes a few of the 21; the
-// others of a new row take their default, 0): binding and adding the rest was a third of the
-// statement's time on the one writer.
+// writeOrderStats upserts vec(k) for the keys, sorted here, 100 rows a statement.
 func (tx *Tx) writeOrderStats(ctx context.Context, keys []orderStatKey, vec func(orderStatKey) model.OrderStatVector) error {
 	slices.SortFunc(keys, func(a, b orderStatKey) int {
 		return strings.Compare(a.path+"\x00"+a.month+"\x00"+a.category, b.path+"\x00"+b.month+"\x00"+b.category)
 	})
+	const cols = 3 + len(model.OrderStatVector{})
 	for chunk := range slices.Chunk(keys, 100) {
-		vecs := make([]model.OrderStatVector, len(chunk))
-		var changed []int // the figures some row changes
-		for i, k := range chunk {
-			vecs[i] = vec(k)
-		}
-		for f := range len(model.OrderStatVector{}) {
-			if slices.ContainsFunc(vecs, func(v model.OrderStatVector) bool { return v[f] != 0 }) {
-				changed = append(changed, f)
-			}
-		}
-		if len(changed) == 0 {
-			continue
-		}
-		var names, set strings.Builder
-		for i, f := range changed {
-			if i > 0 {
-				names.WriteString(", ")
-				set.WriteString(", ")
-			}
-			c := orderStatNames[f]
-			names.WriteString(c)
-			set.WriteString(c + " = order_stats." + c + " + excluded." + c)
-		}
-		cols := 3 + len(changed)
 		args := make([]any, 0, cols*len(chunk))
-		for i, k := range chunk {
+		for _, k := range chunk {
 			args = append(args, k.path, k.month, k.category)
-			for _, f := range changed {
-				args = append(args, vecs[i][f])
+			for _, n := range vec(k) {
+				args = append(args, n)
 			}
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO order_stats (path, month, category, `+names.String()+`) VALUES `+valuesList(len(chunk), cols)+`
-			ON CONFLICT (path, month, category) DO UPDATE SET `+set.String(), args...); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO order_stats (path, month, category, `+orderStatColumns+`) VALUES `+valuesList(len(chunk), cols)+`
+			ON CONFLICT (path, month, category) DO UPDATE SET `+orderStatSet, args...); err != nil {
 			return err
 		}
 	}
