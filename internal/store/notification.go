@@ -62,18 +62,14 @@ func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.Notificati
 		args = append(args, u, n.Kind, n.Title, n.Body, n.Link, key, at)
 	}
 	if key == nil && tx.d.name != "postgres" {
-		// Without a key nothing conflicts (the unique index holds only keyed rows), and SQLite
-		// numbers the rows of one INSERT one after the other on its one writer: their ids end
-		// at the last inserted, read from the statement's result instead of RETURNING rows.
+		// Without a key nothing conflicts (the unique index holds only keyed rows): on SQLite
+		// the ids come from the statement's result (inserted) instead of RETURNING rows.
 		r, err := tx.exec(ctx, q.String(), args...)
 		if err != nil {
 			return err
 		}
-		last, err := r.LastInsertId()
-		if err != nil {
-			return err
-		}
-		if k, err := r.RowsAffected(); err != nil || k != int64(len(users)) {
+		last, k, err := inserted(r)
+		if err != nil || k != int64(len(users)) {
 			return fmt.Errorf("notifications: %d of %d inserted: %v", k, len(users), err)
 		}
 		sent := make([]sentNotification, len(users))

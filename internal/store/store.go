@@ -345,10 +345,19 @@ func (c conn) insertID(ctx context.Context, insert string, args ...any) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	if n, err := r.RowsAffected(); err != nil || n == 0 {
-		return 0, err
+	last, _, err := inserted(r)
+	return last, err
+}
+
+// inserted is what an INSERT on SQLite reports of the rows it inserted: how many, and the
+// rowid of the last (0 when none). SQLite numbers the rows of one statement one after the other
+// on its one writer, so the others' are just below it.
+func inserted(r sql.Result) (last, n int64, err error) {
+	if n, err = r.RowsAffected(); err != nil || n == 0 {
+		return 0, n, err
 	}
-	return r.LastInsertId()
+	last, err = r.LastInsertId()
+	return last, n, err
 }
 
 // queryRow runs a one-row query and scans it; no row is model.ErrNotFound.
