@@ -14,13 +14,13 @@ func TestGCPercent(t *testing.T) {
 		live uint64
 		want int
 	}{
-		{0, 100},               // nothing measured yet: the default
-		{4 << 20, 1500},        // 4 MiB live: the goal is the floor, 16 times the live heap
-		{16 << 20, 300},        // 16 MiB: four times
-		{32 << 20, 100},        // twice the live heap is the floor
-		{200 << 20, 100},       // a large heap: as GOGC=100
-		{1 << 10, 10_000},      // a tiny heap: bounded
-		{floor/2 - 1, 100 + 0}, // just under half the floor: a percentage of 100 (integer division)
+		{0, 100},           // nothing measured yet: the default
+		{4 << 20, 1500},    // 4 MiB live: the goal is the floor, 16 times the live heap
+		{16 << 20, 300},    // 16 MiB: four times
+		{32 << 20, 100},    // twice the live heap is the floor
+		{200 << 20, 100},   // a large heap: as GOGC=100
+		{1 << 10, 10_000},  // a tiny heap: bounded
+		{floor/2 - 1, 100}, // just under half the floor: 100 (integer division)
 	} {
 		if got := gcPercent(c.live, floor); got != c.want {
 			t.Errorf("gcPercent(%d, %d) = %d, want %d", c.live, floor, got, c.want)
