@@ -128,10 +128,12 @@ const (
 // configureSQLite sets what SQLite takes only before its first connection of the process
 // (sqlite3_config): the lookaside of every connection. If a connection was opened before (by
 // another package of the process), SQLite keeps its default and says so with SQLITE_MISUSE:
-// a slower allocator, not an error.
+// a slower allocator, not an error. It also registers walVFS (wal_buffer.go).
 var configureSQLite = sync.OnceFunc(func() {
 	tls := libc.NewTLS()
 	defer tls.Close()
+	// After sqlite3_config: looking the default VFS up initializes SQLite, which then refuses it.
+	defer registerWALVFS(tls)
 	va := libc.Xmalloc(tls, 2*8) // two int arguments, a slot of 8 bytes each (libc.VaList)
 	if va == 0 {
 		return
@@ -153,6 +155,9 @@ func openSQLite(ctx context.Context, path, dsn string) (*Store, error) {
 		// One connection serves reads and writes: a second would see a different empty database.
 		uri = "file::memory:?" + pragmas
 	} else {
+		if walReady {
+			pragmas += "&vfs=" + walVFSName // a commit's WAL frames written in one call
+		}
 		uri = "file:" + path + "?" + pragmas
 	}
 	// The writer gets a 64 MiB page cache: blind indexes (internal/pii) insert in random order,
