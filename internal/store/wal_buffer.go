@@ -43,8 +43,10 @@ type walKept struct {
 	data        uintptr // libc memory of size capacity
 	capacity, n int64
 	off         int64 // where data's first byte goes in the file
-	// commitAt is the offset of the page of the commit frame whose header was kept last (0:
-	// none): the write that starts there completes the commit, and what is kept is written.
+	// commitAt is the offset of the page of the commit frame whose header was written last (0:
+	// none): the write that starts there completes the commit, and what is kept is written,
+	// whatever was written in between (a WAL too full to keep it, a sync). A write there
+	// that is not a commit's page only writes what is kept a moment early.
 	commitAt int64
 }
 
@@ -134,46 +136,45 @@ func orig() *sqlite3.Tsqlite3_io_methods { return cptr[sqlite3.Tsqlite3_io_metho
 
 func keptOf(pFile uintptr) *walKept { return cptr[walKept](pFile + walKeptAt) }
 
-// write writes what k keeps.
-func (k *walKept) write(tls *libc.TLS, pFile uintptr) int32 {
-	if k.n == 0 {
-		return sqlite3.SQLITE_OK
-	}
-	write := *(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&orig().FxWrite)) // #nosec G103 -- a file method
+// fileWrite is a file's xWrite: origWrite, or a test's.
+type fileWrite func(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32
+
+// origWrite is the default VFS's write of a WAL file.
+func origWrite(tls *libc.TLS, pFile, p uintptr, n int32, off int64) int32 {
+	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&orig().FxWrite)))(tls, pFile, p, n, off) // #nosec G103 -- a file method
+}
+
+// flush writes what k keeps with write.
+func (k *walKept) flush(tls *libc.TLS, pFile uintptr, write fileWrite) int32 {
 	rc := int32(sqlite3.SQLITE_OK)
 	for done := int64(0); done < k.n && rc == sqlite3.SQLITE_OK; done += walWriteMax {
 		rc = write(tls, pFile, k.data+uintptr(done), int32(min(walWriteMax, k.n-done)), k.off+done) // #nosec G115 -- at most walWriteMax
 		walWrites.Add(1)
 	}
-	k.n, k.commitAt = 0, 0
+	k.n = 0
 	return rc
 }
 
-func walWrite(tls *libc.TLS, pFile uintptr, zBuf uintptr, iAmt int32, iOfst int64) int32 {
-	k := keptOf(pFile)
+// add keeps iAmt bytes at zBuf, for offset iOfst of the file, writing with write what it
+// must.
+func (k *walKept) add(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64, write fileWrite) int32 {
 	amt := int64(iAmt)
 	if iOfst == 0 {
 		// The WAL's header: a new WAL, begun by a write transaction's first frames. What is kept
 		// is what a transaction rolled back had spilled, beyond the frames any reader reads.
 		k.n, k.commitAt = 0, 0
 	}
-	if k.n > 0 && iOfst != k.off+k.n {
-		if rc := k.write(tls, pFile); rc != sqlite3.SQLITE_OK {
+	if k.n > 0 && (iOfst != k.off+k.n || k.n+amt > walKeepMax) {
+		if rc := k.flush(tls, pFile, write); rc != sqlite3.SQLITE_OK {
 			return rc
 		}
 	}
-	if k.n+amt > walKeepMax {
-		if rc := k.write(tls, pFile); rc != sqlite3.SQLITE_OK {
-			return rc
-		}
-		if amt > walKeepMax {
-			write := *(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&orig().FxWrite)) // #nosec G103 -- a file method
-			return write(tls, pFile, zBuf, iAmt, iOfst)
-		}
+	if amt > walKeepMax {
+		return write(tls, pFile, zBuf, iAmt, iOfst)
 	}
 	if k.n+amt > k.capacity {
-		c := max(64<<10, 2*k.capacity, k.n+amt)
-		p := libc.Xrealloc(tls, k.data, uint64(c)) // #nosec G115 -- c <= 2*walKeepMax
+		c := min(max(64<<10, 2*k.capacity, k.n+amt), walKeepMax)
+		p := libc.Xrealloc(tls, k.data, uint64(c)) // #nosec G115 -- c <= walKeepMax
 		if p == 0 {
 			return sqlite3.SQLITE_IOERR_NOMEM
 		}
@@ -186,7 +187,8 @@ func walWrite(tls *libc.TLS, pFile uintptr, zBuf uintptr, iAmt int32, iOfst int6
 	k.n += amt
 	switch {
 	case k.commitAt != 0 && iOfst == k.commitAt:
-		return k.write(tls, pFile)
+		k.commitAt = 0
+		return k.flush(tls, pFile, write)
 	case iAmt == walFrameHeader:
 		if h := cbytes(zBuf, walFrameHeader); h[4]|h[5]|h[6]|h[7] != 0 {
 			k.commitAt = iOfst + walFrameHeader
@@ -195,36 +197,48 @@ func walWrite(tls *libc.TLS, pFile uintptr, zBuf uintptr, iAmt int32, iOfst int6
 	return sqlite3.SQLITE_OK
 }
 
+// free frees k's memory.
+func (k *walKept) free(tls *libc.TLS) {
+	if k.data != 0 {
+		libc.Xfree(tls, k.data)
+		k.data, k.capacity = 0, 0
+	}
+}
+
+func walWrite(tls *libc.TLS, pFile uintptr, zBuf uintptr, iAmt int32, iOfst int64) int32 {
+	return keptOf(pFile).add(tls, pFile, zBuf, iAmt, iOfst, origWrite)
+}
+
 func walRead(tls *libc.TLS, pFile uintptr, zBuf uintptr, iAmt int32, iOfst int64) int32 {
-	if rc := keptOf(pFile).write(tls, pFile); rc != sqlite3.SQLITE_OK {
+	if rc := keptOf(pFile).flush(tls, pFile, origWrite); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&orig().FxRead)))(tls, pFile, zBuf, iAmt, iOfst) // #nosec G103 -- a file method
 }
 
 func walTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
-	if rc := keptOf(pFile).write(tls, pFile); rc != sqlite3.SQLITE_OK {
+	if rc := keptOf(pFile).flush(tls, pFile, origWrite); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	return (*(*func(*libc.TLS, uintptr, int64) int32)(unsafe.Pointer(&orig().FxTruncate)))(tls, pFile, size) // #nosec G103 -- a file method
 }
 
 func walSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
-	if rc := keptOf(pFile).write(tls, pFile); rc != sqlite3.SQLITE_OK {
+	if rc := keptOf(pFile).flush(tls, pFile, origWrite); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&orig().FxSync)))(tls, pFile, flags) // #nosec G103 -- a file method
 }
 
 func walFileSize(tls *libc.TLS, pFile uintptr, pSize uintptr) int32 {
-	if rc := keptOf(pFile).write(tls, pFile); rc != sqlite3.SQLITE_OK {
+	if rc := keptOf(pFile).flush(tls, pFile, origWrite); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	return (*(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&orig().FxFileSize)))(tls, pFile, pSize) // #nosec G103 -- a file method
 }
 
 func walFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
-	if rc := keptOf(pFile).write(tls, pFile); rc != sqlite3.SQLITE_OK {
+	if rc := keptOf(pFile).flush(tls, pFile, origWrite); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
 	return (*(*func(*libc.TLS, uintptr, int32, uintptr) int32)(unsafe.Pointer(&orig().FxFileControl)))(tls, pFile, op, pArg) // #nosec G103 -- a file method
@@ -232,11 +246,8 @@ func walFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 
 
 func walClose(tls *libc.TLS, pFile uintptr) int32 {
 	k := keptOf(pFile)
-	rc := k.write(tls, pFile)
-	if k.data != 0 {
-		libc.Xfree(tls, k.data)
-		k.data, k.capacity = 0, 0
-	}
+	rc := k.flush(tls, pFile, origWrite)
+	k.free(tls)
 	if rc2 := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&orig().FxClose)))(tls, pFile); rc == sqlite3.SQLITE_OK { // #nosec G103 -- a file method
 		rc = rc2
 	}

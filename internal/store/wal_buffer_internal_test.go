@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // TestWALBufferCommitsInOneWrite: the store's SQLite connections open their databases with
@@ -112,5 +116,90 @@ func TestWALBufferCommitsInOneWrite(t *testing.T) {
 	}
 	if err := plain.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&rows); err != nil || rows != 1203 {
 		t.Fatalf("without walVFS: %d rows, %v; want 1203", rows, err)
+	}
+}
+
+// TestWALKeptWritesEachCommit drives what a WAL file keeps with the writes SQLite makes, into
+// a file in memory: the file ends up with the same bytes, nothing of a commit is left kept
+// when its page is written — even when the page no longer fits what is kept (the frames
+// before it are written first, and the page with them) — a write elsewhere writes what is
+// kept first, and a new WAL's header drops what a transaction rolled back had spilled.
+func TestWALKeptWritesEachCommit(t *testing.T) {
+	t.Parallel()
+	tls := libc.NewTLS()
+	defer tls.Close()
+	src := libc.Xmalloc(tls, 4096)
+	defer libc.Xfree(tls, src)
+	var file []byte
+	calls := 0
+	write := func(_ *libc.TLS, _, p uintptr, n int32, off int64) int32 {
+		calls++
+		if end := off + int64(n); end > int64(len(file)) {
+			file = append(file, make([]byte, end-int64(len(file)))...)
+		}
+		copy(file[off:], cbytes(p, int64(n)))
+		return sqlite3.SQLITE_OK
+	}
+	var want []byte
+	put := func(k *walKept, off int64, b []byte) {
+		t.Helper()
+		copy(cbytes(src, int64(len(b))), b)
+		if rc := k.add(tls, 0, src, int32(len(b)), off, write); rc != sqlite3.SQLITE_OK {
+			t.Fatalf("add at %d: %d", off, rc)
+		}
+		if end := off + int64(len(b)); end > int64(len(want)) {
+			want = append(want, make([]byte, end-int64(len(want)))...)
+		}
+		copy(want[off:], b)
+	}
+	frame := func(k *walKept, off int64, pgno byte, commit bool) int64 {
+		hdr := make([]byte, walFrameHeader)
+		hdr[3] = pgno
+		if commit {
+			hdr[7] = 9 // the database's size in pages
+		}
+		put(k, off, hdr)
+		put(k, off+walFrameHeader, bytes.Repeat([]byte{pgno}, 4096))
+		return off + walFrameHeader + 4096
+	}
+	k := &walKept{}
+	defer k.free(tls)
+	// 1,018 frames fill all but 144 bytes of walKeepMax; the commit frame's header fits, its
+	// page does not.
+	off := frame(k, 0, 1, false)
+	for i := 1; i < 1018; i++ {
+		off = frame(k, off, byte(i), false)
+	}
+	if calls != 0 || k.n != off {
+		t.Fatalf("%d writes before the commit, %d bytes kept; want none and %d", calls, k.n, off)
+	}
+	off = frame(k, off, 7, true)
+	if k.n != 0 || !bytes.Equal(file, want) {
+		t.Fatalf("after the commit frame %d bytes are still kept (file %d bytes, want %d)", k.n, len(file), len(want))
+	}
+	// A small commit: one write.
+	calls = 0
+	off = frame(k, off, 8, false)
+	off = frame(k, off, 9, true)
+	if calls != 1 || k.n != 0 || !bytes.Equal(file, want) {
+		t.Fatalf("a two-frame commit: %d writes, %d bytes kept", calls, k.n)
+	}
+	// A page written again in place, before the commit: what is kept goes first.
+	next := frame(k, off, 10, false)
+	put(k, off+walFrameHeader, bytes.Repeat([]byte{11}, 4096))
+	if k.n != 4096 || !bytes.Equal(file[:off+walFrameHeader], want[:off+walFrameHeader]) {
+		t.Fatalf("a write elsewhere: %d bytes kept, want the page's 4096", k.n)
+	}
+	next = frame(k, next, 12, true)
+	if k.n != 0 || !bytes.Equal(file, want) {
+		t.Fatalf("after the rewritten page's commit: %d bytes kept, file differs: %v", k.n, !bytes.Equal(file, want))
+	}
+	// Spilled frames of a transaction rolled back, then a new WAL: they are not written.
+	frame(k, next, 13, false)
+	calls, size := 0, len(file)
+	put(k, 0, make([]byte, 32)) // the new WAL's header
+	frame(k, 32, 14, true)
+	if calls != 1 || len(file) != size {
+		t.Fatalf("a new WAL after a rolled back spill: %d writes, the file %d bytes from %d", calls, len(file), size)
 	}
 }
