@@ -17,8 +17,11 @@
 #
 # With SQLite's engine left out of the race detector's instrumentation (Makefile, RACE_GCFLAGS)
 # and go test's vet off, a fresh clone took 1,764 s (29:24) on 2 cores for 2,393 s of CPU
-# (2026-12-05); before it, another machine of the kind took 2,486 s for 3,483 s. The two lines
-# and check now end within a minute of each other, so what is left to save is CPU.
+# (2026-12-05); before it, another machine of the kind took 2,486 s for 3,483 s. Machines of the
+# kind differ by twice: later the same day one (Intel) took 1,009 s and another (AMD) 1,955 s
+# for nearly the same code. The two lines and check end within a minute of each other, so what
+# is left to save is CPU: the race line's longest package is internal/store (1,064 s on the
+# second), the second line's the authorization matrix (1,466 s) and the browser tests (1,172 s).
 #
 set -uo pipefail
 GO=${GO:-go}
