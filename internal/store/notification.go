@@ -20,10 +20,7 @@ import (
 // to that account before). A notification sent also publishes a "notification" event to its
 // account (event.go), so its open pages update their unread count.
 func (tx *Tx) Notify(ctx context.Context, n model.NotificationInput) (bool, error) {
-	var key any
-	if n.Key != "" {
-		key = n.Key
-	}
+	key := dedupKey(n)
 	k, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`, n.UserID, n.Kind, n.Title, n.Body, n.Link, key, now())
 	return k == 1, err
@@ -31,10 +28,7 @@ func (tx *Tx) Notify(ctx context.Context, n model.NotificationInput) (bool, erro
 
 // notifyHousehold sends n to every account linked to a resident of household h.
 func (tx *Tx) notifyHousehold(ctx context.Context, h int64, n model.NotificationInput) error {
-	var key any
-	if n.Key != "" {
-		key = n.Key
-	}
+	key := dedupKey(n)
 	_, err := tx.insertNotifications(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at)
 		SELECT u.id, ?, ?, ?, ?, ?, ? FROM users u JOIN residents r ON r.id = u.resident_id WHERE r.household_id = ? AND u.disabled = ?
 		ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`, n.Kind, n.Title, n.Body, n.Link, key, now(), h, false)
@@ -46,10 +40,7 @@ func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.Notificati
 	if len(users) == 0 {
 		return nil
 	}
-	var key any
-	if n.Key != "" {
-		key = n.Key
-	}
+	key := dedupKey(n)
 	var q strings.Builder
 	q.WriteString(`INSERT INTO notifications (user_id, kind, title, body, link, dedup_key, created_at) VALUES `)
 	args := make([]any, 0, 7*len(users))
@@ -69,8 +60,11 @@ func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.Notificati
 			return err
 		}
 		last, k, err := inserted(r)
-		if err != nil || k != int64(len(users)) {
-			return fmt.Errorf("notifications: %d of %d inserted: %v", k, len(users), err)
+		if err != nil {
+			return err
+		}
+		if k != int64(len(users)) {
+			return fmt.Errorf("notifications: %d of %d inserted", k, len(users))
 		}
 		sent := make([]sentNotification, len(users))
 		for i, u := range users {
@@ -81,6 +75,15 @@ func (tx *Tx) notifyUsers(ctx context.Context, users []int64, n model.Notificati
 	q.WriteString(` ON CONFLICT (user_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`)
 	_, err := tx.insertNotifications(ctx, q.String(), args...)
 	return err
+}
+
+// dedupKey is n's key as the notifications' dedup_key holds it: NULL when it has none (the
+// unique index holds only keyed rows).
+func dedupKey(n model.NotificationInput) any {
+	if n.Key == "" {
+		return nil
+	}
+	return n.Key
 }
 
 // insertNotifications runs insert, an INSERT of notifications, and publishes a "notification"

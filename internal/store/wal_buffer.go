@@ -11,7 +11,7 @@ import (
 
 // SQLite writes each frame of a commit to the WAL in two calls, its 24-byte header and then
 // its page: a commit of the order flow was 80–100 pwrite calls on the one writer, at 3.3 µs a
-// call on this kind of VM whatever its size (docs/benchmarks.md, issue 10, tenth pass), a
+// call on this kind of VM whatever its size (docs/benchmarks.md, issue 10, tenth and fourteenth passes), a
 // tenth of the process's CPU and a third of the writer's. walVFS is the default VFS with a
 // WAL file's writes gathered: a write that continues the one before it is kept in memory, and
 // what is kept is written in one call when the commit frame's page is complete — before
@@ -51,7 +51,6 @@ type walKept struct {
 }
 
 var (
-	walOnce sync.Once
 	walVFS  sqlite3.Tsqlite3_vfs // the default VFS but for xOpen and the size of a file's state
 	walBase *sqlite3.Tsqlite3_vfs
 	// walKeptAt is where a file's walKept starts, past the default VFS's state of it.
@@ -65,28 +64,25 @@ var (
 	walWrites  atomic.Int64 // the writes walKept made (tests)
 )
 
-// registerWALVFS registers walVFS once; false when SQLite has no default VFS to wrap (the
-// store then opens its databases with the default).
-func registerWALVFS(tls *libc.TLS) bool {
-	walOnce.Do(func() {
-		p := sqlite3.Xsqlite3_vfs_find(tls, 0)
-		if p == 0 {
-			return
-		}
-		walBase = cptr[sqlite3.Tsqlite3_vfs](p)
-		walVFS = *walBase
-		walKeptAt = (uintptr(walBase.FszOsFile) + 7) &^ 7              // #nosec G115 -- a file's size of state, positive
-		walVFS.FszOsFile = int32(walKeptAt + unsafe.Sizeof(walKept{})) // #nosec G103 G115 -- a small struct's size
-		name, err := libc.CString(walVFSName)
-		if err != nil {
-			return
-		}
-		walVFS.FzName = name
-		walVFS.FpNext = 0
-		*(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&walVFS.FxOpen)) = walOpen // #nosec G103 -- a VFS method
-		walReady = sqlite3.Xsqlite3_vfs_register(tls, uintptr(unsafe.Pointer(&walVFS)), 0) == sqlite3.SQLITE_OK        // #nosec G103 -- a global: it never moves
-	})
-	return walReady
+// registerWALVFS registers walVFS (configureSQLite, once) and says so in walReady; when
+// SQLite has no default VFS to wrap, the store opens its databases with the default.
+func registerWALVFS(tls *libc.TLS) {
+	p := sqlite3.Xsqlite3_vfs_find(tls, 0)
+	if p == 0 {
+		return
+	}
+	walBase = cptr[sqlite3.Tsqlite3_vfs](p)
+	walVFS = *walBase
+	walKeptAt = (uintptr(walBase.FszOsFile) + 7) &^ 7              // #nosec G115 -- a file's size of state, positive
+	walVFS.FszOsFile = int32(walKeptAt + unsafe.Sizeof(walKept{})) // #nosec G103 G115 -- a small struct's size
+	name, err := libc.CString(walVFSName)
+	if err != nil {
+		return
+	}
+	walVFS.FzName = name
+	walVFS.FpNext = 0
+	*(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&walVFS.FxOpen)) = walOpen // #nosec G103 -- a VFS method
+	walReady = sqlite3.Xsqlite3_vfs_register(tls, uintptr(unsafe.Pointer(&walVFS)), 0) == sqlite3.SQLITE_OK        // #nosec G103 -- a global: it never moves
 }
 
 // cptr is SQLite's memory at p as a *T (memory outside the Go heap, which SQLite owns).
