@@ -20,8 +20,8 @@ import (
 
 	"github.com/securego/gosec/v2"
 	"github.com/securego/gosec/v2/analyzers"
-	"github.com/securego/gosec/v2/rules"
 	"github.com/securego/gosec/v2/report"
+	"github.com/securego/gosec/v2/rules"
 )
 
 func main() {
