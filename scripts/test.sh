@@ -22,6 +22,10 @@
 # for nearly the same code. The two lines and check end within a minute of each other, so what
 # is left to save is CPU: the race line's longest package is internal/store (1,064 s on the
 # second), the second line's the authorization matrix (1,466 s) and the browser tests (1,172 s).
+# On an AMD machine of the kind (2026-12-05): 1,816 s at d51dab3; 1,695 s with GOGC=400 (below)
+# and test databases dropped in batches (storetest); 1,714 s at b409826 with gosec built without
+# its AI SDKs (tools/gosec), the second line last (CPU of make's tree 1,658 + 544 s, against
+# 1,931 + 501). PostgreSQL's own CPU is not in that figure: each DROP DATABASE checkpoints.
 #
 set -uo pipefail
 GO=${GO:-go}
