@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -214,20 +215,20 @@ var pgOwner = sync.OnceValues(func() (*owner, error) {
 		return nil, err
 	}
 	for {
-		b := make([]byte, 4)
-		_, _ = rand.Read(b)
-		key := int32(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) // #nosec G115 -- any 32 bits will do
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		key := int32(binary.BigEndian.Uint32(b[:])) // #nosec G115 -- any 32 bits will do
 		var locked bool
 		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, $2)`, pgOwnerClass, key).Scan(&locked); err != nil {
 			conn.Close()
 			return nil, err
 		}
 		if locked {
-			o := &owner{key: key, prefix: fmt.Sprintf("gz_t_%08x_", uint32(key)), conn: conn} // #nosec G115 -- the same bits, shown unsigned
 			if err := sweepPGDatabases(ctx, conn, key); err != nil {
+				conn.Close() // and the lock with it
 				return nil, err
 			}
-			return o, nil
+			return &owner{key: key, prefix: fmt.Sprintf("gz_t_%08x_", uint32(key)), conn: conn}, nil // #nosec G115 -- the same bits, shown unsigned
 		}
 	}
 })
@@ -235,27 +236,10 @@ var pgOwner = sync.OnceValues(func() (*owner, error) {
 // sweepPGDatabases drops the test databases of every owner but mine whose lock is free: their
 // process has exited (or never released its batch). conn is the session that holds mine.
 func sweepPGDatabases(ctx context.Context, conn *sql.Conn, mine int32) error {
-	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname ~ '^gz_t_[0-9a-f]{8}_'`)
+	byOwner, err := pgTestDatabases(ctx, conn)
 	if err != nil {
 		return err
 	}
-	byOwner := map[int32][]string{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		var k uint32
-		if _, err := fmt.Sscanf(name[len("gz_t_"):len("gz_t_")+8], "%08x", &k); err != nil {
-			continue
-		}
-		byOwner[int32(k)] = append(byOwner[int32(k)], name) // #nosec G115 -- the key's bits, read back
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
 	for key, names := range byOwner {
 		if key == mine {
 			continue
@@ -275,6 +259,28 @@ func sweepPGDatabases(ctx context.Context, conn *sql.Conn, mine int32) error {
 		}
 	}
 	return nil
+}
+
+// pgTestDatabases are the server's test databases by their owner's key.
+func pgTestDatabases(ctx context.Context, conn *sql.Conn) (map[int32][]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname ~ '^gz_t_[0-9a-f]{8}_'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byOwner := map[int32][]string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		var k uint32
+		if _, err := fmt.Sscanf(name[len("gz_t_"):len("gz_t_")+8], "%08x", &k); err != nil {
+			continue
+		}
+		byOwner[int32(k)] = append(byOwner[int32(k)], name) // #nosec G115 -- the key's bits, read back
+	}
+	return byOwner, rows.Err()
 }
 
 // pgDSN is the DSN of database db on the test server.
