@@ -8,7 +8,7 @@ DIVISIONS := internal/division/data/divisions.tsv.gz
 HTMX := internal/web/static/vendor/htmx.min.js
 ECHARTS := internal/web/static/vendor/echarts.min.js
 
-.PHONY: all build run test check fuzz assets divisions bench e2e-deps clean
+.PHONY: all build run test check vet lint fuzz assets divisions bench e2e-deps clean
 
 all: build
 
@@ -52,9 +52,12 @@ run: build
 # cache (tools/gosec/main.go says more).
 TOOL := $(GO) tool -modfile=tools/go.mod
 SHIPPED_MODULES := GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) list -deps -f '{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}}{{end}}{{end}}' ./cmd/gongzhi | sort -u
-check:
+# `make check` is vet then lint; scripts/test.sh runs them apart (it says why).
+check: vet lint
+vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+lint:
 	$(TOOL) staticcheck ./...
 	$(GO) run -C tools ./gosec -exclude=G104 $(CURDIR)/...
 	$(GO) mod tidy -diff
