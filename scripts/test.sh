@@ -26,6 +26,9 @@
 # and test databases dropped in batches (storetest); 1,714 s at b409826 with gosec built without
 # its AI SDKs (tools/gosec), the second line last (CPU of make's tree 1,658 + 544 s, against
 # 1,931 + 501). PostgreSQL's own CPU is not in that figure: each DROP DATABASE checkpoints.
+# On a slower AMD machine (the same evening), b409826's code took 1,931 s with Chromium installed
+# during the run and 1,772 s with it installed before (CPU of make's tree 1,706 + 551 s); with
+# vet first (below) 1,700 s (1,528 + 500 s).
 #
 set -uo pipefail
 GO=${GO:-go}
@@ -80,12 +83,12 @@ finish() {
 	echo "$name $rc $took" >>"$logs/summary"
 }
 
-# go vet compiles every package but the race line's (no -race), and so does the second line: run
-# side by side, the two go commands compiled the same packages twice, neither finding in the
-# build cache what the other had not finished (the go command shares no work in flight between
-# processes). So vet runs first, beside the race line, and the second line and the rest of the
-# static checks (lint: staticcheck and gosec, whose loaders compile the same packages) start when
-# it is done and find them compiled. After vet, the second line's compile took 16 s of CPU
+# go vet compiles every package without -race, as the second line does: run side by side, the
+# two go commands compiled the same packages twice, neither finding in the build cache what the
+# other had not finished (the go command shares no work in flight between processes). So vet
+# runs first, beside the race line, and the second line and the rest of the static checks (lint:
+# staticcheck and gosec, whose loaders compile the same packages) start when it is done and find
+# them compiled. After vet, the second line's compile took 16 s of CPU
 # against 265 s on an empty cache (2026-12-05, 2 cores).
 start vet make --no-print-directory vet
 # -timeout is a test binary's limit, there to end a hang. 30m was too close on 2026-12-04: on a
