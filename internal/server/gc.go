@@ -9,8 +9,9 @@ import (
 )
 
 // GCHeapFloor is the heap the garbage collector lets the server grow to before it collects
-// (TuneGC), however little of it is live. The server's live Go heap is a few megabytes: what
-// SQLite keeps (its page caches, its statements) is memory of its own, outside the Go heap. With
+// (TuneGC), however little of it is live. The server's live Go heap is a few megabytes, and
+// some 15 MB more with the pages (web's addShared): what SQLite keeps (its page caches, its
+// statements) is memory of its own, outside the Go heap. With
 // the collector's default (GOGC=100: collect when the heap has doubled, at least at 4 MB) it
 // collected about 60 times a second on the order flow, each cycle taking a processor of two
 // for a few milliseconds; with this floor, a few times a second (docs/benchmarks.md, issue 10,

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"gongzhi/internal/authz"
@@ -68,11 +69,19 @@ func parsePages(msg catalog, fold bool) (map[string]*pageTemplate, error) {
 		return nil, err
 	}
 	funcs := templateFuncs(msg)
+	// The shared files are parsed once; each page's set gets a copy of only the shared
+	// templates it can execute (addShared).
+	common, err := template.New("shared").Funcs(funcs).ParseFS(templateFS, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("shared templates: %w", err)
+	}
 	pages := make(map[string]*pageTemplate, len(names))
 	for _, name := range names {
-		files := append(slices.Clip(shared), "templates/"+name+".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, files...)
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		if err := addShared(t, common); err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
 		if t.Lookup("content") == nil {
@@ -86,6 +95,60 @@ func parsePages(msg catalog, fold bool) (map[string]*pageTemplate, error) {
 		pages[name] = &pageTemplate{t}
 	}
 	return pages, nil
+}
+
+// addShared adds to a page's set t a copy of each shared template (layout.html, the partials)
+// that an entry block or a template of the page calls, and of those they call, unless the
+// page defines one of that name itself. A set holds nothing it cannot execute: with every
+// shared file in every page's set (the navigation's templates, which navCache renders on its
+// own, and all the partials), the parsed pages were most of a server's live heap, and the
+// garbage collector marks all of it at every cycle.
+func addShared(t *template.Template, common *template.Template) error {
+	var queue []string
+	for _, x := range t.Templates() {
+		if x.Tree != nil {
+			queue = calledTemplates(queue, x.Tree.Root)
+		}
+	}
+	queue = append(queue, entryBlocks...)
+	for len(queue) > 0 {
+		name := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if t.Lookup(name) != nil {
+			continue
+		}
+		src := common.Lookup(name)
+		if src == nil || src.Tree == nil {
+			continue // escaping reports a call of a template nobody defines
+		}
+		if _, err := t.AddParseTree(name, src.Tree.Copy()); err != nil {
+			return err
+		}
+		queue = calledTemplates(queue, src.Tree.Root)
+	}
+	return nil
+}
+
+// calledTemplates appends to names the templates that {{template}} actions in n, and in the
+// lists below it, call.
+func calledTemplates(names []string, n parse.Node) []string {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				names = calledTemplates(names, c)
+			}
+		}
+	case *parse.TemplateNode:
+		names = append(names, n.Name)
+	case *parse.IfNode:
+		names = calledTemplates(calledTemplates(names, n.List), n.ElseList)
+	case *parse.RangeNode:
+		names = calledTemplates(calledTemplates(names, n.List), n.ElseList)
+	case *parse.WithNode:
+		names = calledTemplates(calledTemplates(names, n.List), n.ElseList)
+	}
+	return names
 }
 
 // checkKeys fails when a template names a message key the catalog does not have.

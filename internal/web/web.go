@@ -74,8 +74,8 @@ func newWeb(st *store.Store, log *slog.Logger, opts Options, fold bool) (*Web, e
 // shared is what every Web of the process has in common, made from the embedded files alone:
 // the catalog, the parsed (and, with fold, escaped and folded) pages, the navigation and the
 // hashed static files. None of it changes after it is made, so the Webs of one process (the
-// instances of a test binary, each with a store of its own) share one copy: parsing the pages
-// allocates some 125 MB and takes a good part of a second.
+// instances of a test binary, each with a store of its own) share one copy: the parsed pages
+// keep some 15 MB of the heap (addShared), and parsing them takes a fifth of a second.
 type shared struct {
 	msg    catalog
 	pages  map[string]*pageTemplate
