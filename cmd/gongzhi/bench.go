@@ -23,7 +23,7 @@ func cmdBench(ctx context.Context, e *env) error {
 		fs.Int64Var(&opts.Seed, "seed", 1, "generator seed")
 		fs.IntVar(&opts.Samples, "samples", 300, "latency samples per level")
 		fs.DurationVar(&opts.Duration, "duration", 10*time.Second, "length of each throughput run")
-		fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per throughput run (0: 4 × GOMAXPROCS)")
+		fs.IntVar(&opts.Concurrency, "concurrency", 0, "workers per throughput run (0: 4 × the CPUs)")
 		fs.BoolVar(&opts.SkipHTTP, "skip-http", false, "skip the HTTP load runs")
 		fs.BoolVar(&opts.SkipOrderFlow, "skip-order-flow", false, "skip placing, claiming and finishing orders through the API")
 		fs.IntVar(&opts.Orders, "orders", 500_000, "historical orders to add to the city (0: measure no orders)")

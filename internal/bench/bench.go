@@ -18,6 +18,7 @@ import (
 	"gongzhi/internal/demo"
 	"gongzhi/internal/model"
 	"gongzhi/internal/pii"
+	"gongzhi/internal/server"
 	"gongzhi/internal/store"
 )
 
@@ -29,7 +30,7 @@ type Options struct {
 	Seed        int64         // generator seed
 	Samples     int           // latency samples per level
 	Duration    time.Duration // length of each throughput run
-	Concurrency int           // workers of each throughput run (0: 4 × GOMAXPROCS)
+	Concurrency int           // workers of each throughput run (0: 4 × server.CPUs)
 	SkipHTTP    bool
 	// SkipOrderFlow skips placing, claiming and finishing orders through the API (it runs
 	// without SkipHTTP's pairs, which need the keys the city was sealed with).
@@ -81,6 +82,7 @@ type Report struct {
 	Concurrency   int
 	Duration      time.Duration
 	GOMAXPROCS    int
+	CPUs          int // server.CPUs: GOMAXPROCS less TuneProcs's P
 	GeneratedAt   time.Time
 	HTTPMeasured  bool
 	Reused        bool // measured a city an earlier run generated (Load and Total not measured)
@@ -96,7 +98,7 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 		opts.Duration = 10 * time.Second
 	}
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = 4 * runtime.GOMAXPROCS(0)
+		opts.Concurrency = 4 * server.CPUs()
 	}
 	kr := opts.Keys
 	if kr == nil {
@@ -129,7 +131,7 @@ func Run(ctx context.Context, opts Options, progress io.Writer) (*Report, error)
 		return nil, fmt.Errorf("--reuse needs a database an earlier run filled; %s has no territories", opts.DSN)
 	}
 	rep := &Report{Engine: st.Engine(), Concurrency: opts.Concurrency, Duration: opts.Duration,
-		GOMAXPROCS: runtime.GOMAXPROCS(0), GeneratedAt: time.Now(), Reused: opts.Reuse}
+		GOMAXPROCS: runtime.GOMAXPROCS(0), CPUs: server.CPUs(), GeneratedAt: time.Now(), Reused: opts.Reuse}
 	if !opts.Reuse {
 		if err := generate(ctx, st, opts, rep, progress); err != nil {
 			return nil, err

@@ -27,6 +27,7 @@ func TestOrderFlowCPU(t *testing.T) {
 	}
 	ctx := context.Background()
 	server.TuneGC() // as the gongzhi command does
+	server.TuneProcs()
 	// The city's personal data stays sealed with the generating run's key: the flow reads none.
 	k, err := pii.NewKey("bench")
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 // WriteMarkdown writes the report as a Markdown section for docs/benchmarks.md.
 func (r *Report) WriteMarkdown(w io.Writer, command string) {
 	fmt.Fprintf(w, "### %s, %d households / %d residents (%s)\n\n", r.Engine, r.Households, r.Residents, r.GeneratedAt.Format("2006-01-02"))
-	fmt.Fprintf(w, "Command: `%s` · GOMAXPROCS=%d\n\n", command, r.GOMAXPROCS)
+	fmt.Fprintf(w, "Command: `%s` · %d CPUs, GOMAXPROCS=%d\n\n", command, r.CPUs, r.GOMAXPROCS)
 	if r.Reused {
 		fmt.Fprintf(w, "- measured on the city an earlier run generated (`--reuse`): generation not timed\n")
 	} else {
