@@ -4,31 +4,16 @@
 # second line (RACE_EXCLUDED without -race: the authorization matrix, the browser tests, the
 # demo cities and the pages), and the fuzz targets (scripts/fuzz.sh).
 #
-# They ran one after another until 2026-12-03 (44:27 on 2 cores for 2,839 s of CPU: a core idle
-# most of the time), then side by side with the second line after the race line (39:30). Since
-# the pages' templates are parsed once per process and PostgreSQL stores are copies of a
-# migrated template database, the second line is light enough in memory (the web tests' binary
-# went from 17 GB to 0.6 GB) to run beside the race line:
+# They run side by side (the second line is light enough in memory since the pages' templates
+# are parsed once per process and PostgreSQL stores are copies of a migrated template database):
 #
 #   start:               vet  |  race line  |  Chromium install (network, dpkg)
 #   vet done:            lint (staticcheck, gosec, go.mod), then, Chromium installed, the second line
 #   lint done:           fuzz targets
 #   race line done:      the generics check of RACE_GCFLAGS (uninstrumented, below)
 #
-# With SQLite's engine left out of the race detector's instrumentation (Makefile, RACE_GCFLAGS)
-# and go test's vet off, a fresh clone took 1,764 s (29:24) on 2 cores for 2,393 s of CPU
-# (2026-12-05); before it, another machine of the kind took 2,486 s for 3,483 s. Machines of the
-# kind differ by twice: later the same day one (Intel) took 1,009 s and another (AMD) 1,955 s
-# for nearly the same code. The two lines and check end within a minute of each other, so what
-# is left to save is CPU: the race line's longest package is internal/store (1,064 s on the
-# second), the second line's the authorization matrix (1,466 s) and the browser tests (1,172 s).
-# On an AMD machine of the kind (2026-12-05): 1,816 s at d51dab3; 1,695 s with GOGC=400 (below)
-# and test databases dropped in batches (storetest); 1,714 s at b409826 with gosec built without
-# its AI SDKs (tools/gosec), the second line last (CPU of make's tree 1,658 + 544 s, against
-# 1,931 + 501). PostgreSQL's own CPU is not in that figure: each DROP DATABASE checkpoints.
-# On a slower AMD machine (the same evening), b409826's code took 1,931 s with Chromium installed
-# during the run and 1,772 s with it installed before (CPU of make's tree 1,706 + 551 s); with
-# vet first (below) 1,700 s (1,528 + 500 s).
+# How long it takes, machine by machine, and what each change to this layout saved:
+# docs/benchmarks.md, "make test: the suite's time".
 #
 set -uo pipefail
 GO=${GO:-go}
